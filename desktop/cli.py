@@ -1,0 +1,268 @@
+"""The ``antq`` command: the window when run alone, headless commands otherwise.
+
+Every command takes ``--db PATH`` and ``--json``. A user error prints one line naming the
+field or value and exits with status 2; nothing is half-saved because each write is one
+transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop import __version__
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+
+EXIT_USER_ERROR = 2
+
+# Columns of the plain-text tables of `antq list`, per kind (all fields in --json).
+LIST_COLUMNS = {
+    "person": ("full_name", "birth_date", "gender", "ethnicity", "citizen_id",
+               "residence_unit_id"),
+    "organization": ("name", "org_type", "unit_id", "founded_date", "status"),
+    "membership": ("person_id", "organization_id", "role", "joined_date", "left_date"),
+    "meeting": ("number", "title", "started_at", "organization_id"),
+    "model": ("name", "model_type", "unit_id", "started_date", "status"),
+    "replication": ("model_id", "unit_id", "replicated_date"),
+    "deed": ("deed_date", "person_id", "organization_id", "commendation_form", "description"),
+    "unit": ("name", "level", "code", "code_version"),
+    "catalogue": ("catalogue", "code", "name"),
+}
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                   help=_("tệp cơ sở dữ liệu (mặc định: thư mục dữ liệu của người dùng)"))
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help=_("in kết quả dạng JSON"))
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="antq", parents=[common],
+        description=_("ANTQ Desk: hồ sơ phong trào Toàn dân bảo vệ an ninh Tổ quốc. "
+                      "Chạy không có lệnh để mở cửa sổ chương trình."))
+    parser.add_argument("--version", action="version", version=f"ANTQ Desk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+
+    p = cmd("init", _("khởi tạo cơ sở dữ liệu cho một xã/phường hoặc cho tỉnh"))
+    p.add_argument("--site-name", required=True)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--commune-code")
+    group.add_argument("--province-code")
+
+    p = cmd("demo", _("tạo cơ sở dữ liệu mẫu (một tỉnh, nhiều xã, thôn, tổ chức, người…)"))
+    p.add_argument("--communes", type=int, default=6)
+    p.add_argument("--people-per-village", type=int, default=45)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--replace", action="store_true",
+                   help=_("xóa tệp đã có trước khi tạo"))
+
+    cmd("open-demo", _("mở cửa sổ trên cơ sở dữ liệu mẫu (tạo nếu chưa có)"))
+
+    p = cmd("add", _("thêm một bản ghi: antq add KIND field=value …"))
+    p.add_argument("kind")
+    p.add_argument("values", nargs="*", metavar="field=value")
+    p = cmd("edit", _("sửa một bản ghi: antq edit KIND ID field=value …"))
+    p.add_argument("kind")
+    p.add_argument("id")
+    p.add_argument("values", nargs="+", metavar="field=value")
+    for name, help_text in (("delete", _("xóa một bản ghi (có thể khôi phục)")),
+                            ("restore", _("khôi phục một bản ghi đã xóa")),
+                            ("show", _("xem một bản ghi"))):
+        p = cmd(name, help_text)
+        p.add_argument("kind")
+        p.add_argument("id")
+    p = cmd("list", _("liệt kê bản ghi của một loại"))
+    p.add_argument("kind")
+    p.add_argument("--filter", action="append", default=[], metavar="field=value")
+    p.add_argument("--search", metavar="TEXT")
+    p.add_argument("--deleted", action="store_true", help=_("chỉ các bản ghi đã xóa"))
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--offset", type=int, default=0)
+    p = cmd("search", _("tìm người, tổ chức, biên bản… không cần gõ dấu"))
+    p.add_argument("text")
+    p.add_argument("--limit", type=int, default=50)
+    return parser
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UserError(_("«{i}»: cần dạng field=value").format(i=item))
+        if name in out:
+            raise UserError(_("{f}: được nhập hai lần").format(f=name))
+        out[name] = value
+    return out
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from desktop.storage.paths import default_database_path
+
+    return Path(getattr(args, "db", None) or default_database_path())
+
+
+def _open(args: argparse.Namespace, *, must_exist: bool = True) -> sqlite3.Connection:
+    from desktop.storage.db import open_database
+
+    path = _db_path(args)
+    if must_exist and not path.exists():
+        raise UserError(_("Không có tệp cơ sở dữ liệu {p} (tạo bằng «antq init» hoặc "
+                          "«antq demo»)").format(p=path))
+    return open_database(path)
+
+
+def _emit(args: argparse.Namespace, data: object, lines: Sequence[str]) -> None:
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for line in lines:
+            print(line)
+
+
+def _warn(args: argparse.Namespace, warnings: Sequence[str]) -> None:
+    if not getattr(args, "json", False):
+        for w in warnings:
+            print(_("Cảnh báo: {w}").format(w=w), file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop.storage import records, search, site
+    from desktop.storage.present import Presenter
+    from desktop.storage.writer import Store, kind_named
+
+    command = args.command
+    if command == "init":
+        conn = _open(args, must_exist=False)
+        s = site.init_site(conn, name=args.site_name, commune_code=args.commune_code,
+                           province_code=args.province_code)
+        _emit(args, {"site_id": s.site_id, "site_kind": s.site_kind, "unit_code": s.unit_code,
+                     "site_name": s.name},
+              [_("Đã khởi tạo {k} «{n}» ({c}), site {i}").format(
+                  k=s.site_kind, n=s.name, c=s.unit_code, i=s.site_id)])
+        return 0
+    if command == "demo":
+        from desktop.storage import demo
+
+        path = _db_path(args) if getattr(args, "db", None) else _demo_path()
+        summary = demo.create_demo_database(path, communes=args.communes,
+                                            people_per_village=args.people_per_village,
+                                            seed=args.seed, replace=args.replace)
+        _emit(args, {"db": str(path), **summary},
+              [_("Đã tạo cơ sở dữ liệu mẫu {p}").format(p=path)]
+              + [f"  {k}: {v}" for k, v in summary.items()])
+        return 0
+
+    conn = _open(args)
+    store = Store(conn)
+    if command == "add":
+        result = store.add(kind_named(args.kind).name, parse_assignments(args.values))
+        _warn(args, result.warnings)
+        _emit(args, {"id": result.id, "warnings": result.warnings}, [result.id])
+    elif command == "edit":
+        result = store.edit(args.kind, args.id, parse_assignments(args.values))
+        _warn(args, result.warnings)
+        _emit(args, {"id": result.id, "warnings": result.warnings},
+              [_("Đã lưu {id}").format(id=result.id)])
+    elif command in ("delete", "restore"):
+        getattr(store, command)(args.kind, args.id)
+        done = _("Đã xóa {id}") if command == "delete" else _("Đã khôi phục {id}")
+        _emit(args, {"id": args.id, command: True}, [done.format(id=args.id)])
+    elif command == "show":
+        kind = kind_named(args.kind)
+        rec = records.get(conn, kind, args.id)
+        shown = Presenter(conn).record(kind, rec)
+        lines = [f"id: {rec['id']}"] + [
+            f"{f.name}: {shown[f.name]}" for f in kind.fields if shown[f.name]]
+        if rec["deleted"]:
+            lines.append(_("(đã xóa)"))
+        _emit(args, rec, lines)
+    elif command == "list":
+        kind = kind_named(args.kind)
+        q = records.Query(filters=parse_assignments(args.filter), search=args.search,
+                          only_deleted=args.deleted)
+        rows = records.page(conn, kind, q, offset=args.offset, limit=args.limit or -1)
+        presenter = Presenter(conn)
+        cols = LIST_COLUMNS.get(kind.name, tuple(f.name for f in kind.fields[:5]))
+        lines = ["\t".join(("id", *cols))]
+        for rec in rows:
+            shown = presenter.record(kind, rec)
+            lines.append("\t".join((str(rec["id"]), *(shown[c] for c in cols))))
+        _emit(args, rows, lines)
+    elif command == "search":
+        hits = search.search(conn, args.text, limit=args.limit)
+        _emit(args, [h.as_dict() for h in hits],
+              [f"{h.kind}\t{h.id}\t{h.title}" for h in hits] or [_("Không tìm thấy.")])
+    return 0
+
+
+def _demo_path() -> Path:
+    from desktop.storage.paths import demo_database_path
+
+    return demo_database_path()
+
+
+def open_window(db: Path | None, *, demo: bool = False) -> int:
+    from desktop.ui.app import run_app
+
+    if demo:
+        from desktop.storage import demo as demo_data
+
+        db = _demo_path()
+        if not db.exists():
+            print(_("Đang tạo cơ sở dữ liệu mẫu {p}…").format(p=db))
+            demo_data.create_demo_database(db)
+    return run_app(db)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return open_window(getattr(args, "db", None))
+        if args.command == "open-demo":
+            return open_window(None, demo=True)
+        return run(args)
+    except UserError as e:
+        print(_("Lỗi: {e}").format(e=e), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e):
+            print(_("Lỗi: cơ sở dữ liệu đang bận (một chương trình khác đang ghi); "
+                    "hãy thử lại"), file=sys.stderr)
+        else:
+            print(_("Lỗi cơ sở dữ liệu: {e}").format(e=e), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except sqlite3.DatabaseError as e:
+        print(_("Lỗi: tệp không đọc được như cơ sở dữ liệu ({e})").format(e=e), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: one line for the officer, the details on request
+        print(_("Lỗi không mong đợi: {e} (đặt ANTQ_DEBUG=1 để xem chi tiết)").format(e=e),
+              file=sys.stderr)
+        if os.environ.get("ANTQ_DEBUG"):
+            traceback.print_exc()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure rules: record kinds, catalogues, validation, Vietnamese text. No Qt, no SQL."""

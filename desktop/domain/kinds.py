@@ -1,0 +1,280 @@
+"""The record kinds: their fields, types and rules, shared by storage, CLI, bundles and Excel.
+
+Field names are English snake_case and are the same everywhere a record leaves the program
+(CLI arguments, JSON, bundle lines, spreadsheet mapping). Labels are Vietnamese.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from desktop.i18n import _
+
+
+class FieldType(Enum):
+    TEXT = "text"  # one line
+    LONGTEXT = "longtext"  # paragraphs (minutes content, descriptions)
+    DATE = "date"  # dd/mm/yyyy, stored ISO; partial (mm/yyyy, yyyy) where allowed
+    DATETIME = "datetime"  # HH:MM dd/mm/yyyy, stored ISO
+    INT = "int"
+    BOOL = "bool"
+    REF = "ref"  # id of another record
+    CODE = "code"  # code of a catalogue item
+    CHOICE = "choice"  # one of a fixed set the program itself relies on
+    CITIZEN_ID = "citizen_id"  # 12-digit số định danh cá nhân
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    label: str
+    required: bool = False
+    ref: str | None = None  # kind name, for REF
+    catalogue: str | None = None  # catalogue name, for CODE
+    choices: tuple[tuple[str, str], ...] = ()  # (stored value, label), for CHOICE
+    partial: bool = False  # DATE: month/year or year alone accepted
+    not_future: bool = False  # DATE: may not lie after today
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as typed in the CLI: person, organization …
+    table: str
+    label: str
+    fields: tuple[Field, ...]
+    title_field: str  # what names a record in lists and search results
+    search_fields: tuple[str, ...] = ()  # folded into the full-text index
+    partition_via: tuple[str, ...] = ()  # REF fields (first set wins) whose partition this shares
+    order_by: str = "id"  # default SQL order (a whitelisted column)
+    name_sorted: bool = False  # has a name_key column in Vietnamese name order
+    extra_columns: tuple[str, ...] = ()  # derived columns the table also has
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def field(self, name: str) -> Field:
+        return self.by_name[name]
+
+    @property
+    def searchable(self) -> bool:
+        return bool(self.search_fields)
+
+
+GENDERS = (("male", _("Nam")), ("female", _("Nữ")))
+ORG_STATUSES = (("active", _("Đang hoạt động")), ("paused", _("Tạm dừng")),
+                ("dissolved", _("Đã giải thể")))
+MODEL_STATUSES = (("active", _("Đang duy trì")), ("paused", _("Tạm dừng")),
+                  ("stopped", _("Đã dừng")))
+UNIT_LEVELS = (("province", _("Tỉnh/Thành phố")), ("commune", _("Xã/Phường/Đặc khu")),
+               ("village", _("Thôn/Bản/Tổ dân phố")), ("district", _("Quận/Huyện (trước 2025)")))
+
+T = FieldType
+
+UNIT = Kind(
+    name="unit", table="unit", label=_("Đơn vị hành chính"), title_field="name",
+    fields=(
+        Field("name", T.TEXT, _("Tên"), required=True),
+        Field("level", T.CHOICE, _("Cấp"), required=True, choices=UNIT_LEVELS),
+        Field("division_type", T.TEXT, _("Loại (xã, phường, bản, tổ dân phố…)")),
+        Field("code", T.TEXT, _("Mã"), max_length=20),
+        Field("code_version", T.TEXT, _("Phiên bản bảng mã"), max_length=40),
+        Field("parent_id", T.REF, _("Thuộc đơn vị"), ref="unit"),
+        Field("valid_from", T.DATE, _("Hiệu lực từ"), partial=True),
+        Field("valid_to", T.DATE, _("Hiệu lực đến"), partial=True),
+        Field("successor_id", T.REF, _("Đơn vị kế thừa (sau sắp xếp)"), ref="unit"),
+    ),
+    search_fields=("name",), order_by="name_key", extra_columns=("name_key",),
+)
+
+CATALOGUE_ITEM = Kind(
+    name="catalogue", table="catalogue_item", label=_("Danh mục"), title_field="name",
+    fields=(
+        Field("catalogue", T.TEXT, _("Danh mục"), required=True, max_length=40),
+        Field("code", T.TEXT, _("Mã"), required=True, max_length=60),
+        Field("name", T.TEXT, _("Tên"), required=True),
+        Field("aliases", T.TEXT, _("Tên khác (cách nhau bởi dấu ;)")),
+        Field("attrs", T.LONGTEXT, _("Thuộc tính (JSON)")),
+        Field("sort_order", T.INT, _("Thứ tự")),
+        Field("active", T.BOOL, _("Đang dùng")),
+    ),
+    order_by="sort_order",
+)
+
+PERSON = Kind(
+    name="person", table="person", label=_("Người"), title_field="full_name",
+    fields=(
+        Field("full_name", T.TEXT, _("Họ và tên"), required=True, max_length=120),
+        Field("birth_date", T.DATE, _("Ngày sinh"), partial=True, not_future=True),
+        Field("gender", T.CHOICE, _("Giới tính"), choices=GENDERS),
+        Field("ethnicity", T.CODE, _("Dân tộc"), catalogue="ethnicity"),
+        Field("citizen_id", T.CITIZEN_ID, _("Số định danh cá nhân (CCCD)")),
+        Field("old_id_number", T.TEXT, _("Số CMND cũ"), max_length=20),
+        Field("phone", T.PHONE, _("Số điện thoại")),
+        Field("residence_unit_id", T.REF, _("Nơi cư trú (thôn/bản)"), ref="unit"),
+        Field("address", T.TEXT, _("Địa chỉ")),
+        Field("education", T.TEXT, _("Trình độ học vấn"), max_length=60),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    search_fields=("full_name", "citizen_id", "phone"), partition_via=("residence_unit_id",),
+    order_by="name_key", name_sorted=True, extra_columns=("name_key",),
+)
+
+ORGANIZATION = Kind(
+    name="organization", table="organization", label=_("Tổ chức"), title_field="name",
+    fields=(
+        Field("name", T.TEXT, _("Tên tổ chức"), required=True, max_length=200),
+        Field("org_type", T.CODE, _("Loại tổ chức"), required=True, catalogue="org_type"),
+        Field("unit_id", T.REF, _("Địa bàn (thôn/bản hoặc xã)"), required=True, ref="unit"),
+        Field("founded_date", T.DATE, _("Ngày thành lập"), partial=True, not_future=True),
+        Field("decision_number", T.TEXT, _("Số quyết định thành lập"), max_length=60),
+        Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
+        Field("status", T.CHOICE, _("Tình trạng"), choices=ORG_STATUSES),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    search_fields=("name",), partition_via=("unit_id",), order_by="name_key",
+    extra_columns=("name_key",),
+)
+
+MEMBERSHIP = Kind(
+    name="membership", table="membership", label=_("Thành viên tổ chức"), title_field="role",
+    fields=(
+        Field("person_id", T.REF, _("Người"), required=True, ref="person"),
+        Field("organization_id", T.REF, _("Tổ chức"), required=True, ref="organization"),
+        Field("role", T.CODE, _("Chức danh"), required=True, catalogue="role"),
+        Field("joined_date", T.DATE, _("Ngày tham gia"), partial=True, not_future=True),
+        Field("decision_number", T.TEXT, _("Số quyết định công nhận"), max_length=60),
+        Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
+        Field("left_date", T.DATE, _("Ngày thôi tham gia"), partial=True),
+        Field("exit_reason", T.CODE, _("Lý do thôi tham gia"), catalogue="exit_reason"),
+        Field("exit_decision_number", T.TEXT, _("Số quyết định cho thôi"), max_length=60),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    partition_via=("organization_id",),
+)
+
+MEETING = Kind(
+    name="meeting", table="meeting", label=_("Biên bản họp"), title_field="title",
+    fields=(
+        Field("organization_id", T.REF, _("Tổ chức"), required=True, ref="organization"),
+        Field("kind", T.CODE, _("Loại cuộc họp"), catalogue="meeting_kind"),
+        Field("issuer", T.TEXT, _("Ký hiệu cơ quan (sau BB-)"), max_length=20),
+        Field("number", T.INT, _("Số biên bản")),
+        Field("year", T.INT, _("Năm")),
+        Field("title", T.TEXT, _("Tên cuộc họp"), required=True, max_length=300),
+        Field("started_at", T.DATETIME, _("Thời gian bắt đầu"), required=True),
+        Field("ended_at", T.DATETIME, _("Thời gian kết thúc")),
+        Field("place", T.TEXT, _("Địa điểm")),
+        Field("chair_id", T.REF, _("Chủ trì"), ref="person"),
+        Field("secretary_id", T.REF, _("Thư ký"), ref="person"),
+        Field("agenda", T.LONGTEXT, _("Chương trình họp")),
+        Field("content", T.LONGTEXT, _("Nội dung")),
+        Field("conclusions", T.LONGTEXT, _("Kết luận")),
+        Field("votes_for", T.INT, _("Số phiếu tán thành")),
+        Field("votes_against", T.INT, _("Số phiếu không tán thành")),
+        Field("votes_abstain", T.INT, _("Số không biểu quyết")),
+    ),
+    search_fields=("title", "place", "content", "conclusions"),
+    partition_via=("organization_id",), order_by="started_at",
+)
+
+ATTENDANCE = Kind(
+    name="attendance", table="attendance", label=_("Thành phần tham dự"), title_field="person_id",
+    fields=(
+        Field("meeting_id", T.REF, _("Cuộc họp"), required=True, ref="meeting"),
+        Field("person_id", T.REF, _("Người"), required=True, ref="person"),
+        Field("present", T.BOOL, _("Có mặt"), required=True),
+        Field("absence_reason", T.TEXT, _("Lý do vắng mặt")),
+    ),
+    partition_via=("meeting_id",),
+)
+
+ATTACHMENT = Kind(
+    name="attachment", table="attachment", label=_("Tệp đính kèm"), title_field="filename",
+    fields=(
+        Field("owner_kind", T.TEXT, _("Loại bản ghi"), required=True, max_length=40),
+        Field("owner_id", T.TEXT, _("Bản ghi"), required=True, max_length=40),
+        Field("sha256", T.TEXT, _("Mã băm SHA-256"), required=True, max_length=64),
+        Field("filename", T.TEXT, _("Tên tệp"), required=True, max_length=255),
+        Field("size", T.INT, _("Kích thước (byte)"), required=True),
+        Field("media_type", T.TEXT, _("Kiểu tệp"), max_length=100),
+    ),
+)
+
+MODEL = Kind(
+    name="model", table="model", label=_("Mô hình điển hình"), title_field="name",
+    fields=(
+        Field("name", T.TEXT, _("Tên mô hình"), required=True, max_length=300),
+        Field("model_type", T.CODE, _("Loại mô hình"), required=True, catalogue="model_type"),
+        Field("unit_id", T.REF, _("Địa bàn"), required=True, ref="unit"),
+        Field("started_date", T.DATE, _("Ngày xây dựng"), partial=True, not_future=True),
+        Field("recognition_decision", T.TEXT, _("Quyết định công nhận"), max_length=60),
+        Field("recognition_date", T.DATE, _("Ngày công nhận"), not_future=True),
+        Field("status", T.CHOICE, _("Tình trạng"), choices=MODEL_STATUSES),
+        Field("is_point", T.BOOL, _("Là điểm mô hình")),
+        Field("source_model_id", T.REF, _("Nhân rộng từ mô hình"), ref="model"),
+        Field("description", T.LONGTEXT, _("Mô tả")),
+    ),
+    search_fields=("name",), partition_via=("unit_id",), order_by="name_key",
+    extra_columns=("name_key",),
+)
+
+MODEL_ORG = Kind(
+    name="model_org", table="model_org", label=_("Tổ chức thực hiện mô hình"),
+    title_field="organization_id",
+    fields=(
+        Field("model_id", T.REF, _("Mô hình"), required=True, ref="model"),
+        Field("organization_id", T.REF, _("Tổ chức"), required=True, ref="organization"),
+    ),
+    partition_via=("model_id",),
+)
+
+REPLICATION = Kind(
+    name="replication", table="replication", label=_("Nhân rộng mô hình"), title_field="model_id",
+    fields=(
+        Field("model_id", T.REF, _("Mô hình được nhân rộng"), required=True, ref="model"),
+        Field("unit_id", T.REF, _("Nhân rộng tới địa bàn"), required=True, ref="unit"),
+        Field("replicated_date", T.DATE, _("Ngày nhân rộng"), required=True, partial=True,
+              not_future=True),
+        Field("new_model_id", T.REF, _("Mô hình mới tại địa bàn"), ref="model"),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    partition_via=("unit_id",), order_by="replicated_date",
+)
+
+EVALUATION = Kind(
+    name="evaluation", table="evaluation", label=_("Đánh giá mô hình"), title_field="rating",
+    fields=(
+        Field("model_id", T.REF, _("Mô hình"), required=True, ref="model"),
+        Field("evaluated_date", T.DATE, _("Ngày đánh giá"), required=True, partial=True,
+              not_future=True),
+        Field("rating", T.CODE, _("Xếp loại"), required=True, catalogue="model_rating"),
+        Field("notes", T.LONGTEXT, _("Nhận xét")),
+    ),
+    partition_via=("model_id",), order_by="evaluated_date",
+)
+
+DEED = Kind(
+    name="deed", table="deed", label=_("Người tốt, việc tốt"), title_field="description",
+    fields=(
+        Field("person_id", T.REF, _("Người"), ref="person"),
+        Field("organization_id", T.REF, _("Tập thể"), ref="organization"),
+        Field("description", T.LONGTEXT, _("Thành tích"), required=True),
+        Field("deed_date", T.DATE, _("Ngày"), required=True, partial=True, not_future=True),
+        Field("commendation_form", T.CODE, _("Hình thức khen"), catalogue="commendation_form"),
+        Field("commendation_level", T.CODE, _("Cấp khen"), catalogue="commendation_level"),
+        Field("decision_number", T.TEXT, _("Số quyết định khen thưởng"), max_length=60),
+        Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
+    ),
+    search_fields=("description",), partition_via=("person_id", "organization_id"), order_by="deed_date",
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    UNIT, CATALOGUE_ITEM, PERSON, ORGANIZATION, MEMBERSHIP, MEETING, ATTENDANCE, ATTACHMENT,
+    MODEL, MODEL_ORG, REPLICATION, EVALUATION, DEED,
+)}
+KINDS_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}

@@ -1,0 +1,60 @@
+"""Opening a database: pragmas, the schema check and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.storage import migrations
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection with the pragmas every part of the program relies on.
+
+    ``isolation_level=None``: transactions are begun explicitly (``BEGIN IMMEDIATE``) by the
+    write path, so a read never holds a write lock and a write never starts implicitly.
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise UserError(_("Không bật được chế độ WAL cho {p}").format(p=path))
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) and bring the schema up to date.
+
+    A database written by a newer program is refused before anything is changed.
+    """
+    p = Path(path) if str(path) != ":memory:" else None
+    if p is not None:
+        if p.exists() and p.is_dir():
+            raise UserError(_("{p} là một thư mục, không phải tệp cơ sở dữ liệu").format(p=p))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        _check_is_sqlite(p)
+    conn = connect(path)
+    try:
+        migrations.check_not_newer(conn)
+        if migrate:
+            migrations.apply(conn, backup_to=p)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_is_sqlite(p: Path) -> None:
+    if not p.exists() or p.stat().st_size == 0:
+        return
+    with p.open("rb") as f:
+        header = f.read(16)
+    if header != b"SQLite format 3\x00":
+        raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk").format(p=p))

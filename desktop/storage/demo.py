@@ -1,0 +1,233 @@
+"""A realistic demo database: Điện Biên province, a few of its communes with their villages,
+their grassroots organizations and members, minutes, models, replications and good deeds.
+
+Everything is written through the one write path, as an officer's edits would be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.resources import resource_path
+from desktop.storage import db, site
+from desktop.storage.writer import Store
+
+DEMO_PROVINCE = "11"  # Điện Biên
+DEMO_TODAY = dt.date(2026, 11, 30)  # fixed, so a seed always gives the same database
+
+# Organization types every village gets, and those only some get (share of villages).
+_VILLAGE_ORGS = (("to_bao_ve_antt", 1.0), ("to_hoa_giai", 0.9), ("to_tu_quan", 0.6),
+                 ("doi_dan_phong", 0.5), ("clb_giao_duc_con_em", 0.15))
+_ORG_NAMES = {
+    "to_bao_ve_antt": "Tổ bảo vệ an ninh, trật tự {v}",
+    "to_hoa_giai": "Tổ hòa giải {v}",
+    "to_tu_quan": "Tổ tự quản {v}",
+    "doi_dan_phong": "Đội dân phòng {v}",
+    "clb_giao_duc_con_em": "Câu lạc bộ giáo dục con em {v}",
+}
+_ROLES = {
+    "to_bao_ve_antt": ("to_truong", "to_pho", "to_vien"),
+    "to_hoa_giai": ("to_truong_hoa_giai", "hoa_giai_vien", "hoa_giai_vien"),
+    "to_tu_quan": ("to_truong", "to_pho", "to_vien"),
+    "doi_dan_phong": ("doi_truong", "doi_pho", "doi_vien"),
+    "clb_giao_duc_con_em": ("chu_nhiem_clb", "pho_chu_nhiem_clb", "thanh_vien"),
+}
+
+
+def _weighted(rng: random.Random, pairs: Sequence[Sequence[object]]) -> str:
+    items = [str(p[0]) for p in pairs]
+    weights = [float(p[1]) for p in pairs]  # type: ignore[arg-type]
+    return rng.choices(items, weights)[0]
+
+
+class _Names:
+    def __init__(self, data: dict, rng: random.Random) -> None:
+        self.groups = data["ethnic_groups"]
+        self.rng = rng
+
+    def person(self) -> tuple[str, str, str]:
+        """(full name, gender, ethnicity code)."""
+        rng = self.rng
+        eth = _weighted(rng, [(k, g["share"]) for k, g in self.groups.items()])
+        g = self.groups[eth]
+        gender = rng.choice(("male", "female"))
+        family = _weighted(rng, g["family"]) if isinstance(g["family"][0], list) \
+            else rng.choice(g["family"])
+        middle = rng.choice(g["middle_male" if gender == "male" else "middle_female"] or [""])
+        given = rng.choice(g["given_male" if gender == "male" else "given_female"])
+        return " ".join(p for p in (family, middle, given) if p), gender, eth
+
+
+def _date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days)))
+
+
+def _citizen_id(rng: random.Random, birth: dt.date, gender: str) -> str:
+    century = (birth.year // 100 - 19) * 2 + (1 if gender == "female" else 0)
+    return f"011{century}{birth.year % 100:02d}{rng.randrange(10**6):06d}"
+
+
+def create_demo_database(path: Path, *, communes: int = 6, people_per_village: int = 45,
+                         seed: int = 2026, replace: bool = False) -> dict[str, int]:
+    """Build the demo database at ``path``; returns how many records of each kind it holds."""
+    if path.exists():
+        if not replace:
+            raise UserError(_("{p} đã có; dùng --replace để tạo lại").format(p=path))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    conn = db.open_database(path)
+    try:
+        return _fill(conn, communes=communes, people_per_village=people_per_village, seed=seed)
+    finally:
+        conn.close()
+
+
+def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    data = json.loads(resource_path("demo", "names.json").read_text("utf-8"))
+    names = _Names(data, rng)
+    site.init_site(conn, name="Công an tỉnh Điện Biên (dữ liệu mẫu)",
+                   province_code=DEMO_PROVINCE)
+    store = Store(conn, actor="demo", today=DEMO_TODAY)
+    counts: dict[str, int] = {}
+
+    def add_many(kind: str, rows: list[dict[str, object]]) -> list[str]:
+        ids = store.add_many(kind, rows) if rows else []
+        counts[kind] = counts.get(kind, 0) + len(ids)
+        return ids
+
+    commune_rows = conn.execute(
+        "SELECT u.id, u.code, u.name FROM unit u JOIN unit p ON p.id = u.parent_id "
+        "WHERE p.code = ? AND u.level = 'commune' AND u.valid_to IS NULL ORDER BY u.code",
+        (DEMO_PROVINCE,)).fetchall()
+    chosen = rng.sample(list(commune_rows), min(communes, len(commune_rows)))
+    village_names = list(data["villages"])
+    rng.shuffle(village_names)
+    model_types = [r[0] for r in conn.execute(
+        "SELECT code FROM catalogue_item WHERE catalogue = 'model_type' ORDER BY sort_order")]
+
+    with store.transaction():
+        all_models: list[tuple[str, str]] = []  # (model id, commune id)
+        for c_index, commune in enumerate(chosen):
+            n_villages = rng.randint(10, 18)
+            villages = []
+            for v in range(n_villages):
+                name = village_names[(c_index * 18 + v) % len(village_names)]
+                villages.append({"name": name, "level": "village", "parent_id": commune["id"],
+                                 "division_type": "tổ dân phố" if name.startswith("Tổ")
+                                 else "bản"})
+            village_ids = add_many("unit", villages)
+            for village_id, village in zip(village_ids, villages, strict=True):
+                _fill_village(store, rng, names, data, add_many, village_id, village["name"],
+                              commune, people_per_village)
+            # Models of the commune, then replication into its villages.
+            for _m in range(rng.randint(2, 4)):
+                mtype = rng.choice(model_types)
+                mtype_name = conn.execute("SELECT name FROM catalogue_item WHERE "
+                                          "catalogue='model_type' AND code=?", (mtype,)
+                                          ).fetchone()[0]
+                started = _date(rng, dt.date(2019, 1, 1), dt.date(2024, 6, 30))
+                [model_id] = add_many("model", [{
+                    "name": f"{mtype_name} — {commune['name']}", "model_type": mtype,
+                    "unit_id": commune["id"], "started_date": started,
+                    "status": "active", "is_point": 1 if rng.random() < 0.4 else 0,
+                    "recognition_decision": f"{rng.randint(10, 300)}/QĐ-UBND",
+                    "recognition_date": started + dt.timedelta(days=rng.randint(20, 120))}])
+                all_models.append((model_id, commune["id"]))
+                for target in rng.sample(village_ids, min(len(village_ids), rng.randint(1, 4))):
+                    add_many("replication", [{
+                        "model_id": model_id, "unit_id": target,
+                        "replicated_date": _date(rng, started, DEMO_TODAY)}])
+                add_many("evaluation", [{
+                    "model_id": model_id, "evaluated_date": dt.date(year, 11, 20),
+                    "rating": "hieu_qua" if rng.random() < 0.85 else "chua_hieu_qua"}
+                    for year in range(max(started.year, 2022), 2026)])
+        # A few models replicated from one commune into another.
+        for model_id, commune_id in rng.sample(all_models, min(5, len(all_models))):
+            other = rng.choice([c for c in chosen if c["id"] != commune_id] or chosen)
+            add_many("replication", [{"model_id": model_id, "unit_id": other["id"],
+                                      "replicated_date": _date(rng, dt.date(2024, 1, 1),
+                                                               DEMO_TODAY)}])
+    return counts
+
+
+def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, add_many,
+                  village_id: str, village_name: str, commune, people_per_village: int) -> None:
+    people = []
+    for _p in range(rng.randint(people_per_village * 3 // 4, people_per_village * 5 // 4)):
+        full_name, gender, eth = names.person()
+        birth = _date(rng, dt.date(1950, 1, 1), dt.date(2006, 12, 31))
+        person: dict[str, object] = {
+            "full_name": full_name, "gender": gender, "ethnicity": eth,
+            "residence_unit_id": village_id,
+            "birth_date": birth if rng.random() > 0.08 else str(birth.year),
+        }
+        if rng.random() < 0.9:
+            person["citizen_id"] = _citizen_id(rng, birth, gender)
+        if rng.random() < 0.7:
+            person["phone"] = "0" + rng.choice(("9", "8", "3", "7")) + \
+                f"{rng.randrange(10**8):08d}"
+        people.append(person)
+    person_ids = add_many("person", people)
+    pool = list(person_ids)
+    rng.shuffle(pool)
+    for org_type, share in _VILLAGE_ORGS:
+        if rng.random() > share or len(pool) < 3:
+            continue
+        founded = _date(rng, dt.date(2015, 1, 1), dt.date(2024, 9, 30))
+        if org_type == "to_bao_ve_antt":  # set up under Luật 30/2023 from 01/7/2024
+            founded = _date(rng, dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+        [org_id] = add_many("organization", [{
+            "name": _ORG_NAMES[org_type].format(v=village_name), "org_type": org_type,
+            "unit_id": village_id, "founded_date": founded, "status": "active",
+            "decision_number": f"{rng.randint(100, 999)}/QĐ-UBND", "decision_date": founded}])
+        lead, deputy, member = _ROLES[org_type]
+        size = rng.randint(3, 5) if org_type != "doi_dan_phong" else rng.randint(6, 10)
+        members = [pool.pop() for _m in range(min(size, len(pool)))]
+        roles = [lead, deputy] + [member] * (len(members) - 2)
+        add_many("membership", [{
+            "person_id": pid, "organization_id": org_id, "role": role,
+            "joined_date": founded, "decision_number": f"{rng.randint(100, 999)}/QĐ-UBND",
+            "decision_date": founded} for pid, role in zip(members, roles, strict=False)])
+        if org_type == "to_bao_ve_antt":
+            _meetings(rng, data, add_many, org_id, village_name, members, founded)
+    for pid in rng.sample(person_ids, min(len(person_ids), rng.randint(0, 3))):
+        deed_date = _date(rng, dt.date(2022, 1, 1), DEMO_TODAY)
+        deed: dict[str, object] = {"person_id": pid, "description": rng.choice(data["deeds"]),
+                                   "deed_date": deed_date}
+        if rng.random() < 0.6:
+            deed.update(commendation_form=rng.choice(("giay_khen", "bang_khen", "thu_khen")),
+                        commendation_level=rng.choice(("chu_tich_ubnd_xa", "truong_ca_xa",
+                                                       "giam_doc_ca_tinh")),
+                        decision_number=f"{rng.randint(10, 999)}/QĐ-KT",
+                        decision_date=deed_date + dt.timedelta(days=rng.randint(5, 40)))
+        add_many("deed", [deed])
+
+
+def _meetings(rng: random.Random, data: dict, add_many, org_id: str, village_name: str,
+              members: list[str], founded: dt.date) -> None:
+    """Quarterly meetings of a Tổ bảo vệ ANTT since it was set up, with attendance."""
+    day = founded + dt.timedelta(days=30)
+    while day < DEMO_TODAY:
+        start = dt.datetime(day.year, day.month, day.day, rng.choice((8, 14, 19)), 0)
+        present = [m for m in members if rng.random() < 0.85] or members[:1]
+        [meeting_id] = add_many("meeting", [{
+            "organization_id": org_id, "kind": "sinh_hoat_dinh_ky", "issuer": "TBV",
+            "title": rng.choice(data["meeting_titles"]).format(v=village_name),
+            "started_at": start, "ended_at": start + dt.timedelta(hours=2),
+            "place": rng.choice(data["places"]).format(v=village_name),
+            "chair_id": members[0], "secretary_id": members[-1],
+            "content": rng.choice(data["meeting_contents"]),
+            "conclusions": rng.choice(data["conclusions"]),
+            "votes_for": len(present), "votes_against": 0, "votes_abstain": 0}])
+        add_many("attendance", [{
+            "meeting_id": meeting_id, "person_id": m, "present": m in present,
+            "absence_reason": None if m in present else rng.choice(
+                ("Đi làm nương", "Ốm", "Đi công tác", "Việc gia đình"))} for m in members])
+        day += dt.timedelta(days=rng.randint(80, 100))

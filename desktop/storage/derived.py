@@ -1,0 +1,59 @@
+"""Columns computed from a record's fields on every write: sort keys, folded search text,
+and the defaults that need the database (the next minutes number)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+
+from desktop.domain import text
+from desktop.domain.kinds import Kind
+
+
+def column_names(kind: Kind) -> list[str]:
+    return [*kind.extra_columns, *(["_search"] if kind.searchable else [])]
+
+
+def columns(kind: Kind, record: Mapping[str, object]) -> list[str | None]:
+    """Values of :func:`column_names` for ``record``, in the same order."""
+    out: list[str | None] = []
+    for name in kind.extra_columns:
+        if name == "name_key":
+            title = str(record.get(kind.title_field) or "")
+            out.append(text.name_sort_key(title) if kind.name_sorted else text.sort_key(title))
+        else:  # pragma: no cover - a kind declared a column nobody computes
+            raise KeyError(name)
+    if kind.searchable:
+        parts = (str(record[f]) for f in kind.search_fields if record.get(f))
+        out.append(text.fold(" ".join(parts)))
+    return out
+
+
+def fill_defaults(conn: sqlite3.Connection, kind: Kind, record: dict[str, object],
+                  *, is_new: bool) -> None:
+    if kind.name == "meeting":
+        _fill_meeting_number(conn, record)
+
+
+def _fill_meeting_number(conn: sqlite3.Connection, record: dict[str, object]) -> None:
+    """Minutes are numbered per issuer per year: "Số: 05/BB-CAX"."""
+    started = record.get("started_at")
+    if started:
+        record["year"] = int(str(started)[:4])
+    if not record.get("issuer"):
+        record["issuer"] = "CAX"
+    if record.get("number") is None and record.get("year"):
+        record["number"] = next_meeting_number(conn, str(record["issuer"]), int(record["year"]))
+
+
+def next_meeting_number(conn: sqlite3.Connection, issuer: str, year: int) -> int:
+    row = conn.execute("SELECT max(number) FROM meeting WHERE issuer = ? AND year = ? "
+                       "AND _deleted = 0", (issuer, year)).fetchone()
+    return (row[0] or 0) + 1
+
+
+def format_meeting_number(number: int | None, issuer: str | None) -> str:
+    """"05/BB-CAX": numbers below 10 take a leading zero (Nghị định 30/2020)."""
+    if number is None:
+        return ""
+    return f"{number:02d}/BB-{issuer or ''}".rstrip("-")

@@ -1,0 +1,231 @@
+"""Numbered schema migrations, the recorded schema version, and the search index guard.
+
+Each migration runs in its own transaction together with the record of it having run, so a
+failure leaves the database at the previous version. Applied migrations are never edited:
+changes go into a new one. After any migration the full-text triggers are re-created and the
+index rebuilt if they were missing (sqlite-utils ``transform()`` drops triggers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.domain.errors import SchemaTooNewError
+from desktop.domain.kinds import KINDS, Kind
+from desktop.i18n import _
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+# Columns every synced table has besides its fields:
+#   _rowid   stable integer key for the external-content FTS index (VACUUM keeps it)
+#   id       UUIDv7 text, the key that travels in bundles
+#   _part    partition: the owning commune's code, or 'ref' for province reference data
+#   _deleted tombstone (a versioned field like any other)
+#   _extras  JSON of fields from a newer schema, kept and never dropped
+SYNC_COLUMNS = """
+    _rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0,
+    _extras TEXT,
+    _created_at TEXT,
+    _updated_at TEXT"""
+
+_SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER"}
+
+
+def _table_ddl(kind: Kind) -> str:
+    cols = [SYNC_COLUMNS]
+    for f in kind.fields:
+        cols.append(f"    {f.name} {_SQL_TYPES.get(f.type.value, 'TEXT')}")
+    for extra in kind.extra_columns:
+        cols.append(f"    {extra} TEXT")
+    if kind.searchable:
+        cols.append("    _search TEXT")
+    return f"CREATE TABLE {kind.table} (\n" + ",\n".join(cols) + "\n)"
+
+
+# The v1 tables, written out from the kinds as they were at v1. A later change to a kind
+# needs a new migration that alters the table; tests check kinds and tables agree.
+_V1_KINDS = ("unit", "catalogue", "person", "organization", "membership", "meeting",
+             "attendance", "attachment", "model", "model_org", "replication", "evaluation",
+             "deed")
+
+_V1_INDEXES = """
+CREATE INDEX unit_parent ON unit(parent_id, name_key);
+CREATE INDEX unit_code ON unit(code, code_version);
+CREATE INDEX catalogue_item_code ON catalogue_item(catalogue, code);
+CREATE INDEX person_name ON person(name_key, id);
+CREATE INDEX person_citizen_id ON person(citizen_id);
+CREATE INDEX person_residence ON person(residence_unit_id);
+CREATE INDEX organization_unit ON organization(unit_id, name_key);
+CREATE INDEX organization_type ON organization(org_type);
+CREATE INDEX membership_org ON membership(organization_id);
+CREATE INDEX membership_person ON membership(person_id);
+CREATE INDEX meeting_org ON meeting(organization_id, started_at);
+CREATE INDEX meeting_number ON meeting(issuer, year, number);
+CREATE INDEX attendance_meeting ON attendance(meeting_id);
+CREATE INDEX attachment_owner ON attachment(owner_kind, owner_id);
+CREATE INDEX model_unit ON model(unit_id);
+CREATE INDEX model_org_model ON model_org(model_id);
+CREATE INDEX replication_model ON replication(model_id);
+CREATE INDEX evaluation_model ON evaluation(model_id);
+CREATE INDEX deed_person ON deed(person_id);
+CREATE INDEX deed_date ON deed(deed_date);
+"""
+
+_V1_SYNC = """
+CREATE TABLE site_meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+-- One row per (table, record, field): the version of that field's current value.
+CREATE TABLE sync_cell (
+    tbl TEXT NOT NULL, pk TEXT NOT NULL, field TEXT NOT NULL,
+    hlc INTEGER NOT NULL,      -- hybrid logical clock stamp (wall_ms << 16 | counter)
+    origin TEXT NOT NULL,      -- site that wrote the value
+    part TEXT NOT NULL,        -- partition of the record
+    seq INTEGER NOT NULL,      -- per (origin, part) sequence: with origin and part, the dot
+    hist TEXT NOT NULL DEFAULT '[]',  -- dots this value knowingly replaced (JSON)
+    PRIMARY KEY (tbl, pk, field)) WITHOUT ROWID;
+CREATE INDEX sync_cell_dot ON sync_cell(origin, part, seq);
+-- What this site holds: the highest sequence seen per (origin, partition).
+CREATE TABLE sync_vv (origin TEXT NOT NULL, part TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (origin, part)) WITHOUT ROWID;
+-- Who changed what: append-only, one row per changed field (or one per created record).
+CREATE TABLE audit_log (
+    id TEXT PRIMARY KEY, at TEXT NOT NULL, hlc INTEGER NOT NULL, site TEXT NOT NULL,
+    actor TEXT NOT NULL, action TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL,
+    field TEXT, old TEXT, new TEXT);
+CREATE INDEX audit_record ON audit_log(tbl, pk);
+CREATE INDEX audit_at ON audit_log(at);
+"""
+
+
+def _v1_schema(conn: sqlite3.Connection) -> None:
+    for name in _V1_KINDS:
+        conn.execute(_table_ddl(KINDS[name]))
+    for stmt in (_V1_SYNC + _V1_INDEXES).split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
+def _v2_reference_data(conn: sqlite3.Connection) -> None:
+    from desktop.storage import seed
+
+    seed.load_catalogues(conn)
+    seed.load_units_2025(conn)
+
+
+def _v3_legacy_units(conn: sqlite3.Connection) -> None:
+    from desktop.storage import seed
+
+    seed.load_legacy_units(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema: records, versions, audit", _v1_schema),
+    Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
+    Migration(3, "pre-2025 units of Điện Biên kept for history", _v3_legacy_units),
+]
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(conn: sqlite3.Connection) -> None:
+    have = current_version(conn)
+    if have > latest_version():
+        raise SchemaTooNewError(_(
+            "Cơ sở dữ liệu này do phiên bản mới hơn của chương trình ghi (lược đồ {have}, "
+            "chương trình này chỉ đọc được đến lược đồ {known}). Hãy cập nhật ANTQ Desk."
+        ).format(have=have, known=latest_version()))
+
+
+def apply(conn: sqlite3.Connection, *, backup_to: Path | None = None,
+          stop_before: int | None = None) -> list[int]:
+    """Run the pending migrations in order; returns the versions applied."""
+    check_not_newer(conn)
+    pending = [m for m in MIGRATIONS if m.version > current_version(conn)
+               and (stop_before is None or m.version < stop_before)]
+    if pending and backup_to is not None and current_version(conn) > 0:
+        _backup_before(conn, backup_to, current_version(conn))
+    done = []
+    for m in pending:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if m.version == 1:
+                conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                             "name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            m.apply(conn)
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                         (m.version, m.name, dt.datetime.now().isoformat(timespec="seconds")))
+            conn.execute(f"PRAGMA user_version = {m.version:d}")
+            ensure_search_index(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done.append(m.version)
+    return done
+
+
+def _backup_before(conn: sqlite3.Connection, db_path: Path, version: int) -> None:
+    """A consistent copy (SQLite backup API, never a file copy of a live WAL database)."""
+    target = db_path.with_name(f"{db_path.stem}.before-migration-v{version}.bak")
+    dest = sqlite3.connect(str(target))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+
+
+def search_kinds() -> list[Kind]:
+    return [k for k in KINDS.values() if k.searchable]
+
+
+def ensure_search_index(conn: sqlite3.Connection) -> None:
+    """Create missing FTS tables and triggers; rebuild an index whose triggers were lost."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    for kind in search_kinds():
+        t = kind.table
+        if t not in tables:
+            continue
+        fts = f"{t}_fts"
+        rebuild = False
+        if fts not in tables:
+            # Folded text, so unicode61 needs no diacritic handling of its own (đ is folded
+            # in Python); prefix indexes make search-as-you-type cheap.
+            conn.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(_search, content='{t}', "
+                         f"content_rowid='_rowid', tokenize='unicode61', prefix='1 2 3')")
+            rebuild = True
+        wanted = {
+            f"{t}_fts_ai": f"AFTER INSERT ON {t} BEGIN INSERT INTO {fts}(rowid, _search) "
+                           f"VALUES (new._rowid, new._search); END",
+            f"{t}_fts_ad": f"AFTER DELETE ON {t} BEGIN INSERT INTO {fts}({fts}, rowid, _search) "
+                           f"VALUES ('delete', old._rowid, old._search); END",
+            f"{t}_fts_au": f"AFTER UPDATE OF _search ON {t} BEGIN "
+                           f"INSERT INTO {fts}({fts}, rowid, _search) "
+                           f"VALUES ('delete', old._rowid, old._search); "
+                           f"INSERT INTO {fts}(rowid, _search) VALUES (new._rowid, new._search); "
+                           f"END",
+        }
+        for name, body in wanted.items():
+            if name not in triggers:
+                conn.execute(f"CREATE TRIGGER {name} {body}")
+                rebuild = True
+        if rebuild:
+            conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")

@@ -1,0 +1,51 @@
+"""Stored values shown to people: dd/mm/yyyy dates, choice labels, catalogue names and the
+titles of referenced records. Used by the CLI's tables and the window alike."""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
+
+from desktop.domain import dates
+from desktop.domain.kinds import KINDS, Field, FieldType, Kind
+from desktop.i18n import _
+
+
+class Presenter:
+    """Formats values of one database, caching the lookups it makes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.catalogue_name = lru_cache(maxsize=4096)(self._catalogue_name)
+        self.ref_title = lru_cache(maxsize=20000)(self._ref_title)
+
+    def _catalogue_name(self, catalogue: str, code: str) -> str:
+        row = self.conn.execute("SELECT name FROM catalogue_item WHERE catalogue = ? AND code = ?",
+                                (catalogue, code)).fetchone()
+        return str(row[0]) if row else code
+
+    def _ref_title(self, kind_name: str, record_id: str) -> str:
+        kind = KINDS[kind_name]
+        row = self.conn.execute(f"SELECT {kind.title_field} FROM {kind.table} WHERE id = ?",
+                                (record_id,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else record_id
+
+    def value(self, f: Field, value: object) -> str:
+        if value is None or value == "":
+            return ""
+        if f.type is FieldType.DATE:
+            return dates.PartialDate.from_iso(str(value)).display()
+        if f.type is FieldType.DATETIME:
+            return dates.format_datetime(dates.parse_datetime(str(value)))
+        if f.type is FieldType.CHOICE:
+            return dict(f.choices).get(str(value), str(value))
+        if f.type is FieldType.BOOL:
+            return _("Có") if value else _("Không")
+        if f.type is FieldType.CODE and f.catalogue:
+            return self.catalogue_name(f.catalogue, str(value))
+        if f.type is FieldType.REF and f.ref:
+            return self.ref_title(f.ref, str(value))
+        return str(value)
+
+    def record(self, kind: Kind, rec: dict[str, object]) -> dict[str, str]:
+        return {f.name: self.value(f, rec.get(f.name)) for f in kind.fields}

@@ -1,0 +1,106 @@
+"""Reading records: one by id, and filtered, ordered pages of a kind (done in SQL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from desktop.domain import text
+from desktop.domain.errors import NotFoundError, ValidationError
+from desktop.domain.kinds import Kind
+from desktop.domain.validation import clean_field, unknown_field
+from desktop.i18n import _
+
+Record = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a list shows: equality filters on fields, an optional text filter, an order."""
+
+    filters: Mapping[str, object] | None = None
+    search: str | None = None  # folded prefix search within this kind
+    include_deleted: bool = False
+    only_deleted: bool = False
+    order_by: str | None = None  # a field name, or None for the kind's default order
+    descending: bool = False
+
+
+def to_record(kind: Kind, row: sqlite3.Row) -> Record:
+    """The public form of a row: id, the fields, and ``deleted``."""
+    rec: Record = {"id": row["id"]}
+    for f in kind.fields:
+        rec[f.name] = row[f.name]
+    rec["deleted"] = bool(row["_deleted"])
+    return rec
+
+
+def get(conn: sqlite3.Connection, kind: Kind, record_id: str) -> Record:
+    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("Không có {label} với id «{id}»").format(
+            label=kind.label.lower(), id=record_id))
+    return to_record(kind, row)
+
+
+def _where(kind: Kind, q: Query) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if q.only_deleted:
+        clauses.append("t._deleted = 1")
+    elif not q.include_deleted:
+        clauses.append("t._deleted = 0")
+    for name, value in (q.filters or {}).items():
+        f = kind.by_name.get(name)
+        if f is None:
+            raise unknown_field(kind, name)
+        stored = clean_field(f, value) if not isinstance(value, int) else value
+        if stored is None:
+            clauses.append(f"t.{name} IS NULL")
+        else:
+            clauses.append(f"t.{name} = ?")
+            args.append(stored)
+    if q.search and q.search.strip():
+        if not kind.searchable:
+            raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
+        match = fts_query(q.search)
+        if match:
+            clauses.append(f"t._rowid IN (SELECT rowid FROM {kind.table}_fts "
+                           f"WHERE {kind.table}_fts MATCH ?)")
+            args.append(match)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _order(kind: Kind, q: Query) -> str:
+    col = q.order_by or kind.order_by
+    if col not in {"id", *kind.by_name, *kind.extra_columns}:
+        raise unknown_field(kind, col)  # whitelisted: never a user string in SQL
+    if col == "full_name" and kind.name_sorted:
+        col = "name_key"
+    elif col in {"name", "full_name"} and "name_key" in kind.extra_columns:
+        col = "name_key"
+    direction = "DESC" if q.descending else "ASC"
+    return f" ORDER BY t.{col} {direction}, t.id {direction}"
+
+
+def count(conn: sqlite3.Connection, kind: Kind, q: Query | None = None) -> int:
+    where, args = _where(kind, q or Query())
+    return int(conn.execute(f"SELECT count(*) FROM {kind.table} t{where}", args).fetchone()[0])
+
+
+def page(conn: sqlite3.Connection, kind: Kind, q: Query | None = None, *,
+         offset: int = 0, limit: int = 500) -> list[Record]:
+    q = q or Query()
+    where, args = _where(kind, q)
+    sql = f"SELECT t.* FROM {kind.table} t{where}{_order(kind, q)} LIMIT ? OFFSET ?"
+    return [to_record(kind, r) for r in conn.execute(sql, [*args, limit, offset])]
+
+
+def fts_query(user_text: str) -> str:
+    """An FTS5 query for what the user typed: every word, folded, as a prefix.
+
+    Words are quoted so that FTS syntax characters typed by a user mean nothing.
+    """
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text.fold(user_text)).split()]
+    return " ".join(f'"{w}"*' for w in words)

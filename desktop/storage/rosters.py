@@ -1,0 +1,131 @@
+"""Rosters and the unit tree as the window and the printouts need them, queried in SQL.
+
+A roster is people in a scope: everyone, the residents of a commune or village, or the
+current members of one organization (ordered by role, then Vietnamese name order).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from desktop.domain.kinds import PERSON
+from desktop.storage.records import Record, fts_query, to_record
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a roster covers: kind is "all", "unit" or "organization"."""
+
+    kind: str = "all"
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    id: str
+    name: str
+    level: str
+    code: str | None
+    has_children: bool
+
+
+@dataclass(frozen=True)
+class OrgNode:
+    id: str
+    name: str
+    org_type: str
+    members: int
+
+
+def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
+    """(extra FROM/JOIN, extra WHERE, args) for people in ``scope``."""
+    if scope.kind == "organization":
+        return ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
+                "AND m._deleted = 0 AND m.left_date IS NULL "
+                "LEFT JOIN catalogue_item r ON r.catalogue = 'role' AND r.code = m.role",
+                "", [scope.id])
+    if scope.kind == "unit":
+        level = conn.execute("SELECT level FROM unit WHERE id = ?", (scope.id,)).fetchone()
+        if level and level[0] == "province":
+            return ("", " AND p.residence_unit_id IN (SELECT u.id FROM unit u WHERE u.id = ? "
+                        "OR u.parent_id = ? OR u.parent_id IN (SELECT id FROM unit "
+                        "WHERE parent_id = ?))", [scope.id] * 3)
+        return ("", " AND p.residence_unit_id IN (SELECT id FROM unit WHERE id = ? "
+                    "OR parent_id = ?)", [scope.id, scope.id])
+    return "", "", []
+
+
+def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = None) -> int:
+    join, where, args = _scope_sql(conn, scope)
+    where, args = _with_search(where, args, search)
+    sql = f"SELECT count(*) FROM person p {join} WHERE p._deleted = 0{where}"
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
+                offset: int = 0, limit: int = 500) -> list[Record]:
+    """One page of the roster; members of an organization also carry ``role``."""
+    join, where, args = _scope_sql(conn, scope)
+    where, args = _with_search(where, args, search)
+    if scope.kind == "organization":
+        select = "p.*, m.role AS role, m.joined_date AS joined_date"
+        order = "coalesce(json_extract(r.attrs, '$.rank'), 99), p.name_key, p.id"
+    else:
+        select, order = "p.*", "p.name_key, p.id"
+    sql = (f"SELECT {select} FROM person p {join} WHERE p._deleted = 0{where} "
+           f"ORDER BY {order} LIMIT ? OFFSET ?")
+    out = []
+    for row in conn.execute(sql, [*args, limit, offset]):
+        rec = to_record(PERSON, row)
+        if scope.kind == "organization":
+            rec["role"] = row["role"]
+            rec["joined_date"] = row["joined_date"]
+        out.append(rec)
+    return out
+
+
+def _with_search(where: str, args: list[object], search: str | None) -> tuple[str, list[object]]:
+    match = fts_query(search or "")
+    if not match:
+        return where, args
+    return (where + " AND p._rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH ?)",
+            [*args, match])
+
+
+def root_units(conn: sqlite3.Connection, province_code: str | None = None) -> list[UnitNode]:
+    """The current provinces (or just one): the top of the navigation tree."""
+    sql = ("SELECT id, name, level, code FROM unit WHERE level = 'province' AND valid_to IS NULL "
+           "AND _deleted = 0")
+    args: list[object] = []
+    if province_code:
+        sql += " AND code = ?"
+        args.append(province_code)
+    return [UnitNode(r["id"], r["name"], r["level"], r["code"], True)
+            for r in conn.execute(sql + " ORDER BY name_key", args)]
+
+
+def child_units(conn: sqlite3.Connection, parent_id: str) -> list[UnitNode]:
+    rows = conn.execute(
+        "SELECT u.id, u.name, u.level, u.code, "
+        "EXISTS(SELECT 1 FROM unit c WHERE c.parent_id = u.id AND c._deleted = 0) "
+        "OR EXISTS(SELECT 1 FROM organization o WHERE o.unit_id = u.id AND o._deleted = 0) "
+        "AS has_children FROM unit u WHERE u.parent_id = ? AND u._deleted = 0 "
+        "AND u.valid_to IS NULL ORDER BY u.name_key", (parent_id,))
+    return [UnitNode(r["id"], r["name"], r["level"], r["code"], bool(r["has_children"]))
+            for r in rows]
+
+
+def organizations_in(conn: sqlite3.Connection, unit_id: str) -> list[OrgNode]:
+    rows = conn.execute(
+        "SELECT o.id, o.name, o.org_type, (SELECT count(*) FROM membership m "
+        "WHERE m.organization_id = o.id AND m._deleted = 0 AND m.left_date IS NULL) AS members "
+        "FROM organization o WHERE o.unit_id = ? AND o._deleted = 0 ORDER BY o.name_key",
+        (unit_id,))
+    return [OrgNode(r["id"], r["name"], r["org_type"], r["members"]) for r in rows]
+
+
+def unit_of_site(conn: sqlite3.Connection, code: str) -> str | None:
+    row = conn.execute("SELECT id FROM unit WHERE code = ? AND valid_to IS NULL "
+                       "AND level IN ('province', 'commune')", (code,)).fetchone()
+    return None if row is None else str(row[0])

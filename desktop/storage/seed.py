@@ -1,0 +1,128 @@
+"""Reference data shipped with the program: version 0 of the catalogues and official units.
+
+These rows are identical at every site (same deterministic ids, same values, taken from the
+shipped files), so they carry no versions: they are the common starting point. Any later
+edit of them goes through the write path and is versioned and synced like any other change.
+This module is the only code that writes synced tables outside :mod:`writer`, and only from
+migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+
+from vietnam_provinces import Province, VietNamDivisionType, Ward
+
+from desktop.domain import text
+from desktop.domain.kinds import KINDS
+from desktop.resources import resource_path
+from desktop.storage import derived
+
+# Namespace of the deterministic ids of shipped reference rows (uuid5 of a stable name).
+REFERENCE_NAMESPACE = uuid.UUID("6f1d6a52-3c1e-4a53-9a3e-0b9f3c2d7e11")
+CODE_VERSION_2025 = "GSO-2025-07-01"
+REFORM_DATE = "2025-07-01"
+LAST_DAY_BEFORE_REFORM = "2025-06-30"
+
+_PROVINCE_PREFIX = {
+    VietNamDivisionType.TINH: "Tỉnh",
+    VietNamDivisionType.THANH_PHO_TRUNG_UONG: "Thành phố",
+}
+
+
+def reference_id(name: str) -> str:
+    return str(uuid.uuid5(REFERENCE_NAMESPACE, name))
+
+
+def unit_id(code: str, code_version: str) -> str:
+    return reference_id(f"unit:{code_version}:{code}")
+
+
+def _insert(conn: sqlite3.Connection, kind_name: str,
+            rows: Iterable[tuple[str, str, Mapping[str, object]]]) -> int:
+    kind = KINDS[kind_name]
+    names = [f.name for f in kind.fields]
+    cols = ["id", "_part", *names, *derived.column_names(kind)]
+    marks = ", ".join("?" * len(cols))
+    data = [(rid, part, *(rec.get(n) for n in names), *derived.columns(kind, rec))
+            for rid, part, rec in rows]
+    # OR IGNORE: running a seed twice (e.g. after a restore) must not duplicate or fail.
+    conn.executemany(f"INSERT OR IGNORE INTO {kind.table} ({', '.join(cols)}) VALUES ({marks})",
+                     data)
+    return len(data)
+
+
+def load_catalogues(conn: sqlite3.Connection) -> int:
+    data = json.loads(resource_path("catalogues", "catalogues.json").read_text("utf-8"))
+    rows = []
+    for catalogue, items in data["catalogues"].items():
+        for order, item in enumerate(items, start=1):
+            rec = {
+                "catalogue": catalogue,
+                "code": item["code"],
+                "name": text.clean_text(item["name"]),
+                "aliases": "; ".join(text.clean_text(a) for a in item.get("aliases", [])) or None,
+                "attrs": json.dumps(item["attrs"], ensure_ascii=False) if item.get("attrs")
+                else None,
+                "sort_order": order,
+                "active": 1,
+            }
+            rows.append((reference_id(f"catalogue:{catalogue}:{item['code']}"), "ref", rec))
+    return _insert(conn, "catalogue", rows)
+
+
+def _province_code(p: Province) -> str:
+    return f"{int(p.code):02d}"
+
+
+def load_units_2025(conn: sqlite3.Connection) -> int:
+    """The 34 provinces and 3,321 xã/phường/đặc khu of the two-level government."""
+    rows = []
+    for p in Province.iter_all():
+        pcode = _province_code(p)
+        pid = unit_id(pcode, CODE_VERSION_2025)
+        prefix = _PROVINCE_PREFIX.get(p.division_type, "Tỉnh")
+        rows.append((pid, pcode, {
+            "name": f"{prefix} {p.name}", "level": "province",
+            "division_type": p.division_type.value, "code": pcode,
+            "code_version": CODE_VERSION_2025, "valid_from": REFORM_DATE}))
+        for w in Ward.iter_by_province(p.code):
+            wcode = f"{int(w.code):05d}"
+            rows.append((unit_id(wcode, CODE_VERSION_2025), wcode, {
+                "name": text.clean_text(w.name), "level": "commune",
+                "division_type": w.division_type.value, "code": wcode,
+                "code_version": CODE_VERSION_2025, "parent_id": pid,
+                "valid_from": REFORM_DATE}))
+    return _insert(conn, "unit", rows)
+
+
+def load_legacy_units(conn: sqlite3.Connection) -> int:
+    """Districts and communes before 01/07/2025, for old records and year-on-year figures.
+
+    Codes were reused with another meaning after the reform, so these rows carry their own
+    code version and are never joined to new ones on the code alone.
+    """
+    data = json.loads(resource_path("units", "legacy_11.json").read_text("utf-8"))
+    version = data["code_version"]
+    province = data["province"]
+    part = province["code"]
+    pid = unit_id(province["code"], version)
+    rows = [(pid, part, {
+        "name": province["name"], "level": "province", "code": province["code"],
+        "code_version": version, "valid_to": LAST_DAY_BEFORE_REFORM,
+        "successor_id": unit_id(province["code"], CODE_VERSION_2025)})]
+    for d in data["districts"]:
+        rows.append((unit_id(d["code"], version), part, {
+            "name": d["name"], "level": "district", "division_type": d.get("division_type"),
+            "code": d["code"], "code_version": version, "parent_id": pid,
+            "valid_to": LAST_DAY_BEFORE_REFORM}))
+    for c in data["communes"]:
+        rows.append((unit_id(c["code"], version), part, {
+            "name": c["name"], "level": "commune", "division_type": c.get("division_type"),
+            "code": c["code"], "code_version": version,
+            "parent_id": unit_id(c["district_code"], version),
+            "valid_to": LAST_DAY_BEFORE_REFORM}))
+    return _insert(conn, "unit", rows)

@@ -1,0 +1,86 @@
+"""This installation's identity as a sync site: a commune or the province."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import uuid6
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+
+
+@dataclass(frozen=True)
+class Site:
+    site_id: str
+    site_kind: str  # "commune" or "province"
+    unit_code: str  # the commune's or the province's official code
+    name: str
+
+    @property
+    def home_part(self) -> str:
+        """The partition of records made here that belong to no particular unit."""
+        return self.unit_code
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM site_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO site_meta(key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def load_site(conn: sqlite3.Connection) -> Site | None:
+    site_id = get_meta(conn, "site_id")
+    if site_id is None:
+        return None
+    return Site(site_id, get_meta(conn, "site_kind") or "commune",
+                get_meta(conn, "unit_code") or "", get_meta(conn, "site_name") or "")
+
+
+def require_site(conn: sqlite3.Connection) -> Site:
+    site = load_site(conn)
+    if site is None:
+        raise UserError(_("Cơ sở dữ liệu chưa được khởi tạo: hãy chạy "
+                          "«antq init --site-name TÊN --commune-code MÃ» hoặc «antq demo»"))
+    return site
+
+
+def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None = None,
+              province_code: str | None = None) -> Site:
+    """Make this database a commune or province site, once."""
+    if load_site(conn) is not None:
+        raise UserError(_("Cơ sở dữ liệu này đã được khởi tạo (site «{n}»)").format(
+            n=load_site(conn).name))  # type: ignore[union-attr]
+    if bool(commune_code) == bool(province_code):
+        raise UserError(_("Cần đúng một trong --commune-code hoặc --province-code"))
+    level = "commune" if commune_code else "province"
+    code = (commune_code or province_code or "").strip()
+    code = code.zfill(5 if level == "commune" else 2)
+    row = conn.execute("SELECT name FROM unit WHERE code = ? AND level = ? AND valid_to IS NULL",
+                       (code, level)).fetchone()
+    if row is None:
+        flag = "--commune-code" if commune_code else "--province-code"
+        raise UserError(_("{flag}: không có đơn vị hành chính mã «{c}» trong danh mục 2025")
+                        .format(flag=flag, c=code))
+    name = name.strip()
+    if not name:
+        raise UserError(_("--site-name: cần tên của điểm cài đặt"))
+    site = Site(str(uuid6.uuid7()), level, code, name)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        set_meta(conn, "site_id", site.site_id)
+        set_meta(conn, "db_instance_id", str(uuid6.uuid7()))
+        set_meta(conn, "site_kind", site.site_kind)
+        set_meta(conn, "unit_code", site.unit_code)
+        set_meta(conn, "site_name", site.name)
+        set_meta(conn, "hlc", "0")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return site

@@ -1,0 +1,290 @@
+"""The one write path (DESIGN invariant 1).
+
+Every change to a synced table goes through :class:`Store`. In the same transaction as the
+data it records, for each changed field, a version (HLC stamp, origin site, per-origin
+sequence) in ``sync_cell`` and a line in ``audit_log``. Deletes are the versioned ``_deleted``
+field, never a row removal. Bundle import (a later part) applies remote versions through the
+same module so that nothing writes these tables around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uuid6
+
+from desktop.domain import validation
+from desktop.domain.errors import NotFoundError, UserError, ValidationError
+from desktop.domain.hlc import HybridClock
+from desktop.domain.kinds import KINDS, FieldType, Kind
+from desktop.i18n import _
+from desktop.storage import derived, references
+from desktop.storage.site import Site, require_site, set_meta
+
+MAX_HIST = 16
+
+
+@dataclass
+class WriteResult:
+    id: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Txn:
+    """Clock and sequence counters read at BEGIN and written back before COMMIT."""
+
+    clock: HybridClock
+    seqs: dict[str, int] = field(default_factory=dict)
+
+
+def kind_named(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise UserError(_("Không có loại bản ghi «{n}» (có: {k})").format(
+            n=name, k=", ".join(KINDS)))
+    return kind
+
+
+def now_local() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class Store:
+    """Reads and writes records of one database as one site and one officer."""
+
+    def __init__(self, conn: sqlite3.Connection, *, actor: str | None = None,
+                 today: dt.date | None = None) -> None:
+        self.conn = conn
+        self.actor = actor or _current_user()
+        self._today = today
+        self._site: Site | None = None
+        self._txn: _Txn | None = None
+
+    @property
+    def today(self) -> dt.date:
+        return self._today or dt.date.today()
+
+    @property
+    def site(self) -> Site:
+        if self._site is None:
+            self._site = require_site(self.conn)
+        return self._site
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested calls join the outer one."""
+        if self._txn is not None:
+            yield
+            return
+        site = self.site
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read inside the write lock: another process may have written since.
+            last = self.conn.execute("SELECT value FROM site_meta WHERE key='hlc'").fetchone()
+            self._txn = _Txn(HybridClock(int(last[0]) if last else 0))
+            yield
+            txn = self._txn
+            set_meta(self.conn, "hlc", str(txn.clock.last))
+            self.conn.executemany(
+                "INSERT INTO sync_vv(origin, part, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT(origin, part) DO UPDATE SET seq = excluded.seq",
+                [(site.site_id, part, seq) for part, seq in txn.seqs.items()])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._txn = None
+
+    def _next_seq(self, part: str, n: int = 1) -> int:
+        """Reserve ``n`` sequence numbers of this site in ``part``; returns the first."""
+        assert self._txn is not None
+        seqs = self._txn.seqs
+        if part not in seqs:
+            row = self.conn.execute("SELECT seq FROM sync_vv WHERE origin=? AND part=?",
+                                    (self.site.site_id, part)).fetchone()
+            seqs[part] = row[0] if row else 0
+        first = seqs[part] + 1
+        seqs[part] += n
+        return first
+
+    # -- reading one record ---------------------------------------------------------------
+
+    def get_row(self, kind: Kind, record_id: str) -> sqlite3.Row:
+        row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?",
+                                (record_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(_("Không có {label} với id «{id}»").format(
+                label=kind.label.lower(), id=record_id))
+        return row
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def add(self, kind_name: str, values: Mapping[str, object]) -> WriteResult:
+        kind = kind_named(kind_name)
+        with self.transaction():
+            record, warnings = self._prepare(kind, values, current=None)
+            record_id = str(uuid6.uuid7())
+            self._insert(kind, record_id, record)
+        return WriteResult(record_id, warnings)
+
+    def add_many(self, kind_name: str, rows: Sequence[Mapping[str, object]]) -> list[str]:
+        """Bulk insert through the same path (demo data, spreadsheet import, benchmarks)."""
+        kind = kind_named(kind_name)
+        ids: list[str] = []
+        with self.transaction():
+            prepared = []
+            for n, values in enumerate(rows, start=1):
+                try:
+                    record, _w = self._prepare(kind, values, current=None)
+                except ValidationError as e:
+                    raise ValidationError(e.field, e.message, row=n) from None
+                ids.append(str(uuid6.uuid7()))
+                prepared.append(record)
+            self._insert_many(kind, ids, prepared)
+        return ids
+
+    def edit(self, kind_name: str, record_id: str, values: Mapping[str, object]) -> WriteResult:
+        kind = kind_named(kind_name)
+        with self.transaction():
+            row = self.get_row(kind, record_id)
+            if row["_deleted"]:
+                raise UserError(_("{label} «{id}» đã bị xóa; hãy khôi phục trước khi sửa")
+                                .format(label=kind.label, id=record_id))
+            current = {f.name: row[f.name] for f in kind.fields}
+            record, warnings = self._prepare(kind, values, current=current, record_id=record_id)
+            changed = {k: v for k, v in record.items() if current.get(k) != v}
+            self._update(kind, row, changed)
+        return WriteResult(record_id, warnings)
+
+    def delete(self, kind_name: str, record_id: str) -> None:
+        self._set_deleted(kind_named(kind_name), record_id, 1)
+
+    def restore(self, kind_name: str, record_id: str) -> None:
+        self._set_deleted(kind_named(kind_name), record_id, 0)
+
+    def _set_deleted(self, kind: Kind, record_id: str, flag: int) -> None:
+        with self.transaction():
+            row = self.get_row(kind, record_id)
+            if row["_deleted"] == flag:
+                msg = _("«{id}» đã bị xóa rồi") if flag else _("«{id}» chưa bị xóa")
+                raise UserError(msg.format(id=record_id))
+            self._update(kind, row, {"_deleted": flag},
+                         action="delete" if flag else "restore")
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _prepare(self, kind: Kind, values: Mapping[str, object], current: dict[str, object] | None,
+                 record_id: str | None = None) -> tuple[dict[str, object], list[str]]:
+        """Clean, resolve references and codes, merge with the current record, check rules."""
+        cleaned: dict[str, object] = dict(validation.clean_values(kind, values, today=self.today))
+        for name, value in list(cleaned.items()):
+            f = kind.field(name)
+            if value is None:
+                continue
+            if f.type is FieldType.CODE:
+                cleaned[name] = references.resolve_code(self.conn, f, str(value))
+            elif f.type is FieldType.REF:
+                cleaned[name] = references.resolve_ref(self.conn, f, str(value))
+        record = dict(current or {})
+        record.update(cleaned)
+        derived.fill_defaults(self.conn, kind, record, is_new=current is None)
+        warnings = validation.check_record(kind, record)  # type: ignore[arg-type]
+        warnings += references.check_record(self.conn, kind, record, record_id)
+        return record, warnings
+
+    def _insert(self, kind: Kind, record_id: str, record: dict[str, object]) -> None:
+        self._insert_many(kind, [record_id], [record])
+
+    def _insert_many(self, kind: Kind, ids: Sequence[str],
+                     records: Sequence[dict[str, object]]) -> None:
+        assert self._txn is not None
+        names = [f.name for f in kind.fields]
+        extra = list(kind.extra_columns) + (["_search"] if kind.searchable else [])
+        cols = ["id", "_part", "_deleted", "_created_at", "_updated_at", *names, *extra]
+        now = now_local()
+        site = self.site.site_id
+        rows, cells, audit = [], [], []
+        for record_id, record in zip(ids, records, strict=True):
+            part = references.partition_of(self.conn, kind, record, self.site)
+            stamped = [n for n in names if record.get(n) is not None] + ["_deleted"]
+            hlc = self._txn.clock.now()
+            seq = self._next_seq(part, len(stamped))
+            for i, name in enumerate(stamped):
+                cells.append((kind.table, record_id, name, hlc, site, part, seq + i, "[]"))
+            rows.append((record_id, part, 0, now, now, *(record.get(n) for n in names),
+                         *derived.columns(kind, record)))
+            audit.append((str(uuid6.uuid7()), now, hlc, site, self.actor, "create", kind.table,
+                          record_id, None, None,
+                          json.dumps({n: record[n] for n in stamped[:-1]}, ensure_ascii=False)))
+        marks = ", ".join("?" * len(cols))
+        self.conn.executemany(f"INSERT INTO {kind.table} ({', '.join(cols)}) VALUES ({marks})",
+                              rows)
+        self.conn.executemany("INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cells)
+        self._write_audit(audit)
+
+    def _update(self, kind: Kind, row: sqlite3.Row, changed: Mapping[str, object],
+                *, action: str = "update") -> None:
+        if not changed:
+            return
+        assert self._txn is not None
+        record_id, part = row["id"], row["_part"]
+        old_cells = {
+            r["field"]: r for r in self.conn.execute(
+                "SELECT field, hlc, origin, part, seq, hist FROM sync_cell "
+                "WHERE tbl = ? AND pk = ?", (kind.table, record_id))
+        }
+        # An edit made after seeing a value must beat it, however wrong our clock is.
+        for cell in old_cells.values():
+            self._txn.clock.observe(cell["hlc"])
+        hlc = self._txn.clock.now()
+        seq = self._next_seq(part, len(changed))
+        site, now = self.site.site_id, now_local()
+        cells, audit = [], []
+        for i, (name, value) in enumerate(changed.items()):
+            old = old_cells.get(name)
+            hist = []
+            if old is not None:
+                hist = [[old["origin"], old["part"], old["seq"]], *json.loads(old["hist"])]
+            cells.append((kind.table, record_id, name, hlc, site, part, seq + i,
+                          json.dumps(hist[:MAX_HIST])))
+            audit.append((str(uuid6.uuid7()), now, hlc, site, self.actor, action, kind.table,
+                          record_id, name, _audit_text(row[name]), _audit_text(value)))
+        record = {f.name: row[f.name] for f in kind.fields}
+        record.update({k: v for k, v in changed.items() if k != "_deleted"})
+        sets = dict(changed)
+        sets.update(zip(derived.column_names(kind), derived.columns(kind, record), strict=True))
+        sets["_updated_at"] = now
+        assignments = ", ".join(f"{name} = ?" for name in sets)
+        self.conn.execute(f"UPDATE {kind.table} SET {assignments} WHERE id = ?",
+                          (*sets.values(), record_id))
+        self.conn.executemany(
+            "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
+            "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
+            "hist = excluded.hist", cells)
+        self._write_audit(audit)
+
+    def _write_audit(self, rows: Iterable[tuple[object, ...]]) -> None:
+        self.conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              rows)
+
+
+def _audit_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name on some service accounts
+        return "unknown"

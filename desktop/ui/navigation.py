@@ -1,0 +1,57 @@
+"""The navigation tree: province → commune → village → organizations, loaded on expand."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+from desktop.i18n import _
+from desktop.storage import rosters
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+LOADED_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+class NavigationModel(QStandardItemModel):
+    def __init__(self, conn: sqlite3.Connection, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn = conn
+        self.setHorizontalHeaderLabels([_("Địa bàn và tổ chức")])
+
+    def load_roots(self, province_code: str | None) -> None:
+        self.removeRows(0, self.rowCount())
+        for node in rosters.root_units(self._conn, province_code):
+            self.appendRow(self._unit_item(node))
+
+    def _unit_item(self, node: rosters.UnitNode) -> QStandardItem:
+        item = QStandardItem(node.name)
+        item.setEditable(False)
+        item.setData("unit", KIND_ROLE)
+        item.setData(node.id, ID_ROLE)
+        item.setData(False, LOADED_ROLE)
+        if node.has_children:
+            placeholder = QStandardItem(_("Đang tải…"))
+            placeholder.setEditable(False)
+            item.appendRow(placeholder)
+        return item
+
+    def ensure_children(self, item: QStandardItem) -> None:
+        """Replace the placeholder by the unit's sub-units and organizations."""
+        if item.data(KIND_ROLE) != "unit" or item.data(LOADED_ROLE):
+            return
+        item.setData(True, LOADED_ROLE)
+        item.removeRows(0, item.rowCount())
+        unit_id = item.data(ID_ROLE)
+        for node in rosters.child_units(self._conn, unit_id):
+            item.appendRow(self._unit_item(node))
+        for org in rosters.organizations_in(self._conn, unit_id):
+            child = QStandardItem(f"{org.name} ({org.members})")
+            child.setEditable(False)
+            child.setData("organization", KIND_ROLE)
+            child.setData(org.id, ID_ROLE)
+            child.setToolTip(_("{n} thành viên").format(n=org.members))
+            item.appendRow(child)

@@ -1,0 +1,104 @@
+"""A read-only roster table that loads rows in pages as the user scrolls (fetchMore)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desktop.domain.kinds import PERSON
+from desktop.i18n import _
+from desktop.storage import rosters
+from desktop.storage.present import Presenter
+
+Index = QModelIndex | QPersistentModelIndex
+BATCH = 500
+
+# (field, header); "role" exists only in an organization's roster.
+_COLUMNS = (
+    ("full_name", _("Họ và tên")),
+    ("birth_date", _("Ngày sinh")),
+    ("gender", _("Giới tính")),
+    ("ethnicity", _("Dân tộc")),
+    ("citizen_id", _("Số định danh")),
+    ("phone", _("Điện thoại")),
+    ("residence_unit_id", _("Nơi cư trú")),
+)
+_ROLE = ("role", _("Chức danh"))
+
+
+class RosterModel(QAbstractTableModel):
+    def __init__(self, conn: sqlite3.Connection, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn = conn
+        self._presenter = Presenter(conn)
+        self._scope = rosters.Scope()
+        self._search: str | None = None
+        self._rows: list[dict[str, str]] = []
+        self._total = 0
+        self._columns = _COLUMNS
+
+    # -- what is shown -----------------------------------------------------------------
+
+    def set_scope(self, scope: rosters.Scope, search: str | None = None) -> None:
+        self.beginResetModel()
+        self._scope, self._search = scope, search
+        self._columns = (_COLUMNS[0], _ROLE, *_COLUMNS[1:]) if scope.kind == "organization" \
+            else _COLUMNS
+        self._rows = []
+        self._total = rosters.count_people(self._conn, scope, search)
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def loaded(self) -> int:
+        return len(self._rows)
+
+    def _present(self, rec: dict[str, object]) -> dict[str, str]:
+        shown = self._presenter.record(PERSON, rec)
+        if "role" in rec:
+            shown["role"] = self._presenter.catalogue_name("role", str(rec["role"]))
+        return shown
+
+    # -- lazy loading ------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        page = rosters.people_page(self._conn, self._scope, search=self._search,
+                                   offset=len(self._rows), limit=BATCH)
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(self._present(r) for r in page)
+        self.endInsertRows()
+
+    # -- QAbstractTableModel -----------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self._rows[index.row()].get(self._columns[index.column()][0], "")
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._columns[section][1]
+        return str(section + 1)

@@ -1,0 +1,62 @@
+"""Shared fixtures: a migrated database per test (copied from one master), and a site."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("ANTQ_DATA_DIR", "/nonexistent-antq-test-data")
+
+from desktop.storage import db, site  # noqa: E402
+from desktop.storage.writer import Store  # noqa: E402
+
+TODAY = dt.date(2026, 12, 1)
+COMMUNE_MUONG_NHE = "03160"
+
+
+@pytest.fixture(scope="session")
+def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrating (with the 3,400 units) takes a moment: do it once and copy the file."""
+    path = tmp_path_factory.mktemp("master") / "master.db"
+    conn = db.open_database(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def db_path(master_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "test.db"
+    shutil.copy(master_db, path)
+    return path
+
+
+@pytest.fixture
+def conn(db_path: Path) -> Iterator[sqlite3.Connection]:
+    c = db.open_database(db_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def commune_site(conn: sqlite3.Connection) -> site.Site:
+    return site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE_MUONG_NHE)
+
+
+@pytest.fixture
+def store(conn: sqlite3.Connection, commune_site: site.Site) -> Store:
+    return Store(conn, actor="tester", today=TODAY)
+
+
+@pytest.fixture
+def village(store: Store) -> str:
+    return store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                              "parent_id": COMMUNE_MUONG_NHE}).id
