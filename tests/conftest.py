@@ -60,3 +60,9 @@ def store(conn: sqlite3.Connection, commune_site: site.Site) -> Store:
 def village(store: Store) -> str:
     return store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
                               "parent_id": COMMUNE_MUONG_NHE}).id
+
+
+@pytest.fixture
+def dump():
+    """A full logical dump, to prove that a refused write changed nothing."""
+    return lambda c: list(c.iterdump())

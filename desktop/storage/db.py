@@ -16,9 +16,19 @@ def connect(path: Path | str) -> sqlite3.Connection:
     ``isolation_level=None``: transactions are begun explicitly (``BEGIN IMMEDIATE``) by the
     write path, so a read never holds a write lock and a write never starts implicitly.
     """
+    conn = _raw_connect(path)
+    configure(conn, path)
+    return conn
+
+
+def _raw_connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    return conn
+
+
+def configure(conn: sqlite3.Connection, path: Path | str) -> None:
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -26,7 +36,6 @@ def connect(path: Path | str) -> sqlite3.Connection:
         if mode.lower() != "wal":
             raise UserError(_("Không bật được chế độ WAL cho {p}").format(p=path))
     conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
@@ -40,9 +49,10 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connecti
             raise UserError(_("{p} là một thư mục, không phải tệp cơ sở dữ liệu").format(p=p))
         p.parent.mkdir(parents=True, exist_ok=True)
         _check_is_sqlite(p)
-    conn = connect(path)
+    conn = _raw_connect(path)
     try:
-        migrations.check_not_newer(conn)
+        migrations.check_not_newer(conn)  # before any pragma writes to the file
+        configure(conn, path)
         if migrate:
             migrations.apply(conn, backup_to=p)
     except BaseException:

@@ -1,0 +1,222 @@
+"""The 12-digit personal identification number (số định danh cá nhân, printed on the CCCD card).
+
+The number encodes where the birth was registered, the century and sex, and the birth year
+(DOMAIN.md §5.1). There is no check digit, so a number that passes these checks may still not
+exist; only the national population database can say. A wrong length or a letter is always a
+typo and is refused; every other mismatch is only a warning, because the officer may be right
+and the record wrong, or the person was registered abroad (a country code, not a province).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from desktop.domain.errors import ValidationError
+from desktop.i18n import _
+
+__all__ = [
+    "PROVINCE_CODES",
+    "CitizenIdInfo",
+    "check_citizen_id",
+    "describe",
+    "normalise_citizen_id",
+]
+
+PROVINCE_CODES: Mapping[str, str] = MappingProxyType(
+    {
+        "001": "Hà Nội",
+        "002": "Hà Giang",
+        "004": "Cao Bằng",
+        "006": "Bắc Kạn",
+        "008": "Tuyên Quang",
+        "010": "Lào Cai",
+        "011": "Điện Biên",
+        "012": "Lai Châu",
+        "014": "Sơn La",
+        "015": "Yên Bái",
+        "017": "Hòa Bình",
+        "019": "Thái Nguyên",
+        "020": "Lạng Sơn",
+        "022": "Quảng Ninh",
+        "024": "Bắc Giang",
+        "025": "Phú Thọ",
+        "026": "Vĩnh Phúc",
+        "027": "Bắc Ninh",
+        "030": "Hải Dương",
+        "031": "Hải Phòng",
+        "033": "Hưng Yên",
+        "034": "Thái Bình",
+        "035": "Hà Nam",
+        "036": "Nam Định",
+        "037": "Ninh Bình",
+        "038": "Thanh Hóa",
+        "040": "Nghệ An",
+        "042": "Hà Tĩnh",
+        "044": "Quảng Bình",
+        "045": "Quảng Trị",
+        "046": "Huế",
+        "048": "Đà Nẵng",
+        "049": "Quảng Nam",
+        "051": "Quảng Ngãi",
+        "052": "Bình Định",
+        "054": "Phú Yên",
+        "056": "Khánh Hòa",
+        "058": "Ninh Thuận",
+        "060": "Bình Thuận",
+        "062": "Kon Tum",
+        "064": "Gia Lai",
+        "066": "Đắk Lắk",
+        "067": "Đắk Nông",
+        "068": "Lâm Đồng",
+        "070": "Bình Phước",
+        "072": "Tây Ninh",
+        "074": "Bình Dương",
+        "075": "Đồng Nai",
+        "077": "Bà Rịa - Vũng Tàu",
+        "079": "TP HCM",
+        "080": "Long An",
+        "082": "Tiền Giang",
+        "083": "Bến Tre",
+        "084": "Trà Vinh",
+        "086": "Vĩnh Long",
+        "087": "Đồng Tháp",
+        "089": "An Giang",
+        "091": "Kiên Giang",
+        "092": "Cần Thơ",
+        "093": "Hậu Giang",
+        "094": "Sóc Trăng",
+        "095": "Bạc Liêu",
+        "096": "Cà Mau",
+    }
+)
+"""The 63 pre-2025 province codes (Thông tư 07/2016/TT-BCA) and their names at that time.
+
+A code's name depends on the date (052 meant Bình Định and now means Gia Lai); numbers never
+change, so the place of birth registration is read with this old table. The 34 post-2025
+province codes are a subset of these codes.
+"""
+
+_MALE = "male"
+_FEMALE = "female"
+_GENDERS = (_MALE, _FEMALE)
+_SEPARATORS = re.compile(r"[\s.\-]+")
+_DIGITS = re.compile(r"[0-9]+")
+_LENGTH = 12
+_OLD_CMND_LENGTH = 9
+
+
+@dataclass(frozen=True)
+class CitizenIdInfo:
+    """What a well-formed number says about its holder, and what looks wrong about it."""
+
+    number: str
+    province_code: str
+    province_name: str | None
+    century: int
+    gender: str
+    birth_year: int
+    warnings: tuple[str, ...] = ()
+
+
+def normalise_citizen_id(text: str) -> str:
+    """Remove the spaces, dots and hyphens people type to group digits ("011 085.000-123").
+
+    The result is what is stored (as TEXT: leading zeros matter); it is only digits when the
+    input was a number, which :func:`check_citizen_id` verifies.
+    """
+    return _SEPARATORS.sub("", text)
+
+
+def check_citizen_id(
+    text: str,
+    *,
+    birth_year: int | None = None,
+    gender: str | None = None,
+    today: datetime.date | None = None,
+) -> CitizenIdInfo:
+    """Decode a number and compare it with the recorded birth year and gender ("male"/"female").
+
+    Raises :class:`ValidationError` unless the value is exactly 12 digits once grouping
+    characters are removed. Anything else that looks wrong is returned in ``warnings``:
+    a province code outside the 63-code table, a decoded birth year that differs from
+    ``birth_year`` or lies after ``today``'s year, a decoded gender that differs from ``gender``.
+    """
+    if gender is not None and gender not in _GENDERS:
+        raise ValueError(f"gender must be 'male', 'female' or None, not {gender!r}")
+    shown = text.strip()
+    number = normalise_citizen_id(text)
+    if not number:
+        message = _("Chưa nhập số định danh cá nhân (12 chữ số)")
+        raise ValidationError(None, message)
+    if _DIGITS.fullmatch(number) is None:
+        message = _('"{value}": số định danh cá nhân chỉ gồm chữ số (12 chữ số)')
+        raise ValidationError(None, message.format(value=shown))
+    if len(number) == _OLD_CMND_LENGTH:
+        message = _(
+            '"{value}": số định danh cá nhân phải có đúng 12 chữ số, đang có 9; '
+            "số 9 chữ số là số CMND cũ, hãy ghi vào mục CMND cũ"
+        )
+        raise ValidationError(None, message.format(value=shown))
+    if len(number) != _LENGTH:
+        message = _('"{value}": số định danh cá nhân phải có đúng 12 chữ số, đang có {count}')
+        raise ValidationError(None, message.format(value=shown, count=len(number)))
+
+    province_code = number[:3]
+    province_name = PROVINCE_CODES.get(province_code)
+    code = int(number[3])
+    century = 1900 + 100 * (code // 2)
+    decoded_gender = _MALE if code % 2 == 0 else _FEMALE
+    decoded_year = century + int(number[4:6])
+    current_year = (today or datetime.date.today()).year
+
+    warnings: list[str] = []
+    if province_name is None:
+        message = _(
+            'Mã "{code}" (3 chữ số đầu) không thuộc 63 mã tỉnh, thành phố; có thể là mã quốc gia '
+            "nếu khai sinh được đăng ký ở nước ngoài."
+        )
+        warnings.append(message.format(code=province_code))
+    if decoded_year > current_year:
+        message = _("Năm sinh theo số định danh ({decoded}) ở sau năm hiện tại ({current}).")
+        warnings.append(message.format(decoded=decoded_year, current=current_year))
+    if birth_year is not None and birth_year != decoded_year:
+        message = _("Năm sinh theo số định danh là {decoded}, khác năm sinh đã ghi ({recorded}).")
+        warnings.append(message.format(decoded=decoded_year, recorded=birth_year))
+    if gender is not None and gender != decoded_gender:
+        message = _("Giới tính theo số định danh là {decoded}, khác giới tính đã ghi ({recorded}).")
+        warnings.append(
+            message.format(decoded=_gender_word(decoded_gender), recorded=_gender_word(gender))
+        )
+    return CitizenIdInfo(
+        number=number,
+        province_code=province_code,
+        province_name=province_name,
+        century=century,
+        gender=decoded_gender,
+        birth_year=decoded_year,
+        warnings=tuple(warnings),
+    )
+
+
+def _gender_word(gender: str) -> str:
+    return _("nam") if gender == _MALE else _("nữ")
+
+
+def describe(info: CitizenIdInfo) -> str:
+    """One short sentence for the UI and the CLI.
+
+    Example: "Đăng ký khai sinh tại Điện Biên (011), nam, sinh năm 1985". The place is the
+    pre-2025 province of the code (see :data:`PROVINCE_CODES`).
+    """
+    if info.province_name is None:
+        place = _("nơi có mã {code} (không thuộc 63 tỉnh, thành phố)").format(
+            code=info.province_code
+        )
+    else:
+        place = f"{info.province_name} ({info.province_code})"
+    message = _("Đăng ký khai sinh tại {place}, {gender}, sinh năm {year}")
+    return message.format(place=place, gender=_gender_word(info.gender), year=info.birth_year)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from desktop.domain.errors import SchemaTooNewError, UserError
+from desktop.domain.kinds import KINDS
+from desktop.storage import db, migrations, search
+from desktop.storage.migrations import Migration
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def test_fresh_database_is_at_the_latest_version_with_reference_data(conn):
+    assert migrations.current_version(conn) == migrations.latest_version()
+    versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    assert versions == [m.version for m in migrations.MIGRATIONS]
+    provinces = conn.execute("SELECT count(*) FROM unit WHERE level='province' "
+                             "AND valid_to IS NULL").fetchone()[0]
+    communes = conn.execute("SELECT count(*) FROM unit WHERE level='commune' "
+                            "AND valid_to IS NULL").fetchone()[0]
+    assert (provinces, communes) == (34, 3321)
+    assert conn.execute("SELECT count(*) FROM catalogue_item WHERE catalogue='ethnicity'"
+                        ).fetchone()[0] == 54
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_every_field_of_every_kind_has_its_column(conn):
+    for kind in KINDS.values():
+        cols = _columns(conn, kind.table)
+        missing = {f.name for f in kind.fields} - cols
+        assert not missing, (kind.name, missing)
+        assert {"id", "_part", "_deleted", "_extras"} <= cols
+
+
+def test_legacy_units_are_kept_apart_from_reused_codes(conn):
+    rows = conn.execute("SELECT name, code_version, valid_to FROM unit WHERE code = '03334' "
+                        "ORDER BY code_version").fetchall()
+    # 03334 was Xã Thanh Xương before the reform and is Phường Mường Thanh after it.
+    assert [tuple(r) for r in rows] == [
+        ("Xã Thanh Xương", "GSO-2025-01-04", "2025-06-30"),
+        ("Phường Mường Thanh", "GSO-2025-07-01", None),
+    ]
+    districts = conn.execute("SELECT count(*) FROM unit WHERE level='district'").fetchone()[0]
+    old_communes = conn.execute("SELECT count(*) FROM unit WHERE level='commune' "
+                                "AND code_version='GSO-2025-01-04'").fetchone()[0]
+    assert (districts, old_communes) == (10, 129)
+
+
+def test_database_from_a_newer_program_is_refused_and_left_alone(db_path: Path):
+    c = sqlite3.connect(db_path)
+    c.execute(f"PRAGMA user_version = {migrations.latest_version() + 1}")
+    c.close()
+    before = db_path.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="cập nhật"):
+        db.open_database(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("hello, not a database")
+    with pytest.raises(UserError, match="không phải cơ sở dữ liệu"):
+        db.open_database(bogus)
+
+
+def test_upgrade_from_an_older_version_backs_up_and_seeds(tmp_path: Path):
+    path = tmp_path / "old.db"
+    conn = db.open_database(path, migrate=False)
+    migrations.apply(conn, stop_before=2)
+    assert migrations.current_version(conn) == 1
+    assert conn.execute("SELECT count(*) FROM unit").fetchone()[0] == 0
+    conn.close()
+    conn = db.open_database(path)
+    assert migrations.current_version(conn) == migrations.latest_version()
+    assert conn.execute("SELECT count(*) FROM unit").fetchone()[0] > 3000
+    assert (tmp_path / "old.before-migration-v1.bak").exists()
+    backup = sqlite3.connect(tmp_path / "old.before-migration-v1.bak")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    backup.close()
+    conn.close()
+
+
+def test_a_failing_migration_leaves_the_previous_version(conn, monkeypatch):
+    def boom(c: sqlite3.Connection) -> None:
+        c.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("disk on fire")
+
+    version = migrations.latest_version()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, Migration(version + 1, "boom", boom)])
+    with pytest.raises(RuntimeError):
+        migrations.apply(conn)
+    assert migrations.current_version(conn) == version
+    assert "half_done" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def test_search_survives_a_migration_that_rebuilds_a_table(store, conn, monkeypatch):
+    """sqlite-utils transform() drops the FTS triggers; the migration runner restores them."""
+    before = store.add("person", {"full_name": "Nguyễn Văn Đức"}).id
+
+    def rebuild_person(c: sqlite3.Connection) -> None:
+        sqlite_utils.Database(c)["person"].transform(types={"education": str})
+
+    version = migrations.latest_version()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, Migration(version + 1, "rebuild", rebuild_person)])
+    migrations.apply(conn)
+    after = store.add("person", {"full_name": "Lò Văn Đức"}).id
+    found = {h.id for h in search.search(conn, "van duc")}
+    assert {before, after} <= found
