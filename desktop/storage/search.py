@@ -26,8 +26,8 @@ class Hit:
 
 def search(conn: sqlite3.Connection, user_text: str, *, kinds: tuple[str, ...] = SEARCHED_KINDS,
            limit: int = 50) -> list[Hit]:
-    """Best matches first. A record whose title starts with the query ranks above the rest,
-    then FTS5's bm25, then Vietnamese name order."""
+    """Best matches first: text that starts with the query, then text that holds it as a
+    phrase, then any match of every word; within each, FTS5's bm25, then name order."""
     match = fts_query(user_text)
     if not match:
         return []
@@ -43,7 +43,9 @@ def search(conn: sqlite3.Connection, user_text: str, *, kinds: tuple[str, ...] =
                f"WHERE {t}_fts MATCH ? AND t._deleted = 0 "
                f"ORDER BY bm25({t}_fts), {order_key} LIMIT ?")
         for row in conn.execute(sql, (match, limit)):
-            starts = 0 if str(row["folded"] or "").startswith(folded) else 1
+            body = str(row["folded"] or "")
+            # Words typed in the order they are written rank above a scattered match.
+            starts = 0 if body.startswith(folded) else 1 if f" {folded}" in body else 2
             title = str(row["title"] or "")
             hits.append((starts, row["score"], str(row["okey"]),
                          Hit(name, row["id"], title, round(row["score"], 4))))

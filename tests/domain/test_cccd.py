@@ -29,8 +29,14 @@ EXPECTED_CODES = (
 )
 
 
-def check(text: str, **kwargs: object) -> CitizenIdInfo:
-    return check_citizen_id(text, today=TODAY, **kwargs)  # type: ignore[arg-type]
+def check(
+    text: str,
+    *,
+    birth_year: int | None = None,
+    gender: str | None = None,
+    today: datetime.date = TODAY,
+) -> CitizenIdInfo:
+    return check_citizen_id(text, birth_year=birth_year, gender=gender, today=today)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,9 +175,7 @@ def test_codes_outside_the_table_warn(code: str) -> None:
 def test_warning_birth_year_differs() -> None:
     info = check("011085000123", birth_year=1986)
     assert info.birth_year == 1985
-    assert info.warnings == (
-        "Năm sinh theo số định danh là 1985, khác năm sinh đã ghi (1986).",
-    )
+    assert info.warnings == ("Năm sinh theo số định danh là 1985, khác năm sinh đã ghi (1986).",)
 
 
 def test_warning_century_differs() -> None:

@@ -90,7 +90,9 @@ def test_equality_hash_and_immutability() -> None:
     [(2024, 13, None), (2024, 0, None), (2024, 2, 30), (2023, 2, 29), (2024, 4, 31),
      (2024, None, 5), (1799, None, None), (2201, 1, 1), (2024, 1, 0)],
 )  # fmt: skip
-def test_constructor_refuses_impossible_dates(year: int, month: int | None, day: int | None) -> None:
+def test_constructor_refuses_impossible_dates(
+    year: int, month: int | None, day: int | None
+) -> None:
     with pytest.raises(ValidationError):
         PartialDate(year, month, day)
 

@@ -1,0 +1,155 @@
+"""One repository test per record kind: what an officer records, and the rules on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.domain.errors import ValidationError
+from desktop.domain.kinds import KINDS
+from desktop.storage import derived, records, rosters
+
+
+@pytest.fixture
+def org(store, village):
+    return store.add("organization", {
+        "name": "Tổ bảo vệ an ninh, trật tự bản Huổi Lếch", "org_type": "to_bao_ve_antt",
+        "unit_id": village, "founded_date": "07/2024", "decision_number": "125/QĐ-UBND",
+        "decision_date": "15/07/2024", "status": "Đang hoạt động"}).id
+
+
+def person(store, name, **values):
+    return store.add("person", {"full_name": name, **values}).id
+
+
+def test_villages_belong_to_a_commune(store, conn, village):
+    row = records.get(conn, KINDS["unit"], village)
+    assert row["level"] == "village"
+    assert conn.execute("SELECT _part FROM unit WHERE id=?", (village,)).fetchone()[0] == "03160"
+    province = rosters.root_units(conn, "11")[0].id
+    with pytest.raises(ValidationError, match="parent_id"):
+        store.add("unit", {"name": "Bản lạc", "level": "village", "parent_id": province})
+
+
+def test_catalogue_values_are_found_by_code_name_or_alias(store, conn):
+    a = person(store, "Giàng A Dơ", ethnicity="Mèo")
+    b = person(store, "Lò Thị Mai", ethnicity="thái")
+    c = person(store, "Lê Văn An", ethnicity="kinh")
+    got = [records.get(conn, KINDS["person"], i)["ethnicity"] for i in (a, b, c)]
+    assert got == ["mong", "thai", "kinh"]
+
+
+def test_catalogues_are_editable_and_new_items_usable(store, conn):
+    store.add("catalogue", {"catalogue": "model_type", "code": "camera_cong_dong",
+                            "name": "Camera cộng đồng", "sort_order": 99, "active": "có"})
+    mid = store.add("model", {"name": "Camera cộng đồng bản Huổi Lếch",
+                              "model_type": "Camera cộng đồng", "unit_id": "03160"}).id
+    assert records.get(conn, KINDS["model"], mid)["model_type"] == "camera_cong_dong"
+
+
+def test_organization_record(conn, org):
+    rec = records.get(conn, KINDS["organization"], org)
+    assert (rec["org_type"], rec["founded_date"], rec["status"]) == (
+        "to_bao_ve_antt", "2024-07", "active")
+
+
+def test_membership_roster_is_in_role_then_name_order(store, conn, org):
+    names = {"Vàng A Dơ": "to_vien", "Lò Văn Ấn": "to_vien", "Quàng Thị Bình": "to_truong",
+             "Lê Văn An": "to_pho"}
+    for name, role in names.items():
+        store.add("membership", {"person_id": person(store, name), "organization_id": org,
+                                 "role": role, "joined_date": "01/08/2024"})
+    roster = rosters.people_page(conn, rosters.Scope("organization", org))
+    assert [r["full_name"] for r in roster] == ["Quàng Thị Bình", "Lê Văn An", "Lò Văn Ấn",
+                                                 "Vàng A Dơ"]
+
+
+def test_ending_a_membership_needs_a_date_after_joining(store, conn, org):
+    pid = person(store, "Lò Văn Ấn")
+    mid = store.add("membership", {"person_id": pid, "organization_id": org, "role": "Tổ viên",
+                                   "joined_date": "01/08/2024"}).id
+    with pytest.raises(ValidationError, match="left_date"):
+        store.edit("membership", mid, {"exit_reason": "tu_nguyen"})
+    with pytest.raises(ValidationError, match="left_date: phải sau joined_date"):
+        store.edit("membership", mid, {"left_date": "01/01/2024"})
+    store.edit("membership", mid, {"left_date": "01/10/2026", "exit_reason": "tu_nguyen"})
+    assert rosters.count_people(conn, rosters.Scope("organization", org)) == 0
+
+
+def test_minutes_are_numbered_per_issuer_per_year(store, conn, org):
+    chair, secretary = person(store, "Quàng Văn Chủ"), person(store, "Lò Thị Thư")
+
+    def meeting(started, issuer="TBV"):
+        mid = store.add("meeting", {"organization_id": org, "title": "Sinh hoạt định kỳ",
+                                    "started_at": started, "ended_at": started.replace("08:", "10:"),
+                                    "issuer": issuer, "chair_id": chair,
+                                    "secretary_id": secretary}).id
+        rec = records.get(conn, KINDS["meeting"], mid)
+        return mid, derived.format_meeting_number(rec["number"], rec["issuer"])
+
+    assert meeting("08:00 05/01/2026")[1] == "01/BB-TBV"
+    m2, number = meeting("08:00 05/04/2026")
+    assert number == "02/BB-TBV"
+    assert meeting("08:00 06/04/2026", issuer="CAX")[1] == "01/BB-CAX"
+    assert meeting("08:00 05/01/2025")[1] == "01/BB-TBV"
+    rec = records.get(conn, KINDS["meeting"], m2)
+    assert (rec["started_at"], rec["ended_at"]) == ("2026-04-05T08:00", "2026-04-05T10:00")
+    with pytest.raises(ValidationError, match="ended_at"):
+        store.edit("meeting", m2, {"ended_at": "07:00 05/04/2026"})
+
+
+def test_attendance_records_who_was_absent_and_why(store, conn, org):
+    mid = store.add("meeting", {"organization_id": org, "title": "Họp bình xét",
+                                "started_at": "19:00 20/11/2026"}).id
+    a, b = person(store, "Lò Văn Ấn"), person(store, "Vàng A Dơ")
+    store.add("attendance", {"meeting_id": mid, "person_id": a, "present": "có"})
+    store.add("attendance", {"meeting_id": mid, "person_id": b, "present": "không",
+                             "absence_reason": "Đi làm nương"})
+    rows = records.page(conn, KINDS["attendance"], records.Query(filters={"meeting_id": mid}))
+    assert sorted((r["present"], r["absence_reason"]) for r in rows) == [
+        (0, "Đi làm nương"), (1, None)]
+
+
+def test_a_model_is_replicated_into_another_village(store, conn, org, village):
+    other = store.add("unit", {"name": "Bản Nậm Pố", "level": "village",
+                               "parent_id": "03160"}).id
+    mid = store.add("model", {"name": "Dòng họ bình yên", "model_type": "dong_ho_binh_yen",
+                              "unit_id": village, "started_date": "2023", "is_point": "1"}).id
+    store.add("model_org", {"model_id": mid, "organization_id": org})
+    store.add("replication", {"model_id": mid, "unit_id": other, "replicated_date": "03/2025"})
+    store.add("evaluation", {"model_id": mid, "evaluated_date": "20/11/2025",
+                             "rating": "Hiệu quả"})
+    reps = records.page(conn, KINDS["replication"], records.Query(filters={"model_id": mid}))
+    assert [(r["unit_id"], r["replicated_date"]) for r in reps] == [(other, "2025-03")]
+    with pytest.raises(ValidationError, match="replicated_date"):
+        store.add("replication", {"model_id": mid, "unit_id": other})
+
+
+def test_a_good_deed_needs_a_person_or_a_collective(store, conn, org):
+    pid = person(store, "Lò Văn Ấn")
+    did = store.add("deed", {"person_id": pid, "description": "Nhặt được ví trả lại người mất",
+                             "deed_date": "12/10/2026", "commendation_form": "Giấy khen",
+                             "commendation_level": "chu_tich_ubnd_xa",
+                             "decision_number": "45/QĐ-UBND", "decision_date": "01/11/2026"}).id
+    assert records.get(conn, KINDS["deed"], did)["commendation_form"] == "giay_khen"
+    store.add("deed", {"organization_id": org, "description": "Tập thể xuất sắc",
+                       "deed_date": "2026"})
+    with pytest.raises(ValidationError, match="person_id"):
+        store.add("deed", {"description": "Không biết ai", "deed_date": "2026"})
+
+
+def test_people_are_listed_in_vietnamese_name_order(store, conn):
+    for name in ["Nguyễn Văn Đức", "Lò Văn Ấn", "Lê Văn An", "Nguyễn Thị Ánh", "Vàng A Dơ",
+                 "Trần Thị Bình", "Hoàng Đức Đạt", "Phạm Văn Dũng", "Giàng Thị Mai"]:
+        person(store, name)
+    listed = [r["full_name"] for r in records.page(conn, KINDS["person"])]
+    assert listed == ["Lê Văn An", "Nguyễn Thị Ánh", "Lò Văn Ấn", "Trần Thị Bình", "Vàng A Dơ",
+                      "Phạm Văn Dũng", "Hoàng Đức Đạt", "Nguyễn Văn Đức", "Giàng Thị Mai"]
+
+
+def test_citizen_id_warnings_do_not_block_saving(store, conn):
+    result = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011085000123",
+                                  "birth_date": "1990", "gender": "female"})
+    assert len(result.warnings) == 2  # birth year and gender disagree with the number
+    assert all(w.startswith("citizen_id:") for w in result.warnings)
+    dup = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011 085 000 123"})
+    assert any("trùng" in w for w in dup.warnings)
