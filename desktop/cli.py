@@ -256,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `antq list … | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as e:  # a bug: one line for the officer, the details on request
         print(_("Lỗi không mong đợi: {e} (đặt ANTQ_DEBUG=1 để xem chi tiết)").format(e=e),
               file=sys.stderr)

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 
 __all__ = [
+    "KEY_VERSION",
     "NAME_SEPARATOR",
     "clean_text",
     "fold",
@@ -109,6 +110,13 @@ def split_name(full_name: str) -> tuple[str, str, str]:
 # character, never a surrogate, and the weight codes are prefix-free, so concatenated weights
 # compare exactly like the weight sequences. _LEVEL_SEP is below every weight (a string whose
 # primary weights are a prefix of another's sorts first) and NAME_SEPARATOR is below that.
+
+KEY_VERSION = 1
+"""Version of the stored keys (:func:`fold`, :func:`sort_key`, :func:`name_sort_key`).
+
+The keys are stored in the database, so any change to their output must bump this number and
+the stored keys must be rebuilt; otherwise old and new rows would sort or match differently.
+"""
 
 NAME_SEPARATOR = "\x20"
 """Joins the part keys of :func:`name_sort_key`; lower than any character inside a part key."""

@@ -57,9 +57,8 @@ class _Names:
         eth = _weighted(rng, [(k, g["share"]) for k, g in self.groups.items()])
         g = self.groups[eth]
         gender = rng.choice(("male", "female"))
-        family = _weighted(rng, g["family"]) if isinstance(g["family"][0], list) \
-            else rng.choice(g["family"])
-        middle = rng.choice(g["middle_male" if gender == "male" else "middle_female"] or [""])
+        family = _weighted(rng, g["family"])
+        middle = _weighted(rng, g["middle_male" if gender == "male" else "middle_female"])
         given = rng.choice(g["given_male" if gender == "male" else "given_female"])
         return " ".join(p for p in (family, middle, given) if p), gender, eth
 
@@ -123,9 +122,12 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
                                  "division_type": "tổ dân phố" if name.startswith("Tổ")
                                  else "bản"})
             village_ids = add_many("unit", villages)
-            for village_id, village in zip(village_ids, villages, strict=True):
+            for v_index, (village_id, village) in enumerate(zip(village_ids, villages,
+                                                                strict=True)):
+                # The people the README's walk-through looks for live in the first village.
+                featured = data.get("featured", []) if c_index == v_index == 0 else []
                 _fill_village(store, rng, names, data, add_many, village_id, village["name"],
-                              commune, people_per_village)
+                              people_per_village, featured)
             # Models of the commune, then replication into its villages.
             for _m in range(rng.randint(2, 4)):
                 mtype = rng.choice(model_types)
@@ -158,8 +160,14 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
 
 
 def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, add_many,
-                  village_id: str, village_name: str, commune, people_per_village: int) -> None:
-    people = []
+                  village_id: str, village_name: str, people_per_village: int,
+                  featured: list[dict]) -> None:
+    people: list[dict[str, object]] = []
+    for f in featured:
+        birth = _date(rng, dt.date(1965, 1, 1), dt.date(1995, 12, 31))
+        people.append({"full_name": f["full_name"], "gender": f["gender"],
+                       "ethnicity": f["ethnicity"], "residence_unit_id": village_id,
+                       "birth_date": birth, "citizen_id": _citizen_id(rng, birth, f["gender"])})
     for _p in range(rng.randint(people_per_village * 3 // 4, people_per_village * 5 // 4)):
         full_name, gender, eth = names.person()
         birth = _date(rng, dt.date(1950, 1, 1), dt.date(2006, 12, 31))
@@ -175,7 +183,8 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
                 f"{rng.randrange(10**8):08d}"
         people.append(person)
     person_ids = add_many("person", people)
-    pool = list(person_ids)
+    featured_ids = person_ids[:len(featured)]
+    pool = person_ids[len(featured):]
     rng.shuffle(pool)
     for org_type, share in _VILLAGE_ORGS:
         if rng.random() > share or len(pool) < 3:
@@ -189,8 +198,11 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
             "decision_number": f"{rng.randint(100, 999)}/QĐ-UBND", "decision_date": founded}])
         lead, deputy, member = _ROLES[org_type]
         size = rng.randint(3, 5) if org_type != "doi_dan_phong" else rng.randint(6, 10)
-        members = [pool.pop() for _m in range(min(size, len(pool)))]
-        roles = [lead, deputy] + [member] * (len(members) - 2)
+        if org_type == "to_bao_ve_antt" and featured:
+            members, roles = featured_ids, [f["role"] for f in featured]
+        else:
+            members = [pool.pop() for _m in range(min(size, len(pool)))]
+            roles = [lead, deputy] + [member] * (len(members) - 2)
         add_many("membership", [{
             "person_id": pid, "organization_id": org_id, "role": role,
             "joined_date": founded, "decision_number": f"{rng.randint(100, 999)}/QĐ-UBND",
