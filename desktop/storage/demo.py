@@ -159,6 +159,14 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
     return counts
 
 
+def _in_sentence(village_name: str) -> str:
+    """"Bản Nà Pen" → "bản Nà Pen", as it reads inside an organization's name."""
+    for word in ("Bản ", "Tổ dân phố ", "Đội ", "Thôn "):
+        if village_name.startswith(word):
+            return word.lower() + village_name[len(word):]
+    return village_name
+
+
 def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, add_many,
                   village_id: str, village_name: str, people_per_village: int,
                   featured: list[dict]) -> None:
@@ -193,7 +201,7 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
         if org_type == "to_bao_ve_antt":  # set up under Luật 30/2023 from 01/7/2024
             founded = _date(rng, dt.date(2024, 7, 1), dt.date(2024, 9, 30))
         [org_id] = add_many("organization", [{
-            "name": _ORG_NAMES[org_type].format(v=village_name), "org_type": org_type,
+            "name": _ORG_NAMES[org_type].format(v=_in_sentence(village_name)), "org_type": org_type,
             "unit_id": village_id, "founded_date": founded, "status": "active",
             "decision_number": f"{rng.randint(100, 999)}/QĐ-UBND", "decision_date": founded}])
         lead, deputy, member = _ROLES[org_type]

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
     def _refresh_roster(self) -> None:
         text = self.search.text().strip() or None
         self.roster_model.set_scope(self._scope, text)
+        self.table.setColumnWidth(0, 230)
         total = self.roster_model.total
         self.title.setText(self._scope_title)
         self.statusBar().showMessage(_("{n} người").format(n=format_count(total)))

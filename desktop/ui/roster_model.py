@@ -49,6 +49,7 @@ class RosterModel(QAbstractTableModel):
         self._rows = []
         self._total = rosters.count_people(self._conn, scope, search)
         self.endResetModel()
+        self.fetchMore()  # the first page is always shown; the view asks for the rest
 
     @property
     def total(self) -> int:
