@@ -270,7 +270,8 @@ DEED = Kind(
         Field("decision_number", T.TEXT, _("Số quyết định khen thưởng"), max_length=60),
         Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
     ),
-    search_fields=("description",), partition_via=("person_id", "organization_id"), order_by="deed_date",
+    search_fields=("description",), partition_via=("person_id", "organization_id"),
+    order_by="deed_date",
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (

@@ -76,9 +76,7 @@ def _order(kind: Kind, q: Query) -> str:
     col = q.order_by or kind.order_by
     if col not in {"id", *kind.by_name, *kind.extra_columns}:
         raise unknown_field(kind, col)  # whitelisted: never a user string in SQL
-    if col == "full_name" and kind.name_sorted:
-        col = "name_key"
-    elif col in {"name", "full_name"} and "name_key" in kind.extra_columns:
+    if col in {"name", "full_name"} and "name_key" in kind.extra_columns:  # Vietnamese order
         col = "name_key"
     direction = "DESC" if q.descending else "ASC"
     return f" ORDER BY t.{col} {direction}, t.id {direction}"

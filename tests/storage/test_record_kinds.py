@@ -79,8 +79,9 @@ def test_minutes_are_numbered_per_issuer_per_year(store, conn, org):
     chair, secretary = person(store, "Quàng Văn Chủ"), person(store, "Lò Thị Thư")
 
     def meeting(started, issuer="TBV"):
+        ended = started.replace("08:", "10:")
         mid = store.add("meeting", {"organization_id": org, "title": "Sinh hoạt định kỳ",
-                                    "started_at": started, "ended_at": started.replace("08:", "10:"),
+                                    "started_at": started, "ended_at": ended,
                                     "issuer": issuer, "chair_id": chair,
                                     "secretary_id": secretary}).id
         rec = records.get(conn, KINDS["meeting"], mid)

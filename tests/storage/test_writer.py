@@ -12,7 +12,6 @@ from desktop.storage.db import open_database
 from desktop.storage.writer import Store, kind_named
 
 
-
 def cells(conn: sqlite3.Connection, pk: str) -> dict[str, sqlite3.Row]:
     return {r["field"]: r for r in conn.execute("SELECT * FROM sync_cell WHERE pk = ?", (pk,))}
 
