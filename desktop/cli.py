@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deleted", action="store_true", help=_("chỉ các bản ghi đã xóa"))
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--offset", type=int, default=0)
+    p = cmd("attach", _("đính kèm một tệp (bản chụp biên bản, ảnh) vào một bản ghi"))
+    p.add_argument("kind")
+    p.add_argument("id")
+    p.add_argument("file", type=Path)
     p = cmd("search", _("tìm người, tổ chức, biên bản… không cần gõ dấu"))
     p.add_argument("text")
     p.add_argument("--limit", type=int, default=50)
@@ -206,6 +210,13 @@ def run(args: argparse.Namespace) -> int:
             shown = presenter.record(kind, rec)
             lines.append("\t".join((str(rec["id"]), *(shown[c] for c in cols))))
         _emit(args, rows, lines)
+    elif command == "attach":
+        from desktop.storage import attachments
+        from desktop.storage.paths import attachments_dir
+
+        result = attachments.attach(store, attachments_dir(_db_path(args)), args.kind, args.id,
+                                    args.file)
+        _emit(args, {"id": result.id}, [result.id])
     elif command == "search":
         hits = search.search(conn, args.text, limit=args.limit)
         _emit(args, [h.as_dict() for h in hits],

@@ -126,3 +126,18 @@ def test_demo_then_search_and_list(tmp_path: Path):
 def test_version_and_help(tmp_path: Path):
     assert antq("--version", data_dir=tmp_path).stdout.startswith("ANTQ Desk ")
     assert "search" in antq("--help", data_dir=tmp_path).stdout
+
+
+def test_attach_a_scan_to_minutes(db: Path, tmp_path: Path):
+    village = run_json(db, "add", "unit", "name=Bản Nậm Pố", "level=village",
+                       "parent_id=03160")["id"]
+    org = run_json(db, "add", "organization", "name=Tổ bảo vệ ANTT bản Nậm Pố",
+                   "org_type=Tổ bảo vệ an ninh, trật tự", f"unit_id={village}")["id"]
+    meeting = run_json(db, "add", "meeting", f"organization_id={org}",
+                       "title=Sinh hoạt định kỳ", "started_at=08:00 05/01/2026")["id"]
+    scan = tmp_path / "bien_ban.jpg"
+    scan.write_bytes(b"\xff\xd8 scan")
+    run_json(db, "attach", "meeting", meeting, str(scan))
+    [att] = run_json(db, "list", "attachment", "--filter", f"owner_id={meeting}")
+    assert (att["filename"], att["size"], att["media_type"]) == ("bien_ban.jpg", 7, "image/jpeg")
+    assert (db.parent / "cli-files" / att["sha256"][:2] / att["sha256"]).exists()

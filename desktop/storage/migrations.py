@@ -17,6 +17,7 @@ from pathlib import Path
 from desktop.domain.errors import SchemaTooNewError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
+from desktop.storage.schema_v1 import TABLES_V1
 
 
 @dataclass(frozen=True)
@@ -26,40 +27,12 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]
 
 
-# Columns every synced table has besides its fields:
+# Besides its fields, every synced table has (see schema_v1):
 #   _rowid   stable integer key for the external-content FTS index (VACUUM keeps it)
 #   id       UUIDv7 text, the key that travels in bundles
 #   _part    partition: the owning commune's code, or 'ref' for province reference data
 #   _deleted tombstone (a versioned field like any other)
 #   _extras  JSON of fields from a newer schema, kept and never dropped
-SYNC_COLUMNS = """
-    _rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    _part TEXT NOT NULL,
-    _deleted INTEGER NOT NULL DEFAULT 0,
-    _extras TEXT,
-    _created_at TEXT,
-    _updated_at TEXT"""
-
-_SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER"}
-
-
-def _table_ddl(kind: Kind) -> str:
-    cols = [SYNC_COLUMNS]
-    for f in kind.fields:
-        cols.append(f"    {f.name} {_SQL_TYPES.get(f.type.value, 'TEXT')}")
-    for extra in kind.extra_columns:
-        cols.append(f"    {extra} TEXT")
-    if kind.searchable:
-        cols.append("    _search TEXT")
-    return f"CREATE TABLE {kind.table} (\n" + ",\n".join(cols) + "\n)"
-
-
-# The v1 tables, written out from the kinds as they were at v1. A later change to a kind
-# needs a new migration that alters the table; tests check kinds and tables agree.
-_V1_KINDS = ("unit", "catalogue", "person", "organization", "membership", "meeting",
-             "attendance", "attachment", "model", "model_org", "replication", "evaluation",
-             "deed")
 
 _V1_INDEXES = """
 CREATE INDEX unit_parent ON unit(parent_id, name_key);
@@ -110,9 +83,7 @@ CREATE INDEX audit_at ON audit_log(at);
 
 
 def _v1_schema(conn: sqlite3.Connection) -> None:
-    for name in _V1_KINDS:
-        conn.execute(_table_ddl(KINDS[name]))
-    for stmt in (_V1_SYNC + _V1_INDEXES).split(";"):
+    for stmt in (TABLES_V1 + _V1_SYNC + _V1_INDEXES).split(";"):
         if stmt.strip():
             conn.execute(stmt)
 

@@ -69,6 +69,9 @@ def check_record(conn: sqlite3.Connection, kind: Kind, record: Mapping[str, obje
                  record_id: str | None) -> list[str]:
     """Cross-record rules; returns warnings."""
     warnings: list[str] = []
+    if kind.name == "unit" and record_id is None and record.get("level") != "village":
+        raise ValidationError("level", _("chỉ thêm được thôn/bản/tổ dân phố (level=village); "
+                                         "tỉnh và xã có sẵn theo danh mục chính thức"))
     if kind.name == "unit" and record.get("level") == "village":
         parent = record.get("parent_id")
         row = conn.execute("SELECT level FROM unit WHERE id = ?", (parent,)).fetchone()

@@ -154,3 +154,30 @@ def test_citizen_id_warnings_do_not_block_saving(store, conn):
     assert all(w.startswith("citizen_id:") for w in result.warnings)
     dup = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011 085 000 123"})
     assert any("trùng" in w for w in dup.warnings)
+
+
+def test_attachments_are_stored_once_by_content_hash(store, conn, org, tmp_path):
+    from desktop.storage import attachments
+
+    mid = store.add("meeting", {"organization_id": org, "title": "Họp bình xét",
+                                "started_at": "19:00 20/11/2026"}).id
+    scan = tmp_path / "biên bản.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned minutes")
+    files = tmp_path / "files"
+    a = attachments.attach(store, files, "meeting", mid, scan).id
+    attachments.attach(store, files, "meeting", mid, scan)
+    blobs = [p for p in files.rglob("*") if p.is_file()]
+    assert len(blobs) == 1 and blobs[0].read_bytes() == scan.read_bytes()
+    listed = attachments.attachments_of(store, "meeting", mid)
+    assert [r["filename"] for r in listed] == ["biên bản.pdf"] * 2
+    out = attachments.export_attachment(files, records.get(conn, KINDS["attachment"], a),
+                                        tmp_path / "copy.pdf")
+    assert out.read_bytes() == scan.read_bytes()
+    blobs[0].write_bytes(b"tampered")
+    with pytest.raises(Exception, match="hỏng"):
+        attachments.export_attachment(files, listed[0], tmp_path / "again.pdf")
+
+
+def test_only_villages_are_added_by_users(store):
+    with pytest.raises(ValidationError, match="level"):
+        store.add("unit", {"name": "Xã Mới", "level": "commune", "parent_id": "11"})
