@@ -100,7 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("search", _("tìm người, tổ chức, biên bản… không cần gõ dấu"))
     p.add_argument("text")
     p.add_argument("--limit", type=int, default=50)
+    for module in _command_modules():
+        module.register(cmd)
     return parser
+
+
+# Command groups that live beside their code: each module has register(cmd) adding its
+# subcommands, COMMANDS naming them, and run(args) -> exit status.
+COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands")
+
+
+def _command_modules() -> list:
+    import importlib
+
+    return [importlib.import_module(name) for name in COMMAND_MODULES]
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:
@@ -153,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
     from desktop.storage.writer import Store, kind_named
 
     command = args.command
+    for module in _command_modules():
+        if command in module.COMMANDS:
+            return int(module.run(args))
     if command == "init":
         conn = _open(args, must_exist=False)
         s = site.init_site(conn, name=args.site_name, commune_code=args.commune_code,

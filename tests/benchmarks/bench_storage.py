@@ -177,18 +177,15 @@ def make_people(rng: random.Random, n: int, villages: Sequence[str]) -> list[Per
 
 
 def typing_queries(rng: random.Random, people: Sequence[Person], n: int) -> list[str]:
-    """What the search box sees while users type: every keystroke of ~50 typing sessions.
+    """What the search box sees while users type: every keystroke of some typing sessions.
 
     A session types the start of a real name (1-3 words, the last one cut short), with
-    diacritics or without, or the first digits of a citizen id.
+    diacritics or without; one query in ten comes from typing the first digits of a citizen id.
     """
-    out = ["ng", "nguyen v", "nguyễn văn đ", "lo van a", "giang a d"]
-    while len(out) < n:
+    fixed = ["ng", "nguyen v", "nguyễn văn đ", "lo van a", "giang a d"]
+
+    def name_session() -> list[str]:
         p = rng.choice(people)
-        if rng.random() < 0.10 and p.citizen_id:
-            typed = p.citizen_id[: rng.randint(6, 12)]
-            out.extend(typed[:i] for i in range(3, len(typed) + 1))
-            continue
         style = rng.random()
         if style < 0.5:
             name = text.fold(p.full_name)  # "nguyen van duc"
@@ -201,8 +198,26 @@ def typing_queries(rng: random.Random, people: Sequence[Person], n: int) -> list
         last = words[k - 1]
         cut = rng.randint(min(2, len(last)) if k == 1 else 1, len(last))
         typed = " ".join([*words[: k - 1], last[:cut]])
-        out.extend(typed[:i] for i in range(2, len(typed) + 1))
-    return out[:n]
+        return [typed[:i] for i in range(2, len(typed) + 1)]
+
+    def digit_session() -> list[str]:
+        number = rng.choice([p.citizen_id for p in people[:1000] if p.citizen_id])
+        typed = number[: rng.randint(6, 12)]
+        return [typed[:i] for i in range(3, len(typed) + 1)]
+
+    def sessions(make: Callable[[], list[str]], quota: int) -> list[list[str]]:
+        out: list[list[str]] = []
+        total = 0
+        while total < quota:
+            s = make()[: quota - total]
+            out.append(s)
+            total += len(s)
+        return out
+
+    n_digits = n // 10
+    typed = sessions(name_session, n - n_digits - len(fixed)) + sessions(digit_session, n_digits)
+    rng.shuffle(typed)
+    return fixed + [q for s in typed for q in s]
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,15 +319,16 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
     batch_times = insert_people(store, people)
     write_s = sum(batch_times)
     raw_s = raw_insert(tmp / "raw.db", raw_rows)
-    first, last = BATCH / batch_times[0], BATCH / batch_times[-1]
-    if n_people % BATCH:
-        last = (n_people % BATCH) / batch_times[-1]
+    rates = [min(BATCH, n_people - i * BATCH) / t for i, t in enumerate(batch_times)]
+    first, last = rates[0], rates[-1]
     print(f"   write path  Store.add_many('person')    {n_people:>9,} rows {write_s:7.2f} s "
           f"{n_people / write_s:>10,.0f} rows/s   (first batch {first:,.0f}, "
           f"last batch {last:,.0f} rows/s)")
     print(f"   baseline    raw sqlite3 executemany     {n_people:>9,} rows {raw_s:7.2f} s "
           f"{n_people / raw_s:>10,.0f} rows/s   (plain 8-column table, no index, one "
           f"transaction, WAL, synchronous=NORMAL)")
+    print(f"   write path rows/s per batch of {BATCH:,}: "
+          + " ".join(f"{r / 1000:.1f}k" for r in rates))
     print(f"   ratio write path time / raw time: {write_s / raw_s:.1f}x "
           f"(the write path runs at {100 * raw_s / write_s:.1f} % of the raw speed)")
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -369,6 +385,14 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
           "match):")
     print(f"     median {ms(statistics.median(ranked_t))}   p95 {ms(pct(ranked_t, 95))}   "
           f"max {ms(max(ranked_t))}")
+    def p95_of(pick: Callable[[str], bool]) -> str:
+        sel = [t for q, t in zip(queries, app_t, strict=True) if pick(q)]
+        return f"p95 {pct(sel, 95) * 1000:.1f} ms (n={len(sel)})" if sel else "none"
+
+    print("   search p95 by kind of query: citizen-id digits "
+          + p95_of(str.isdigit) + ", names of 2-3 characters "
+          + p95_of(lambda q: not q.isdigit() and len(q.strip()) <= 3) + ", longer names "
+          + p95_of(lambda q: not q.isdigit() and len(q.strip()) > 3))
     slowest = sorted(range(len(queries)), key=lambda i: app_t[i], reverse=True)[:5]
     print("   slowest queries (search ms / raw ms / matches):")
     for i in slowest:
@@ -417,6 +441,60 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
           f"(p95 {p95 * 1000:.1f} ms at {n_people:,} people)")
 
 
+class _TimedConnection:
+    """Forwards to a connection and adds up the time spent in each SQL statement."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.spent: dict[str, list[float]] = {}  # statement -> [seconds, calls, rows]
+
+    def _add(self, sql: str, seconds: float, rows: int) -> None:
+        key = " ".join(sql.split())
+        key = key if len(key) <= 90 else key[:87] + "..."
+        entry = self.spent.setdefault(key, [0.0, 0, 0])
+        entry[0] += seconds
+        entry[1] += 1
+        entry[2] += rows
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        t0 = time.perf_counter()
+        cur = self._conn.execute(sql, params)
+        self._add(sql, time.perf_counter() - t0, 1)
+        return cur
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> sqlite3.Cursor:
+        rows = list(rows)
+        t0 = time.perf_counter()
+        cur = self._conn.executemany(sql, rows)
+        self._add(sql, time.perf_counter() - t0, len(rows))
+        return cur
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def sql_time_by_statement(n_people: int, seed: int, top: int) -> None:
+    """Without the profiler: where the SQL time of the insert goes, statement by statement."""
+    tmp = Path(tempfile.mkdtemp(prefix="antq-bench-sql-"))
+    try:
+        conn, _store, villages, _opened = build_site(tmp / "sql.db")
+        people = make_people(random.Random(seed), n_people, villages)
+        timed_conn = _TimedConnection(conn)
+        store = Store(timed_conn, actor="benchmark")  # type: ignore[arg-type]
+        total = sum(insert_people(store, people))
+        conn.close()
+        sql_total = sum(e[0] for e in timed_conn.spent.values())
+        print(f"\nSQL time by statement for {n_people:,} people (no profiler): "
+              f"{total:.2f} s in add_many, {sql_total:.2f} s of it in SQLite "
+              f"({100 * sql_total / total:.0f} %), the rest in Python")
+        print(f"   {'seconds':>8} {'calls':>7} {'rows':>9}  statement")
+        for key, (sec, calls, rows) in sorted(timed_conn.spent.items(),
+                                              key=lambda kv: kv[1][0], reverse=True)[:top]:
+            print(f"   {sec:8.3f} {calls:7,} {rows:9,}  {key}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def profile_insert(n_people: int, seed: int, top: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="antq-bench-prof-"))
     try:
@@ -437,6 +515,7 @@ def profile_insert(n_people: int, seed: int, top: int) -> None:
         stats.sort_stats("tottime").print_stats(top)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    sql_time_by_statement(n_people, seed, top)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
