@@ -129,23 +129,23 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _db_path(args: argparse.Namespace) -> Path:
+def db_path(args: argparse.Namespace) -> Path:
     from desktop.storage.paths import default_database_path
 
     return Path(getattr(args, "db", None) or default_database_path())
 
 
-def _open(args: argparse.Namespace, *, must_exist: bool = True) -> sqlite3.Connection:
+def open_db(args: argparse.Namespace, *, must_exist: bool = True) -> sqlite3.Connection:
     from desktop.storage.db import open_database
 
-    path = _db_path(args)
+    path = db_path(args)
     if must_exist and not path.exists():
         raise UserError(_("Không có tệp cơ sở dữ liệu {p} (tạo bằng «antq init» hoặc "
                           "«antq demo»)").format(p=path))
     return open_database(path)
 
 
-def _emit(args: argparse.Namespace, data: object, lines: Sequence[str]) -> None:
+def emit(args: argparse.Namespace, data: object, lines: Sequence[str]) -> None:
     if getattr(args, "json", False):
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -154,7 +154,7 @@ def _emit(args: argparse.Namespace, data: object, lines: Sequence[str]) -> None:
             print(line)
 
 
-def _warn(args: argparse.Namespace, warnings: Sequence[str]) -> None:
+def warn(args: argparse.Namespace, warnings: Sequence[str]) -> None:
     if not getattr(args, "json", False):
         for w in warnings:
             print(_("Cảnh báo: {w}").format(w=w), file=sys.stderr)
@@ -170,10 +170,10 @@ def run(args: argparse.Namespace) -> int:
         if command in module.COMMANDS:
             return int(module.run(args))
     if command == "init":
-        conn = _open(args, must_exist=False)
+        conn = open_db(args, must_exist=False)
         s = site.init_site(conn, name=args.site_name, commune_code=args.commune_code,
                            province_code=args.province_code)
-        _emit(args, {"site_id": s.site_id, "site_kind": s.site_kind, "unit_code": s.unit_code,
+        emit(args, {"site_id": s.site_id, "site_kind": s.site_kind, "unit_code": s.unit_code,
                      "site_name": s.name},
               [_("Đã khởi tạo {k} «{n}» ({c}), site {i}").format(
                   k=s.site_kind, n=s.name, c=s.unit_code, i=s.site_id)])
@@ -181,30 +181,30 @@ def run(args: argparse.Namespace) -> int:
     if command == "demo":
         from desktop.storage import demo
 
-        path = _db_path(args) if getattr(args, "db", None) else _demo_path()
+        path = db_path(args) if getattr(args, "db", None) else _demo_path()
         summary = demo.create_demo_database(path, communes=args.communes,
                                             people_per_village=args.people_per_village,
                                             seed=args.seed, replace=args.replace)
-        _emit(args, {"db": str(path), **summary},
+        emit(args, {"db": str(path), **summary},
               [_("Đã tạo cơ sở dữ liệu mẫu {p}").format(p=path)]
               + [f"  {k}: {v}" for k, v in summary.items()])
         return 0
 
-    conn = _open(args)
+    conn = open_db(args)
     store = Store(conn)
     if command == "add":
         result = store.add(kind_named(args.kind).name, parse_assignments(args.values))
-        _warn(args, result.warnings)
-        _emit(args, {"id": result.id, "warnings": result.warnings}, [result.id])
+        warn(args, result.warnings)
+        emit(args, {"id": result.id, "warnings": result.warnings}, [result.id])
     elif command == "edit":
         result = store.edit(args.kind, args.id, parse_assignments(args.values))
-        _warn(args, result.warnings)
-        _emit(args, {"id": result.id, "warnings": result.warnings},
+        warn(args, result.warnings)
+        emit(args, {"id": result.id, "warnings": result.warnings},
               [_("Đã lưu {id}").format(id=result.id)])
     elif command in ("delete", "restore"):
         getattr(store, command)(args.kind, args.id)
         done = _("Đã xóa {id}") if command == "delete" else _("Đã khôi phục {id}")
-        _emit(args, {"id": args.id, command: True}, [done.format(id=args.id)])
+        emit(args, {"id": args.id, command: True}, [done.format(id=args.id)])
     elif command == "show":
         kind = kind_named(args.kind)
         rec = records.get(conn, kind, args.id)
@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
             f"{f.name}: {shown[f.name]}" for f in kind.fields if shown[f.name]]
         if rec["deleted"]:
             lines.append(_("(đã xóa)"))
-        _emit(args, rec, lines)
+        emit(args, rec, lines)
     elif command == "list":
         kind = kind_named(args.kind)
         q = records.Query(filters=parse_assignments(args.filter), search=args.search,
@@ -225,17 +225,17 @@ def run(args: argparse.Namespace) -> int:
         for rec in rows:
             shown = presenter.record(kind, rec)
             lines.append("\t".join((str(rec["id"]), *(shown[c] for c in cols))))
-        _emit(args, rows, lines)
+        emit(args, rows, lines)
     elif command == "attach":
         from desktop.storage import attachments
         from desktop.storage.paths import attachments_dir
 
-        result = attachments.attach(store, attachments_dir(_db_path(args)), args.kind, args.id,
+        result = attachments.attach(store, attachments_dir(db_path(args)), args.kind, args.id,
                                     args.file)
-        _emit(args, {"id": result.id}, [result.id])
+        emit(args, {"id": result.id}, [result.id])
     elif command == "search":
         hits = search.search(conn, args.text, limit=args.limit)
-        _emit(args, [h.as_dict() for h in hits],
+        emit(args, [h.as_dict() for h in hits],
               [f"{h.kind}\t{h.id}\t{h.title}" for h in hits] or [_("Không tìm thấy.")])
     return 0
 
