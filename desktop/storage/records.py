@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.errors import NotFoundError, ValidationError
-from desktop.domain.kinds import Kind
+from desktop.domain.kinds import FieldType, Kind
 from desktop.domain.validation import clean_field, unknown_field
 from desktop.i18n import _
+from desktop.storage.references import resolve_code
 
 Record = dict[str, object]
 
@@ -25,6 +26,27 @@ class Query:
     only_deleted: bool = False
     order_by: str | None = None  # a field name, or None for the kind's default order
     descending: bool = False
+    unit_scope: str | None = None  # only records belonging to this unit or the units under it
+
+
+# Units under a unit: the tree is at most province → commune → village deep.
+SUBTREE_SQL = ("SELECT id FROM unit WHERE id = :u OR parent_id = :u OR parent_id IN "
+               "(SELECT id FROM unit WHERE parent_id = :u)")
+
+# How a record of each kind belongs to a unit, for Query.unit_scope.
+_UNIT_PATHS = {
+    "unit": "t.id IN ({sub})",
+    "person": "t.residence_unit_id IN ({sub})",
+    "organization": "t.unit_id IN ({sub})",
+    "model": "t.unit_id IN ({sub})",
+    "replication": "t.unit_id IN ({sub})",
+    "membership": "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub}))",
+    "meeting": "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub}))",
+    "evaluation": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
+    "model_org": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
+    "deed": "(t.person_id IN (SELECT id FROM person WHERE residence_unit_id IN ({sub})) OR "
+            "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub})))",
+}
 
 
 def to_record(kind: Kind, row: sqlite3.Row) -> Record:
@@ -44,9 +66,10 @@ def get(conn: sqlite3.Connection, kind: Kind, record_id: str) -> Record:
     return to_record(kind, row)
 
 
-def _where(kind: Kind, q: Query) -> tuple[str, list[object]]:
+def _where(kind: Kind, q: Query, conn: sqlite3.Connection | None = None
+           ) -> tuple[str, dict[str, object]]:
     clauses: list[str] = []
-    args: list[object] = []
+    args: dict[str, object] = {}
     if q.only_deleted:
         clauses.append("t._deleted = 1")
     elif not q.include_deleted:
@@ -56,19 +79,27 @@ def _where(kind: Kind, q: Query) -> tuple[str, list[object]]:
         if f is None:
             raise unknown_field(kind, name)
         stored = clean_field(f, value) if not isinstance(value, int) else value
+        if stored is not None and f.type is FieldType.CODE and conn is not None:
+            stored = resolve_code(conn, f, str(stored))
         if stored is None:
             clauses.append(f"t.{name} IS NULL")
         else:
-            clauses.append(f"t.{name} = ?")
-            args.append(stored)
+            clauses.append(f"t.{name} = :f_{name}")
+            args[f"f_{name}"] = stored
     if q.search and q.search.strip():
         if not kind.searchable:
             raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
         match = fts_query(q.search)
         if match:
             clauses.append(f"t._rowid IN (SELECT rowid FROM {kind.table}_fts "
-                           f"WHERE {kind.table}_fts MATCH ?)")
-            args.append(match)
+                           f"WHERE {kind.table}_fts MATCH :match)")
+            args["match"] = match
+    if q.unit_scope:
+        path = _UNIT_PATHS.get(kind.name)
+        if path is None:
+            raise ValidationError("unit", _("{k} không gắn với địa bàn").format(k=kind.name))
+        clauses.append(path.format(sub=SUBTREE_SQL))
+        args["u"] = q.unit_scope
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -83,16 +114,17 @@ def _order(kind: Kind, q: Query) -> str:
 
 
 def count(conn: sqlite3.Connection, kind: Kind, q: Query | None = None) -> int:
-    where, args = _where(kind, q or Query())
+    where, args = _where(kind, q or Query(), conn)
     return int(conn.execute(f"SELECT count(*) FROM {kind.table} t{where}", args).fetchone()[0])
 
 
 def page(conn: sqlite3.Connection, kind: Kind, q: Query | None = None, *,
          offset: int = 0, limit: int = 500) -> list[Record]:
     q = q or Query()
-    where, args = _where(kind, q)
-    sql = f"SELECT t.* FROM {kind.table} t{where}{_order(kind, q)} LIMIT ? OFFSET ?"
-    return [to_record(kind, r) for r in conn.execute(sql, [*args, limit, offset])]
+    where, args = _where(kind, q, conn)
+    sql = f"SELECT t.* FROM {kind.table} t{where}{_order(kind, q)} LIMIT :limit OFFSET :offset"
+    return [to_record(kind, r) for r in conn.execute(sql, {**args, "limit": limit,
+                                                           "offset": offset})]
 
 
 def fts_query(user_text: str) -> str:

@@ -1,0 +1,110 @@
+"""Undo of the last saved changes, and the "recently deleted" list.
+
+Undo is itself an ordinary, versioned edit through the write path (a created record is
+deleted, an edit is edited back, a delete is restored), so it syncs like any other change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from desktop.domain.kinds import KINDS
+from desktop.storage import records
+from desktop.storage.writer import Store, WriteResult, kind_named
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    id: str
+    action: str  # create | update | delete | restore
+    before: Mapping[str, object] = field(default_factory=dict)  # old values, for update
+
+
+class UndoStack:
+    """Writes through a :class:`Store` and remembers how to take each write back."""
+
+    def __init__(self, store: Store, limit: int = 100) -> None:
+        self.store = store
+        self.limit = limit
+        self._done: list[Change] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    def last(self) -> Change | None:
+        return self._done[-1] if self._done else None
+
+    def _push(self, change: Change) -> None:
+        self._done.append(change)
+        del self._done[:-self.limit]
+
+    def add(self, kind: str, values: Mapping[str, object]) -> WriteResult:
+        result = self.store.add(kind, values)
+        self._push(Change(kind_named(kind).name, result.id, "create"))
+        return result
+
+    def edit(self, kind: str, record_id: str, values: Mapping[str, object]) -> WriteResult:
+        k = kind_named(kind)
+        current = records.get(self.store.conn, k, record_id)
+        result = self.store.edit(kind, record_id, values)
+        after = records.get(self.store.conn, k, record_id)
+        before = {n: current[n] for n in values if n in current and current[n] != after[n]}
+        if before:
+            self._push(Change(k.name, record_id, "update", before))
+        return result
+
+    def delete(self, kind: str, record_id: str) -> None:
+        self.store.delete(kind, record_id)
+        self._push(Change(kind_named(kind).name, record_id, "delete"))
+
+    def restore(self, kind: str, record_id: str) -> None:
+        self.store.restore(kind, record_id)
+        self._push(Change(kind_named(kind).name, record_id, "restore"))
+
+    def undo(self) -> Change | None:
+        """Take back the last change; returns it (None when there is nothing to undo)."""
+        if not self._done:
+            return None
+        change = self._done[-1]
+        if change.action == "create" or change.action == "restore":
+            self.store.delete(change.kind, change.id)
+        elif change.action == "delete":
+            self.store.restore(change.kind, change.id)
+        else:
+            self.store.edit(change.kind, change.id, dict(change.before))
+        self._done.pop()
+        return change
+
+
+@dataclass(frozen=True)
+class DeletedItem:
+    kind: str
+    id: str
+    title: str
+    deleted_at: str
+    actor: str
+
+
+def recently_deleted(conn: sqlite3.Connection, limit: int = 200) -> list[DeletedItem]:
+    """Records now deleted, the latest deletion first (from the audit trail)."""
+    rows = conn.execute(
+        "SELECT tbl, pk, max(at) AS at, actor FROM audit_log WHERE action = 'delete' "
+        "GROUP BY tbl, pk ORDER BY at DESC, max(rowid) DESC LIMIT ?", (limit * 2,)).fetchall()
+    out: list[DeletedItem] = []
+    by_table = {k.table: k for k in KINDS.values()}
+    for row in rows:
+        kind = by_table.get(row["tbl"])
+        if kind is None:
+            continue
+        rec = conn.execute(f"SELECT _deleted, {kind.title_field} AS title FROM {kind.table} "
+                           "WHERE id = ?", (row["pk"],)).fetchone()
+        if rec is not None and rec["_deleted"]:
+            out.append(DeletedItem(kind.name, row["pk"], str(rec["title"] or ""), row["at"],
+                                   row["actor"]))
+        if len(out) >= limit:
+            break
+    return out
