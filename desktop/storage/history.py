@@ -7,7 +7,8 @@ deleted, an edit is edited back, a delete is restored), so it syncs like any oth
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from desktop.domain.kinds import KINDS
@@ -29,17 +30,37 @@ class UndoStack:
     def __init__(self, store: Store, limit: int = 100) -> None:
         self.store = store
         self.limit = limit
-        self._done: list[Change] = []
+        self._done: list[list[Change]] = []  # each entry: the changes of one user action
+        self._batch: list[Change] | None = None
 
     @property
     def can_undo(self) -> bool:
         return bool(self._done)
 
     def last(self) -> Change | None:
-        return self._done[-1] if self._done else None
+        return self._done[-1][0] if self._done else None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several writes as one transaction and one step of undo (minutes + attendance)."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = []
+        try:
+            with self.store.transaction():
+                yield
+            if self._batch:
+                self._done.append(self._batch)
+                del self._done[:-self.limit]
+        finally:
+            self._batch = None
 
     def _push(self, change: Change) -> None:
-        self._done.append(change)
+        if self._batch is not None:
+            self._batch.append(change)
+            return
+        self._done.append([change])
         del self._done[:-self.limit]
 
     def add(self, kind: str, values: Mapping[str, object]) -> WriteResult:
@@ -66,18 +87,20 @@ class UndoStack:
         self._push(Change(kind_named(kind).name, record_id, "restore"))
 
     def undo(self) -> Change | None:
-        """Take back the last change; returns it (None when there is nothing to undo)."""
+        """Take back the last user action; returns its first change (None: nothing to undo)."""
         if not self._done:
             return None
-        change = self._done[-1]
-        if change.action == "create" or change.action == "restore":
-            self.store.delete(change.kind, change.id)
-        elif change.action == "delete":
-            self.store.restore(change.kind, change.id)
-        else:
-            self.store.edit(change.kind, change.id, dict(change.before))
+        group = self._done[-1]
+        with self.store.transaction():
+            for change in reversed(group):
+                if change.action in ("create", "restore"):
+                    self.store.delete(change.kind, change.id)
+                elif change.action == "delete":
+                    self.store.restore(change.kind, change.id)
+                else:
+                    self.store.edit(change.kind, change.id, dict(change.before))
         self._done.pop()
-        return change
+        return group[0]
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
     join, where, args = _scope_sql(conn, scope)
     where, args = _with_search(where, args, search)
     if scope.kind == "organization":
-        select = "p.*, m.role AS role, m.joined_date AS joined_date"
+        select = ("p.*, m.role AS role, m.joined_date AS joined_date, "
+                  "m.id AS membership_id")
         order = "coalesce(json_extract(r.attrs, '$.rank'), 99), p.name_key, p.id"
     else:
         select, order = "p.*", "p.name_key, p.id"
@@ -81,6 +82,7 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
         if scope.kind == "organization":
             rec["role"] = row["role"]
             rec["joined_date"] = row["joined_date"]
+            rec["membership_id"] = row["membership_id"]
         out.append(rec)
     return out
 

@@ -41,3 +41,27 @@ def test_recently_deleted_lists_what_is_still_deleted_latest_first(store, conn):
                                                   ("person", "Giàng A Dơ")]
     store.restore("person", b)
     assert [i.id for i in history.recently_deleted(conn)] == [a]
+
+
+def test_a_batch_is_one_transaction_and_one_undo_step(store, conn):
+    undo = history.UndoStack(store)
+    with undo.batch():
+        a = undo.add("person", {"full_name": "Giàng A Dơ"}).id
+        b = undo.add("person", {"full_name": "Lò Thị Mai"}).id
+    assert undo.undo().id == a
+    person = KINDS["person"]
+    assert records.get(conn, person, a)["deleted"] and records.get(conn, person, b)["deleted"]
+    assert not undo.can_undo
+
+
+def test_a_failing_batch_saves_nothing(store, conn, dump):
+    import pytest
+
+    from desktop.domain.errors import ValidationError
+
+    undo = history.UndoStack(store)
+    before = dump(conn)
+    with pytest.raises(ValidationError), undo.batch():
+        undo.add("person", {"full_name": "Giàng A Dơ"})
+        undo.add("person", {"full_name": "Lò Thị Mai", "birth_date": "32/01/2000"})
+    assert dump(conn) == before and not undo.can_undo

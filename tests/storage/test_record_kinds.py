@@ -181,3 +181,16 @@ def test_attachments_are_stored_once_by_content_hash(store, conn, org, tmp_path)
 def test_only_villages_are_added_by_users(store):
     with pytest.raises(ValidationError, match="level"):
         store.add("unit", {"name": "Xã Mới", "level": "commune", "parent_id": "11"})
+
+
+def test_organization_rules_are_warnings(store, conn, org):
+    from desktop.storage import catalogues
+
+    assert catalogues.organization_warnings(conn, org) == [
+        "Chưa có Tổ trưởng",
+        "Mới có 0 thành viên; Tổ bảo vệ an ninh, trật tự cần ít nhất 3"]
+    for name, role in (("Lò Văn Ấn", "to_truong"), ("Lò Văn Ba", "to_pho"),
+                       ("Lò Văn Cà", "to_vien")):
+        store.add("membership", {"person_id": person(store, name), "organization_id": org,
+                                 "role": role})
+    assert catalogues.organization_warnings(conn, org) == []
