@@ -23,6 +23,7 @@ Stored = str | int | None
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x", "đúng", "dung"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _clean_line(f: Field, value: object, today: dt.date) -> str:
     s = text.clean_text(_as_text(value))
     if len(s) > f.max_length:
         raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=f.max_length))
-    if any(unicodedata.category(c) == "Cc" for c in s):
+    if not s.isprintable() and _CONTROL.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
     return s
 

@@ -64,10 +64,20 @@ def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = No
 
 
 def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
-                offset: int = 0, limit: int = 500) -> list[Record]:
-    """One page of the roster; members of an organization also carry ``role``."""
+                offset: int = 0, limit: int = 500,
+                after: tuple[str, str] | None = None) -> list[Record]:
+    """One page of the roster; members of an organization also carry ``role``.
+
+    ``after`` = the (name_key, id) of the last row already shown: the next page is then found
+    through the name index (keyset paging) instead of skipping ``offset`` rows, which at
+    100,000 people costs 140 ms deep in the list.
+    """
     join, where, args = _scope_sql(conn, scope)
     where, args = _with_search(where, args, search)
+    if after is not None and scope.kind != "organization":
+        where += " AND (p.name_key, p.id) > (?, ?)"
+        args = [*args, *after]
+        offset = 0
     if scope.kind == "organization":
         select = ("p.*, m.role AS role, m.joined_date AS joined_date, "
                   "m.id AS membership_id")
@@ -79,6 +89,7 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
     out = []
     for row in conn.execute(sql, [*args, limit, offset]):
         rec = to_record(PERSON, row)
+        rec["name_key"] = row["name_key"]
         if scope.kind == "organization":
             rec["role"] = row["role"]
             rec["joined_date"] = row["joined_date"]
@@ -131,3 +142,58 @@ def unit_of_site(conn: sqlite3.Connection, code: str) -> str | None:
     row = conn.execute("SELECT id FROM unit WHERE code = ? AND valid_to IS NULL "
                        "AND level IN ('province', 'commune')", (code,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def unit_choices(conn: sqlite3.Connection, under: str | None) -> list[tuple[str, str]]:
+    """Communes and villages a record can be placed in: those under ``under`` (a province or
+    commune), or every current commune and village when None. Villages read "Bản X (Xã Y)"."""
+    sql = ("SELECT u.id, u.name, u.level, p.name AS parent FROM unit u "
+           "LEFT JOIN unit p ON p.id = u.parent_id WHERE u._deleted = 0 AND u.valid_to IS NULL "
+           "AND u.level IN ('commune', 'village')")
+    args: list[object] = []
+    if under:
+        sql += (" AND (u.id = ? OR u.parent_id = ? OR u.parent_id IN "
+                "(SELECT id FROM unit WHERE parent_id = ?))")
+        args = [under] * 3
+    rows = conn.execute(sql + " ORDER BY coalesce(p.name_key, ''), u.level, u.name_key", args)
+    return [(r["id"], f"{r['name']} ({r['parent']})" if r["level"] == "village" else r["name"])
+            for r in rows]
+
+
+def people_choices(conn: sqlite3.Connection, typed: str, limit: int = 20
+                   ) -> list[tuple[str, str]]:
+    """People matching what was typed, labelled so that namesakes can be told apart."""
+    rows = conn.execute(
+        "SELECT p.id, p.full_name, p.birth_date, u.name AS place FROM person p "
+        "LEFT JOIN unit u ON u.id = p.residence_unit_id WHERE p._deleted = 0 AND p._rowid IN "
+        "(SELECT rowid FROM person_fts WHERE person_fts MATCH ?) ORDER BY p.name_key LIMIT ?",
+        (fts_query(typed) or '""', limit))
+    out = []
+    for r in rows:
+        extra = ", ".join(x for x in (str(r["birth_date"] or "")[:4], r["place"] or "") if x)
+        out.append((r["id"], f"{r['full_name']} ({extra})" if extra else r["full_name"]))
+    return out
+
+
+def record_choices(conn: sqlite3.Connection, table: str, unit_scope: str | None,
+                   limit: int = 5000) -> list[tuple[str, str]]:
+    """Organizations or models (table) in a unit's subtree, by name, for a picker."""
+    if table not in ("organization", "model"):
+        raise ValueError(table)
+    sql = f"SELECT id, name FROM {table} WHERE _deleted = 0"
+    args: list[object] = []
+    if unit_scope:
+        sql += (" AND unit_id IN (SELECT id FROM unit WHERE id = ? OR parent_id = ? OR "
+                "parent_id IN (SELECT id FROM unit WHERE parent_id = ?))")
+        args = [unit_scope] * 3
+    return [(r["id"], r["name"]) for r in conn.execute(sql + " ORDER BY name_key LIMIT ?",
+                                                        [*args, limit])]
+
+
+def commune_of(conn: sqlite3.Connection, unit_id: str) -> str | None:
+    """The commune a unit is or lies in; None for a province."""
+    row = conn.execute("SELECT u.level, u.id, u.parent_id FROM unit u WHERE u.id = ?",
+                       (unit_id,)).fetchone()
+    if row is None or row["level"] == "province":
+        return None
+    return str(row["id"] if row["level"] == "commune" else row["parent_id"])

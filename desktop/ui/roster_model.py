@@ -36,6 +36,9 @@ class RosterModel(QAbstractTableModel):
         self._scope = rosters.Scope()
         self._search: str | None = None
         self._rows: list[dict[str, str]] = []
+        self._last_key: tuple[str, str] | None = None
+        self._ids: list[str] = []
+        self._memberships: list[str | None] = []
         self._total = 0
         self._columns = _COLUMNS
 
@@ -47,6 +50,9 @@ class RosterModel(QAbstractTableModel):
         self._columns = (_COLUMNS[0], _ROLE, *_COLUMNS[1:]) if scope.kind == "organization" \
             else _COLUMNS
         self._rows = []
+        self._ids = []
+        self._memberships: list[str | None] = []
+        self._last_key = None
         self._total = rosters.count_people(self._conn, scope, search)
         self.endResetModel()
         self.fetchMore()  # the first page is always shown; the view asks for the rest
@@ -58,6 +64,18 @@ class RosterModel(QAbstractTableModel):
     @property
     def loaded(self) -> int:
         return len(self._rows)
+
+    def record_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, record_id: str) -> int:
+        try:
+            return self._ids.index(record_id)
+        except ValueError:
+            return -1
+
+    def membership_id(self, row: int) -> str | None:
+        return self._memberships[row] if 0 <= row < len(self._memberships) else None
 
     def _present(self, rec: dict[str, object]) -> dict[str, str]:
         shown = self._presenter.record(PERSON, rec)
@@ -74,13 +92,16 @@ class RosterModel(QAbstractTableModel):
         if parent.isValid():
             return
         page = rosters.people_page(self._conn, self._scope, search=self._search,
-                                   offset=len(self._rows), limit=BATCH)
+                                   offset=len(self._rows), limit=BATCH, after=self._last_key)
         if not page:
             self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(self._present(r) for r in page)
+        self._ids.extend(str(r["id"]) for r in page)
+        self._memberships.extend(str(r.get("membership_id") or "") or None for r in page)
+        self._last_key = (str(page[-1]["name_key"]), str(page[-1]["id"]))
         self.endInsertRows()
 
     # -- QAbstractTableModel -----------------------------------------------------------

@@ -194,3 +194,19 @@ def test_organization_rules_are_warnings(store, conn, org):
         store.add("membership", {"person_id": person(store, name), "organization_id": org,
                                  "role": role})
     assert catalogues.organization_warnings(conn, org) == []
+
+
+def test_roster_pages_follow_on_by_key_as_by_offset(store, conn, village):
+    store.add_many("person", [{"full_name": f"Lò Văn {chr(65 + i % 26)}{i}",
+                               "residence_unit_id": village} for i in range(60)])
+    scope = rosters.Scope("unit", village)
+    by_offset = [r["id"] for o in range(0, 60, 7)
+                 for r in rosters.people_page(conn, scope, offset=o, limit=7)]
+    by_key, after = [], None
+    while True:
+        page = rosters.people_page(conn, scope, limit=7, after=after)
+        if not page:
+            break
+        by_key += [r["id"] for r in page]
+        after = (page[-1]["name_key"], page[-1]["id"])
+    assert by_key == by_offset and len(by_key) == 60
