@@ -11,6 +11,7 @@ import mimetypes
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop.domain.errors import UserError
@@ -56,14 +57,15 @@ def store_blob(files_dir: Path, source: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def attach(store: Store, files_dir: Path, owner_kind: str, owner_id: str,
-           source: Path) -> WriteResult:
-    """Attach a file to a record: the blob is stored first, then the record is written."""
+def attach(store: Store, files_dir: Path, owner_kind: str, owner_id: str, source: Path, *,
+           add: Callable[[str, dict[str, object]], WriteResult] | None = None) -> WriteResult:
+    """Attach a file to a record: the blob is stored first, then the record is written
+    (through ``add`` when given, e.g. the undo stack's, so the window can take it back)."""
     kind = kind_named(owner_kind)
     records.get(store.conn, kind, owner_id)  # the owner must exist
     sha256, size = store_blob(files_dir, source)
     media_type = mimetypes.guess_type(source.name)[0]
-    return store.add("attachment", {"owner_kind": kind.name, "owner_id": owner_id,
+    return (add or store.add)("attachment", {"owner_kind": kind.name, "owner_id": owner_id,
                                     "sha256": sha256, "filename": source.name, "size": size,
                                     "media_type": media_type})
 

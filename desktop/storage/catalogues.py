@@ -18,7 +18,7 @@ class Item:
 
 def items(conn: sqlite3.Connection, catalogue: str) -> list[Item]:
     rows = conn.execute("SELECT code, name, attrs FROM catalogue_item WHERE catalogue = ? AND "
-                        "_deleted = 0 AND coalesce(active, 1) = 1 ORDER BY sort_order, name_key",
+                        "_deleted = 0 AND coalesce(active, 1) = 1 ORDER BY sort_order, name",
                         (catalogue,))
     return [Item(r["code"], r["name"], json.loads(r["attrs"]) if r["attrs"] else {})
             for r in rows]

@@ -197,3 +197,22 @@ def commune_of(conn: sqlite3.Connection, unit_id: str) -> str | None:
     if row is None or row["level"] == "province":
         return None
     return str(row["id"] if row["level"] == "commune" else row["parent_id"])
+
+
+def is_village(conn: sqlite3.Connection, unit_id: str) -> bool:
+    row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
+    return row is not None and row[0] == "village"
+
+
+def organization_unit(conn: sqlite3.Connection, organization_id: str) -> str | None:
+    row = conn.execute("SELECT unit_id FROM organization WHERE id = ?",
+                       (organization_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def province_of(conn: sqlite3.Connection, commune_code: str) -> str | None:
+    """The code of the province a current commune belongs to."""
+    row = conn.execute("SELECT p.code FROM unit c JOIN unit p ON p.id = c.parent_id "
+                       "WHERE c.code = ? AND c.level = 'commune' AND c.valid_to IS NULL",
+                       (commune_code,)).fetchone()
+    return None if row is None else str(row[0])

@@ -1,35 +1,72 @@
-"""The main window: menu, navigation tree and a read-only roster of the selected place."""
+"""The main window: the navigation tree on the left, the pages on the right, menus with their
+shortcuts, a status bar that says what happened."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
-    QTableView,
+    QTabWidget,
     QTreeView,
-    QVBoxLayout,
-    QWidget,
 )
 
 from desktop import APP_NAME, __version__
+from desktop.domain.kinds import KINDS
 from desktop.i18n import _
 from desktop.storage import rosters, site
+from desktop.storage.history import UndoStack
+from desktop.storage.writer import Store
+from desktop.ui.editors import MeetingDialog, ModelDialog, OrganizationDialog
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
-from desktop.ui.roster_model import RosterModel
+from desktop.ui.pages import AppContext, DeletedPage, RecordPage, Selection
+from desktop.ui.people_page import PeoplePage
+from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.tasks import TaskRunner
 
 
-def format_count(n: int) -> str:
-    """4.400: Vietnamese thousands separator."""
-    return f"{n:,}".replace(",", ".")
+class OrganizationPage(RecordPage):
+    dialog_class = OrganizationDialog
+
+
+class MeetingPage(RecordPage):
+    dialog_class = MeetingDialog
+
+
+class ModelPage(RecordPage):
+    dialog_class = ModelDialog
+
+    def __init__(self, ctx: AppContext, *args, **kw) -> None:
+        super().__init__(ctx, *args, **kw)
+        self.replicate_button = QPushButton(_("Nhân rộng…"))
+        self.replicate_button.setToolTip(_("Mô hình đang chọn được nhân rộng tới địa bàn "
+                                           "đang chọn bên trái"))
+        self.replicate_button.clicked.connect(self.replicate)
+        self.toolbar.addWidget(self.replicate_button)
+
+    def replicate(self) -> RecordDialog | None:
+        """Two clicks: select a village in the tree and a model here, then Nhân rộng, Lưu."""
+        model_id = self.current_id()
+        if model_id is None:
+            self.ctx.notify(_("Chọn một mô hình trước"))
+            return None
+        presets: dict[str, object] = {"model_id": model_id}
+        dialog = RecordDialog(self.ctx.undo, KINDS["replication"], None, presets=presets,
+                              unit_scope=self.selection.unit_id, parent=self)
+        if self.selection.unit_id:
+            dialog.editors["unit_id"].set_value(self.selection.unit_id, "")
+        dialog.editors["replicated_date"].widget.setText(dt.date.today().strftime("%d/%m/%Y"))
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        return dialog
 
 
 class MainWindow(QMainWindow):
@@ -39,7 +76,11 @@ class MainWindow(QMainWindow):
         self.db_path = db_path
         self.site = site.load_site(conn)
         self.setWindowTitle(f"{APP_NAME} — {self.site.name if self.site else db_path.name}")
-        self.resize(1200, 760)
+        self.resize(1280, 800)
+        self.store = Store(conn)
+        self.undo = UndoStack(self.store)
+        self.tasks = TaskRunner(self)
+        self.ctx = AppContext(conn, db_path, self.undo, self.tasks, self.notify, self.changed)
 
         self.nav_model = NavigationModel(conn, self)
         self.tree = QTreeView()
@@ -48,106 +89,110 @@ class MainWindow(QMainWindow):
         self.tree.expanded.connect(self._on_expanded)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
 
-        self.roster_model = RosterModel(conn, self)
-        self.table = QTableView()
-        self.table.setModel(self.roster_model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.people = PeoplePage(self.ctx)
+        self.organizations = OrganizationPage(
+            self.ctx, "organization", ("name", "org_type", "unit_id", "founded_date",
+                                       "decision_number", "status"),
+            filters=("org_type", "status"))
+        self.meetings = MeetingPage(
+            self.ctx, "meeting", ("number", "title", "started_at", "organization_id", "place"),
+            filters=("kind",))
+        self.models = ModelPage(
+            self.ctx, "model", ("name", "model_type", "unit_id", "started_date", "status",
+                                "is_point"), filters=("model_type", "status"))
+        self.deeds = RecordPage(
+            self.ctx, "deed", ("deed_date", "person_id", "organization_id", "description",
+                               "commendation_form", "commendation_level"),
+            filters=("commendation_form",))
+        self.catalogues = RecordPage(self.ctx, "catalogue", ("catalogue", "code", "name",
+                                                             "aliases", "sort_order"))
+        self.deleted = DeletedPage(self.ctx)
 
-        self.title = QLabel()
-        self.title.setObjectName("rosterTitle")
-        self.title.setStyleSheet("font-size: 15px; font-weight: bold; padding: 4px 0;")
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Tìm theo họ tên, số định danh, điện thoại "
-                                         "(không cần gõ dấu)…"))
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self, singleShot=True, interval=150)
-        self._search_timer.timeout.connect(self._refresh_roster)
-        self.search.textChanged.connect(self._search_timer.start)
-
-        right = QWidget()
-        layout = QVBoxLayout(right)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table)
+        self.tabs = QTabWidget()
+        self.pages = [
+            (self.people, _("Người")), (self.organizations, _("Tổ chức")),
+            (self.meetings, _("Biên bản họp")), (self.models, _("Mô hình")),
+            (self.deeds, _("Người tốt, việc tốt")), (self.catalogues, _("Danh mục")),
+            (self.deleted, _("Đã xóa gần đây")),
+        ]
+        for page, label in self.pages:
+            self.tabs.addTab(page, label)
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tree)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 880])
+        self.splitter.setSizes([320, 960])
         self.setCentralWidget(self.splitter)
 
-        self._scope = rosters.Scope()
-        self._scope_title = _("Tất cả mọi người")
+        self.selection = Selection(title=_("Tất cả"))
+        self._dirty: set[int] = set()
         self._build_menu()
         self._load_tree()
-        self._restore_geometry()
-        self._refresh_roster()
+        self._restore_state()
+        self._apply_selection()
+        self.statusBar().showMessage(_("Sẵn sàng"))
 
-    # -- building ----------------------------------------------------------------------
+    # -- menus -------------------------------------------------------------------------
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu(_("&Tệp"))
-        open_action = QAction(_("&Mở cơ sở dữ liệu…"), self)
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._open_other)
-        file_menu.addAction(open_action)
+        bar = self.menuBar()
+        file_menu = bar.addMenu(_("&Tệp"))
+        self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
+                     QKeySequence.StandardKey.Open)
         file_menu.addSeparator()
-        quit_action = QAction(_("&Thoát"), self)
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q")
 
-        view_menu = self.menuBar().addMenu(_("&Xem"))
-        refresh = QAction(_("&Làm mới"), self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self._reload)
-        view_menu.addAction(refresh)
-        find = QAction(_("&Tìm kiếm"), self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: self.search.setFocus())
-        view_menu.addAction(find)
+        edit = bar.addMenu(_("&Sửa"))
+        self.undo_action = self._action(edit, _("&Hoàn tác"), self.undo_last,
+                                        QKeySequence.StandardKey.Undo)
+        edit.addSeparator()
+        self._action(edit, _("&Thêm mới…"), lambda: self.current_page_call("add"),
+                     QKeySequence.StandardKey.New)
+        self._action(edit, _("&Sửa bản ghi đang chọn…"),
+                     lambda: self.current_page_call("edit_current"), "F2")
+        self._action(edit, _("&Xóa bản ghi đang chọn…"),
+                     lambda: self.current_page_call("delete_current"),
+                     QKeySequence.StandardKey.Delete)
 
-        help_menu = self.menuBar().addMenu(_("Trợ &giúp"))
-        about = QAction(_("&Giới thiệu"), self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        view = bar.addMenu(_("&Xem"))
+        self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
+        self._action(view, _("&Làm mới"), self._reload_all, QKeySequence.StandardKey.Refresh)
+        view.addSeparator()
+        for i, (_page, label) in enumerate(self.pages):
+            self._action(view, label, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
+                         f"Ctrl+{i + 1}")
+
+        help_menu = bar.addMenu(_("Trợ &giúp"))
+        self._action(help_menu, _("&Giới thiệu"), self._about)
+
+    # -- tree --------------------------------------------------------------------------
 
     def _load_tree(self) -> None:
         province = None
         if self.site is not None:
             province = self.site.unit_code if self.site.site_kind == "province" else \
-                self._province_of_commune(self.site.unit_code)
+                rosters.province_of(self.conn, self.site.unit_code)
         self.nav_model.load_roots(province)
         if self.nav_model.rowCount() == 1:
             root = self.nav_model.index(0, 0)
             self.tree.expand(root)
             if self.site is not None and self.site.site_kind == "commune":
-                self._expand_site_commune(root)
-
-    def _province_of_commune(self, code: str) -> str | None:
-        unit_id = rosters.unit_of_site(self.conn, code)
-        if unit_id is None:
-            return None
-        for root in rosters.root_units(self.conn):
-            if any(c.id == unit_id for c in rosters.child_units(self.conn, root.id)):
-                return root.code
-        return None
-
-    def _expand_site_commune(self, root: QModelIndex) -> None:
-        unit_id = rosters.unit_of_site(self.conn, self.site.unit_code) if self.site else None
-        for row in range(self.nav_model.rowCount(root)):
-            index = self.nav_model.index(row, 0, root)
-            if index.data(ID_ROLE) == unit_id:
-                self.tree.expand(index)
-                self.tree.setCurrentIndex(index)
-                return
-
-    # -- reacting ----------------------------------------------------------------------
+                unit_id = rosters.unit_of_site(self.conn, self.site.unit_code)
+                for row in range(self.nav_model.rowCount(root)):
+                    index = self.nav_model.index(row, 0, root)
+                    if index.data(ID_ROLE) == unit_id:
+                        self.tree.expand(index)
+                        self.tree.setCurrentIndex(index)
 
     def _on_expanded(self, index: QModelIndex) -> None:
         self.nav_model.ensure_children(self.nav_model.itemFromIndex(index))
@@ -155,23 +200,64 @@ class MainWindow(QMainWindow):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid() or current.data(ID_ROLE) is None:
             return
-        kind = current.data(KIND_ROLE)
-        self._scope = rosters.Scope("organization" if kind == "organization" else "unit",
-                                    current.data(ID_ROLE))
-        self._scope_title = current.data(Qt.ItemDataRole.DisplayRole)
-        self._refresh_roster()
+        title = str(current.data(Qt.ItemDataRole.DisplayRole))
+        if current.data(KIND_ROLE) == "organization":
+            org = current.data(ID_ROLE)
+            self.selection = Selection(rosters.organization_unit(self.conn, org), org, title)
+        else:
+            self.selection = Selection(current.data(ID_ROLE), None, title)
+        self._apply_selection()
 
-    def _refresh_roster(self) -> None:
-        text = self.search.text().strip() or None
-        self.roster_model.set_scope(self._scope, text)
-        self.table.setColumnWidth(0, 230)
-        total = self.roster_model.total
-        self.title.setText(self._scope_title)
-        self.statusBar().showMessage(_("{n} người").format(n=format_count(total)))
+    def _apply_selection(self) -> None:
+        self._dirty = set(range(len(self.pages)))
+        self._refresh_current()
 
-    def _reload(self) -> None:
+    def _refresh_current(self) -> None:
+        """Pages are refreshed when shown, not all at once: one query, not seven."""
+        i = self.tabs.currentIndex()
+        if i in self._dirty:
+            page = self.pages[i][0]
+            if isinstance(page, DeletedPage):
+                page.reload()
+            else:
+                page.set_selection(self.selection)
+            self._dirty.discard(i)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def current_page_call(self, name: str):
+        method = getattr(self.tabs.currentWidget(), name, None)
+        return method() if method else None
+
+    def notify(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def changed(self) -> None:
+        self.undo_action.setEnabled(self.undo.can_undo)
+        self._apply_selection()
+
+    def undo_last(self) -> None:
+        try:
+            change = self.undo.undo()
+        except Exception as e:  # the record changed meanwhile (another window, a bundle)
+            self.notify(_("Không hoàn tác được: {e}").format(e=e))
+            return
+        if change is None:
+            self.notify(_("Không còn gì để hoàn tác"))
+            return
+        self.changed()
+        self.notify(_("Đã hoàn tác"))
+
+    def _focus_search(self) -> None:
+        page = self.tabs.currentWidget()
+        search = getattr(page, "search", None)
+        if search is not None:
+            search.setFocus()
+            search.selectAll()
+
+    def _reload_all(self) -> None:
         self._load_tree()
-        self._refresh_roster()
+        self._apply_selection()
 
     def _open_other(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -189,7 +275,7 @@ class MainWindow(QMainWindow):
 
     # -- remembering the window --------------------------------------------------------
 
-    def _restore_geometry(self) -> None:
+    def _restore_state(self) -> None:
         settings = QSettings()
         geometry = settings.value("main/geometry")
         if geometry is not None:
@@ -197,9 +283,12 @@ class MainWindow(QMainWindow):
         state = settings.value("main/splitter")
         if state is not None:
             self.splitter.restoreState(state)
+        tab = settings.value("main/tab", 0, type=int)
+        self.tabs.setCurrentIndex(tab if 0 <= tab < self.tabs.count() else 0)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
+        settings.setValue("main/tab", self.tabs.currentIndex())
         super().closeEvent(event)

@@ -65,6 +65,9 @@ class RosterModel(QAbstractTableModel):
     def loaded(self) -> int:
         return len(self._rows)
 
+    def column_name(self, column: int) -> str:
+        return self._columns[column][0]
+
     def record_id(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 

@@ -69,37 +69,37 @@ def test_tree_goes_from_province_to_organizations(window, qtbot):
     org = find_item(window, "organization")
     assert org is not None
     window.tree.setCurrentIndex(org)
-    roster = window.roster_model
+    roster = window.people.model
     assert 3 <= roster.rowCount() == roster.total
     headers = [roster.headerData(c, Qt.Orientation.Horizontal) for c in
                range(roster.columnCount())]
     assert headers[:2] == ["Họ và tên", "Chức danh"]
-    assert window.title.text() == org.data()
+    assert window.people.title.text() == org.data()
     save(window, "main_window_organization.png")
 
 
 def test_roster_loads_rows_in_pages_as_the_user_scrolls(window, qtbot):
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))  # the whole province
-    roster = window.roster_model
+    roster = window.people.model
     assert roster.total > BATCH
     assert roster.rowCount() == BATCH  # only the first page, not everything
-    window.table.scrollToBottom()
+    window.people.table.scrollToBottom()
     qtbot.waitUntil(lambda: roster.rowCount() > BATCH, timeout=3000)
     assert roster.rowCount() <= roster.total
-    assert "người" in window.statusBar().currentMessage()
+    assert window.people.count.text().endswith("người")
     save(window, "main_window_province.png")
 
 
 def test_search_as_you_type_ignores_diacritics(window, qtbot):
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
-    window.search.setFocus()
-    type_text(window.search, "nguyen van duc")
-    qtbot.waitUntil(lambda: window.roster_model.total < 50, timeout=3000)
-    names = [window.roster_model.index(r, 0).data() for r in range(window.roster_model.rowCount())]
+    window.people.search.setFocus()
+    type_text(window.people.search, "nguyen van duc")
+    qtbot.waitUntil(lambda: window.people.model.total < 50, timeout=3000)
+    names = [window.people.model.index(r, 0).data() for r in range(window.people.model.rowCount())]
     assert "Nguyễn Văn Đức" in names
     save(window, "main_window_search.png")
-    window.search.clear()
-    type_text(window.search, "Đức")
+    window.people.search.clear()
+    type_text(window.people.search, "Đức")
     qtbot.waitUntil(lambda: "Nguyễn Văn Đức" in [
-        window.roster_model.index(r, 0).data() for r in range(window.roster_model.rowCount())],
+        window.people.model.index(r, 0).data() for r in range(window.people.model.rowCount())],
         timeout=3000)

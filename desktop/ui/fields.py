@@ -1,0 +1,211 @@
+"""One input widget per field type, with its message line for inline validation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from desktop.domain import dates
+from desktop.domain.kinds import Field, FieldType
+from desktop.i18n import _
+
+Choices = Sequence[tuple[str, str]]  # (stored value, label)
+
+_PLACEHOLDERS = {
+    FieldType.DATE: _("dd/mm/yyyy"),
+    FieldType.DATETIME: _("HH:MM dd/mm/yyyy"),
+    FieldType.CITIZEN_ID: _("12 chữ số"),
+    FieldType.PHONE: _("0912 345 678"),
+}
+
+
+class FieldEditor(QObject):
+    """Owns the widget of one field and the label under it that shows its message."""
+
+    changed = Signal()
+
+    def __init__(self, field: Field, widget: QWidget, parent=None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.widget = widget
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        self.message.setObjectName(f"message_{field.name}")
+
+    # -- value -------------------------------------------------------------------------
+
+    def text(self) -> str | None:
+        """What the user entered, as the write path takes it (None: unchanged/empty)."""
+        raise NotImplementedError
+
+    def set_value(self, stored: object, shown: str) -> None:
+        raise NotImplementedError
+
+    # -- messages ----------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        self._show(message, "#b00020")
+
+    def show_warning(self, message: str) -> None:
+        self._show(message, "#8a5300")
+
+    def show_info(self, message: str) -> None:
+        self._show(message, "#1b5e20")
+
+    def clear_message(self) -> None:
+        self.message.clear()
+        self.message.setVisible(False)
+
+    def _show(self, message: str, colour: str) -> None:
+        self.message.setText(message)
+        self.message.setStyleSheet(f"color: {colour}; font-size: 11px;")
+        self.message.setVisible(True)
+
+
+class LineEditor(FieldEditor):
+    def __init__(self, field: Field, parent=None) -> None:
+        edit = QLineEdit()
+        edit.setPlaceholderText(_PLACEHOLDERS.get(field.type, ""))
+        if field.type in (FieldType.TEXT, FieldType.PHONE, FieldType.CITIZEN_ID):
+            edit.setMaxLength(field.max_length)
+        super().__init__(field, edit, parent)
+        edit.editingFinished.connect(self.changed)
+
+    def text(self) -> str | None:
+        return self.widget.text()
+
+    def set_value(self, stored: object, shown: str) -> None:
+        self.widget.setText(shown)
+
+
+class LongTextEditor(FieldEditor):
+    def __init__(self, field: Field, parent=None) -> None:
+        edit = QPlainTextEdit()
+        edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        edit.setMinimumHeight(70)
+        super().__init__(field, edit, parent)
+
+    def text(self) -> str | None:
+        return self.widget.toPlainText()
+
+    def set_value(self, stored: object, shown: str) -> None:
+        self.widget.setPlainText(shown)
+
+
+class BoolEditor(FieldEditor):
+    def __init__(self, field: Field, parent=None) -> None:
+        super().__init__(field, QCheckBox(), parent)
+        self.widget.toggled.connect(self.changed)
+
+    def text(self) -> str | None:
+        return "1" if self.widget.isChecked() else "0"
+
+    def set_value(self, stored: object, shown: str) -> None:
+        self.widget.setChecked(bool(stored))
+
+
+class ChoiceEditor(FieldEditor):
+    """A fixed list (choices, catalogue items, or records to pick), with a blank first item
+    for optional fields, and a completer so a long list can be typed into."""
+
+    def __init__(self, field: Field, choices: Choices, parent=None) -> None:
+        combo = QComboBox()
+        combo.setEditable(len(choices) > 12)
+        if combo.isEditable():
+            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+            combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        super().__init__(field, combo, parent)
+        self.set_choices(choices)
+        combo.currentIndexChanged.connect(self.changed)
+
+    def set_choices(self, choices: Choices) -> None:
+        combo = self.widget
+        current = self.text()
+        combo.blockSignals(True)
+        combo.clear()
+        if not self.field.required:
+            combo.addItem("", None)
+        for value, label in choices:
+            combo.addItem(label, value)
+        combo.blockSignals(False)
+        if current:
+            self.set_value(current, "")
+
+    def text(self) -> str | None:
+        combo = self.widget
+        if combo.isEditable() and combo.currentText() != combo.itemText(combo.currentIndex()):
+            typed = combo.currentText().strip()
+            found = combo.findText(typed, Qt.MatchFlag.MatchFixedString)
+            return combo.itemData(found) if found >= 0 else (typed or None)
+        data = combo.currentData()
+        return None if data is None else str(data)
+
+    def set_value(self, stored: object, shown: str) -> None:
+        combo = self.widget
+        index = combo.findData(stored) if stored is not None else (0 if combo.count() else -1)
+        if index < 0 and stored is not None:  # a value not offered (e.g. a deleted record)
+            combo.addItem(shown or str(stored), stored)
+            index = combo.count() - 1
+        combo.setCurrentIndex(index)
+
+
+class SearchPickEditor(FieldEditor):
+    """Picking one of very many records (people) by typing part of the name."""
+
+    def __init__(self, field: Field, lookup: Callable[[str], Choices], parent=None) -> None:
+        edit = QLineEdit()
+        edit.setPlaceholderText(_("Gõ tên để tìm…"))
+        super().__init__(field, edit, parent)
+        self._lookup = lookup
+        self._ids: dict[str, str] = {}
+        self._model = QStringListModel()
+        completer = QCompleter(self._model, edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        edit.setCompleter(completer)
+        edit.textEdited.connect(self._refresh)
+        edit.editingFinished.connect(self.changed)
+        self._selected: str | None = None
+        self._selected_label = ""
+
+    def _refresh(self, typed: str) -> None:
+        choices = self._lookup(typed) if len(typed.strip()) >= 2 else []
+        self._ids = {label: value for value, label in choices}
+        self._model.setStringList(list(self._ids))
+
+    def text(self) -> str | None:
+        label = self.widget.text().strip()
+        if not label:
+            return None
+        if label in self._ids:
+            return self._ids[label]
+        return self._selected if self._selected and label == self._selected_label else label
+
+    def set_value(self, stored: object, shown: str) -> None:
+        self._selected = None if stored is None else str(stored)
+        self._selected_label = shown
+        self.widget.setText(shown)
+
+
+def display_for_editing(field: Field, stored: object) -> str:
+    """The text a stored value is edited as: dates as dd/mm/yyyy, others as they are."""
+    if stored is None:
+        return ""
+    if field.type is FieldType.DATE:
+        return dates.PartialDate.from_iso(str(stored)).display()
+    if field.type is FieldType.DATETIME:
+        return dates.format_datetime(dates.parse_datetime(str(stored)))
+    return str(stored)

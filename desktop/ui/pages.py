@@ -1,0 +1,255 @@
+"""The pages of the main window: a lazy table of one record kind with its actions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.errors import UserError
+from desktop.domain.kinds import KINDS, Kind
+from desktop.i18n import _
+from desktop.storage import catalogues, history, records
+from desktop.storage.history import UndoStack
+from desktop.storage.paths import attachments_dir
+from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.record_model import RecordTableModel
+from desktop.ui.tasks import TaskRunner
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What is selected in the navigation tree."""
+
+    unit_id: str | None = None
+    organization_id: str | None = None
+    title: str = ""
+
+
+@dataclass
+class AppContext:
+    """What every page needs; built once by the main window."""
+
+    conn: sqlite3.Connection
+    db_path: Path
+    undo: UndoStack
+    tasks: TaskRunner
+    notify: Callable[[str], None]  # the status bar
+    changed: Callable[[], None]  # something was written: pages refresh
+
+
+def format_count(n: int) -> str:
+    """4.400: Vietnamese thousands separator."""
+    return f"{n:,}".replace(",", ".")
+
+
+def confirm_delete(parent: QWidget, what: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, _("Xóa"),
+                      _("Xóa «{w}»?\nCó thể khôi phục ở trang «Đã xóa gần đây».").format(w=what),
+                      parent=parent)
+    yes = box.addButton(_("Xóa"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+class RecordPage(QWidget):
+    """A searchable, filterable, sortable list of one kind; double-click or Enter edits."""
+
+    dialog_class: type[RecordDialog] = RecordDialog
+    selection_changed = Signal()
+
+    def __init__(self, ctx: AppContext, kind_name: str, columns: Sequence[str], *,
+                 filters: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kind: Kind = KINDS[kind_name]
+        self.selection = Selection()
+        self.model = RecordTableModel(ctx.conn, self.kind, columns, self)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Tìm (không cần gõ dấu)…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setVisible(self.kind.searchable)
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._timer.start)
+
+        self.filters: dict[str, QComboBox] = {}
+        bar = self.toolbar = QHBoxLayout()
+        bar.addWidget(self.search, 2)
+        for name in filters:
+            combo = QComboBox()
+            f = self.kind.field(name)
+            combo.addItem(_("{label}: tất cả").format(label=f.label), None)
+            choices = f.choices or [(i.code, i.name) for i in
+                                    catalogues.items(ctx.conn, f.catalogue or "")]
+            for value, label in choices:
+                combo.addItem(label, value)
+            combo.currentIndexChanged.connect(self.reload)
+            self.filters[name] = combo
+            bar.addWidget(combo, 1)
+
+        self.add_button = QPushButton(_("Thêm"))
+        self.add_button.clicked.connect(self.add)
+        self.edit_button = QPushButton(_("Sửa"))
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button = QPushButton(_("Xóa"))
+        self.delete_button.clicked.connect(self.delete_current)
+        for button in (self.add_button, self.edit_button, self.delete_button):
+            bar.addWidget(button)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.doubleClicked.connect(lambda _i: self.edit_current())
+        self.table.activated.connect(lambda _i: self.edit_current())
+        self.count = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+
+    # -- what is shown -----------------------------------------------------------------
+
+    def set_selection(self, selection: Selection) -> None:
+        self.selection = selection
+        self.reload()
+
+    def query(self) -> records.Query:
+        filters = {n: c.currentData() for n, c in self.filters.items() if c.currentData()}
+        if self.selection.organization_id and "organization_id" in self.kind.by_name:
+            filters["organization_id"] = self.selection.organization_id
+        scope = None if "organization_id" in filters else self.selection.unit_id
+        return replace(self.model.query, filters=filters, unit_scope=scope,
+                       search=self.search.text().strip() or None)
+
+    def reload(self) -> None:
+        self.model.set_query(self.query())
+        self.count.setText(_("{n} {k}").format(n=format_count(self.model.total),
+                                              k=self.kind.label.lower()))
+
+    def current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.record_id(index.row()) if index.isValid() else None
+
+    def select_id(self, record_id: str) -> None:
+        row = self.model.row_of(record_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def presets(self) -> dict[str, object]:
+        """Fields a new record takes from the selection (its village, its organization)."""
+        out: dict[str, object] = {}
+        if self.selection.organization_id and "organization_id" in self.kind.by_name:
+            out["organization_id"] = self.selection.organization_id
+        return out
+
+    def open_dialog(self, record_id: str | None) -> RecordDialog:
+        dialog = self.dialog_class(self.ctx.undo, self.kind, record_id,
+                                   presets=self.presets() if record_id is None else None,
+                                   unit_scope=self.selection.unit_id,
+                                   files_dir=attachments_dir(self.ctx.db_path), parent=self)
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        return dialog
+
+    def add(self) -> RecordDialog:
+        return self.open_dialog(None)
+
+    def edit_current(self) -> RecordDialog | None:
+        record_id = self.current_id()
+        return self.open_dialog(record_id) if record_id else None
+
+    def _saved(self, kind: str, record_id: str, warnings: list) -> None:
+        self.ctx.changed()
+        self.select_id(record_id)
+        message = _("Đã lưu")
+        if warnings:
+            message += " — " + _("Cảnh báo: ") + "; ".join(warnings)
+        self.ctx.notify(message)
+
+    def delete_current(self, *, confirm: Callable[[QWidget, str], bool] = confirm_delete) -> None:
+        record_id = self.current_id()
+        if record_id is None:
+            return
+        title = records.get(self.ctx.conn, self.kind, record_id).get(self.kind.title_field)
+        if not confirm(self, str(title or record_id)):
+            return
+        try:
+            self.ctx.undo.delete(self.kind.name, record_id)
+        except UserError as e:
+            self.ctx.notify(str(e))
+            return
+        self.ctx.changed()
+        self.ctx.notify(_("Đã xóa — Hoàn tác: Ctrl+Z"))
+
+
+class DeletedPage(QWidget):
+    """Records deleted recently, with Restore."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.table = QTableView()
+        from PySide6.QtGui import QStandardItemModel
+
+        self.model = QStandardItemModel(0, 4, self)
+        self.model.setHorizontalHeaderLabels([_("Loại"), _("Tên"), _("Xóa lúc"), _("Người xóa")])
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.restore_button = QPushButton(_("Khôi phục"))
+        self.restore_button.clicked.connect(self.restore_current)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(QLabel(_("Bản ghi đã xóa gần đây (có thể khôi phục):")))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.restore_button)
+        self.items: list[history.DeletedItem] = []
+
+    def reload(self) -> None:
+        from PySide6.QtGui import QStandardItem
+
+        self.items = history.recently_deleted(self.ctx.conn)
+        self.model.removeRows(0, self.model.rowCount())
+        for item in self.items:
+            when = item.deleted_at.replace("T", " ")
+            self.model.appendRow([QStandardItem(KINDS[item.kind].label), QStandardItem(item.title),
+                                  QStandardItem(when), QStandardItem(item.actor)])
+
+    def restore_current(self) -> None:
+        row = self.table.currentIndex().row()
+        if not 0 <= row < len(self.items):
+            return
+        item = self.items[row]
+        self.ctx.undo.restore(item.kind, item.id)
+        self.ctx.changed()
+        self.ctx.notify(_("Đã khôi phục «{t}»").format(t=item.title))

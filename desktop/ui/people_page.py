@@ -1,0 +1,202 @@
+"""The people page: the roster of the selected place or organization, with its editors."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.errors import UserError
+from desktop.domain.kinds import KINDS
+from desktop.i18n import _
+from desktop.storage import records, rosters
+from desktop.storage.paths import attachments_dir
+from desktop.ui.pages import AppContext, Selection, confirm_delete, format_count
+from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.roster_model import RosterModel
+
+
+class PeoplePage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.selection = Selection()
+        self.model = RosterModel(ctx.conn, self)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px 0;")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Tìm theo họ tên, số định danh, điện thoại "
+                                         "(không cần gõ dấu)…"))
+        self.search.setClearButtonEnabled(True)
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._timer.start)
+
+        self.add_button = QPushButton(_("Thêm người"))
+        self.add_button.clicked.connect(self.add)
+        self.edit_button = QPushButton(_("Sửa"))
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button = QPushButton(_("Xóa"))
+        self.delete_button.clicked.connect(self.delete_current)
+        self.member_button = QPushButton(_("Thêm thành viên…"))
+        self.member_button.setToolTip(_("Thêm một người đã có vào tổ chức đang chọn"))
+        self.member_button.clicked.connect(self.add_member)
+        self.leave_button = QPushButton(_("Cho thôi tham gia…"))
+        self.leave_button.clicked.connect(self.end_membership)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
+                  self.leave_button):
+            bar.addWidget(b)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
+        self.table.doubleClicked.connect(lambda _i: self.edit_current())
+        self.table.activated.connect(lambda _i: self.edit_current())
+        self.count = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+
+    # -- what is shown -----------------------------------------------------------------
+
+    def set_selection(self, selection: Selection) -> None:
+        self.selection = selection
+        self.reload()
+
+    def scope(self) -> rosters.Scope:
+        s = self.selection
+        if s.organization_id:
+            return rosters.Scope("organization", s.organization_id)
+        if s.unit_id:
+            return rosters.Scope("unit", s.unit_id)
+        return rosters.Scope()
+
+    def reload(self) -> None:
+        in_org = self.selection.organization_id is not None
+        self.member_button.setVisible(in_org)
+        self.leave_button.setVisible(in_org)
+        self.model.set_scope(self.scope(), self.search.text().strip() or None)
+        self.title.setText(self.selection.title or _("Tất cả mọi người"))
+        self._restore_columns()
+        self.count.setText(_("{n} người").format(n=format_count(self.model.total)))
+
+    def current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.record_id(index.row()) if index.isValid() else None
+
+    # -- columns the officer chose (remembered) ----------------------------------------
+
+    def _column_key(self) -> str:
+        return "people/hidden_org" if self.selection.organization_id else "people/hidden"
+
+    def _restore_columns(self) -> None:
+        hidden = set(QSettings().value(self._column_key(), [], type=list) or [])
+        for col in range(self.model.columnCount()):
+            name = self.model.column_name(col)
+            self.table.setColumnHidden(col, name in hidden)
+        self.table.setColumnWidth(0, 230)
+
+    def _column_menu(self, pos) -> None:
+        menu = QMenu(self)
+        hidden = set(QSettings().value(self._column_key(), [], type=list) or [])
+        for col in range(1, self.model.columnCount()):
+            name = self.model.column_name(col)
+            action = menu.addAction(self.model.headerData(col, Qt.Orientation.Horizontal))
+            action.setCheckable(True)
+            action.setChecked(name not in hidden)
+            action.toggled.connect(lambda on, n=name: self._toggle_column(n, on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _toggle_column(self, name: str, shown: bool) -> None:
+        hidden = set(QSettings().value(self._column_key(), [], type=list) or [])
+        hidden = hidden - {name} if shown else hidden | {name}
+        QSettings().setValue(self._column_key(), sorted(hidden))
+        self._restore_columns()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _dialog(self, kind: str, record_id: str | None, presets=None) -> RecordDialog:
+        dialog = RecordDialog(self.ctx.undo, KINDS[kind], record_id, presets=presets,
+                              unit_scope=self.selection.unit_id,
+                              files_dir=attachments_dir(self.ctx.db_path), parent=self)
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        return dialog
+
+    def add(self) -> RecordDialog:
+        presets = {}
+        unit = self.selection.unit_id
+        if unit and rosters.is_village(self.ctx.conn, unit):
+            presets = {"residence_unit_id": unit}
+        dialog = self._dialog("person", None, presets)
+        for editor in dialog.editors.values():  # the village is a default, not a constraint
+            editor.widget.setEnabled(True)
+        return dialog
+
+    def edit_current(self) -> RecordDialog | None:
+        pid = self.current_id()
+        return self._dialog("person", pid) if pid else None
+
+    def add_member(self) -> RecordDialog | None:
+        org = self.selection.organization_id
+        if not org:
+            return None
+        return self._dialog("membership", None, {"organization_id": org})
+
+    def end_membership(self) -> RecordDialog | None:
+        row = self.table.currentIndex().row()
+        membership = self.model.membership_id(row) if row >= 0 else None
+        if not membership:
+            return None
+        dialog = self._dialog("membership", membership)
+        dialog.editors["left_date"].widget.setFocus()
+        return dialog
+
+    def _saved(self, kind: str, record_id: str, warnings: list) -> None:
+        self.ctx.changed()
+        message = _("Đã lưu")
+        if warnings:
+            message += " — " + _("Cảnh báo: ") + "; ".join(warnings)
+        self.ctx.notify(message)
+        if kind == "person":
+            row = self.model.row_of(record_id)
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def delete_current(self, *, confirm=confirm_delete) -> None:
+        pid = self.current_id()
+        if pid is None:
+            return
+        name = records.get(self.ctx.conn, KINDS["person"], pid)["full_name"]
+        if not confirm(self, str(name)):
+            return
+        try:
+            self.ctx.undo.delete("person", pid)
+        except UserError as e:
+            self.ctx.notify(str(e))
+            return
+        self.ctx.changed()
+        self.ctx.notify(_("Đã xóa «{n}» — Hoàn tác: Ctrl+Z").format(n=name))

@@ -1,0 +1,103 @@
+"""A lazy table over any record kind: rows fetched in pages, sorting and filtering in SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desktop.domain.kinds import Kind
+from desktop.storage import records
+from desktop.storage.present import Presenter
+
+Index = QModelIndex | QPersistentModelIndex
+BATCH = 500
+ID_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+class RecordTableModel(QAbstractTableModel):
+    def __init__(self, conn: sqlite3.Connection, kind: Kind, columns: Sequence[str],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn, self.kind, self.columns = conn, kind, tuple(columns)
+        self._presenter = Presenter(conn)
+        self.query = records.Query()
+        self._rows: list[dict[str, object]] = []
+        self._shown: list[dict[str, str]] = []
+        self._total = 0
+
+    def set_query(self, query: records.Query) -> None:
+        self.beginResetModel()
+        self.query = query
+        self._rows, self._shown = [], []
+        self._total = records.count(self._conn, self.kind, query)
+        self.endResetModel()
+        self.fetchMore()
+
+    def refresh(self) -> None:
+        self.set_query(self.query)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def record_id(self, row: int) -> str | None:
+        return str(self._rows[row]["id"]) if 0 <= row < len(self._rows) else None
+
+    def row_of(self, record_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r["id"] == record_id), -1)
+
+    # -- lazy loading ------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        page = records.page(self._conn, self.kind, self.query, offset=len(self._rows),
+                            limit=BATCH)
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self._shown.extend(self._presenter.record(self.kind, r) for r in page)
+        self.endInsertRows()
+
+    # -- sorting in SQL ----------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        name = self.columns[column]
+        self.set_query(replace(self.query, order_by=name,
+                               descending=order == Qt.SortOrder.DescendingOrder))
+
+    # -- QAbstractTableModel -----------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = self._shown[index.row()].get(self.columns[index.column()], "")
+            return text.replace("\n", " ")[:200]
+        if role == ID_ROLE:
+            return self._rows[index.row()]["id"]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.kind.field(self.columns[section]).label
+        return str(section + 1)
