@@ -36,19 +36,23 @@ def fill_defaults(conn: sqlite3.Connection, kind: Kind, record: dict[str, object
 
 
 def _fill_meeting_number(conn: sqlite3.Connection, record: dict[str, object]) -> None:
-    """Minutes are numbered per issuer per year: "Số: 05/BB-CAX"."""
+    """Minutes are numbered per issuing body (the organization and its ký hiệu) per year:
+    "Số: 05/BB-TBV"."""
     started = record.get("started_at")
     if started:
         record["year"] = int(str(started)[:4])
     if not record.get("issuer"):
         record["issuer"] = "CAX"
     if record.get("number") is None and record.get("year"):
-        record["number"] = next_meeting_number(conn, str(record["issuer"]), int(record["year"]))
+        record["number"] = next_meeting_number(conn, str(record.get("organization_id")),
+                                               str(record["issuer"]), int(record["year"]))
 
 
-def next_meeting_number(conn: sqlite3.Connection, issuer: str, year: int) -> int:
-    row = conn.execute("SELECT max(number) FROM meeting WHERE issuer = ? AND year = ? "
-                       "AND _deleted = 0", (issuer, year)).fetchone()
+def next_meeting_number(conn: sqlite3.Connection, organization_id: str, issuer: str,
+                        year: int) -> int:
+    row = conn.execute("SELECT max(number) FROM meeting WHERE organization_id = ? AND "
+                       "issuer = ? AND year = ? AND _deleted = 0",
+                       (organization_id, issuer, year)).fetchone()
     return (row[0] or 0) + 1
 
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 from desktop.domain import dates
 from desktop.domain.kinds import KINDS, Field, FieldType, Kind
 from desktop.i18n import _
+from desktop.storage.derived import format_meeting_number
 
 
 class Presenter:
@@ -48,4 +49,9 @@ class Presenter:
         return str(value)
 
     def record(self, kind: Kind, rec: dict[str, object]) -> dict[str, str]:
-        return {f.name: self.value(f, rec.get(f.name)) for f in kind.fields}
+        shown = {f.name: self.value(f, rec.get(f.name)) for f in kind.fields}
+        if kind.name == "meeting" and rec.get("number") is not None:
+            number = rec["number"]
+            shown["number"] = format_meeting_number(
+                number if isinstance(number, int) else None, str(rec.get("issuer") or ""))
+        return shown

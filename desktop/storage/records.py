@@ -49,6 +49,11 @@ _UNIT_PATHS = {
 }
 
 
+def has_unit_scope(kind: Kind) -> bool:
+    """Whether records of this kind belong to a unit (and so follow the tree selection)."""
+    return kind.name in _UNIT_PATHS
+
+
 def to_record(kind: Kind, row: sqlite3.Row) -> Record:
     """The public form of a row: id, the fields, and ``deleted``."""
     rec: Record = {"id": row["id"]}

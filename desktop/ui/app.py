@@ -18,8 +18,9 @@ from desktop.storage.paths import default_database_path
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
-    app.setApplicationName("antq-desk")
-    app.setOrganizationName("antq-desk")
+    if not app.organizationName():  # tests set their own, to keep QSettings apart
+        app.setApplicationName("antq-desk")
+        app.setOrganizationName("antq-desk")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     _register_fonts(app)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, __version__
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
-from desktop.storage import rosters, site
+from desktop.storage import records, rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
 from desktop.ui.editors import MeetingDialog, ModelDialog, OrganizationDialog
@@ -51,6 +52,14 @@ class ModelPage(RecordPage):
                                            "đang chọn bên trái"))
         self.replicate_button.clicked.connect(self.replicate)
         self.toolbar.addWidget(self.replicate_button)
+
+    def query(self) -> records.Query:
+        """A village shows its commune's models: those are the ones replicated into it."""
+        q = super().query()
+        if q.unit_scope:
+            q = replace(q, unit_scope=rosters.commune_of(self.ctx.conn, q.unit_scope)
+                        or q.unit_scope)
+        return q
 
     def replicate(self) -> RecordDialog | None:
         """Two clicks: select a village in the tree and a model here, then Nhân rộng, Lưu."""
@@ -96,14 +105,14 @@ class MainWindow(QMainWindow):
             filters=("org_type", "status"))
         self.meetings = MeetingPage(
             self.ctx, "meeting", ("number", "title", "started_at", "organization_id", "place"),
-            filters=("kind",))
+            filters=("kind",), newest_first=True)
         self.models = ModelPage(
             self.ctx, "model", ("name", "model_type", "unit_id", "started_date", "status",
                                 "is_point"), filters=("model_type", "status"))
         self.deeds = RecordPage(
             self.ctx, "deed", ("deed_date", "person_id", "organization_id", "description",
                                "commendation_form", "commendation_level"),
-            filters=("commendation_form",))
+            filters=("commendation_form",), newest_first=True)
         self.catalogues = RecordPage(self.ctx, "catalogue", ("catalogue", "code", "name",
                                                              "aliases", "sort_order"))
         self.deleted = DeletedPage(self.ctx)
@@ -291,4 +300,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/tab", self.tabs.currentIndex())
+        for page, _label in self.pages:  # a pending search must not run after closing
+            timer = getattr(page, "_timer", None)
+            if timer is not None:
+                timer.stop()
         super().closeEvent(event)

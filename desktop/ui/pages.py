@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -75,12 +75,15 @@ class RecordPage(QWidget):
     selection_changed = Signal()
 
     def __init__(self, ctx: AppContext, kind_name: str, columns: Sequence[str], *,
-                 filters: Sequence[str] = (), parent: QWidget | None = None) -> None:
+                 filters: Sequence[str] = (), newest_first: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.kind: Kind = KINDS[kind_name]
         self.selection = Selection()
         self.model = RecordTableModel(ctx.conn, self.kind, columns, self)
+        self.model.query = records.Query(descending=newest_first)
+        self._sized = False
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Tìm (không cần gõ dấu)…"))
@@ -116,6 +119,9 @@ class RecordPage(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.model)
+        # No column is the sort column until the user clicks one: the kind's own order.
+        self.table.horizontalHeader().setSortIndicator(
+            -1, Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -144,12 +150,19 @@ class RecordPage(QWidget):
         filters = {n: c.currentData() for n, c in self.filters.items() if c.currentData()}
         if self.selection.organization_id and "organization_id" in self.kind.by_name:
             filters["organization_id"] = self.selection.organization_id
-        scope = None if "organization_id" in filters else self.selection.unit_id
+        scope = None if "organization_id" in filters or not records.has_unit_scope(self.kind) \
+            else self.selection.unit_id
         return replace(self.model.query, filters=filters, unit_scope=scope,
                        search=self.search.text().strip() or None)
 
     def reload(self) -> None:
         self.model.set_query(self.query())
+        if not self._sized and self.model.rowCount():
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            header = self.table.horizontalHeader()
+            for col in range(self.model.columnCount()):
+                header.resizeSection(col, min(header.sectionSize(col), 320))
         self.count.setText(_("{n} {k}").format(n=format_count(self.model.total),
                                               k=self.kind.label.lower()))
 

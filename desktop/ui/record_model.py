@@ -72,7 +72,7 @@ class RecordTableModel(QAbstractTableModel):
     # -- sorting in SQL ----------------------------------------------------------------
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        name = self.columns[column]
+        name = self.columns[column] if 0 <= column < len(self.columns) else None
         self.set_query(replace(self.query, order_by=name,
                                descending=order == Qt.SortOrder.DescendingOrder))
 

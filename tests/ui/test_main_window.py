@@ -32,6 +32,8 @@ def window(qapp, demo_db: Path, tmp_path, monkeypatch):
     w.show()
     yield w
     w.close()
+    w.deleteLater()
+    QApplication.processEvents()
     w.conn.close()
 
 

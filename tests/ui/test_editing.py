@@ -1,0 +1,207 @@
+"""What an officer does all day, through the window: add, validate, save, undo, delete,
+restore, add a member to a Tổ, write minutes with attendance, replicate a model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from desktop.domain.kinds import KINDS
+from desktop.storage import demo, records, rosters
+from desktop.ui.app import build_window, make_application
+from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("edit") / "demo.db"
+    demo.create_demo_database(path, communes=1, people_per_village=20)
+    return path
+
+
+@pytest.fixture
+def window(qapp, demo_master: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_master, db)
+    make_application()
+    w = build_window(db)
+    w.show()
+    yield w
+    w.close()
+    w.deleteLater()
+    QApplication.processEvents()
+    w.conn.close()
+
+
+def type_text(widget, text: str) -> None:
+    """qtbot.keyClicks aborts on non-ASCII: key events that carry the text instead."""
+    for ch in text:
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     ch))
+
+
+def names_shown(page) -> list[str]:
+    return [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
+
+
+def first_tree_item(window, wanted: str):
+    model = window.nav_model
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            child = model.index(row, 0, parent)
+            if child.data(KIND_ROLE) == wanted and child.data(ID_ROLE):
+                return child
+            if child.data(KIND_ROLE) == "unit":
+                window.tree.expand(child)
+                found = walk(child)
+                if found is not None:
+                    return found
+        return None
+
+    from PySide6.QtCore import QModelIndex
+
+    return walk(QModelIndex())
+
+
+def select_village(window):
+    village = first_tree_item(window, "organization").parent()
+    window.tree.setCurrentIndex(village)
+    return village
+
+
+def test_add_a_person_with_inline_validation_then_undo(window, qtbot):
+    select_village(window)
+    page = window.people
+    dialog = page.add()
+    name = dialog.editors["full_name"]
+    name.widget.setFocus()
+    type_text(name.widget, "Hoàng Thị Đào")
+    birth = dialog.editors["birth_date"]
+    type_text(birth.widget, "31/02/1990")
+    dialog.save()  # refused: the message stands next to the date, nothing is written
+    assert dialog.isVisible()
+    assert birth.message.isVisible() and "31/02/1990" in birth.message.text()
+    assert "Hoàng Thị Đào" not in names_shown(page)
+    birth.widget.clear()
+    type_text(birth.widget, "03/1990")
+    dialog.editors["citizen_id"].widget.setText("011190123456")
+    dialog.check_field(dialog.editors["citizen_id"])
+    assert "Điện Biên" in dialog.editors["citizen_id"].message.text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SCREENSHOTS / "person_editor.png"))
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+    qtbot.keyClick(name.widget, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
+    assert "Hoàng Thị Đào" in names_shown(page)
+    assert window.statusBar().currentMessage().startswith("Đã lưu")
+    saved = [r for r in records.page(window.conn, KINDS["person"],
+                                     records.Query(search="hoang thi dao"))]
+    assert [(r["birth_date"], r["residence_unit_id"]) for r in saved] == [
+        ("1990-03", window.selection.unit_id)]
+
+    window.undo_last()
+    assert "Hoàng Thị Đào" not in names_shown(page)
+    assert window.statusBar().currentMessage() == "Đã hoàn tác"
+
+
+def test_delete_asks_first_and_recently_deleted_restores(window):
+    page = window.people
+    page.table.selectRow(0)
+    name = names_shown(page)[0]
+    page.delete_current(confirm=lambda _parent, _what: False)
+    assert name in names_shown(page)
+    page.delete_current(confirm=lambda _parent, what: what == name)
+    assert name not in names_shown(page)
+    assert "Hoàn tác" in window.statusBar().currentMessage()
+    window.tabs.setCurrentWidget(window.deleted)
+    deleted = window.deleted
+    assert [i.title for i in deleted.items] == [name]
+    deleted.table.selectRow(0)
+    deleted.restore_current()
+    assert deleted.items == []
+    window.tabs.setCurrentWidget(page)
+    assert name in names_shown(page)
+
+
+def test_add_a_member_to_a_to_and_end_the_membership(window):
+    org = first_tree_item(window, "organization")
+    window.tree.setCurrentIndex(org)
+    page = window.people
+    before = page.model.total
+    outsider = rosters.people_page(window.conn, rosters.Scope(), limit=1)[0]
+    dialog = page.add_member()
+    assert not dialog.editors["organization_id"].widget.isEnabled()
+    dialog.editors["person_id"].set_value(outsider["id"], outsider["full_name"])
+    role = dialog.editors["role"].widget
+    role.setCurrentIndex(role.findText("Tổ viên"))
+    dialog.editors["joined_date"].widget.setText("01/12/2026")
+    dialog.save()
+    assert not dialog.isVisible(), dialog.banner.text()
+    assert page.model.total == before + 1
+    row = page.model.row_of(str(outsider["id"]))
+    page.table.selectRow(row)
+    leave = page.end_membership()
+    leave.editors["left_date"].widget.setText("02/12/2026")
+    reason = leave.editors["exit_reason"].widget
+    reason.setCurrentIndex(reason.findData("tu_nguyen"))
+    leave.save()
+    assert not leave.isVisible(), leave.banner.text()
+    assert page.model.total == before
+
+
+def test_minutes_with_attendance_are_saved_in_one_step(window):
+    org = first_tree_item(window, "organization")
+    window.tree.setCurrentIndex(org)
+    window.tabs.setCurrentWidget(window.meetings)
+    page = window.meetings
+    dialog = page.add()
+    assert dialog.editors["organization_id"].text() == org.data(ID_ROLE)
+    members = dialog.attendance.people
+    assert len(members) >= 3
+    type_text(dialog.editors["title"].widget, "Sinh hoạt định kỳ tháng 12")
+    dialog.editors["started_at"].widget.setText("08:00 05/12/2026")
+    dialog.attendance.cellWidget(1, 1).setChecked(False)
+    dialog.attendance.cellWidget(1, 2).setText("Đi làm nương")
+    dialog.grab().save(str(SCREENSHOTS / "minutes_editor.png"))
+    dialog.save()
+    assert not dialog.isVisible(), dialog.banner.text()
+    meeting_id = page.current_id()
+    rec = records.get(window.conn, KINDS["meeting"], meeting_id)
+    assert rec["title"] == "Sinh hoạt định kỳ tháng 12" and rec["number"] >= 1
+    marks = records.page(window.conn, KINDS["attendance"],
+                         records.Query(filters={"meeting_id": meeting_id}))
+    assert len(marks) == len(members)
+    assert [m["absence_reason"] for m in marks if not m["present"]] == ["Đi làm nương"]
+    window.undo_last()  # the minutes and their attendance go together
+    assert records.count(window.conn, KINDS["attendance"],
+                         records.Query(filters={"meeting_id": meeting_id})) == 0
+
+
+def test_replicate_a_model_into_the_selected_village(window):
+    """Select the village, then the model and Nhân rộng…: the dialog needs only Lưu."""
+    window.tabs.setCurrentWidget(window.models)
+    village = select_village(window)
+    page = window.models
+    assert page.model.total > 0  # the village shows its commune's models
+    page.table.selectRow(0)
+    model_id = page.current_id()
+    before = records.count(window.conn, KINDS["replication"],
+                           records.Query(filters={"model_id": model_id}))
+    dialog = page.replicate()
+    assert dialog.editors["unit_id"].text() == village.data(ID_ROLE)
+    dialog.save()
+    assert not dialog.isVisible(), dialog.banner.text()
+    after = records.count(window.conn, KINDS["replication"],
+                          records.Query(filters={"model_id": model_id}))
+    assert after == before + 1
