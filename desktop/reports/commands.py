@@ -1,16 +1,194 @@
-"""The `antq` subcommands for printing and spreadsheets."""
+"""The `antq` subcommands for printing and spreadsheets: print roster|minutes|report, report,
+import-roster, export."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
-COMMANDS: set[str] = set()
+from desktop.i18n import _
+
+COMMANDS: set[str] = {"print", "report", "import-roster", "export"}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                   help=_("tệp cơ sở dữ liệu (mặc định: thư mục dữ liệu của người dùng)"))
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help=_("in kết quả dạng JSON"))
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", required=True, metavar="ID|CODE",
+                   help=_("tỉnh hoặc xã (id hoặc mã: 11, 03160)"))
+    p.add_argument("--period", metavar="2026|2026-Q3|2026-06|2026-H1")
+    p.add_argument("--from", dest="date_from", metavar="dd/mm/yyyy")
+    p.add_argument("--to", dest="date_to", metavar="dd/mm/yyyy")
+
+
+def _roster_scope_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--org", metavar="ID", help=_("thành viên một tổ chức"))
+    g.add_argument("--commune", metavar="CODE|ID",
+                   help=_("thành viên mọi Tổ bảo vệ ANTT của một xã"))
+    g.add_argument("--unit", metavar="ID|CODE", help=_("người cư trú tại một xã/thôn"))
+    p.add_argument("--org-type", default="to_bao_ve_antt",
+                   help=_("loại tổ chức khi dùng --commune"))
+    p.add_argument("--search", metavar="TEXT", help=_("lọc theo tên, số định danh…"))
+    p.add_argument("--public", action="store_true",
+                   help=_("bản niêm yết công khai: che số định danh, bỏ cột dân tộc"))
 
 
 def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add this group's subcommands; ``cmd(name, help)`` returns a parser with --db/--json."""
+    p = cmd("print", _("in ra PDF theo thể thức Nghị định 30/2020: danh sách, biên bản, báo cáo"))
+    sub = p.add_subparsers(dest="what", metavar="roster|minutes|report", required=True)
+    r = sub.add_parser("roster", help=_("danh sách thành viên (khổ ngang)"))
+    _common(r)
+    _roster_scope_args(r)
+    r.add_argument("--number", help=_("số văn bản sau «Số:»"))
+    r.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    m = sub.add_parser("minutes", help=_("biên bản họp (Mẫu 1.9)"))
+    _common(m)
+    m.add_argument("id", help=_("id của biên bản họp"))
+    m.add_argument("--date-line", action="store_true", help=_("thêm dòng địa danh, ngày tháng"))
+    m.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    rp = sub.add_parser("report", help=_("báo cáo kết quả phong trào, so sánh cùng kỳ"))
+    _common(rp)
+    _period_args(rp)
+    rp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+
+    p = cmd("report", _("số liệu báo cáo phong trào của một đơn vị trong một kỳ (--json)"))
+    _period_args(p)
+
+    p = cmd("import-roster", _("nhập danh sách thành viên từ tệp .xlsx hoặc .csv"))
+    p.add_argument("file", type=Path)
+    p.add_argument("--org", required=True, metavar="ID")
+    p.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra, không ghi gì"))
+    p.add_argument("--valid-only", action="store_true",
+                   help=_("nhập các dòng hợp lệ, bỏ qua các dòng lỗi"))
+    p.add_argument("--map", action="append", default=[], metavar="CỘT=field",
+                   help=_("sửa ánh xạ cột: tiêu đề hoặc chữ cột = tên trường (rỗng: bỏ qua)"))
+
+    p = cmd("export", _("xuất một loại bản ghi hoặc một danh sách ra .xlsx hoặc .csv"))
+    p.add_argument("kind", help=_("person, organization, … hoặc roster"))
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx|FILE.csv")
+    p.add_argument("--filter", action="append", default=[], metavar="field=value")
+    p.add_argument("--org", metavar="ID", help=_("với roster: một tổ chức"))
+    p.add_argument("--commune", metavar="CODE|ID", help=_("với roster: các Tổ của một xã"))
+    p.add_argument("--public", action="store_true")
+
+
+def _period(args: argparse.Namespace):
+    from desktop.reports import periods
+
+    return periods.parse(args.period, start=args.date_from, end=args.date_to)
+
+
+def _scope(conn, args: argparse.Namespace):
+    from desktop.domain.errors import UserError
+    from desktop.reports.roster import CommuneOrgs
+    from desktop.storage import printouts, rosters
+
+    if getattr(args, "org", None):
+        printouts.organization(conn, args.org)
+        return rosters.Scope("organization", args.org)
+    if getattr(args, "commune", None):
+        unit = printouts.find_unit(conn, args.commune)
+        if unit["level"] != "commune":
+            raise UserError(_("--commune: «{v}» không phải xã/phường/đặc khu").format(
+                v=args.commune))
+        return CommuneOrgs(str(unit["id"]), getattr(args, "org_type", "to_bao_ve_antt"))
+    if getattr(args, "unit", None):
+        return rosters.Scope("unit", str(printouts.find_unit(conn, args.unit)["id"]))
+    raise UserError(_("Cần --org, --commune hoặc --unit"))
+
+
+def _write(path: Path, data: bytes) -> None:
+    from desktop.domain.errors import UserError
+
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise UserError(_("Không ghi được {p}: {e}").format(p=path, e=e.strerror)) from None
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop.cli import emit, open_db, parse_assignments, warn  # noqa: F401
+    from desktop.storage import printouts
+
+    conn = open_db(args)
+    if args.command == "print":
+        if args.what == "roster":
+            from desktop.reports.roster import render_roster
+
+            pdf = render_roster(conn, _scope(conn, args), public=args.public,
+                                search=args.search, number=args.number)
+        elif args.what == "minutes":
+            from desktop.reports.minutes import render_minutes
+
+            pdf = render_minutes(conn, args.id, with_date_line=args.date_line)
+        else:
+            from desktop.reports.movement import render_report
+
+            unit = printouts.find_unit(conn, args.unit)
+            pdf = render_report(conn, str(unit["id"]), _period(args))
+        _write(args.out, pdf)
+        emit(args, {"out": str(args.out), "bytes": len(pdf)},
+             [_("Đã ghi {p}").format(p=args.out)])
+        return 0
+    if args.command == "report":
+        from desktop.reports import fmt
+        from desktop.reports.movement import report_data
+
+        unit = printouts.find_unit(conn, args.unit)
+        data = report_data(conn, str(unit["id"]), _period(args))
+        lines = [_("{u} — {p} (cùng kỳ: {q})").format(
+            u=data["unit"]["name"], p=data["period"]["label"],  # type: ignore[index]
+            q=data["previous"]["label"])]  # type: ignore[index]
+        for s in data["summary"]:  # type: ignore[attr-defined]
+            lines.append(f"{s['label']}: {fmt.number(s['current'])} "
+                         f"({_('cùng kỳ')} {fmt.number(s['previous'])}; {s['diff_text']}, "
+                         f"{s['percent_text']})")
+        emit(args, data, lines)
+        return 0
+    if args.command == "import-roster":
+        from desktop.reports.roster_import import import_roster, preview_roster
+        from desktop.storage.writer import Store
+
+        mapping = parse_assignments(args.map) if args.map else None
+        preview = preview_roster(conn, args.file, args.org, mapping=mapping)
+        messages = preview.messages()
+        counts = preview.counts()
+        summary = _("{rows} dòng: {new} người mới, {link} người đã có được thêm vào tổ, "
+                    "{skip} đã là thành viên, {error} dòng lỗi").format(**counts)
+        if args.dry_run:
+            emit(args, preview.as_dict(), [*messages, summary, _("(chạy thử: chưa ghi gì)")])
+            return 0 if not preview.errors else 2
+        warn(args, [m for m in messages if "(lưu ý)" in m])
+        if preview.errors and not args.valid_only:
+            import sys
+
+            if not getattr(args, "json", False):
+                for m in messages:
+                    if "(lưu ý)" not in m:
+                        print(m, file=sys.stderr)
+        result = import_roster(Store(conn), preview, valid_only=args.valid_only)
+        emit(args, {**preview.as_dict(), "result": result.as_dict()},
+             [summary, _("Đã nhập: {a} người mới, {m} thành viên; bỏ qua {s} dòng đã có, "
+                         "{r} dòng lỗi").format(a=result.people_added,
+                                                m=result.memberships_added,
+                                                s=result.skipped, r=result.refused)])
+        return 0
+    if args.command == "export":
+        from desktop.reports.export import export_kind, export_roster
+
+        if args.kind == "roster":
+            n = export_roster(conn, _scope(conn, args), args.out, public=args.public)
+        else:
+            n = export_kind(conn, args.kind, args.out, parse_assignments(args.filter))
+        emit(args, {"out": str(args.out), "rows": n},
+             [_("Đã xuất {n} dòng ra {p}").format(n=n, p=args.out)])
+        return 0
     raise NotImplementedError(args.command)

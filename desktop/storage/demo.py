@@ -83,6 +83,11 @@ def create_demo_database(path: Path, *, communes: int = 6, people_per_village: i
     conn = db.open_database(path)
     try:
         return _fill(conn, communes=communes, people_per_village=people_per_village, seed=seed)
+    except BaseException:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):  # no half-made demo left behind
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
     finally:
         conn.close()
 
@@ -226,7 +231,8 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
                         commendation_level=rng.choice(("chu_tich_ubnd_xa", "truong_ca_xa",
                                                        "giam_doc_ca_tinh")),
                         decision_number=f"{rng.randint(10, 999)}/QĐ-KT",
-                        decision_date=deed_date + dt.timedelta(days=rng.randint(5, 40)))
+                        decision_date=min(DEMO_TODAY,
+                                          deed_date + dt.timedelta(days=rng.randint(5, 40))))
         add_many("deed", [deed])
 
 

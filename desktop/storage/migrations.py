@@ -101,10 +101,57 @@ def _v3_legacy_units(conn: sqlite3.Connection) -> None:
     seed.load_legacy_units(conn)
 
 
+_V4_SYNC_EXCHANGE = """
+-- This site's own key pairs (sign: Ed25519, recv: X25519), private halves sealed under a
+-- passphrase (argon2id + AES-256-GCM, parameters kept beside the ciphertext).
+CREATE TABLE sync_key (purpose TEXT PRIMARY KEY, public TEXT NOT NULL, sealed TEXT NOT NULL,
+    created_local TEXT NOT NULL) WITHOUT ROWID;
+-- Enrolled peer sites (at a commune the province, at the province its communes).
+CREATE TABLE sync_site (
+    site_id TEXT PRIMARY KEY, site_kind TEXT NOT NULL, unit_code TEXT NOT NULL,
+    name TEXT NOT NULL, sign_pub TEXT NOT NULL, recv_pub TEXT NOT NULL,
+    partitions TEXT NOT NULL,            -- JSON list of partitions it may write
+    certificate TEXT,                    -- signed certificate (JSON), when there is one
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+    enrolled_local_time TEXT NOT NULL, revoked_local_time TEXT,
+    last_counter INTEGER, last_import_local_time TEXT) WITHOUT ROWID;
+-- What this site knows each peer holds, learnt only from the peer's own signed bundles.
+CREATE TABLE sync_belief (peer TEXT NOT NULL, origin TEXT NOT NULL, part TEXT NOT NULL,
+    seq INTEGER NOT NULL, PRIMARY KEY (peer, origin, part)) WITHOUT ROWID;
+-- Concurrent values that lost, kept for review. The id is a hash of the key and both dots,
+-- so the same conflict seen twice (or at two sites) is one row.
+CREATE TABLE sync_conflict (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('value', 'delete')),
+    severity TEXT NOT NULL CHECK (severity IN ('normal', 'high')),
+    tbl TEXT NOT NULL, pk TEXT NOT NULL, field TEXT NOT NULL,
+    loser_value TEXT, loser_hlc INTEGER NOT NULL, loser_origin TEXT NOT NULL,
+    loser_part TEXT NOT NULL, loser_seq INTEGER NOT NULL,
+    winner_value TEXT, winner_hlc INTEGER NOT NULL, winner_origin TEXT NOT NULL,
+    winner_part TEXT NOT NULL, winner_seq INTEGER NOT NULL,
+    detected_site TEXT NOT NULL, detected_local_time TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'accepted', 'restored', 'merged', 'closed')),
+    resolved_by TEXT, resolved_local_time TEXT) WITHOUT ROWID;
+CREATE INDEX sync_conflict_open ON sync_conflict(status, tbl, pk);
+-- Every bundle applied here (a repeat is reported as already imported).
+CREATE TABLE sync_import_log (bundle_id TEXT PRIMARY KEY, sender TEXT NOT NULL,
+    sender_counter INTEGER NOT NULL, sha256 TEXT NOT NULL, result TEXT NOT NULL,
+    counts TEXT NOT NULL, imported_local_time TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _v4_sync_exchange(conn: sqlite3.Connection) -> None:
+    for stmt in _V4_SYNC_EXCHANGE.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
     Migration(3, "pre-2025 units of Điện Biên kept for history", _v3_legacy_units),
+    Migration(4, "sync exchange: keys, sites, beliefs, conflicts, import log", _v4_sync_exchange),
 ]
 
 

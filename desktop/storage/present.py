@@ -12,6 +12,16 @@ from desktop.i18n import _
 from desktop.storage.derived import format_meeting_number
 
 
+@lru_cache(maxsize=65536)
+def _date_text(iso: str) -> str:
+    return dates.PartialDate.from_iso(iso).display()
+
+
+@lru_cache(maxsize=65536)
+def _datetime_text(iso: str) -> str:
+    return dates.format_datetime(dates.parse_datetime(iso))
+
+
 class Presenter:
     """Formats values of one database, caching the lookups it makes."""
 
@@ -35,9 +45,9 @@ class Presenter:
         if value is None or value == "":
             return ""
         if f.type is FieldType.DATE:
-            return dates.PartialDate.from_iso(str(value)).display()
+            return _date_text(str(value))
         if f.type is FieldType.DATETIME:
-            return dates.format_datetime(dates.parse_datetime(str(value)))
+            return _datetime_text(str(value))
         if f.type is FieldType.CHOICE:
             return dict(f.choices).get(str(value), str(value))
         if f.type is FieldType.BOOL:

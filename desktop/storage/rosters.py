@@ -48,7 +48,10 @@ def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
     if scope.kind == "unit":
         level = conn.execute("SELECT level FROM unit WHERE id = ?", (scope.id,)).fetchone()
         if level and level[0] == "province":
-            return ("", " AND p.residence_unit_id IN (SELECT u.id FROM unit u WHERE u.id = ? "
+            # "+" keeps SQLite off the residence index: a province holds most people, so
+            # walking the name index and stopping after one page beats sorting them all
+            # (73 ms → a few ms at 100,000 people).
+            return ("", " AND +p.residence_unit_id IN (SELECT u.id FROM unit u WHERE u.id = ? "
                         "OR u.parent_id = ? OR u.parent_id IN (SELECT id FROM unit "
                         "WHERE parent_id = ?))", [scope.id] * 3)
         return ("", " AND p.residence_unit_id IN (SELECT id FROM unit WHERE id = ? "

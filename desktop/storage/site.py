@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-import uuid6
-
 from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
 from desktop.i18n import _
 
 
@@ -70,11 +69,11 @@ def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None =
     name = name.strip()
     if not name:
         raise UserError(_("--site-name: cần tên của điểm cài đặt"))
-    site = Site(str(uuid6.uuid7()), level, code, name)
+    site = Site(new_id(), level, code, name)
     conn.execute("BEGIN IMMEDIATE")
     try:
         set_meta(conn, "site_id", site.site_id)
-        set_meta(conn, "db_instance_id", str(uuid6.uuid7()))
+        set_meta(conn, "db_instance_id", new_id())
         set_meta(conn, "site_kind", site.site_kind)
         set_meta(conn, "unit_code", site.unit_code)
         set_meta(conn, "site_name", site.name)

@@ -17,11 +17,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uuid6
-
 from desktop.domain import validation
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.hlc import HybridClock
+from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
 from desktop.storage import derived, references
@@ -133,7 +132,7 @@ class Store:
         kind = kind_named(kind_name)
         with self.transaction():
             record, warnings = self._prepare(kind, values, current=None)
-            record_id = str(uuid6.uuid7())
+            record_id = new_id()
             self._insert(kind, record_id, record)
         return WriteResult(record_id, warnings)
 
@@ -148,7 +147,7 @@ class Store:
                     record, _w = self._prepare(kind, values, current=None)
                 except ValidationError as e:
                     raise ValidationError(e.field, e.message, row=n) from None
-                ids.append(str(uuid6.uuid7()))
+                ids.append(new_id())
                 prepared.append(record)
             self._insert_many(kind, ids, prepared)
         return ids
@@ -171,6 +170,22 @@ class Store:
 
     def restore(self, kind_name: str, record_id: str) -> None:
         self._set_deleted(kind_named(kind_name), record_id, 0)
+
+    def resolve_field(self, kind_name: str, record_id: str, field_name: str, value: object,
+                      replaces: Sequence[Sequence[object]]) -> None:
+        """Write ``value`` to one field as an ordinary edit whose history also names the dots
+        in ``replaces`` (a conflict's loser and winner), even if the value is unchanged, so the
+        write fast-forwards every site and closes the conflict everywhere."""
+        kind = kind_named(kind_name)
+        with self.transaction():
+            row = self.get_row(kind, record_id)
+            self._update(kind, row, {field_name: value}, action="resolve",
+                         extra_hist=[list(d) for d in replaces])
+
+    def observe(self, stamp: int) -> None:
+        """Advance this transaction's clock past a stamp seen in imported data."""
+        assert self._txn is not None, "observe() only inside Store.transaction()"
+        self._txn.clock.observe(stamp)
 
     def _set_deleted(self, kind: Kind, record_id: str, flag: int) -> None:
         with self.transaction():
@@ -223,7 +238,7 @@ class Store:
                 cells.append((kind.table, record_id, name, hlc, site, part, seq + i, "[]"))
             rows.append((record_id, part, 0, now, now, *(record.get(n) for n in names),
                          *derived.columns(kind, record)))
-            audit.append((str(uuid6.uuid7()), now, hlc, site, self.actor, "create", kind.table,
+            audit.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
                           record_id, None, None,
                           json.dumps({n: record[n] for n in stamped[:-1]}, ensure_ascii=False)))
         marks = ", ".join("?" * len(cols))
@@ -233,7 +248,7 @@ class Store:
         self._write_audit(audit)
 
     def _update(self, kind: Kind, row: sqlite3.Row, changed: Mapping[str, object],
-                *, action: str = "update") -> None:
+                *, action: str = "update", extra_hist: Sequence[list[object]] = ()) -> None:
         if not changed:
             return
         assert self._txn is not None
@@ -252,12 +267,23 @@ class Store:
         cells, audit = [], []
         for i, (name, value) in enumerate(changed.items()):
             old = old_cells.get(name)
-            hist = []
+            hist: list[list[object]] = []
             if old is not None:
-                hist = [[old["origin"], old["part"], old["seq"]], *json.loads(old["hist"])]
+                hist = [[old["origin"], old["part"], old["seq"]]]
+            hist += [d for d in extra_hist if d not in hist]
+            limit = MAX_HIST
+            if name == "_deleted":
+                # A delete or restore knowingly covers every field value it saw, so an edit
+                # it did not see is told apart as a concurrent delete-versus-edit.
+                seen = [[c["origin"], c["part"], c["seq"]] for f, c in old_cells.items()
+                        if f != "_deleted"]
+                hist += [d for d in seen if d not in hist]
+                limit = MAX_HIST + len(seen)
+            if old is not None:
+                hist += [d for d in json.loads(old["hist"]) if d not in hist]
             cells.append((kind.table, record_id, name, hlc, site, part, seq + i,
-                          json.dumps(hist[:MAX_HIST])))
-            audit.append((str(uuid6.uuid7()), now, hlc, site, self.actor, action, kind.table,
+                          json.dumps(hist[:limit])))
+            audit.append((new_id(), now, hlc, site, self.actor, action, kind.table,
                           record_id, name, _audit_text(row[name]), _audit_text(value)))
         record = {f.name: row[f.name] for f in kind.fields}
         record.update({k: v for k, v in changed.items() if k != "_deleted"})

@@ -4,13 +4,141 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
-COMMANDS: set[str] = set()
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+
+COMMANDS: set[str] = {"keys", "enrol", "sites", "export-bundle", "import-bundle", "conflicts"}
 
 
 def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add this group's subcommands; ``cmd(name, help)`` returns a parser with --db/--json."""
+    p = cmd("keys", _("khóa đồng bộ của điểm này: antq keys init | show"))
+    p.add_argument("action", choices=("init", "show"))
+    p = cmd("enrol", _("đăng ký qua USB: antq enrol request --out TỆP (xã) | accept TỆP "
+                       "--out TỆP (tỉnh) | install TỆP (xã)"))
+    p.add_argument("action", choices=("request", "accept", "install"))
+    p.add_argument("file", nargs="?", type=Path)
+    p.add_argument("--out", type=Path)
+    p.add_argument("--fingerprint", help=_("vân tay của tỉnh đã xác nhận qua điện thoại"))
+    p = cmd("sites", _("các điểm đã đăng ký: antq sites list | revoke SITE"))
+    p.add_argument("action", choices=("list", "revoke"))
+    p.add_argument("site", nargs="?")
+    p = cmd("export-bundle", _("ghi gói đồng bộ cho từng điểm nhận vào một thư mục (USB)"))
+    p.add_argument("--to", type=Path, required=True, metavar="DIR")
+    p.add_argument("--for", dest="for_sites", action="append", metavar="SITE",
+                   help=_("chỉ cho điểm này (mã site, mã đơn vị hoặc vân tay); lặp lại được"))
+    p = cmd("import-bundle", _("nhập các gói đồng bộ (tệp .vsb hoặc thư mục)"))
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và tóm tắt"))
+    p = cmd("conflicts", _("xung đột cần xem xét: antq conflicts list | resolve ID --keep "
+                           "mine|theirs|GIÁ_TRỊ"))
+    p.add_argument("action", choices=("list", "resolve"))
+    p.add_argument("id", nargs="?")
+    p.add_argument("--keep", metavar="mine|theirs|VALUE")
+    p.add_argument("--all", action="store_true", help=_("cả các xung đột đã giải quyết"))
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError(args.command)
+    from desktop.cli import emit, open_db
+    from desktop.sync import conflicts, enrol, exchange, keys
+
+    conn = open_db(args)
+    command = args.command
+    if command == "keys":
+        from desktop.storage.site import require_site
+
+        site = require_site(conn)
+        if args.action == "init":
+            public = keys.init_keys(conn, keys.ask_passphrase(confirm=True))
+        else:
+            public = keys.public_keys(conn)
+        fp = keys.fingerprint(site.site_id, public)
+        emit(args, {"site_id": site.site_id, "fingerprint": fp, "sign_pub": public.sign_pub,
+                    "recv_pub": public.recv_pub},
+             [_("Khóa của {n}: vân tay {f}").format(n=site.name, f=fp)])
+        return 0
+    if command == "enrol":
+        return _enrol(args, conn, enrol, keys)
+    if command == "sites":
+        if args.action == "revoke":
+            if not args.site:
+                raise UserError(_("sites revoke: cần mã điểm"))
+            peer = enrol.revoke_site(conn, args.site)
+            emit(args, peer.as_dict(), [_("Đã thu hồi {n}").format(n=peer.name)])
+            return 0
+        sites = enrol.list_sites(conn)
+        emit(args, [s.as_dict() for s in sites],
+             ["\t".join((s.site_id, s.site_kind, s.unit_code, s.name, s.fingerprint, s.status))
+              for s in sites] or [_("Chưa có điểm nào đã đăng ký.")])
+        return 0
+    if command == "export-bundle":
+        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        results = exchange.export_to_folder(conn, unlocked, args.to, for_sites=args.for_sites)
+        emit(args, [r.as_dict() for r in results],
+             [_("{p}: cho {n}, {c} thay đổi, {b} byte").format(
+                 p=r.path, n=r.recipient_name, c=r.changes, b=r.bytes) for r in results])
+        return 0
+    if command == "import-bundle":
+        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
+        lines = []
+        for r in results:
+            lines.append(r.message)
+            lines += [_("  cảnh báo: {w}").format(w=w) for w in r.warnings]
+            if r.counts:
+                lines.append("  " + ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())))
+            if r.quarantined_to:
+                lines.append(_("  đã chuyển vào {q}").format(q=r.quarantined_to))
+        emit(args, [r.as_dict() for r in results], lines or [_("Không có tệp nào.")])
+        return 0 if all(r.status != "refused" for r in results) else 2
+    if command == "conflicts":
+        if args.action == "resolve":
+            from desktop.storage.writer import Store
+
+            if not args.id or args.keep is None:
+                raise UserError(_("conflicts resolve: cần ID và --keep mine|theirs|GIÁ_TRỊ"))
+            c = conflicts.resolve_conflict(Store(conn), args.id, args.keep)
+            emit(args, c.as_dict(), [_("Đã giải quyết {i} ({s})").format(i=c.id, s=c.status)])
+            return 0
+        items = conflicts.list_conflicts(conn, include_closed=args.all)
+        emit(args, [c.as_dict() for c in items],
+             ["\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
+                         _("bị thay: {v}").format(v=c.loser_value),
+                         _("đang dùng: {v}").format(v=c.winner_value), c.status))
+              for c in items] or [_("Không có xung đột.")])
+        return 0
+    raise NotImplementedError(command)  # pragma: no cover
+
+
+def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[no-untyped-def]
+    from desktop.cli import emit
+
+    if args.action == "request":
+        if args.out is None:
+            raise UserError(_("enrol request: cần --out TỆP"))
+        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        fp = enrol.make_request(conn, unlocked, args.out)
+        emit(args, {"file": str(args.out), "fingerprint": fp},
+             [_("Đã ghi yêu cầu {p}").format(p=args.out),
+              _("Vân tay của điểm này: {f} (đọc cho tỉnh qua điện thoại)").format(f=fp)])
+        return 0
+    if args.file is None:
+        raise UserError(_("enrol {a}: cần TỆP").format(a=args.action))
+    if args.action == "accept":
+        if args.out is None:
+            raise UserError(_("enrol accept: cần --out TỆP"))
+        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        peer = enrol.accept_request(conn, unlocked, args.file, args.out)
+        own = keys.fingerprint(unlocked.site.site_id, unlocked.public)
+        emit(args, {**peer.as_dict(), "province_fingerprint": own, "file": str(args.out)},
+             [_("Đã đăng ký {n} ({c}); vân tay {f}: phải trùng với vân tay xã đọc").format(
+                 n=peer.name, c=peer.unit_code, f=peer.fingerprint),
+              _("Đã ghi trả lời {p}; vân tay của tỉnh: {f}").format(p=args.out, f=own)])
+        return 0
+    peer = enrol.install_response(conn, args.file, args.fingerprint)
+    emit(args, peer.as_dict(),
+         [_("Đã cài chứng nhận; tỉnh «{n}», vân tay {f}: phải trùng với vân tay tỉnh đọc")
+          .format(n=peer.name, f=peer.fingerprint)])
+    return 0

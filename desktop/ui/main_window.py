@@ -137,9 +137,11 @@ class MainWindow(QMainWindow):
 
         self.selection = Selection(title=_("Tất cả"))
         self._dirty: set[int] = set()
+        self._building = True  # one refresh at the end, not one per step of building
         self._build_menu()
         self._load_tree()
         self._restore_state()
+        self._building = False
         self._apply_selection()
         self.statusBar().showMessage(_("Sẵn sàng"))
 
@@ -195,6 +197,8 @@ class MainWindow(QMainWindow):
         if self.nav_model.rowCount() == 1:
             root = self.nav_model.index(0, 0)
             self.tree.expand(root)
+            # Chosen here, so the tree taking focus later does not pick it again.
+            self.tree.setCurrentIndex(root)
             if self.site is not None and self.site.site_kind == "commune":
                 unit_id = rosters.unit_of_site(self.conn, self.site.unit_code)
                 for row in range(self.nav_model.rowCount(root)):
@@ -219,12 +223,13 @@ class MainWindow(QMainWindow):
 
     def _apply_selection(self) -> None:
         self._dirty = set(range(len(self.pages)))
-        self._refresh_current()
+        if not self._building:
+            self._refresh_current()
 
     def _refresh_current(self) -> None:
         """Pages are refreshed when shown, not all at once: one query, not seven."""
         i = self.tabs.currentIndex()
-        if i in self._dirty:
+        if i in self._dirty and not self._building:
             page = self.pages[i][0]
             if isinstance(page, DeletedPage):
                 page.reload()
@@ -301,7 +306,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/tab", self.tabs.currentIndex())
         for page, _label in self.pages:  # a pending search must not run after closing
-            timer = getattr(page, "_timer", None)
-            if timer is not None:
-                timer.stop()
+            for name in ("_timer", "_count_timer"):
+                timer = getattr(page, name, None)
+                if timer is not None:
+                    timer.stop()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ from desktop.storage import records
 from desktop.storage.present import Presenter
 
 Index = QModelIndex | QPersistentModelIndex
-BATCH = 500
+BATCH = 200  # a screenful is ~30 rows; each page is fetched as the user scrolls
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 
 
@@ -28,8 +28,10 @@ class RecordTableModel(QAbstractTableModel):
         self._rows: list[dict[str, object]] = []
         self._shown: list[dict[str, str]] = []
         self._total = 0
+        self._active = False  # no query runs until the page is first shown
 
     def set_query(self, query: records.Query) -> None:
+        self._active = True
         self.beginResetModel()
         self.query = query
         self._rows, self._shown = [], []
@@ -73,8 +75,12 @@ class RecordTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         name = self.columns[column] if 0 <= column < len(self.columns) else None
-        self.set_query(replace(self.query, order_by=name,
-                               descending=order == Qt.SortOrder.DescendingOrder))
+        query = replace(self.query, order_by=name,
+                        descending=order == Qt.SortOrder.DescendingOrder)
+        if self._active:
+            self.set_query(query)
+        else:  # enabling sorting asks for a sort before the page was ever shown
+            self.query = query
 
     # -- QAbstractTableModel -----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from desktop.storage import rosters
 from desktop.storage.present import Presenter
 
 Index = QModelIndex | QPersistentModelIndex
-BATCH = 500
+BATCH = 200  # a screenful is ~30 rows; each page is fetched as the user scrolls
 
 # (field, header); "role" exists only in an organization's roster.
 _COLUMNS = (
@@ -39,7 +39,8 @@ class RosterModel(QAbstractTableModel):
         self._last_key: tuple[str, str] | None = None
         self._ids: list[str] = []
         self._memberships: list[str | None] = []
-        self._total = 0
+        self._total: int | None = 0
+        self._exhausted = True
         self._columns = _COLUMNS
 
     # -- what is shown -----------------------------------------------------------------
@@ -53,12 +54,15 @@ class RosterModel(QAbstractTableModel):
         self._ids = []
         self._memberships: list[str | None] = []
         self._last_key = None
-        self._total = rosters.count_people(self._conn, scope, search)
+        self._total = None  # counted when asked: the first page need not wait for it
+        self._exhausted = False
         self.endResetModel()
         self.fetchMore()  # the first page is always shown; the view asks for the rest
 
     @property
     def total(self) -> int:
+        if self._total is None:
+            self._total = rosters.count_people(self._conn, self._scope, self._search)
         return self._total
 
     @property
@@ -89,15 +93,16 @@ class RosterModel(QAbstractTableModel):
     # -- lazy loading ------------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
         page = rosters.people_page(self._conn, self._scope, search=self._search,
                                    offset=len(self._rows), limit=BATCH, after=self._last_key)
+        if len(page) < BATCH:
+            self._exhausted = True
         if not page:
-            self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)

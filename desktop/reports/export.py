@@ -1,0 +1,43 @@
+"""Exporting a list of records or a roster to .xlsx / .csv, with the values as people read
+them (dd/mm/yyyy, names of catalogue items and referenced records)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from desktop.domain.kinds import KINDS
+from desktop.i18n import _
+from desktop.reports.roster import CommuneOrgs, roster_data
+from desktop.reports.spreadsheet import write_table
+from desktop.storage import records, rosters
+from desktop.storage.present import Presenter
+from desktop.storage.writer import kind_named
+
+
+def export_kind(conn: sqlite3.Connection, kind_name: str, path: Path,
+                filters: Mapping[str, object] | None = None) -> int:
+    """Every (not deleted) record of a kind, optionally filtered on fields; returns rows."""
+    kind = kind_named(kind_name)
+    presenter = Presenter(conn)
+    rows = records.page(conn, kind, records.Query(filters=filters or None), limit=-1)
+    headings = ["id", *(f.label for f in kind.fields)]
+    shown = ([str(r["id"]), *presenter.record(kind, r).values()] for r in rows)
+    return write_table(Path(path), headings, shown, title=kind.label)
+
+
+def export_roster(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,
+                  public: bool = False, search: str | None = None) -> int:
+    """The roster with the printout's columns (and an organization column for a commune)."""
+    data = roster_data(conn, scope, public=public, search=search)
+    grouped = any(h is not None for h, _rows in data.groups)
+    headings = [c.heading for c in data.columns] + ([_("Tổ chức")] if grouped else [])
+    out = []
+    for heading, rows in data.groups:
+        for row in rows:
+            out.append([row[c.key] for c in data.columns] + ([heading] if grouped else []))
+    return write_table(Path(path), headings, out, title=data.title)
+
+
+EXPORTABLE = tuple(KINDS)

@@ -1,0 +1,288 @@
+"""The movement report of a unit for a period, compared with "cùng kỳ" (DOMAIN.md §6):
+:func:`report_data` gives the figures as plain dicts (``antq report --json``), and
+:func:`render_report` prints them: a summary with a bar chart, then Biểu 1, 2 and 6."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, LongTable, NextPageTemplate, PageBreak, Spacer, TableStyle
+
+from desktop.i18n import _
+from desktop.reports import fmt, page
+from desktop.reports.fonts import BOLD, REGULAR, printable
+from desktop.reports.letterhead import in_sentence, police_of
+from desktop.reports.periods import Period
+from desktop.storage import printouts, statistics
+
+B1_KEYS = ("organizations", "members", "women", "minority", "founded", "joined", "left")
+B2_KEYS = ("models", "points", "running_orgs", "built", "replicated", "effective",
+           "not_effective")
+
+SUMMARY = (  # key, label, short label for the chart
+    ("organizations", _("Tổ chức quần chúng bảo vệ ANTT"), _("Tổ chức")),
+    ("members", _("Thành viên"), _("Thành viên")),
+    ("joined", _("Thành viên mới tham gia trong kỳ"), _("TV mới")),
+    ("left", _("Thành viên thôi tham gia trong kỳ"), _("TV thôi")),
+    ("models", _("Mô hình đang duy trì"), _("Mô hình")),
+    ("built", _("Mô hình xây dựng mới trong kỳ"), _("MH mới")),
+    ("replicated", _("Lượt nhân rộng mô hình trong kỳ"), _("Nhân rộng")),
+    ("deeds", _("Người tốt, việc tốt"), _("NTVT")),
+    ("commended", _("Được khen thưởng"), _("Khen thưởng")),
+)
+
+
+def _totals(rows: list[dict[str, object]], keys: tuple[str, ...]) -> dict[str, int]:
+    return {k: sum(int(r[k] or 0) for r in rows) for k in keys}  # type: ignore[call-overload]
+
+
+def _figures(conn: sqlite3.Connection, area: str, period: Period) -> dict[str, object]:
+    b1 = statistics.organizations(conn, area, period.start, period.end)
+    b2 = statistics.models(conn, area, period.start, period.end)
+    b6 = statistics.deeds(conn, area, period.start, period.end)
+    return {"b1": b1, "b2": b2, "b6": b6, "t1": _totals(b1, B1_KEYS), "t2": _totals(b2, B2_KEYS),
+            "deeds": len(b6), "commended": sum(1 for d in b6 if d["form"])}
+
+
+def report_data(conn: sqlite3.Connection, unit_id: str, period: Period) -> dict[str, object]:
+    """The report's figures for ``unit_id`` (a province or commune, and everything under it)
+    in ``period`` and in the same window a year earlier."""
+    unit = printouts.unit(conn, unit_id)
+    previous = period.previous_year()
+    now, then = _figures(conn, unit_id, period), _figures(conn, unit_id, previous)
+
+    def merged(cur: list[dict], old: list[dict], key: str, keys: tuple[str, ...]) -> list[dict]:
+        old_by = {r[key]: r for r in old}
+        out = []
+        for r in cur:
+            before = old_by[r[key]]
+            if any(r[k] for k in keys) or any(before[k] for k in keys):
+                out.append({**r, "previous": {k: before[k] for k in keys},
+                            "change": {k: fmt.change(int(r[k]), int(before[k])) for k in keys}})
+        return out
+
+    t1, t2 = now["t1"], now["t2"]  # type: ignore[var-annotated]
+    p1, p2 = then["t1"], then["t2"]  # type: ignore[var-annotated]
+    current_values = {**t1, **t2, "deeds": now["deeds"], "commended": now["commended"]}
+    previous_values = {**p1, **p2, "deeds": then["deeds"], "commended": then["commended"]}
+    summary = []
+    for key, label, short in SUMMARY:
+        cur, old = int(current_values[key]), int(previous_values[key])
+        summary.append({"key": key, "label": label, "short": short, "current": cur,
+                        "previous": old, **fmt.change(cur, old)})
+    deeds = [{
+        "name": d["person"] or d["organization"] or "",
+        "collective": d["person"] is None and d["organization"] is not None,
+        "description": d["description"], "date": d["deed_date"], "form": d["form"] or "",
+        "level": d["level"] or "",
+        "decision": ", ".join(x for x in (d["decision_number"] or "", _iso_to_vn(
+            d["decision_date"])) if x),
+    } for d in now["b6"]]  # type: ignore[attr-defined]
+    return {
+        "unit": {"id": unit["id"], "name": unit["name"], "level": unit["level"],
+                 "code": unit["code"]},
+        "period": period.as_dict(), "previous": previous.as_dict(),
+        "summary": summary,
+        "bieu1": {"rows": merged(now["b1"], then["b1"], "org_type", B1_KEYS),  # type: ignore
+                  "total": t1, "previous": p1},
+        "bieu2": {"rows": merged(now["b2"], then["b2"], "model_type", B2_KEYS),  # type: ignore
+                  "total": t2, "previous": p2},
+        "bieu6": {"rows": deeds, "count": now["deeds"], "commended": now["commended"],
+                  "individual": sum(1 for d in deeds if not d["collective"]),
+                  "collective": sum(1 for d in deeds if d["collective"]),
+                  "previous": {"count": then["deeds"], "commended": then["commended"]}},
+    }
+
+
+def _iso_to_vn(value: object) -> str:
+    if not value:
+        return ""
+    from desktop.domain.dates import PartialDate
+
+    return PartialDate.from_iso(str(value)).display()
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _table(rows: list[list[object]], widths: list[float], *, header_rows: int = 1,
+           total_row: bool = False, align_from: int = 2) -> LongTable:
+    st = page.styles()
+    cells = []
+    for r, row in enumerate(rows):
+        if r < header_rows:
+            cells.append([page.para(v, st["cell_head"]) for v in row])
+            continue
+        style = st["cell_bold"] if total_row and r == len(rows) - 1 else st["cell"]
+        cells.append([page.para(v, style) if isinstance(v, str) and len(v) > 10
+                      else printable(v) for v in row])
+    t = LongTable(cells, colWidths=widths, repeatRows=header_rows)
+    commands = [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 11.5, 13.5),
+        ("FONT", (0, 0), (-1, header_rows - 1), BOLD, 11.5, 13.5),
+        ("GRID", (0, 0), (-1, -1), 0.5, page.GRID),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), page.HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
+        ("ALIGN", (align_from, header_rows), (-1, -1), "CENTER"),
+        ("ALIGN", (0, 0), (0, -1), "CENTER"),
+    ]
+    if total_row:
+        commands.append(("FONT", (0, -1), (-1, -1), BOLD, 11.5, 13.5))
+    t.setStyle(TableStyle(commands))
+    return t
+
+
+def _chart(summary: list[dict[str, object]], width: float, period: str,
+           previous: str) -> Drawing:
+    height = 62 * mm
+    d = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 30, 38
+    chart.width, chart.height = width - 60, height - 62
+    chart.data = [[int(s["current"]) for s in summary], [int(s["previous"]) for s in summary]]
+    chart.categoryAxis.categoryNames = [printable(s["short"]) for s in summary]
+    chart.categoryAxis.labels.fontName = REGULAR
+    chart.categoryAxis.labels.fontSize = 9
+    chart.categoryAxis.labels.angle = 0
+    chart.valueAxis.labels.fontName = REGULAR
+    chart.valueAxis.labels.fontSize = 9
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(4, *(max(row) for row in chart.data)) * 1.2
+    chart.valueAxis.labelTextFormat = lambda v: fmt.number(int(v))
+    chart.bars[0].fillColor = colors.Color(0.25, 0.25, 0.25)
+    chart.bars[1].fillColor = colors.Color(0.75, 0.75, 0.75)
+    chart.barLabelFormat = lambda v: fmt.number(int(v))
+    chart.barLabels.fontName = REGULAR
+    chart.barLabels.fontSize = 7.5
+    chart.barLabels.angle = 90
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.nudge = 3
+    chart.groupSpacing = 8
+    d.add(chart)
+    legend = Legend()
+    legend.fontName = REGULAR
+    legend.fontSize = 10
+    legend.x, legend.y = 30, 12
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = 150
+    legend.colorNamePairs = [(chart.bars[0].fillColor, printable(_("Kỳ này ({p})").format(
+        p=period))), (chart.bars[1].fillColor, printable(_("Cùng kỳ ({p})").format(p=previous)))]
+    d.add(legend)
+    d.add(String(width / 2, height - 10, printable(_("Biểu đồ so sánh với cùng kỳ")),
+                 fontName=BOLD, fontSize=11, textAnchor="middle"))
+    return d
+
+
+def render_report(conn: sqlite3.Connection, unit_id: str, period: Period, *,
+                  today: dt.date | None = None, data: dict[str, object] | None = None,
+                  signer_title: str | None = None, signer: str | None = None) -> bytes:
+    """The report as a PDF: portrait summary and chart, then the tables on landscape pages."""
+    data = data or report_data(conn, unit_id, period)
+    unit = data["unit"]  # type: ignore[index]
+    st = page.styles()
+    head = police_of(conn, unit_id, number="      /BC", date=today or dt.date.today())
+    head = page.Letterhead(head.parent, head.issuer, number=head.number + _abbr(head.issuer),
+                           place=head.place, date=head.date)
+    width = page.frame_width(False)
+    p, prev = data["period"], data["previous"]  # type: ignore[index]
+    story: list[Flowable] = [page.LetterheadFlowable(head, width)]
+    story += page.title_block(_("Báo cáo"), _(
+        "Kết quả phong trào Toàn dân bảo vệ an ninh Tổ quốc {p} trên địa bàn {u}").format(
+        p=p["label"], u=in_sentence(str(unit["name"]))))  # type: ignore[index]
+    story.append(page.para(_(
+        "Kỳ báo cáo từ ngày {s} đến ngày {e}; so sánh với cùng kỳ từ ngày {ps} đến ngày {pe}. "
+        "Số liệu lấy từ cơ sở dữ liệu của chương trình ANTQ Desk.").format(
+        s=_iso_to_vn(p["start"]), e=_iso_to_vn(p["end"]), ps=_iso_to_vn(prev["start"]),
+        pe=_iso_to_vn(prev["end"])), st["body"]))
+    story.append(page.para(_("I. Tổng hợp các chỉ tiêu"), st["heading"]))
+    rows: list[list[object]] = [[_("STT"), _("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"),
+                                 _("Tăng/giảm (số)"), _("Tăng/giảm (%)")]]
+    for i, s in enumerate(data["summary"], start=1):  # type: ignore[arg-type]
+        rows.append([str(i), s["label"], fmt.number(s["current"]), fmt.number(s["previous"]),
+                     s["diff_text"], s["percent_text"]])
+    w = width / 100
+    story.append(_table(rows, [8 * w, 40 * w, 12 * w, 12 * w, 14 * w, 14 * w]))
+    story.append(Spacer(1, 8))
+    story.append(_chart(data["summary"], width, p["label"], prev["label"]))  # type: ignore
+    story.append(Spacer(1, 6))
+    recipients = [page.para(_("Nơi nhận:"), st["recipients_title"]),
+                  page.para(_("- Như trên;"), st["recipients"]),
+                  page.para(_("- Lưu: VT."), st["recipients"])]
+    story.append(page.signature_blocks(
+        width, None, (signer_title or _abbr_title(head.issuer), signer),
+        right_note=_("(Ký, ghi rõ họ tên, đóng dấu)"), left_extra=recipients))
+    # Biểu 1, 2, 6 on landscape pages.
+    lw = page.frame_width(True) / 100
+    story += [NextPageTemplate("landscape"), PageBreak()]
+    story.append(page.para(_("Biểu 1 – Tổ chức quần chúng bảo vệ ANTT ở cơ sở ({p})").format(
+        p=p["label"]), st["heading"]))
+    b1 = data["bieu1"]  # type: ignore[index]
+    rows = [[_("STT"), _("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên"), _("Trong đó: nữ"),
+             _("Dân tộc thiểu số"), _("Thành lập mới trong kỳ"), _("Thành viên mới trong kỳ"),
+             _("Thôi tham gia trong kỳ"), _("Thành viên so với cùng kỳ")]]
+    for i, r in enumerate(b1["rows"], start=1):
+        rows.append([str(i), r["name"], *(fmt.number(r[k]) for k in B1_KEYS),
+                     _with_pct(r["change"]["members"])])
+    tot = b1["total"]
+    rows.append(["", _("Tổng cộng"), *(fmt.number(tot[k]) for k in B1_KEYS),
+                 _with_pct(fmt.change(tot["members"], b1["previous"]["members"]))])
+    story.append(_table(rows, [5 * lw, 27 * lw, 7 * lw, 8 * lw, 8 * lw, 8 * lw, 9 * lw, 9 * lw,
+                               8 * lw, 11 * lw], total_row=True))
+    story.append(Spacer(1, 10))
+    story.append(page.para(_("Biểu 2 – Mô hình, điển hình tiên tiến ({p})").format(
+        p=p["label"]), st["heading"]))
+    b2 = data["bieu2"]  # type: ignore[index]
+    rows = [[_("STT"), _("Loại mô hình"), _("Lĩnh vực"), _("Số mô hình"), _("Số điểm mô hình"),
+             _("Số tổ thực hiện"), _("Xây dựng mới trong kỳ"), _("Nhân rộng trong kỳ"),
+             _("Xếp loại hiệu quả"), _("Chưa hiệu quả")]]
+    for i, r in enumerate(b2["rows"], start=1):
+        rows.append([str(i), r["name"], r["field"] or "", *(fmt.number(r[k]) for k in B2_KEYS)])
+    tot = b2["total"]
+    rows.append(["", _("Tổng cộng"), "", *(fmt.number(tot[k]) for k in B2_KEYS)])
+    story.append(_table(rows, [5 * lw, 28 * lw, 17 * lw, 7 * lw, 7 * lw, 7 * lw, 8 * lw,
+                               7 * lw, 7 * lw, 7 * lw], total_row=True, align_from=3))
+    story.append(Spacer(1, 10))
+    b6 = data["bieu6"]  # type: ignore[index]
+    story.append(page.para(_("Biểu 6 – Người tốt việc tốt, khen thưởng ({p}): {n} trường hợp "
+                             "({i} cá nhân, {c} tập thể), {k} được khen thưởng; cùng kỳ {pn}, "
+                             "{pk} được khen thưởng").format(
+        p=p["label"], n=b6["count"], i=b6["individual"], c=b6["collective"], k=b6["commended"],
+        pn=b6["previous"]["count"], pk=b6["previous"]["commended"]), st["heading"]))
+    rows = [[_("STT"), _("Họ tên / tập thể"), _("Thành tích"), _("Hình thức khen"),
+             _("Cấp khen"), _("Số, ngày QĐ")]]
+    for i, r in enumerate(b6["rows"], start=1):
+        rows.append([str(i), r["name"], r["description"], r["form"], r["level"], r["decision"]])
+    if not b6["rows"]:
+        rows.append(["", _("Không có trong kỳ"), "", "", "", ""])
+    story.append(_table(rows, [5 * lw, 18 * lw, 37 * lw, 12 * lw, 14 * lw, 14 * lw],
+                        align_from=6))
+    return page.build(story, is_landscape=False, title=f"{_('Báo cáo')} {p['label']}",
+                      with_landscape=True)
+
+
+def _with_pct(change: dict[str, object]) -> str:
+    if change["diff"] == 0:
+        return str(change["diff_text"])
+    return f"{change['diff_text']} ({change['percent_text']})" if change["percent"] is not None \
+        else f"{change['diff_text']} (—)"
+
+
+def _abbr(issuer: str) -> str:
+    """"Công an xã Mường Nhé" → "-CAX", "Công an tỉnh Điện Biên" → "-CAT"."""
+    low = issuer.lower()
+    if " xã " in f" {low} " or "phường" in low or "đặc khu" in low:
+        return "-CAX"
+    return "-CAT" if "tỉnh" in low or "thành phố" in low else ""
+
+
+def _abbr_title(issuer: str) -> str:
+    return _("Trưởng Công an xã") if _abbr(issuer) == "-CAX" else _("Giám đốc")

@@ -1,0 +1,125 @@
+"""Reading and writing .xlsx and .csv tables: merged cells filled in, encodings and
+delimiters guessed, and cells that a spreadsheet would run as a formula neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text that begins like a formula gets a leading apostrophe (OWASP "CSV injection"):
+    spreadsheets then show it as text and never run it."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: object) -> object:
+    """Undo :func:`neutralise` when reading back a file this program wrote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_START \
+            and value[1:2]:
+        return value[1:]
+    return value
+
+
+def read_table(path: Path) -> list[list[object]]:
+    """Every row of the first sheet (or of the CSV) as a list of cell values; row i of the
+    result is row i+1 of the sheet. Merged cells carry their value into every cell they cover."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise UserError(_("Không có tệp {p}").format(p=path))
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path)
+    raise UserError(_("{p}: chỉ đọc được tệp .xlsx hoặc .csv (tệp .xls cũ: hãy lưu lại dạng "
+                      ".xlsx trong Excel)").format(p=path.name))
+
+
+def _read_xlsx(path: Path) -> list[list[object]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise UserError(_("{p}: không đọc được như tệp Excel ({e})").format(p=path.name, e=e)) \
+            from None
+    ws = wb.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row <= len(rows) else None
+        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
+            row = rows[r]
+            for c in range(rng.min_col - 1, rng.max_col):
+                if c < len(row):
+                    row[c] = top
+    wb.close()
+    return rows
+
+
+def _read_csv(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1258", errors="replace")  # Vietnamese Windows code page
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def write_table(path: Path, headings: Sequence[str], rows: Iterable[Sequence[object]], *,
+                title: str | None = None) -> int:
+    """Write ``rows`` under ``headings`` to .xlsx or .csv (UTF-8 with BOM, so Excel reads the
+    Vietnamese letters); returns the number of rows. Text that would run as a formula is
+    neutralised in both formats."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        n = 0
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow([neutralise(h) for h in headings])
+            for row in rows:
+                w.writerow(["" if v is None else neutralise(v) for v in row])
+                n += 1
+        return n
+    if suffix != ".xlsx":
+        raise UserError(_("{p}: chỉ ghi được tệp .xlsx hoặc .csv").format(p=path.name))
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=(title or "Danh sách")[:31])
+    bold = Font(bold=True)
+
+    def cell(value: object, *, header: bool = False) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=neutralise(value) if isinstance(value, str) else value)
+        if header:
+            c.font = bold
+        return c
+
+    ws.append([cell(h, header=True) for h in headings])
+    n = 0
+    for row in rows:
+        ws.append([cell(v) for v in row])
+        n += 1
+    wb.save(path)
+    return n

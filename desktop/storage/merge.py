@@ -1,0 +1,381 @@
+"""Remote field versions in and out: the conflict rule of SYNC.md §3.6, and the delta to send.
+
+Incoming cells are applied inside one :meth:`Store.transaction` (the one write path), so the
+site clock advances past every imported stamp and a failure rolls everything back. For each
+incoming cell ``inc`` against the local ``cur`` of the same (table, record, field):
+
+1. ``cur`` absent or ``(inc.hlc, inc.origin) > (cur.hlc, cur.origin)``: adopt ``inc``; if
+   ``cur``'s dot is neither ``inc``'s nor in its history, ``cur`` lost a concurrent edit.
+2. else, if ``inc`` is new to us and its dot is not in ``cur``'s history: ``inc`` lost.
+3. else: a repeat or an old value, nothing to do.
+
+The winner is the maximum of a total order, so the result does not depend on the order of
+arrival; conflict detection only decides what is logged for review. A winning delete whose
+history does not cover a field value of the same record hides a concurrent edit: that is
+always logged (severity "high"). Relayed cells keep their origin, stamp and sequence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from desktop.domain.errors import UserError
+from desktop.domain.kinds import KINDS_BY_TABLE, Kind
+from desktop.i18n import _
+from desktop.storage import derived
+from desktop.storage.writer import Store
+
+# One incoming or outgoing field version:
+# (table, record id, field, value, hlc, origin, partition, seq, history of dots)
+Cell = tuple[str, str, str, object, int, str, str, int, list]
+Dot = tuple[str, str, int]
+Vector = dict[tuple[str, str], int]
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
+_CHUNK = 500
+PROGRESS_EVERY = 5000
+
+
+class MergeError(UserError):
+    """An incoming change that cannot be stored (the whole bundle is refused)."""
+
+
+class Cancelled(UserError):
+    """The user stopped an import; nothing was changed."""
+
+
+@dataclass
+class MergeStats:
+    cells: int = 0
+    adopted: int = 0
+    ignored: int = 0
+    new_records: dict[str, int] = field(default_factory=dict)
+    changed_records: dict[str, int] = field(default_factory=dict)
+    conflicts_new: int = 0
+    conflicts_closed: int = 0
+    hlc_max: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cells": self.cells, "adopted": self.adopted, "ignored": self.ignored,
+                "new_records": dict(self.new_records),
+                "changed_records": dict(self.changed_records),
+                "conflicts_new": self.conflicts_new, "conflicts_closed": self.conflicts_closed}
+
+
+def conflict_id(kind: str, tbl: str, pk: str, field_name: str, loser: Sequence[object],
+                winner: Sequence[object]) -> str:
+    """Deterministic: the same conflict seen at two sites or twice is one row."""
+    raw = json.dumps([kind, tbl, pk, field_name, list(loser), list(winner)],
+                     separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def now_local() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+# -- vectors ---------------------------------------------------------------------------------
+
+def version_vector(conn: sqlite3.Connection) -> Vector:
+    return {(r[0], r[1]): int(r[2]) for r in conn.execute("SELECT origin, part, seq FROM sync_vv")}
+
+
+def belief_of(conn: sqlite3.Connection, peer: str) -> Vector:
+    return {(r[0], r[1]): int(r[2]) for r in conn.execute(
+        "SELECT origin, part, seq FROM sync_belief WHERE peer = ?", (peer,))}
+
+
+def raise_vector(conn: sqlite3.Connection, vector: Mapping[tuple[str, str], int],
+                 parts: Iterable[str] | None = None) -> None:
+    """``sync_vv := max(sync_vv, vector)``, for the partitions given (all if None)."""
+    keep = None if parts is None else set(parts)
+    conn.executemany(
+        "INSERT INTO sync_vv(origin, part, seq) VALUES (?, ?, ?) ON CONFLICT(origin, part) "
+        "DO UPDATE SET seq = max(seq, excluded.seq)",
+        [(o, p, s) for (o, p), s in vector.items() if keep is None or p in keep])
+
+
+def raise_belief(conn: sqlite3.Connection, peer: str,
+                 vector: Mapping[tuple[str, str], int]) -> None:
+    conn.executemany(
+        "INSERT INTO sync_belief(peer, origin, part, seq) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(peer, origin, part) DO UPDATE SET seq = max(seq, excluded.seq)",
+        [(peer, o, p, s) for (o, p), s in vector.items()])
+
+
+# -- checking incoming cells -------------------------------------------------------------------
+
+def check_cell(cell: Cell, allowed_parts: Callable[[str], bool]) -> None:
+    """Refuse what cannot be a field version written by this program (a hostile line)."""
+    tbl, pk, f, v, h, o, p, s, hist = cell
+    where = f"{tbl}/{pk}/{f}"
+    if tbl not in KINDS_BY_TABLE:
+        raise MergeError(_("bảng «{t}» không có trong chương trình này (hãy cập nhật chương "
+                           "trình)").format(t=tbl))
+    if not isinstance(pk, str) or not 0 < len(pk) <= 64:
+        raise MergeError(_("{w}: mã bản ghi không hợp lệ").format(w=where))
+    if f != "_deleted" and not _FIELD_NAME.match(f) or f in _DERIVED:
+        raise MergeError(_("{w}: tên trường không hợp lệ").format(w=where))
+    if f == "_deleted":
+        if v not in (0, 1) or isinstance(v, bool):
+            raise MergeError(_("{w}: giá trị xóa phải là 0 hoặc 1").format(w=where))
+    elif not (v is None or isinstance(v, str | int)) or isinstance(v, bool):
+        raise MergeError(_("{w}: giá trị không hợp lệ").format(w=where))
+    if isinstance(v, str) and len(v) > 1_000_000:
+        raise MergeError(_("{w}: giá trị quá dài").format(w=where))
+    if not (isinstance(h, int) and isinstance(s, int) and 0 <= h < 2**63 and 0 < s < 2**63):
+        raise MergeError(_("{w}: phiên bản không hợp lệ").format(w=where))
+    if not (isinstance(o, str) and isinstance(p, str) and o and p):
+        raise MergeError(_("{w}: nơi ghi hoặc phân vùng không hợp lệ").format(w=where))
+    if not allowed_parts(p):
+        raise MergeError(_("{w}: phân vùng «{p}» không được gửi tới điểm này").format(
+            w=where, p=p))
+    if not isinstance(hist, list) or len(hist) > 256 or not all(
+            isinstance(d, list) and len(d) == 3 and isinstance(d[0], str)
+            and isinstance(d[1], str) and isinstance(d[2], int) for d in hist):
+        raise MergeError(_("{w}: lịch sử phiên bản không hợp lệ").format(w=where))
+
+
+_DERIVED = {"name_key", "id"}
+
+
+# -- applying -----------------------------------------------------------------------------------
+
+def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def value_of(kind: Kind, row: Mapping[str, object] | None, f: str) -> object:
+    if row is None:
+        return None
+    if f == "_deleted" or f in kind.by_name:
+        return row.get(f)
+    extras = row.get("_extras")
+    return json.loads(str(extras)).get(f) if extras else None
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def apply_cells(store: Store, cells: Sequence[Cell], *,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None) -> MergeStats:
+    """Merge ``cells`` into the database; call inside ``store.transaction()``.
+
+    The cells must already have passed :func:`check_cell`. Raises :class:`MergeError` (and the
+    transaction is rolled back by the caller's ``with``) on an inconsistent change.
+    """
+    conn = store.conn
+    stats = MergeStats(cells=len(cells))
+    vv = version_vector(conn)
+    here = store.site.site_id
+    now = now_local()
+    by_table: dict[str, list[Cell]] = defaultdict(list)
+    for c in cells:
+        by_table[c[0]].append(c)
+    done = 0
+    conflicts: list[tuple[object, ...]] = []
+    closed: list[tuple[object, ...]] = []
+    for tbl, tcells in by_table.items():
+        kind = KINDS_BY_TABLE[tbl]
+        pks = list(dict.fromkeys(c[1] for c in tcells))
+        cur: dict[str, dict[str, list]] = defaultdict(dict)  # pk -> field -> [h, o, p, s, hist]
+        rows: dict[str, dict[str, object]] = {}
+        for chunk in _chunks(pks):
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT pk, field, hlc, origin, part, seq, hist FROM "
+                                  f"sync_cell WHERE tbl = ? AND pk IN ({marks})", (tbl, *chunk)):
+                cur[r[0]][r[1]] = [r[2], r[3], r[4], r[5], r[6]]
+            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
+                rows[r["id"]] = dict(r)
+        open_by_key: dict[tuple[str, str], list] = defaultdict(list)
+        for r in conn.execute("SELECT id, kind, pk, field, loser_origin, loser_part, loser_seq, "
+                              "winner_origin, winner_part, winner_seq FROM sync_conflict "
+                              "WHERE status = 'open' AND tbl = ?", (tbl,)):
+            key_field = "_deleted" if r[1] == "delete" else r[3]
+            open_by_key[(r[2], key_field)].append(
+                (r[0], [r[4], r[5], r[6]], [r[7], r[8], r[9]]))
+        changes: dict[str, dict[str, object]] = defaultdict(dict)
+        part_of_new: dict[str, str] = {}
+        upserts: list[tuple[object, ...]] = []
+        for c in tcells:
+            _t, pk, f, v, h, o, p, s, hist = c
+            if h > stats.hlc_max:
+                stats.hlc_max = h
+            row = rows.get(pk)
+            if row is not None and row["_part"] != p:
+                raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có («{q}»)")
+                                 .format(t=tbl, pk=pk, p=p, q=row["_part"]))
+            if row is None:
+                known = part_of_new.setdefault(pk, p)
+                if known != p:
+                    raise MergeError(_("{t}/{pk}: hai phân vùng khác nhau trong cùng bản ghi")
+                                     .format(t=tbl, pk=pk))
+            fresh = s > vv.get((o, p), 0)
+            dot = [o, p, s]
+            old = cur[pk].get(f)
+            if old is None or (h, o) > (old[0], old[1]):
+                if old is not None:
+                    odot = [old[1], old[2], old[3]]
+                    if odot != dot and odot not in hist:
+                        loser_value = changes[pk][f] if f in changes[pk] \
+                            else value_of(kind, row, f)
+                        conflicts.append(_conflict_row(
+                            "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here, now))
+                cur[pk][f] = [h, o, p, s, hist]
+                changes[pk][f] = v
+                upserts.append((tbl, pk, f, h, o, p, s, json.dumps(hist)))
+                stats.adopted += 1
+            else:
+                ohist = old[4] if isinstance(old[4], list) else json.loads(old[4])
+                if fresh and dot != [old[1], old[2], old[3]] and dot not in ohist:
+                    conflicts.append(_conflict_row(
+                        "value", tbl, pk, f, v, [h, o, p, s],
+                        changes[pk].get(f, value_of(kind, row, f)), old, here, now))
+                stats.ignored += 1
+            if fresh and (pk, f) in open_by_key:
+                covered = [dot, *hist]
+                for entry in list(open_by_key[(pk, f)]):
+                    cid, loser, winner = entry
+                    if loser in covered and winner in covered:
+                        closed.append((o, now, cid))
+                        open_by_key[(pk, f)].remove(entry)
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                if cancel is not None and cancel():
+                    raise Cancelled(_("Đã dừng nhập; không có gì thay đổi"))
+                if progress is not None:
+                    progress(done, len(cells))
+        _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
+        conn.executemany(
+            "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
+            "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
+            "hist = excluded.hist", upserts)
+        conflicts += _delete_conflicts(kind, rows, changes, cur, here, now)
+    if conflicts:
+        before = conn.total_changes
+        marks = ", ".join("?" * 18)
+        conn.executemany(f"INSERT OR IGNORE INTO sync_conflict VALUES "
+                         f"({marks}, 'open', NULL, NULL)", conflicts)
+        stats.conflicts_new = conn.total_changes - before
+    if closed:
+        conn.executemany("UPDATE sync_conflict SET status = 'closed', resolved_by = ?, "
+                         "resolved_local_time = ? WHERE id = ? AND status = 'open'", closed)
+        stats.conflicts_closed = len(closed)
+    if stats.hlc_max:
+        store.observe(stats.hlc_max)
+    if progress is not None:
+        progress(len(cells), len(cells))
+    return stats
+
+
+def _conflict_row(kind: str, tbl: str, pk: str, f: str, loser_value: object, loser: list,
+                  winner_value: object, winner: list, here: str, now: str) -> tuple[object, ...]:
+    ldot, wdot = [loser[1], loser[2], loser[3]], [winner[1], winner[2], winner[3]]
+    severity = "high" if kind == "delete" or f == "_deleted" else "normal"
+    return (conflict_id(kind, tbl, pk, f, ldot, wdot), kind, severity, tbl, pk, f,
+            _text(loser_value), loser[0], *ldot, _text(winner_value), winner[0], *wdot,
+            here, now)
+
+
+def _delete_conflicts(kind: Kind, rows: Mapping[str, dict[str, object]],
+                      changes: Mapping[str, dict[str, object]],
+                      cur: Mapping[str, dict[str, list]], here: str,
+                      now: str) -> list[tuple[object, ...]]:
+    """A winning delete that did not see a field value hides a concurrent edit."""
+    out = []
+    for pk, changed in changes.items():
+        if not changed:
+            continue
+        cells = cur[pk]
+        d = cells.get("_deleted")
+        deleted = changed.get("_deleted", (rows.get(pk) or {}).get("_deleted"))
+        if d is None or deleted != 1:
+            continue
+        dhist = d[4] if isinstance(d[4], list) else json.loads(d[4])
+        covered = [[d[1], d[2], d[3]], *dhist]
+        for f, e in cells.items():
+            if f == "_deleted" or [e[1], e[2], e[3]] in covered:
+                continue
+            value = changed.get(f, value_of(kind, rows.get(pk), f))
+            out.append(_conflict_row("delete", kind.table, pk, f, value, e, 1, d, here, now))
+    return out
+
+
+def _write_rows(conn: sqlite3.Connection, kind: Kind, rows: Mapping[str, dict[str, object]],
+                changes: Mapping[str, dict[str, object]], part_of_new: Mapping[str, str],
+                now: str, stats: MergeStats) -> None:
+    names = [f.name for f in kind.fields]
+    derived_names = derived.column_names(kind)
+    cols = ["_deleted", "_extras", *names, *derived_names]
+    inserts, updates = [], []
+    for pk, changed in changes.items():
+        if not changed:
+            continue
+        row = rows.get(pk)
+        record = {n: None for n in names} if row is None else {n: row[n] for n in names}
+        extras = json.loads(str(row["_extras"])) if row is not None and row["_extras"] else {}
+        deleted = 0 if row is None else row["_deleted"]
+        for f, v in changed.items():
+            if f == "_deleted":
+                deleted = v
+            elif f in kind.by_name:
+                record[f] = v
+            else:
+                extras[f] = v
+        extras_text = json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None
+        values = (deleted, extras_text, *(record[n] for n in names),
+                  *derived.columns(kind, record))
+        if row is None:
+            inserts.append((pk, part_of_new[pk], now, now, *values))
+        else:
+            updates.append((*values, now, pk))
+    if inserts:
+        all_cols = ["id", "_part", "_created_at", "_updated_at", *cols]
+        conn.executemany(f"INSERT INTO {kind.table} ({', '.join(all_cols)}) VALUES "
+                         f"({', '.join('?' * len(all_cols))})", inserts)
+        stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + len(inserts)
+    if updates:
+        sets = ", ".join(f"{c} = ?" for c in [*cols, "_updated_at"])
+        conn.executemany(f"UPDATE {kind.table} SET {sets} WHERE id = ?", updates)
+        stats.changed_records[kind.name] = stats.changed_records.get(kind.name, 0) + len(updates)
+
+
+# -- the delta to send ------------------------------------------------------------------------
+
+def cells_to_send(conn: sqlite3.Connection, belief: Mapping[tuple[str, str], int],
+                  parts: Callable[[str], bool]) -> list[Cell]:
+    """Every current cell the peer has not acknowledged, in partitions it may see, in a
+    deterministic order (table, record, field). Read inside one read transaction."""
+    out: list[Cell] = []
+    tables = [r[0] for r in conn.execute("SELECT DISTINCT tbl FROM sync_cell ORDER BY tbl")]
+    for tbl in tables:
+        kind = KINDS_BY_TABLE.get(tbl)
+        if kind is None:  # pragma: no cover - cells only exist for known tables
+            continue
+        wanted = [r for r in conn.execute(
+            "SELECT pk, field, hlc, origin, part, seq, hist FROM sync_cell WHERE tbl = ? "
+            "ORDER BY pk, field", (tbl,))
+            if parts(r[4]) and r[5] > belief.get((r[3], r[4]), 0)]
+        if not wanted:
+            continue
+        pks = list(dict.fromkeys(r[0] for r in wanted))
+        rows: dict[str, dict[str, object]] = {}
+        for chunk in _chunks(pks):
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
+                rows[r["id"]] = dict(r)
+        for pk, f, h, o, p, s, hist in wanted:
+            out.append((tbl, pk, f, value_of(kind, rows.get(pk), f), h, o, p, s,
+                        json.loads(hist)))
+    return out

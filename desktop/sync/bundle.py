@@ -1,0 +1,299 @@
+"""The bundle file (DESIGN invariant 7): an age file, encrypted to the recipient's X25519 key
+(and the sender's own, so it can re-open what it wrote), holding a ZIP of
+
+    manifest.json          canonical JSON: format, schema range, ids, counter, recipients,
+                           vectors, per-file SHA-256, byte and line counts, record counts
+    manifest.sig           Ed25519 signature of the exact manifest.json bytes
+    changes/000001.jsonl   one field version per line (at most 50,000 lines a file)
+    attachments/<sha256>   attached files referenced by the changes
+
+Reading never extracts by name: only members the signed manifest lists are read, each capped
+in size and compression ratio and checked against its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pyrage
+
+from desktop import __version__
+from desktop.domain.errors import UserError
+from desktop.domain.ids import new_id
+from desktop.i18n import _
+from desktop.storage import migrations
+from desktop.storage.merge import Cell
+from desktop.sync.enrol import Peer, canonical
+from desktop.sync.keys import SiteKeys, fingerprint, verify_signature
+
+FORMAT = "antq-sync-bundle"
+FORMAT_VERSION = 1
+# The oldest schema that can read what this program writes: the record tables have not
+# changed since schema 1 (fields a reader does not know are kept in _extras anyway).
+MIN_READER_SCHEMA = 1
+SUFFIX = ".vsb"
+LINES_PER_FILE = 50_000
+MAX_BUNDLE_BYTES = 1 << 30  # a FAT32 stick holds 4 GiB files; keep well below
+MAX_MANIFEST_BYTES = 4 << 20
+MAX_MEMBER_BYTES = 512 << 20
+MAX_TOTAL_BYTES = 1 << 30
+MAX_RATIO = 200  # DEFLATE of JSON lines gives ~10-30; a zip bomb gives ~1000
+MAX_ATTACHMENT_BYTES = 50 << 20
+MAX_ATTACHMENTS_BYTES = 512 << 20
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_MEMBER = re.compile(r"(changes/\d{6}\.jsonl|attachments/[0-9a-f]{64})\Z")
+_FIXED = {"manifest.json", "manifest.sig"}
+_AGE_MAGIC = b"age-encryption.org/v1\n"
+
+
+class BundleError(UserError):
+    """A file that is refused: the message says why, in one line."""
+
+
+@dataclass
+class Bundle:
+    manifest: dict
+    manifest_sha256: str
+    cells: list[Cell] = field(default_factory=list)
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def bundle_id(self) -> str:
+        return str(self.manifest["bundle_id"])
+
+    @property
+    def sender(self) -> str:
+        return str(self.manifest["sender_site"])
+
+
+def vector_out(vector: Mapping[tuple[str, str], int]) -> dict[str, int]:
+    return {f"{o}|{p}": s for (o, p), s in sorted(vector.items())}
+
+
+def vector_in(obj: object) -> dict[tuple[str, str], int]:
+    if not isinstance(obj, dict):
+        raise BundleError(_("manifest: vector không hợp lệ"))
+    out = {}
+    for key, seq in obj.items():
+        origin, sep, part = str(key).partition("|")
+        if not sep or not origin or not part or not isinstance(seq, int) or seq < 0:
+            raise BundleError(_("manifest: vector không hợp lệ ({k})").format(k=key))
+        out[(origin, part)] = seq
+    return out
+
+
+def _line(c: Cell) -> str:
+    t, pk, f, v, h, o, p, s, hist = c
+    return json.dumps({"t": t, "pk": pk, "f": f, "v": v, "h": h, "o": o, "p": p, "s": s,
+                       "hist": hist}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _zinfo(name: str, compress: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = compress
+    info.external_attr = 0o600 << 16
+    return info
+
+
+# -- writing --------------------------------------------------------------------------------
+
+def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
+          sender_vector: Mapping[tuple[str, str], int],
+          base_vector: Mapping[tuple[str, str], int], partitions: Sequence[str],
+          sender_counter: int, created_local: str, created_wall_ms: int,
+          attachments: Mapping[str, bytes] | None = None,
+          bundle_id: str | None = None) -> tuple[str, bytes, dict]:
+    """The encrypted bundle for ``recipient``: (bundle_id, file bytes, manifest)."""
+    bundle_id = bundle_id or new_id()
+    files: dict[str, dict[str, object]] = {}
+    members: list[tuple[str, bytes, int]] = []
+    for n, start in enumerate(range(0, len(cells), LINES_PER_FILE), start=1):
+        chunk = cells[start:start + LINES_PER_FILE]
+        data = ("\n".join(_line(c) for c in chunk) + "\n").encode("utf-8")
+        name = f"changes/{n:06d}.jsonl"
+        files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+                       "records": len(chunk)}
+        members.append((name, data, zipfile.ZIP_DEFLATED))
+    att_list = []
+    for sha, blob in sorted((attachments or {}).items()):
+        name = f"attachments/{sha}"
+        files[name] = {"sha256": sha, "bytes": len(blob), "records": 0}
+        members.append((name, blob, zipfile.ZIP_STORED))
+        att_list.append({"sha256": sha, "bytes": len(blob)})
+    counts: dict[str, int] = {}
+    seen: set[tuple[str, str]] = set()
+    for c in cells:
+        if (c[0], c[1]) not in seen:
+            seen.add((c[0], c[1]))
+            counts[c[0]] = counts.get(c[0], 0) + 1
+    manifest = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
+        "schema_version": migrations.latest_version(), "min_reader_schema": MIN_READER_SCHEMA,
+        "bundle_id": bundle_id, "sender_site": keys.site.site_id,
+        "sender_kind": keys.site.site_kind,
+        "sender_key_fp": fingerprint(keys.site.site_id, keys.public),
+        "sender_counter": sender_counter,
+        "recipients": [{"site": recipient.site_id, "x25519": recipient.public.recv_pub}],
+        "created_local": created_local, "created_wall_ms": created_wall_ms,
+        "hlc_max": max((c[4] for c in cells), default=0),
+        "base_vector": vector_out(base_vector), "sender_vector": vector_out(sender_vector),
+        "partitions": sorted(partitions), "files": files, "counts": counts,
+        "attachments": att_list,
+    }
+    manifest_bytes = canonical(manifest)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(_zinfo("manifest.json", zipfile.ZIP_DEFLATED), manifest_bytes)
+        zf.writestr(_zinfo("manifest.sig", zipfile.ZIP_STORED), keys.sign(manifest_bytes))
+        for name, data, compress in members:
+            zf.writestr(_zinfo(name, compress), data, compresslevel=6 if compress else None)
+    recipients = [pyrage.x25519.Recipient.from_str(recipient.public.recv_pub),
+                  pyrage.x25519.Recipient.from_str(keys.public.recv_pub)]
+    return bundle_id, pyrage.encrypt(buf.getvalue(), recipients), manifest
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def decrypt(data: bytes, keys: SiteKeys, name: str) -> bytes:
+    if not data:
+        raise BundleError(_("{n}: tệp rỗng").format(n=name))
+    if not data.startswith(_AGE_MAGIC):
+        raise BundleError(_("{n}: không phải gói đồng bộ của ANTQ Desk").format(n=name))
+    try:
+        return pyrage.decrypt(data, [keys.identity])
+    except pyrage.DecryptError as e:
+        if "No matching keys" in str(e):
+            raise BundleError(_("{n}: gói này không gửi cho điểm này (sai người nhận)").format(
+                n=name)) from None
+        raise BundleError(_("{n}: gói bị hỏng hoặc bị cắt cụt (giải mã thất bại)").format(
+            n=name)) from None
+
+
+def open_bundle(data: bytes, keys: SiteKeys, name: str,
+                sender_of: Callable[[str], Peer | None]) -> tuple[zipfile.ZipFile, Bundle]:
+    """Decrypt, check the ZIP layout and the signed manifest; members are read later by
+    :func:`read_members` (after the caller checked the import log)."""
+    plain = decrypt(data, keys, name)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(plain))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise BundleError(_("{n}: nội dung gói bị hỏng (không phải ZIP)").format(n=name)) \
+            from None
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise BundleError(_("{n}: gói có hai mục cùng tên").format(n=name))
+    for info in infos:
+        bad = info.filename
+        if not (bad in _FIXED or _MEMBER.match(bad)) or ".." in bad or bad.startswith("/") \
+                or "\\" in bad:
+            raise BundleError(_("{n}: gói có mục lạ «{m}»").format(n=name, m=bad))
+        if info.file_size > MAX_MEMBER_BYTES or (
+                info.file_size > (1 << 20)
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise BundleError(_("{n}: mục «{m}» nén bất thường (nghi «bom zip»)").format(
+                n=name, m=bad))
+    if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        raise BundleError(_("{n}: gói lớn quá giới hạn").format(n=name))
+    if not set(names) >= _FIXED:
+        raise BundleError(_("{n}: gói thiếu manifest hoặc chữ ký").format(n=name))
+    manifest_bytes = _read(zf, "manifest.json", MAX_MANIFEST_BYTES, name)
+    signature = _read(zf, "manifest.sig", 64, name)
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
+    sender_id = manifest.get("sender_site")
+    peer = sender_of(str(sender_id)) if isinstance(sender_id, str) else None
+    if peer is None:
+        raise BundleError(_("{n}: người gửi «{s}» chưa đăng ký với điểm này").format(
+            n=name, s=sender_id))
+    if peer.status != "active":
+        raise BundleError(_("{n}: người gửi «{s}» đã bị thu hồi").format(n=name, s=peer.name))
+    if not verify_signature(peer.public.sign_pub, signature, manifest_bytes):
+        raise BundleError(_("{n}: chữ ký của gói không hợp lệ").format(n=name))
+    fv, minimum = manifest.get("format_version"), manifest.get("min_reader_schema")
+    if not isinstance(fv, int) or not isinstance(minimum, int):
+        raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
+    if fv > FORMAT_VERSION or minimum > migrations.latest_version():
+        raise BundleError(_("{n}: gói do phiên bản mới hơn của chương trình tạo (lược đồ "
+                            "{s}); hãy cập nhật ANTQ Desk rồi nhập lại").format(
+            n=name, s=manifest.get("schema_version")))
+    me = keys.site.site_id
+    if not any(isinstance(r, dict) and r.get("site") == me
+               and r.get("x25519") == keys.public.recv_pub
+               for r in manifest.get("recipients") or []):
+        raise BundleError(_("{n}: gói này không gửi cho điểm này (sai người nhận)").format(
+            n=name))
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
+    listed = set(files)
+    present = set(names) - _FIXED
+    if listed != present:
+        missing = sorted(listed - present) or sorted(present - listed)
+        raise BundleError(_("{n}: mục «{m}» không khớp với manifest").format(
+            n=name, m=missing[0]))
+    bundle = Bundle(manifest, hashlib.sha256(manifest_bytes).hexdigest())
+    return zf, bundle
+
+
+def read_members(zf: zipfile.ZipFile, bundle: Bundle, name: str) -> None:
+    """Read and hash-check every listed member; parse the change lines into ``bundle``."""
+    for member, meta in sorted(bundle.manifest["files"].items()):
+        if not isinstance(meta, dict) or not isinstance(meta.get("bytes"), int) \
+                or not isinstance(meta.get("sha256"), str):
+            raise BundleError(_("{n}: manifest không hợp lệ ({m})").format(n=name, m=member))
+        data = _read(zf, member, min(meta["bytes"], MAX_MEMBER_BYTES), name)
+        if len(data) != meta["bytes"] or hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            raise BundleError(_("{n}: mã băm của «{m}» không khớp với manifest").format(
+                n=name, m=member))
+        if member.startswith("attachments/"):
+            if meta["sha256"] != member.split("/", 1)[1] or len(data) > MAX_ATTACHMENT_BYTES:
+                raise BundleError(_("{n}: tệp đính kèm «{m}» không hợp lệ").format(
+                    n=name, m=member))
+            bundle.attachments[meta["sha256"]] = data
+            continue
+        cells = _parse_lines(data, member, name)
+        if meta.get("records") != len(cells):
+            raise BundleError(_("{n}: số dòng của «{m}» không khớp với manifest").format(
+                n=name, m=member))
+        bundle.cells.extend(cells)
+
+
+def _parse_lines(data: bytes, member: str, name: str) -> list[Cell]:
+    try:
+        text = data.decode("utf-8")
+        objs = json.loads("[" + ",".join(line for line in text.split("\n") if line) + "]")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BundleError(_("{n}: «{m}» có dòng không đọc được").format(n=name, m=member)) \
+            from None
+    out: list[Cell] = []
+    try:
+        for o in objs:
+            out.append((o["t"], o["pk"], o["f"], o["v"], o["h"], o["o"], o["p"], o["s"],
+                        o["hist"]))
+    except (KeyError, TypeError):
+        raise BundleError(_("{n}: «{m}» có dòng thiếu trường").format(n=name, m=member)) \
+            from None
+    return out
+
+
+def _read(zf: zipfile.ZipFile, member: str, limit: int, name: str) -> bytes:
+    try:
+        with zf.open(member) as f:
+            data = f.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise BundleError(_("{n}: mục «{m}» bị hỏng ({e})").format(n=name, m=member, e=e)) \
+            from None
+    if len(data) > limit:
+        raise BundleError(_("{n}: mục «{m}» lớn hơn khai báo").format(n=name, m=member))
+    return data

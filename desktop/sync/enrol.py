@@ -1,0 +1,248 @@
+"""Enrolment without a network, and the table of known sites.
+
+1. The commune writes a request (its public keys, self-signed) to the stick and reads its
+   fingerprint aloud or on paper.
+2. The province checks the same fingerprint, records the commune and writes back a
+   certificate signed with its key, together with its own public keys.
+3. The commune installs the answer after checking the province's fingerprint.
+A site accepts bundles only from enrolled, not revoked, senders.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.storage.merge import now_local
+from desktop.storage.site import get_meta, require_site, set_meta
+from desktop.sync import files
+from desktop.sync.keys import (
+    PublicKeys,
+    SiteKeys,
+    b64,
+    fingerprint,
+    public_keys,
+    unb64,
+    verify_signature,
+)
+
+REQUEST_FORMAT = "antq-enrol-request"
+RESPONSE_FORMAT = "antq-enrol-response"
+CERT_FORMAT = "antq-site-certificate"
+REF_PART = "ref"
+ALL_PARTS = "*"
+MAX_ENROL_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Peer:
+    site_id: str
+    site_kind: str
+    unit_code: str
+    name: str
+    public: PublicKeys
+    partitions: tuple[str, ...]
+    fingerprint: str
+    status: str
+    last_counter: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"site_id": self.site_id, "site_kind": self.site_kind,
+                "unit_code": self.unit_code, "name": self.name, "fingerprint": self.fingerprint,
+                "status": self.status, "partitions": list(self.partitions),
+                "last_counter": self.last_counter}
+
+
+def canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _signed(body: dict[str, object], keys: SiteKeys) -> dict[str, str]:
+    data = canonical(body)
+    return {"body": data.decode(), "sig": b64(keys.sign(data))}
+
+
+def _open_signed(envelope: object, sign_pub: str | None, what: str) -> dict:
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("body"), str) \
+            or not isinstance(envelope.get("sig"), str):
+        raise UserError(_("{w}: không đúng định dạng").format(w=what))
+    body = json.loads(envelope["body"])
+    key = sign_pub or body.get("sign_pub")
+    try:
+        ok = isinstance(key, str) and verify_signature(key, unb64(envelope["sig"]),
+                                                       envelope["body"].encode())
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UserError(_("{w}: chữ ký không hợp lệ (tệp đã bị sửa hoặc hỏng)").format(w=what))
+    return body
+
+
+def _read_json(path: Path, fmt: str) -> dict:
+    data = files.read_capped(path, MAX_ENROL_BYTES)
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        obj = None
+    if not isinstance(obj, dict) or obj.get("format") != fmt:
+        raise UserError(_("{p}: không phải tệp {f} của ANTQ Desk").format(p=path, f=fmt))
+    return obj
+
+
+# -- the table of sites ---------------------------------------------------------------------------
+
+def _peer(row: sqlite3.Row) -> Peer:
+    return Peer(row["site_id"], row["site_kind"], row["unit_code"], row["name"],
+                PublicKeys(row["sign_pub"], row["recv_pub"]),
+                tuple(json.loads(row["partitions"])), row["fingerprint"], row["status"],
+                row["last_counter"])
+
+
+def list_sites(conn: sqlite3.Connection) -> list[Peer]:
+    return [_peer(r) for r in conn.execute(
+        "SELECT * FROM sync_site ORDER BY site_kind DESC, unit_code, site_id")]
+
+
+def find_peer(conn: sqlite3.Connection, ref: str) -> Peer | None:
+    """By site id, unit code or fingerprint."""
+    row = conn.execute("SELECT * FROM sync_site WHERE site_id = ? OR unit_code = ? OR "
+                       "fingerprint = ? ORDER BY status", (ref, ref, ref.upper())).fetchone()
+    return None if row is None else _peer(row)
+
+
+def _insert_peer(conn: sqlite3.Connection, peer: Peer, certificate: str | None) -> None:
+    conn.execute("INSERT INTO sync_site(site_id, site_kind, unit_code, name, sign_pub, "
+                 "recv_pub, partitions, certificate, fingerprint, status, enrolled_local_time) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) ON CONFLICT(site_id) DO UPDATE "
+                 "SET name = excluded.name, certificate = excluded.certificate",
+                 (peer.site_id, peer.site_kind, peer.unit_code, peer.name, peer.public.sign_pub,
+                  peer.public.recv_pub, json.dumps(list(peer.partitions)), certificate,
+                  peer.fingerprint, now_local()))
+
+
+def revoke_site(conn: sqlite3.Connection, site_id: str) -> Peer:
+    peer = find_peer(conn, site_id)
+    if peer is None:
+        raise UserError(_("Không có điểm «{s}» trong danh sách").format(s=site_id))
+    conn.execute("UPDATE sync_site SET status = 'revoked', revoked_local_time = ? "
+                 "WHERE site_id = ?", (now_local(), peer.site_id))
+    return peer
+
+
+def own_partitions(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """Partitions this site writes and sends: the commune's own (from its certificate)."""
+    cert = get_meta(conn, "sync_certificate")
+    if cert:
+        return tuple(json.loads(json.loads(cert)["body"])["partitions"])
+    return (require_site(conn).unit_code,)
+
+
+# -- 1. request (commune) --------------------------------------------------------------------
+
+def make_request(conn: sqlite3.Connection, keys: SiteKeys, out: Path) -> str:
+    """Write the enrolment request; returns the fingerprint to read out."""
+    site = require_site(conn)
+    if site.site_kind != "commune":
+        raise UserError(_("Chỉ xã/phường gửi yêu cầu đăng ký; tỉnh chấp nhận yêu cầu"))
+    body = {"site_id": site.site_id, "site_kind": site.site_kind, "unit_code": site.unit_code,
+            "name": site.name, "sign_pub": keys.public.sign_pub,
+            "recv_pub": keys.public.recv_pub, "created_local": now_local()}
+    files.write_atomic(out, canonical({"format": REQUEST_FORMAT, "format_version": 1,
+                                       "request": _signed(body, keys)}))
+    return fingerprint(site.site_id, keys.public)
+
+
+def read_request(path: Path) -> dict:
+    obj = _read_json(path, REQUEST_FORMAT)
+    body = _open_signed(obj.get("request"), None, str(path))
+    for name in ("site_id", "site_kind", "unit_code", "name", "sign_pub", "recv_pub"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise UserError(_("{p}: thiếu trường {f}").format(p=path, f=name))
+    return body
+
+
+# -- 2. accept (province) --------------------------------------------------------------------------
+
+def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path,
+                   out: Path) -> Peer:
+    """Enrol the commune of ``request`` and write the certificate answer to ``out``."""
+    site = require_site(conn)
+    if site.site_kind != "province":
+        raise UserError(_("Chỉ tỉnh chấp nhận yêu cầu đăng ký"))
+    body = read_request(request)
+    if body["site_kind"] != "commune":
+        raise UserError(_("{p}: yêu cầu không phải của một xã/phường").format(p=request))
+    if conn.execute("SELECT 1 FROM unit WHERE code = ? AND level = 'commune' "
+                    "AND valid_to IS NULL", (body["unit_code"],)).fetchone() is None:
+        raise UserError(_("{p}: không có xã/phường mã «{c}»").format(p=request,
+                                                                    c=body["unit_code"]))
+    public = PublicKeys(body["sign_pub"], body["recv_pub"])
+    peer = Peer(body["site_id"], "commune", body["unit_code"], body["name"], public,
+                (body["unit_code"],), fingerprint(body["site_id"], public), "active")
+    existing = find_peer(conn, peer.site_id)
+    if existing is not None and existing.public != public:
+        raise UserError(_("Điểm «{s}» đã đăng ký với khóa khác; hãy thu hồi trước").format(
+            s=peer.site_id))
+    cert = _signed({"format": CERT_FORMAT, "site_id": peer.site_id, "site_kind": "commune",
+                    "unit_code": peer.unit_code, "name": peer.name, "sign_pub": public.sign_pub,
+                    "recv_pub": public.recv_pub, "partitions": list(peer.partitions),
+                    "role": "commune", "issuer": site.site_id,
+                    "issued_local": now_local()}, keys)
+    answer = {"format": RESPONSE_FORMAT, "format_version": 1, "certificate": cert,
+              "province": {"site_id": site.site_id, "site_kind": site.site_kind,
+                           "unit_code": site.unit_code, "name": site.name,
+                           "sign_pub": keys.public.sign_pub, "recv_pub": keys.public.recv_pub}}
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_peer(conn, peer, json.dumps(cert))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    files.write_atomic(out, canonical(answer))
+    return peer
+
+
+# -- 3. install (commune) ------------------------------------------------------------------
+
+def install_response(conn: sqlite3.Connection, path: Path,
+                     expect_fingerprint: str | None = None) -> Peer:
+    """Install the province's answer; returns the province (show its fingerprint)."""
+    site = require_site(conn)
+    obj = _read_json(path, RESPONSE_FORMAT)
+    prov = obj.get("province")
+    if not isinstance(prov, dict) or not all(
+            isinstance(prov.get(k), str) for k in ("site_id", "unit_code", "name", "sign_pub",
+                                                   "recv_pub")):
+        raise UserError(_("{p}: thiếu thông tin của tỉnh").format(p=path))
+    cert_env = obj.get("certificate")
+    cert = _open_signed(cert_env, prov["sign_pub"], str(path))
+    mine = public_keys(conn)
+    if cert.get("site_id") != site.site_id or cert.get("sign_pub") != mine.sign_pub \
+            or cert.get("recv_pub") != mine.recv_pub or cert.get("issuer") != prov["site_id"]:
+        raise UserError(_("{p}: chứng nhận này cấp cho điểm khác hoặc khóa khác").format(p=path))
+    public = PublicKeys(prov["sign_pub"], prov["recv_pub"])
+    peer = Peer(prov["site_id"], "province", prov["unit_code"], prov["name"], public,
+                (ALL_PARTS,), fingerprint(prov["site_id"], public), "active")
+    if expect_fingerprint and expect_fingerprint.strip().upper() != peer.fingerprint:
+        raise UserError(_("Vân tay của tỉnh là {f}, không khớp với {e}: không cài đặt").format(
+            f=peer.fingerprint, e=expect_fingerprint))
+    for other in list_sites(conn):
+        if other.site_kind == "province" and other.site_id != peer.site_id \
+                and other.status == "active":
+            raise UserError(_("Điểm này đã đăng ký với tỉnh «{n}»").format(n=other.name))
+        if other.site_id == peer.site_id and other.public != public:
+            raise UserError(_("Tỉnh «{n}» đã có khóa khác").format(n=other.name))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_peer(conn, peer, None)
+        set_meta(conn, "sync_certificate", json.dumps(cert_env))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return peer

@@ -1,0 +1,332 @@
+"""Export to and import from a folder (the USB stick): the functions the CLI and the window
+call. No Qt here; long work reports progress through a callback and checks a cancel flag.
+
+Export writes, per recipient, everything it has not acknowledged (its own signed bundles are
+the only source of that knowledge) in the partitions it may see, and changes nothing here.
+Import verifies each file fully before one transaction applies it; a refused file is moved to
+the quarantine folder beside the database with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.domain.hlc import HybridClock, wall_ms_now
+from desktop.i18n import _
+from desktop.storage import merge
+from desktop.storage.attachments import blob_path
+from desktop.storage.paths import attachments_dir
+from desktop.storage.site import Site, get_meta
+from desktop.storage.writer import Store
+from desktop.sync import bundle as fmt
+from desktop.sync import files
+from desktop.sync.enrol import REF_PART, Peer, find_peer, list_sites, own_partitions
+from desktop.sync.keys import SiteKeys
+
+DAY_MS = 24 * 3600 * 1000
+
+Progress = Callable[[int, int, int, int], None]  # (file index, file count, done, total)
+
+
+@dataclass
+class ExportResult:
+    recipient: str
+    recipient_name: str
+    path: Path
+    bundle_id: str
+    changes: int
+    counts: dict[str, int]
+    bytes: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"recipient": self.recipient, "recipient_name": self.recipient_name,
+                "path": str(self.path), "bundle_id": self.bundle_id, "changes": self.changes,
+                "counts": self.counts, "bytes": self.bytes}
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    status: str  # imported | already | refused | checked (dry run) | cancelled
+    message: str
+    bundle_id: str | None = None
+    sender: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    quarantined_to: Path | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": str(self.path), "status": self.status, "message": self.message,
+                "bundle_id": self.bundle_id, "sender": self.sender, "counts": self.counts,
+                "stats": self.stats, "warnings": self.warnings,
+                "quarantined_to": str(self.quarantined_to) if self.quarantined_to else None}
+
+
+def db_file_of(conn: sqlite3.Connection) -> Path:
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main" and row[2]:
+            return Path(row[2])
+    raise UserError(_("Cơ sở dữ liệu trong bộ nhớ không đồng bộ được"))
+
+
+# -- who may see what ---------------------------------------------------------------------------
+
+def parts_for(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str]:
+    """The partitions this site sends to ``peer``: to a commune its own and the reference
+    data; to the province what the commune writes."""
+    if site.site_kind == "province":
+        return set(peer.partitions) | {REF_PART}
+    return set(own_partitions(conn))
+
+
+def parts_from(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str] | None:
+    """The partitions this site accepts from ``peer`` (None: any)."""
+    if peer.site_kind == "province":
+        return set(own_partitions(conn)) | {REF_PART} if site.site_kind == "commune" else None
+    return set(peer.partitions)
+
+
+# -- export ------------------------------------------------------------------------------------
+
+def recipients(conn: sqlite3.Connection, for_sites: Sequence[str] | None) -> list[Peer]:
+    if for_sites:
+        peers = []
+        for ref in for_sites:
+            peer = find_peer(conn, ref)
+            if peer is None:
+                raise UserError(_("--for: không có điểm «{s}» đã đăng ký").format(s=ref))
+            if peer.status != "active":
+                raise UserError(_("--for: điểm «{s}» đã bị thu hồi").format(s=peer.name))
+            peers.append(peer)
+        return peers
+    peers = [p for p in list_sites(conn) if p.status == "active"]
+    if not peers:
+        raise UserError(_("Chưa có điểm nào đã đăng ký để gửi (xem «antq enrol»)"))
+    return peers
+
+
+def export_to_folder(conn: sqlite3.Connection, keys: SiteKeys, folder: Path, *,
+                     for_sites: Sequence[str] | None = None,
+                     progress: Progress | None = None) -> list[ExportResult]:
+    """One bundle per recipient in ``folder``; the database is not changed."""
+    site = keys.site
+    peers = recipients(conn, for_sites)
+    if not folder.is_dir():
+        raise UserError(_("--to: {p} không phải thư mục").format(p=folder))
+    files_dir = attachments_dir(db_file_of(conn))
+    results = []
+    for i, peer in enumerate(peers):
+        allowed = parts_for(conn, site, peer)
+        pred = allowed.__contains__
+        conn.execute("BEGIN")  # one consistent snapshot: the changes and the vector agree
+        try:
+            belief = merge.belief_of(conn, peer.site_id)
+            cells = merge.cells_to_send(conn, belief, pred)
+            vv = merge.version_vector(conn)
+            hlc = int(get_meta(conn, "hlc") or 0)
+        finally:
+            conn.execute("ROLLBACK")
+        attachments = _attachments_for(cells, files_dir)
+        partitions = sorted(allowed)
+        wall = wall_ms_now()
+        # Strictly after every stamp issued here, and without writing anything.
+        counter = HybridClock(hlc).now()
+        bundle_id, data, manifest = fmt.build(
+            keys, peer, cells, sender_vector={k: v for k, v in vv.items() if pred(k[1])},
+            base_vector={k: v for k, v in belief.items() if pred(k[1])},
+            partitions=partitions, sender_counter=counter,
+            created_local=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            created_wall_ms=wall, attachments=attachments)
+        if len(data) > fmt.MAX_BUNDLE_BYTES:
+            raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
+                n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
+        path = folder / f"{bundle_id}{fmt.SUFFIX}"
+        files.write_atomic(path, data)
+        results.append(ExportResult(peer.site_id, peer.name, path, bundle_id, len(cells),
+                                    dict(manifest["counts"]), len(data)))
+        if progress is not None:
+            progress(i + 1, len(peers), len(cells), len(cells))
+    return results
+
+
+def _attachments_for(cells: Iterable[merge.Cell], files_dir: Path) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    total = 0
+    for c in cells:
+        if c[0] == "attachment" and c[2] == "sha256" and isinstance(c[3], str):
+            path = blob_path(files_dir, c[3])
+            if c[3] in out or not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > fmt.MAX_ATTACHMENT_BYTES:
+                continue
+            total += size
+            if total > fmt.MAX_ATTACHMENTS_BYTES:
+                raise UserError(_("Các tệp đính kèm vượt {m} MB cho một gói").format(
+                    m=fmt.MAX_ATTACHMENTS_BYTES >> 20))
+            out[c[3]] = path.read_bytes()
+    return out
+
+
+# -- import ------------------------------------------------------------------------------------
+
+class _DryRun(Exception):
+    def __init__(self, stats: merge.MergeStats) -> None:
+        super().__init__("dry run")
+        self.stats = stats
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for the bundles in it."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.suffix == fmt.SUFFIX and q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def import_files(conn: sqlite3.Connection, keys: SiteKeys, paths: Sequence[Path], *,
+                 dry_run: bool = False, actor: str | None = None,
+                 progress: Progress | None = None,
+                 cancel: Callable[[], bool] | None = None) -> list[ImportResult]:
+    """Import each file in its own transaction; returns one result per file."""
+    todo = expand(paths)
+    db_file = db_file_of(conn)
+    results = []
+    for i, path in enumerate(todo):
+        if cancel is not None and cancel():
+            results.append(ImportResult(path, "cancelled", _("Đã dừng trước tệp này")))
+            continue
+
+        def step(done: int, total: int, i: int = i) -> None:
+            if progress is not None:
+                progress(i, len(todo), done, total)
+
+        try:
+            result = import_one(conn, keys, path, dry_run=dry_run, actor=actor,
+                                progress=step, cancel=cancel)
+        except merge.Cancelled as e:
+            result = ImportResult(path, "cancelled", str(e))
+        except UserError as e:
+            result = ImportResult(path, "refused", str(e))
+            if not dry_run and path.exists():
+                result.quarantined_to = files.quarantine(path, db_file, str(e))
+        results.append(result)
+        if progress is not None:
+            progress(i + 1, len(todo), 1, 1)
+    return results
+
+
+def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run: bool = False,
+               actor: str | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> ImportResult:
+    """Verify and apply one bundle file; raises UserError (nothing changed) if refused."""
+    name = path.name
+    data = files.read_capped(path, fmt.MAX_BUNDLE_BYTES)
+    zf, b = fmt.open_bundle(data, keys, name, lambda s: find_peer_by_id(conn, s))
+    m = b.manifest
+    peer = find_peer_by_id(conn, b.sender)
+    assert peer is not None
+    logged = conn.execute("SELECT sha256 FROM sync_import_log WHERE bundle_id = ?",
+                          (b.bundle_id,)).fetchone()
+    if logged is not None:
+        if logged[0] == b.manifest_sha256:
+            return ImportResult(path, "already", _("{n}: đã nhập trước đây").format(n=name),
+                                b.bundle_id, b.sender, dict(m.get("counts") or {}))
+        raise fmt.BundleError(_("{n}: mã gói {b} đã nhập với nội dung khác (gói giả hoặc bị "
+                                "sửa)").format(n=name, b=b.bundle_id))
+    fmt.read_members(zf, b, name)
+    sender_vector = fmt.vector_in(m.get("sender_vector"))
+    partitions = m.get("partitions")
+    accepted = parts_from(conn, keys.site, peer)
+    if not isinstance(partitions, list) or not all(isinstance(p, str) for p in partitions):
+        raise fmt.BundleError(_("{n}: manifest không hợp lệ (partitions)").format(n=name))
+    if accepted is not None and not set(partitions) <= accepted:
+        raise fmt.BundleError(_("{n}: gói chứa phân vùng không được phép ({p})").format(
+            n=name, p=", ".join(sorted(set(partitions) - accepted))))
+    listed = set(partitions)
+    for c in b.cells:
+        merge.check_cell(c, listed.__contains__)
+        if c[7] > sender_vector.get((c[5], c[6]), 0):
+            raise fmt.BundleError(_("{n}: thay đổi {t}/{pk} vượt vector của người gửi").format(
+                n=name, t=c[0], pk=c[1]))
+        if c[6] == REF_PART and peer.site_kind != "province" and c[5] != peer.site_id:
+            raise fmt.BundleError(_("{n}: dữ liệu danh mục chỉ do tỉnh ghi").format(n=name))
+    warnings = _clock_warnings(m, peer)
+    store = Store(conn, actor=actor)
+    files_dir = attachments_dir(db_file_of(conn))
+    try:
+        with store.transaction():
+            # Checked again inside the write lock: another window may have imported it.
+            if conn.execute("SELECT 1 FROM sync_import_log WHERE bundle_id = ?",
+                            (b.bundle_id,)).fetchone() is not None:
+                raise _AlreadyInside()
+            stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel)
+            merge.raise_vector(conn, sender_vector, listed)
+            merge.raise_belief(conn, peer.site_id, sender_vector)
+            conn.execute("UPDATE sync_site SET last_counter = max(coalesce(last_counter, 0), ?), "
+                         "last_import_local_time = ? WHERE site_id = ?",
+                         (int(m.get("sender_counter") or 0), merge.now_local(), peer.site_id))
+            conn.execute("INSERT INTO sync_import_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (b.bundle_id, peer.site_id, int(m.get("sender_counter") or 0),
+                          b.manifest_sha256, "imported", json.dumps(stats.as_dict()),
+                          merge.now_local()))
+            if dry_run:
+                raise _DryRun(stats)
+            _store_attachments(files_dir, b.attachments)
+    except _DryRun as d:
+        s = d.stats
+        return ImportResult(path, "checked", _summary(name, s, dry=True), b.bundle_id,
+                            b.sender, dict(m.get("counts") or {}), s.as_dict(), warnings)
+    except _AlreadyInside:
+        return ImportResult(path, "already", _("{n}: đã nhập trước đây").format(n=name),
+                            b.bundle_id, b.sender, dict(m.get("counts") or {}))
+    return ImportResult(path, "imported", _summary(name, stats, dry=False), b.bundle_id,
+                        b.sender, dict(m.get("counts") or {}), stats.as_dict(), warnings)
+
+
+class _AlreadyInside(Exception):
+    pass
+
+
+def find_peer_by_id(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+    peer = find_peer(conn, site_id)
+    return peer if peer is not None and peer.site_id == site_id else None
+
+
+def _store_attachments(files_dir: Path, blobs: dict[str, bytes]) -> None:
+    for sha, data in blobs.items():
+        target = blob_path(files_dir, sha)
+        if not target.exists():
+            files.write_atomic(target, data)
+
+
+def _clock_warnings(manifest: dict, peer: Peer) -> list[str]:
+    out = []
+    sent = manifest.get("created_wall_ms")
+    if isinstance(sent, int):
+        days = abs(wall_ms_now() - sent) / DAY_MS
+        if days > 1:
+            out.append(_("Đồng hồ của máy gửi ({n}) hoặc của máy này lệch khoảng {d:.0f} ngày; "
+                         "hãy kiểm tra ngày giờ").format(n=peer.name, d=days))
+    counter = manifest.get("sender_counter")
+    if isinstance(counter, int) and peer.last_counter is not None and counter < peer.last_counter:
+        out.append(_("Bộ đếm gói của {n} lùi lại (máy gửi được khôi phục từ bản sao hoặc chỉnh "
+                     "lùi đồng hồ?)").format(n=peer.name))
+    return out
+
+
+def _summary(name: str, s: merge.MergeStats, *, dry: bool) -> str:
+    text = _("{n}: {c} thay đổi, {a} được áp dụng, {r} bản ghi mới, {x} xung đột mới").format(
+        n=name, c=s.cells, a=s.adopted, r=sum(s.new_records.values()), x=s.conflicts_new)
+    return (_("(thử) ") + text) if dry else text

@@ -1,0 +1,166 @@
+"""This site's key pairs: Ed25519 to sign, X25519 (age) to receive; private halves sealed
+under the officer's passphrase with argon2id and AES-256-GCM, stored in ``sync_key``."""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+
+import pyrage
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.storage.merge import now_local
+from desktop.storage.site import Site, require_site
+
+PASSPHRASE_ENV = "ANTQ_PASSPHRASE"
+MIN_PASSPHRASE = 8
+# argon2id cost (RFC 9106 "second recommended": t=3, 64 MiB); stored with each sealed key,
+# so lowering it (tests) never makes an existing key unreadable.
+KDF_PARAMS = {"t": 3, "m": 65536, "p": 4}
+
+
+@dataclass(frozen=True)
+class PublicKeys:
+    sign_pub: str  # base64 of the raw 32-byte Ed25519 key
+    recv_pub: str  # age X25519 recipient, "age1…"
+
+
+@dataclass(frozen=True)
+class SiteKeys:
+    """Unlocked keys of this site (kept in memory only while a task needs them)."""
+
+    site: Site
+    public: PublicKeys
+    signer: Ed25519PrivateKey
+    identity: pyrage.x25519.Identity
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signer.sign(data)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def fingerprint(site_id: str, public: PublicKeys) -> str:
+    """20 hex digits in groups of four, read out by phone or printed on the enrolment paper."""
+    digest = hashlib.sha256(
+        f"antq-site-v1\n{site_id}\n{public.sign_pub}\n{public.recv_pub}".encode()).hexdigest()
+    short = digest[:20].upper()
+    return "-".join(short[i:i + 4] for i in range(0, 20, 4))
+
+
+def verify_signature(sign_pub: str, signature: bytes, data: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(unb64(sign_pub)).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# -- passphrase --------------------------------------------------------------------------------
+
+def ask_passphrase(*, confirm: bool = False) -> str:
+    """From ``ANTQ_PASSPHRASE`` (scripts) or a prompt; never from the command line."""
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env is not None:
+        return env
+    try:
+        first = getpass.getpass(_("Mật khẩu khóa đồng bộ: "))
+        if confirm and getpass.getpass(_("Nhập lại mật khẩu: ")) != first:
+            raise UserError(_("Hai lần nhập mật khẩu không giống nhau"))
+    except EOFError:
+        raise UserError(_("Cần mật khẩu khóa đồng bộ (nhập tại dấu nhắc hoặc đặt biến môi "
+                          "trường {env})").format(env=PASSPHRASE_ENV)) from None
+    return first
+
+
+# -- sealing ----------------------------------------------------------------------------------
+
+def _kek(passphrase: str, salt: bytes, params: dict[str, int]) -> bytes:
+    return hash_secret_raw(passphrase.encode("utf-8"), salt, time_cost=params["t"],
+                           memory_cost=params["m"], parallelism=params["p"], hash_len=32,
+                           type=Type.ID)
+
+
+def seal(secret: bytes, passphrase: str, purpose: str) -> str:
+    salt, nonce = os.urandom(16), os.urandom(12)
+    params = dict(KDF_PARAMS)
+    ct = AESGCM(_kek(passphrase, salt, params)).encrypt(nonce, secret, purpose.encode())
+    return json.dumps({"kdf": "argon2id", **params, "salt": b64(salt), "nonce": b64(nonce),
+                       "ct": b64(ct)}, sort_keys=True)
+
+
+def unseal(sealed: str, passphrase: str, purpose: str) -> bytes:
+    box = json.loads(sealed)
+    key = _kek(passphrase, unb64(box["salt"]), {k: box[k] for k in ("t", "m", "p")})
+    try:
+        return AESGCM(key).decrypt(unb64(box["nonce"]), unb64(box["ct"]), purpose.encode())
+    except InvalidTag:
+        raise UserError(_("Sai mật khẩu khóa đồng bộ")) from None
+
+
+# -- the keys of this site -----------------------------------------------------------------------
+
+def has_keys(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sync_key").fetchone()[0] == 2
+
+
+def public_keys(conn: sqlite3.Connection) -> PublicKeys:
+    rows = dict(conn.execute("SELECT purpose, public FROM sync_key").fetchall())
+    if set(rows) != {"sign", "recv"}:
+        raise UserError(_("Điểm này chưa có khóa đồng bộ: hãy chạy «antq keys init»"))
+    return PublicKeys(rows["sign"], rows["recv"])
+
+
+def init_keys(conn: sqlite3.Connection, passphrase: str) -> PublicKeys:
+    """Make this site's key pairs, once."""
+    require_site(conn)
+    if has_keys(conn):
+        raise UserError(_("Điểm này đã có khóa đồng bộ (vân tay {f})").format(
+            f=fingerprint(require_site(conn).site_id, public_keys(conn))))
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UserError(_("Mật khẩu khóa đồng bộ cần ít nhất {n} ký tự").format(
+            n=MIN_PASSPHRASE))
+    signer = Ed25519PrivateKey.generate()
+    sign_pub = b64(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    sign_priv = signer.private_bytes_raw()
+    identity = pyrage.x25519.Identity.generate()
+    recv_pub = str(identity.to_public())
+    now = now_local()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO sync_key VALUES ('sign', ?, ?, ?)",
+                     (sign_pub, seal(sign_priv, passphrase, "sign"), now))
+        conn.execute("INSERT INTO sync_key VALUES ('recv', ?, ?, ?)",
+                     (recv_pub, seal(str(identity).encode(), passphrase, "recv"), now))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return PublicKeys(sign_pub, recv_pub)
+
+
+def unlock(conn: sqlite3.Connection, passphrase: str) -> SiteKeys:
+    site = require_site(conn)
+    public = public_keys(conn)
+    sealed = dict(conn.execute("SELECT purpose, sealed FROM sync_key").fetchall())
+    signer = Ed25519PrivateKey.from_private_bytes(unseal(sealed["sign"], passphrase, "sign"))
+    identity = pyrage.x25519.Identity.from_str(
+        unseal(sealed["recv"], passphrase, "recv").decode("ascii"))
+    return SiteKeys(site, public, signer, identity)

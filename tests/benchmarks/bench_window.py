@@ -1,0 +1,146 @@
+"""Window benchmarks (issue 3): start-up as a ratio to a bare PySide6 window, first paint of
+a 100,000-person roster, search-as-you-type latency, peak memory with that database open.
+
+    .venv/bin/python tests/benchmarks/bench_window.py [--people-per-village 160] [--db PATH]
+
+Prints figures and ratios; asserts nothing. Each start is a fresh process, measured from
+before its first import to the end of the first paint of the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+BARE = r"""
+import time; t0 = time.perf_counter()
+import sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+app = QApplication(sys.argv[:1])
+w = QMainWindow(); w.setCentralWidget(QTableView()); w.resize(1280, 800)
+class Spy(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint:
+            print(time.perf_counter() - t0); sys.stdout.flush(); app.exit(0)
+        return False
+spy = Spy(); w.installEventFilter(spy); w.show(); app.exec()
+"""
+
+APP = r"""
+import time; t0 = time.perf_counter()
+import sys, resource
+from pathlib import Path
+from PySide6.QtCore import QEvent, QObject
+from desktop.ui.app import build_window, make_application
+app = make_application()
+app.setOrganizationName("antq-desk-bench")  # no remembered window state from real use
+w = build_window(Path(sys.argv[1]))
+seen = {}
+class Spy(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint and obj not in seen:
+            seen[obj] = time.perf_counter() - t0
+            if len(seen) == 2:
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(seen[w], seen[w.people.table.viewport()], w.people.model.total,
+                      w.people.model.rowCount(), rss)
+                sys.stdout.flush(); app.exit(0)
+        return False
+spy = Spy(); w.installEventFilter(spy); w.people.table.viewport().installEventFilter(spy)
+w.show(); app.exec()
+import os; os._exit(0)
+"""
+
+SEARCH = r"""
+import sys, time, resource, json
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from desktop.ui.app import build_window, make_application
+app = make_application()
+app.setOrganizationName("antq-desk-bench")
+w = build_window(Path(sys.argv[1])); w.show(); app.processEvents()
+page = w.people
+times = []
+for word in json.loads(sys.argv[2]):
+    for i in range(1, len(word) + 1):
+        t = time.perf_counter()
+        page.search.setText(word[:i]); page.reload(); app.processEvents()
+        times.append((time.perf_counter() - t) * 1000)
+    page.search.clear(); page.reload()
+# Scroll to the end of the whole roster, page by page, as a user holding End would.
+t = time.perf_counter()
+while page.model.canFetchMore():
+    page.model.fetchMore()
+full = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"times": times, "all_rows_s": full, "rows": page.model.rowCount(),
+                  "rss_mb": rss}), flush=True)
+import os; os._exit(0)  # skip tearing down Qt: only the figures matter here
+"""
+
+
+def run(code: str, *args: str) -> str:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         env=env, timeout=600, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--communes", type=int, default=45)
+    parser.add_argument("--people-per-village", type=int, default=160)
+    parser.add_argument("--starts", type=int, default=5)
+    args = parser.parse_args()
+
+    db = args.db
+    if db is None or not db.exists():
+        from desktop.storage import demo
+
+        db = db or Path(tempfile.mkdtemp(prefix="antq-bench-window-")) / "big.db"
+        t = time.perf_counter()
+        counts = demo.create_demo_database(db, communes=args.communes,
+                                           people_per_village=args.people_per_village)
+        print(f"built {db} in {time.perf_counter() - t:.1f} s: "
+              f"{counts['person']:,} people, {counts['organization']:,} organizations, "
+              f"{counts['meeting']:,} minutes")
+
+    bare = [float(run(BARE)) for _ in range(args.starts)]
+    app_runs = [run(APP, str(db)).split() for _ in range(args.starts)]
+    app_t = [float(r[0]) for r in app_runs]
+    roster_t = [float(r[1]) for r in app_runs]
+    total, shown, rss = int(app_runs[0][2]), int(app_runs[0][3]), float(app_runs[0][4])
+    b, a, r = statistics.median(bare), statistics.median(app_t), statistics.median(roster_t)
+    print(f"window start to first paint: bare PySide6 {b * 1000:.0f} ms, ANTQ Desk "
+          f"{a * 1000:.0f} ms (medians of {args.starts}) -> ratio {a / b:.2f} "
+          f"(budget ≤ 1.5: {'OK' if a / b <= 1.5 else 'OVER'})")
+    print(f"roster first paint: {r * 1000:.0f} ms after start with {total:,} people "
+          f"({shown} rows loaded) (budget ≤ 300 ms: {'OK' if r <= 0.3 else 'OVER'})")
+
+    words = ["nguyen van duc", "lo thi", "giang a", "quang van", "vang a d", "tran"]
+    result = json.loads(run(SEARCH, str(db), json.dumps(words)))
+    times = sorted(result["times"])
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(f"search as you type in the window ({len(times)} keystrokes, query + repaint): "
+          f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms")
+    print(f"scrolling through all {result['rows']:,} rows: {result['all_rows_s']:.1f} s")
+    print(f"peak memory: {rss:.0f} MB at first paint, {result['rss_mb']:.0f} MB after searching "
+          f"and loading every row (budget ≤ 250 MB: "
+          f"{'OK' if result['rss_mb'] <= 250 else 'OVER'})")
+
+
+if __name__ == "__main__":
+    main()
