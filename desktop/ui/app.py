@@ -29,7 +29,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def _register_fonts(app: QApplication) -> None:
     """Use shipped fonts when there are any: a bare machine has none with Vietnamese."""
-    fonts_dir = resource_path("fonts")
+    fonts_dir = resource_path("fonts", "ui")  # fonts/ itself holds the PDF fonts (serif)
     families: list[str] = []
     if fonts_dir.is_dir():
         for f in sorted(fonts_dir.glob("*.ttf")):

@@ -27,6 +27,7 @@ from desktop.storage import records, rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
 from desktop.ui.editors import MeetingDialog, ModelDialog, OrganizationDialog
+from desktop.ui.home_page import HomePage
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
 from desktop.ui.pages import AppContext, DeletedPage, RecordPage, Selection
 from desktop.ui.people_page import PeoplePage
@@ -40,6 +41,25 @@ class OrganizationPage(RecordPage):
 
 class MeetingPage(RecordPage):
     dialog_class = MeetingDialog
+
+    def __init__(self, ctx: AppContext, *args, **kw) -> None:
+        super().__init__(ctx, *args, **kw)
+        self.print_button = QPushButton(_("In biên bản…"))
+        self.print_button.clicked.connect(self.print_minutes)
+        self.toolbar.addWidget(self.print_button)
+
+    def print_minutes(self) -> None:
+        """Mẫu 1.9 of the selected minutes."""
+        from desktop.reports.minutes import render_minutes
+        from desktop.ui.print_preview import print_document
+
+        meeting_id = self.current_id()
+        if meeting_id is None:
+            self.ctx.notify(_("Chọn một biên bản trước"))
+            return
+        print_document(self.ctx.tasks, self.ctx.db_path, _("Biên bản"), "bien-ban.pdf",
+                       lambda conn, _ctx: render_minutes(conn, meeting_id), self,
+                       self.ctx.notify)
 
 
 class ModelPage(RecordPage):
@@ -89,7 +109,8 @@ class MainWindow(QMainWindow):
         self.store = Store(conn)
         self.undo = UndoStack(self.store)
         self.tasks = TaskRunner(self)
-        self.ctx = AppContext(conn, db_path, self.undo, self.tasks, self.notify, self.changed)
+        self.ctx = AppContext(conn, db_path, self.undo, self.tasks, self.notify, self.changed,
+                              self.site)
 
         self.nav_model = NavigationModel(conn, self)
         self.tree = QTreeView()
@@ -98,6 +119,7 @@ class MainWindow(QMainWindow):
         self.tree.expanded.connect(self._on_expanded)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
 
+        self.home = HomePage(self.ctx)
         self.people = PeoplePage(self.ctx)
         self.organizations = OrganizationPage(
             self.ctx, "organization", ("name", "org_type", "unit_id", "founded_date",
@@ -119,7 +141,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.pages = [
-            (self.people, _("Người")), (self.organizations, _("Tổ chức")),
+            (self.home, _("Trang chủ")), (self.people, _("Người")),
+            (self.organizations, _("Tổ chức")),
             (self.meetings, _("Biên bản họp")), (self.models, _("Mô hình")),
             (self.deeds, _("Người tốt, việc tốt")), (self.catalogues, _("Danh mục")),
             (self.deleted, _("Đã xóa gần đây")),
@@ -297,8 +320,8 @@ class MainWindow(QMainWindow):
         state = settings.value("main/splitter")
         if state is not None:
             self.splitter.restoreState(state)
-        tab = settings.value("main/tab", 0, type=int)
-        self.tabs.setCurrentIndex(tab if 0 <= tab < self.tabs.count() else 0)
+        tab = settings.value("main/tab", 1, type=int)  # the people page, the first time
+        self.tabs.setCurrentIndex(tab if 0 <= tab < self.tabs.count() else 1)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()

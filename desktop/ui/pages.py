@@ -27,6 +27,7 @@ from desktop.i18n import _
 from desktop.storage import catalogues, history, records
 from desktop.storage.history import UndoStack
 from desktop.storage.paths import attachments_dir
+from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
 from desktop.ui.tasks import TaskRunner
@@ -51,6 +52,7 @@ class AppContext:
     tasks: TaskRunner
     notify: Callable[[str], None]  # the status bar
     changed: Callable[[], None]  # something was written: pages refresh
+    site: Site | None = None
 
 
 def format_count(n: int) -> str:

@@ -56,11 +56,17 @@ class PeoplePage(QWidget):
         self.member_button.clicked.connect(self.add_member)
         self.leave_button = QPushButton(_("Cho thôi tham gia…"))
         self.leave_button.clicked.connect(self.end_membership)
+        self.print_button = QPushButton(_("In…"))
+        print_menu = QMenu(self.print_button)
+        print_menu.addAction(_("Danh sách (bản lưu nội bộ)…"), lambda: self.print_roster(False))
+        print_menu.addAction(_("Danh sách niêm yết công khai (ẩn số định danh, dân tộc)…"),
+                             lambda: self.print_roster(True))
+        self.print_button.setMenu(print_menu)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
-                  self.leave_button):
+                  self.leave_button, self.print_button):
             bar.addWidget(b)
 
         self.table = QTableView()
@@ -193,6 +199,21 @@ class PeoplePage(QWidget):
             row = self.model.row_of(record_id)
             if row >= 0:
                 self.table.selectRow(row)
+
+    def print_roster(self, public: bool) -> None:
+        """The roster as shown (scope and search), in the official layout."""
+        from desktop.reports.roster import render_roster
+        from desktop.ui.print_preview import print_document
+
+        scope, search = self.scope(), self.search.text().strip() or None
+        title = _("Danh sách niêm yết") if public else _("Danh sách")
+
+        def render(conn, ctx) -> bytes:
+            return render_roster(conn, scope, public=public, search=search,
+                                 progress=ctx.progress, cancelled=lambda: ctx.cancelled)
+
+        print_document(self.ctx.tasks, self.ctx.db_path, title, "danh-sach.pdf", render, self,
+                       self.ctx.notify)
 
     def delete_current(self, *, confirm=confirm_delete) -> None:
         pid = self.current_id()

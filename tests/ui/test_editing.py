@@ -205,3 +205,35 @@ def test_replicate_a_model_into_the_selected_village(window):
     after = records.count(window.conn, KINDS["replication"],
                           records.Query(filters={"model_id": model_id}))
     assert after == before + 1
+
+
+def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
+    window.tabs.setCurrentWidget(window.home)
+    home = window.home
+    labels = [home.summary.item(r, 0).text() for r in range(home.summary.rowCount())]
+    assert "Tổ chức quần chúng bảo vệ ANTT" in labels
+    organizations = int(home.summary.item(labels.index("Tổ chức quần chúng bảo vệ ANTT"), 1)
+                        .text().replace(".", ""))
+    assert organizations == records.count(window.conn, KINDS["organization"])
+    assert home.by_type.rowCount() >= 1 and home.chart.rows
+    home.grab().save(str(SCREENSHOTS / "home_page.png"))
+
+
+def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_path):
+    org = first_tree_item(window, "organization")
+    window.tree.setCurrentIndex(org)
+    window.tabs.setCurrentWidget(window.people)
+    window.people.print_roster(public=True)
+    qtbot.waitUntil(lambda: getattr(window.people, "last_preview", None) is not None,
+                    timeout=10000)
+    preview = window.people.last_preview
+    assert len(preview.page_labels) >= 1
+    preview.grab().save(str(SCREENSHOTS / "print_preview.png"))
+    saved = preview.save_as(str(tmp_path / "ds"))
+    assert saved.suffix == ".pdf" and saved.read_bytes().startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = PdfReader(saved).pages[0].extract_text()
+    assert "DANH SÁCH" in text
+    first_member = window.people.model.index(0, 0).data()
+    assert first_member in text

@@ -1,0 +1,183 @@
+"""The home page: the movement's figures for the selected unit and period, against the same
+period a year earlier, with a small chart — the figures the article reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.reports import periods
+from desktop.reports.movement import render_report, report_data
+from desktop.storage import rosters
+from desktop.ui.pages import AppContext, Selection, format_count
+
+_CURRENT, _PREVIOUS = QColor("#1f5fa8"), QColor("#9bb7d8")
+
+
+def period_choices(today: dt.date) -> list[tuple[str, periods.Period]]:
+    q = (today.month - 1) // 3 + 1
+    h = 1 if today.month <= 6 else 2
+    return [
+        (_("Năm {y}").format(y=today.year), periods.year(today.year)),
+        (_("6 tháng {h} năm {y}").format(h=_("đầu") if h == 1 else _("cuối"), y=today.year),
+         periods.half(today.year, h)),
+        (_("Quý {q} năm {y}").format(q=q, y=today.year), periods.quarter(today.year, q)),
+        (_("Tháng {m}/{y}").format(m=today.month, y=today.year),
+         periods.month(today.year, today.month)),
+        (_("Năm {y}").format(y=today.year - 1), periods.year(today.year - 1)),
+    ]
+
+
+class BarChart(QWidget):
+    """Pairs of bars: this period and the same period a year earlier."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, int, int]] = []
+        self.setMinimumHeight(220)
+
+    def set_rows(self, rows: list[tuple[str, int, int]]) -> None:
+        self.rows = rows
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        if not self.rows:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        top, bottom, left = 24, 40, 10
+        peak = max(max(c, b) for _l, c, b in self.rows) or 1
+        slot = (w - 2 * left) / len(self.rows)
+        bar = min(28.0, slot / 3)
+        small = p.font()
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.8))
+        p.setFont(small)
+        for i, (label, current, before) in enumerate(self.rows):
+            x = left + i * slot + slot / 2
+            for j, (value, colour) in enumerate(((before, _PREVIOUS), (current, _CURRENT))):
+                height = (h - top - bottom) * value / peak
+                rect = QRectF(x - bar + j * bar, h - bottom - height, bar - 2, height)
+                p.fillRect(rect, colour)
+                # This period's figure above its bar, last year's inside the pair's left.
+                p.drawText(QRectF(rect.x() - bar / 2, rect.y() - 16 - 12 * (1 - j), bar * 2, 14),
+                           Qt.AlignmentFlag.AlignCenter, format_count(value))
+            p.drawText(QRectF(x - slot / 2, h - bottom + 4, slot, bottom - 4),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, label)
+        p.fillRect(QRectF(w - 200, 4, 12, 12), _CURRENT)
+        p.drawText(QRectF(w - 184, 2, 80, 16), Qt.AlignmentFlag.AlignLeft, _("Kỳ này"))
+        p.fillRect(QRectF(w - 110, 4, 12, 12), _PREVIOUS)
+        p.drawText(QRectF(w - 94, 2, 90, 16), Qt.AlignmentFlag.AlignLeft, _("Cùng kỳ"))
+        p.end()
+
+
+class HomePage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.selection = Selection()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.period = QComboBox()
+        for label, period in period_choices(dt.date.today()):
+            self.period.addItem(label, period)
+        self.period.currentIndexChanged.connect(self.reload)
+        self.print_button = QPushButton(_("In báo cáo…"))
+        self.print_button.clicked.connect(self.print_report)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(QLabel(_("Kỳ báo cáo:")))
+        head.addWidget(self.period)
+        head.addWidget(self.print_button)
+
+        self.summary = QTableWidget(0, 4)
+        self.summary.setHorizontalHeaderLabels([_("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"),
+                                                _("Tăng/giảm")])
+        self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.summary.verticalHeader().setVisible(False)
+        self.summary.horizontalHeader().setStretchLastSection(True)
+        self.summary.setColumnWidth(0, 250)
+        self.summary.setColumnWidth(1, 70)
+        self.summary.setColumnWidth(2, 70)
+        self.chart = BarChart()
+        self.by_type = QTableWidget(0, 3)
+        self.by_type.setHorizontalHeaderLabels([_("Loại tổ chức"), _("Số tổ/đội"),
+                                                _("Số thành viên")])
+        self.by_type.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.by_type.verticalHeader().setVisible(False)
+        self.by_type.horizontalHeader().setStretchLastSection(True)
+        self.by_type.setColumnWidth(0, 320)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(head)
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 3)
+        row.addWidget(self.chart, 2)
+        layout.addLayout(row, 3)
+        layout.addWidget(QLabel(_("Tổ chức quần chúng theo loại:")))
+        layout.addWidget(self.by_type, 2)
+        self.data: dict | None = None
+
+    def unit_id(self) -> str | None:
+        if self.selection.unit_id:
+            return self.selection.unit_id
+        site = self.ctx.site
+        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
+
+    def set_selection(self, selection: Selection) -> None:
+        self.selection = selection
+        self.reload()
+
+    def reload(self) -> None:
+        unit = self.unit_id()
+        if unit is None:
+            self.title.setText(_("Chọn một địa bàn bên trái"))
+            return
+        self.data = report_data(self.ctx.conn, unit, self.period.currentData())
+        self.title.setText(f"{self.data['unit']['name']} — {self.data['period']['label']}")
+        summary = self.data["summary"]
+        self.summary.setRowCount(len(summary))
+        for r, item in enumerate(summary):
+            change = item["diff_text"]
+            if item["percent_text"] not in ("—", item["diff_text"]):
+                change = f"{change} ({item['percent_text']})"
+            for c, value in enumerate((item["label"], format_count(item["current"]),
+                                       format_count(item["previous"]), change)):
+                cell = QTableWidgetItem(value)
+                if c in (1, 2):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.summary.setItem(r, c, cell)
+        self.chart.set_rows([(i["short"], int(i["current"]), int(i["previous"]))
+                             for i in summary[:6]])
+        types = [t for t in self.data["bieu1"]["rows"] if t.get("organizations")]
+        self.by_type.setRowCount(len(types))
+        for r, t in enumerate(types):
+            for c, value in enumerate((t["name"], format_count(t["organizations"]),
+                                       format_count(t["members"]))):
+                self.by_type.setItem(r, c, QTableWidgetItem(value))
+
+    def print_report(self) -> None:
+        from desktop.ui.print_preview import print_document
+
+        unit, period = self.unit_id(), self.period.currentData()
+        if unit is None:
+            return
+        print_document(self.ctx.tasks, self.ctx.db_path, _("Báo cáo phong trào"),
+                       "bao-cao.pdf", lambda conn, _ctx: render_report(conn, unit, period),
+                       self, self.ctx.notify)
