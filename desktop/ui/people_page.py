@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -62,11 +65,18 @@ class PeoplePage(QWidget):
         print_menu.addAction(_("Danh sách niêm yết công khai (ẩn số định danh, dân tộc)…"),
                              lambda: self.print_roster(True))
         self.print_button.setMenu(print_menu)
+        self.excel_button = QPushButton(_("Excel…"))
+        excel_menu = QMenu(self.excel_button)
+        self.import_action = excel_menu.addAction(
+            _("Nhập danh sách từ Excel hoặc CSV…"), self.import_roster)
+        excel_menu.addAction(_("Xuất ra Excel (.xlsx)…"), lambda: self.export_roster("xlsx"))
+        excel_menu.addAction(_("Xuất ra CSV…"), lambda: self.export_roster("csv"))
+        self.excel_button.setMenu(excel_menu)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
-                  self.leave_button, self.print_button):
+                  self.leave_button, self.print_button, self.excel_button):
             bar.addWidget(b)
 
         self.table = QTableView()
@@ -108,6 +118,7 @@ class PeoplePage(QWidget):
         in_org = self.selection.organization_id is not None
         self.member_button.setVisible(in_org)
         self.leave_button.setVisible(in_org)
+        self.import_action.setEnabled(in_org)
         self.model.set_scope(self.scope(), self.search.text().strip() or None)
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
         self._restore_columns()
@@ -214,6 +225,50 @@ class PeoplePage(QWidget):
 
         print_document(self.ctx.tasks, self.ctx.db_path, title, "danh-sach.pdf", render, self,
                        self.ctx.notify)
+
+    def import_roster(self, path: str | None = None) -> None:
+        """An existing Excel roster into the selected organization, row by row checked."""
+        from desktop.ui.import_dialog import RosterImportDialog
+
+        org = self.selection.organization_id
+        if org is None:
+            self.ctx.notify(_("Chọn một tổ chức bên trái trước"))
+            return
+        if not path:
+            path, _filter = QFileDialog.getOpenFileName(
+                self, _("Nhập danh sách"), str(Path.home()),
+                _("Bảng tính (*.xlsx *.csv);;Mọi tệp (*)"))
+        if not path:
+            return
+        dialog = RosterImportDialog(self.ctx.undo.store, Path(path), org, self)
+        dialog.imported.connect(self._imported)
+        dialog.open()
+        self.last_import = dialog
+
+    def _imported(self, result: dict) -> None:
+        self.ctx.changed()
+        self.ctx.notify(_("Đã nhập: {p} người mới, {m} thành viên, bỏ qua {s} dòng đã có")
+                        .format(p=result["people_added"], m=result["memberships_added"],
+                                s=result["skipped"]))
+
+    def export_roster(self, fmt: str, path: str | None = None) -> Path | None:
+        from desktop.reports.export import export_roster
+
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Xuất danh sách"), str(Path.home() / f"danh-sach.{fmt}"),
+                _("Excel (*.xlsx)") if fmt == "xlsx" else _("CSV (*.csv)"))
+        if not path:
+            return None
+        target = Path(path).with_suffix("." + fmt)
+        try:
+            n = export_roster(self.ctx.conn, self.scope(), target,
+                              search=self.search.text().strip() or None)
+        except UserError as e:
+            self.ctx.notify(str(e))
+            return None
+        self.ctx.notify(_("Đã xuất {n} dòng ra {p}").format(n=n, p=target))
+        return target
 
     def delete_current(self, *, confirm=confirm_delete) -> None:
         pid = self.current_id()

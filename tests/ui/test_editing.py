@@ -237,3 +237,34 @@ def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_
     assert "DANH SÁCH" in text
     first_member = window.people.model.index(0, 0).data()
     assert first_member in text
+
+
+def test_import_an_excel_roster_with_row_feedback_then_export(window, qtbot, tmp_path):
+    import openpyxl
+
+    org = first_tree_item(window, "organization")
+    window.tree.setCurrentIndex(org)
+    window.tabs.setCurrentWidget(window.people)
+    page = window.people
+    before = page.model.total
+    sheet_path = tmp_path / "to.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH THÀNH VIÊN"])
+    sheet.append(["STT", "Họ và tên", "Ngày sinh", "Giới tính"])
+    sheet.append([1, "Mùa A Sính", "12/05/1980", "Nam"])
+    sheet.append([2, "Lầu Thị Dợ", "31/02/1990", "Nữ"])
+    book.save(sheet_path)
+    page.import_roster(str(sheet_path))
+    dialog = page.last_import
+    problems = [dialog.rows.item(r, 3).text() for r in range(dialog.rows.rowCount())]
+    assert dialog.rows.item(1, 0).text() == "4" and "31/02/1990" in problems[1]
+    assert not dialog.import_all.isEnabled()  # a row in error: all or nothing
+    dialog.grab().save(str(SCREENSHOTS / "roster_import.png"))
+    dialog.run_import(valid_only=True)
+    assert not dialog.isVisible(), dialog.summary.text()
+    assert page.model.total == before + 1
+    assert "Mùa A Sính" in names_shown(page)
+    out = page.export_roster("xlsx", str(tmp_path / "out"))
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert any("Mùa A Sính" in [str(v) for v in row] for row in rows)
