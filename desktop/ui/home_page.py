@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.reports import periods
-from desktop.reports.movement import render_report, report_data
 from desktop.storage import rosters
 from desktop.ui.pages import AppContext, Selection, format_count
 
@@ -148,6 +147,8 @@ class HomePage(QWidget):
         if unit is None:
             self.title.setText(_("Chọn một địa bàn bên trái"))
             return
+        from desktop.reports.movement import report_data  # reportlab: not at start-up
+
         self.data = report_data(self.ctx.conn, unit, self.period.currentData())
         self.title.setText(f"{self.data['unit']['name']} — {self.data['period']['label']}")
         summary = self.data["summary"]
@@ -173,6 +174,7 @@ class HomePage(QWidget):
                 self.by_type.setItem(r, c, QTableWidgetItem(value))
 
     def print_report(self) -> None:
+        from desktop.reports.movement import render_report
         from desktop.ui.print_preview import print_document
 
         unit, period = self.unit_id(), self.period.currentData()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop import APP_NAME, __version__
@@ -27,7 +29,6 @@ from desktop.storage import records, rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
 from desktop.ui.editors import MeetingDialog, ModelDialog, OrganizationDialog
-from desktop.ui.home_page import HomePage
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
 from desktop.ui.pages import AppContext, DeletedPage, RecordPage, Selection
 from desktop.ui.people_page import PeoplePage
@@ -119,7 +120,9 @@ class MainWindow(QMainWindow):
         self.tree.expanded.connect(self._on_expanded)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
 
-        self.home = HomePage(self.ctx)
+        self._home = None  # built when first shown: it brings the report code (reportlab)
+        self.home_slot = QWidget()
+        QVBoxLayout(self.home_slot).setContentsMargins(0, 0, 0, 0)
         self.people = PeoplePage(self.ctx)
         self.organizations = OrganizationPage(
             self.ctx, "organization", ("name", "org_type", "unit_id", "founded_date",
@@ -141,7 +144,7 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.pages = [
-            (self.home, _("Trang chủ")), (self.people, _("Người")),
+            (self.home_slot, _("Trang chủ")), (self.people, _("Người")),
             (self.organizations, _("Tổ chức")),
             (self.meetings, _("Biên bản họp")), (self.models, _("Mô hình")),
             (self.deeds, _("Người tốt, việc tốt")), (self.catalogues, _("Danh mục")),
@@ -254,16 +257,28 @@ class MainWindow(QMainWindow):
         i = self.tabs.currentIndex()
         if i in self._dirty and not self._building:
             page = self.pages[i][0]
+            if page is self.home_slot:
+                page = self.home
             if isinstance(page, DeletedPage):
                 page.reload()
             else:
                 page.set_selection(self.selection)
             self._dirty.discard(i)
 
+    @property
+    def home(self):
+        if self._home is None:
+            from desktop.ui.home_page import HomePage
+
+            self._home = HomePage(self.ctx)
+            self.home_slot.layout().addWidget(self._home)
+        return self._home
+
     # -- actions -----------------------------------------------------------------------
 
     def current_page_call(self, name: str):
-        method = getattr(self.tabs.currentWidget(), name, None)
+        page = self.tabs.currentWidget()
+        method = getattr(self.home if page is self.home_slot else page, name, None)
         return method() if method else None
 
     def notify(self, message: str) -> None:

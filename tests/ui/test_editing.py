@@ -208,7 +208,7 @@ def test_replicate_a_model_into_the_selected_village(window):
 
 
 def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
-    window.tabs.setCurrentWidget(window.home)
+    window.tabs.setCurrentWidget(window.home_slot)
     home = window.home
     labels = [home.summary.item(r, 0).text() for r in range(home.summary.rowCount())]
     assert "Tổ chức quần chúng bảo vệ ANTT" in labels
