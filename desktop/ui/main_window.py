@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.tree.expanded.connect(self._on_expanded)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
 
+        self._sync = None
         self._home = None  # built when first shown: it brings the report code (reportlab)
         self.home_slot = QWidget()
         QVBoxLayout(self.home_slot).setContentsMargins(0, 0, 0, 0)
@@ -201,6 +202,15 @@ class MainWindow(QMainWindow):
                      lambda: self.current_page_call("delete_current"),
                      QKeySequence.StandardKey.Delete)
 
+        sync_menu = bar.addMenu(_("Đồng &bộ"))
+        self._action(sync_menu, _("&Ghi ra USB…"), lambda: self.sync.export_to_usb(),
+                     "Ctrl+Shift+E")
+        self._action(sync_menu, _("&Nhập từ USB…"), lambda: self.sync.import_from_usb(),
+                     "Ctrl+Shift+I")
+        self._action(sync_menu, _("&Xung đột dữ liệu…"), lambda: self.sync.show_conflicts())
+        sync_menu.addSeparator()
+        self._action(sync_menu, _("Điểm đồng bộ và &khóa…"), lambda: self.sync.show_sites())
+
         view = bar.addMenu(_("&Xem"))
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, _("&Làm mới"), self._reload_all, QKeySequence.StandardKey.Refresh)
@@ -264,6 +274,15 @@ class MainWindow(QMainWindow):
             else:
                 page.set_selection(self.selection)
             self._dirty.discard(i)
+
+    @property
+    def sync(self):
+        """The sync actions, loaded on first use (cryptography is not needed to start)."""
+        if self._sync is None:
+            from desktop.ui.sync_dialogs import SyncActions
+
+            self._sync = SyncActions(self.ctx, self)
+        return self._sync
 
     @property
     def home(self):

@@ -1,0 +1,85 @@
+"""The Sync menu from the window: a commune writes a bundle to a "stick" folder, the
+province imports it, and both see the same record."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from desktop.storage import db, site
+from desktop.storage.writer import Store
+from desktop.sync import enrol, keys
+from desktop.ui.app import build_window, make_application
+
+PASS = "mật khẩu dài đủ"
+
+
+@pytest.fixture
+def two_sites(master_db: Path, tmp_path: Path):
+    paths = {}
+    for name, kw in (("province", {"province_code": "11"}),
+                     ("commune", {"commune_code": "03160"})):
+        path = tmp_path / name / "antq.db"
+        path.parent.mkdir()
+        shutil.copy(master_db, path)
+        conn = db.open_database(path)
+        site.init_site(conn, name=f"Công an {name}", **kw)
+        keys.init_keys(conn, PASS)
+        conn.close()
+        paths[name] = path
+    prov, comm = (db.open_database(paths[n]) for n in ("province", "commune"))
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    enrol.make_request(comm, keys.unlock(comm, PASS), request)
+    enrol.accept_request(prov, keys.unlock(prov, PASS), request, answer)
+    enrol.install_response(comm, answer)
+    store = Store(comm, actor="xã")
+    village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                                 "parent_id": "03160"}).id
+    store.add("person", {"full_name": "Vàng A Dơ", "residence_unit_id": village})
+    prov.close()
+    comm.close()
+    return paths
+
+
+def open_window(path: Path):
+    make_application()
+    w = build_window(path)
+    w.show()
+    return w
+
+
+def close(w) -> None:
+    w.close()
+    w.deleteLater()
+    QApplication.processEvents()
+    w.conn.close()
+
+
+def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path):
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    commune = open_window(two_sites["commune"])
+    commune.sync.export_to_usb(str(stick), PASS, for_sites=[])
+    qtbot.waitUntil(lambda: commune.sync.last_dialog is not None, timeout=10000)
+    written = commune.sync.last_dialog.listing.item(0).text()
+    assert "Công an province" in written
+    close(commune)
+    bundles = list(stick.glob("*.vsb"))
+    assert len(bundles) == 1
+
+    province = open_window(two_sites["province"])
+    province.sync.import_from_usb([str(bundles[0])], PASS, confirm=False)
+    qtbot.waitUntil(lambda: province.sync.last_dialog is not None
+                    and province.sync.last_dialog.windowTitle() == "Kết quả nhập",
+                    timeout=10000)
+    assert "Vàng A Dơ" in [province.people.model.index(r, 0).data()
+                           for r in range(province.people.model.rowCount())]
+    province.sync.show_sites()
+    sites = province.sync.last_dialog
+    assert "Công an commune" in sites.sites.item(0).text()
+    province.sync.show_conflicts()
+    assert province.sync.last_dialog.info.text().startswith("0 ")
+    close(province)
