@@ -3,9 +3,7 @@ shortcuts, a status bar that says what happened."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt
@@ -14,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QTabWidget,
     QTreeView,
@@ -23,83 +20,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__
-from desktop.domain.kinds import KINDS
 from desktop.i18n import _
-from desktop.storage import records, rosters, site
+from desktop.storage import rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
-from desktop.ui.editors import MeetingDialog, ModelDialog, OrganizationDialog
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
-from desktop.ui.pages import AppContext, DeletedPage, RecordPage, Selection
-from desktop.ui.people_page import PeoplePage
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.pages import AppContext, DeletedPage, Selection
 from desktop.ui.tasks import TaskRunner
 
 
-class OrganizationPage(RecordPage):
-    dialog_class = OrganizationDialog
-
-
-class MeetingPage(RecordPage):
-    dialog_class = MeetingDialog
-
-    def __init__(self, ctx: AppContext, *args, **kw) -> None:
-        super().__init__(ctx, *args, **kw)
-        self.print_button = QPushButton(_("In biên bản…"))
-        self.print_button.clicked.connect(self.print_minutes)
-        self.toolbar.addWidget(self.print_button)
-
-    def print_minutes(self) -> None:
-        """Mẫu 1.9 of the selected minutes."""
-        from desktop.reports.minutes import render_minutes
-        from desktop.ui.print_preview import print_document
-
-        meeting_id = self.current_id()
-        if meeting_id is None:
-            self.ctx.notify(_("Chọn một biên bản trước"))
-            return
-        print_document(self.ctx.tasks, self.ctx.db_path, _("Biên bản"), "bien-ban.pdf",
-                       lambda conn, _ctx: render_minutes(conn, meeting_id), self,
-                       self.ctx.notify)
-
-
-class ModelPage(RecordPage):
-    dialog_class = ModelDialog
-
-    def __init__(self, ctx: AppContext, *args, **kw) -> None:
-        super().__init__(ctx, *args, **kw)
-        self.replicate_button = QPushButton(_("Nhân rộng…"))
-        self.replicate_button.setToolTip(_("Mô hình đang chọn được nhân rộng tới địa bàn "
-                                           "đang chọn bên trái"))
-        self.replicate_button.clicked.connect(self.replicate)
-        self.toolbar.addWidget(self.replicate_button)
-
-    def query(self) -> records.Query:
-        """A village shows its commune's models: those are the ones replicated into it."""
-        q = super().query()
-        if q.unit_scope:
-            q = replace(q, unit_scope=rosters.commune_of(self.ctx.conn, q.unit_scope)
-                        or q.unit_scope)
-        return q
-
-    def replicate(self) -> RecordDialog | None:
-        """Two clicks: select a village in the tree and a model here, then Nhân rộng, Lưu."""
-        model_id = self.current_id()
-        if model_id is None:
-            self.ctx.notify(_("Chọn một mô hình trước"))
-            return None
-        presets: dict[str, object] = {"model_id": model_id}
-        dialog = RecordDialog(self.ctx.undo, KINDS["replication"], None, presets=presets,
-                              unit_scope=self.selection.unit_id, parent=self)
-        if self.selection.unit_id:
-            dialog.editors["unit_id"].set_value(self.selection.unit_id, "")
-        dialog.editors["replicated_date"].widget.setText(dt.date.today().strftime("%d/%m/%Y"))
-        dialog.saved.connect(self._saved)
-        dialog.open()
-        return dialog
-
-
 class MainWindow(QMainWindow):
+    # (name, tab label); each page is also an attribute of that name (window.meetings …)
+    PAGES = (
+        ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
+        ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
+        ("deeds", _("Người tốt, việc tốt")), ("catalogues", _("Danh mục")),
+        ("deleted", _("Đã xóa gần đây")),
+    )
+
     def __init__(self, conn: sqlite3.Connection, db_path: Path) -> None:
         super().__init__()
         self.conn = conn
@@ -121,38 +59,14 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
 
         self._sync = None
-        self._home = None  # built when first shown: it brings the report code (reportlab)
-        self.home_slot = QWidget()
-        QVBoxLayout(self.home_slot).setContentsMargins(0, 0, 0, 0)
-        self.people = PeoplePage(self.ctx)
-        self.organizations = OrganizationPage(
-            self.ctx, "organization", ("name", "org_type", "unit_id", "founded_date",
-                                       "decision_number", "status"),
-            filters=("org_type", "status"))
-        self.meetings = MeetingPage(
-            self.ctx, "meeting", ("number", "title", "started_at", "organization_id", "place"),
-            filters=("kind",), newest_first=True)
-        self.models = ModelPage(
-            self.ctx, "model", ("name", "model_type", "unit_id", "started_date", "status",
-                                "is_point"), filters=("model_type", "status"))
-        self.deeds = RecordPage(
-            self.ctx, "deed", ("deed_date", "person_id", "organization_id", "description",
-                               "commendation_form", "commendation_level"),
-            filters=("commendation_form",), newest_first=True)
-        self.catalogues = RecordPage(self.ctx, "catalogue", ("catalogue", "code", "name",
-                                                             "aliases", "sort_order"))
-        self.deleted = DeletedPage(self.ctx)
-
+        self._built: dict[str, QWidget] = {}
         self.tabs = QTabWidget()
-        self.pages = [
-            (self.home_slot, _("Trang chủ")), (self.people, _("Người")),
-            (self.organizations, _("Tổ chức")),
-            (self.meetings, _("Biên bản họp")), (self.models, _("Mô hình")),
-            (self.deeds, _("Người tốt, việc tốt")), (self.catalogues, _("Danh mục")),
-            (self.deleted, _("Đã xóa gần đây")),
-        ]
-        for page, label in self.pages:
-            self.tabs.addTab(page, label)
+        self.slots: list[QWidget] = []
+        for _name, label in self.PAGES:
+            slot = QWidget()  # the page itself is built when first shown
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self.slots.append(slot)
+            self.tabs.addTab(slot, label)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -215,7 +129,7 @@ class MainWindow(QMainWindow):
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, _("&Làm mới"), self._reload_all, QKeySequence.StandardKey.Refresh)
         view.addSeparator()
-        for i, (_page, label) in enumerate(self.pages):
+        for i, (_name, label) in enumerate(self.PAGES):
             self._action(view, label, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
                          f"Ctrl+{i + 1}")
 
@@ -258,7 +172,7 @@ class MainWindow(QMainWindow):
         self._apply_selection()
 
     def _apply_selection(self) -> None:
-        self._dirty = set(range(len(self.pages)))
+        self._dirty = set(range(len(self.PAGES)))
         if not self._building:
             self._refresh_current()
 
@@ -266,9 +180,7 @@ class MainWindow(QMainWindow):
         """Pages are refreshed when shown, not all at once: one query, not seven."""
         i = self.tabs.currentIndex()
         if i in self._dirty and not self._building:
-            page = self.pages[i][0]
-            if page is self.home_slot:
-                page = self.home
+            page = self.page(self.PAGES[i][0])
             if isinstance(page, DeletedPage):
                 page.reload()
             else:
@@ -284,20 +196,26 @@ class MainWindow(QMainWindow):
             self._sync = SyncActions(self.ctx, self)
         return self._sync
 
-    @property
-    def home(self):
-        if self._home is None:
-            from desktop.ui.home_page import HomePage
+    def page(self, name: str) -> QWidget:
+        """The page ``name``, built into its tab on first use."""
+        page = self._built.get(name)
+        if page is None:
+            from desktop.ui.record_pages import build_page
 
-            self._home = HomePage(self.ctx)
-            self.home_slot.layout().addWidget(self._home)
-        return self._home
+            page = self._built[name] = build_page(name, self.ctx)
+            index = [n for n, _label in self.PAGES].index(name)
+            self.slots[index].layout().addWidget(page)
+        return page
+
+    def show_page(self, name: str) -> QWidget:
+        self.tabs.setCurrentIndex([n for n, _label in self.PAGES].index(name))
+        return self.page(name)
 
     # -- actions -----------------------------------------------------------------------
 
     def current_page_call(self, name: str):
-        page = self.tabs.currentWidget()
-        method = getattr(self.home if page is self.home_slot else page, name, None)
+        page = self.page(self.PAGES[self.tabs.currentIndex()][0])
+        method = getattr(page, name, None)
         return method() if method else None
 
     def notify(self, message: str) -> None:
@@ -320,7 +238,7 @@ class MainWindow(QMainWindow):
         self.notify(_("Đã hoàn tác"))
 
     def _focus_search(self) -> None:
-        page = self.tabs.currentWidget()
+        page = self.page(self.PAGES[self.tabs.currentIndex()][0])
         search = getattr(page, "search", None)
         if search is not None:
             search.setFocus()
@@ -362,9 +280,17 @@ class MainWindow(QMainWindow):
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/tab", self.tabs.currentIndex())
-        for page, _label in self.pages:  # a pending search must not run after closing
+        for page in self._built.values():  # a pending search must not run after closing
             for name in ("_timer", "_count_timer"):
                 timer = getattr(page, name, None)
                 if timer is not None:
                     timer.stop()
         super().closeEvent(event)
+
+
+def _page_property(name: str) -> property:
+    return property(lambda self: self.page(name), doc=f"The {name} page (built on first use).")
+
+
+for _name, _label in MainWindow.PAGES:
+    setattr(MainWindow, _name, _page_property(_name))

@@ -124,13 +124,13 @@ def test_delete_asks_first_and_recently_deleted_restores(window):
     page.delete_current(confirm=lambda _parent, what: what == name)
     assert name not in names_shown(page)
     assert "Hoàn tác" in window.statusBar().currentMessage()
-    window.tabs.setCurrentWidget(window.deleted)
+    window.show_page("deleted")
     deleted = window.deleted
     assert [i.title for i in deleted.items] == [name]
     deleted.table.selectRow(0)
     deleted.restore_current()
     assert deleted.items == []
-    window.tabs.setCurrentWidget(page)
+    window.show_page("people")
     assert name in names_shown(page)
 
 
@@ -163,7 +163,7 @@ def test_add_a_member_to_a_to_and_end_the_membership(window):
 def test_minutes_with_attendance_are_saved_in_one_step(window):
     org = first_tree_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.tabs.setCurrentWidget(window.meetings)
+    window.show_page("meetings")
     page = window.meetings
     dialog = page.add()
     assert dialog.editors["organization_id"].text() == org.data(ID_ROLE)
@@ -190,7 +190,7 @@ def test_minutes_with_attendance_are_saved_in_one_step(window):
 
 def test_replicate_a_model_into_the_selected_village(window):
     """Select the village, then the model and Nhân rộng…: the dialog needs only Lưu."""
-    window.tabs.setCurrentWidget(window.models)
+    window.show_page("models")
     village = select_village(window)
     page = window.models
     assert page.model.total > 0  # the village shows its commune's models
@@ -208,7 +208,7 @@ def test_replicate_a_model_into_the_selected_village(window):
 
 
 def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
-    window.tabs.setCurrentWidget(window.home_slot)
+    window.show_page("home")
     home = window.home
     labels = [home.summary.item(r, 0).text() for r in range(home.summary.rowCount())]
     assert "Tổ chức quần chúng bảo vệ ANTT" in labels
@@ -222,7 +222,7 @@ def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
 def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_path):
     org = first_tree_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.tabs.setCurrentWidget(window.people)
+    window.show_page("people")
     window.people.print_roster(public=True)
     qtbot.waitUntil(lambda: getattr(window.people, "last_preview", None) is not None,
                     timeout=10000)
@@ -244,7 +244,7 @@ def test_import_an_excel_roster_with_row_feedback_then_export(window, qtbot, tmp
 
     org = first_tree_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.tabs.setCurrentWidget(window.people)
+    window.show_page("people")
     page = window.people
     before = page.model.total
     sheet_path = tmp_path / "to.xlsx"
