@@ -21,7 +21,8 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all
+	for f in tests/benchmarks/bench_*.py; do echo "== $$f"; \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
