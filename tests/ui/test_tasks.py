@@ -1,0 +1,62 @@
+"""The one background-work pattern: results, user errors and Cancel come back on the
+main thread; the window stays responsive meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.domain.errors import UserError
+from desktop.ui.tasks import TaskRunner
+
+
+def test_result_progress_and_main_thread_callbacks(qtbot):
+    parent = QWidget()
+    runner = TaskRunner(parent)
+    seen: dict[str, object] = {}
+    main = QApplication.instance().thread()
+
+    def work(ctx):
+        seen["worker"] = threading.current_thread().name
+        for i in range(5):
+            ctx.progress(i + 1, 5, f"bước {i + 1}")
+        return 42
+
+    def done(value):
+        seen["value"] = value
+        seen["on_main"] = QThread.currentThread() is main
+
+    task = runner.run("Thử", work, on_done=done, parent=parent)
+    with qtbot.waitSignal(task.ended, timeout=5000):
+        pass
+    assert seen["value"] == 42 and seen["on_main"] is True
+    assert seen["worker"] != threading.main_thread().name
+    assert not runner.busy
+
+
+def test_user_errors_and_cancel_are_reported_not_raised(qtbot):
+    runner = TaskRunner()
+    errors: list[str] = []
+
+    def bad(ctx):
+        raise UserError("tệp hỏng: bundle.vsb")
+
+    task = runner.run("Lỗi", bad, on_error=errors.append)
+    with qtbot.waitSignal(task.ended, timeout=5000):
+        pass
+    assert errors == ["tệp hỏng: bundle.vsb"]
+
+    def slow(ctx):
+        while True:
+            ctx.check()
+            time.sleep(0.01)
+
+    task = runner.run("Dài", slow, on_error=errors.append)
+    qtbot.wait(50)
+    task.cancel()
+    with qtbot.waitSignal(task.ended, timeout=5000):
+        pass
+    assert errors[-1] == "Đã hủy"
