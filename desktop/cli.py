@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("ANTQ Desk: hồ sơ phong trào Toàn dân bảo vệ an ninh Tổ quốc. "
                       "Chạy không có lệnh để mở cửa sổ chương trình."))
     parser.add_argument("--version", action="version", version=f"ANTQ Desk {__version__}")
+    # Hidden: open the window (or the first-run wizard), quit after its first paint; the
+    # installer test runs it in the frozen program.
+    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -81,11 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("values", nargs="+", metavar="field=value")
     for name, help_text in (("delete", _("xóa một bản ghi (có thể khôi phục)")),
-                            ("restore", _("khôi phục một bản ghi đã xóa")),
                             ("show", _("xem một bản ghi"))):
         p = cmd(name, help_text)
         p.add_argument("kind")
         p.add_argument("id")
+    # Two uses: `restore KIND ID` (a deleted record), `restore FILE` (a database backup).
+    p = cmd("restore", _("khôi phục một bản ghi đã xóa (KIND ID) hoặc cơ sở dữ liệu từ một "
+                         "bản sao lưu (FILE)"))
+    p.add_argument("kind", metavar="KIND|FILE")
+    p.add_argument("id", nargs="?")
     p = cmd("list", _("liệt kê bản ghi của một loại"))
     p.add_argument("kind")
     p.add_argument("--filter", action="append", default=[], metavar="field=value")
@@ -107,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Command groups that live beside their code: each module has register(cmd) adding its
 # subcommands, COMMANDS naming them, and run(args) -> exit status.
-COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands")
+COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
+                   "desktop.backup_commands")
 
 
 def _command_modules() -> list:
@@ -166,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
     from desktop.storage.writer import Store, kind_named
 
     command = args.command
+    if command == "restore" and args.id is None:
+        from desktop import backup_commands
+
+        return backup_commands.restore_file(args)
     for module in _command_modules():
         if command in module.COMMANDS:
             return int(module.run(args))
@@ -246,7 +258,7 @@ def _demo_path() -> Path:
     return demo_database_path()
 
 
-def open_window(db: Path | None, *, demo: bool = False) -> int:
+def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False) -> int:
     from desktop.ui.app import run_app
 
     if demo:
@@ -256,7 +268,7 @@ def open_window(db: Path | None, *, demo: bool = False) -> int:
         if not db.exists():
             print(_("Đang tạo cơ sở dữ liệu mẫu {p}…").format(p=db))
             demo_data.create_demo_database(db)
-    return run_app(db)
+    return run_app(db, self_test=self_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command is None:
-            return open_window(getattr(args, "db", None))
+            return open_window(getattr(args, "db", None), self_test=args.self_test)
         if args.command == "open-demo":
             return open_window(None, demo=True)
         return run(args)

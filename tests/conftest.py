@@ -13,6 +13,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ANTQ_DATA_DIR", "/nonexistent-antq-test-data")
+# Many tests assert Vietnamese text: whatever the developer chose, tests run in Vietnamese.
+os.environ["ANTQ_LANG"] = "vi"
 
 from desktop.storage import db, site  # noqa: E402
 from desktop.storage.writer import Store  # noqa: E402

@@ -1,11 +1,13 @@
-"""Numbers, dates and changes written the Vietnamese way, with explicit patterns (no babel):
-4.400, 22,5%, 05/01/2026, "ngày 05 tháng 01 năm 2026", "giảm 22,5%"."""
+"""Numbers, dates and changes as documents write them: 4.400, 22,5%, 05/01/2026,
+"ngày 05 tháng 01 năm 2026", "giảm 22,5%". Numbers and dates go through
+``desktop.domain.formatting`` (babel, explicit patterns), so English shows 4,400 and 22.5%."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from desktop.domain import formatting
 from desktop.i18n import _
 
 DASH = "—"
@@ -13,27 +15,19 @@ DASH = "—"
 
 def number(n: int | float | None) -> str:
     """4400 → "4.400"; 22.5 → "22,5"; None → ""."""
-    if n is None:
-        return ""
-    if isinstance(n, float) and not n.is_integer():
-        whole, _sep, frac = f"{n:,.1f}".partition(".")
-        return whole.replace(",", ".") + "," + frac
-    return f"{int(n):,}".replace(",", ".")
+    return formatting.number(n)
 
 
 def one_decimal(x: float | Decimal) -> str:
     """Rounded half up to one decimal, comma mark, ",0" dropped: 22.5 → "22,5", 25 → "25"."""
-    q = Decimal(str(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    whole, _sep, frac = f"{abs(q):f}".partition(".")
-    text = f"{int(whole):,}".replace(",", ".") + ("" if frac in ("", "0") else "," + frac)
-    return ("-" if q < 0 else "") + text
+    return formatting.decimal(x)
 
 
 def percent(part: int | float, whole: int | float) -> str:
     """Share as "22,5%"; "—" when the whole is 0."""
     if not whole:
         return DASH
-    return one_decimal(Decimal(str(part)) * 100 / Decimal(str(whole))) + "%"
+    return formatting.percent(Decimal(str(part)) / Decimal(str(whole)))
 
 
 def change(current: int, previous: int) -> dict[str, object]:
@@ -43,7 +37,7 @@ def change(current: int, previous: int) -> dict[str, object]:
     if previous:
         pct = Decimal(diff) * 100 / Decimal(previous)
         pct_value: float | None = float(pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-        pct_text = (f"{word} {one_decimal(abs(pct))}%" if diff else _("không đổi"))
+        pct_text = (f"{word} {formatting.percent(abs(pct) / 100)}" if diff else _("không đổi"))
     else:
         pct_value, pct_text = None, DASH
     diff_text = f"{word} {number(abs(diff))}" if diff else _("không đổi")
@@ -51,7 +45,7 @@ def change(current: int, previous: int) -> dict[str, object]:
 
 
 def date(d: dt.date | None) -> str:
-    return "" if d is None else f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+    return formatting.date(d)
 
 
 def long_date(d: dt.date) -> str:

@@ -146,6 +146,24 @@ def check_cell(cell: Cell, allowed_parts: Callable[[str], bool]) -> None:
 _DERIVED = {"name_key", "id"}
 
 
+def check_cells(cells: Iterable[Cell], allowed_parts: Callable[[str], bool]) -> None:
+    """:func:`check_cell` for many cells: the names are checked once per (table, field,
+    partition), the values and versions of every cell on a fast path."""
+    seen: set[tuple[str, str, str]] = set()
+    for c in cells:
+        tbl, pk, f, v, h, o, p, s, hist = c
+        key = (tbl, f, p)
+        tv = type(v)
+        if (key not in seen or not (tv is str or tv is int or v is None)
+                or type(pk) is not str or not 0 < len(pk) <= 64
+                or type(h) is not int or type(s) is not int or not 0 <= h < 2**63
+                or not 0 < s < 2**63 or type(o) is not str or not o or hist
+                or type(hist) is not list or (f == "_deleted" and v not in (0, 1))
+                or (tv is str and len(v) > 1_000_000)):
+            check_cell(c, allowed_parts)
+            seen.add(key)
+
+
 # -- applying -----------------------------------------------------------------------------------
 
 def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
@@ -207,43 +225,48 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         changes: dict[str, dict[str, object]] = defaultdict(dict)
         part_of_new: dict[str, str] = {}
         upserts: list[tuple[object, ...]] = []
+        hlc_max = stats.hlc_max
+        adopted = 0
+        last_pk = None
+        row = cells_of = changed = None
         for c in tcells:
             _t, pk, f, v, h, o, p, s, hist = c
-            if h > stats.hlc_max:
-                stats.hlc_max = h
-            row = rows.get(pk)
-            if row is not None and row["_part"] != p:
-                raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có («{q}»)")
-                                 .format(t=tbl, pk=pk, p=p, q=row["_part"]))
-            if row is None:
-                known = part_of_new.setdefault(pk, p)
-                if known != p:
-                    raise MergeError(_("{t}/{pk}: hai phân vùng khác nhau trong cùng bản ghi")
-                                     .format(t=tbl, pk=pk))
+            if h > hlc_max:
+                hlc_max = h
+            if pk != last_pk:  # the cells of one record come together: look it up once
+                last_pk = pk
+                row = rows.get(pk)
+                cells_of = cur[pk]
+                changed = changes[pk]
+            if row is not None:
+                if row["_part"] != p:
+                    raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có "
+                                       "(«{q}»)").format(t=tbl, pk=pk, p=p, q=row["_part"]))
+            elif part_of_new.setdefault(pk, p) != p:
+                raise MergeError(_("{t}/{pk}: hai phân vùng khác nhau trong cùng bản ghi")
+                                 .format(t=tbl, pk=pk))
             fresh = s > vv.get((o, p), 0)
-            dot = [o, p, s]
-            old = cur[pk].get(f)
+            old = cells_of.get(f)
             if old is None or (h, o) > (old[0], old[1]):
                 if old is not None:
                     odot = [old[1], old[2], old[3]]
-                    if odot != dot and odot not in hist:
-                        loser_value = changes[pk][f] if f in changes[pk] \
-                            else value_of(kind, row, f)
+                    if odot != [o, p, s] and odot not in hist:
+                        loser_value = changed[f] if f in changed else value_of(kind, row, f)
                         conflicts.append(_conflict_row(
                             "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here, now))
-                cur[pk][f] = [h, o, p, s, hist]
-                changes[pk][f] = v
-                upserts.append((tbl, pk, f, h, o, p, s, json.dumps(hist)))
-                stats.adopted += 1
-            else:
+                cells_of[f] = [h, o, p, s, hist]
+                changed[f] = v
+                upserts.append((tbl, pk, f, h, o, p, s, json.dumps(hist) if hist else "[]"))
+                adopted += 1
+            elif fresh:
                 ohist = old[4] if isinstance(old[4], list) else json.loads(old[4])
-                if fresh and dot != [old[1], old[2], old[3]] and dot not in ohist:
+                dot = [o, p, s]
+                if dot != [old[1], old[2], old[3]] and dot not in ohist:
                     conflicts.append(_conflict_row(
                         "value", tbl, pk, f, v, [h, o, p, s],
-                        changes[pk].get(f, value_of(kind, row, f)), old, here, now))
-                stats.ignored += 1
-            if fresh and (pk, f) in open_by_key:
-                covered = [dot, *hist]
+                        changed.get(f, value_of(kind, row, f)), old, here, now))
+            if fresh and open_by_key and (pk, f) in open_by_key:
+                covered = [[o, p, s], *hist]
                 for entry in list(open_by_key[(pk, f)]):
                     cid, loser, winner = entry
                     if loser in covered and winner in covered:
@@ -255,6 +278,9 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                     raise Cancelled(_("Đã dừng nhập; không có gì thay đổi"))
                 if progress is not None:
                     progress(done, len(cells))
+        stats.hlc_max = hlc_max
+        stats.adopted += adopted
+        stats.ignored += len(tcells) - adopted
         _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
         conn.executemany(
             "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "

@@ -202,12 +202,9 @@ def apply(conn: sqlite3.Connection, *, backup_to: Path | None = None,
 
 def _backup_before(conn: sqlite3.Connection, db_path: Path, version: int) -> None:
     """A consistent copy (SQLite backup API, never a file copy of a live WAL database)."""
-    target = db_path.with_name(f"{db_path.stem}.before-migration-v{version}.bak")
-    dest = sqlite3.connect(str(target))
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
+    from desktop.storage.backup import backup_now  # backup imports this module
+
+    backup_now(conn, db_path, f"before-migration-v{version}")
 
 
 def search_kinds() -> list[Kind]:

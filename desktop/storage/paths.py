@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import platformdirs
+from desktop.settings import APP_DIR_NAME, data_dir
 
-APP_DIR_NAME = "antq-desk"
-
-
-def data_dir() -> Path:
-    """The per-user data folder; ``ANTQ_DATA_DIR`` overrides it (tests, portable installs)."""
-    override = os.environ.get("ANTQ_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_DIR_NAME, False))
+__all__ = ["APP_DIR_NAME", "attachments_dir", "backups_dir", "data_dir",
+           "default_database_path", "demo_database_path"]
 
 
 def default_database_path() -> Path:
@@ -27,3 +21,8 @@ def demo_database_path() -> Path:
 def attachments_dir(db_path: Path) -> Path:
     """Attachments live beside their database, stored by content hash."""
     return db_path.with_name(db_path.stem + "-files")
+
+
+def backups_dir(db_path: Path) -> Path:
+    """Backups live beside their database, one folder per database (demo.db has its own)."""
+    return db_path.with_name(db_path.stem + "-backups")

@@ -50,8 +50,9 @@ def require_site(conn: sqlite3.Connection) -> Site:
 
 
 def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None = None,
-              province_code: str | None = None) -> Site:
-    """Make this database a commune or province site, once."""
+              province_code: str | None = None, admin_password: str | None = None) -> Site:
+    """Make this database a commune or province site, once (with its administrator password
+    when given: both in one transaction, so a site is never half set up)."""
     if load_site(conn) is not None:
         raise UserError(_("Cơ sở dữ liệu này đã được khởi tạo (site «{n}»)").format(
             n=load_site(conn).name))  # type: ignore[union-attr]
@@ -69,6 +70,7 @@ def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None =
     name = name.strip()
     if not name:
         raise UserError(_("--site-name: cần tên của điểm cài đặt"))
+    password_hash = hash_password(admin_password) if admin_password is not None else None
     site = Site(new_id(), level, code, name)
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -78,8 +80,65 @@ def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None =
         set_meta(conn, "unit_code", site.unit_code)
         set_meta(conn, "site_name", site.name)
         set_meta(conn, "hlc", "0")
+        if password_hash is not None:
+            set_meta(conn, ADMIN_PASSWORD_KEY, password_hash)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return site
+
+
+# -- the administrator password -------------------------------------------------------------
+
+ADMIN_PASSWORD_KEY = "admin_password_hash"
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (argon2-cffi defaults: about 0.1 s); refuses a too short password."""
+    from argon2 import PasswordHasher
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(_("Mật khẩu quản trị cần ít nhất {n} ký tự").format(
+            n=MIN_PASSWORD_LENGTH))
+    return PasswordHasher().hash(password)
+
+
+def set_admin_password(conn: sqlite3.Connection, password: str) -> None:
+    set_meta(conn, ADMIN_PASSWORD_KEY, hash_password(password))
+
+
+def has_admin_password(conn: sqlite3.Connection) -> bool:
+    return get_meta(conn, ADMIN_PASSWORD_KEY) is not None
+
+
+def check_admin_password(conn: sqlite3.Connection, password: str) -> bool:
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    stored = get_meta(conn, ADMIN_PASSWORD_KEY)
+    if stored is None:
+        return False
+    try:
+        return PasswordHasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# -- the official units a site can be --------------------------------------------------------
+
+def provinces(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(code, name) of today's provinces, in Vietnamese order."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT code, name FROM unit WHERE level = 'province' AND valid_to IS NULL "
+        "AND _deleted = 0 ORDER BY name_key, code")]
+
+
+def communes_of(conn: sqlite3.Connection, province_code: str) -> list[tuple[str, str]]:
+    """(code, name) of today's xã/phường/đặc khu of a province, in Vietnamese order."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT c.code, c.name FROM unit c JOIN unit p ON p.id = c.parent_id "
+        "WHERE p.level = 'province' AND p.code = ? AND p.valid_to IS NULL "
+        "AND c.level = 'commune' AND c.valid_to IS NULL AND c._deleted = 0 "
+        "ORDER BY c.name_key, c.code", (province_code,))]

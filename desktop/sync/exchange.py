@@ -255,8 +255,8 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
         raise fmt.BundleError(_("{n}: gói chứa phân vùng không được phép ({p})").format(
             n=name, p=", ".join(sorted(set(partitions) - accepted))))
     listed = set(partitions)
+    merge.check_cells(b.cells, listed.__contains__)
     for c in b.cells:
-        merge.check_cell(c, listed.__contains__)
         if c[7] > sender_vector.get((c[5], c[6]), 0):
             raise fmt.BundleError(_("{n}: thay đổi {t}/{pk} vượt vector của người gửi").format(
                 n=name, t=c[0], pk=c[1]))

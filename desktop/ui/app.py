@@ -1,19 +1,23 @@
-"""Starting the window: the Qt application, fonts, the database, the main window."""
+"""Starting the window: the Qt application, fonts, translations, the database (set up on the
+first start, backed up on every start), the main window."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import APP_NAME, __version__
 from desktop.domain.errors import UserError
-from desktop.i18n import _
+from desktop.i18n import _, current_language
 from desktop.resources import resource_path
 from desktop.storage.db import open_database
 from desktop.storage.paths import default_database_path
+
+UI_FONT_SIZE = 10
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -23,20 +27,41 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         app.setOrganizationName("antq-desk")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
+    _install_qt_translation(app)  # type: ignore[arg-type]
     _register_fonts(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
 
 
+def _install_qt_translation(app: QApplication) -> None:
+    """Qt's own buttons and dialogs (OK, Cancel, file and print dialogs) in Vietnamese: Qt
+    ships no Vietnamese catalog, so ``resources/translations/qtbase_vi.qm`` is our own."""
+    if app.property("antq_translator_installed"):
+        return
+    lang = current_language()
+    if lang == "vi":
+        QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+        translator = QTranslator(app)
+        if translator.load(str(resource_path("translations", "qtbase_vi.qm"))):
+            app.installTranslator(translator)
+            app.setProperty("antq_translator_installed", True)
+
+
 def _register_fonts(app: QApplication) -> None:
-    """Use shipped fonts when there are any: a bare machine has none with Vietnamese."""
-    fonts_dir = resource_path("fonts", "ui")  # fonts/ itself holds the PDF fonts (serif)
-    families: list[str] = []
-    if fonts_dir.is_dir():
-        for f in sorted(fonts_dir.glob("*.ttf")):
-            font_id = QFontDatabase.addApplicationFont(str(f))
-            families += QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-    if families:
-        app.setFont(QFont(families[0], 10))
+    """Use the shipped fonts: a bare machine has none with Vietnamese (boxes instead of text).
+
+    ``resources/fonts/ui`` holds the window's sans font (DejaVu Sans); the Liberation Serif
+    files beside it are for PDFs and registered too, for print previews.
+    """
+    ui_families: list[str] = []
+    for folder, families in ((resource_path("fonts", "ui"), ui_families),
+                             (resource_path("fonts"), [])):
+        if folder.is_dir():
+            for f in sorted(folder.glob("*.ttf")):
+                font_id = QFontDatabase.addApplicationFont(str(f))
+                if font_id >= 0:
+                    families += QFontDatabase.applicationFontFamilies(font_id)
+    if ui_families:
+        app.setFont(QFont(ui_families[0], UI_FONT_SIZE))
 
 
 def build_window(db_path: Path):  # -> MainWindow (imported late: start-up time)
@@ -46,24 +71,90 @@ def build_window(db_path: Path):  # -> MainWindow (imported late: start-up time)
     return MainWindow(conn, db_path)
 
 
-def reopen(old_window, db_path: Path) -> None:
+def backup_at_start(window) -> None:
+    """A consistent copy of the database on every start, off the UI thread (the task
+    runner), with its own connection; the status bar says where it went."""
+    from desktop.storage import backup
+    from desktop.storage.db import connect
+
+    path = Path(window.db_path)
+
+    def work(_ctx):
+        conn = connect(path)
+        try:
+            return backup.backup_now(conn, path, "start")
+        finally:
+            conn.close()
+
+    window.tasks.run(
+        _("Đang sao lưu cơ sở dữ liệu…"), work, parent=window, show_after_ms=2000,
+        on_done=lambda made: window.statusBar().showMessage(
+            _("Đã sao lưu cơ sở dữ liệu: {f}").format(f=made.name), 8000),
+        on_error=lambda error: window.statusBar().showMessage(
+            _("Không sao lưu được cơ sở dữ liệu: {e}").format(e=error)))
+
+
+def reopen(old_window, db_path: Path, *, backup: bool = True):
     try:
         window = build_window(db_path)
     except UserError as e:
         QMessageBox.warning(old_window, _("Không mở được"), str(e))
-        return
+        return None
     window.show()
     old_window.close()
     QApplication.instance().setProperty("main_window", window)
+    if backup:
+        backup_at_start(window)
+    return window
 
 
-def run_app(db_path: Path | None) -> int:
+class _QuitAfterPaint(QObject):
+    """``--self-test``: quit (or cancel the wizard) once the widget has painted."""
+
+    def __init__(self, widget, on_paint) -> None:
+        super().__init__(widget)
+        self.on_paint, self.done = on_paint, False
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and not self.done:
+            self.done = True
+            QTimer.singleShot(0, self.on_paint)
+        return False
+
+
+def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
+    from desktop.ui.first_run import ensure_site
+
     app = make_application()
     path = db_path or default_database_path()
+    if self_test:  # never hang a build check: give up after 60 s
+        QTimer.singleShot(60_000, lambda: (print("self-test: timed out"), app.exit(3)))
     try:
-        window = build_window(path)
+        hook = None
+        if self_test:
+            def hook(wizard):
+                _QuitAfterPaint(wizard, lambda: (print("self-test: first-run wizard painted"),
+                                                 wizard.reject()))
+        chosen = ensure_site(path, wizard_hook=hook)
+        if chosen is None:  # the first-run wizard was cancelled: nothing was set up
+            return 0
+        window = build_window(chosen)
     except UserError as e:
+        if self_test:
+            print(f"self-test: {e}")
+            return 2
         QMessageBox.critical(None, APP_NAME, str(e))
         return 2
+    if self_test:  # the start backup made in line, so that quitting never cuts it short
+        from desktop.resources import resources_root
+        from desktop.storage import backup
+
+        print(f"self-test: backup {backup.backup_now(window.conn, chosen, 'start').name}")
+        print(f"self-test: resources {resources_root()}; font {app.font().family()}; "
+              f"language {current_language()}")
+        _QuitAfterPaint(window, lambda: (print("self-test: window painted"), app.quit()))
     window.show()
+    if not self_test:
+        backup_at_start(window)
     return app.exec()

@@ -24,8 +24,10 @@ from desktop.i18n import _
 from desktop.storage import rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
+from desktop.ui import about, backup_dialog
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
 from desktop.ui.pages import AppContext, DeletedPage, Selection
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.tasks import TaskRunner
 
 
@@ -101,6 +103,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(_("&Tệp"))
         self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
                      QKeySequence.StandardKey.Open)
+        self._action(file_menu, _("&Khôi phục từ bản sao lưu…"),
+                     lambda: backup_dialog.restore_from_backup(self))
+        file_menu.addSeparator()
+        self._action(file_menu, _("&Cài đặt…"), lambda: SettingsDialog(self).open())
         file_menu.addSeparator()
         self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q")
 
@@ -134,7 +140,9 @@ class MainWindow(QMainWindow):
                          f"Ctrl+{i + 1}")
 
         help_menu = bar.addMenu(_("Trợ &giúp"))
-        self._action(help_menu, _("&Giới thiệu"), self._about)
+        self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),
+                     lambda: about.show_data_folder(self, self.db_path))
+        self._action(help_menu, _("&Giới thiệu"), lambda: about.show_about(self, self.db_path))
 
     # -- tree --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain import formatting
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
@@ -56,8 +57,8 @@ class AppContext:
 
 
 def format_count(n: int) -> str:
-    """4.400: Vietnamese thousands separator."""
-    return f"{n:,}".replace(",", ".")
+    """4.400 in Vietnamese, 4,400 in English."""
+    return formatting.count(n)
 
 
 def confirm_delete(parent: QWidget, what: str) -> bool:
@@ -90,6 +91,7 @@ class RecordPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Tìm (không cần gõ dấu)…"))
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
         self.search.setVisible(self.kind.searchable)
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.reload)
@@ -107,6 +109,7 @@ class RecordPage(QWidget):
             for value, label in choices:
                 combo.addItem(label, value)
             combo.currentIndexChanged.connect(self.reload)
+            combo.setMaximumWidth(240)  # long catalogue names must not squeeze the search
             self.filters[name] = combo
             bar.addWidget(combo, 1)
 

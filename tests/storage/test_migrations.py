@@ -8,6 +8,7 @@ import sqlite_utils
 
 from desktop.domain.errors import SchemaTooNewError, UserError
 from desktop.domain.kinds import KINDS
+from desktop.storage import backup as backup_module
 from desktop.storage import db, migrations, search
 from desktop.storage.migrations import Migration
 
@@ -80,8 +81,9 @@ def test_upgrade_from_an_older_version_backs_up_and_seeds(tmp_path: Path):
     conn = db.open_database(path)
     assert migrations.current_version(conn) == migrations.latest_version()
     assert conn.execute("SELECT count(*) FROM unit").fetchone()[0] > 3000
-    assert (tmp_path / "old.before-migration-v1.bak").exists()
-    backup = sqlite3.connect(tmp_path / "old.before-migration-v1.bak")
+    (made,) = backup_module.list_backups(path)
+    assert made.reason == "before-migration-v1" and made.path.parent == tmp_path / "old-backups"
+    backup = sqlite3.connect(made.path)
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     backup.close()
     conn.close()

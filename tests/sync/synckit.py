@@ -1,0 +1,112 @@
+"""Helpers for sync tests: sites, each its own database file, with keys, enrolled."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.storage import db, site
+from desktop.storage.writer import Store
+from desktop.sync import enrol, exchange, keys
+
+PASS = "mật khẩu thử nghiệm"
+PROVINCE = "11"  # Điện Biên
+COMMUNES = ("03160", "03301", "03127")  # Mường Nhé, Búng Lao, Điện Biên Phủ
+FAST_KDF = {"t": 1, "m": 8, "p": 1}
+
+
+@dataclass
+class Node:
+    name: str
+    path: Path
+    conn: sqlite3.Connection
+    keys: keys.SiteKeys
+    store: Store
+
+    @property
+    def site_id(self) -> str:
+        return self.keys.site.site_id
+
+    @property
+    def part(self) -> str:
+        return self.keys.site.unit_code
+
+    def export(self, folder: Path, to: Node | None = None) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        res = exchange.export_to_folder(self.conn, self.keys, folder,
+                                        for_sites=[to.site_id] if to else None)
+        return [r.path for r in res]
+
+    def import_(self, *paths: Path, dry_run: bool = False) -> list[exchange.ImportResult]:
+        return exchange.import_files(self.conn, self.keys, list(paths), dry_run=dry_run)
+
+
+def make_node(master: Path, folder: Path, name: str, *, commune: str | None = None,
+              province: str | None = None) -> Node:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.db"
+    shutil.copy(master, path)
+    conn = db.open_database(path)
+    site.init_site(conn, name=name, commune_code=commune, province_code=province)
+    keys.init_keys(conn, PASS)
+    return Node(name, path, conn, keys.unlock(conn, PASS), Store(conn, actor=name))
+
+
+def enrol_pair(province: Node, commune: Node, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    req, ans = folder / f"{commune.name}.req", folder / f"{commune.name}.ans"
+    enrol.make_request(commune.conn, commune.keys, req)
+    enrol.accept_request(province.conn, province.keys, req, ans)
+    enrol.install_response(commune.conn, ans)
+
+
+
+def visible(conn: sqlite3.Connection, parts: set[str] | None = None) -> dict:
+    """The state a user sees, plus every field version: compared across sites."""
+    from desktop.domain.kinds import KINDS
+
+    out: dict = {}
+    for kind in KINDS.values():
+        cols = ", ".join(["id", "_part", "_deleted", "_extras", *(f.name for f in kind.fields)])
+        for r in conn.execute(f"SELECT {cols} FROM {kind.table} WHERE id IN "
+                              f"(SELECT pk FROM sync_cell WHERE tbl = ?)", (kind.table,)):
+            if parts is None or r["_part"] in parts:
+                out[(kind.table, r["id"])] = tuple(r)
+    cells = {}
+    for r in conn.execute("SELECT tbl, pk, field, hlc, origin, part, seq FROM sync_cell"):
+        if parts is None or r["part"] in parts:
+            cells[(r[0], r[1], r[2])] = tuple(r)
+    return {"rows": out, "cells": cells}
+
+
+def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=None,
+           signer: keys.SiteKeys | None = None) -> bytes:
+    """Re-open a real bundle (the sender can: it is a recipient too), change it, re-sign it
+    (with ``signer``, by default the sender) and encrypt it to ``recipient``."""
+    import io
+    import json
+    import zipfile
+
+    import pyrage
+
+    from desktop.sync.enrol import canonical
+
+    plain = pyrage.decrypt(path.read_bytes(), [sender.keys.identity])
+    zf = zipfile.ZipFile(io.BytesIO(plain))
+    d = {n: zf.read(n) for n in zf.namelist()}
+    m = json.loads(d["manifest.json"])
+    if manifest is not None:
+        manifest(m)
+    if members is not None:
+        members(d, m)
+    mb = canonical(m)
+    d["manifest.json"] = mb
+    d["manifest.sig"] = (signer or sender.keys).sign(mb)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in d.items():
+            out.writestr(name, data)
+    return pyrage.encrypt(buf.getvalue(),
+                          [pyrage.x25519.Recipient.from_str(recipient.keys.public.recv_pub)])

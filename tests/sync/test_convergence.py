@@ -1,0 +1,400 @@
+"""A Hypothesis state machine over a province and communes, each its own database file:
+random adds, edits, deletes and undeletes, exports, deliveries in any order, lost and repeated
+bundles, clocks skewed by years and stepping backwards. After a final exchange every site
+shows the same state for the partitions it holds; nothing is lost without a conflict record;
+conflicts are logged once and cleared by a resolution.
+
+CI runs a modest number of examples; ``HYPOTHESIS_PROFILE=long`` runs many more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, event, settings
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, visible
+
+from desktop.domain import hlc, ids
+from desktop.domain.errors import UserError
+from desktop.storage import db, merge
+from desktop.sync import conflicts, keys
+
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+YEAR = 365 * 24 * 3600 * 1000
+SKEWS = [0, -10 * YEAR, -YEAR, -86_400_000, -5_000, 3_600_000, 2 * YEAR, 10 * YEAR]
+PHONES = ["0912345678", "0987654321", "0211382000"]
+
+_MASTER: Path | None = None
+
+
+def master() -> Path:
+    global _MASTER
+    if _MASTER is None:
+        folder = Path(tempfile.mkdtemp(prefix="antq-sm-master-"))
+        path = folder / "master.db"
+        conn = db.open_database(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.close()
+        _MASTER = path
+    return _MASTER
+
+
+class _SkewedTime:
+    """Stands in for the ``time`` module of desktop.domain.hlc: the wall clock of the site
+    that is acting now. It advances one millisecond per reading, not with real time, so that
+    a run is reproducible (Hypothesis replays and shrinks it)."""
+
+    def __init__(self) -> None:
+        self.skew_ms = 0
+        self.now_ms = 1_780_000_000_000
+
+    def time_ns(self) -> int:
+        self.now_ms += 1
+        return (self.now_ms + self.skew_ms) * 1_000_000
+
+
+class _Ids:
+    """Deterministic UUIDv7 values: site ids break HLC ties, so they must not be random."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def uuid7(self) -> uuid.UUID:
+        self.n += 1
+        return uuid.UUID(int=((1_780_000_000_000 + self.n) << 80) | (0x7 << 76)
+                         | (0b10 << 62) | self.n)
+
+
+class SyncNetwork(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="antq-sm-"))
+        self.clock = _SkewedTime()
+        self._real_time = hlc.time
+        self._real_kdf = keys.KDF_PARAMS
+        hlc.time = self.clock  # type: ignore[assignment]
+        self._real_uuid7 = ids.uuid7
+        ids.uuid7 = _Ids().uuid7  # type: ignore[assignment]
+        keys.KDF_PARAMS = {"t": 1, "m": 8, "p": 1}
+        self.nodes: list[Node] = []
+        self.skews: list[int] = []
+        self.mail: list[tuple[Path, int, bytes]] = []  # (file, recipient, bytes)
+        self.delivered: list[tuple[Path, int, bytes]] = []
+        self.writes: dict[tuple[str, str, int], list] = {}  # dot -> hist, every local write
+        self.resolutions: list[tuple[str, str, str, str, tuple]] = []
+        self.vv_seen: list[dict] = []
+        self.final_resolved: list[str] = []
+        self.n = 0
+
+    @initialize(communes=st.integers(2, 3 if LONG else 2))
+    def build(self, communes: int) -> None:
+        prov = make_node(master(), self.tmp / "prov", "prov", province=PROVINCE)
+        self.nodes.append(prov)
+        for i in range(communes):
+            c = make_node(master(), self.tmp / f"c{i}", f"c{i}", commune=COMMUNES[i])
+            enrol_pair(prov, c, self.tmp / "enrol")
+            self.nodes.append(c)
+        self.skews = [0] * len(self.nodes)
+        self.vv_seen = [{} for _ in self.nodes]
+        for i in range(1, len(self.nodes)):  # a shared record per commune to race on
+            self.n += 1
+            self.write(i, lambda n: n.store.add("person", {"full_name": f"Người {self.n}"}))
+        self.sync_round()
+
+    def teardown(self) -> None:
+        try:
+            if self.nodes:
+                self.quiesce_and_check()
+        finally:
+            for n in self.nodes:
+                n.conn.close()
+            hlc.time = self._real_time
+            ids.uuid7 = self._real_uuid7  # type: ignore[assignment]
+            keys.KDF_PARAMS = self._real_kdf
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def at(self, i: int) -> Node:
+        self.clock.skew_ms = self.skews[i]
+        return self.nodes[i]
+
+    def peers_of(self, i: int) -> list[int]:
+        return list(range(1, len(self.nodes))) if i == 0 else [0]
+
+    def record_writes(self, node: Node, before: dict) -> None:
+        after = merge.version_vector(node.conn)
+        for (o, p), s in after.items():
+            if o != node.site_id or s <= before.get((o, p), 0):
+                continue
+            for r in node.conn.execute("SELECT seq, hist FROM sync_cell WHERE origin = ? AND "
+                                       "part = ? AND seq > ?", (o, p, before.get((o, p), 0))):
+                import json
+
+                self.writes[(o, p, r[0])] = json.loads(r[1])
+        # Dots written and already superseded in the same transaction cannot exist: every
+        # write of a field is its own cell version.
+
+    def persons(self, node: Node, deleted: int | None = None) -> list[str]:
+        sql = "SELECT id FROM person WHERE id IN (SELECT pk FROM sync_cell WHERE tbl='person')"
+        if deleted is not None:
+            sql += f" AND _deleted = {int(deleted)}"
+        return [r[0] for r in node.conn.execute(sql + " ORDER BY id")]
+
+    def any_person(self) -> bool:
+        return any(self.persons(n) for n in self.nodes)
+
+    def any_shared(self) -> bool:
+        prov = set(self.persons(self.nodes[0], 0))
+        return any(prov & set(self.persons(n, 0)) for n in self.nodes[1:])
+
+    def any_conflict(self) -> bool:
+        return any(conflicts.list_conflicts(n.conn) for n in self.nodes)
+
+    def write(self, i: int, action) -> None:
+        node = self.at(i)
+        before = merge.version_vector(node.conn)
+        action(node)
+        self.record_writes(node, before)
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    @rule(data=st.data())
+    def add(self, data) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        self.n += 1
+        values = {"full_name": f"Người {self.n}", "phone": data.draw(st.sampled_from(PHONES))}
+        if i == 0:  # the province registers someone in a commune's partition
+            values["residence_unit_id"] = self.nodes[
+                data.draw(st.integers(1, len(self.nodes) - 1), label="in")].part
+        self.write(i, lambda n: n.store.add("person", values))
+
+    @precondition(lambda self: self.any_person())
+    @rule(data=st.data())
+    def edit(self, data) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        live = self.persons(self.nodes[i], deleted=0)
+        if not live:
+            return
+        pid = data.draw(st.sampled_from(live), label="record")
+        self.edit_at(i, pid, data.draw(st.sampled_from(["phone", "notes"])), data)
+
+    def edit_at(self, i: int, pid: str, field: str, data) -> None:
+        self.n += 1
+        value = data.draw(st.sampled_from(PHONES)) if field == "phone" else f"ghi chú {self.n}"
+        self.write(i, lambda n: _quiet(n.store.edit, "person", pid, {field: value}))
+
+    @precondition(lambda self: self.any_shared())
+    @rule(data=st.data())
+    def race(self, data) -> None:
+        """A commune and the province edit (or delete) the same record before they meet."""
+        c = data.draw(st.integers(1, len(self.nodes) - 1), label="commune")
+        shared = sorted(set(self.persons(self.nodes[c], 0)) & set(self.persons(self.nodes[0], 0)))
+        if not shared:
+            return
+        pid = data.draw(st.sampled_from(shared), label="record")
+        for i in data.draw(st.permutations([0, c]), label="order"):
+            if data.draw(st.integers(0, 4), label="what") == 0:
+                self.write(i, lambda n: _quiet(n.store.delete, "person", pid))
+            else:
+                self.edit_at(i, pid, data.draw(st.sampled_from(["phone", "notes"])), data)
+
+    @precondition(lambda self: self.any_person())
+    @rule(data=st.data(), undelete=st.booleans())
+    def delete_or_undelete(self, data, undelete: bool) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        ids = self.persons(self.nodes[i], deleted=1 if undelete else 0)
+        if not ids:
+            return
+        pid = data.draw(st.sampled_from(ids), label="record")
+        op = "restore" if undelete else "delete"
+        self.write(i, lambda n: getattr(n.store, op)("person", pid))
+
+    @rule(value=st.sampled_from(["Kinh", "Thái", "Mông"]))
+    def edit_reference_data(self, value: str) -> None:
+        cid = self.nodes[0].conn.execute(
+            "SELECT id FROM catalogue_item WHERE catalogue = 'ethnicity' ORDER BY sort_order "
+            "LIMIT 1").fetchone()[0]
+        self.write(0, lambda n: _quiet(n.store.edit, "catalogue", cid,
+                                       {"aliases": f"{value} {self.n}"}))
+
+    @rule(data=st.data())
+    def export(self, data) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        j = data.draw(st.sampled_from(self.peers_of(i)), label="to")
+        node, peer = self.at(i), self.nodes[j]
+        before = node.conn.iterdump()
+        before = list(before)
+        [path] = node.export(self.tmp / "usb", to=peer)
+        assert list(node.conn.iterdump()) == before, "exporting changed the database"
+        self.mail.append((path, j, path.read_bytes()))
+
+    @precondition(lambda self: self.mail)
+    @rule(data=st.data())
+    def deliver(self, data) -> None:
+        if not self.mail:
+            return
+        k = data.draw(st.integers(0, len(self.mail) - 1), label="bundle")
+        path, j, blob = self.mail.pop(k)
+        [r] = self.at(j).import_(path)
+        assert r.status == "imported", r.message
+        self.delivered.append((path, j, blob))
+
+    @rule()
+    def sync_round(self) -> None:
+        """Everyone meets the province once (so that records are shared and edits race)."""
+        for i in range(1, len(self.nodes)):
+            [f] = self.at(i).export(self.tmp / "round", to=self.nodes[0])
+            assert self.at(0).import_(f)[0].status == "imported"
+        for i in range(1, len(self.nodes)):
+            [f] = self.at(0).export(self.tmp / "round", to=self.nodes[i])
+            assert self.at(i).import_(f)[0].status == "imported"
+
+    @precondition(lambda self: self.mail)
+    @rule(data=st.data())
+    def lose(self, data) -> None:
+        if self.mail:
+            self.mail.pop(data.draw(st.integers(0, len(self.mail) - 1), label="lost"))
+
+    @precondition(lambda self: self.delivered)
+    @rule(data=st.data())
+    def deliver_again(self, data) -> None:
+        if not self.delivered:
+            return
+        path, j, blob = data.draw(st.sampled_from(self.delivered), label="repeat")
+        node = self.at(j)
+        again = path.with_name("again-" + path.name)
+        again.write_bytes(blob)
+        before = list(node.conn.iterdump())
+        [r] = node.import_(again)
+        assert r.status == "already", r.message
+        assert list(node.conn.iterdump()) == before, "re-import changed the database"
+
+    @rule(data=st.data(), skew=st.sampled_from(SKEWS))
+    def skew_clock(self, data, skew: int) -> None:
+        """Set a site's wall clock anywhere, including backwards from where it was."""
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        self.skews[i] = skew
+
+    @precondition(lambda self: self.any_conflict())
+    @rule(data=st.data())
+    def resolve(self, data) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        node = self.at(i)
+        items = conflicts.list_conflicts(node.conn)
+        if not items:
+            return
+        c = data.draw(st.sampled_from(items), label="conflict")
+        keep = data.draw(st.sampled_from(["mine", "theirs"]))
+        before = merge.version_vector(node.conn)
+        conflicts.resolve_conflict(node.store, c.id, keep)
+        self.record_writes(node, before)
+        field = "_deleted" if c.kind == "delete" else c.field
+        cell = node.conn.execute("SELECT origin, part, seq FROM sync_cell WHERE tbl = ? AND "
+                                 "pk = ? AND field = ?", (c.tbl, c.pk, field)).fetchone()
+        self.resolutions.append((c.id, c.tbl, c.pk, field, tuple(cell)))
+
+    # -- invariants ---------------------------------------------------------------------------
+
+    @invariant()
+    def vectors_only_grow_and_dots_are_unique(self) -> None:
+        for i, node in enumerate(self.nodes):
+            vv = merge.version_vector(node.conn)
+            for k, s in self.vv_seen[i].items():
+                assert vv.get(k, 0) >= s, (node.name, k)
+            self.vv_seen[i] = vv
+            if i > 0:  # a commune never holds or claims another commune's partition
+                assert {p for (_o, p) in vv} <= {node.part, "ref"}, vv
+
+    # -- the end ---------------------------------------------------------------------------------
+
+    def quiesce_and_check(self) -> None:
+        for _round in range(2):
+            for i in range(1, len(self.nodes)):
+                [f] = self.at(i).export(self.tmp / "final", to=self.nodes[0])
+                assert self.at(0).import_(f)[0].status == "imported"
+            for i in range(1, len(self.nodes)):
+                [f] = self.at(0).export(self.tmp / "final", to=self.nodes[i])
+                assert self.at(i).import_(f)[0].status == "imported"
+        prov = self.nodes[0]
+        # Resolve what is open at the province (alternately keeping either side), exchange
+        # again: every site must then show those conflicts closed.
+        for k, c in enumerate(conflicts.list_conflicts(prov.conn)):
+            before = merge.version_vector(self.at(0).conn)
+            if conflicts.get_conflict(prov.conn, c.id).status == "open":
+                conflicts.resolve_conflict(prov.store, c.id, ("mine", "theirs")[k % 2])
+                self.record_writes(prov, before)
+                self.final_resolved.append(c.id)
+        self.sync_round()
+        for node in self.nodes:
+            for cid in self.final_resolved:
+                row = node.conn.execute("SELECT status FROM sync_conflict WHERE id = ?",
+                                        (cid,)).fetchone()
+                assert row is None or row[0] != "open", (node.name, cid)
+        n_conflicts = prov.conn.execute("SELECT count(*) FROM sync_conflict").fetchone()[0]
+        event(f"conflicts at the province: {min(n_conflicts, 3)}{'+' if n_conflicts > 2 else ''}")
+        event(f"resolutions during the run: {min(len(self.resolutions), 2)}")
+        event(f"resolved at the end: {min(len(self.final_resolved), 2)}")
+        for c in self.nodes[1:]:
+            parts = {c.part, "ref"}
+            assert visible(c.conn, parts) == visible(prov.conn, parts), c.name
+        # No edit lost without a conflict record.
+        accounted: set[tuple] = set()
+        by_id: dict[str, tuple] = {}
+        for node in self.nodes:
+            for r in node.conn.execute("SELECT origin, part, seq, hist FROM sync_cell"):
+                import json
+
+                accounted.add((r[0], r[1], r[2]))
+                accounted.update(tuple(d) for d in json.loads(r[3]))
+            for r in node.conn.execute("SELECT id, tbl, pk, field, loser_origin, loser_part, "
+                                       "loser_seq, winner_origin, winner_part, winner_seq "
+                                       "FROM sync_conflict"):
+                accounted.add((r[4], r[5], r[6]))
+                accounted.add((r[7], r[8], r[9]))
+                assert by_id.setdefault(r[0], tuple(r)) == tuple(r), "one id, two conflicts"
+        grew = True
+        while grew:
+            extra = {tuple(d) for dot in accounted for d in self.writes.get(dot, [])}
+            grew = not extra <= accounted
+            accounted |= extra
+        lost = [d for d in self.writes if d not in accounted]
+        assert not lost, f"edits lost without a conflict record: {lost}"
+        # A resolution that still stands closes its conflict at every site.
+        for cid, tbl, pk, field, dot in self.resolutions:
+            row = prov.conn.execute("SELECT origin, part, seq, hist FROM sync_cell WHERE tbl = ? "
+                                    "AND pk = ? AND field = ?", (tbl, pk, field)).fetchone()
+            import json
+
+            current = {(row[0], row[1], row[2]), *(tuple(d) for d in json.loads(row[3]))}
+            if dot not in current:
+                continue  # overtaken by a concurrent edit, itself logged as a conflict
+            for node in self.nodes:
+                status = node.conn.execute("SELECT status FROM sync_conflict WHERE id = ?",
+                                           (cid,)).fetchone()
+                assert status is None or status[0] != "open", (node.name, cid)
+
+
+def _quiet(fn, *args) -> None:
+    with contextlib.suppress(UserError):  # e.g. a record deleted meanwhile
+        fn(*args)
+
+
+SyncNetwork.TestCase.settings = settings(
+    max_examples=300 if LONG else 25, stateful_step_count=50 if LONG else 25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_sync_network = SyncNetwork.TestCase

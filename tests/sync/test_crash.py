@@ -1,0 +1,71 @@
+"""A real crash: kill -9 a process in the middle of a large import. The database passes
+``integrity_check``, equals its state before the import, and the import then succeeds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from synckit import PASS
+
+from desktop.storage import db
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from desktop.storage import db, merge
+    from desktop.sync import exchange, keys
+
+    merge.PROGRESS_EVERY = 500
+    conn = db.open_database(sys.argv[1])
+    unlocked = keys.unlock(conn, sys.argv[3])
+
+    def progress(i, n, done, total):
+        if 0 < done < total:
+            print("PROGRESS", done, total, flush=True)
+            time.sleep(0.2)
+
+    exchange.import_files(conn, unlocked, [Path(sys.argv[2])], progress=progress)
+    print("FINISHED", flush=True)
+""")
+
+
+def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
+    prov, (a, _b) = network(2)
+    a.store.add_many("person", [{"full_name": f"Người thứ {i}", "phone": "0912345678",
+                                 "notes": "ghi chú " * 5} for i in range(3000)])
+    [bundle] = a.export(tmp_path / "usb")
+    prov.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = list(prov.conn.iterdump())
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(prov.path), str(bundle), PASS],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("PROGRESS"), (line, child.stderr.read())
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+    prov.conn.close()
+    conn = db.open_database(prov.path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert list(conn.iterdump()) == before
+    finally:
+        conn.close()
+    prov.conn = db.open_database(prov.path)
+    prov.store.conn = prov.conn
+    from desktop.sync import exchange
+
+    [r] = exchange.import_files(prov.conn, prov.keys, [bundle])
+    assert r.status == "imported", r.message
+    n = prov.conn.execute("SELECT count(*) FROM person WHERE _part = ?", (a.part,)).fetchone()[0]
+    assert n == 3000
+    assert isinstance(prov.conn, sqlite3.Connection)

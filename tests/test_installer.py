@@ -1,0 +1,65 @@
+"""The frozen program (``make installer``) starts on its own, offscreen: ``--version``, a demo
+database, the window and the first-run wizard, English, babel formatting, its own resources.
+
+Slow (builds nothing itself, but needs ``dist/antq``): runs only with ANTQ_TEST_INSTALLER=1,
+as ``make installer-test`` does after building.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FROZEN = ROOT / "dist" / "antq" / "antq"
+
+pytestmark = pytest.mark.skipif(os.environ.get("ANTQ_TEST_INSTALLER") != "1",
+                                reason="set ANTQ_TEST_INSTALLER=1 (make installer-test)")
+
+
+def run(tmp_path: Path, *args: str, lang: str = "vi") -> subprocess.CompletedProcess:
+    # No Python, no PYTHONPATH, no venv: only what a bare machine has in its environment.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+           "ANTQ_DATA_DIR": str(tmp_path / "data"), "ANTQ_LANG": lang,
+           "LANG": "C.UTF-8"}
+    return subprocess.run([str(FROZEN), *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=180)
+
+
+def test_the_frozen_program_exists():
+    assert FROZEN.is_file(), "build it first: make installer"
+
+
+def test_version_demo_window_and_wizard(tmp_path):
+    out = run(tmp_path, "--version")
+    assert out.returncode == 0 and out.stdout.strip().startswith("ANTQ Desk ")
+    db = tmp_path / "x.db"
+    out = run(tmp_path, "demo", "--db", str(db), "--communes", "2")
+    assert out.returncode == 0, out.stderr
+    assert "Đã tạo cơ sở dữ liệu mẫu" in out.stdout
+    out = run(tmp_path, "--self-test", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    assert "self-test: window painted" in out.stdout
+    assert "_internal/resources; font DejaVu Sans; language vi" in out.stdout  # sys._MEIPASS
+    out = run(tmp_path, "--self-test")  # a new database: the first-run wizard
+    assert out.returncode == 0, out.stderr
+    assert "self-test: first-run wizard painted" in out.stdout
+    out = run(tmp_path, "backup", "--list", "--db", str(db))
+    assert out.returncode == 0 and "start" in out.stdout and "/20" in out.stdout  # babel date
+
+
+def test_english_and_pdf_in_the_frozen_program(tmp_path):
+    out = run(tmp_path, "show", "person", "x", "--db", str(tmp_path / "none.db"), lang="en")
+    assert out.returncode == 2 and out.stderr.startswith("Error: There is no database file")
+    db = tmp_path / "x.db"
+    assert run(tmp_path, "demo", "--db", str(db), "--communes", "1").returncode == 0
+    pdf = tmp_path / "r.pdf"
+    out = run(tmp_path, "print", "roster", "--commune", "03160", "--db", str(db), "--out",
+              str(pdf))
+    if out.returncode != 0 and "03160" in out.stderr:
+        pytest.skip("the demo has no commune 03160")
+    assert out.returncode == 0, out.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
