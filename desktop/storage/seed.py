@@ -85,8 +85,10 @@ def load_units_2025(conn: sqlite3.Connection) -> int:
         pcode = _province_code(p)
         pid = unit_id(pcode, CODE_VERSION_2025)
         prefix = _PROVINCE_PREFIX.get(p.division_type, "Tỉnh")
+        # Cities come named "Thành phố Hà Nội" already; provinces bare ("Điện Biên").
+        name = p.name if p.name.startswith(prefix) else f"{prefix} {p.name}"
         rows.append((pid, pcode, {
-            "name": f"{prefix} {p.name}", "level": "province",
+            "name": text.clean_text(name), "level": "province",
             "division_type": p.division_type.value, "code": pcode,
             "code_version": CODE_VERSION_2025, "valid_from": REFORM_DATE}))
         for w in Ward.iter_by_province(p.code):

@@ -293,6 +293,9 @@ class MainWindow(QMainWindow):
                 timer = getattr(page, name, None)
                 if timer is not None:
                     timer.stop()
+        if self.tasks.busy:  # a document or an import still running: let it finish
+            self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
+            self.tasks.pool.waitForDone(30000)
         super().closeEvent(event)
 
 

@@ -117,3 +117,10 @@ def test_search_survives_a_migration_that_rebuilds_a_table(store, conn, monkeypa
     after = store.add("person", {"full_name": "Lò Văn Đức"}).id
     found = {h.id for h in search.search(conn, "van duc")}
     assert {before, after} <= found
+
+
+def test_unit_names_read_as_officially_written(conn):
+    names = {r[0] for r in conn.execute("SELECT name FROM unit WHERE level = 'province' "
+                                        "AND valid_to IS NULL")}
+    assert {"Thành phố Hà Nội", "Tỉnh Điện Biên", "Thành phố Huế"} <= names
+    assert not [n for n in names if n.count("Thành phố") > 1 or n.count("Tỉnh") > 1]
