@@ -19,7 +19,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
-from desktop.storage import merge
+from desktop.storage import backup, merge
 from desktop.storage.attachments import blob_path
 from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site, get_meta
@@ -201,6 +201,9 @@ def import_files(conn: sqlite3.Connection, keys: SiteKeys, paths: Sequence[Path]
     """Import each file in its own transaction; returns one result per file."""
     todo = expand(paths)
     db_file = db_file_of(conn)
+    if todo and not dry_run:
+        # A copy to go back to, whatever the bundles turn out to hold (issue 6).
+        backup.backup_now(conn, db_file, "before-import")
     results = []
     for i, path in enumerate(todo):
         if cancel is not None and cancel():

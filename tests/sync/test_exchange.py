@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,24 @@ def test_a_folder_of_bundles_from_many_communes(network, tmp_path):
     results = prov.import_(usb)
     assert [r.status for r in results] == ["imported"] * 3
     assert prov.conn.execute("SELECT count(*) FROM sync_import_log").fetchone()[0] == 3
+
+
+
+def test_an_import_is_preceded_by_a_backup_and_a_dry_run_is_not(three, tmp_path):
+    """Issue 6: a consistent copy to go back to before every bundle import."""
+    from desktop.storage import backup
+
+    prov, (a, _b) = three
+    person(a)
+    bundles = a.export(tmp_path / "stick", prov)
+
+    def copies() -> list[Path]:
+        return sorted(backup.backups_dir(prov.path).glob("*before-import*"))
+
+    prov.import_(*bundles, dry_run=True)
+    assert copies() == []
+    prov.import_(*bundles)
+    [copy] = copies()
+    check = sqlite3.connect(copy)
+    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    check.close()
