@@ -27,6 +27,7 @@ from desktop.storage import derived, references
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
+REF_PART = "ref"  # the partition of province reference data
 
 
 @dataclass
@@ -231,6 +232,7 @@ class Store:
         rows, cells, audit = [], [], []
         for record_id, record in zip(ids, records, strict=True):
             part = references.partition_of(self.conn, kind, record, self.site)
+            self._check_writable(part)
             stamped = [n for n in names if record.get(n) is not None] + ["_deleted"]
             hlc = self._txn.clock.now()
             seq = self._next_seq(part, len(stamped))
@@ -247,11 +249,19 @@ class Store:
         self.conn.executemany("INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cells)
         self._write_audit(audit)
 
+    def _check_writable(self, part: str) -> None:
+        """Reference data (catalogues) belongs to the province: a commune's edit of it would
+        never be accepted upstream and would leave the commune silently different."""
+        if part == REF_PART and self.site.site_kind != "province":
+            raise UserError(_("Danh mục dùng chung do Công an tỉnh quản lý; xã/phường không "
+                              "sửa được (đề nghị tỉnh sửa và gửi xuống)"))
+
     def _update(self, kind: Kind, row: sqlite3.Row, changed: Mapping[str, object],
                 *, action: str = "update", extra_hist: Sequence[list[object]] = ()) -> None:
         if not changed:
             return
         assert self._txn is not None
+        self._check_writable(row["_part"])
         record_id, part = row["id"], row["_part"]
         old_cells = {
             r["field"]: r for r in self.conn.execute(

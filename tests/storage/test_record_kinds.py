@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.domain.errors import ValidationError
+from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS
 from desktop.storage import derived, records, rosters
 
@@ -38,7 +38,28 @@ def test_catalogue_values_are_found_by_code_name_or_alias(store, conn):
     assert got == ["mong", "thai", "kinh"]
 
 
-def test_catalogues_are_editable_and_new_items_usable(store, conn):
+def test_catalogues_are_the_provinces_to_edit(store, conn, dump):
+    before = dump(conn)
+    with pytest.raises(UserError, match="Công an tỉnh"):
+        store.add("catalogue", {"catalogue": "model_type", "code": "camera_cong_dong",
+                                "name": "Camera cộng đồng"})
+    item = conn.execute("SELECT id FROM catalogue_item WHERE code = 'kinh'").fetchone()[0]
+    with pytest.raises(UserError, match="Công an tỉnh"):
+        store.edit("catalogue", item, {"name": "Việt"})
+    assert dump(conn) == before
+
+
+def test_catalogues_are_editable_and_new_items_usable(tmp_path, master_db):
+    import shutil
+
+    from desktop.storage import db, site
+    from desktop.storage.writer import Store
+
+    path = tmp_path / "province.db"
+    shutil.copy(master_db, path)
+    conn = db.open_database(path)
+    site.init_site(conn, name="Công an tỉnh Điện Biên", province_code="11")
+    store = Store(conn)
     store.add("catalogue", {"catalogue": "model_type", "code": "camera_cong_dong",
                             "name": "Camera cộng đồng", "sort_order": 99, "active": "có"})
     mid = store.add("model", {"name": "Camera cộng đồng bản Huổi Lếch",
