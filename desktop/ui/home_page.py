@@ -8,12 +8,10 @@ import datetime as dt
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,6 +21,7 @@ from desktop.i18n import _
 from desktop.reports import periods
 from desktop.storage import rosters
 from desktop.ui.pages import AppContext, Selection, format_count
+from desktop.ui.widgets import read_only_table
 
 _CURRENT, _PREVIOUS = QColor("#1f5fa8"), QColor("#9bb7d8")
 
@@ -103,23 +102,11 @@ class HomePage(QWidget):
         head.addWidget(self.period)
         head.addWidget(self.print_button)
 
-        self.summary = QTableWidget(0, 4)
-        self.summary.setHorizontalHeaderLabels([_("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"),
-                                                _("Tăng/giảm")])
-        self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary.verticalHeader().setVisible(False)
-        self.summary.horizontalHeader().setStretchLastSection(True)
-        self.summary.setColumnWidth(0, 250)
-        self.summary.setColumnWidth(1, 70)
-        self.summary.setColumnWidth(2, 70)
+        self.summary = read_only_table(
+            [_("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"), _("Tăng/giảm")], (250, 70, 70))
         self.chart = BarChart()
-        self.by_type = QTableWidget(0, 3)
-        self.by_type.setHorizontalHeaderLabels([_("Loại tổ chức"), _("Số tổ/đội"),
-                                                _("Số thành viên")])
-        self.by_type.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.by_type.verticalHeader().setVisible(False)
-        self.by_type.horizontalHeader().setStretchLastSection(True)
-        self.by_type.setColumnWidth(0, 320)
+        self.by_type = read_only_table([_("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên")],
+                                       (320,))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

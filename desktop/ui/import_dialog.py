@@ -8,14 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,6 +28,7 @@ from desktop.reports.roster_import import (
     preview_roster,
 )
 from desktop.storage.writer import Store
+from desktop.ui.widgets import read_only_table
 
 _STATUS = {"new": _("Thêm mới"), "link": _("Người đã có"), "skip": _("Đã là thành viên"),
            "error": _("Lỗi")}
@@ -48,14 +47,8 @@ class RosterImportDialog(QDialog):
         self.mapping_box = QWidget()
         self.mapping_box.setLayout(self.mapping_row)
         self.summary = QLabel()
-        self.rows = QTableWidget(0, 4)
-        self.rows.setHorizontalHeaderLabels([_("Dòng"), _("Họ và tên"), _("Kết quả"),
-                                             _("Vấn đề")])
-        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rows.verticalHeader().setVisible(False)
-        self.rows.horizontalHeader().setStretchLastSection(True)
-        self.rows.setColumnWidth(1, 220)
-        self.rows.setColumnWidth(2, 120)
+        self.rows = read_only_table([_("Dòng"), _("Họ và tên"), _("Kết quả"), _("Vấn đề")],
+                                    (60, 220, 120))
         self.recheck = QPushButton(_("Kiểm tra lại với các cột đã chọn"))
         self.recheck.clicked.connect(self.check)
         buttons = QDialogButtonBox()

@@ -11,7 +11,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QTreeView,
@@ -19,16 +18,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, __version__
+from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.storage import rosters, site
 from desktop.storage.history import UndoStack
 from desktop.storage.writer import Store
-from desktop.ui import about, backup_dialog
 from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
 from desktop.ui.pages import AppContext, DeletedPage, Selection
-from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.tasks import TaskRunner
+
+
+def _ui(module: str):
+    """A dialog module of desktop.ui, imported when its menu entry is first used: start-up
+    should not pay for the About box (importlib.metadata) or babel."""
+    import importlib
+
+    return importlib.import_module(f"desktop.ui.{module}")
 
 
 class MainWindow(QMainWindow):
@@ -104,9 +109,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
                      QKeySequence.StandardKey.Open)
         self._action(file_menu, _("&Khôi phục từ bản sao lưu…"),
-                     lambda: backup_dialog.restore_from_backup(self))
+                     lambda: _ui("backup_dialog").restore_from_backup(self))
         file_menu.addSeparator()
-        self._action(file_menu, _("&Cài đặt…"), lambda: SettingsDialog(self).open())
+        self._action(file_menu, _("&Cài đặt…"),
+                     lambda: _ui("settings_dialog").SettingsDialog(self).open())
         file_menu.addSeparator()
         self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q")
 
@@ -141,8 +147,9 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu(_("Trợ &giúp"))
         self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),
-                     lambda: about.show_data_folder(self, self.db_path))
-        self._action(help_menu, _("&Giới thiệu"), lambda: about.show_about(self, self.db_path))
+                     lambda: _ui("about").show_data_folder(self, self.db_path))
+        self._action(help_menu, _("&Giới thiệu"),
+                     lambda: _ui("about").show_about(self, self.db_path))
 
     # -- tree --------------------------------------------------------------------------
 
@@ -265,10 +272,6 @@ class MainWindow(QMainWindow):
 
             reopen(self, Path(path))
 
-    def _about(self) -> None:
-        QMessageBox.about(self, _("Giới thiệu"), _(
-            "<b>{app}</b> {v}<br>Hồ sơ phong trào Toàn dân bảo vệ an ninh Tổ quốc.<br>"
-            "Cơ sở dữ liệu: {db}").format(app=APP_NAME, v=__version__, db=self.db_path))
 
     # -- remembering the window --------------------------------------------------------
 

@@ -9,19 +9,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.domain import formatting
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
@@ -32,6 +29,7 @@ from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
 from desktop.ui.tasks import TaskRunner
+from desktop.ui.widgets import record_table
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,8 @@ class AppContext:
 
 def format_count(n: int) -> str:
     """4.400 in Vietnamese, 4,400 in English."""
+    from desktop.domain import formatting  # babel: not needed for the first paint
+
     return formatting.count(n)
 
 
@@ -122,18 +122,11 @@ class RecordPage(QWidget):
         for button in (self.add_button, self.edit_button, self.delete_button):
             bar.addWidget(button)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = record_table(self.model)
         # No column is the sort column until the user clicks one: the kind's own order.
         self.table.horizontalHeader().setSortIndicator(
             -1, Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.activated.connect(lambda _i: self.edit_current())
@@ -235,15 +228,11 @@ class DeletedPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.table = QTableView()
         from PySide6.QtGui import QStandardItemModel
 
         self.model = QStandardItemModel(0, 4, self)
         self.model.setHorizontalHeaderLabels([_("Loại"), _("Tên"), _("Xóa lúc"), _("Người xóa")])
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self.model)
         self.restore_button = QPushButton(_("Khôi phục"))
         self.restore_button.clicked.connect(self.restore_current)
         layout = QVBoxLayout(self)

@@ -6,14 +6,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +24,7 @@ from desktop.storage.paths import attachments_dir
 from desktop.ui.pages import AppContext, Selection, confirm_delete, format_count
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
+from desktop.ui.widgets import record_table
 
 
 class PeoplePage(QWidget):
@@ -79,14 +78,7 @@ class PeoplePage(QWidget):
                   self.leave_button, self.print_button, self.excel_button):
             bar.addWidget(b)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self.model)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -37,6 +35,7 @@ from desktop.storage.present import Presenter
 from desktop.sync import conflicts, enrol, exchange, keys
 from desktop.ui.pages import AppContext
 from desktop.ui.tasks import TaskContext
+from desktop.ui.widgets import read_only_table
 
 
 class SyncActions:
@@ -244,12 +243,8 @@ class ConflictsDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(_("Xung đột dữ liệu"))
         self.resize(900, 480)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([_("Bản ghi"), _("Trường"), _("Giá trị bị thay"),
-                                              _("Giá trị đang dùng"), _("Phát hiện lúc")])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table([_("Bản ghi"), _("Trường"), _("Giá trị bị thay"),
+                                      _("Giá trị đang dùng"), _("Phát hiện lúc")])
         self.mine = QPushButton(_("Giữ giá trị bị thay"))
         self.theirs = QPushButton(_("Giữ giá trị đang dùng"))
         self.other = QPushButton(_("Nhập giá trị khác…"))

@@ -1,7 +1,14 @@
+"""Fixtures of the window tests: clean settings, demo databases built once per session."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+
+from desktop.storage import demo
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +18,20 @@ def fresh_settings(qapp):
     QSettings().clear()
     yield
     QSettings().clear()
+
+
+@pytest.fixture(scope="session")
+def demo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Demo databases by size, each built once per test session."""
+    made: dict[tuple[int, int], Path] = {}
+
+    def make(communes: int, people_per_village: int) -> Path:
+        key = (communes, people_per_village)
+        if key not in made:
+            path = tmp_path_factory.mktemp("demo") / "demo.db"
+            demo.create_demo_database(path, communes=communes,
+                                      people_per_village=people_per_village)
+            made[key] = path
+        return made[key]
+
+    return make

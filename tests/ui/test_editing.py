@@ -3,78 +3,30 @@ restore, add a member to a Tổ, write minutes with attendance, replicate a mode
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text
 
 from desktop.domain.kinds import KINDS
-from desktop.storage import demo, records, rosters
-from desktop.ui.app import build_window, make_application
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("edit") / "demo.db"
-    demo.create_demo_database(path, communes=1, people_per_village=20)
-    return path
+from desktop.storage import records, rosters
+from desktop.ui.navigation import ID_ROLE
 
 
 @pytest.fixture
-def window(qapp, demo_master: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_master, db)
-    make_application()
-    w = build_window(db)
-    w.show()
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(1, 20), tmp_path)
     yield w
-    w.close()
-    w.deleteLater()
-    QApplication.processEvents()
-    w.conn.close()
-
-
-def type_text(widget, text: str) -> None:
-    """qtbot.keyClicks aborts on non-ASCII: key events that carry the text instead."""
-    for ch in text:
-        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
-                                                     ch))
+    close_window(w)
 
 
 def names_shown(page) -> list[str]:
     return [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
 
 
-def first_tree_item(window, wanted: str):
-    model = window.nav_model
-
-    def walk(parent):
-        for row in range(model.rowCount(parent)):
-            child = model.index(row, 0, parent)
-            if child.data(KIND_ROLE) == wanted and child.data(ID_ROLE):
-                return child
-            if child.data(KIND_ROLE) == "unit":
-                window.tree.expand(child)
-                found = walk(child)
-                if found is not None:
-                    return found
-        return None
-
-    from PySide6.QtCore import QModelIndex
-
-    return walk(QModelIndex())
 
 
 def select_village(window):
-    village = first_tree_item(window, "organization").parent()
+    village = find_item(window, "organization").parent()
     window.tree.setCurrentIndex(village)
     return village
 
@@ -135,7 +87,7 @@ def test_delete_asks_first_and_recently_deleted_restores(window):
 
 
 def test_add_a_member_to_a_to_and_end_the_membership(window):
-    org = first_tree_item(window, "organization")
+    org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
     page = window.people
     before = page.model.total
@@ -161,7 +113,7 @@ def test_add_a_member_to_a_to_and_end_the_membership(window):
 
 
 def test_minutes_with_attendance_are_saved_in_one_step(window):
-    org = first_tree_item(window, "organization")
+    org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
     window.show_page("meetings")
     page = window.meetings
@@ -220,7 +172,7 @@ def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
 
 
 def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_path):
-    org = first_tree_item(window, "organization")
+    org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
     window.show_page("people")
     window.people.print_roster(public=True)
@@ -242,7 +194,7 @@ def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_
 def test_import_an_excel_roster_with_row_feedback_then_export(window, qtbot, tmp_path):
     import openpyxl
 
-    org = first_tree_item(window, "organization")
+    org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
     window.show_page("people")
     page = window.people

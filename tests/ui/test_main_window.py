@@ -2,67 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from uikit import close_window, find_item, open_window, save, type_text
 
-from desktop.storage import demo
-from desktop.ui.app import build_window, make_application
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
 from desktop.ui.roster_model import BATCH
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ui") / "demo.db"
-    demo.create_demo_database(path, communes=2, people_per_village=40)
-    return path
 
 
 @pytest.fixture
-def window(qapp, demo_db: Path, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # QSettings of this test only
-    make_application()
-    w = build_window(demo_db)
-    w.show()
+def window(qapp, demo_factory, tmp_path):
+    """More than one page of people (2 communes), to see lazy loading."""
+    w = open_window(demo_factory(2, 40), tmp_path)
     yield w
-    w.close()
-    w.deleteLater()
-    QApplication.processEvents()
-    w.conn.close()
-
-
-def type_text(widget, text: str) -> None:
-    """qtbot.keyClicks aborts on non-ASCII: send key events that carry the text."""
-    for ch in text:
-        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
-                                                     ch))
-
-
-def find_item(window, wanted_kind: str, index: QModelIndex | None = None) -> QModelIndex | None:
-    model = window.nav_model
-    index = index or QModelIndex()
-    for row in range(model.rowCount(index)):
-        child = model.index(row, 0, index)
-        if child.data(KIND_ROLE) == wanted_kind and child.data(ID_ROLE):
-            return child
-        if child.data(KIND_ROLE) == "unit":
-            window.tree.expand(child)
-            found = find_item(window, wanted_kind, child)
-            if found is not None:
-                return found
-    return None
-
-
-def save(window, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(SCREENSHOTS / name))
+    close_window(w)
 
 
 def test_tree_goes_from_province_to_organizations(window, qtbot):

@@ -1,0 +1,62 @@
+"""Helpers of the window tests: a window over a copy of a database, typing Vietnamese,
+finding things in the navigation tree, screenshots."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.app import build_window, make_application
+from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+def open_window(master: Path, tmp_path: Path):
+    """A main window over a copy of ``master``, so each test may write freely."""
+    db = tmp_path / "window.db"
+    shutil.copy(master, db)
+    make_application()
+    w = build_window(db)
+    w.show()
+    return w
+
+
+def close_window(w) -> None:
+    w.close()
+    w.deleteLater()
+    QApplication.processEvents()
+    w.conn.close()
+
+
+def type_text(widget, text: str) -> None:
+    """qtbot.keyClicks aborts on non-ASCII: key events that carry the text instead."""
+    for ch in text:
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     ch))
+
+
+def find_item(window, wanted_kind: str, index: QModelIndex | None = None) -> QModelIndex | None:
+    """The first tree item of a kind ("organization", "unit"), expanding units on the way."""
+    model = window.nav_model
+    index = index or QModelIndex()
+    for row in range(model.rowCount(index)):
+        child = model.index(row, 0, index)
+        if child.data(KIND_ROLE) == wanted_kind and child.data(ID_ROLE):
+            return child
+        if child.data(KIND_ROLE) == "unit":
+            window.tree.expand(child)
+            found = find_item(window, wanted_kind, child)
+            if found is not None:
+                return found
+    return None
+
+
+def save(window, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SCREENSHOTS / name))
