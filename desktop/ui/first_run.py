@@ -119,8 +119,13 @@ class UnitPage(QWizardPage):
         if self._name_edited:
             return
         unit = self.commune if self.kind_page.kind() == COMMUNE else self.province
-        self.name.setText(_("Công an {u}").format(u=unit.currentText()) if unit.currentText()
-                          else "")
+        name = unit.currentText()
+        # "Công an xã Mường Nhé", "Công an tỉnh Điện Biên": the unit's kind in lower case.
+        for kind in ("Xã ", "Phường ", "Đặc khu ", "Tỉnh ", "Thành phố "):
+            if name.startswith(kind):
+                name = kind.lower() + name[len(kind):]
+                break
+        self.name.setText(_("Công an {u}").format(u=name) if name else "")
 
     def unit_code(self) -> str | None:
         box = self.commune if self.kind_page.kind() == COMMUNE else self.province

@@ -59,7 +59,7 @@ def test_the_wizard_sets_up_a_commune_with_its_password(wizard, fresh_db):
     unit = wizard.unit_page
     unit.province.setCurrentIndex(unit.province.findData("11"))
     unit.commune.setCurrentIndex(unit.commune.findData("03160"))
-    assert unit.name.text() == "Công an Xã Mường Nhé"
+    assert unit.name.text() == "Công an xã Mường Nhé"
     assert unit.isComplete()
     wizard.next()
     pw = wizard.password_page
@@ -72,7 +72,7 @@ def test_the_wizard_sets_up_a_commune_with_its_password(wizard, fresh_db):
     assert wizard.result() == QWizard.DialogCode.Accepted
     assert wizard.result_path == fresh_db
     s = site.load_site(wizard.conn)
-    assert (s.site_kind, s.unit_code, s.name) == ("commune", "03160", "Công an Xã Mường Nhé")
+    assert (s.site_kind, s.unit_code, s.name) == ("commune", "03160", "Công an xã Mường Nhé")
     assert site.check_admin_password(wizard.conn, "mat-khau-xa")
 
 
