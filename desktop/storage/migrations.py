@@ -147,11 +147,40 @@ def _v4_sync_exchange(conn: sqlite3.Connection) -> None:
             conn.execute(stmt)
 
 
+_V5_SITE_LIST_AND_ROTATION = """
+-- Key pairs this site used before ``antq keys rotate``: the private halves stay sealed so
+-- bundles still encrypted to an old key can be opened (generation 1 is the first pair).
+CREATE TABLE sync_key_retired (generation INTEGER NOT NULL, purpose TEXT NOT NULL,
+    public TEXT NOT NULL, sealed TEXT NOT NULL, retired_local_time TEXT NOT NULL,
+    PRIMARY KEY (generation, purpose)) WITHOUT ROWID;
+-- This site's rotation statements: new public keys signed by the key they replace (a JSON
+-- envelope {body, sig}), and every bundle carries the chain so a peer can follow it.
+CREATE TABLE sync_key_rotation (generation INTEGER PRIMARY KEY, statement TEXT NOT NULL);
+-- Public signing keys a peer used before it rotated (bundles signed by them are refused).
+CREATE TABLE sync_site_retired_key (site_id TEXT NOT NULL, sign_pub TEXT NOT NULL,
+    recv_pub TEXT NOT NULL, retired_local_time TEXT NOT NULL,
+    PRIMARY KEY (site_id, sign_pub)) WITHOUT ROWID;
+-- At a commune: the province's signed list of enrolled sites, as last applied (the version
+-- is kept in site_meta 'site_list_version', an older or equal version is ignored).
+CREATE TABLE sync_site_list (site_id TEXT PRIMARY KEY, site_kind TEXT NOT NULL,
+    unit_code TEXT NOT NULL, name TEXT NOT NULL, sign_pub TEXT NOT NULL,
+    recv_pub TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    retired_sign_pubs TEXT NOT NULL, list_version INTEGER NOT NULL) WITHOUT ROWID
+"""
+
+
+def _v5_site_list_and_rotation(conn: sqlite3.Connection) -> None:
+    for stmt in _V5_SITE_LIST_AND_ROTATION.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
     Migration(3, "pre-2025 units of Điện Biên kept for history", _v3_legacy_units),
     Migration(4, "sync exchange: keys, sites, beliefs, conflicts, import log", _v4_sync_exchange),
+    Migration(5, "sync: signed site list (revocation), key rotation", _v5_site_list_and_rotation),
 ]
 
 

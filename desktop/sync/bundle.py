@@ -3,6 +3,10 @@
 
     manifest.json          canonical JSON: format, schema range, ids, counter, recipients,
                            vectors, per-file SHA-256, byte and line counts, record counts
+                           and optionally: key_rotations (the sender's new keys, each step
+                           signed by the key it replaces), site_list (from the province: the
+                           enrolled sites, keys and status, with a strictly increasing
+                           version) and conflicts (from a commune: open conflicts it detected)
     manifest.sig           Ed25519 signature of the exact manifest.json bytes
     changes/000001.jsonl   one field version per line (at most 50,000 lines a file)
     attachments/<sha256>   attached files referenced by the changes
@@ -30,7 +34,13 @@ from desktop.i18n import _
 from desktop.storage import migrations
 from desktop.storage.merge import Cell
 from desktop.sync.enrol import Peer, canonical
-from desktop.sync.keys import SiteKeys, fingerprint, verify_signature
+from desktop.sync.keys import (
+    PublicKeys,
+    SiteKeys,
+    fingerprint,
+    follow_rotations,
+    verify_signature,
+)
 
 FORMAT = "antq-sync-bundle"
 FORMAT_VERSION = 1
@@ -62,6 +72,11 @@ class Bundle:
     manifest_sha256: str
     cells: list[Cell] = field(default_factory=list)
     attachments: dict[str, bytes] = field(default_factory=dict)
+    # The sender's new keys, proved by the rotation chain in the manifest (the importer
+    # records them in the same transaction as the changes).
+    rotated_to: PublicKeys | None = None
+    # Signed by a key the sender has retired: refused unless already imported.
+    retired_key: bool = False
 
     @property
     def bundle_id(self) -> str:
@@ -108,7 +123,9 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
           base_vector: Mapping[tuple[str, str], int], partitions: Sequence[str],
           sender_counter: int, created_local: str, created_wall_ms: int,
           attachments: Mapping[str, bytes] | None = None,
-          bundle_id: str | None = None) -> tuple[str, bytes, dict]:
+          bundle_id: str | None = None, key_rotations: Sequence[dict] = (),
+          site_list: Mapping[str, object] | None = None,
+          conflicts: Sequence[Mapping[str, object]] = ()) -> tuple[str, bytes, dict]:
     """The encrypted bundle for ``recipient``: (bundle_id, file bytes, manifest)."""
     bundle_id = bundle_id or new_id()
     files: dict[str, dict[str, object]] = {}
@@ -146,6 +163,13 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
         "partitions": sorted(partitions), "files": files, "counts": counts,
         "attachments": att_list,
     }
+    # Optional members of the signed manifest (older readers ignore them).
+    if key_rotations:
+        manifest["key_rotations"] = list(key_rotations)
+    if site_list is not None:
+        manifest["site_list"] = dict(site_list)
+    if conflicts:
+        manifest["conflicts"] = [dict(c) for c in conflicts]
     manifest_bytes = canonical(manifest)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -166,7 +190,7 @@ def decrypt(data: bytes, keys: SiteKeys, name: str) -> bytes:
     if not data.startswith(_AGE_MAGIC):
         raise BundleError(_("{n}: không phải gói đồng bộ của ANTQ Desk").format(n=name))
     try:
-        return pyrage.decrypt(data, [keys.identity])
+        return pyrage.decrypt(data, keys.identities)
     except pyrage.DecryptError as e:
         if "No matching keys" in str(e):
             raise BundleError(_("{n}: gói này không gửi cho điểm này (sai người nhận)").format(
@@ -213,13 +237,23 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
         raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
     sender_id = manifest.get("sender_site")
     peer = sender_of(str(sender_id)) if isinstance(sender_id, str) else None
-    if peer is None:
+    if peer is None or peer.status == "listed":
         raise BundleError(_("{n}: người gửi «{s}» chưa đăng ký với điểm này").format(
             n=name, s=sender_id))
     if peer.status != "active":
-        raise BundleError(_("{n}: người gửi «{s}» đã bị thu hồi").format(n=name, s=peer.name))
+        raise BundleError(_("{n}: người gửi «{s}» (mã {u}) đã bị thu hồi; gói bị từ chối").format(
+            n=name, s=peer.name, u=peer.unit_code))
+    rotated_to, retired_key = None, False
     if not verify_signature(peer.public.sign_pub, signature, manifest_bytes):
-        raise BundleError(_("{n}: chữ ký của gói không hợp lệ").format(n=name))
+        rotated_to = follow_rotations(peer.site_id, peer.public.sign_pub,
+                                      manifest.get("key_rotations"))
+        if rotated_to is None or not verify_signature(rotated_to.sign_pub, signature,
+                                                      manifest_bytes):
+            rotated_to = None
+            retired_key = any(verify_signature(k, signature, manifest_bytes)
+                              for k in peer.retired_sign_pubs)
+            if not retired_key:
+                raise BundleError(_("{n}: chữ ký của gói không hợp lệ").format(n=name))
     fv, minimum = manifest.get("format_version"), manifest.get("min_reader_schema")
     if not isinstance(fv, int) or not isinstance(minimum, int):
         raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
@@ -229,7 +263,7 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
             n=name, s=manifest.get("schema_version")))
     me = keys.site.site_id
     if not any(isinstance(r, dict) and r.get("site") == me
-               and r.get("x25519") == keys.public.recv_pub
+               and r.get("x25519") in keys.recv_pubs
                for r in manifest.get("recipients") or []):
         raise BundleError(_("{n}: gói này không gửi cho điểm này (sai người nhận)").format(
             n=name))
@@ -242,7 +276,8 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
         missing = sorted(listed - present) or sorted(present - listed)
         raise BundleError(_("{n}: mục «{m}» không khớp với manifest").format(
             n=name, m=missing[0]))
-    bundle = Bundle(manifest, hashlib.sha256(manifest_bytes).hexdigest())
+    bundle = Bundle(manifest, hashlib.sha256(manifest_bytes).hexdigest(),
+                    rotated_to=rotated_to, retired_key=retired_key)
     return zf, bundle
 
 

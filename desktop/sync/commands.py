@@ -14,8 +14,8 @@ COMMANDS: set[str] = {"keys", "enrol", "sites", "export-bundle", "import-bundle"
 
 def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add this group's subcommands; ``cmd(name, help)`` returns a parser with --db/--json."""
-    p = cmd("keys", _("khóa đồng bộ của điểm này: antq keys init | show"))
-    p.add_argument("action", choices=("init", "show"))
+    p = cmd("keys", _("khóa đồng bộ của điểm này: antq keys init | show | rotate"))
+    p.add_argument("action", choices=("init", "show", "rotate"))
     p = cmd("enrol", _("đăng ký qua USB: antq enrol request --out TỆP (xã) | accept TỆP "
                        "--out TỆP (tỉnh) | install TỆP (xã)"))
     p.add_argument("action", choices=("request", "accept", "install"))
@@ -52,6 +52,16 @@ def run(args: argparse.Namespace) -> int:
         site = require_site(conn)
         if args.action == "init":
             public = keys.init_keys(conn, keys.ask_passphrase(confirm=True))
+        elif args.action == "rotate":
+            old, public = keys.rotate_keys(conn, keys.ask_passphrase())
+            old_fp = keys.fingerprint(site.site_id, old)
+            fp = keys.fingerprint(site.site_id, public)
+            emit(args, {"site_id": site.site_id, "fingerprint": fp, "old_fingerprint": old_fp,
+                        "sign_pub": public.sign_pub, "recv_pub": public.recv_pub},
+                 [_("Đã thay khóa của {n}: vân tay mới {f} (cũ {o})").format(
+                     n=site.name, f=fp, o=old_fp),
+                  _("Gói tiếp theo mang khóa mới, ký bằng khóa cũ; không cần đăng ký lại.")])
+            return 0
         else:
             public = keys.public_keys(conn)
         fp = keys.fingerprint(site.site_id, public)

@@ -7,6 +7,7 @@ conflict was recorded.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -15,7 +16,8 @@ from desktop.domain.errors import NotFoundError, UserError
 from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
 from desktop.storage import references
-from desktop.storage.merge import now_local, value_of
+from desktop.storage.merge import conflict_id, now_local, value_of
+from desktop.storage.site import require_site
 from desktop.storage.writer import Store
 
 
@@ -131,3 +133,89 @@ def _typed(store: Store, kind: Kind, field: str, text: str) -> object:
 
 def _current(kind: Kind, row: sqlite3.Row, field: str) -> object:
     return value_of(kind, dict(row), field)
+
+
+# -- conflict records travel upward (SYNC §3.6: the province's queue is complete) ----------------
+
+# A commune's bundle to the province carries the conflicts it detected itself and that are still
+# open (a loser the province may never have seen: the commune's value lost to an incoming one
+# before it was sent). They ride in the signed manifest, so a cap keeps it small; the rest go
+# in later bundles, once earlier ones are resolved.
+MAX_CONFLICTS_PER_BUNDLE = 1000
+MAX_CONFLICT_BYTES = 1 << 20  # well under the manifest cap, whatever the values hold
+_COLUMNS = ("id", "kind", "severity", "tbl", "pk", "field", "loser_value", "loser_hlc",
+            "loser_origin", "loser_part", "loser_seq", "winner_value", "winner_hlc",
+            "winner_origin", "winner_part", "winner_seq", "detected_site",
+            "detected_local_time")
+
+
+def conflicts_to_send(conn: sqlite3.Connection, parts: set[str]) -> list[dict[str, object]]:
+    """Open conflicts detected here, in the partitions the recipient may see (read only)."""
+    here = require_site(conn).site_id
+    out: list[dict[str, object]] = []
+    size = 0
+    for r in conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM sync_conflict WHERE status = "
+                          f"'open' AND detected_site = ? ORDER BY detected_local_time, id",
+                          (here,)):
+        if r["loser_part"] in parts and r["winner_part"] in parts:
+            item = {c: r[c] for c in _COLUMNS}
+            size += len(json.dumps(item, ensure_ascii=False).encode())
+            if size > MAX_CONFLICT_BYTES or len(out) == MAX_CONFLICTS_PER_BUNDLE:
+                break
+            out.append(item)
+    return out
+
+
+def parse_conflicts(obj: object, sender: str, allowed: set[str] | None,
+                    name: str) -> list[dict[str, object]]:
+    """Check the conflicts listed in a manifest; raises UserError if any is malformed."""
+    if obj is None:
+        return []
+    bad = UserError(_("{n}: danh sách xung đột trong gói không hợp lệ").format(n=name))
+    if not isinstance(obj, list) or len(obj) > MAX_CONFLICTS_PER_BUNDLE:
+        raise bad
+    ints = {"loser_hlc", "loser_seq", "winner_hlc", "winner_seq"}
+    texts = set(_COLUMNS) - ints - {"loser_value", "winner_value"}
+    for c in obj:
+        if not isinstance(c, dict) or set(c) != set(_COLUMNS) \
+                or not all(isinstance(c[k], int) and not isinstance(c[k], bool) for k in ints) \
+                or not all(isinstance(c[k], str) for k in texts) \
+                or not all(c[k] is None or isinstance(c[k], str)
+                           for k in ("loser_value", "winner_value")) \
+                or c["kind"] not in ("value", "delete") or c["tbl"] not in KINDS_BY_TABLE \
+                or c["severity"] != ("high" if c["kind"] == "delete" or c["field"] == "_deleted"
+                                     else "normal") \
+                or c["detected_site"] != sender \
+                or (allowed is not None and not {c["loser_part"], c["winner_part"]} <= allowed):
+            raise bad
+        dots = ([c["loser_origin"], c["loser_part"], c["loser_seq"]],
+                [c["winner_origin"], c["winner_part"], c["winner_seq"]])
+        if c["id"] != conflict_id(c["kind"], c["tbl"], c["pk"], c["field"], *dots):
+            raise bad
+    return obj
+
+
+def receive_conflicts(conn: sqlite3.Connection, items: list[dict[str, object]]) -> int:
+    """Inside the import transaction, after the changes: keep the ones not known here, open
+    unless a value here already covers both sides (then it was resolved or overtaken)."""
+    new = 0
+    for c in items:
+        before = conn.total_changes
+        conn.execute(f"INSERT OR IGNORE INTO sync_conflict ({', '.join(_COLUMNS)}, status) "
+                     f"VALUES ({', '.join('?' * len(_COLUMNS))}, 'open')",
+                     tuple(c[k] for k in _COLUMNS))
+        if conn.total_changes == before:
+            continue
+        new += 1
+        key_field = "_deleted" if c["kind"] == "delete" else c["field"]
+        cell = conn.execute("SELECT origin, part, seq, hist FROM sync_cell WHERE tbl = ? AND "
+                            "pk = ? AND field = ?", (c["tbl"], c["pk"], key_field)).fetchone()
+        if cell is None:
+            continue
+        covered = [[cell[0], cell[1], cell[2]], *json.loads(cell[3] or "[]")]
+        if [c["loser_origin"], c["loser_part"], c["loser_seq"]] in covered \
+                and [c["winner_origin"], c["winner_part"], c["winner_seq"]] in covered:
+            conn.execute("UPDATE sync_conflict SET status = 'closed', resolved_by = ?, "
+                         "resolved_local_time = ? WHERE id = ?",
+                         (cell[0], now_local(), c["id"]))
+    return new

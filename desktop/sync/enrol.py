@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain.errors import UserError
+from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
@@ -49,6 +50,7 @@ class Peer:
     fingerprint: str
     status: str
     last_counter: int | None = None
+    retired_sign_pubs: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {"site_id": self.site_id, "site_kind": self.site_kind,
@@ -95,11 +97,16 @@ def _read_json(path: Path, fmt: str) -> dict:
 
 # -- the table of sites ---------------------------------------------------------------------------
 
-def _peer(row: sqlite3.Row) -> Peer:
+def _peer(row: sqlite3.Row, retired: tuple[str, ...] = ()) -> Peer:
     return Peer(row["site_id"], row["site_kind"], row["unit_code"], row["name"],
                 PublicKeys(row["sign_pub"], row["recv_pub"]),
                 tuple(json.loads(row["partitions"])), row["fingerprint"], row["status"],
-                row["last_counter"])
+                row["last_counter"], retired)
+
+
+def retired_sign_pubs(conn: sqlite3.Connection, site_id: str) -> tuple[str, ...]:
+    return tuple(r[0] for r in conn.execute(
+        "SELECT sign_pub FROM sync_site_retired_key WHERE site_id = ?", (site_id,)))
 
 
 def list_sites(conn: sqlite3.Connection) -> list[Peer]:
@@ -125,12 +132,124 @@ def _insert_peer(conn: sqlite3.Connection, peer: Peer, certificate: str | None) 
 
 
 def revoke_site(conn: sqlite3.Connection, site_id: str) -> Peer:
+    """Refuse the site's bundles from now on; at the province the next site list carries
+    the revocation to every commune."""
     peer = find_peer(conn, site_id)
     if peer is None:
         raise UserError(_("Không có điểm «{s}» trong danh sách").format(s=site_id))
-    conn.execute("UPDATE sync_site SET status = 'revoked', revoked_local_time = ? "
-                 "WHERE site_id = ?", (now_local(), peer.site_id))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("UPDATE sync_site SET status = 'revoked', revoked_local_time = ? "
+                     "WHERE site_id = ?", (now_local(), peer.site_id))
+        if require_site(conn).site_kind == "province":
+            bump_site_list(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return peer
+
+
+# -- the province's signed list of sites (revocation and rotation as reference data) ----------
+
+SITE_LIST_META = "site_list_version"
+
+
+def bump_site_list(conn: sqlite3.Connection) -> int:
+    """Give the province's site list a new, strictly greater version (inside the caller's
+    transaction). The wall clock in ms is only a floor, so a restored copy of the database
+    still issues versions above those it sent before."""
+    version = max(int(get_meta(conn, SITE_LIST_META) or 0) + 1, wall_ms_now())
+    set_meta(conn, SITE_LIST_META, str(version))
+    return version
+
+
+def site_list(conn: sqlite3.Connection) -> dict[str, object] | None:
+    """The list the province puts in every bundle's signed manifest (None elsewhere)."""
+    site = require_site(conn)
+    if site.site_kind != "province":
+        return None
+    retired: dict[str, list[str]] = {}
+    for sid, pub in conn.execute("SELECT site_id, sign_pub FROM sync_site_retired_key "
+                                 "ORDER BY site_id, retired_local_time, sign_pub"):
+        retired.setdefault(sid, []).append(pub)
+    own = public_keys(conn)
+    sites = [{"site_id": site.site_id, "site_kind": site.site_kind,
+              "unit_code": site.unit_code, "name": site.name, "sign_pub": own.sign_pub,
+              "recv_pub": own.recv_pub, "status": "active",
+              "retired_sign_pubs": [r[0] for r in conn.execute(
+                  "SELECT public FROM sync_key_retired WHERE purpose = 'sign' "
+                  "ORDER BY generation")]}]
+    for p in list_sites(conn):
+        sites.append({"site_id": p.site_id, "site_kind": p.site_kind,
+                      "unit_code": p.unit_code, "name": p.name, "sign_pub": p.public.sign_pub,
+                      "recv_pub": p.public.recv_pub, "status": p.status,
+                      "retired_sign_pubs": retired.get(p.site_id, [])})
+    return {"version": int(get_meta(conn, SITE_LIST_META) or 1), "issuer": site.site_id,
+            "sites": sites}
+
+
+def parse_site_list(obj: object, issuer: str, name: str) -> dict | None:
+    """Check the shape of a site list from a manifest; raises UserError if malformed."""
+    if obj is None:
+        return None
+    bad = UserError(_("{n}: danh sách điểm trong gói không hợp lệ").format(n=name))
+    if not isinstance(obj, dict) or not isinstance(obj.get("version"), int) \
+            or isinstance(obj.get("version"), bool) or obj["version"] < 1 \
+            or obj.get("issuer") != issuer or not isinstance(obj.get("sites"), list):
+        raise bad
+    for e in obj["sites"]:
+        if not isinstance(e, dict) or not all(
+                isinstance(e.get(k), str) and e[k] for k in
+                ("site_id", "site_kind", "unit_code", "name", "sign_pub", "recv_pub")) \
+                or e.get("status") not in ("active", "revoked") \
+                or not isinstance(e.get("retired_sign_pubs"), list) \
+                or not all(isinstance(k, str) for k in e["retired_sign_pubs"]):
+            raise bad
+    return obj
+
+
+def apply_site_list(conn: sqlite3.Connection, listing: dict) -> bool:
+    """At a commune, inside the import transaction: keep ``listing`` if it is newer than the
+    one held (an older or equal version, replayed or rolled back, is ignored)."""
+    held = int(get_meta(conn, SITE_LIST_META) or 0)
+    if listing["version"] <= held:
+        return False
+    me = require_site(conn).site_id
+    enrolled = {p.site_id for p in list_sites(conn)}
+    conn.execute("DELETE FROM sync_site_list")
+    conn.executemany(
+        "INSERT INTO sync_site_list VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e["site_id"], e["site_kind"], e["unit_code"], e["name"], e["sign_pub"],
+          e["recv_pub"], e["status"], json.dumps(e["retired_sign_pubs"]), listing["version"])
+         for e in listing["sites"] if e["site_id"] != me and e["site_id"] not in enrolled])
+    set_meta(conn, SITE_LIST_META, str(listing["version"]))
+    return True
+
+
+def listed_peer(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+    """A site known only from the province's list: status 'revoked', or 'listed' (known but
+    not enrolled with this site, so its bundles are refused all the same)."""
+    row = conn.execute("SELECT * FROM sync_site_list WHERE site_id = ?", (site_id,)).fetchone()
+    if row is None:
+        return None
+    public = PublicKeys(row["sign_pub"], row["recv_pub"])
+    return Peer(row["site_id"], row["site_kind"], row["unit_code"], row["name"], public,
+                (row["unit_code"],), fingerprint(row["site_id"], public),
+                "revoked" if row["status"] == "revoked" else "listed",
+                retired_sign_pubs=tuple(json.loads(row["retired_sign_pubs"])))
+
+
+def record_rotation(conn: sqlite3.Connection, peer: Peer, new: PublicKeys) -> None:
+    """A peer's bundle proved new keys (signed by its old key): update its record, keep
+    the old public keys (inside the import transaction)."""
+    conn.execute("INSERT OR IGNORE INTO sync_site_retired_key VALUES (?, ?, ?, ?)",
+                 (peer.site_id, peer.public.sign_pub, peer.public.recv_pub, now_local()))
+    conn.execute("UPDATE sync_site SET sign_pub = ?, recv_pub = ?, fingerprint = ? "
+                 "WHERE site_id = ?",
+                 (new.sign_pub, new.recv_pub, fingerprint(peer.site_id, new), peer.site_id))
+    if require_site(conn).site_kind == "province":
+        bump_site_list(conn)
 
 
 def own_partitions(conn: sqlite3.Connection) -> tuple[str, ...]:
@@ -199,6 +318,7 @@ def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path,
     conn.execute("BEGIN IMMEDIATE")
     try:
         _insert_peer(conn, peer, json.dumps(cert))
+        bump_site_list(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -9,6 +9,7 @@ the quarantine folder beside the database with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -25,9 +26,9 @@ from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
-from desktop.sync import files
+from desktop.sync import conflicts, enrol, files
 from desktop.sync.enrol import REF_PART, Peer, find_peer, list_sites, own_partitions
-from desktop.sync.keys import SiteKeys
+from desktop.sync.keys import SiteKeys, rotation_chain
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -131,6 +132,10 @@ def export_to_folder(conn: sqlite3.Connection, keys: SiteKeys, folder: Path, *,
             cells = merge.cells_to_send(conn, belief, pred)
             vv = merge.version_vector(conn)
             hlc = int(get_meta(conn, "hlc") or 0)
+            chain = rotation_chain(conn)
+            listing = enrol.site_list(conn)
+            queue = (conflicts.conflicts_to_send(conn, allowed)
+                     if site.site_kind == "commune" else [])
         finally:
             conn.execute("ROLLBACK")
         attachments = _attachments_for(cells, files_dir)
@@ -143,7 +148,8 @@ def export_to_folder(conn: sqlite3.Connection, keys: SiteKeys, folder: Path, *,
             base_vector={k: v for k, v in belief.items() if pred(k[1])},
             partitions=partitions, sender_counter=counter,
             created_local=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            created_wall_ms=wall, attachments=attachments)
+            created_wall_ms=wall, attachments=attachments, key_rotations=chain,
+            site_list=listing, conflicts=queue)
         if len(data) > fmt.MAX_BUNDLE_BYTES:
             raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
@@ -236,9 +242,9 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
     """Verify and apply one bundle file; raises UserError (nothing changed) if refused."""
     name = path.name
     data = files.read_capped(path, fmt.MAX_BUNDLE_BYTES)
-    zf, b = fmt.open_bundle(data, keys, name, lambda s: find_peer_by_id(conn, s))
+    zf, b = fmt.open_bundle(data, keys, name, lambda s: sender_of(conn, s))
     m = b.manifest
-    peer = find_peer_by_id(conn, b.sender)
+    peer = sender_of(conn, b.sender)
     assert peer is not None
     logged = conn.execute("SELECT sha256 FROM sync_import_log WHERE bundle_id = ?",
                           (b.bundle_id,)).fetchone()
@@ -248,6 +254,18 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
                                 b.bundle_id, b.sender, dict(m.get("counts") or {}))
         raise fmt.BundleError(_("{n}: mã gói {b} đã nhập với nội dung khác (gói giả hoặc bị "
                                 "sửa)").format(n=name, b=b.bundle_id))
+    if b.retired_key:
+        # Chosen: no grace. Its changes come again in the sender's next bundle (deltas are
+        # computed from acknowledged state), so refusing loses nothing.
+        raise fmt.BundleError(_("{n}: gói được ký bằng khóa cũ mà {s} đã thay (antq keys "
+                                "rotate); các thay đổi sẽ đến trong gói mới hơn").format(
+            n=name, s=peer.name))
+    listing = enrol.parse_site_list(m.get("site_list"), peer.site_id, name)
+    if listing is not None and peer.site_kind != "province":
+        raise fmt.BundleError(_("{n}: chỉ tỉnh gửi danh sách điểm").format(n=name))
+    if m.get("conflicts") is not None and (peer.site_kind != "commune"
+                                           or keys.site.site_kind != "province"):
+        raise fmt.BundleError(_("{n}: chỉ xã/phường gửi xung đột lên tỉnh").format(n=name))
     fmt.read_members(zf, b, name)
     sender_vector = fmt.vector_in(m.get("sender_vector"))
     partitions = m.get("partitions")
@@ -259,6 +277,8 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
             n=name, p=", ".join(sorted(set(partitions) - accepted))))
     listed = set(partitions)
     merge.check_cells(b.cells, listed.__contains__)
+    their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
+                                                name)
     for c in b.cells:
         if c[7] > sender_vector.get((c[5], c[6]), 0):
             raise fmt.BundleError(_("{n}: thay đổi {t}/{pk} vượt vector của người gửi").format(
@@ -277,6 +297,11 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
             stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel)
             merge.raise_vector(conn, sender_vector, listed)
             merge.raise_belief(conn, peer.site_id, sender_vector)
+            if b.rotated_to is not None:
+                enrol.record_rotation(conn, peer, b.rotated_to)
+            if listing is not None and keys.site.site_kind == "commune":
+                enrol.apply_site_list(conn, listing)
+            stats.conflicts_new += conflicts.receive_conflicts(conn, their_conflicts)
             conn.execute("UPDATE sync_site SET last_counter = max(coalesce(last_counter, 0), ?), "
                          "last_import_local_time = ? WHERE site_id = ?",
                          (int(m.get("sender_counter") or 0), merge.now_local(), peer.site_id))
@@ -305,6 +330,15 @@ class _AlreadyInside(Exception):
 def find_peer_by_id(conn: sqlite3.Connection, site_id: str) -> Peer | None:
     peer = find_peer(conn, site_id)
     return peer if peer is not None and peer.site_id == site_id else None
+
+
+def sender_of(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+    """An enrolled peer with its retired keys, else a site known from the province's list
+    (revoked or merely listed: refused either way, with the reason)."""
+    peer = find_peer_by_id(conn, site_id)
+    if peer is None:
+        return enrol.listed_peer(conn, site_id)
+    return dataclasses.replace(peer, retired_sign_pubs=enrol.retired_sign_pubs(conn, site_id))
 
 
 def _store_attachments(files_dir: Path, blobs: dict[str, bytes]) -> None:

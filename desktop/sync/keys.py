@@ -44,6 +44,18 @@ class SiteKeys:
     public: PublicKeys
     signer: Ed25519PrivateKey
     identity: pyrage.x25519.Identity
+    # Receiving keys retired by ``antq keys rotate``: peers that have not yet learnt the new
+    # key still encrypt to them.
+    old_identities: tuple[pyrage.x25519.Identity, ...] = ()
+    old_recv_pubs: tuple[str, ...] = ()
+
+    @property
+    def identities(self) -> list[pyrage.x25519.Identity]:
+        return [self.identity, *self.old_identities]
+
+    @property
+    def recv_pubs(self) -> set[str]:
+        return {self.public.recv_pub, *self.old_recv_pubs}
 
     def sign(self, data: bytes) -> bytes:
         return self.signer.sign(data)
@@ -163,4 +175,100 @@ def unlock(conn: sqlite3.Connection, passphrase: str) -> SiteKeys:
     signer = Ed25519PrivateKey.from_private_bytes(unseal(sealed["sign"], passphrase, "sign"))
     identity = pyrage.x25519.Identity.from_str(
         unseal(sealed["recv"], passphrase, "recv").decode("ascii"))
-    return SiteKeys(site, public, signer, identity)
+    old = conn.execute("SELECT public, sealed FROM sync_key_retired WHERE purpose = 'recv' "
+                       "ORDER BY generation DESC").fetchall()
+    old_ids = tuple(pyrage.x25519.Identity.from_str(
+        unseal(r[1], passphrase, "recv").decode("ascii")) for r in old)
+    return SiteKeys(site, public, signer, identity, old_ids, tuple(r[0] for r in old))
+
+
+# -- rotation --------------------------------------------------------------------------------
+
+ROTATION_FORMAT = "antq-key-rotation"
+
+
+def _canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def rotate_keys(conn: sqlite3.Connection, passphrase: str) -> tuple[PublicKeys, PublicKeys]:
+    """Make new key pairs under the same passphrase; returns (old, new) public keys.
+
+    The old pairs are kept (sealed) in ``sync_key_retired``, so bundles still encrypted to
+    the old receiving key open. A statement "these are my new keys", signed by the old
+    signing key, is kept in ``sync_key_rotation``; every bundle carries the whole chain, so
+    a peer that knows any earlier key follows it to the current one without a new paper
+    enrolment. Once a peer has learnt the new key it refuses bundles signed by the old one.
+    """
+    current = unlock(conn, passphrase)  # checks the passphrase
+    site = current.site
+    signer = Ed25519PrivateKey.generate()
+    sign_pub = b64(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    identity = pyrage.x25519.Identity.generate()
+    new = PublicKeys(sign_pub, str(identity.to_public()))
+    old = current.public
+    now = now_local()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        generation = 1 + conn.execute(
+            "SELECT coalesce(max(generation), 0) FROM sync_key_rotation").fetchone()[0]
+        body = _canonical({"format": ROTATION_FORMAT, "site_id": site.site_id,
+                           "generation": generation, "old_sign_pub": old.sign_pub,
+                           "old_recv_pub": old.recv_pub, "new_sign_pub": new.sign_pub,
+                           "new_recv_pub": new.recv_pub, "rotated_local": now})
+        statement = json.dumps({"body": body.decode(), "sig": b64(current.sign(body))})
+        for purpose, public, sealed in conn.execute(
+                "SELECT purpose, public, sealed FROM sync_key").fetchall():
+            conn.execute("INSERT INTO sync_key_retired VALUES (?, ?, ?, ?, ?)",
+                         (generation, purpose, public, sealed, now))
+        conn.execute("UPDATE sync_key SET public = ?, sealed = ?, created_local = ? "
+                     "WHERE purpose = 'sign'",
+                     (new.sign_pub, seal(signer.private_bytes_raw(), passphrase, "sign"), now))
+        conn.execute("UPDATE sync_key SET public = ?, sealed = ?, created_local = ? "
+                     "WHERE purpose = 'recv'",
+                     (new.recv_pub, seal(str(identity).encode(), passphrase, "recv"), now))
+        conn.execute("INSERT INTO sync_key_rotation VALUES (?, ?)", (generation, statement))
+        if site.site_kind == "province":
+            from desktop.sync.enrol import bump_site_list  # enrol imports this module
+
+            bump_site_list(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return old, new
+
+
+def rotation_chain(conn: sqlite3.Connection) -> list[dict[str, str]]:
+    """This site's rotation statements, oldest first (carried in every bundle)."""
+    return [json.loads(r[0]) for r in conn.execute(
+        "SELECT statement FROM sync_key_rotation ORDER BY generation")]
+
+
+def follow_rotations(site_id: str, sign_pub: str, chain: object) -> PublicKeys | None:
+    """The keys ``chain`` leads to from ``sign_pub`` (each step signed by the key it
+    replaces), or None if it leads nowhere new."""
+    if not isinstance(chain, list):
+        return None
+    steps: dict[str, dict] = {}
+    for env in chain:
+        try:
+            body = json.loads(env["body"])
+            sig = unb64(env["sig"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if not isinstance(body, dict) or body.get("format") != ROTATION_FORMAT \
+                or body.get("site_id") != site_id or not all(
+                    isinstance(body.get(k), str) for k in ("old_sign_pub", "new_sign_pub",
+                                                           "new_recv_pub")):
+            continue
+        if verify_signature(body["old_sign_pub"], sig, env["body"].encode()):
+            steps[body["old_sign_pub"]] = body
+    key, found = sign_pub, None
+    for _step in range(len(steps)):
+        body = steps.get(key)
+        if body is None:
+            break
+        key = body["new_sign_pub"]
+        found = PublicKeys(body["new_sign_pub"], body["new_recv_pub"])
+    return None if found is None or found.sign_pub == sign_pub else found
