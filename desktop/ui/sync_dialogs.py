@@ -328,7 +328,11 @@ class SitesDialog(QDialog):
         self.accept_button.clicked.connect(self.accept_request)
         self.install = QPushButton(_("Cài trả lời của tỉnh…"))
         self.install.clicked.connect(self.install_answer)
-        for b in (self.create_keys, self.request, self.accept_button, self.install):
+        self.rotate = QPushButton(_("Thay khóa…"))
+        self.rotate.setToolTip(_("Tạo khóa mới (khi nghi lộ khóa); các điểm khác tự nhận khóa "
+                                 "mới qua gói đồng bộ tiếp theo"))
+        self.rotate.clicked.connect(self.rotate_keys)
+        for b in (self.create_keys, self.rotate, self.request, self.accept_button, self.install):
             row.addWidget(b)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -358,6 +362,7 @@ class SitesDialog(QDialog):
             self.sites.addItem(f"{p.name} ({p.unit_code}) — {p.fingerprint} — {state}")
         province = site is not None and site.site_kind == "province"
         self.create_keys.setEnabled(not has)
+        self.rotate.setEnabled(has)
         self.request.setVisible(not province)
         self.install.setVisible(not province)
         self.accept_button.setVisible(province)
@@ -382,6 +387,26 @@ class SitesDialog(QDialog):
             QMessageBox.warning(self, _("Tạo khóa"), str(e))
             return
         self.reload()
+
+    def rotate_keys(self, passphrase: str | None = None) -> str | None:
+        """New key pairs under the same passphrase; returns the new fingerprint."""
+        if passphrase is None:
+            passphrase, ok = QInputDialog.getText(
+                self, _("Thay khóa"), _("Mật khẩu bảo vệ khóa đồng bộ:"),
+                QLineEdit.EchoMode.Password)
+            if not ok:
+                return None
+        try:
+            _old, new = keys.rotate_keys(self.ctx.conn, passphrase)
+        except UserError as e:
+            QMessageBox.warning(self, _("Thay khóa"), str(e))
+            return None
+        self.actions._keys = None  # unlock again: the session's keys are the old ones
+        site = self.ctx.site
+        fp = keys.fingerprint(site.site_id, new) if site else ""
+        self.ctx.notify(_("Đã thay khóa; vân tay mới {f}").format(f=fp))
+        self.reload()
+        return fp
 
     def _save_path(self, title: str, name: str) -> Path | None:
         path, _f = QFileDialog.getSaveFileName(self, title, str(Path.home() / name))

@@ -80,6 +80,9 @@ def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path
     province.sync.show_sites()
     sites = province.sync.last_dialog
     assert "Công an commune" in sites.sites.item(0).text()
+    before = sites.own.text()
+    new_fp = sites.rotate_keys(PASS)
+    assert new_fp and new_fp in sites.own.text() and sites.own.text() != before
     province.sync.show_conflicts()
     assert province.sync.last_dialog.info.text().startswith("0 ")
     close(province)
