@@ -111,7 +111,7 @@ class PeoplePage(QWidget):
         self.member_button.setVisible(in_org)
         self.leave_button.setVisible(in_org)
         self.import_action.setEnabled(in_org)
-        self.model.set_scope(self.scope(), self.search.text().strip() or None)
+        self.model.set_scope(self.scope(), self.search_text())
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
         self._restore_columns()
         self.count.setText("")
@@ -119,6 +119,15 @@ class PeoplePage(QWidget):
 
     def _show_count(self) -> None:
         self.count.setText(_("{n} người").format(n=format_count(self.model.total)))
+
+    def search_text(self) -> str | None:
+        """What filters the roster. One letter matches most of a province (every "Nguyễn",
+        every "Văn") and costs a full scan while the officer is still typing: the filter
+        starts at the second letter, or at the first digit of a number."""
+        typed = self.search.text().strip()
+        if len(typed) < 2 and not typed.isdigit():
+            return None
+        return typed
 
     def current_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -208,7 +217,7 @@ class PeoplePage(QWidget):
         from desktop.reports.roster import render_roster
         from desktop.ui.print_preview import print_document
 
-        scope, search = self.scope(), self.search.text().strip() or None
+        scope, search = self.scope(), self.search_text()
         title = _("Danh sách niêm yết") if public else _("Danh sách")
 
         def render(conn, ctx) -> bytes:
@@ -255,7 +264,7 @@ class PeoplePage(QWidget):
         target = Path(path).with_suffix("." + fmt)
         try:
             n = export_roster(self.ctx.conn, self.scope(), target,
-                              search=self.search.text().strip() or None)
+                              search=self.search_text())
         except UserError as e:
             self.ctx.notify(str(e))
             return None

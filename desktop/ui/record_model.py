@@ -14,7 +14,7 @@ from desktop.storage import records
 from desktop.storage.present import Presenter
 
 Index = QModelIndex | QPersistentModelIndex
-BATCH = 200  # a screenful is ~30 rows; each page is fetched as the user scrolls
+BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 
 

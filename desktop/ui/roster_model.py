@@ -13,7 +13,7 @@ from desktop.storage import rosters
 from desktop.storage.present import Presenter
 
 Index = QModelIndex | QPersistentModelIndex
-BATCH = 200  # a screenful is ~30 rows; each page is fetched as the user scrolls
+BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 
 # (field, header); "role" exists only in an organization's roster.
 _COLUMNS = (
