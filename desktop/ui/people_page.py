@@ -144,6 +144,9 @@ class PeoplePage(QWidget):
             name = self.model.column_name(col)
             self.table.setColumnHidden(col, name in hidden)
         self.table.setColumnWidth(0, 230)
+        for col in range(1, self.model.columnCount()):  # a 12-digit number must show whole
+            if self.model.column_name(col) == "citizen_id":
+                self.table.setColumnWidth(col, 120)
 
     def _column_menu(self, pos) -> None:
         menu = QMenu(self)
