@@ -10,6 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# In CI the property tests draw the same examples every run, so a submission cannot land or
+# fail by chance; on a developer's machine they keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") and not os.environ.get("HYPOTHESIS_PROFILE"):
+    hypothesis_settings.load_profile("ci")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ANTQ_DATA_DIR", "/nonexistent-antq-test-data")
