@@ -15,10 +15,13 @@ from desktop.storage.records import Record, fts_query, to_record
 
 @dataclass(frozen=True)
 class Scope:
-    """What a roster covers: kind is "all", "unit" or "organization"."""
+    """What a roster covers: kind is "all", "unit" or "organization"; optionally only the
+    people who now belong to an organization of ``org_type``, or hold ``role``."""
 
     kind: str = "all"
     id: str | None = None
+    org_type: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,24 @@ class OrgNode:
 
 def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
     """(extra FROM/JOIN, extra WHERE, args) for people in ``scope``."""
+    join, where, args = _place_sql(conn, scope)
+    if scope.kind == "organization" and scope.role:
+        return join, where + " AND m.role = ?", [*args, scope.role]
+    if scope.org_type or scope.role:
+        where += (" AND EXISTS (SELECT 1 FROM membership fm JOIN organization fo "
+                  "ON fo.id = fm.organization_id AND fo._deleted = 0 "
+                  "WHERE fm.person_id = p.id AND fm._deleted = 0 AND fm.left_date IS NULL")
+        if scope.org_type:
+            where += " AND fo.org_type = ?"
+            args = [*args, scope.org_type]
+        if scope.role:
+            where += " AND fm.role = ?"
+            args = [*args, scope.role]
+        where += ")"
+    return join, where, args
+
+
+def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
     if scope.kind == "organization":
         return ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
                 "AND m._deleted = 0 AND m.left_date IS NULL "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
-from desktop.storage import records, rosters
+from desktop.storage import catalogues, records, rosters
 from desktop.storage.paths import attachments_dir
 from desktop.ui.pages import AppContext, Selection, confirm_delete, format_count
 from desktop.ui.record_dialog import RecordDialog
@@ -74,6 +75,19 @@ class PeoplePage(QWidget):
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
+        # Only people who now belong to an organization of a type, or hold a role.
+        self.org_type_filter = QComboBox()
+        self.org_type_filter.addItem(_("Loại tổ chức: tất cả"), None)
+        for item in catalogues.items(ctx.conn, "org_type"):
+            self.org_type_filter.addItem(item.name, item.code)
+        self.role_filter = QComboBox()
+        self.role_filter.addItem(_("Chức danh: tất cả"), None)
+        for item in catalogues.items(ctx.conn, "role"):
+            self.role_filter.addItem(item.name, item.code)
+        for combo in (self.org_type_filter, self.role_filter):
+            combo.setMaximumWidth(200)
+            combo.currentIndexChanged.connect(self.reload)
+            bar.addWidget(combo)
         for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
                   self.leave_button, self.print_button, self.excel_button):
             bar.addWidget(b)
@@ -100,17 +114,20 @@ class PeoplePage(QWidget):
 
     def scope(self) -> rosters.Scope:
         s = self.selection
+        role = self.role_filter.currentData()
         if s.organization_id:
-            return rosters.Scope("organization", s.organization_id)
+            return rosters.Scope("organization", s.organization_id, role=role)
+        org_type = self.org_type_filter.currentData()
         if s.unit_id:
-            return rosters.Scope("unit", s.unit_id)
-        return rosters.Scope()
+            return rosters.Scope("unit", s.unit_id, org_type=org_type, role=role)
+        return rosters.Scope(org_type=org_type, role=role)
 
     def reload(self) -> None:
         in_org = self.selection.organization_id is not None
         self.member_button.setVisible(in_org)
         self.leave_button.setVisible(in_org)
         self.import_action.setEnabled(in_org)
+        self.org_type_filter.setVisible(not in_org)
         self.model.set_scope(self.scope(), self.search_text())
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
         self._restore_columns()

@@ -231,3 +231,25 @@ def test_roster_pages_follow_on_by_key_as_by_offset(store, conn, village):
         by_key += [r["id"] for r in page]
         after = (page[-1]["name_key"], page[-1]["id"])
     assert by_key == by_offset and len(by_key) == 60
+
+
+def test_rosters_filter_by_organization_type_and_role(store, conn, org, village):
+    lead, member, outsider = (person(store, n, residence_unit_id=village)
+                              for n in ("Quàng Văn Chủ", "Lò Thị Mai", "Vàng A Dơ"))
+    store.add("membership", {"person_id": lead, "organization_id": org, "role": "to_truong"})
+    store.add("membership", {"person_id": member, "organization_id": org, "role": "to_vien"})
+    mediation = store.add("organization", {"name": "Tổ hòa giải bản Huổi Lếch",
+                                           "org_type": "to_hoa_giai", "unit_id": village}).id
+    store.add("membership", {"person_id": outsider, "organization_id": mediation,
+                             "role": "hoa_giai_vien"})
+
+    def names(scope):
+        return [r["full_name"] for r in rosters.people_page(conn, scope)]
+
+    in_village = rosters.Scope("unit", village)
+    assert set(names(in_village)) == {"Quàng Văn Chủ", "Lò Thị Mai", "Vàng A Dơ"}
+    assert set(names(rosters.Scope("unit", village, org_type="to_bao_ve_antt"))) == {
+        "Quàng Văn Chủ", "Lò Thị Mai"}
+    assert names(rosters.Scope("unit", village, role="to_truong")) == ["Quàng Văn Chủ"]
+    assert names(rosters.Scope("organization", org, role="to_vien")) == ["Lò Thị Mai"]
+    assert rosters.count_people(conn, rosters.Scope("all", org_type="to_hoa_giai")) == 1

@@ -220,3 +220,20 @@ def test_import_an_excel_roster_with_row_feedback_then_export(window, qtbot, tmp
     out = page.export_roster("xlsx", str(tmp_path / "out"))
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert any("Mùa A Sính" in [str(v) for v in row] for row in rows)
+
+
+def test_roster_filters_by_organization_type_and_role(window):
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))
+    page = window.people
+    everyone = page.model.total
+    page.org_type_filter.setCurrentIndex(page.org_type_filter.findData("to_bao_ve_antt"))
+    members = page.model.total
+    assert 0 < members < everyone
+    page.role_filter.setCurrentIndex(page.role_filter.findData("to_truong"))
+    leaders = page.model.total
+    assert 0 < leaders < members
+    shown = {page.model.record_id(r) for r in range(page.model.rowCount())}
+    leaders_in_db = {r["id"] for r in rosters.people_page(
+        window.conn, rosters.Scope("all", org_type="to_bao_ve_antt", role="to_truong"),
+        limit=-1)}
+    assert shown == leaders_in_db
