@@ -61,6 +61,30 @@ def format_count(n: int) -> str:
     return formatting.count(n)
 
 
+def saved_message(warnings: Sequence[str]) -> str:
+    """The status line after a save: what was saved and what the officer should check."""
+    message = _("Đã lưu")
+    if warnings:
+        message += " — " + _("Cảnh báo: ") + "; ".join(warnings)
+    return message
+
+
+def delete_with_confirmation(ctx: AppContext, parent: QWidget, kind: Kind, record_id: str,
+                             confirm: Callable[[QWidget, str], bool]) -> bool:
+    """Ask, delete (a tombstone, undoable), say so; False when nothing was deleted."""
+    title = str(records.get(ctx.conn, kind, record_id).get(kind.title_field) or record_id)
+    if not confirm(parent, title):
+        return False
+    try:
+        ctx.undo.delete(kind.name, record_id)
+    except UserError as e:
+        ctx.notify(str(e))
+        return False
+    ctx.changed()
+    ctx.notify(_("Đã xóa «{n}» — Hoàn tác: Ctrl+Z").format(n=title))
+    return True
+
+
 def confirm_delete(parent: QWidget, what: str) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, _("Xóa"),
                       _("Xóa «{w}»?\nCó thể khôi phục ở trang «Đã xóa gần đây».").format(w=what),
@@ -201,25 +225,12 @@ class RecordPage(QWidget):
     def _saved(self, kind: str, record_id: str, warnings: list) -> None:
         self.ctx.changed()
         self.select_id(record_id)
-        message = _("Đã lưu")
-        if warnings:
-            message += " — " + _("Cảnh báo: ") + "; ".join(warnings)
-        self.ctx.notify(message)
+        self.ctx.notify(saved_message(warnings))
 
     def delete_current(self, *, confirm: Callable[[QWidget, str], bool] = confirm_delete) -> None:
         record_id = self.current_id()
-        if record_id is None:
-            return
-        title = records.get(self.ctx.conn, self.kind, record_id).get(self.kind.title_field)
-        if not confirm(self, str(title or record_id)):
-            return
-        try:
-            self.ctx.undo.delete(self.kind.name, record_id)
-        except UserError as e:
-            self.ctx.notify(str(e))
-            return
-        self.ctx.changed()
-        self.ctx.notify(_("Đã xóa — Hoàn tác: Ctrl+Z"))
+        if record_id is not None:
+            delete_with_confirmation(self.ctx, self, self.kind, record_id, confirm)
 
 
 class DeletedPage(QWidget):

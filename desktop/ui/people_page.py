@@ -20,9 +20,16 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
-from desktop.storage import catalogues, records, rosters
+from desktop.storage import catalogues, rosters
 from desktop.storage.paths import attachments_dir
-from desktop.ui.pages import AppContext, Selection, confirm_delete, format_count
+from desktop.ui.pages import (
+    AppContext,
+    Selection,
+    confirm_delete,
+    delete_with_confirmation,
+    format_count,
+    saved_message,
+)
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
 from desktop.ui.widgets import record_table
@@ -223,10 +230,7 @@ class PeoplePage(QWidget):
 
     def _saved(self, kind: str, record_id: str, warnings: list) -> None:
         self.ctx.changed()
-        message = _("Đã lưu")
-        if warnings:
-            message += " — " + _("Cảnh báo: ") + "; ".join(warnings)
-        self.ctx.notify(message)
+        self.ctx.notify(saved_message(warnings))
         if kind == "person":
             row = self.model.row_of(record_id)
             if row >= 0:
@@ -293,15 +297,5 @@ class PeoplePage(QWidget):
 
     def delete_current(self, *, confirm=confirm_delete) -> None:
         pid = self.current_id()
-        if pid is None:
-            return
-        name = records.get(self.ctx.conn, KINDS["person"], pid)["full_name"]
-        if not confirm(self, str(name)):
-            return
-        try:
-            self.ctx.undo.delete("person", pid)
-        except UserError as e:
-            self.ctx.notify(str(e))
-            return
-        self.ctx.changed()
-        self.ctx.notify(_("Đã xóa «{n}» — Hoàn tác: Ctrl+Z").format(n=name))
+        if pid is not None:
+            delete_with_confirmation(self.ctx, self, KINDS["person"], pid, confirm)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from uikit import close_window
 
 from desktop.storage import db, site
 from desktop.storage.writer import Store
@@ -51,13 +51,6 @@ def open_window(path: Path):
     return w
 
 
-def close(w) -> None:
-    w.close()
-    w.deleteLater()
-    QApplication.processEvents()
-    w.conn.close()
-
-
 def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path):
     stick = tmp_path / "usb"
     stick.mkdir()
@@ -66,7 +59,7 @@ def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path
     qtbot.waitUntil(lambda: commune.sync.last_dialog is not None, timeout=10000)
     written = commune.sync.last_dialog.listing.item(0).text()
     assert "Công an province" in written
-    close(commune)
+    close_window(commune)
     bundles = list(stick.glob("*.vsb"))
     assert len(bundles) == 1
 
@@ -85,4 +78,4 @@ def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path
     assert new_fp and new_fp in sites.own.text() and sites.own.text() != before
     province.sync.show_conflicts()
     assert province.sync.last_dialog.info.text().startswith("0 ")
-    close(province)
+    close_window(province)
