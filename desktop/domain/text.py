@@ -7,6 +7,7 @@ definition of "the same name" and "alphabetical order" (DOMAIN.md §5.3, TOOLCHA
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -80,6 +81,19 @@ def fold(s: str) -> str:
     gives the same result as NFC input because stray combining marks fold to nothing.
     """
     return " ".join(s.translate(_FOLD_TABLE).split())
+
+
+_NOT_A_WORD_CHAR = re.compile(r"[\W_]+")  # \w is str.isalnum() plus "_"
+
+
+def search_words(s: str) -> list[str]:
+    """The words a search matches on: folded, split at anything that is not a letter or a
+    digit, as FTS5's unicode61 tokenizer splits ("0912.345.678" is three words).
+
+    Stored search text is these words joined by single spaces, so that a word can also be
+    matched in plain SQL (``instr``) exactly as the full-text index matches it.
+    """
+    return [w for w in _NOT_A_WORD_CHAR.split(fold(s)) if w]
 
 
 # --------------------------------------------------------------------------------------------

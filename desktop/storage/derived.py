@@ -25,7 +25,7 @@ def columns(kind: Kind, record: Mapping[str, object]) -> list[str | None]:
             raise KeyError(name)
     if kind.searchable:
         parts = (str(record[f]) for f in kind.search_fields if record.get(f))
-        out.append(text.fold(" ".join(parts)))
+        out.append(" ".join(text.search_words(" ".join(parts))))
     return out
 
 

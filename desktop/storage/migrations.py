@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.domain import text
 from desktop.domain.errors import SchemaTooNewError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
@@ -175,12 +176,27 @@ def _v5_site_list_and_rotation(conn: sqlite3.Connection) -> None:
             conn.execute(stmt)
 
 
+def _v6_search_words(conn: sqlite3.Connection) -> None:
+    """Stored search text becomes plain words (``text.search_words``), so a roster can match
+    a word with ``instr`` as the full-text index does. Only rows holding punctuation change;
+    the FTS triggers re-index them."""
+    for kind in search_kinds():
+        rows = conn.execute(f"SELECT _rowid, _search FROM {kind.table} "
+                            "WHERE _search GLOB '*[^a-z0-9 ]*'").fetchall()
+        for rowid, old in rows:
+            new = " ".join(text.search_words(old))
+            if new != old:
+                conn.execute(f"UPDATE {kind.table} SET _search = ? WHERE _rowid = ?",
+                             (new, rowid))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
     Migration(3, "pre-2025 units of Điện Biên kept for history", _v3_legacy_units),
     Migration(4, "sync exchange: keys, sites, beliefs, conflicts, import log", _v4_sync_exchange),
     Migration(5, "sync: signed site list (revocation), key rotation", _v5_site_list_and_rotation),
+    Migration(6, "search text as plain words", _v6_search_words),
 ]
 
 

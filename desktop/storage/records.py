@@ -137,5 +137,4 @@ def fts_query(user_text: str) -> str:
 
     Words are quoted so that FTS syntax characters typed by a user mean nothing.
     """
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text.fold(user_text)).split()]
-    return " ".join(f'"{w}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in text.search_words(user_text))

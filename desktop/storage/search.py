@@ -30,11 +30,6 @@ class Hit:
         return {"kind": self.kind, "id": self.id, "title": self.title, "score": self.score}
 
 
-def _words(user_text: str) -> list[str]:
-    folded = text.fold(user_text)
-    return "".join(c if c.isalnum() else " " for c in folded).split()
-
-
 def _tier_queries(words: list[str]) -> list[str]:
     """FTS5 queries of the three tiers. In a phrase only the last word may be a prefix."""
     phrase = '"' + " ".join(words) + '" *'
@@ -43,7 +38,7 @@ def _tier_queries(words: list[str]) -> list[str]:
 
 def search(conn: sqlite3.Connection, user_text: str, *, kinds: tuple[str, ...] = SEARCHED_KINDS,
            limit: int = 50) -> list[Hit]:
-    words = _words(user_text)
+    words = text.search_words(user_text)
     if not words:
         return []
     hits: list[Hit] = []

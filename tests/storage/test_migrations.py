@@ -124,3 +124,25 @@ def test_unit_names_read_as_officially_written(conn):
                                         "AND valid_to IS NULL")}
     assert {"Thành phố Hà Nội", "Tỉnh Điện Biên", "Thành phố Huế"} <= names
     assert not [n for n in names if n.count("Thành phố") > 1 or n.count("Tỉnh") > 1]
+
+
+def test_v6_rewrites_search_text_with_punctuation_as_plain_words(tmp_path):
+    """A database of version 5 stored folded text with its punctuation ("0912.345.678"); after
+    v6 the stored text is plain words and the index still finds every word."""
+    path = tmp_path / "v5.db"
+    conn = db.open_database(path, migrate=False)
+    migrations.apply(conn, stop_before=6)
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO person(id, _part, full_name, phone, _search) VALUES "
+                 "('p1', 'x', 'Hờ A Dính', '0912.345.678', 'ho a dinh 0912.345.678')")
+    conn.execute("INSERT INTO person(id, _part, full_name, _search) VALUES "
+                 "('p2', 'x', 'Lò Văn Đức', 'lo van duc')")
+    conn.execute("COMMIT")
+    assert migrations.apply(conn) == [6]
+    rows = dict(conn.execute("SELECT id, _search FROM person WHERE id IN ('p1', 'p2')"))
+    assert rows == {"p1": "ho a dinh 0912 345 678", "p2": "lo van duc"}
+    found = [r[0] for r in conn.execute(
+        "SELECT p.id FROM person_fts JOIN person p ON p._rowid = person_fts.rowid "
+        "WHERE person_fts MATCH '\"345\"*'")]
+    assert found == ["p1"]
+    conn.close()

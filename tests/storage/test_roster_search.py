@@ -1,0 +1,96 @@
+"""Roster search has two plans (the full-text index, or testing each row's words while walking
+the roster in name order); whichever is chosen, the officer sees the same people."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop.domain import text
+from desktop.storage import rosters
+
+FAMILY = ["Nguyễn", "Lò", "Quàng", "Giàng", "Vàng", "Đinh", "Hờ", "Trần"]
+MIDDLE = ["Văn", "Thị", "A", "Đức", "Mỷ", ""]
+GIVEN = ["Đức", "Dũng", "Hạnh", "Dính", "Páo", "Sùng-Chứ", "H'Mông", "Nguyên"]
+PHONES = ["0912.345.678", "0987-654-321", "(0215) 3826 111", ""]
+
+
+@pytest.fixture
+def roster(store, village):
+    people = []
+    for i, family in enumerate(FAMILY):
+        for j, given_name in enumerate(GIVEN):
+            middle = MIDDLE[(i + j) % len(MIDDLE)]
+            name = " ".join(w for w in (family, middle, given_name) if w)
+            people.append({"full_name": name, "residence_unit_id": village,
+                           "phone": PHONES[(i * j) % len(PHONES)] or None})
+    store.add_many("person", people)
+    org = store.add("organization", {"name": "Tổ bảo vệ an ninh, trật tự bản Huổi Lếch",
+                                     "org_type": "to_bao_ve_antt", "unit_id": village}).id
+    ids = [r["id"] for r in rosters.people_page(store.conn, rosters.Scope("unit", village))]
+    for person_id in ids[::3]:
+        store.add("membership", {"person_id": person_id, "organization_id": org,
+                                 "role": "to_vien"})
+    return {"village": village, "org": org, "people": people}
+
+
+WORDS = st.sampled_from(FAMILY + [m for m in MIDDLE if m] + GIVEN
+                        + ["912", "345", "654", "0215", "mong", "chu", "h", "d", "nguy"])
+
+
+@st.composite
+def queries(draw) -> str:
+    """What an officer types: a few words or their beginnings, with or without tones, in any
+    case, maybe with stray punctuation."""
+    words = draw(st.lists(WORDS, min_size=1, max_size=3))
+    typed = []
+    for w in words:
+        w = w[:draw(st.integers(1, len(w)))]
+        if draw(st.booleans()):
+            w = w.upper()
+        typed.append(w)
+    sep = draw(st.sampled_from([" ", "  ", ", ", "-", " ."]))
+    return sep.join(typed)
+
+
+def _page_ids(conn, scope, search):
+    return [r["id"] for r in rosters.people_page(conn, scope, search=search)]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(typed=queries())
+def test_both_plans_find_the_same_people_in_the_same_order(conn, roster, monkeypatch, typed):
+    scopes = [rosters.Scope(), rosters.Scope("unit", roster["village"]),
+              rosters.Scope("unit", roster["village"], org_type="to_bao_ve_antt")]
+    for scope in scopes:
+        monkeypatch.setattr(rosters, "BROAD_SEARCH", 1)  # every search walks the roster
+        walked = _page_ids(conn, scope, typed)
+        monkeypatch.setattr(rosters, "BROAD_SEARCH", 10**9)  # every search uses the index
+        indexed = _page_ids(conn, scope, typed)
+        assert walked == indexed, (typed, scope)
+        assert rosters.count_people(conn, scope, typed) == len(indexed)
+
+
+def test_a_broad_search_walks_and_a_narrow_one_uses_the_index(conn, roster, monkeypatch):
+    monkeypatch.setattr(rosters, "BROAD_SEARCH", 10)
+    assert rosters.is_broad_search(conn, '"tran"*') is False  # 8 of 64 people
+    assert rosters.is_broad_search(conn, '"d"*') is True
+    everyone = rosters.Scope("unit", roster["village"])
+    # Punctuation splits words as the index does: "H'Mông" holds the word "mong".
+    for plan in (1, 10**9):
+        monkeypatch.setattr(rosters, "BROAD_SEARCH", plan)
+        found = {r["full_name"] for r in rosters.people_page(conn, everyone, search="mông")}
+        assert len(found) == len(FAMILY) and all(n.endswith("H'Mông") for n in found)
+
+
+def test_an_organizations_roster_is_searched_by_walking_its_members(conn, roster):
+    members = rosters.Scope("organization", roster["org"])
+    everyone = rosters.Scope("unit", roster["village"])
+    in_org = {r["id"] for r in rosters.people_page(conn, members, search="văn")}
+    assert in_org and in_org <= {r["id"] for r in rosters.people_page(conn, everyone,
+                                                                       search="van")}
+    assert all(any(w.startswith("van") for w in text.search_words(r["full_name"]))
+               for r in rosters.people_page(conn, members, search="van"))  # Văn, Vàng
+    assert rosters.count_people(conn, members, "van") == len(in_org)
