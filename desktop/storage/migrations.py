@@ -179,7 +179,11 @@ def _v5_site_list_and_rotation(conn: sqlite3.Connection) -> None:
 def _v6_search_words(conn: sqlite3.Connection) -> None:
     """Stored search text becomes plain words (``text.search_words``), so a roster can match
     a word with ``instr`` as the full-text index does. Only rows holding punctuation change;
-    the FTS triggers re-index them."""
+    the FTS triggers re-index them. The people's name index also carries what a roster walk
+    reads (deleted, residence, search text), so the walk never leaves the index."""
+    conn.execute("DROP INDEX person_name")
+    conn.execute("CREATE INDEX person_name ON person(name_key, id, _deleted, residence_unit_id, "
+                 "_search)")
     for kind in search_kinds():
         rows = conn.execute(f"SELECT _rowid, _search FROM {kind.table} "
                             "WHERE _search GLOB '*[^a-z0-9 ]*'").fetchall()

@@ -13,12 +13,15 @@ from desktop.domain import text
 from desktop.domain.kinds import PERSON
 from desktop.storage.records import Record, fts_query, to_record
 
-# A roster search matching at least this many people is "broad". Reading every match through
-# the full-text index and sorting them by name costs about 1 µs a match ("van": 29,000 matches,
-# 18 ms at 100,000 people); walking the roster in name order and testing each row's words
-# finds the first page after 100 / share-of-matches rows instead (0.5 ms). The two cost the
-# same near 4,000 matches (tests/benchmarks/bench_storage.py).
-BROAD_SEARCH = 4000
+# Two plans answer a roster search (tests/benchmarks/bench_storage.py measures them at
+# 100,000 people). Through the full-text index: every match is read and sorted by name, about
+# 1 µs a match ("van": 29,000 matches, 18 ms). Walking the roster in name order on the
+# covering name index, testing each row's words: the first page comes after 100 / share of
+# matches rows, 0.3 µs a row ("van": 0.8 ms), unless the matches sit together far down the
+# order (everyone whose given name is Yến). So a search with at least BROAD_SEARCH matches
+# walks, at most WALK_ROWS rows, then falls back to the index.
+BROAD_SEARCH = 2000
+WALK_ROWS = 16000
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,10 @@ def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
 
 def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = None) -> int:
     join, where, args = _scope_sql(conn, scope)
-    # A count reads every match whatever the plan: the index is the cheaper reader.
-    where, args = _with_search(conn, scope, where, args, search,
-                               walk=scope.kind == "organization")
+    found = _search_terms(conn, scope, search)
+    if found is not None:
+        words, match, _broad = found  # counting reads every match: the index reads fewest
+        where, args = _search_sql(where, args, words, match, scope.kind == "organization")
     sql = f"SELECT count(*) FROM person p {join} WHERE p._deleted = 0{where}"
     return int(conn.execute(sql, args).fetchone()[0])
 
@@ -100,18 +104,29 @@ def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = No
 def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
                 offset: int = 0, limit: int = 500,
                 after: tuple[str, str] | None = None) -> list[Record]:
-    """One page of the roster; members of an organization also carry ``role``.
+    """One page of the roster (``limit`` -1: all of it); members of an organization also
+    carry ``role``.
 
     ``after`` = the (name_key, id) of the last row already shown: the next page is then found
     through the name index (keyset paging) instead of skipping ``offset`` rows, which at
     100,000 people costs 140 ms deep in the list.
     """
     join, where, args = _scope_sql(conn, scope)
-    where, args = _with_search(conn, scope, where, args, search)
     if after is not None and scope.kind != "organization":
         where += " AND (p.name_key, p.id) > (?, ?)"
         args = [*args, *after]
         offset = 0
+    found = _search_terms(conn, scope, search)
+    if found is not None:
+        words, match, broad = found
+        page = None
+        if broad and scope.kind != "organization" and limit >= 0:
+            page = _walk(conn, join, where, args, words, limit, offset)
+        if page is not None:  # found by the walk: read those rows
+            join, args, offset = "", [], 0
+            where = f" AND p._rowid IN ({','.join(str(int(r)) for r in page)})"
+        else:  # or through the index (an organization's members: walked in their order)
+            where, args = _search_sql(where, args, words, match, scope.kind == "organization")
     if scope.kind == "organization":
         select = ("p.*, m.role AS role, m.joined_date AS joined_date, "
                   "m.id AS membership_id")
@@ -132,19 +147,20 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
     return out
 
 
-def _with_search(conn: sqlite3.Connection, scope: Scope, where: str, args: list[object],
-                 search: str | None, *, walk: bool | None = None
-                 ) -> tuple[str, list[object]]:
-    """Add the search to a roster query in one of two equivalent plans (the stored search
-    text is the words the index holds, see ``text.search_words``): through the full-text
-    index, or, for a broad search or an organization's few members, by testing each row's
-    words while walking the roster in its order. ``walk`` forces the choice."""
+def _search_terms(conn: sqlite3.Connection, scope: Scope, search: str | None
+                  ) -> tuple[list[str], str, bool] | None:
+    """(words, FTS query, broad?) of a search; None when nothing searchable was typed."""
     words = text.search_words(search or "")
     if not words:
-        return where, args
+        return None
     match = fts_query(search or "")
-    if walk is None:
-        walk = scope.kind == "organization" or is_broad_search(conn, match)
+    return words, match, scope.kind != "organization" and is_broad_search(conn, match)
+
+
+def _search_sql(where: str, args: list[object], words: list[str], match: str, walk: bool
+                ) -> tuple[str, list[object]]:
+    """The search as a condition on ``p``, in either plan. Both find the same rows: the
+    stored search text is the words the index holds (``text.search_words``)."""
     if walk:
         for word in words:
             where += " AND instr(' ' || p._search, ?) > 0"
@@ -152,6 +168,23 @@ def _with_search(conn: sqlite3.Connection, scope: Scope, where: str, args: list[
         return where, args
     return (where + " AND p._rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH ?)",
             [*args, match])
+
+
+def _walk(conn: sqlite3.Connection, join: str, where: str, args: list[object],
+          words: list[str], limit: int, offset: int) -> list[int] | None:
+    """The rowids of one page of matches, found by reading at most WALK_ROWS rows of the
+    roster in name order on the covering name index; None if that was not enough."""
+    scanned = (f"SELECT p._rowid AS r, p._search AS s FROM person p {join} "
+               f"WHERE p._deleted = 0{where} ORDER BY p.name_key, p.id LIMIT {WALK_ROWS:d}")
+    test = " AND ".join("instr(' ' || s, ?) > 0" for _ in words)
+    rowids = [r[0] for r in conn.execute(
+        f"SELECT r FROM ({scanned}) WHERE {test} LIMIT ? OFFSET ?",
+        [*args, *(" " + w for w in words), limit, offset])]
+    if len(rowids) < limit:  # fewer than asked: the roster ended, or the walk gave up
+        read = conn.execute(f"SELECT count(*) FROM ({scanned})", args).fetchone()[0]
+        if read >= WALK_ROWS:
+            return None
+    return rowids
 
 
 def is_broad_search(conn: sqlite3.Connection, match: str) -> bool:

@@ -418,6 +418,7 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
     print(f"     offset {deep:<6,} {ms(statistics.median(page_deep))}")
     print(f"     (rosters.count_people, the row count a lazy table needs: "
           f"{ms(statistics.median(count_t)).strip()})")
+    roster_search(conn, queries, rng, people)
 
     # 3. Size and memory ---------------------------------------------------------------------
     print("\n3. Size and memory")
@@ -443,6 +444,43 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
     verdict = "OK" if p95 <= SEARCH_BUDGET_MS / 1000 else "OVER"
     print(f"\nbudget: search p95 ≤ {SEARCH_BUDGET_MS:.0f} ms → {verdict} "
           f"(p95 {p95 * 1000:.1f} ms at {n_people:,} people)")
+
+
+def roster_search(conn: sqlite3.Connection, queries: Sequence[str], rng: random.Random,
+                  people: Sequence[Person]) -> None:
+    """The roster's first page (100 rows in name order) for each query, by the plan rosters
+    chooses and by each plan forced: through the index, or walking the name index."""
+    # Officers also type a given name alone: its people sit together in name order (given
+    # name first), the case where a walk from the top finds nothing for a long time.
+    given = sorted({p.full_name.split()[-1] for p in people})
+    typed_given = [text.fold(g)[:i] for g in rng.sample(given, min(30, len(given)))
+                   for i in range(2, len(text.fold(g)) + 1)]
+    asked = [*queries, *typed_given]
+    everyone = rosters.Scope()
+
+    def first_page(q: str) -> object:
+        return rosters.people_page(conn, everyone, search=q, limit=100)
+
+    saved = rosters.BROAD_SEARCH, rosters.WALK_ROWS
+    figures = {}
+    for plan, settings in (("chosen", saved), ("index only", (10**9, saved[1])),
+                           ("walk only", (1, 10**9))):
+        rosters.BROAD_SEARCH, rosters.WALK_ROWS = settings
+        for q in asked:  # the page cache warm for this plan's pages, as in a day's use
+            first_page(q)
+        figures[plan] = [timed(lambda q=q: first_page(q)) for q in asked]
+    rosters.BROAD_SEARCH, rosters.WALK_ROWS = saved
+    print(f"   roster search, first page of 100 in name order, {len(asked)} queries "
+          f"({len(typed_given)} of them a given name alone; BROAD_SEARCH "
+          f"{rosters.BROAD_SEARCH:,}, WALK_ROWS {rosters.WALK_ROWS:,}):")
+    for plan, t in figures.items():
+        print(f"     {plan:<11} median {ms(statistics.median(t))}   p95 {ms(pct(t, 95))}   "
+              f"max {ms(max(t))}")
+    slowest = sorted(range(len(asked)), key=lambda i: figures["chosen"][i], reverse=True)
+    print("     slowest as chosen (chosen / index only / walk only ms, matches): " + ", ".join(
+        f"{asked[i]!r} {figures['chosen'][i] * 1000:.1f}/{figures['index only'][i] * 1000:.1f}"
+        f"/{figures['walk only'][i] * 1000:.1f} "
+        f"{rosters.count_people(conn, everyone, asked[i]):,}" for i in slowest[:6]))
 
 
 class _TimedConnection:
