@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from desktop.domain import formatting
 from desktop.i18n import _
 
 COMMANDS = ("backup",)
@@ -19,6 +18,7 @@ def register(cmd) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from desktop.cli import db_path, emit, open_db
+    from desktop.domain import formatting  # babel: not for every start of the program
     from desktop.storage import backup
 
     path = db_path(args)

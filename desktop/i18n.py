@@ -12,6 +12,7 @@ Catalogs: ``resources/translations/<lang>/LC_MESSAGES/messages.mo`` (maintained 
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import os
 
@@ -47,10 +48,11 @@ def activate(language: str | None = None) -> str:
     """Load the catalog of ``language`` (default: the configured one); returns the code."""
     global _language
     lang = language if language in LANGUAGES else configured_language()
-    try:
-        translation = gettext.translation(DOMAIN, str(catalog_dir()), languages=[lang])
-    except OSError:  # no compiled catalog: the source (Vietnamese) text is shown
-        translation = gettext.NullTranslations()
+    translation: gettext.NullTranslations = gettext.NullTranslations()
+    if lang != DEFAULT_LANGUAGE:  # the source text is Vietnamese: its catalog is identity
+        # No compiled catalog: the source (Vietnamese) text is shown.
+        with contextlib.suppress(OSError):
+            translation = gettext.translation(DOMAIN, str(catalog_dir()), languages=[lang])
     install(translation)
     _language = lang
     return lang

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import uuid
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -32,6 +35,8 @@ def uuid7() -> uuid.UUID:
         else:
             _last_ms, _counter = ms, int.from_bytes(os.urandom(2), "big") & 0x3FF
         counter = _counter
+    import uuid  # loads platform and more (3 ms): paid at the first new id, not at start-up
+
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand_b
     return uuid.UUID(int=value)

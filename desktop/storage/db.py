@@ -7,7 +7,11 @@ from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import migrations
+
+# The schema version this program writes: ``migrations.latest_version()``, kept here too so
+# that opening an up-to-date database does not import the migrations (and every record kind
+# with them) before the window can show (a test keeps the two equal).
+SCHEMA_VERSION = 6
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -54,10 +58,15 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connecti
         _check_is_sqlite(p)
     conn = _raw_connect(path)
     try:
-        migrations.check_not_newer(conn)  # before any pragma writes to the file
-        configure(conn, path)
-        if migrate:
-            migrations.apply(conn, backup_to=p)
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            configure(conn, path)
+        else:
+            from desktop.storage import migrations
+
+            migrations.check_not_newer(conn)  # before any pragma writes to the file
+            configure(conn, path)
+            if migrate:
+                migrations.apply(conn, backup_to=p)
     except BaseException:
         conn.close()
         raise

@@ -64,11 +64,21 @@ def _register_fonts(app: QApplication) -> None:
         app.setFont(QFont(ui_families[0], UI_FONT_SIZE))
 
 
-def build_window(db_path: Path):  # -> MainWindow (imported late: start-up time)
-    from desktop.ui.main_window import MainWindow
+def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> MainWindow
+    from desktop.ui.main_window import MainWindow  # imported late: start-up time
 
-    conn = open_database(db_path)
-    return MainWindow(conn, db_path)
+    return MainWindow(conn or open_database(db_path), db_path, fill_now=fill_now)
+
+
+def start_window(db_path: Path, *, backup: bool = True, conn=None):  # -> MainWindow
+    """The window as a start shows it: the frame painted first, its data right after, then
+    the start backup. ``conn``: the database already open."""
+    window = build_window(db_path, fill_now=False, conn=conn)
+    if backup:
+        window.filled.connect(lambda: backup_at_start(window))
+    window.show()
+    QApplication.instance().setProperty("main_window", window)
+    return window
 
 
 def backup_at_start(window) -> None:
@@ -96,15 +106,11 @@ def backup_at_start(window) -> None:
 
 def reopen(old_window, db_path: Path, *, backup: bool = True):
     try:
-        window = build_window(db_path)
+        window = start_window(db_path, backup=backup)
     except UserError as e:
         QMessageBox.warning(old_window, _("Không mở được"), str(e))
         return None
-    window.show()
     old_window.close()
-    QApplication.instance().setProperty("main_window", window)
-    if backup:
-        backup_at_start(window)
     return window
 
 
@@ -123,8 +129,19 @@ class _QuitAfterPaint(QObject):
         return False
 
 
+def open_if_set_up(db_path: Path):  # -> sqlite3.Connection | None
+    """The database open, if it has a site; None (and closed) if the first-run wizard must
+    set it up first."""
+    from desktop.storage import site
+
+    conn = open_database(db_path)
+    if site.load_site(conn) is None:
+        conn.close()
+        return None
+    return conn
+
+
 def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
-    from desktop.ui.first_run import ensure_site
 
     app = make_application()
     path = db_path or default_database_path()
@@ -136,10 +153,15 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
             def hook(wizard):
                 _QuitAfterPaint(wizard, lambda: (print("self-test: first-run wizard painted"),
                                                  wizard.reject()))
-        chosen = ensure_site(path, wizard_hook=hook)
+        conn = open_if_set_up(path)
+        chosen: Path | None = path
+        if conn is None:  # a first start: the wizard (imported only then)
+            from desktop.ui.first_run import ensure_site
+
+            chosen = ensure_site(path, wizard_hook=hook)
         if chosen is None:  # the first-run wizard was cancelled: nothing was set up
             return 0
-        window = build_window(chosen)
+        window = start_window(chosen, backup=not self_test, conn=conn)
     except UserError as e:
         if self_test:
             print(f"self-test: {e}")
@@ -153,8 +175,6 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
         print(f"self-test: backup {backup.backup_now(window.conn, chosen, 'start').name}")
         print(f"self-test: resources {resources_root()}; font {app.font().family()}; "
               f"language {current_language()}")
-        _QuitAfterPaint(window, lambda: (print("self-test: window painted"), app.quit()))
-    window.show()
-    if not self_test:
-        backup_at_start(window)
+        window.filled.connect(lambda: _QuitAfterPaint(
+            window, lambda: (print("self-test: window painted"), app.quit())))
     return app.exec()

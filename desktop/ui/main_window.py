@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMainWindow,
     QSplitter,
     QTabWidget,
@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.i18n import _
-from desktop.storage import rosters, site
-from desktop.storage.history import UndoStack
-from desktop.storage.writer import Store
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE, NavigationModel
-from desktop.ui.pages import AppContext, DeletedPage, Selection
-from desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from desktop.ui.navigation import NavigationModel
+    from desktop.ui.pages import AppContext, Selection
+    from desktop.ui.tasks import TaskRunner
 
 
 def _ui(module: str):
@@ -45,28 +44,23 @@ class MainWindow(QMainWindow):
         ("deleted", _("Đã xóa gần đây")),
     )
 
-    def __init__(self, conn: sqlite3.Connection, db_path: Path) -> None:
+    # Emitted once the window holds its data (see ``fill``).
+    filled = Signal()
+
+    def __init__(self, conn: sqlite3.Connection, db_path: Path, *, fill_now: bool = True
+                 ) -> None:
+        """The window's frame: menus, the tree, the tabs. What reads the database is built by
+        ``fill``: here at once, or with ``fill_now=False`` right after the frame is first
+        painted, so that the program is seen to start before the storage modules are even
+        imported (start-up budget, DESIGN.md)."""
         super().__init__()
         self.conn = conn
         self.db_path = db_path
-        self.site = site.load_site(conn)
-        self.setWindowTitle(f"{APP_NAME} — {self.site.name if self.site else db_path.name}")
+        self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
-        self.store = Store(conn)
-        self.undo = UndoStack(self.store)
-        self.tasks = TaskRunner(self)
-        self.ctx = AppContext(conn, db_path, self.undo, self.tasks, self.notify, self.changed,
-                              self.site)
 
-        self.nav_model = NavigationModel(conn, self)
         self.tree = QTreeView()
-        self.tree.setModel(self.nav_model)
         self.tree.setUniformRowHeights(True)
-        self.tree.expanded.connect(self._on_expanded)
-        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
-
-        self._sync = None
-        self._built: dict[str, QWidget] = {}
         self.tabs = QTabWidget()
         self.slots: list[QWidget] = []
         for _name, label in self.PAGES:
@@ -74,47 +68,94 @@ class MainWindow(QMainWindow):
             QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
             self.slots.append(slot)
             self.tabs.addTab(slot, label)
-        self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()  # horizontal
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([320, 960])
         self.setCentralWidget(self.splitter)
 
-        self.selection = Selection(title=_("Tất cả"))
+        self._sync = None
+        self._built: dict[str, QWidget] = {}
         self._dirty: set[int] = set()
         self._building = True  # one refresh at the end, not one per step of building
+        self.is_filled = False
         self._build_menu()
-        self._load_tree()
         self._restore_state()
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
+        if fill_now:
+            self.fill()
+        else:
+            for action in self.actions_needing_data:
+                action.setEnabled(False)
+            self._fill_after_paint = _AfterFirstPaint(self, self.fill)
+            self.statusBar().showMessage(_("Đang mở dữ liệu…"))
+
+    def fill(self) -> None:
+        """Everything that reads the database: the context the pages share, the tree, the
+        current page."""
+        if self.is_filled:
+            return
+        from desktop.storage import site
+        from desktop.storage.history import UndoStack
+        from desktop.storage.writer import Store
+        from desktop.ui.navigation import NavigationModel
+        from desktop.ui.pages import AppContext, Selection
+        from desktop.ui.tasks import TaskRunner
+
+        self.site = site.load_site(self.conn)
+        self.setWindowTitle(f"{APP_NAME} — "
+                            f"{self.site.name if self.site else self.db_path.name}")
+        self.store = Store(self.conn)
+        self.undo = UndoStack(self.store)
+        self.tasks: TaskRunner = TaskRunner(self)
+        self.ctx: AppContext = AppContext(self.conn, self.db_path, self.undo, self.tasks,
+                                          self.notify, self.changed, self.site)
+        self.nav_model: NavigationModel = NavigationModel(self.conn, self)
+        self.tree.setModel(self.nav_model)
+        self.tree.expanded.connect(self._on_expanded)
+        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.selection: Selection = Selection(title=_("Tất cả"))
+        self._load_tree()
+        self.is_filled = True
         self._building = False
+        for action in self.actions_needing_data:
+            action.setEnabled(True)
+        self.undo_action.setEnabled(self.undo.can_undo)
         self._apply_selection()
         self.statusBar().showMessage(_("Sẵn sàng"))
+        self.filled.emit()
 
     # -- menus -------------------------------------------------------------------------
 
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+    def _action(self, menu, text: str, slot, shortcut=None, *, needs_data: bool = True
+                ) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+        # setShortcuts, not setShortcut or QKeySequence(...): resolving their overloads builds
+        # every enum of Qt's namespace (14 ms) before the window can show.
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)  # every binding of the platform for this key
+        elif shortcut is not None:
+            action.setShortcuts([QKeySequence.fromString(shortcut)])
         action.triggered.connect(slot)
         menu.addAction(action)
+        if needs_data:  # enabled by ``fill``
+            self.actions_needing_data.append(action)
         return action
 
     def _build_menu(self) -> None:
+        self.actions_needing_data: list[QAction] = []
         bar = self.menuBar()
         file_menu = bar.addMenu(_("&Tệp"))
         self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
-                     QKeySequence.StandardKey.Open)
+                     QKeySequence.StandardKey.Open, needs_data=False)
         self._action(file_menu, _("&Khôi phục từ bản sao lưu…"),
                      lambda: _ui("backup_dialog").restore_from_backup(self))
         file_menu.addSeparator()
         self._action(file_menu, _("&Cài đặt…"),
                      lambda: _ui("settings_dialog").SettingsDialog(self).open())
         file_menu.addSeparator()
-        self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q")
+        self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q", needs_data=False)
 
         edit = bar.addMenu(_("&Sửa"))
         self.undo_action = self._action(edit, _("&Hoàn tác"), self.undo_last,
@@ -143,17 +184,20 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for i, (_name, label) in enumerate(self.PAGES):
             self._action(view, label, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
-                         f"Ctrl+{i + 1}")
+                         f"Ctrl+{i + 1}", needs_data=False)
 
         help_menu = bar.addMenu(_("Trợ &giúp"))
         self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),
-                     lambda: _ui("about").show_data_folder(self, self.db_path))
+                     lambda: _ui("about").show_data_folder(self, self.db_path), needs_data=False)
         self._action(help_menu, _("&Giới thiệu"),
-                     lambda: _ui("about").show_about(self, self.db_path))
+                     lambda: _ui("about").show_about(self, self.db_path), needs_data=False)
 
     # -- tree --------------------------------------------------------------------------
 
     def _load_tree(self) -> None:
+        from desktop.storage import rosters
+        from desktop.ui.navigation import ID_ROLE
+
         province = None
         if self.site is not None:
             province = self.site.unit_code if self.site.site_kind == "province" else \
@@ -176,9 +220,13 @@ class MainWindow(QMainWindow):
         self.nav_model.ensure_children(self.nav_model.itemFromIndex(index))
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        from desktop.storage import rosters
+        from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+        from desktop.ui.pages import Selection
+
         if not current.isValid() or current.data(ID_ROLE) is None:
             return
-        title = str(current.data(Qt.ItemDataRole.DisplayRole))
+        title = str(current.data())
         if current.data(KIND_ROLE) == "organization":
             org = current.data(ID_ROLE)
             self.selection = Selection(rosters.organization_unit(self.conn, org), org, title)
@@ -196,10 +244,10 @@ class MainWindow(QMainWindow):
         i = self.tabs.currentIndex()
         if i in self._dirty and not self._building:
             page = self.page(self.PAGES[i][0])
-            if isinstance(page, DeletedPage):
-                page.reload()
-            else:
+            if hasattr(page, "set_selection"):
                 page.set_selection(self.selection)
+            else:  # the recently deleted records: everywhere, whatever is selected
+                page.reload()
             self._dirty.discard(i)
 
     @property
@@ -217,6 +265,7 @@ class MainWindow(QMainWindow):
         if page is None:
             from desktop.ui.record_pages import build_page
 
+            self.fill()  # a page asked for before the frame's first paint
             page = self._built[name] = build_page(name, self.ctx)
             index = [n for n, _label in self.PAGES].index(name)
             self.slots[index].layout().addWidget(page)
@@ -264,6 +313,8 @@ class MainWindow(QMainWindow):
         self._apply_selection()
 
     def _open_other(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _filter = QFileDialog.getOpenFileName(
             self, _("Mở cơ sở dữ liệu"), str(self.db_path.parent),
             _("Cơ sở dữ liệu ANTQ (*.db);;Mọi tệp (*)"))
@@ -296,10 +347,27 @@ class MainWindow(QMainWindow):
                 timer = getattr(page, name, None)
                 if timer is not None:
                     timer.stop()
-        if self.tasks.busy:  # a document or an import still running: let it finish
+        if self.is_filled and self.tasks.busy:  # a document or an import still running
             self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
             self.tasks.pool.waitForDone(30000)
         super().closeEvent(event)
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``then`` once ``widget`` has been painted, from the event loop (so the paint
+    reaches the screen first)."""
+
+    def __init__(self, widget: QWidget, then) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and self.then is not None:
+            then, self.then = self.then, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, then)
+        return False
 
 
 def _page_property(name: str) -> property:

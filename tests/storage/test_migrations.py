@@ -146,3 +146,7 @@ def test_v6_rewrites_search_text_with_punctuation_as_plain_words(tmp_path):
         "WHERE person_fts MATCH '\"345\"*'")]
     assert found == ["p1"]
     conn.close()
+
+
+def test_the_version_an_up_to_date_open_trusts_is_the_last_migration():
+    assert migrations.latest_version() == db.SCHEMA_VERSION

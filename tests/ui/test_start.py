@@ -1,0 +1,81 @@
+"""How the program starts: the window's frame is painted before anything reads the
+database, its data follows right after, then the start backup."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.app import open_if_set_up, start_window
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, tmp_path,
+                                                     monkeypatch):
+    db = tmp_path / "start.db"
+    shutil.copy(demo_factory(1, 10), db)
+    backups = []
+    monkeypatch.setattr("desktop.ui.app.backup_at_start", lambda w: backups.append(w))
+    conn = open_if_set_up(db)
+    assert conn is not None
+    w = start_window(db, conn=conn)
+    try:
+        assert not w.is_filled
+        needing = {a.text() for a in w.actions_needing_data}
+        assert "&Hoàn tác" in needing and "&Thoát" not in needing
+        assert not any(a.isEnabled() for a in w.actions_needing_data)
+        with qtbot.waitSignal(w.filled, timeout=5000):
+            pass  # the first paint of the frame starts filling it
+        assert w.is_filled and backups == [w]
+        assert w.nav_model.rowCount() == 1
+        assert w.people.model.rowCount() > 0
+        assert w.windowTitle().endswith("(dữ liệu mẫu)")
+        assert all(a.isEnabled() for a in w.actions_needing_data if a is not w.undo_action)
+        assert not w.undo_action.isEnabled()  # nothing to undo yet
+    finally:
+        w.close()
+        w.deleteLater()
+        QApplication.processEvents()
+        w.conn.close()
+
+
+def test_a_database_without_a_site_goes_to_the_first_run_wizard(qapp, tmp_path):
+    from desktop.storage.db import open_database
+
+    open_database(tmp_path / "new.db").close()
+    assert open_if_set_up(tmp_path / "new.db") is None
+
+
+_FRAME_ONLY = r"""
+import json, sys
+from pathlib import Path
+from desktop.ui.app import make_application, open_if_set_up, start_window
+app = make_application()
+app.setOrganizationName("antq-desk-tests-start")
+w = start_window(Path(sys.argv[1]), backup=False, conn=open_if_set_up(Path(sys.argv[1])))
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("desktop"))))
+"""
+
+
+def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
+    """What the window needs before its first paint stays small: no record kinds, no
+    migrations, no storage queries, no pages (start-up budget, DESIGN.md)."""
+    db = tmp_path / "frame.db"
+    shutil.copy(demo_factory(1, 10), db)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "ANTQ_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", _FRAME_ONLY, str(db)], capture_output=True,
+                         text=True, env=env, timeout=120, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "desktop.ui.main_window" in loaded
+    heavy = {"desktop.domain.kinds", "desktop.storage.migrations", "desktop.storage.records",
+             "desktop.storage.rosters", "desktop.storage.writer", "desktop.ui.pages",
+             "desktop.ui.people_page", "desktop.ui.navigation", "desktop.ui.first_run"}
+    assert loaded & heavy == set()
