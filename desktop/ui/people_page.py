@@ -95,9 +95,12 @@ class PeoplePage(QWidget):
             combo.setMaximumWidth(200)
             combo.currentIndexChanged.connect(self.reload)
             bar.addWidget(combo)
+        # The actions beside the title, so that the search box, used all day, gets the width.
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
         for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
                   self.leave_button, self.print_button, self.excel_button):
-            bar.addWidget(b)
+            heading.addWidget(b)
 
         self.table = record_table(self.model)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -108,7 +111,7 @@ class PeoplePage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.title)
+        layout.addLayout(heading)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)

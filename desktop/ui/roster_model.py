@@ -11,6 +11,7 @@ from desktop.domain.kinds import PERSON
 from desktop.i18n import _
 from desktop.storage import rosters
 from desktop.storage.present import Presenter
+from desktop.storage.records import Record
 
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
@@ -35,7 +36,8 @@ class RosterModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self._scope = rosters.Scope()
         self._search: str | None = None
-        self._rows: list[dict[str, str]] = []
+        self._rows: list[dict[str, str] | None] = []  # None: not yet shown (see data())
+        self._records: list[Record] = []
         self._last_key: tuple[str, str] | None = None
         self._ids: list[str] = []
         self._memberships: list[str | None] = []
@@ -51,6 +53,7 @@ class RosterModel(QAbstractTableModel):
         self._columns = (_COLUMNS[0], _ROLE, *_COLUMNS[1:]) if scope.kind == "organization" \
             else _COLUMNS
         self._rows = []
+        self._records = []
         self._ids = []
         self._memberships: list[str | None] = []
         self._last_key = None
@@ -106,7 +109,11 @@ class RosterModel(QAbstractTableModel):
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(self._present(r) for r in page)
+        shown_fields = [name for name, _header in self._columns]
+        # Only what the columns show is kept until presented: a roster scrolled to its end
+        # holds 100,000 of these.
+        self._records.extend({f: r.get(f) for f in shown_fields} for r in page)
+        self._rows.extend([None] * len(page))
         self._ids.extend(str(r["id"]) for r in page)
         self._memberships.extend(str(r.get("membership_id") or "") or None for r in page)
         self._last_key = (str(page[-1]["name_key"]), str(page[-1]["id"]))
@@ -123,7 +130,11 @@ class RosterModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return self._rows[index.row()].get(self._columns[index.column()][0], "")
+        row = index.row()
+        shown = self._rows[row]
+        if shown is None:  # presented when first painted: a page holds more than a screenful
+            shown = self._rows[row] = self._present(self._records[row])
+        return shown.get(self._columns[index.column()][0], "")
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
