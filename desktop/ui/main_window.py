@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from desktop.ui.tasks import TaskRunner
 
 
+FILL_AT_LATEST_MS = 500
+
+
 def _ui(module: str):
     """A dialog module of desktop.ui, imported when its menu entry is first used: start-up
     should not pay for the About box (importlib.metadata) or babel."""
@@ -88,8 +91,23 @@ class MainWindow(QMainWindow):
         else:
             for action in self.actions_needing_data:
                 action.setEnabled(False)
-            self._fill_after_paint = _AfterFirstPaint(self, self.fill)
+            self._fill_after_paint = _AfterFirstPaint(self, self._fill_deferred)
+            # Should no paint come (a window restored minimised), fill anyway.
+            QTimer.singleShot(FILL_AT_LATEST_MS, self._fill_deferred)
             self.statusBar().showMessage(_("Đang mở dữ liệu…"))
+
+    def _fill_deferred(self) -> None:
+        if self.is_filled or not self.isVisible():
+            return
+        try:
+            self.fill()
+        except Exception as e:  # a damaged database: say so, rather than a window that waits
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(self, APP_NAME,
+                                 _("Không đọc được dữ liệu của {p}: {e}").format(
+                                     p=self.db_path, e=e))
+            self.close()
 
     def fill(self) -> None:
         """Everything that reads the database: the context the pages share, the tree, the

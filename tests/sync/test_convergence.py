@@ -9,6 +9,7 @@ CI runs a modest number of examples; ``HYPOTHESIS_PROFILE=long`` runs many more.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -44,6 +45,7 @@ def master() -> Path:
     global _MASTER
     if _MASTER is None:
         folder = Path(tempfile.mkdtemp(prefix="antq-sm-master-"))
+        atexit.register(shutil.rmtree, folder, True)  # one per test run, gone at its end
         path = folder / "master.db"
         conn = db.open_database(path)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

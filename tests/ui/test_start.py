@@ -79,3 +79,31 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
              "desktop.storage.rosters", "desktop.storage.writer", "desktop.ui.pages",
              "desktop.ui.people_page", "desktop.ui.navigation", "desktop.ui.first_run"}
     assert loaded & heavy == set()
+
+
+def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_factory,
+                                                             tmp_path, monkeypatch):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.ui.main_window import MainWindow
+
+    db = tmp_path / "damaged.db"
+    shutil.copy(demo_factory(1, 10), db)
+    said = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a: said.append(a[2]))
+
+    def damaged(self):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(MainWindow, "fill", damaged)
+    w = start_window(db, backup=False)
+    try:
+        qtbot.waitUntil(lambda: len(said) == 1, timeout=5000)
+        assert "damaged.db" in said[0] and "malformed" in said[0]
+        assert not w.isVisible()
+    finally:
+        w.deleteLater()
+        QApplication.processEvents()
+        w.conn.close()
