@@ -61,11 +61,13 @@ class PeoplePage(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button = QPushButton(_("Xóa"))
         self.delete_button.clicked.connect(self.delete_current)
-        self.member_button = QPushButton(_("Thêm thành viên…"))
-        self.member_button.setToolTip(_("Thêm một người đã có vào tổ chức đang chọn"))
-        self.member_button.clicked.connect(self.add_member)
-        self.leave_button = QPushButton(_("Cho thôi tham gia…"))
-        self.leave_button.clicked.connect(self.end_membership)
+        # An organization's members: one button with a menu, so the row keeps room to type.
+        self.members_button = QPushButton(_("Thành viên"))
+        members_menu = QMenu(self.members_button)
+        add_member = members_menu.addAction(_("Thêm thành viên…"), self.add_member)
+        add_member.setToolTip(_("Thêm một người đã có vào tổ chức đang chọn"))
+        members_menu.addAction(_("Cho thôi tham gia…"), self.end_membership)
+        self.members_button.setMenu(members_menu)
         self.print_button = QPushButton(_("In…"))
         print_menu = QMenu(self.print_button)
         print_menu.addAction(_("Danh sách (bản lưu nội bộ)…"), lambda: self.print_roster(False))
@@ -80,8 +82,10 @@ class PeoplePage(QWidget):
         excel_menu.addAction(_("Xuất ra CSV…"), lambda: self.export_roster("csv"))
         self.excel_button.setMenu(excel_menu)
 
-        bar = QHBoxLayout()
-        bar.addWidget(self.search, 1)
+        # The title shares its row with the filters, the search box with the actions: a long
+        # organization name and the box typed in all day both keep their width.
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
         # Only people who now belong to an organization of a type, or hold a role.
         self.org_type_filter = QComboBox()
         self.org_type_filter.addItem(_("Loại tổ chức: tất cả"), None)
@@ -94,13 +98,13 @@ class PeoplePage(QWidget):
         for combo in (self.org_type_filter, self.role_filter):
             combo.setMaximumWidth(200)
             combo.currentIndexChanged.connect(self.reload)
-            bar.addWidget(combo)
-        # The actions beside the title, so that the search box, used all day, gets the width.
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        for b in (self.add_button, self.edit_button, self.delete_button, self.member_button,
-                  self.leave_button, self.print_button, self.excel_button):
-            heading.addWidget(b)
+            heading.addWidget(combo)
+        bar = QHBoxLayout()
+        self.search.setMinimumWidth(260)
+        bar.addWidget(self.search, 1)
+        for b in (self.add_button, self.edit_button, self.delete_button, self.members_button,
+                  self.print_button, self.excel_button):
+            bar.addWidget(b)
 
         self.table = record_table(self.model)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -134,8 +138,7 @@ class PeoplePage(QWidget):
 
     def reload(self) -> None:
         in_org = self.selection.organization_id is not None
-        self.member_button.setVisible(in_org)
-        self.leave_button.setVisible(in_org)
+        self.members_button.setVisible(in_org)
         self.import_action.setEnabled(in_org)
         self.org_type_filter.setVisible(not in_org)
         self.model.set_scope(self.scope(), self.search_text())
