@@ -58,7 +58,8 @@ class BarChart(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
-        top, bottom, left = 24, 40, 10
+        # Above the tallest pair: the legend's line, then its two staggered figures.
+        top, bottom, left = 50, 40, 10
         peak = max(max(c, b) for _l, c, b in self.rows) or 1
         slot = (w - 2 * left) / len(self.rows)
         bar = min(28.0, slot / 3)
