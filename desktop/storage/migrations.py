@@ -180,10 +180,16 @@ def _v6_search_words(conn: sqlite3.Connection) -> None:
     """Stored search text becomes plain words (``text.search_words``), so a roster can match
     a word with ``instr`` as the full-text index does. Only rows holding punctuation change;
     the FTS triggers re-index them. The people's name index also carries what a roster walk
-    reads (deleted, residence, search text), so the walk never leaves the index."""
+    reads (deleted, residence, search text), so the walk never leaves the index; two more
+    indexes serve sorted rosters."""
     conn.execute("DROP INDEX person_name")
     conn.execute("CREATE INDEX person_name ON person(name_key, id, _deleted, residence_unit_id, "
                  "_search)")
+    # A roster sorted by birth date or by ethnic group pages through these as through the
+    # name index (the expressions are rosters.SORTABLE's): 1 ms a page, not 25.
+    conn.execute("CREATE INDEX person_birth ON person(coalesce(birth_date, ''), name_key, id)")
+    conn.execute("CREATE INDEX person_ethnicity ON person(coalesce(ethnicity, ''), name_key, "
+                 "id)")
     for kind in search_kinds():
         rows = conn.execute(f"SELECT _rowid, _search FROM {kind.table} "
                             "WHERE _search GLOB '*[^a-z0-9 ]*'").fetchall()
@@ -200,7 +206,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "pre-2025 units of Điện Biên kept for history", _v3_legacy_units),
     Migration(4, "sync exchange: keys, sites, beliefs, conflicts, import log", _v4_sync_exchange),
     Migration(5, "sync: signed site list (revocation), key rotation", _v5_site_list_and_rotation),
-    Migration(6, "search text as plain words", _v6_search_words),
+    Migration(6, "search text as plain words; roster indexes", _v6_search_words),
 ]
 
 

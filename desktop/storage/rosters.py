@@ -101,44 +101,79 @@ def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = No
     return int(conn.execute(sql, args).fetchone()[0])
 
 
-def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
-                offset: int = 0, limit: int = 500,
-                after: tuple[str, str] | None = None) -> list[Record]:
-    """One page of the roster (``limit`` -1: all of it); members of an organization also
-    carry ``role``.
+# Columns a roster can be sorted by (a click on the header), as SQL on ``p``: whitelisted, so
+# no user text reaches the query. Codes sort in their official order (ethnic groups as the
+# GSO numbers them); a place sorts by its name.
+SORTABLE = {
+    "full_name": "p.name_key",
+    "birth_date": "coalesce(p.birth_date, '')",
+    "gender": "coalesce(p.gender, '')",
+    "ethnicity": "coalesce(p.ethnicity, '')",
+    "citizen_id": "coalesce(p.citizen_id, '')",
+    "phone": "coalesce(p.phone, '')",
+    "residence_unit_id": "coalesce(ru.name_key, '')",  # joined below
+    "role": "coalesce(json_extract(r.attrs, '$.rank'), 99)",  # an organization's roster only
+}
 
-    ``after`` = the (name_key, id) of the last row already shown: the next page is then found
-    through the name index (keyset paging) instead of skipping ``offset`` rows, which at
-    100,000 people costs 140 ms deep in the list.
+
+def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
+                offset: int = 0, limit: int = 500, after: tuple | None = None,
+                order: str | None = None, descending: bool = False) -> list[Record]:
+    """One page of the roster (``limit`` -1: all of it); members of an organization also
+    carry ``role``. Every row carries ``sort_key``.
+
+    The order is Vietnamese name order (an organization's: by role, then name) unless
+    ``order`` names a column of SORTABLE; ties follow name order.
+
+    ``after`` = the ``sort_key`` of the last row already shown: the next page is then found
+    through the index (keyset paging) instead of skipping ``offset`` rows, which at 100,000
+    people costs 140 ms deep in the list.
     """
     join, where, args = _scope_sql(conn, scope)
+    # Name order ascending is the default, except in an organization (role, then name).
+    custom = order is not None and (
+        (order, descending) != ("full_name", False) or scope.kind == "organization")
+    if custom and (order not in SORTABLE or (order == "role" and scope.kind != "organization")):
+        raise ValueError(f"not a roster column: {order}")
+    direction = "DESC" if descending else "ASC"
+    sort_sql = SORTABLE[order] if custom else ""  # type: ignore[index]
+    if order == "residence_unit_id":
+        join += " LEFT JOIN unit ru ON ru.id = p.residence_unit_id"
+    if custom:
+        order_sql = f"{sort_sql} {direction}, p.name_key {direction}, p.id {direction}"
+        key_sql = f"{sort_sql}, p.name_key, p.id"
+    elif scope.kind == "organization":
+        order_sql = "coalesce(json_extract(r.attrs, '$.rank'), 99), p.name_key, p.id"
+        key_sql = "p.name_key, p.id"
+    else:
+        order_sql = key_sql = "p.name_key, p.id"
     if after is not None and scope.kind != "organization":
-        where += " AND (p.name_key, p.id) > (?, ?)"
+        marks = ", ".join("?" for _ in after)
+        where += f" AND ({key_sql}) {'<' if custom and descending else '>'} ({marks})"
         args = [*args, *after]
         offset = 0
     found = _search_terms(conn, scope, search)
     if found is not None:
         words, match, broad = found
         page = None
-        if broad and scope.kind != "organization" and limit >= 0:
+        if broad and not custom and scope.kind != "organization" and limit >= 0:
             page = _walk(conn, join, where, args, words, limit, offset)
         if page is not None:  # found by the walk: read those rows
             join, args, offset = "", [], 0
             where = f" AND p._rowid IN ({','.join(str(int(r)) for r in page)})"
         else:  # or through the index (an organization's members: walked in their order)
             where, args = _search_sql(where, args, words, match, scope.kind == "organization")
+    select = f"p.*, {sort_sql} AS _sort" if custom else "p.*"
     if scope.kind == "organization":
-        select = ("p.*, m.role AS role, m.joined_date AS joined_date, "
-                  "m.id AS membership_id")
-        order = "coalesce(json_extract(r.attrs, '$.rank'), 99), p.name_key, p.id"
-    else:
-        select, order = "p.*", "p.name_key, p.id"
+        select += ", m.role AS role, m.joined_date AS joined_date, m.id AS membership_id"
     sql = (f"SELECT {select} FROM person p {join} WHERE p._deleted = 0{where} "
-           f"ORDER BY {order} LIMIT ? OFFSET ?")
+           f"ORDER BY {order_sql} LIMIT ? OFFSET ?")
     out = []
     for row in conn.execute(sql, [*args, limit, offset]):
         rec = to_record(PERSON, row)
         rec["name_key"] = row["name_key"]
+        rec["sort_key"] = ((row["_sort"], row["name_key"], row["id"]) if custom
+                           else (row["name_key"], row["id"]))
         if scope.kind == "organization":
             rec["role"] = row["role"]
             rec["joined_date"] = row["joined_date"]

@@ -107,6 +107,10 @@ class PeoplePage(QWidget):
             bar.addWidget(b)
 
         self.table = record_table(self.model)
+        # Sorted in SQL by the column clicked; none marked: Vietnamese name order (by role
+        # first in an organization).
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
@@ -142,6 +146,10 @@ class PeoplePage(QWidget):
         self.import_action.setEnabled(in_org)
         self.org_type_filter.setVisible(not in_org)
         self.model.set_scope(self.scope(), self.search_text())
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)  # showing the model's order must not sort again
+        header.setSortIndicator(*self.model.sort_column())
+        header.blockSignals(False)
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
         self._restore_columns()
         self.count.setText("")

@@ -39,7 +39,9 @@ class RosterModel(QAbstractTableModel):
         self._search: str | None = None
         self._rows: list[dict[str, str] | None] = []  # None: not yet shown (see data())
         self._records: list[Record] = []
-        self._last_key: tuple[str, str] | None = None
+        self._last_key: tuple | None = None
+        self._order: str | None = None  # a column clicked to sort by; None: name order
+        self._descending = False
         self._ids: list[str] = []
         self._memberships: list[str | None] = []
         self._total: int | None = 0
@@ -49,6 +51,8 @@ class RosterModel(QAbstractTableModel):
     # -- what is shown -----------------------------------------------------------------
 
     def set_scope(self, scope: rosters.Scope, search: str | None = None) -> None:
+        if self._order == "role" and scope.kind != "organization":
+            self._order, self._descending = None, False  # that column is not shown here
         self.beginResetModel()
         self._scope, self._search = scope, search
         self._columns = (_COLUMNS[0], _ROLE, *_COLUMNS[1:]) if scope.kind == "organization" \
@@ -103,7 +107,8 @@ class RosterModel(QAbstractTableModel):
         if parent.isValid():
             return
         page = rosters.people_page(self._conn, self._scope, search=self._search,
-                                   offset=len(self._rows), limit=BATCH, after=self._last_key)
+                                   offset=len(self._rows), limit=BATCH, after=self._last_key,
+                                   order=self._order, descending=self._descending)
         if len(page) < BATCH:
             self._exhausted = True
         if not page:
@@ -117,8 +122,25 @@ class RosterModel(QAbstractTableModel):
         self._rows.extend([None] * len(page))
         self._ids.extend(str(r["id"]) for r in page)
         self._memberships.extend(str(r.get("membership_id") or "") or None for r in page)
-        self._last_key = (str(page[-1]["name_key"]), str(page[-1]["id"]))
+        self._last_key = page[-1]["sort_key"]
         self.endInsertRows()
+
+    # -- sorting in SQL (a click on a column's header) ---------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        name = self._columns[column][0] if 0 <= column < len(self._columns) else None
+        descending = name is not None and order == Qt.SortOrder.DescendingOrder
+        if (name, descending) == (self._order, self._descending):
+            return  # the view asks once when sorting is enabled: nothing to reload
+        self._order, self._descending = name, descending
+        self.set_scope(self._scope, self._search)
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        """The column sorted by (-1: the default order) and its direction, for the header."""
+        names = [name for name, _header in self._columns]
+        column = names.index(self._order) if self._order in names else -1
+        return column, (Qt.SortOrder.DescendingOrder if self._descending
+                        else Qt.SortOrder.AscendingOrder)
 
     # -- QAbstractTableModel -----------------------------------------------------------
 

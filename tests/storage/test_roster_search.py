@@ -108,3 +108,58 @@ def test_an_organizations_roster_is_searched_by_walking_its_members(conn, roster
     assert all(any(w.startswith("van") for w in text.search_words(r["full_name"]))
                for r in rosters.people_page(conn, members, search="van"))  # Văn, Vàng
     assert rosters.count_people(conn, members, "van") == len(in_org)
+
+
+def _sorted_pages(conn, scope, order, descending, size=7, search=None):
+    ids, after = [], None
+    while True:
+        page = rosters.people_page(conn, scope, limit=size, after=after, order=order,
+                                   descending=descending, search=search)
+        ids += [r["id"] for r in page]
+        if len(page) < size:
+            return ids
+        after = page[-1]["sort_key"]
+
+
+def test_a_roster_sorts_by_any_column_in_sql_page_after_page(conn, roster, store):
+    people = rosters.Scope("unit", roster["village"])
+    ids = [r["id"] for r in rosters.people_page(conn, people, limit=-1)]
+    born = {}
+    for i, person_id in enumerate(ids[:20]):  # birth years in no particular order, some none
+        if i % 4:
+            born[person_id] = f"{1950 + (i * 7) % 40}"
+            store.edit("person", person_id, {"birth_date": born[person_id]})
+    for order in [c for c in rosters.SORTABLE if c != "role"]:
+        for descending in (False, True):
+            for search in (None, "van", "d"):
+                whole = rosters.people_page(conn, people, limit=-1, order=order,
+                                            descending=descending, search=search)
+                assert _sorted_pages(conn, people, order, descending, search=search) == [
+                    r["id"] for r in whole], (order, descending, search)
+    by_birth = rosters.people_page(conn, people, limit=-1, order="birth_date")
+    years = [r["birth_date"] or "" for r in by_birth]
+    assert years == sorted(years)  # those without a date first
+    newest_first = rosters.people_page(conn, people, limit=3, order="birth_date",
+                                       descending=True)
+    assert [r["birth_date"] for r in newest_first] == sorted(born.values(), reverse=True)[:3]
+    # A place sorts by its name: "Bản Á Sang" before "Bản Huổi Lếch", whatever their ids.
+    commune = conn.execute("SELECT parent_id FROM unit WHERE id = ?",
+                           (roster["village"],)).fetchone()[0]
+    other = store.add("unit", {"name": "Bản Á Sang", "level": "village",
+                               "parent_id": commune}).id
+    moved = store.add("person", {"full_name": "Zơ A Vừ", "residence_unit_id": other}).id
+    by_place = rosters.people_page(conn, rosters.Scope(), limit=2, order="residence_unit_id")
+    assert by_place[0]["id"] == moved
+
+
+def test_an_organizations_roster_sorts_by_name_or_by_role(conn, roster):
+    members = rosters.Scope("organization", roster["org"])
+    by_role = rosters.people_page(conn, members)
+    by_name = rosters.people_page(conn, members, order="full_name")
+    assert [r["name_key"] for r in by_name] == sorted(r["name_key"] for r in by_role)
+    assert [r["id"] for r in rosters.people_page(conn, members, order="role")] == [
+        r["id"] for r in by_role]
+    with pytest.raises(ValueError):
+        rosters.people_page(conn, rosters.Scope(), order="role")
+    with pytest.raises(ValueError):
+        rosters.people_page(conn, rosters.Scope(), order="full_name; DROP TABLE person")

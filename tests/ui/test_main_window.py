@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from uikit import close_window, find_item, open_window, save, type_text
 
 from desktop.ui.roster_model import BATCH
@@ -59,3 +59,32 @@ def test_search_as_you_type_ignores_diacritics(window, qtbot):
     qtbot.waitUntil(lambda: "Nguyễn Văn Đức" in [
         window.people.model.index(r, 0).data() for r in range(window.people.model.rowCount())],
         timeout=3000)
+
+
+def test_a_click_on_a_column_sorts_the_roster_in_sql(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))  # the whole province
+    page = window.people
+    header = page.table.horizontalHeader()
+    born = next(c for c in range(page.model.columnCount())
+                if page.model.column_name(c) == "birth_date")
+    assert header.sortIndicatorSection() == -1  # Vietnamese name order, no column marked
+
+    def years():
+        return [page.model.index(r, born).data()[-4:] for r in range(page.model.rowCount())
+                if page.model.index(r, born).data()]
+
+    x = header.sectionViewportPosition(born) + header.sectionSize(born) // 2
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    oldest = years()
+    assert oldest == sorted(oldest) and header.sortIndicatorSection() == born
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    youngest = years()
+    assert youngest == sorted(youngest, reverse=True) and youngest[0] > oldest[0]
+    assert page.model.rowCount() == BATCH  # still one page, the next fetched on scrolling
+    # Typing a search keeps the order; another place too.
+    type_text(page.search, "van")
+    qtbot.waitUntil(lambda: page.model.total < 400, timeout=3000)
+    assert years() == sorted(years(), reverse=True)
+    assert header.sortIndicatorSection() == born
