@@ -14,7 +14,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
 
-from desktop.domain.kinds import PERSON
+from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
 from desktop.reports import page
 from desktop.reports.fonts import BOLD, REGULAR, printable
@@ -108,7 +108,8 @@ def roster_data(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, *,
         org = printouts.organization(conn, str(scope.id))
         unit_id = str(org["unit_id"])
         where = place_of(conn, unit_id).commune
-        subtitle = _("Thành viên {o}").format(o=org["name"])
+        subtitle = (_("Những người đã thôi tham gia {o}") if scope.former
+                    else _("Thành viên {o}")).format(o=org["name"])
         if where is not None and str(where["name"]).split(" ", 1)[-1] not in str(org["name"]):
             subtitle += ", " + in_sentence(str(where["name"]))
         groups.append((None, rosters.people_page(conn, scope, search=search, limit=-1)))
@@ -144,7 +145,7 @@ def roster_data(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, *,
                 "residence": presenter.value(f_res, p["residence_unit_id"]),
                 "role": presenter.catalogue_name("role", str(p["role"])) if p.get("role")
                 else "",
-                "phone": str(p["phone"] or ""), "notes": "",
+                "phone": str(p["phone"] or ""), "notes": _left_note(presenter, p),
             })
             if cancelled and n % 500 == 0 and cancelled():
                 raise page.Cancelled()
@@ -153,6 +154,17 @@ def roster_data(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, *,
     return RosterData(title=_("Danh sách"), subtitle=subtitle, note=note,
                       columns=[COLUMNS[k] for k in keys], groups=shown_groups, unit_id=unit_id,
                       public=public, total=total)
+
+
+def _left_note(presenter: Presenter, person: rosters.Record) -> str:
+    """A former member's note: "Thôi tham gia 05/2025: Chuyển nơi cư trú"."""
+    if not person.get("left_date"):
+        return ""
+    note = _("Thôi tham gia {d}").format(
+        d=presenter.value(MEMBERSHIP.field("left_date"), person["left_date"]))
+    if person.get("exit_reason"):
+        note += ": " + presenter.value(MEMBERSHIP.field("exit_reason"), person["exit_reason"])
+    return note
 
 
 def _wrap(text: str, font: str, width: float) -> str:

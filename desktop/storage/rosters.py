@@ -27,12 +27,14 @@ WALK_ROWS = 16000
 @dataclass(frozen=True)
 class Scope:
     """What a roster covers: kind is "all", "unit" or "organization"; optionally only the
-    people who now belong to an organization of ``org_type``, or hold ``role``."""
+    people who now belong to an organization of ``org_type``, or hold ``role``; for an
+    organization, its former members instead of the current ones."""
 
     kind: str = "all"
     id: str | None = None
     org_type: str | None = None
     role: str | None = None
+    former: bool = False  # an organization's former members (membership ended) instead
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,9 @@ def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
 
 def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
     if scope.kind == "organization":
+        ended = "IS NOT NULL" if scope.former else "IS NULL"
         return ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
-                "AND m._deleted = 0 AND m.left_date IS NULL "
+                f"AND m._deleted = 0 AND m.left_date {ended} "
                 "LEFT JOIN catalogue_item r ON r.catalogue = 'role' AND r.code = m.role",
                 "", [scope.id])
     if scope.kind == "unit":
@@ -112,8 +115,12 @@ SORTABLE = {
     "citizen_id": "coalesce(p.citizen_id, '')",
     "phone": "coalesce(p.phone, '')",
     "residence_unit_id": "coalesce(ru.name_key, '')",  # joined below
-    "role": "coalesce(json_extract(r.attrs, '$.rank'), 99)",  # an organization's roster only
+    # An organization's roster only:
+    "role": "coalesce(json_extract(r.attrs, '$.rank'), 99)",
+    "left_date": "coalesce(m.left_date, '')",
+    "exit_reason": "coalesce(m.exit_reason, '')",
 }
+MEMBERSHIP_COLUMNS = {"role", "left_date", "exit_reason"}
 
 
 def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
@@ -133,7 +140,8 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
     # Name order ascending is the default, except in an organization (role, then name).
     custom = order is not None and (
         (order, descending) != ("full_name", False) or scope.kind == "organization")
-    if custom and (order not in SORTABLE or (order == "role" and scope.kind != "organization")):
+    if custom and (order not in SORTABLE or (order in MEMBERSHIP_COLUMNS
+                                             and scope.kind != "organization")):
         raise ValueError(f"not a roster column: {order}")
     direction = "DESC" if descending else "ASC"
     sort_sql = SORTABLE[order] if custom else ""  # type: ignore[index]
@@ -165,7 +173,8 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
             where, args = _search_sql(where, args, words, match, scope.kind == "organization")
     select = f"p.*, {sort_sql} AS _sort" if custom else "p.*"
     if scope.kind == "organization":
-        select += ", m.role AS role, m.joined_date AS joined_date, m.id AS membership_id"
+        select += (", m.role AS role, m.joined_date AS joined_date, m.id AS membership_id, "
+                   "m.left_date AS left_date, m.exit_reason AS exit_reason")
     sql = (f"SELECT {select} FROM person p {join} WHERE p._deleted = 0{where} "
            f"ORDER BY {order_sql} LIMIT ? OFFSET ?")
     out = []
@@ -178,6 +187,8 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
             rec["role"] = row["role"]
             rec["joined_date"] = row["joined_date"]
             rec["membership_id"] = row["membership_id"]
+            rec["left_date"] = row["left_date"]
+            rec["exit_reason"] = row["exit_reason"]
         out.append(rec)
     return out
 

@@ -95,7 +95,11 @@ class PeoplePage(QWidget):
         self.role_filter.addItem(_("Chức danh: tất cả"), None)
         for item in catalogues.items(ctx.conn, "role"):
             self.role_filter.addItem(item.name, item.code)
-        for combo in (self.org_type_filter, self.role_filter):
+        # An organization's roster: its members now, or those whose membership ended.
+        self.members_filter = QComboBox()
+        self.members_filter.addItem(_("Đang tham gia"), False)
+        self.members_filter.addItem(_("Đã thôi tham gia"), True)
+        for combo in (self.org_type_filter, self.role_filter, self.members_filter):
             combo.setMaximumWidth(200)
             combo.currentIndexChanged.connect(self.reload)
             heading.addWidget(combo)
@@ -127,6 +131,10 @@ class PeoplePage(QWidget):
     # -- what is shown -----------------------------------------------------------------
 
     def set_selection(self, selection: Selection) -> None:
+        if selection.organization_id != self.selection.organization_id:
+            self.members_filter.blockSignals(True)  # another organization: its members now
+            self.members_filter.setCurrentIndex(0)
+            self.members_filter.blockSignals(False)
         self.selection = selection
         self.reload()
 
@@ -134,7 +142,8 @@ class PeoplePage(QWidget):
         s = self.selection
         role = self.role_filter.currentData()
         if s.organization_id:
-            return rosters.Scope("organization", s.organization_id, role=role)
+            return rosters.Scope("organization", s.organization_id, role=role,
+                                 former=bool(self.members_filter.currentData()))
         org_type = self.org_type_filter.currentData()
         if s.unit_id:
             return rosters.Scope("unit", s.unit_id, org_type=org_type, role=role)
@@ -145,6 +154,7 @@ class PeoplePage(QWidget):
         self.members_button.setVisible(in_org)
         self.import_action.setEnabled(in_org)
         self.org_type_filter.setVisible(not in_org)
+        self.members_filter.setVisible(in_org)
         self.model.set_scope(self.scope(), self.search_text())
         header = self.table.horizontalHeader()
         header.blockSignals(True)  # showing the model's order must not sort again

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop.domain.kinds import PERSON
+from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
 from desktop.storage import rosters
 from desktop.storage.present import Presenter
@@ -28,6 +28,7 @@ _COLUMNS = (
     ("residence_unit_id", _("Nơi cư trú")),
 )
 _ROLE = ("role", _("Chức danh"))
+_LEFT = (("left_date", _("Ngày thôi tham gia")), ("exit_reason", _("Lý do thôi tham gia")))
 
 
 class RosterModel(QAbstractTableModel):
@@ -51,12 +52,16 @@ class RosterModel(QAbstractTableModel):
     # -- what is shown -----------------------------------------------------------------
 
     def set_scope(self, scope: rosters.Scope, search: str | None = None) -> None:
-        if self._order == "role" and scope.kind != "organization":
+        if scope.kind == "organization":
+            left = _LEFT if scope.former else ()
+            columns = (_COLUMNS[0], _ROLE, *left, *_COLUMNS[1:])
+        else:
+            columns = _COLUMNS
+        if self._order not in {name for name, _header in columns}:
             self._order, self._descending = None, False  # that column is not shown here
         self.beginResetModel()
         self._scope, self._search = scope, search
-        self._columns = (_COLUMNS[0], _ROLE, *_COLUMNS[1:]) if scope.kind == "organization" \
-            else _COLUMNS
+        self._columns = columns
         self._rows = []
         self._records = []
         self._ids = []
@@ -96,6 +101,9 @@ class RosterModel(QAbstractTableModel):
         shown = self._presenter.record(PERSON, rec)
         if "role" in rec:
             shown["role"] = self._presenter.catalogue_name("role", str(rec["role"]))
+        for name in ("left_date", "exit_reason"):
+            if name in rec:
+                shown[name] = self._presenter.value(MEMBERSHIP.field(name), rec[name])
         return shown
 
     # -- lazy loading ------------------------------------------------------------------

@@ -152,3 +152,17 @@ def test_minutes_without_end_time_leave_blanks(commune):
     flat = " ".join(" ".join(pdf_text(render_minutes(commune.store.conn,
                                                      commune.meeting))).split())
     assert "Cuộc họp kết thúc vào … giờ …, ngày … tháng … năm …./." in flat
+
+
+def test_a_roster_of_former_members_says_when_and_why_each_left(commune):
+    store, conn = commune.store, commune.store.conn
+    pid = commune.people["Vàng A Dơ"]
+    membership = conn.execute("SELECT id FROM membership WHERE person_id = ?",
+                              (pid,)).fetchone()[0]
+    store.edit("membership", membership, {"left_date": "15/10/2026",
+                                          "exit_reason": "tu_nguyen"})
+    [text] = pdf_text(render_roster(conn, Scope("organization", commune.org, former=True),
+                                    today=DAY))
+    assert "Những người đã thôi tham gia Tổ bảo vệ an ninh, trật tự bản Huổi Lếch" in text
+    assert "Vàng A Dơ" in text and "Nguyễn Văn Đức" not in text
+    assert "Thôi tham gia 15/10/2026: Tự nguyện xin thôi tham gia" in " ".join(text.split())

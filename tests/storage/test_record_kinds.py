@@ -94,6 +94,13 @@ def test_ending_a_membership_needs_a_date_after_joining(store, conn, org):
         store.edit("membership", mid, {"left_date": "01/01/2024"})
     store.edit("membership", mid, {"left_date": "01/10/2026", "exit_reason": "tu_nguyen"})
     assert rosters.count_people(conn, rosters.Scope("organization", org)) == 0
+    # Still there among the former members, with when and why.
+    former = rosters.Scope("organization", org, former=True)
+    assert rosters.count_people(conn, former) == 1
+    [left] = rosters.people_page(conn, former)
+    assert (left["id"], left["left_date"], left["exit_reason"]) == (pid, "2026-10-01",
+                                                                    "tu_nguyen")
+    assert [r["id"] for r in rosters.people_page(conn, former, order="left_date")] == [pid]
 
 
 def test_minutes_are_numbered_per_issuer_per_year(store, conn, org):

@@ -110,6 +110,19 @@ def test_add_a_member_to_a_to_and_end_the_membership(window):
     leave.save()
     assert not leave.isVisible(), leave.banner.text()
     assert page.model.total == before
+    # The former members, with when and why they left.
+    assert page.members_filter.isVisible() and not page.org_type_filter.isVisible()
+    page.members_filter.setCurrentIndex(page.members_filter.findData(True))
+    row = page.model.row_of(str(outsider["id"]))
+    assert row >= 0
+    shown = {page.model.column_name(c): page.model.index(row, c).data()
+             for c in range(page.model.columnCount())}
+    assert shown["left_date"] == "02/12/2026"
+    assert shown["exit_reason"] == "Tự nguyện xin thôi tham gia"
+    # Another organization opens on its current members.
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))
+    window.tree.setCurrentIndex(org)
+    assert page.members_filter.currentData() is False
 
 
 def test_minutes_with_attendance_are_saved_in_one_step(window):
