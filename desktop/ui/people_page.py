@@ -192,9 +192,11 @@ class PeoplePage(QWidget):
             name = self.model.column_name(col)
             self.table.setColumnHidden(col, name in hidden)
         self.table.setColumnWidth(0, 230)
-        for col in range(1, self.model.columnCount()):  # a 12-digit number must show whole
-            if self.model.column_name(col) == "citizen_id":
-                self.table.setColumnWidth(col, 120)
+        widths = {"citizen_id": 120,  # a 12-digit number must show whole
+                  "exit_reason": 220}
+        for col in range(1, self.model.columnCount()):
+            if self.model.column_name(col) in widths:
+                self.table.setColumnWidth(col, widths[self.model.column_name(col)])
 
     def _column_menu(self, pos) -> None:
         menu = QMenu(self)

@@ -28,7 +28,7 @@ _COLUMNS = (
     ("residence_unit_id", _("Nơi cư trú")),
 )
 _ROLE = ("role", _("Chức danh"))
-_LEFT = (("left_date", _("Ngày thôi tham gia")), ("exit_reason", _("Lý do thôi tham gia")))
+_LEFT = (("left_date", _("Ngày thôi")), ("exit_reason", _("Lý do thôi")))
 
 
 class RosterModel(QAbstractTableModel):
