@@ -3,6 +3,7 @@ shortcuts, a status bar that says what happened."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.selection: Selection = Selection(title=_("Tất cả"))
         self._load_tree()
+        self._restore_location()
         self.is_filled = True
         self._building = False
         for action in self.actions_needing_data:
@@ -233,6 +235,52 @@ class MainWindow(QMainWindow):
                     if index.data(ID_ROLE) == unit_id:
                         self.tree.expand(index)
                         self.tree.setCurrentIndex(index)
+
+    def location(self) -> list[str]:
+        """The ids from the tree's top to its current item: where the officer is."""
+        from desktop.ui.navigation import ID_ROLE
+
+        path, index = [], self.tree.currentIndex()
+        while index.isValid():
+            path.insert(0, str(index.data(ID_ROLE)))
+            index = index.parent()
+        return path
+
+    def go_to(self, path: list[str]) -> bool:
+        """Select the tree item at ``path`` (see ``location``), expanding on the way; as far
+        down as it still exists (a deleted organization leaves its village selected)."""
+        from desktop.ui.navigation import ID_ROLE
+
+        parent, found = QModelIndex(), QModelIndex()
+        for wanted in path:
+            if parent.isValid():
+                self.nav_model.ensure_children(self.nav_model.itemFromIndex(parent))
+            match = next((self.nav_model.index(row, 0, parent)
+                          for row in range(self.nav_model.rowCount(parent))
+                          if self.nav_model.index(row, 0, parent).data(ID_ROLE) == wanted),
+                         None)
+            if match is None:
+                break
+            if parent.isValid():
+                self.tree.expand(parent)
+            parent = found = match
+        if found.isValid():
+            self.tree.setCurrentIndex(found)
+            self.tree.scrollTo(found)
+        return found.isValid() and len(self.location()) == len(path)
+
+    def _restore_location(self) -> None:
+        """Back where the officer was when this database was last closed."""
+        saved = QSettings().value("main/location")
+        if not isinstance(saved, str):
+            return
+        try:
+            where = json.loads(saved)
+        except ValueError:
+            return
+        if isinstance(where, dict) and where.get("db") == str(self.db_path) and \
+                isinstance(where.get("path"), list) and where["path"]:
+            self.go_to([str(x) for x in where["path"]])
 
     def _on_expanded(self, index: QModelIndex) -> None:
         self.nav_model.ensure_children(self.nav_model.itemFromIndex(index))
@@ -360,6 +408,9 @@ class MainWindow(QMainWindow):
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/tab", self.tabs.currentIndex())
+        if self.is_filled:
+            settings.setValue("main/location", json.dumps(
+                {"db": str(self.db_path), "path": self.location()}))
         for page in self._built.values():  # a pending search must not run after closing
             for name in ("_timer", "_count_timer"):
                 timer = getattr(page, name, None)

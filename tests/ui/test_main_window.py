@@ -88,3 +88,30 @@ def test_a_click_on_a_column_sorts_the_roster_in_sql(window, qtbot):
     qtbot.waitUntil(lambda: page.model.total < 400, timeout=3000)
     assert years() == sorted(years(), reverse=True)
     assert header.sortIndicatorSection() == born
+
+
+def test_the_window_opens_where_the_officer_left_it(qapp, demo_factory, tmp_path):
+    from desktop.ui.app import build_window
+
+    w = open_window(demo_factory(2, 40), tmp_path)
+    org = find_item(w, "organization")
+    w.tree.setCurrentIndex(org)
+    name, path = org.data(), w.location()
+    assert len(path) == 4  # province, commune, village, organization
+    close_window(w)
+
+    again = build_window(w.db_path)
+    try:
+        assert again.location() == path
+        assert again.people.title.text() == name
+    finally:
+        close_window(again)
+    # Another database does not open on this one's place.
+    other = tmp_path / "other" / "window.db"
+    other.parent.mkdir()
+    other.write_bytes(w.db_path.read_bytes())
+    elsewhere = build_window(other)
+    try:
+        assert elsewhere.location() != path
+    finally:
+        close_window(elsewhere)
