@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
                 action.setEnabled(False)
             self._fill_after_paint = _AfterFirstPaint(self, self._fill_deferred)
             # Should no paint come (a window restored minimised), fill anyway.
-            QTimer.singleShot(FILL_AT_LATEST_MS, self._fill_deferred)
+            QTimer.singleShot(FILL_AT_LATEST_MS, self, self._fill_deferred)
             self.statusBar().showMessage(_("Đang mở dữ liệu…"))
 
     def _fill_deferred(self) -> None:
@@ -435,7 +435,7 @@ class _AfterFirstPaint(QObject):
         if event.type() == QEvent.Type.Paint and self.then is not None:
             then, self.then = self.then, None
             obj.removeEventFilter(self)
-            QTimer.singleShot(0, then)
+            QTimer.singleShot(0, self, then)  # not after the window is gone
         return False
 
 

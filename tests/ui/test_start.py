@@ -107,3 +107,16 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
         w.deleteLater()
         QApplication.processEvents()
         w.conn.close()
+
+
+def test_a_window_closed_before_its_first_paint_is_never_filled(qapp, qtbot, demo_factory,
+                                                                tmp_path):
+    db = tmp_path / "closed.db"
+    shutil.copy(demo_factory(1, 10), db)
+    w = start_window(db, backup=False)
+    w.close()
+    qtbot.wait(700)  # past the latest moment a frame is filled without a paint
+    assert not w.is_filled
+    w.deleteLater()
+    QApplication.processEvents()
+    w.conn.close()
