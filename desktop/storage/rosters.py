@@ -11,17 +11,8 @@ from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
+from desktop.storage import walk
 from desktop.storage.records import Record, fts_query, to_record
-
-# Two plans answer a roster search (tests/benchmarks/bench_storage.py measures them at
-# 100,000 people). Through the full-text index: every match is read and sorted by name, about
-# 1 µs a match ("van": 29,000 matches, 18 ms). Walking the roster in name order on the
-# covering name index, testing each row's words: the first page comes after 100 / share of
-# matches rows, 0.3 µs a row ("van": 0.8 ms), unless the matches sit together far down the
-# order (everyone whose given name is Yến). So a search with at least BROAD_SEARCH matches
-# walks, at most WALK_ROWS rows, then falls back to the index.
-BROAD_SEARCH = 2000
-WALK_ROWS = 16000
 
 
 @dataclass(frozen=True)
@@ -168,7 +159,7 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
             page = _walk(conn, join, where, args, words, limit, offset)
         if page is not None:  # found by the walk: read those rows
             join, args, offset = "", [], 0
-            where = f" AND p._rowid IN ({','.join(str(int(r)) for r in page)})"
+            where = f" AND p._rowid IN {walk.rowid_list(page)}"
         else:  # or through the index (an organization's members: walked in their order)
             where, args = _search_sql(where, args, words, match, scope.kind == "organization")
     select = f"p.*, {sort_sql} AS _sort" if custom else "p.*"
@@ -200,44 +191,26 @@ def _search_terms(conn: sqlite3.Connection, scope: Scope, search: str | None
     if not words:
         return None
     match = fts_query(search or "")
-    return words, match, scope.kind != "organization" and is_broad_search(conn, match)
+    return words, match, scope.kind != "organization" and walk.is_broad(conn, "person", match)
 
 
-def _search_sql(where: str, args: list[object], words: list[str], match: str, walk: bool
-                ) -> tuple[str, list[object]]:
-    """The search as a condition on ``p``, in either plan. Both find the same rows: the
-    stored search text is the words the index holds (``text.search_words``)."""
-    if walk:
-        for word in words:
-            where += " AND instr(' ' || p._search, ?) > 0"
-            args = [*args, " " + word]
-        return where, args
+def _search_sql(where: str, args: list[object], words: list[str], match: str,
+                by_walking: bool) -> tuple[str, list[object]]:
+    """The search as a condition on ``p``, in either plan (see ``walk``)."""
+    if by_walking:
+        test, test_args = walk.word_tests("p._search", words)
+        return where + " AND " + test, [*args, *test_args]
     return (where + " AND p._rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH ?)",
             [*args, match])
 
 
 def _walk(conn: sqlite3.Connection, join: str, where: str, args: list[object],
           words: list[str], limit: int, offset: int) -> list[int] | None:
-    """The rowids of one page of matches, found by reading at most WALK_ROWS rows of the
-    roster in name order on the covering name index; None if that was not enough."""
+    """One page of matches found by walking the roster in name order on the covering name
+    index (``walk.first_page``)."""
     scanned = (f"SELECT p._rowid AS r, p._search AS s FROM person p {join} "
-               f"WHERE p._deleted = 0{where} ORDER BY p.name_key, p.id LIMIT {WALK_ROWS:d}")
-    test = " AND ".join("instr(' ' || s, ?) > 0" for _ in words)
-    rowids = [r[0] for r in conn.execute(
-        f"SELECT r FROM ({scanned}) WHERE {test} LIMIT ? OFFSET ?",
-        [*args, *(" " + w for w in words), limit, offset])]
-    if len(rowids) < limit:  # fewer than asked: the roster ended, or the walk gave up
-        read = conn.execute(f"SELECT count(*) FROM ({scanned})", args).fetchone()[0]
-        if read >= WALK_ROWS:
-            return None
-    return rowids
-
-
-def is_broad_search(conn: sqlite3.Connection, match: str) -> bool:
-    """Whether an FTS query matches at least BROAD_SEARCH people (stops counting there)."""
-    row = conn.execute("SELECT count(*) FROM (SELECT 1 FROM person_fts WHERE person_fts "
-                       "MATCH ? LIMIT ?)", (match, BROAD_SEARCH)).fetchone()
-    return int(row[0]) >= BROAD_SEARCH
+               f"WHERE p._deleted = 0{where} ORDER BY p.name_key, p.id")
+    return walk.first_page(conn, scanned, args, words, limit, offset)
 
 
 def root_units(conn: sqlite3.Connection, province_code: str | None = None) -> list[UnitNode]:

@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:  # run as a plain script
 
 from desktop.domain import text  # noqa: E402
 from desktop.domain.ids import new_id  # noqa: E402
-from desktop.storage import db, rosters, site  # noqa: E402
+from desktop.storage import db, rosters, site, walk  # noqa: E402
 from desktop.storage import search as search_mod  # noqa: E402
 from desktop.storage.records import fts_query  # noqa: E402
 from desktop.storage.writer import Store  # noqa: E402
@@ -461,18 +461,18 @@ def roster_search(conn: sqlite3.Connection, queries: Sequence[str], rng: random.
     def first_page(q: str) -> object:
         return rosters.people_page(conn, everyone, search=q, limit=100)
 
-    saved = rosters.BROAD_SEARCH, rosters.WALK_ROWS
+    saved = walk.BROAD_SEARCH, walk.WALK_ROWS
     figures = {}
     for plan, settings in (("chosen", saved), ("index only", (10**9, saved[1])),
                            ("walk only", (1, 10**9))):
-        rosters.BROAD_SEARCH, rosters.WALK_ROWS = settings
+        walk.BROAD_SEARCH, walk.WALK_ROWS = settings
         for q in asked:  # the page cache warm for this plan's pages, as in a day's use
             first_page(q)
         figures[plan] = [timed(lambda q=q: first_page(q)) for q in asked]
-    rosters.BROAD_SEARCH, rosters.WALK_ROWS = saved
+    walk.BROAD_SEARCH, walk.WALK_ROWS = saved
     print(f"   roster search, first page of 100 in name order, {len(asked)} queries "
           f"({len(typed_given)} of them a given name alone; BROAD_SEARCH "
-          f"{rosters.BROAD_SEARCH:,}, WALK_ROWS {rosters.WALK_ROWS:,}):")
+          f"{walk.BROAD_SEARCH:,}, WALK_ROWS {walk.WALK_ROWS:,}):")
     for plan, t in figures.items():
         print(f"     {plan:<11} median {ms(statistics.median(t))}   p95 {ms(pct(t, 95))}   "
               f"max {ms(max(t))}")

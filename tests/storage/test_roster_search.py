@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.domain import text
-from desktop.storage import rosters
+from desktop.storage import rosters, walk
 
 FAMILY = ["Nguyễn", "Lò", "Quàng", "Giàng", "Vàng", "Đinh", "Hờ", "Trần"]
 MIDDLE = ["Văn", "Thị", "A", "Đức", "Mỷ", ""]
@@ -77,8 +77,8 @@ def test_every_plan_finds_the_same_people_in_the_same_order(conn, roster, monkey
     for scope in scopes:
         found = {}
         for plan, (broad, walk_rows) in PLANS.items():
-            monkeypatch.setattr(rosters, "BROAD_SEARCH", broad)
-            monkeypatch.setattr(rosters, "WALK_ROWS", walk_rows)
+            monkeypatch.setattr(walk, "BROAD_SEARCH", broad)
+            monkeypatch.setattr(walk, "WALK_ROWS", walk_rows)
             found[plan] = _pages(conn, scope, typed)
             assert rosters.count_people(conn, scope, typed) == len(found[plan])
             everyone = [r["id"] for r in rosters.people_page(conn, scope, search=typed,
@@ -88,13 +88,13 @@ def test_every_plan_finds_the_same_people_in_the_same_order(conn, roster, monkey
 
 
 def test_a_broad_search_walks_and_a_narrow_one_uses_the_index(conn, roster, monkeypatch):
-    monkeypatch.setattr(rosters, "BROAD_SEARCH", 10)
-    assert rosters.is_broad_search(conn, '"tran"*') is False  # 8 of 64 people
-    assert rosters.is_broad_search(conn, '"d"*') is True
+    monkeypatch.setattr(walk, "BROAD_SEARCH", 10)
+    assert walk.is_broad(conn, "person", '"tran"*') is False  # 8 of 64 people
+    assert walk.is_broad(conn, "person", '"d"*') is True
     everyone = rosters.Scope("unit", roster["village"])
     # Punctuation splits words as the index does: "H'Mông" holds the word "mong".
     for plan in (1, 10**9):
-        monkeypatch.setattr(rosters, "BROAD_SEARCH", plan)
+        monkeypatch.setattr(walk, "BROAD_SEARCH", plan)
         found = {r["full_name"] for r in rosters.people_page(conn, everyone, search="mông")}
         assert len(found) == len(FAMILY) and all(n.endswith("H'Mông") for n in found)
 
