@@ -200,6 +200,12 @@ def _v6_search_words(conn: sqlite3.Connection) -> None:
                              (new, rowid))
 
 
+def _v7_minutes_in_date_order(conn: sqlite3.Connection) -> None:
+    """Minutes listed newest first are walked in that order by a broad search
+    (records.WALKED_ORDERS)."""
+    conn.execute("CREATE INDEX meeting_started ON meeting(started_at, id)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -207,6 +213,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "sync exchange: keys, sites, beliefs, conflicts, import log", _v4_sync_exchange),
     Migration(5, "sync: signed site list (revocation), key rotation", _v5_site_list_and_rotation),
     Migration(6, "search text as plain words; roster indexes", _v6_search_words),
+    Migration(7, "minutes in date order", _v7_minutes_in_date_order),
 ]
 
 

@@ -138,7 +138,7 @@ def test_v6_rewrites_search_text_with_punctuation_as_plain_words(tmp_path):
     conn.execute("INSERT INTO person(id, _part, full_name, _search) VALUES "
                  "('p2', 'x', 'Lò Văn Đức', 'lo van duc')")
     conn.execute("COMMIT")
-    assert migrations.apply(conn) == [6]
+    assert migrations.apply(conn, stop_before=7) == [6]
     rows = dict(conn.execute("SELECT id, _search FROM person WHERE id IN ('p1', 'p2')"))
     assert rows == {"p1": "ho a dinh 0912 345 678", "p2": "lo van duc"}
     found = [r[0] for r in conn.execute(
