@@ -120,6 +120,8 @@ class RecordPage(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.reload)
         self.search.textChanged.connect(self._timer.start)
+        self._count_timer = QTimer(self, singleShot=True, interval=250)
+        self._count_timer.timeout.connect(self._show_count)
 
         self.filters: dict[str, QComboBox] = {}
         bar = self.toolbar = QHBoxLayout()
@@ -185,6 +187,11 @@ class RecordPage(QWidget):
             header = self.table.horizontalHeader()
             for col in range(self.model.columnCount()):
                 header.resizeSection(col, min(header.sectionSize(col), 320))
+        # Counting a province's minutes takes ~15 ms: once typing pauses, as on the roster.
+        self.count.setText("")
+        self._count_timer.start()
+
+    def _show_count(self) -> None:
         self.count.setText(_("{n} {k}").format(n=format_count(self.model.total),
                                               k=self.kind.label.lower()))
 

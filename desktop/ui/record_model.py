@@ -27,7 +27,8 @@ class RecordTableModel(QAbstractTableModel):
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
         self._shown: list[dict[str, str]] = []
-        self._total = 0
+        self._total: int | None = 0
+        self._exhausted = True
         self._active = False  # no query runs until the page is first shown
 
     def set_query(self, query: records.Query) -> None:
@@ -35,7 +36,8 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.query = query
         self._rows, self._shown = [], []
-        self._total = records.count(self._conn, self.kind, query)
+        self._total = None  # counted when asked: the first page need not wait for it
+        self._exhausted = False
         self.endResetModel()
         self.fetchMore()
 
@@ -44,6 +46,9 @@ class RecordTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
+        if self._total is None:
+            self._total = len(self._rows) if self._exhausted else \
+                records.count(self._conn, self.kind, self.query)
         return self._total
 
     def record_id(self, row: int) -> str | None:
@@ -55,15 +60,16 @@ class RecordTableModel(QAbstractTableModel):
     # -- lazy loading ------------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
+        if parent.isValid() or self._exhausted:
             return
         page = records.page(self._conn, self.kind, self.query, offset=len(self._rows),
                             limit=BATCH)
+        if len(page) < BATCH:
+            self._exhausted = True
         if not page:
-            self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)

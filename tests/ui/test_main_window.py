@@ -6,6 +6,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from uikit import close_window, find_item, open_window, save, type_text
 
+from desktop.domain import text
+from desktop.domain.kinds import KINDS
+from desktop.storage import records
 from desktop.ui.roster_model import BATCH
 
 
@@ -115,3 +118,22 @@ def test_the_window_opens_where_the_officer_left_it(qapp, demo_factory, tmp_path
         assert elsewhere.location() != path
     finally:
         close_window(elsewhere)
+
+
+def test_a_list_of_minutes_is_searched_and_counted_once_typing_pauses(window, qtbot):
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))  # the whole province
+    page = window.show_page("meetings")
+    qtbot.waitUntil(lambda: page.count.text().endswith("biên bản họp"), timeout=3000)
+    everything = page.model.total
+    assert page.model.rowCount() == min(everything, 100)
+    type_text(page.search, "sinh hoat")
+    qtbot.waitUntil(lambda: page.count.text() == "", timeout=3000)  # the new search ran
+    qtbot.waitUntil(lambda: page.count.text().endswith("biên bản họp"), timeout=3000)
+    found = int(page.count.text().replace(".", "").split()[0])
+    assert 0 < found < everything and found == page.model.total
+    kind = KINDS["meeting"]
+    for row in range(page.model.rowCount()):
+        rec = records.get(window.conn, kind, page.model.record_id(row))
+        words = text.search_words(" ".join(str(rec[f] or "") for f in kind.search_fields))
+        assert any(w.startswith("sinh") for w in words) and any(
+            w.startswith("hoat") for w in words)
