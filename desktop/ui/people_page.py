@@ -29,6 +29,7 @@ from desktop.ui.pages import (
     delete_with_confirmation,
     format_count,
     saved_message,
+    search_filter,
 )
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
@@ -169,13 +170,7 @@ class PeoplePage(QWidget):
         self.count.setText(_("{n} người").format(n=format_count(self.model.total)))
 
     def search_text(self) -> str | None:
-        """What filters the roster. One letter matches most of a province (every "Nguyễn",
-        every "Văn") and costs a full scan while the officer is still typing: the filter
-        starts at the second letter, or at the first digit of a number."""
-        typed = self.search.text().strip()
-        if len(typed) < 2 and not typed.isdigit():
-            return None
-        return typed
+        return search_filter(self.search.text())
 
     def current_id(self) -> str | None:
         index = self.table.currentIndex()

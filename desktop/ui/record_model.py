@@ -16,6 +16,7 @@ from desktop.storage.present import Presenter
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
+_DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -26,7 +27,7 @@ class RecordTableModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
-        self._shown: list[dict[str, str]] = []
+        self._shown: list[list[str]] = []  # the cells' text, by column
         self._total: int | None = 0
         self._exhausted = True
         self._active = False  # no query runs until the page is first shown
@@ -74,7 +75,7 @@ class RecordTableModel(QAbstractTableModel):
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(page)
-        self._shown.extend(self._presenter.record(self.kind, r) for r in page)
+        self._shown.extend(self._cells(r) for r in page)
         self.endInsertRows()
 
     # -- sorting in SQL ----------------------------------------------------------------
@@ -96,15 +97,18 @@ class RecordTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            text = self._shown[index.row()].get(self.columns[index.column()], "")
-            return text.replace("\n", " ")[:200]
-        if role == ID_ROLE:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Asked for every role of every visible cell at each repaint: int compares, and the
+        # cell's text made once, when its row is read (see _cells).
+        if role == _DISPLAY:
+            return self._shown[index.row()][index.column()] if index.isValid() else None
+        if role == _ID and index.isValid():
             return self._rows[index.row()]["id"]
         return None
+
+    def _cells(self, rec: dict[str, object]) -> list[str]:
+        shown = self._presenter.record(self.kind, rec)
+        return [shown.get(c, "").replace("\n", " ")[:200] for c in self.columns]
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
