@@ -139,7 +139,13 @@ def page(conn: sqlite3.Connection, kind: Kind, q: Query | None = None, *,
     walked = _walked_page(conn, kind, q, order, offset, limit)
     if walked is not None:
         return walked
-    where, args = _where(kind, q, conn)
+    # Unsearched, the first pages of a province's list of a walked order are read down its
+    # order's index (5 ms for 20,000 minutes) rather than gathered by unit and sorted (20 ms);
+    # deep down the list, skipping rows on the index costs more than the sort.
+    down_the_index = (_walkable(kind, q) and not q.search and offset < 2000
+                      and q.unit_scope is not None
+                      and _level(conn, q.unit_scope) == "province")
+    where, args = _where(kind, q, conn, scope_unindexed=down_the_index)
     sql = f"SELECT t.* FROM {kind.table} t{where}{order} LIMIT :limit OFFSET :offset"
     return [to_record(kind, r) for r in conn.execute(sql, {**args, "limit": limit,
                                                            "offset": offset})]
@@ -149,7 +155,7 @@ def _walked_page(conn: sqlite3.Connection, kind: Kind, q: Query, order: str, off
                  limit: int) -> list[Record] | None:
     """The page found by walking the list in its order, for a broad search of a walked
     list; None when the full-text index is the better reader (or the walk gave up)."""
-    if limit < 0 or (kind.name, q.order_by or kind.order_by) not in WALKED_ORDERS:
+    if limit < 0 or not _walkable(kind, q):
         return None
     words = text.search_words(q.search or "")
     if not words or not walk.is_broad(conn, kind.table, fts_query(q.search or "")):
@@ -164,6 +170,10 @@ def _walked_page(conn: sqlite3.Connection, kind: Kind, q: Query, order: str, off
     rows = conn.execute(f"SELECT t.* FROM {kind.table} t WHERE t._rowid IN "
                         f"{walk.rowid_list(rowids)}{order}")
     return [to_record(kind, r) for r in rows]
+
+
+def _walkable(kind: Kind, q: Query) -> bool:
+    return (kind.name, q.order_by or kind.order_by) in WALKED_ORDERS
 
 
 def _level(conn: sqlite3.Connection, unit_id: str) -> str | None:

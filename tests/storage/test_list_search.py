@@ -65,3 +65,16 @@ def test_a_broad_search_of_minutes_is_walked_newest_first(conn, minutes, monkeyp
     starts = [r["started_at"] for r in page]
     assert len(page) == 5 and starts == sorted(starts, reverse=True)
     assert all("Họp" in str(r["title"]) for r in page)
+
+
+def test_a_provinces_minutes_page_down_their_date_index_in_the_same_order(conn, minutes):
+    kind = KINDS["meeting"]
+    for newest_first in (True, False):
+        everywhere = records.Query(descending=newest_first)
+        province = records.Query(descending=newest_first, unit_scope=minutes["province"])
+        pages = [[r["id"] for offset in range(0, 60, 7)
+                  for r in records.page(conn, kind, q, offset=offset, limit=7)]
+                 for q in (everywhere, province)]
+        assert pages[0] == pages[1] and len(pages[0]) == 60
+        starts = [r["started_at"] for r in records.page(conn, kind, province, limit=-1)]
+        assert starts == sorted(starts, reverse=newest_first)
