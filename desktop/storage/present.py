@@ -4,6 +4,7 @@ titles of referenced records. Used by the CLI's tables and the window alike."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from functools import lru_cache
 
 from desktop.domain import dates
@@ -58,8 +59,11 @@ class Presenter:
             return self.ref_title(f.ref, str(value))
         return str(value)
 
-    def record(self, kind: Kind, rec: dict[str, object]) -> dict[str, str]:
-        shown = {f.name: self.value(f, rec.get(f.name)) for f in kind.fields}
+    def record(self, kind: Kind, rec: dict[str, object],
+               only: Collection[str] | None = None) -> dict[str, str]:
+        """The record's fields as shown (``only``: just these, e.g. a table's columns)."""
+        shown = {f.name: self.value(f, rec.get(f.name)) for f in kind.fields
+                 if only is None or f.name in only}
         if kind.name == "meeting" and rec.get("number") is not None:
             number = rec["number"]
             shown["number"] = format_meeting_number(

@@ -24,6 +24,7 @@ class RecordTableModel(QAbstractTableModel):
                  parent: Any = None) -> None:
         super().__init__(parent)
         self._conn, self.kind, self.columns = conn, kind, tuple(columns)
+        self._column_set = frozenset(self.columns)
         self._presenter = Presenter(conn)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
@@ -107,7 +108,7 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def _cells(self, rec: dict[str, object]) -> list[str]:
-        shown = self._presenter.record(self.kind, rec)
+        shown = self._presenter.record(self.kind, rec, only=self._column_set)
         return [shown.get(c, "").replace("\n", " ")[:200] for c in self.columns]
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -98,7 +98,7 @@ class RosterModel(QAbstractTableModel):
         return self._memberships[row] if 0 <= row < len(self._memberships) else None
 
     def _present(self, rec: dict[str, object]) -> dict[str, str]:
-        shown = self._presenter.record(PERSON, rec)
+        shown = self._presenter.record(PERSON, rec, only=rec.keys())
         if "role" in rec:
             shown["role"] = self._presenter.catalogue_name("role", str(rec["role"]))
         for name in ("left_date", "exit_reason"):
