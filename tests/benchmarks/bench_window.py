@@ -77,23 +77,20 @@ from desktop.ui.app import build_window, make_application
 app = make_application()
 app.setOrganizationName("antq-desk-bench")
 w = build_window(Path(sys.argv[1])); w.show(); app.processEvents()
+def keystrokes(page, words):  # each word typed letter by letter: ms to the list repainted
+    times = []
+    for word in words:
+        for i in range(1, len(word) + 1):
+            t = time.perf_counter()
+            page.search.setText(word[:i]); page.reload(); app.processEvents()
+            times.append((time.perf_counter() - t) * 1000)
+        page.search.clear(); page.reload()
+    return times
 page = w.people
-times = []
-for word in json.loads(sys.argv[2]):
-    for i in range(1, len(word) + 1):
-        t = time.perf_counter()
-        page.search.setText(word[:i]); page.reload(); app.processEvents()
-        times.append((time.perf_counter() - t) * 1000)
-    page.search.clear(); page.reload()
+times = keystrokes(page, json.loads(sys.argv[2]))
 # The minutes page of the whole province, newest first, searched the same way.
 minutes = w.show_page("meetings"); app.processEvents()
-minute_times = []
-for word in json.loads(sys.argv[3]):
-    for i in range(1, len(word) + 1):
-        t = time.perf_counter()
-        minutes.search.setText(word[:i]); minutes.reload(); app.processEvents()
-        minute_times.append((time.perf_counter() - t) * 1000)
-    minutes.search.clear(); minutes.reload()
+minute_times = keystrokes(minutes, json.loads(sys.argv[3]))
 w.show_page("people"); app.processEvents()
 # Scroll to the end of the whole roster, page by page, as a user holding End would.
 t = time.perf_counter()
