@@ -18,7 +18,7 @@ from pathlib import Path
 
 from desktop import __version__
 from desktop.domain.errors import UserError
-from desktop.i18n import _
+from desktop.i18n import _, localize_argparse
 
 EXIT_USER_ERROR = 2
 
@@ -47,12 +47,14 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    localize_argparse()
     common = _common()
     parser = argparse.ArgumentParser(
         prog="antq", parents=[common],
         description=_("ANTQ Desk: hồ sơ phong trào Toàn dân bảo vệ an ninh Tổ quốc. "
                       "Chạy không có lệnh để mở cửa sổ chương trình."))
-    parser.add_argument("--version", action="version", version=f"ANTQ Desk {__version__}")
+    parser.add_argument("--version", action="version", version=f"ANTQ Desk {__version__}",
+                        help=_("in số phiên bản rồi thoát"))
     # Hidden: open the window (or the first-run wizard), quit after its first paint; the
     # installer test runs it in the frozen program.
     parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)

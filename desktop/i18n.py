@@ -95,3 +95,19 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark a string for the catalog without translating it yet (module-level constants)."""
     return message
+
+
+def localize_argparse() -> None:
+    """argparse's own words ("usage:", "options", its error messages) in Vietnamese when that
+    is the language: argparse looks up ``_`` and ``ngettext`` in its module at each use, so
+    they are pointed at the catalog ``resources/translations/vi/LC_MESSAGES/argparse.mo``."""
+    if current_language() != "vi":
+        return
+    try:
+        words = gettext.translation("argparse", str(catalog_dir()), languages=["vi"])
+    except OSError:
+        return
+    import argparse
+
+    argparse._ = words.gettext  # type: ignore[attr-defined]
+    argparse.ngettext = words.ngettext  # type: ignore[attr-defined]

@@ -82,7 +82,44 @@ def compile_mo(lang: str) -> Path:
     return target
 
 
+ARGPARSE_DOMAIN = "argparse"  # argparse's own words, in Vietnamese (written by hand)
+
+
+def argparse_po() -> Path:
+    return translations_dir() / "vi" / "LC_MESSAGES" / f"{ARGPARSE_DOMAIN}.po"
+
+
+def argparse_messages() -> set[str]:
+    """The messages Python's argparse passes to gettext (its source, read as code)."""
+    import argparse
+    import ast
+    import inspect
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(argparse))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("_", "ngettext") and node.args and \
+                isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            found.add(node.args[0].value)
+    return found
+
+
+def argparse_mo_bytes() -> bytes:
+    with argparse_po().open("rb") as f:
+        catalog = read_po(f, locale="vi")
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    return buf.getvalue()
+
+
+def compile_argparse() -> Path:
+    target = argparse_po().with_suffix(".mo")
+    _write(target, argparse_mo_bytes())
+    return target
+
+
 def update() -> None:
+    compile_argparse()
     _write(translations_dir() / f"{DOMAIN}.pot", _po_bytes(extract()))
     for lang in LANGUAGES:
         catalog = read(lang)
