@@ -29,7 +29,7 @@ from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
 from desktop.ui.tasks import TaskRunner
-from desktop.ui.widgets import record_table
+from desktop.ui.widgets import record_table, row_menu, search_leads_to
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,8 @@ class RecordPage(QWidget):
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.activated.connect(lambda _i: self.edit_current())
+        search_leads_to(self.search, self.table, self.flush_search)
+        row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
         layout = QVBoxLayout(self)
@@ -206,6 +208,14 @@ class RecordPage(QWidget):
     def current_id(self) -> str | None:
         index = self.table.currentIndex()
         return self.model.record_id(index.row()) if index.isValid() else None
+
+    def flush_search(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.reload()
+
+    def row_actions(self) -> list[tuple[str, Callable[[], object]]]:
+        return [(_("Sửa…\tF2"), self.edit_current), (_("Xóa…\tDel"), self.delete_current)]
 
     def select_id(self, record_id: str) -> None:
         row = self.model.row_of(record_id)

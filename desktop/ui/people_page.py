@@ -33,7 +33,7 @@ from desktop.ui.pages import (
 )
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
-from desktop.ui.widgets import record_table
+from desktop.ui.widgets import record_table, row_menu, search_leads_to
 
 
 class PeoplePage(QWidget):
@@ -120,6 +120,8 @@ class PeoplePage(QWidget):
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.activated.connect(lambda _i: self.edit_current())
+        search_leads_to(self.search, self.table, self.flush_search)
+        row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
         layout = QVBoxLayout(self)
@@ -171,6 +173,18 @@ class PeoplePage(QWidget):
 
     def search_text(self) -> str | None:
         return search_filter(self.search.text())
+
+    def flush_search(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.reload()
+
+    def row_actions(self) -> list[tuple[str, object]]:
+        actions: list[tuple[str, object]] = [(_("Sửa…\tF2"), self.edit_current)]
+        if self.selection.organization_id:
+            actions.append((_("Cho thôi tham gia…"), self.end_membership))
+        actions.append((_("Xóa…\tDel"), self.delete_current))
+        return actions
 
     def current_id(self) -> str | None:
         index = self.table.currentIndex()

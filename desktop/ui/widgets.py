@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTableWidget
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu, QTableView, QTableWidget
 
 
 def record_table(model: QAbstractItemModel) -> QTableView:
@@ -32,3 +32,54 @@ def read_only_table(headers: Sequence[str], widths: Sequence[int] = ()) -> QTabl
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     return table
+
+
+class _SearchLeadsToList(QObject):
+    """Down or Enter in a list's search box goes to the list, on its first row: the officer
+    types, then walks the results with the arrows and opens one with Enter."""
+
+    KEYS = {Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter}
+
+    def __init__(self, search: QLineEdit, table: QTableView, flush: Callable[[], None]) -> None:
+        super().__init__(search)
+        self.table, self.flush = table, flush
+        search.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.KeyPress and event.key() in self.KEYS:
+            self.flush()  # a search still waiting for typing to pause runs now
+            if self.table.model().rowCount():
+                self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                self.table.selectRow(0)
+                return True
+        return False
+
+
+def search_leads_to(search: QLineEdit, table: QTableView, flush: Callable[[], None]) -> None:
+    _SearchLeadsToList(search, table, flush)
+
+
+def row_menu(table: QTableView,
+             entries: Callable[[], Sequence[tuple[str, Callable[[], object]]]]) -> None:
+    """A right-click on a row selects it and offers ``entries()``: (label, action) pairs."""
+    def show(pos) -> None:
+        menu = row_menu_at(table, entries, pos)
+        if menu is not None:
+            menu.exec(table.viewport().mapToGlobal(pos))
+
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    table.customContextMenuRequested.connect(show)
+
+
+def row_menu_at(table: QTableView,
+                entries: Callable[[], Sequence[tuple[str, Callable[[], object]]]],
+                pos) -> QMenu | None:
+    """The menu of the row at ``pos`` (now selected); None off the rows."""
+    index = table.indexAt(pos)
+    if not index.isValid():
+        return None
+    table.selectRow(index.row())
+    menu = QMenu(table)
+    for label, action in entries():
+        menu.addAction(label, action)
+    return menu

@@ -137,3 +137,55 @@ def test_a_list_of_minutes_is_searched_and_counted_once_typing_pauses(window, qt
         words = text.search_words(" ".join(str(rec[f] or "") for f in kind.search_fields))
         assert any(w.startswith("sinh") for w in words) and any(
             w.startswith("hoat") for w in words)
+
+
+def test_down_from_the_search_box_walks_the_results_and_a_right_click_offers_actions(
+        window, qtbot):
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))
+    page = window.people
+    page.search.setFocus()
+    type_text(page.search, "nguyen")
+    assert page._timer.isActive()  # the search waits for typing to pause…
+    QTest.keyClick(page.search, Qt.Key.Key_Down)  # …and runs at once on Down
+    assert window.focusWidget() is page.table  # the app's focus, were the window active
+    assert page.table.currentIndex().row() == 0
+    first = page.model.index(0, 0).data()
+    assert any(w.startswith("nguyen") for w in text.search_words(first)), first
+
+    from desktop.ui.widgets import row_menu_at
+
+    def menu_at(row):
+        QApplication.processEvents()  # the view lays out its new rows
+        menu = row_menu_at(page.table, page.row_actions,
+                           page.table.visualRect(page.model.index(row, 0)).center())
+        menu.deleteLater()
+        return [a.text() for a in menu.actions()]
+
+    assert menu_at(1) == ["Sửa…\tF2", "Xóa…\tDel"]
+    assert page.table.currentIndex().row() == 1  # the row clicked is the one acted on
+    page.search.clear()
+    org = find_item(window, "organization")
+    window.tree.setCurrentIndex(org)
+    assert menu_at(0) == ["Sửa…\tF2", "Cho thôi tham gia…", "Xóa…\tDel"]
+
+
+def test_every_list_page_walks_from_its_search_and_has_a_row_menu(window, qtbot):
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.widgets import row_menu_at
+
+    window.tree.setCurrentIndex(window.nav_model.index(0, 0))
+    page = window.show_page("organizations")
+    QApplication.processEvents()
+    page.search.setFocus()
+    QTest.keyClick(page.search, Qt.Key.Key_Return)
+    # The window's focus (the app's, were the window active) moved to the list's first row.
+    assert window.focusWidget() is page.table and page.table.currentIndex().row() == 0
+    menu = row_menu_at(page.table, page.row_actions,
+                       page.table.visualRect(page.model.index(0, 0)).center())
+    assert [a.text() for a in menu.actions()] == ["Sửa…\tF2", "Xóa…\tDel"]
+    menu.deleteLater()
