@@ -164,7 +164,7 @@ class RecordPage(QWidget):
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.activated.connect(lambda _i: self.edit_current())
-        search_leads_to(self.search, self.table, self.flush_search)
+        search_leads_to(self.search, self.table, self._timer, self.reload)
         row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
@@ -208,11 +208,6 @@ class RecordPage(QWidget):
     def current_id(self) -> str | None:
         index = self.table.currentIndex()
         return self.model.record_id(index.row()) if index.isValid() else None
-
-    def flush_search(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self.reload()
 
     def row_actions(self) -> list[tuple[str, Callable[[], object]]]:
         return [(_("Sửa…\tF2"), self.edit_current), (_("Xóa…\tDel"), self.delete_current)]

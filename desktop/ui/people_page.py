@@ -120,7 +120,7 @@ class PeoplePage(QWidget):
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
         self.table.activated.connect(lambda _i: self.edit_current())
-        search_leads_to(self.search, self.table, self.flush_search)
+        search_leads_to(self.search, self.table, self._timer, self.reload)
         row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
@@ -173,11 +173,6 @@ class PeoplePage(QWidget):
 
     def search_text(self) -> str | None:
         return search_filter(self.search.text())
-
-    def flush_search(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self.reload()
 
     def row_actions(self) -> list[tuple[str, object]]:
         actions: list[tuple[str, object]] = [(_("Sửa…\tF2"), self.edit_current)]

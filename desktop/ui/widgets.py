@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu, QTableView, QTableWidget
 
 
@@ -40,14 +40,17 @@ class _SearchLeadsToList(QObject):
 
     KEYS = {Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter}
 
-    def __init__(self, search: QLineEdit, table: QTableView, flush: Callable[[], None]) -> None:
+    def __init__(self, search: QLineEdit, table: QTableView, pending: QTimer,
+                 run: Callable[[], None]) -> None:
         super().__init__(search)
-        self.table, self.flush = table, flush
+        self.table, self.pending, self.run = table, pending, run
         search.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.KeyPress and event.key() in self.KEYS:
-            self.flush()  # a search still waiting for typing to pause runs now
+            if self.pending.isActive():  # a search waiting for typing to pause runs now
+                self.pending.stop()
+                self.run()
             if self.table.model().rowCount():
                 self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
                 self.table.selectRow(0)
@@ -55,8 +58,10 @@ class _SearchLeadsToList(QObject):
         return False
 
 
-def search_leads_to(search: QLineEdit, table: QTableView, flush: Callable[[], None]) -> None:
-    _SearchLeadsToList(search, table, flush)
+def search_leads_to(search: QLineEdit, table: QTableView, pending: QTimer,
+                    run: Callable[[], None]) -> None:
+    """``pending``: the timer that runs the search (``run``) once typing pauses."""
+    _SearchLeadsToList(search, table, pending, run)
 
 
 def row_menu(table: QTableView,
