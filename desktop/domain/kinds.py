@@ -50,6 +50,7 @@ class Kind:
     search_fields: tuple[str, ...] = ()  # folded into the full-text index
     partition_via: tuple[str, ...] = ()  # REF fields (first set wins) whose partition this shares
     order_by: str = "id"  # default SQL order (a whitelisted column)
+    then_by: tuple[str, ...] = ()  # columns ordering the rows that tie on the default order
     name_sorted: bool = False  # has a name_key column in Vietnamese name order
     extra_columns: tuple[str, ...] = ()  # derived columns the table also has
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
@@ -66,6 +67,13 @@ class Kind:
 
 
 GENDERS = (("male", _("Nam")), ("female", _("Nữ")))
+# The catalogues (resources/catalogues/catalogues.json), each named for the officer.
+CATALOGUES = (("org_type", _("Loại tổ chức")), ("role", _("Chức danh")),
+              ("model_type", _("Loại mô hình")), ("model_rating", _("Xếp loại mô hình")),
+              ("ethnicity", _("Dân tộc")), ("meeting_kind", _("Loại cuộc họp")),
+              ("exit_reason", _("Lý do thôi tham gia")),
+              ("commendation_form", _("Hình thức khen thưởng")),
+              ("commendation_level", _("Cấp khen thưởng")))
 ORG_STATUSES = (("active", _("Đang hoạt động")), ("paused", _("Tạm dừng")),
                 ("dissolved", _("Đã giải thể")))
 MODEL_STATUSES = (("active", _("Đang duy trì")), ("paused", _("Tạm dừng")),
@@ -94,7 +102,7 @@ UNIT = Kind(
 CATALOGUE_ITEM = Kind(
     name="catalogue", table="catalogue_item", label=_("Danh mục"), title_field="name",
     fields=(
-        Field("catalogue", T.TEXT, _("Danh mục"), required=True, max_length=40),
+        Field("catalogue", T.CHOICE, _("Danh mục"), required=True, choices=CATALOGUES),
         Field("code", T.TEXT, _("Mã"), required=True, max_length=60),
         Field("name", T.TEXT, _("Tên"), required=True),
         Field("aliases", T.TEXT, _("Tên khác (cách nhau bởi dấu ;)")),
@@ -102,7 +110,7 @@ CATALOGUE_ITEM = Kind(
         Field("sort_order", T.INT, _("Thứ tự")),
         Field("active", T.BOOL, _("Đang dùng")),
     ),
-    order_by="sort_order",
+    order_by="catalogue", then_by=("sort_order",),
 )
 
 PERSON = Kind(

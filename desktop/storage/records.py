@@ -118,7 +118,9 @@ def _order(kind: Kind, q: Query) -> str:
     if col in {"name", "full_name"} and "name_key" in kind.extra_columns:  # Vietnamese order
         col = "name_key"
     direction = "DESC" if q.descending else "ASC"
-    return f" ORDER BY t.{col} {direction}, t.id {direction}"
+    then = "".join(f", t.{c} {direction}" for c in kind.then_by) if not q.order_by or \
+        q.order_by == kind.order_by else ""
+    return f" ORDER BY t.{col} {direction}{then}, t.id {direction}"
 
 
 def count(conn: sqlite3.Connection, kind: Kind, q: Query | None = None) -> int:

@@ -106,7 +106,7 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
                           filters=("commendation_form",), newest_first=True)
     if name == "catalogues":
         return RecordPage(ctx, "catalogue", ("catalogue", "code", "name", "aliases",
-                                             "sort_order"))
+                                             "sort_order"), filters=("catalogue",))
     if name == "deleted":
         return DeletedPage(ctx)
     raise KeyError(name)

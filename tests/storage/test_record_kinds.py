@@ -260,3 +260,14 @@ def test_rosters_filter_by_organization_type_and_role(store, conn, org, village)
     assert names(rosters.Scope("unit", village, role="to_truong")) == ["Quàng Văn Chủ"]
     assert names(rosters.Scope("organization", org, role="to_vien")) == ["Lò Thị Mai"]
     assert rosters.count_people(conn, rosters.Scope("all", org_type="to_hoa_giai")) == 1
+
+
+def test_catalogue_items_list_by_catalogue_then_their_own_order(conn):
+    kind = KINDS["catalogue"]
+    items = records.page(conn, kind, records.Query(), limit=-1)
+    keys = [(r["catalogue"], r["sort_order"]) for r in items]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1] if k[1] is not None else -1))
+    roles = records.page(conn, kind, records.Query(filters={"catalogue": "role"}), limit=-1)
+    assert roles and {r["catalogue"] for r in roles} == {"role"}
+    with pytest.raises(ValidationError, match="catalogue"):
+        records.page(conn, kind, records.Query(filters={"catalogue": "no_such_list"}))
