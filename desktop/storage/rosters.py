@@ -87,10 +87,10 @@ def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
 
 def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = None) -> int:
     join, where, args = _scope_sql(conn, scope)
-    found = _search_terms(conn, scope, search)
-    if found is not None:
-        words, match, _broad = found  # counting reads every match: the index reads fewest
-        where, args = _search_sql(where, args, words, match, scope.kind == "organization")
+    words = text.search_words(search or "")
+    if words:  # counting reads every match: the index reads fewest, whatever the breadth
+        where, args = _search_sql(where, args, words, fts_query(search or ""),
+                                  scope.kind == "organization")
     sql = f"SELECT count(*) FROM person p {join} WHERE p._deleted = 0{where}"
     return int(conn.execute(sql, args).fetchone()[0])
 
