@@ -29,7 +29,7 @@ from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
 from desktop.ui.tasks import TaskRunner
-from desktop.ui.widgets import record_table, row_menu, search_leads_to
+from desktop.ui.widgets import list_behaviour, record_table
 
 
 @dataclass(frozen=True)
@@ -157,15 +157,11 @@ class RecordPage(QWidget):
             bar.addWidget(button)
 
         self.table = record_table(self.model)
-        # No column is the sort column until the user clicks one: the kind's own order.
-        self.table.horizontalHeader().setSortIndicator(
-            -1, Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        list_behaviour(self.table, search=self.search, pending=self._timer, run=self.reload,
+                       open_current=self.edit_current, actions=self.row_actions,
+                       order=Qt.SortOrder.DescendingOrder if newest_first
+                       else Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setSortIndicatorShown(True)
-        self.table.doubleClicked.connect(lambda _i: self.edit_current())
-        self.table.activated.connect(lambda _i: self.edit_current())
-        search_leads_to(self.search, self.table, self._timer, self.reload)
-        row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
         layout = QVBoxLayout(self)

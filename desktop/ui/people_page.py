@@ -33,7 +33,7 @@ from desktop.ui.pages import (
 )
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
-from desktop.ui.widgets import record_table, row_menu, search_leads_to
+from desktop.ui.widgets import list_behaviour, record_table
 
 
 class PeoplePage(QWidget):
@@ -112,16 +112,11 @@ class PeoplePage(QWidget):
             bar.addWidget(b)
 
         self.table = record_table(self.model)
-        # Sorted in SQL by the column clicked; none marked: Vietnamese name order (by role
-        # first in an organization).
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        # None marked at first: Vietnamese name order (by role first in an organization).
+        list_behaviour(self.table, search=self.search, pending=self._timer, run=self.reload,
+                       open_current=self.edit_current, actions=self.row_actions)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
-        self.table.doubleClicked.connect(lambda _i: self.edit_current())
-        self.table.activated.connect(lambda _i: self.edit_current())
-        search_leads_to(self.search, self.table, self._timer, self.reload)
-        row_menu(self.table, self.row_actions)
         self.count = QLabel()
 
         layout = QVBoxLayout(self)

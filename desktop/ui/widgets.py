@@ -21,6 +21,21 @@ def record_table(model: QAbstractItemModel) -> QTableView:
     return table
 
 
+def list_behaviour(table: QTableView, *, search: QLineEdit, pending: QTimer,
+                   run: Callable[[], None], open_current: Callable[[], object],
+                   actions: Callable[[], Sequence[tuple[str, Callable[[], object]]]],
+                   order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    """What every list of the window does: sorted in SQL by the column clicked (none marked
+    at first: the list's own order), a row opened by double-click or Enter, reached from its
+    search box (see search_leads_to), and a menu of actions on a right-click."""
+    table.horizontalHeader().setSortIndicator(-1, order)
+    table.setSortingEnabled(True)
+    table.doubleClicked.connect(lambda _i: open_current())
+    table.activated.connect(lambda _i: open_current())
+    search_leads_to(search, table, pending, run)
+    row_menu(table, actions)
+
+
 def read_only_table(headers: Sequence[str], widths: Sequence[int] = ()) -> QTableWidget:
     """A small table of figures or messages filled by the caller."""
     table = QTableWidget(0, len(headers))
