@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,11 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     p.add_argument("action", choices=("request", "accept", "install"))
     p.add_argument("file", nargs="?", type=Path)
     p.add_argument("--out", type=Path)
-    p.add_argument("--fingerprint", help=_("vân tay của tỉnh đã xác nhận qua điện thoại"))
+    p.add_argument("--fingerprint",
+                   help=_("vân tay bên kia đọc qua điện thoại (accept: của xã; install: của "
+                          "tỉnh); không có thì hỏi tại dấu nhắc"))
+    p.add_argument("--replace", action="store_true",
+                   help=_("accept: thay hẳn điểm đã đăng ký cùng mã xã (điểm cũ bị thu hồi)"))
     p = cmd("sites", _("các điểm đã đăng ký: antq sites list | revoke SITE"))
     p.add_argument("action", choices=("list", "revoke"))
     p.add_argument("site", nargs="?")
@@ -139,16 +144,48 @@ def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[
     if args.action == "accept":
         if args.out is None:
             raise UserError(_("enrol accept: cần --out TỆP"))
+        info = enrol.describe_request(conn, args.file)
+        typed = args.fingerprint or _ask_fingerprint(
+            [_("Yêu cầu của {n} (mã {c}), vân tay trong tệp: {f}").format(
+                n=info.peer.name, c=info.peer.unit_code, f=info.peer.fingerprint)]
+            + ([_("Mã này đã có điểm «{n}» (vân tay {f}); --replace sẽ thu hồi điểm đó").format(
+                n=info.replaces.name, f=info.replaces.fingerprint)] if info.replaces else []),
+            _("Vân tay xã đọc qua điện thoại: "))
         unlocked = keys.unlock(conn, keys.ask_passphrase())
-        peer = enrol.accept_request(conn, unlocked, args.file, args.out)
+        peer = enrol.accept_request(conn, unlocked, args.file, args.out,
+                                    confirmed_fingerprint=typed, replace=args.replace)
         own = keys.fingerprint(unlocked.site.site_id, unlocked.public)
-        emit(args, {**peer.as_dict(), "province_fingerprint": own, "file": str(args.out)},
-             [_("Đã đăng ký {n} ({c}); vân tay {f}: phải trùng với vân tay xã đọc").format(
-                 n=peer.name, c=peer.unit_code, f=peer.fingerprint),
-              _("Đã ghi trả lời {p}; vân tay của tỉnh: {f}").format(p=args.out, f=own)])
+        lines = [_("Đã đăng ký {n} ({c}); vân tay {f} khớp với vân tay xã đọc").format(
+                     n=peer.name, c=peer.unit_code, f=peer.fingerprint),
+                 _("Đã ghi trả lời {p}; vân tay của tỉnh (đọc cho xã): {f}").format(
+                     p=args.out, f=own)]
+        if info.replaces is not None:
+            lines.append(_("Đã thu hồi điểm cũ {n} ({f})").format(
+                n=info.replaces.name, f=info.replaces.fingerprint))
+        emit(args, {**peer.as_dict(), "province_fingerprint": own, "file": str(args.out),
+                    "revoked": info.replaces.site_id if info.replaces else None}, lines)
         return 0
-    peer = enrol.install_response(conn, args.file, args.fingerprint)
+    info = enrol.describe_response(conn, args.file)
+    typed = args.fingerprint or _ask_fingerprint(
+        [_("Trả lời của tỉnh «{n}», vân tay trong tệp: {f}").format(
+            n=info.province.name, f=info.province.fingerprint)],
+        _("Vân tay tỉnh đọc qua điện thoại: "))
+    peer = enrol.install_response(conn, args.file, typed)
     emit(args, peer.as_dict(),
-         [_("Đã cài chứng nhận; tỉnh «{n}», vân tay {f}: phải trùng với vân tay tỉnh đọc")
+         [_("Đã cài chứng nhận; tỉnh «{n}», vân tay {f} khớp với vân tay tỉnh đọc")
           .format(n=peer.name, f=peer.fingerprint)])
     return 0
+
+
+def _ask_fingerprint(context: list[str], prompt: str) -> str:
+    """The fingerprint the other side reads out, typed at a terminal; with no terminal (a
+    script) and no --fingerprint, nothing is enrolled."""
+    if not sys.stdin.isatty():
+        raise UserError(_("Cần --fingerprint (vân tay bên kia đọc qua điện thoại): không có "
+                          "dấu nhắc để hỏi, không ghi gì"))
+    for line in context:
+        print(line, file=sys.stderr)
+    try:
+        return input(prompt)
+    except EOFError:
+        raise UserError(_("Chưa nhập vân tay: không ghi gì")) from None

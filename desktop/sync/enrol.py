@@ -69,11 +69,18 @@ def _signed(body: dict[str, object], keys: SiteKeys) -> dict[str, str]:
 
 
 def _open_signed(envelope: object, sign_pub: str | None, what: str) -> dict:
+    """The body of a signed envelope. With a known key the signature is checked before the
+    body is parsed; a self-signed request names its key in the body (bounded by the file's
+    size cap, and any parse failure is one refusal)."""
+    bad_format = UserError(_("{w}: không đúng định dạng").format(w=what))
     if not isinstance(envelope, dict) or not isinstance(envelope.get("body"), str) \
             or not isinstance(envelope.get("sig"), str):
-        raise UserError(_("{w}: không đúng định dạng").format(w=what))
-    body = json.loads(envelope["body"])
-    key = sign_pub or body.get("sign_pub")
+        raise bad_format
+    key = sign_pub
+    body = None
+    if key is None:
+        body = _parse_body(envelope["body"], bad_format)
+        key = body.get("sign_pub")
     try:
         ok = isinstance(key, str) and verify_signature(key, unb64(envelope["sig"]),
                                                        envelope["body"].encode())
@@ -81,6 +88,16 @@ def _open_signed(envelope: object, sign_pub: str | None, what: str) -> dict:
         ok = False
     if not ok:
         raise UserError(_("{w}: chữ ký không hợp lệ (tệp đã bị sửa hoặc hỏng)").format(w=what))
+    return body if body is not None else _parse_body(envelope["body"], bad_format)
+
+
+def _parse_body(text: str, bad: UserError) -> dict:
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise bad from None
+    if not isinstance(body, dict):
+        raise bad
     return body
 
 
@@ -88,7 +105,7 @@ def _read_json(path: Path, fmt: str) -> dict:
     data = files.read_capped(path, MAX_ENROL_BYTES)
     try:
         obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
         obj = None
     if not isinstance(obj, dict) or obj.get("format") != fmt:
         raise UserError(_("{p}: không phải tệp {f} của ANTQ Desk").format(p=path, f=fmt))
@@ -284,11 +301,41 @@ def read_request(path: Path) -> dict:
     return body
 
 
+# -- confirming a fingerprint -----------------------------------------------------------------
+
+def same_fingerprint(typed: str | None, actual: str) -> bool:
+    """What the officer typed (any case, with or without dashes and spaces) against the
+    fingerprint computed from the file."""
+    if not typed:
+        return False
+    norm = "".join(ch for ch in typed.upper() if ch.isalnum())
+    return norm == actual.replace("-", "")
+
+
+def _check_confirmed(typed: str | None, actual: str, who: str) -> None:
+    if not typed or not typed.strip():
+        raise UserError(_("Cần xác nhận vân tay của {w} trước khi ghi (vân tay trong tệp: "
+                          "{f})").format(w=who, f=actual))
+    if not same_fingerprint(typed, actual):
+        raise UserError(_("Vân tay của {w} trong tệp là {f}, không khớp với {e}: không ghi "
+                          "gì").format(w=who, f=actual, e=typed.strip()))
+
+
 # -- 2. accept (province) --------------------------------------------------------------------------
 
-def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path,
-                   out: Path) -> Peer:
-    """Enrol the commune of ``request`` and write the certificate answer to ``out``."""
+@dataclass(frozen=True)
+class RequestInfo:
+    """A checked enrolment request, before anything is written: what the province compares
+    with what the commune reads out."""
+
+    peer: Peer
+    # The active site already enrolled for the same commune code, which accepting with
+    # ``replace=True`` revokes.
+    replaces: Peer | None
+
+
+def describe_request(conn: sqlite3.Connection, request: Path) -> RequestInfo:
+    """Read and check a commune's request; writes nothing."""
     site = require_site(conn)
     if site.site_kind != "province":
         raise UserError(_("Chỉ tỉnh chấp nhận yêu cầu đăng ký"))
@@ -302,10 +349,39 @@ def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path,
     public = PublicKeys(body["sign_pub"], body["recv_pub"])
     peer = Peer(body["site_id"], "commune", body["unit_code"], body["name"], public,
                 (body["unit_code"],), fingerprint(body["site_id"], public), "active")
-    existing = find_peer(conn, peer.site_id)
+    existing = find_peer_by_id(conn, peer.site_id)
     if existing is not None and existing.public != public:
         raise UserError(_("Điểm «{s}» đã đăng ký với khóa khác; hãy thu hồi trước").format(
             s=peer.site_id))
+    if existing is not None and existing.status != "active":
+        raise UserError(_("Điểm «{n}» ({s}) đã bị thu hồi; điểm đó phải tạo khóa và mã điểm "
+                          "mới (khôi phục hoặc cài lại) rồi gửi yêu cầu mới").format(
+            n=existing.name, s=peer.site_id))
+    row = conn.execute("SELECT * FROM sync_site WHERE unit_code = ? AND status = 'active' "
+                       "AND site_id != ?", (peer.unit_code, peer.site_id)).fetchone()
+    return RequestInfo(peer, None if row is None else _peer(row))
+
+
+def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path, out: Path, *,
+                   confirmed_fingerprint: str | None, replace: bool = False) -> Peer:
+    """Enrol the commune of ``request`` and write the certificate answer to ``out``.
+
+    Nothing is written unless ``confirmed_fingerprint`` (what the commune read out) matches
+    the request. A second site for a commune code already enrolled is refused unless
+    ``replace``, which revokes the old site in the same transaction.
+    """
+    site = require_site(conn)
+    info = describe_request(conn, request)
+    peer = info.peer
+    _check_confirmed(confirmed_fingerprint, peer.fingerprint,
+                     _("xã/phường «{n}»").format(n=peer.name))
+    if info.replaces is not None and not replace:
+        old = info.replaces
+        raise UserError(_("Mã xã/phường {c} đã có điểm «{n}» (vân tay {f}) đăng ký; chỉ chấp "
+                          "nhận nếu thay hẳn điểm cũ (antq enrol accept … --replace), điểm cũ "
+                          "sẽ bị thu hồi").format(c=peer.unit_code, n=old.name,
+                                                   f=old.fingerprint))
+    public = peer.public
     cert = _signed({"format": CERT_FORMAT, "site_id": peer.site_id, "site_kind": "commune",
                     "unit_code": peer.unit_code, "name": peer.name, "sign_pub": public.sign_pub,
                     "recv_pub": public.recv_pub, "partitions": list(peer.partitions),
@@ -317,21 +393,36 @@ def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path,
                            "sign_pub": keys.public.sign_pub, "recv_pub": keys.public.recv_pub}}
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if info.replaces is not None:
+            conn.execute("UPDATE sync_site SET status = 'revoked', revoked_local_time = ? "
+                         "WHERE site_id = ?", (now_local(), info.replaces.site_id))
         _insert_peer(conn, peer, json.dumps(cert))
         bump_site_list(conn)
+        # The answer is written before the commit: if the stick fails, nothing is enrolled.
+        files.write_atomic(out, canonical(answer))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    files.write_atomic(out, canonical(answer))
     return peer
+
+
+def find_peer_by_id(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+    row = conn.execute("SELECT * FROM sync_site WHERE site_id = ?", (site_id,)).fetchone()
+    return None if row is None else _peer(row)
 
 
 # -- 3. install (commune) ------------------------------------------------------------------
 
-def install_response(conn: sqlite3.Connection, path: Path,
-                     expect_fingerprint: str | None = None) -> Peer:
-    """Install the province's answer; returns the province (show its fingerprint)."""
+@dataclass(frozen=True)
+class ResponseInfo:
+    province: Peer
+    certificate: dict
+    envelope: dict
+
+
+def describe_response(conn: sqlite3.Connection, path: Path) -> ResponseInfo:
+    """Read and check the province's answer; writes nothing."""
     site = require_site(conn)
     obj = _read_json(path, RESPONSE_FORMAT)
     prov = obj.get("province")
@@ -348,19 +439,28 @@ def install_response(conn: sqlite3.Connection, path: Path,
     public = PublicKeys(prov["sign_pub"], prov["recv_pub"])
     peer = Peer(prov["site_id"], "province", prov["unit_code"], prov["name"], public,
                 (ALL_PARTS,), fingerprint(prov["site_id"], public), "active")
-    if expect_fingerprint and expect_fingerprint.strip().upper() != peer.fingerprint:
-        raise UserError(_("Vân tay của tỉnh là {f}, không khớp với {e}: không cài đặt").format(
-            f=peer.fingerprint, e=expect_fingerprint))
     for other in list_sites(conn):
         if other.site_kind == "province" and other.site_id != peer.site_id \
                 and other.status == "active":
             raise UserError(_("Điểm này đã đăng ký với tỉnh «{n}»").format(n=other.name))
         if other.site_id == peer.site_id and other.public != public:
             raise UserError(_("Tỉnh «{n}» đã có khóa khác").format(n=other.name))
+    assert isinstance(cert_env, dict)
+    return ResponseInfo(peer, cert, cert_env)
+
+
+def install_response(conn: sqlite3.Connection, path: Path,
+                     confirmed_fingerprint: str | None) -> Peer:
+    """Install the province's answer once its fingerprint is confirmed; returns the
+    province."""
+    info = describe_response(conn, path)
+    peer = info.province
+    _check_confirmed(confirmed_fingerprint, peer.fingerprint,
+                     _("tỉnh «{n}»").format(n=peer.name))
     conn.execute("BEGIN IMMEDIATE")
     try:
         _insert_peer(conn, peer, None)
-        set_meta(conn, "sync_certificate", json.dumps(cert_env))
+        set_meta(conn, "sync_certificate", json.dumps(info.envelope))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         cconn, ckeys = node(master, tmp / "commune.db", commune_code=COMMUNE)
         pconn, pkeys = node(master, tmp / "province.db", province_code=PROVINCE)
         req, ans = tmp / "req.json", tmp / "ans.json"
-        enrol.make_request(cconn, ckeys, req)
-        enrol.accept_request(pconn, pkeys, req, ans)
-        enrol.install_response(cconn, ans)
+        fp = enrol.make_request(cconn, ckeys, req)
+        enrol.accept_request(pconn, pkeys, req, ans, confirmed_fingerprint=fp)
+        enrol.install_response(cconn, ans, keys.fingerprint(pkeys.site.site_id, pkeys.public))
         pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy(tmp / "province.db", tmp / "baseline.db")  # same starting point
 

@@ -57,9 +57,10 @@ def make_node(master: Path, folder: Path, name: str, *, commune: str | None = No
 def enrol_pair(province: Node, commune: Node, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     req, ans = folder / f"{commune.name}.req", folder / f"{commune.name}.ans"
-    enrol.make_request(commune.conn, commune.keys, req)
-    enrol.accept_request(province.conn, province.keys, req, ans)
-    enrol.install_response(commune.conn, ans)
+    fp = enrol.make_request(commune.conn, commune.keys, req)
+    enrol.accept_request(province.conn, province.keys, req, ans, confirmed_fingerprint=fp)
+    enrol.install_response(commune.conn, ans,
+                           keys.fingerprint(province.site_id, province.keys.public))
 
 
 

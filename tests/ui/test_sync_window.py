@@ -32,9 +32,11 @@ def two_sites(master_db: Path, tmp_path: Path):
         paths[name] = path
     prov, comm = (db.open_database(paths[n]) for n in ("province", "commune"))
     request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    enrol.make_request(comm, keys.unlock(comm, PASS), request)
-    enrol.accept_request(prov, keys.unlock(prov, PASS), request, answer)
-    enrol.install_response(comm, answer)
+    fp = enrol.make_request(comm, keys.unlock(comm, PASS), request)
+    prov_keys = keys.unlock(prov, PASS)
+    enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
+    enrol.install_response(comm, answer,
+                           keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
     store = Store(comm, actor="xã")
     village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
                                  "parent_id": "03160"}).id
