@@ -1,26 +1,38 @@
 """The bundle file (DESIGN invariant 7): an age file, encrypted to the recipient's X25519 key
-(and the sender's own, so it can re-open what it wrote), holding a ZIP of
+(and the sender's own, so it can re-open what it wrote). Inside is a signed header, then a ZIP:
+
+    ANTQ-VSB/2                      magic line
+    site <sender site id>           who signed (looked up among enrolled sites)
+    key <Ed25519 public key>        the key that signed
+    rot <body> <signature>          0..n rotation steps (base64), each signed by the key it
+                                    replaces, oldest first: how a peer that knows an older key
+                                    reaches the signing key
+    sig <signature>                 Ed25519 over SHA-256(domain, every header line above, ZIP)
+    <ZIP bytes>
 
     manifest.json          canonical JSON: format, schema range, ids, counter, recipients,
                            vectors, per-file SHA-256, byte and line counts, record counts
-                           and optionally: key_rotations (the sender's new keys, each step
-                           signed by the key it replaces), site_list (from the province: the
-                           enrolled sites, keys and status, with a strictly increasing
-                           version) and conflicts (from a commune: open conflicts it detected)
-    manifest.sig           Ed25519 signature of the exact manifest.json bytes
+                           and optionally: site_list (from the province: the enrolled sites,
+                           keys and status, with a strictly increasing version) and conflicts
+                           (from a commune: open conflicts it detected)
     changes/000001.jsonl   one field version per line (at most 50,000 lines a file)
     attachments/<sha256>   attached files referenced by the changes
 
-Reading never extracts by name: only members the signed manifest lists are read, each capped
-in size and compression ratio and checked against its hash.
+Verify before parse: the header is read line by line against fixed patterns (no JSON), the
+signature is checked over the raw bytes, and only then is the ZIP opened (its entry count
+read from the end record first) and the manifest parsed (size and nesting bounded). Reading
+never extracts by name: only members the signed manifest lists are read, each capped in size
+and compression ratio and checked against its hash.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import io
 import json
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,15 +47,18 @@ from desktop.storage import migrations
 from desktop.storage.merge import Cell
 from desktop.sync.enrol import Peer, canonical
 from desktop.sync.keys import (
+    ROTATION_FORMAT,
     PublicKeys,
     SiteKeys,
+    b64,
     fingerprint,
-    follow_rotations,
     verify_signature,
 )
 
 FORMAT = "antq-sync-bundle"
-FORMAT_VERSION = 1
+# 2: the signed header before the ZIP (version 1 signed the manifest inside it, so it had to
+# be parsed before its signature could be checked).
+FORMAT_VERSION = 2
 # The oldest schema that can read what this program writes: the record tables have not
 # changed since schema 1 (fields a reader does not know are kept in _extras anyway).
 MIN_READER_SCHEMA = 1
@@ -56,9 +71,21 @@ MAX_TOTAL_BYTES = 1 << 30
 MAX_RATIO = 200  # DEFLATE of JSON lines gives ~10-30; a zip bomb gives ~1000
 MAX_ATTACHMENT_BYTES = 50 << 20
 MAX_ATTACHMENTS_BYTES = 512 << 20
+MAX_MEMBERS = 20_000  # manifest, signature, ≤ 100 change files, attachments
+MAX_CHANGES = 5_000_000  # field versions in one bundle (a province's first bundle: ~1 M)
+MAX_HEADER_BYTES = 64 << 10
+MAX_ROTATION_STEPS = 64
+MAX_JSON_DEPTH = 8  # the manifest's deepest honest nesting is 4
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_MAGIC = b"ANTQ-VSB/2\n"
+_SIG_DOMAIN = b"antq-sync-bundle/2\0"
+_SITE_LINE = re.compile(rb"site ([0-9A-Za-z-]{1,64})\Z")
+_KEY_LINE = re.compile(rb"key ([A-Za-z0-9+/]{43}=)\Z")
+_ROT_LINE = re.compile(rb"rot ([A-Za-z0-9+/]{1,16000}={0,2}) ([A-Za-z0-9+/]{86}==)\Z")
+_SIG_LINE = re.compile(rb"sig ([A-Za-z0-9+/]{86}==)\Z")
+_EOCD = b"PK\x05\x06"
 _MEMBER = re.compile(r"(changes/\d{6}\.jsonl|attachments/[0-9a-f]{64})\Z")
-_FIXED = {"manifest.json", "manifest.sig"}
+_FIXED = {"manifest.json"}
 _AGE_MAGIC = b"age-encryption.org/v1\n"
 
 
@@ -164,8 +191,6 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
         "attachments": att_list,
     }
     # Optional members of the signed manifest (older readers ignore them).
-    if key_rotations:
-        manifest["key_rotations"] = list(key_rotations)
     if site_list is not None:
         manifest["site_list"] = dict(site_list)
     if conflicts:
@@ -174,12 +199,32 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(_zinfo("manifest.json", zipfile.ZIP_DEFLATED), manifest_bytes)
-        zf.writestr(_zinfo("manifest.sig", zipfile.ZIP_STORED), keys.sign(manifest_bytes))
         for name, data, compress in members:
             zf.writestr(_zinfo(name, compress), data, compresslevel=6 if compress else None)
+    plain = seal(keys, buf.getvalue(), key_rotations)
     recipients = [pyrage.x25519.Recipient.from_str(recipient.public.recv_pub),
                   pyrage.x25519.Recipient.from_str(keys.public.recv_pub)]
-    return bundle_id, pyrage.encrypt(buf.getvalue(), recipients), manifest
+    return bundle_id, pyrage.encrypt(plain, recipients), manifest
+
+
+def _signed_digest(header: bytes, body: bytes | memoryview) -> bytes:
+    h = hashlib.sha256(_SIG_DOMAIN)
+    h.update(header)
+    h.update(body)
+    return h.digest()
+
+
+def seal(keys: SiteKeys, zip_bytes: bytes, key_rotations: Sequence[Mapping[str, str]] = ()
+         ) -> bytes:
+    """The signed header followed by ``zip_bytes`` (the plaintext that age encrypts)."""
+    lines = [_MAGIC, b"site " + keys.site.site_id.encode("ascii") + b"\n",
+             b"key " + keys.public.sign_pub.encode("ascii") + b"\n"]
+    for step in key_rotations:
+        lines.append(b"rot " + b64(step["body"].encode("utf-8")).encode("ascii") + b" "
+                     + step["sig"].encode("ascii") + b"\n")
+    header = b"".join(lines)
+    signature = keys.sign(_signed_digest(header, zip_bytes))
+    return header + b"sig " + b64(signature).encode("ascii") + b"\n" + zip_bytes
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -199,13 +244,145 @@ def decrypt(data: bytes, keys: SiteKeys, name: str) -> bytes:
             n=name)) from None
 
 
+@dataclass
+class _Header:
+    site_id: str
+    sign_pub: str
+    rotations: list[tuple[bytes, bytes]]  # (statement body, signature by the replaced key)
+    signed: bytes  # the header lines the signature covers
+    signature: bytes
+    body_start: int
+
+
+def _read_header(plain: bytes, name: str) -> _Header:
+    """The header's lines, each matched against its fixed pattern: no JSON, bounded."""
+    bad = BundleError(_("{n}: phần đầu của gói không hợp lệ").format(n=name))
+    if not plain.startswith(_MAGIC):
+        if plain.startswith(b"PK"):
+            raise BundleError(_("{n}: gói do phiên bản cũ của chương trình tạo (định dạng 1); "
+                                "hãy cập nhật ANTQ Desk ở nơi gửi rồi ghi gói mới").format(
+                n=name))
+        raise bad
+    pos = len(_MAGIC)
+    site_id = sign_pub = None
+    rotations: list[tuple[bytes, bytes]] = []
+    while True:
+        end = plain.find(b"\n", pos, min(len(plain), MAX_HEADER_BYTES))
+        if end < 0:
+            raise bad
+        line = plain[pos:end]
+        if site_id is None:
+            m = _SITE_LINE.match(line)
+            if m is None:
+                raise bad
+            site_id = m.group(1).decode("ascii")
+        elif sign_pub is None:
+            m = _KEY_LINE.match(line)
+            if m is None:
+                raise bad
+            sign_pub = m.group(1).decode("ascii")
+        elif line.startswith(b"rot "):
+            m = _ROT_LINE.match(line)
+            if m is None or len(rotations) >= MAX_ROTATION_STEPS:
+                raise bad
+            try:
+                rotations.append((binascii.a2b_base64(m.group(1), strict_mode=True),
+                                  binascii.a2b_base64(m.group(2), strict_mode=True)))
+            except binascii.Error:
+                raise bad from None
+        else:
+            m = _SIG_LINE.match(line)
+            if m is None:
+                raise bad
+            signature = binascii.a2b_base64(m.group(1))
+            return _Header(site_id, sign_pub, rotations, plain[:pos], signature, end + 1)
+        pos = end + 1
+
+
+def _follow_rotations(peer: Peer, steps: Sequence[tuple[bytes, bytes]]) -> PublicKeys | None:
+    """The newest keys the rotation steps lead to from the key ``peer`` is known by. Each
+    step's signature is checked by the key it replaces before its body is parsed."""
+    current, found = peer.public.sign_pub, None
+    for body, signature in steps:
+        if not verify_signature(current, signature, body):
+            continue  # a step from before the key we know, or not for us
+        try:
+            statement = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(statement, dict) or statement.get("format") != ROTATION_FORMAT \
+                or statement.get("site_id") != peer.site_id \
+                or statement.get("old_sign_pub") != current \
+                or not isinstance(statement.get("new_sign_pub"), str) \
+                or not isinstance(statement.get("new_recv_pub"), str):
+            continue
+        current = statement["new_sign_pub"]
+        found = PublicKeys(current, statement["new_recv_pub"])
+    return found
+
+
+def _zip_entries(body: bytes | memoryview, name: str) -> int:
+    """The entry count from the ZIP's end record, read before the central directory is."""
+    tail = bytes(body[-(22 + 0xFFFF):])
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        raise BundleError(_("{n}: nội dung gói bị hỏng (không phải ZIP)").format(n=name))
+    disk, cd_disk, here, total = struct.unpack("<HHHH", tail[at + 4:at + 12])
+    if disk or cd_disk or here != total or total == 0xFFFF:
+        raise BundleError(_("{n}: nội dung gói bị hỏng (không phải ZIP)").format(n=name))
+    return total
+
+
+def json_depth_ok(data: bytes, limit: int) -> bool:
+    """Whether JSON text nests no deeper than ``limit`` (strings skipped): checked before
+    ``json.loads``, which would recurse once per level."""
+    text = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', data)
+    depth = 0
+    for ch in re.findall(rb"[\[\]{}]", text):
+        if ch in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return False
+        else:
+            depth -= 1
+    return True
+
+
 def open_bundle(data: bytes, keys: SiteKeys, name: str,
                 sender_of: Callable[[str], Peer | None]) -> tuple[zipfile.ZipFile, Bundle]:
-    """Decrypt, check the ZIP layout and the signed manifest; members are read later by
-    :func:`read_members` (after the caller checked the import log)."""
+    """Decrypt, check the signed header over the raw bytes, then the ZIP layout and the
+    manifest; members are read later by :func:`read_members` (after the caller checked the
+    import log)."""
     plain = decrypt(data, keys, name)
+    header = _read_header(plain, name)
+    body = memoryview(plain)[header.body_start:]
+    peer = sender_of(header.site_id)
+    if peer is None or peer.status == "listed":
+        raise BundleError(_("{n}: người gửi «{s}» chưa đăng ký với điểm này").format(
+            n=name, s=header.site_id))
+    if peer.status != "active":
+        raise BundleError(_("{n}: người gửi «{s}» (mã {u}) đã bị thu hồi; gói bị từ chối").format(
+            n=name, s=peer.name, u=peer.unit_code))
+    digest = _signed_digest(header.signed, body)
+    rotated_to, retired_key = None, False
+    if header.sign_pub == peer.public.sign_pub:
+        trusted = peer.public.sign_pub
+    elif header.sign_pub in peer.retired_sign_pubs:
+        trusted, retired_key = header.sign_pub, True
+    else:
+        rotated_to = _follow_rotations(peer, header.rotations)
+        if rotated_to is None or rotated_to.sign_pub != header.sign_pub:
+            raise BundleError(_("{n}: chữ ký của gói không hợp lệ (khóa ký không phải của "
+                                "{s})").format(n=name, s=peer.name))
+        trusted = rotated_to.sign_pub
+    if not verify_signature(trusted, header.signature, digest):
+        raise BundleError(_("{n}: chữ ký của gói không hợp lệ").format(n=name))
+    # Signed by the sender: from here on the content is the sender's, still bounded.
+    if _zip_entries(body, name) > MAX_MEMBERS:
+        raise BundleError(_("{n}: gói có quá nhiều mục (tối đa {m})").format(
+            n=name, m=MAX_MEMBERS))
     try:
-        zf = zipfile.ZipFile(io.BytesIO(plain))
+        zf = zipfile.ZipFile(io.BytesIO(body))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise BundleError(_("{n}: nội dung gói bị hỏng (không phải ZIP)").format(n=name)) \
@@ -225,35 +402,18 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
                 n=name, m=bad))
     if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
         raise BundleError(_("{n}: gói lớn quá giới hạn").format(n=name))
-    if not set(names) >= _FIXED:
-        raise BundleError(_("{n}: gói thiếu manifest hoặc chữ ký").format(n=name))
+    if "manifest.json" not in names:
+        raise BundleError(_("{n}: gói thiếu manifest").format(n=name))
     manifest_bytes = _read(zf, "manifest.json", MAX_MANIFEST_BYTES, name)
-    signature = _read(zf, "manifest.sig", 64, name)
-    try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        manifest = None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    manifest = None
+    if json_depth_ok(manifest_bytes, MAX_JSON_DEPTH):
+        try:
+            manifest = json.loads(manifest_bytes.decode("utf-8"))
+        except (ValueError, RecursionError):
+            manifest = None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+            or manifest.get("sender_site") != header.site_id:
         raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
-    sender_id = manifest.get("sender_site")
-    peer = sender_of(str(sender_id)) if isinstance(sender_id, str) else None
-    if peer is None or peer.status == "listed":
-        raise BundleError(_("{n}: người gửi «{s}» chưa đăng ký với điểm này").format(
-            n=name, s=sender_id))
-    if peer.status != "active":
-        raise BundleError(_("{n}: người gửi «{s}» (mã {u}) đã bị thu hồi; gói bị từ chối").format(
-            n=name, s=peer.name, u=peer.unit_code))
-    rotated_to, retired_key = None, False
-    if not verify_signature(peer.public.sign_pub, signature, manifest_bytes):
-        rotated_to = follow_rotations(peer.site_id, peer.public.sign_pub,
-                                      manifest.get("key_rotations"))
-        if rotated_to is None or not verify_signature(rotated_to.sign_pub, signature,
-                                                      manifest_bytes):
-            rotated_to = None
-            retired_key = any(verify_signature(k, signature, manifest_bytes)
-                              for k in peer.retired_sign_pubs)
-            if not retired_key:
-                raise BundleError(_("{n}: chữ ký của gói không hợp lệ").format(n=name))
     fv, minimum = manifest.get("format_version"), manifest.get("min_reader_schema")
     if not isinstance(fv, int) or not isinstance(minimum, int):
         raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
@@ -262,14 +422,20 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
                             "{s}); hãy cập nhật ANTQ Desk rồi nhập lại").format(
             n=name, s=manifest.get("schema_version")))
     me = keys.site.site_id
-    if not any(isinstance(r, dict) and r.get("site") == me
-               and r.get("x25519") in keys.recv_pubs
-               for r in manifest.get("recipients") or []):
+    recipients_listed = manifest.get("recipients")
+    if not isinstance(recipients_listed, list) or not any(
+            isinstance(r, dict) and r.get("site") == me and r.get("x25519") in keys.recv_pubs
+            for r in recipients_listed):
         raise BundleError(_("{n}: gói này không gửi cho điểm này (sai người nhận)").format(
             n=name))
     files = manifest.get("files")
-    if not isinstance(files, dict):
+    if not isinstance(files, dict) or not all(
+            isinstance(meta, dict) and isinstance(meta.get("records", 0), int)
+            for meta in files.values()):
         raise BundleError(_("{n}: manifest không hợp lệ").format(n=name))
+    if sum(meta.get("records", 0) for meta in files.values()) > MAX_CHANGES:
+        raise BundleError(_("{n}: gói có quá nhiều thay đổi (tối đa {m})").format(
+            n=name, m=MAX_CHANGES))
     listed = set(files)
     present = set(names) - _FIXED
     if listed != present:
@@ -308,7 +474,7 @@ def _parse_lines(data: bytes, member: str, name: str) -> list[Cell]:
     try:
         text = data.decode("utf-8")
         objs = json.loads("[" + ",".join(line for line in text.split("\n") if line) + "]")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad UTF-8, bad JSON, absurd nesting
         raise BundleError(_("{n}: «{m}» có dòng không đọc được").format(n=name, m=member)) \
             from None
     out: list[Cell] = []

@@ -243,32 +243,3 @@ def rotation_chain(conn: sqlite3.Connection) -> list[dict[str, str]]:
     """This site's rotation statements, oldest first (carried in every bundle)."""
     return [json.loads(r[0]) for r in conn.execute(
         "SELECT statement FROM sync_key_rotation ORDER BY generation")]
-
-
-def follow_rotations(site_id: str, sign_pub: str, chain: object) -> PublicKeys | None:
-    """The keys ``chain`` leads to from ``sign_pub`` (each step signed by the key it
-    replaces), or None if it leads nowhere new."""
-    if not isinstance(chain, list):
-        return None
-    steps: dict[str, dict] = {}
-    for env in chain:
-        try:
-            body = json.loads(env["body"])
-            sig = unb64(env["sig"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if not isinstance(body, dict) or body.get("format") != ROTATION_FORMAT \
-                or body.get("site_id") != site_id or not all(
-                    isinstance(body.get(k), str) for k in ("old_sign_pub", "new_sign_pub",
-                                                           "new_recv_pub")):
-            continue
-        if verify_signature(body["old_sign_pub"], sig, env["body"].encode()):
-            steps[body["old_sign_pub"]] = body
-    key, found = sign_pub, None
-    for _step in range(len(steps)):
-        body = steps.get(key)
-        if body is None:
-            break
-        key = body["new_sign_pub"]
-        found = PublicKeys(body["new_sign_pub"], body["new_recv_pub"])
-    return None if found is None or found.sign_pub == sign_pub else found

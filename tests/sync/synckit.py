@@ -83,31 +83,39 @@ def visible(conn: sqlite3.Connection, parts: set[str] | None = None) -> dict:
 
 
 def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=None,
-           signer: keys.SiteKeys | None = None) -> bytes:
+           signer: keys.SiteKeys | None = None, rotations=None) -> bytes:
     """Re-open a real bundle (the sender can: it is a recipient too), change it, re-sign it
-    (with ``signer``, by default the sender) and encrypt it to ``recipient``."""
+    (with ``signer``, by default the sender; the header names the manifest's sender site and
+    the signer's key, with ``rotations`` as its rotation steps, by default the sender's) and
+    encrypt it to ``recipient``."""
+    import dataclasses
     import io
     import json
     import zipfile
 
     import pyrage
 
+    from desktop.sync import bundle
     from desktop.sync.enrol import canonical
 
     plain = pyrage.decrypt(path.read_bytes(), [sender.keys.identity])
-    zf = zipfile.ZipFile(io.BytesIO(plain))
+    body = plain[plain.index(b"\nsig ") + 1:]
+    body = body[body.index(b"\n") + 1:]
+    zf = zipfile.ZipFile(io.BytesIO(body))
     d = {n: zf.read(n) for n in zf.namelist()}
     m = json.loads(d["manifest.json"])
     if manifest is not None:
         manifest(m)
     if members is not None:
         members(d, m)
-    mb = canonical(m)
-    d["manifest.json"] = mb
-    d["manifest.sig"] = (signer or sender.keys).sign(mb)
+    d["manifest.json"] = canonical(m)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for name, data in d.items():
             out.writestr(name, data)
-    return pyrage.encrypt(buf.getvalue(),
+    signing = signer or sender.keys
+    as_sender = dataclasses.replace(
+        signing, site=dataclasses.replace(signing.site, site_id=str(m["sender_site"])))
+    chain = keys.rotation_chain(sender.conn) if rotations is None else rotations
+    return pyrage.encrypt(bundle.seal(as_sender, buf.getvalue(), chain),
                           [pyrage.x25519.Recipient.from_str(recipient.keys.public.recv_pub)])

@@ -48,10 +48,17 @@ def test_enrolment_shows_the_same_fingerprint_on_both_sides(master_db, tmp_path)
     try:
         req, ans = tmp_path / "req.json", tmp_path / "ans.json"
         fp_commune = enrol.make_request(com.conn, com.keys, req)
-        peer = enrol.accept_request(prov.conn, prov.keys, req, ans)
+        info = enrol.describe_request(prov.conn, req)
+        assert info.peer.fingerprint == fp_commune and info.replaces is None
+        # Read out over the phone: case, spaces and dashes do not matter.
+        typed = fp_commune.lower().replace("-", " ")
+        peer = enrol.accept_request(prov.conn, prov.keys, req, ans,
+                                    confirmed_fingerprint=typed)
         assert peer.fingerprint == fp_commune
-        installed = enrol.install_response(com.conn, ans)
-        assert installed.fingerprint == keys.fingerprint(prov.site_id, prov.keys.public)
+        fp_province = keys.fingerprint(prov.site_id, prov.keys.public)
+        assert enrol.describe_response(com.conn, ans).province.fingerprint == fp_province
+        installed = enrol.install_response(com.conn, ans, fp_province)
+        assert installed.fingerprint == fp_province
         assert [s.site_id for s in enrol.list_sites(com.conn)] == [prov.site_id]
         assert enrol.own_partitions(com.conn) == (COMMUNES[0],)
     finally:
@@ -72,20 +79,23 @@ def test_tampered_or_foreign_enrolment_files_are_refused(master_db, tmp_path):
         obj["request"]["body"] = json.dumps(body)
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps(obj), "utf-8")
+        fp = keys.fingerprint(com.site_id, com.keys.public)
         with pytest.raises(UserError, match="chữ ký"):
-            enrol.accept_request(prov.conn, prov.keys, bad, tmp_path / "x.json")
+            enrol.accept_request(prov.conn, prov.keys, bad, tmp_path / "x.json",
+                                 confirmed_fingerprint=fp)
         not_json = tmp_path / "x.txt"
         not_json.write_text("hello", "utf-8")
         with pytest.raises(UserError, match="không phải tệp"):
-            enrol.accept_request(prov.conn, prov.keys, not_json, tmp_path / "x.json")
+            enrol.accept_request(prov.conn, prov.keys, not_json, tmp_path / "x.json",
+                                 confirmed_fingerprint=fp)
         ans = tmp_path / "ans.json"
-        enrol.accept_request(prov.conn, prov.keys, req, ans)
+        enrol.accept_request(prov.conn, prov.keys, req, ans, confirmed_fingerprint=fp)
+        fp_prov = keys.fingerprint(prov.site_id, prov.keys.public)
         with pytest.raises(UserError, match="điểm khác"):
-            enrol.install_response(other.conn, ans)
-        with pytest.raises(UserError, match="không khớp"):
-            enrol.install_response(com.conn, ans, expect_fingerprint="0000-0000-0000-0000-0000")
+            enrol.install_response(other.conn, ans, fp_prov)
         with pytest.raises(UserError, match="Chỉ tỉnh"):
-            enrol.accept_request(com.conn, com.keys, req, tmp_path / "y.json")
+            enrol.accept_request(com.conn, com.keys, req, tmp_path / "y.json",
+                                 confirmed_fingerprint=fp)
     finally:
         for n in (prov, com, other):
             n.conn.close()
@@ -117,9 +127,13 @@ def test_the_whole_exchange_from_the_command_line(master_db, tmp_path, monkeypat
     capsys.readouterr()
     assert cli.main(["enrol", "request", "--db", str(cdb), "--out", str(req)]) == 0
     fp = capsys.readouterr().out.split("Vân tay của điểm này: ")[1].split()[0]
-    assert cli.main(["enrol", "accept", str(req), "--db", str(pdb), "--out", str(ans)]) == 0
-    assert fp in capsys.readouterr().out
-    assert cli.main(["enrol", "install", str(ans), "--db", str(cdb)]) == 0
+    assert cli.main(["enrol", "accept", str(req), "--db", str(pdb), "--out", str(ans),
+                     "--fingerprint", fp]) == 0
+    out = capsys.readouterr().out
+    assert fp in out
+    fp_prov = out.split("vân tay của tỉnh (đọc cho xã): ")[1].split()[0]
+    assert cli.main(["enrol", "install", str(ans), "--db", str(cdb),
+                     "--fingerprint", fp_prov]) == 0
     capsys.readouterr()
     assert cli.main(["sites", "list", "--db", str(pdb), "--json"]) == 0
     sites = json.loads(capsys.readouterr().out)

@@ -169,9 +169,7 @@ def test_a_rotation_signed_by_someone_else_is_refused(network, tmp_path):
                       "new_recv_pub": b.keys.public.recv_pub, "rotated_local": "now"})
     forged = {"body": body.decode(), "sig": keys.b64(b.keys.sign(body))}
 
-    def hijack(m: dict) -> None:
-        m["key_rotations"] = [forged]
-    data = tamper(a, good, prov, manifest=hijack, signer=b.keys)
+    data = tamper(a, good, prov, signer=b.keys, rotations=[forged])
     refused(prov, write(tmp_path, "forged.vsb", data), "chữ ký")
     assert enrol.find_peer(prov.conn, a.site_id).public == a.keys.public
 
