@@ -248,6 +248,10 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
             fresh = s > vv.get((o, p), 0)
             old = cells_of.get(f)
             if old is None or (h, o) > (old[0], old[1]):
+                if o == here:  # this site never made a version newer than its own
+                    raise MergeError(_("{t}/{pk}/{f}: thay đổi mang tên điểm này nhưng điểm "
+                                       "này chưa từng ghi nó (gói giả)").format(
+                        t=tbl, pk=pk, f=f))
                 if old is not None:
                     odot = [old[1], old[2], old[3]]
                     if odot != [o, p, s] and odot not in hist:

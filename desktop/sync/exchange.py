@@ -26,11 +26,9 @@ from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
-from desktop.sync import conflicts, enrol, files
+from desktop.sync import clocks, conflicts, enrol, files
 from desktop.sync.enrol import REF_PART, Peer, find_peer, list_sites, own_partitions
 from desktop.sync.keys import SiteKeys, rotation_chain
-
-DAY_MS = 24 * 3600 * 1000
 
 Progress = Callable[[int, int, int, int], None]  # (file index, file count, done, total)
 
@@ -285,7 +283,10 @@ def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run:
                 n=name, t=c[0], pk=c[1]))
         if c[6] == REF_PART and peer.site_kind != "province" and c[5] != peer.site_id:
             raise fmt.BundleError(_("{n}: dữ liệu danh mục chỉ do tỉnh ghi").format(n=name))
-    warnings = _clock_warnings(m, peer)
+    warnings = clocks.check_stamps(name, peer.name, m, b.cells, wall_ms_now())
+    clocks.check_sequences(name, peer.name, keys.site.site_id, merge.version_vector(conn),
+                           sender_vector, b.cells)
+    warnings += _counter_warnings(m, peer)
     store = Store(conn, actor=actor)
     files_dir = attachments_dir(db_file_of(conn))
     try:
@@ -348,19 +349,12 @@ def _store_attachments(files_dir: Path, blobs: dict[str, bytes]) -> None:
             files.write_atomic(target, data)
 
 
-def _clock_warnings(manifest: dict, peer: Peer) -> list[str]:
-    out = []
-    sent = manifest.get("created_wall_ms")
-    if isinstance(sent, int):
-        days = abs(wall_ms_now() - sent) / DAY_MS
-        if days > 1:
-            out.append(_("Đồng hồ của máy gửi ({n}) hoặc của máy này lệch khoảng {d:.0f} ngày; "
-                         "hãy kiểm tra ngày giờ").format(n=peer.name, d=days))
+def _counter_warnings(manifest: dict, peer: Peer) -> list[str]:
     counter = manifest.get("sender_counter")
     if isinstance(counter, int) and peer.last_counter is not None and counter < peer.last_counter:
-        out.append(_("Bộ đếm gói của {n} lùi lại (máy gửi được khôi phục từ bản sao hoặc chỉnh "
-                     "lùi đồng hồ?)").format(n=peer.name))
-    return out
+        return [_("Bộ đếm gói của {n} lùi lại (máy gửi được khôi phục từ bản sao hoặc chỉnh "
+                  "lùi đồng hồ?)").format(n=peer.name)]
+    return []
 
 
 def _summary(name: str, s: merge.MergeStats, *, dry: bool) -> str:
