@@ -119,3 +119,25 @@ def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=
     chain = keys.rotation_chain(sender.conn) if rotations is None else rotations
     return pyrage.encrypt(bundle.seal(as_sender, buf.getvalue(), chain),
                           [pyrage.x25519.Recipient.from_str(recipient.keys.public.recv_pub)])
+
+
+def rewrite(sender: Node, path: Path, recipient: Node, *, line=None, manifest=None) -> bytes:
+    """``path`` re-made (see :func:`tamper`) with each change line, as a dict, passed through
+    ``line`` and the manifest through ``manifest``; hashes and sizes follow."""
+    import hashlib
+    import json
+
+    def members(d, m):
+        for name in [n for n in d if n.startswith("changes/")]:
+            objs = [json.loads(x) for x in d[name].decode().splitlines() if x]
+            for o in objs:
+                if line is not None:
+                    line(o)
+            data = ("\n".join(json.dumps(o, ensure_ascii=False) for o in objs)
+                    + "\n").encode()
+            d[name] = data
+            m["files"][name].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
+                                    records=len(objs))
+        if manifest is not None:
+            manifest(m)
+    return tamper(sender, path, recipient, members=members)

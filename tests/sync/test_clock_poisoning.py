@@ -3,12 +3,10 @@ can overflow, make the importing site unable to write, or make its later edits l
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pytest
-from synckit import Node, tamper
+from synckit import Node, rewrite
 
 from desktop.domain.hlc import pack, unpack, wall_ms_now
 from desktop.sync import clocks
@@ -30,23 +28,6 @@ def setup(network, tmp_path: Path):
 
 def dump(node: Node) -> list[str]:
     return list(node.conn.iterdump())
-
-
-def rewrite(a: Node, path: Path, prov: Node, *, line=None, manifest=None) -> bytes:
-    """``path`` re-made with each change line (a dict) passed through ``line``."""
-    def members(d, m):
-        for name in [n for n in d if n.startswith("changes/")]:
-            objs = [json.loads(x) for x in d[name].decode().splitlines() if x]
-            for o in objs:
-                if line is not None:
-                    line(o)
-            data = ("\n".join(json.dumps(o, ensure_ascii=False) for o in objs)
-                    + "\n").encode()
-            d[name] = data
-            m["files"][name].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-        if manifest is not None:
-            manifest(m)
-    return tamper(a, path, prov, members=members)
 
 
 def put(tmp_path: Path, data: bytes) -> Path:
