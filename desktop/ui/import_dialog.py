@@ -50,7 +50,7 @@ class RosterImportDialog(QDialog):
         self.rows = read_only_table([_("Dòng"), _("Họ và tên"), _("Kết quả"), _("Vấn đề")],
                                     (60, 220, 120))
         self.recheck = QPushButton(_("Kiểm tra lại với các cột đã chọn"))
-        self.recheck.clicked.connect(self.check)
+        self.recheck.clicked.connect(lambda: self.check())  # not clicked(bool) as first
         buttons = QDialogButtonBox()
         self.import_all = buttons.addButton(_("Nhập tất cả"),
                                             QDialogButtonBox.ButtonRole.AcceptRole)

@@ -64,7 +64,7 @@ class PreviewDialog(QDialog):
         save = buttons.addButton(_("Lưu PDF…"), QDialogButtonBox.ButtonRole.ActionRole)
         printer = buttons.addButton(_("In…"), QDialogButtonBox.ButtonRole.ActionRole)
         close = buttons.addButton(_("Đóng"), QDialogButtonBox.ButtonRole.RejectRole)
-        save.clicked.connect(self.save_as)
+        save.clicked.connect(lambda: self.save_as())  # not clicked(bool) as the path
         printer.clicked.connect(self.print_pages)
         close.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
