@@ -135,10 +135,14 @@ class SyncActions:
 
     def export_to_usb(self, *, folder: str | None = None, passphrase: str | None = None,
                       for_sites: list[str] | None = None) -> None:
-        site_keys = self.unlocked(passphrase)
-        if site_keys is None:
+        # Keys, then someone to write for, then the passphrase: each missing step is offered
+        # here, and nothing is asked that could not be used yet.
+        if not keys.has_keys(self.ctx.conn) and self.offer_keys() is None:
             return
         if for_sites is None and not self._has_recipients():
+            return
+        site_keys = self.unlocked(passphrase)
+        if site_keys is None:
             return
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self.parent,
