@@ -700,7 +700,7 @@ class SitesDialog(QDialog):
                 (installed, _("Tỉnh đọc vân tay của tỉnh cho bạn: ghi lại trên giấy.")),
                 (installed, _("Cài trả lời: khi USB về, bấm «Cài trả lời của tỉnh…», chọn tệp "
                               "trả lời, gõ vân tay tỉnh đã đọc; khi hai vân tay khớp, bấm «Cài "
-                              "đặt» (antq enrol install TỆP).")),
+                              "trả lời» (antq enrol install TỆP).")),
                 (False, _("Từ đó dùng «Ghi ra USB…» và «Nhập từ USB…» để trao đổi gói đồng bộ "
                           "với tỉnh.")),
             ]
@@ -850,7 +850,7 @@ class SitesDialog(QDialog):
             intro=_("Trả lời của tỉnh «{n}». Gõ vân tay tỉnh đã đọc qua điện thoại vào ô bên "
                     "phải.").format(n=province.name),
             actual=province.fingerprint, typed_label=_("Vân tay tỉnh đọc qua điện thoại"),
-            confirm_text=_("Cài đặt"))
+            confirm_text=_("Cài trả lời"))
         self.actions.last_dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return

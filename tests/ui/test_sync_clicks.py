@@ -336,7 +336,7 @@ def test_enrolment_by_clicking_is_gated_by_the_fingerprint(qtbot, bare, tmp_path
 
     def right(dialog: FingerprintDialog) -> None:
         dialog.typed.setText(province_fp)
-        assert dialog.confirm_button.text() == "Cài đặt"
+        assert dialog.confirm_button.text() == "Cài trả lời"
         save(dialog, "sync-install-answer.png")
         click(qtbot, dialog.confirm_button)
 
