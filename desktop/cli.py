@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 from desktop import __version__
 from desktop.domain.errors import UserError
 from desktop.i18n import _, localize_argparse
+from desktop.storage import dbapi
 
 EXIT_USER_ERROR = 2
 
@@ -145,7 +145,7 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(getattr(args, "db", None) or default_database_path())
 
 
-def open_db(args: argparse.Namespace, *, must_exist: bool = True) -> sqlite3.Connection:
+def open_db(args: argparse.Namespace, *, must_exist: bool = True) -> dbapi.Connection:
     from desktop.storage.db import open_database
 
     path = db_path(args)
@@ -285,14 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         print(_("Lỗi: {e}").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
-    except sqlite3.OperationalError as e:
+    except dbapi.OperationalError as e:
         if "locked" in str(e):
             print(_("Lỗi: cơ sở dữ liệu đang bận (một chương trình khác đang ghi); "
                     "hãy thử lại"), file=sys.stderr)
         else:
             print(_("Lỗi cơ sở dữ liệu: {e}").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
-    except sqlite3.DatabaseError as e:
+    except dbapi.DatabaseError as e:
         print(_("Lỗi: tệp không đọc được như cơ sở dữ liệu ({e})").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

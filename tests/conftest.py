@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dumping import logical_dump
 from hypothesis import settings as hypothesis_settings
+
+from desktop.storage import dbapi
 
 # In CI the property tests draw the same examples every run, so a submission cannot land or
 # fail by chance; on a developer's machine they keep exploring new ones.
@@ -49,19 +51,19 @@ def db_path(master_db: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def conn(db_path: Path) -> Iterator[sqlite3.Connection]:
+def conn(db_path: Path) -> Iterator[dbapi.Connection]:
     c = db.open_database(db_path)
     yield c
     c.close()
 
 
 @pytest.fixture
-def commune_site(conn: sqlite3.Connection) -> site.Site:
+def commune_site(conn: dbapi.Connection) -> site.Site:
     return site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE_MUONG_NHE)
 
 
 @pytest.fixture
-def store(conn: sqlite3.Connection, commune_site: site.Site) -> Store:
+def store(conn: dbapi.Connection, commune_site: site.Site) -> Store:
     return Store(conn, actor="tester", today=TODAY)
 
 
@@ -74,4 +76,4 @@ def village(store: Store) -> str:
 @pytest.fixture
 def dump():
     """A full logical dump, to prove that a refused write changed nothing."""
-    return lambda c: list(c.iterdump())
+    return lambda c: logical_dump(c)

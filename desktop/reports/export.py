@@ -3,7 +3,6 @@ them (dd/mm/yyyy, names of catalogue items and referenced records)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,12 +10,12 @@ from desktop.domain.kinds import KINDS
 from desktop.i18n import _
 from desktop.reports.roster import CommuneOrgs, roster_data
 from desktop.reports.spreadsheet import write_table
-from desktop.storage import records, rosters
+from desktop.storage import dbapi, records, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.writer import kind_named
 
 
-def export_kind(conn: sqlite3.Connection, kind_name: str, path: Path,
+def export_kind(conn: dbapi.Connection, kind_name: str, path: Path,
                 filters: Mapping[str, object] | None = None) -> int:
     """Every (not deleted) record of a kind, optionally filtered on fields; returns rows."""
     kind = kind_named(kind_name)
@@ -27,7 +26,7 @@ def export_kind(conn: sqlite3.Connection, kind_name: str, path: Path,
     return write_table(Path(path), headings, shown, title=kind.label)
 
 
-def export_roster(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,
+def export_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,
                   public: bool = False, search: str | None = None) -> int:
     """The roster with the printout's columns (and an organization column for a commune)."""
     data = roster_data(conn, scope, public=public, search=search)

@@ -4,12 +4,11 @@ under "CÔNG AN TỈNH ĐIỆN BIÊN", the place "Mường Nhé" for the date li
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.i18n import _
 from desktop.reports.page import Letterhead
-from desktop.storage import printouts
+from desktop.storage import dbapi, printouts
 
 _PREFIXES = ("Thành phố ", "Tỉnh ", "Đặc khu ", "Phường ", "Thị trấn ", "Xã ")
 
@@ -38,14 +37,14 @@ class Place:
     province: dict[str, object] | None
 
 
-def place_of(conn: sqlite3.Connection, unit_id: str) -> Place:
+def place_of(conn: dbapi.Connection, unit_id: str) -> Place:
     chain = printouts.unit_chain(conn, unit_id)
     commune = next((u for u in chain if u["level"] == "commune"), None)
     province = next((u for u in chain if u["level"] == "province"), None)
     return Place(commune, province)
 
 
-def police_of(conn: sqlite3.Connection, unit_id: str, *, number: str | None = None,
+def police_of(conn: dbapi.Connection, unit_id: str, *, number: str | None = None,
               date: dt.date | None = None) -> Letterhead:
     """The police of the commune (under the province police), or of the province (under the
     ministry), that the unit belongs to."""

@@ -4,7 +4,6 @@ and its attendance."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from reportlab.platypus import Flowable, Spacer
 
@@ -12,7 +11,7 @@ from desktop.domain import dates
 from desktop.i18n import _
 from desktop.reports import fmt, page
 from desktop.reports.letterhead import bare_name, in_sentence, place_of
-from desktop.storage import printouts
+from desktop.storage import dbapi, printouts
 from desktop.storage.derived import format_meeting_number
 from desktop.storage.present import Presenter
 
@@ -23,7 +22,7 @@ def _moment(value: object) -> dt.datetime | None:
     return dates.parse_datetime(str(value)) if value else None
 
 
-def minutes_data(conn: sqlite3.Connection, meeting_id: str) -> dict[str, object]:
+def minutes_data(conn: dbapi.Connection, meeting_id: str) -> dict[str, object]:
     """Everything the minutes print, as plain values."""
     m = printouts.meeting(conn, meeting_id)
     org = printouts.organization(conn, str(m["organization_id"]))
@@ -56,7 +55,7 @@ def _who(p: dict[str, object]) -> str:
         p["full_name"])
 
 
-def render_minutes(conn: sqlite3.Connection, meeting_id: str, *,
+def render_minutes(conn: dbapi.Connection, meeting_id: str, *,
                    with_date_line: bool = False, recipients: list[str] | None = None) -> bytes:
     """The minutes as a PDF (portrait A4). Mẫu 1.9 has no place–date line (the times say when),
     ``with_date_line`` adds one dated the day of the meeting."""

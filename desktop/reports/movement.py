@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -19,7 +18,7 @@ from desktop.reports import fmt, page
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, police_of
 from desktop.reports.periods import Period
-from desktop.storage import printouts, statistics
+from desktop.storage import dbapi, printouts, statistics
 
 B1_KEYS = ("organizations", "members", "women", "minority", "founded", "joined", "left")
 B2_KEYS = ("models", "points", "running_orgs", "built", "replicated", "effective",
@@ -42,7 +41,7 @@ def _totals(rows: list[dict[str, object]], keys: tuple[str, ...]) -> dict[str, i
     return {k: sum(int(r[k] or 0) for r in rows) for k in keys}  # type: ignore[call-overload]
 
 
-def _figures(conn: sqlite3.Connection, area: str, period: Period) -> dict[str, object]:
+def _figures(conn: dbapi.Connection, area: str, period: Period) -> dict[str, object]:
     b1 = statistics.organizations(conn, area, period.start, period.end)
     b2 = statistics.models(conn, area, period.start, period.end)
     b6 = statistics.deeds(conn, area, period.start, period.end)
@@ -50,7 +49,7 @@ def _figures(conn: sqlite3.Connection, area: str, period: Period) -> dict[str, o
             "deeds": len(b6), "commended": sum(1 for d in b6 if d["form"])}
 
 
-def report_data(conn: sqlite3.Connection, unit_id: str, period: Period) -> dict[str, object]:
+def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[str, object]:
     """The report's figures for ``unit_id`` (a province or commune, and everything under it)
     in ``period`` and in the same window a year earlier."""
     unit = printouts.unit(conn, unit_id)
@@ -182,7 +181,7 @@ def _chart(summary: list[dict[str, object]], width: float, period: str,
     return d
 
 
-def render_report(conn: sqlite3.Connection, unit_id: str, period: Period, *,
+def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                   today: dt.date | None = None, data: dict[str, object] | None = None,
                   signer_title: str | None = None, signer: str | None = None) -> bytes:
     """The report as a PDF: portrait summary and chart, then the tables on landscape pages."""

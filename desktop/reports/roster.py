@@ -5,7 +5,6 @@ citizen IDs masked. Also the rows themselves, for the spreadsheet export."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from desktop.i18n import _
 from desktop.reports import page
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, place_of, police_of
-from desktop.storage import printouts, rosters
+from desktop.storage import dbapi, printouts, rosters
 from desktop.storage.present import Presenter
 
 Progress = Callable[[int, int], None]
@@ -84,7 +83,7 @@ def mask_citizen_id(number: str | None) -> str:
     return "*" * (len(number) - 3) + number[-3:]
 
 
-def roster_data(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, *,
+def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
                 public: bool = False, search: str | None = None,
                 cancelled: CancelCheck | None = None) -> RosterData:
     """The roster as shown values: what both the PDF and the spreadsheet export print."""
@@ -215,7 +214,7 @@ def roster_table(data: RosterData, width: float) -> LongTable:
     return table
 
 
-def render_roster(conn: sqlite3.Connection, scope: rosters.Scope | CommuneOrgs, *,
+def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
                   public: bool = False, search: str | None = None,
                   progress: Progress | None = None, cancelled: CancelCheck | None = None,
                   today: dt.date | None = None, number: str | None = None,

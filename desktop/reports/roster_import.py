@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from desktop.domain.validation import clean_field
 from desktop.i18n import _
 from desktop.reports.letterhead import in_sentence
 from desktop.reports.spreadsheet import read_table, unneutralise
-from desktop.storage import printouts
+from desktop.storage import dbapi, printouts
 from desktop.storage.writer import Store
 
 IGNORE = ""
@@ -226,7 +225,7 @@ def _citizen_text(value: object) -> str:
 
 
 class _Catalogue:
-    def __init__(self, conn: sqlite3.Connection, catalogue: str,
+    def __init__(self, conn: dbapi.Connection, catalogue: str,
                  allowed: list[str] | None = None) -> None:
         self.names: dict[str, str] = {}
         self.examples: list[str] = []
@@ -244,7 +243,7 @@ class _Catalogue:
         return self.names.get(text.fold(value))
 
 
-def preview_roster(conn: sqlite3.Connection, path: Path, organization_id: str, *,
+def preview_roster(conn: dbapi.Connection, path: Path, organization_id: str, *,
                    mapping: Mapping[str | int, str] | None = None,
                    today: dt.date | None = None) -> ImportPreview:
     """Read and check the whole file; write nothing."""
@@ -312,7 +311,7 @@ def _override(found: dict[int, str], mapping: Mapping[str | int, str],
 
 
 class _Context:
-    def __init__(self, conn: sqlite3.Connection, org: dict[str, object],
+    def __init__(self, conn: dbapi.Connection, org: dict[str, object],
                  today: dt.date) -> None:
         self.conn = conn
         self.org = org

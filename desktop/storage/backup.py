@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.paths import backups_dir
 
 KEEP = 10
@@ -38,7 +38,7 @@ def _reason_slug(reason: str) -> str:
     return slug[:40] or "manual"
 
 
-def backup_now(conn: sqlite3.Connection, db_path: Path | str, reason: str, *,
+def backup_now(conn: dbapi.Connection, db_path: Path | str, reason: str, *,
                keep: int = KEEP) -> Path:
     """Copy the database behind ``conn`` to the backups folder of ``db_path``; prune old ones.
 
@@ -51,7 +51,7 @@ def backup_now(conn: sqlite3.Connection, db_path: Path | str, reason: str, *,
     now = dt.datetime.now()
     target = folder / f"{db_path.stem}-{now:%Y%m%d-%H%M%S-%f}-{_reason_slug(reason)}{SUFFIX}"
     part = target.with_name(target.name + ".part")
-    dest = sqlite3.connect(str(part))
+    dest = dbapi.connect(str(part))
     try:
         conn.backup(dest)
         # A backup is one self-contained file: no -wal beside it.
@@ -98,7 +98,7 @@ def check_backup(backup_file: Path | str) -> None:
     with p.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise UserError(_("{p} không phải bản sao lưu của ANTQ Desk").format(p=p))
-    src = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    src = dbapi.connect(f"file:{p}?mode=ro", uri=True)
     try:
         if src.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise UserError(_("Bản sao lưu {p} bị hỏng (kiểm tra toàn vẹn thất bại)").format(p=p))
@@ -106,7 +106,7 @@ def check_backup(backup_file: Path | str) -> None:
         if "site_meta" not in tables:
             raise UserError(_("{p} không phải bản sao lưu của ANTQ Desk").format(p=p))
         migrations.check_not_newer(src)
-    except sqlite3.DatabaseError as e:
+    except dbapi.DatabaseError as e:
         raise UserError(_("Không đọc được bản sao lưu {p} ({e})").format(p=p, e=e)) from e
     finally:
         src.close()
@@ -132,7 +132,7 @@ def restore(backup_file: Path | str, db_path: Path | str) -> Restored:
         raise UserError(_("Không thể khôi phục một cơ sở dữ liệu từ chính nó"))
     safety: Path | None = None
     if db_path.exists() and db_path.stat().st_size > 0:
-        current = sqlite3.connect(str(db_path))
+        current = dbapi.connect(str(db_path))
         try:
             safety = backup_now(current, db_path, "before-restore", keep=KEEP + 1)
         finally:
@@ -149,8 +149,8 @@ def restore(backup_file: Path | str, db_path: Path | str) -> Restored:
 
 
 def _copy_into(source: Path, db_path: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(db_path), timeout=10.0)
+    src = dbapi.connect(f"file:{source}?mode=ro", uri=True)
+    dst = dbapi.connect(str(db_path), timeout=10.0)
     try:
         src.backup(dst)  # page by page through SQLite: other connections see old or new
         if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -173,7 +173,7 @@ def _new_site_identity(db_path: Path) -> tuple[str | None, str | None]:
     ``previous_site_id``, and the enrolment certificate issued to it is set aside
     (``previous_sync_certificate``): the site enrols again with the province.
     """
-    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=10.0)
+    conn = dbapi.connect(str(db_path), isolation_level=None, timeout=10.0)
     try:
         conn.execute("BEGIN IMMEDIATE")
         meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())

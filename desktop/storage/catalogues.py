@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.i18n import _
+from desktop.storage import dbapi
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Item:
     attrs: dict[str, object]
 
 
-def items(conn: sqlite3.Connection, catalogue: str) -> list[Item]:
+def items(conn: dbapi.Connection, catalogue: str) -> list[Item]:
     rows = conn.execute("SELECT code, name, attrs FROM catalogue_item WHERE catalogue = ? AND "
                         "_deleted = 0 AND coalesce(active, 1) = 1 ORDER BY sort_order, name",
                         (catalogue,))
@@ -24,7 +24,7 @@ def items(conn: sqlite3.Connection, catalogue: str) -> list[Item]:
             for r in rows]
 
 
-def item(conn: sqlite3.Connection, catalogue: str, code: str) -> Item | None:
+def item(conn: dbapi.Connection, catalogue: str, code: str) -> Item | None:
     row = conn.execute("SELECT code, name, attrs FROM catalogue_item WHERE catalogue = ? AND "
                        "code = ?", (catalogue, code)).fetchone()
     if row is None:
@@ -32,7 +32,7 @@ def item(conn: sqlite3.Connection, catalogue: str, code: str) -> Item | None:
     return Item(row["code"], row["name"], json.loads(row["attrs"]) if row["attrs"] else {})
 
 
-def organization_warnings(conn: sqlite3.Connection, organization_id: str) -> list[str]:
+def organization_warnings(conn: dbapi.Connection, organization_id: str) -> list[str]:
     """The rules of the organization's type that its current members break (Luật 30/2023:
     a Tổ bảo vệ ANTT has a Tổ trưởng and at least three members), as warnings."""
     org = conn.execute("SELECT org_type FROM organization WHERE id = ?",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+from desktop.storage import dbapi
 
 # The schema version this program writes: ``migrations.latest_version()``, kept here too so
 # that opening an up-to-date database does not import the migrations (and every record kind
@@ -14,7 +14,7 @@ from desktop.i18n import _
 SCHEMA_VERSION = 7
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
+def connect(path: Path | str) -> dbapi.Connection:
     """A connection with the pragmas every part of the program relies on.
 
     ``isolation_level=None``: transactions are begun explicitly (``BEGIN IMMEDIATE``) by the
@@ -25,14 +25,14 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def _raw_connect(path: Path | str) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0,
+def _raw_connect(path: Path | str) -> dbapi.Connection:
+    conn = dbapi.connect(str(path), isolation_level=None, timeout=10.0,
                            check_same_thread=False)
-    conn.row_factory = sqlite3.Row
+    conn.row_factory = dbapi.Row
     return conn
 
 
-def configure(conn: sqlite3.Connection, path: Path | str) -> None:
+def configure(conn: dbapi.Connection, path: Path | str) -> None:
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -45,7 +45,7 @@ def configure(conn: sqlite3.Connection, path: Path | str) -> None:
     conn.execute("PRAGMA cache_size = -65536")
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+def open_database(path: Path | str, *, migrate: bool = True) -> dbapi.Connection:
     """Open (creating if needed) and bring the schema up to date.
 
     A database written by a newer program is refused before anything is changed.

@@ -3,11 +3,11 @@ and the defaults that need the database (the next minutes number)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from desktop.domain import text
 from desktop.domain.kinds import Kind
+from desktop.storage import dbapi
 
 
 def column_names(kind: Kind) -> list[str]:
@@ -29,13 +29,13 @@ def columns(kind: Kind, record: Mapping[str, object]) -> list[str | None]:
     return out
 
 
-def fill_defaults(conn: sqlite3.Connection, kind: Kind, record: dict[str, object],
+def fill_defaults(conn: dbapi.Connection, kind: Kind, record: dict[str, object],
                   *, is_new: bool) -> None:
     if kind.name == "meeting":
         _fill_meeting_number(conn, record)
 
 
-def _fill_meeting_number(conn: sqlite3.Connection, record: dict[str, object]) -> None:
+def _fill_meeting_number(conn: dbapi.Connection, record: dict[str, object]) -> None:
     """Minutes are numbered per issuing body (the organization and its ký hiệu) per year:
     "Số: 05/BB-TBV"."""
     started = record.get("started_at")
@@ -48,7 +48,7 @@ def _fill_meeting_number(conn: sqlite3.Connection, record: dict[str, object]) ->
                                                str(record["issuer"]), int(record["year"]))
 
 
-def next_meeting_number(conn: sqlite3.Connection, organization_id: str, issuer: str,
+def next_meeting_number(conn: dbapi.Connection, organization_id: str, issuer: str,
                         year: int) -> int:
     row = conn.execute("SELECT max(number) FROM meeting WHERE organization_id = ? AND "
                        "issuer = ? AND year = ? AND _deleted = 0",

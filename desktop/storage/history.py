@@ -6,13 +6,12 @@ deleted, an edit is edited back, a delete is restored), so it syncs like any oth
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from desktop.domain.kinds import KINDS
-from desktop.storage import records
+from desktop.storage import dbapi, records
 from desktop.storage.writer import Store, WriteResult, kind_named
 
 
@@ -112,7 +111,7 @@ class DeletedItem:
     actor: str
 
 
-def recently_deleted(conn: sqlite3.Connection, limit: int = 200) -> list[DeletedItem]:
+def recently_deleted(conn: dbapi.Connection, limit: int = 200) -> list[DeletedItem]:
     """Records now deleted, the latest deletion first (from the audit trail)."""
     rows = conn.execute(
         "SELECT tbl, pk, max(at) AS at, actor FROM audit_log WHERE action = 'delete' "

@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS_BY_TABLE, Kind
 from desktop.i18n import _
-from desktop.storage import derived
+from desktop.storage import dbapi, derived
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -83,16 +82,16 @@ def now_local() -> str:
 
 # -- vectors ---------------------------------------------------------------------------------
 
-def version_vector(conn: sqlite3.Connection) -> Vector:
+def version_vector(conn: dbapi.Connection) -> Vector:
     return {(r[0], r[1]): int(r[2]) for r in conn.execute("SELECT origin, part, seq FROM sync_vv")}
 
 
-def belief_of(conn: sqlite3.Connection, peer: str) -> Vector:
+def belief_of(conn: dbapi.Connection, peer: str) -> Vector:
     return {(r[0], r[1]): int(r[2]) for r in conn.execute(
         "SELECT origin, part, seq FROM sync_belief WHERE peer = ?", (peer,))}
 
 
-def raise_vector(conn: sqlite3.Connection, vector: Mapping[tuple[str, str], int],
+def raise_vector(conn: dbapi.Connection, vector: Mapping[tuple[str, str], int],
                  parts: Iterable[str] | None = None) -> None:
     """``sync_vv := max(sync_vv, vector)``, for the partitions given (all if None)."""
     keep = None if parts is None else set(parts)
@@ -102,7 +101,7 @@ def raise_vector(conn: sqlite3.Connection, vector: Mapping[tuple[str, str], int]
         [(o, p, s) for (o, p), s in vector.items() if keep is None or p in keep])
 
 
-def raise_belief(conn: sqlite3.Connection, peer: str,
+def raise_belief(conn: dbapi.Connection, peer: str,
                  vector: Mapping[tuple[str, str], int]) -> None:
     conn.executemany(
         "INSERT INTO sync_belief(peer, origin, part, seq) VALUES (?, ?, ?, ?) "
@@ -342,7 +341,7 @@ def _delete_conflicts(kind: Kind, rows: Mapping[str, dict[str, object]],
     return out
 
 
-def _write_rows(conn: sqlite3.Connection, kind: Kind, rows: Mapping[str, dict[str, object]],
+def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str, object]],
                 changes: Mapping[str, dict[str, object]], part_of_new: Mapping[str, str],
                 now: str, stats: MergeStats) -> None:
     names = [f.name for f in kind.fields]
@@ -383,7 +382,7 @@ def _write_rows(conn: sqlite3.Connection, kind: Kind, rows: Mapping[str, dict[st
 
 # -- the delta to send ------------------------------------------------------------------------
 
-def cells_to_send(conn: sqlite3.Connection, belief: Mapping[tuple[str, str], int],
+def cells_to_send(conn: dbapi.Connection, belief: Mapping[tuple[str, str], int],
                   parts: Callable[[str], bool]) -> list[Cell]:
     """Every current cell the peer has not acknowledged, in partitions it may see, in a
     deterministic order (table, record, field). Read inside one read transaction."""

@@ -9,7 +9,6 @@ index rebuilt if they were missing (sqlite-utils ``transform()`` drops triggers)
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from desktop.domain import text
 from desktop.domain.errors import SchemaTooNewError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.schema_v1 import TABLES_V1
 
 
@@ -25,7 +25,7 @@ from desktop.storage.schema_v1 import TABLES_V1
 class Migration:
     version: int
     name: str
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[dbapi.Connection], None]
 
 
 # Besides its fields, every synced table has (see schema_v1):
@@ -83,20 +83,20 @@ CREATE INDEX audit_at ON audit_log(at);
 """
 
 
-def _v1_schema(conn: sqlite3.Connection) -> None:
+def _v1_schema(conn: dbapi.Connection) -> None:
     for stmt in (TABLES_V1 + _V1_SYNC + _V1_INDEXES).split(";"):
         if stmt.strip():
             conn.execute(stmt)
 
 
-def _v2_reference_data(conn: sqlite3.Connection) -> None:
+def _v2_reference_data(conn: dbapi.Connection) -> None:
     from desktop.storage import seed
 
     seed.load_catalogues(conn)
     seed.load_units_2025(conn)
 
 
-def _v3_legacy_units(conn: sqlite3.Connection) -> None:
+def _v3_legacy_units(conn: dbapi.Connection) -> None:
     from desktop.storage import seed
 
     seed.load_legacy_units(conn)
@@ -142,7 +142,7 @@ CREATE TABLE sync_import_log (bundle_id TEXT PRIMARY KEY, sender TEXT NOT NULL,
 """
 
 
-def _v4_sync_exchange(conn: sqlite3.Connection) -> None:
+def _v4_sync_exchange(conn: dbapi.Connection) -> None:
     for stmt in _V4_SYNC_EXCHANGE.split(";"):
         if stmt.strip():
             conn.execute(stmt)
@@ -170,13 +170,13 @@ CREATE TABLE sync_site_list (site_id TEXT PRIMARY KEY, site_kind TEXT NOT NULL,
 """
 
 
-def _v5_site_list_and_rotation(conn: sqlite3.Connection) -> None:
+def _v5_site_list_and_rotation(conn: dbapi.Connection) -> None:
     for stmt in _V5_SITE_LIST_AND_ROTATION.split(";"):
         if stmt.strip():
             conn.execute(stmt)
 
 
-def _v6_search_words(conn: sqlite3.Connection) -> None:
+def _v6_search_words(conn: dbapi.Connection) -> None:
     """Stored search text becomes plain words (``text.search_words``), so a roster can match
     a word with ``instr`` as the full-text index does. Only rows holding punctuation change;
     the FTS triggers re-index them. The people's name index also carries what a roster walk
@@ -200,7 +200,7 @@ def _v6_search_words(conn: sqlite3.Connection) -> None:
                              (new, rowid))
 
 
-def _v7_minutes_in_date_order(conn: sqlite3.Connection) -> None:
+def _v7_minutes_in_date_order(conn: dbapi.Connection) -> None:
     """Minutes listed newest first are walked in that order by a broad search
     (records.WALKED_ORDERS)."""
     conn.execute("CREATE INDEX meeting_started ON meeting(started_at, id)")
@@ -221,11 +221,11 @@ def latest_version() -> int:
     return MIGRATIONS[-1].version
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: dbapi.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_not_newer(conn: sqlite3.Connection) -> None:
+def check_not_newer(conn: dbapi.Connection) -> None:
     have = current_version(conn)
     if have > latest_version():
         raise SchemaTooNewError(_(
@@ -234,7 +234,7 @@ def check_not_newer(conn: sqlite3.Connection) -> None:
         ).format(have=have, known=latest_version()))
 
 
-def apply(conn: sqlite3.Connection, *, backup_to: Path | None = None,
+def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
           stop_before: int | None = None) -> list[int]:
     """Run the pending migrations in order; returns the versions applied."""
     check_not_newer(conn)
@@ -262,7 +262,7 @@ def apply(conn: sqlite3.Connection, *, backup_to: Path | None = None,
     return done
 
 
-def _backup_before(conn: sqlite3.Connection, db_path: Path, version: int) -> None:
+def _backup_before(conn: dbapi.Connection, db_path: Path, version: int) -> None:
     """A consistent copy (SQLite backup API, never a file copy of a live WAL database)."""
     from desktop.storage.backup import backup_now  # backup imports this module
 
@@ -273,7 +273,7 @@ def search_kinds() -> list[Kind]:
     return [k for k in KINDS.values() if k.searchable]
 
 
-def ensure_search_index(conn: sqlite3.Connection) -> None:
+def ensure_search_index(conn: dbapi.Connection) -> None:
     """Create missing FTS tables and triggers; rebuild an index whose triggers were lost."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}

@@ -3,13 +3,13 @@ titles of referenced records. Used by the CLI's tables and the window alike."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection
 from functools import lru_cache
 
 from desktop.domain import dates
 from desktop.domain.kinds import KINDS, Field, FieldType, Kind
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.derived import format_meeting_number
 
 
@@ -26,7 +26,7 @@ def _datetime_text(iso: str) -> str:
 class Presenter:
     """Formats values of one database, caching the lookups it makes."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: dbapi.Connection) -> None:
         self.conn = conn
         self.catalogue_name = lru_cache(maxsize=4096)(self._catalogue_name)
         self.ref_title = lru_cache(maxsize=20000)(self._ref_title)

@@ -3,19 +3,17 @@ a type in a commune, a meeting with its attendance, and finding a unit by id or 
 
 from __future__ import annotations
 
-import sqlite3
-
 from desktop.domain.errors import NotFoundError
 from desktop.domain.kinds import MEETING, ORGANIZATION
 from desktop.i18n import _
-from desktop.storage import records
+from desktop.storage import dbapi, records
 
 # The unit itself and every unit below it (communes of a province, villages of a commune).
 AREA_CTE = ("WITH RECURSIVE area(id) AS (SELECT ? UNION SELECT u.id FROM unit u "
             "JOIN area a ON u.parent_id = a.id WHERE u._deleted = 0) ")
 
 
-def unit(conn: sqlite3.Connection, unit_id: str) -> dict[str, object]:
+def unit(conn: dbapi.Connection, unit_id: str) -> dict[str, object]:
     row = conn.execute("SELECT id, name, level, code, division_type, parent_id FROM unit "
                        "WHERE id = ?", (unit_id,)).fetchone()
     if row is None:
@@ -23,7 +21,7 @@ def unit(conn: sqlite3.Connection, unit_id: str) -> dict[str, object]:
     return dict(row)
 
 
-def unit_chain(conn: sqlite3.Connection, unit_id: str) -> list[dict[str, object]]:
+def unit_chain(conn: dbapi.Connection, unit_id: str) -> list[dict[str, object]]:
     """The unit, its parent, … up to the province (at most four steps)."""
     chain = [unit(conn, unit_id)]
     while chain[-1]["parent_id"] and len(chain) < 5:
@@ -31,7 +29,7 @@ def unit_chain(conn: sqlite3.Connection, unit_id: str) -> list[dict[str, object]
     return chain
 
 
-def find_unit(conn: sqlite3.Connection, id_or_code: str) -> dict[str, object]:
+def find_unit(conn: dbapi.Connection, id_or_code: str) -> dict[str, object]:
     """A current province or commune by official code ("11", "03160", "3160"), or any unit
     by id."""
     value = id_or_code.strip()
@@ -47,11 +45,11 @@ def find_unit(conn: sqlite3.Connection, id_or_code: str) -> dict[str, object]:
     return unit(conn, str(row[0]))
 
 
-def organization(conn: sqlite3.Connection, org_id: str) -> records.Record:
+def organization(conn: dbapi.Connection, org_id: str) -> records.Record:
     return records.get(conn, ORGANIZATION, org_id)
 
 
-def organizations_of_type(conn: sqlite3.Connection, area_id: str,
+def organizations_of_type(conn: dbapi.Connection, area_id: str,
                           org_type: str) -> list[dict[str, object]]:
     """Organizations of one type in a unit and below, in Vietnamese name order."""
     rows = conn.execute(
@@ -62,17 +60,17 @@ def organizations_of_type(conn: sqlite3.Connection, area_id: str,
     return [dict(r) for r in rows]
 
 
-def villages_of(conn: sqlite3.Connection, commune_id: str) -> list[dict[str, object]]:
+def villages_of(conn: dbapi.Connection, commune_id: str) -> list[dict[str, object]]:
     rows = conn.execute("SELECT id, name FROM unit WHERE parent_id = ? AND level = 'village' "
                         "AND _deleted = 0 AND valid_to IS NULL ORDER BY name_key", (commune_id,))
     return [dict(r) for r in rows]
 
 
-def meeting(conn: sqlite3.Connection, meeting_id: str) -> records.Record:
+def meeting(conn: dbapi.Connection, meeting_id: str) -> records.Record:
     return records.get(conn, MEETING, meeting_id)
 
 
-def attendance(conn: sqlite3.Connection, meeting_id: str) -> list[dict[str, object]]:
+def attendance(conn: dbapi.Connection, meeting_id: str) -> list[dict[str, object]]:
     """Who was there and who was not (with the reason), with their role in the organization,
     role rank first, then Vietnamese name order."""
     rows = conn.execute(
@@ -90,7 +88,7 @@ def attendance(conn: sqlite3.Connection, meeting_id: str) -> list[dict[str, obje
     return [dict(r) for r in rows]
 
 
-def person_name(conn: sqlite3.Connection, person_id: str | None) -> str:
+def person_name(conn: dbapi.Connection, person_id: str | None) -> str:
     if not person_id:
         return ""
     row = conn.execute("SELECT full_name FROM person WHERE id = ?", (person_id,)).fetchone()

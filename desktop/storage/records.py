@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -11,7 +10,7 @@ from desktop.domain.errors import NotFoundError, ValidationError
 from desktop.domain.kinds import FieldType, Kind
 from desktop.domain.validation import clean_field, unknown_field
 from desktop.i18n import _
-from desktop.storage import walk
+from desktop.storage import dbapi, walk
 from desktop.storage.references import resolve_code
 
 Record = dict[str, object]
@@ -55,7 +54,7 @@ def has_unit_scope(kind: Kind) -> bool:
     return kind.name in _UNIT_PATHS
 
 
-def to_record(kind: Kind, row: sqlite3.Row) -> Record:
+def to_record(kind: Kind, row: dbapi.Row) -> Record:
     """The public form of a row: id, the fields, and ``deleted``."""
     rec: Record = {"id": row["id"]}
     for f in kind.fields:
@@ -64,7 +63,7 @@ def to_record(kind: Kind, row: sqlite3.Row) -> Record:
     return rec
 
 
-def get(conn: sqlite3.Connection, kind: Kind, record_id: str) -> Record:
+def get(conn: dbapi.Connection, kind: Kind, record_id: str) -> Record:
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
     if row is None:
         raise NotFoundError(_("Không có {label} với id «{id}»").format(
@@ -72,7 +71,7 @@ def get(conn: sqlite3.Connection, kind: Kind, record_id: str) -> Record:
     return to_record(kind, row)
 
 
-def _where(kind: Kind, q: Query, conn: sqlite3.Connection | None = None, *,
+def _where(kind: Kind, q: Query, conn: dbapi.Connection | None = None, *,
            scope_unindexed: bool = False) -> tuple[str, dict[str, object]]:
     """The WHERE clause of ``q``; ``scope_unindexed``: the unit test is made with "+" so that
     SQLite keeps to the index of the order (a walk of a province's list)."""
@@ -123,7 +122,7 @@ def _order(kind: Kind, q: Query) -> str:
     return f" ORDER BY t.{col} {direction}{then}, t.id {direction}"
 
 
-def count(conn: sqlite3.Connection, kind: Kind, q: Query | None = None) -> int:
+def count(conn: dbapi.Connection, kind: Kind, q: Query | None = None) -> int:
     where, args = _where(kind, q or Query(), conn)
     return int(conn.execute(f"SELECT count(*) FROM {kind.table} t{where}", args).fetchone()[0])
 
@@ -134,7 +133,7 @@ def count(conn: sqlite3.Connection, kind: Kind, q: Query | None = None) -> int:
 WALKED_ORDERS = {("meeting", "started_at")}
 
 
-def page(conn: sqlite3.Connection, kind: Kind, q: Query | None = None, *,
+def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
          offset: int = 0, limit: int = 500) -> list[Record]:
     q = q or Query()
     order = _order(kind, q)
@@ -153,7 +152,7 @@ def page(conn: sqlite3.Connection, kind: Kind, q: Query | None = None, *,
                                                            "offset": offset})]
 
 
-def _walked_page(conn: sqlite3.Connection, kind: Kind, q: Query, order: str, offset: int,
+def _walked_page(conn: dbapi.Connection, kind: Kind, q: Query, order: str, offset: int,
                  limit: int) -> list[Record] | None:
     """The page found by walking the list in its order, for a broad search of a walked
     list; None when the full-text index is the better reader (or the walk gave up)."""
@@ -178,7 +177,7 @@ def _walkable(kind: Kind, q: Query) -> bool:
     return (kind.name, q.order_by or kind.order_by) in WALKED_ORDERS
 
 
-def _level(conn: sqlite3.Connection, unit_id: str) -> str | None:
+def _level(conn: dbapi.Connection, unit_id: str) -> str | None:
     row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
     return None if row is None else str(row[0])
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from desktop.domain import text
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import KINDS, Field, Kind
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.site import Site
 
 
-def resolve_code(conn: sqlite3.Connection, f: Field, value: str) -> str:
+def resolve_code(conn: dbapi.Connection, f: Field, value: str) -> str:
     """The catalogue code for what a user typed: the code itself, the name or an alias."""
     exact = conn.execute("SELECT code FROM catalogue_item WHERE catalogue = ? AND code = ? "
                          "AND _deleted = 0", (f.catalogue, value)).fetchone()
@@ -30,7 +30,7 @@ def resolve_code(conn: sqlite3.Connection, f: Field, value: str) -> str:
         v=value, c=f.catalogue, s=sample))
 
 
-def resolve_ref(conn: sqlite3.Connection, f: Field, value: str) -> str:
+def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
     """The id of the referenced record; a unit may also be given by its official code."""
     assert f.ref is not None
     target = KINDS[f.ref]
@@ -49,7 +49,7 @@ def resolve_ref(conn: sqlite3.Connection, f: Field, value: str) -> str:
     return str(row["id"])
 
 
-def partition_of(conn: sqlite3.Connection, kind: Kind, record: Mapping[str, object],
+def partition_of(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
                  site: Site) -> str:
     """A record lives in the partition of the unit (or record) it belongs to."""
     if kind.name == "catalogue":
@@ -65,7 +65,7 @@ def partition_of(conn: sqlite3.Connection, kind: Kind, record: Mapping[str, obje
     return site.home_part
 
 
-def check_record(conn: sqlite3.Connection, kind: Kind, record: Mapping[str, object],
+def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
                  record_id: str | None) -> list[str]:
     """Cross-record rules; returns warnings."""
     warnings: list[str] = []

@@ -6,12 +6,11 @@ current members of one organization (ordered by role, then Vietnamese name order
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
-from desktop.storage import walk
+from desktop.storage import dbapi, walk
 from desktop.storage.records import Record, fts_query, to_record
 
 
@@ -45,7 +44,7 @@ class OrgNode:
     members: int
 
 
-def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
+def _scope_sql(conn: dbapi.Connection, scope: Scope) -> tuple[str, str, list[object]]:
     """(extra FROM/JOIN, extra WHERE, args) for people in ``scope``."""
     join, where, args = _place_sql(conn, scope)
     if scope.kind == "organization" and scope.role:
@@ -64,7 +63,7 @@ def _scope_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
     return join, where, args
 
 
-def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[object]]:
+def _place_sql(conn: dbapi.Connection, scope: Scope) -> tuple[str, str, list[object]]:
     if scope.kind == "organization":
         ended = "IS NOT NULL" if scope.former else "IS NULL"
         return ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
@@ -85,7 +84,7 @@ def _place_sql(conn: sqlite3.Connection, scope: Scope) -> tuple[str, str, list[o
     return "", "", []
 
 
-def count_people(conn: sqlite3.Connection, scope: Scope, search: str | None = None) -> int:
+def count_people(conn: dbapi.Connection, scope: Scope, search: str | None = None) -> int:
     join, where, args = _scope_sql(conn, scope)
     words = text.search_words(search or "")
     if words:  # counting reads every match: the index reads fewest, whatever the breadth
@@ -114,7 +113,7 @@ SORTABLE = {
 MEMBERSHIP_COLUMNS = {"role", "left_date", "exit_reason"}
 
 
-def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = None,
+def people_page(conn: dbapi.Connection, scope: Scope, *, search: str | None = None,
                 offset: int = 0, limit: int = 500, after: tuple | None = None,
                 order: str | None = None, descending: bool = False) -> list[Record]:
     """One page of the roster (``limit`` -1: all of it); members of an organization also
@@ -184,7 +183,7 @@ def people_page(conn: sqlite3.Connection, scope: Scope, *, search: str | None = 
     return out
 
 
-def _search_terms(conn: sqlite3.Connection, scope: Scope, search: str | None
+def _search_terms(conn: dbapi.Connection, scope: Scope, search: str | None
                   ) -> tuple[list[str], str, bool] | None:
     """(words, FTS query, broad?) of a search; None when nothing searchable was typed."""
     words = text.search_words(search or "")
@@ -204,7 +203,7 @@ def _search_sql(where: str, args: list[object], words: list[str], match: str,
             [*args, match])
 
 
-def _walk(conn: sqlite3.Connection, join: str, where: str, args: list[object],
+def _walk(conn: dbapi.Connection, join: str, where: str, args: list[object],
           words: list[str], limit: int, offset: int) -> list[int] | None:
     """One page of matches found by walking the roster in name order on the covering name
     index (``walk.first_page``)."""
@@ -213,7 +212,7 @@ def _walk(conn: sqlite3.Connection, join: str, where: str, args: list[object],
     return walk.first_page(conn, scanned, args, words, limit, offset)
 
 
-def root_units(conn: sqlite3.Connection, province_code: str | None = None) -> list[UnitNode]:
+def root_units(conn: dbapi.Connection, province_code: str | None = None) -> list[UnitNode]:
     """The current provinces (or just one): the top of the navigation tree."""
     sql = ("SELECT id, name, level, code FROM unit WHERE level = 'province' AND valid_to IS NULL "
            "AND _deleted = 0")
@@ -225,7 +224,7 @@ def root_units(conn: sqlite3.Connection, province_code: str | None = None) -> li
             for r in conn.execute(sql + " ORDER BY name_key", args)]
 
 
-def child_units(conn: sqlite3.Connection, parent_id: str) -> list[UnitNode]:
+def child_units(conn: dbapi.Connection, parent_id: str) -> list[UnitNode]:
     rows = conn.execute(
         "SELECT u.id, u.name, u.level, u.code, "
         "EXISTS(SELECT 1 FROM unit c WHERE c.parent_id = u.id AND c._deleted = 0) "
@@ -236,7 +235,7 @@ def child_units(conn: sqlite3.Connection, parent_id: str) -> list[UnitNode]:
             for r in rows]
 
 
-def organizations_in(conn: sqlite3.Connection, unit_id: str) -> list[OrgNode]:
+def organizations_in(conn: dbapi.Connection, unit_id: str) -> list[OrgNode]:
     rows = conn.execute(
         "SELECT o.id, o.name, o.org_type, (SELECT count(*) FROM membership m "
         "WHERE m.organization_id = o.id AND m._deleted = 0 AND m.left_date IS NULL) AS members "
@@ -245,13 +244,13 @@ def organizations_in(conn: sqlite3.Connection, unit_id: str) -> list[OrgNode]:
     return [OrgNode(r["id"], r["name"], r["org_type"], r["members"]) for r in rows]
 
 
-def unit_of_site(conn: sqlite3.Connection, code: str) -> str | None:
+def unit_of_site(conn: dbapi.Connection, code: str) -> str | None:
     row = conn.execute("SELECT id FROM unit WHERE code = ? AND valid_to IS NULL "
                        "AND level IN ('province', 'commune')", (code,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def unit_choices(conn: sqlite3.Connection, under: str | None) -> list[tuple[str, str]]:
+def unit_choices(conn: dbapi.Connection, under: str | None) -> list[tuple[str, str]]:
     """Communes and villages a record can be placed in: those under ``under`` (a province or
     commune), or every current commune and village when None. Villages read "Bản X (Xã Y)"."""
     sql = ("SELECT u.id, u.name, u.level, p.name AS parent FROM unit u "
@@ -267,7 +266,7 @@ def unit_choices(conn: sqlite3.Connection, under: str | None) -> list[tuple[str,
             for r in rows]
 
 
-def people_choices(conn: sqlite3.Connection, typed: str, limit: int = 20
+def people_choices(conn: dbapi.Connection, typed: str, limit: int = 20
                    ) -> list[tuple[str, str]]:
     """People matching what was typed, labelled so that namesakes can be told apart."""
     rows = conn.execute(
@@ -282,7 +281,7 @@ def people_choices(conn: sqlite3.Connection, typed: str, limit: int = 20
     return out
 
 
-def record_choices(conn: sqlite3.Connection, table: str, unit_scope: str | None,
+def record_choices(conn: dbapi.Connection, table: str, unit_scope: str | None,
                    limit: int = 5000) -> list[tuple[str, str]]:
     """Organizations or models (table) in a unit's subtree, by name, for a picker."""
     if table not in ("organization", "model"):
@@ -297,7 +296,7 @@ def record_choices(conn: sqlite3.Connection, table: str, unit_scope: str | None,
                                                         [*args, limit])]
 
 
-def commune_of(conn: sqlite3.Connection, unit_id: str) -> str | None:
+def commune_of(conn: dbapi.Connection, unit_id: str) -> str | None:
     """The commune a unit is or lies in; None for a province."""
     row = conn.execute("SELECT u.level, u.id, u.parent_id FROM unit u WHERE u.id = ?",
                        (unit_id,)).fetchone()
@@ -306,18 +305,18 @@ def commune_of(conn: sqlite3.Connection, unit_id: str) -> str | None:
     return str(row["id"] if row["level"] == "commune" else row["parent_id"])
 
 
-def is_village(conn: sqlite3.Connection, unit_id: str) -> bool:
+def is_village(conn: dbapi.Connection, unit_id: str) -> bool:
     row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
     return row is not None and row[0] == "village"
 
 
-def organization_unit(conn: sqlite3.Connection, organization_id: str) -> str | None:
+def organization_unit(conn: dbapi.Connection, organization_id: str) -> str | None:
     row = conn.execute("SELECT unit_id FROM organization WHERE id = ?",
                        (organization_id,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def province_of(conn: sqlite3.Connection, commune_code: str) -> str | None:
+def province_of(conn: dbapi.Connection, commune_code: str) -> str | None:
     """The code of the province a current commune belongs to."""
     row = conn.execute("SELECT p.code FROM unit c JOIN unit p ON p.id = c.parent_id "
                        "WHERE c.code = ? AND c.level = 'commune' AND c.valid_to IS NULL",

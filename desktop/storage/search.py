@@ -9,11 +9,11 @@ thousands of rows and ranking them all costs more than the search-as-you-type bu
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import KINDS
+from desktop.storage import dbapi
 
 SEARCHED_KINDS = ("person", "organization", "meeting", "model", "deed")
 CANDIDATES = 400  # rows read per tier and kind before ordering them
@@ -36,7 +36,7 @@ def _tier_queries(words: list[str]) -> list[str]:
     return ["^" + phrase, phrase, " ".join(f'"{w}"*' for w in words)]
 
 
-def search(conn: sqlite3.Connection, user_text: str, *, kinds: tuple[str, ...] = SEARCHED_KINDS,
+def search(conn: dbapi.Connection, user_text: str, *, kinds: tuple[str, ...] = SEARCHED_KINDS,
            limit: int = 50) -> list[Hit]:
     words = text.search_words(user_text)
     if not words:

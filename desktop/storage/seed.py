@@ -10,7 +10,6 @@ migrations.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
 
@@ -19,7 +18,7 @@ from vietnam_provinces import Province, VietNamDivisionType, Ward
 from desktop.domain import text
 from desktop.domain.kinds import KINDS
 from desktop.resources import resource_path
-from desktop.storage import derived
+from desktop.storage import dbapi, derived
 
 # Namespace of the deterministic ids of shipped reference rows (uuid5 of a stable name).
 REFERENCE_NAMESPACE = uuid.UUID("6f1d6a52-3c1e-4a53-9a3e-0b9f3c2d7e11")
@@ -41,7 +40,7 @@ def unit_id(code: str, code_version: str) -> str:
     return reference_id(f"unit:{code_version}:{code}")
 
 
-def _insert(conn: sqlite3.Connection, kind_name: str,
+def _insert(conn: dbapi.Connection, kind_name: str,
             rows: Iterable[tuple[str, str, Mapping[str, object]]]) -> int:
     kind = KINDS[kind_name]
     names = [f.name for f in kind.fields]
@@ -55,7 +54,7 @@ def _insert(conn: sqlite3.Connection, kind_name: str,
     return len(data)
 
 
-def load_catalogues(conn: sqlite3.Connection) -> int:
+def load_catalogues(conn: dbapi.Connection) -> int:
     data = json.loads(resource_path("catalogues", "catalogues.json").read_text("utf-8"))
     rows = []
     for catalogue, items in data["catalogues"].items():
@@ -78,7 +77,7 @@ def _province_code(p: Province) -> str:
     return f"{int(p.code):02d}"
 
 
-def load_units_2025(conn: sqlite3.Connection) -> int:
+def load_units_2025(conn: dbapi.Connection) -> int:
     """The 34 provinces and 3,321 xã/phường/đặc khu of the two-level government."""
     rows = []
     for p in Province.iter_all():
@@ -101,7 +100,7 @@ def load_units_2025(conn: sqlite3.Connection) -> int:
     return _insert(conn, "unit", rows)
 
 
-def load_legacy_units(conn: sqlite3.Connection) -> int:
+def load_legacy_units(conn: dbapi.Connection) -> int:
     """Districts and communes before 01/07/2025, for old records and year-on-year figures.
 
     Codes were reused with another meaning after the reform, so these rows carry their own

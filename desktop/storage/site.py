@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
+from desktop.storage import dbapi
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,17 @@ class Site:
         return self.unit_code
 
 
-def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+def get_meta(conn: dbapi.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM site_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
 
 
-def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+def set_meta(conn: dbapi.Connection, key: str, value: str) -> None:
     conn.execute("INSERT INTO site_meta(key, value) VALUES (?, ?) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
 
-def load_site(conn: sqlite3.Connection) -> Site | None:
+def load_site(conn: dbapi.Connection) -> Site | None:
     site_id = get_meta(conn, "site_id")
     if site_id is None:
         return None
@@ -41,7 +41,7 @@ def load_site(conn: sqlite3.Connection) -> Site | None:
                 get_meta(conn, "unit_code") or "", get_meta(conn, "site_name") or "")
 
 
-def require_site(conn: sqlite3.Connection) -> Site:
+def require_site(conn: dbapi.Connection) -> Site:
     site = load_site(conn)
     if site is None:
         raise UserError(_("Cơ sở dữ liệu chưa được khởi tạo: hãy chạy "
@@ -49,7 +49,7 @@ def require_site(conn: sqlite3.Connection) -> Site:
     return site
 
 
-def init_site(conn: sqlite3.Connection, *, name: str, commune_code: str | None = None,
+def init_site(conn: dbapi.Connection, *, name: str, commune_code: str | None = None,
               province_code: str | None = None, admin_password: str | None = None) -> Site:
     """Make this database a commune or province site, once (with its administrator password
     when given: both in one transaction, so a site is never half set up)."""
@@ -105,15 +105,15 @@ def hash_password(password: str) -> str:
     return PasswordHasher().hash(password)
 
 
-def set_admin_password(conn: sqlite3.Connection, password: str) -> None:
+def set_admin_password(conn: dbapi.Connection, password: str) -> None:
     set_meta(conn, ADMIN_PASSWORD_KEY, hash_password(password))
 
 
-def has_admin_password(conn: sqlite3.Connection) -> bool:
+def has_admin_password(conn: dbapi.Connection) -> bool:
     return get_meta(conn, ADMIN_PASSWORD_KEY) is not None
 
 
-def check_admin_password(conn: sqlite3.Connection, password: str) -> bool:
+def check_admin_password(conn: dbapi.Connection, password: str) -> bool:
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -128,14 +128,14 @@ def check_admin_password(conn: sqlite3.Connection, password: str) -> bool:
 
 # -- the official units a site can be --------------------------------------------------------
 
-def provinces(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+def provinces(conn: dbapi.Connection) -> list[tuple[str, str]]:
     """(code, name) of today's provinces, in Vietnamese order."""
     return [(r[0], r[1]) for r in conn.execute(
         "SELECT code, name FROM unit WHERE level = 'province' AND valid_to IS NULL "
         "AND _deleted = 0 ORDER BY name_key, code")]
 
 
-def communes_of(conn: sqlite3.Connection, province_code: str) -> list[tuple[str, str]]:
+def communes_of(conn: dbapi.Connection, province_code: str) -> list[tuple[str, str]]:
     """(code, name) of today's xã/phường/đặc khu of a province, in Vietnamese order."""
     return [(r[0], r[1]) for r in conn.execute(
         "SELECT c.code, c.name FROM unit c JOIN unit p ON p.id = c.parent_id "

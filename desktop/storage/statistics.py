@@ -10,8 +10,8 @@ are left out of the standing counts, which therefore describe the current status
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
+from desktop.storage import dbapi
 from desktop.storage.printouts import AREA_CTE
 
 
@@ -20,7 +20,7 @@ def _first(col: str) -> str:
             f"ELSE {col} END)")
 
 
-def organizations(conn: sqlite3.Connection, area_id: str, start: dt.date,
+def organizations(conn: dbapi.Connection, area_id: str, start: dt.date,
                   end: dt.date) -> list[dict[str, object]]:
     """Biểu 1, one row per organization type that has anything to show, catalogue order."""
     s, e = start.isoformat(), end.isoformat()
@@ -59,7 +59,7 @@ def organizations(conn: sqlite3.Connection, area_id: str, start: dt.date,
     return [_plain(r, drop=("sort_order",)) for r in rows]
 
 
-def models(conn: sqlite3.Connection, area_id: str, start: dt.date,
+def models(conn: dbapi.Connection, area_id: str, start: dt.date,
            end: dt.date) -> list[dict[str, object]]:
     """Biểu 2, one row per model type: standing models, điểm mô hình, organizations running
     them, built and replicated in the window, and the latest rating up to its end."""
@@ -96,7 +96,7 @@ def models(conn: sqlite3.Connection, area_id: str, start: dt.date,
     return [_plain(r) for r in rows]
 
 
-def deeds(conn: sqlite3.Connection, area_id: str, start: dt.date,
+def deeds(conn: dbapi.Connection, area_id: str, start: dt.date,
           end: dt.date) -> list[dict[str, object]]:
     """Biểu 6: good deeds dated in the window, of residents of the area or of organizations
     in it, in date order."""
@@ -119,5 +119,5 @@ def deeds(conn: sqlite3.Connection, area_id: str, start: dt.date,
     return [_plain(r) for r in rows]
 
 
-def _plain(row: sqlite3.Row, drop: tuple[str, ...] = ()) -> dict[str, object]:
+def _plain(row: dbapi.Row, drop: tuple[str, ...] = ()) -> dict[str, object]:
     return {k: row[k] for k in row.keys() if k not in drop}  # noqa: SIM118 - Row iterates values

@@ -13,14 +13,15 @@ measures both plans and the choice.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
+
+from desktop.storage import dbapi
 
 BROAD_SEARCH = 2000
 WALK_ROWS = 16000
 
 
-def is_broad(conn: sqlite3.Connection, table: str, match: str) -> bool:
+def is_broad(conn: dbapi.Connection, table: str, match: str) -> bool:
     """Whether an FTS query over ``table`` matches at least BROAD_SEARCH rows (counting
     stops there)."""
     row = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts "
@@ -39,7 +40,7 @@ def word_tests(column: str, words: Sequence[str], *, named: bool = False
             [" " + w for w in words])
 
 
-def first_page(conn: sqlite3.Connection, scanned: str, args: Sequence[object] | Mapping,
+def first_page(conn: dbapi.Connection, scanned: str, args: Sequence[object] | Mapping,
                words: Sequence[str], limit: int, offset: int) -> list[int] | None:
     """The rowids of one page of matches, or None when WALK_ROWS rows were not enough.
 

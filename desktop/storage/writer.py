@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import derived, references
+from desktop.storage import dbapi, derived, references
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
@@ -59,7 +58,7 @@ def now_local() -> str:
 class Store:
     """Reads and writes records of one database as one site and one officer."""
 
-    def __init__(self, conn: sqlite3.Connection, *, actor: str | None = None,
+    def __init__(self, conn: dbapi.Connection, *, actor: str | None = None,
                  today: dt.date | None = None) -> None:
         self.conn = conn
         self.actor = actor or _current_user()
@@ -119,7 +118,7 @@ class Store:
 
     # -- reading one record ---------------------------------------------------------------
 
-    def get_row(self, kind: Kind, record_id: str) -> sqlite3.Row:
+    def get_row(self, kind: Kind, record_id: str) -> dbapi.Row:
         row = self.conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?",
                                 (record_id,)).fetchone()
         if row is None:
@@ -256,7 +255,7 @@ class Store:
             raise UserError(_("Danh mục dùng chung do Công an tỉnh quản lý; xã/phường không "
                               "sửa được (đề nghị tỉnh sửa và gửi xuống)"))
 
-    def _update(self, kind: Kind, row: sqlite3.Row, changed: Mapping[str, object],
+    def _update(self, kind: Kind, row: dbapi.Row, changed: Mapping[str, object],
                 *, action: str = "update", extra_hist: Sequence[list[object]] = ()) -> None:
         if not changed:
             return

@@ -8,14 +8,13 @@ conflict was recorded.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 
 from desktop.domain import validation
 from desktop.domain.errors import NotFoundError, UserError
 from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import references
+from desktop.storage import dbapi, references
 from desktop.storage.merge import conflict_id, now_local, value_of
 from desktop.storage.site import require_site
 from desktop.storage.writer import Store
@@ -50,7 +49,7 @@ class Conflict:
                 "detected": self.detected_local_time, "status": self.status}
 
 
-def _row(r: sqlite3.Row) -> Conflict:
+def _row(r: dbapi.Row) -> Conflict:
     return Conflict(r["id"], r["kind"], r["severity"], r["tbl"], r["pk"], r["field"],
                     r["loser_value"], r["loser_origin"], r["winner_value"], r["winner_origin"],
                     r["detected_local_time"], r["status"],
@@ -58,13 +57,13 @@ def _row(r: sqlite3.Row) -> Conflict:
                     (r["winner_origin"], r["winner_part"], r["winner_seq"]))
 
 
-def list_conflicts(conn: sqlite3.Connection, *, include_closed: bool = False) -> list[Conflict]:
+def list_conflicts(conn: dbapi.Connection, *, include_closed: bool = False) -> list[Conflict]:
     where = "" if include_closed else "WHERE status = 'open'"
     return [_row(r) for r in conn.execute(
         f"SELECT * FROM sync_conflict {where} ORDER BY severity, detected_local_time, id")]
 
 
-def get_conflict(conn: sqlite3.Connection, conflict_id: str) -> Conflict:
+def get_conflict(conn: dbapi.Connection, conflict_id: str) -> Conflict:
     rows = conn.execute("SELECT * FROM sync_conflict WHERE id = ? OR id LIKE ?",
                         (conflict_id, conflict_id + "%")).fetchall()
     if len(rows) != 1:
@@ -131,7 +130,7 @@ def _typed(store: Store, kind: Kind, field: str, text: str) -> object:
     return value
 
 
-def _current(kind: Kind, row: sqlite3.Row, field: str) -> object:
+def _current(kind: Kind, row: dbapi.Row, field: str) -> object:
     return value_of(kind, dict(row), field)
 
 
@@ -149,7 +148,7 @@ _COLUMNS = ("id", "kind", "severity", "tbl", "pk", "field", "loser_value", "lose
             "detected_local_time")
 
 
-def conflicts_to_send(conn: sqlite3.Connection, parts: set[str]) -> list[dict[str, object]]:
+def conflicts_to_send(conn: dbapi.Connection, parts: set[str]) -> list[dict[str, object]]:
     """Open conflicts detected here, in the partitions the recipient may see (read only)."""
     here = require_site(conn).site_id
     out: list[dict[str, object]] = []
@@ -195,7 +194,7 @@ def parse_conflicts(obj: object, sender: str, allowed: set[str] | None,
     return obj
 
 
-def receive_conflicts(conn: sqlite3.Connection, items: list[dict[str, object]]) -> int:
+def receive_conflicts(conn: dbapi.Connection, items: list[dict[str, object]]) -> int:
     """Inside the import transaction, after the changes: keep the ones not known here, open
     unless a value here already covers both sides (then it was resolved or overtaken)."""
     new = 0

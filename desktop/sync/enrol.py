@@ -11,13 +11,13 @@ A site accepts bundles only from enrolled, not revoked, senders.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import files
@@ -114,31 +114,31 @@ def _read_json(path: Path, fmt: str) -> dict:
 
 # -- the table of sites ---------------------------------------------------------------------------
 
-def _peer(row: sqlite3.Row, retired: tuple[str, ...] = ()) -> Peer:
+def _peer(row: dbapi.Row, retired: tuple[str, ...] = ()) -> Peer:
     return Peer(row["site_id"], row["site_kind"], row["unit_code"], row["name"],
                 PublicKeys(row["sign_pub"], row["recv_pub"]),
                 tuple(json.loads(row["partitions"])), row["fingerprint"], row["status"],
                 row["last_counter"], retired)
 
 
-def retired_sign_pubs(conn: sqlite3.Connection, site_id: str) -> tuple[str, ...]:
+def retired_sign_pubs(conn: dbapi.Connection, site_id: str) -> tuple[str, ...]:
     return tuple(r[0] for r in conn.execute(
         "SELECT sign_pub FROM sync_site_retired_key WHERE site_id = ?", (site_id,)))
 
 
-def list_sites(conn: sqlite3.Connection) -> list[Peer]:
+def list_sites(conn: dbapi.Connection) -> list[Peer]:
     return [_peer(r) for r in conn.execute(
         "SELECT * FROM sync_site ORDER BY site_kind DESC, unit_code, site_id")]
 
 
-def find_peer(conn: sqlite3.Connection, ref: str) -> Peer | None:
+def find_peer(conn: dbapi.Connection, ref: str) -> Peer | None:
     """By site id, unit code or fingerprint."""
     row = conn.execute("SELECT * FROM sync_site WHERE site_id = ? OR unit_code = ? OR "
                        "fingerprint = ? ORDER BY status", (ref, ref, ref.upper())).fetchone()
     return None if row is None else _peer(row)
 
 
-def _insert_peer(conn: sqlite3.Connection, peer: Peer, certificate: str | None) -> None:
+def _insert_peer(conn: dbapi.Connection, peer: Peer, certificate: str | None) -> None:
     conn.execute("INSERT INTO sync_site(site_id, site_kind, unit_code, name, sign_pub, "
                  "recv_pub, partitions, certificate, fingerprint, status, enrolled_local_time) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) ON CONFLICT(site_id) DO UPDATE "
@@ -148,7 +148,7 @@ def _insert_peer(conn: sqlite3.Connection, peer: Peer, certificate: str | None) 
                   peer.fingerprint, now_local()))
 
 
-def revoke_site(conn: sqlite3.Connection, site_id: str) -> Peer:
+def revoke_site(conn: dbapi.Connection, site_id: str) -> Peer:
     """Refuse the site's bundles from now on; at the province the next site list carries
     the revocation to every commune."""
     peer = find_peer(conn, site_id)
@@ -172,7 +172,7 @@ def revoke_site(conn: sqlite3.Connection, site_id: str) -> Peer:
 SITE_LIST_META = "site_list_version"
 
 
-def bump_site_list(conn: sqlite3.Connection) -> int:
+def bump_site_list(conn: dbapi.Connection) -> int:
     """Give the province's site list a new, strictly greater version (inside the caller's
     transaction). The wall clock in ms is only a floor, so a restored copy of the database
     still issues versions above those it sent before."""
@@ -181,7 +181,7 @@ def bump_site_list(conn: sqlite3.Connection) -> int:
     return version
 
 
-def site_list(conn: sqlite3.Connection) -> dict[str, object] | None:
+def site_list(conn: dbapi.Connection) -> dict[str, object] | None:
     """The list the province puts in every bundle's signed manifest (None elsewhere)."""
     site = require_site(conn)
     if site.site_kind != "province":
@@ -226,7 +226,7 @@ def parse_site_list(obj: object, issuer: str, name: str) -> dict | None:
     return obj
 
 
-def apply_site_list(conn: sqlite3.Connection, listing: dict) -> bool:
+def apply_site_list(conn: dbapi.Connection, listing: dict) -> bool:
     """At a commune, inside the import transaction: keep ``listing`` if it is newer than the
     one held (an older or equal version, replayed or rolled back, is ignored)."""
     held = int(get_meta(conn, SITE_LIST_META) or 0)
@@ -244,7 +244,7 @@ def apply_site_list(conn: sqlite3.Connection, listing: dict) -> bool:
     return True
 
 
-def listed_peer(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+def listed_peer(conn: dbapi.Connection, site_id: str) -> Peer | None:
     """A site known only from the province's list: status 'revoked', or 'listed' (known but
     not enrolled with this site, so its bundles are refused all the same)."""
     row = conn.execute("SELECT * FROM sync_site_list WHERE site_id = ?", (site_id,)).fetchone()
@@ -257,7 +257,7 @@ def listed_peer(conn: sqlite3.Connection, site_id: str) -> Peer | None:
                 retired_sign_pubs=tuple(json.loads(row["retired_sign_pubs"])))
 
 
-def record_rotation(conn: sqlite3.Connection, peer: Peer, new: PublicKeys) -> None:
+def record_rotation(conn: dbapi.Connection, peer: Peer, new: PublicKeys) -> None:
     """A peer's bundle proved new keys (signed by its old key): update its record, keep
     the old public keys (inside the import transaction)."""
     conn.execute("INSERT OR IGNORE INTO sync_site_retired_key VALUES (?, ?, ?, ?)",
@@ -269,7 +269,7 @@ def record_rotation(conn: sqlite3.Connection, peer: Peer, new: PublicKeys) -> No
         bump_site_list(conn)
 
 
-def own_partitions(conn: sqlite3.Connection) -> tuple[str, ...]:
+def own_partitions(conn: dbapi.Connection) -> tuple[str, ...]:
     """Partitions this site writes and sends: the commune's own (from its certificate)."""
     cert = get_meta(conn, "sync_certificate")
     if cert:
@@ -279,7 +279,7 @@ def own_partitions(conn: sqlite3.Connection) -> tuple[str, ...]:
 
 # -- 1. request (commune) --------------------------------------------------------------------
 
-def make_request(conn: sqlite3.Connection, keys: SiteKeys, out: Path) -> str:
+def make_request(conn: dbapi.Connection, keys: SiteKeys, out: Path) -> str:
     """Write the enrolment request; returns the fingerprint to read out."""
     site = require_site(conn)
     if site.site_kind != "commune":
@@ -334,7 +334,7 @@ class RequestInfo:
     replaces: Peer | None
 
 
-def describe_request(conn: sqlite3.Connection, request: Path) -> RequestInfo:
+def describe_request(conn: dbapi.Connection, request: Path) -> RequestInfo:
     """Read and check a commune's request; writes nothing."""
     site = require_site(conn)
     if site.site_kind != "province":
@@ -362,7 +362,7 @@ def describe_request(conn: sqlite3.Connection, request: Path) -> RequestInfo:
     return RequestInfo(peer, None if row is None else _peer(row))
 
 
-def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path, out: Path, *,
+def accept_request(conn: dbapi.Connection, keys: SiteKeys, request: Path, out: Path, *,
                    confirmed_fingerprint: str | None, replace: bool = False) -> Peer:
     """Enrol the commune of ``request`` and write the certificate answer to ``out``.
 
@@ -407,7 +407,7 @@ def accept_request(conn: sqlite3.Connection, keys: SiteKeys, request: Path, out:
     return peer
 
 
-def find_peer_by_id(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+def find_peer_by_id(conn: dbapi.Connection, site_id: str) -> Peer | None:
     row = conn.execute("SELECT * FROM sync_site WHERE site_id = ?", (site_id,)).fetchone()
     return None if row is None else _peer(row)
 
@@ -421,7 +421,7 @@ class ResponseInfo:
     envelope: dict
 
 
-def describe_response(conn: sqlite3.Connection, path: Path) -> ResponseInfo:
+def describe_response(conn: dbapi.Connection, path: Path) -> ResponseInfo:
     """Read and check the province's answer; writes nothing."""
     site = require_site(conn)
     obj = _read_json(path, RESPONSE_FORMAT)
@@ -449,7 +449,7 @@ def describe_response(conn: sqlite3.Connection, path: Path) -> ResponseInfo:
     return ResponseInfo(peer, cert, cert_env)
 
 
-def install_response(conn: sqlite3.Connection, path: Path,
+def install_response(conn: dbapi.Connection, path: Path,
                      confirmed_fingerprint: str | None) -> Peer:
     """Install the province's answer once its fingerprint is confirmed; returns the
     province."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
-from desktop.storage import backup, merge
+from desktop.storage import backup, dbapi, merge
 from desktop.storage.attachments import blob_path
 from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site, get_meta
@@ -68,7 +67,7 @@ class ImportResult:
                 "quarantined_to": str(self.quarantined_to) if self.quarantined_to else None}
 
 
-def db_file_of(conn: sqlite3.Connection) -> Path:
+def db_file_of(conn: dbapi.Connection) -> Path:
     for row in conn.execute("PRAGMA database_list"):
         if row[1] == "main" and row[2]:
             return Path(row[2])
@@ -77,7 +76,7 @@ def db_file_of(conn: sqlite3.Connection) -> Path:
 
 # -- who may see what ---------------------------------------------------------------------------
 
-def parts_for(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str]:
+def parts_for(conn: dbapi.Connection, site: Site, peer: Peer) -> set[str]:
     """The partitions this site sends to ``peer``: to a commune its own and the reference
     data; to the province what the commune writes."""
     if site.site_kind == "province":
@@ -85,7 +84,7 @@ def parts_for(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str]:
     return set(own_partitions(conn))
 
 
-def parts_from(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str] | None:
+def parts_from(conn: dbapi.Connection, site: Site, peer: Peer) -> set[str] | None:
     """The partitions this site accepts from ``peer`` (None: any)."""
     if peer.site_kind == "province":
         return set(own_partitions(conn)) | {REF_PART} if site.site_kind == "commune" else None
@@ -94,7 +93,7 @@ def parts_from(conn: sqlite3.Connection, site: Site, peer: Peer) -> set[str] | N
 
 # -- export ------------------------------------------------------------------------------------
 
-def recipients(conn: sqlite3.Connection, for_sites: Sequence[str] | None) -> list[Peer]:
+def recipients(conn: dbapi.Connection, for_sites: Sequence[str] | None) -> list[Peer]:
     if for_sites:
         peers = []
         for ref in for_sites:
@@ -111,7 +110,7 @@ def recipients(conn: sqlite3.Connection, for_sites: Sequence[str] | None) -> lis
     return peers
 
 
-def export_to_folder(conn: sqlite3.Connection, keys: SiteKeys, folder: Path, *,
+def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
                      for_sites: Sequence[str] | None = None,
                      progress: Progress | None = None) -> list[ExportResult]:
     """One bundle per recipient in ``folder``; the database is not changed."""
@@ -198,7 +197,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def import_files(conn: sqlite3.Connection, keys: SiteKeys, paths: Sequence[Path], *,
+def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], *,
                  dry_run: bool = False, actor: str | None = None,
                  progress: Progress | None = None,
                  cancel: Callable[[], bool] | None = None) -> list[ImportResult]:
@@ -233,7 +232,7 @@ def import_files(conn: sqlite3.Connection, keys: SiteKeys, paths: Sequence[Path]
     return results
 
 
-def import_one(conn: sqlite3.Connection, keys: SiteKeys, path: Path, *, dry_run: bool = False,
+def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: bool = False,
                actor: str | None = None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> ImportResult:
@@ -328,12 +327,12 @@ class _AlreadyInside(Exception):
     pass
 
 
-def find_peer_by_id(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+def find_peer_by_id(conn: dbapi.Connection, site_id: str) -> Peer | None:
     peer = find_peer(conn, site_id)
     return peer if peer is not None and peer.site_id == site_id else None
 
 
-def sender_of(conn: sqlite3.Connection, site_id: str) -> Peer | None:
+def sender_of(conn: dbapi.Connection, site_id: str) -> Peer | None:
     """An enrolled peer with its retired keys, else a site known from the province's list
     (revoked or merely listed: refused either way, with the reason)."""
     peer = find_peer_by_id(conn, site_id)

@@ -8,7 +8,6 @@ import getpass
 import hashlib
 import json
 import os
-import sqlite3
 from dataclasses import dataclass
 
 import pyrage
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.merge import now_local
 from desktop.storage.site import Site, require_site
 
@@ -129,18 +129,18 @@ def unseal(sealed: str, passphrase: str, purpose: str) -> bytes:
 
 # -- the keys of this site -----------------------------------------------------------------------
 
-def has_keys(conn: sqlite3.Connection) -> bool:
+def has_keys(conn: dbapi.Connection) -> bool:
     return conn.execute("SELECT count(*) FROM sync_key").fetchone()[0] == 2
 
 
-def public_keys(conn: sqlite3.Connection) -> PublicKeys:
+def public_keys(conn: dbapi.Connection) -> PublicKeys:
     rows = dict(conn.execute("SELECT purpose, public FROM sync_key").fetchall())
     if set(rows) != {"sign", "recv"}:
         raise UserError(_("Điểm này chưa có khóa đồng bộ: hãy chạy «antq keys init»"))
     return PublicKeys(rows["sign"], rows["recv"])
 
 
-def init_keys(conn: sqlite3.Connection, passphrase: str) -> PublicKeys:
+def init_keys(conn: dbapi.Connection, passphrase: str) -> PublicKeys:
     """Make this site's key pairs, once."""
     require_site(conn)
     if has_keys(conn):
@@ -168,7 +168,7 @@ def init_keys(conn: sqlite3.Connection, passphrase: str) -> PublicKeys:
     return PublicKeys(sign_pub, recv_pub)
 
 
-def unlock(conn: sqlite3.Connection, passphrase: str) -> SiteKeys:
+def unlock(conn: dbapi.Connection, passphrase: str) -> SiteKeys:
     site = require_site(conn)
     public = public_keys(conn)
     sealed = dict(conn.execute("SELECT purpose, sealed FROM sync_key").fetchall())
@@ -191,7 +191,7 @@ def _canonical(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def rotate_keys(conn: sqlite3.Connection, passphrase: str) -> tuple[PublicKeys, PublicKeys]:
+def rotate_keys(conn: dbapi.Connection, passphrase: str) -> tuple[PublicKeys, PublicKeys]:
     """Make new key pairs under the same passphrase; returns (old, new) public keys.
 
     The old pairs are kept (sealed) in ``sync_key_retired``, so bundles still encrypted to
@@ -239,7 +239,7 @@ def rotate_keys(conn: sqlite3.Connection, passphrase: str) -> tuple[PublicKeys, 
     return old, new
 
 
-def rotation_chain(conn: sqlite3.Connection) -> list[dict[str, str]]:
+def rotation_chain(conn: dbapi.Connection) -> list[dict[str, str]]:
     """This site's rotation statements, oldest first (carried in every bundle)."""
     return [json.loads(r[0]) for r in conn.execute(
         "SELECT statement FROM sync_key_rotation ORDER BY generation")]

@@ -129,7 +129,7 @@ class _QuitAfterPaint(QObject):
         return False
 
 
-def open_if_set_up(db_path: Path):  # -> sqlite3.Connection | None
+def open_if_set_up(db_path: Path):  # -> dbapi.Connection | None
     """The database open, if it has a site; None (and closed) if the first-run wizard must
     set it up first."""
     from desktop.storage import site

@@ -7,7 +7,6 @@ leaves the database as it was, and the next start asks again.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import site
+from desktop.storage import dbapi, site
 from desktop.storage.db import open_database
 from desktop.storage.paths import demo_database_path
 
@@ -69,7 +68,7 @@ class KindPage(QWizardPage):
 
 
 class UnitPage(QWizardPage):
-    def __init__(self, conn: sqlite3.Connection, kind_page: KindPage) -> None:
+    def __init__(self, conn: dbapi.Connection, kind_page: KindPage) -> None:
         super().__init__()
         self.conn, self.kind_page = conn, kind_page
         self.setTitle(_("Đơn vị"))
@@ -181,7 +180,7 @@ class FirstRunWizard(QWizard):
     """Asks; on Finish sets up the site (or creates the demo database). ``result_path`` is
     the database to open afterwards."""
 
-    def __init__(self, conn: sqlite3.Connection, db_path: Path, parent=None) -> None:
+    def __init__(self, conn: dbapi.Connection, db_path: Path, parent=None) -> None:
         super().__init__(parent)
         self.conn, self.db_path = conn, db_path
         self.result_path: Path | None = None

@@ -4,7 +4,6 @@ shortcuts, a status bar that says what happened."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.i18n import _
+from desktop.storage import dbapi
 
 if TYPE_CHECKING:
     from desktop.ui.navigation import NavigationModel
@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
     # Emitted once the window holds its data (see ``fill``).
     filled = Signal()
 
-    def __init__(self, conn: sqlite3.Connection, db_path: Path, *, fill_now: bool = True
+    def __init__(self, conn: dbapi.Connection, db_path: Path, *, fill_now: bool = True
                  ) -> None:
         """The window's frame: menus, the tree, the tabs. What reads the database is built by
         ``fill``: here at once, or with ``fill_now=False`` right after the frame is first

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop.i18n import _
-from desktop.storage import rosters
+from desktop.storage import dbapi, rosters
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -17,7 +16,7 @@ LOADED_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class NavigationModel(QStandardItemModel):
-    def __init__(self, conn: sqlite3.Connection, parent: Any = None) -> None:
+    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
         self._conn = conn
         self.setHorizontalHeaderLabels([_("Địa bàn và tổ chức")])

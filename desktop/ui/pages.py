@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
-from desktop.storage import catalogues, history, records
+from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
 from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site
@@ -45,7 +44,7 @@ class Selection:
 class AppContext:
     """What every page needs; built once by the main window."""
 
-    conn: sqlite3.Connection
+    conn: dbapi.Connection
     db_path: Path
     undo: UndoStack
     tasks: TaskRunner

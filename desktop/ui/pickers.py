@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from desktop.domain.kinds import Field, FieldType
-from desktop.storage import catalogues, rosters
+from desktop.storage import catalogues, dbapi, rosters
 from desktop.ui.fields import (
     BoolEditor,
     ChoiceEditor,
@@ -19,7 +17,7 @@ from desktop.ui.fields import (
 class EditorFactory:
     """``unit_scope``: the unit selected in the navigation tree (limits the pickers)."""
 
-    def __init__(self, conn: sqlite3.Connection, unit_scope: str | None = None) -> None:
+    def __init__(self, conn: dbapi.Connection, unit_scope: str | None = None) -> None:
         self.conn = conn
         self.unit_scope = unit_scope
 

@@ -3,7 +3,6 @@ program, then saved or sent to a printer."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.storage import dbapi
 from desktop.storage.db import connect
 from desktop.ui.tasks import TaskContext, TaskRunner
 
@@ -109,7 +109,7 @@ class PreviewDialog(QDialog):
 
 
 def print_document(tasks: TaskRunner, db_path: Path, title: str, suggested_name: str,
-                   render: Callable[[sqlite3.Connection, TaskContext], bytes],
+                   render: Callable[[dbapi.Connection, TaskContext], bytes],
                    parent: QWidget, notify: Callable[[str], None]) -> None:
     """Make the document off the UI thread (own connection, progress, Cancel), then preview."""
 

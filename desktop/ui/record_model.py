@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop.domain.kinds import Kind
-from desktop.storage import records
+from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 
 Index = QModelIndex | QPersistentModelIndex
@@ -20,7 +19,7 @@ _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 
 
 class RecordTableModel(QAbstractTableModel):
-    def __init__(self, conn: sqlite3.Connection, kind: Kind, columns: Sequence[str],
+    def __init__(self, conn: dbapi.Connection, kind: Kind, columns: Sequence[str],
                  parent: Any = None) -> None:
         super().__init__(parent)
         self._conn, self.kind, self.columns = conn, kind, tuple(columns)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
-from desktop.storage import rosters
+from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
 
@@ -32,7 +31,7 @@ _LEFT = (("left_date", _("Ngày thôi")), ("exit_reason", _("Lý do thôi")))
 
 
 class RosterModel(QAbstractTableModel):
-    def __init__(self, conn: sqlite3.Connection, parent: Any = None) -> None:
+    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
         self._conn = conn
         self._presenter = Presenter(conn)

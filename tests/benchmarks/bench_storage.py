@@ -21,7 +21,6 @@ import pstats
 import random
 import resource
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from desktop.storage import dbapi
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a plain script
@@ -247,7 +248,7 @@ def file_size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def build_site(path: Path) -> tuple[sqlite3.Connection, Store, list[str], float]:
+def build_site(path: Path) -> tuple[dbapi.Connection, Store, list[str], float]:
     """A fresh commune database with its villages; returns the open time too."""
     t0 = time.perf_counter()
     conn = db.open_database(path)
@@ -270,7 +271,7 @@ def insert_people(store: Store, people: Sequence[Person]) -> list[float]:
 
 def raw_insert(path: Path, rows: Sequence[tuple[object, ...]]) -> float:
     """Baseline: one executemany of the same values into a plain table, one transaction."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn = dbapi.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # as desktop.storage.db.configure
     conn.execute("CREATE TABLE person (id TEXT, full_name TEXT, birth_date TEXT, gender TEXT, "
@@ -293,7 +294,7 @@ def run(n_people: int, seed: int, keep: bool) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="antq-bench-"))
     print(f"ANTQ Desk storage benchmark: {n_people:,} people, {VILLAGES} villages of commune "
           f"{COMMUNE_CODE}, batches of {BATCH:,}")
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+    print(f"Python {platform.python_version()}, SQLite {dbapi.sqlite_version}, "
           f"{os.cpu_count()} CPUs, {platform.platform()}")
     print(f"temporary databases in {tmp}{' (kept)' if keep else ''}")
     try:
@@ -432,7 +433,7 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
         sizes = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name "
                              "ORDER BY 2 DESC LIMIT 8").fetchall()
         print("   largest b-trees: " + ", ".join(f"{r[0]} {mb(r[1])}" for r in sizes))
-    except sqlite3.OperationalError:
+    except dbapi.OperationalError:
         pass  # SQLite built without dbstat
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_bytes = rss if sys.platform == "darwin" else rss * 1024
@@ -446,7 +447,7 @@ def _run(tmp: Path, n_people: int, seed: int) -> None:
           f"(p95 {p95 * 1000:.1f} ms at {n_people:,} people)")
 
 
-def roster_search(conn: sqlite3.Connection, queries: Sequence[str], rng: random.Random,
+def roster_search(conn: dbapi.Connection, queries: Sequence[str], rng: random.Random,
                   people: Sequence[Person]) -> None:
     """The roster's first page (100 rows in name order) for each query, by the plan rosters
     chooses and by each plan forced: through the index, or walking the name index."""
@@ -486,7 +487,7 @@ def roster_search(conn: sqlite3.Connection, queries: Sequence[str], rng: random.
 class _TimedConnection:
     """Forwards to a connection and adds up the time spent in each SQL statement."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: dbapi.Connection) -> None:
         self._conn = conn
         self.spent: dict[str, list[float]] = {}  # statement -> [seconds, calls, rows]
 
@@ -498,13 +499,13 @@ class _TimedConnection:
         entry[1] += 1
         entry[2] += rows
 
-    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[object] = ()) -> dbapi.Cursor:
         t0 = time.perf_counter()
         cur = self._conn.execute(sql, params)
         self._add(sql, time.perf_counter() - t0, 1)
         return cur
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> dbapi.Cursor:
         rows = list(rows)
         t0 = time.perf_counter()
         cur = self._conn.executemany(sql, rows)

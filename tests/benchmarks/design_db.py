@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
 from pathlib import Path
 
-from desktop.storage import demo
+from desktop.storage import dbapi, demo
 from desktop.storage.db import open_database
 from desktop.storage.writer import Store
 
@@ -24,7 +23,7 @@ _KINDS = {"to_tu_quan": "to_vien", "to_hoa_giai": "hoa_giai_vien", "doi_dan_phon
           "clb_giao_duc_con_em": "thanh_vien"}
 
 
-def counts(conn: sqlite3.Connection) -> dict[str, int]:
+def counts(conn: dbapi.Connection) -> dict[str, int]:
     return {t: int(conn.execute(f"SELECT count(*) FROM {t} WHERE _deleted = 0").fetchone()[0])
             for t in ("person", "organization", "meeting")}
 

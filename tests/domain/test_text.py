@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from desktop.domain.text import (
     sort_key,
     split_name,
 )
+from desktop.storage import dbapi
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCollator
@@ -286,7 +286,7 @@ def test_key_order_is_consistent_with_equality(a: str, b: str) -> None:
 def test_sqlite_binary_order_equals_python_order() -> None:
     words = TRICKY + ["é", "Иван", "李", "😀", "An Bình", "0", "-", "Straße"]
     random.Random(3).shuffle(words)
-    con = sqlite3.connect(":memory:")
+    con = dbapi.connect(":memory:")
     con.execute("CREATE TABLE t (word TEXT, k TEXT)")
     con.executemany("INSERT INTO t VALUES (?, ?)", [(w, sort_key(w)) for w in words])
     in_sql = [w for (w,) in con.execute("SELECT word FROM t ORDER BY k COLLATE BINARY")]

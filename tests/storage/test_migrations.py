@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,11 +8,11 @@ import sqlite_utils
 from desktop.domain.errors import SchemaTooNewError, UserError
 from desktop.domain.kinds import KINDS
 from desktop.storage import backup as backup_module
-from desktop.storage import db, migrations, search
+from desktop.storage import db, dbapi, migrations, search
 from desktop.storage.migrations import Migration
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+def _columns(conn: dbapi.Connection, table: str) -> set[str]:
     return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
 
 
@@ -55,7 +54,7 @@ def test_legacy_units_are_kept_apart_from_reused_codes(conn):
 
 
 def test_database_from_a_newer_program_is_refused_and_left_alone(db_path: Path):
-    c = sqlite3.connect(db_path)
+    c = dbapi.connect(db_path)
     c.execute(f"PRAGMA user_version = {migrations.latest_version() + 1}")
     c.close()
     before = db_path.read_bytes()
@@ -83,14 +82,14 @@ def test_upgrade_from_an_older_version_backs_up_and_seeds(tmp_path: Path):
     assert conn.execute("SELECT count(*) FROM unit").fetchone()[0] > 3000
     (made,) = backup_module.list_backups(path)
     assert made.reason == "before-migration-v1" and made.path.parent == tmp_path / "old-backups"
-    backup = sqlite3.connect(made.path)
+    backup = dbapi.connect(made.path)
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     backup.close()
     conn.close()
 
 
 def test_a_failing_migration_leaves_the_previous_version(conn, monkeypatch):
-    def boom(c: sqlite3.Connection) -> None:
+    def boom(c: dbapi.Connection) -> None:
         c.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("disk on fire")
 
@@ -107,7 +106,7 @@ def test_search_survives_a_migration_that_rebuilds_a_table(store, conn, monkeypa
     """sqlite-utils transform() drops the FTS triggers; the migration runner restores them."""
     before = store.add("person", {"full_name": "Nguyễn Văn Đức"}).id
 
-    def rebuild_person(c: sqlite3.Connection) -> None:
+    def rebuild_person(c: dbapi.Connection) -> None:
         sqlite_utils.Database(c)["person"].transform(types={"education": str})
 
     version = migrations.latest_version()

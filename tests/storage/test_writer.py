@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from desktop.domain import hlc
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
-from desktop.storage import records
+from desktop.storage import dbapi, records
 from desktop.storage.db import open_database
 from desktop.storage.writer import Store, kind_named
 
 
-def cells(conn: sqlite3.Connection, pk: str) -> dict[str, sqlite3.Row]:
+def cells(conn: dbapi.Connection, pk: str) -> dict[str, dbapi.Row]:
     return {r["field"]: r for r in conn.execute("SELECT * FROM sync_cell WHERE pk = ?", (pk,))}
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.storage import db, site
+from desktop.storage import db, dbapi, site
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
 
@@ -21,7 +20,7 @@ FAST_KDF = {"t": 1, "m": 8, "p": 1}
 class Node:
     name: str
     path: Path
-    conn: sqlite3.Connection
+    conn: dbapi.Connection
     keys: keys.SiteKeys
     store: Store
 
@@ -64,7 +63,7 @@ def enrol_pair(province: Node, commune: Node, folder: Path) -> None:
 
 
 
-def visible(conn: sqlite3.Connection, parts: set[str] | None = None) -> dict:
+def visible(conn: dbapi.Connection, parts: set[str] | None = None) -> dict:
     """The state a user sees, plus every field version: compared across sites."""
     from desktop.domain.kinds import KINDS
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dumping import logical_dump
 from synckit import Node, rewrite
 
 from desktop.domain.hlc import pack, unpack, wall_ms_now
@@ -27,7 +28,7 @@ def setup(network, tmp_path: Path):
 
 
 def dump(node: Node) -> list[str]:
-    return list(node.conn.iterdump())
+    return logical_dump(node.conn)
 
 
 def put(tmp_path: Path, data: bytes) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from dumping import logical_dump
 from synckit import Node, tamper
 
 from desktop.sync import conflicts, files
@@ -68,10 +69,10 @@ def test_a_conflict_already_resolved_arrives_closed(network, tmp_path):
 
 
 def refused(node: Node, path: Path, expected: str) -> None:
-    before = list(node.conn.iterdump())
+    before = logical_dump(node.conn)
     [result] = node.import_(path)
     assert result.status == "refused" and expected in result.message, result
-    assert list(node.conn.iterdump()) == before
+    assert logical_dump(node.conn) == before
     assert result.quarantined_to is not None
     assert result.quarantined_to.parent == files.quarantine_dir(node.path)
 

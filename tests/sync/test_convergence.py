@@ -1,8 +1,12 @@
 """A Hypothesis state machine over a province and communes, each its own database file:
 random adds, edits, deletes and undeletes, exports, deliveries in any order, lost and repeated
-bundles, clocks skewed by years and stepping backwards. After a final exchange every site
-shows the same state for the partitions it holds; nothing is lost without a conflict record;
-conflicts are logged once and cleared by a resolution.
+bundles, clocks skewed by years and stepping backwards, and a Byzantine commune: enrolled, with
+real keys, sending validly signed bundles full of absurd stamps, invalid values, records in
+other communes' partitions, claims on the province's own changes, forged origins and replays
+with other content. Each of those is refused and leaves the province's database unchanged.
+After a final exchange every honest site shows the same state for the partitions it holds;
+nothing is lost without a conflict record; conflicts are logged once and cleared by a
+resolution.
 
 CI runs a modest number of examples; ``HYPOTHESIS_PROFILE=long`` runs many more.
 """
@@ -18,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import hypothesis.strategies as st
+from dumping import logical_dump
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,14 +31,16 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, visible
+from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, rewrite, visible
 
 from desktop.domain import hlc, ids
 from desktop.domain.errors import UserError
 from desktop.storage import db, merge
-from desktop.sync import conflicts, keys
+from desktop.sync import clocks, conflicts, keys
+from desktop.sync.bundle import vector_out
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+BYZANTINE = "03334"  # a Điện Biên commune none of the honest sites is
 YEAR = 365 * 24 * 3600 * 1000
 SKEWS = [0, -10 * YEAR, -YEAR, -86_400_000, -5_000, 3_600_000, 2 * YEAR, 10 * YEAR]
 PHONES = ["0912345678", "0987654321", "0211382000"]
@@ -53,6 +60,101 @@ def master() -> Path:
         conn.close()
         _MASTER = path
     return _MASTER
+
+
+# -- the Byzantine commune's bundles: (machine, byz, its genuine bundle, province, an honest
+# commune) -> hostile bytes, validly signed by the Byzantine commune ------------------------
+
+def _stamp(value_of):
+    def attack(sm, byz, path, prov, honest):
+        stamp = value_of()
+
+        def line(o):
+            o["h"] = stamp
+
+        def manifest(m):
+            m["sender_counter"] = stamp
+        return rewrite(byz, path, prov, line=line, manifest=manifest)
+    return attack
+
+
+def _value(field_name: str, value):
+    def attack(sm, byz, path, prov, honest):
+        def line(o):
+            if o["t"] == "person" and o["f"] == "full_name":
+                o["f"], o["v"] = field_name, value
+        return rewrite(byz, path, prov, line=line)
+    return attack
+
+
+def _after_counter(sm, byz, path, prov, honest):
+    def line(o):
+        o["h"] += 1 << 24
+    return rewrite(byz, path, prov, line=line)
+
+
+def _claim_province_changes(sm, byz, path, prov, honest):
+    own = merge.version_vector(prov.conn).get((prov.site_id, byz.part), 0)
+
+    def manifest(m):
+        m["sender_vector"] = {**m["sender_vector"],
+                              **vector_out({(prov.site_id, byz.part): own + 3})}
+    return rewrite(byz, path, prov, manifest=manifest)
+
+
+def _forged_origin(sm, byz, path, prov, honest):
+    own = merge.version_vector(prov.conn).get((prov.site_id, byz.part), 0)
+
+    def line(o):
+        o["o"], o["s"] = prov.site_id, own + 1
+
+    def manifest(m):
+        m["sender_vector"] = {**m["sender_vector"],
+                              **vector_out({(prov.site_id, byz.part): own + 1})}
+    return rewrite(byz, path, prov, line=line, manifest=manifest)
+
+
+def _other_partition(sm, byz, path, prov, honest):
+    def line(o):
+        if o["p"] == byz.part:
+            o["p"] = honest.part
+
+    def manifest(m):
+        m["partitions"] = sorted({*m["partitions"], honest.part} - {byz.part})
+        m["sender_vector"] = {k.replace(f"|{byz.part}", f"|{honest.part}"): v
+                              for k, v in m["sender_vector"].items()}
+    return rewrite(byz, path, prov, line=line, manifest=manifest)
+
+
+def _lives_elsewhere(sm, byz, path, prov, honest):
+    """A person of the Byzantine partition whose residence is an honest commune."""
+    def line(o):
+        if o["t"] == "person" and o["f"] == "full_name":
+            o["f"], o["v"] = "residence_unit_id", honest.part
+    return rewrite(byz, path, prov, line=line)
+
+
+def _replay(sm, byz, path, prov, honest):
+    def line(o):
+        if o["t"] == "person" and o["f"] == "full_name":
+            o["v"] = "Tên đã bị sửa"
+    return rewrite(byz, path, prov, line=line)
+
+
+ATTACKS = {
+    "stamp near 2^63": _stamp(lambda: 2**63 - 1),
+    "stamp 100 years ahead": _stamp(lambda: hlc.pack(hlc.wall_ms_now() + 100 * YEAR, 0)),
+    "stamp after the sender's clock": _after_counter,
+    "claims the province's changes": _claim_province_changes,
+    "forged province origin": _forged_origin,
+    "another commune's partition": _other_partition,
+    "residence in another commune": _lives_elsewhere,
+    "replay with other content": _replay,
+    "birth date not a date": _value("birth_date", "not-a-date"),
+    "gender robot": _value("gender", "robot"),
+    "control characters": _value("full_name", "A\x1b[31mB\x00C"),
+    "900 KB phone": _value("phone", "0" * 900_000),
+}
 
 
 class _SkewedTime:
@@ -93,6 +195,7 @@ class SyncNetwork(RuleBasedStateMachine):
         ids.uuid7 = _Ids().uuid7  # type: ignore[assignment]
         keys.KDF_PARAMS = {"t": 1, "m": 8, "p": 1}
         self.nodes: list[Node] = []
+        self.byz: Node | None = None
         self.skews: list[int] = []
         self.mail: list[tuple[Path, int, bytes]] = []  # (file, recipient, bytes)
         self.delivered: list[tuple[Path, int, bytes]] = []
@@ -112,6 +215,10 @@ class SyncNetwork(RuleBasedStateMachine):
             self.nodes.append(c)
         self.skews = [0] * len(self.nodes)
         self.vv_seen = [{} for _ in self.nodes]
+        # Outside self.nodes: the honest network's checks do not count on it.
+        self.byz = make_node(master(), self.tmp / "byz", "byz", commune=BYZANTINE)
+        enrol_pair(prov, self.byz, self.tmp / "enrol")
+        self.byz_sent: list[Path] = []
         for i in range(1, len(self.nodes)):  # a shared record per commune to race on
             self.n += 1
             self.write(i, lambda n: n.store.add("person", {"full_name": f"Người {self.n}"}))
@@ -124,6 +231,8 @@ class SyncNetwork(RuleBasedStateMachine):
         finally:
             for n in self.nodes:
                 n.conn.close()
+            if self.byz is not None:
+                self.byz.conn.close()
             hlc.time = self._real_time
             ids.uuid7 = self._real_uuid7  # type: ignore[assignment]
             keys.KDF_PARAMS = self._real_kdf
@@ -239,10 +348,9 @@ class SyncNetwork(RuleBasedStateMachine):
         i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
         j = data.draw(st.sampled_from(self.peers_of(i)), label="to")
         node, peer = self.at(i), self.nodes[j]
-        before = node.conn.iterdump()
-        before = list(before)
+        before = logical_dump(node.conn)
         [path] = node.export(self.tmp / "usb", to=peer)
-        assert list(node.conn.iterdump()) == before, "exporting changed the database"
+        assert logical_dump(node.conn) == before, "exporting changed the database"
         self.mail.append((path, j, path.read_bytes()))
 
     @precondition(lambda self: self.mail)
@@ -281,10 +389,10 @@ class SyncNetwork(RuleBasedStateMachine):
         node = self.at(j)
         again = path.with_name("again-" + path.name)
         again.write_bytes(blob)
-        before = list(node.conn.iterdump())
+        before = logical_dump(node.conn)
         [r] = node.import_(again)
         assert r.status == "already", r.message
-        assert list(node.conn.iterdump()) == before, "re-import changed the database"
+        assert logical_dump(node.conn) == before, "re-import changed the database"
 
     @rule(data=st.data(), skew=st.sampled_from(SKEWS))
     def skew_clock(self, data, skew: int) -> None:
@@ -310,7 +418,37 @@ class SyncNetwork(RuleBasedStateMachine):
                                  "pk = ? AND field = ?", (c.tbl, c.pk, field)).fetchone()
         self.resolutions.append((c.id, c.tbl, c.pk, field, tuple(cell)))
 
+    @precondition(lambda self: self.byz is not None)
+    @rule(data=st.data(), attack=st.sampled_from(sorted(ATTACKS)))
+    def byzantine(self, data, attack: str) -> None:
+        """The Byzantine commune sends the province a validly signed, hostile bundle."""
+        byz, prov = self.byz, self.nodes[0]
+        self.clock.skew_ms = 0
+        self.n += 1
+        byz.store.add("person", {"full_name": f"Người lạ {self.n}"})
+        folder = self.tmp / "byz-out"
+        [path] = byz.export(folder, to=prov)
+        honest = self.nodes[1 + data.draw(st.integers(0, len(self.nodes) - 2), label="victim")]
+        if attack == "replay with other content":
+            self.at(0)
+            assert prov.import_(path)[0].status == "imported"  # the genuine one goes in
+        blob = ATTACKS[attack](self, byz, path, prov, honest)
+        bad = folder / f"hostile-{self.n}.vsb"
+        bad.write_bytes(blob)
+        self.at(0)
+        before = logical_dump(prov.conn)
+        [r] = prov.import_(bad)
+        event(f"byzantine: {attack}")
+        assert r.status == "refused", (attack, r.message)
+        assert logical_dump(prov.conn) == before, attack
+
     # -- invariants ---------------------------------------------------------------------------
+
+    @invariant()
+    def no_clock_is_poisoned(self) -> None:
+        for node in self.nodes:
+            stamp = node.conn.execute("SELECT value FROM site_meta WHERE key='hlc'").fetchone()
+            assert stamp is None or hlc.unpack(int(stamp[0]))[0] < clocks.CEILING_MS, node.name
 
     @invariant()
     def vectors_only_grow_and_dots_are_unique(self) -> None:

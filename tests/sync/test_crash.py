@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 
+from dumping import logical_dump
 from synckit import PASS
 
-from desktop.storage import db
+from desktop.storage import db, dbapi
 
 CHILD = textwrap.dedent("""
     import sys, time
@@ -40,7 +40,7 @@ def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
                                  "notes": "ghi chú " * 5} for i in range(3000)])
     [bundle] = a.export(tmp_path / "usb")
     prov.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = list(prov.conn.iterdump())
+    before = logical_dump(prov.conn)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(prov.path), str(bundle), PASS],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -57,7 +57,7 @@ def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
     conn = db.open_database(prov.path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert list(conn.iterdump()) == before
+        assert logical_dump(conn) == before
     finally:
         conn.close()
     prov.conn = db.open_database(prov.path)
@@ -68,4 +68,4 @@ def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
     assert r.status == "imported", r.message
     n = prov.conn.execute("SELECT count(*) FROM person WHERE _part = ?", (a.part,)).fetchone()[0]
     assert n == 3000
-    assert isinstance(prov.conn, sqlite3.Connection)
+    assert isinstance(prov.conn, dbapi.Connection)

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from dumping import logical_dump
 from synckit import COMMUNES, PASS, PROVINCE, Node, make_node
 
 from desktop import cli
@@ -16,7 +17,7 @@ from desktop.sync import enrol, keys
 
 
 def dump(node: Node) -> list[str]:
-    return list(node.conn.iterdump())
+    return logical_dump(node.conn)
 
 
 @pytest.fixture

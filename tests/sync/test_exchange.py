@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from dumping import logical_dump
 from synckit import Node, visible
 
 from desktop.domain import hlc
-from desktop.storage import merge
+from desktop.storage import dbapi, merge
 from desktop.sync import conflicts, exchange
 
 
@@ -66,10 +66,10 @@ def test_derived_columns_follow_a_remote_value(three, tmp_path):
 def test_exporting_changes_nothing(three, tmp_path):
     prov, (a, _b) = three
     person(a)
-    before = list(a.conn.iterdump())
+    before = logical_dump(a.conn)
     a.export(tmp_path / "1")
     a.export(tmp_path / "2")
-    assert list(a.conn.iterdump()) == before
+    assert logical_dump(a.conn) == before
 
 
 def test_reimport_changes_nothing(three, tmp_path):
@@ -78,11 +78,11 @@ def test_reimport_changes_nothing(three, tmp_path):
     [f] = a.export(tmp_path / "1")
     copy = f.read_bytes()
     assert prov.import_(f)[0].status == "imported"
-    before = list(prov.conn.iterdump())
+    before = logical_dump(prov.conn)
     (tmp_path / "again.vsb").write_bytes(copy)
     [r] = prov.import_(tmp_path / "again.vsb")
     assert r.status == "already"
-    assert list(prov.conn.iterdump()) == before
+    assert logical_dump(prov.conn) == before
 
 
 def test_dry_run_summarises_and_changes_nothing(three, tmp_path):
@@ -90,11 +90,11 @@ def test_dry_run_summarises_and_changes_nothing(three, tmp_path):
     person(a)
     person(a, "Quàng Thị Mai")
     [f] = a.export(tmp_path / "1")
-    before = list(prov.conn.iterdump())
+    before = logical_dump(prov.conn)
     [r] = prov.import_(f, dry_run=True)
     assert r.status == "checked" and r.counts == {"person": 2}
     assert r.stats["new_records"] == {"person": 2}
-    assert list(prov.conn.iterdump()) == before and f.exists()
+    assert logical_dump(prov.conn) == before and f.exists()
     assert prov.import_(f)[0].status == "imported"
 
 
@@ -280,9 +280,9 @@ def test_progress_and_cancel(three, tmp_path, monkeypatch):
     for i in range(5):
         person(a, f"Người {i}")
     [f] = a.export(tmp_path / "1")
-    before = list(prov.conn.iterdump())
+    before = logical_dump(prov.conn)
     [r] = exchange.import_files(prov.conn, prov.keys, [f], cancel=lambda: True)
-    assert r.status == "cancelled" and list(prov.conn.iterdump()) == before and f.exists()
+    assert r.status == "cancelled" and logical_dump(prov.conn) == before and f.exists()
     seen = []
     [r] = exchange.import_files(prov.conn, prov.keys, [f],
                                 progress=lambda *a: seen.append(a))
@@ -316,6 +316,6 @@ def test_an_import_is_preceded_by_a_backup_and_a_dry_run_is_not(three, tmp_path)
     assert copies() == []
     prov.import_(*bundles)
     [copy] = copies()
-    check = sqlite3.connect(copy)
+    check = dbapi.connect(copy)
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check.close()

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dumping import logical_dump
 from synckit import Node, make_node, tamper
 
 from desktop.storage import migrations
@@ -15,7 +16,7 @@ from desktop.sync import enrol, files
 
 
 def dump(node: Node) -> list[str]:
-    return list(node.conn.iterdump())
+    return logical_dump(node.conn)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from dumping import logical_dump
 from synckit import PASS, Node, tamper
 
 from desktop import cli
@@ -18,7 +19,7 @@ from desktop.sync.enrol import canonical
 
 
 def dump(node: Node) -> list[str]:
-    return list(node.conn.iterdump())
+    return logical_dump(node.conn)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from dumping import logical_dump
 from synckit import Node, tamper
 
 from desktop.sync import bundle, keys
@@ -26,7 +27,7 @@ def setup(network, tmp_path: Path):
 
 
 def dump(node: Node) -> list[str]:
-    return list(node.conn.iterdump())
+    return logical_dump(node.conn)
 
 
 def nested_zip(depth: int = 100_000) -> bytes:

@@ -83,10 +83,9 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
 
 def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_factory,
                                                              tmp_path, monkeypatch):
-    import sqlite3
-
     from PySide6.QtWidgets import QMessageBox
 
+    from desktop.storage import dbapi
     from desktop.ui.main_window import MainWindow
 
     db = tmp_path / "damaged.db"
@@ -95,7 +94,7 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
     monkeypatch.setattr(QMessageBox, "critical", lambda *a: said.append(a[2]))
 
     def damaged(self):
-        raise sqlite3.DatabaseError("database disk image is malformed")
+        raise dbapi.DatabaseError("database disk image is malformed")
 
     monkeypatch.setattr(MainWindow, "fill", damaged)
     w = start_window(db, backup=False)
