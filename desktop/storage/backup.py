@@ -17,7 +17,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import db, dbapi
 from desktop.storage.paths import backups_dir
 
 KEEP = 10
@@ -51,7 +51,8 @@ def backup_now(conn: dbapi.Connection, db_path: Path | str, reason: str, *,
     now = dt.datetime.now()
     target = folder / f"{db_path.stem}-{now:%Y%m%d-%H%M%S-%f}-{_reason_slug(reason)}{SUFFIX}"
     part = target.with_name(target.name + ".part")
-    dest = dbapi.connect(str(part))
+    # Encrypted under the database's own key: a backup reveals no more than the database.
+    dest = db.open_file(part, db.known_key(db_path))
     try:
         conn.backup(dest)
         # A backup is one self-contained file: no -wal beside it.
@@ -88,17 +89,18 @@ def prune(db_path: Path | str, *, keep: int = KEEP) -> list[Path]:
     return removed
 
 
-def check_backup(backup_file: Path | str) -> None:
-    """Refuse what is not a readable, intact ANTQ database this program understands."""
+def check_backup(backup_file: Path | str, key: bytes | None) -> None:
+    """Refuse what is not a readable, intact ANTQ database this program understands (under
+    ``key``, the database's key)."""
     from desktop.storage import migrations
 
     p = Path(backup_file)
     if not p.is_file():
         raise UserError(_("Không có tệp sao lưu {p}").format(p=p))
-    with p.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise UserError(_("{p} không phải bản sao lưu của ANTQ Desk").format(p=p))
-    src = dbapi.connect(f"file:{p}?mode=ro", uri=True)
+    if db.is_plain(p) or key is None or not db.key_opens(p, key):
+        raise UserError(_("{p} không phải bản sao lưu của cơ sở dữ liệu này (hoặc không mở "
+                          "được bằng khóa của nó)").format(p=p))
+    src = db.open_file(p, key, readonly=True)
     try:
         if src.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise UserError(_("Bản sao lưu {p} bị hỏng (kiểm tra toàn vẹn thất bại)").format(p=p))
@@ -127,30 +129,31 @@ def restore(backup_file: Path | str, db_path: Path | str) -> Restored:
     the database is put back as it was.
     """
     backup_file, db_path = Path(backup_file), Path(db_path)
-    check_backup(backup_file)
+    key = db.known_key(db_path)
+    check_backup(backup_file, key)
     if backup_file.resolve() == db_path.resolve():
         raise UserError(_("Không thể khôi phục một cơ sở dữ liệu từ chính nó"))
     safety: Path | None = None
     if db_path.exists() and db_path.stat().st_size > 0:
-        current = dbapi.connect(str(db_path))
+        current = db.open_file(db_path, key)
         try:
             safety = backup_now(current, db_path, "before-restore", keep=KEEP + 1)
         finally:
             current.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _copy_into(backup_file, db_path)
-        site_id, previous = _new_site_identity(db_path)
+        _copy_into(backup_file, db_path, key)
+        site_id, previous = _new_site_identity(db_path, key)
     except BaseException:
         if safety is not None:
-            _copy_into(safety, db_path)
+            _copy_into(safety, db_path, key)
         raise
     return Restored(db_path, safety, site_id, previous)
 
 
-def _copy_into(source: Path, db_path: Path) -> None:
-    src = dbapi.connect(f"file:{source}?mode=ro", uri=True)
-    dst = dbapi.connect(str(db_path), timeout=10.0)
+def _copy_into(source: Path, db_path: Path, key: bytes | None) -> None:
+    src = db.open_file(source, key, readonly=True)
+    dst = db.open_file(db_path, key)
     try:
         src.backup(dst)  # page by page through SQLite: other connections see old or new
         if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -161,7 +164,7 @@ def _copy_into(source: Path, db_path: Path) -> None:
         src.close()
 
 
-def _new_site_identity(db_path: Path) -> tuple[str | None, str | None]:
+def _new_site_identity(db_path: Path, key: bytes | None) -> tuple[str | None, str | None]:
     """Give the restored database a new sync identity.
 
     Why: the backup is older than the database it replaces. The sites this one synced with
@@ -173,7 +176,7 @@ def _new_site_identity(db_path: Path) -> tuple[str | None, str | None]:
     ``previous_site_id``, and the enrolment certificate issued to it is set aside
     (``previous_sync_certificate``): the site enrols again with the province.
     """
-    conn = dbapi.connect(str(db_path), isolation_level=None, timeout=10.0)
+    conn = db.open_file(db_path, key)
     try:
         conn.execute("BEGIN IMMEDIATE")
         meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())

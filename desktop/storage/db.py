@@ -1,7 +1,14 @@
-"""Opening a database: pragmas, the schema check and migrations."""
+"""Opening a database: the key, pragmas, the schema check and migrations.
+
+Every database is SQLCipher-encrypted under a random key (``desktop/storage/keyfile.py`` keeps
+it wrapped per account). Once an account has unlocked a database, its key is remembered for
+this process only (:func:`remember_key`), so the window's workers, backups and the command line
+open further connections without asking again; nothing is written to disk in clear.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from desktop.domain.errors import UserError
@@ -11,25 +18,121 @@ from desktop.storage import dbapi
 # The schema version this program writes: ``migrations.latest_version()``, kept here too so
 # that opening an up-to-date database does not import the migrations (and every record kind
 # with them) before the window can show (a test keeps the two equal).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
-def connect(path: Path | str) -> dbapi.Connection:
+PLAIN_HEADER = b"SQLite format 3\x00"
+
+_KEYS: dict[str, bytes] = {}  # database path -> its key, unlocked in this process
+
+
+def _norm(path: Path | str) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def remember_key(path: Path | str, key: bytes) -> None:
+    _KEYS[_norm(path)] = key
+
+
+def forget_key(path: Path | str) -> None:
+    _KEYS.pop(_norm(path), None)
+
+
+def known_key(path: Path | str) -> bytes | None:
+    return _KEYS.get(_norm(path))
+
+
+class LockedError(UserError):
+    """The database is encrypted and no account has unlocked it in this process."""
+
+
+class PlainDatabaseError(UserError):
+    """A database from before encryption: it is encrypted when an account logs in."""
+
+
+def is_plain(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == PLAIN_HEADER
+    except OSError:
+        return False
+
+
+def set_key(conn: dbapi.Connection, key: bytes) -> None:
+    """Must be the first statement on a connection (SQLCipher's raw-key form)."""
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported by us, once
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+
+
+def connect(path: Path | str, key: bytes | None = None) -> dbapi.Connection:
     """A connection with the pragmas every part of the program relies on.
 
     ``isolation_level=None``: transactions are begun explicitly (``BEGIN IMMEDIATE``) by the
     write path, so a read never holds a write lock and a write never starts implicitly.
     """
-    conn = _raw_connect(path)
+    conn = _raw_connect(path, key if key is not None else key_for(Path(path)))
     configure(conn, path)
     return conn
 
 
-def _raw_connect(path: Path | str) -> dbapi.Connection:
+def _raw_connect(path: Path | str, key: bytes | None, *, uri: bool = False
+                 ) -> dbapi.Connection:
     conn = dbapi.connect(str(path), isolation_level=None, timeout=10.0,
-                           check_same_thread=False)
+                         check_same_thread=False, uri=uri, factory=dbapi.Connection)
+    if key is not None:
+        set_key(conn, key)
     conn.row_factory = dbapi.Row
     return conn
+
+
+def open_file(path: Path | str, key: bytes | None, *, readonly: bool = False
+              ) -> dbapi.Connection:
+    """A bare connection to a database file under ``key`` (backups, restore): no pragmas
+    beyond the key, no migrations."""
+    target = f"file:{path}?mode=ro" if readonly else str(path)
+    return _raw_connect(target, key, uri=readonly)
+
+
+def key_opens(path: Path, key: bytes) -> bool:
+    conn = dbapi.connect(str(path))
+    try:
+        set_key(conn, key)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except dbapi.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def key_for(p: Path) -> bytes | None:
+    """The remembered key of an existing database (a copy of an unlocked database opens
+    with its original's key); raises if none opens it."""
+    if str(p) == ":memory:":
+        return None
+    if not p.exists() or p.stat().st_size == 0:
+        key = known_key(p)
+        if key is None:  # a new database gets a new key
+            key = os.urandom(32)
+            remember_key(p, key)
+        return key
+    if is_plain(p):
+        raise PlainDatabaseError(_("{p} là cơ sở dữ liệu chưa mã hóa của phiên bản trước; hãy "
+                                   "đăng nhập để mã hóa nó").format(p=p))
+    key = known_key(p)
+    if key is not None and key_opens(p, key):
+        return key
+    for other in list(dict.fromkeys(_KEYS.values())):
+        if other != key and key_opens(p, other):
+            remember_key(p, other)
+            return other
+    from desktop.storage import keyfile
+
+    if not keyfile.exists(p):
+        raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk, hoặc thiếu tệp khóa {k} "
+                          "bên cạnh nó").format(p=p, k=keyfile.keyfile_path(p).name))
+    raise LockedError(_("{p} đã được mã hóa: cần đăng nhập (tài khoản và mật khẩu; trong "
+                        "tập lệnh: ANTQ_USER và ANTQ_PASSWORD)").format(p=p))
 
 
 def configure(conn: dbapi.Connection, path: Path | str) -> None:
@@ -45,18 +148,30 @@ def configure(conn: dbapi.Connection, path: Path | str) -> None:
     conn.execute("PRAGMA cache_size = -65536")
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> dbapi.Connection:
-    """Open (creating if needed) and bring the schema up to date.
+def open_database(path: Path | str, *, migrate: bool = True,
+                  key: bytes | None = None) -> dbapi.Connection:
+    """Open (creating if needed, encrypted) and bring the schema up to date.
 
-    A database written by a newer program is refused before anything is changed.
+    The key is ``key``, else the one remembered for this database (see :func:`remember_key`);
+    a new database gets a new random key. A database written by a newer program is refused
+    before anything is changed.
     """
     p = Path(path) if str(path) != ":memory:" else None
     if p is not None:
         if p.exists() and p.is_dir():
             raise UserError(_("{p} là một thư mục, không phải tệp cơ sở dữ liệu").format(p=p))
         p.parent.mkdir(parents=True, exist_ok=True)
-        _check_is_sqlite(p)
-    conn = _raw_connect(path)
+        if key is None:
+            key = key_for(p)
+        else:
+            remember_key(p, key)
+    conn = _raw_connect(path, key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except dbapi.DatabaseError:
+        conn.close()
+        raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk, hoặc khóa không "
+                          "đúng").format(p=path)) from None
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             configure(conn, path)
@@ -71,12 +186,3 @@ def open_database(path: Path | str, *, migrate: bool = True) -> dbapi.Connection
         conn.close()
         raise
     return conn
-
-
-def _check_is_sqlite(p: Path) -> None:
-    if not p.exists() or p.stat().st_size == 0:
-        return
-    with p.open("rb") as f:
-        header = f.read(16)
-    if header != b"SQLite format 3\x00":
-        raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk").format(p=p))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlcipher3 import dbapi2 as _driver
 
 connect = _driver.connect
-Connection = _driver.Connection
 Cursor = _driver.Cursor
 Row = _driver.Row
 Error = _driver.Error
@@ -16,3 +15,11 @@ DatabaseError = _driver.DatabaseError
 OperationalError = _driver.OperationalError
 IntegrityError = _driver.IntegrityError
 sqlite_version = _driver.sqlite_version
+
+
+class Connection(_driver.Connection):
+    """A connection that knows who is using it: the account that logged in (None for the
+    program's own work before a login, e.g. migrations and tests). The write path asks it
+    for the account's role."""
+
+    account: object = None

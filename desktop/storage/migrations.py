@@ -206,6 +206,19 @@ def _v7_minutes_in_date_order(conn: dbapi.Connection) -> None:
     conn.execute("CREATE INDEX meeting_started ON meeting(started_at, id)")
 
 
+def _v8_accounts(conn: dbapi.Connection) -> None:
+    """Local accounts and their roles (issue 11). Not synced: each site has its own; who may
+    open the file at all is the key file's business (desktop/storage/keyfile.py)."""
+    conn.execute("""CREATE TABLE account (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('chief', 'officer', 'viewer', 'province')),
+        full_name TEXT,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_local TEXT NOT NULL,
+        password_changed_local TEXT
+    )""")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -214,6 +227,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "sync: signed site list (revocation), key rotation", _v5_site_list_and_rotation),
     Migration(6, "search text as plain words; roster indexes", _v6_search_words),
     Migration(7, "minutes in date order", _v7_minutes_in_date_order),
+    Migration(8, "local accounts and roles", _v8_accounts),
 ]
 
 

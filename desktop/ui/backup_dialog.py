@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.domain import formatting
 from desktop.domain.errors import UserError
 from desktop.i18n import N_, _
-from desktop.storage import backup, site
+from desktop.storage import backup, db, site
 
 REASONS = {"start": N_("khi mở chương trình"), "manual": N_("sao lưu thủ công"),
            "before-restore": N_("trước khi khôi phục"), "before-import": N_("trước khi nhập gói")}
@@ -102,7 +102,7 @@ def restore_into(window, backup_file: Path) -> bool:
 
     db_path = Path(window.db_path)
     try:
-        backup.check_backup(backup_file)
+        backup.check_backup(backup_file, db.known_key(db_path))
     except UserError as e:
         QMessageBox.warning(window, _("Khôi phục từ bản sao lưu"), str(e))
         return False

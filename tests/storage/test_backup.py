@@ -3,18 +3,19 @@ replaces the database safely and gives it a new sync identity."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from desktop import cli
 from desktop.domain.errors import UserError
-from desktop.storage import backup, db, dbapi, site
+from desktop.storage import backup, db, site
 from desktop.storage.site import get_meta
 
 
 def _people(path: Path) -> int:
-    c = dbapi.connect(path)
+    c = db.open_file(path, db.key_for(path))
     try:
         return c.execute("SELECT count(*) FROM person").fetchone()[0]
     finally:
@@ -27,7 +28,7 @@ def test_a_backup_of_a_live_wal_database_holds_uncheckpointed_writes(store, conn
     made = backup.backup_now(conn, db_path, "manual")
     assert made.parent == db_path.with_name("test-backups")
     assert _people(made) == 1
-    check = dbapi.connect(made)
+    check = db.open_file(made, db.key_for(made))
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     check.close()
@@ -74,7 +75,7 @@ def test_restore_refuses_what_is_not_a_backup_and_changes_nothing(conn, db_path,
     with pytest.raises(UserError, match="không phải bản sao lưu"):
         backup.restore(junk, db_path)
     other = tmp_path / "other.db"
-    dbapi.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    db.open_file(other, os.urandom(32)).execute("CREATE TABLE t (x)").connection.close()
     with pytest.raises(UserError, match="không phải bản sao lưu"):
         backup.restore(other, db_path)
     with pytest.raises(UserError, match="Không có tệp sao lưu"):

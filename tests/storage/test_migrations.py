@@ -54,7 +54,7 @@ def test_legacy_units_are_kept_apart_from_reused_codes(conn):
 
 
 def test_database_from_a_newer_program_is_refused_and_left_alone(db_path: Path):
-    c = dbapi.connect(db_path)
+    c = db.open_file(db_path, db.key_for(db_path))
     c.execute(f"PRAGMA user_version = {migrations.latest_version() + 1}")
     c.close()
     before = db_path.read_bytes()
@@ -82,7 +82,7 @@ def test_upgrade_from_an_older_version_backs_up_and_seeds(tmp_path: Path):
     assert conn.execute("SELECT count(*) FROM unit").fetchone()[0] > 3000
     (made,) = backup_module.list_backups(path)
     assert made.reason == "before-migration-v1" and made.path.parent == tmp_path / "old-backups"
-    backup = dbapi.connect(made.path)
+    backup = db.open_file(made.path, db.key_for(made.path))
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     backup.close()
     conn.close()

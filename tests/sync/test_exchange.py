@@ -10,7 +10,7 @@ from dumping import logical_dump
 from synckit import Node, visible
 
 from desktop.domain import hlc
-from desktop.storage import dbapi, merge
+from desktop.storage import db, merge
 from desktop.sync import conflicts, exchange
 
 
@@ -316,6 +316,6 @@ def test_an_import_is_preceded_by_a_backup_and_a_dry_run_is_not(three, tmp_path)
     assert copies() == []
     prov.import_(*bundles)
     [copy] = copies()
-    check = dbapi.connect(copy)
+    check = db.open_file(copy, db.key_for(copy))
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check.close()
