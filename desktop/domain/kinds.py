@@ -38,6 +38,9 @@ class Field:
     partial: bool = False  # DATE: month/year or year alone accepted
     not_future: bool = False  # DATE: may not lie after today
     max_length: int = 500
+    # Personal data the law treats as sensitive (DOMAIN.md §4.2) or an identity number: the
+    # audit log keeps only a keyed hash of its values (desktop.storage.audit).
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,9 @@ PERSON = Kind(
         Field("full_name", T.TEXT, _("Họ và tên"), required=True, max_length=120),
         Field("birth_date", T.DATE, _("Ngày sinh"), partial=True, not_future=True),
         Field("gender", T.CHOICE, _("Giới tính"), choices=GENDERS),
-        Field("ethnicity", T.CODE, _("Dân tộc"), catalogue="ethnicity"),
-        Field("citizen_id", T.CITIZEN_ID, _("Số định danh cá nhân (CCCD)")),
-        Field("old_id_number", T.TEXT, _("Số CMND cũ"), max_length=20),
+        Field("ethnicity", T.CODE, _("Dân tộc"), catalogue="ethnicity", sensitive=True),
+        Field("citizen_id", T.CITIZEN_ID, _("Số định danh cá nhân (CCCD)"), sensitive=True),
+        Field("old_id_number", T.TEXT, _("Số CMND cũ"), max_length=20, sensitive=True),
         Field("phone", T.PHONE, _("Số điện thoại")),
         Field("residence_unit_id", T.REF, _("Nơi cư trú (thôn/bản)"), ref="unit"),
         Field("address", T.TEXT, _("Địa chỉ")),

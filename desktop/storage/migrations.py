@@ -219,6 +219,15 @@ def _v8_accounts(conn: dbapi.Connection) -> None:
     )""")
 
 
+def _v9_audit_chain(conn: dbapi.Connection) -> None:
+    """The audit log becomes a hash chain of the entries already there, in their order, with
+    sensitive plain values replaced by keyed hashes; the heads other sites showed (issue 11;
+    desktop/storage/audit.py)."""
+    from desktop.storage import audit
+
+    audit.chain_existing(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -228,6 +237,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "search text as plain words; roster indexes", _v6_search_words),
     Migration(7, "minutes in date order", _v7_minutes_in_date_order),
     Migration(8, "local accounts and roles", _v8_accounts),
+    Migration(9, "audit log: hash chain, keyed hashes of sensitive values", _v9_audit_chain),
 ]
 
 

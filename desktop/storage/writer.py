@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -22,7 +22,7 @@ from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, derived, references
+from desktop.storage import audit, dbapi, derived, references
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
@@ -182,6 +182,17 @@ class Store:
             self._update(kind, row, {field_name: value}, action="resolve",
                          extra_hist=[list(d) for d in replaces])
 
+    def blank_fields(self, kind_name: str, record_id: str, names: Sequence[str]) -> list[str]:
+        """Set ``names`` to empty as one versioned change (audit action ``erase``), without
+        the field rules (a required name is blanked too): only *Xóa vĩnh viễn* does this
+        (desktop/storage/erasure.py). Returns the fields that held a value."""
+        kind = kind_named(kind_name)
+        with self.transaction():
+            row = self.get_row(kind, record_id)
+            changed = {n: None for n in names if row[n] is not None}
+            self._update(kind, row, changed, action="erase")
+        return list(changed)
+
     def observe(self, stamp: int) -> None:
         """Advance this transaction's clock past a stamp seen in imported data."""
         assert self._txn is not None, "observe() only inside Store.transaction()"
@@ -228,7 +239,7 @@ class Store:
         cols = ["id", "_part", "_deleted", "_created_at", "_updated_at", *names, *extra]
         now = now_local()
         site = self.site.site_id
-        rows, cells, audit = [], [], []
+        rows, cells, audit_rows = [], [], []
         for record_id, record in zip(ids, records, strict=True):
             part = references.partition_of(self.conn, kind, record, self.site)
             self._check_writable(part)
@@ -239,14 +250,13 @@ class Store:
                 cells.append((kind.table, record_id, name, hlc, site, part, seq + i, "[]"))
             rows.append((record_id, part, 0, now, now, *(record.get(n) for n in names),
                          *derived.columns(kind, record)))
-            audit.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
-                          record_id, None, None,
-                          json.dumps({n: record[n] for n in stamped[:-1]}, ensure_ascii=False)))
+            audit_rows.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
+                               record_id, None, None, {n: record[n] for n in stamped[:-1]}))
         marks = ", ".join("?" * len(cols))
         self.conn.executemany(f"INSERT INTO {kind.table} ({', '.join(cols)}) VALUES ({marks})",
                               rows)
         self.conn.executemany("INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cells)
-        self._write_audit(audit)
+        self._write_audit(kind, audit_rows)
 
     def _check_writable(self, part: str) -> None:
         """Reference data (catalogues) belongs to the province: a commune's edit of it would
@@ -273,7 +283,7 @@ class Store:
         hlc = self._txn.clock.now()
         seq = self._next_seq(part, len(changed))
         site, now = self.site.site_id, now_local()
-        cells, audit = [], []
+        cells, audit_rows = [], []
         for i, (name, value) in enumerate(changed.items()):
             old = old_cells.get(name)
             hist: list[list[object]] = []
@@ -292,8 +302,8 @@ class Store:
                 hist += [d for d in json.loads(old["hist"]) if d not in hist]
             cells.append((kind.table, record_id, name, hlc, site, part, seq + i,
                           json.dumps(hist[:limit])))
-            audit.append((new_id(), now, hlc, site, self.actor, action, kind.table,
-                          record_id, name, _audit_text(row[name]), _audit_text(value)))
+            audit_rows.append((new_id(), now, hlc, site, self.actor, action, kind.table,
+                               record_id, name, row[name], value))
         record = {f.name: row[f.name] for f in kind.fields}
         record.update({k: v for k, v in changed.items() if k != "_deleted"})
         sets = dict(changed)
@@ -307,15 +317,11 @@ class Store:
             "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
             "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
             "hist = excluded.hist", cells)
-        self._write_audit(audit)
+        self._write_audit(kind, audit_rows)
 
-    def _write_audit(self, rows: Iterable[tuple[object, ...]]) -> None:
-        self.conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              rows)
-
-
-def _audit_text(value: object) -> str | None:
-    return None if value is None else str(value)
+    def _write_audit(self, kind: Kind, rows: Sequence[tuple[object, ...]]) -> None:
+        # The chain, the keyed hashes of sensitive values: desktop/storage/audit.py.
+        audit.append_changes(self.conn, kind, rows)
 
 
 def _current_user() -> str:
