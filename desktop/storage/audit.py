@@ -65,6 +65,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import json.encoder
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,7 +104,6 @@ CREATE TABLE audit_peer_head (site_id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
 
 _INSERT = ("INSERT INTO audit_log (seq, id, at, hlc, site, actor, action, tbl, pk, field, old, "
            "new, digest, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _SENSITIVE: frozenset[tuple[str, str]] = frozenset(
     (k.table, f.name) for k in KINDS.values() for f in k.fields if f.sensitive)
 _SENSITIVE_TABLES = frozenset(t for t, _f in _SENSITIVE)
@@ -111,16 +111,28 @@ WRITE_ACTIONS = frozenset({"create", "update", "delete", "restore", "resolve"})
 
 
 # -- the canonical hashes -------------------------------------------------------------------
+# The canonical encoding is JSON of the list with no spaces and no ASCII escapes, i.e.
+# json.dumps(list, ensure_ascii=False, separators=(",", ":")); written out field by field
+# with the json module's own string encoder because it is twice as fast as json.dumps, and
+# verify spends its time here (a test keeps the two equal).
+
+_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _str(value)
+
 
 def digest_of(old: str | None, new: str | None) -> str:
-    return hashlib.sha256(_encode([old, new]).encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"[{_opt(old)},{_opt(new)}]".encode()).hexdigest()
 
 
 def hash_of(seq: int, prev: str, entry_id: str, at: str, stamp: int, site: str, actor: str,
             action: str, tbl: str | None, pk: str | None, field: str | None,
             digest: str) -> str:
-    return hashlib.sha256(_encode([seq, prev, entry_id, at, stamp, site, actor, action, tbl, pk,
-                                   field, digest]).encode("utf-8")).hexdigest()
+    text = (f"[{seq:d},{_str(prev)},{_str(entry_id)},{_str(at)},{stamp:d},{_str(site)},"
+            f"{_str(actor)},{_str(action)},{_opt(tbl)},{_opt(pk)},{_opt(field)},{_str(digest)}]")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # -- the key and sensitive values -------------------------------------------------------------

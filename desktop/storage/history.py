@@ -112,10 +112,13 @@ class DeletedItem:
 
 
 def recently_deleted(conn: dbapi.Connection, limit: int = 200) -> list[DeletedItem]:
-    """Records now deleted, the latest deletion first (from the audit trail)."""
+    """Records now deleted, the latest deletion first (from the audit trail); not those
+    erased for good (Xóa vĩnh viễn: nothing is left to restore)."""
     rows = conn.execute(
-        "SELECT tbl, pk, max(at) AS at, actor FROM audit_log WHERE action = 'delete' "
-        "GROUP BY tbl, pk ORDER BY at DESC, max(rowid) DESC LIMIT ?", (limit * 2,)).fetchall()
+        "SELECT tbl, pk, max(at) AS at, actor FROM audit_log a WHERE action = 'delete' "
+        "AND NOT EXISTS (SELECT 1 FROM audit_log e WHERE e.tbl = a.tbl AND e.pk = a.pk "
+        "AND e.action = 'erase') "
+        "GROUP BY tbl, pk ORDER BY at DESC, max(seq) DESC LIMIT ?", (limit * 2,)).fetchall()
     out: list[DeletedItem] = []
     by_table = {k.table: k for k in KINDS.values()}
     for row in rows:
