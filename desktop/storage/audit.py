@@ -229,11 +229,11 @@ def append_changes(conn: dbapi.Connection, kind: Kind,
     out.flush()
 
 
-def default_actor() -> str:
-    """Who acts when a caller names no one: the Store's default."""
-    from desktop.storage.writer import _current_user  # writer imports this module
+def default_actor(conn: dbapi.Connection) -> str:
+    """Who acts when a caller names no one: whom a Store on ``conn`` writes as."""
+    from desktop.storage.writer import Store  # writer imports this module
 
-    return _current_user()
+    return Store(conn).actor
 
 
 def record_event(conn: dbapi.Connection, actor: str | None, action: str,
@@ -251,7 +251,7 @@ def record_event(conn: dbapi.Connection, actor: str | None, action: str,
         text = None if detail is None else json.dumps(dict(detail), ensure_ascii=False,
                                                       sort_keys=True, default=str)
         seq = out.add(new_id(), now_local(), hlc.pack(hlc.wall_ms_now(), 0),
-                      get_meta(conn, "site_id") or "", actor or default_actor(), action, tbl,
+                      get_meta(conn, "site_id") or "", actor or default_actor(conn), action, tbl,
                       pk, None, None, text)
         out.flush()
         if own:

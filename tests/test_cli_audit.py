@@ -1,0 +1,116 @@
+"""``antq audit list|verify`` and ``antq erase person ID``, run as a script would (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dbkit import copy_database
+from test_cli import antq, run_json
+
+from desktop.storage import db as storage_db
+
+CCCD = "011085000123"
+
+
+@pytest.fixture
+def db(tmp_path: Path, master_db: Path) -> Path:
+    path = tmp_path / "cli.db"
+    copy_database(master_db, path)
+    antq("init", "--site-name", "Công an xã Mường Nhé", "--commune-code", "3160",
+         "--db", str(path), data_dir=tmp_path)
+    return path
+
+
+def _people(db: Path) -> tuple[str, str]:
+    a = run_json(db, "add", "person", "full_name=Nguyễn Văn Đức", f"citizen_id={CCCD}",
+                 "ethnicity=Kinh")["id"]
+    run_json(db, "edit", "person", a, "phone=0912 345 678")
+    b = run_json(db, "add", "person", "full_name=Lò Thị Mai")["id"]
+    run_json(db, "delete", "person", b)
+    return a, b
+
+
+def _sql(db: Path, *statements: str) -> None:
+    conn = storage_db.open_database(db)
+    try:
+        for s in statements:
+            conn.execute(s)
+    finally:
+        conn.close()
+
+
+def test_list_shows_the_log_newest_first_without_sensitive_values(db: Path):
+    a, b = _people(db)
+    entries = run_json(db, "audit", "list")
+    assert [(e["action"], e["id"]) for e in entries[:4]] == [
+        ("delete", b), ("create", b), ("update", a), ("create", a)]
+    assert entries[0]["seq"] > entries[1]["seq"] > entries[2]["seq"]
+    assert CCCD not in json.dumps(entries, ensure_ascii=False)
+    created = json.loads(entries[3]["new"])
+    assert created["full_name"] == "Nguyễn Văn Đức" and created["citizen_id"].startswith("hmac:")
+    text = antq("audit", "list", "--limit", "2", "--db", str(db), data_dir=db.parent).stdout
+    lines = text.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split("\t")[3] == "Xóa" and lines[1].split("\t")[3] == "Thêm"
+
+
+def test_list_filters_by_date_and_by_account(db: Path):
+    _people(db)
+    assert run_json(db, "audit", "list", "--since", "01/01/2100") == []
+    assert len(run_json(db, "audit", "list", "--since", "01/01/2020")) >= 4
+    actor = run_json(db, "audit", "list", "--limit", "1")[0]["actor"]
+    assert {e["actor"] for e in run_json(db, "audit", "list", "--actor", actor)} == {actor}
+    assert run_json(db, "audit", "list", "--actor", "không-có-ai") == []
+    bad = antq("audit", "list", "--since", "31/02/2026", "--db", str(db), data_dir=db.parent,
+               check=False)
+    assert bad.returncode == 2 and "--since" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_verify_passes_on_an_intact_log(db: Path):
+    _people(db)
+    out = run_json(db, "audit", "verify")
+    assert out["intact"] is True and out["entries"] == out["head"]["seq"] >= 4
+    text = antq("audit", "verify", "--db", str(db), data_dir=db.parent).stdout
+    assert "nguyên vẹn" in text
+
+
+@pytest.mark.parametrize(("tamper", "seq", "words"), [
+    (("UPDATE audit_log SET new = 'Ai khác' WHERE seq = 3",), 3, "đã bị sửa"),
+    (("DELETE FROM audit_log WHERE seq = 3",), 3, "bị mất"),
+    (("UPDATE audit_log SET seq = -1 WHERE seq = 3", "UPDATE audit_log SET seq = 3 WHERE seq = 4",
+      "UPDATE audit_log SET seq = 4 WHERE seq = -1"), 3, "bị đổi thứ tự"),
+])
+def test_verify_names_the_first_broken_entry_and_exits_2(db: Path, tamper, seq, words):
+    _people(db)
+    _sql(db, *tamper)
+    proc = antq("audit", "verify", "--db", str(db), data_dir=db.parent, check=False)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert f"mục số {seq} (" in line and words in line
+    assert line.startswith("Nhật ký không còn nguyên vẹn")
+
+
+def test_erase_refuses_a_person_not_deleted_first(db: Path):
+    a, _b = _people(db)
+    proc = antq("erase", "person", a, "--db", str(db), data_dir=db.parent, check=False)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
+    assert "chưa bị xóa" in proc.stderr
+    assert run_json(db, "show", "person", a)["full_name"] == "Nguyễn Văn Đức"
+
+
+def test_erase_blanks_a_deleted_person_and_names_the_backups(db: Path):
+    a, _b = _people(db)
+    made = run_json(db, "backup")["file"]
+    run_json(db, "delete", "person", a)
+    result = run_json(db, "erase", "person", a)
+    assert made in [b["file"] for b in result["backups"]]
+    assert "full_name" in result["fields"] and result["redacted"] >= 3
+    shown = run_json(db, "show", "person", a)
+    assert shown["full_name"] is None and shown["citizen_id"] is None
+    log = json.dumps(run_json(db, "audit", "list"), ensure_ascii=False)
+    assert "Nguyễn Văn Đức" not in log and "0912345678" not in log
+    assert run_json(db, "audit", "verify")["intact"] is True
+    text = antq("erase", "person", a, "--db", str(db), data_dir=db.parent).stdout
+    assert "bản sao lưu" in text and Path(made).name in text
