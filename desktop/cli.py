@@ -43,6 +43,9 @@ def _common() -> argparse.ArgumentParser:
                    help=_("tệp cơ sở dữ liệu (mặc định: thư mục dữ liệu của người dùng)"))
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                    help=_("in kết quả dạng JSON"))
+    p.add_argument("--user", default=argparse.SUPPRESS, metavar="TÊN",
+                   help=_("tài khoản (mặc định: ANTQ_USER, hoặc «admin» do antq init tạo); mật "
+                          "khẩu hỏi tại dấu nhắc hoặc lấy từ ANTQ_PASSWORD"))
     return p
 
 
@@ -146,13 +149,23 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def open_db(args: argparse.Namespace, *, must_exist: bool = True) -> dbapi.Connection:
+    """The database of ``--db``, opened as the account that logs in (``--user`` or
+    ``ANTQ_USER``, the password from ``ANTQ_PASSWORD`` or a prompt). A new file (``init``)
+    is created encrypted under a new key."""
+    from desktop.storage import accounts
     from desktop.storage.db import open_database
 
     path = db_path(args)
-    if must_exist and not path.exists():
-        raise UserError(_("Không có tệp cơ sở dữ liệu {p} (tạo bằng «antq init» hoặc "
-                          "«antq demo»)").format(p=path))
-    return open_database(path)
+    if not path.exists() or path.stat().st_size == 0:
+        if must_exist:
+            raise UserError(_("Không có tệp cơ sở dữ liệu {p} (tạo bằng «antq init» hoặc "
+                              "«antq demo»)").format(p=path))
+        return open_database(path)
+    name, password = accounts.credentials(getattr(args, "user", None))
+    conn, _account, notes = accounts.login(path, name, password)
+    for note in notes:
+        print(note, file=sys.stderr)
+    return conn
 
 
 def emit(args: argparse.Namespace, data: object, lines: Sequence[str]) -> None:
@@ -184,7 +197,12 @@ def run(args: argparse.Namespace) -> int:
         if command in module.COMMANDS:
             return int(module.run(args))
     if command == "init":
+        from desktop.storage import accounts
+
         conn = open_db(args, must_exist=False)
+        if not accounts.list_accounts(conn):  # a new database: its chief's account first
+            name = getattr(args, "user", None) or accounts.DEFAULT_ACCOUNT
+            accounts.create_first(conn, name, accounts.new_password(login_env_too=True))
         s = site.init_site(conn, name=args.site_name, commune_code=args.commune_code,
                            province_code=args.province_code)
         emit(args, {"site_id": s.site_id, "site_kind": s.site_kind, "unit_code": s.unit_code,

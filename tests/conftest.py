@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dumping import logical_dump
+from dbkit import FAST_KDF, TEST_PASSWORD, TEST_USER, copy_database, logical_dump
 from hypothesis import settings as hypothesis_settings
 
 from desktop.storage import dbapi
@@ -21,15 +20,29 @@ if os.environ.get("CI") and not os.environ.get("HYPOTHESIS_PROFILE"):
     hypothesis_settings.load_profile("ci")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every database is encrypted: the command line (also in subprocesses) logs in as the test
+# account; its key file was written with cheap argon2 parameters, which it carries.
+os.environ["ANTQ_PASSWORD"] = TEST_PASSWORD
+os.environ.pop("ANTQ_USER", None)
+os.environ.pop("ANTQ_NEW_PASSWORD", None)
 os.environ.setdefault("ANTQ_DATA_DIR", "/nonexistent-antq-test-data")
 # Many tests assert Vietnamese text: whatever the developer chose, tests run in Vietnamese.
 os.environ["ANTQ_LANG"] = "vi"
 
-from desktop.storage import db, site  # noqa: E402
+from desktop.storage import accounts, db, keyfile, site  # noqa: E402
 from desktop.storage.writer import Store  # noqa: E402
 
 TODAY = dt.date(2026, 12, 1)
 COMMUNE_MUONG_NHE = "03160"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_key_derivation() -> Iterator[None]:
+    """argon2 at a test's speed for the key files written here (each keeps its parameters)."""
+    real = keyfile.KDF_PARAMS
+    keyfile.KDF_PARAMS = FAST_KDF
+    yield
+    keyfile.KDF_PARAMS = real
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +50,7 @@ def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrating (with the 3,400 units) takes a moment: do it once and copy the file."""
     path = tmp_path_factory.mktemp("master") / "master.db"
     conn = db.open_database(path)
+    accounts.create_first(conn, TEST_USER, TEST_PASSWORD)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
@@ -46,7 +60,7 @@ def master_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db_path(master_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "test.db"
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
     return path
 
 

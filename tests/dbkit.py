@@ -1,13 +1,30 @@
-"""A full logical dump of a database (schema and every row), to prove that a refused change
-changed nothing. SQLCipher's driver has no ``iterdump``; rows are sorted, so the dump does not
-depend on the order rows were stored in."""
+"""Database helpers for tests: copying a database with its key file, and a full logical dump
+(schema and every row), to prove that a refused change changed nothing."""
 
 from __future__ import annotations
 
-from desktop.storage import dbapi
+import shutil
+from pathlib import Path
+
+from desktop.storage import dbapi, keyfile
+
+TEST_USER = "admin"
+TEST_PASSWORD = "mật khẩu kiểm thử"
+FAST_KDF = {"t": 1, "m": 8, "p": 1}
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """The database file and its key file (the two travel together)."""
+    shutil.copy(source, target)
+    keys = keyfile.keyfile_path(Path(source))
+    if keys.exists():
+        shutil.copy(keys, keyfile.keyfile_path(Path(target)))
+    return target
 
 
 def logical_dump(conn: dbapi.Connection) -> list[str]:
+    """SQLCipher's driver has no ``iterdump``; rows are sorted, so the dump does not depend
+    on the order rows were stored in."""
     out = [f"{t} {n}: {s}" for t, n, s in conn.execute(
         "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")]
     tables = [r[0] for r in conn.execute(

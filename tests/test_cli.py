@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def antq(*args: str, data_dir: Path, check: bool = True) -> subprocess.Completed
 @pytest.fixture
 def db(tmp_path: Path, master_db: Path) -> Path:
     path = tmp_path / "cli.db"
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
     antq("init", "--site-name", "Công an xã Mường Nhé", "--commune-code", "3160",
          "--db", str(path), data_dir=tmp_path)
     return path
@@ -104,7 +104,7 @@ def test_missing_database_and_uninitialised_database_are_explained(tmp_path: Pat
                 check=False)
     assert proc.returncode == 2 and "antq init" in proc.stderr
     fresh = tmp_path / "fresh.db"
-    shutil.copy(master_db, fresh)
+    copy_database(master_db, fresh)
     proc = antq("add", "person", "full_name=A", "--db", str(fresh), data_dir=tmp_path,
                 check=False)
     assert proc.returncode == 2 and "antq init" in proc.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.resources import resource_path
-from desktop.storage import db, site
+from desktop.storage import accounts, db, keyfile, site
 from desktop.storage.writer import Store
 
 DEMO_PROVINCE = "11"  # Điện Biên
@@ -78,14 +79,18 @@ def create_demo_database(path: Path, *, communes: int = 6, people_per_village: i
     if path.exists():
         if not replace:
             raise UserError(_("{p} đã có; dùng --replace để tạo lại").format(p=path))
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", keyfile.SUFFIX):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        db.forget_key(path)  # a new demo gets a new key
     conn = db.open_database(path)
     try:
+        password = (os.environ.get(accounts.NEW_PASSWORD_ENV)
+                    or os.environ.get(accounts.PASSWORD_ENV) or accounts.DEMO_PASSWORD)
+        accounts.create_first(conn, accounts.DEFAULT_ACCOUNT, password)
         return _fill(conn, communes=communes, people_per_village=people_per_village, seed=seed)
     except BaseException:
         conn.close()
-        for suffix in ("", "-wal", "-shm"):  # no half-made demo left behind
+        for suffix in ("", "-wal", "-shm", keyfile.SUFFIX):  # no half-made demo left behind
             Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     finally:

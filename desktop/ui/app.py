@@ -142,6 +142,8 @@ def open_if_set_up(db_path: Path):  # -> dbapi.Connection | None
 
 
 def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
+    """The first-run wizard on a new database; else the window, whose frame paints before
+    the officer logs in."""
 
     app = make_application()
     path = db_path or default_database_path()
@@ -153,14 +155,19 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
             def hook(wizard):
                 _QuitAfterPaint(wizard, lambda: (print("self-test: first-run wizard painted"),
                                                  wizard.reject()))
-        conn = open_if_set_up(path)
         chosen: Path | None = path
-        if conn is None:  # a first start: the wizard (imported only then)
+        conn = None
+        if not path.exists() or path.stat().st_size == 0:  # a first start: the wizard
             from desktop.ui.first_run import ensure_site
 
             chosen = ensure_site(path, wizard_hook=hook)
         if chosen is None:  # the first-run wizard was cancelled: nothing was set up
             return 0
+        if self_test:  # no one to type a password: the account from the environment
+            from desktop.storage import accounts
+
+            conn, _account, _notes = accounts.login(chosen, *accounts.credentials())
+        # Otherwise the officer logs in over the painted frame (MainWindow._log_in).
         window = start_window(chosen, backup=not self_test, conn=conn)
     except UserError as e:
         if self_test:

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import dbapi, site
-from desktop.storage.db import open_database
+from desktop.storage import accounts, dbapi, site
+from desktop.storage.db import forget_key, open_database
 from desktop.storage.paths import demo_database_path
 
 COMMUNE, PROVINCE, DEMO = "commune", "province", "demo"
@@ -144,9 +144,12 @@ class UnitPage(QWizardPage):
 class PasswordPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
-        self.setTitle(_("Mật khẩu quản trị"))
-        self.setSubTitle(_("Mật khẩu này được hỏi trước những việc quan trọng như khôi phục dữ "
-                           "liệu từ bản sao lưu. Hãy ghi lại và cất ở nơi an toàn."))
+        self.setTitle(_("Tài khoản chỉ huy"))
+        self.setSubTitle(_("Dữ liệu được mã hóa: tài khoản và mật khẩu này mở chương trình mỗi "
+                           "lần và được hỏi trước những việc quan trọng. Quên mật khẩu là mất dữ "
+                           "liệu: hãy ghi lại và cất ở nơi an toàn."))
+        self.user = QLineEdit(accounts.DEFAULT_ACCOUNT)
+        self.user.textChanged.connect(self._changed)
         self.password = QLineEdit()
         self.repeat = QLineEdit()
         for edit in (self.password, self.repeat):
@@ -155,12 +158,16 @@ class PasswordPage(QWizardPage):
         self.message = QLabel()
         self.message.setWordWrap(True)
         form = QFormLayout(self)
+        form.addRow(_("Tên tài khoản:"), self.user)
         form.addRow(_("Mật khẩu (ít nhất {n} ký tự):").format(n=site.MIN_PASSWORD_LENGTH),
                     self.password)
         form.addRow(_("Nhập lại mật khẩu:"), self.repeat)
         form.addRow(self.message)
 
     def _problem(self) -> str | None:
+        name = self.user.text().strip()
+        if not name or any(c.isspace() for c in name):
+            return _("Tên tài khoản không được trống hay có khoảng trắng.")
         if len(self.password.text()) < site.MIN_PASSWORD_LENGTH:
             return _("Mật khẩu cần ít nhất {n} ký tự.").format(n=site.MIN_PASSWORD_LENGTH)
         if self.password.text() != self.repeat.text():
@@ -216,10 +223,12 @@ class FirstRunWizard(QWizard):
                 demo.create_demo_database(path)
             return path
         code = self.unit_page.unit_code()
+        if not accounts.list_accounts(self.conn):
+            accounts.create_first(self.conn, self.password_page.user.text().strip(),
+                                  self.password_page.password.text())
         site.init_site(self.conn, name=self.unit_page.name.text(),
                        commune_code=code if kind == COMMUNE else None,
-                       province_code=code if kind == PROVINCE else None,
-                       admin_password=self.password_page.password.text())
+                       province_code=code if kind == PROVINCE else None)
         return self.db_path
 
 
@@ -227,15 +236,22 @@ def ensure_site(db_path: Path, *, wizard_hook=None) -> Path | None:
     """The database to open: ``db_path`` when it has a site, else what the wizard set up;
     None when the officer cancelled. ``wizard_hook(wizard)`` runs before the wizard shows
     (the self-test uses it)."""
+    created = not db_path.exists() or db_path.stat().st_size == 0
     conn = open_database(db_path)
+    accepted = False
     try:
         if site.load_site(conn) is not None:
             return db_path
         wizard = FirstRunWizard(conn, db_path)
         if wizard_hook is not None:
             wizard_hook(wizard)
-        if wizard.exec() != QWizard.DialogCode.Accepted:
-            return None
-        return wizard.result_path
+        accepted = wizard.exec() == QWizard.DialogCode.Accepted
+        return wizard.result_path if accepted else None
     finally:
         conn.close()
+        if created and not (accepted and wizard.result_path == db_path):
+            # Nothing was set up in the file this start made: without an account its key
+            # would be lost, so it goes, and the next start asks again.
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db_path) + suffix).unlink(missing_ok=True)
+            forget_key(db_path)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QLabel,
     QMainWindow,
     QSplitter,
     QTabWidget,
@@ -51,12 +52,13 @@ class MainWindow(QMainWindow):
     # Emitted once the window holds its data (see ``fill``).
     filled = Signal()
 
-    def __init__(self, conn: dbapi.Connection, db_path: Path, *, fill_now: bool = True
+    def __init__(self, conn: dbapi.Connection | None, db_path: Path, *, fill_now: bool = True
                  ) -> None:
         """The window's frame: menus, the tree, the tabs. What reads the database is built by
         ``fill``: here at once, or with ``fill_now=False`` right after the frame is first
         painted, so that the program is seen to start before the storage modules are even
-        imported (start-up budget, DESIGN.md)."""
+        imported (start-up budget, DESIGN.md). Without ``conn`` the officer logs in once the
+        frame has painted (the database is encrypted)."""
         super().__init__()
         self.conn = conn
         self.db_path = db_path
@@ -100,6 +102,9 @@ class MainWindow(QMainWindow):
     def _fill_deferred(self) -> None:
         if self.is_filled or not self.isVisible():
             return
+        if self.conn is None and not self._log_in():
+            self.close()
+            return
         try:
             self.fill()
         except Exception as e:  # a damaged database: say so, rather than a window that waits
@@ -109,6 +114,39 @@ class MainWindow(QMainWindow):
                                  _("Không đọc được dữ liệu của {p}: {e}").format(
                                      p=self.db_path, e=e))
             self.close()
+
+    def _log_in(self) -> bool:
+        """The login dialog over the painted frame; True once the database is open."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop.ui.login import LoginDialog
+
+        if getattr(self, "_logging_in", False):  # the fallback timer while the dialog is up
+            return False
+        self._logging_in = True
+        try:
+            dialog = LoginDialog(self.db_path, self, demo=self.db_path.name == "demo.db")
+            self.login_dialog = dialog
+            if dialog.exec() != LoginDialog.DialogCode.Accepted:
+                return False
+        finally:
+            self._logging_in = False
+        self.conn = dialog.conn
+        if dialog.notes:
+            QMessageBox.information(self, APP_NAME, "\n\n".join(dialog.notes))
+        return True
+
+    def show_account(self) -> None:
+        from desktop.storage import accounts
+
+        account = accounts.current(self.conn)
+        if account is None:
+            return
+        if getattr(self, "account_label", None) is None:
+            self.account_label = QLabel()
+            self.statusBar().addPermanentWidget(self.account_label)
+        self.account_label.setText(_("Người dùng: {n} ({r})").format(
+            n=account.full_name or account.name, r=account.role_name))
 
     def fill(self) -> None:
         """Everything that reads the database: the context the pages share, the tree, the
@@ -144,6 +182,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(self.undo.can_undo)
         self._apply_selection()
         self.statusBar().showMessage(_("Sẵn sàng"))
+        self.show_account()
         self.filled.emit()
 
     # -- menus -------------------------------------------------------------------------

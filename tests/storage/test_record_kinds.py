@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dbkit import copy_database
 
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS
@@ -50,13 +51,12 @@ def test_catalogues_are_the_provinces_to_edit(store, conn, dump):
 
 
 def test_catalogues_are_editable_and_new_items_usable(tmp_path, master_db):
-    import shutil
 
     from desktop.storage import db, site
     from desktop.storage.writer import Store
 
     path = tmp_path / "province.db"
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
     conn = db.open_database(path)
     site.init_site(conn, name="Công an tỉnh Điện Biên", province_code="11")
     store = Store(conn)

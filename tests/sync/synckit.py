@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from dbkit import copy_database
 
 from desktop.storage import db, dbapi, site
 from desktop.storage.writer import Store
@@ -46,7 +47,7 @@ def make_node(master: Path, folder: Path, name: str, *, commune: str | None = No
               province: str | None = None) -> Node:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.db"
-    shutil.copy(master, path)
+    copy_database(master, path)
     conn = db.open_database(path)
     site.init_site(conn, name=name, commune_code=commune, province_code=province)
     keys.init_keys(conn, PASS)

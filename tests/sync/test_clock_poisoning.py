@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import Node, rewrite
 
 from desktop.domain.hlc import pack, unpack, wall_ms_now

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import Node, tamper
 
 from desktop.sync import conflicts, files

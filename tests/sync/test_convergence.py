@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 import hypothesis.strategies as st
-from dumping import logical_dump
+from dbkit import logical_dump
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,

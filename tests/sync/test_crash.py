@@ -9,19 +9,20 @@ import subprocess
 import sys
 import textwrap
 
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import PASS
 
 from desktop.storage import db, dbapi
 
 CHILD = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     from pathlib import Path
-    from desktop.storage import db, merge
+    from desktop.storage import accounts, merge
     from desktop.sync import exchange, keys
 
     merge.PROGRESS_EVERY = 500
-    conn = db.open_database(sys.argv[1])
+    conn, _account, _notes = accounts.login(Path(sys.argv[1]), "admin",
+                                            os.environ["ANTQ_PASSWORD"])
     unlocked = keys.unlock(conn, sys.argv[3])
 
     def progress(i, n, done, total):

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import COMMUNES, PASS, PROVINCE, Node, make_node
 
 from desktop import cli

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import Node, visible
 
 from desktop.domain import hlc

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import Node, make_node, tamper
 
 from desktop.storage import migrations

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from synckit import COMMUNES, PASS, PROVINCE, enrol_pair, make_node
 
 from desktop import cli
@@ -111,7 +111,7 @@ def test_revoked_sites_get_no_bundles(network, tmp_path):
 
 
 def _init(master_db: Path, path: Path, *args: str) -> None:
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
     assert cli.main(["init", "--db", str(path), "--site-name", path.stem, *args]) == 0
 
 

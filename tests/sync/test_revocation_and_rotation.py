@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import PASS, Node, tamper
 
 from desktop import cli

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from dumping import logical_dump
+from dbkit import logical_dump
 from synckit import Node, tamper
 
 from desktop.sync import bundle, keys

@@ -3,14 +3,14 @@ from the window, the Help menu."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QWizard
 
 from desktop import __version__, settings
-from desktop.storage import backup, db, demo, site
+from desktop.storage import accounts, backup, db, demo, keyfile, site
 from desktop.ui import about, backup_dialog, first_run
 from desktop.ui.app import build_window, make_application
 from desktop.ui.settings_dialog import SettingsDialog
@@ -18,8 +18,14 @@ from desktop.ui.settings_dialog import SettingsDialog
 
 @pytest.fixture
 def fresh_db(master_db: Path, tmp_path: Path) -> Path:
+    """As a first start leaves it: migrated, no site, no account, no key file yet (its key
+    is known to this process only)."""
     path = tmp_path / "antq.db"
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
+    conn = db.open_database(path)
+    conn.execute("DELETE FROM account")
+    conn.close()
+    keyfile.keyfile_path(path).unlink()
     return path
 
 
@@ -73,7 +79,9 @@ def test_the_wizard_sets_up_a_commune_with_its_password(wizard, fresh_db):
     assert wizard.result_path == fresh_db
     s = site.load_site(wizard.conn)
     assert (s.site_kind, s.unit_code, s.name) == ("commune", "03160", "Công an xã Mường Nhé")
-    assert site.check_admin_password(wizard.conn, "mat-khau-xa")
+    # The chief's account opens the encrypted database with that password.
+    assert [(a.name, a.role) for a in accounts.list_accounts(wizard.conn)] == [("admin", "chief")]
+    assert keyfile.unlock(fresh_db, "admin", "mat-khau-xa") == db.known_key(fresh_db)
 
 
 def test_the_wizard_sets_up_the_province(wizard):

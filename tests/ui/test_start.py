@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from dbkit import copy_database
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.app import open_if_set_up, start_window
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, tmp_path,
                                                      monkeypatch):
     db = tmp_path / "start.db"
-    shutil.copy(demo_factory(1, 10), db)
+    copy_database(demo_factory(1, 10), db)
     backups = []
     monkeypatch.setattr("desktop.ui.app.backup_at_start", lambda w: backups.append(w))
     conn = open_if_set_up(db)
@@ -56,10 +56,12 @@ def test_a_database_without_a_site_goes_to_the_first_run_wizard(qapp, tmp_path):
 _FRAME_ONLY = r"""
 import json, sys
 from pathlib import Path
-from desktop.ui.app import make_application, open_if_set_up, start_window
+from desktop.storage import accounts
+from desktop.ui.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-tests-start")
-w = start_window(Path(sys.argv[1]), backup=False, conn=open_if_set_up(Path(sys.argv[1])))
+conn = accounts.login(Path(sys.argv[1]), *accounts.credentials())[0]
+w = start_window(Path(sys.argv[1]), backup=False, conn=conn)
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("desktop"))))
 """
 
@@ -68,7 +70,7 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
     """What the window needs before its first paint stays small: no record kinds, no
     migrations, no storage queries, no pages (start-up budget, DESIGN.md)."""
     db = tmp_path / "frame.db"
-    shutil.copy(demo_factory(1, 10), db)
+    copy_database(demo_factory(1, 10), db)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
            "ANTQ_DATA_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", _FRAME_ONLY, str(db)], capture_output=True,
@@ -89,7 +91,7 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
     from desktop.ui.main_window import MainWindow
 
     db = tmp_path / "damaged.db"
-    shutil.copy(demo_factory(1, 10), db)
+    copy_database(demo_factory(1, 10), db)
     said = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *a: said.append(a[2]))
 
@@ -111,7 +113,7 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
 def test_a_window_closed_before_its_first_paint_is_never_filled(qapp, qtbot, demo_factory,
                                                                 tmp_path):
     db = tmp_path / "closed.db"
-    shutil.copy(demo_factory(1, 10), db)
+    copy_database(demo_factory(1, 10), db)
     w = start_window(db, backup=False)
     w.close()
     qtbot.wait(700)  # past the latest moment a frame is filled without a paint

@@ -9,11 +9,11 @@ buttons. File pickers return a path (monkeypatched).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -153,7 +153,7 @@ def open_window(path: Path):
 def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
     path = folder / name / "antq.db"
     path.parent.mkdir(parents=True)
-    shutil.copy(master_db, path)
+    copy_database(master_db, path)
     conn = db.open_database(path)
     site.init_site(conn, name=name, **kw)
     conn.close()

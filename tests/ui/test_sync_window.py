@@ -4,10 +4,10 @@ arguments given; test_sync_clicks.py goes through the menus and buttons)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from uikit import close_window
 
 from desktop.storage import db, site
@@ -25,7 +25,7 @@ def two_sites(master_db: Path, tmp_path: Path):
                      ("commune", {"commune_code": "03160"})):
         path = tmp_path / name / "antq.db"
         path.parent.mkdir()
-        shutil.copy(master_db, path)
+        copy_database(master_db, path)
         conn = db.open_database(path)
         site.init_site(conn, name=f"Công an {name}", **kw)
         keys.init_keys(conn, PASS)

@@ -3,9 +3,9 @@ finding things in the navigation tree, screenshots."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from dbkit import copy_database
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
@@ -19,7 +19,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 def open_window(master: Path, tmp_path: Path):
     """A main window over a copy of ``master``, so each test may write freely."""
     db = tmp_path / "window.db"
-    shutil.copy(master, db)
+    copy_database(master, db)
     make_application()
     w = build_window(db)
     w.show()
