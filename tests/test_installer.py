@@ -22,9 +22,10 @@ pytestmark = pytest.mark.skipif(os.environ.get("ANTQ_TEST_INSTALLER") != "1",
 
 def run(tmp_path: Path, *args: str, lang: str = "vi") -> subprocess.CompletedProcess:
     # No Python, no PYTHONPATH, no venv: only what a bare machine has in its environment.
+    # The demo database is encrypted: scripts give its chief's password in ANTQ_PASSWORD.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
            "ANTQ_DATA_DIR": str(tmp_path / "data"), "ANTQ_LANG": lang,
-           "LANG": "C.UTF-8"}
+           "LANG": "C.UTF-8", "ANTQ_PASSWORD": "dulieumau"}
     return subprocess.run([str(FROZEN), *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=180)
 
@@ -40,6 +41,7 @@ def test_version_demo_window_and_wizard(tmp_path):
     out = run(tmp_path, "demo", "--db", str(db), "--communes", "2")
     assert out.returncode == 0, out.stderr
     assert "Đã tạo cơ sở dữ liệu mẫu" in out.stdout
+    assert not db.read_bytes().startswith(b"SQLite format 3")  # encrypted by SQLCipher
     out = run(tmp_path, "--self-test", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert "self-test: window painted" in out.stdout
