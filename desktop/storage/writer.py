@@ -22,7 +22,7 @@ from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import audit, dbapi, derived, references
+from desktop.storage import accounts, audit, dbapi, derived, references
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
@@ -61,7 +61,9 @@ class Store:
     def __init__(self, conn: dbapi.Connection, *, actor: str | None = None,
                  today: dt.date | None = None) -> None:
         self.conn = conn
-        self.actor = actor or _current_user()
+        # The audit log names the account that logged in, not the operating-system user.
+        account = accounts.current(conn)
+        self.actor = actor or (account.name if account else _current_user())
         self._today = today
         self._site: Site | None = None
         self._txn: _Txn | None = None
@@ -79,11 +81,14 @@ class Store:
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; nested calls join the outer one."""
+    def transaction(self, action: str = "write") -> Iterator[None]:
+        """One write transaction; nested calls join the outer one. The account logged in on
+        the connection must be allowed ``action`` (accounts.PERMISSIONS): checked here, in
+        the storage layer, so the window and the command line cannot differ."""
         if self._txn is not None:
             yield
             return
+        accounts.require(self.conn, action)
         site = self.site
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -177,7 +182,7 @@ class Store:
         in ``replaces`` (a conflict's loser and winner), even if the value is unchanged, so the
         write fast-forwards every site and closes the conflict everywhere."""
         kind = kind_named(kind_name)
-        with self.transaction():
+        with self.transaction("conflicts"):
             row = self.get_row(kind, record_id)
             self._update(kind, row, {field_name: value}, action="resolve",
                          extra_hist=[list(d) for d in replaces])
@@ -187,7 +192,7 @@ class Store:
         the field rules (a required name is blanked too): only *Xóa vĩnh viễn* does this
         (desktop/storage/erasure.py). Returns the fields that held a value."""
         kind = kind_named(kind_name)
-        with self.transaction():
+        with self.transaction("erase"):
             row = self.get_row(kind, record_id)
             changed = {n: None for n in names if row[n] is not None}
             self._update(kind, row, changed, action="erase")

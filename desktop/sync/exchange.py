@@ -289,7 +289,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     store = Store(conn, actor=actor)
     files_dir = attachments_dir(db_file_of(conn))
     try:
-        with store.transaction():
+        with store.transaction("sync"):
             # Checked again inside the write lock: another window may have imported it.
             if conn.execute("SELECT 1 FROM sync_import_log WHERE bundle_id = ?",
                             (b.bundle_id,)).fetchone() is not None:
