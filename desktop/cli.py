@@ -293,6 +293,10 @@ def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Police data about citizens: whatever this process creates (the database and its -wal,
+    # backups, key file, quarantine, attachments, settings) is readable by this user only —
+    # folders 0700, files 0600. On Windows the per-user data folder is private by its ACL.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

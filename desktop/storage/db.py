@@ -58,6 +58,19 @@ def is_plain(path: Path) -> bool:
         return False
 
 
+def make_private(p: Path) -> None:
+    """A database an earlier version left readable by others becomes this user's only (the
+    database and the files SQLite keeps beside it; new files follow the process umask)."""
+    if os.name != "posix":
+        return
+    for f in (p, Path(f"{p}-wal"), Path(f"{p}-shm")):
+        try:
+            if f.stat().st_mode & 0o077:
+                f.chmod(0o600)
+        except OSError:  # absent, or not ours to change: SQLite will say if it matters
+            pass
+
+
 def set_key(conn: dbapi.Connection, key: bytes) -> None:
     """Must be the first statement on a connection (SQLCipher's raw-key form)."""
     conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported by us, once
@@ -172,6 +185,8 @@ def open_database(path: Path | str, *, migrate: bool = True,
         conn.close()
         raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk, hoặc khóa không "
                           "đúng").format(p=path)) from None
+    if p is not None:
+        make_private(p)
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             configure(conn, path)
