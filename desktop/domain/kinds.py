@@ -41,6 +41,8 @@ class Field:
     # Personal data the law treats as sensitive (DOMAIN.md §4.2) or an identity number: the
     # audit log keeps only a keyed hash of its values (desktop.storage.audit).
     sensitive: bool = False
+    # CHOICE: the value an empty field means and a new record's editor starts at.
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,16 @@ ORG_STATUSES = (("active", _("Đang hoạt động")), ("paused", _("Tạm dừn
                 ("dissolved", _("Đã giải thể")))
 MODEL_STATUSES = (("active", _("Đang duy trì")), ("paused", _("Tạm dừng")),
                   ("stopped", _("Đã dừng")))
+# Độ mật (Luật Bảo vệ bí mật nhà nước 2018; DOMAIN.md §4.4, §4.6.7): a document holding a
+# "mat" record carries the «MẬT» mark on every page (desktop/reports/profiles.py).
+CLASSIFICATIONS = (("thuong", _("Thường")), ("mat", _("Mật")))
 UNIT_LEVELS = (("province", _("Tỉnh/Thành phố")), ("commune", _("Xã/Phường/Đặc khu")),
                ("village", _("Thôn/Bản/Tổ dân phố")), ("district", _("Quận/Huyện (trước 2025)")))
 
 T = FieldType
+
+CLASSIFICATION = Field("classification", T.CHOICE, _("Độ mật"), choices=CLASSIFICATIONS,
+                       default="thuong")
 
 UNIT = Kind(
     name="unit", table="unit", label=_("Đơn vị hành chính"), title_field="name",
@@ -123,6 +131,7 @@ PERSON = Kind(
         Field("birth_date", T.DATE, _("Ngày sinh"), partial=True, not_future=True),
         Field("gender", T.CHOICE, _("Giới tính"), choices=GENDERS),
         Field("ethnicity", T.CODE, _("Dân tộc"), catalogue="ethnicity", sensitive=True),
+        Field("religion", T.TEXT, _("Tôn giáo"), max_length=60, sensitive=True),
         Field("citizen_id", T.CITIZEN_ID, _("Số định danh cá nhân (CCCD)"), sensitive=True),
         Field("old_id_number", T.TEXT, _("Số CMND cũ"), max_length=20, sensitive=True),
         Field("phone", T.PHONE, _("Số điện thoại")),
@@ -130,6 +139,7 @@ PERSON = Kind(
         Field("address", T.TEXT, _("Địa chỉ")),
         Field("education", T.TEXT, _("Trình độ học vấn"), max_length=60),
         Field("notes", T.LONGTEXT, _("Ghi chú")),
+        CLASSIFICATION,
     ),
     search_fields=("full_name", "citizen_id", "phone"), partition_via=("residence_unit_id",),
     order_by="name_key", name_sorted=True, extra_columns=("name_key",),
@@ -146,6 +156,7 @@ ORGANIZATION = Kind(
         Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
         Field("status", T.CHOICE, _("Tình trạng"), choices=ORG_STATUSES),
         Field("notes", T.LONGTEXT, _("Ghi chú")),
+        CLASSIFICATION,
     ),
     search_fields=("name",), partition_via=("unit_id",), order_by="name_key",
     extra_columns=("name_key",),
@@ -188,6 +199,7 @@ MEETING = Kind(
         Field("votes_for", T.INT, _("Số phiếu tán thành")),
         Field("votes_against", T.INT, _("Số phiếu không tán thành")),
         Field("votes_abstain", T.INT, _("Số không biểu quyết")),
+        CLASSIFICATION,
     ),
     search_fields=("title", "place", "content", "conclusions"),
     partition_via=("organization_id",), order_by="started_at",

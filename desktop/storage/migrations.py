@@ -228,6 +228,14 @@ def _v9_audit_chain(conn: dbapi.Connection) -> None:
     audit.chain_existing(conn)
 
 
+def _v10_religion_and_classification(conn: dbapi.Connection) -> None:
+    """A person's religion (sensitive, like ethnicity) and the độ mật of people,
+    organizations and minutes (issue 11). Empty means "thuong" (kinds.CLASSIFICATION)."""
+    conn.execute("ALTER TABLE person ADD COLUMN religion TEXT")
+    for table in ("person", "organization", "meeting"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN classification TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -238,6 +246,8 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "minutes in date order", _v7_minutes_in_date_order),
     Migration(8, "local accounts and roles", _v8_accounts),
     Migration(9, "audit log: hash chain, keyed hashes of sensitive values", _v9_audit_chain),
+    Migration(10, "religion; classification (độ mật) of people, organizations, minutes",
+              _v10_religion_and_classification),
 ]
 
 
