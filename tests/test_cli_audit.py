@@ -114,3 +114,18 @@ def test_erase_blanks_a_deleted_person_and_names_the_backups(db: Path):
     assert run_json(db, "audit", "verify")["intact"] is True
     text = antq("erase", "person", a, "--db", str(db), data_dir=db.parent).stdout
     assert "bản sao lưu" in text and Path(made).name in text
+
+
+def test_exports_and_backups_are_entries(db: Path, tmp_path: Path):
+    _people(db)
+    out = tmp_path / "nguoi.csv"
+    run_json(db, "export", "person", "--out", str(out))
+    made = run_json(db, "backup")["file"]
+    events = [e for e in run_json(db, "audit", "list") if e["action"] not in (
+        "create", "update", "delete", "restore")]
+    assert [e["action"] for e in events[:2]] == ["backup", "export"]
+    backed, exported = (json.loads(e["new"]) for e in events[:2])
+    assert backed == {"file": Path(made).name, "reason": "manual"}
+    assert exported["file"] == str(out) and exported["format"] == "csv"
+    assert exported["rows"] == 1 and events[1]["actor"] == events[0]["actor"]
+    assert run_json(db, "audit", "verify")["intact"] is True

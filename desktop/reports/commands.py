@@ -114,6 +114,13 @@ def _write(path: Path, data: bytes) -> None:
         raise UserError(_("Không ghi được {p}: {e}").format(p=path, e=e.strerror)) from None
 
 
+def _exported(conn, fmt: str, path: Path, **detail: object) -> None:  # type: ignore[no-untyped-def]
+    """A plain file left this program: the audit log says which, by whom (issue 11)."""
+    from desktop.storage import audit
+
+    audit.record_event(conn, None, "export", {"format": fmt, "file": str(path), **detail})
+
+
 def run(args: argparse.Namespace) -> int:
     from desktop.cli import emit, open_db, parse_assignments, warn  # noqa: F401
     from desktop.storage import printouts
@@ -135,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
             unit = printouts.find_unit(conn, args.unit)
             pdf = render_report(conn, str(unit["id"]), _period(args))
         _write(args.out, pdf)
+        _exported(conn, "pdf", args.out, what=args.what)
         emit(args, {"out": str(args.out), "bytes": len(pdf)},
              [_("Đã ghi {p}").format(p=args.out)])
         return 0
@@ -188,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
             n = export_roster(conn, _scope(conn, args), args.out, public=args.public)
         else:
             n = export_kind(conn, args.kind, args.out, parse_assignments(args.filter))
+        _exported(conn, args.out.suffix.lower().lstrip("."), args.out, what=args.kind, rows=n,
+                  public=bool(args.public))
         emit(args, {"out": str(args.out), "rows": n},
              [_("Đã xuất {n} dòng ra {p}").format(n=n, p=args.out)])
         return 0

@@ -61,7 +61,17 @@ def backup_now(conn: dbapi.Connection, db_path: Path | str, reason: str, *,
         dest.close()
     os.replace(part, target)  # a crash mid-copy leaves a .part, never a half backup
     prune(db_path, keep=keep)
+    _record(conn, "backup", {"file": target.name, "reason": reason})
     return target
+
+
+def _record(conn: dbapi.Connection, action: str, detail: dict[str, object],
+            actor: str | None = None) -> None:
+    """Backups and restores are in the audit log (not a database still to be migrated)."""
+    from desktop.storage import audit
+
+    if audit.ready(conn):
+        audit.record_event(conn, actor, action, detail)
 
 
 def list_backups(db_path: Path | str) -> list[Backup]:
@@ -122,7 +132,8 @@ class Restored:
     previous_site_id: str | None
 
 
-def restore(backup_file: Path | str, db_path: Path | str) -> Restored:
+def restore(backup_file: Path | str, db_path: Path | str, *,
+            actor: str | None = None) -> Restored:
     """Replace the database at ``db_path`` with ``backup_file``; the caller closes its
     connections first. The current database is first saved as a backup ("before-restore"),
     the copy is made with the backup API and checked with ``integrity_check``; on any failure
@@ -144,6 +155,12 @@ def restore(backup_file: Path | str, db_path: Path | str) -> Restored:
     try:
         _copy_into(backup_file, db_path, key)
         site_id, previous = _new_site_identity(db_path, key)
+        restored = db.open_file(db_path, key)
+        try:  # the restored log goes on from the backup's head: the restore is its next entry
+            _record(restored, "db-restore", {"file": str(backup_file), "site_id": site_id,
+                                             "safety_copy": str(safety or "")}, actor)
+        finally:
+            restored.close()
     except BaseException:
         if safety is not None:
             _copy_into(safety, db_path, key)

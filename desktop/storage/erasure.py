@@ -73,13 +73,13 @@ def backups_holding(conn: dbapi.Connection) -> list[backup.Backup]:
 def erase_person(store: Store, person_id: str) -> Erased:
     """Erase a deleted person's personal data everywhere it syncs (see the module's text).
 
-    The one door of *Xóa vĩnh viễn*: the role check (chief only) belongs here.
+    The one door of *Xóa vĩnh viễn*: its transaction checks the role (``erase``: the chief).
     """
     conn = store.conn
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete = ON")
     try:
-        with store.transaction():
+        with store.transaction("erase"):
             row = store.get_row(PERSON, person_id)
             if not row["_deleted"]:
                 raise UserError(_("«{n}» chưa bị xóa: chỉ xóa vĩnh viễn được người đã ở trang "

@@ -152,7 +152,8 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
           attachments: Mapping[str, bytes] | None = None,
           bundle_id: str | None = None, key_rotations: Sequence[dict] = (),
           site_list: Mapping[str, object] | None = None,
-          conflicts: Sequence[Mapping[str, object]] = ()) -> tuple[str, bytes, dict]:
+          conflicts: Sequence[Mapping[str, object]] = (),
+          audit_head: Mapping[str, object] | None = None) -> tuple[str, bytes, dict]:
     """The encrypted bundle for ``recipient``: (bundle_id, file bytes, manifest)."""
     bundle_id = bundle_id or new_id()
     files: dict[str, dict[str, object]] = {}
@@ -195,6 +196,8 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
         manifest["site_list"] = dict(site_list)
     if conflicts:
         manifest["conflicts"] = [dict(c) for c in conflicts]
+    if audit_head is not None:  # {"seq", "hash"}: the sender's audit log so far (audit.py)
+        manifest["audit_head"] = dict(audit_head)
     manifest_bytes = canonical(manifest)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -83,9 +83,13 @@ def run(args: argparse.Namespace) -> int:
             peer = enrol.revoke_site(conn, args.site)
             emit(args, peer.as_dict(), [_("Đã thu hồi {n}").format(n=peer.name)])
             return 0
+        from desktop.storage import audit
+
         sites = enrol.list_sites(conn)
-        emit(args, [s.as_dict() for s in sites],
-             ["\t".join((s.site_id, s.site_kind, s.unit_code, s.name, s.fingerprint, s.status))
+        rewritten = audit.peer_warnings(conn)  # a sender whose audit log looked rewritten
+        emit(args, [{**s.as_dict(), "audit_warning": rewritten.get(s.site_id)} for s in sites],
+             ["\t".join((s.site_id, s.site_kind, s.unit_code, s.name, s.fingerprint, s.status,
+                         *([rewritten[s.site_id]] if s.site_id in rewritten else [])))
               for s in sites] or [_("Chưa có điểm nào đã đăng ký.")])
         return 0
     if command == "export-bundle":

@@ -2,7 +2,8 @@
 call. No Qt here; long work reports progress through a callback and checks a cancel flag.
 
 Export writes, per recipient, everything it has not acknowledged (its own signed bundles are
-the only source of that knowledge) in the partitions it may see, and changes nothing here.
+the only source of that knowledge) in the partitions it may see, and changes nothing here but
+the audit log (each bundle written is an entry; the log's head travels in the manifest).
 Import verifies each file fully before one transaction applies it; a refused file is moved to
 the quarantine folder beside the database with the reason.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
-from desktop.storage import backup, dbapi, merge
+from desktop.storage import audit, backup, dbapi, merge
 from desktop.storage.attachments import blob_path
 from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site, get_meta
@@ -112,8 +113,10 @@ def recipients(conn: dbapi.Connection, for_sites: Sequence[str] | None) -> list[
 
 def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
                      for_sites: Sequence[str] | None = None,
-                     progress: Progress | None = None) -> list[ExportResult]:
-    """One bundle per recipient in ``folder``; the database is not changed."""
+                     progress: Progress | None = None,
+                     actor: str | None = None) -> list[ExportResult]:
+    """One bundle per recipient in ``folder``; the database is not changed (but for the
+    audit log's entry of each bundle, by ``actor``)."""
     site = keys.site
     peers = recipients(conn, for_sites)
     if not folder.is_dir():
@@ -133,6 +136,7 @@ def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
             listing = enrol.site_list(conn)
             queue = (conflicts.conflicts_to_send(conn, allowed)
                      if site.site_kind == "commune" else [])
+            head = audit.head_for_bundle(conn)
         finally:
             conn.execute("ROLLBACK")
         attachments = _attachments_for(cells, files_dir)
@@ -146,12 +150,15 @@ def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
             partitions=partitions, sender_counter=counter,
             created_local=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             created_wall_ms=wall, attachments=attachments, key_rotations=chain,
-            site_list=listing, conflicts=queue)
+            site_list=listing, conflicts=queue, audit_head=head)
         if len(data) > fmt.MAX_BUNDLE_BYTES:
             raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
         path = folder / f"{bundle_id}{fmt.SUFFIX}"
         files.write_atomic(path, data)
+        audit.record_event(conn, actor, "bundle-export", {
+            "recipient": peer.site_id, "recipient_name": peer.name, "bundle_id": bundle_id,
+            "file": str(path), "changes": len(cells)})
         results.append(ExportResult(peer.site_id, peer.name, path, bundle_id, len(cells),
                                     dict(manifest["counts"]), len(data)))
         if progress is not None:
@@ -226,6 +233,11 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             result = ImportResult(path, "refused", str(e))
             if not dry_run and path.exists():
                 result.quarantined_to = files.quarantine(path, db_file, str(e))
+        if not dry_run and result.status in ("imported", "refused"):
+            audit.record_event(conn, actor, "bundle-import", {
+                "file": str(path), "status": result.status, "bundle_id": result.bundle_id,
+                "sender": result.sender, "counts": result.counts,
+                "message": result.message if result.status == "refused" else None})
         results.append(result)
         if progress is not None:
             progress(i + 1, len(todo), 1, 1)
@@ -257,6 +269,11 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
         raise fmt.BundleError(_("{n}: gói được ký bằng khóa cũ mà {s} đã thay (antq keys "
                                 "rotate); các thay đổi sẽ đến trong gói mới hơn").format(
             n=name, s=peer.name))
+    try:  # from outside: its types and lengths checked before anything uses it
+        their_head = audit.parse_head(m.get("audit_head"))
+    except ValueError:
+        raise fmt.BundleError(_("{n}: manifest không hợp lệ (audit_head)").format(
+            n=name)) from None
     listing = enrol.parse_site_list(m.get("site_list"), peer.site_id, name)
     if listing is not None and peer.site_kind != "province":
         raise fmt.BundleError(_("{n}: chỉ tỉnh gửi danh sách điểm").format(n=name))
@@ -302,6 +319,10 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             if listing is not None and keys.site.site_kind == "commune":
                 enrol.apply_site_list(conn, listing)
             stats.conflicts_new += conflicts.receive_conflicts(conn, their_conflicts)
+            if their_head is not None:  # a sender whose history got shorter or other
+                rewritten = audit.observe_peer_head(conn, peer.site_id, peer.name, their_head)
+                if rewritten is not None:
+                    warnings.append(rewritten)
             conn.execute("UPDATE sync_site SET last_counter = max(coalesce(last_counter, 0), ?), "
                          "last_import_local_time = ? WHERE site_id = ?",
                          (int(m.get("sender_counter") or 0), merge.now_local(), peer.site_id))

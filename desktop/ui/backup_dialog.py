@@ -108,8 +108,9 @@ def restore_into(window, backup_file: Path) -> bool:
         return False
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
+        actor = window.store.actor if getattr(window, "store", None) else None
         window.conn.close()
-        result = backup.restore(backup_file, db_path)
+        result = backup.restore(backup_file, db_path, actor=actor)
     except UserError as e:
         QApplication.restoreOverrideCursor()
         QMessageBox.warning(window, _("Khôi phục từ bản sao lưu"), str(e))

@@ -52,6 +52,12 @@ class AppContext:
     changed: Callable[[], None]  # something was written: pages refresh
     site: Site | None = None
 
+    def record_event(self, action: str, detail: dict[str, object]) -> None:
+        """An export or a print in the audit log, as this window's officer (issue 11)."""
+        from desktop.storage import audit
+
+        audit.record_event(self.conn, self.undo.store.actor, action, detail)
+
 
 def search_filter(typed: str) -> str | None:
     """What a typed search filters by. One letter matches most of a province (every "Nguyễn",

@@ -317,6 +317,8 @@ class PeoplePage(QWidget):
         except UserError as e:
             self.ctx.notify(str(e))
             return None
+        self.ctx.record_event("export", {"format": fmt, "file": str(target), "what": "roster",
+                                         "rows": n})
         self.ctx.notify(_("Đã xuất {n} dòng ra {p}").format(n=n, p=target))
         return target
 

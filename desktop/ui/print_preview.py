@@ -38,9 +38,12 @@ def _to_qimage(page: pdfium.PdfPage, scale: float) -> QImage:
 
 class PreviewDialog(QDialog):
     def __init__(self, pdf: bytes, title: str, suggested_name: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 record_event: Callable[[str, dict[str, object]], None] | None = None) -> None:
         super().__init__(parent)
-        self.pdf, self.suggested_name = pdf, suggested_name
+        self.pdf, self.suggested_name, self.title = pdf, suggested_name, title
+        # A saved or printed document leaves the program: the audit log says so (issue 11).
+        self.record_event = record_event
         self.setWindowTitle(_("Xem trước: {t}").format(t=title))
         self.resize(900, 900)
         self.document = pdfium.PdfDocument(pdf)
@@ -83,6 +86,9 @@ class PreviewDialog(QDialog):
         if target.suffix.lower() != ".pdf":
             target = target.with_suffix(".pdf")
         target.write_bytes(self.pdf)
+        if self.record_event is not None:
+            self.record_event("export", {"format": "pdf", "file": str(target),
+                                         "what": self.title})
         return target
 
     def print_pages(self) -> None:
@@ -106,6 +112,8 @@ class PreviewDialog(QDialog):
                 painter.drawImage(QRectF(0, 0, size.width(), size.height()), image)
         finally:
             painter.end()
+        if self.record_event is not None:
+            self.record_event("print", {"what": self.title, "pages": len(self.document)})
 
 
 def print_document(tasks: TaskRunner, db_path: Path, title: str, suggested_name: str,
@@ -121,7 +129,9 @@ def print_document(tasks: TaskRunner, db_path: Path, title: str, suggested_name:
             conn.close()
 
     def done(pdf: bytes) -> None:
-        dialog = PreviewDialog(pdf, title, suggested_name, parent)
+        # The page asking (its AppContext) records what is saved or printed.
+        record = getattr(getattr(parent, "ctx", None), "record_event", None)
+        dialog = PreviewDialog(pdf, title, suggested_name, parent, record_event=record)
         dialog.open()
         parent.last_preview = dialog  # type: ignore[attr-defined]  # kept alive; tests look
 

@@ -161,7 +161,8 @@ class SyncActions:
             try:
                 return exchange.export_to_folder(
                     conn, site_keys, Path(folder), for_sites=for_sites or None,
-                    progress=lambda i, n, done, total: task.progress(i, n))
+                    progress=lambda i, n, done, total: task.progress(i, n),
+                    actor=self.ctx.undo.store.actor)
             finally:
                 conn.close()
 

@@ -138,6 +138,27 @@ def test_one_batch_reads_the_head_once_whatever_its_size(store, conn):
     assert audit.verify(conn).intact
 
 
+def test_a_restore_is_the_next_entry_of_the_restored_log(store, conn, db_path):
+    from desktop.storage import backup
+
+    _person(store)
+    made = backup.backup_now(conn, db_path, "manual")
+    assert audit.entries(conn, limit=1)[0].action == "backup"
+    _person(store, full_name="Giàng A Dơ")
+    conn.close()
+    backup.restore(made, db_path, actor="chỉ huy")
+    restored = db.open_database(db_path)
+    try:
+        last = audit.entries(restored, limit=2)
+        # The copy was made before its own "backup" entry: the restore follows the person.
+        assert [(e.action, e.actor) for e in last] == [("db-restore", "chỉ huy"),
+                                                         ("create", "tester")]
+        assert last[0].detail["file"] == str(made)
+        assert audit.verify(restored).intact
+    finally:
+        restored.close()
+
+
 # -- tampering ------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -116,3 +116,16 @@ def test_erasing_again_or_at_another_replica_redacts_what_is_left(store, conn, p
     assert "ghi chú mới" not in _audit_text(conn) and "Người mới" not in _audit_text(conn)
     assert audit.verify(conn).intact
     assert erasure.ERASED_FIELDS == ERASED_FIELDS
+
+
+def test_only_the_chief_may_erase(store, conn, person, dump):
+    from desktop.storage import accounts
+
+    store.delete("person", person)
+    accounts.bind(conn, accounts.Account("maiv", "officer"))
+    before = dump(conn)
+    with pytest.raises(UserError, match="không được xóa vĩnh viễn"):
+        erase_person(store, person)
+    assert dump(conn) == before
+    accounts.bind(conn, accounts.Account("tuan", "chief"))
+    assert erase_person(store, person).fields
