@@ -94,12 +94,25 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if command == "export-bundle":
         unlocked = keys.unlock(conn, keys.ask_passphrase())
-        results = exchange.export_to_folder(conn, unlocked, args.to, for_sites=args.for_sites)
-        emit(args, [r.as_dict() for r in results],
-             [_("{p}: cho {n}, {c} thay đổi, {b} byte").format(
-                 p=r.path, n=r.recipient_name, c=r.changes, b=r.bytes) for r in results])
+
+        def written(results: list[exchange.ExportResult]) -> list[str]:
+            return [_("{p}: cho {n}, {c} thay đổi, {b} byte").format(
+                p=r.path, n=r.recipient_name, c=r.changes, b=r.bytes) for r in results]
+
+        try:
+            results = exchange.export_to_folder(conn, unlocked, args.to,
+                                                for_sites=args.for_sites)
+        except exchange.ExportFailed as e:
+            # The bundles already on the stick are whole: say which, then the error (exit 2).
+            if e.written:
+                emit(args, [r.as_dict() for r in e.written],
+                     [_("Đã ghi xong trước khi lỗi:"), *written(e.written)])
+            raise
+        emit(args, [r.as_dict() for r in results], written(results))
         return 0
     if command == "import-bundle":
+        # The database itself given as a bundle: refused before the passphrase is asked.
+        exchange.refuse_own_files(exchange.expand(args.files), exchange.db_file_of(conn))
         unlocked = keys.unlock(conn, keys.ask_passphrase())
         results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
         lines = []
@@ -109,9 +122,11 @@ def run(args: argparse.Namespace) -> int:
             if r.counts:
                 lines.append("  " + ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())))
             if r.quarantined_to:
-                lines.append(_("  đã chuyển vào {q}").format(q=r.quarantined_to))
+                lines.append(_("  bản sao để xem xét: {q} (tệp gốc để nguyên)").format(
+                    q=r.quarantined_to))
         emit(args, [r.as_dict() for r in results], lines or [_("Không có tệp nào.")])
-        return 0 if all(r.status != "refused" for r in results) else 2
+        # Bundles for other sites are normal on a shared stick: not an error.
+        return 2 if any(r.status in ("refused", "failed", "not-bundle") for r in results) else 0
     if command == "conflicts":
         if args.action == "resolve":
             from desktop.storage.writer import Store

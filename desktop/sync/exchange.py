@@ -4,14 +4,16 @@ call. No Qt here; long work reports progress through a callback and checks a can
 Export writes, per recipient, everything it has not acknowledged (its own signed bundles are
 the only source of that knowledge) in the partitions it may see, and changes nothing here but
 the audit log (each bundle written is an entry; the log's head travels in the manifest).
-Import verifies each file fully before one transaction applies it; a refused file is moved to
-the quarantine folder beside the database with the reason.
+Import verifies each file fully before one transaction applies it; a refused file is copied
+into the quarantine folder beside the database with the reason (the stick is left as it was).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -116,13 +118,45 @@ def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
                      progress: Progress | None = None,
                      actor: str | None = None) -> list[ExportResult]:
     """One bundle per recipient in ``folder``; the database is not changed (but for the
-    audit log's entry of each bundle, by ``actor``)."""
-    site = keys.site
+    audit log's entry of each bundle, by ``actor``). A failure after some bundles were
+    written raises :class:`ExportFailed`, which lists them (each is whole and importable)."""
     peers = recipients(conn, for_sites)
     if not folder.is_dir():
-        raise UserError(_("--to: {p} không phải thư mục").format(p=folder))
+        raise UserError(_("--to: không có thư mục {p} (USB chưa cắm hoặc đã bị rút ra?)").format(
+            p=folder))
+    results: list[ExportResult] = []
+    try:
+        _export_each(conn, keys, folder, peers, results, progress, actor)
+    except UserError as e:
+        raise ExportFailed(str(e), results) from e
+    except OSError as e:  # e.g. an attachment on this computer's disk that cannot be read
+        where = Path(e.filename) if e.filename else folder
+        raise ExportFailed(str(files.fault(e, where, writing=where == folder)), results) from e
+    return results
+
+
+class ExportFailed(UserError):
+    """An export that stopped (disk full, write-protected, stick removed…): ``written`` are
+    the bundles already written before it, whole."""
+
+    def __init__(self, message: str, written: Sequence[ExportResult]) -> None:
+        super().__init__(message)
+        self.written = list(written)
+
+    def report(self) -> str:
+        """The error, then the files already written (for a window's message box)."""
+        if not self.written:
+            return str(self)
+        return "\n".join([str(self), _("Các gói đã ghi xong trước lỗi này:"),
+                          *(f"  {r.path} ({r.recipient_name})" for r in self.written)])
+
+
+def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Sequence[Peer],
+                 results: list[ExportResult], progress: Progress | None,
+                 actor: str | None) -> None:
+    """Write one bundle per peer, appending each to ``results`` once it is on the stick."""
+    site = keys.site
     files_dir = attachments_dir(db_file_of(conn))
-    results = []
     for i, peer in enumerate(peers):
         allowed = parts_for(conn, site, peer)
         pred = allowed.__contains__
@@ -156,14 +190,14 @@ def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
         path = folder / f"{bundle_id}{fmt.SUFFIX}"
         files.write_atomic(path, data)
+        # Listed as soon as it is written: a later failure still reports it.
+        results.append(ExportResult(peer.site_id, peer.name, path, bundle_id, len(cells),
+                                    dict(manifest["counts"]), len(data)))
         audit.record_event(conn, actor, "bundle-export", {
             "recipient": peer.site_id, "recipient_name": peer.name, "bundle_id": bundle_id,
             "file": str(path), "changes": len(cells)})
-        results.append(ExportResult(peer.site_id, peer.name, path, bundle_id, len(cells),
-                                    dict(manifest["counts"]), len(data)))
         if progress is not None:
             progress(i + 1, len(peers), len(cells), len(cells))
-    return results
 
 
 def _attachments_for(cells: Iterable[merge.Cell], files_dir: Path) -> dict[str, bytes]:
@@ -194,28 +228,83 @@ class _DryRun(Exception):
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; a folder stands for the bundles in it."""
+    """Files as given; a folder stands for the bundles (``*.vsb``) in it."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.suffix == fmt.SUFFIX and q.is_file()))
+            try:
+                out.extend(sorted(q for q in p.iterdir()
+                                  if q.suffix.lower() == fmt.SUFFIX and q.is_file()))
+            except OSError as e:
+                raise files.fault(e, p, writing=False) from None
         else:
             out.append(p)
     return out
+
+
+def refuse_own_files(paths: Iterable[Path], db_file: Path) -> None:
+    """The database itself (or a file that goes with it) given as a bundle is refused before
+    anything is read, copied or written."""
+    own = [db_file, *(Path(f"{db_file}{s}") for s in ("-wal", "-shm", "-journal", ".keys"))]
+    for p in paths:
+        if any(_same_file(p, o) for o in own):
+            raise UserError(_("{p} là cơ sở dữ liệu đang dùng (hoặc tệp đi kèm nó), không phải "
+                              "gói đồng bộ: không nhập gì").format(p=p))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (or cannot be read): compare the names
+        return a.resolve() == b.resolve()
 
 
 def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], *,
                  dry_run: bool = False, actor: str | None = None,
                  progress: Progress | None = None,
                  cancel: Callable[[], bool] | None = None) -> list[ImportResult]:
-    """Import each file in its own transaction; returns one result per file."""
+    """Import each file in its own transaction; returns one result per file.
+
+    The files are not ours: none is moved, renamed or deleted. A bundle for other sites is
+    left alone ("not-for-us", a shared stick is normal); a file that is not a bundle is
+    reported and left alone ("not-bundle"); a refused bundle is copied into the quarantine
+    folder ("refused"); a fault of the disk or stick (full, removed…) changes nothing and
+    copies nothing ("failed"). One file's failure, whatever it is, never stops the batch.
+    """
     todo = expand(paths)
     db_file = db_file_of(conn)
-    if todo and not dry_run:
+    refuse_own_files(todo, db_file)
+    # Only headers are read here: what is not for this site is never opened.
+    early: dict[int, ImportResult] = {}
+    for i, path in enumerate(todo):
+        try:
+            kind = files.sniff(path, keys.identities)
+        except UserError as e:
+            early[i] = ImportResult(path, "failed", str(e))
+            continue
+        if kind == files.NOT_BUNDLE:
+            early[i] = ImportResult(path, "not-bundle", _(
+                "{n}: không phải gói đồng bộ của ANTQ Desk (hoặc tệp rỗng); để nguyên, không "
+                "nhập").format(n=path.name))
+        elif kind == files.ELSEWHERE:
+            # age cannot tell a stanza for another key from a damaged one: say both.
+            early[i] = ImportResult(path, "not-for-us", _(
+                "{n}: gói gửi cho điểm khác, không phải điểm này (hoặc phần đầu tệp bị hỏng); "
+                "để nguyên trên USB").format(n=path.name))
+    if len(early) < len(todo) and not dry_run:
         # A copy to go back to, whatever the bundles turn out to hold (issue 6).
-        backup.backup_now(conn, db_file, "before-import")
+        try:
+            backup.backup_now(conn, db_file, "before-import")
+        except (OSError, dbapi.DatabaseError) as e:
+            raise UserError(_("Không sao lưu được trước khi nhập ({e}); chưa nhập gì").format(
+                e=_("ổ đĩa đầy") if _disk_full(e) else e)) from None
     results = []
     for i, path in enumerate(todo):
+        if i in early:
+            results.append(early[i])
+            if progress is not None:
+                progress(i + 1, len(todo), 1, 1)
+            continue
         if cancel is not None and cancel():
             results.append(ImportResult(path, "cancelled", _("Đã dừng trước tệp này")))
             continue
@@ -228,20 +317,86 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             result = import_one(conn, keys, path, dry_run=dry_run, actor=actor,
                                 progress=step, cancel=cancel)
         except merge.Cancelled as e:
+            _rollback(conn)
             result = ImportResult(path, "cancelled", str(e))
-        except UserError as e:
-            result = ImportResult(path, "refused", str(e))
-            if not dry_run and path.exists():
-                result.quarantined_to = files.quarantine(path, db_file, str(e))
+        except Exception as e:  # whatever one file does, the batch goes on with the next
+            _rollback(conn)
+            result = _not_imported(path, e)
+            if result.status == "refused" and not dry_run:
+                try:
+                    result.quarantined_to = files.quarantine(path, db_file, result.message)
+                except UserError as q:
+                    result.warnings.append(str(q))
         if not dry_run and result.status in ("imported", "refused"):
-            audit.record_event(conn, actor, "bundle-import", {
-                "file": str(path), "status": result.status, "bundle_id": result.bundle_id,
-                "sender": result.sender, "counts": result.counts,
-                "message": result.message if result.status == "refused" else None})
+            try:
+                audit.record_event(conn, actor, "bundle-import", {
+                    "file": str(path), "status": result.status, "bundle_id": result.bundle_id,
+                    "sender": result.sender, "counts": result.counts,
+                    "message": result.message if result.status == "refused" else None})
+            except Exception as e:  # reported on this file; the batch goes on
+                _rollback(conn)
+                result.warnings.append(_not_imported(path, e).message)
         results.append(result)
         if progress is not None:
             progress(i + 1, len(todo), 1, 1)
     return results
+
+
+def _rollback(conn: dbapi.Connection) -> None:
+    """Whatever the failed file left open is undone (SQLite may have rolled back already)."""
+    if conn.in_transaction:
+        with contextlib.suppress(dbapi.Error):
+            conn.execute("ROLLBACK")
+
+
+def _disk_full(e: BaseException) -> bool:
+    """Disk full anywhere in the chain: a ``ROLLBACK`` failing after SQLite gave up on a full
+    disk ("cannot rollback") carries the real cause as its context."""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, files.MediumError) and cur.disk_full:
+            return True
+        if isinstance(cur, OSError) and cur.errno in (errno.ENOSPC,
+                                                      getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return True
+        if isinstance(cur, dbapi.Error) and (
+                getattr(cur, "sqlite_errorcode", None) == _SQLITE_FULL
+                or "database or disk is full" in str(cur)):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+_SQLITE_FULL = 13
+
+
+def _not_imported(path: Path, e: Exception) -> ImportResult:
+    """The one-line result of a file that raised ``e``: "failed" when the disk or the stick
+    is at fault (nothing is wrong with the file), else "refused"."""
+    name = path.name
+    if _disk_full(e):
+        return ImportResult(path, "failed", _(
+            "Ổ đĩa đầy: không nhập được {n}; chưa thay đổi gì (hãy giải phóng chỗ trống rồi "
+            "nhập lại)").format(n=name))
+    if isinstance(e, files.MediumError):
+        return ImportResult(path, "failed", str(e))
+    if isinstance(e, OSError):
+        return ImportResult(path, "failed", str(files.fault(e, path, writing=False)))
+    if isinstance(e, UserError):
+        return ImportResult(path, "refused", str(e))
+    if isinstance(e, dbapi.Error):
+        return ImportResult(path, "failed", _(
+            "{n}: lỗi cơ sở dữ liệu, không nhập ({e}); chưa thay đổi gì").format(
+            n=name, e=_one_line(e)))
+    return ImportResult(path, "refused", _("{n}: gói không đọc được (lỗi không mong đợi "
+                                           "{t}: {e}); không nhập gì").format(
+        n=name, t=type(e).__name__, e=_one_line(e)))
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300]
 
 
 def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: bool = False,

@@ -163,6 +163,8 @@ class SyncActions:
                     conn, site_keys, Path(folder), for_sites=for_sites or None,
                     progress=lambda i, n, done, total: task.progress(i, n),
                     actor=self.ctx.undo.store.actor)
+            except exchange.ExportFailed as e:  # the message lists the files already written
+                raise UserError(e.report()) from None
             finally:
                 conn.close()
 

@@ -1,5 +1,7 @@
 """Hostile and broken files: each refused with a clear message, the database unchanged (a full
-logical dump), and the file moved to the quarantine folder with the reason beside it."""
+logical dump), the file left where it was, byte for byte, and a copy in the quarantine folder
+with the reason beside it. A file that is not a bundle, or a bundle for another site, is left
+alone and not copied."""
 
 from __future__ import annotations
 
@@ -27,14 +29,19 @@ def setup(network, tmp_path: Path):
     return prov, a, b, good
 
 
-def refused(node: Node, path: Path, expected: str) -> None:
-    before = dump(node)
+def refused(node: Node, path: Path, expected: str, status: str = "refused") -> None:
+    before, original = dump(node), path.read_bytes()
     [result] = node.import_(path)
-    assert result.status == "refused", result
+    assert result.status == status, result
     assert expected in result.message, result.message
     assert dump(node) == before
-    assert result.quarantined_to is not None and result.quarantined_to.exists()
-    assert not path.exists()
+    assert path.read_bytes() == original  # the stick is not ours: the file stays as it was
+    if status != "refused":  # not a bundle, or not for this site: left alone, not copied
+        assert result.quarantined_to is None
+        assert not files.quarantine_dir(node.path).exists()
+        return
+    assert result.quarantined_to is not None
+    assert result.quarantined_to.read_bytes() == original
     reason = result.quarantined_to.with_name(result.quarantined_to.name + ".reason.txt")
     assert expected in reason.read_text("utf-8")
     assert result.quarantined_to.parent == files.quarantine_dir(node.path)
@@ -53,8 +60,13 @@ def test_a_flipped_byte_anywhere(setup, tmp_path, where):
     data = bytearray(good.read_bytes())
     i = int(len(data) * where) if isinstance(where, float) else where
     data[i] ^= 0x01
-    msg = "không phải gói" if i == 0 else "gói"
-    refused(prov, write(tmp_path, "flip.vsb", bytes(data)), msg)
+    if i == 0:  # no longer an age file: not a bundle at all
+        refused(prov, write(tmp_path, "flip.vsb", bytes(data)), "không phải gói", "not-bundle")
+    elif i == 30:  # the recipient stanza: age cannot tell it from one for another key
+        refused(prov, write(tmp_path, "flip.vsb", bytes(data)), "phần đầu tệp bị hỏng",
+                "not-for-us")
+    else:
+        refused(prov, write(tmp_path, "flip.vsb", bytes(data)), "gói")
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.9, -1])
@@ -68,7 +80,7 @@ def test_truncation(setup, tmp_path, keep):
 def test_wrong_recipient(setup, tmp_path):
     prov, a, b, _good = setup
     [for_prov] = a.export(tmp_path / "usb2")
-    refused(b, for_prov, "sai người nhận")
+    refused(b, for_prov, "gửi cho điểm khác", "not-for-us")
 
 
 def test_recipient_list_naming_someone_else(setup, tmp_path):
@@ -199,26 +211,27 @@ def test_a_hostile_field_name(setup, tmp_path):
 
 def test_an_empty_file(setup, tmp_path):
     prov, *_ = setup
-    refused(prov, write(tmp_path, "empty.vsb", b""), "tệp rỗng")
+    refused(prov, write(tmp_path, "empty.vsb", b""), "tệp rỗng", "not-bundle")
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.4 not a bundle", b"PK\x03\x04" + b"\0" * 40,
                                   json.dumps({"format": "antq-sync-bundle"}).encode()])
 def test_a_file_that_is_not_a_bundle(setup, tmp_path, data):
     prov, *_ = setup
-    refused(prov, write(tmp_path, "notes.vsb", data), "không phải gói")
+    refused(prov, write(tmp_path, "notes.vsb", data), "không phải gói", "not-bundle")
 
 
 def test_a_dry_run_of_a_hostile_file_moves_nothing(setup, tmp_path):
-    prov, *_ = setup
-    p = write(tmp_path, "empty.vsb", b"")
+    prov, a, *_ = setup
+    p = write(tmp_path, "cut.vsb", a.export(tmp_path / "u")[0].read_bytes()[:-1])
     before = dump(prov)
     [r] = prov.import_(p, dry_run=True)
     assert r.status == "refused" and p.exists() and dump(prov) == before
+    assert not files.quarantine_dir(prov.path).exists()
 
 
 def test_good_file_after_hostile_ones_still_imports(setup, tmp_path):
     prov, a, _b, good = setup
-    bad = write(tmp_path, "empty.vsb", b"")
+    bad = write(tmp_path, "cut.vsb", good.read_bytes()[:-1])
     results = prov.import_(bad, good)
     assert [r.status for r in results] == ["refused", "imported"]
