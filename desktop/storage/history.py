@@ -85,6 +85,13 @@ class UndoStack:
         self.store.restore(kind, record_id)
         self._push(Change(kind_named(kind).name, record_id, "restore"))
 
+    def forget(self, kind: str, record_id: str) -> None:
+        """Drop every step that touches a record erased for good (Xóa vĩnh viễn): undoing one
+        would write back values that must be gone."""
+        name = kind_named(kind).name
+        self._done = [group for group in self._done
+                      if not any(c.kind == name and c.id == record_id for c in group)]
+
     def undo(self) -> Change | None:
         """Take back the last user action; returns its first change (None: nothing to undo)."""
         if not self._done:

@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
         ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
         ("deeds", _("Người tốt, việc tốt")), ("catalogues", _("Danh mục")),
-        ("deleted", _("Đã xóa gần đây")),
+        ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
     )
 
     # Emitted once the window holds its data (see ``fill``).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +30,9 @@ from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.widgets import list_behaviour, record_table
+
+if TYPE_CHECKING:
+    from desktop.storage.backup import Backup
 
 
 @dataclass(frozen=True)
@@ -254,8 +258,28 @@ class RecordPage(QWidget):
             delete_with_confirmation(self.ctx, self, self.kind, record_id, confirm)
 
 
+def confirm_erase(parent: QWidget, what: str, backups: Sequence[Backup]) -> bool:
+    """Xóa vĩnh viễn asks first, and says which backups still hold the person."""
+    from desktop.domain import formatting
+    from desktop.storage.backup import KEEP
+
+    text = _("Xóa vĩnh viễn «{w}»?\n\nHọ tên, ngày sinh, số định danh, dân tộc, điện thoại, "
+             "địa chỉ, ghi chú… của người này bị làm trống trên máy này và trên mọi máy khi "
+             "đồng bộ, và bị bỏ khỏi nhật ký. Không khôi phục được.").format(w=what)
+    if backups:
+        text += "\n\n" + _("Các bản sao lưu sau vẫn còn dữ liệu cũ cho đến khi bị thay bằng "
+                            "bản mới hơn (chương trình giữ {n} bản mới nhất):").format(n=KEEP)
+        text += "".join(f"\n  {formatting.date_time(b.created)}  {b.path.name}"
+                        for b in backups)
+    box = QMessageBox(QMessageBox.Icon.Warning, _("Xóa vĩnh viễn"), text, parent=parent)
+    yes = box.addButton(_("Xóa vĩnh viễn"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is yes
+
+
 class DeletedPage(QWidget):
-    """Records deleted recently, with Restore."""
+    """Records deleted recently, with Restore; a person can then be erased for good."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -267,11 +291,19 @@ class DeletedPage(QWidget):
         self.table = record_table(self.model)
         self.restore_button = QPushButton(_("Khôi phục"))
         self.restore_button.clicked.connect(self.restore_current)
+        self.erase_button = QPushButton(_("Xóa vĩnh viễn…"))
+        self.erase_button.setToolTip(_("Làm trống dữ liệu cá nhân của người đang chọn, trên "
+                                       "mọi máy đồng bộ; không khôi phục được"))
+        self.erase_button.clicked.connect(lambda: self.erase_current())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.restore_button)
+        buttons.addWidget(self.erase_button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(QLabel(_("Bản ghi đã xóa gần đây (có thể khôi phục):")))
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.restore_button)
+        layout.addLayout(buttons)
         self.items: list[history.DeletedItem] = []
 
     def reload(self) -> None:
@@ -292,3 +324,28 @@ class DeletedPage(QWidget):
         self.ctx.undo.restore(item.kind, item.id)
         self.ctx.changed()
         self.ctx.notify(_("Đã khôi phục «{t}»").format(t=item.title))
+
+    def erase_current(self, *, confirm: Callable[[QWidget, str, Sequence[Backup]], bool]
+                      = confirm_erase) -> None:
+        """Xóa vĩnh viễn the selected person (desktop/storage/erasure.py)."""
+        from desktop.storage import erasure
+
+        row = self.table.currentIndex().row()
+        if not 0 <= row < len(self.items):
+            self.ctx.notify(_("Chọn một người trong danh sách trước"))
+            return
+        item = self.items[row]
+        if item.kind != "person":
+            self.ctx.notify(_("Chỉ xóa vĩnh viễn được dữ liệu của một người"))
+            return
+        if not confirm(self, item.title, erasure.backups_holding(self.ctx.conn)):
+            return
+        try:
+            result = erasure.erase_person(self.ctx.undo.store, item.id)
+        except UserError as e:
+            self.ctx.notify(str(e))
+            return
+        self.ctx.undo.forget(item.kind, item.id)
+        self.ctx.changed()
+        self.ctx.notify(_("Đã xóa vĩnh viễn «{t}»; {n} bản sao lưu còn giữ dữ liệu cũ cho đến "
+                          "khi bị thay").format(t=item.title, n=len(result.backups)))

@@ -109,4 +109,8 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
                                              "sort_order"), filters=("catalogue",))
     if name == "deleted":
         return DeletedPage(ctx)
+    if name == "audit":
+        from desktop.ui.audit_page import AuditPage
+
+        return AuditPage(ctx)
     raise KeyError(name)

@@ -1,0 +1,138 @@
+"""The window's *Nhật ký* page (read only, newest first, paged as it scrolls, filtered by date and
+account, the chain checked in the background) and *Xóa vĩnh viễn…* on the recently deleted
+page (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from uikit import close_window, open_window, save
+
+from desktop.storage import audit, backup
+from desktop.ui import audit_page
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(1, 5), tmp_path)
+    yield w
+    close_window(w)
+
+
+def _rows(page) -> list[list[str]]:
+    m = page.model
+    return [[m.data(m.index(r, c)) for c in range(m.columnCount())] for r in range(m.rowCount())]
+
+
+def _answer(button_text: str, seen: list[str]) -> None:
+    """Click ``button_text`` on the message box the window is about to show (modal)."""
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        for b in box.buttons():
+            if b.text() == button_text:
+                b.click()
+                return
+    QTimer.singleShot(0, click)
+
+
+def test_the_log_newest_first_paged_and_filtered(window, qtbot, monkeypatch):
+    monkeypatch.setattr(audit_page, "BATCH", 10)
+    store = window.store
+    pid = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011090001234"}).id
+    audit.record_event(window.conn, "cán bộ Mai", "print", {"what": "Danh sách"})
+    page = window.show_page("audit")
+    rows = _rows(page)
+    assert len(rows) == 10 and page.model.canFetchMore()
+    assert rows[0][2:5] == ["cán bộ Mai", "In", ""] and "Danh sách" in rows[0][6]
+    assert rows[1][3] == "Thêm" and rows[1][4] == "Người" and "Lò Văn Ấn" in rows[1][6]
+    assert "011090001234" not in str(rows[1])  # the CCCD only as its keyed hash
+    seqs = [int(r[0]) for r in rows]
+    assert seqs == sorted(seqs, reverse=True)
+    page.model.fetchMore()  # as the list scrolls
+    assert [int(r[0]) for r in _rows(page)][10:12] == [seqs[-1] - 1, seqs[-1] - 2]
+    # By account: the combo lists who is in the log.
+    index = page.actor.findData("cán bộ Mai")
+    assert index > 0
+    page.actor.setCurrentIndex(index)
+    assert [r[2] for r in _rows(page)] == ["cán bộ Mai"]
+    page.actor.setCurrentIndex(0)
+    # By date: nothing from the future; a date that does not read is said so.
+    page.since.setText("01/01/2100")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+    page.since.setText("31/02/2026")
+    qtbot.waitUntil(lambda: page.notice.isVisibleTo(page) and "31/02/2026" in page.notice.text())
+    page.since.clear()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 10)
+    assert pid
+    save(window, "page_audit_log.png")
+
+
+def test_the_check_runs_in_the_background_and_names_a_break(window, qtbot):
+    page = window.show_page("audit")
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "last_message", None) is not None, timeout=20000)
+    assert "nguyên vẹn" in page.last_message.text()
+    page.last_message.close()
+    page.last_message = None
+    window.conn.execute("UPDATE audit_log SET actor = 'ai đó' WHERE seq = 2")
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "last_message", None) is not None, timeout=20000)
+    assert "mục số 2" in page.last_message.text() and "đã bị sửa" in page.last_message.text()
+    page.last_message.close()
+
+
+def test_erase_for_good_from_recently_deleted_lists_the_backups(window, qtbot):
+    store = window.store
+    pid = store.add("person", {"full_name": "Vàng Thị Mai", "citizen_id": "011090004321"}).id
+    made = backup.backup_now(window.conn, window.db_path, "manual")
+    window.undo.delete("person", pid)
+    page = window.show_page("deleted")
+    row = next(i for i, item in enumerate(page.items) if item.id == pid)
+    page.table.selectRow(row)
+    seen: list[str] = []
+    _answer("Không", seen)
+    qtbot.mouseClick(page.erase_button, Qt.MouseButton.LeftButton)
+    assert seen and "Vàng Thị Mai" in seen[0] and made.name in seen[0]
+    assert window.conn.execute("SELECT full_name FROM person WHERE id = ?",
+                               (pid,)).fetchone()[0] == "Vàng Thị Mai"
+    page.table.selectRow(row)
+    _answer("Xóa vĩnh viễn", seen)
+    qtbot.mouseClick(page.erase_button, Qt.MouseButton.LeftButton)
+    row_after = window.conn.execute("SELECT full_name, citizen_id FROM person WHERE id = ?",
+                                    (pid,)).fetchone()
+    assert tuple(row_after) == (None, None)
+    assert pid not in [i.id for i in page.items]
+    assert "Đã xóa vĩnh viễn «Vàng Thị Mai»" in window.statusBar().currentMessage()
+    # Undo cannot bring the values back: the delete it remembered is forgotten.
+    window.undo_last()
+    assert window.conn.execute("SELECT _deleted, full_name FROM person WHERE id = ?",
+                               (pid,)).fetchone()[:] == (1, None)
+    assert "Vàng Thị Mai" not in str(_rows(window.show_page("audit")))
+    assert audit.verify(window.conn).intact
+
+
+def test_a_saved_or_printed_document_is_an_entry(window, qtbot, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    page = window.show_page("meetings")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=30000)
+    preview = page.last_preview
+    saved = preview.save_as(str(tmp_path / "bien-ban.pdf"))
+    event = audit.entries(window.conn, limit=1)[0]
+    assert (event.action, event.actor) == ("export", window.store.actor)
+    assert event.detail == {"file": str(saved), "format": "pdf", "what": "Biên bản"}
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    preview.print_to(printer)
+    event = audit.entries(window.conn, limit=1)[0]
+    assert event.action == "print" and event.detail["what"] == "Biên bản"
+    preview.close()
