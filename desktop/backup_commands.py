@@ -39,11 +39,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def restore_file(args: argparse.Namespace) -> int:
-    """``antq restore FILE``: replace the database with a backup."""
-    from desktop.cli import db_path, emit
-    from desktop.storage import backup
+    """``antq restore FILE``: replace the database with a backup. As in the window, the
+    administrator's password is asked first (a prompt, or ``ANTQ_PASSWORD`` in a script):
+    the account logs in and must be allowed to restore (the chief)."""
+    import sys
 
-    result = backup.restore(Path(args.kind), db_path(args))
+    from desktop.cli import db_path, emit
+    from desktop.storage import accounts, backup
+
+    path = db_path(args)
+    name, password = accounts.credentials(getattr(args, "user", None))
+    conn, account, notes = accounts.login(path, name, password)
+    try:
+        backup.check_restore_rights(conn, password)
+    finally:
+        conn.close()
+    for note in notes:
+        print(note, file=sys.stderr)
+    result = backup.restore(Path(args.kind), path, actor=account.name)
     lines = [_("Đã khôi phục {db} từ {f}").format(db=result.db_path, f=args.kind)]
     if result.safety_copy is not None:
         lines.append(_("Cơ sở dữ liệu trước khi khôi phục được giữ ở {p}").format(

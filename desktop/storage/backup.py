@@ -124,6 +124,18 @@ def check_backup(backup_file: Path | str, key: bytes | None) -> None:
         src.close()
 
 
+def check_restore_rights(conn: dbapi.Connection, password: str) -> None:
+    """Who may replace the database with a backup, asked the same way by the window and by
+    ``antq restore``: the account logged in on ``conn`` (with ``password``) must be allowed
+    to restore (the chief), and a site that still has the administrator password of an
+    earlier version needs that password. Raises a one-line UserError."""
+    from desktop.storage import accounts, site
+
+    accounts.require(conn, "restore")
+    if site.has_admin_password(conn) and not site.check_admin_password(conn, password):
+        raise UserError(_("Sai mật khẩu quản trị: không khôi phục"))
+
+
 @dataclass(frozen=True)
 class Restored:
     db_path: Path
@@ -135,9 +147,13 @@ class Restored:
 def restore(backup_file: Path | str, db_path: Path | str, *,
             actor: str | None = None) -> Restored:
     """Replace the database at ``db_path`` with ``backup_file``; the caller closes its
-    connections first. The current database is first saved as a backup ("before-restore"),
-    the copy is made with the backup API and checked with ``integrity_check``; on any failure
-    the database is put back as it was.
+    connections first. The current database is first saved as a backup ("before-restore").
+
+    Atomic: the copy is made beside the database (``<name>.restoring``) with the backup API,
+    checked with ``integrity_check``, given its new sync identity and the audit entry in one
+    transaction there, written to disk, and only then renamed over the database. A crash at
+    any point leaves either the old database or the re-identified copy, never the copy
+    under the old site id (which would hand out its sequence numbers again).
     """
     backup_file, db_path = Path(backup_file), Path(db_path)
     key = db.known_key(db_path)
@@ -152,37 +168,96 @@ def restore(backup_file: Path | str, db_path: Path | str, *,
         finally:
             current.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    staged = staging_path(db_path)
+    _remove_with_sidecars(staged)  # what a crash during an earlier restore left
     try:
-        _copy_into(backup_file, db_path, key)
-        site_id, previous = _new_site_identity(db_path, key)
-        restored = db.open_file(db_path, key)
-        try:  # the restored log goes on from the backup's head: the restore is its next entry
-            _record(restored, "db-restore", {"file": str(backup_file), "site_id": site_id,
-                                             "safety_copy": str(safety or "")}, actor)
-        finally:
-            restored.close()
+        _copy_into(backup_file, staged, key)
+        site_id, previous = _new_site_identity(staged, key, detail={
+            "file": str(backup_file), "safety_copy": str(safety or "")}, actor=actor)
+        _fsync_file(staged)
+        _quiesce(db_path, key)
+        os.replace(staged, db_path)  # the one step that makes the copy live
     except BaseException:
-        if safety is not None:
-            _copy_into(safety, db_path, key)
+        _remove_with_sidecars(staged)
         raise
+    _fsync_dir(db_path.parent)
     return Restored(db_path, safety, site_id, previous)
 
 
-def _copy_into(source: Path, db_path: Path, key: bytes | None) -> None:
+def staging_path(db_path: Path) -> Path:
+    """Where a restore prepares its copy, beside the database (the rename stays on one disk)."""
+    return db_path.with_name(db_path.name + ".restoring")
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _copy_into(source: Path, target: Path, key: bytes | None) -> None:
     src = db.open_file(source, key, readonly=True)
-    dst = db.open_file(db_path, key)
+    dst = db.open_file(target, key)
     try:
-        src.backup(dst)  # page by page through SQLite: other connections see old or new
+        src.backup(dst)
         if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise UserError(_("Cơ sở dữ liệu khôi phục không qua được kiểm tra toàn vẹn"))
-        dst.execute("PRAGMA journal_mode = WAL")
+        # One self-contained file (no -wal beside it) to rename; opening it turns WAL on.
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.execute("PRAGMA synchronous = FULL")
     finally:
         dst.close()
         src.close()
 
 
-def _new_site_identity(db_path: Path, key: bytes | None) -> tuple[str | None, str | None]:
-    """Give the restored database a new sync identity.
+def _quiesce(db_path: Path, key: bytes | None) -> None:
+    """Fold the live database's WAL into it and leave WAL mode, so that no ``-wal`` of the
+    old database stays beside the renamed copy (SQLite would replay it onto the copy). A
+    database still open elsewhere refuses, and the restore stops before anything changed."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return
+    conn = db.open_file(db_path, key)
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except dbapi.OperationalError:
+        busy, mode = 1, "wal"
+    finally:
+        conn.close()
+    if busy or str(mode).lower() != "delete":
+        raise UserError(_("{p} đang được mở ở nơi khác (cửa sổ hoặc lệnh antq khác); hãy đóng "
+                          "rồi khôi phục lại. Chưa thay đổi gì").format(p=db_path))
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{db_path}{suffix}").exists():
+            raise UserError(_("{p} đang được mở ở nơi khác (cửa sổ hoặc lệnh antq khác); hãy "
+                              "đóng rồi khôi phục lại. Chưa thay đổi gì").format(p=db_path))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR)  # Windows flushes only a handle open for writing
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a directory; its rename is durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _new_site_identity(db_path: Path, key: bytes | None, *,
+                       detail: dict[str, object] | None = None,
+                       actor: str | None = None) -> tuple[str | None, str | None]:
+    """Give the restored copy a new sync identity, and write the audit log's entry of the
+    restore, in one transaction.
 
     Why: the backup is older than the database it replaces. The sites this one synced with
     already hold versions stamped with its site id and sequence numbers up to the lost ones;
@@ -198,17 +273,19 @@ def _new_site_identity(db_path: Path, key: bytes | None) -> tuple[str | None, st
         conn.execute("BEGIN IMMEDIATE")
         meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())
         old = meta.get("site_id")
-        if old is None:  # a database without a site: nothing synced from it yet
-            conn.execute("COMMIT")
-            return None, None
-        new = new_id()
-        updates = {"site_id": new, "db_instance_id": new_id(), "previous_site_id": old,
-                   "restored_at": dt.datetime.now().isoformat(timespec="seconds")}
-        if "sync_certificate" in meta:
-            updates["previous_sync_certificate"] = meta["sync_certificate"]
-            conn.execute("DELETE FROM site_meta WHERE key = 'sync_certificate'")
-        conn.executemany("INSERT INTO site_meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
-                         "DO UPDATE SET value = excluded.value", list(updates.items()))
+        new: str | None = None
+        if old is not None:  # a database without a site: nothing synced from it yet
+            new = new_id()
+            updates = {"site_id": new, "db_instance_id": new_id(), "previous_site_id": old,
+                       "restored_at": dt.datetime.now().isoformat(timespec="seconds")}
+            if "sync_certificate" in meta:
+                updates["previous_sync_certificate"] = meta["sync_certificate"]
+                conn.execute("DELETE FROM site_meta WHERE key = 'sync_certificate'")
+            conn.executemany("INSERT INTO site_meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             list(updates.items()))
+        # The restored log goes on from the backup's head: the restore is its next entry.
+        _record(conn, "db-restore", {**(detail or {}), "site_id": new}, actor)
         conn.execute("COMMIT")
         return new, old
     except BaseException:
