@@ -3,6 +3,11 @@
 Field values arrive as text (CLI, spreadsheet, editor) or as Python values (code); they leave
 as the stored form: NFC text, ISO dates, ints, 0/1. Catalogue codes and references are checked
 against the database by storage; everything that needs no database is checked here.
+
+The same rules hold for values that arrive in a bundle (:func:`check_stored`): they must
+already be in the stored form a local write makes — the same types, date forms, choices,
+lengths and characters — so that nothing another site sends can hold what this site could not
+have written itself.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from desktop.domain import cccd, dates, text
@@ -23,7 +28,18 @@ Stored = str | int | None
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x", "đúng", "dung"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
+_PHONE = re.compile(r"\+?\d{8,12}")
+_CITIZEN_ID = re.compile(r"\d{12}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Multi-line free text keeps its line breaks and the tabs pasted with it; nothing else.
+_CONTROL_LONG = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_STORED_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# Record ids: the UUID text this program makes (UUIDv7) and ships (UUIDv5 reference rows).
+RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+LONG_MAX = 200_000  # characters of one multi-line text (some 60 pages of minutes)
+INT_MAX = 10**12 - 1  # what 12 typed digits can say; far inside SQLite's 64 bits
+EXTRA_INT_MAX = 2**53  # a field of a newer version of the program, kept in _extras
 
 
 @dataclass
@@ -82,7 +98,12 @@ def _clean_line(f: Field, value: object, today: dt.date) -> str:
 def _clean_long(f: Field, value: object, today: dt.date) -> str:
     s = unicodedata.normalize("NFC", _as_text(value)).replace("\r\n", "\n").replace("\r", "\n")
     s = s.replace("\u00d0", "Đ").replace("\u00f0", "đ")
-    return "\n".join(line.rstrip() for line in s.strip().split("\n"))
+    s = "\n".join(line.rstrip() for line in s.strip().split("\n"))
+    if len(s) > LONG_MAX:
+        raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=LONG_MAX))
+    if _CONTROL_LONG.search(s):
+        raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
+    return s
 
 
 def _clean_date(f: Field, value: object, today: dt.date) -> str:
@@ -104,6 +125,8 @@ def _clean_int(f: Field, value: object, today: dt.date) -> int:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
+        if abs(value) > INT_MAX:
+            raise ValidationError(f.name, _("số quá lớn (tối đa 12 chữ số)"))
         return value
     s = _as_text(value).strip().replace(".", "")
     if not re.fullmatch(r"[+-]?\d{1,12}", s):
@@ -142,7 +165,7 @@ def _clean_citizen_id(f: Field, value: object, today: dt.date) -> str:
 
 def _clean_phone(f: Field, value: object, today: dt.date) -> str:
     s = _PHONE_JUNK.sub("", text.clean_text(_as_text(value)))
-    if not re.fullmatch(r"\+?\d{8,12}", s):
+    if not _PHONE.fullmatch(s):
         raise ValidationError(f.name, _("«{v}» không phải số điện thoại").format(v=value))
     return s
 
@@ -163,6 +186,150 @@ _CLEANERS = {
 
 # Shorthands found in the gender column of old spreadsheets.
 _CHOICE_ALIASES = {"m": "male", "f": "female"}
+
+
+# -- values that arrive in a bundle -------------------------------------------------------------
+
+def check_stored(kind: Kind, name: str, value: object) -> None:
+    """Refuse (ValidationError naming the field) a value that a local write of field ``name``
+    of ``kind`` could not have stored; ``None`` (a cleared field) always passes.
+
+    What needs the database (catalogue codes, partitions) is checked by storage. Dates are
+    checked for their form only: "not in the future" depends on the receiving computer's
+    clock, which may be wrong. A field this version does not know (kept in ``_extras`` for a
+    newer version) may be a bounded integer or text without control characters.
+    """
+    stored_checker(kind, name)(value)
+
+
+def stored_checker(kind: Kind, name: str) -> Callable[[object], None]:
+    """:func:`check_stored` for one field, looked up once (for the many cells of a bundle)."""
+    f = kind.by_name.get(name)
+    if f is None:
+        def extra(value: object) -> None:
+            if value is not None:
+                _stored_extra(name, value)
+        return extra
+    check = _STORED[f.type]
+
+    def known(value: object) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool):  # JSON true/false: never a stored form
+            raise ValidationError(name, _("kiểu giá trị không hợp lệ"))
+        check(f, value)
+    return known
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value for a message: control characters escaped, long text cut."""
+    s = value if isinstance(value, str) else repr(value)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s[:limit])
+    if len(s) > limit:
+        return _("«{v}…» ({n} ký tự)").format(v=text, n=len(s))
+    return f"«{text}»"
+
+
+def _need_text(f: Field, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f.name, _("phải là chữ, không phải {t}").format(
+            t=type(value).__name__))
+    return value
+
+
+def _stored_line(f: Field, value: object) -> None:
+    s = _need_text(f, value)
+    if len(s) > f.max_length:
+        raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=f.max_length))
+    if _CONTROL.search(s):
+        raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
+
+
+def _stored_long(f: Field, value: object) -> None:
+    s = _need_text(f, value)
+    if len(s) > LONG_MAX:
+        raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=LONG_MAX))
+    if _CONTROL_LONG.search(s):
+        raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
+
+
+def _stored_ref(f: Field, value: object) -> None:
+    if not RECORD_ID.fullmatch(_need_text(f, value)):
+        raise ValidationError(f.name, _("không phải mã bản ghi"))
+
+
+def _stored_date(f: Field, value: object) -> None:
+    try:
+        d = dates.PartialDate.from_iso(_need_text(f, value))
+    except ValidationError:
+        raise ValidationError(f.name, _("không phải ngày (dạng yyyy-mm-dd)")) from None
+    if d.is_partial and not f.partial:
+        raise ValidationError(f.name, _("phải là ngày đầy đủ (dạng yyyy-mm-dd)"))
+
+
+def _stored_datetime(f: Field, value: object) -> None:
+    s = _need_text(f, value)
+    try:
+        ok = bool(_STORED_DATETIME.fullmatch(s)) and dates.iso_datetime(
+            dates.parse_datetime(s)) == s
+    except ValidationError:
+        ok = False
+    if not ok:
+        raise ValidationError(f.name, _("không phải thời điểm (dạng yyyy-mm-ddTHH:MM)"))
+
+
+def _stored_int(f: Field, value: object) -> None:
+    if not isinstance(value, int) or abs(value) > INT_MAX:
+        raise ValidationError(f.name, _("không phải số nguyên (tối đa 12 chữ số)"))
+
+
+def _stored_bool(f: Field, value: object) -> None:
+    if value not in (0, 1) or not isinstance(value, int):
+        raise ValidationError(f.name, _("phải là 0 hoặc 1"))
+
+
+def _stored_choice(f: Field, value: object) -> None:
+    if not any(value == stored for stored, _label in f.choices):
+        raise ValidationError(f.name, _("không phải một trong: {a}").format(
+            a=", ".join(stored for stored, _label in f.choices)))
+
+
+def _stored_citizen_id(f: Field, value: object) -> None:
+    if not _CITIZEN_ID.fullmatch(_need_text(f, value)):
+        raise ValidationError(f.name, _("số định danh cá nhân phải có đúng 12 chữ số"))
+
+
+def _stored_phone(f: Field, value: object) -> None:
+    if not _PHONE.fullmatch(_need_text(f, value)):
+        raise ValidationError(f.name, _("không phải số điện thoại (8 đến 12 chữ số)"))
+
+
+def _stored_extra(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationError(name, _("kiểu giá trị không hợp lệ"))
+    if isinstance(value, int):
+        if abs(value) > EXTRA_INT_MAX:
+            raise ValidationError(name, _("số quá lớn"))
+        return
+    if len(value) > LONG_MAX:
+        raise ValidationError(name, _("dài quá {n} ký tự").format(n=LONG_MAX))
+    if _CONTROL_LONG.search(value):
+        raise ValidationError(name, _("có ký tự điều khiển không hợp lệ"))
+
+
+_STORED = {
+    FieldType.TEXT: _stored_line,
+    FieldType.CODE: _stored_line,
+    FieldType.REF: _stored_ref,
+    FieldType.LONGTEXT: _stored_long,
+    FieldType.DATE: _stored_date,
+    FieldType.DATETIME: _stored_datetime,
+    FieldType.INT: _stored_int,
+    FieldType.BOOL: _stored_bool,
+    FieldType.CHOICE: _stored_choice,
+    FieldType.CITIZEN_ID: _stored_citizen_id,
+    FieldType.PHONE: _stored_phone,
+}
 
 
 def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:

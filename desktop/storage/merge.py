@@ -25,10 +25,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from desktop.domain.errors import UserError
-from desktop.domain.kinds import KINDS_BY_TABLE, Kind
+from desktop.domain import validation
+from desktop.domain.errors import UserError, ValidationError
+from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, derived
+from desktop.storage import dbapi, derived, references
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -36,6 +37,8 @@ from desktop.storage.writer import Store
 Cell = tuple[str, str, str, object, int, str, str, int, list]
 Dot = tuple[str, str, int]
 Vector = dict[tuple[str, str], int]
+# A record an import creates or re-links: kind, id, new?, merged values, carried partition.
+Placed = tuple[Kind, str, bool, dict[str, object], str]
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
 _CHUNK = 500
@@ -163,6 +166,121 @@ def check_cells(cells: Iterable[Cell], allowed_parts: Callable[[str], bool]) -> 
             seen.add(key)
 
 
+# -- checking incoming values and partitions (issue 10) ---------------------------------------
+
+def check_values(conn: dbapi.Connection, cells: Iterable[Cell], *, sender: str,
+                 name: str) -> None:
+    """Refuse the whole bundle (MergeError naming the file ``name``, the ``sender``, the
+    record, the field and the value) if one value is not what a local write could have stored
+    here: :func:`validation.check_stored`, record ids of the right shape, and catalogue codes
+    of this database's catalogue or of catalogue items in the same bundle. Run after
+    :func:`check_cells`, before anything is written."""
+    codes: dict[tuple[str, str], Cell] = {}  # (catalogue, code) -> the first cell using it
+    items: dict[str, dict[str, object]] = defaultdict(dict)
+    checkers: dict[tuple[str, str], Callable[[object], None]] = {}
+    code_fields = {(k.table, f.name): str(f.catalogue) for k in KINDS_BY_TABLE.values()
+                   for f in k.fields if f.type is FieldType.CODE}
+    last_pk = None
+    for c in cells:
+        tbl, pk, f, v = c[0], c[1], c[2], c[3]
+        if pk != last_pk:
+            last_pk = pk
+            if not validation.RECORD_ID.fullmatch(pk):
+                raise MergeError(_("{n}: gói của {s} có mã bản ghi không hợp lệ ({t}/{pk}); gói "
+                                   "bị từ chối, không có gì thay đổi").format(
+                    n=name, s=sender, t=tbl, pk=validation.shown(pk)))
+        if f == "_deleted":
+            continue
+        check = checkers.get((tbl, f))
+        if check is None:
+            check = checkers[(tbl, f)] = validation.stored_checker(KINDS_BY_TABLE[tbl], f)
+        try:
+            check(v)
+        except ValidationError as e:
+            raise _invalid(name, sender, c, e.message) from None
+        if v is None:
+            continue
+        catalogue = code_fields.get((tbl, f))
+        if catalogue is not None:
+            codes.setdefault((catalogue, str(v)), c)
+        if tbl == "catalogue_item" and f in ("catalogue", "code"):
+            items[pk][f] = v
+    if codes:
+        _check_codes(conn, codes, items, sender, name)
+
+
+def _invalid(name: str, sender: str, c: Cell, why: str) -> MergeError:
+    return MergeError(_("{n}: gói của {s} có giá trị không hợp lệ ở {t}/{pk}, trường {f}: "
+                        "{why} (giá trị {v}); gói bị từ chối, không có gì thay đổi").format(
+        n=name, s=sender, t=c[0], pk=c[1], f=c[2], why=why, v=validation.shown(c[3])))
+
+
+def _check_codes(conn: dbapi.Connection, codes: Mapping[tuple[str, str], Cell],
+                 items: Mapping[str, Mapping[str, object]], sender: str, name: str) -> None:
+    """Every catalogue code used is an item of its catalogue: here (even one deleted since
+    the sender used it) or arriving in the same bundle."""
+    arriving: set[tuple[str, str]] = set()
+    for pk, got in items.items():
+        if "catalogue" not in got or "code" not in got:
+            row = conn.execute("SELECT catalogue, code FROM catalogue_item WHERE id = ?",
+                               (pk,)).fetchone()
+            got = {"catalogue": row[0], "code": row[1], **got} if row is not None else got
+        arriving.add((str(got.get("catalogue")), str(got.get("code"))))
+    for (catalogue, code), used in codes.items():
+        if (catalogue, code) in arriving or conn.execute(
+                "SELECT 1 FROM catalogue_item WHERE catalogue = ? AND code = ?",
+                (catalogue, code)).fetchone() is not None:
+            continue
+        raise _invalid(name, sender, used, _("không có trong danh mục {c} của điểm này "
+                                                "(hãy cập nhật danh mục từ tỉnh)").format(
+            c=catalogue))
+
+
+def _placed_records(kind: Kind, rows: Mapping[str, Mapping[str, object]],
+                    changes: Mapping[str, Mapping[str, object]],
+                    part_of_new: Mapping[str, str]) -> list[Placed]:
+    """The records an import creates, or whose partition-deciding fields it changes, with
+    their merged values and the partition their cells carry."""
+    fields = references.partition_fields(kind)
+    out: list[Placed] = []
+    for pk, changed in changes.items():
+        row = rows.get(pk)
+        if changed and (row is None or any(f in changed for f in fields)):
+            record = {**(row or {}), **changed}
+            part = str(row["_part"]) if row is not None else part_of_new[pk]
+            out.append((kind, pk, row is None, record, part))
+    return out
+
+
+def check_partitions(conn: dbapi.Connection, placed: Sequence[Placed]) -> None:
+    """Partitions come from the data, never from the sender: the partition of each record
+    created or re-linked by an import, computed from its merged values here, must be the one
+    its cells carry (which the sender may write: :func:`check_cells`). A new unit must be a
+    village (the others are shipped). Raises MergeError naming the records; call inside the
+    import's transaction, after the merge."""
+    wrong: list[str] = []
+    seen: dict[tuple[str, str], str | None] = {}  # many records share a village
+    for kind, pk, new, record, carried in placed:
+        part, via = references.data_partition(conn, kind, record, seen)
+        if part is not None and part != carried:
+            wrong.append(_("{t}/{pk} (theo {f} thuộc {q}, gói ghi vào {p})").format(
+                t=kind.table, pk=pk, f=via or kind.table, q=_named(conn, part),
+                p=_named(conn, carried)))
+        elif new and kind.name == "unit" and record.get("level") != "village":
+            wrong.append(_("{t}/{pk} (chỉ thêm được thôn/bản/tổ dân phố)").format(
+                t=kind.table, pk=pk))
+    if wrong:
+        more = _(" và {n} bản ghi khác").format(n=len(wrong) - 5) if len(wrong) > 5 else ""
+        raise MergeError(_("Gói ghi bản ghi vào phân vùng khác với phân vùng theo dữ liệu của "
+                           "chính nó: {w}{m}; gói bị từ chối, không có gì thay đổi").format(
+            w="; ".join(wrong[:5]), m=more))
+
+
+def _named(conn: dbapi.Connection, part: str) -> str:
+    name = references.part_name(conn, part)
+    return part if name == part else f"{name} ({part})"
+
+
 # -- applying -----------------------------------------------------------------------------------
 
 def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
@@ -202,6 +320,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     done = 0
     conflicts: list[tuple[object, ...]] = []
     closed: list[tuple[object, ...]] = []
+    placed: list[Placed] = []
     for tbl, tcells in by_table.items():
         kind = KINDS_BY_TABLE[tbl]
         pks = list(dict.fromkeys(c[1] for c in tcells))
@@ -285,12 +404,15 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         stats.adopted += adopted
         stats.ignored += len(tcells) - adopted
         _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
+        placed += _placed_records(kind, rows, changes, part_of_new)
         conn.executemany(
             "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
             "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
             "hist = excluded.hist", upserts)
         conflicts += _delete_conflicts(kind, rows, changes, cur, here, now)
+    # After every table is written: a record may name a unit that came in the same bundle.
+    check_partitions(conn, placed)
     if conflicts:
         before = conn.total_changes
         marks = ", ".join("?" * 18)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from desktop.domain import text
@@ -9,7 +10,7 @@ from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import KINDS, Field, Kind
 from desktop.i18n import _
 from desktop.storage import dbapi
-from desktop.storage.site import Site
+from desktop.storage.site import Site, get_meta
 
 
 def resolve_code(conn: dbapi.Connection, f: Field, value: str) -> str:
@@ -49,20 +50,110 @@ def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
     return str(row["id"])
 
 
+# -- partitions -------------------------------------------------------------------------------
+# A record's partition is computed from its data, the same way on every replica: the partition
+# of the record (or unit) named by the first of its ``partition_via`` fields that is set and
+# known here; a village's is its commune's. Only a record linked to nothing (a person with no
+# residence) takes the partition of the site that makes it. A commune writes only its own
+# partitions: anything else would never be sent anywhere.
+
+REF_PART = "ref"  # the partition of province reference data
+
+
+def partition_fields(kind: Kind) -> tuple[str, ...]:
+    """The fields whose values decide ``kind``'s partition."""
+    return ("level", "parent_id") if kind.name == "unit" else kind.partition_via
+
+
+def data_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
+                   cache: dict[tuple[str, str], str | None] | None = None,
+                   ) -> tuple[str | None, str | None]:
+    """(partition, the field that decided it) from the record's values; (None, None) when
+    nothing in the record links it to a unit known here. ``cache`` keeps the partitions of
+    records looked up (for many records at once)."""
+    if kind.name == "catalogue":
+        return REF_PART, None
+    via: tuple[tuple[str, str], ...] = tuple(
+        (name, kind.field(name).ref or "") for name in kind.partition_via)
+    if kind.name == "unit":
+        # Provinces and communes are shipped, each in its own partition; a village added
+        # later lives in its commune's.
+        via = (("parent_id", "unit"),) if record.get("level") == "village" else ()
+    for name, target in via:
+        ref_id = record.get(name)
+        if not ref_id:
+            continue
+        key = (target, str(ref_id))
+        if cache is not None and key in cache:
+            part = cache[key]
+        else:
+            row = conn.execute(f"SELECT _part FROM {KINDS[target].table} WHERE id = ?",
+                               (ref_id,)).fetchone()
+            part = None if row is None else str(row[0])
+            if cache is not None:
+                cache[key] = part
+        if part is not None:
+            return part, name
+    return None, None
+
+
 def partition_of(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
                  site: Site) -> str:
     """A record lives in the partition of the unit (or record) it belongs to."""
-    if kind.name == "catalogue":
-        return "ref"
-    for name in kind.partition_via:
-        ref_id = record.get(name)
-        if ref_id:
-            target = KINDS[kind.field(name).ref or ""]
-            row = conn.execute(f"SELECT _part FROM {target.table} WHERE id = ?",
-                               (ref_id,)).fetchone()
-            if row is not None:
-                return str(row[0])
-    return site.home_part
+    return data_partition(conn, kind, record)[0] or site.home_part
+
+
+def own_partitions(conn: dbapi.Connection, site: Site) -> tuple[str, ...] | None:
+    """The partitions a commune writes (those of its certificate, once enrolled; its own
+    commune's before); None for the province, which writes anywhere."""
+    if site.site_kind == "province":
+        return None
+    cert = get_meta(conn, "sync_certificate")
+    if cert:
+        return tuple(json.loads(json.loads(cert)["body"])["partitions"])
+    return (site.unit_code,)
+
+
+def placed_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
+                     site: Site) -> str:
+    """The partition of a new record made here; a commune may not make a record that belongs
+    to another commune (it would never be sent: not to the province, not to that commune)."""
+    part, via = data_partition(conn, kind, record)
+    if part is None:
+        return site.home_part
+    own = own_partitions(conn, site)
+    if via is not None and own is not None and part not in own:
+        raise ValidationError(via, _outside_message(conn, kind, via, own))
+    return part
+
+
+def check_kept_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
+                         current: str) -> None:
+    """An edit may not move a record to another unit's partition (moving people between
+    communes is not supported yet: the record would vanish from one site and never reach
+    the other)."""
+    part, via = data_partition(conn, kind, record)
+    if part is not None and via is not None and part != current:
+        raise ValidationError(via, _("«{label}» mới thuộc {new}, còn bản ghi thuộc {old}; "
+                                     "chưa chuyển được bản ghi sang xã/phường khác (hãy chọn "
+                                     "nơi trong {old})").format(
+            label=kind.field(via).label, new=part_name(conn, part),
+            old=part_name(conn, current)))
+
+
+def part_name(conn: dbapi.Connection, part: str) -> str:
+    """A partition as the officer knows it: the name of its commune (or province)."""
+    row = conn.execute("SELECT name FROM unit WHERE code = ? AND valid_to IS NULL AND level IN "
+                       "('commune', 'province') ORDER BY level", (part,)).fetchone()
+    return str(row[0]) if row is not None else part
+
+
+def _outside_message(conn: dbapi.Connection, kind: Kind, via: str,
+                     own: tuple[str, ...]) -> str:
+    names = ", ".join(part_name(conn, p) for p in own)
+    return _("«{label}» phải thuộc {own}: bản ghi của xã/phường khác không bao giờ được gửi lên "
+             "tỉnh (việc đó do Công an tỉnh hoặc xã/phường kia nhập)").format(
+        label=kind.field(via).label, own=names)
 
 
 def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],

@@ -165,7 +165,8 @@ class Store:
                 raise UserError(_("{label} «{id}» đã bị xóa; hãy khôi phục trước khi sửa")
                                 .format(label=kind.label, id=record_id))
             current = {f.name: row[f.name] for f in kind.fields}
-            record, warnings = self._prepare(kind, values, current=current, record_id=record_id)
+            record, warnings = self._prepare(kind, values, current=current, record_id=record_id,
+                                             part=row["_part"])
             changed = {k: v for k, v in record.items() if current.get(k) != v}
             self._update(kind, row, changed)
         return WriteResult(record_id, warnings)
@@ -215,8 +216,10 @@ class Store:
     # -- internals -----------------------------------------------------------------------
 
     def _prepare(self, kind: Kind, values: Mapping[str, object], current: dict[str, object] | None,
-                 record_id: str | None = None) -> tuple[dict[str, object], list[str]]:
-        """Clean, resolve references and codes, merge with the current record, check rules."""
+                 record_id: str | None = None,
+                 part: str | None = None) -> tuple[dict[str, object], list[str]]:
+        """Clean, resolve references and codes, merge with the current record (in partition
+        ``part``), check rules."""
         cleaned: dict[str, object] = dict(validation.clean_values(kind, values, today=self.today))
         for name, value in list(cleaned.items()):
             f = kind.field(name)
@@ -231,6 +234,12 @@ class Store:
         derived.fill_defaults(self.conn, kind, record, is_new=current is None)
         warnings = validation.check_record(kind, record)  # type: ignore[arg-type]
         warnings += references.check_record(self.conn, kind, record, record_id)
+        # Partitions come from the data: no record that would never sync, and no move.
+        if current is None:
+            references.placed_partition(self.conn, kind, record, self.site)
+        elif part is not None and any(record.get(n) != current.get(n)
+                                      for n in references.partition_fields(kind)):
+            references.check_kept_partition(self.conn, kind, record, part)
         return record, warnings
 
     def _insert(self, kind: Kind, record_id: str, record: dict[str, object]) -> None:

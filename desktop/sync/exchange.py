@@ -446,6 +446,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             n=name, p=", ".join(sorted(set(partitions) - accepted))))
     listed = set(partitions)
     merge.check_cells(b.cells, listed.__contains__)
+    merge.check_values(conn, b.cells, sender=peer.name, name=name)  # the local write rules
     their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
                                                 name)
     for c in b.cells:
