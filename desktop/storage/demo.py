@@ -16,10 +16,13 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.resources import resource_path
-from desktop.storage import accounts, db, keyfile, site
+from desktop.storage import accounts, db, dbapi, keyfile, site
 from desktop.storage.writer import Store
 
 DEMO_PROVINCE = "11"  # Điện Biên
+DEMO_SITE_NAME = "Công an tỉnh Điện Biên (dữ liệu mẫu)"
+# In site_meta of every database `antq demo` makes: only such a database may be replaced.
+DEMO_MARK = "demo_database"
 DEMO_TODAY = dt.date(2026, 11, 30)  # fixed, so a seed always gives the same database
 
 # Organization types every village gets, and those only some get (share of villages).
@@ -79,6 +82,7 @@ def create_demo_database(path: Path, *, communes: int = 6, people_per_village: i
     if path.exists():
         if not replace:
             raise UserError(_("{p} đã có; dùng --replace để tạo lại").format(p=path))
+        check_replaceable(path)
         for suffix in ("", "-wal", "-shm", keyfile.SUFFIX):
             Path(str(path) + suffix).unlink(missing_ok=True)
         db.forget_key(path)  # a new demo gets a new key
@@ -97,12 +101,65 @@ def create_demo_database(path: Path, *, communes: int = 6, people_per_village: i
         conn.close()
 
 
+def check_replaceable(path: Path) -> None:
+    """``--replace`` deletes the database at ``path``: refused unless it is one that
+    ``antq demo`` made (its mark in site_meta), so a real site (keys, enrolment, records) is
+    never deleted by a mistyped ``--db``."""
+    if path.stat().st_size == 0:
+        return
+    refusal = UserError(_("{p} không phải cơ sở dữ liệu mẫu do «antq demo» tạo (có thể là dữ "
+                          "liệu thật): không xóa; hãy chọn tệp khác cho --db").format(p=path))
+    key = _demo_key(path)
+    if key is None and not db.is_plain(path):
+        raise refusal  # not openable as a demo: whatever it is, it stays
+    try:
+        conn = db.open_file(path, key, readonly=True)
+    except dbapi.DatabaseError:
+        raise refusal from None
+    try:
+        marked = site.get_meta(conn, DEMO_MARK) == "1"
+        # A demo made before the mark existed is known by its site's name.
+        marked = marked or site.get_meta(conn, "site_name") == DEMO_SITE_NAME
+    except dbapi.DatabaseError:
+        marked = False
+    finally:
+        conn.close()
+    if not marked:
+        raise refusal
+
+
+def _demo_key(path: Path) -> bytes | None:
+    """The key of a demo database: the one this process knows, or unwrapped with the
+    passwords a demo is made with (not a login: a failure here is not counted)."""
+    known = db.known_key(path)
+    if known is not None and db.key_opens(path, known):
+        return known
+    if not keyfile.exists(path):
+        return None
+    try:
+        entry = keyfile.read(path)["accounts"].get(accounts.DEFAULT_ACCOUNT)
+    except UserError:
+        return None
+    if not isinstance(entry, dict):
+        return None
+    for password in dict.fromkeys(p for p in (os.environ.get(accounts.NEW_PASSWORD_ENV),
+                                              os.environ.get(accounts.PASSWORD_ENV),
+                                              accounts.DEMO_PASSWORD) if p):
+        try:
+            key = keyfile.unwrap(entry, accounts.DEFAULT_ACCOUNT, password)
+        except UserError:
+            return None
+        if key is not None and db.key_opens(path, key):
+            return key
+    return None
+
+
 def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     data = json.loads(resource_path("demo", "names.json").read_text("utf-8"))
     names = _Names(data, rng)
-    site.init_site(conn, name="Công an tỉnh Điện Biên (dữ liệu mẫu)",
-                   province_code=DEMO_PROVINCE)
+    site.init_site(conn, name=DEMO_SITE_NAME, province_code=DEMO_PROVINCE)
+    site.set_meta(conn, DEMO_MARK, "1")
     store = Store(conn, actor="demo", today=DEMO_TODAY)
     counts: dict[str, int] = {}
 
