@@ -612,7 +612,13 @@ def chain_existing(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
         if len(out.rows) >= chunk:
             out.flush()
     out.flush()
-    conn.execute("DROP TABLE audit_log_plain")
+    # The plain values must not linger in the freed pages either.
+    secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        conn.execute("DROP TABLE audit_log_plain")
+    finally:
+        conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
     for stmt in INDEXES_SQL:
         conn.execute(stmt)
     conn.execute(PEER_HEAD_SQL)

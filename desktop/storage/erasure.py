@@ -15,8 +15,10 @@ transaction:
   still hold the old values, and drops the readable values (``old``/``new``) of every earlier
   entry about the person — the chain still verifies (desktop/storage/audit.py explains how);
 * drops the person's values from this site's conflict queue (``sync_conflict``);
-* with ``secure_delete`` on and the full-text index in its secure-delete mode, so the old
-  text is overwritten in the file rather than left in free pages, and truncates the WAL after.
+* with ``secure_delete`` on, merging the full-text index (``optimize``: its older segments
+  keep deleted words), so the old text is overwritten in the file rather than left in free
+  pages, and truncates the WAL after. The merge rewrites the people's index: well under a
+  second for a commune, a few seconds for a province.
 
 Backups made before the erasure still hold the old values until they are pruned (the newest
 ``backup.KEEP`` are kept): :func:`erase_person` lists them so the officer is told.
@@ -86,9 +88,11 @@ def erase_person(store: Store, person_id: str) -> Erased:
                                   "«Đã xóa gần đây» (xóa trước, rồi xóa vĩnh viễn)").format(
                     n=row["full_name"] or person_id))
             held = backups_holding(conn)
-            _fts_secure_delete(conn, True)
             blanked = store.blank_fields(PERSON.name, person_id, ERASED_FIELDS)
-            _fts_secure_delete(conn, False)
+            # The index keeps deleted words in its older segments until they are merged
+            # (FTS5's own secure-delete mode leaves the words' keys): merge them all now.
+            conn.execute(f"INSERT INTO {PERSON.table}_fts({PERSON.table}_fts) "
+                         "VALUES ('optimize')")
             seq = audit.record_event(conn, store.actor, "erase", {
                 "fields": blanked, "backups": [b.path.name for b in held]},
                 tbl=PERSON.table, pk=person_id)
@@ -100,9 +104,3 @@ def erase_person(store: Store, person_id: str) -> Erased:
     if db_file(conn) is not None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old pages out of the -wal file
     return Erased(person_id, blanked, redacted, seq, held)
-
-
-def _fts_secure_delete(conn: dbapi.Connection, on: bool) -> None:
-    """FTS5 leaves deleted tokens in older segments unless told otherwise (SQLite ≥ 3.44)."""
-    conn.execute(f"INSERT INTO {PERSON.table}_fts({PERSON.table}_fts, rank) "
-                 f"VALUES ('secure-delete', {int(on):d})")

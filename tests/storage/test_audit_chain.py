@@ -334,3 +334,35 @@ def test_an_older_log_is_chained_in_its_order_and_its_sensitive_values_hashed(tm
     # The recently deleted list still reads the log.
     assert [d.id for d in history.recently_deleted(conn)] == ["p1"]
     conn.close()
+
+
+def _plain_database(path: Path) -> dbapi.Connection:
+    """A database file without encryption, so a test can read what its pages hold."""
+    conn = dbapi.connect(str(path), isolation_level=None, factory=dbapi.Connection)
+    conn.row_factory = dbapi.Row
+    return conn
+
+
+def test_the_plain_values_do_not_linger_in_the_file_after_the_upgrade(tmp_path):
+    path = tmp_path / "plain.db"
+    conn = _plain_database(path)
+    migrations.apply(conn, stop_before=audit.CHAIN_VERSION)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (f"e{i}", "2026-01-01T00:00:00", i, "s", "root", "create", "person", f"p{i}", None,
+         None, json.dumps({"full_name": "A", "citizen_id": CCCD})) for i in range(500)])
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert CCCD.encode() in path.read_bytes()
+    migrations.apply(conn)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert CCCD.encode() not in path.read_bytes()  # not even in the pages freed
+
+
+def test_audit_log_is_written_only_by_the_audit_module():
+    root = Path(__file__).resolve().parents[2] / "desktop"
+    writers = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+               if any(w in p.read_text("utf-8") for w in (
+                   "INSERT INTO audit_log", "UPDATE audit_log", "DELETE FROM audit_log"))]
+    assert writers == ["storage/audit.py"]

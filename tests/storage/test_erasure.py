@@ -129,3 +129,29 @@ def test_only_the_chief_may_erase(store, conn, person, dump):
     assert dump(conn) == before
     accounts.bind(conn, accounts.Account("tuan", "chief"))
     assert erase_person(store, person).fields
+
+
+def test_the_erased_values_do_not_linger_in_the_file(tmp_path):
+    """Seen through an unencrypted file: secure_delete and the index's secure-delete mode
+    overwrite the old text instead of leaving it in free pages."""
+    from desktop.storage import dbapi, migrations, site
+    from desktop.storage.writer import Store
+
+    path = tmp_path / "plain.db"
+    conn = dbapi.connect(str(path), isolation_level=None, factory=dbapi.Connection)
+    conn.row_factory = dbapi.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    migrations.apply(conn)
+    site.init_site(conn, name="Xã", commune_code="03160")
+    store = Store(conn, actor="chief")
+    pid = store.add("person", {"full_name": "Quàng Văn Xiển", "citizen_id": CCCD,
+                               "phone": "0987123456"}).id
+    store.delete("person", pid)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    needles = ["Quàng Văn Xiển".encode(), b"quang van xien", b"xien", b"0987123456",
+               CCCD.encode()]
+    assert all(n in path.read_bytes() for n in needles)
+    erase_person(store, pid)
+    conn.close()
+    data = path.read_bytes()
+    assert [n for n in needles if n in data] == []
