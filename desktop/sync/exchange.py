@@ -54,7 +54,9 @@ class ExportResult:
 @dataclass
 class ImportResult:
     path: Path
-    status: str  # imported | already | refused | checked (dry run) | cancelled
+    # imported | already | checked (dry run) | cancelled | refused (copied into quarantine)
+    # | failed (disk or stick at fault) | not-bundle | not-for-us (both left alone)
+    status: str
     message: str
     bundle_id: str | None = None
     sender: str | None = None
