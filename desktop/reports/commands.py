@@ -36,8 +36,27 @@ def _roster_scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--org-type", default="to_bao_ve_antt",
                    help=_("loại tổ chức khi dùng --commune"))
     p.add_argument("--search", metavar="TEXT", help=_("lọc theo tên, số định danh…"))
-    p.add_argument("--public", action="store_true",
-                   help=_("bản niêm yết công khai: che số định danh, bỏ cột dân tộc"))
+    _profile_args(p)
+
+
+def _profile_args(p: argparse.ArgumentParser) -> None:
+    """--profile noi-bo|cong-khai (with or without accents), and --public for cong-khai."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--profile", metavar="noi-bo|cong-khai",
+                   help=_("nội bộ (đầy đủ, mặc định) hoặc niêm yết công khai (không có số "
+                          "định danh, dân tộc, tôn giáo; điện thoại che bớt; chỉ năm sinh)"))
+    g.add_argument("--public", action="store_true",
+                   help=_("như --profile cong-khai"))
+
+
+def _profile(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The profile asked for; a misspelt one is a UserError (one line, exit 2)."""
+    from desktop.reports.profiles import Profile, parse
+
+    if getattr(args, "public", False):
+        return Profile.PUBLIC
+    value = getattr(args, "profile", None)
+    return parse(value) if value else Profile.INTERNAL
 
 
 def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -77,7 +96,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="field=value")
     p.add_argument("--org", metavar="ID", help=_("với roster: một tổ chức"))
     p.add_argument("--commune", metavar="CODE|ID", help=_("với roster: các Tổ của một xã"))
-    p.add_argument("--public", action="store_true")
+    _profile_args(p)
 
 
 def _period(args: argparse.Namespace):
@@ -130,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         if args.what == "roster":
             from desktop.reports.roster import render_roster
 
-            pdf = render_roster(conn, _scope(conn, args), public=args.public,
+            pdf = render_roster(conn, _scope(conn, args), profile=_profile(args),
                                 search=args.search, number=args.number)
         elif args.what == "minutes":
             from desktop.reports.minutes import render_minutes
@@ -142,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
             unit = printouts.find_unit(conn, args.unit)
             pdf = render_report(conn, str(unit["id"]), _period(args))
         _write(args.out, pdf)
-        _exported(conn, "pdf", args.out, what=args.what)
+        _exported(conn, "pdf", args.out, what=args.what,
+                  **({"profile": _profile(args).value} if args.what == "roster" else {}))
         emit(args, {"out": str(args.out), "bytes": len(pdf)},
              [_("Đã ghi {p}").format(p=args.out)])
         return 0
@@ -193,11 +213,12 @@ def run(args: argparse.Namespace) -> int:
         from desktop.reports.export import export_kind, export_roster
 
         if args.kind == "roster":
-            n = export_roster(conn, _scope(conn, args), args.out, public=args.public)
+            n = export_roster(conn, _scope(conn, args), args.out, profile=_profile(args))
         else:
-            n = export_kind(conn, args.kind, args.out, parse_assignments(args.filter))
+            n = export_kind(conn, args.kind, args.out, parse_assignments(args.filter),
+                            profile=_profile(args))
         _exported(conn, args.out.suffix.lower().lstrip("."), args.out, what=args.kind, rows=n,
-                  public=bool(args.public))
+                  profile=_profile(args).value)
         emit(args, {"out": str(args.out), "rows": n},
              [_("Đã xuất {n} dòng ra {p}").format(n=n, p=args.out)])
         return 0

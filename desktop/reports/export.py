@@ -1,5 +1,7 @@
 """Exporting a list of records or a roster to .xlsx / .csv, with the values as people read
-them (dd/mm/yyyy, names of catalogue items and referenced records)."""
+them (dd/mm/yyyy, names of catalogue items and referenced records), in the internal or the
+public profile (desktop/reports/profiles.py, the same function the printed roster uses), and
+with the «MẬT» line on top when a classified record is in it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from pathlib import Path
 
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
+from desktop.reports import profiles
+from desktop.reports.profiles import Profile
 from desktop.reports.roster import CommuneOrgs, roster_data
 from desktop.reports.spreadsheet import write_table
 from desktop.storage import dbapi, records, rosters
@@ -16,27 +20,36 @@ from desktop.storage.writer import kind_named
 
 
 def export_kind(conn: dbapi.Connection, kind_name: str, path: Path,
-                filters: Mapping[str, object] | None = None) -> int:
+                filters: Mapping[str, object] | None = None, *,
+                profile: Profile = Profile.INTERNAL) -> int:
     """Every (not deleted) record of a kind, optionally filtered on fields; returns rows."""
     kind = kind_named(kind_name)
     presenter = Presenter(conn)
     rows = records.page(conn, kind, records.Query(filters=filters or None), limit=-1)
-    headings = ["id", *(f.label for f in kind.fields)]
-    shown = ([str(r["id"]), *presenter.record(kind, r).values()] for r in rows)
-    return write_table(Path(path), headings, shown, title=kind.label)
+    names = profiles.columns(profile, [f.name for f in kind.fields])
+    headings = ["id", *(kind.field(n).label for n in names)]
+    classifiable = "classification" in kind.by_name
+    classified = classifiable and any(
+        r.get("classification") == profiles.CLASSIFIED for r in rows)
+    profiles.check_public(profile, classified)
+    shown = ([str(r["id"]), *profiles.redact(profile, presenter.record(kind, r, names)).values()]
+             for r in rows)
+    return write_table(Path(path), headings, shown, title=kind.label,
+                       mark=profiles.mark() if classified else None)
 
 
 def export_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,
-                  public: bool = False, search: str | None = None) -> int:
+                  profile: Profile = Profile.INTERNAL, search: str | None = None) -> int:
     """The roster with the printout's columns (and an organization column for a commune)."""
-    data = roster_data(conn, scope, public=public, search=search)
+    data = roster_data(conn, scope, profile=profile, search=search)
     grouped = any(h is not None for h, _rows in data.groups)
     headings = [c.heading for c in data.columns] + ([_("Tổ chức")] if grouped else [])
     out = []
     for heading, rows in data.groups:
         for row in rows:
             out.append([row[c.key] for c in data.columns] + ([heading] if grouped else []))
-    return write_table(Path(path), headings, out, title=data.title)
+    return write_table(Path(path), headings, out, title=data.title,
+                       mark=profiles.mark() if data.classified else None)
 
 
 EXPORTABLE = tuple(KINDS)

@@ -1,15 +1,16 @@
 """Meeting minutes after Mẫu 1.9 of Nghị định 30/2020 (DOMAIN.md §3.3), from a meeting record
-and its attendance."""
+and its attendance; marked «MẬT» on every page when the meeting, its organization or a person
+it names is classified Mật."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from desktop.domain import dates
 from desktop.i18n import _
-from desktop.reports import fmt, page
+from desktop.reports import fmt, page, profiles
 from desktop.reports.letterhead import bare_name, in_sentence, place_of
 from desktop.storage import dbapi, printouts
 from desktop.storage.derived import format_meeting_number
@@ -29,6 +30,10 @@ def minutes_data(conn: dbapi.Connection, meeting_id: str) -> dict[str, object]:
     place = place_of(conn, str(org["unit_id"]))
     people = printouts.attendance(conn, meeting_id)
     presenter = Presenter(conn)
+    named = [str(p["person_id"]) for p in people] + [
+        str(m[k]) for k in ("chair_id", "secretary_id") if m[k]]
+    classified = (profiles.CLASSIFIED in (m["classification"], org["classification"])
+                  or profiles.any_classified(conn, "person", named))
     return {
         "id": m["id"],
         "number": format_meeting_number(m["number"], m["issuer"]),  # type: ignore[arg-type]
@@ -47,6 +52,7 @@ def minutes_data(conn: dbapi.Connection, meeting_id: str) -> dict[str, object]:
         "content": m["content"] or "",
         "conclusions": m["conclusions"] or "",
         "votes": (m["votes_for"], m["votes_against"], m["votes_abstain"]),
+        "classified": classified,
     }
 
 
@@ -119,10 +125,11 @@ def render_minutes(conn: dbapi.Connection, meeting_id: str, *,
         [_("Công an {c};").format(c=in_sentence(commune))] if commune else []) + [
         _("Lưu: VT, hồ sơ.")]
     story.append(Spacer(1, 10))
-    story.append(page.para(_("Nơi nhận:"), st["recipients_title"]))
-    for item in items:
-        story.append(page.para(f"- {item}", st["recipients"]))
-    return page.build(story, is_landscape=False, title=f"{_('Biên bản')} {d['number']}")
+    # "Nơi nhận:" never stands alone at the foot of a page, away from its items.
+    story.append(KeepTogether([page.para(_("Nơi nhận:"), st["recipients_title"])] + [
+        page.para(f"- {item}", st["recipients"]) for item in items]))
+    return page.build(story, is_landscape=False, title=f"{_('Biên bản')} {d['number']}",
+                      mark=profiles.mark() if d["classified"] else None)
 
 
 def _paragraphs(story: list[Flowable], text: str, st: dict) -> None:

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, LongTable, NextPageTemplate, PageBreak, Spacer, TableStyle
 
 from desktop.i18n import _
-from desktop.reports import fmt, page
+from desktop.reports import fmt, page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, police_of
 from desktop.reports.periods import Period
@@ -39,6 +39,23 @@ SUMMARY = (  # key, label, short label for the chart
 
 def _totals(rows: list[dict[str, object]], keys: tuple[str, ...]) -> dict[str, int]:
     return {k: sum(int(r[k] or 0) for r in rows) for k in keys}  # type: ignore[call-overload]
+
+
+def _named_classified(conn: dbapi.Connection, deeds: list[dict[str, object]]) -> bool:
+    """Whether a person or organization Biểu 6 names is classified Mật (the counts of the
+    other tables name no record)."""
+    import json
+
+    if not deeds:
+        return False
+    row = conn.execute(
+        "SELECT 1 FROM deed d LEFT JOIN person p ON p.id = d.person_id "
+        "LEFT JOIN organization o ON o.id = d.organization_id "
+        "WHERE d.id IN (SELECT value FROM json_each(?)) "
+        "AND (p.classification = ? OR o.classification = ?) LIMIT 1",
+        (json.dumps([str(d["id"]) for d in deeds]), profiles.CLASSIFIED,
+         profiles.CLASSIFIED)).fetchone()
+    return row is not None
 
 
 def _figures(conn: dbapi.Connection, area: str, period: Period) -> dict[str, object]:
@@ -88,6 +105,7 @@ def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[st
                  "code": unit["code"]},
         "period": period.as_dict(), "previous": previous.as_dict(),
         "summary": summary,
+        "classified": _named_classified(conn, now["b6"]),  # type: ignore[arg-type]
         "bieu1": {"rows": merged(now["b1"], then["b1"], "org_type", B1_KEYS),  # type: ignore
                   "total": t1, "previous": p1},
         "bieu2": {"rows": merged(now["b2"], then["b2"], "model_type", B2_KEYS),  # type: ignore
@@ -143,6 +161,7 @@ def _chart(summary: list[dict[str, object]], width: float, period: str,
            previous: str) -> Drawing:
     height = 62 * mm
     d = Drawing(width, height)
+    d.initialFontName = REGULAR  # not reportlab's unembedded Helvetica (pdffonts: "emb yes")
     chart = VerticalBarChart()
     chart.x, chart.y = 30, 38
     chart.width, chart.height = width - 60, height - 62
@@ -265,7 +284,8 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
     story.append(_table(rows, [5 * lw, 18 * lw, 37 * lw, 12 * lw, 14 * lw, 14 * lw],
                         align_from=6))
     return page.build(story, is_landscape=False, title=f"{_('Báo cáo')} {p['label']}",
-                      with_landscape=True)
+                      with_landscape=True,
+                      mark=profiles.mark() if data.get("classified") else None)
 
 
 def _with_pct(change: dict[str, object]) -> str:

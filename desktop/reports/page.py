@@ -4,13 +4,15 @@ A4, portrait or landscape; margins top 20 mm, bottom 20 mm, left 30 mm, right 15
 ranges 20–25 / 20–25 / 30–35 / 15–20 mm); the issuing body (ô 2–3) top left and the national
 motto (ô 1) top right, with their drawn rules; the place–date line (ô 4) in italics; page
 numbers from page 2, centred in the top margin; Liberation Serif (Times New Roman metrics).
+A document holding a record classified Mật carries the «MẬT» mark on every page
+(:func:`draw_mark`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -51,6 +53,19 @@ SIZE_BODY = 13.0  # ô 6: 13–14 pt
 SIZE_PAGE_NUMBER = 13.0  # 13–14 pt
 LINE_WIDTH = 0.6
 
+# The độ mật mark. Where: ô 10a of the sơ đồ in Nghị định 30/2020 Phụ lục I, under the số,
+# ký hiệu (ô 3) in the left column of the header; the same spot at the top of every later page
+# (in the top margin, left column) so a loose page still says what it is. What: the «MẬT» seal
+# of Thông tư 24/2020/TT-BCA (mẫu dấu chỉ độ mật; it replaced TT 33/2015), a 20 × 8 mm
+# rectangle with two borders 1 mm apart and the word in bold capitals, Times New Roman 13,
+# 2 mm inside the outer border, in red ink (Điều 3 khoản 2, "mực màu đỏ"; khoản 4: a document
+# printed in number has the mark printed in red). The "TUYỆT MẬT" (40 × 8 mm) and "TỐI MẬT"
+# (30 × 8 mm) seals are quoted at thuviennhadat.vn and khacdauquoctien.com; MẬT follows them.
+MARK_WIDTH = 20 * mm
+MARK_HEIGHT = 8 * mm
+MARK_SIZE = 13.0
+MARK_COLOUR = colors.Color(0.85, 0, 0)
+
 
 class Cancelled(UserError):  # noqa: N818 - the user's word for it
     """The user stopped a long printout; nothing was written."""
@@ -77,6 +92,7 @@ class Letterhead:
     number: str | None = None
     place: str = ""
     date: object | None = None  # datetime.date
+    mark: str | None = None  # "MẬT" when the document holds a classified record (ô 10a)
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -149,8 +165,9 @@ class LetterheadFlowable(Flowable):
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         lines_left = len(self.parent_lines) + len(self.issuer_lines)
         self.top_rows = max(lines_left, 2)
-        rows = self.top_rows + (1 if self.head.number is not None or self.head.date else 0)
-        self.height = rows * self.LEADING + 14
+        rows = self.top_rows + (1 if self.head.number is not None or self.head.date
+                                or self.head.mark else 0)
+        self.height = rows * self.LEADING + 14 + (MARK_HEIGHT + 6 if self.head.mark else 0)
         return self.width, self.height
 
     def draw(self) -> None:
@@ -189,6 +206,30 @@ class LetterheadFlowable(Flowable):
             c.setFont(ITALIC, 13.5)
             c.drawCentredString(rx, y, printable(fmt.place_date(self.head.place,
                                                                 self.head.date)))  # type: ignore[arg-type]
+        if self.head.mark:  # ô 10a: under the số, ký hiệu
+            draw_mark(c, cx, y - 6 - MARK_HEIGHT / 2, self.head.mark)
+
+
+def draw_mark(c: Canvas, cx: float, cy: float, text: str) -> None:
+    """The độ mật seal centred on (cx, cy): two red borders 1 mm apart, the word in bold."""
+    c.saveState()
+    c.setStrokeColor(MARK_COLOUR)
+    c.setFillColor(MARK_COLOUR)
+    c.setLineWidth(0.8)
+    word = printable(text)
+    width = max(MARK_WIDTH, stringWidth(word, BOLD, MARK_SIZE) + 2 * 2 * mm + 2 * mm)
+    c.rect(cx - width / 2, cy - MARK_HEIGHT / 2, width, MARK_HEIGHT)
+    inner = 1 * mm
+    c.rect(cx - width / 2 + inner, cy - MARK_HEIGHT / 2 + inner, width - 2 * inner,
+           MARK_HEIGHT - 2 * inner)
+    c.setFont(BOLD, MARK_SIZE)
+    c.drawCentredString(cx, cy - MARK_SIZE * 0.35, word)
+    c.restoreState()
+
+
+def mark_centre_x(page_width: float) -> float:
+    """The middle of the header's left column (ô 2–3, ô 10a) on a page of this width."""
+    return MARGIN_LEFT + (page_width - MARGIN_LEFT - MARGIN_RIGHT) * 0.4 / 2
 
 
 def _split(text: str, font: str, size: float, width: float) -> list[str]:
@@ -255,6 +296,9 @@ def signature_blocks(width: float, left: tuple[str, str | None] | None,
     left_cells = block(left, left_note) + list(left_extra)
     table = Table([[left_cells, block(right, right_note)]], colWidths=[width / 2, width / 2])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               # a table sets its cells' font even when they hold flowables:
+                               # ours, not the unembedded Helvetica of reportlab's default
+                               ("FONT", (0, 0), (-1, -1), REGULAR, SIZE_BODY),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     table.keepWithNext = False
@@ -265,12 +309,15 @@ def signature_blocks(width: float, left: tuple[str, str | None] | None,
 # Page numbers and building
 
 
-def numbered_canvas(label: str = "{page}") -> type[Canvas]:
+def numbered_canvas(label: str = "{page}", mark: str | None = None,
+                    mark_from: int = 2) -> type[Canvas]:
     """A canvas that learns the page count in one pass and numbers pages from page 2.
 
     Pages are kept until ``save`` (the "NumberedCanvas" recipe), so ``label`` may use
     ``{total}`` ("{page}/{total}") without building the document twice. Nghị định 30 asks for
-    the bare number, centred in the top margin, size 13–14, none on page 1.
+    the bare number, centred in the top margin, size 13–14, none on page 1. With ``mark``
+    the pages from ``mark_from`` on carry the độ mật seal at the top of the left column (a
+    first page with a letterhead has it there, under the số, ký hiệu).
     """
 
     class NumberedCanvas(Canvas):
@@ -286,11 +333,13 @@ def numbered_canvas(label: str = "{page}") -> type[Canvas]:
             total = len(self._saved_pages)
             for number, state in enumerate(self._saved_pages, start=1):
                 self.__dict__.update(state)
+                width, height = self._pagesize
                 if number > 1:
                     self.setFont(REGULAR, SIZE_PAGE_NUMBER)
-                    width, height = self._pagesize
                     self.drawCentredString(width / 2, height - MARGIN_TOP / 2 - 4,
                                            label.format(page=number, total=total))
+                if mark and number >= mark_from:
+                    draw_mark(self, mark_centre_x(width), height - MARGIN_TOP / 2, mark)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -304,7 +353,11 @@ class _Doc(BaseDocTemplate):
         super().__init__(buf, pagesize=page_size(is_landscape), leftMargin=MARGIN_LEFT,
                          rightMargin=MARGIN_RIGHT, topMargin=MARGIN_TOP,
                          bottomMargin=MARGIN_BOTTOM, title=printable(title),
-                         author="ANTQ Desk", creator="ANTQ Desk", subject=printable(title))
+                         author="ANTQ Desk", creator="ANTQ Desk", subject=printable(title),
+                         # Not reportlab's Helvetica, which it would name on every page without
+                         # embedding it (pdffonts: "emb no"): every font in the file is ours.
+                         initialFontName=REGULAR, initialFontSize=SIZE_BODY,
+                         initialLeading=SIZE_BODY * 1.2)
         templates = [_template("page", is_landscape)]
         if with_landscape:  # tables as landscape pages after a portrait text
             templates.append(_template("landscape", True))
@@ -326,14 +379,21 @@ def _template(name: str, is_landscape: bool) -> PageTemplate:
 
 def build(story: list[Flowable], *, is_landscape: bool = False, title: str = "",
           after_flowable: Callable[[Flowable], None] | None = None,
-          page_label: str = "{page}", with_landscape: bool = False) -> bytes:
+          page_label: str = "{page}", with_landscape: bool = False,
+          mark: str | None = None) -> bytes:
     """Lay out ``story`` on the template and return the PDF. With ``with_landscape`` a
-    ``NextPageTemplate("landscape")`` in the story turns the following pages."""
+    ``NextPageTemplate("landscape")`` in the story turns the following pages. ``mark`` (the
+    độ mật, "MẬT") goes on every page: in the letterhead the story starts with, under the
+    số, ký hiệu, and at the top of the left column of every other page."""
     fonts.register()
+    mark_from = 1
+    if mark and story and isinstance(story[0], LetterheadFlowable):
+        story[0].head = replace(story[0].head, mark=mark)
+        mark_from = 2
     buf = io.BytesIO()
     doc = _Doc(buf, is_landscape=is_landscape, title=title, after_flowable=after_flowable,
                with_landscape=with_landscape)
-    doc.build(story, canvasmaker=numbered_canvas(page_label))
+    doc.build(story, canvasmaker=numbered_canvas(page_label, mark, mark_from))
     return buf.getvalue()
 
 

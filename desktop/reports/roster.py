@@ -1,6 +1,7 @@
 """The roster ("Danh sách", DOMAIN.md §3.4): landscape A4, the header row on every page,
-role first then Vietnamese name order, and a public-posting copy without ethnicity and with
-citizen IDs masked. Also the rows themselves, for the spreadsheet export."""
+role first then Vietnamese name order, in the internal or the public-posting profile
+(desktop/reports/profiles.py), marked «MẬT» when it lists a classified record. Also the rows
+themselves, for the spreadsheet export."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
-from desktop.reports import page
+from desktop.reports import page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, place_of, police_of
 from desktop.storage import dbapi, printouts, rosters
@@ -51,15 +52,16 @@ class Column:
 
 COLUMNS = {c.key: c for c in (
     Column("stt", _("STT"), 10, "CENTER"),
-    Column("full_name", _("Họ và tên"), 44, wrap=True),
+    Column("full_name", _("Họ và tên"), 42, wrap=True),
     Column("birth_date", _("Ngày sinh"), 23, "CENTER"),
     Column("gender", _("Giới tính"), 15, "CENTER"),
-    Column("ethnicity", _("Dân tộc"), 17, "CENTER", wrap=True),
+    Column("ethnicity", _("Dân tộc"), 18, "CENTER", wrap=True),
+    Column("religion", _("Tôn giáo"), 21, "CENTER", wrap=True),
     Column("citizen_id", _("Số định danh cá nhân"), 31, "CENTER"),
-    Column("residence", _("Nơi cư trú"), 36, wrap=True),
+    Column("residence", _("Nơi cư trú"), 34, wrap=True),
     Column("role", _("Chức danh"), 26, wrap=True),
     Column("phone", _("Số điện thoại"), 25, "CENTER"),
-    Column("notes", _("Ghi chú"), 22, wrap=True),
+    Column("notes", _("Ghi chú"), 20, wrap=True),
 )}
 
 
@@ -71,26 +73,23 @@ class RosterData:
     columns: list[Column]
     groups: list[tuple[str | None, list[dict[str, str]]]]  # (heading, rows of shown values)
     unit_id: str | None
-    public: bool
+    profile: profiles.Profile
+    classified: bool = False  # lists a person or organization classified Mật
     total: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def mask_citizen_id(number: str | None) -> str:
-    """"011085000123" → "*********123": enough to tell people apart, not to use the number."""
-    if not number:
-        return ""
-    return "*" * (len(number) - 3) + number[-3:]
-
-
 def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
-                public: bool = False, search: str | None = None,
-                cancelled: CancelCheck | None = None) -> RosterData:
-    """The roster as shown values: what both the PDF and the spreadsheet export print."""
+                profile: profiles.Profile = profiles.Profile.INTERNAL,
+                search: str | None = None, cancelled: CancelCheck | None = None) -> RosterData:
+    """The roster as shown values, redacted by ``profile``: what both the PDF and the
+    spreadsheet export print. A public copy of a roster listing a Mật record is refused."""
     presenter = Presenter(conn)
     groups: list[tuple[str | None, list[rosters.Record]]] = []
     with_role = True
+    public = profile is profiles.Profile.PUBLIC
     note = _("(Bản niêm yết công khai)") if public else None
+    org_ids: list[str] = []
     if isinstance(scope, CommuneOrgs):
         commune = printouts.unit(conn, scope.commune_id)
         type_name = presenter.catalogue_name("org_type", scope.org_type)
@@ -101,6 +100,7 @@ def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
             people = rosters.people_page(conn, rosters.Scope("organization", str(org["id"])),
                                          search=search, limit=-1)
             groups.append((str(org["name"]), people))
+            org_ids.append(str(org["id"]))
             if cancelled and cancelled():
                 raise page.Cancelled()
     elif scope.kind == "organization":
@@ -111,6 +111,7 @@ def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
                     else _("Thành viên {o}")).format(o=org["name"])
         if where is not None and str(where["name"]).split(" ", 1)[-1] not in str(org["name"]):
             subtitle += ", " + in_sentence(str(where["name"]))
+        org_ids.append(str(org["id"]))
         groups.append((None, rosters.people_page(conn, scope, search=search, limit=-1)))
     else:
         with_role = False
@@ -121,12 +122,14 @@ def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
         else:
             subtitle = _("Người trong cơ sở dữ liệu")
         groups.append((None, rosters.people_page(conn, scope, search=search, limit=-1)))
-    keys = ["stt", "full_name", "birth_date", "gender", "ethnicity", "citizen_id", "residence",
-            "role", "phone", "notes"]
-    if public:
-        keys.remove("ethnicity")
+    # The keys are the person's field names where they show one, so the one profile
+    # function (profiles.redact) treats them as it treats a record export.
+    keys = ["stt", "full_name", "birth_date", "gender", "ethnicity", "religion", "citizen_id",
+            "residence", "role", "phone", "notes"]
     if not with_role:
         keys.remove("role")
+    keys = profiles.columns(profile, keys)
+    classified = profiles.any_classified(conn, "organization", org_ids)
     shown_groups = []
     total = 0
     f_birth, f_gender, f_eth = (PERSON.field(n) for n in ("birth_date", "gender", "ethnicity"))
@@ -134,25 +137,27 @@ def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
     for heading, people in groups:
         rows = []
         for n, p in enumerate(people, start=1):
-            cid = str(p["citizen_id"] or "")
-            rows.append({
+            classified = classified or p.get("classification") == profiles.CLASSIFIED
+            rows.append(profiles.redact(profile, {
                 "stt": str(n), "full_name": str(p["full_name"]),
                 "birth_date": presenter.value(f_birth, p["birth_date"]),
                 "gender": presenter.value(f_gender, p["gender"]),
                 "ethnicity": presenter.value(f_eth, p["ethnicity"]),
-                "citizen_id": mask_citizen_id(cid) if public else cid,
+                "religion": str(p.get("religion") or ""),
+                "citizen_id": str(p["citizen_id"] or ""),
                 "residence": presenter.value(f_res, p["residence_unit_id"]),
                 "role": presenter.catalogue_name("role", str(p["role"])) if p.get("role")
                 else "",
                 "phone": str(p["phone"] or ""), "notes": _left_note(presenter, p),
-            })
+            }))
             if cancelled and n % 500 == 0 and cancelled():
                 raise page.Cancelled()
         total += len(rows)
         shown_groups.append((heading, rows))
+    profiles.check_public(profile, classified)
     return RosterData(title=_("Danh sách"), subtitle=subtitle, note=note,
                       columns=[COLUMNS[k] for k in keys], groups=shown_groups, unit_id=unit_id,
-                      public=public, total=total)
+                      profile=profile, classified=classified, total=total)
 
 
 def _left_note(presenter: Presenter, person: rosters.Record) -> str:
@@ -215,7 +220,8 @@ def roster_table(data: RosterData, width: float) -> LongTable:
 
 
 def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
-                  public: bool = False, search: str | None = None,
+                  profile: profiles.Profile = profiles.Profile.INTERNAL,
+                  search: str | None = None,
                   progress: Progress | None = None, cancelled: CancelCheck | None = None,
                   today: dt.date | None = None, number: str | None = None,
                   note: str | None = None, prepared_by: str | None = None,
@@ -223,7 +229,7 @@ def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
     """The roster as a PDF. ``progress(done, total)`` counts rows laid out; ``cancelled()``
     returning True stops the work with :class:`page.Cancelled`. Safe off the UI thread (it only
     reads ``conn``; give the worker its own connection)."""
-    data = roster_data(conn, scope, public=public, search=search, cancelled=cancelled)
+    data = roster_data(conn, scope, profile=profile, search=search, cancelled=cancelled)
     today = today or dt.date.today()
     head = (police_of(conn, data.unit_id, number=number, date=today) if data.unit_id else
             page.Letterhead(parent="", issuer=_("Công an"), number=number, date=today))
@@ -253,7 +259,7 @@ def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
     if progress:
         progress(0, total)
     pdf = page.build(story, is_landscape=True, title=f"{data.title} {data.subtitle}",
-                     after_flowable=after)
+                     after_flowable=after, mark=profiles.mark() if data.classified else None)
     if progress:
         progress(total, total)
     return pdf

@@ -37,6 +37,7 @@ for _field, _names in {
                    "sinh ngay"),
     "gender": ("gioi tinh", "gioi", "nam/nu", "nam, nu"),
     "ethnicity": ("dan toc",),
+    "religion": ("ton giao",),
     "citizen_id": ("so cccd", "cccd", "so dinh danh", "so dinh danh ca nhan", "so cmnd/cccd",
                    "cmnd/cccd", "so can cuoc", "can cuoc cong dan", "so can cuoc cong dan",
                    "so the can cuoc", "so cccd/cmnd", "ma dinh danh"),
@@ -56,7 +57,7 @@ for _field, _names in {
 FIELDS = tuple(dict.fromkeys(HEADINGS.values())) + ("birth_male", "birth_female")
 FIELD_LABELS = {
     "full_name": _("Họ và tên"), "birth_date": _("Ngày sinh"), "gender": _("Giới tính"),
-    "ethnicity": _("Dân tộc"), "citizen_id": _("Số định danh (CCCD)"),
+    "ethnicity": _("Dân tộc"), "religion": _("Tôn giáo"), "citizen_id": _("Số định danh (CCCD)"),
     "old_id_number": _("Số CMND"), "village": _("Thôn/Bản"), "address": _("Địa chỉ"),
     "role": _("Chức danh"), "phone": _("Số điện thoại"), "education": _("Trình độ học vấn"),
     "joined_date": _("Ngày tham gia"), "decision_number": _("Số quyết định"),
@@ -394,7 +395,7 @@ class _Context:
             if not phone.startswith(("0", "+")) and phone.isdigit() and len(phone) in (9, 10):
                 phone = "0" + phone  # Excel dropped the leading 0
             person["phone"] = self._clean(r, "phone", phone, FIELD_LABELS["phone"])
-        for name_ in ("address", "education", "notes"):
+        for name_ in ("religion", "address", "education", "notes"):
             value = _cell_text(cells.get(name_))
             if value:
                 person[name_] = self._clean(r, name_, value, FIELD_LABELS[name_])

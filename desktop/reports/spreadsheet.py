@@ -86,15 +86,18 @@ def _read_csv(path: Path) -> list[list[object]]:
 
 
 def write_table(path: Path, headings: Sequence[str], rows: Iterable[Sequence[object]], *,
-                title: str | None = None) -> int:
+                title: str | None = None, mark: str | None = None) -> int:
     """Write ``rows`` under ``headings`` to .xlsx or .csv (UTF-8 with BOM, so Excel reads the
     Vietnamese letters); returns the number of rows. Text that would run as a formula is
-    neutralised in both formats."""
+    neutralised in both formats. ``mark`` (the độ mật, "MẬT") is a line of its own above the
+    headings, as the printed copy carries it above its table."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         n = 0
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
+            if mark:
+                w.writerow([mark])
             w.writerow([neutralise(h) for h in headings])
             for row in rows:
                 w.writerow(["" if v is None else neutralise(v) for v in row])
@@ -104,11 +107,17 @@ def write_table(path: Path, headings: Sequence[str], rows: Iterable[Sequence[obj
         raise UserError(_("{p}: chỉ ghi được tệp .xlsx hoặc .csv").format(p=path.name))
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Border, Font, Side
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=(title or "Danh sách")[:31])
     bold = Font(bold=True)
+    if mark:  # in red, boxed, as the printed seal (desktop/reports/page.py)
+        seal = WriteOnlyCell(ws, value=mark)
+        seal.font = Font(bold=True, color="D90000", size=13)
+        side = Side(style="double", color="D90000")
+        seal.border = Border(left=side, right=side, top=side, bottom=side)
+        ws.append([seal])
 
     def cell(value: object, *, header: bool = False) -> WriteOnlyCell:
         c = WriteOnlyCell(ws, value=neutralise(value) if isinstance(value, str) else value)

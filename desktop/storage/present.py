@@ -44,7 +44,8 @@ class Presenter:
 
     def value(self, f: Field, value: object) -> str:
         if value is None or value == "":
-            return ""
+            # An empty choice with a default means the default (an old record's độ mật).
+            return dict(f.choices).get(f.default, "") if f.default else ""
         if f.type is FieldType.DATE:
             return _date_text(str(value))
         if f.type is FieldType.DATETIME:

@@ -117,7 +117,8 @@ class BoolEditor(FieldEditor):
 
 class ChoiceEditor(FieldEditor):
     """A fixed list (choices, catalogue items, or records to pick), with a blank first item
-    for optional fields, and a completer so a long list can be typed into."""
+    for optional fields (not for a field with a default, e.g. the độ mật: it starts there),
+    and a completer so a long list can be typed into."""
 
     def __init__(self, field: Field, choices: Choices, parent=None) -> None:
         combo = QComboBox()
@@ -135,7 +136,7 @@ class ChoiceEditor(FieldEditor):
         current = self.text()
         combo.blockSignals(True)
         combo.clear()
-        if not self.field.required:
+        if not self.field.required and self.field.default is None:
             combo.addItem("", None)
         for value, label in choices:
             combo.addItem(label, value)
@@ -154,6 +155,8 @@ class ChoiceEditor(FieldEditor):
 
     def set_value(self, stored: object, shown: str) -> None:
         combo = self.widget
+        if stored is None and self.field.default is not None:
+            stored = self.field.default  # an empty độ mật is Thường
         index = combo.findData(stored) if stored is not None else (0 if combo.count() else -1)
         if index < 0 and stored is not None:  # a value not offered (e.g. a deleted record)
             combo.addItem(shown or str(stored), stored)

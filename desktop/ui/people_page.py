@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
+from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, rosters
 from desktop.storage.paths import attachments_dir
 from desktop.ui.pages import (
@@ -71,16 +72,15 @@ class PeoplePage(QWidget):
         self.members_button.setMenu(members_menu)
         self.print_button = QPushButton(_("In…"))
         print_menu = QMenu(self.print_button)
-        print_menu.addAction(_("Danh sách (bản lưu nội bộ)…"), lambda: self.print_roster(False))
-        print_menu.addAction(_("Danh sách niêm yết công khai (ẩn số định danh, dân tộc)…"),
-                             lambda: self.print_roster(True))
+        # Nội bộ or niêm yết công khai: asked in a dialog (print_preview.ProfileDialog).
+        print_menu.addAction(_("Danh sách…"), self.ask_print_roster)
         self.print_button.setMenu(print_menu)
         self.excel_button = QPushButton(_("Excel…"))
         excel_menu = QMenu(self.excel_button)
         self.import_action = excel_menu.addAction(
             _("Nhập danh sách từ Excel hoặc CSV…"), self.import_roster)
-        excel_menu.addAction(_("Xuất ra Excel (.xlsx)…"), lambda: self.export_roster("xlsx"))
-        excel_menu.addAction(_("Xuất ra CSV…"), lambda: self.export_roster("csv"))
+        excel_menu.addAction(_("Xuất ra Excel (.xlsx)…"), lambda: self.ask_export_roster("xlsx"))
+        excel_menu.addAction(_("Xuất ra CSV…"), lambda: self.ask_export_roster("csv"))
         self.excel_button.setMenu(excel_menu)
 
         # The title shares its row with the filters, the search box with the actions: a long
@@ -261,16 +261,21 @@ class PeoplePage(QWidget):
             if row >= 0:
                 self.table.selectRow(row)
 
-    def print_roster(self, public: bool) -> None:
+    def ask_print_roster(self) -> None:
+        from desktop.ui.print_preview import ask_profile
+
+        ask_profile(self, _("In danh sách"), _("Xem trước…"), self.print_roster)
+
+    def print_roster(self, profile: Profile = Profile.INTERNAL) -> None:
         """The roster as shown (scope and search), in the official layout."""
         from desktop.reports.roster import render_roster
         from desktop.ui.print_preview import print_document
 
         scope, search = self.scope(), self.search_text()
-        title = _("Danh sách niêm yết") if public else _("Danh sách")
+        title = _("Danh sách niêm yết") if profile is Profile.PUBLIC else _("Danh sách")
 
         def render(conn, ctx) -> bytes:
-            return render_roster(conn, scope, public=public, search=search,
+            return render_roster(conn, scope, profile=profile, search=search,
                                  progress=ctx.progress, cancelled=lambda: ctx.cancelled)
 
         print_document(self.ctx.tasks, self.ctx.db_path, title, "danh-sach.pdf", render, self,
@@ -301,7 +306,15 @@ class PeoplePage(QWidget):
                         .format(p=result["people_added"], m=result["memberships_added"],
                                 s=result["skipped"]))
 
-    def export_roster(self, fmt: str, path: str | None = None) -> Path | None:
+    def ask_export_roster(self, fmt: str) -> None:
+        from desktop.ui.print_preview import ask_profile
+
+        ask_profile(self, _("Xuất danh sách ra Excel") if fmt == "xlsx" else
+                    _("Xuất danh sách ra CSV"), _("Chọn tệp…"),
+                    lambda profile: self.export_roster(fmt, profile=profile))
+
+    def export_roster(self, fmt: str, path: str | None = None, *,
+                      profile: Profile = Profile.INTERNAL) -> Path | None:
         from desktop.reports.export import export_roster
 
         if not path:
@@ -312,13 +325,13 @@ class PeoplePage(QWidget):
             return None
         target = Path(path).with_suffix("." + fmt)
         try:
-            n = export_roster(self.ctx.conn, self.scope(), target,
+            n = export_roster(self.ctx.conn, self.scope(), target, profile=profile,
                               search=self.search_text())
         except UserError as e:
             self.ctx.notify(str(e))
             return None
         self.ctx.record_event("export", {"format": fmt, "file": str(target), "what": "roster",
-                                         "rows": n})
+                                         "rows": n, "profile": profile.value})
         self.ctx.notify(_("Đã xuất {n} dòng ra {p}").format(n=n, p=target))
         return target
 

@@ -11,16 +11,19 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
+    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.i18n import _
+from desktop.reports.profiles import Profile
 from desktop.storage import dbapi
 from desktop.storage.db import connect
 from desktop.ui.tasks import TaskContext, TaskRunner
@@ -137,3 +140,47 @@ def print_document(tasks: TaskRunner, db_path: Path, title: str, suggested_name:
 
     tasks.run(_("Đang tạo {t}…").format(t=title), work, on_done=done, on_error=notify,
               parent=parent)
+
+
+class ProfileDialog(QDialog):
+    """Which copy to make, by the profiles' Vietnamese names: *Nội bộ* (everything) or *Niêm yết
+    công khai* (desktop/reports/profiles.py says what it leaves out). The same choice for the
+    PDF and for Excel/CSV, so the copies agree."""
+
+    def __init__(self, title: str, action: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Làm bản nào?")))
+        self.group = QButtonGroup(self)
+        self.buttons: dict[Profile, QRadioButton] = {}
+        for profile in Profile:
+            button = QRadioButton(profile.label)
+            button.setObjectName(f"profile_{profile.value}")
+            note = QLabel(profile.description)
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555; margin-left: 22px;")
+            self.group.addButton(button)
+            self.buttons[profile] = button
+            layout.addWidget(button)
+            layout.addWidget(note)
+        self.buttons[Profile.INTERNAL].setChecked(True)
+        box = QDialogButtonBox()
+        self.ok = box.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        box.addButton(_("Hủy"), QDialogButtonBox.ButtonRole.RejectRole)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+    def profile(self) -> Profile:
+        return next(p for p, b in self.buttons.items() if b.isChecked())
+
+
+def ask_profile(parent: QWidget, title: str, action: str,
+                then: Callable[[Profile], object]) -> ProfileDialog:
+    """Offer the two profiles; ``then(profile)`` runs when the officer goes on."""
+    dialog = ProfileDialog(title, action, parent)
+    dialog.accepted.connect(lambda: then(dialog.profile()))
+    dialog.open()
+    parent.last_profile_dialog = dialog  # type: ignore[attr-defined]  # kept alive; tests look
+    return dialog

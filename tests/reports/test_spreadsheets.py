@@ -182,7 +182,8 @@ def test_roster_excel_round_trip(commune, tmp_path):
     assert export_roster(conn, Scope("organization", commune.org), out) == 5
     rows = read_table(out)
     assert rows[0][:3] == ["STT", "Họ và tên", "Ngày sinh"]
-    assert rows[1][1] == "Nguyễn Văn Đức" and rows[1][5] == "011075000321"
+    cid = rows[0].index("Số định danh cá nhân")
+    assert rows[1][1] == "Nguyễn Văn Đức" and rows[1][cid] == "011075000321"
     org = _org(commune, "Tổ bảo vệ an ninh, trật tự bản Nậm Pố", "to_bao_ve_antt")
     preview = preview_roster(conn, out, org, today=TODAY)
     assert all("(lưu ý)" in m for m in preview.messages())

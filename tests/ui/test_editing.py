@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text
 
 from desktop.domain.kinds import KINDS
+from desktop.reports.profiles import Profile
 from desktop.storage import records, rosters
 from desktop.ui.navigation import ID_ROLE
 
@@ -188,7 +189,7 @@ def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_
     org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
     window.show_page("people")
-    window.people.print_roster(public=True)
+    window.people.print_roster(Profile.PUBLIC)
     qtbot.waitUntil(lambda: getattr(window.people, "last_preview", None) is not None,
                     timeout=10000)
     preview = window.people.last_preview
