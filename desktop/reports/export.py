@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from desktop.domain.kinds import KINDS
+from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
 from desktop.reports import profiles
 from desktop.reports.profiles import Profile
@@ -28,14 +28,26 @@ def export_kind(conn: dbapi.Connection, kind_name: str, path: Path,
     rows = records.page(conn, kind, records.Query(filters=filters or None), limit=-1)
     names = profiles.columns(profile, [f.name for f in kind.fields])
     headings = ["id", *(kind.field(n).label for n in names)]
-    classifiable = "classification" in kind.by_name
-    classified = classifiable and any(
-        r.get("classification") == profiles.CLASSIFIED for r in rows)
+    classified = _names_classified(conn, kind, rows)
     profiles.check_public(profile, classified)
     shown = ([str(r["id"]), *profiles.redact(profile, presenter.record(kind, r, names)).values()]
              for r in rows)
     return write_table(Path(path), headings, shown, title=kind.label,
                        mark=profiles.mark() if classified else None)
+
+
+def _names_classified(conn: dbapi.Connection, kind: Kind,
+                      rows: list[records.Record]) -> bool:
+    """Whether a row is classified Mật, or names (by a reference shown as its title) a
+    person, organization or meeting that is: a membership list naming a Mật person is
+    marked as the roster is."""
+    if any(r.get("classification") == profiles.CLASSIFIED for r in rows):
+        return True
+    return any(
+        f.type is FieldType.REF and f.ref in profiles.CLASSIFIABLE
+        and profiles.any_classified(conn, KINDS[f.ref].table,
+                                    (str(r[f.name]) for r in rows if r.get(f.name)))
+        for f in kind.fields)
 
 
 def export_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,

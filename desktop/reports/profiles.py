@@ -115,6 +115,9 @@ def birth_year(value: str) -> str:
 # Classification (độ mật)
 
 CLASSIFIED = "mat"
+# The kinds that carry a classification (kinds.CLASSIFICATION), by kind and table name alike.
+CLASSIFIABLE: frozenset[str] = frozenset(
+    k.name for k in KINDS.values() if "classification" in k.by_name)
 
 
 def mark() -> str:
@@ -124,7 +127,7 @@ def mark() -> str:
 
 def any_classified(conn: dbapi.Connection, table: str, ids: Iterable[str]) -> bool:
     """Whether one of these records of ``table`` (person, organization, meeting) is Mật."""
-    if table not in ("person", "organization", "meeting"):
+    if table not in CLASSIFIABLE:
         raise ValueError(table)
     wanted = [i for i in ids if i]
     if not wanted:

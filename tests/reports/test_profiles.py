@@ -328,3 +328,17 @@ def test_every_font_of_every_document_is_embedded(commune, minh, what):
             assert "/FontDescriptor" in described, font["/BaseFont"]
             assert "/FontFile2" in described["/FontDescriptor"], font["/BaseFont"]
     assert names and all("LiberationSerif" in n for n in names)
+
+
+def test_a_list_naming_a_classified_person_is_marked(commune, minh, tmp_path):
+    """A membership or attendance list shows the person by name: marked like the roster."""
+    conn = commune.store.conn
+    out = tmp_path / "m.csv"
+    export_kind(conn, "membership", out)
+    assert _first_row(out)[0] == "id"
+    commune.store.edit("person", minh, {"classification": "Mật"})
+    for kind in ("membership", "person"):
+        export_kind(conn, kind, out)
+        assert _first_row(out) == ["MẬT"], kind
+    export_kind(conn, "attendance", out)  # Minh attended no meeting
+    assert _first_row(out)[0] == "id"
