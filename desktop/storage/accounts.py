@@ -25,6 +25,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.text import fold
 from desktop.i18n import N_, _
 from desktop.storage import db, dbapi, keyfile
+from desktop.storage.site import get_meta, set_meta
 
 USER_ENV = "ANTQ_USER"
 PASSWORD_ENV = "ANTQ_PASSWORD"
@@ -82,7 +83,7 @@ def parse_role(text: str) -> str:
         r=text, all=", ".join(_(n) for n in ROLE_NAMES.values())))
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 64 or any(c.isspace() or ord(c) < 32 for c in name):
         raise UserError(_("Tên tài khoản «{n}» không hợp lệ (không có khoảng trắng, tối đa 64 "
@@ -94,6 +95,14 @@ def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(_("Mật khẩu cần ít nhất {n} ký tự").format(n=MIN_PASSWORD_LENGTH))
     return password
+
+
+def check_new_password(first: str, repeat: str) -> str:
+    """A new password typed twice (the prompt and the window's dialogs alike)."""
+    check_password(first)
+    if repeat != first:
+        raise UserError(_("Hai lần nhập mật khẩu không giống nhau"))
+    return first
 
 
 def now_local() -> str:
@@ -146,7 +155,7 @@ def _db_path(conn: dbapi.Connection) -> Path:
 def create_first(conn: dbapi.Connection, name: str, password: str, *,
                  full_name: str | None = None) -> Account:
     """The chief's account of a new database: writes the key file."""
-    name, path = _check_name(name), _db_path(conn)
+    name, path = check_name(name), _db_path(conn)
     check_password(password)
     key = db.known_key(path)
     if key is None:
@@ -170,7 +179,7 @@ def create_first(conn: dbapi.Connection, name: str, password: str, *,
 def add(conn: dbapi.Connection, name: str, role: str, password: str, *,
         full_name: str | None = None) -> Account:
     require(conn, "accounts")
-    name, path = _check_name(name), _db_path(conn)
+    name, path = check_name(name), _db_path(conn)
     check_password(password)
     if get(conn, name) is not None:
         raise UserError(_("Tài khoản «{n}» đã có").format(n=name))
@@ -218,6 +227,45 @@ def disable(conn: dbapi.Connection, name: str) -> None:
         raise UserError(_("Không thể khóa tài khoản chỉ huy cuối cùng"))
     conn.execute("UPDATE account SET disabled = 1 WHERE name = ?", (name,))
     keyfile.remove_account(_db_path(conn), name)
+
+
+# -- the idle lock (a rule of the site, set by the chief) -----------------------------------
+
+IDLE_MINUTES_KEY = "idle_lock_minutes"
+DEFAULT_IDLE_MINUTES = 10
+MAX_IDLE_MINUTES = 24 * 60
+
+
+def idle_minutes(conn: dbapi.Connection) -> int:
+    """Minutes without a key or mouse event before the window locks; 0: never."""
+    value = get_meta(conn, IDLE_MINUTES_KEY)
+    try:
+        minutes = int(value) if value is not None else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+    return min(max(minutes, 0), MAX_IDLE_MINUTES)
+
+
+def set_idle_minutes(conn: dbapi.Connection, minutes: int) -> None:
+    require(conn, "accounts")
+    if not 0 <= minutes <= MAX_IDLE_MINUTES:
+        raise UserError(_("Thời gian khóa màn hình phải từ 0 (không khóa) đến {m} phút").format(
+            m=MAX_IDLE_MINUTES))
+    set_meta(conn, IDLE_MINUTES_KEY, str(int(minutes)))
+
+
+def confirm_password(conn: dbapi.Connection, password: str) -> Account:
+    """The account bound to ``conn`` proves it is still at the keyboard (unlocking the window,
+    before changing its own password): the key file checks the password and counts failures
+    as a login does. Raises UserError on a wrong password."""
+    account = current(conn)
+    if account is None:
+        raise UserError(_("Chưa đăng nhập"))
+    path = _db_path(conn)
+    key = keyfile.unlock(path, account.name, password)
+    if key != db.known_key(path):  # a key file swapped under the open database
+        raise UserError(_("Sai tài khoản hoặc mật khẩu"))
+    return account
 
 
 # -- logging in ---------------------------------------------------------------------------------
@@ -273,11 +321,10 @@ def new_password(*, login_env_too: bool = False) -> str:
             env=NEW_PASSWORD_ENV))
     try:
         first = getpass.getpass(_("Mật khẩu mới: "))
-        if getpass.getpass(_("Nhập lại mật khẩu: ")) != first:
-            raise UserError(_("Hai lần nhập mật khẩu không giống nhau"))
+        repeat = getpass.getpass(_("Nhập lại mật khẩu: "))
     except EOFError:
         raise UserError(_("Chưa nhập mật khẩu")) from None
-    return check_password(first)
+    return check_new_password(first, repeat)
 
 
 # -- a database from before encryption --------------------------------------------------------
@@ -328,7 +375,7 @@ def encrypt_plain_database(path: Path, name: str, password: str) -> list[str]:
                 and get(conn, name) is None:
             conn.execute("INSERT INTO account(name, role, created_local, "
                          "password_changed_local) VALUES (?, 'chief', ?, ?)",
-                         (_check_name(name), now_local(), now_local()))
+                         (check_name(name), now_local(), now_local()))
         conn.execute("DELETE FROM site_meta WHERE key = 'admin_password_hash'")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

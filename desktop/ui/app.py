@@ -65,9 +65,13 @@ def _register_fonts(app: QApplication) -> None:
 
 
 def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> MainWindow
+    """Without ``conn``, a window filled at once opens a database this process has already
+    unlocked (tests); a window filled after its first paint asks for the account then."""
     from desktop.ui.main_window import MainWindow  # imported late: start-up time
 
-    return MainWindow(conn or open_database(db_path), db_path, fill_now=fill_now)
+    if conn is None and fill_now:
+        conn = open_database(db_path)
+    return MainWindow(conn, db_path, fill_now=fill_now)
 
 
 def start_window(db_path: Path, *, backup: bool = True, conn=None):  # -> MainWindow
@@ -104,9 +108,32 @@ def backup_at_start(window) -> None:
             _("Không sao lưu được cơ sở dữ liệu: {e}").format(e=error)))
 
 
+def _reopened_connection(old_window, db_path: Path):  # -> dbapi.Connection | None
+    """What a reopened window starts with: the same database stays logged in as the same
+    account (after a restore, if the restored database still has it); another database, or
+    an account it no longer has, is asked for (None). A window whose connection has no
+    account (the program's own, in tests) reopens the way it was opened."""
+    from desktop.storage import accounts
+
+    old = getattr(old_window, "conn", None)
+    account = accounts.current(old) if old is not None else None
+    if account is None:
+        return open_database(db_path)
+    if Path(old_window.db_path).resolve() != Path(db_path).resolve():
+        return None
+    conn = open_database(db_path)
+    again = accounts.get(conn, account.name)
+    if again is None or again.disabled:
+        conn.close()
+        return None
+    accounts.bind(conn, again)
+    return conn
+
+
 def reopen(old_window, db_path: Path, *, backup: bool = True):
     try:
-        window = start_window(db_path, backup=backup)
+        window = start_window(db_path, backup=backup,
+                              conn=_reopened_connection(old_window, db_path))
     except UserError as e:
         QMessageBox.warning(old_window, _("Không mở được"), str(e))
         return None

@@ -25,7 +25,10 @@ class LoginDialog(QDialog):
     """Asks until the database opens or the officer cancels; ``conn``, ``account`` and
     ``notes`` (what to tell the officer, e.g. that an old database was encrypted) after."""
 
-    def __init__(self, db_path: Path, parent=None, *, demo: bool = False) -> None:
+    def __init__(self, db_path: Path, parent=None, *, demo: bool = False,
+                 user: str | None = None) -> None:
+        """``user``: the account to offer (default: the last one that logged in here; ""
+        when another account is to log in, from the lock screen)."""
         super().__init__(parent)
         self.db_path = db_path
         self.conn = self.account = None
@@ -34,7 +37,9 @@ class LoginDialog(QDialog):
         intro = QLabel(_("Dữ liệu trong {f} được mã hóa. Nhập tài khoản và mật khẩu để mở.")
                        .format(f=db_path.name))
         intro.setWordWrap(True)
-        self.user = QLineEdit(str(QSettings().value("login/user", accounts.DEFAULT_ACCOUNT)))
+        if user is None:
+            user = str(QSettings().value("login/user", accounts.DEFAULT_ACCOUNT))
+        self.user = QLineEdit(user)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()

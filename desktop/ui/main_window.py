@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QTreeView,
     QVBoxLayout,
@@ -79,7 +80,11 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([320, 960])
-        self.setCentralWidget(self.splitter)
+        # A stack: the screen lock puts its page over the tree and the pages (idle_lock.py).
+        self.central = QStackedWidget()
+        self.central.addWidget(self.splitter)
+        self.setCentralWidget(self.central)
+        self.screen_lock = None  # made by ``fill``, once an account is logged in
 
         self._sync = None
         self._built: dict[str, QWidget] = {}
@@ -147,6 +152,15 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(self.account_label)
         self.account_label.setText(_("Người dùng: {n} ({r})").format(
             n=account.full_name or account.name, r=account.role_name))
+        # Tệp → Người dùng… for the chief; others see why not (the storage layer's words).
+        try:
+            accounts.require(self.conn, "accounts")
+            why = ""
+        except accounts.PermissionDenied as e:
+            why = str(e)
+        self.accounts_action.setEnabled(not why)
+        self.accounts_action.setToolTip(why or self.accounts_action.text().replace("&", ""))
+        self.accounts_action.setStatusTip(why)
 
     def fill(self) -> None:
         """Everything that reads the database: the context the pages share, the tree, the
@@ -183,6 +197,10 @@ class MainWindow(QMainWindow):
         self._apply_selection()
         self.statusBar().showMessage(_("Sẵn sàng"))
         self.show_account()
+        from desktop.storage import accounts
+        from desktop.ui.idle_lock import ScreenLock
+
+        self.screen_lock = ScreenLock(self, accounts.idle_minutes(self.conn))
         self.filled.emit()
 
     # -- menus -------------------------------------------------------------------------
@@ -211,8 +229,14 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("&Khôi phục từ bản sao lưu…"),
                      lambda: _ui("backup_dialog").restore_from_backup(self))
         file_menu.addSeparator()
-        self._action(file_menu, _("&Cài đặt…"),
-                     lambda: _ui("settings_dialog").SettingsDialog(self).open())
+        self._action(file_menu, _("&Cài đặt…"), lambda: self._settings())
+        file_menu.addSeparator()
+        self.accounts_action = self._action(file_menu, _("&Người dùng…"),
+                                            lambda: _ui("accounts_dialog").show_accounts(self))
+        file_menu.setToolTipsVisible(True)  # why «Người dùng…» is disabled
+        self._action(file_menu, _("Đổi mật khẩ&u của tôi…"),
+                     lambda: _ui("accounts_dialog").change_my_password(self))
+        self._action(file_menu, _("Khóa màn &hình"), lambda: self.screen_lock.lock(), "Ctrl+L")
         file_menu.addSeparator()
         self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q", needs_data=False)
 
@@ -388,7 +412,27 @@ class MainWindow(QMainWindow):
         return method() if method else None
 
     def notify(self, message: str) -> None:
+        if self.screen_lock is not None and self.screen_lock.is_locked:
+            self.screen_lock.held_message = message  # may name a record: shown after unlocking
+            return
         self.statusBar().showMessage(message, 8000)
+
+    def _settings(self) -> None:
+        dialog = _ui("settings_dialog").SettingsDialog(self, conn=self.conn)
+        dialog.accepted.connect(lambda: self.screen_lock.set_minutes(dialog.idle_minutes()))
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def close_data(self) -> None:
+        """Close this window's database (another account logs in): the key is forgotten,
+        nothing of the window reads the database again."""
+        from desktop.storage import db
+
+        if self.screen_lock is not None:
+            self.screen_lock.stop()
+        self._stop_page_timers()
+        self.conn.close()
+        db.forget_key(self.db_path)
 
     def changed(self) -> None:
         self.undo_action.setEnabled(self.undo.can_undo)
@@ -442,6 +486,13 @@ class MainWindow(QMainWindow):
         tab = settings.value("main/tab", 1, type=int)  # the people page, the first time
         self.tabs.setCurrentIndex(tab if 0 <= tab < self.tabs.count() else 1)
 
+    def _stop_page_timers(self) -> None:
+        for page in self._built.values():  # a pending search must not run after closing
+            for name in ("_timer", "_count_timer"):
+                timer = getattr(page, name, None)
+                if timer is not None:
+                    timer.stop()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
@@ -450,11 +501,9 @@ class MainWindow(QMainWindow):
         if self.is_filled:
             settings.setValue("main/location", json.dumps(
                 {"db": str(self.db_path), "path": self.location()}))
-        for page in self._built.values():  # a pending search must not run after closing
-            for name in ("_timer", "_count_timer"):
-                timer = getattr(page, name, None)
-                if timer is not None:
-                    timer.stop()
+        if self.screen_lock is not None:
+            self.screen_lock.stop()
+        self._stop_page_timers()
         if self.is_filled and self.tasks.busy:  # a document or an import still running
             self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
             self.tasks.pool.waitForDone(30000)

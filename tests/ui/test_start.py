@@ -99,7 +99,7 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
         raise dbapi.DatabaseError("database disk image is malformed")
 
     monkeypatch.setattr(MainWindow, "fill", damaged)
-    w = start_window(db, backup=False)
+    w = start_window(db, backup=False, conn=open_if_set_up(db))
     try:
         qtbot.waitUntil(lambda: len(said) == 1, timeout=5000)
         assert "damaged.db" in said[0] and "malformed" in said[0]
@@ -114,7 +114,7 @@ def test_a_window_closed_before_its_first_paint_is_never_filled(qapp, qtbot, dem
                                                                 tmp_path):
     db = tmp_path / "closed.db"
     copy_database(demo_factory(1, 10), db)
-    w = start_window(db, backup=False)
+    w = start_window(db, backup=False, conn=open_if_set_up(db))
     w.close()
     qtbot.wait(700)  # past the latest moment a frame is filled without a paint
     assert not w.is_filled

@@ -60,3 +60,37 @@ def find_item(window, wanted_kind: str, index: QModelIndex | None = None) -> QMo
 def save(window, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SCREENSHOTS / name))
+
+
+def click_menu(qtbot, window, action) -> None:
+    """Open the menu holding ``action`` from the menu bar and click the item, as the officer
+    does (a disabled item does nothing)."""
+    from PySide6.QtCore import QTimer
+
+    bar = window.menuBar()
+    menu = next(a.menu() for a in bar.actions()
+                if a.menu() is not None and action in a.menu().actions())
+    window.activateWindow()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
+                     pos=bar.actionGeometry(menu.menuAction()).center())
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    pos = menu.actionGeometry(action).center()
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=pos)
+    if menu.isVisible():  # a disabled item leaves its menu open
+        QTimer.singleShot(0, menu.close)
+        qtbot.waitUntil(lambda: not menu.isVisible(), timeout=3000)
+
+
+def when_modal(kind, then) -> None:
+    """Call ``then(dialog)`` once a modal dialog of class ``kind`` is up: the way a test
+    answers a dialog run with exec(), which does not return until it is answered."""
+    from PySide6.QtCore import QTimer
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible():
+            then(dialog)
+        else:
+            QTimer.singleShot(20, look)
+
+    QTimer.singleShot(0, look)
