@@ -131,3 +131,15 @@ def test_a_new_password_is_typed_twice_or_given_in_the_environment(path, monkeyp
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     with pytest.raises(UserError, match="ANTQ_NEW_PASSWORD"):
         accounts.new_password()
+
+
+def test_logins_and_failed_logins_are_in_the_audit_log(path, monkeypatch):
+    monkeypatch.setattr(db, "_KEYS", {})
+    with pytest.raises(UserError):
+        accounts.login(path, "admin", "sai mật khẩu")  # nothing can be written yet
+    conn, _a, _ = accounts.login(path, "admin", TEST_PASSWORD)
+    rows = conn.execute("SELECT action, actor, new FROM audit_log WHERE action LIKE 'login%' "
+                        "ORDER BY seq").fetchall()
+    conn.close()
+    assert [tuple(r) for r in rows] == [("login-failed", "admin", '{"count": 1}'),
+                                         ("login", "admin", None)]

@@ -43,17 +43,18 @@ def _sql(db: Path, *statements: str) -> None:
 
 def test_list_shows_the_log_newest_first_without_sensitive_values(db: Path):
     a, b = _people(db)
-    entries = run_json(db, "audit", "list")
+    # Every command logs in, and each login is an entry: left out here.
+    entries = [e for e in run_json(db, "audit", "list") if e["action"] != "login"]
     assert [(e["action"], e["id"]) for e in entries[:4]] == [
         ("delete", b), ("create", b), ("update", a), ("create", a)]
     assert entries[0]["seq"] > entries[1]["seq"] > entries[2]["seq"]
     assert CCCD not in json.dumps(entries, ensure_ascii=False)
     created = json.loads(entries[3]["new"])
     assert created["full_name"] == "Nguyễn Văn Đức" and created["citizen_id"].startswith("hmac:")
-    text = antq("audit", "list", "--limit", "2", "--db", str(db), data_dir=db.parent).stdout
-    lines = text.splitlines()
-    assert len(lines) == 2
-    assert lines[0].split("\t")[3] == "Xóa" and lines[1].split("\t")[3] == "Thêm"
+    text = antq("audit", "list", "--limit", "8", "--db", str(db), data_dir=db.parent).stdout
+    actions = [line.split("\t")[3] for line in text.splitlines()]
+    assert len(actions) == 8 and actions[0] == "Đăng nhập"  # newest: this command's login
+    assert [a for a in actions if a != "Đăng nhập"][:2] == ["Xóa", "Thêm"]
 
 
 def test_list_filters_by_date_and_by_account(db: Path):
@@ -122,7 +123,7 @@ def test_exports_and_backups_are_entries(db: Path, tmp_path: Path):
     run_json(db, "export", "person", "--out", str(out))
     made = run_json(db, "backup")["file"]
     events = [e for e in run_json(db, "audit", "list") if e["action"] not in (
-        "create", "update", "delete", "restore")]
+        "create", "update", "delete", "restore", "login")]
     assert [e["action"] for e in events[:2]] == ["backup", "export"]
     backed, exported = (json.loads(e["new"]) for e in events[:2])
     assert backed == {"file": Path(made).name, "reason": "manual"}

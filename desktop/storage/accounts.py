@@ -24,7 +24,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.text import fold
 from desktop.i18n import N_, _
-from desktop.storage import db, dbapi, keyfile
+from desktop.storage import audit, db, dbapi, keyfile
 from desktop.storage.site import get_meta, set_meta
 
 USER_ENV = "ANTQ_USER"
@@ -191,6 +191,7 @@ def add(conn: dbapi.Connection, name: str, role: str, password: str, *,
                      "password_changed_local) VALUES (?, ?, ?, ?, ?)",
                      (name, role, full_name, now_local(), now_local()))
         keyfile.set_account(path, key, name, password)
+        audit.record_event(conn, None, "account-add", {"name": name, "role": role})
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -214,6 +215,7 @@ def change_password(conn: dbapi.Connection, name: str, password: str) -> None:
     keyfile.set_account(path, key, name, password)
     conn.execute("UPDATE account SET password_changed_local = ? WHERE name = ?",
                  (now_local(), name))
+    audit.record_event(conn, None, "password-change", {"name": name})
 
 
 def disable(conn: dbapi.Connection, name: str) -> None:
@@ -227,6 +229,7 @@ def disable(conn: dbapi.Connection, name: str) -> None:
         raise UserError(_("Không thể khóa tài khoản chỉ huy cuối cùng"))
     conn.execute("UPDATE account SET disabled = 1 WHERE name = ?", (name,))
     keyfile.remove_account(_db_path(conn), name)
+    audit.record_event(conn, None, "account-disable", {"name": name})
 
 
 # -- the idle lock (a rule of the site, set by the chief) -----------------------------------
@@ -262,9 +265,12 @@ def confirm_password(conn: dbapi.Connection, password: str) -> Account:
     if account is None:
         raise UserError(_("Chưa đăng nhập"))
     path = _db_path(conn)
+    failed = keyfile.failure_count(path)
     key = keyfile.unlock(path, account.name, password)
     if key != db.known_key(path):  # a key file swapped under the open database
         raise UserError(_("Sai tài khoản hoặc mật khẩu"))
+    if failed:  # the wrong passwords before this one, now that the log can be written
+        audit.record_event(conn, account.name, "login-failed", {"count": failed})
     return account
 
 
@@ -277,6 +283,7 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
     notes: list[str] = []
     if db.is_plain(path):
         notes += encrypt_plain_database(path, name, password)
+    failed = keyfile.failure_count(path)  # unreadable until now: logged once we are in
     key = keyfile.unlock(path, name, password)
     db.remember_key(path, key)
     conn = db.open_database(path)
@@ -284,6 +291,9 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
         account = get(conn, name)
         if account is None or account.disabled:
             raise UserError(_("Tài khoản «{n}» không dùng được").format(n=name))
+        if failed:
+            audit.record_event(conn, name, "login-failed", {"count": failed})
+        audit.record_event(conn, name, "login")
     except BaseException:
         conn.close()
         db.forget_key(path)

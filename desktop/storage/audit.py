@@ -362,7 +362,8 @@ ACTIONS = {
     "export": _("Xuất tệp"), "print": _("In"), "bundle-export": _("Ghi gói đồng bộ"),
     "bundle-import": _("Nhập gói đồng bộ"), "backup": _("Sao lưu"),
     "db-restore": _("Khôi phục từ bản sao lưu"), "login": _("Đăng nhập"),
-    "login-failed": _("Đăng nhập sai"),
+    "login-failed": _("Đăng nhập sai"), "account-add": _("Thêm tài khoản"),
+    "account-disable": _("Khóa tài khoản"), "password-change": _("Đổi mật khẩu"),
 }
 
 

@@ -152,6 +152,12 @@ def delay_after(count: int) -> int:
     return min(2 ** (count - FREE_FAILURES + 1), MAX_DELAY_S)
 
 
+def failure_count(db_path: Path) -> int:
+    failures = read(db_path).get("failures")
+    count = failures.get("count") if isinstance(failures, dict) else 0
+    return count if type(count) is int else 0
+
+
 def unlock(db_path: Path, account: str, password: str, *, now: float | None = None) -> bytes:
     """The database key for ``account``; a wrong password is counted in the file."""
     obj = read(db_path)

@@ -126,17 +126,32 @@ def restore_into(window, backup_file: Path) -> bool:
 
 
 def admin_password_ok(window) -> bool:
-    """Asks for the administrator password when the site has one (set up on the first run)."""
-    if not site.has_admin_password(window.conn):
-        return True
-    password, ok = QInputDialog.getText(window, _("Mật khẩu quản trị"),
-                                        _("Mật khẩu quản trị:"), QLineEdit.EchoMode.Password)
+    """Only the chief restores, and proves it is still at the keyboard with the account's
+    password (the same check as ``antq restore``: backup.check_restore_rights)."""
+    from desktop.storage import accounts
+
+    title = _("Khôi phục từ bản sao lưu")
+    try:
+        accounts.require(window.conn, "restore")
+    except UserError as e:
+        QMessageBox.warning(window, title, str(e))
+        return False
+    account = accounts.current(window.conn)
+    if account is None and not site.has_admin_password(window.conn):
+        return True  # the program's own connection (no one logged in): nothing to prove
+    label = (_("Mật khẩu của «{n}»:").format(n=account.name) if account is not None
+             else _("Mật khẩu quản trị:"))
+    password, ok = QInputDialog.getText(window, title, label, QLineEdit.EchoMode.Password)
     if not ok:
         return False
-    if site.check_admin_password(window.conn, password):
-        return True
-    QMessageBox.warning(window, _("Mật khẩu quản trị"), _("Sai mật khẩu quản trị."))
-    return False
+    try:
+        if account is not None:
+            accounts.confirm_password(window.conn, password)
+        backup.check_restore_rights(window.conn, password)
+    except UserError as e:
+        QMessageBox.warning(window, title, str(e))
+        return False
+    return True
 
 
 def restore_from_backup(window) -> RestoreDialog:
