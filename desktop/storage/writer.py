@@ -104,7 +104,10 @@ class Store:
                 [(site.site_id, part, seq) for part, seq in txn.seqs.items()])
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (disk full): a second ROLLBACK would hide
+            # the real error behind "cannot rollback - no transaction is active".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         finally:
             self._txn = None
