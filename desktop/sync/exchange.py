@@ -498,6 +498,9 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     except _AlreadyInside:
         return ImportResult(path, "already", _("{n}: đã nhập trước đây").format(n=name),
                             b.bundle_id, b.sender, dict(m.get("counts") or {}))
+    except merge.MergeError as e:  # found while merging (e.g. a record in another commune)
+        raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {e}").format(
+            n=name, s=peer.name, e=e)) from None
     return ImportResult(path, "imported", _summary(name, stats, dry=False), b.bundle_id,
                         b.sender, dict(m.get("counts") or {}), stats.as_dict(), warnings)
 

@@ -152,7 +152,9 @@ def test_a_bundle_creating_a_person_living_in_another_commune_is_refused(up, tmp
     def line(o):
         if o["pk"] == qid and o["f"] == "phone":
             o["f"], o["v"] = "residence_unit_id", elsewhere
-    refused(prov, rewrite(a, path, prov, line=line), tmp_path, f"person/{qid}", b.part)
+    # The message names the sender, the record and the commune it belongs to.
+    refused(prov, rewrite(a, path, prov, line=line), tmp_path, f"gói của {a.name}",
+            f"person/{qid}", b.part)
     assert prov.import_(path)[0].status == "imported"  # the genuine bundle still goes in
 
 
