@@ -143,3 +143,28 @@ def test_logins_and_failed_logins_are_in_the_audit_log(path, monkeypatch):
     conn.close()
     assert [tuple(r) for r in rows] == [("login-failed", "admin", '{"count": 1}'),
                                          ("login", "admin", None)]
+
+
+def test_a_viewer_can_read_but_not_print_export_or_write_off_the_ui_thread(path, monkeypatch):
+    """Every further connection to a database carries the account logged in on it (the
+    window's workers too): the checks cannot be sidestepped by opening another one."""
+    from desktop.reports import export, roster
+    from desktop.storage import rosters
+
+    add_user(path, monkeypatch, "xemv", "xem")
+    monkeypatch.setattr(db, "_KEYS", {})
+    first, _a, _ = accounts.login(path, "xemv", PW)
+    worker = db.connect(path)
+    try:
+        assert accounts.current(worker).name == "xemv"
+        assert worker.execute("SELECT count(*) FROM person").fetchone()[0] >= 0
+        with pytest.raises(accounts.PermissionDenied, match="sửa dữ liệu"):
+            Store(worker).add("person", {"full_name": "Lò Văn Sáng"})
+        with pytest.raises(accounts.PermissionDenied, match="xuất dữ liệu"):
+            export.export_kind(worker, "person", path.with_name("people.csv"))
+        with pytest.raises(accounts.PermissionDenied, match="không được in"):
+            roster.render_roster(worker, rosters.Scope())
+        assert not path.with_name("people.csv").exists()
+    finally:
+        worker.close()
+        first.close()

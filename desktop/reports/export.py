@@ -14,7 +14,7 @@ from desktop.reports import profiles
 from desktop.reports.profiles import Profile
 from desktop.reports.roster import CommuneOrgs, roster_data
 from desktop.reports.spreadsheet import write_table
-from desktop.storage import dbapi, records, rosters
+from desktop.storage import accounts, dbapi, records, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.writer import kind_named
 
@@ -23,6 +23,7 @@ def export_kind(conn: dbapi.Connection, kind_name: str, path: Path,
                 filters: Mapping[str, object] | None = None, *,
                 profile: Profile = Profile.INTERNAL) -> int:
     """Every (not deleted) record of a kind, optionally filtered on fields; returns rows."""
+    accounts.require(conn, "export")
     kind = kind_named(kind_name)
     presenter = Presenter(conn)
     rows = records.page(conn, kind, records.Query(filters=filters or None), limit=-1)
@@ -53,6 +54,7 @@ def _names_classified(conn: dbapi.Connection, kind: Kind,
 def export_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, path: Path, *,
                   profile: Profile = Profile.INTERNAL, search: str | None = None) -> int:
     """The roster with the printout's columns (and an organization column for a commune)."""
+    accounts.require(conn, "export")
     data = roster_data(conn, scope, profile=profile, search=search)
     grouped = any(h is not None for h, _rows in data.groups)
     headings = [c.heading for c in data.columns] + ([_("Tổ chức")] if grouped else [])

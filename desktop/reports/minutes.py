@@ -12,7 +12,7 @@ from desktop.domain import dates
 from desktop.i18n import _
 from desktop.reports import fmt, page, profiles
 from desktop.reports.letterhead import bare_name, in_sentence, place_of
-from desktop.storage import dbapi, printouts
+from desktop.storage import accounts, dbapi, printouts
 from desktop.storage.derived import format_meeting_number
 from desktop.storage.present import Presenter
 
@@ -65,6 +65,7 @@ def render_minutes(conn: dbapi.Connection, meeting_id: str, *,
                    with_date_line: bool = False, recipients: list[str] | None = None) -> bytes:
     """The minutes as a PDF (portrait A4). Mẫu 1.9 has no place–date line (the times say when),
     ``with_date_line`` adds one dated the day of the meeting."""
+    accounts.require(conn, "print")
     d = minutes_data(conn, meeting_id)
     st = page.styles()
     started: dt.datetime | None = d["started_at"]  # type: ignore[assignment]

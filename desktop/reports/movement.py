@@ -18,7 +18,7 @@ from desktop.reports import fmt, page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, police_of
 from desktop.reports.periods import Period
-from desktop.storage import dbapi, printouts, statistics
+from desktop.storage import accounts, dbapi, printouts, statistics
 
 B1_KEYS = ("organizations", "members", "women", "minority", "founded", "joined", "left")
 B2_KEYS = ("models", "points", "running_orgs", "built", "replicated", "effective",
@@ -204,6 +204,7 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                   today: dt.date | None = None, data: dict[str, object] | None = None,
                   signer_title: str | None = None, signer: str | None = None) -> bytes:
     """The report as a PDF: portrait summary and chart, then the tables on landscape pages."""
+    accounts.require(conn, "print")
     data = data or report_data(conn, unit_id, period)
     unit = data["unit"]  # type: ignore[index]
     st = page.styles()

@@ -19,7 +19,7 @@ from desktop.i18n import _
 from desktop.reports import page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import in_sentence, place_of, police_of
-from desktop.storage import dbapi, printouts, rosters
+from desktop.storage import accounts, dbapi, printouts, rosters
 from desktop.storage.present import Presenter
 
 Progress = Callable[[int, int], None]
@@ -229,6 +229,7 @@ def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
     """The roster as a PDF. ``progress(done, total)`` counts rows laid out; ``cancelled()``
     returning True stops the work with :class:`page.Cancelled`. Safe off the UI thread (it only
     reads ``conn``; give the worker its own connection)."""
+    accounts.require(conn, "print")
     data = roster_data(conn, scope, profile=profile, search=search, cancelled=cancelled)
     today = today or dt.date.today()
     head = (police_of(conn, data.unit_id, number=number, date=today) if data.unit_id else

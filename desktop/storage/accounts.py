@@ -299,6 +299,7 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
         db.forget_key(path)
         raise
     bind(conn, account)
+    db.remember_account(path, account)
     return conn, account, notes
 
 

@@ -36,6 +36,22 @@ def remember_key(path: Path | str, key: bytes) -> None:
 
 def forget_key(path: Path | str) -> None:
     _KEYS.pop(_norm(path), None)
+    _ACCOUNTS.pop(_norm(path), None)
+
+
+# The account logged in on a database in this process: every further connection to it (the
+# window's workers, backups) carries it too, so the role checks hold off the UI thread.
+_ACCOUNTS: dict[str, object] = {}
+
+
+def remember_account(path: Path | str, account: object) -> None:
+    _ACCOUNTS[_norm(path)] = account
+
+
+def _with_account(conn: dbapi.Connection, path: Path | str) -> dbapi.Connection:
+    if str(path) != ":memory:":
+        conn.account = _ACCOUNTS.get(_norm(path))
+    return conn
 
 
 def known_key(path: Path | str) -> bytes | None:
@@ -85,7 +101,7 @@ def connect(path: Path | str, key: bytes | None = None) -> dbapi.Connection:
     """
     conn = _raw_connect(path, key if key is not None else key_for(Path(path)))
     configure(conn, path)
-    return conn
+    return _with_account(conn, path)
 
 
 def _raw_connect(path: Path | str, key: bytes | None, *, uri: bool = False
@@ -200,4 +216,4 @@ def open_database(path: Path | str, *, migrate: bool = True,
     except BaseException:
         conn.close()
         raise
-    return conn
+    return _with_account(conn, path)
