@@ -24,7 +24,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.text import fold
 from desktop.i18n import N_, _
-from desktop.storage import audit, db, dbapi, keyfile
+from desktop.storage import db, dbapi, keyfile
 from desktop.storage.site import get_meta, set_meta
 
 USER_ENV = "ANTQ_USER"
@@ -71,6 +71,15 @@ class Account:
 
 class PermissionDenied(UserError):
     pass
+
+
+def _log(conn: dbapi.Connection, actor: str | None, action: str,
+         detail: dict[str, object] | None = None) -> None:
+    # Imported here: the audit log pulls in every record kind, which the window's frame must
+    # not wait for (the login module is imported before the frame paints).
+    from desktop.storage import audit
+
+    audit.record_event(conn, actor, action, detail)
 
 
 def parse_role(text: str) -> str:
@@ -191,7 +200,7 @@ def add(conn: dbapi.Connection, name: str, role: str, password: str, *,
                      "password_changed_local) VALUES (?, ?, ?, ?, ?)",
                      (name, role, full_name, now_local(), now_local()))
         keyfile.set_account(path, key, name, password)
-        audit.record_event(conn, None, "account-add", {"name": name, "role": role})
+        _log(conn, None, "account-add", {"name": name, "role": role})
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -215,7 +224,7 @@ def change_password(conn: dbapi.Connection, name: str, password: str) -> None:
     keyfile.set_account(path, key, name, password)
     conn.execute("UPDATE account SET password_changed_local = ? WHERE name = ?",
                  (now_local(), name))
-    audit.record_event(conn, None, "password-change", {"name": name})
+    _log(conn, None, "password-change", {"name": name})
 
 
 def disable(conn: dbapi.Connection, name: str) -> None:
@@ -229,7 +238,7 @@ def disable(conn: dbapi.Connection, name: str) -> None:
         raise UserError(_("Không thể khóa tài khoản chỉ huy cuối cùng"))
     conn.execute("UPDATE account SET disabled = 1 WHERE name = ?", (name,))
     keyfile.remove_account(_db_path(conn), name)
-    audit.record_event(conn, None, "account-disable", {"name": name})
+    _log(conn, None, "account-disable", {"name": name})
 
 
 # -- the idle lock (a rule of the site, set by the chief) -----------------------------------
@@ -270,7 +279,7 @@ def confirm_password(conn: dbapi.Connection, password: str) -> Account:
     if key != db.known_key(path):  # a key file swapped under the open database
         raise UserError(_("Sai tài khoản hoặc mật khẩu"))
     if failed:  # the wrong passwords before this one, now that the log can be written
-        audit.record_event(conn, account.name, "login-failed", {"count": failed})
+        _log(conn, account.name, "login-failed", {"count": failed})
     return account
 
 
@@ -292,8 +301,8 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
         if account is None or account.disabled:
             raise UserError(_("Tài khoản «{n}» không dùng được").format(n=name))
         if failed:
-            audit.record_event(conn, name, "login-failed", {"count": failed})
-        audit.record_event(conn, name, "login")
+            _log(conn, name, "login-failed", {"count": failed})
+        _log(conn, name, "login")
     except BaseException:
         conn.close()
         db.forget_key(path)

@@ -56,12 +56,11 @@ def test_a_database_without_a_site_goes_to_the_first_run_wizard(qapp, tmp_path):
 _FRAME_ONLY = r"""
 import json, sys
 from pathlib import Path
-from desktop.storage import accounts
 from desktop.ui.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-tests-start")
-conn = accounts.login(Path(sys.argv[1]), *accounts.credentials())[0]
-w = start_window(Path(sys.argv[1]), backup=False, conn=conn)
+# As a real start: the frame first; the login (then the data) follows its first paint.
+w = start_window(Path(sys.argv[1]), backup=False)
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("desktop"))))
 """
 
