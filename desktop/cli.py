@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind")
     p.add_argument("id")
     p.add_argument("file", type=Path)
+    p = cmd("export-attachment", _("ghi một tệp đính kèm ra ngoài (bản rõ, đúng từng byte) vào "
+                                   "một thư mục hoặc tệp"))
+    p.add_argument("id")
+    p.add_argument("target", type=Path)
     p = cmd("search", _("tìm người, tổ chức, biên bản… không cần gõ dấu"))
     p.add_argument("text")
     p.add_argument("--limit", type=int, default=50)
@@ -261,11 +265,15 @@ def run(args: argparse.Namespace) -> int:
         emit(args, rows, lines)
     elif command == "attach":
         from desktop.storage import attachments
-        from desktop.storage.paths import attachments_dir
 
-        result = attachments.attach(store, attachments_dir(db_path(args)), args.kind, args.id,
-                                    args.file)
+        result = attachments.attach(store, args.kind, args.id, args.file)
         emit(args, {"id": result.id}, [result.id])
+    elif command == "export-attachment":
+        from desktop.storage import attachments
+
+        rec = records.get(conn, kind_named("attachment"), args.id)
+        out = attachments.export_attachment(conn, rec, args.target, actor=store.actor)
+        emit(args, {"id": args.id, "file": str(out)}, [_("Đã ghi {p}").format(p=out)])
     elif command == "search":
         hits = search.search(conn, args.text, limit=args.limit)
         emit(args, [h.as_dict() for h in hits],

@@ -140,4 +140,16 @@ def test_attach_a_scan_to_minutes(db: Path, tmp_path: Path):
     run_json(db, "attach", "meeting", meeting, str(scan))
     [att] = run_json(db, "list", "attachment", "--filter", f"owner_id={meeting}")
     assert (att["filename"], att["size"], att["media_type"]) == ("bien_ban.jpg", 7, "image/jpeg")
-    assert (db.parent / "cli-files" / att["sha256"][:2] / att["sha256"]).exists()
+    # Stored encrypted, under neither its name nor its hash; given back byte for byte.
+    [stored] = [p for p in (db.parent / "cli-files").rglob("*") if p.is_file()]
+    assert b"scan" not in stored.read_bytes() and att["sha256"] not in str(stored)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_json(db, "export-attachment", att["id"], str(out))["file"] == str(
+        out / "bien_ban.jpg")
+    assert (out / "bien_ban.jpg").read_bytes() == scan.read_bytes()
+    stored.write_bytes(stored.read_bytes()[:-1] + b"\0")
+    proc = antq("export-attachment", att["id"], str(tmp_path / "again.jpg"), "--db", str(db),
+                data_dir=db.parent, check=False)
+    assert proc.returncode == 2 and "bien_ban.jpg đã bị hỏng hoặc bị sửa" in proc.stderr
+    assert not (tmp_path / "again.jpg").exists()

@@ -23,8 +23,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
 from desktop.storage import audit, backup, dbapi, merge
-from desktop.storage.attachments import blob_path
-from desktop.storage.paths import attachments_dir
+from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
@@ -158,7 +157,7 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
                  actor: str | None) -> None:
     """Write one bundle per peer, appending each to ``results`` once it is on the stick."""
     site = keys.site
-    files_dir = attachments_dir(db_file_of(conn))
+    blobs = BlobStore(db_file_of(conn))
     for i, peer in enumerate(peers):
         allowed = parts_for(conn, site, peer)
         pred = allowed.__contains__
@@ -175,7 +174,7 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             head = audit.head_for_bundle(conn)
         finally:
             conn.execute("ROLLBACK")
-        attachments = _attachments_for(cells, files_dir)
+        attachments = _attachments_for(cells, blobs)
         partitions = sorted(allowed)
         wall = wall_ms_now()
         # Strictly after every stamp issued here, and without writing anything.
@@ -202,22 +201,25 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             progress(i + 1, len(peers), len(cells), len(cells))
 
 
-def _attachments_for(cells: Iterable[merge.Cell], files_dir: Path) -> dict[str, bytes]:
+def _attachments_for(cells: Iterable[merge.Cell], blobs: BlobStore) -> dict[str, bytes]:
+    """The attached files the changes name, in clear (the bundle is encrypted to its
+    recipient); one missing here, or damaged (it would be refused there), is not sent."""
     out: dict[str, bytes] = {}
     total = 0
     for c in cells:
         if c[0] == "attachment" and c[2] == "sha256" and isinstance(c[3], str):
-            path = blob_path(files_dir, c[3])
-            if c[3] in out or not path.is_file():
+            size = None if c[3] in out else blobs.size(c[3])
+            if size is None or size > fmt.MAX_ATTACHMENT_BYTES:
                 continue
-            size = path.stat().st_size
-            if size > fmt.MAX_ATTACHMENT_BYTES:
+            try:
+                data = blobs.read(c[3])
+            except UserError:
                 continue
-            total += size
+            total += len(data)
             if total > fmt.MAX_ATTACHMENTS_BYTES:
                 raise UserError(_("Các tệp đính kèm vượt {m} MB cho một gói").format(
                     m=fmt.MAX_ATTACHMENTS_BYTES >> 20))
-            out[c[3]] = path.read_bytes()
+            out[c[3]] = data
     return out
 
 
@@ -326,7 +328,7 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             result = _not_imported(path, e)
             if result.status == "refused" and not dry_run:
                 try:
-                    result.quarantined_to = files.quarantine(path, db_file, result.message)
+                    result.quarantined_to = files.quarantine(path, db_file)
                 except UserError as q:
                     result.warnings.append(str(q))
         if not dry_run and result.status in ("imported", "refused"):
@@ -462,7 +464,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                            sender_vector, b.cells)
     warnings += _counter_warnings(m, peer)
     store = Store(conn, actor=actor)
-    files_dir = attachments_dir(db_file_of(conn))
+    blobs = BlobStore(db_file_of(conn))
     try:
         with store.transaction("sync"):
             # Checked again inside the write lock: another window may have imported it.
@@ -490,7 +492,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                           merge.now_local()))
             if dry_run:
                 raise _DryRun(stats)
-            _store_attachments(files_dir, b.attachments)
+            _store_attachments(blobs, b.attachments)
     except _DryRun as d:
         s = d.stats
         return ImportResult(path, "checked", _summary(name, s, dry=True), b.bundle_id,
@@ -523,11 +525,9 @@ def sender_of(conn: dbapi.Connection, site_id: str) -> Peer | None:
     return dataclasses.replace(peer, retired_sign_pubs=enrol.retired_sign_pubs(conn, site_id))
 
 
-def _store_attachments(files_dir: Path, blobs: dict[str, bytes]) -> None:
-    for sha, data in blobs.items():
-        target = blob_path(files_dir, sha)
-        if not target.exists():
-            files.write_atomic(target, data)
+def _store_attachments(store: BlobStore, blobs: dict[str, bytes]) -> None:
+    for sha, data in blobs.items():  # each checked against its name when the bundle was read
+        store.put_bytes(sha, data)
 
 
 def _counter_warnings(manifest: dict, peer: Peer) -> list[str]:

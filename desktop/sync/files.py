@@ -8,6 +8,7 @@ write. A refused bundle is copied into this site's quarantine folder; the origin
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import os
@@ -163,10 +164,15 @@ def quarantine_dir(db_file: Path) -> Path:
     return db_file.with_name(db_file.stem + "-quarantine")
 
 
-def quarantine(path: Path, db_file: Path, reason: str) -> Path:
+def quarantine(path: Path, db_file: Path) -> Path:
     """Copy a refused file into this site's quarantine folder, beside the database, with a
-    reason file next to it; the original is left where it was, byte for byte. The same file
-    refused again is not copied twice."""
+    note next to it; the original is left where it was, byte for byte. The same file refused
+    again is not copied twice.
+
+    The copy is the bundle itself, age-encrypted to this site. The reason is not in the note:
+    a refusal can quote a value of the bundle (a CCCD, a name), so it is kept only in the
+    encrypted database, in the audit log's «Nhập gói đồng bộ» entry for this file; the note
+    says so and holds nothing from the bundle but its file name."""
     folder = quarantine_dir(db_file)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -184,7 +190,11 @@ def quarantine(path: Path, db_file: Path, reason: str) -> Path:
             except OSError:
                 _remove_quietly(part)
                 raise
-        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", "utf-8")
+        note = _("{n}: gói bị từ chối lúc {t}. Lý do được ghi trong nhật ký của cơ sở dữ liệu "
+                 "(đã mã hóa, vì lý do có thể nêu dữ liệu cá nhân): antq audit list, hoặc trang "
+                 "Nhật ký, mục «Nhập gói đồng bộ».").format(
+            n=path.name, t=dt.datetime.now().strftime("%H:%M %d/%m/%Y"))
+        target.with_name(target.name + ".reason.txt").write_text(note + "\n", "utf-8")
     except OSError as e:
         where = Path(e.filename) if e.filename else folder
         raise fault(e, where, writing=where != path) from None

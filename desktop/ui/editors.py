@@ -9,10 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -116,13 +119,43 @@ class MeetingDialog(RecordDialog):
         self.extra.addWidget(self.attendance, 1)
         self.extra.addWidget(QLabel(_("Tệp đính kèm (kéo thả bản chụp, ảnh vào đây):")))
         self.extra.addWidget(self.files)
+        # The files already attached, in the list's order before the newly dropped ones.
+        self.saved_files: list[records.Record] = []
+        self.save_file = QPushButton(_("Lưu tệp đính kèm ra…"))
+        self.save_file.setToolTip(_("Ghi bản rõ của tệp đã chọn ra ngoài (được ghi vào nhật "
+                                    "ký); nhấp đúp vào tệp cũng được"))
+        self.save_file.clicked.connect(self.export_selected)
+        self.files.itemDoubleClicked.connect(lambda _item: self.export_selected())
+        self.extra.addWidget(self.save_file)
         self.setMinimumHeight(720)
         org_editor = self.editors["organization_id"]
         org_editor.changed.connect(self._refill)
         self._refill()
         if record_id:
             for a in attachments.attachments_of(undo.store, "meeting", record_id):
+                self.saved_files.append(a)
                 self.files.addItem(str(a["filename"]))
+
+    def export_selected(self) -> Path | None:
+        """Write the selected attached file out in clear, where the officer chooses."""
+        title = _("Lưu tệp đính kèm ra")
+        row = self.files.currentRow()
+        if not 0 <= row < len(self.saved_files):
+            QMessageBox.information(self, title, _("Hãy chọn một tệp đã lưu trong danh sách"))
+            return None
+        rec = self.saved_files[row]
+        path, _filter = QFileDialog.getSaveFileName(self, title,
+                                                    str(Path.home() / str(rec["filename"])))
+        if not path:
+            return None
+        try:
+            out = attachments.export_attachment(self.conn, rec, Path(path),
+                                                actor=self.undo.store.actor)
+        except UserError as e:
+            QMessageBox.warning(self, title, str(e))
+            return None
+        QMessageBox.information(self, title, _("Đã ghi {p}").format(p=out))
+        return out
 
     def _refill(self) -> None:
         self.attendance.fill(self.conn, self.editors["organization_id"].text(), self.record_id)
@@ -140,9 +173,7 @@ class MeetingDialog(RecordDialog):
                     self.undo.add("attendance", {"meeting_id": meeting_id, "person_id": pid,
                                                  **fields})
             for path in self.files.new_files:
-                if self.files_dir is None:
-                    raise UserError(_("Không biết nơi lưu tệp đính kèm"))
-                attachments.attach(self.undo.store, self.files_dir, "meeting", meeting_id, path,
+                attachments.attach(self.undo.store, "meeting", meeting_id, path,
                                    add=self.undo.add)
         return result
 

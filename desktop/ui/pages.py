@@ -24,7 +24,6 @@ from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _
 from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
-from desktop.storage.paths import attachments_dir
 from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
@@ -234,8 +233,7 @@ class RecordPage(QWidget):
     def open_dialog(self, record_id: str | None) -> RecordDialog:
         dialog = self.dialog_class(self.ctx.undo, self.kind, record_id,
                                    presets=self.presets() if record_id is None else None,
-                                   unit_scope=self.selection.unit_id,
-                                   files_dir=attachments_dir(self.ctx.db_path), parent=self)
+                                   unit_scope=self.selection.unit_id, parent=self)
         dialog.saved.connect(self._saved)
         dialog.open()
         return dialog

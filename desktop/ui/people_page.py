@@ -22,7 +22,6 @@ from desktop.domain.kinds import KINDS
 from desktop.i18n import _
 from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, rosters
-from desktop.storage.paths import attachments_dir
 from desktop.ui.pages import (
     AppContext,
     Selection,
@@ -218,8 +217,7 @@ class PeoplePage(QWidget):
 
     def _dialog(self, kind: str, record_id: str | None, presets=None) -> RecordDialog:
         dialog = RecordDialog(self.ctx.undo, KINDS[kind], record_id, presets=presets,
-                              unit_scope=self.selection.unit_id,
-                              files_dir=attachments_dir(self.ctx.db_path), parent=self)
+                              unit_scope=self.selection.unit_id, parent=self)
         dialog.saved.connect(self._saved)
         dialog.open()
         return dialog

@@ -5,7 +5,6 @@ main window takes it back."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -42,9 +41,8 @@ class RecordDialog(QDialog):
 
     def __init__(self, undo: UndoStack, kind: Kind, record_id: str | None = None, *,
                  presets: Mapping[str, object] | None = None, unit_scope: str | None = None,
-                 files_dir: Path | None = None, parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.files_dir = files_dir  # where attachments of this database are kept
         self.undo, self.kind, self.record_id = undo, kind, record_id
         self.conn = undo.store.conn
         self.presets = dict(presets or {})

@@ -191,19 +191,18 @@ def test_attachments_are_stored_once_by_content_hash(store, conn, org, tmp_path)
                                 "started_at": "19:00 20/11/2026"}).id
     scan = tmp_path / "biên bản.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned minutes")
-    files = tmp_path / "files"
-    a = attachments.attach(store, files, "meeting", mid, scan).id
-    attachments.attach(store, files, "meeting", mid, scan)
-    blobs = [p for p in files.rglob("*") if p.is_file()]
-    assert len(blobs) == 1 and blobs[0].read_bytes() == scan.read_bytes()
+    a = attachments.attach(store, "meeting", mid, scan).id
+    attachments.attach(store, "meeting", mid, scan)
+    blobs = [p for p in attachments.BlobStore.of(conn).dir.rglob("*") if p.is_file()]
+    assert len(blobs) == 1 and scan.read_bytes() not in blobs[0].read_bytes()  # encrypted
     listed = attachments.attachments_of(store, "meeting", mid)
     assert [r["filename"] for r in listed] == ["biên bản.pdf"] * 2
-    out = attachments.export_attachment(files, records.get(conn, KINDS["attachment"], a),
+    out = attachments.export_attachment(conn, records.get(conn, KINDS["attachment"], a),
                                         tmp_path / "copy.pdf")
     assert out.read_bytes() == scan.read_bytes()
     blobs[0].write_bytes(b"tampered")
     with pytest.raises(Exception, match="hỏng"):
-        attachments.export_attachment(files, listed[0], tmp_path / "again.pdf")
+        attachments.export_attachment(conn, listed[0], tmp_path / "again.pdf")
 
 
 def test_only_villages_are_added_by_users(store):

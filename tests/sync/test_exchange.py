@@ -265,13 +265,20 @@ def test_attachments_travel_with_their_record(three, tmp_path):
 
     prov, (a, _b) = three
     pid = person(a)
-    scan = tmp_path / "bien-ban.pdf"
-    scan.write_bytes(b"%PDF-1.4 scan " * 1000)
-    att = attachments.attach(a.store, attachments_dir(a.path), "person", pid, scan)
+    marker = b"BIEN-BAN-MAT-7f3a9c"
+    scan = tmp_path / "Biên bản họp Lò Văn Ấn.pdf"
+    scan.write_bytes(b"%PDF-1.4 " + marker * 1000)
+    att = attachments.attach(a.store, "person", pid, scan)
     sync(a, prov, tmp_path / "1")
-    sha = prov.conn.execute("SELECT sha256 FROM attachment WHERE id = ?", (att.id,)).fetchone()[0]
-    blob = attachments.blob_path(attachments_dir(prov.path), sha)
-    assert blob.read_bytes() == scan.read_bytes()
+    rec = prov.conn.execute("SELECT * FROM attachment WHERE id = ?", (att.id,)).fetchone()
+    # Stored encrypted at the province too, under its own database's keys ...
+    stored = [p for p in attachments_dir(prov.path).rglob("*") if p.is_file()]
+    assert len(stored) == 1 and marker not in stored[0].read_bytes()
+    assert rec["sha256"] not in str(stored[0]) and "Biên" not in str(stored[0])
+    # ... and handed out byte for byte, under its name.
+    out = attachments.export_attachment(prov.conn, rec, tmp_path / "out.pdf")
+    assert out.read_bytes() == scan.read_bytes()
+    assert rec["filename"] == scan.name
 
 
 def test_progress_and_cancel(three, tmp_path, monkeypatch):

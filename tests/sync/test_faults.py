@@ -210,7 +210,7 @@ def test_disk_full_writing_an_attachment(network, tmp_path, monkeypatch):
     pid = person(a)
     scan = tmp_path / "bien-ban.pdf"
     scan.write_bytes(b"%PDF-1.4 scan " * 1000)
-    attachments.attach(a.store, attachments_dir(a.path), "person", pid, scan)
+    attachments.attach(a.store, "person", pid, scan)
     [bundle] = a.export(tmp_path / "stick", to=prov)
     before = logical_dump(prov.conn)
     store = attachments_dir(prov.path)

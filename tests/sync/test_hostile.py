@@ -1,7 +1,7 @@
 """Hostile and broken files: each refused with a clear message, the database unchanged (a full
 logical dump), the file left where it was, byte for byte, and a copy in the quarantine folder
-with the reason beside it. A file that is not a bundle, or a bundle for another site, is left
-alone and not copied."""
+(the reason in the audit log: it may quote a value of the bundle). A file that is not a bundle,
+or a bundle for another site, is left alone and not copied."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from dbkit import logical_dump
 from synckit import Node, make_node, tamper
 
-from desktop.storage import migrations
+from desktop.storage import audit, migrations
 from desktop.sync import enrol, files
 
 
@@ -42,9 +42,20 @@ def refused(node: Node, path: Path, expected: str, status: str = "refused") -> N
         return
     assert result.quarantined_to is not None
     assert result.quarantined_to.read_bytes() == original
-    reason = result.quarantined_to.with_name(result.quarantined_to.name + ".reason.txt")
-    assert expected in reason.read_text("utf-8")
+    assert expected in logged_reason(node, path)
     assert result.quarantined_to.parent == files.quarantine_dir(node.path)
+
+
+def logged_reason(node: Node, path: Path) -> str:
+    """The refusal as the audit log keeps it; the note beside the copy does not repeat it."""
+    note = files.quarantine_dir(node.path) / (path.name + ".reason.txt")
+    assert "Nhật ký" in note.read_text("utf-8")
+    [entry] = [e for e in audit.entries(node.conn, limit=10)
+               if e.action == "bundle-import" and e.detail and e.detail["file"] == str(path)][:1]
+    assert entry.detail is not None and entry.detail["status"] == "refused"
+    message = str(entry.detail["message"])
+    assert message not in note.read_text("utf-8")
+    return message
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
