@@ -246,3 +246,24 @@ def test_good_file_after_hostile_ones_still_imports(setup, tmp_path):
     bad = write(tmp_path, "cut.vsb", good.read_bytes()[:-1])
     results = prov.import_(bad, good)
     assert [r.status for r in results] == ["refused", "imported"]
+
+
+def test_a_refusal_quoting_a_value_leaves_it_only_in_the_encrypted_database(setup, tmp_path):
+    """The reason may quote the bundle's value (a phone, a CCCD, a name): the quarantine holds
+    the age-encrypted copy and a note, neither of which shows it."""
+    prov, a, _b, good = setup
+    bad_phone = "09123456789999"
+
+    def phone(d, m):
+        lines = d["changes/000001.jsonl"].decode()
+        assert '"0912345678"' in lines
+        lines = lines.replace('"0912345678"', f'"{bad_phone}"').encode()
+        d["changes/000001.jsonl"] = lines
+        m["files"]["changes/000001.jsonl"].update(sha256=hashlib.sha256(lines).hexdigest(),
+                                                  bytes=len(lines))
+    path = write(tmp_path, "phone.vsb", tamper(a, good, prov, members=phone))
+    refused(prov, path, bad_phone)  # the officer and the audit log are told the value
+    quarantined = [p for p in files.quarantine_dir(prov.path).iterdir() if p.is_file()]
+    assert len(quarantined) == 2
+    for p in quarantined:
+        assert bad_phone.encode() not in p.read_bytes(), p
