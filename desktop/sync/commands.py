@@ -6,9 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+
+if TYPE_CHECKING:
+    from desktop.storage import dbapi
 
 COMMANDS: set[str] = {"keys", "enrol", "sites", "export-bundle", "import-bundle", "conflicts"}
 
@@ -47,6 +51,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from desktop.cli import emit, open_db
+    from desktop.storage import accounts
     from desktop.sync import conflicts, enrol, exchange, keys
 
     conn = open_db(args)
@@ -56,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
         site = require_site(conn)
         if args.action == "init":
-            public = keys.init_keys(conn, keys.ask_passphrase(confirm=True))
+            public = keys.init_keys(conn)
         elif args.action == "rotate":
-            old, public = keys.rotate_keys(conn, keys.ask_passphrase())
+            accounts.require(conn, "enrol")  # before the old passphrase is asked
+            old, public = keys.rotate_keys(conn, legacy_passphrase=_legacy_passphrase(conn))
             old_fp = keys.fingerprint(site.site_id, old)
             fp = keys.fingerprint(site.site_id, public)
             emit(args, {"site_id": site.site_id, "fingerprint": fp, "old_fingerprint": old_fp,
@@ -93,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
               for s in sites] or [_("Chưa có điểm nào đã đăng ký.")])
         return 0
     if command == "export-bundle":
-        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        unlocked = _unlock(conn, "sync")
 
         def written(results: list[exchange.ExportResult]) -> list[str]:
             return [_("{p}: cho {n}, {c} thay đổi, {b} byte").format(
@@ -111,9 +117,9 @@ def run(args: argparse.Namespace) -> int:
         emit(args, [r.as_dict() for r in results], written(results))
         return 0
     if command == "import-bundle":
-        # The database itself given as a bundle: refused before the passphrase is asked.
+        # The database itself given as a bundle: refused before anything is unlocked.
         exchange.refuse_own_files(exchange.expand(args.files), exchange.db_file_of(conn))
-        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        unlocked = _unlock(conn, "sync")
         results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
         lines = []
         for r in results:
@@ -152,7 +158,7 @@ def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[
     if args.action == "request":
         if args.out is None:
             raise UserError(_("enrol request: cần --out TỆP"))
-        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        unlocked = _unlock(conn, "enrol")
         fp = enrol.make_request(conn, unlocked, args.out)
         emit(args, {"file": str(args.out), "fingerprint": fp},
              [_("Đã ghi yêu cầu {p}").format(p=args.out),
@@ -170,7 +176,7 @@ def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[
             + ([_("Mã này đã có điểm «{n}» (vân tay {f}); --replace sẽ thu hồi điểm đó").format(
                 n=info.replaces.name, f=info.replaces.fingerprint)] if info.replaces else []),
             _("Vân tay xã đọc qua điện thoại: "))
-        unlocked = keys.unlock(conn, keys.ask_passphrase())
+        unlocked = _unlock(conn, "enrol")
         peer = enrol.accept_request(conn, unlocked, args.file, args.out,
                                     confirmed_fingerprint=typed, replace=args.replace)
         own = keys.fingerprint(unlocked.site.site_id, unlocked.public)
@@ -194,6 +200,24 @@ def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[
          [_("Đã cài chứng nhận; tỉnh «{n}», vân tay {f} khớp với vân tay tỉnh đọc")
           .format(n=peer.name, f=peer.fingerprint)])
     return 0
+
+
+def _legacy_passphrase(conn: dbapi.Connection) -> str | None:
+    """Keys made by an earlier version are still sealed under their own passphrase: asked
+    this once (``ANTQ_PASSPHRASE`` or a prompt), then they open with the login alone."""
+    from desktop.sync import keys
+
+    return keys.ask_legacy_passphrase() if keys.needs_passphrase(conn) else None
+
+
+def _unlock(conn: dbapi.Connection, action: str):  # -> keys.SiteKeys
+    """The site's private keys for ``action``; a forbidden account is refused first (one
+    line), before anything is unlocked or asked."""
+    from desktop.storage import accounts
+    from desktop.sync import keys
+
+    accounts.require(conn, action)
+    return keys.unlock(conn, legacy_passphrase=_legacy_passphrase(conn))
 
 
 def _ask_fingerprint(context: list[str], prompt: str) -> str:

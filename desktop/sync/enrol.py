@@ -17,7 +17,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import accounts, dbapi
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import files
@@ -151,6 +151,7 @@ def _insert_peer(conn: dbapi.Connection, peer: Peer, certificate: str | None) ->
 def revoke_site(conn: dbapi.Connection, site_id: str) -> Peer:
     """Refuse the site's bundles from now on; at the province the next site list carries
     the revocation to every commune."""
+    accounts.require(conn, "enrol")
     peer = find_peer(conn, site_id)
     if peer is None:
         raise UserError(_("Không có điểm «{s}» trong danh sách").format(s=site_id))
@@ -281,6 +282,7 @@ def own_partitions(conn: dbapi.Connection) -> tuple[str, ...]:
 
 def make_request(conn: dbapi.Connection, keys: SiteKeys, out: Path) -> str:
     """Write the enrolment request; returns the fingerprint to read out."""
+    accounts.require(conn, "enrol")
     site = require_site(conn)
     if site.site_kind != "commune":
         raise UserError(_("Chỉ xã/phường gửi yêu cầu đăng ký; tỉnh chấp nhận yêu cầu"))
@@ -370,6 +372,7 @@ def accept_request(conn: dbapi.Connection, keys: SiteKeys, request: Path, out: P
     the request. A second site for a commune code already enrolled is refused unless
     ``replace``, which revokes the old site in the same transaction.
     """
+    accounts.require(conn, "enrol")
     site = require_site(conn)
     info = describe_request(conn, request)
     peer = info.peer
@@ -453,6 +456,7 @@ def install_response(conn: dbapi.Connection, path: Path,
                      confirmed_fingerprint: str | None) -> Peer:
     """Install the province's answer once its fingerprint is confirmed; returns the
     province."""
+    accounts.require(conn, "enrol")
     info = describe_response(conn, path)
     peer = info.province
     _check_confirmed(confirmed_fingerprint, peer.fingerprint,

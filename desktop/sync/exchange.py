@@ -22,7 +22,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
-from desktop.storage import audit, backup, dbapi, merge
+from desktop.storage import accounts, audit, backup, dbapi, merge
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
@@ -121,6 +121,7 @@ def export_to_folder(conn: dbapi.Connection, keys: SiteKeys, folder: Path, *,
     """One bundle per recipient in ``folder``; the database is not changed (but for the
     audit log's entry of each bundle, by ``actor``). A failure after some bundles were
     written raises :class:`ExportFailed`, which lists them (each is whole and importable)."""
+    accounts.require(conn, "sync")
     peers = recipients(conn, for_sites)
     if not folder.is_dir():
         raise UserError(_("--to: không có thư mục {p} (USB chưa cắm hoặc đã bị rút ra?)").format(
@@ -275,6 +276,7 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
     folder ("refused"); a fault of the disk or stick (full, removed…) changes nothing and
     copies nothing ("failed"). One file's failure, whatever it is, never stops the batch.
     """
+    accounts.require(conn, "sync")  # a dry run too: it decrypts what others sent
     todo = expand(paths)
     db_file = db_file_of(conn)
     refuse_own_files(todo, db_file)

@@ -1,5 +1,8 @@
 """This site's key pairs: Ed25519 to sign, X25519 (age) to receive; private halves sealed
-under the officer's passphrase with argon2id and AES-256-GCM, stored in ``sync_key``."""
+with AES-256-GCM under a key derived (HKDF-SHA256) from the database key, stored in
+``sync_key`` inside the encrypted database: the officer's login unlocks them, no second
+password. Keys made by an earlier version were sealed under a passphrase (argon2id); they are
+opened once with it and re-sealed under the database key (:func:`unlock`)."""
 
 from __future__ import annotations
 
@@ -9,25 +12,33 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyrage
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import accounts, db, dbapi
 from desktop.storage.merge import now_local
 from desktop.storage.site import Site, require_site
 
+# Only for keys sealed by an earlier version under their own passphrase: given once, they are
+# re-sealed under the database key.
 PASSPHRASE_ENV = "ANTQ_PASSPHRASE"
-MIN_PASSPHRASE = 8
-# argon2id cost (RFC 9106 "second recommended": t=3, 64 MiB); stored with each sealed key,
-# so lowering it (tests) never makes an existing key unreadable.
+# argon2id cost of those old boxes (RFC 9106 "second recommended": t=3, 64 MiB); each box
+# carries its own, this is only what :func:`seal_with_passphrase` writes (tests make old boxes).
 KDF_PARAMS = {"t": 3, "m": 65536, "p": 4}
+DBKEY_SCHEME = "dbkey"
+LEGACY_SCHEME = "argon2id"
+# HKDF's info names the purpose: the database key also derives other keys (attachments).
+HKDF_INFO = b"antq-desk sync private keys v1"
 
 
 @dataclass(frozen=True)
@@ -85,46 +96,120 @@ def verify_signature(sign_pub: str, signature: bytes, data: bytes) -> bool:
     return True
 
 
-# -- passphrase --------------------------------------------------------------------------------
+# -- the legacy passphrase -----------------------------------------------------------------
 
-def ask_passphrase(*, confirm: bool = False) -> str:
-    """From ``ANTQ_PASSPHRASE`` (scripts) or a prompt; never from the command line."""
+def ask_legacy_passphrase() -> str:
+    """The passphrase of keys made by an earlier version, asked once ever: from
+    ``ANTQ_PASSPHRASE`` (scripts) or a prompt; never from the command line."""
     env = os.environ.get(PASSPHRASE_ENV)
     if env is not None:
         return env
     try:
-        first = getpass.getpass(_("Mật khẩu khóa đồng bộ: "))
-        if confirm and getpass.getpass(_("Nhập lại mật khẩu: ")) != first:
-            raise UserError(_("Hai lần nhập mật khẩu không giống nhau"))
+        return getpass.getpass(_("Mật khẩu khóa đồng bộ cũ (chỉ hỏi một lần): "))
     except EOFError:
-        raise UserError(_("Cần mật khẩu khóa đồng bộ (nhập tại dấu nhắc hoặc đặt biến môi "
-                          "trường {env})").format(env=PASSPHRASE_ENV)) from None
-    return first
+        raise UserError(_("Khóa đồng bộ của phiên bản trước cần mật khẩu cũ một lần (nhập tại "
+                          "dấu nhắc hoặc đặt biến môi trường {env})").format(
+                              env=PASSPHRASE_ENV)) from None
 
 
 # -- sealing ----------------------------------------------------------------------------------
 
-def _kek(passphrase: str, salt: bytes, params: dict[str, int]) -> bytes:
+def _db_key(conn: dbapi.Connection) -> bytes:
+    """The key of the database ``conn`` is open on (remembered when the account logged in)."""
+    path = next((Path(r[2]) for r in conn.execute("PRAGMA database_list")
+                 if r[1] == "main" and r[2]), None)
+    key = None if path is None else db.known_key(path)
+    if key is None:
+        raise UserError(_("Cơ sở dữ liệu chưa được mở khóa: không dùng được khóa đồng bộ"))
+    return key
+
+
+def _seal_key(db_key: bytes, salt: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+                info=HKDF_INFO).derive(db_key)
+
+
+def seal(secret: bytes, db_key: bytes, purpose: str) -> str:
+    """A private key sealed under the database key; ``purpose`` is the associated data, so a
+    box cannot be passed off as another."""
+    salt, nonce = os.urandom(16), os.urandom(12)
+    ct = AESGCM(_seal_key(db_key, salt)).encrypt(nonce, secret, purpose.encode())
+    return json.dumps({"kdf": DBKEY_SCHEME, "salt": b64(salt), "nonce": b64(nonce),
+                       "ct": b64(ct)}, sort_keys=True)
+
+
+def unseal(sealed: str, db_key: bytes, purpose: str) -> bytes:
+    box = json.loads(sealed)
+    if box.get("kdf") != DBKEY_SCHEME:
+        raise UserError(_("Khóa đồng bộ còn khóa bằng mật khẩu cũ: cần mật khẩu đó một lần"))
+    try:
+        return AESGCM(_seal_key(db_key, unb64(box["salt"]))).decrypt(
+            unb64(box["nonce"]), unb64(box["ct"]), purpose.encode())
+    except InvalidTag:
+        raise UserError(_("Khóa đồng bộ không mở được bằng khóa của cơ sở dữ liệu này (tệp bị "
+                          "sửa hoặc chép từ cơ sở dữ liệu khác)")) from None
+
+
+def _passphrase_kek(passphrase: str, salt: bytes, params: dict[str, int]) -> bytes:
     return hash_secret_raw(passphrase.encode("utf-8"), salt, time_cost=params["t"],
                            memory_cost=params["m"], parallelism=params["p"], hash_len=32,
                            type=Type.ID)
 
 
-def seal(secret: bytes, passphrase: str, purpose: str) -> str:
+def seal_with_passphrase(secret: bytes, passphrase: str, purpose: str) -> str:
+    """The box of earlier versions (argon2id of a passphrase); only tests still write it."""
     salt, nonce = os.urandom(16), os.urandom(12)
     params = dict(KDF_PARAMS)
-    ct = AESGCM(_kek(passphrase, salt, params)).encrypt(nonce, secret, purpose.encode())
-    return json.dumps({"kdf": "argon2id", **params, "salt": b64(salt), "nonce": b64(nonce),
-                       "ct": b64(ct)}, sort_keys=True)
+    ct = AESGCM(_passphrase_kek(passphrase, salt, params)).encrypt(
+        nonce, secret, purpose.encode())
+    return json.dumps({"kdf": LEGACY_SCHEME, **params, "salt": b64(salt),
+                       "nonce": b64(nonce), "ct": b64(ct)}, sort_keys=True)
 
 
-def unseal(sealed: str, passphrase: str, purpose: str) -> bytes:
+def unseal_with_passphrase(sealed: str, passphrase: str, purpose: str) -> bytes:
     box = json.loads(sealed)
-    key = _kek(passphrase, unb64(box["salt"]), {k: box[k] for k in ("t", "m", "p")})
+    key = _passphrase_kek(passphrase, unb64(box["salt"]), {k: box[k] for k in ("t", "m", "p")})
     try:
         return AESGCM(key).decrypt(unb64(box["nonce"]), unb64(box["ct"]), purpose.encode())
     except InvalidTag:
-        raise UserError(_("Sai mật khẩu khóa đồng bộ")) from None
+        raise UserError(_("Sai mật khẩu khóa đồng bộ cũ")) from None
+
+
+def _is_legacy(sealed: str) -> bool:
+    return json.loads(sealed).get("kdf") == LEGACY_SCHEME
+
+
+def needs_passphrase(conn: dbapi.Connection) -> bool:
+    """True while some private key (current or retired) is still sealed under the passphrase
+    of an earlier version: the command line and the window then ask it, once."""
+    return any(_is_legacy(r[0]) for r in conn.execute(
+        "SELECT sealed FROM sync_key UNION ALL SELECT sealed FROM sync_key_retired"))
+
+
+def _reseal_legacy(conn: dbapi.Connection, passphrase: str) -> None:
+    """Open every passphrase-sealed box and seal it under the database key, all in one
+    transaction: a wrong passphrase (or any failure) leaves every box as it was."""
+    db_key = _db_key(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for purpose, sealed in conn.execute(
+                "SELECT purpose, sealed FROM sync_key").fetchall():
+            if _is_legacy(sealed):
+                conn.execute("UPDATE sync_key SET sealed = ? WHERE purpose = ?", (seal(
+                    unseal_with_passphrase(sealed, passphrase, purpose), db_key, purpose),
+                    purpose))
+        for generation, purpose, sealed in conn.execute(
+                "SELECT generation, purpose, sealed FROM sync_key_retired").fetchall():
+            if _is_legacy(sealed):
+                conn.execute("UPDATE sync_key_retired SET sealed = ? WHERE generation = ? AND "
+                             "purpose = ?", (seal(unseal_with_passphrase(
+                                 sealed, passphrase, purpose), db_key, purpose),
+                                 generation, purpose))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 # -- the keys of this site -----------------------------------------------------------------------
@@ -140,15 +225,14 @@ def public_keys(conn: dbapi.Connection) -> PublicKeys:
     return PublicKeys(rows["sign"], rows["recv"])
 
 
-def init_keys(conn: dbapi.Connection, passphrase: str) -> PublicKeys:
-    """Make this site's key pairs, once."""
+def init_keys(conn: dbapi.Connection) -> PublicKeys:
+    """Make this site's key pairs, once (the enrolment right)."""
+    accounts.require(conn, "enrol")
     require_site(conn)
     if has_keys(conn):
         raise UserError(_("Điểm này đã có khóa đồng bộ (vân tay {f})").format(
             f=fingerprint(require_site(conn).site_id, public_keys(conn))))
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise UserError(_("Mật khẩu khóa đồng bộ cần ít nhất {n} ký tự").format(
-            n=MIN_PASSPHRASE))
+    db_key = _db_key(conn)
     signer = Ed25519PrivateKey.generate()
     sign_pub = b64(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
     sign_priv = signer.private_bytes_raw()
@@ -158,9 +242,9 @@ def init_keys(conn: dbapi.Connection, passphrase: str) -> PublicKeys:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("INSERT INTO sync_key VALUES ('sign', ?, ?, ?)",
-                     (sign_pub, seal(sign_priv, passphrase, "sign"), now))
+                     (sign_pub, seal(sign_priv, db_key, "sign"), now))
         conn.execute("INSERT INTO sync_key VALUES ('recv', ?, ?, ?)",
-                     (recv_pub, seal(str(identity).encode(), passphrase, "recv"), now))
+                     (recv_pub, seal(str(identity).encode(), db_key, "recv"), now))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -168,17 +252,27 @@ def init_keys(conn: dbapi.Connection, passphrase: str) -> PublicKeys:
     return PublicKeys(sign_pub, recv_pub)
 
 
-def unlock(conn: dbapi.Connection, passphrase: str) -> SiteKeys:
+def unlock(conn: dbapi.Connection, *, legacy_passphrase: str | None = None) -> SiteKeys:
+    """The private keys, unsealed with the database key. Keys of an earlier version still
+    sealed under a passphrase need ``legacy_passphrase`` this once: they are re-sealed under
+    the database key (see :func:`needs_passphrase`)."""
     site = require_site(conn)
     public = public_keys(conn)
+    if needs_passphrase(conn):
+        if legacy_passphrase is None:
+            raise UserError(_("Khóa đồng bộ của phiên bản trước còn khóa bằng mật khẩu riêng: "
+                              "cần mật khẩu đó một lần (biến môi trường {env})").format(
+                                  env=PASSPHRASE_ENV))
+        _reseal_legacy(conn, legacy_passphrase)
+    db_key = _db_key(conn)
     sealed = dict(conn.execute("SELECT purpose, sealed FROM sync_key").fetchall())
-    signer = Ed25519PrivateKey.from_private_bytes(unseal(sealed["sign"], passphrase, "sign"))
+    signer = Ed25519PrivateKey.from_private_bytes(unseal(sealed["sign"], db_key, "sign"))
     identity = pyrage.x25519.Identity.from_str(
-        unseal(sealed["recv"], passphrase, "recv").decode("ascii"))
+        unseal(sealed["recv"], db_key, "recv").decode("ascii"))
     old = conn.execute("SELECT public, sealed FROM sync_key_retired WHERE purpose = 'recv' "
                        "ORDER BY generation DESC").fetchall()
     old_ids = tuple(pyrage.x25519.Identity.from_str(
-        unseal(r[1], passphrase, "recv").decode("ascii")) for r in old)
+        unseal(r[1], db_key, "recv").decode("ascii")) for r in old)
     return SiteKeys(site, public, signer, identity, old_ids, tuple(r[0] for r in old))
 
 
@@ -191,8 +285,9 @@ def _canonical(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def rotate_keys(conn: dbapi.Connection, passphrase: str) -> tuple[PublicKeys, PublicKeys]:
-    """Make new key pairs under the same passphrase; returns (old, new) public keys.
+def rotate_keys(conn: dbapi.Connection, *, legacy_passphrase: str | None = None
+                ) -> tuple[PublicKeys, PublicKeys]:
+    """Make new key pairs (the enrolment right); returns (old, new) public keys.
 
     The old pairs are kept (sealed) in ``sync_key_retired``, so bundles still encrypted to
     the old receiving key open. A statement "these are my new keys", signed by the old
@@ -200,7 +295,9 @@ def rotate_keys(conn: dbapi.Connection, passphrase: str) -> tuple[PublicKeys, Pu
     a peer that knows any earlier key follows it to the current one without a new paper
     enrolment. Once a peer has learnt the new key it refuses bundles signed by the old one.
     """
-    current = unlock(conn, passphrase)  # checks the passphrase
+    accounts.require(conn, "enrol")
+    current = unlock(conn, legacy_passphrase=legacy_passphrase)
+    db_key = _db_key(conn)
     site = current.site
     signer = Ed25519PrivateKey.generate()
     sign_pub = b64(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
@@ -223,10 +320,10 @@ def rotate_keys(conn: dbapi.Connection, passphrase: str) -> tuple[PublicKeys, Pu
                          (generation, purpose, public, sealed, now))
         conn.execute("UPDATE sync_key SET public = ?, sealed = ?, created_local = ? "
                      "WHERE purpose = 'sign'",
-                     (new.sign_pub, seal(signer.private_bytes_raw(), passphrase, "sign"), now))
+                     (new.sign_pub, seal(signer.private_bytes_raw(), db_key, "sign"), now))
         conn.execute("UPDATE sync_key SET public = ?, sealed = ?, created_local = ? "
                      "WHERE purpose = 'recv'",
-                     (new.recv_pub, seal(str(identity).encode(), passphrase, "recv"), now))
+                     (new.recv_pub, seal(str(identity).encode(), db_key, "recv"), now))
         conn.execute("INSERT INTO sync_key_rotation VALUES (?, ?)", (generation, statement))
         if site.site_kind == "province":
             from desktop.sync.enrol import bump_site_list  # enrol imports this module

@@ -11,7 +11,6 @@ from desktop.storage import db, dbapi, site
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
 
-PASS = "mật khẩu thử nghiệm"
 PROVINCE = "11"  # Điện Biên
 COMMUNES = ("03160", "03301", "03127")  # Mường Nhé, Búng Lao, Điện Biên Phủ
 FAST_KDF = {"t": 1, "m": 8, "p": 1}
@@ -50,8 +49,28 @@ def make_node(master: Path, folder: Path, name: str, *, commune: str | None = No
     copy_database(master, path)
     conn = db.open_database(path)
     site.init_site(conn, name=name, commune_code=commune, province_code=province)
-    keys.init_keys(conn, PASS)
-    return Node(name, path, conn, keys.unlock(conn, PASS), Store(conn, actor=name))
+    keys.init_keys(conn)
+    return Node(name, path, conn, keys.unlock(conn), Store(conn, actor=name))
+
+
+def make_legacy(node: Node, passphrase: str) -> None:
+    """Seal the node's private keys (current and retired) as an earlier version did: under
+    their own passphrase (argon2id), not under the database key."""
+    key = db.known_key(node.path)
+    assert key is not None
+    conn = node.conn
+    conn.execute("BEGIN IMMEDIATE")
+    for purpose, sealed in conn.execute("SELECT purpose, sealed FROM sync_key").fetchall():
+        secret = keys.unseal(sealed, key, purpose)
+        conn.execute("UPDATE sync_key SET sealed = ? WHERE purpose = ?",
+                     (keys.seal_with_passphrase(secret, passphrase, purpose), purpose))
+    for gen, purpose, sealed in conn.execute(
+            "SELECT generation, purpose, sealed FROM sync_key_retired").fetchall():
+        secret = keys.unseal(sealed, key, purpose)
+        conn.execute("UPDATE sync_key_retired SET sealed = ? WHERE generation = ? AND "
+                     "purpose = ?", (keys.seal_with_passphrase(secret, passphrase, purpose),
+                                     gen, purpose))
+    conn.execute("COMMIT")
 
 
 def enrol_pair(province: Node, commune: Node, folder: Path) -> None:

@@ -10,7 +10,6 @@ import sys
 import textwrap
 
 from dbkit import logical_dump
-from synckit import PASS
 
 from desktop.storage import db, dbapi
 
@@ -23,7 +22,7 @@ CHILD = textwrap.dedent("""
     merge.PROGRESS_EVERY = 500
     conn, _account, _notes = accounts.login(Path(sys.argv[1]), "admin",
                                             os.environ["ANTQ_PASSWORD"])
-    unlocked = keys.unlock(conn, sys.argv[3])
+    unlocked = keys.unlock(conn)  # the login opens them: no second password
 
     def progress(i, n, done, total):
         if 0 < done < total:
@@ -43,7 +42,7 @@ def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
     prov.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = logical_dump(prov.conn)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(prov.path), str(bundle), PASS],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(prov.path), str(bundle)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = child.stdout.readline()

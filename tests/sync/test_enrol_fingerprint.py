@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from dbkit import logical_dump
-from synckit import COMMUNES, PASS, PROVINCE, Node, make_node
+from synckit import COMMUNES, PROVINCE, Node, make_node
 
 from desktop import cli
 from desktop.domain.errors import UserError
@@ -88,7 +88,6 @@ def test_a_second_site_for_an_enrolled_commune_code(pair, master_db, tmp_path):
 def test_command_line_without_a_terminal_or_flag_refuses(pair, tmp_path, monkeypatch,
                                                          capsys):
     prov, com = pair
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     req, ans = tmp_path / "req.json", tmp_path / "ans.json"
     enrol.make_request(com.conn, com.keys, req)
@@ -101,7 +100,6 @@ def test_command_line_without_a_terminal_or_flag_refuses(pair, tmp_path, monkeyp
 
 def test_command_line_asks_at_a_terminal(pair, tmp_path, monkeypatch, capsys):
     prov, com = pair
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     req, ans = tmp_path / "req.json", tmp_path / "ans.json"
     fp = enrol.make_request(com.conn, com.keys, req)
     answers = iter(["1111-2222", fp, fp_of(prov)])

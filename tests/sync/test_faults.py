@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from dbkit import logical_dump
-from synckit import PASS, Node
+from synckit import Node
 
 from desktop import cli
 from desktop.storage import attachments, db
@@ -79,7 +79,8 @@ def fail_reads_under(monkeypatch, folder: Path, code: int) -> None:
 
 @pytest.fixture
 def cli_env(monkeypatch):
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
+    # The login opens the sync keys: no passphrase anywhere.
+    monkeypatch.delenv(keys.PASSPHRASE_ENV, raising=False)
 
 
 # -- export ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Keys sealed under a passphrase, enrolment files, fingerprints, and the CLI end to end."""
+"""Keys sealed in the database, enrolment files, fingerprints, and the CLI end to end."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database
-from synckit import COMMUNES, PASS, PROVINCE, enrol_pair, make_node
+from synckit import COMMUNES, PROVINCE, enrol_pair, make_node
 
 from desktop import cli
 from desktop.domain.errors import UserError
@@ -15,31 +15,19 @@ from desktop.storage import db, site
 from desktop.sync import enrol, keys
 
 
-def test_private_keys_are_sealed_and_need_the_passphrase(master_db, tmp_path):
+def test_private_keys_are_sealed_and_open_with_the_database(master_db, tmp_path):
     node = make_node(master_db, tmp_path, "c", commune=COMMUNES[0])
     try:
         sealed = [r[0] for r in node.conn.execute("SELECT sealed FROM sync_key")]
-        assert all("argon2id" in s and "AGE-SECRET" not in s for s in sealed)
+        assert all(json.loads(s)["kdf"] == "dbkey" and "AGE-SECRET" not in s for s in sealed)
         raw = node.path.read_bytes() + node.path.with_name("c.db-wal").read_bytes()
         assert b"AGE-SECRET-KEY" not in raw
-        with pytest.raises(UserError, match="Sai mật khẩu"):
-            keys.unlock(node.conn, "not the passphrase")
-        again = keys.unlock(node.conn, PASS)
+        again = keys.unlock(node.conn)
         assert again.public == node.keys.public
         with pytest.raises(UserError, match="đã có khóa"):
-            keys.init_keys(node.conn, PASS)
+            keys.init_keys(node.conn)
     finally:
         node.conn.close()
-
-
-def test_short_passphrase_refused(conn, commune_site):
-    with pytest.raises(UserError, match="ít nhất"):
-        keys.init_keys(conn, "short")
-
-
-def test_passphrase_from_the_environment(monkeypatch):
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, "từ môi trường")
-    assert keys.ask_passphrase() == "từ môi trường"
 
 
 def test_enrolment_shows_the_same_fingerprint_on_both_sides(master_db, tmp_path):
@@ -116,7 +104,6 @@ def _init(master_db: Path, path: Path, *args: str) -> None:
 
 
 def test_the_whole_exchange_from_the_command_line(master_db, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     pdb, cdb = tmp_path / "tinh.db", tmp_path / "xa.db"
     _init(master_db, pdb, "--province-code", PROVINCE)
     _init(master_db, cdb, "--commune-code", COMMUNES[0])
@@ -165,7 +152,6 @@ def test_the_passphrase_is_never_an_argument(capsys):
 
 
 def test_a_site_without_keys_is_told_what_to_do(master_db, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     d = tmp_path / "x.db"
     _init(master_db, d, "--commune-code", COMMUNES[0])
     assert cli.main(["export-bundle", "--to", str(tmp_path), "--db", str(d)]) == 2

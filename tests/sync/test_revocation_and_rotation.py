@@ -10,9 +10,10 @@ from pathlib import Path
 import pyrage
 import pytest
 from dbkit import logical_dump
-from synckit import PASS, Node, tamper
+from synckit import Node, make_legacy, tamper
 
 from desktop import cli
+from desktop.domain.errors import UserError
 from desktop.storage.site import get_meta
 from desktop.sync import enrol, files, keys
 from desktop.sync.enrol import canonical
@@ -128,9 +129,9 @@ def test_key_rotation_round_trip(network, tmp_path):
     a.store.add("person", {"full_name": "Lò Văn Sáng"})
     [before_rotation] = a.export(tmp_path / "a0")  # signed by the old key, still on a stick
     [to_old_a] = prov.export(tmp_path / "p0", to=a)  # encrypted to A's old key
-    old, new = keys.rotate_keys(a.conn, PASS)
+    old, new = keys.rotate_keys(a.conn)
     assert old == a.keys.public and new != old
-    a.keys = keys.unlock(a.conn, PASS)
+    a.keys = keys.unlock(a.conn)
     assert a.keys.public == new and a.keys.old_recv_pubs == (old.recv_pub,)
     assert a.import_(to_old_a)[0].status == "imported"
 
@@ -177,9 +178,9 @@ def test_a_rotation_signed_by_someone_else_is_refused(network, tmp_path):
 
 def test_two_rotations_before_the_peer_hears_of_either(network, tmp_path):
     prov, (a, _b) = network(2)
-    keys.rotate_keys(a.conn, PASS)
-    _old, newest = keys.rotate_keys(a.conn, PASS)
-    a.keys = keys.unlock(a.conn, PASS)
+    keys.rotate_keys(a.conn)
+    _old, newest = keys.rotate_keys(a.conn)
+    a.keys = keys.unlock(a.conn)
     assert len(a.keys.old_identities) == 2
     [bundle] = a.export(tmp_path / "a")
     assert prov.import_(bundle)[0].status == "imported"
@@ -189,8 +190,8 @@ def test_two_rotations_before_the_peer_hears_of_either(network, tmp_path):
 
 def test_the_province_rotates_too(network, tmp_path):
     prov, (a, _b) = network(2)
-    _old, new = keys.rotate_keys(prov.conn, PASS)
-    prov.keys = keys.unlock(prov.conn, PASS)
+    _old, new = keys.rotate_keys(prov.conn)
+    prov.keys = keys.unlock(prov.conn)
     [to_a] = prov.export(tmp_path / "p", to=a)
     assert a.import_(to_a)[0].status == "imported"
     assert enrol.find_peer(a.conn, prov.site_id).public == new
@@ -202,21 +203,22 @@ def test_the_province_rotates_too(network, tmp_path):
 
 def test_keys_rotate_on_the_command_line(network, monkeypatch, capsys):
     _prov, (a,) = network(1)
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     assert cli.main(["keys", "rotate", "--db", str(a.path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["old_fingerprint"] == keys.fingerprint(a.site_id, a.keys.public)
     assert out["fingerprint"] == keys.fingerprint(a.site_id, keys.public_keys(a.conn))
+    # Keys sealed under the database key: the old passphrase variable plays no part.
     monkeypatch.setenv(keys.PASSPHRASE_ENV, "sai mật khẩu rồi")
-    assert cli.main(["keys", "rotate", "--db", str(a.path)]) == 2
-    assert "Sai mật khẩu" in capsys.readouterr().err
+    assert cli.main(["keys", "rotate", "--db", str(a.path)]) == 0
+    assert "vân tay mới" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kind", ["commune", "province"])
-def test_rotation_keeps_the_database_unchanged_on_a_wrong_passphrase(network, kind):
+def test_rotation_keeps_the_database_unchanged_on_a_wrong_legacy_passphrase(network, kind):
     prov, (a,) = network(1)
     node = a if kind == "commune" else prov
+    make_legacy(node, "mật khẩu cũ đúng")
     before = dump(node)
-    with pytest.raises(Exception, match="Sai mật khẩu"):
-        keys.rotate_keys(node.conn, "không đúng đâu")
+    with pytest.raises(UserError, match="Sai mật khẩu"):
+        keys.rotate_keys(node.conn, legacy_passphrase="không đúng đâu")
     assert dump(node) == before

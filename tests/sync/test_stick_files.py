@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from dbkit import logical_dump
-from synckit import PASS, Node
+from synckit import Node
 
 from desktop import cli
 from desktop.domain.errors import UserError
 from desktop.storage import backup, db, merge
-from desktop.sync import files, keys
+from desktop.sync import files
 
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
@@ -70,7 +70,6 @@ def test_a_commune_importing_a_shared_stick_leaves_the_others_bundle(shared_stic
 def test_the_command_line_reports_other_sites_bundles_without_failing(shared_stick,
                                                                      monkeypatch, capsys):
     prov, a, b, stick, pa, pb = shared_stick
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     before = snapshot(stick)
     assert cli.main(["import-bundle", str(stick), "--db", str(b.path), "--json"]) == 0
     statuses = sorted(r["status"] for r in json.loads(capsys.readouterr().out))
@@ -81,7 +80,6 @@ def test_the_command_line_reports_other_sites_bundles_without_failing(shared_sti
 def test_the_live_database_given_as_a_bundle_is_refused_before_anything(shared_stick,
                                                                         monkeypatch, capsys):
     prov, a, b, stick, pa, pb = shared_stick
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     prov.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     dump = logical_dump(prov.conn)
     folder = prov.path.parent
@@ -107,7 +105,6 @@ def test_the_live_database_given_as_a_bundle_is_refused_before_anything(shared_s
 def test_a_file_that_is_not_a_bundle_is_reported_and_left_alone(shared_stick, monkeypatch,
                                                                 capsys):
     prov, a, b, stick, pa, pb = shared_stick
-    monkeypatch.setenv(keys.PASSPHRASE_ENV, PASS)
     before, dump = snapshot(stick), logical_dump(b.conn)
     [r] = b.import_(stick / "report.docx")
     assert r.status == "not-bundle" and "không phải gói" in r.message
