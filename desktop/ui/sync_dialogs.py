@@ -2,8 +2,9 @@
 
 The window calls the same functions as ``antq export-bundle`` / ``import-bundle`` /
 ``conflicts`` / ``enrol`` and uses the same words ("vân tay", "yêu cầu", "trả lời"); the long
-ones run in the background with progress and Cancel. The private keys are unlocked once per
-session with the passphrase.
+ones run in the background with progress and Cancel. The private keys are sealed under the
+database key: the login opens them, no second password (keys made by an earlier version ask
+their old passphrase once, then are re-sealed).
 
 Every button is connected through a lambda or a slot without parameters: a ``clicked(bool)``
 flag must never arrive where a slot expects data (issue 10, finding 10).
@@ -14,13 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS_BY_TABLE
 from desktop.i18n import _
+from desktop.storage import accounts
 from desktop.storage.db import connect
 from desktop.storage.present import Presenter
 from desktop.sync import conflicts, enrol, exchange, keys
@@ -68,22 +69,36 @@ class SyncActions:
 
     # -- keys --------------------------------------------------------------------------
 
-    def unlocked(self, passphrase: str | None = None) -> keys.SiteKeys | None:
-        """The session's keys; asks the passphrase once. With no keys yet, offers to create
-        them here and now (never a dead end that sends the officer elsewhere)."""
+    def allowed(self, action: str, parent: QWidget | None = None) -> bool:
+        """The account's role may ``action``; else says so (one line) and nothing is asked.
+        The storage functions check it again."""
+        try:
+            accounts.require(self.ctx.conn, action)
+        except accounts.PermissionDenied as e:
+            QMessageBox.warning(parent or self.parent, _("Không được phép"), str(e))
+            return False
+        return True
+
+    def unlocked(self) -> keys.SiteKeys | None:
+        """The site's keys, opened with the database (no password). With no keys yet, offers
+        to create them here and now (never a dead end that sends the officer elsewhere); keys
+        of an earlier version ask their old passphrase, once ever."""
         if self._keys is not None:
             return self._keys
         conn = self.ctx.conn
         if not keys.has_keys(conn):
             return self.offer_keys()
-        if passphrase is None:
-            passphrase, ok = QInputDialog.getText(
-                self.parent, _("Mở khóa"), _("Mật khẩu bảo vệ khóa đồng bộ:"),
+        legacy: str | None = None
+        if keys.needs_passphrase(conn):
+            legacy, ok = QInputDialog.getText(
+                self.parent, _("Khóa đồng bộ cũ"),
+                _("Khóa đồng bộ do phiên bản trước tạo còn được bảo vệ bằng mật khẩu riêng. "
+                  "Nhập mật khẩu đó một lần; từ nay khóa mở cùng lúc đăng nhập:"),
                 QLineEdit.EchoMode.Password)
             if not ok:
                 return None
         try:
-            self._keys = keys.unlock(conn, passphrase)
+            self._keys = keys.unlock(conn, legacy_passphrase=legacy)
         except UserError as e:
             QMessageBox.warning(self.parent, _("Không mở được khóa"), str(e))
             return None
@@ -94,7 +109,7 @@ class SyncActions:
             "Máy này chưa có khóa đồng bộ. Cần tạo khóa (một lần) rồi đăng ký với "
             "{other} trước khi trao đổi gói đồng bộ.").format(other=self._other_side()),
             parent=self.parent)
-        create = box.addButton(_("Tạo khóa ngay…"), QMessageBox.ButtonRole.AcceptRole)
+        create = box.addButton(_("Tạo khóa ngay"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is not create:
@@ -102,22 +117,17 @@ class SyncActions:
         return self.create_keys(self.parent)
 
     def create_keys(self, parent: QWidget) -> keys.SiteKeys | None:
-        """Ask a passphrase twice, make the keys, keep them unlocked for the session and
-        say the fingerprint (the same words as ``antq keys init``)."""
-        dialog = NewKeysDialog(parent)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        """Make the keys (sealed under the database key: no password to choose) and say the
+        fingerprint (the same words as ``antq keys init``)."""
+        if not self.allowed("enrol", parent):
             return None
-        passphrase = dialog.passphrase()
         conn = self.ctx.conn
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # key derivation: ~1 s
         try:
-            public = keys.init_keys(conn, passphrase)
-            self._keys = keys.unlock(conn, passphrase)
+            public = keys.init_keys(conn)
+            self._keys = keys.unlock(conn)
         except UserError as e:
-            QGuiApplication.restoreOverrideCursor()
             QMessageBox.warning(parent, _("Tạo khóa"), str(e))
             return None
-        QGuiApplication.restoreOverrideCursor()
         site = self._keys.site
         inform(parent, _("Đã tạo khóa"), [
             _("Khóa của {n}: vân tay {f}").format(n=site.name,
@@ -133,15 +143,17 @@ class SyncActions:
 
     # -- export ------------------------------------------------------------------------
 
-    def export_to_usb(self, *, folder: str | None = None, passphrase: str | None = None,
+    def export_to_usb(self, *, folder: str | None = None,
                       for_sites: list[str] | None = None) -> None:
-        # Keys, then someone to write for, then the passphrase: each missing step is offered
-        # here, and nothing is asked that could not be used yet.
+        # The right, keys, then someone to write for: each missing step is offered here, and
+        # nothing is asked that could not be used yet.
+        if not self.allowed("sync"):
+            return
         if not keys.has_keys(self.ctx.conn) and self.offer_keys() is None:
             return
         if for_sites is None and not self._has_recipients():
             return
-        site_keys = self.unlocked(passphrase)
+        site_keys = self.unlocked()
         if site_keys is None:
             return
         if folder is None:
@@ -202,8 +214,10 @@ class SyncActions:
     # -- import ------------------------------------------------------------------------
 
     def import_from_usb(self, *, paths: list[str] | None = None,
-                        passphrase: str | None = None, confirm: bool = True) -> None:
-        site_keys = self.unlocked(passphrase)
+                        confirm: bool = True) -> None:
+        if not self.allowed("sync"):
+            return
+        site_keys = self.unlocked()
         if site_keys is None:
             return
         if paths is None:
@@ -353,60 +367,6 @@ def choose_recipients(parent: QWidget, peers: list[enrol.Peer]) -> list[str] | N
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.chosen()
-
-
-class NewKeysDialog(QDialog):
-    """The passphrase of new keys, typed twice; «Tạo khóa» only once it is acceptable."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(_("Tạo khóa đồng bộ"))
-        intro = QLabel(_(
-            "Khóa đồng bộ ký và mã hóa các gói trao đổi qua USB. Mật khẩu bảo vệ khóa được hỏi "
-            "khi ghi hoặc nhập gói (một lần mỗi phiên). Hãy ghi lại và cất ở nơi an toàn: mất "
-            "mật khẩu thì phải tạo khóa mới và đăng ký lại."))
-        intro.setWordWrap(True)
-        self.first = QLineEdit()
-        self.again = QLineEdit()
-        for edit in (self.first, self.again):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.textChanged.connect(lambda _text: self._update())
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {BAD_COLOUR}")
-        form = QFormLayout()
-        form.addRow(_("Mật khẩu (ít nhất {n} ký tự):").format(n=keys.MIN_PASSPHRASE),
-                    self.first)
-        form.addRow(_("Nhập lại mật khẩu:"), self.again)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Tạo khóa"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
-        self.resize(520, self.sizeHint().height())
-        self._update()
-
-    def passphrase(self) -> str:
-        return self.first.text()
-
-    def problem(self) -> str | None:
-        if len(self.first.text()) < keys.MIN_PASSPHRASE:
-            return _("Mật khẩu khóa đồng bộ cần ít nhất {n} ký tự").format(n=keys.MIN_PASSPHRASE)
-        if self.first.text() != self.again.text():
-            return _("Hai lần nhập không khớp.")
-        return None
-
-    def _update(self) -> None:
-        problem = self.problem()
-        self.message.setText(problem if problem and (self.first.text() or self.again.text())
-                             else "")
-        self.ok_button.setEnabled(problem is None)
 
 
 class FingerprintDialog(QDialog):
@@ -599,7 +559,7 @@ class SitesDialog(QDialog):
         QVBoxLayout(self.guide_box).addWidget(self.guide)
         self.sites = QListWidget()
         row = QHBoxLayout()
-        self.create_keys = QPushButton(_("Tạo khóa…"))
+        self.create_keys = QPushButton(_("Tạo khóa"))
         self.create_keys.clicked.connect(lambda: self.make_keys())
         self.request = QPushButton(_("Ghi yêu cầu đăng ký…"))
         self.request.clicked.connect(lambda: self.write_request())
@@ -675,8 +635,8 @@ class SitesDialog(QDialog):
         if self.is_province:
             self.guide_box.setTitle(_("Đăng ký một xã/phường — các bước ở tỉnh"))
             steps = [
-                (fp is not None, _("Tạo khóa: bấm «Tạo khóa…» và đặt mật khẩu bảo vệ khóa "
-                                   "(antq keys init).")),
+                (fp is not None, _("Tạo khóa: bấm «Tạo khóa» (antq keys init). Khóa mở "
+                                   "cùng lúc đăng nhập, không có mật khẩu riêng.")),
                 (False, _("Xã ghi tệp yêu cầu đăng ký vào USB và mang USB lên tỉnh.")),
                 (False, _("Chấp nhận: bấm «Chấp nhận yêu cầu của xã…», chọn tệp yêu cầu trên "
                           "USB. Gọi điện cho xã; xã đọc vân tay của xã, bạn gõ vào ô «Vân tay "
@@ -693,8 +653,8 @@ class SitesDialog(QDialog):
         else:
             self.guide_box.setTitle(_("Đăng ký với tỉnh — các bước ở xã/phường"))
             steps = [
-                (fp is not None, _("Tạo khóa: bấm «Tạo khóa…» và đặt mật khẩu bảo vệ khóa "
-                                   "(antq keys init).")),
+                (fp is not None, _("Tạo khóa: bấm «Tạo khóa» (antq keys init). Khóa mở "
+                                   "cùng lúc đăng nhập, không có mật khẩu riêng.")),
                 (installed, _("Ghi yêu cầu: bấm «Ghi yêu cầu đăng ký…», lưu tệp yêu cầu vào USB "
                               "và mang USB lên tỉnh (antq enrol request --out TỆP).")),
                 (installed, _("Gọi điện cho tỉnh và đọc vân tay của điểm này: {f}. Tỉnh gõ vân "
@@ -730,21 +690,26 @@ class SitesDialog(QDialog):
         self.reload()
 
     def rotate_keys(self) -> None:
-        """New key pairs under the same passphrase; says the new fingerprint."""
-        passphrase, ok = QInputDialog.getText(
-            self, _("Thay khóa"), _("Mật khẩu bảo vệ khóa đồng bộ:"),
-            QLineEdit.EchoMode.Password)
-        if not ok:
+        """New key pairs, once confirmed; says the new fingerprint."""
+        if not self.actions.allowed("enrol", self):
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, _("Thay khóa"), _(
+            "Tạo khóa mới cho điểm này (khi nghi lộ khóa)? Các điểm khác nhận khóa mới qua gói "
+            "đồng bộ tiếp theo; không cần đăng ký lại."), parent=self)
+        go = box.addButton(_("Thay khóa"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is not go:
+            return
+        # Keys of an earlier version: their old passphrase, once (they are re-sealed).
+        if keys.needs_passphrase(self.ctx.conn) and self.actions.unlocked() is None:
             return
         site = self.ctx.site
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            old, new = keys.rotate_keys(self.ctx.conn, passphrase)
+            old, new = keys.rotate_keys(self.ctx.conn)
         except UserError as e:
-            QGuiApplication.restoreOverrideCursor()
             QMessageBox.warning(self, _("Thay khóa"), str(e))
             return
-        QGuiApplication.restoreOverrideCursor()
         self.actions._keys = None  # unlock again: the session's keys are the old ones
         fp = keys.fingerprint(site.site_id, new) if site else ""
         old_fp = keys.fingerprint(site.site_id, old) if site else ""
@@ -769,6 +734,8 @@ class SitesDialog(QDialog):
 
     def write_request(self) -> None:
         """Commune, step 2: the request on the stick, and the fingerprint to read out."""
+        if not self.actions.allowed("enrol", self):
+            return
         site_keys = self.actions.unlocked()
         if site_keys is None:
             return
@@ -790,6 +757,8 @@ class SitesDialog(QDialog):
     def accept_request(self) -> None:
         """Province: check a commune's request against the fingerprint it reads out, then
         enrol it and write the answer."""
+        if not self.actions.allowed("enrol", self):
+            return
         site_keys = self.actions.unlocked()
         if site_keys is None:
             return
@@ -839,6 +808,8 @@ class SitesDialog(QDialog):
     def install_answer(self) -> None:
         """Commune, last step: install the province's answer once its fingerprint, read out
         by the province, matches."""
+        if not self.actions.allowed("enrol", self):
+            return
         path = self._open_path(_("Chọn trả lời của tỉnh"))
         if path is None:
             return

@@ -1,6 +1,7 @@
 """The window's sync flows, by clicking (issue 10): keys made and changed, the enrolment
 gated by the fingerprint (request at the commune, accept at the province, install at the
-commune), export, import with its dry-run summary, and conflicts.
+commune), export, import with its dry-run summary, and conflicts. No flow asks a password
+for the keys (issue 11) but keys sealed by an earlier version, once; a viewer is refused.
 
 Menu items are triggered, buttons clicked with the mouse; every modal dialog a flow opens is
 answered from the test (``Modals``) by typing into its real fields and clicking its real
@@ -9,6 +10,7 @@ buttons. File pickers return a path (monkeypatched).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,20 +31,19 @@ from PySide6.QtWidgets import (
 )
 from uikit import close_window, save
 
-from desktop.storage import db, site
+from desktop.storage import accounts, db, site
 from desktop.storage.writer import Store
 from desktop.sync import conflicts, enrol, exchange, keys
 from desktop.ui.app import build_window, make_application
 from desktop.ui.sync_dialogs import (
     ConflictsDialog,
     FingerprintDialog,
-    NewKeysDialog,
     RecipientsDialog,
     ResultsDialog,
     SitesDialog,
 )
 
-PASS = "mật khẩu dài đủ"
+OLD_PASS = "mật khẩu khóa cũ"
 FAST_KDF = {"t": 1, "m": 8, "p": 1}
 LEFT = Qt.MouseButton.LeftButton
 # Opened with open(), not exec(): they wait for the officer without blocking the flow.
@@ -119,22 +120,13 @@ def answer_box(qtbot, text: str | None = None, seen: list[str] | None = None):
     return act
 
 
-def type_passphrase(qtbot, passphrase: str = PASS):
+def type_passphrase(qtbot, passphrase: str = OLD_PASS):
+    """The passphrase of keys an earlier version sealed (the only one ever asked)."""
     def act(dialog: QInputDialog) -> None:
         assert dialog.findChild(QLineEdit).echoMode() == QLineEdit.EchoMode.Password
+        assert "phiên bản trước" in dialog.labelText()
         dialog.findChild(QLineEdit).setText(passphrase)
         click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
-    return act
-
-
-def new_passphrase(qtbot):
-    def act(dialog: NewKeysDialog) -> None:
-        assert not dialog.ok_button.isEnabled()
-        dialog.first.setText(PASS)
-        dialog.again.setText(PASS + "x")
-        assert not dialog.ok_button.isEnabled() and "không khớp" in dialog.message.text()
-        dialog.again.setText(PASS)
-        click(qtbot, dialog.ok_button)
     return act
 
 
@@ -187,25 +179,25 @@ def test_keys_are_made_and_changed_by_clicking(qtbot, bare):
     assert not sites.request.isEnabled() and not sites.rotate.isEnabled()
 
     said: list[str] = []
-    modals = Modals(qtbot).then(NewKeysDialog, new_passphrase(qtbot)) \
-        .then(QMessageBox, answer_box(qtbot, seen=said))
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot, seen=said))  # no password asked
     click(qtbot, sites.create_keys)
     modals.done()
     fp = fingerprint_of(bare["commune"])
     assert fp in said[0] and fp in sites.own.text()
+    assert json.loads(w.conn.execute(
+        "SELECT sealed FROM sync_key WHERE purpose = 'sign'").fetchone()[0])["kdf"] == "dbkey"
     assert not sites.create_keys.isEnabled() and sites.rotate.isEnabled()
     assert sites.request.isEnabled()
     assert sites.guide_text().splitlines()[0].startswith("✓")
     save(sites, "sync-keys-commune.png")
 
-    # A wrong passphrase changes nothing and says so.
-    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot, "không phải nó")) \
-        .then(QMessageBox, answer_box(qtbot, seen=said))
+    # «Thay khóa…» asks first; «Hủy» changes nothing.
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot, "Hủy", seen=said))
     click(qtbot, sites.rotate)
     modals.done()
-    assert said[-1] == "Sai mật khẩu khóa đồng bộ" and fingerprint_of(bare["commune"]) == fp
+    assert "Tạo khóa mới cho điểm này" in said[-1] and fingerprint_of(bare["commune"]) == fp
 
-    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot)) \
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot, "Thay khóa")) \
         .then(QMessageBox, answer_box(qtbot, seen=said))
     click(qtbot, sites.rotate)
     modals.done()
@@ -223,8 +215,7 @@ def test_writing_to_a_stick_without_keys_leads_on_to_keys_and_enrolment(qtbot, b
                         lambda *a, **k: pytest.fail("no folder before there is a recipient"))
     w = open_window(bare["commune"])
     modals = (Modals(qtbot)
-              .then(QMessageBox, answer_box(qtbot, "Tạo khóa ngay…"))
-              .then(NewKeysDialog, new_passphrase(qtbot))
+              .then(QMessageBox, answer_box(qtbot, "Tạo khóa ngay"))
               .then(QMessageBox, answer_box(qtbot))
               .then(QMessageBox, answer_box(qtbot, "Đăng ký…")))
     menu_action(w, "&Ghi ra USB…").trigger()
@@ -257,8 +248,7 @@ def test_enrolment_by_clicking_is_gated_by_the_fingerprint(qtbot, bare, tmp_path
     menu_action(commune, "Điểm đồng bộ và &khóa…").trigger()
     sites = commune.sync.last_dialog
     assert not sites.accept_button.isVisible()
-    modals = Modals(qtbot).then(NewKeysDialog, new_passphrase(qtbot)) \
-        .then(QMessageBox, answer_box(qtbot))
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot))
     click(qtbot, sites.create_keys)
     modals.done()
     commune_fp = fingerprint_of(bare["commune"])
@@ -278,8 +268,7 @@ def test_enrolment_by_clicking_is_gated_by_the_fingerprint(qtbot, bare, tmp_path
     menu_action(province, "Điểm đồng bộ và &khóa…").trigger()
     sites = province.sync.last_dialog
     assert not sites.request.isVisible() and not sites.install.isVisible()
-    modals = Modals(qtbot).then(NewKeysDialog, new_passphrase(qtbot)) \
-        .then(QMessageBox, answer_box(qtbot))
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot))
     click(qtbot, sites.create_keys)
     modals.done()
     province_fp = fingerprint_of(bare["province"])
@@ -359,10 +348,10 @@ def enrolled(bare: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
     person at the commune."""
     prov, comm = (db.open_database(bare[n]) for n in ("province", "commune"))
     for conn in (prov, comm):
-        keys.init_keys(conn, PASS)
+        keys.init_keys(conn)
     request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    fp = enrol.make_request(comm, keys.unlock(comm, PASS), request)
-    prov_keys = keys.unlock(prov, PASS)
+    fp = enrol.make_request(comm, keys.unlock(comm), request)
+    prov_keys = keys.unlock(prov)
     enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
     enrol.install_response(comm, answer,
                            keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
@@ -384,9 +373,9 @@ def test_a_second_site_for_an_enrolled_commune_needs_the_replace_tick(qtbot, enr
     again = new_site(master_db, tmp_path / "again", "Công an xã Mường Nhé (máy mới)",
                      commune_code="03160")
     conn = db.open_database(again)
-    keys.init_keys(conn, PASS)
+    keys.init_keys(conn)
     request = tmp_path / "request-2.json"
-    fp = enrol.make_request(conn, keys.unlock(conn, PASS), request)
+    fp = enrol.make_request(conn, keys.unlock(conn), request)
     conn.close()
     old_fp = fingerprint_of(enrolled["commune"])
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(request), ""))
@@ -409,8 +398,7 @@ def test_a_second_site_for_an_enrolled_commune_needs_the_replace_tick(qtbot, enr
         click(qtbot, dialog.confirm_button)
 
     said: list[str] = []
-    modals = (Modals(qtbot).then(QInputDialog, type_passphrase(qtbot))
-              .then(FingerprintDialog, compare)
+    modals = (Modals(qtbot).then(FingerprintDialog, compare)
               .then(QMessageBox, answer_box(qtbot, seen=said)))
     click(qtbot, sites.accept_button)
     modals.done()
@@ -437,8 +425,7 @@ def test_export_and_import_by_clicking(qtbot, enrolled, tmp_path, monkeypatch):
         assert dialog.chosen() and "Công an tỉnh Điện Biên" in dialog.listing.item(0).text()
         click(qtbot, dialog.ok_button)
 
-    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot)) \
-        .then(RecipientsDialog, write)
+    modals = Modals(qtbot).then(RecipientsDialog, write)  # no password asked
     menu_action(commune, "&Ghi ra USB…").trigger()
     qtbot.waitUntil(lambda: isinstance(commune.sync.last_dialog, ResultsDialog), timeout=10000)
     modals.done()
@@ -464,8 +451,7 @@ def test_export_and_import_by_clicking(qtbot, enrolled, tmp_path, monkeypatch):
         assert "Vàng A Dơ" not in rows_of(province.people)  # nothing written yet
         click(qtbot, box_button(box, "Nhập"))
 
-    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot)) \
-        .then(QMessageBox, confirm)
+    modals = Modals(qtbot).then(QMessageBox, confirm)
     menu_action(province, "&Nhập từ USB…").trigger()
     qtbot.waitUntil(lambda: isinstance(province.sync.last_dialog, ResultsDialog)
                     and province.sync.last_dialog.windowTitle() == "Kết quả nhập",
@@ -485,7 +471,7 @@ def in_conflict(enrolled: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
     """The commune and the province both changed the person's phone and notes; the
     commune's bundle (written by export_to_folder) then reached the province."""
     prov, comm = (db.open_database(enrolled[n]) for n in ("province", "commune"))
-    prov_keys, comm_keys = keys.unlock(prov, PASS), keys.unlock(comm, PASS)
+    prov_keys, comm_keys = keys.unlock(prov), keys.unlock(comm)
 
     def deliver(folder: Path) -> None:
         folder.mkdir()
@@ -538,3 +524,84 @@ def test_conflicts_are_resolved_by_clicking(qtbot, in_conflict):
     assert dialog.table.rowCount() == 0 and conflicts.list_conflicts(province.conn) == []
     click(qtbot, dialog.close_button)
     close_window(province)
+
+
+# -- keys of an earlier version, and a viewer (issue 11) -----------------------------------------
+
+def test_keys_of_an_earlier_version_ask_their_passphrase_once(qtbot, enrolled, tmp_path,
+                                                               monkeypatch):
+    path = enrolled["commune"]
+    conn = db.open_database(path)
+    key = db.known_key(path)
+    for purpose, sealed in conn.execute("SELECT purpose, sealed FROM sync_key").fetchall():
+        conn.execute("UPDATE sync_key SET sealed = ? WHERE purpose = ?", (
+            keys.seal_with_passphrase(keys.unseal(sealed, key, purpose), OLD_PASS, purpose),
+            purpose))
+    conn.close()
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(stick))
+
+    def write(dialog: RecipientsDialog) -> None:
+        click(qtbot, dialog.ok_button)
+
+    commune = open_window(path)
+    said: list[str] = []
+    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot, "không phải nó")) \
+        .then(QMessageBox, answer_box(qtbot, seen=said))
+    menu_action(commune, "&Ghi ra USB…").trigger()
+    modals.done()
+    assert said == ["Sai mật khẩu khóa đồng bộ cũ"] and list(stick.iterdir()) == []
+    assert keys.needs_passphrase(commune.conn)
+
+    modals = Modals(qtbot).then(QInputDialog, type_passphrase(qtbot)) \
+        .then(RecipientsDialog, write)
+    menu_action(commune, "&Ghi ra USB…").trigger()
+    qtbot.waitUntil(lambda: isinstance(commune.sync.last_dialog, ResultsDialog), timeout=10000)
+    modals.done()
+    assert not keys.needs_passphrase(commune.conn)  # re-sealed under the database key
+    click(qtbot, commune.sync.last_dialog.close_button)
+    close_window(commune)
+
+    again = open_window(path)  # the next day: nothing asked
+    modals = Modals(qtbot).then(RecipientsDialog, write)
+    menu_action(again, "&Ghi ra USB…").trigger()
+    qtbot.waitUntil(lambda: isinstance(again.sync.last_dialog, ResultsDialog), timeout=10000)
+    modals.done()
+    assert "Công an tỉnh Điện Biên" in again.sync.last_dialog.lines()[0]
+    click(qtbot, again.sync.last_dialog.close_button)
+    close_window(again)
+
+
+def test_a_viewer_cannot_write_read_or_change_keys(qtbot, enrolled, monkeypatch):
+    path = enrolled["commune"]
+    conn = db.open_database(path)
+    accounts.add(conn, "xemv", "viewer", "mật khẩu người xem")
+    conn.close()
+    fp = fingerprint_of(path)
+    for picker in ("getExistingDirectory", "getOpenFileNames", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, picker,
+                            lambda *a, **k: pytest.fail("a file picker for a viewer"))
+    conn, _account, _notes = accounts.login(path, "xemv", "mật khẩu người xem")
+    make_application()
+    w = build_window(path, conn=conn)
+    w.show()
+    said: list[str] = []
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot, seen=said)) \
+        .then(QMessageBox, answer_box(qtbot, seen=said))
+    menu_action(w, "&Ghi ra USB…").trigger()
+    menu_action(w, "&Nhập từ USB…").trigger()
+    modals.done()
+    assert said == ["Tài khoản «xemv» (xem) không được đồng bộ"] * 2
+
+    menu_action(w, "Điểm đồng bộ và &khóa…").trigger()
+    sites = w.sync.last_dialog
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot, seen=said)) \
+        .then(QMessageBox, answer_box(qtbot, seen=said))
+    click(qtbot, sites.rotate)
+    click(qtbot, sites.request)
+    modals.done()
+    assert said[2:] == ["Tài khoản «xemv» (xem) không được đăng ký điểm đồng bộ"] * 2
+    assert fingerprint_of(path) == fp
+    click(qtbot, sites.close_button)
+    close_window(w)

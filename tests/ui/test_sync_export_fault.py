@@ -7,9 +7,8 @@ import errno
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from test_sync_clicks import (
-    PASS,
     Modals,
     RecipientsDialog,
     answer_box,
@@ -18,7 +17,6 @@ from test_sync_clicks import (
     menu_action,
     new_site,
     open_window,
-    type_passphrase,
 )
 from uikit import close_window
 
@@ -32,14 +30,14 @@ def test_a_full_stick_after_the_first_bundle_is_told_with_the_bundle_written(
         qtbot, master_db, tmp_path, monkeypatch):
     province = new_site(master_db, tmp_path, "Công an tỉnh Điện Biên", province_code="11")
     prov = db.open_database(province)
-    keys.init_keys(prov, PASS)
-    prov_keys = keys.unlock(prov, PASS)
+    keys.init_keys(prov)
+    prov_keys = keys.unlock(prov)
     for name, code in (("Công an xã Mường Nhé", "03160"), ("Công an xã Búng Lao", "03301")):
         path = new_site(master_db, tmp_path, name, commune_code=code)
         comm = db.open_database(path)
-        keys.init_keys(comm, PASS)
+        keys.init_keys(comm)
         request, answer = tmp_path / f"{code}.req", tmp_path / f"{code}.ans"
-        fp = enrol.make_request(comm, keys.unlock(comm, PASS), request)
+        fp = enrol.make_request(comm, keys.unlock(comm), request)
         enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
         comm.close()
     prov.close()
@@ -65,8 +63,7 @@ def test_a_full_stick_after_the_first_bundle_is_told_with_the_bundle_written(
         click(qtbot, dialog.ok_button)
 
     said: list[str] = []
-    modals = (Modals(qtbot).then(QInputDialog, type_passphrase(qtbot))
-              .then(RecipientsDialog, both)
+    modals = (Modals(qtbot).then(RecipientsDialog, both)
               .then(QMessageBox, answer_box(qtbot, seen=said)))
     menu_action(w, "&Ghi ra USB…").trigger()
     qtbot.waitUntil(lambda: bool(said), timeout=10000)

@@ -15,8 +15,6 @@ from desktop.storage.writer import Store
 from desktop.sync import enrol, keys
 from desktop.ui.app import build_window, make_application
 
-PASS = "mật khẩu dài đủ"
-
 
 @pytest.fixture
 def two_sites(master_db: Path, tmp_path: Path):
@@ -28,13 +26,13 @@ def two_sites(master_db: Path, tmp_path: Path):
         copy_database(master_db, path)
         conn = db.open_database(path)
         site.init_site(conn, name=f"Công an {name}", **kw)
-        keys.init_keys(conn, PASS)
+        keys.init_keys(conn)
         conn.close()
         paths[name] = path
     prov, comm = (db.open_database(paths[n]) for n in ("province", "commune"))
     request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    fp = enrol.make_request(comm, keys.unlock(comm, PASS), request)
-    prov_keys = keys.unlock(prov, PASS)
+    fp = enrol.make_request(comm, keys.unlock(comm), request)
+    prov_keys = keys.unlock(prov)
     enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
     enrol.install_response(comm, answer,
                            keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
@@ -58,7 +56,7 @@ def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path
     stick = tmp_path / "usb"
     stick.mkdir()
     commune = open_window(two_sites["commune"])
-    commune.sync.export_to_usb(folder=str(stick), passphrase=PASS, for_sites=[])
+    commune.sync.export_to_usb(folder=str(stick), for_sites=[])  # asks nothing
     qtbot.waitUntil(lambda: commune.sync.last_dialog is not None, timeout=10000)
     written = commune.sync.last_dialog.listing.item(0).text()
     assert "Công an province" in written
@@ -67,7 +65,7 @@ def test_export_to_a_stick_and_import_at_the_province(qtbot, two_sites, tmp_path
     assert len(bundles) == 1
 
     province = open_window(two_sites["province"])
-    province.sync.import_from_usb(paths=[str(bundles[0])], passphrase=PASS, confirm=False)
+    province.sync.import_from_usb(paths=[str(bundles[0])], confirm=False)
     qtbot.waitUntil(lambda: province.sync.last_dialog is not None
                     and province.sync.last_dialog.windowTitle() == "Kết quả nhập",
                     timeout=10000)
