@@ -191,7 +191,7 @@ def time_login(path: Path, key: bytes, reps: int = 5) -> None:
           f"entry): median {lg * 1000:.0f} ms of {reps}, of which "
           f"{(lg - k) * 1000:.0f} ms after the derivation")
     print("   neither is in the window's start budget: the frame paints before the password "
-          "is asked (bench_window.py times the start with the database already unlocked)")
+          "is asked (bench_window.py times the frame, the login dialog and the login apart)")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
