@@ -50,12 +50,16 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db
+    from desktop.cli import db_path, emit, open_db
     from desktop.storage import accounts
     from desktop.sync import conflicts, enrol, exchange, keys
 
-    conn = open_db(args)
     command = args.command
+    if command == "import-bundle":
+        # The database itself given as a bundle: refused before anything, even the login
+        # (which the audit log records), touches it.
+        exchange.refuse_own_files(exchange.expand(args.files), db_path(args))
+    conn = open_db(args)
     if command == "keys":
         from desktop.storage.site import require_site
 
@@ -117,8 +121,6 @@ def run(args: argparse.Namespace) -> int:
         emit(args, [r.as_dict() for r in results], written(results))
         return 0
     if command == "import-bundle":
-        # The database itself given as a bundle: refused before anything is unlocked.
-        exchange.refuse_own_files(exchange.expand(args.files), exchange.db_file_of(conn))
         unlocked = _unlock(conn, "sync")
         results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
         lines = []
