@@ -105,7 +105,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(_("Đang mở dữ liệu…"))
 
     def _fill_deferred(self) -> None:
-        if self.is_filled or not self.isVisible():
+        # The fallback timer firing while the officer is still typing the password must
+        # neither ask again nor close the window: the dialog in progress fills it.
+        if self.is_filled or not self.isVisible() or getattr(self, "_logging_in", False):
             return
         if self.conn is None and not self._log_in():
             self.close()
@@ -126,8 +128,6 @@ class MainWindow(QMainWindow):
 
         from desktop.ui.login import LoginDialog
 
-        if getattr(self, "_logging_in", False):  # the fallback timer while the dialog is up
-            return False
         self._logging_in = True
         try:
             dialog = LoginDialog(self.db_path, self, demo=self.db_path.name == "demo.db")

@@ -46,13 +46,9 @@ from pathlib import Path
 from desktop.cli import build_parser
 args = build_parser().parse_args(["--db", sys.argv[1]])  # as `antq --db PATH` starts
 from PySide6.QtCore import QEvent, QObject, QTimer
-from desktop.ui import main_window
 from desktop.ui.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-bench")  # no remembered window state from real use
-# The fill-anyway timer (500 ms) fires while the login dialog is up and closes the window
-# (_fill_deferred: _log_in refuses to nest, returns False): kept out of the way here.
-main_window.FILL_AT_LATEST_MS = 10 ** 7
 # As run_app starts: the frame paints, then the login dialog asks for the password.
 # The start backup is left out: it runs in a worker after the data is shown, and would
 # write a copy of the database at every start measured.

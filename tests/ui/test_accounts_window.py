@@ -104,6 +104,36 @@ def test_the_window_asks_for_the_account_after_its_frame_paints(xa, qtbot, monke
     assert w.account_label.isVisible()
 
 
+def test_an_officer_may_take_their_time_to_type_the_password(xa, qtbot, monkeypatch,
+                                                             windows):
+    """The window's fallback fill (FILL_AT_LATEST_MS after the start) fires while the login
+    dialog is up: it must neither close the window nor ask twice."""
+    from PySide6.QtCore import QTimer
+
+    from desktop.ui import main_window
+
+    monkeypatch.setattr(db, "_KEYS", {})
+    make_application()
+    asked: list[int] = []
+
+    def slowly(dialog: LoginDialog) -> None:
+        asked.append(1)
+
+        def type_now() -> None:
+            dialog.user.setText(TEST_USER)
+            dialog.password.setText(TEST_PASSWORD)
+            qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        QTimer.singleShot(3 * main_window.FILL_AT_LATEST_MS, type_now)
+
+    when_modal(LoginDialog, slowly)
+    w = start_window(xa, backup=False)
+    windows.append(w)
+    with qtbot.waitSignal(w.filled, timeout=10000):
+        pass
+    assert w.isVisible() and asked == [1]
+    assert accounts.current(w.conn).name == TEST_USER
+
+
 def test_a_restored_database_stays_logged_in_as_the_same_account(xa, qtbot, windows):
     add_account(xa, "maiv", "officer", "Lò Thị Mai")
     w = window_as(xa, "maiv", PW, windows)
