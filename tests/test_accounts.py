@@ -168,3 +168,15 @@ def test_a_viewer_can_read_but_not_print_export_or_write_off_the_ui_thread(path,
     finally:
         worker.close()
         first.close()
+
+
+@pytest.mark.parametrize("role", ["cán bộ", "xem"])
+def test_only_the_chief_reads_the_audit_log(path, monkeypatch, capsys, role):
+    add_user(path, monkeypatch, "nv", role)
+    as_user(monkeypatch, "nv", PW)
+    capsys.readouterr()
+    for action in ("list", "verify"):
+        assert cli.main(["audit", action, "--db", str(path)]) == 2
+        assert "không được xem nhật ký" in capsys.readouterr().err
+    as_user(monkeypatch, "admin", TEST_PASSWORD)
+    assert cli.main(["audit", "verify", "--db", str(path)]) == 0

@@ -4,7 +4,8 @@ Logging in unwraps the database key with the account's password (desktop/storage
 opens the database and binds the account to the connection; the write path then checks the
 account's role (:func:`require`). Roles:
 
-- ``chief`` (chỉ huy): everything, accounts, restore, and later the informant vault;
+- ``chief`` (chỉ huy): everything, accounts, restore, the audit log, and later the informant
+  vault;
 - ``officer`` (cán bộ): edit rosters, minutes, models, statistics, print, sync;
 - ``viewer`` (xem): read only;
 - ``province`` (tổng hợp tỉnh): reports, conflicts, enrolment.
@@ -41,7 +42,7 @@ ROLE_NAMES = {"chief": N_("chỉ huy"), "officer": N_("cán bộ"), "viewer": N_
 # What each role may do. Actions are named by the storage functions that check them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "chief": frozenset({"write", "print", "export", "sync", "enrol", "conflicts", "accounts",
-                        "restore", "erase", "backup"}),
+                        "restore", "erase", "backup", "audit"}),
     "officer": frozenset({"write", "print", "export", "sync", "backup"}),
     "viewer": frozenset(),
     "province": frozenset({"print", "export", "sync", "enrol", "conflicts", "backup"}),
@@ -50,7 +51,7 @@ ACTION_WORDS = {"write": N_("sửa dữ liệu"), "print": N_("in"), "export": N
                 "sync": N_("đồng bộ"), "enrol": N_("đăng ký điểm đồng bộ"),
                 "conflicts": N_("giải quyết xung đột"), "accounts": N_("quản lý tài khoản"),
                 "restore": N_("khôi phục từ bản sao lưu"), "erase": N_("xóa vĩnh viễn"),
-                "backup": N_("sao lưu")}
+                "backup": N_("sao lưu"), "audit": N_("xem nhật ký")}
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ from desktop.domain import hlc
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, KINDS_BY_TABLE, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import accounts, dbapi
 from desktop.storage.site import get_meta, set_meta
 
 KEY_META = "audit_key"
@@ -336,6 +336,7 @@ def _where(since: dt.date | None, user: str | None, before: int | None
 def entries(conn: dbapi.Connection, *, since: dt.date | None = None, user: str | None = None,
             before: int | None = None, limit: int = 100) -> list[Entry]:
     """A page of the log, newest first: the entries before seq ``before`` (keyset paging)."""
+    accounts.require(conn, "audit")
     where, params = _where(since, user, before)
     rows = conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM audit_log{where} ORDER BY seq DESC "
                         "LIMIT ?", (*params, limit)).fetchall()
@@ -345,14 +346,16 @@ def entries(conn: dbapi.Connection, *, since: dt.date | None = None, user: str |
 def iter_entries(conn: dbapi.Connection, *, since: dt.date | None = None,
                  user: str | None = None) -> Iterator[Entry]:
     """Every matching entry, newest first, read as it goes (the whole log of a province)."""
+    accounts.require(conn, "audit")  # here, not when the first entry is asked for
     where, params = _where(since, user, None)
-    for r in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM audit_log{where} ORDER BY seq DESC",
-                          params):
-        yield Entry(*r)
+    rows = conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM audit_log{where} ORDER BY seq DESC",
+                        params)
+    return (Entry(*r) for r in rows)
 
 
 def actors(conn: dbapi.Connection) -> list[str]:
     """Everyone named in the log, for the page's filter."""
+    accounts.require(conn, "audit")
     return [r[0] for r in conn.execute("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
 
 
@@ -436,6 +439,7 @@ _VERIFY_SQL = ("SELECT seq, id, at, hlc, site, actor, action, tbl, pk, field, ol
 def verify(conn: dbapi.Connection, *,
            progress: Callable[[int, int], None] | None = None) -> Verified:
     """Walk the log in order and recompute every digest and hash; the first break, if any."""
+    accounts.require(conn, "audit")
     total = head(conn)[0]
     expected, last_hash, last_at, count = 1, GENESIS, "", 0
     # Redactions wait for their erase entry: {erase seq: [(seq, at, tbl, pk)]}.

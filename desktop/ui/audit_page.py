@@ -161,6 +161,16 @@ class AuditPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
+        from desktop.storage import accounts
+
+        try:  # the log is the chief's to read (storage checks it too)
+            accounts.require(self.ctx.conn, "audit")
+        except accounts.PermissionDenied as e:
+            self.notice.setText(str(e))
+            self.notice.setVisible(True)
+            for widget in (self.since, self.actor, self.verify_button, self.table):
+                widget.setEnabled(False)
+            return
         since, problem = self._since_date()
         self._fill_actors()
         self.model.set_filter(since, self.actor.currentData())
