@@ -18,6 +18,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
 from desktop.storage import db, dbapi
+from desktop.storage.durable import fsync_dir
 from desktop.storage.paths import backups_dir
 
 KEEP = 10
@@ -180,7 +181,7 @@ def restore(backup_file: Path | str, db_path: Path | str, *,
     except BaseException:
         _remove_with_sidecars(staged)
         raise
-    _fsync_dir(db_path.parent)
+    fsync_dir(db_path.parent)
     return Restored(db_path, safety, site_id, previous)
 
 
@@ -236,19 +237,6 @@ def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDWR)  # Windows flushes only a handle open for writing
     try:
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a directory; its rename is durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)
 

@@ -20,6 +20,7 @@ import pyrage
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+from desktop.storage.durable import fsync_dir
 
 # The outer layer of every bundle is an age v1 file (SYNC.md, "Outer layer").
 AGE_MAGIC = b"age-encryption.org/v1\n"
@@ -98,7 +99,7 @@ def write_atomic(target: Path, data: bytes) -> str:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         with target.open("rb") as f:
             again = hashlib.sha256(f.read()).hexdigest()
     except OSError as e:
@@ -114,19 +115,6 @@ def write_atomic(target: Path, data: bytes) -> str:
 def _remove_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):  # the stick is gone: nothing more to do from here
         path.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a directory; the rename is durable enough there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- what a file on the stick is ---------------------------------------------------------------
