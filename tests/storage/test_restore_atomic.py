@@ -51,7 +51,7 @@ CHILD = textwrap.dedent("""
 STEPS = [("backup", "backup_now", False), ("backup", "_copy_into", False),
          ("backup", "_record", False), ("backup", "_new_site_identity", False),
          ("backup", "_fsync_file", False), ("backup", "_quiesce", False),
-         ("os", "replace", True), ("backup", "_fsync_dir", True)]
+         ("os", "replace", True), ("backup", "fsync_dir", True)]
 
 
 def people(conn) -> int:
@@ -96,7 +96,7 @@ def test_a_crash_at_any_step_leaves_the_old_database_or_the_reidentified_copy(
     child = subprocess.run([sys.executable, "-c", CHILD, str(db_path), str(saved), module, name,
                             when], capture_output=True, text=True, env=env, timeout=120)
     assert child.returncode == 3, child.stderr
-    expected = "restored" if live and (when == "after" or name == "_fsync_dir") else "old"
+    expected = "restored" if live and (when == "after" or name == "fsync_dir") else "old"
     assert state(db_path, old_site) == expected
     # The next restore goes through, whatever the crash left beside the database.
     current = site_of(db_path)
