@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
-from uikit import close_window, save
+from uikit import close_window, enrol_with_a_person, save
 
 from desktop.storage import accounts, db, site
 from desktop.storage.writer import Store
@@ -346,22 +346,7 @@ def test_enrolment_by_clicking_is_gated_by_the_fingerprint(qtbot, bare, tmp_path
 def enrolled(bare: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
     """The same two sites with keys, enrolled (by the functions the window calls), and a
     person at the commune."""
-    prov, comm = (db.open_database(bare[n]) for n in ("province", "commune"))
-    for conn in (prov, comm):
-        keys.init_keys(conn)
-    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    fp = enrol.make_request(comm, keys.unlock(comm), request)
-    prov_keys = keys.unlock(prov)
-    enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
-    enrol.install_response(comm, answer,
-                           keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
-    store = Store(comm, actor="xã")
-    village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
-                                 "parent_id": "03160"}).id
-    store.add("person", {"full_name": "Vàng A Dơ", "residence_unit_id": village,
-                         "phone": "0911000000"})
-    prov.close()
-    comm.close()
+    enrol_with_a_person(bare["province"], bare["commune"], tmp_path, phone="0911000000")
     return bare
 
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database
-from uikit import close_window
+from uikit import close_window, enrol_with_a_person
 
 from desktop.storage import db, site
-from desktop.storage.writer import Store
-from desktop.sync import enrol, keys
 from desktop.ui.app import build_window, make_application
 
 
@@ -26,22 +24,9 @@ def two_sites(master_db: Path, tmp_path: Path):
         copy_database(master_db, path)
         conn = db.open_database(path)
         site.init_site(conn, name=f"Công an {name}", **kw)
-        keys.init_keys(conn)
         conn.close()
         paths[name] = path
-    prov, comm = (db.open_database(paths[n]) for n in ("province", "commune"))
-    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    fp = enrol.make_request(comm, keys.unlock(comm), request)
-    prov_keys = keys.unlock(prov)
-    enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
-    enrol.install_response(comm, answer,
-                           keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
-    store = Store(comm, actor="xã")
-    village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
-                                 "parent_id": "03160"}).id
-    store.add("person", {"full_name": "Vàng A Dơ", "residence_unit_id": village})
-    prov.close()
-    comm.close()
+    enrol_with_a_person(paths["province"], paths["commune"], tmp_path)
     return paths
 
 

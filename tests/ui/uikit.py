@@ -94,3 +94,31 @@ def when_modal(kind, then) -> None:
             QTimer.singleShot(20, look)
 
     QTimer.singleShot(0, look)
+
+
+def enrol_with_a_person(province: Path, commune: Path, folder: Path,
+                        **person: object) -> None:
+    """Keys for both sites, the commune enrolled at the province by the functions the window
+    calls, and a person in a village of the commune (Mường Nhé, 03160)."""
+    from desktop.storage import db
+    from desktop.storage.writer import Store
+    from desktop.sync import enrol, keys
+
+    prov, comm = db.open_database(province), db.open_database(commune)
+    try:
+        for conn in (prov, comm):
+            keys.init_keys(conn)
+        request, answer = folder / "request.json", folder / "answer.json"
+        fp = enrol.make_request(comm, keys.unlock(comm), request)
+        prov_keys = keys.unlock(prov)
+        enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
+        enrol.install_response(comm, answer,
+                               keys.fingerprint(prov_keys.site.site_id, prov_keys.public))
+        store = Store(comm, actor="xã")
+        village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                                     "parent_id": "03160"}).id
+        store.add("person", {"full_name": "Vàng A Dơ", "residence_unit_id": village,
+                             **person})
+    finally:
+        prov.close()
+        comm.close()
