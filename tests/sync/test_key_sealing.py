@@ -72,23 +72,11 @@ def test_a_new_site_is_never_asked_a_passphrase(master_db, tmp_path, monkeypatch
     and no prompt."""
     monkeypatch.delenv(keys.PASSPHRASE_ENV, raising=False)
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: pytest.fail("a prompt: " + a[0]))
-    from test_keys_and_enrol import _init
+    from test_keys_and_enrol import enrol_from_the_command_line
 
-    pdb, cdb = tmp_path / "tinh.db", tmp_path / "xa.db"
-    _init(master_db, pdb, "--province-code", "11")
-    _init(master_db, cdb, "--commune-code", COMMUNES[0])
-    for d in (pdb, cdb):
-        assert cli.main(["keys", "init", "--db", str(d)]) == 0
-    req, ans, usb = tmp_path / "req.json", tmp_path / "ans.json", tmp_path / "usb"
+    pdb, cdb, _fp = enrol_from_the_command_line(master_db, tmp_path, capsys)
+    usb = tmp_path / "usb"
     usb.mkdir()
-    capsys.readouterr()
-    assert cli.main(["enrol", "request", "--db", str(cdb), "--out", str(req)]) == 0
-    fp = capsys.readouterr().out.split("Vân tay của điểm này: ")[1].split()[0]
-    assert cli.main(["enrol", "accept", str(req), "--db", str(pdb), "--out", str(ans),
-                     "--fingerprint", fp]) == 0
-    fp_prov = capsys.readouterr().out.split("vân tay của tỉnh (đọc cho xã): ")[1].split()[0]
-    assert cli.main(["enrol", "install", str(ans), "--db", str(cdb),
-                     "--fingerprint", fp_prov]) == 0
     assert cli.main(["add", "person", "full_name=Lò Văn Sáng", "--db", str(cdb)]) == 0
     assert cli.main(["export-bundle", "--to", str(usb), "--db", str(cdb)]) == 0
     assert cli.main(["keys", "rotate", "--db", str(pdb)]) == 0

@@ -103,14 +103,16 @@ def _init(master_db: Path, path: Path, *args: str) -> None:
     assert cli.main(["init", "--db", str(path), "--site-name", path.stem, *args]) == 0
 
 
-def test_the_whole_exchange_from_the_command_line(master_db, tmp_path, monkeypatch, capsys):
+def enrol_from_the_command_line(master_db: Path, tmp_path: Path, capsys
+                                ) -> tuple[Path, Path, str]:
+    """A province and a commune made, given keys and enrolled with `antq` alone, each side
+    typing the fingerprint the other read out; (province db, commune db, its fingerprint)."""
     pdb, cdb = tmp_path / "tinh.db", tmp_path / "xa.db"
     _init(master_db, pdb, "--province-code", PROVINCE)
     _init(master_db, cdb, "--commune-code", COMMUNES[0])
     for d in (pdb, cdb):
         assert cli.main(["keys", "init", "--db", str(d)]) == 0
-    req, ans, usb = tmp_path / "req.json", tmp_path / "ans.json", tmp_path / "usb"
-    usb.mkdir()
+    req, ans = tmp_path / "req.json", tmp_path / "ans.json"
     capsys.readouterr()
     assert cli.main(["enrol", "request", "--db", str(cdb), "--out", str(req)]) == 0
     fp = capsys.readouterr().out.split("Vân tay của điểm này: ")[1].split()[0]
@@ -122,6 +124,13 @@ def test_the_whole_exchange_from_the_command_line(master_db, tmp_path, monkeypat
     assert cli.main(["enrol", "install", str(ans), "--db", str(cdb),
                      "--fingerprint", fp_prov]) == 0
     capsys.readouterr()
+    return pdb, cdb, fp
+
+
+def test_the_whole_exchange_from_the_command_line(master_db, tmp_path, monkeypatch, capsys):
+    pdb, cdb, fp = enrol_from_the_command_line(master_db, tmp_path, capsys)
+    usb = tmp_path / "usb"
+    usb.mkdir()
     assert cli.main(["sites", "list", "--db", str(pdb), "--json"]) == 0
     sites = json.loads(capsys.readouterr().out)
     assert [s["fingerprint"] for s in sites] == [fp]
