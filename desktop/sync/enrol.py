@@ -17,7 +17,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
-from desktop.storage import accounts, dbapi
+from desktop.storage import accounts, dbapi, references
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import files
@@ -272,10 +272,8 @@ def record_rotation(conn: dbapi.Connection, peer: Peer, new: PublicKeys) -> None
 
 def own_partitions(conn: dbapi.Connection) -> tuple[str, ...]:
     """Partitions this site writes and sends: the commune's own (from its certificate)."""
-    cert = get_meta(conn, "sync_certificate")
-    if cert:
-        return tuple(json.loads(json.loads(cert)["body"])["partitions"])
-    return (require_site(conn).unit_code,)
+    site = require_site(conn)
+    return references.own_partitions(conn, site) or (site.unit_code,)
 
 
 # -- 1. request (commune) --------------------------------------------------------------------

@@ -513,15 +513,10 @@ class _AlreadyInside(Exception):
     pass
 
 
-def find_peer_by_id(conn: dbapi.Connection, site_id: str) -> Peer | None:
-    peer = find_peer(conn, site_id)
-    return peer if peer is not None and peer.site_id == site_id else None
-
-
 def sender_of(conn: dbapi.Connection, site_id: str) -> Peer | None:
     """An enrolled peer with its retired keys, else a site known from the province's list
     (revoked or merely listed: refused either way, with the reason)."""
-    peer = find_peer_by_id(conn, site_id)
+    peer = enrol.find_peer_by_id(conn, site_id)
     if peer is None:
         return enrol.listed_peer(conn, site_id)
     return dataclasses.replace(peer, retired_sign_pubs=enrol.retired_sign_pubs(conn, site_id))
