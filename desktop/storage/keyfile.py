@@ -26,6 +26,7 @@ SUFFIX = ".keys"
 KEY_BYTES = 32
 # argon2id at the argon2-cffi defaults: about 0.1 s here (budget: at most 1 s).
 KDF_PARAMS = {"t": 3, "m": 65536, "p": 4}
+MAX_KDF = {"t": 16, "m": 1 << 20, "p": 16}  # at most 16 passes over 1 GiB, 16 lanes
 MAX_BYTES = 256 * 1024
 FREE_FAILURES = 3
 MAX_DELAY_S = 15 * 60
@@ -73,8 +74,10 @@ def unwrap(entry: dict[str, object], account: str, password: str) -> bytes | Non
 
     try:
         params = entry["params"]
+        # The key file travels beside the database (a stick): parameters that would make
+        # argon2 take gigabytes or hours are a damaged file, not a password to try.
         if not isinstance(params, dict) or not all(
-                type(params.get(k)) is int and 0 < params[k] <= 1 << 22 for k in "tmp"):
+                type(params.get(k)) is int and 0 < params[k] <= MAX_KDF[k] for k in "tmp"):
             raise ValueError("params")
         kek = _kek(password, _unb64(entry["salt"]), params)
         key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]),

@@ -181,3 +181,13 @@ def test_a_plain_database_is_encrypted_at_its_first_login(master_db, tmp_path, m
     again, _a, notes = accounts.login(path, "admin", "mật khẩu cũ dài")
     again.close()
     assert notes == []
+
+
+@pytest.mark.parametrize("param,value", [("m", 1 << 22), ("t", 10_000), ("p", 0), ("m", "x")])
+def test_a_key_file_asking_for_absurd_key_derivation_is_refused(filled, param, value):
+    """A key file from a stick could ask argon2 for gigabytes or hours: refused at once."""
+    obj = json.loads(keyfile.keyfile_path(filled).read_text())
+    obj["accounts"][TEST_USER]["params"][param] = value
+    keyfile.write(filled, obj)
+    with pytest.raises(UserError, match="Tệp khóa bị hỏng"):
+        keyfile.unlock(filled, TEST_USER, TEST_PASSWORD)
