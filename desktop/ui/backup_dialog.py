@@ -131,11 +131,6 @@ def admin_password_ok(window) -> bool:
     from desktop.storage import accounts
 
     title = _("Khôi phục từ bản sao lưu")
-    try:
-        accounts.require(window.conn, "restore")
-    except UserError as e:
-        QMessageBox.warning(window, title, str(e))
-        return False
     account = accounts.current(window.conn)
     if account is None and not site.has_admin_password(window.conn):
         return True  # the program's own connection (no one logged in): nothing to prove
@@ -154,8 +149,16 @@ def admin_password_ok(window) -> bool:
     return True
 
 
-def restore_from_backup(window) -> RestoreDialog:
-    """The menu action: the dialog, then (on OK, the password and confirmation) the restore."""
+def restore_from_backup(window) -> RestoreDialog | None:
+    """The menu action: the dialog, then (on OK, the password and confirmation) the restore.
+    An account that may not restore is told so first, before choosing anything."""
+    from desktop.storage import accounts
+
+    try:
+        accounts.require(window.conn, "restore")
+    except UserError as e:
+        QMessageBox.warning(window, _("Khôi phục từ bản sao lưu"), str(e))
+        return None
     dialog = RestoreDialog(Path(window.db_path), window)
 
     def done(code: int) -> None:

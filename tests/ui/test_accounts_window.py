@@ -317,3 +317,62 @@ def test_the_record_is_unchanged_for_the_viewer_in_storage_too(xa):
 def _shot(name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / name
+
+
+def press(dialog, which) -> None:
+    """Click a standard button of a message box, an input dialog or a dialog's button box."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    button = (dialog.button(which) if isinstance(dialog, QMessageBox)
+              else dialog.findChild(QDialogButtonBox).button(which))
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_only_the_chief_restores_and_types_the_password_again(xa, qtbot, windows):
+    """Tệp → Khôi phục từ bản sao lưu… by clicking: an officer is told at once; the chief
+    chooses, confirms, and a wrong password (counted in the key file) restores nothing."""
+    from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox
+
+    from desktop.storage import backup, keyfile
+    from desktop.ui.backup_dialog import RestoreDialog
+
+    add_account(xa, "mai", "officer")
+    officer = window_as(xa, "mai", PW, windows)
+    told: list[str] = []
+    when_modal(QMessageBox, lambda box: (told.append(box.text()),
+                                         press(box, QMessageBox.StandardButton.Ok)))
+    click_menu(qtbot, officer, file_action(officer, "&Khôi phục từ bản sao lưu…"))
+    qtbot.waitUntil(lambda: bool(told), timeout=5000)
+    assert told == ["Tài khoản «mai» (cán bộ) không được khôi phục từ bản sao lưu"]
+    assert officer.findChild(RestoreDialog) is None
+
+    chief = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    backup.backup_now(chief.conn, xa, "manual")
+    steps: list[str] = []
+
+    def warned(box: QMessageBox) -> None:
+        steps.append(box.text())
+        press(box, QMessageBox.StandardButton.Ok)
+
+    def password(dialog: QInputDialog) -> None:
+        steps.append(dialog.labelText())
+        when_modal(QMessageBox, warned)
+        dialog.setTextValue("sai mật khẩu")
+        press(dialog, QDialogButtonBox.StandardButton.Ok)
+
+    def confirm(box: QMessageBox) -> None:
+        steps.append("confirm")
+        when_modal(QInputDialog, password)
+        press(box, QMessageBox.StandardButton.Yes)
+
+    click_menu(qtbot, chief, file_action(chief, "&Khôi phục từ bản sao lưu…"))
+    dialog = chief.findChild(RestoreDialog)
+    assert dialog is not None and dialog.list.count() == 1
+    when_modal(QMessageBox, confirm)
+    press(dialog, QDialogButtonBox.StandardButton.Ok)
+    qtbot.waitUntil(lambda: len(steps) == 3, timeout=5000)
+    assert steps == ["confirm", "Mật khẩu của «admin»:", "Sai tài khoản hoặc mật khẩu"]
+    assert keyfile.failure_count(xa) == 1
+    assert [b.reason for b in backup.list_backups(xa)] == ["manual"]  # nothing restored
+
