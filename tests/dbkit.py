@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,13 @@ _WHAT_CHANGES = {
     "audit_log": "SELECT * FROM audit_log WHERE field IS NOT NULL OR action = 'create'",
     "site_meta": "SELECT * FROM site_meta WHERE key <> 'audit_head'",
 }
+
+
+def version_rows(conn: dbapi.Connection, pk: str | None = None) -> list[dict[str, object]]:
+    """Every stored field version (of record ``pk`` if given) as a dict with the columns the
+    old ``sync_cell`` table had: tbl, pk, field, hlc, origin, part, seq, hist (JSON text)."""
+    from desktop.storage import versions
+
+    keys = ("tbl", "pk", "field", "hlc", "origin", "part", "seq")
+    return [{**dict(zip(keys, c[:7], strict=True)), "hist": json.dumps(c[7])}
+            for c in versions.all_cells(conn) if pk is None or c[1] == pk]

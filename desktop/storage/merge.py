@@ -29,7 +29,7 @@ from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, derived, references
+from desktop.storage import dbapi, derived, references, versions
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -314,6 +314,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     vv = version_vector(conn)
     here = store.site.site_id
     now = now_local()
+    names = versions.Names(conn)
     by_table: dict[str, list[Cell]] = defaultdict(list)
     for c in cells:
         by_table[c[0]].append(c)
@@ -328,11 +329,12 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         rows: dict[str, dict[str, object]] = {}
         for chunk in _chunks(pks):
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT pk, field, hlc, origin, part, seq, hist FROM "
-                                  f"sync_cell WHERE tbl = ? AND pk IN ({marks})", (tbl, *chunk)):
-                cur[r[0]][r[1]] = [r[2], r[3], r[4], r[5], r[6]]
             for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
                 rows[r["id"]] = dict(r)
+        held = versions.read_rowids(conn, tbl, [r["_rowid"] for r in rows.values()], names)
+        for pk, r in rows.items():
+            if r["_rowid"] in held:
+                cur[pk] = held[r["_rowid"]]
         open_by_key: dict[tuple[str, str], list] = defaultdict(list)
         for r in conn.execute("SELECT id, kind, pk, field, loser_origin, loser_part, loser_seq, "
                               "winner_origin, winner_part, winner_seq FROM sync_conflict "
@@ -342,7 +344,6 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                 (r[0], [r[4], r[5], r[6]], [r[7], r[8], r[9]]))
         changes: dict[str, dict[str, object]] = defaultdict(dict)
         part_of_new: dict[str, str] = {}
-        upserts: list[tuple[object, ...]] = []
         hlc_max = stats.hlc_max
         adopted = 0
         last_pk = None
@@ -378,12 +379,10 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                             "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here, now))
                 cells_of[f] = [h, o, p, s, hist]
                 changed[f] = v
-                upserts.append((tbl, pk, f, h, o, p, s, json.dumps(hist) if hist else "[]"))
                 adopted += 1
             elif fresh:
-                ohist = old[4] if isinstance(old[4], list) else json.loads(old[4])
                 dot = [o, p, s]
-                if dot != [old[1], old[2], old[3]] and dot not in ohist:
+                if dot != [old[1], old[2], old[3]] and dot not in old[4]:
                     conflicts.append(_conflict_row(
                         "value", tbl, pk, f, v, [h, o, p, s],
                         changed.get(f, value_of(kind, row, f)), old, here, now))
@@ -403,13 +402,12 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         stats.hlc_max = hlc_max
         stats.adopted += adopted
         stats.ignored += len(tcells) - adopted
-        _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
+        new_rowids = _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
         placed += _placed_records(kind, rows, changes, part_of_new)
-        conn.executemany(
-            "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
-            "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
-            "hist = excluded.hist", upserts)
+        versions.write(conn, tbl, {rows[pk]["_rowid"]: cur[pk] for pk, ch in changes.items()
+                                   if ch and pk in rows}, names)
+        versions.write(conn, tbl, {r: cur[pk] for pk, r in new_rowids.items()}, names,
+                       fresh=True)
         conflicts += _delete_conflicts(kind, rows, changes, cur, here, now)
     # After every table is written: a record may name a unit that came in the same bundle.
     check_partitions(conn, placed)
@@ -453,8 +451,7 @@ def _delete_conflicts(kind: Kind, rows: Mapping[str, dict[str, object]],
         deleted = changed.get("_deleted", (rows.get(pk) or {}).get("_deleted"))
         if d is None or deleted != 1:
             continue
-        dhist = d[4] if isinstance(d[4], list) else json.loads(d[4])
-        covered = [[d[1], d[2], d[3]], *dhist]
+        covered = [[d[1], d[2], d[3]], *d[4]]
         for f, e in cells.items():
             if f == "_deleted" or [e[1], e[2], e[3]] in covered:
                 continue
@@ -465,11 +462,14 @@ def _delete_conflicts(kind: Kind, rows: Mapping[str, dict[str, object]],
 
 def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str, object]],
                 changes: Mapping[str, dict[str, object]], part_of_new: Mapping[str, str],
-                now: str, stats: MergeStats) -> None:
+                now: str, stats: MergeStats) -> dict[str, int]:
+    """Write the merged records; returns the ``_rowid`` given to each new one."""
     names = [f.name for f in kind.fields]
     derived_names = derived.column_names(kind)
     cols = ["_deleted", "_extras", *names, *derived_names]
     inserts, updates = [], []
+    new_rowids: dict[str, int] = {}
+    next_rowid = 0
     for pk, changed in changes.items():
         if not changed:
             continue
@@ -488,11 +488,16 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
         values = (deleted, extras_text, *(record[n] for n in names),
                   *derived.columns(kind, record))
         if row is None:
-            inserts.append((pk, part_of_new[pk], now, now, *values))
+            if not next_rowid:
+                next_rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM "
+                                              f"{kind.table}").fetchone()[0])
+            new_rowids[pk] = next_rowid
+            inserts.append((next_rowid, pk, part_of_new[pk], now, now, *values))
+            next_rowid += 1
         else:
             updates.append((*values, now, pk))
     if inserts:
-        all_cols = ["id", "_part", "_created_at", "_updated_at", *cols]
+        all_cols = ["_rowid", "id", "_part", "_created_at", "_updated_at", *cols]
         conn.executemany(f"INSERT INTO {kind.table} ({', '.join(all_cols)}) VALUES "
                          f"({', '.join('?' * len(all_cols))})", inserts)
         stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + len(inserts)
@@ -500,6 +505,7 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
         sets = ", ".join(f"{c} = ?" for c in [*cols, "_updated_at"])
         conn.executemany(f"UPDATE {kind.table} SET {sets} WHERE id = ?", updates)
         stats.changed_records[kind.name] = stats.changed_records.get(kind.name, 0) + len(updates)
+    return new_rowids
 
 
 # -- the delta to send ------------------------------------------------------------------------
@@ -509,24 +515,20 @@ def cells_to_send(conn: dbapi.Connection, belief: Mapping[tuple[str, str], int],
     """Every current cell the peer has not acknowledged, in partitions it may see, in a
     deterministic order (table, record, field). Read inside one read transaction."""
     out: list[Cell] = []
-    tables = [r[0] for r in conn.execute("SELECT DISTINCT tbl FROM sync_cell ORDER BY tbl")]
-    for tbl in tables:
-        kind = KINDS_BY_TABLE.get(tbl)
-        if kind is None:  # pragma: no cover - cells only exist for known tables
-            continue
-        wanted = [r for r in conn.execute(
-            "SELECT pk, field, hlc, origin, part, seq, hist FROM sync_cell WHERE tbl = ? "
-            "ORDER BY pk, field", (tbl,))
-            if parts(r[4]) and r[5] > belief.get((r[3], r[4]), 0)]
-        if not wanted:
-            continue
-        pks = list(dict.fromkeys(r[0] for r in wanted))
-        rows: dict[str, dict[str, object]] = {}
+    wanted = versions.since(conn, belief, parts)
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for c in wanted:
+        if not by_table[c[0]] or by_table[c[0]][-1] != c[1]:
+            by_table[c[0]].append(c[1])
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for tbl, pks in by_table.items():
         for chunk in _chunks(pks):
             marks = ",".join("?" * len(chunk))
             for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
-                rows[r["id"]] = dict(r)
-        for pk, f, h, o, p, s, hist in wanted:
-            out.append((tbl, pk, f, value_of(kind, rows.get(pk), f), h, o, p, s,
-                        json.loads(hist)))
+                rows[(tbl, r["id"])] = dict(r)
+    for tbl, pk, f, h, o, p, s, hist in wanted:
+        kind = KINDS_BY_TABLE.get(tbl)
+        if kind is None:  # pragma: no cover - versions only exist for known tables
+            continue
+        out.append((tbl, pk, f, value_of(kind, rows.get((tbl, pk)), f), h, o, p, s, hist))
     return out

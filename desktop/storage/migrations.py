@@ -236,6 +236,19 @@ def _v10_religion_and_classification(conn: dbapi.Connection) -> None:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN classification TEXT")
 
 
+def _v12_compact_versions(conn: dbapi.Connection) -> None:
+    """Field versions move from one ``sync_cell`` row per field to one ``sync_clock`` row per
+    record and origin, names as small integers (issue 12; desktop/storage/versions.py). The
+    file shrinks at the VACUUM that :func:`apply` runs after this migration."""
+    from desktop.storage import versions
+
+    for stmt in versions.SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    versions.convert_cells(conn)
+    conn.execute("DROP TABLE sync_cell")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -248,7 +261,11 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "audit log: hash chain, keyed hashes of sensitive values", _v9_audit_chain),
     Migration(10, "religion; classification (độ mật) of people, organizations, minutes",
               _v10_religion_and_classification),
+    Migration(12, "compact field versions: one row per record and origin", _v12_compact_versions),
 ]
+
+# Migrations that free much of the file: VACUUM after them gives the space back.
+_VACUUM_AFTER = {12}
 
 
 def latest_version() -> int:
@@ -293,6 +310,8 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
             conn.execute("ROLLBACK")
             raise
         done.append(m.version)
+    if done and done[0] > 1 and _VACUUM_AFTER.intersection(done):  # not a new database
+        conn.execute("VACUUM")
     return done
 
 

@@ -2,16 +2,15 @@
 
 Every change to a synced table goes through :class:`Store`. In the same transaction as the
 data it records, for each changed field, a version (HLC stamp, origin site, per-origin
-sequence) in ``sync_cell`` and a line in ``audit_log``. Deletes are the versioned ``_deleted``
-field, never a row removal. Bundle import (a later part) applies remote versions through the
-same module so that nothing writes these tables around it.
+sequence; desktop/storage/versions.py) and a line in ``audit_log``. Deletes are the versioned
+``_deleted`` field, never a row removal. Bundle import (merge.py) applies remote versions
+inside the same transactions, so that nothing writes these tables around it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import accounts, audit, dbapi, derived, references
+from desktop.storage import accounts, audit, dbapi, derived, references, versions
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
@@ -40,6 +39,7 @@ class _Txn:
     """Clock and sequence counters read at BEGIN and written back before COMMIT."""
 
     clock: HybridClock
+    names: versions.Names
     seqs: dict[str, int] = field(default_factory=dict)
 
 
@@ -94,7 +94,8 @@ class Store:
         try:
             # Read inside the write lock: another process may have written since.
             last = self.conn.execute("SELECT value FROM site_meta WHERE key='hlc'").fetchone()
-            self._txn = _Txn(HybridClock(int(last[0]) if last else 0))
+            self._txn = _Txn(HybridClock(int(last[0]) if last else 0),
+                             versions.Names(self.conn))
             yield
             txn = self._txn
             set_meta(self.conn, "hlc", str(txn.clock.last))
@@ -253,26 +254,32 @@ class Store:
         assert self._txn is not None
         names = [f.name for f in kind.fields]
         extra = list(kind.extra_columns) + (["_search"] if kind.searchable else [])
-        cols = ["id", "_part", "_deleted", "_created_at", "_updated_at", *names, *extra]
+        cols = ["_rowid", "id", "_part", "_deleted", "_created_at", "_updated_at", *names,
+                *extra]
         now = now_local()
         site = self.site.site_id
-        rows, cells, audit_rows = [], [], []
-        for record_id, record in zip(ids, records, strict=True):
+        # Rowids given here (we hold the write lock) so the versions can name them.
+        first = int(self.conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM "
+                                      f"{kind.table}").fetchone()[0])
+        rows, audit_rows = [], []
+        clocks: dict[int, dict[str, list]] = {}
+        for rowid, (record_id, record) in enumerate(zip(ids, records, strict=True),
+                                                    start=first):
             part = references.partition_of(self.conn, kind, record, self.site)
             self._check_writable(part)
             stamped = [n for n in names if record.get(n) is not None] + ["_deleted"]
             hlc = self._txn.clock.now()
             seq = self._next_seq(part, len(stamped))
-            for i, name in enumerate(stamped):
-                cells.append((kind.table, record_id, name, hlc, site, part, seq + i, "[]"))
-            rows.append((record_id, part, 0, now, now, *(record.get(n) for n in names),
+            clocks[rowid] = {name: [hlc, site, part, seq + i, []]
+                             for i, name in enumerate(stamped)}
+            rows.append((rowid, record_id, part, 0, now, now, *(record.get(n) for n in names),
                          *derived.columns(kind, record)))
             audit_rows.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
                                record_id, None, None, {n: record[n] for n in stamped[:-1]}))
         marks = ", ".join("?" * len(cols))
         self.conn.executemany(f"INSERT INTO {kind.table} ({', '.join(cols)}) VALUES ({marks})",
                               rows)
-        self.conn.executemany("INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cells)
+        versions.write(self.conn, kind.table, clocks, self._txn.names, fresh=True)
         self._write_audit(kind, audit_rows)
 
     def _check_writable(self, part: str) -> None:
@@ -289,36 +296,33 @@ class Store:
         assert self._txn is not None
         self._check_writable(row["_part"])
         record_id, part = row["id"], row["_part"]
-        old_cells = {
-            r["field"]: r for r in self.conn.execute(
-                "SELECT field, hlc, origin, part, seq, hist FROM sync_cell "
-                "WHERE tbl = ? AND pk = ?", (kind.table, record_id))
-        }
+        rowid = row["_rowid"]
+        old_cells = versions.read_rowids(self.conn, kind.table, [rowid],
+                                         self._txn.names).get(rowid, {})
         # An edit made after seeing a value must beat it, however wrong our clock is.
         for cell in old_cells.values():
-            self._txn.clock.observe(cell["hlc"])
+            self._txn.clock.observe(cell[0])
         hlc = self._txn.clock.now()
         seq = self._next_seq(part, len(changed))
         site, now = self.site.site_id, now_local()
-        cells, audit_rows = [], []
+        new_cells = dict(old_cells)
+        audit_rows = []
         for i, (name, value) in enumerate(changed.items()):
             old = old_cells.get(name)
             hist: list[list[object]] = []
             if old is not None:
-                hist = [[old["origin"], old["part"], old["seq"]]]
+                hist = [[old[1], old[2], old[3]]]
             hist += [d for d in extra_hist if d not in hist]
             limit = MAX_HIST
             if name == "_deleted":
                 # A delete or restore knowingly covers every field value it saw, so an edit
                 # it did not see is told apart as a concurrent delete-versus-edit.
-                seen = [[c["origin"], c["part"], c["seq"]] for f, c in old_cells.items()
-                        if f != "_deleted"]
+                seen = [[c[1], c[2], c[3]] for f, c in old_cells.items() if f != "_deleted"]
                 hist += [d for d in seen if d not in hist]
                 limit = MAX_HIST + len(seen)
             if old is not None:
-                hist += [d for d in json.loads(old["hist"]) if d not in hist]
-            cells.append((kind.table, record_id, name, hlc, site, part, seq + i,
-                          json.dumps(hist[:limit])))
+                hist += [d for d in old[4] if d not in hist]
+            new_cells[name] = [hlc, site, part, seq + i, hist[:limit]]
             audit_rows.append((new_id(), now, hlc, site, self.actor, action, kind.table,
                                record_id, name, row[name], value))
         record = {f.name: row[f.name] for f in kind.fields}
@@ -329,11 +333,7 @@ class Store:
         assignments = ", ".join(f"{name} = ?" for name in sets)
         self.conn.execute(f"UPDATE {kind.table} SET {assignments} WHERE id = ?",
                           (*sets.values(), record_id))
-        self.conn.executemany(
-            "INSERT INTO sync_cell VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(tbl, pk, field) DO UPDATE SET hlc = excluded.hlc, "
-            "origin = excluded.origin, part = excluded.part, seq = excluded.seq, "
-            "hist = excluded.hist", cells)
+        versions.write(self.conn, kind.table, {rowid: new_cells}, self._txn.names)
         self._write_audit(kind, audit_rows)
 
     def _write_audit(self, kind: Kind, rows: Sequence[tuple[object, ...]]) -> None:

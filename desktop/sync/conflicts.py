@@ -14,7 +14,7 @@ from desktop.domain import validation
 from desktop.domain.errors import NotFoundError, UserError
 from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, references
+from desktop.storage import dbapi, references, versions
 from desktop.storage.merge import conflict_id, now_local, value_of
 from desktop.storage.site import require_site
 from desktop.storage.writer import Store
@@ -207,14 +207,13 @@ def receive_conflicts(conn: dbapi.Connection, items: list[dict[str, object]]) ->
             continue
         new += 1
         key_field = "_deleted" if c["kind"] == "delete" else c["field"]
-        cell = conn.execute("SELECT origin, part, seq, hist FROM sync_cell WHERE tbl = ? AND "
-                            "pk = ? AND field = ?", (c["tbl"], c["pk"], key_field)).fetchone()
+        cell = versions.cell(conn, str(c["tbl"]), str(c["pk"]), str(key_field))
         if cell is None:
             continue
-        covered = [[cell[0], cell[1], cell[2]], *json.loads(cell[3] or "[]")]
+        covered = [[cell[1], cell[2], cell[3]], *cell[4]]
         if [c["loser_origin"], c["loser_part"], c["loser_seq"]] in covered \
                 and [c["winner_origin"], c["winner_part"], c["winner_seq"]] in covered:
             conn.execute("UPDATE sync_conflict SET status = 'closed', resolved_by = ?, "
                          "resolved_local_time = ? WHERE id = ?",
-                         (cell[0], now_local(), c["id"]))
+                         (cell[1], now_local(), c["id"]))
     return new

@@ -5,6 +5,7 @@ hold them are named (issue 11)."""
 from __future__ import annotations
 
 import pytest
+from dbkit import version_rows
 
 from desktop.domain.errors import UserError
 from desktop.storage import audit, backup, erasure, history, merge
@@ -38,8 +39,7 @@ def test_a_person_not_deleted_first_is_refused_and_nothing_changes(store, conn, 
 def test_erasing_blanks_the_personal_fields_as_a_versioned_change(store, conn, person,
                                                                   village):
     store.delete("person", person)
-    old_cells = {r["field"]: r["hlc"] for r in conn.execute(
-        "SELECT field, hlc FROM sync_cell WHERE pk = ?", (person,))}
+    old_cells = {r["field"]: r["hlc"] for r in version_rows(conn, person)}
     result = erase_person(store, person)
     row = conn.execute("SELECT * FROM person WHERE id = ?", (person,)).fetchone()
     assert all(row[f] is None for f in ERASED_FIELDS)

@@ -3,16 +3,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from dbkit import version_rows
 
 from desktop.domain import hlc
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
-from desktop.storage import dbapi, records
+from desktop.storage import dbapi, records, versions
 from desktop.storage.db import open_database
 from desktop.storage.writer import Store, kind_named
 
 
-def cells(conn: dbapi.Connection, pk: str) -> dict[str, dbapi.Row]:
-    return {r["field"]: r for r in conn.execute("SELECT * FROM sync_cell WHERE pk = ?", (pk,))}
+def cells(conn: dbapi.Connection, pk: str) -> dict[str, dict[str, object]]:
+    return {r["field"]: r for r in version_rows(conn, pk)}
 
 
 def test_add_stamps_every_given_field_and_the_tombstone(store, conn, village, commune_site):
@@ -110,8 +111,10 @@ def test_unknown_ids_and_kinds_are_clear_errors(store):
 def test_an_edit_beats_a_value_stamped_by_a_clock_far_ahead(store, conn):
     pid = store.add("person", {"full_name": "Vàng A Páo"}).id
     future = hlc.pack(hlc.wall_ms_now() + 10 * 365 * 86400 * 1000, 7)
-    conn.execute("UPDATE sync_cell SET hlc = ? WHERE pk = ? AND field = 'full_name'",
-                 (future, pid))
+    rowid = conn.execute("SELECT _rowid FROM person WHERE id = ?", (pid,)).fetchone()[0]
+    held = versions.read(conn, "person", [pid])[pid]
+    held["full_name"][0] = future
+    versions.write(conn, "person", {rowid: held})
     store.edit("person", pid, {"full_name": "Vàng A Pao"})
     assert cells(conn, pid)["full_name"]["hlc"] > future
 
@@ -121,7 +124,7 @@ def test_two_connections_writing_in_turn_never_reuse_a_sequence(store, db_path):
     for i in range(5):
         store.add("person", {"full_name": f"Lò Văn {i}"})
         other.add("person", {"full_name": f"Quàng Thị {i}"})
-    seqs = [r[0] for r in store.conn.execute("SELECT seq FROM sync_cell ORDER BY seq")]
+    seqs = sorted(int(r["seq"]) for r in version_rows(store.conn))
     assert len(seqs) == len(set(seqs))
     top = store.conn.execute("SELECT seq FROM sync_vv").fetchone()[0]
     assert top == max(seqs)

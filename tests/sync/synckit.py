@@ -86,18 +86,21 @@ def enrol_pair(province: Node, commune: Node, folder: Path) -> None:
 def visible(conn: dbapi.Connection, parts: set[str] | None = None) -> dict:
     """The state a user sees, plus every field version: compared across sites."""
     from desktop.domain.kinds import KINDS
+    from desktop.storage import versions
 
+    cells = {}
+    versioned: dict[str, set[str]] = {}
+    for c in versions.all_cells(conn):
+        versioned.setdefault(c[0], set()).add(c[1])
+        if parts is None or c[5] in parts:
+            cells[(c[0], c[1], c[2])] = tuple(c[:7])
     out: dict = {}
     for kind in KINDS.values():
         cols = ", ".join(["id", "_part", "_deleted", "_extras", *(f.name for f in kind.fields)])
-        for r in conn.execute(f"SELECT {cols} FROM {kind.table} WHERE id IN "
-                              f"(SELECT pk FROM sync_cell WHERE tbl = ?)", (kind.table,)):
-            if parts is None or r["_part"] in parts:
+        for r in conn.execute(f"SELECT {cols} FROM {kind.table}"):
+            if r["id"] in versioned.get(kind.table, ()) and (parts is None
+                                                             or r["_part"] in parts):
                 out[(kind.table, r["id"])] = tuple(r)
-    cells = {}
-    for r in conn.execute("SELECT tbl, pk, field, hlc, origin, part, seq FROM sync_cell"):
-        if parts is None or r["part"] in parts:
-            cells[(r[0], r[1], r[2])] = tuple(r)
     return {"rows": out, "cells": cells}
 
 

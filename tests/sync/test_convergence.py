@@ -35,7 +35,7 @@ from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, rewrite, vi
 
 from desktop.domain import hlc, ids
 from desktop.domain.errors import UserError
-from desktop.storage import db, merge
+from desktop.storage import db, merge, versions
 from desktop.sync import clocks, conflicts, keys
 from desktop.sync.bundle import vector_out
 
@@ -252,19 +252,18 @@ class SyncNetwork(RuleBasedStateMachine):
         for (o, p), s in after.items():
             if o != node.site_id or s <= before.get((o, p), 0):
                 continue
-            for r in node.conn.execute("SELECT seq, hist FROM sync_cell WHERE origin = ? AND "
-                                       "part = ? AND seq > ?", (o, p, before.get((o, p), 0))):
-                import json
-
-                self.writes[(o, p, r[0])] = json.loads(r[1])
+            for c in versions.all_cells(node.conn):
+                if (c[4], c[5]) == (o, p) and c[6] > before.get((o, p), 0):
+                    self.writes[(o, p, c[6])] = c[7]
         # Dots written and already superseded in the same transaction cannot exist: every
         # write of a field is its own cell version.
 
     def persons(self, node: Node, deleted: int | None = None) -> list[str]:
-        sql = "SELECT id FROM person WHERE id IN (SELECT pk FROM sync_cell WHERE tbl='person')"
+        versioned = {c[1] for c in versions.all_cells(node.conn, "person")}
+        sql = "SELECT id FROM person"
         if deleted is not None:
-            sql += f" AND _deleted = {int(deleted)}"
-        return [r[0] for r in node.conn.execute(sql + " ORDER BY id")]
+            sql += f" WHERE _deleted = {int(deleted)}"
+        return [r[0] for r in node.conn.execute(sql + " ORDER BY id") if r[0] in versioned]
 
     def any_person(self) -> bool:
         return any(self.persons(n) for n in self.nodes)
@@ -414,9 +413,8 @@ class SyncNetwork(RuleBasedStateMachine):
         conflicts.resolve_conflict(node.store, c.id, keep)
         self.record_writes(node, before)
         field = "_deleted" if c.kind == "delete" else c.field
-        cell = node.conn.execute("SELECT origin, part, seq FROM sync_cell WHERE tbl = ? AND "
-                                 "pk = ? AND field = ?", (c.tbl, c.pk, field)).fetchone()
-        self.resolutions.append((c.id, c.tbl, c.pk, field, tuple(cell)))
+        cell = versions.cell(node.conn, c.tbl, c.pk, field)
+        self.resolutions.append((c.id, c.tbl, c.pk, field, (cell[1], cell[2], cell[3])))
 
     @precondition(lambda self: self.byz is not None)
     @rule(data=st.data(), attack=st.sampled_from(sorted(ATTACKS)))
@@ -496,11 +494,9 @@ class SyncNetwork(RuleBasedStateMachine):
         accounted: set[tuple] = set()
         by_id: dict[str, tuple] = {}
         for node in self.nodes:
-            for r in node.conn.execute("SELECT origin, part, seq, hist FROM sync_cell"):
-                import json
-
-                accounted.add((r[0], r[1], r[2]))
-                accounted.update(tuple(d) for d in json.loads(r[3]))
+            for c in versions.all_cells(node.conn):
+                accounted.add((c[4], c[5], c[6]))
+                accounted.update(tuple(d) for d in c[7])
             for r in node.conn.execute("SELECT id, tbl, pk, field, loser_origin, loser_part, "
                                        "loser_seq, winner_origin, winner_part, winner_seq "
                                        "FROM sync_conflict"):
@@ -516,11 +512,8 @@ class SyncNetwork(RuleBasedStateMachine):
         assert not lost, f"edits lost without a conflict record: {lost}"
         # A resolution that still stands closes its conflict at every site.
         for cid, tbl, pk, field, dot in self.resolutions:
-            row = prov.conn.execute("SELECT origin, part, seq, hist FROM sync_cell WHERE tbl = ? "
-                                    "AND pk = ? AND field = ?", (tbl, pk, field)).fetchone()
-            import json
-
-            current = {(row[0], row[1], row[2]), *(tuple(d) for d in json.loads(row[3]))}
+            row = versions.cell(prov.conn, tbl, pk, field)
+            current = {(row[1], row[2], row[3]), *(tuple(d) for d in row[4])}
             if dot not in current:
                 continue  # overtaken by a concurrent edit, itself logged as a conflict
             for node in self.nodes:

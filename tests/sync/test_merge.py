@@ -4,6 +4,7 @@ and the small rules around it (checks, conflict ids, derived columns)."""
 from __future__ import annotations
 
 import pytest
+from dbkit import version_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +42,8 @@ def state_after(store: Store, batches) -> tuple:
         with store.transaction():
             for batch in batches:
                 merge.apply_cells(store, batch)
-            cells = store.conn.execute("SELECT pk, field, hlc, origin, seq FROM sync_cell "
-                                       "WHERE tbl = 'person' ORDER BY pk, field").fetchall()
+            cells = [(r["pk"], r["field"], r["hlc"], r["origin"], r["seq"])
+                     for r in version_rows(store.conn) if r["tbl"] == "person"]
             rows = store.conn.execute("SELECT id, phone, notes, _deleted FROM person "
                                       "WHERE id IN (?, ?) ORDER BY id", PKS).fetchall()
             result = (tuple(map(tuple, cells)), tuple(map(tuple, rows)))
@@ -108,5 +109,4 @@ def test_every_imported_stamp_advances_the_clock(store):
     with store.transaction():
         merge.apply_cells(store, [("person", PKS[0], "notes", "x", far, "s1", PART, 1, [])])
     pid = store.add("person", {"full_name": "Sau"}).id
-    stamp = store.conn.execute("SELECT max(hlc) FROM sync_cell WHERE pk = ?", (pid,)).fetchone()
-    assert stamp[0] > far
+    assert max(int(r["hlc"]) for r in version_rows(store.conn, pid)) > far
