@@ -19,11 +19,12 @@ Here, as in cr-sqlite, names become small integers and records their integer ``_
 ``sync_clock_dot(o, p, s)``
     what a peer has not seen yet: the records holding a sequence above its belief.
 
-A row's cells, sorted by field ordinal, are varints: ``tag = (field - previous field) << 1 |
-same``; ``same`` means "the previous cell's stamp, its sequence + 1, no history", which is how
-a record written in one go looks (one byte a field); otherwise zigzag deltas of the stamp and
-the sequence from the previous cell, the history's length and its dots (origin, partition,
-sequence ordinals). A person created at once costs about 40 bytes of versions, not 3,000.
+A row's cells, in sequence order, are varints: ``tag = field << 1 | same``; ``same`` means
+"the previous cell's stamp, its sequence + 1, no history", which is how a record written in one
+go looks, at its own site and wherever its cells travel (one or two bytes a field); otherwise
+the zigzag delta of the stamp and the delta of the sequence from the previous cell, the
+history's length and its dots (origin, partition, sequence ordinals). A person created at
+once costs about 40 bytes of versions, not 3,000.
 
 Every function here takes and returns names (table, field, origin, partition as text), so the
 write path, the merge and the tests never see the ordinals.
@@ -97,28 +98,34 @@ def _unzig(n: int) -> int:
 
 
 def encode(cells: Sequence[tuple[int, int, int, Sequence[tuple[int, int, int]]]]) -> bytes:
-    """``cells``: (field ordinal, hlc, seq, history as ordinal dots), sorted by field."""
+    """``cells``: (field ordinal, hlc, seq, history as ordinal dots), sorted by seq."""
     out = bytearray()
-    pf = ph = ps = 0
+    put = _put
+    ph = ps = 0
     for f, h, s, hist in cells:
-        same = h == ph and s == ps + 1 and not hist and pf > 0
-        _put(out, (f - pf) << 1 | same)
-        if not same:
-            _put(out, _zig(h - ph))
-            _put(out, _zig(s - ps))
-            _put(out, len(hist))
+        if h == ph and s == ps + 1 and not hist:  # the common case: one byte or two
+            tag = f << 1 | 1
+            if tag < 0x80:
+                out.append(tag)
+            else:
+                put(out, tag)
+        else:
+            put(out, f << 1)
+            put(out, _zig(h - ph))
+            put(out, s - ps)
+            put(out, len(hist))
             for o, p, q in hist:
-                _put(out, o)
-                _put(out, p)
-                _put(out, q)
-        pf, ph, ps = f, h, s
+                put(out, o)
+                put(out, p)
+                put(out, q)
+        ph, ps = h, s
     return bytes(out)
 
 
 def decode(blob: bytes) -> list[tuple[int, int, int, list[tuple[int, int, int]]]]:
     out: list[tuple[int, int, int, list[tuple[int, int, int]]]] = []
     i, end = 0, len(blob)
-    pf = ph = ps = 0
+    ph = ps = 0
 
     def get() -> int:
         nonlocal i
@@ -133,17 +140,17 @@ def decode(blob: bytes) -> list[tuple[int, int, int, list[tuple[int, int, int]]]
 
     while i < end:
         tag = get()
-        f = pf + (tag >> 1)
+        f = tag >> 1
         hist: list[tuple[int, int, int]] = []
         if tag & 1:
             h, s = ph, ps + 1
         else:
             h = ph + _unzig(get())
-            s = ps + _unzig(get())
+            s = ps + get()
             for _n in range(get()):
                 hist.append((get(), get(), get()))
         out.append((f, h, s, hist))
-        pf, ph, ps = f, h, s
+        ph, ps = h, s
     return out
 
 
@@ -151,15 +158,24 @@ def decode(blob: bytes) -> list[tuple[int, int, int, list[tuple[int, int, int]]]
 
 def _rows_of(names: Names, versions: Mapping[str, Version]) -> list[tuple[int, int, int, bytes]]:
     """One record's versions as (origin, partition, max seq, cells) rows."""
-    by_origin: dict[tuple[int, int], list] = defaultdict(list)
+    no, add = names.no_of.get, names.no
+    by_origin: dict[tuple[str, str], list] = {}
     for field, (h, o, p, s, hist) in versions.items():
-        dots = [(names.no(d[0]), names.no(d[1]), int(d[2])) for d in hist]
-        by_origin[(names.no(o), names.no(p))].append((names.no(field), int(h), int(s), dots))
+        cells = by_origin.get((o, p))
+        if cells is None:
+            cells = by_origin[(o, p)] = []
+        dots = [(no(d[0]) or add(d[0]), no(d[1]) or add(d[1]), int(d[2])) for d in hist] \
+            if hist else ()
+        cells.append((no(field) or add(field), h, s, dots))
     rows = []
     for (o, p), cells in by_origin.items():
-        cells.sort(key=lambda c: c[0])
-        rows.append((o, p, max(c[2] for c in cells), encode(cells)))
+        cells.sort(key=_seq)
+        rows.append((no(o) or add(o), no(p) or add(p), max(c[2] for c in cells), encode(cells)))
     return rows
+
+
+def _seq(cell: tuple) -> int:
+    return cell[2]
 
 
 def _versions_of(names: Names, rows: Iterable[tuple[int, int, bytes]]) -> dict[str, Version]:
