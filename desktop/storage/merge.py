@@ -402,7 +402,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         stats.hlc_max = hlc_max
         stats.adopted += adopted
         stats.ignored += len(tcells) - adopted
-        new_rowids = _write_rows(conn, kind, rows, changes, part_of_new, now, stats)
+        new_rowids = _write_rows(conn, kind, rows, changes, part_of_new, stats)
         placed += _placed_records(kind, rows, changes, part_of_new)
         versions.write(conn, tbl, {rows[pk]["_rowid"]: cur[pk] for pk, ch in changes.items()
                                    if ch and pk in rows}, names)
@@ -462,7 +462,7 @@ def _delete_conflicts(kind: Kind, rows: Mapping[str, dict[str, object]],
 
 def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str, object]],
                 changes: Mapping[str, dict[str, object]], part_of_new: Mapping[str, str],
-                now: str, stats: MergeStats) -> dict[str, int]:
+                stats: MergeStats) -> dict[str, int]:
     """Write the merged records; returns the ``_rowid`` given to each new one."""
     names = [f.name for f in kind.fields]
     derived_names = derived.column_names(kind)
@@ -492,17 +492,17 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
                 next_rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM "
                                               f"{kind.table}").fetchone()[0])
             new_rowids[pk] = next_rowid
-            inserts.append((next_rowid, pk, part_of_new[pk], now, now, *values))
+            inserts.append((next_rowid, pk, part_of_new[pk], *values))
             next_rowid += 1
         else:
-            updates.append((*values, now, pk))
+            updates.append((*values, pk))
     if inserts:
-        all_cols = ["_rowid", "id", "_part", "_created_at", "_updated_at", *cols]
+        all_cols = ["_rowid", "id", "_part", *cols]
         conn.executemany(f"INSERT INTO {kind.table} ({', '.join(all_cols)}) VALUES "
                          f"({', '.join('?' * len(all_cols))})", inserts)
         stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + len(inserts)
     if updates:
-        sets = ", ".join(f"{c} = ?" for c in [*cols, "_updated_at"])
+        sets = ", ".join(f"{c} = ?" for c in cols)
         conn.executemany(f"UPDATE {kind.table} SET {sets} WHERE id = ?", updates)
         stats.changed_records[kind.name] = stats.changed_records.get(kind.name, 0) + len(updates)
     return new_rowids

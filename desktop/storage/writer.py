@@ -254,8 +254,7 @@ class Store:
         assert self._txn is not None
         names = [f.name for f in kind.fields]
         extra = list(kind.extra_columns) + (["_search"] if kind.searchable else [])
-        cols = ["_rowid", "id", "_part", "_deleted", "_created_at", "_updated_at", *names,
-                *extra]
+        cols = ["_rowid", "id", "_part", "_deleted", *names, *extra]
         now = now_local()
         site = self.site.site_id
         # Rowids given here (we hold the write lock) so the versions can name them.
@@ -272,7 +271,7 @@ class Store:
             seq = self._next_seq(part, len(stamped))
             clocks[rowid] = {name: [hlc, site, part, seq + i, []]
                              for i, name in enumerate(stamped)}
-            rows.append((rowid, record_id, part, 0, now, now, *(record.get(n) for n in names),
+            rows.append((rowid, record_id, part, 0, *(record.get(n) for n in names),
                          *derived.columns(kind, record)))
             audit_rows.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
                                record_id, None, None, {n: record[n] for n in stamped[:-1]}))
@@ -329,7 +328,6 @@ class Store:
         record.update({k: v for k, v in changed.items() if k != "_deleted"})
         sets = dict(changed)
         sets.update(zip(derived.column_names(kind), derived.columns(kind, record), strict=True))
-        sets["_updated_at"] = now
         assignments = ", ".join(f"{name} = ?" for name in sets)
         self.conn.execute(f"UPDATE {kind.table} SET {assignments} WHERE id = ?",
                           (*sets.values(), record_id))

@@ -53,8 +53,9 @@ def test_cells_move_from_the_old_table_unchanged(tmp_path: Path):
     a, b = "0195aaaa-0000-7000-8000-000000000001", "0195bbbb-0000-7000-8000-000000000002"
     conn.execute("BEGIN")
     for pk, name in ((a, "Lò Văn Ấn"), (b, "Quàng Thị Mai")):
-        conn.execute("INSERT INTO person (id, _part, _deleted, full_name) VALUES (?, '03160', "
-                     "0, ?)", (pk, name))
+        conn.execute("INSERT INTO person (id, _part, _deleted, full_name, _created_at, "
+                     "_updated_at) VALUES (?, '03160', 0, ?, '2026-01-02T08:00:00', "
+                     "'2026-01-02T08:00:00')", (pk, name))
     old = [
         ("person", a, "full_name", 10 << 16, "site-commune", "03160", 1, []),
         ("person", a, "_deleted", 10 << 16, "site-commune", "03160", 2, []),
@@ -70,6 +71,9 @@ def test_cells_move_from_the_old_table_unchanged(tmp_path: Path):
     migrations.apply(conn)
     assert list(versions.all_cells(conn)) == sorted(
         [c for c in old if c[1] != "no-such-record"], key=lambda c: (c[0], c[1], c[2]))
+    # Never read, no longer kept: the audit log has the times.
+    assert conn.execute("SELECT count(*) FROM person WHERE _created_at IS NOT NULL OR "
+                        "_updated_at IS NOT NULL").fetchone()[0] == 0
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "sync_cell" not in tables and "sync_clock" in tables
     # Two origins wrote record a: two rows, and each is found by its own dots.
