@@ -67,12 +67,21 @@ class LoginDialog(QDialog):
         self.resize(440, self.sizeHint().height())
 
     def _try(self) -> None:
+        # The key derivation takes a second, and the first open after an update of the
+        # program may convert the database (migrations): say so rather than look frozen.
+        self.message.setStyleSheet("")
+        self.message.setText(_("Đang mở dữ liệu… Lần đầu sau khi cập nhật chương trình, dữ "
+                               "liệu được nâng cấp một lần và có thể mất vài chục giây."))
+        self.buttons.setEnabled(False)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()
         try:
             self.conn, self.account, self.notes = accounts.login(
                 self.db_path, self.user.text().strip(), self.password.text())
         except UserError as e:
             QApplication.restoreOverrideCursor()
+            self.buttons.setEnabled(True)
+            self.message.setStyleSheet("color: #b00020")
             self.message.setText(str(e))
             self.password.clear()
             self.password.setFocus()

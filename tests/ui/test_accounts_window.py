@@ -104,6 +104,30 @@ def test_the_window_asks_for_the_account_after_its_frame_paints(xa, qtbot, monke
     assert w.account_label.isVisible()
 
 
+def test_the_login_says_it_is_opening_while_the_database_opens(xa, qtbot, monkeypatch):
+    """The key derivation, and after an update of the program the one-time conversion of
+    the database, take time: the dialog says so and cannot be clicked twice meanwhile."""
+    monkeypatch.setattr(db, "_KEYS", {})
+    make_application()
+    real_login = accounts.login
+    during: list[tuple[str, bool]] = []
+
+    def watched(*args):
+        during.append((dialog.message.text(), dialog.ok_button.isEnabled()))
+        return real_login(*args)
+
+    monkeypatch.setattr(accounts, "login", watched)
+    dialog = LoginDialog(xa)
+    qtbot.addWidget(dialog)
+    dialog.user.setText(TEST_USER)
+    dialog.password.setText(TEST_PASSWORD)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert len(during) == 1 and during[0][0].startswith("Đang mở dữ liệu")
+    assert during[0][1] is False
+    assert dialog.account is not None and dialog.account.name == TEST_USER
+    dialog.conn.close()
+
+
 def test_an_officer_may_take_their_time_to_type_the_password(xa, qtbot, monkeypatch,
                                                              windows):
     """The window's fallback fill (FILL_AT_LATEST_MS after the start) fires while the login
