@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 # subcommands, COMMANDS naming them, and run(args) -> exit status.
 COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
                    "desktop.backup_commands", "desktop.audit_commands",
-                   "desktop.account_commands")
+                   "desktop.account_commands", "desktop.village_commands")
 
 
 def _command_modules() -> list:

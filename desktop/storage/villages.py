@@ -256,7 +256,8 @@ def merge(w: Writer, village_ids: Sequence[str], into: str, *,
         if v.commune_id != target.commune_id:
             raise ValidationError("into", _("«{a}» và «{b}» thuộc hai xã, phường khác nhau")
                                   .format(a=v.name, b=target.name))
-    day = max(_effective_day(store, v, on) for v in [*sources, target])
+    day = max([_effective_day(store, v, on) for v in sources]
+              + [_effective_day(store, target, on, ends=False)])
     total = Moved(target.id)
     with _atomic(w):
         for v in sources:
@@ -354,15 +355,18 @@ def _current_village(conn: dbapi.Connection, village_id: str) -> Village:
     return village
 
 
-def _effective_day(store: Store, village: Village, on: dt.date | None) -> dt.date:
+def _effective_day(store: Store, village: Village, on: dt.date | None, *,
+                   ends: bool = True) -> dt.date:
+    """The day a change takes effect: not in the future; for a village that ends, after the
+    day it began (it ends the day before), for one that goes on, not before it."""
     day = on or store.today
     if day > store.today:
         raise ValidationError("date", _("ngày hiệu lực {d} còn ở tương lai: hãy làm việc "
                                         "này vào ngày đó").format(d=day.strftime("%d/%m/%Y")))
-    if village.valid_from and day.isoformat() <= village.valid_from:
-        raise ValidationError("date", _("ngày hiệu lực phải sau ngày «{n}» bắt đầu ({d}); "
-                                        "sửa lỗi chính tả thì không cần ngày").format(
-            n=village.name, d=_display(village.valid_from)))
+    start = village.valid_from
+    if start and (day.isoformat() <= start if ends else day.isoformat() < start):
+        raise ValidationError("date", _("ngày hiệu lực phải sau ngày «{n}» bắt đầu "
+                                        "({d})").format(n=village.name, d=_display(start)))
     return day
 
 
