@@ -270,3 +270,21 @@ def rss_mb() -> float:
 
 def footer(started: float) -> None:
     print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
+
+
+def plain_copy(encrypted: Path, key: bytes, plain: Path) -> None:
+    """The same database without encryption (``sqlcipher_export`` into an unkeyed file):
+    SQLCipher has no dbstat, and the encryption benchmark compares the two."""
+    from desktop.storage import db
+
+    conn = db.open_file(encrypted, key)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+        conn.execute("SELECT sqlcipher_export('plain')")
+        conn.execute(f"PRAGMA plain.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    if not db.is_plain(plain):
+        raise SystemExit(f"{plain} did not come out plain")
