@@ -2,11 +2,12 @@
 program writes it) and plain (a ``sqlcipher_export`` of it with no key), searched and paged
 alternately in the same run; then the key derivation and a whole login, timed on their own.
 
-    .venv/bin/python tests/benchmarks/bench_cipher.py [--sizes 10000,100000] [--reps 5]
+    .venv/bin/python tests/benchmarks/bench_cipher.py [--quick] [--sizes 10000,100000] [--reps 3]
 
-For each size, one database is built through the write path (bench_storage's people), then
-copied to a plain file. Each repetition opens a fresh connection to each side (the order
-alternates: ABBA…) and times, on the same queries and keys:
+For each size (10k, 100k, 300k people by default), the commune database of builders.py (through
+the write path, cached in the run's folder) is copied to a plain file. Each repetition opens
+a fresh connection to each side (the order alternates: ABBA…) and times, on the same queries
+and keys:
 
 - search: ``search.search(conn, q, kinds=('person',))`` for every keystroke of the typed
   queries (p95);
@@ -25,46 +26,24 @@ is part of the window's start budget (bench_window.py).
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run as a plain script
-    sys.path.insert(0, str(ROOT))
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:  # bench_storage, as a sibling script
-    sys.path.insert(0, str(BENCH))
+import benchkit as bk
+import builders
 
-import random  # noqa: E402
-
-import bench_storage as bs  # noqa: E402
-
-from desktop.storage import accounts, db, dbapi, keyfile, rosters  # noqa: E402
-from desktop.storage import search as search_mod  # noqa: E402
+from desktop.storage import accounts, db, dbapi, keyfile, rosters
+from desktop.storage import search as search_mod
 
 RATIO_BUDGET = 1.3
 PAGE = 100  # the window's roster fetches pages of 100 (desktop/ui/roster_model.BATCH)
 PLACES = 21
-ACCOUNT, PASSWORD = "chihuy", "mat khau benchmark 2026"
-
-
-def plain_copy(encrypted: Path, key: bytes, plain: Path) -> None:
-    """The same database without encryption: sqlcipher_export into an unkeyed file."""
-    conn = db.open_file(encrypted, key)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
-        conn.execute("SELECT sqlcipher_export('plain')")
-        conn.execute(f"PRAGMA plain.user_version = {int(version)}")
-        conn.execute("DETACH DATABASE plain")
-    finally:
-        conn.close()
-    if not db.is_plain(plain):
-        raise SystemExit(f"{plain} did not come out plain")
+ACCOUNT, PASSWORD = builders.ACCOUNT, builders.PASSWORD
+plain_copy = bk.plain_copy
 
 
 def open_side(path: Path, key: bytes | None) -> dbapi.Connection:
@@ -78,16 +57,16 @@ def open_side(path: Path, key: bytes | None) -> dbapi.Connection:
 
 def measure(conn: dbapi.Connection, queries: Sequence[str],
             places: Sequence[tuple[str, str] | None]) -> dict[str, float]:
-    everyone = rosters.Scope()
+    everyone = rosters.Scope("unit", rosters.unit_of_site(conn, builders.COMMUNE_CODE))
     for q in queries[:20]:  # warm the statement cache and some pages, as a session would
         search_mod.search(conn, q, kinds=("person",), limit=50)
-    found = [bs.timed(lambda q=q: search_mod.search(conn, q, kinds=("person",), limit=50))
+    found = [bk.timed(lambda q=q: search_mod.search(conn, q, kinds=("person",), limit=50))
              for q in queries]
-    roster = [bs.timed(lambda q=q: rosters.people_page(conn, everyone, search=q, limit=PAGE))
+    roster = [bk.timed(lambda q=q: rosters.people_page(conn, everyone, search=q, limit=PAGE))
               for q in queries]
-    pages = [bs.timed(lambda k=k: rosters.people_page(conn, everyone, after=k, limit=PAGE))
+    pages = [bk.timed(lambda k=k: rosters.people_page(conn, everyone, after=k, limit=PAGE))
              for k in places]
-    return {"search": bs.pct(found, 95), "roster search": bs.pct(roster, 95),
+    return {"search": bk.pct(found, 95), "roster search": bk.pct(roster, 95),
             "roster page": statistics.median(pages)}
 
 
@@ -97,23 +76,22 @@ LABELS = {"search": "search p95 (search.search)",
           "roster page": f"roster keyset page of {PAGE} (median of {PLACES})"}
 
 
-def compare(n_people: int, reps: int, n_queries: int, seed: int,
+def compare(folder: Path, n_people: int, reps: int, n_queries: int, seed: int,
             keep_for_login: Callable[[Path, bytes], None] | None) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="antq-bench-cipher-") as tmp_name:
-        tmp = Path(tmp_name)
+    built = builders.commune(folder, n_people, seed=seed)
+    with bk.scratch(folder, "cipher") as tmp:
         enc, plain = tmp / "encrypted.db", tmp / "plain.db"
         rng = random.Random(seed)
         t = time.perf_counter()
-        conn, store, villages, _opened = bs.build_site(enc)
-        people = bs.make_people(rng, n_people, villages)
-        bs.insert_people(store, people)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
-        key = db.known_key(enc)
-        assert key is not None
+        key = built.copy_to(tmp, enc.name).key
         plain_copy(enc, key, plain)
-        built = time.perf_counter() - t
-        queries = bs.typing_queries(rng, people, n_queries)
+        built_s = time.perf_counter() - t
+        probe = built.open()
+        try:
+            people = builders.sample_people(probe)
+        finally:
+            probe.close()
+        queries = builders.typing_queries(rng, people, n_queries)
         probe = open_side(plain, None)
         try:
             total = probe.execute("SELECT count(*) FROM person WHERE _deleted = 0").fetchone()[0]
@@ -132,8 +110,9 @@ def compare(n_people: int, reps: int, n_queries: int, seed: int,
                                  ("ng*",)).fetchone()[0] == fts
         finally:
             check.close()
-        print(f"\n{n_people:,} people: built in {built:.0f} s; files: encrypted "
-              f"{bs.mb(enc.stat().st_size)}, plain {bs.mb(plain.stat().st_size)}; "
+        print(f"\n{builders.describe(built)}; copied and exported plain in {built_s:.0f} s; "
+              f"files: encrypted "
+              f"{bk.mb(enc.stat().st_size)}, plain {bk.mb(plain.stat().st_size)}; "
               f"{len(queries)} keystrokes, {reps} repetitions (ABBA)")
         runs: dict[str, list[dict[str, float]]] = {"encrypted": [], "plain": []}
         sides = {"encrypted": (enc, key), "plain": (plain, None)}
@@ -165,7 +144,8 @@ def time_login(path: Path, key: bytes, reps: int = 5) -> None:
     """The key derivation alone, then a whole login (key file, derivation, open, audit)."""
     conn = db.open_database(path, key=key)
     try:
-        accounts.create_first(conn, ACCOUNT, PASSWORD)
+        if not accounts.list_accounts(conn):
+            accounts.create_first(conn, ACCOUNT, PASSWORD)
     finally:
         conn.close()
     entry = keyfile.read(path)["accounts"][ACCOUNT]
@@ -196,31 +176,32 @@ def time_login(path: Path, key: bytes, reps: int = 5) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="people per database, comma-separated (growth with size)")
-    parser.add_argument("--reps", type=int, default=5, help="repetitions per side")
-    parser.add_argument("--queries", type=int, default=500, help="keystrokes searched")
-    parser.add_argument("--seed", type=int, default=2026)
+    bk.add_size_options(parser, province=False)
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per side")
+    parser.add_argument("--queries", type=int, default=300, help="keystrokes searched")
     parser.add_argument("--no-login", action="store_true", help="skip the KDF/login timing")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    if min(sizes) < bs.BATCH:
-        parser.error(f"sizes must be at least {bs.BATCH:,}")
-    started = time.perf_counter()
-    print(f"ANTQ Desk encryption benchmark: SQLCipher vs plain, SQLite {dbapi.sqlite_version}")
+    sizes = bk.sizes_of(args)
+    if args.quick:
+        args.reps, args.queries = min(args.reps, 2), min(args.queries, 100)
+    started = bk.header("ANTQ Desk encryption benchmark: SQLCipher vs the same database plain")
     results = {}
-    for n in sizes:
-        last = n == sizes[-1] and not args.no_login
-        results[n] = compare(n, args.reps, args.queries, args.seed,
-                             time_login if last else None)
+    with bk.run_folder("cipher") as folder:
+        for n in sizes:
+            last = n == sizes[-1] and not args.no_login
+            results[n] = compare(folder, n, args.reps, args.queries, args.seed,
+                                 time_login if last else None)
     if len(sizes) > 1:
         print("\ngrowth of the encrypted figures (and of the ratio) with size:")
         for fig in FIGURES:
             print(f"   {LABELS[fig]:<42} " + ", ".join(
-                f"{n // 1000}k {results[n][fig] * 1000:.2f} ms (×{results[n][fig + ' ratio']:.2f})"
-                for n in sizes))
-    print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
+                f"{bk.label(n)} {results[n][fig] * 1000:.2f} ms "
+                f"(×{results[n][fig + ' ratio']:.2f})" for n in sizes))
+    bk.footer(started)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -228,6 +228,15 @@ def typing_queries(rng: random.Random, people: Sequence[Person], n: int) -> list
     return fixed + [q for s in typed for q in s]
 
 
+def sample_people(conn: dbapi.Connection, n: int = 2_000) -> list[Person]:
+    """About ``n`` people read back from a database, spread over it: queries are typed from
+    names and numbers really there."""
+    total = int(conn.execute("SELECT count(*) FROM person").fetchone()[0])
+    return [Person(r[0], TODAY, "", "", r[1], r[2], "") for r in conn.execute(
+        "SELECT full_name, citizen_id, phone FROM person WHERE _deleted = 0 AND _rowid % ? = 0 "
+        "LIMIT ?", (max(1, total // n), n))]
+
+
 def digit_queries(rng: random.Random, people: Sequence[Person], n: int) -> list[str]:
     """CCCD and phone numbers typed digit by digit (every prefix from 3 digits on)."""
     out: list[str] = []
