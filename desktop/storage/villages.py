@@ -111,10 +111,57 @@ def commune_for(conn: dbapi.Connection, unit_id: str | None) -> str | None:
     return None
 
 
+def area_of(conn: dbapi.Connection, unit_id: str | None) -> tuple[str, str] | None:
+    """What a page about villages shows for a unit chosen in the tree: ("commune", id) for a
+    commune or one of its villages, ("province", id) for a province."""
+    if not unit_id:
+        return None
+    commune = commune_for(conn, unit_id)
+    if commune is not None:
+        return "commune", commune
+    row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
+    return ("province", unit_id) if row is not None and row[0] == "province" else None
+
+
+def home_area(conn: dbapi.Connection, site: Site | None) -> tuple[str, str] | None:
+    """The area of this site itself (see ``area_of``): its commune, or its province."""
+    if site is None:
+        return None
+    row = conn.execute("SELECT id FROM unit WHERE code = ? AND level = ? AND valid_to IS NULL "
+                       "AND _deleted = 0", (site.unit_code, site.site_kind)).fetchone()
+    return None if row is None else (site.site_kind, str(row[0]))
+
+
+def tree_path(conn: dbapi.Connection, unit_id: str) -> list[str]:
+    """The ids from the province down to ``unit_id``: where it is in the navigation tree."""
+    path: list[str] = []
+    current: str | None = unit_id
+    while current and len(path) < 5:
+        row = conn.execute("SELECT id, parent_id FROM unit WHERE id = ?", (current,)).fetchone()
+        if row is None:
+            break
+        path.insert(0, str(row["id"]))
+        current = row["parent_id"]
+    return path
+
+
 def villages(conn: dbapi.Connection, commune_id: str, *,
              include_retired: bool = False) -> list[Village]:
     """The villages of a commune in Vietnamese order, current ones first, each with how many
     people live there and how many organizations it has."""
+    return _villages(conn, "v.parent_id = ?", commune_id, include_retired)
+
+
+def villages_of_province(conn: dbapi.Connection, province_id: str, *,
+                         include_retired: bool = False) -> list[Village]:
+    """The villages of every commune of a province, commune by commune."""
+    return _villages(conn, "v.parent_id IN (SELECT id FROM unit WHERE parent_id = ? "
+                           "AND level = 'commune')", province_id, include_retired,
+                     by_commune=True)
+
+
+def _villages(conn: dbapi.Connection, where: str, unit_id: str, include_retired: bool, *,
+              by_commune: bool = False) -> list[Village]:
     sql = (
         "SELECT v.id, v.name, v.parent_id, v.division_type, v.valid_from, v.valid_to, "
         "v.successor_id, s.name AS successor_name, "
@@ -123,11 +170,13 @@ def villages(conn: dbapi.Connection, commune_id: str, *,
         "(SELECT count(*) FROM organization o WHERE o.unit_id = v.id AND o._deleted = 0) "
         "AS organizations "
         "FROM unit v LEFT JOIN unit s ON s.id = v.successor_id "
-        "WHERE v.parent_id = ? AND v.level = 'village' AND v._deleted = 0")
+        "JOIN unit c ON c.id = v.parent_id "
+        f"WHERE {where} AND v.level = 'village' AND v._deleted = 0")
     if not include_retired:
         sql += " AND v.valid_to IS NULL"
-    rows = conn.execute(sql + " ORDER BY v.valid_to IS NOT NULL, v.name_key, v.id",
-                        (commune_id,))
+    order = "c.name_key, c.id, " if by_commune else ""
+    rows = conn.execute(sql + f" ORDER BY {order}v.valid_to IS NOT NULL, v.name_key, v.id",
+                        (unit_id,))
     return [Village(r["id"], r["name"], r["parent_id"], r["division_type"], r["valid_from"],
                     r["valid_to"], r["successor_id"], r["successor_name"], r["residents"],
                     r["organizations"]) for r in rows]

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
     # (name, tab label); each page is also an attribute of that name (window.meetings …)
     PAGES = (
         ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
-        ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
+        ("areas", _("Địa bàn")), ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
         ("deeds", _("Người tốt, việc tốt")), ("catalogues", _("Danh mục")),
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
     )
@@ -68,6 +68,10 @@ class MainWindow(QMainWindow):
 
         self.tree = QTreeView()
         self.tree.setUniformRowHeights(True)
+        # Right-click a commune or a village: add, rename, merge, retire villages.
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(
+            lambda pos: self.is_filled and _ui("areas_page").tree_menu(self, pos))
         self.tabs = QTabWidget()
         self.slots: list[QWidget] = []
         for _name, label in self.PAGES:
@@ -299,6 +303,18 @@ class MainWindow(QMainWindow):
                         self.tree.expand(index)
                         self.tree.setCurrentIndex(index)
 
+    def reload_tree(self, path: list[str] | None = None) -> None:
+        """The tree read again (villages added, renamed, merged), then ``path`` (see
+        ``location``) selected, or where the officer was."""
+        where = path or self.location()
+        self._building = True
+        try:
+            self._load_tree()
+            self.go_to(where)
+        finally:
+            self._building = False
+        self._apply_selection()
+
     def location(self) -> list[str]:
         """The ids from the tree's top to its current item: where the officer is."""
         from desktop.ui.navigation import ID_ROLE
@@ -447,7 +463,8 @@ class MainWindow(QMainWindow):
         if change is None:
             self.notify(_("Không còn gì để hoàn tác"))
             return
-        self.changed()
+        self.undo_action.setEnabled(self.undo.can_undo)
+        self.reload_tree()  # an undone village change (or organization) shows in the tree
         self.notify(_("Đã hoàn tác"))
 
     def _focus_search(self) -> None:

@@ -93,6 +93,10 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
         return OrganizationPage(ctx, "organization", ("name", "org_type", "unit_id",
                                                       "founded_date", "decision_number", "status"),
                                 filters=("org_type", "status"))
+    if name == "areas":
+        from desktop.ui.areas_page import AreasPage
+
+        return AreasPage(ctx)
     if name == "meetings":
         return MeetingPage(ctx, "meeting", ("number", "title", "started_at", "organization_id",
                                             "place"), filters=("kind",), newest_first=True)
