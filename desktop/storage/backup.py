@@ -1,17 +1,30 @@
 """Backups of a database and restoring one: consistent copies made with SQLite's backup API.
 
 A file copy of a live WAL database can miss the pages still in the ``-wal`` file or catch a
-write half-way; the backup API copies a consistent snapshot through SQLite itself. Backups
-are made when the window starts, before every migration and before every bundle import, into
-``<name>-backups/`` beside the database; the newest ``KEEP`` are kept.
+write half-way; the backup API copies a consistent snapshot through SQLite itself. Copies go
+into ``<name>-backups/`` beside the database: one automatic copy a day at most (the window
+makes it in the background after its first paint, :func:`automatic_backup`), one before
+every migration and every restore, and one whenever the officer asks (``antq backup``). A
+bundle import is protected by its undo journal instead (desktop/storage/undo.py): a whole
+copy of a province database took half the import's time.
+
+What is kept is decided by age, as in restic's ``forget``: the newest copy of each of the
+last 7 days, 4 weeks and 12 months that have one, every copy of the last 24 hours, within a
+disk budget (2 GB unless the officer sets another) that drops the oldest first but never the
+newest copy. The policy is a small JSON file in the backups folder, so ``antq backup list``
+and ``prune`` need no login.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from desktop.domain.errors import UserError
@@ -21,9 +34,16 @@ from desktop.storage import db, dbapi
 from desktop.storage.durable import fsync_dir
 from desktop.storage.paths import backups_dir
 
-KEEP = 10
 SUFFIX = ".db"
+AUTOMATIC = "daily"  # the reason of the automatic copy ("start" in earlier versions)
+GB = 1024 ** 3
+MB = 1024 ** 2
+POLICY_FILE = "policy.json"
+STEP_PAGES = 2048  # pages copied between two progress reports (8 MB at 4 KB a page)
+STALE_PART_SECONDS = 3600  # a .part untouched this long is what a crash left
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<when>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.db$")
+
+Progress = Callable[[int, int], None]  # (pages copied, pages in all)
 
 
 @dataclass(frozen=True)
@@ -34,36 +54,76 @@ class Backup:
     size: int
 
 
+@dataclass(frozen=True)
+class Policy:
+    """How many copies are kept by age, and the disk budget of all of them (bytes)."""
+
+    daily: int = 7
+    weekly: int = 4
+    monthly: int = 12
+    budget: int = 2 * GB
+
+
+class BackupCancelled(UserError):
+    """The copy was stopped (the window closed); nothing was left behind."""
+
+
 def _reason_slug(reason: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-")
     return slug[:40] or "manual"
 
 
 def backup_now(conn: dbapi.Connection, db_path: Path | str, reason: str, *,
-               keep: int = KEEP) -> Path:
-    """Copy the database behind ``conn`` to the backups folder of ``db_path``; prune old ones.
+               now: dt.datetime | None = None, progress: Progress | None = None,
+               cancel: Callable[[], bool] | None = None) -> Path:
+    """Copy the database behind ``conn`` to the backups folder of ``db_path``, then prune by
+    the policy (:func:`prune`).
 
-    ``reason`` says why ("start", "before-import", "before-migration-v3", "manual"); it is
-    part of the file name, so the officer choosing a backup to restore can read it.
+    ``reason`` says why ("daily", "before-migration-v3", "before-restore", "manual"); it is
+    part of the file name, so the officer choosing a backup to restore can read it. The copy
+    is made in steps, reporting ``progress``; ``cancel`` returning True stops it (raising
+    :class:`BackupCancelled`, nothing left behind). One read transaction on ``conn`` spans
+    all steps, so the copy is one snapshot however the database is written meanwhile.
     """
     db_path = Path(db_path)
     folder = backups_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now()
+    now = now or dt.datetime.now()
     target = folder / f"{db_path.stem}-{now:%Y%m%d-%H%M%S-%f}-{_reason_slug(reason)}{SUFFIX}"
     part = target.with_name(target.name + ".part")
-    # Encrypted under the database's own key: a backup reveals no more than the database.
-    dest = db.open_file(part, db.known_key(db_path))
-    try:
-        conn.backup(dest)
-        # A backup is one self-contained file: no -wal beside it.
-        dest.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dest.close()
+    _copy(conn, part, db.known_key(db_path), progress, cancel)
     os.replace(part, target)  # a crash mid-copy leaves a .part, never a half backup
-    prune(db_path, keep=keep)
+    prune(db_path, now=now)
     _record(conn, "backup", {"file": target.name, "reason": reason})
     return target
+
+
+def _copy(conn: dbapi.Connection, part: Path, key: bytes | None, progress: Progress | None,
+          cancel: Callable[[], bool] | None) -> None:
+    def step(_status: int, remaining: int, total: int) -> None:
+        if cancel is not None and cancel():
+            raise BackupCancelled(_("Đã dừng sao lưu; không để lại tệp dở dang"))
+        if progress is not None:
+            progress(total - remaining, total)
+
+    own = not conn.in_transaction
+    if own:  # a snapshot: writes by other connections meanwhile do not restart the copy
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # Encrypted under the database's own key: a backup reveals no more than the database.
+    dest = db.open_file(part, key)
+    try:
+        conn.backup(dest, pages=STEP_PAGES, progress=step)
+        # A backup is one self-contained file: no -wal beside it.
+        dest.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        dest.close()
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+    dest.close()
 
 
 def _record(conn: dbapi.Connection, action: str, detail: dict[str, object],
@@ -75,6 +135,33 @@ def _record(conn: dbapi.Connection, action: str, detail: dict[str, object],
         audit.record_event(conn, actor, action, detail)
 
 
+# -- the daily copy --------------------------------------------------------------------------
+
+def automatic_due(db_path: Path | str, now: dt.datetime | None = None) -> bool:
+    """Whether today has no copy yet (of any kind: one made before a migration, or by hand,
+    is as good): the automatic copy is made at most once a day."""
+    today = (now or dt.datetime.now()).date()
+    return not any(b.created.date() == today for b in list_backups(db_path))
+
+
+def automatic_backup(db_path: Path | str, *, now: dt.datetime | None = None,
+                     progress: Progress | None = None,
+                     cancel: Callable[[], bool] | None = None) -> Path | None:
+    """The daily copy, if due (:func:`automatic_due`); None if not. Opens its own connection
+    (the key and the account this process unlocked the database with), so it runs on a worker
+    thread while the window goes on."""
+    path = Path(db_path)
+    if not automatic_due(path, now):
+        return None
+    conn = db.connect(path)
+    try:
+        return backup_now(conn, path, AUTOMATIC, now=now, progress=progress, cancel=cancel)
+    finally:
+        conn.close()
+
+
+# -- what is kept ------------------------------------------------------------------------------
+
 def list_backups(db_path: Path | str) -> list[Backup]:
     """The backups of ``db_path``, newest first."""
     folder = backups_dir(Path(db_path))
@@ -83,21 +170,149 @@ def list_backups(db_path: Path | str) -> list[Backup]:
         m = _NAME.match(p.name)
         if m is None:
             continue
-        created = dt.datetime.strptime(m["when"], "%Y%m%d-%H%M%S-%f")
-        out.append(Backup(p, created, m["reason"], p.stat().st_size))
+        try:
+            created = dt.datetime.strptime(m["when"], "%Y%m%d-%H%M%S-%f")
+            size = p.stat().st_size
+        except (ValueError, OSError):  # a name that is not a date, a file gone meanwhile
+            continue
+        out.append(Backup(p, created, m["reason"], size))
     return sorted(out, key=lambda b: b.created, reverse=True)
 
 
-def prune(db_path: Path | str, *, keep: int = KEEP) -> list[Path]:
-    """Delete all but the newest ``keep`` backups (and leftover ``.part`` files)."""
-    removed = []
-    for b in list_backups(db_path)[keep:]:
-        b.path.unlink(missing_ok=True)
-        removed.append(b.path)
+def load_policy(db_path: Path | str) -> Policy:
+    """The policy saved beside the backups; the default one if none (or unreadable)."""
+    f = backups_dir(Path(db_path)) / POLICY_FILE
+    try:
+        saved = json.loads(f.read_text(encoding="utf-8"))
+        policy = Policy(**{k: int(v) for k, v in saved.items() if k in Policy.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return Policy()
+    return policy if _valid(policy) else Policy()
+
+
+MIN_BUDGET = 100 * MB
+
+
+def _valid(policy: Policy) -> bool:
+    return (min(policy.daily, policy.weekly, policy.monthly) >= 0
+            and policy.budget >= MIN_BUDGET)
+
+
+def check_policy(policy: Policy) -> None:
+    if not _valid(policy):
+        raise UserError(_("Hạn mức dung lượng sao lưu phải từ {m} trở lên, số bản giữ không "
+                          "âm").format(m=size_text(MIN_BUDGET)))
+
+
+def save_policy(db_path: Path | str, policy: Policy) -> None:
+    check_policy(policy)
     folder = backups_dir(Path(db_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (POLICY_FILE + ".tmp")
+    tmp.write_text(json.dumps(asdict(policy), indent=1), encoding="utf-8")
+    os.replace(tmp, folder / POLICY_FILE)
+
+
+@dataclass(frozen=True)
+class Kept:
+    backup: Backup
+    why: str  # newest | recent | daily | weekly | monthly
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`prune` keeps and deletes, and why: shown before it is done."""
+
+    policy: Policy
+    kept: list[Kept] = field(default_factory=list)
+    by_age: list[Backup] = field(default_factory=list)  # no slot of the policy left
+    by_budget: list[Backup] = field(default_factory=list)  # kept by age, over the budget
+
+    @property
+    def used(self) -> int:
+        return self.kept_size + sum(b.size for b in self.dropped)
+
+    @property
+    def kept_size(self) -> int:
+        return sum(k.backup.size for k in self.kept)
+
+    @property
+    def dropped(self) -> list[Backup]:
+        return sorted(self.by_age + self.by_budget, key=lambda b: b.created, reverse=True)
+
+    def why(self, b: Backup) -> str | None:
+        return next((k.why for k in self.kept if k.backup.path == b.path), None)
+
+
+def plan(backups: Sequence[Backup], policy: Policy, now: dt.datetime | None = None) -> Plan:
+    """Which copies the policy keeps (newest first) and which it deletes."""
+    now = now or dt.datetime.now()
+    items = sorted(backups, key=lambda b: b.created, reverse=True)
+    why: dict[Path, str] = {}
+    if items:
+        why[items[0].path] = "newest"
+    for b in items:
+        if now - b.created < dt.timedelta(days=1):
+            why.setdefault(b.path, "recent")
+    slots: tuple[tuple[str, int, Callable[[dt.datetime], object]], ...] = (
+        ("daily", policy.daily, lambda t: t.date()),
+        ("weekly", policy.weekly, lambda t: t.isocalendar()[:2]),
+        ("monthly", policy.monthly, lambda t: (t.year, t.month)))
+    for label, count, bucket in slots:
+        seen: set[object] = set()
+        for b in items:  # the newest copy of each of the last ``count`` buckets with one
+            key = bucket(b.created)
+            if key in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.add(key)
+            why.setdefault(b.path, label)
+    out = Plan(policy)
+    total = 0
+    for b in items:
+        if b.path not in why:
+            out.by_age.append(b)
+        elif not out.kept or total + b.size <= policy.budget:  # the oldest go first
+            out.kept.append(Kept(b, why[b.path]))
+            total += b.size
+        else:
+            out.by_budget.append(b)
+    return out
+
+
+def prune(db_path: Path | str, *, now: dt.datetime | None = None,
+          policy: Policy | None = None) -> Plan:
+    """Delete the copies the policy no longer keeps (and ``.part`` files a crash left);
+    returns the plan carried out."""
+    db_path = Path(db_path)
+    done = plan(list_backups(db_path), policy or load_policy(db_path), now)
+    for b in done.dropped:
+        b.path.unlink(missing_ok=True)
+    folder = backups_dir(db_path)
     for p in folder.glob("*.part") if folder.is_dir() else ():
-        p.unlink(missing_ok=True)
-    return removed
+        with contextlib.suppress(OSError):  # one being written now is touched at every step
+            if time.time() - p.stat().st_mtime > STALE_PART_SECONDS:
+                p.unlink()
+    return done
+
+
+def size_text(n: int) -> str:
+    """A size as the officer reads it: "640 MB", "1,5 GB"."""
+    from desktop.domain import formatting  # babel: not for the worker's every copy
+
+    if n >= GB:
+        return f"{formatting.decimal(n / GB)} GB"
+    return f"{formatting.count(max(1, round(n / MB)) if n else 0)} MB"
+
+
+def parse_size(text: str) -> int:
+    """"2GB", "500 MB", "1,5G" → bytes (binary units); UserError naming the value."""
+    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([gGmM])?[bB]?\s*", text or "")
+    if m is None:
+        raise UserError(_("«{t}» không phải dung lượng (ví dụ 2GB, 500MB)").format(t=text))
+    value = float(m[1].replace(",", "."))
+    return int(value * (MB if (m[2] or "g").lower() == "m" else GB))
 
 
 def check_backup(backup_file: Path | str, key: bytes | None) -> None:
@@ -165,7 +380,7 @@ def restore(backup_file: Path | str, db_path: Path | str, *,
     if db_path.exists() and db_path.stat().st_size > 0:
         current = db.open_file(db_path, key)
         try:
-            safety = backup_now(current, db_path, "before-restore", keep=KEEP + 1)
+            safety = backup_now(current, db_path, "before-restore")
         finally:
             current.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)

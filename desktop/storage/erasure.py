@@ -14,14 +14,15 @@ transaction:
 * records an ``erase`` entry in the audit log, naming the record and the backups that may
   still hold the old values, and drops the readable values (``old``/``new``) of every earlier
   entry about the person — the chain still verifies (desktop/storage/audit.py explains how);
-* drops the person's values from this site's conflict queue (``sync_conflict``);
+* drops the person's values from this site's conflict queue (``sync_conflict``) and every
+  import's undo journal (desktop/storage/undo.py; after a local write none could apply);
 * with ``secure_delete`` on, merging the full-text index (``optimize``: its older segments
   keep deleted words), so the old text is overwritten in the file rather than left in free
   pages, and truncates the WAL after. The merge rewrites the people's index: well under a
   second for a commune, a few seconds for a province.
 
-Backups made before the erasure still hold the old values until they are pruned (the newest
-``backup.KEEP`` are kept): :func:`erase_person` lists them so the officer is told.
+Backups made before the erasure still hold the old values until they are pruned (by age,
+``backup.plan``): :func:`erase_person` lists them so the officer is told.
 
 Not reached here: the audit entries another replica wrote about this person itself (edits made
 at the province); erasing there too redacts them (erasing an already blank record is allowed).
@@ -36,7 +37,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import PERSON
 from desktop.i18n import _
-from desktop.storage import audit, backup, dbapi
+from desktop.storage import audit, backup, dbapi, undo
 from desktop.storage.writer import Store
 
 ERASED_FIELDS: tuple[str, ...] = tuple(
@@ -99,6 +100,7 @@ def erase_person(store: Store, person_id: str) -> Erased:
             redacted = audit.redact(conn, PERSON.table, person_id, seq)
             conn.execute("UPDATE sync_conflict SET loser_value = NULL, winner_value = NULL "
                          "WHERE tbl = ? AND pk = ?", (PERSON.table, person_id))
+            undo.drop_all(conn)  # the import journals hold old values (and cannot apply now)
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
     if db_file(conn) is not None:

@@ -254,6 +254,16 @@ def _v12_compact_versions(conn: dbapi.Connection) -> None:
                      f"WHERE _created_at IS NOT NULL OR _updated_at IS NOT NULL")
 
 
+def _v14_undo_journal(conn: dbapi.Connection) -> None:
+    """The undo journal of the last bundle imports, in place of a whole copy of the database
+    before each (issue 12; desktop/storage/undo.py)."""
+    from desktop.storage import undo
+
+    for stmt in undo.SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -267,6 +277,7 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "religion; classification (độ mật) of people, organizations, minutes",
               _v10_religion_and_classification),
     Migration(12, "compact field versions: one row per record and origin", _v12_compact_versions),
+    Migration(14, "undo journal of the last bundle imports", _v14_undo_journal),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

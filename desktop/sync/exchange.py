@@ -22,7 +22,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.i18n import _
-from desktop.storage import accounts, audit, backup, dbapi, merge
+from desktop.storage import accounts, audit, dbapi, merge, undo
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
@@ -297,13 +297,6 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             early[i] = ImportResult(path, "not-for-us", _(
                 "{n}: gói gửi cho điểm khác, không phải điểm này (hoặc phần đầu tệp bị hỏng); "
                 "để nguyên trên USB").format(n=path.name))
-    if len(early) < len(todo) and not dry_run:
-        # A copy to go back to, whatever the bundles turn out to hold (issue 6).
-        try:
-            backup.backup_now(conn, db_file, "before-import")
-        except (OSError, dbapi.DatabaseError) as e:
-            raise UserError(_("Không sao lưu được trước khi nhập ({e}); chưa nhập gì").format(
-                e=_("ổ đĩa đầy") if _disk_full(e) else e)) from None
     results = []
     for i, path in enumerate(todo):
         if i in early:
@@ -473,6 +466,9 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             if conn.execute("SELECT 1 FROM sync_import_log WHERE bundle_id = ?",
                             (b.bundle_id,)).fetchone() is not None:
                 raise _AlreadyInside()
+            # What to go back to (Hoàn tác lần nhập này), in this transaction (issue 12).
+            journal = None if dry_run else undo.start(store, b.bundle_id, peer.site_id, path,
+                                                      b.cells)
             stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel)
             merge.raise_vector(conn, sender_vector, listed)
             merge.raise_belief(conn, peer.site_id, sender_vector)
@@ -492,6 +488,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                          (b.bundle_id, peer.site_id, int(m.get("sender_counter") or 0),
                           b.manifest_sha256, "imported", json.dumps(stats.as_dict()),
                           merge.now_local()))
+            if journal is not None:
+                journal.finish()
             if dry_run:
                 raise _DryRun(stats)
             _store_attachments(blobs, b.attachments)

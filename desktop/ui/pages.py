@@ -259,14 +259,14 @@ class RecordPage(QWidget):
 def confirm_erase(parent: QWidget, what: str, backups: Sequence[Backup]) -> bool:
     """Xóa vĩnh viễn asks first, and says which backups still hold the person."""
     from desktop.domain import formatting
-    from desktop.storage.backup import KEEP
 
     text = _("Xóa vĩnh viễn «{w}»?\n\nHọ tên, ngày sinh, số định danh, dân tộc, điện thoại, "
              "địa chỉ, ghi chú… của người này bị làm trống trên máy này và trên mọi máy khi "
              "đồng bộ, và bị bỏ khỏi nhật ký. Không khôi phục được.").format(w=what)
     if backups:
-        text += "\n\n" + _("Các bản sao lưu sau vẫn còn dữ liệu cũ cho đến khi bị thay bằng "
-                            "bản mới hơn (chương trình giữ {n} bản mới nhất):").format(n=KEEP)
+        text += "\n\n" + _("Các bản sao lưu sau vẫn còn dữ liệu cũ cho đến khi bị xóa theo "
+                            "hạn giữ (một bản mỗi ngày trong 7 ngày, mỗi tuần trong 4 tuần, "
+                            "mỗi tháng trong 12 tháng):")
         text += "".join(f"\n  {formatting.date_time(b.created)}  {b.path.name}"
                         for b in backups)
     box = QMessageBox(QMessageBox.Icon.Warning, _("Xóa vĩnh viễn"), text, parent=parent)

@@ -322,8 +322,8 @@ def _old_log(path: Path) -> dbapi.Connection:
 
 def test_an_older_log_is_chained_in_its_order_and_its_sensitive_values_hashed(tmp_path):
     conn = _old_log(tmp_path / "v8.db")
-    assert migrations.apply(conn) == [audit.CHAIN_VERSION, *range(
-        audit.CHAIN_VERSION + 1, migrations.latest_version() + 1)]
+    assert migrations.apply(conn) == [m.version for m in migrations.MIGRATIONS
+                                      if m.version >= audit.CHAIN_VERSION]
     rows = conn.execute("SELECT seq, id, field, old, new FROM audit_log ORDER BY seq").fetchall()
     assert [(r["seq"], r["id"]) for r in rows] == [(1, "e1"), (2, "e2"), (3, "e3"), (4, "e4")]
     text = _text(conn)

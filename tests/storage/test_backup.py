@@ -1,5 +1,6 @@
-"""Backups are consistent copies made with the backup API, the newest N kept; a restore
-replaces the database safely and gives it a new sync identity."""
+"""Backups are consistent copies made with the backup API (kept by age: see
+test_backup_schedule.py); a restore replaces the database safely and gives it a new sync
+identity."""
 
 from __future__ import annotations
 
@@ -34,13 +35,6 @@ def test_a_backup_of_a_live_wal_database_holds_uncheckpointed_writes(store, conn
     check.close()
     (b,) = backup.list_backups(db_path)
     assert b.path == made and b.reason == "manual" and b.size > 0
-
-
-def test_only_the_newest_backups_are_kept(conn, db_path):
-    made = [backup.backup_now(conn, db_path, f"start {i}", keep=3) for i in range(5)]
-    kept = [b.path for b in backup.list_backups(db_path)]
-    assert kept == made[:-4:-1]  # the 3 newest, newest first
-    assert not made[0].exists()
 
 
 def test_restore_brings_the_data_back_with_a_new_site_identity(store, conn, db_path,

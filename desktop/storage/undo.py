@@ -1,0 +1,332 @@
+"""*Hoàn tác lần nhập này*: undoing the last bundle imports, from a journal each import writes
+in its own transaction (issue 12: a whole copy of the database before every import was half
+the import's time at a province).
+
+What a journal holds, for one import:
+
+``sync_undo``
+    the import (bundle, sender, file, time, account), this site's own sequences then (a later
+    local write raises one: the undo is refused), the highest name ordinal of the versions
+    (ordinals above it are the import's), the sender's counters in ``sync_site``.
+``sync_undo_record``
+    every record the bundle names, as it was: its row (JSON of its columns; NULL: the import
+    made it) and its field versions (``versions.dump``).
+``sync_undo_row``
+    in order, every change of the small sync tables (version vector, beliefs, conflicts, the
+    import log): the old row of an update or delete, the key of an insert; temporary triggers
+    on the importing connection write these while the import runs.
+
+An undo puts all of it back in one transaction, newest import first, and records itself in
+the audit log. It is allowed only while nothing has been written since: no local write (this
+site's sequences are as they were) and no later import (it is the newest journal). The site's
+clock is not set back (a clock never goes backwards), and what the import taught about the
+sender's trust (site list, key rotation, its audit head) is kept: undoing data does not
+unlearn a revocation. The journals of the last :data:`KEEP` imports are kept; an erasure drops
+them all (they hold old values).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.storage import audit, dbapi, versions
+from desktop.storage.writer import Store
+
+KEEP = 5
+# The small sync tables an import changes, journalled row by row by temporary triggers.
+SMALL_TABLES = ("sync_vv", "sync_belief", "sync_conflict", "sync_import_log")
+_CHUNK = 500
+
+SCHEMA = """
+CREATE TABLE sync_undo (
+    id INTEGER PRIMARY KEY,
+    bundle_id TEXT NOT NULL, sender TEXT NOT NULL, file TEXT NOT NULL,
+    imported_local_time TEXT NOT NULL, actor TEXT NOT NULL,
+    site_id TEXT NOT NULL, own_seqs TEXT NOT NULL, names_above INTEGER NOT NULL,
+    sender_counter INTEGER, sender_import_time TEXT, records INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sync_undo_record (
+    undo INTEGER NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, row TEXT, versions TEXT,
+    PRIMARY KEY (undo, tbl, id)) WITHOUT ROWID;
+CREATE TABLE sync_undo_row (
+    n INTEGER PRIMARY KEY, undo INTEGER NOT NULL, tbl TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')), old TEXT NOT NULL);
+CREATE INDEX sync_undo_row_undo ON sync_undo_row(undo)
+"""
+
+
+@dataclass(frozen=True)
+class Journal:
+    """One import that can be undone (while nothing was written after it)."""
+
+    id: int
+    bundle_id: str
+    sender: str
+    sender_name: str
+    file: str
+    imported_local_time: str
+    actor: str
+    records: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "bundle_id": self.bundle_id, "sender": self.sender,
+                "sender_name": self.sender_name, "file": self.file,
+                "imported": self.imported_local_time, "actor": self.actor,
+                "records": self.records}
+
+
+@dataclass(frozen=True)
+class Undone:
+    journals: list[Journal]
+
+    @property
+    def bundle_ids(self) -> list[str]:
+        return [j.bundle_id for j in self.journals]
+
+    @property
+    def records(self) -> int:
+        return sum(j.records for j in self.journals)
+
+
+# -- writing a journal (inside the import's transaction) -----------------------------------------
+
+class Recorder:
+    """The journal of one import being written; :meth:`finish` before the commit."""
+
+    def __init__(self, conn: dbapi.Connection, undo_id: int) -> None:
+        self.conn, self.id = conn, undo_id
+
+    def finish(self) -> None:
+        # The triggers are the connection's: gone at a rollback, dropped here before a commit.
+        _drop_triggers(self.conn)
+
+
+def start(store: Store, bundle_id: str, sender: str, file: Path | str,
+          cells: Sequence[Sequence[object]]) -> Recorder:
+    """Begin the journal of an import inside its transaction (``store.transaction``), before
+    anything is merged: the records ``cells`` name as they are now, and triggers that note
+    every change of the small sync tables. Drops the journals older than the last KEEP."""
+    conn = store.conn
+    site_id = store.site.site_id
+    own = {r[0]: int(r[1]) for r in conn.execute(
+        "SELECT part, seq FROM sync_vv WHERE origin = ?", (site_id,))}
+    names_above = int(conn.execute("SELECT coalesce(max(n), 0) FROM sync_name").fetchone()[0])
+    peer = conn.execute("SELECT last_counter, last_import_local_time FROM sync_site "
+                        "WHERE site_id = ?", (sender,)).fetchone()
+    undo_id = int(conn.execute(
+        "INSERT INTO sync_undo (bundle_id, sender, file, imported_local_time, actor, site_id, "
+        "own_seqs, names_above, sender_counter, sender_import_time) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (bundle_id, sender, str(file), audit.now_local(), store.actor, site_id,
+         json.dumps(own, sort_keys=True), names_above, peer[0] if peer else None,
+         peer[1] if peer else None)).fetchone()[0])
+    _drop_older(conn, undo_id - KEEP)
+    by_table: dict[str, dict[str, None]] = defaultdict(dict)
+    for c in cells:
+        by_table[str(c[0])][str(c[1])] = None
+    records = 0
+    for tbl, pks in by_table.items():
+        records += _journal_records(conn, undo_id, tbl, list(pks))
+    conn.execute("UPDATE sync_undo SET records = ? WHERE id = ?", (records, undo_id))
+    _create_triggers(conn, undo_id)
+    return Recorder(conn, undo_id)
+
+
+def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[str]) -> int:
+    """Each record as it is (JSON built by SQLite) with its versions; the absent ones as new."""
+    row_json = _json_object(_columns(conn, tbl), "")
+    found: set[str] = set()
+    for i in range(0, len(pks), _CHUNK):
+        chunk = pks[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT _rowid, id, {row_json} FROM {tbl} WHERE id IN ({marks})",
+                            chunk).fetchall()
+        dumps = versions.dump(conn, tbl, [r[0] for r in rows])
+        conn.executemany("INSERT INTO sync_undo_record VALUES (?, ?, ?, ?, ?)",
+                         [(undo_id, tbl, r[1], r[2], dumps.get(r[0])) for r in rows])
+        found.update(r[1] for r in rows)
+    conn.executemany("INSERT INTO sync_undo_record VALUES (?, ?, ?, NULL, NULL)",
+                     [(undo_id, tbl, pk) for pk in pks if pk not in found])
+    return len(pks)
+
+
+def _columns(conn: dbapi.Connection, tbl: str) -> list[tuple[str, int]]:
+    """(name, position in the primary key, 0 if none) of each column of ``tbl``."""
+    return [(r[1], int(r[5])) for r in conn.execute(f"PRAGMA table_info({tbl})")]
+
+
+def _json_object(cols: Sequence[tuple[str, int]], prefix: str) -> str:
+    return "json_object(" + ", ".join(f"'{c}', {prefix}{c}" for c, _pk in cols) + ")"
+
+
+def _create_triggers(conn: dbapi.Connection, undo_id: int) -> None:
+    for tbl in SMALL_TABLES:
+        cols = _columns(conn, tbl)
+        key = [c for c in cols if c[1]]
+        for op, when, noted in (("insert", "INSERT", _json_object(key, "new.")),
+                                ("update", "UPDATE", _json_object(cols, "old.")),
+                                ("delete", "DELETE", _json_object(cols, "old."))):
+            conn.execute(
+                f"CREATE TEMP TRIGGER antq_undo_{tbl}_{op} AFTER {when} ON main.{tbl} BEGIN "
+                f"INSERT INTO main.sync_undo_row (undo, tbl, op, old) VALUES "
+                f"({int(undo_id):d}, '{tbl}', '{op}', {noted}); END")
+
+
+def _drop_triggers(conn: dbapi.Connection) -> None:
+    for tbl in SMALL_TABLES:
+        for op in ("insert", "update", "delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.antq_undo_{tbl}_{op}")
+
+
+def _drop_older(conn: dbapi.Connection, upto: int) -> None:
+    if upto > 0:
+        for sql in ("DELETE FROM sync_undo_record WHERE undo <= ?",
+                    "DELETE FROM sync_undo_row WHERE undo <= ?",
+                    "DELETE FROM sync_undo WHERE id <= ?"):
+            conn.execute(sql, (upto,))
+
+
+def drop_all(conn: dbapi.Connection) -> None:
+    """Forget every journal (an erasure: they hold old values); no import can be undone."""
+    _drop_older(conn, 2 ** 62)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def journals(conn: dbapi.Connection) -> list[Journal]:
+    """The imports that have a journal, newest first."""
+    return [Journal(int(r[0]), r[1], r[2], r[3] or r[2], r[4], r[5], r[6], int(r[7]))
+            for r in conn.execute(
+                "SELECT u.id, u.bundle_id, u.sender, s.name, u.file, u.imported_local_time, "
+                "u.actor, u.records FROM sync_undo u LEFT JOIN sync_site s "
+                "ON s.site_id = u.sender ORDER BY u.id DESC")]
+
+
+def refusal(conn: dbapi.Connection, bundle_ids: Sequence[str] | None = None) -> str | None:
+    """Why the imports of ``bundle_ids`` (the newest one if None) cannot be undone now, in
+    one sentence saying what to do; None if they can."""
+    try:
+        _chosen(conn, bundle_ids)
+    except UserError as e:
+        return str(e)
+    return None
+
+
+def _chosen(conn: dbapi.Connection, bundle_ids: Sequence[str] | None) -> list[Journal]:
+    """The journals to undo, newest first, checked (UserError saying why not)."""
+    kept = journals(conn)
+    if not kept:
+        raise UserError(_("Không có lần nhập nào để hoàn tác (chương trình chỉ giữ được {n} "
+                          "lần nhập gần nhất, và không giữ sau khi xóa vĩnh viễn)").format(
+            n=KEEP))
+    wanted = list(dict.fromkeys(bundle_ids or [kept[0].bundle_id]))
+    known = {j.bundle_id: j for j in kept}
+    for b in wanted:
+        if b not in known:
+            raise UserError(_("Gói {b} không còn nhật ký hoàn tác (chương trình chỉ giữ {n} "
+                              "lần nhập gần nhất); không hoàn tác được").format(b=b, n=KEEP))
+    chosen = kept[:len(wanted)]
+    later = [j for j in chosen if j.bundle_id not in wanted]
+    if later:
+        j = later[-1]
+        raise UserError(_("Sau lần nhập này đã nhập gói {b} của {s} lúc {t}: hãy hoàn tác lần "
+                          "nhập đó trước").format(b=j.bundle_id, s=j.sender_name,
+                                                  t=_shown_time(j.imported_local_time)))
+    site = conn.execute("SELECT value FROM site_meta WHERE key = 'site_id'").fetchone()
+    own_now = {r[0]: int(r[1]) for r in conn.execute(
+        "SELECT part, seq FROM sync_vv WHERE origin = ?", (site[0] if site else "",))}
+    for j in chosen:
+        site_then, own_then = conn.execute("SELECT site_id, own_seqs FROM sync_undo WHERE id = ?",
+                                           (j.id,)).fetchone()
+        if site is None or site_then != site[0] or json.loads(own_then) != own_now:
+            raise UserError(_("Sau lần nhập gói {b} lúc {t} đã có thay đổi ghi trên máy này: "
+                              "hoàn tác bây giờ sẽ làm mất các thay đổi đó, nên không hoàn tác "
+                              "được nữa. Hãy sửa lại bằng tay những gì gói đã đổi, hoặc khôi "
+                              "phục từ một bản sao lưu").format(
+                b=j.bundle_id, t=_shown_time(j.imported_local_time)))
+    return chosen
+
+
+def _shown_time(local: str) -> str:
+    return local.replace("T", " ")
+
+
+# -- undoing -------------------------------------------------------------------------------------
+
+def undo(conn: dbapi.Connection, bundle_ids: Sequence[str] | None = None, *,
+         actor: str | None = None) -> Undone:
+    """Undo the imports of ``bundle_ids`` (the newest import if None), which must be the
+    newest ones, in one transaction; recorded in the audit log. Re-importing a bundle undone
+    works (its line of the import log is gone). UserError (nothing changed) if not allowed."""
+    store = Store(conn, actor=actor)
+    with store.transaction("sync"):
+        chosen = _chosen(conn, bundle_ids)
+        for j in chosen:
+            _revert(conn, j.id)
+        audit.record_event(conn, store.actor, "import-undo", {
+            "bundles": [{"bundle_id": j.bundle_id, "sender": j.sender, "file": j.file,
+                         "imported": j.imported_local_time, "records": j.records}
+                        for j in chosen]})
+    return Undone(chosen)
+
+
+def _revert(conn: dbapi.Connection, undo_id: int) -> None:
+    head = conn.execute("SELECT sender, names_above, sender_counter, sender_import_time "
+                        "FROM sync_undo WHERE id = ?", (undo_id,)).fetchone()
+    for tbl, op, old in conn.execute("SELECT tbl, op, old FROM sync_undo_row WHERE undo = ? "
+                                     "ORDER BY n DESC", (undo_id,)).fetchall():
+        _put_back_row(conn, tbl, op, json.loads(old))
+    by_table: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    for tbl, pk, row, dumped in conn.execute("SELECT tbl, id, row, versions FROM "
+                                             "sync_undo_record WHERE undo = ?", (undo_id,)):
+        by_table[tbl].append((pk, row, dumped))
+    for tbl, items in by_table.items():
+        _put_back_records(conn, tbl, items)
+    conn.execute("DELETE FROM sync_name WHERE n > ?", (head[1],))
+    conn.execute("UPDATE sync_site SET last_counter = ?, last_import_local_time = ? "
+                 "WHERE site_id = ?", (head[2], head[3], head[0]))
+    for sql in ("DELETE FROM sync_undo_record WHERE undo = ?",
+                "DELETE FROM sync_undo_row WHERE undo = ?", "DELETE FROM sync_undo WHERE id = ?"):
+        conn.execute(sql, (undo_id,))
+
+
+def _put_back_row(conn: dbapi.Connection, tbl: str, op: str, old: dict[str, object]) -> None:
+    if tbl not in SMALL_TABLES:  # the journal is ours; never a name from elsewhere in SQL
+        raise UserError(_("Nhật ký hoàn tác hỏng (bảng «{t}»)").format(t=tbl))
+    cols = list(old)
+    if not set(cols) <= {c for c, _pk in _columns(conn, tbl)}:
+        raise UserError(_("Nhật ký hoàn tác hỏng (bảng «{t}»)").format(t=tbl))
+    if op == "insert":
+        conn.execute(f"DELETE FROM {tbl} WHERE " + " AND ".join(f"{c} = ?" for c in cols),
+                     [old[c] for c in cols])
+    else:
+        conn.execute(f"INSERT OR REPLACE INTO {tbl} ({', '.join(cols)}) VALUES "
+                     f"({', '.join('?' * len(cols))})", [old[c] for c in cols])
+
+
+def _put_back_records(conn: dbapi.Connection, tbl: str,
+                      items: Sequence[tuple[str, str | None, str | None]]) -> None:
+    from desktop.domain.kinds import KINDS_BY_TABLE
+
+    if tbl not in KINDS_BY_TABLE:
+        raise UserError(_("Nhật ký hoàn tác hỏng (bảng «{t}»)").format(t=tbl))
+    made = [pk for pk, row, _v in items if row is None]
+    for i in range(0, len(made), _CHUNK):
+        chunk = made[i:i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rowids = [r[0] for r in conn.execute(f"SELECT _rowid FROM {tbl} WHERE id IN ({marks})",
+                                             chunk)]
+        versions.forget(conn, tbl, rowids)
+        conn.executemany(f"DELETE FROM {tbl} WHERE _rowid = ?", [(r,) for r in rowids])
+    rows = [(json.loads(row), dumped) for _pk, row, dumped in items if row is not None]
+    if not rows:
+        return
+    cols = [c for c in rows[0][0] if c != "_rowid"]
+    conn.executemany(f"UPDATE {tbl} SET {', '.join(f'{c} = ?' for c in cols)} "
+                     f"WHERE _rowid = ?", [(*(r[c] for c in cols), r["_rowid"]) for r, _d in rows])
+    versions.load(conn, tbl, {int(str(r["_rowid"])): d for r, d in rows})
