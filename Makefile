@@ -20,9 +20,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
+# Every benchmark at 10k, 100k and 300k people and the province (BENCH=--quick: small sizes);
+# the databases are built once into a temporary folder removed at the end.
 bench: $(STAMP)
-	for f in tests/benchmarks/bench_*.py; do echo "== $$f"; \
-	  QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run_all.py $(BENCH)
 
 # Translations: extract the strings of desktop/ into resources/translations, merge them into
 # the vi (identity) and en catalogs, compile the .mo files and Qt's qtbase_vi.qm. New English

@@ -66,7 +66,7 @@ def province_scale(args: argparse.Namespace) -> float | None:
 
 # -- the run's folder ----------------------------------------------------------------------------
 
-def _sigterm(_signum: int, _frame: object) -> None:
+def interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt  # so that every ``finally`` (folder removal) runs
 
 
@@ -74,7 +74,7 @@ def _sigterm(_signum: int, _frame: object) -> None:
 def run_folder(name: str) -> Iterator[Path]:
     """The folder databases are built and cached in: the run's (``ANTQ_BENCH_DIR``, removed
     by run_all.py) or this benchmark's own, removed when it ends, whatever the ending."""
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, interrupt)
     shared = os.environ.get(RUN_DIR_ENV)
     if shared:
         Path(shared).mkdir(parents=True, exist_ok=True)

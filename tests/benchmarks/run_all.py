@@ -1,0 +1,87 @@
+"""Every benchmark, one after the other, sharing one temporary folder: the databases are built
+once (builders.py) and the folder is removed at the end, also after Ctrl-C.
+
+    .venv/bin/python tests/benchmarks/run_all.py [--quick] [--only size,storage] [--log F]
+
+``make bench`` runs this (``make bench BENCH=--quick`` for the development sizes). Each
+benchmark is its own process (clean memory figures; one failing does not hide the others);
+what they print goes to the terminal, and to ``--log F`` too. Other options (``--sizes``,
+``--seed``) are passed on to every benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import benchkit as bk
+
+# Builds happen in the first that needs them: the sizes grow from one another.
+ORDER = ("size", "storage", "sync", "window", "reports", "cipher", "lists")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="development sizes")
+    parser.add_argument("--only", help="comma-separated: " + ", ".join(ORDER))
+    parser.add_argument("--log", type=Path, help="also write everything printed here")
+    args, extra = parser.parse_known_args()
+    names = [n for n in ORDER if (bk.BENCH / f"bench_{n}.py").exists()]
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    folder = Path(tempfile.mkdtemp(prefix="antq-bench-run-"))
+    env = {**os.environ, bk.RUN_DIR_ENV: str(folder),
+           "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    log = args.log.open("w", encoding="utf-8") if args.log else None
+    started = time.perf_counter()
+    failed: list[str] = []
+    child: subprocess.Popen[str] | None = None
+    signal.signal(signal.SIGTERM, bk.interrupt)
+    try:
+        for name in names:
+            cmd = [sys.executable, str(bk.BENCH / f"bench_{name}.py"), *extra]
+            if args.quick:
+                cmd.append("--quick")
+            banner = f"\n===== bench_{name}.py ({time.perf_counter() - started:.0f} s into the run)"
+            print(banner, flush=True)
+            if log:
+                log.write(banner + "\n")
+            child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, cwd=bk.ROOT)
+            assert child.stdout is not None
+            for line in child.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                if log:
+                    log.write(line)
+            if child.wait() != 0:
+                failed.append(name)
+            child = None
+    except KeyboardInterrupt:
+        print("\ninterrupted: removing the run's databases", flush=True)
+        return 130
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()  # it removes its own work folders
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+        if log:
+            log.close()
+    total = time.perf_counter() - started
+    print(f"\nall benchmarks: {total / 60:.1f} min; machine: {bk.machine_line()}"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
