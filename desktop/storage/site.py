@@ -142,3 +142,12 @@ def communes_of(conn: dbapi.Connection, province_code: str) -> list[tuple[str, s
         "WHERE p.level = 'province' AND p.code = ? AND p.valid_to IS NULL "
         "AND c.level = 'commune' AND c.valid_to IS NULL AND c._deleted = 0 "
         "ORDER BY c.name_key, c.code", (province_code,))]
+
+
+def all_communes(conn: dbapi.Connection) -> list[tuple[str, str, str]]:
+    """(code, name, province name) of every xã/phường/đặc khu today, province by province:
+    the first-run wizard finds one among all of them by what is typed."""
+    return [(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT c.code, c.name, p.name FROM unit c JOIN unit p ON p.id = c.parent_id "
+        "WHERE p.level = 'province' AND p.valid_to IS NULL AND c.level = 'commune' "
+        "AND c.valid_to IS NULL AND c._deleted = 0 ORDER BY p.name_key, c.name_key, c.code")]

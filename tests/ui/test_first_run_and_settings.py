@@ -1,5 +1,5 @@
-"""First start (wizard or demo), Qt's own strings in Vietnamese, Settings, backups and restore
-from the window, the Help menu."""
+"""First start (the wizard clicked through: tests/ui/test_first_run_wizard.py), Qt's own
+strings in Vietnamese, Settings, backups and restore from the window, the Help menu."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QWizard
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
 
 from desktop import __version__, settings
-from desktop.storage import accounts, backup, db, demo, keyfile, site
+from desktop.storage import backup, db, keyfile, site
 from desktop.ui import about, backup_dialog, first_run
 from desktop.ui.app import build_window, make_application
 from desktop.ui.settings_dialog import SettingsDialog
@@ -59,67 +59,13 @@ def test_qt_buttons_and_context_menus_are_vietnamese(qapp):
     assert QApplication.font().family() == "DejaVu Sans"
 
 
-def test_the_wizard_sets_up_a_commune_with_its_password(wizard, fresh_db):
-    wizard.kind_page.buttons[first_run.COMMUNE].setChecked(True)
-    wizard.next()
-    unit = wizard.unit_page
-    unit.province.setCurrentIndex(unit.province.findData("11"))
-    unit.commune.setCurrentIndex(unit.commune.findData("03160"))
-    assert unit.name.text() == "Công an xã Mường Nhé"
-    assert unit.isComplete()
-    wizard.next()
-    pw = wizard.password_page
-    pw.password.setText("mat-khau-xa")
-    pw.repeat.setText("mat-khau-khac")
-    assert not pw.isComplete() and "không khớp" in pw.message.text()
-    pw.repeat.setText("mat-khau-xa")
-    assert pw.isComplete()
-    wizard.accept()
-    assert wizard.result() == QWizard.DialogCode.Accepted
-    assert wizard.result_path == fresh_db
-    s = site.load_site(wizard.conn)
-    assert (s.site_kind, s.unit_code, s.name) == ("commune", "03160", "Công an xã Mường Nhé")
-    # The chief's account opens the encrypted database with that password.
-    assert [(a.name, a.role) for a in accounts.list_accounts(wizard.conn)] == [("admin", "chief")]
-    assert keyfile.unlock(fresh_db, "admin", "mat-khau-xa") == db.known_key(fresh_db)
-
-
-def test_the_wizard_sets_up_the_province(wizard):
-    wizard.kind_page.buttons[first_run.PROVINCE].setChecked(True)
-    wizard.next()
-    unit = wizard.unit_page
-    assert not unit.commune.isVisible()
-    unit.province.setCurrentIndex(unit.province.findData("11"))
-    unit.name.setText("Công an tỉnh Điện Biên")
-    wizard.next()
-    wizard.password_page.password.setText("12345678")
-    wizard.password_page.repeat.setText("12345678")
-    wizard.accept()
-    s = site.load_site(wizard.conn)
-    assert (s.site_kind, s.unit_code, s.name) == ("province", "11", "Công an tỉnh Điện Biên")
-
-
 def test_cancelling_the_wizard_leaves_the_database_as_it_was(wizard, dump):
     before = dump(wizard.conn)
     wizard.next()
-    wizard.unit_page.province.setCurrentIndex(3)
+    wizard.unit_page.list.setCurrentRow(3)
     wizard.reject()
     assert site.load_site(wizard.conn) is None
     assert dump(wizard.conn) == before
-
-
-def test_try_with_demo_data_opens_the_demo_database(wizard, tmp_path, monkeypatch, dump):
-    monkeypatch.setenv("ANTQ_DATA_DIR", str(tmp_path / "data"))
-    real = demo.create_demo_database
-    monkeypatch.setattr(demo, "create_demo_database",
-                        lambda path: real(path, communes=1, people_per_village=3))
-    before = dump(wizard.conn)
-    wizard.kind_page.buttons[first_run.DEMO].setChecked(True)
-    assert wizard.kind_page.isFinalPage()
-    wizard.accept()
-    assert wizard.result_path == tmp_path / "data" / "demo.db"
-    assert wizard.result_path.exists()
-    assert dump(wizard.conn) == before  # the real database stays unconfigured
 
 
 def test_ensure_site_skips_the_wizard_when_there_is_a_site(fresh_db, qapp):
