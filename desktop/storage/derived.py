@@ -35,17 +35,33 @@ def fill_defaults(conn: dbapi.Connection, kind: Kind, record: dict[str, object],
         _fill_meeting_number(conn, record)
 
 
+DEFAULT_ISSUER = "CAX"  # the commune police's own ký hiệu, for an organization's first minutes
+
+
 def _fill_meeting_number(conn: dbapi.Connection, record: dict[str, object]) -> None:
     """Minutes are numbered per issuing body (the organization and its ký hiệu) per year:
-    "Số: 05/BB-TBV"."""
+    "Số: 05/BB-TBV". Left empty, the ký hiệu is that of the organization's own series."""
     started = record.get("started_at")
     if started:
         record["year"] = int(str(started)[:4])
     if not record.get("issuer"):
-        record["issuer"] = "CAX"
+        record["issuer"] = meeting_issuer(conn, str(record.get("organization_id")))
     if record.get("number") is None and record.get("year"):
         record["number"] = next_meeting_number(conn, str(record.get("organization_id")),
                                                str(record["issuer"]), int(record["year"]))
+
+
+def meeting_issuer(conn: dbapi.Connection, organization_id: str) -> str:
+    """The ký hiệu of an organization's own series of minutes: the one most used in the
+    latest year it has minutes (on a tie, the latest used), so that one minutes numbered
+    otherwise by hand does not start a new series; CAX before its first minutes."""
+    row = conn.execute(
+        "SELECT issuer FROM meeting WHERE organization_id = :o AND _deleted = 0 "
+        "AND coalesce(issuer, '') != '' AND year = (SELECT max(year) FROM meeting "
+        "WHERE organization_id = :o AND _deleted = 0 AND coalesce(issuer, '') != '') "
+        "GROUP BY issuer ORDER BY count(*) DESC, max(started_at) DESC, issuer LIMIT 1",
+        {"o": organization_id}).fetchone()
+    return str(row[0]) if row is not None else DEFAULT_ISSUER
 
 
 def next_meeting_number(conn: dbapi.Connection, organization_id: str, issuer: str,

@@ -3,6 +3,7 @@ replication history, an organization with its members and the rules of its type.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -22,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.errors import UserError
+from desktop.domain import dates
+from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
-from desktop.storage import attachments, catalogues, records, rosters
+from desktop.storage import attachments, catalogues, derived, records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.record_dialog import RecordDialog
 
@@ -131,6 +133,12 @@ class MeetingDialog(RecordDialog):
         org_editor = self.editors["organization_id"]
         org_editor.changed.connect(self._refill)
         self._refill()
+        if not record_id:  # a new minutes takes the number of its organization's series
+            self._issuer_typed = False
+            self.editors["issuer"].widget.textEdited.connect(self._issuer_edited)
+            org_editor.changed.connect(self._follow_series)
+            self.editors["started_at"].changed.connect(self._show_number)
+            self._follow_series()
         if record_id:
             for a in attachments.attachments_of(undo.store, "meeting", record_id):
                 self.saved_files.append(a)
@@ -159,6 +167,34 @@ class MeetingDialog(RecordDialog):
 
     def _refill(self) -> None:
         self.attendance.fill(self.conn, self.editors["organization_id"].text(), self.record_id)
+
+    # -- the number of a new minutes (issue 14, finding 9) ----------------------------------
+
+    def _issuer_edited(self, _text: str) -> None:
+        self._issuer_typed = True  # the officer's ký hiệu stays, whatever the organization
+        self._show_number()
+
+    def _follow_series(self) -> None:
+        """The ký hiệu of the chosen organization's own series, unless the officer typed one."""
+        org = self.editors["organization_id"].text()
+        if org and not self._issuer_typed:
+            self.editors["issuer"].widget.setText(derived.meeting_issuer(self.conn, org))
+        self._show_number()
+
+    def _show_number(self) -> None:
+        """The number the minutes will be given, shown where it would be typed."""
+        org = self.editors["organization_id"].text()
+        issuer = (self.editors["issuer"].text() or "").strip()
+        hint = _("tự đánh số khi lưu")
+        if org and issuer:
+            try:
+                year = dates.parse_datetime(self.editors["started_at"].text() or "").year
+            except ValidationError:
+                year = dt.date.today().year
+            number = derived.next_meeting_number(self.conn, org, issuer, year)
+            hint = _("tự đánh số khi lưu: {n}").format(
+                n=derived.format_meeting_number(number, issuer))
+        self.editors["number"].widget.setPlaceholderText(hint)
 
     def write(self, values):
         with self.undo.batch():
