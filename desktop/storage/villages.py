@@ -209,9 +209,9 @@ def find(conn: dbapi.Connection, commune_id: str | None, typed: str) -> Village:
                  if _bare(text.fold(v.name)) == _bare(key)]
     if len(found) != 1:
         names = ", ".join(v.name for v in villages(conn, commune_id)[:12]) or _("chưa có")
-        what = _("Có nhiều thôn, bản tên «{v}»") if found else _("Không có thôn, bản «{v}»")
-        raise NotFoundError((what + _(" trong {c} (có: {n})")).format(
-            v=value, c=_unit_name(conn, commune_id), n=names))
+        what = (_("Có nhiều thôn, bản tên «{v}» trong {c} (có: {n})") if found
+                else _("Không có thôn, bản «{v}» trong {c} (có: {n})"))
+        raise NotFoundError(what.format(v=value, c=_unit_name(conn, commune_id), n=names))
     return found[0]
 
 
