@@ -250,6 +250,18 @@ class RetireVillageDialog(VillageDialog):
 # -- opening a dialog from the page or the tree --------------------------------------------------
 
 
+def may_write(ctx: AppContext) -> bool:
+    """An account that may not change data is told so before a form is filled in vain."""
+    from desktop.storage import accounts
+
+    try:
+        accounts.require(ctx.conn, "write")
+    except accounts.PermissionDenied as e:
+        ctx.notify(str(e))
+        return False
+    return True
+
+
 def open_dialog(parent: QWidget, ctx: AppContext, dialog: VillageDialog,
                 after: Callable[[list[str]], None]) -> VillageDialog:
     """Show ``dialog``; once it is saved: the status line, the pages, the tree (``after``
@@ -291,21 +303,22 @@ class _Actions:
                  after: Callable[[list[str]], None]) -> None:
         self.parent, self.ctx, self.after = parent, ctx, after
 
-    def add(self, commune_id: str) -> VillageDialog:
-        return open_dialog(self.parent, self.ctx,
-                           AddVillagesDialog(self.ctx, commune_id, self.parent), self.after)
+    def _open(self, make: Callable[[], VillageDialog]) -> VillageDialog | None:
+        if not may_write(self.ctx):
+            return None
+        return open_dialog(self.parent, self.ctx, make(), self.after)
 
-    def rename(self, village: Village) -> VillageDialog:
-        return open_dialog(self.parent, self.ctx,
-                           RenameVillageDialog(self.ctx, village, self.parent), self.after)
+    def add(self, commune_id: str) -> VillageDialog | None:
+        return self._open(lambda: AddVillagesDialog(self.ctx, commune_id, self.parent))
 
-    def merge(self, village: Village) -> VillageDialog:
-        return open_dialog(self.parent, self.ctx,
-                           MergeVillageDialog(self.ctx, village, self.parent), self.after)
+    def rename(self, village: Village) -> VillageDialog | None:
+        return self._open(lambda: RenameVillageDialog(self.ctx, village, self.parent))
 
-    def retire(self, village: Village) -> VillageDialog:
-        return open_dialog(self.parent, self.ctx,
-                           RetireVillageDialog(self.ctx, village, self.parent), self.after)
+    def merge(self, village: Village) -> VillageDialog | None:
+        return self._open(lambda: MergeVillageDialog(self.ctx, village, self.parent))
+
+    def retire(self, village: Village) -> VillageDialog | None:
+        return self._open(lambda: RetireVillageDialog(self.ctx, village, self.parent))
 
 
 def tree_menu(window, pos: QPoint) -> QMenu | None:

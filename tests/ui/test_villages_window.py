@@ -236,3 +236,13 @@ def test_a_province_right_click_offers_nothing_for_the_province(window, qtbot):
     root = window.nav_model.index(0, 0)
     assert root.data(KIND_ROLE) == "unit"
     assert areas_page.tree_menu(window, window.tree.visualRect(root).center()) is None
+
+
+def test_an_account_that_may_not_write_is_told_before_any_form(window, qtbot):
+    from desktop.storage import accounts
+
+    accounts.bind(window.conn, accounts.Account("xem", "viewer", None, False))
+    page = window.show_page("areas")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert QApplication.activeModalWidget() is None
+    assert "không được sửa dữ liệu" in window.statusBar().currentMessage()
