@@ -1,6 +1,6 @@
-"""PySide6 6.12 takes a reference from None on every void call, and from True each time Qt
-asks a Python isComplete (desktop/ui/__init__.py): a window that makes more such calls than
-they have references must not abort."""
+"""PySide6 6.12.0 took a reference from None on every void call, and from True each time Qt
+asked a Python isComplete (desktop/ui/__init__.py): the process aborted after a few thousand
+calls. The versions pyproject.toml allows must not."""
 
 from __future__ import annotations
 
