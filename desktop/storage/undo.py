@@ -9,8 +9,14 @@ What a journal holds, for one import:
     local write raises one: the undo is refused), the highest name ordinal of the versions
     (ordinals above it are the import's), the sender's counters in ``sync_site``.
 ``sync_undo_record``
-    every record the bundle names, as it was: its row (JSON of its columns; NULL: the import
-    made it) and its field versions (``versions.dump``).
+    every record the bundle names, as it was: its row (JSON of its columns, made by SQLite;
+    NULL: the import made it).
+``sync_undo_clock``
+    the field versions of those records as they were: their ``sync_clock`` rows copied as they
+    are, ordinals and all, by one ``INSERT … SELECT`` (decoding them to names and JSON, as
+    ``versions.dump`` does, was a fifth of the import's time). Ordinals are never renumbered
+    while a journal lives: the import only adds names (the undo removes those), and a
+    migration that rewrote ``sync_clock`` would have to empty the journals (:func:`drop_all`).
 ``sync_undo_row``
     in order, every change of the small sync tables (version vector, beliefs, conflicts, the
     import log): the old row of an update or delete, the key of an insert; temporary triggers
@@ -51,8 +57,12 @@ CREATE TABLE sync_undo (
     site_id TEXT NOT NULL, own_seqs TEXT NOT NULL, names_above INTEGER NOT NULL,
     sender_counter INTEGER, sender_import_time TEXT, records INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE sync_undo_record (
-    undo INTEGER NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, row TEXT, versions TEXT,
+    undo INTEGER NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, row TEXT,
     PRIMARY KEY (undo, tbl, id)) WITHOUT ROWID;
+CREATE TABLE sync_undo_clock (
+    undo INTEGER NOT NULL, t INTEGER NOT NULL, r INTEGER NOT NULL, o INTEGER NOT NULL,
+    p INTEGER NOT NULL, s INTEGER NOT NULL, c BLOB NOT NULL,
+    PRIMARY KEY (undo, t, r, o)) WITHOUT ROWID;
 CREATE TABLE sync_undo_row (
     n INTEGER PRIMARY KEY, undo INTEGER NOT NULL, tbl TEXT NOT NULL,
     op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')), old TEXT NOT NULL);
@@ -138,20 +148,20 @@ def start(store: Store, bundle_id: str, sender: str, file: Path | str,
 
 
 def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[str]) -> int:
-    """Each record as it is (JSON built by SQLite) with its versions; the absent ones as new."""
+    """Each record as it is and its versions, copied by SQLite; the absent ones as new."""
     row_json = _json_object(_columns(conn, tbl), "")
-    found: set[str] = set()
+    t = versions.Names(conn).known(tbl)
     for i in range(0, len(pks), _CHUNK):
         chunk = pks[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        rows = conn.execute(f"SELECT _rowid, id, {row_json} FROM {tbl} WHERE id IN ({marks})",
-                            chunk).fetchall()
-        dumps = versions.dump(conn, tbl, [r[0] for r in rows])
-        conn.executemany("INSERT INTO sync_undo_record VALUES (?, ?, ?, ?, ?)",
-                         [(undo_id, tbl, r[1], r[2], dumps.get(r[0])) for r in rows])
-        found.update(r[1] for r in rows)
-    conn.executemany("INSERT INTO sync_undo_record VALUES (?, ?, ?, NULL, NULL)",
-                     [(undo_id, tbl, pk) for pk in pks if pk not in found])
+        conn.execute(f"INSERT INTO sync_undo_record (undo, tbl, id, row) SELECT ?, ?, id, "
+                     f"{row_json} FROM {tbl} WHERE id IN ({marks})", (undo_id, tbl, *chunk))
+        if t is not None:
+            conn.execute(f"INSERT INTO sync_undo_clock SELECT ?, t, r, o, p, s, c FROM "
+                         f"sync_clock WHERE t = ? AND r IN (SELECT _rowid FROM {tbl} WHERE id "
+                         f"IN ({marks}))", (undo_id, t, *chunk))
+    conn.executemany("INSERT OR IGNORE INTO sync_undo_record (undo, tbl, id, row) "
+                     "VALUES (?, ?, ?, NULL)", [(undo_id, tbl, pk) for pk in pks])
     return len(pks)
 
 
@@ -186,6 +196,7 @@ def _drop_triggers(conn: dbapi.Connection) -> None:
 def _drop_older(conn: dbapi.Connection, upto: int) -> None:
     if upto > 0:
         for sql in ("DELETE FROM sync_undo_record WHERE undo <= ?",
+                    "DELETE FROM sync_undo_clock WHERE undo <= ?",
                     "DELETE FROM sync_undo_row WHERE undo <= ?",
                     "DELETE FROM sync_undo WHERE id <= ?"):
             conn.execute(sql, (upto,))
@@ -281,16 +292,18 @@ def _revert(conn: dbapi.Connection, undo_id: int) -> None:
     for tbl, op, old in conn.execute("SELECT tbl, op, old FROM sync_undo_row WHERE undo = ? "
                                      "ORDER BY n DESC", (undo_id,)).fetchall():
         _put_back_row(conn, tbl, op, json.loads(old))
-    by_table: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    for tbl, pk, row, dumped in conn.execute("SELECT tbl, id, row, versions FROM "
-                                             "sync_undo_record WHERE undo = ?", (undo_id,)):
-        by_table[tbl].append((pk, row, dumped))
+    by_table: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for tbl, pk, row in conn.execute("SELECT tbl, id, row FROM sync_undo_record WHERE undo = ?",
+                                     (undo_id,)):
+        by_table[tbl].append((pk, row))
+    names = versions.Names(conn)
     for tbl, items in by_table.items():
-        _put_back_records(conn, tbl, items)
+        _put_back_records(conn, undo_id, tbl, names.known(tbl), items)
     conn.execute("DELETE FROM sync_name WHERE n > ?", (head[1],))
     conn.execute("UPDATE sync_site SET last_counter = ?, last_import_local_time = ? "
                  "WHERE site_id = ?", (head[2], head[3], head[0]))
     for sql in ("DELETE FROM sync_undo_record WHERE undo = ?",
+                "DELETE FROM sync_undo_clock WHERE undo = ?",
                 "DELETE FROM sync_undo_row WHERE undo = ?", "DELETE FROM sync_undo WHERE id = ?"):
         conn.execute(sql, (undo_id,))
 
@@ -309,24 +322,29 @@ def _put_back_row(conn: dbapi.Connection, tbl: str, op: str, old: dict[str, obje
                      f"({', '.join('?' * len(cols))})", [old[c] for c in cols])
 
 
-def _put_back_records(conn: dbapi.Connection, tbl: str,
-                      items: Sequence[tuple[str, str | None, str | None]]) -> None:
+def _put_back_records(conn: dbapi.Connection, undo_id: int, tbl: str, t: int | None,
+                      items: Sequence[tuple[str, str | None]]) -> None:
+    """The records of one table as they were: the new ones removed with their versions, the
+    others' rows and versions put back."""
     from desktop.domain.kinds import KINDS_BY_TABLE
 
     if tbl not in KINDS_BY_TABLE:
         raise UserError(_("Nhật ký hoàn tác hỏng (bảng «{t}»)").format(t=tbl))
-    made = [pk for pk, row, _v in items if row is None]
+    made = [pk for pk, row in items if row is None]
+    gone: list[int] = []
     for i in range(0, len(made), _CHUNK):
         chunk = made[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        rowids = [r[0] for r in conn.execute(f"SELECT _rowid FROM {tbl} WHERE id IN ({marks})",
-                                             chunk)]
-        versions.forget(conn, tbl, rowids)
-        conn.executemany(f"DELETE FROM {tbl} WHERE _rowid = ?", [(r,) for r in rowids])
-    rows = [(json.loads(row), dumped) for _pk, row, dumped in items if row is not None]
-    if not rows:
-        return
-    cols = [c for c in rows[0][0] if c != "_rowid"]
-    conn.executemany(f"UPDATE {tbl} SET {', '.join(f'{c} = ?' for c in cols)} "
-                     f"WHERE _rowid = ?", [(*(r[c] for c in cols), r["_rowid"]) for r, _d in rows])
-    versions.load(conn, tbl, {int(str(r["_rowid"])): d for r, d in rows})
+        gone += [r[0] for r in conn.execute(f"SELECT _rowid FROM {tbl} WHERE id IN ({marks})",
+                                            chunk)]
+    rows = [json.loads(row) for _pk, row in items if row is not None]
+    if t is not None:  # every version the import wrote for these records, then the old ones
+        conn.executemany("DELETE FROM sync_clock WHERE t = ? AND r = ?",
+                         [(t, r) for r in gone + [int(row["_rowid"]) for row in rows]])
+        conn.execute("INSERT INTO sync_clock (t, r, o, p, s, c) SELECT t, r, o, p, s, c FROM "
+                     "sync_undo_clock WHERE undo = ? AND t = ?", (undo_id, t))
+    conn.executemany(f"DELETE FROM {tbl} WHERE _rowid = ?", [(r,) for r in gone])
+    if rows:
+        cols = [c for c in rows[0] if c != "_rowid"]
+        conn.executemany(f"UPDATE {tbl} SET {', '.join(f'{c} = ?' for c in cols)} "
+                         f"WHERE _rowid = ?", [(*(r[c] for c in cols), r["_rowid"]) for r in rows])

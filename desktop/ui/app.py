@@ -1,5 +1,5 @@
 """Starting the window: the Qt application, fonts, translations, the database (set up on the
-first start, backed up on every start), the main window."""
+first start, backed up once a day in the background), the main window."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> Main
 
 def start_window(db_path: Path, *, backup: bool = True, conn=None):  # -> MainWindow
     """The window as a start shows it: the frame painted first, its data right after, then
-    the start backup. ``conn``: the database already open."""
+    the day's backup if due. ``conn``: the database already open."""
     window = build_window(db_path, fill_now=False, conn=conn)
     if backup:
         window.filled.connect(lambda: backup_at_start(window))
@@ -85,27 +85,15 @@ def start_window(db_path: Path, *, backup: bool = True, conn=None):  # -> MainWi
     return window
 
 
-def backup_at_start(window) -> None:
-    """A consistent copy of the database on every start, off the UI thread (the task
-    runner), with its own connection; the status bar says where it went."""
-    from desktop.storage import backup
-    from desktop.storage.db import connect
+def backup_at_start(window):  # -> BackgroundBackup
+    """The day's copy of the database (at most one a day, issue 12), made on a worker thread
+    with its own connection once the window holds its data: the window is never held up, the
+    status bar shows the progress, a failure is a warning there (desktop/ui/backup_dialog.py)."""
+    from desktop.ui.backup_dialog import BackgroundBackup
 
-    path = Path(window.db_path)
-
-    def work(_ctx):
-        conn = connect(path)
-        try:
-            return backup.backup_now(conn, path, "start")
-        finally:
-            conn.close()
-
-    window.tasks.run(
-        _("Đang sao lưu cơ sở dữ liệu…"), work, parent=window, show_after_ms=2000,
-        on_done=lambda made: window.statusBar().showMessage(
-            _("Đã sao lưu cơ sở dữ liệu: {f}").format(f=made.name), 8000),
-        on_error=lambda error: window.statusBar().showMessage(
-            _("Không sao lưu được cơ sở dữ liệu: {e}").format(e=error)))
+    window.daily_backup = BackgroundBackup(window)
+    window.daily_backup.start()
+    return window.daily_backup
 
 
 def _reopened_connection(old_window, db_path: Path):  # -> dbapi.Connection | None
@@ -202,11 +190,11 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
             return 2
         QMessageBox.critical(None, APP_NAME, str(e))
         return 2
-    if self_test:  # the start backup made in line, so that quitting never cuts it short
+    if self_test:  # the day's backup made in line, so that quitting never cuts it short
         from desktop.resources import resources_root
         from desktop.storage import backup
 
-        print(f"self-test: backup {backup.backup_now(window.conn, chosen, 'start').name}")
+        print(f"self-test: backup {backup.backup_now(window.conn, chosen, 'daily').name}")
         print(f"self-test: resources {resources_root()}; font {app.font().family()}; "
               f"language {current_language()}")
         window.filled.connect(lambda: _QuitAfterPaint(

@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
                      "Ctrl+Shift+E")
         self._action(sync_menu, _("&Nhập từ USB…"), lambda: self.sync.import_from_usb(),
                      "Ctrl+Shift+I")
+        self._action(sync_menu, _("&Hoàn tác lần nhập gần nhất…"),
+                     lambda: self.sync.undo_last_import())
         self._action(sync_menu, _("&Xung đột dữ liệu…"), lambda: self.sync.show_conflicts())
         sync_menu.addSeparator()
         self._action(sync_menu, _("Điểm đồng bộ và &khóa…"), lambda: self.sync.show_sites())

@@ -257,14 +257,22 @@ class SyncActions:
                                on_error=failed, parent=self.parent)
 
         def after_import(results: list[exchange.ImportResult]) -> None:
+            from desktop.ui import undo_import
+
             self.ctx.changed()
             self.last_dialog = show_results(self.parent, _("Kết quả nhập"),
                                             [result_line(r) for r in results])
+            undo_import.offer(self, self.last_dialog, results)
             imported = sum(1 for r in results if r.status == "imported")
             self.ctx.notify(_("Đã nhập {n}/{t} gói").format(n=imported, t=len(results)))
 
         self.ctx.tasks.run(_("Đang kiểm tra gói…"), run(True), on_done=after_dry_run,
                            on_error=failed, parent=self.parent)
+
+    def undo_last_import(self) -> None:
+        from desktop.ui import undo_import
+
+        undo_import.undo_last(self)
 
     # -- conflicts and sites -----------------------------------------------------------
 
@@ -300,7 +308,7 @@ class ResultsDialog(QDialog):
         self.listing = QListWidget()
         self.listing.addItems(lines)
         self.listing.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)

@@ -1,0 +1,206 @@
+"""What protecting an import costs at province size (issue 12): the undo journal written in
+the import's own transaction, against the same import with no protection at all, and against
+the whole copy of the database that was made before every import until then.
+
+Run from the repository root:
+
+    .venv/bin/python tests/benchmarks/bench_undo.py            # Điện Biên's size, 10,000 people
+    .venv/bin/python tests/benchmarks/bench_undo.py --quick    # a tenth of the province
+
+The province is built by builders.py (through the write path, cached in the run's folder,
+removed at the end). A commune (03160) enrolled with it sends two bundles: ``--people`` new
+people (10 field versions each: 100,000 field changes for 10,000 people), then an edit of 5
+fields of each of them (changes to records the province holds: the journal keeps their rows
+as they were). Each bundle is imported into a fresh copy of the province (the copy is not
+timed) three ways, rotated (ABC, CBA, …): as the program does it (journal), with the journal
+switched off (none), and with no journal but the whole before-import copy of earlier versions
+(copy). It prints the medians, the median of the paired ratios to "none" with their spread,
+the goal (journal ≤ 1.10), the time of the undo and the journal's size. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import benchkit
+import builders
+
+from desktop.storage import backup, db, site, undo
+from desktop.storage.writer import Store
+from desktop.sync import enrol, exchange, keys
+
+GOAL = 1.10
+
+
+class _NoJournal:
+    def finish(self) -> None:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the province")
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--reps", type=int, default=3, help="imports per way and bundle")
+    args = parser.parse_args(argv)
+    started = benchkit.header("bench_undo: protecting a bundle import (undo journal vs none "
+                              "vs whole copy)")
+    with benchkit.run_folder("undo") as folder:
+        run(folder, args)
+    benchkit.footer(started)
+    return 0
+
+
+def run(folder: Path, args: argparse.Namespace) -> None:
+    prov = builders.province(folder, scale=benchkit.QUICK_PROVINCE if args.quick else 1.0)
+    print(builders.describe(prov))
+    with benchkit.scratch(folder, "undo") as work:
+        base, bundles = _prepare(prov, work, args.people)
+        print(f"province file: {benchkit.mb(base.stat().st_size)}")
+        current = base
+        for name, bundle in bundles:
+            _measure(work, current, name, bundle, args.reps)
+            current = _imported(work, current, bundle)  # the next bundle edits these records
+
+
+def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, list[tuple[str, Path]]]:
+    """The province enrolled with a commune (its keys made), and the commune's two bundles."""
+    base = prov.copy_to(work, "province-base.db").path
+    pconn = db.open_database(base)
+    keys.init_keys(pconn)
+    pkeys = keys.unlock(pconn)
+    cpath = work / "commune.db"
+    cconn = db.open_database(cpath)
+    site.init_site(cconn, name="Công an xã Mường Nhé (benchmark)",
+                   commune_code=builders.COMMUNE_CODE)
+    keys.init_keys(cconn)
+    ckeys = keys.unlock(cconn)
+    req, ans = work / "req.json", work / "ans.json"
+    fp = enrol.make_request(cconn, ckeys, req)
+    enrol.accept_request(pconn, pkeys, req, ans, confirmed_fingerprint=fp)
+    enrol.install_response(cconn, ans, keys.fingerprint(pkeys.site.site_id, pkeys.public))
+    pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pconn.close()
+    store = Store(cconn, actor="bench")
+    ids = store.add_many("person", [
+        {"full_name": f"Nguyễn Văn Người {i}", "birth_date": f"{1950 + i % 60}",
+         "gender": ("male", "female")[i % 2], "citizen_id": f"0110{i % 100:02d}{i:06d}",
+         "old_id_number": f"{i:09d}", "phone": f"09{i % 100_000_000:08d}",
+         "address": f"Bản {i % 40}, xã Mường Nhé", "education": "12/12",
+         "notes": f"Ghi chú số {i}"} for i in range(people)])
+    usb = work / "usb"
+    (usb / "1").mkdir(parents=True)
+    (usb / "2").mkdir()
+    out = []
+    [first] = exchange.export_to_folder(cconn, ckeys, usb / "1")
+    out.append((f"{first.changes:,} field changes, {people:,} new people", first.path))
+    # What the commune believes the province holds comes from the province's bundles: told
+    # here directly, so the second bundle carries only the edits.
+    cconn.execute("BEGIN IMMEDIATE")
+    cconn.execute("INSERT INTO sync_belief(peer, origin, part, seq) SELECT ?, origin, part, "
+                  "seq FROM sync_vv WHERE true ON CONFLICT(peer, origin, part) DO UPDATE SET "
+                  "seq = excluded.seq", (pkeys.site.site_id,))
+    cconn.execute("COMMIT")
+    for i, pid in enumerate(ids):
+        store.edit("person", pid, {"full_name": f"Trần Thị Người {i}", "phone": f"08{i:08d}",
+                                   "address": f"Tổ {i % 30}", "notes": f"Đã xác minh {i}",
+                                   "education": "9/12"})
+    [second] = exchange.export_to_folder(cconn, ckeys, usb / "2")
+    out.append((f"{second.changes:,} field changes, edits of {people:,} people held",
+                second.path))
+    cconn.close()
+    return base, out
+
+
+def _imported(work: Path, source: Path, bundle: Path) -> Path:
+    target = work / f"{source.stem}-then-{bundle.stem[:8]}.db"
+    conn = _copy(source, target)
+    try:
+        [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
+        assert r.status == "imported", r.message
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return target
+
+
+def _copy(source: Path, target: Path):
+    from desktop.storage import keyfile
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    target.write_bytes(source.read_bytes())
+    if keyfile.exists(source):
+        keyfile.keyfile_path(target).write_bytes(keyfile.keyfile_path(source).read_bytes())
+    key = db.known_key(source)
+    assert key is not None
+    db.remember_key(target, key)
+    return db.open_database(target)
+
+
+def _measure(work: Path, source: Path, name: str, bundle: Path, reps: int) -> None:
+    undo_times: list[float] = []
+    cpu_times: dict[str, list[float]] = {"none": [], "journal": [], "copy": []}
+    journal_bytes: list[int] = []
+
+    def side(way: str) -> Callable[[], float]:
+        def once() -> float:
+            target = work / f"rep-{way}.db"
+            conn = _copy(source, target)
+            real = exchange.undo.start
+            try:
+                pkeys = keys.unlock(conn)
+                if way != "journal":
+                    exchange.undo.start = lambda *a, **k: _NoJournal()  # type: ignore
+                t, cpu = time.perf_counter(), time.process_time()
+                if way == "copy":
+                    backup.backup_now(conn, target, "before-import")
+                [r] = exchange.import_files(conn, pkeys, [bundle])
+                elapsed = time.perf_counter() - t
+                cpu_times[way].append(time.process_time() - cpu)
+                exchange.undo.start = real
+                assert r.status == "imported", r.message
+                if way == "journal":
+                    journal_bytes.append(sum(int(conn.execute(sql).fetchone()[0]) for sql in (
+                        "SELECT coalesce(sum(length(row)), 0) FROM sync_undo_record",
+                        "SELECT coalesce(sum(length(c) + 24), 0) FROM sync_undo_clock",
+                        "SELECT coalesce(sum(length(old)), 0) FROM sync_undo_row")))
+                    t = time.perf_counter()
+                    undo.undo(conn)
+                    undo_times.append(time.perf_counter() - t)
+                return elapsed
+            finally:
+                exchange.undo.start = real
+                conn.close()
+                for p in target.parent.glob(f"{target.stem}*"):
+                    if p.is_dir():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
+        return once
+
+    times = benchkit.rotate({"none": side("none"), "journal": side("journal"),
+                             "copy": side("copy")}, reps)
+    print(f"\nbundle: {name}")
+    for way in ("none", "journal", "copy"):
+        print(f"  import, {way:8} {statistics.median(times[way]):7.2f} s (median of {reps})")
+    j = benchkit.Paired(times["none"], times["journal"])
+    c = benchkit.Paired(times["none"], times["copy"])
+    print(f"  journal / none: {j.describe()} → +{(j.ratio - 1) * 100:.1f} % "
+          f"(goal ≤ {GOAL:.2f}: {benchkit.verdict(j.ratio <= GOAL)})")
+    jc = benchkit.Paired(cpu_times["none"], cpu_times["journal"])
+    print(f"  journal / none, processor time of this process: {jc.describe()} → "
+          f"+{(jc.ratio - 1) * 100:.1f} % (less disturbed by the other users of the machine)")
+    print(f"  copy / none:    {c.describe()} → +{(c.ratio - 1) * 100:.1f} % "
+          f"(the whole copy before every import, as before)")
+    print(f"  undo of the import: {statistics.median(undo_times):.2f} s; journal "
+          f"{benchkit.mb(statistics.median(journal_bytes))} in the database")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
