@@ -206,3 +206,26 @@ def test_an_erasure_drops_every_journal(pair, tmp_path):
     erasure.erase_person(prov.store, pid)
     assert undo.journals(prov.conn) == []
     assert prov.conn.execute("SELECT count(*) FROM sync_undo_record").fetchone()[0] == 0
+
+
+def test_cli_lists_and_undoes_the_last_import(pair, tmp_path, capsys):
+    import json
+
+    from desktop import cli
+
+    prov, a = pair
+    a.store.add("person", {"full_name": "Lò Văn Sáng"})
+    [f] = send(a, prov, tmp_path / "1")
+    imported(prov, f)
+    path = str(prov.path)
+    assert cli.main(["undo-import", "--list", "--db", path, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    [j] = listed["imports"]
+    assert listed["undoable"] and j["sender_name"] == "c0" and j["records"] == 1
+    assert cli.main(["undo-import", j["bundle_id"], "--db", path]) == 0
+    assert "Đã hoàn tác lần nhập gói" in capsys.readouterr().out
+    assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 0
+    assert cli.main(["undo-import", "--db", path]) == 2
+    assert "Không có lần nhập nào để hoàn tác" in capsys.readouterr().err
+    assert cli.main(["import-bundle", str(f), "--db", path]) == 0  # imports again
+    assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 1
