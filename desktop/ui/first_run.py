@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -118,8 +118,10 @@ class UnitPage(QWizardPage):
         layout.addWidget(self.empty)
         layout.addWidget(self.chosen)
         layout.addLayout(form)
-        # Down or Enter in the search box goes to the list, as in the window's lists.
-        self.search.returnPressed.connect(self._to_list)
+        # Down or Enter in the search box goes to the list's first match, chosen only by
+        # Enter, Space or a click there: Enter in the box must not pick for the officer.
+        self.search.installEventFilter(self)
+        self.list.itemActivated.connect(lambda item: item.setSelected(True))
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         kind = self.kind_page.kind()
@@ -172,11 +174,19 @@ class UnitPage(QWizardPage):
                              "«{w}».").format(t=typed.strip(), w=(words or [""])[-1]))
         self.empty.setVisible(shown == 0)
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._to_list()
+            return True
+        return super().eventFilter(obj, event)
+
     def _to_list(self) -> None:
         for row in range(self.list.count()):
             if not self.list.item(row).isHidden():
                 self.list.setFocus()
-                self.list.setCurrentRow(row)
+                self.list.selectionModel().setCurrentIndex(
+                    self.list.model().index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
                 return
 
     def _picked(self) -> None:

@@ -175,3 +175,20 @@ def test_going_back_to_another_kind_reloads_the_list(wizard, qtbot):
     unit = wizard.unit_page
     assert unit.search.text() == "" and len(shown(unit)) == 34
     assert unit.selected_item() is None and not wizard.button(NEXT).isEnabled()
+
+
+def test_enter_in_the_search_goes_to_the_list_and_chooses_nothing(wizard, qtbot):
+    click(qtbot, wizard.button(NEXT))
+    unit = wizard.unit_page
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)
+    unit.search.setFocus()
+    type_text(unit.search, "muong cha")
+    qtbot.keyClick(unit.search, Qt.Key.Key_Return)
+    assert wizard.currentPage() is unit  # not carried on with the first match
+    assert unit.list.hasFocus()
+    assert unit.list.currentItem().text() == "Xã Mường Chà — Tỉnh Điện Biên"
+    assert unit.selected_item() is None and not wizard.button(NEXT).isEnabled()
+    qtbot.keyClick(unit.list, Qt.Key.Key_Space)  # the officer picks the highlighted one
+    assert unit.chosen.text() == "Đã chọn: Xã Mường Chà — Tỉnh Điện Biên"
+    assert wizard.button(NEXT).isEnabled()
