@@ -27,8 +27,10 @@ the audit log. It is allowed only while nothing has been written since: no local
 site's sequences are as they were) and no later import (it is the newest journal). The site's
 clock is not set back (a clock never goes backwards), and what the import taught about the
 sender's trust (site list, key rotation, its audit head) is kept: undoing data does not
-unlearn a revocation. The journals of the last :data:`KEEP` imports are kept; an erasure drops
-them all (they hold old values).
+unlearn a revocation. Attached files the bundle brought stay in the file store (encrypted,
+named by their content: the same bytes come back if the bundle is imported again). The
+journals of the last :data:`KEEP` imports are kept; an erasure drops them all (they hold old
+values).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ the undo runs off the UI thread with its own connection."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
@@ -13,14 +14,16 @@ from desktop.i18n import _
 from desktop.storage import undo
 from desktop.storage.db import connect
 
+if TYPE_CHECKING:
+    from desktop.sync.exchange import ImportResult
+
 TITLE = _("Hoàn tác lần nhập")
 
 
-def offer(actions, dialog, results: Sequence[object]) -> QPushButton | None:
+def offer(actions, dialog, results: Sequence[ImportResult]) -> QPushButton | None:
     """Add «Hoàn tác lần nhập này» to the results ``dialog`` of an import, for the bundles it
     imported (all undone together, newest first)."""
-    bundle_ids = [r.bundle_id for r in results  # type: ignore[attr-defined]
-                  if r.status == "imported" and r.bundle_id]  # type: ignore[attr-defined]
+    bundle_ids = [r.bundle_id for r in results if r.status == "imported" and r.bundle_id]
     if not bundle_ids:
         return None
     button = QPushButton(_("Hoàn tác lần nhập này"))
