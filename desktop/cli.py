@@ -34,6 +34,7 @@ LIST_COLUMNS = {
     "deed": ("deed_date", "person_id", "organization_id", "commendation_form", "description"),
     "unit": ("name", "level", "code", "code_version"),
     "catalogue": ("catalogue", "code", "name"),
+    "tip": ("source_code", "received_at", "channel", "category", "unit_id", "transferred_at"),
 }
 
 

@@ -78,7 +78,9 @@ CATALOGUES = (("org_type", _("Loại tổ chức")), ("role", _("Chức danh")),
               ("ethnicity", _("Dân tộc")), ("meeting_kind", _("Loại cuộc họp")),
               ("exit_reason", _("Lý do thôi tham gia")),
               ("commendation_form", _("Hình thức khen thưởng")),
-              ("commendation_level", _("Cấp khen thưởng")))
+              ("commendation_level", _("Cấp khen thưởng")),
+              ("tip_channel", _("Hình thức tiếp nhận nguồn tin")),
+              ("tip_category", _("Loại nguồn tin")))
 ORG_STATUSES = (("active", _("Đang hoạt động")), ("paused", _("Tạm dừng")),
                 ("dissolved", _("Đã giải thể")))
 MODEL_STATUSES = (("active", _("Đang duy trì")), ("paused", _("Tạm dừng")),
@@ -106,6 +108,9 @@ UNIT = Kind(
         Field("valid_from", T.DATE, _("Hiệu lực từ"), partial=True),
         Field("valid_to", T.DATE, _("Hiệu lực đến"), partial=True),
         Field("successor_id", T.REF, _("Đơn vị kế thừa (sau sắp xếp)"), ref="unit"),
+        # A commune in a remote area or an island: tips are transferred within 48 h, not 24 h
+        # (TTLT 01/2017; desktop/domain/tips.py).
+        Field("remote", T.BOOL, _("Vùng sâu, vùng xa, hải đảo")),
     ),
     search_fields=("name",), order_by="name_key", extra_columns=("name_key",),
 )
@@ -297,8 +302,38 @@ DEED = Kind(
     order_by="deed_date",
 )
 
+# A tip from the public (DOMAIN.md §4.5). It names its informant only by the pseudonymous
+# source code; the identity is in the vault (desktop/storage/vault.py), never in this record.
+TIP = Kind(
+    name="tip", table="tip", label=_("Nguồn tin"), title_field="source_code",
+    fields=(
+        Field("source_code", T.TEXT, _("Mã nguồn tin"), max_length=20),
+        Field("received_at", T.DATETIME, _("Thời điểm tiếp nhận"), required=True),
+        Field("channel", T.CODE, _("Hình thức tiếp nhận"), required=True,
+              catalogue="tip_channel"),
+        Field("category", T.CODE, _("Loại nguồn tin"), catalogue="tip_category"),
+        Field("unit_id", T.REF, _("Địa bàn xảy ra"), required=True, ref="unit"),
+        Field("summary", T.LONGTEXT, _("Nội dung tóm tắt"), required=True),
+        Field("received_by", T.TEXT, _("Cán bộ tiếp nhận"), max_length=120),
+        Field("record_number", T.TEXT, _("Số biên bản tiếp nhận"), max_length=60),
+        Field("valuable", T.BOOL, _("Tin có giá trị")),
+        Field("transferred_at", T.DATETIME, _("Thời điểm chuyển Cơ quan điều tra")),
+        Field("transferred_to", T.TEXT, _("Cơ quan nhận chuyển giao"), max_length=200),
+        Field("case_solved", T.BOOL, _("Đã khám phá vụ việc")),
+        Field("case_serious", T.BOOL, _("Vụ rất nghiêm trọng, đặc biệt nghiêm trọng")),
+        Field("arrested", T.INT, _("Số đối tượng bắt giữ")),
+        Field("weapons", T.INT, _("Vũ khí, vật liệu nổ thu giữ, giao nộp")),
+        Field("case_reference", T.TEXT, _("Số hồ sơ vụ việc"), max_length=60),
+        Field("outcome", T.LONGTEXT, _("Kết quả xử lý")),
+        CLASSIFICATION,
+    ),
+    search_fields=("source_code", "summary", "record_number", "case_reference"),
+    partition_via=("unit_id",), order_by="received_at",
+)
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     UNIT, CATALOGUE_ITEM, PERSON, ORGANIZATION, MEMBERSHIP, MEETING, ATTENDANCE, ATTACHMENT,
     MODEL, MODEL_ORG, REPLICATION, EVALUATION, DEED,
+    TIP,
 )}
 KINDS_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from desktop.domain import cccd, dates, text
+from desktop.domain import cccd, dates, text, tips
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import Field, FieldType, Kind
 from desktop.i18n import _
@@ -391,4 +391,5 @@ _RECORD_RULES = {
     "membership": _membership_rules,
     "meeting": _meeting_rules,
     "deed": _deed_rules,
+    "tip": tips.check_tip,
 }

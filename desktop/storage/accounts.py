@@ -4,8 +4,8 @@ Logging in unwraps the database key with the account's password (desktop/storage
 opens the database and binds the account to the connection; the write path then checks the
 account's role (:func:`require`). Roles:
 
-- ``chief`` (chỉ huy): everything, accounts, restore, the audit log, and later the informant
-  vault;
+- ``chief`` (chỉ huy): everything, accounts, restore, the audit log, and the informant vault
+  (desktop/storage/vault.py; officers the chief names open it too);
 - ``officer`` (cán bộ): edit rosters, minutes, models, statistics, print, sync;
 - ``viewer`` (xem): read only;
 - ``province`` (tổng hợp tỉnh): reports, conflicts, enrolment.
@@ -81,6 +81,13 @@ def _log(conn: dbapi.Connection, actor: str | None, action: str,
     from desktop.storage import audit
 
     audit.record_event(conn, actor, action, detail)
+
+
+def _vault():  # noqa: ANN202 - the module
+    # Imported when needed: the vault pulls in the audit log and the record kinds.
+    from desktop.storage import vault
+
+    return vault
 
 
 def parse_role(text: str) -> str:
@@ -178,7 +185,8 @@ def create_first(conn: dbapi.Connection, name: str, password: str, *,
         conn.execute("INSERT INTO account(name, role, full_name, created_local, "
                      "password_changed_local) VALUES (?, 'chief', ?, ?, ?)",
                      (name, full_name, now_local(), now_local()))
-        keyfile.new_file(path, key, name, password)  # before the commit: never a lone row
+        secret = keyfile.new_file(path, key, name, password)  # before the commit: never a lone row
+        _vault().make_account_key(conn, name, secret)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -200,7 +208,8 @@ def add(conn: dbapi.Connection, name: str, role: str, password: str, *,
         conn.execute("INSERT INTO account(name, role, full_name, created_local, "
                      "password_changed_local) VALUES (?, ?, ?, ?, ?)",
                      (name, role, full_name, now_local(), now_local()))
-        keyfile.set_account(path, key, name, password)
+        secret = keyfile.set_account(path, key, name, password)
+        _vault().make_account_key(conn, name, secret)
         _log(conn, None, "account-add", {"name": name, "role": role})
         conn.execute("COMMIT")
     except BaseException:
@@ -209,9 +218,10 @@ def add(conn: dbapi.Connection, name: str, role: str, password: str, *,
     return Account(name, role, full_name)
 
 
-def change_password(conn: dbapi.Connection, name: str, password: str) -> None:
+def change_password(conn: dbapi.Connection, name: str, password: str) -> str | None:
     """Re-wrap the database key for ``name``: the file is not re-encrypted. An account may
-    change its own password; the chief anyone's."""
+    change its own password; the chief anyone's. Returns what to tell the chief about the
+    informant vault when another account's password was reset (its grant is dropped)."""
     me = current(conn)
     if me is None or me.name != name:
         require(conn, "accounts")
@@ -222,10 +232,17 @@ def change_password(conn: dbapi.Connection, name: str, password: str) -> None:
     path = _db_path(conn)
     key = db.known_key(path)
     assert key is not None
-    keyfile.set_account(path, key, name, password)
+    vault = _vault()
+    # Only the account itself, logged in, holds its private vault key to re-seal.
+    own = me is not None and me.name == name and db.account_key(path, name) is not None
+    if not own:
+        vault.check_can_lose(conn, name)
+    secret = keyfile.set_account(path, key, name, password)
+    note = vault.reseal_account_key(conn, path, name, secret, own=own)
     conn.execute("UPDATE account SET password_changed_local = ? WHERE name = ?",
                  (now_local(), name))
     _log(conn, None, "password-change", {"name": name})
+    return note
 
 
 def disable(conn: dbapi.Connection, name: str) -> None:
@@ -237,7 +254,9 @@ def disable(conn: dbapi.Connection, name: str) -> None:
     chiefs = [a for a in list_accounts(conn) if a.role == "chief" and not a.disabled]
     if account.role == "chief" and [a.name for a in chiefs] == [name]:
         raise UserError(_("Không thể khóa tài khoản chỉ huy cuối cùng"))
+    _vault().check_can_lose(conn, name)
     conn.execute("UPDATE account SET disabled = 1 WHERE name = ?", (name,))
+    _vault().forget_account(conn, name)
     keyfile.remove_account(_db_path(conn), name)
     _log(conn, None, "account-disable", {"name": name})
 
@@ -276,9 +295,11 @@ def confirm_password(conn: dbapi.Connection, password: str) -> Account:
         raise UserError(_("Chưa đăng nhập"))
     path = _db_path(conn)
     failed = keyfile.failure_count(path)
-    key = keyfile.unlock(path, account.name, password)
+    secret: list[bytes] = []
+    key = keyfile.unlock(path, account.name, password, secret_out=secret)
     if key != db.known_key(path):  # a key file swapped under the open database
         raise UserError(_("Sai tài khoản hoặc mật khẩu"))
+    _vault().unlock_account_key(conn, path, account.name, secret[0])
     if failed:  # the wrong passwords before this one, now that the log can be written
         _log(conn, account.name, "login-failed", {"count": failed})
     return account
@@ -294,7 +315,8 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
     if db.is_plain(path):
         notes += encrypt_plain_database(path, name, password)
     failed = keyfile.failure_count(path)  # unreadable until now: logged once we are in
-    key = keyfile.unlock(path, name, password)
+    secret: list[bytes] = []
+    key = keyfile.unlock(path, name, password, secret_out=secret)
     db.remember_key(path, key)
     conn = db.open_database(path)
     try:
@@ -304,6 +326,7 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
         if failed:
             _log(conn, name, "login-failed", {"count": failed})
         _log(conn, name, "login")
+        _vault().unlock_account_key(conn, path, name, secret[0])
     except BaseException:
         conn.close()
         db.forget_key(path)

@@ -18,7 +18,7 @@ from desktop.storage import dbapi
 # The schema version this program writes: ``migrations.latest_version()``, kept here too so
 # that opening an up-to-date database does not import the migrations (and every record kind
 # with them) before the window can show (a test keeps the two equal).
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 17
 
 
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -37,6 +37,26 @@ def remember_key(path: Path | str, key: bytes) -> None:
 def forget_key(path: Path | str) -> None:
     _KEYS.pop(_norm(path), None)
     _ACCOUNTS.pop(_norm(path), None)
+    _ACCOUNT_KEYS.pop(_norm(path), None)
+
+
+# The private vault key of the account logged in on a database (desktop/storage/vault.py):
+# unsealed at login with the password, held like the database key, forgotten with it and
+# while the window is locked.
+_ACCOUNT_KEYS: dict[str, tuple[str, bytes]] = {}
+
+
+def remember_account_key(path: Path | str, account: str, private: bytes) -> None:
+    _ACCOUNT_KEYS[_norm(path)] = (account, private)
+
+
+def account_key(path: Path | str, account: str) -> bytes | None:
+    held = _ACCOUNT_KEYS.get(_norm(path))
+    return held[1] if held is not None and held[0] == account else None
+
+
+def forget_account_key(path: Path | str) -> None:
+    _ACCOUNT_KEYS.pop(_norm(path), None)
 
 
 # The account logged in on a database in this process: every further connection to it (the

@@ -33,6 +33,10 @@ def fill_defaults(conn: dbapi.Connection, kind: Kind, record: dict[str, object],
                   *, is_new: bool) -> None:
     if kind.name == "meeting":
         _fill_meeting_number(conn, record)
+    elif kind.name == "tip":
+        from desktop.storage import tips  # the source code of a tip
+
+        tips.fill_defaults(conn, record, is_new=is_new)
 
 
 DEFAULT_ISSUER = "CAX"  # the commune police's own ký hiệu, for an organization's first minutes

@@ -56,19 +56,37 @@ def _kek(password: str, salt: bytes, params: dict[str, int]) -> bytes:
                            hash_len=32, type=Type.ID)
 
 
+def account_secret(kek: bytes, account: str) -> bytes:
+    """A second key from the same argon2 output that unwraps the database key: it seals the
+    account's private vault key (desktop/storage/vault.py). Never stored; a new password (a
+    new salt) gives a new one."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"antq-account-secret:" + account.encode()).derive(kek)
+
+
 def wrap(db_key: bytes, account: str, password: str,
-         params: dict[str, int] | None = None) -> dict[str, object]:
+         params: dict[str, int] | None = None, *,
+         secret_out: list[bytes] | None = None) -> dict[str, object]:
+    """The key file's entry for ``account``; ``secret_out`` receives its account secret."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     params = dict(params or KDF_PARAMS)
     salt, nonce = os.urandom(16), os.urandom(12)
-    sealed = AESGCM(_kek(password, salt, params)).encrypt(nonce, db_key, account.encode())
+    kek = _kek(password, salt, params)
+    sealed = AESGCM(kek).encrypt(nonce, db_key, account.encode())
+    if secret_out is not None:
+        secret_out.append(account_secret(kek, account))
     return {"kdf": "argon2id", "params": params, "salt": _b64(salt),
             "nonce": _b64(nonce), "wrapped": _b64(sealed)}
 
 
-def unwrap(entry: dict[str, object], account: str, password: str) -> bytes | None:
-    """The database key, or None if the password is wrong."""
+def unwrap(entry: dict[str, object], account: str, password: str, *,
+           secret_out: list[bytes] | None = None) -> bytes | None:
+    """The database key, or None if the password is wrong; ``secret_out`` receives the
+    account secret (:func:`account_secret`) when the password is right."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -87,7 +105,11 @@ def unwrap(entry: dict[str, object], account: str, password: str) -> bytes | Non
     except (KeyError, TypeError, ValueError):
         raise UserError(_("Tệp khóa bị hỏng (mục của tài khoản «{a}»)").format(a=account)) \
             from None
-    return key if len(key) == KEY_BYTES else None
+    if len(key) != KEY_BYTES:
+        return None
+    if secret_out is not None:
+        secret_out.append(account_secret(kek, account))
+    return key
 
 
 # -- the file -------------------------------------------------------------------------------
@@ -128,17 +150,23 @@ def write(db_path: Path, obj: dict) -> None:
     os.replace(tmp, path)
 
 
-def new_file(db_path: Path, db_key: bytes, account: str, password: str) -> None:
+def new_file(db_path: Path, db_key: bytes, account: str, password: str) -> bytes:
+    """The key file of a new database; returns the account secret of its first account."""
+    secret: list[bytes] = []
     write(db_path, {"format": FORMAT, "version": 1,
-                    "accounts": {account: wrap(db_key, account, password)},
+                    "accounts": {account: wrap(db_key, account, password, secret_out=secret)},
                     "failures": {"count": 0, "last": 0}})
+    return secret[0]
 
 
-def set_account(db_path: Path, db_key: bytes, account: str, password: str) -> None:
-    """Wrap the key for ``account`` under ``password`` (a new account, or a new password)."""
+def set_account(db_path: Path, db_key: bytes, account: str, password: str) -> bytes:
+    """Wrap the key for ``account`` under ``password`` (a new account, or a new password);
+    returns the account secret that goes with the new wrapping."""
+    secret: list[bytes] = []
     obj = read(db_path)
-    obj["accounts"][account] = wrap(db_key, account, password)
+    obj["accounts"][account] = wrap(db_key, account, password, secret_out=secret)
     write(db_path, obj)
+    return secret[0]
 
 
 def remove_account(db_path: Path, account: str) -> None:
@@ -166,8 +194,10 @@ def failure_count(db_path: Path) -> int:
     return count if type(count) is int else 0
 
 
-def unlock(db_path: Path, account: str, password: str, *, now: float | None = None) -> bytes:
-    """The database key for ``account``; a wrong password is counted in the file."""
+def unlock(db_path: Path, account: str, password: str, *, now: float | None = None,
+           secret_out: list[bytes] | None = None) -> bytes:
+    """The database key for ``account``; a wrong password is counted in the file.
+    ``secret_out`` receives the account secret (:func:`account_secret`)."""
     obj = read(db_path)
     now = time.time() if now is None else now
     failures = obj.get("failures") if isinstance(obj.get("failures"), dict) else {}
@@ -179,7 +209,8 @@ def unlock(db_path: Path, account: str, password: str, *, now: float | None = No
         raise UserError(_("Đã nhập sai mật khẩu {n} lần; hãy đợi {s} giây rồi thử lại").format(
             n=count, s=int(until - now) + 1))
     entry = obj["accounts"].get(account)
-    key = unwrap(entry, account, password) if isinstance(entry, dict) else None
+    key = unwrap(entry, account, password, secret_out=secret_out) \
+        if isinstance(entry, dict) else None
     if key is None:
         obj["failures"] = {"count": count + 1, "last": now}
         write(db_path, obj)

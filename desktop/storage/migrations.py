@@ -190,7 +190,10 @@ def _v6_search_words(conn: dbapi.Connection) -> None:
     conn.execute("CREATE INDEX person_birth ON person(coalesce(birth_date, ''), name_key, id)")
     conn.execute("CREATE INDEX person_ethnicity ON person(coalesce(ethnicity, ''), name_key, "
                  "id)")
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for kind in search_kinds():
+        if kind.table not in tables:  # a kind added by a later migration
+            continue
         rows = conn.execute(f"SELECT _rowid, _search FROM {kind.table} "
                             "WHERE _search GLOB '*[^a-z0-9 ]*'").fetchall()
         for rowid, old in rows:
@@ -249,7 +252,10 @@ def _v12_compact_versions(conn: dbapi.Connection) -> None:
     conn.execute("DROP TABLE sync_cell")
     # Local times of creation and change were written on every row and never read (the
     # audit log has them): 38 bytes a record, no longer written.
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for kind in KINDS.values():
+        if kind.table not in tables:  # a kind added by a later migration
+            continue
         conn.execute(f"UPDATE {kind.table} SET _created_at = NULL, _updated_at = NULL "
                      f"WHERE _created_at IS NOT NULL OR _updated_at IS NOT NULL")
 
@@ -262,6 +268,51 @@ def _v14_undo_journal(conn: dbapi.Connection) -> None:
     for stmt in undo.SCHEMA.split(";"):
         if stmt.strip():
             conn.execute(stmt)
+
+
+_V17_TIPS_AND_VAULT = """
+-- Tips from the public (kinds.TIP), synced like every record kind. They name the informant
+-- only by its source code.
+CREATE TABLE tip (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    source_code TEXT, received_at TEXT, channel TEXT, category TEXT, unit_id TEXT,
+    summary TEXT, received_by TEXT, record_number TEXT, valuable INTEGER,
+    transferred_at TEXT, transferred_to TEXT, case_solved INTEGER, case_serious INTEGER,
+    arrested INTEGER, weapons INTEGER, case_reference TEXT, outcome TEXT,
+    classification TEXT, _search TEXT);
+CREATE INDEX tip_received ON tip(received_at, id);
+CREATE INDEX tip_unit ON tip(unit_id, received_at);
+CREATE INDEX tip_source_code ON tip(_part, source_code);
+CREATE INDEX tip_untransferred ON tip(received_at) WHERE transferred_at IS NULL
+    AND _deleted = 0;
+-- The last source code number given per commune and year (local, never synced): a batch
+-- of tips written in one transaction numbers on from it (desktop/storage/tips.py).
+CREATE TABLE tip_counter (part TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+    PRIMARY KEY (part, year)) WITHOUT ROWID;
+-- A commune in a remote area: its tips are due at the investigating agency in 48 h.
+ALTER TABLE unit ADD COLUMN remote INTEGER;
+-- The informant vault (desktop/storage/vault.py). Never synced, never indexed: each
+-- account's X25519 key pair (the private half sealed under its password), the vault key
+-- wrapped for each account allowed to open it, and the identities sealed under that key.
+CREATE TABLE account_key (name TEXT PRIMARY KEY, public BLOB NOT NULL, sealed BLOB NOT NULL,
+    created_local TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE vault_grant (name TEXT PRIMARY KEY, wrapped BLOB NOT NULL,
+    granted_by TEXT NOT NULL, granted_local TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE informant (source_code TEXT PRIMARY KEY, part TEXT NOT NULL,
+    sealed BLOB NOT NULL, created_local TEXT NOT NULL, changed_local TEXT) WITHOUT ROWID
+"""
+
+
+def _v17_tips_and_vault(conn: dbapi.Connection) -> None:
+    """Tips, the remote flag of a commune, the informant vault, and the catalogues of how a
+    tip came and what it is about (issue 13)."""
+    from desktop.storage import seed
+
+    for stmt in _V17_TIPS_AND_VAULT.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    seed.load_catalogues(conn, only=("tip_channel", "tip_category"))
 
 
 MIGRATIONS: list[Migration] = [
@@ -278,6 +329,7 @@ MIGRATIONS: list[Migration] = [
               _v10_religion_and_classification),
     Migration(12, "compact field versions: one row per record and origin", _v12_compact_versions),
     Migration(14, "undo journal of the last bundle imports", _v14_undo_journal),
+    Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

@@ -44,6 +44,7 @@ _UNIT_PATHS = {
     "meeting": "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub}))",
     "evaluation": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
     "model_org": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
+    "tip": "t.unit_id IN ({sub})",
     "deed": "(t.person_id IN (SELECT id FROM person WHERE residence_unit_id IN ({sub})) OR "
             "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub})))",
 }

@@ -169,6 +169,10 @@ def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object
         if row is None or row["level"] != "commune":
             raise ValidationError("parent_id", _("thôn/bản/tổ dân phố phải thuộc một xã, "
                                                  "phường hoặc đặc khu"))
+    if kind.name == "tip":
+        from desktop.storage import tips  # imports this module
+
+        warnings += tips.check_record(conn, dict(record), record_id)
     if kind.name == "person" and record.get("citizen_id"):
         row = conn.execute("SELECT id, full_name FROM person WHERE citizen_id = ? AND "
                            "_deleted = 0 AND id IS NOT ?",

@@ -43,7 +43,10 @@ def unit_id(code: str, code_version: str) -> str:
 def _insert(conn: dbapi.Connection, kind_name: str,
             rows: Iterable[tuple[str, str, Mapping[str, object]]]) -> int:
     kind = KINDS[kind_name]
-    names = [f.name for f in kind.fields]
+    # Only the columns the table has yet: a field added by a later migration (unit.remote)
+    # does not exist when migration 2 seeds.
+    have = {r[1] for r in conn.execute(f"PRAGMA table_info({kind.table})")}
+    names = [f.name for f in kind.fields if f.name in have]
     cols = ["id", "_part", *names, *derived.column_names(kind)]
     marks = ", ".join("?" * len(cols))
     data = [(rid, part, *(rec.get(n) for n in names), *derived.columns(kind, rec))
@@ -54,10 +57,14 @@ def _insert(conn: dbapi.Connection, kind_name: str,
     return len(data)
 
 
-def load_catalogues(conn: dbapi.Connection) -> int:
+def load_catalogues(conn: dbapi.Connection, *, only: Iterable[str] | None = None) -> int:
+    """The shipped catalogues (``only``: those named, for a migration that adds them)."""
     data = json.loads(resource_path("catalogues", "catalogues.json").read_text("utf-8"))
+    wanted = None if only is None else set(only)
     rows = []
     for catalogue, items in data["catalogues"].items():
+        if wanted is not None and catalogue not in wanted:
+            continue
         for order, item in enumerate(items, start=1):
             rec = {
                 "catalogue": catalogue,
