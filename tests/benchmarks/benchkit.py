@@ -185,15 +185,19 @@ class Paired:
 
 
 def alternate(baseline: Callable[[], float], subject: Callable[[], float], reps: int, *,
-              warmup: int = 0) -> Paired:
+              warmup: int = 0, budget_s: float | None = None, at_least: int = 3) -> Paired:
     """ABBA…: each callable does its work and returns its own seconds (so setup such as
     copying a database is left out of the time); the order flips every pair, so a slow
-    moment of a shared machine falls on both sides."""
+    moment of a shared machine falls on both sides. With ``budget_s``, pairs stop once that
+    much time has gone (after ``at_least`` of them): slow code must not make the run endless."""
     for _ in range(warmup):
         baseline()
         subject()
     out = Paired([], [])
+    t0 = time.perf_counter()
     for i in range(reps):
+        if budget_s is not None and i >= at_least and time.perf_counter() - t0 > budget_s:
+            break
         if i % 2 == 0:
             out.baseline.append(baseline())
             out.subject.append(subject())
@@ -204,16 +208,33 @@ def alternate(baseline: Callable[[], float], subject: Callable[[], float], reps:
 
 
 def alternate_each(items: Sequence[object], baseline: Callable[[object], object],
-                   subject: Callable[[object], object]) -> Paired:
-    """One pair per item (a keystroke, a page), the order flipping item by item."""
+                   subject: Callable[[object], object], *, budget_s: float | None = None,
+                   at_least: int = 20) -> Paired:
+    """One pair per item (a keystroke, a page), the order flipping item by item; with
+    ``budget_s``, the items stop once that much time has gone (after ``at_least``)."""
     out = Paired([], [])
+    t0 = time.perf_counter()
     for i, item in enumerate(items):
+        if budget_s is not None and i >= at_least and time.perf_counter() - t0 > budget_s:
+            break
         if i % 2 == 0:
             out.baseline.append(timed(lambda item=item: baseline(item)))
             out.subject.append(timed(lambda item=item: subject(item)))
         else:
             out.subject.append(timed(lambda item=item: subject(item)))
             out.baseline.append(timed(lambda item=item: baseline(item)))
+    return out
+
+
+def within(items: Sequence[object], fn: Callable[[object], object], budget_s: float, *,
+           at_least: int = 20) -> list[float]:
+    """The seconds of ``fn`` on each item, until ``budget_s`` is spent (after ``at_least``)."""
+    out: list[float] = []
+    t0 = time.perf_counter()
+    for i, item in enumerate(items):
+        if i >= at_least and time.perf_counter() - t0 > budget_s:
+            break
+        out.append(timed(lambda item=item: fn(item)))
     return out
 
 

@@ -376,8 +376,9 @@ def commune(folder: Path, n: int, *, seed: int = 2026, quiet: bool = False) -> B
                 lo = (c - first // CHUNK) * CHUNK
                 _commune_extras(store, random.Random(f"extras:{seed}:{c}"),
                                 people[lo:lo + CHUNK], ids[lo:lo + CHUNK])
-            if not quiet:
-                _say(f"commune {min(n, first + BATCH):,}/{n:,} people, "
+            done = min(n, first + BATCH)
+            if not quiet and (done % 50_000 == 0 or done == n):
+                _say(f"commune {done:,}/{n:,} people, "
                      f"{time.perf_counter() - t0:.0f} s")
         built = Built(path, key, "commune", COMMUNE_CODE, n, counts(conn),
                       time.perf_counter() - t0, f"commune of {benchkit.label(n)} people")
@@ -477,7 +478,7 @@ def province(folder: Path, *, scale: float = 1.0, seed: int = 2026,
         rng = random.Random(f"province:{seed}")
         for ci, commune_id in enumerate(communes):
             _province_commune(store, rng, ci, commune_id, {k: v[ci] for k, v in shares.items()})
-            if not quiet and (ci + 1) % 5 == 0:
+            if not quiet and (ci + 1) % 15 == 0:
                 _say(f"province {ci + 1}/{n_c} communes, {time.perf_counter() - t0:.0f} s")
         built = Built(path, key, "province", PROVINCE_CODE, want["person"], counts(conn),
                       time.perf_counter() - t0,
