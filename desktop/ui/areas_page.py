@@ -392,7 +392,7 @@ class AreasPage(QWidget):
         self.rename_button = QPushButton(_("Đổi tên…"))
         self.merge_button = QPushButton(_("Sáp nhập…"))
         self.retire_button = QPushButton(_("Thôi sử dụng…"))
-        self.add_button.clicked.connect(self.add)
+        self.add_button.clicked.connect(lambda: self.add())
         self.rename_button.clicked.connect(self.rename_current)
         self.merge_button.clicked.connect(self.merge_current)
         self.retire_button.clicked.connect(self.retire_current)
