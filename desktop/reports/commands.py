@@ -66,7 +66,8 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     r = sub.add_parser("roster", help=_("danh sách thành viên (khổ ngang)"))
     _common(r)
     _roster_scope_args(r)
-    r.add_argument("--number", help=_("số văn bản sau «Số:»"))
+    r.add_argument("--number", help=_("số văn bản sau «Số:» (không có: in «Số:      /DS-…» "
+                                      "để điền tay)"))
     r.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     m = sub.add_parser("minutes", help=_("biên bản họp (Mẫu 1.9)"))
     _common(m)
@@ -147,10 +148,13 @@ def run(args: argparse.Namespace) -> int:
     conn = open_db(args)
     if args.command == "print":
         if args.what == "roster":
-            from desktop.reports.roster import render_roster
+            from desktop.reports.roster import render_roster, roster_data
 
-            pdf = render_roster(conn, _scope(conn, args), profile=_profile(args),
-                                search=args.search, number=args.number)
+            scope = _scope(conn, args)
+            data = roster_data(conn, scope, profile=_profile(args), search=args.search)
+            warn(args, data.warnings())
+            pdf = render_roster(conn, scope, profile=_profile(args), search=args.search,
+                                number=args.number, data=data)
         elif args.what == "minutes":
             from desktop.reports.minutes import render_minutes
 
@@ -163,8 +167,10 @@ def run(args: argparse.Namespace) -> int:
         _write(args.out, pdf)
         _exported(conn, "pdf", args.out, what=args.what,
                   **({"profile": _profile(args).value} if args.what == "roster" else {}))
-        emit(args, {"out": str(args.out), "bytes": len(pdf)},
-             [_("Đã ghi {p}").format(p=args.out)])
+        result: dict[str, object] = {"out": str(args.out), "bytes": len(pdf)}
+        if args.what == "roster":
+            result["warnings"] = data.warnings()
+        emit(args, result, [_("Đã ghi {p}").format(p=args.out)])
         return 0
     if args.command == "report":
         from desktop.reports import fmt
@@ -176,9 +182,8 @@ def run(args: argparse.Namespace) -> int:
             u=data["unit"]["name"], p=data["period"]["label"],  # type: ignore[index]
             q=data["previous"]["label"])]  # type: ignore[index]
         for s in data["summary"]:  # type: ignore[attr-defined]
-            lines.append(f"{s['label']}: {fmt.number(s['current'])} "
-                         f"({_('cùng kỳ')} {fmt.number(s['previous'])}; {s['diff_text']}, "
-                         f"{s['percent_text']})")
+            lines.append(f"{s['label']}: {fmt.number(s['current'])}; {_('cùng kỳ')} "
+                         f"{fmt.number(s['previous'])}; {s['text']}")
         emit(args, data, lines)
         return 0
     if args.command == "import-roster":

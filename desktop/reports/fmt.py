@@ -31,7 +31,8 @@ def percent(part: int | float, whole: int | float) -> str:
 
 
 def change(current: int, previous: int) -> dict[str, object]:
-    """Increase/decrease as data and words: "tăng 3", "giảm 22,5%", "—" when previous is 0."""
+    """Increase/decrease as data and words: "tăng 3", "giảm 22,5%", "—" when previous is 0;
+    ``text`` says it once for a sentence ("giảm 9 (22,5%)", "không đổi")."""
     diff = current - previous
     word = _("tăng") if diff > 0 else _("giảm") if diff < 0 else _("không đổi")
     if previous:
@@ -41,7 +42,11 @@ def change(current: int, previous: int) -> dict[str, object]:
     else:
         pct_value, pct_text = None, DASH
     diff_text = f"{word} {number(abs(diff))}" if diff else _("không đổi")
-    return {"diff": diff, "diff_text": diff_text, "percent": pct_value, "percent_text": pct_text}
+    # The change said once in a sentence: "tăng 1 (16,7%)", "tăng 3", "không đổi".
+    sentence = (f"{diff_text} ({formatting.percent(abs(pct) / 100)})" if diff and previous
+                else diff_text)
+    return {"diff": diff, "diff_text": diff_text, "percent": pct_value, "percent_text": pct_text,
+            "text": sentence}
 
 
 def date(d: dt.date | None) -> str:

@@ -29,6 +29,24 @@ def in_sentence(name: str) -> str:
     return name
 
 
+BLANK_NUMBER = "      "  # the number is written by hand, once the document is registered
+
+
+def issuer_abbreviation(issuer: str) -> str:
+    """"Công an xã Mường Nhé" → "CAX", "Công an tỉnh Điện Biên" → "CAT" (the part after the
+    document type in the ký hiệu, Nghị định 30/2020 Phụ lục III); "" when unknown."""
+    low = f" {issuer.lower()} "
+    if " xã " in low or " phường " in low or " đặc khu " in low:
+        return "CAX"
+    return "CAT" if " tỉnh " in low or " thành phố " in low else ""
+
+
+def blank_number(doc_type: str, issuer: str) -> str:
+    """The số, ký hiệu to fill in by hand: "      /DS-CAX" (DS danh sách, BC báo cáo)."""
+    abbr = issuer_abbreviation(issuer)
+    return f"{BLANK_NUMBER}/{doc_type}" + (f"-{abbr}" if abbr else "")
+
+
 @dataclass(frozen=True)
 class Place:
     """The commune (when there is one) and the province a unit lies in."""
@@ -47,14 +65,17 @@ def place_of(conn: dbapi.Connection, unit_id: str) -> Place:
 def police_of(conn: dbapi.Connection, unit_id: str, *, number: str | None = None,
               date: dt.date | None = None) -> Letterhead:
     """The police of the commune (under the province police), or of the province (under the
-    ministry), that the unit belongs to."""
+    ministry), that the unit belongs to; the names as a sentence writes them ("Công an xã
+    Mường Nhé"), the letterhead prints them in capitals."""
     place = place_of(conn, unit_id)
     if place.commune is not None:
-        parent = _("Công an {u}").format(u=place.province["name"]) if place.province else ""
-        issuer = _("Công an {u}").format(u=place.commune["name"])
+        parent = (_("Công an {u}").format(u=in_sentence(str(place.province["name"])))
+                  if place.province else "")
+        issuer = _("Công an {u}").format(u=in_sentence(str(place.commune["name"])))
         where = bare_name(str(place.commune["name"]))
     elif place.province is not None:
-        parent, issuer = _("Bộ Công an"), _("Công an {u}").format(u=place.province["name"])
+        parent = _("Bộ Công an")
+        issuer = _("Công an {u}").format(u=in_sentence(str(place.province["name"])))
         where = bare_name(str(place.province["name"]))
     else:
         parent, issuer, where = "", _("Công an"), ""

@@ -1,22 +1,32 @@
 """The movement report of a unit for a period, compared with "cùng kỳ" (DOMAIN.md §6):
 :func:`report_data` gives the figures as plain dicts (``antq report --json``), and
-:func:`render_report` prints them: a summary with a bar chart, then Biểu 1, 2 and 6."""
+:func:`render_report` prints them: a summary with a bar chart, then the annexes Biểu 1, 2 and
+3 (organizations, models, good deeds), each "kèm theo" the report by its number and date."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, LongTable, NextPageTemplate, PageBreak, Spacer, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    LongTable,
+    NextPageTemplate,
+    PageBreak,
+    Spacer,
+    TableStyle,
+)
 
 from desktop.i18n import _
 from desktop.reports import fmt, page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
-from desktop.reports.letterhead import in_sentence, police_of
+from desktop.reports.letterhead import blank_number, in_sentence, issuer_abbreviation, police_of
 from desktop.reports.periods import Period
 from desktop.storage import accounts, dbapi, printouts, statistics
 
@@ -24,16 +34,16 @@ B1_KEYS = ("organizations", "members", "women", "minority", "founded", "joined",
 B2_KEYS = ("models", "points", "running_orgs", "built", "replicated", "effective",
            "not_effective")
 
-SUMMARY = (  # key, label, short label for the chart
+SUMMARY = (  # key, label, short label for the chart (whole words, a line break allowed)
     ("organizations", _("Tổ chức quần chúng bảo vệ ANTT"), _("Tổ chức")),
     ("members", _("Thành viên"), _("Thành viên")),
-    ("joined", _("Thành viên mới tham gia trong kỳ"), _("TV mới")),
-    ("left", _("Thành viên thôi tham gia trong kỳ"), _("TV thôi")),
+    ("joined", _("Thành viên mới tham gia trong kỳ"), _("Thành viên\nmới")),
+    ("left", _("Thành viên thôi tham gia trong kỳ"), _("Thành viên\nthôi tham gia")),
     ("models", _("Mô hình đang duy trì"), _("Mô hình")),
-    ("built", _("Mô hình xây dựng mới trong kỳ"), _("MH mới")),
-    ("replicated", _("Lượt nhân rộng mô hình trong kỳ"), _("Nhân rộng")),
-    ("deeds", _("Người tốt, việc tốt"), _("NTVT")),
-    ("commended", _("Được khen thưởng"), _("Khen thưởng")),
+    ("built", _("Mô hình xây dựng mới trong kỳ"), _("Mô hình\nmới")),
+    ("replicated", _("Lượt nhân rộng mô hình trong kỳ"), _("Nhân rộng\nmô hình")),
+    ("deeds", _("Người tốt, việc tốt"), _("Người tốt,\nviệc tốt")),
+    ("commended", _("Được khen thưởng"), _("Khen\nthưởng")),
 )
 
 
@@ -159,17 +169,19 @@ def _table(rows: list[list[object]], widths: list[float], *, header_rows: int = 
 
 def _chart(summary: list[dict[str, object]], width: float, period: str,
            previous: str) -> Drawing:
-    height = 62 * mm
+    height = 54 * mm
     d = Drawing(width, height)
     d.initialFontName = REGULAR  # not reportlab's unembedded Helvetica (pdffonts: "emb yes")
     chart = VerticalBarChart()
-    chart.x, chart.y = 30, 38
-    chart.width, chart.height = width - 60, height - 62
+    chart.x, chart.y = 30, 48
+    chart.width, chart.height = width - 60, height - 72
     chart.data = [[int(s["current"]) for s in summary], [int(s["previous"]) for s in summary]]
     chart.categoryAxis.categoryNames = [printable(s["short"]) for s in summary]
     chart.categoryAxis.labels.fontName = REGULAR
-    chart.categoryAxis.labels.fontSize = 9
+    chart.categoryAxis.labels.fontSize = 8.5
     chart.categoryAxis.labels.angle = 0
+    chart.categoryAxis.labels.leading = 10
+    chart.categoryAxis.labels.textAnchor = "middle"
     chart.valueAxis.labels.fontName = REGULAR
     chart.valueAxis.labels.fontSize = 9
     chart.valueAxis.valueMin = 0
@@ -208,9 +220,8 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
     data = data or report_data(conn, unit_id, period)
     unit = data["unit"]  # type: ignore[index]
     st = page.styles()
-    head = police_of(conn, unit_id, number="      /BC", date=today or dt.date.today())
-    head = page.Letterhead(head.parent, head.issuer, number=head.number + _abbr(head.issuer),
-                           place=head.place, date=head.date)
+    head = police_of(conn, unit_id, date=today or dt.date.today())
+    head = replace(head, number=blank_number("BC", head.issuer))
     width = page.frame_width(False)
     p, prev = data["period"], data["previous"]  # type: ignore[index]
     story: list[Flowable] = [page.LetterheadFlowable(head, width)]
@@ -219,31 +230,38 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
         p=p["label"], u=in_sentence(str(unit["name"]))))  # type: ignore[index]
     story.append(page.para(_(
         "Kỳ báo cáo từ ngày {s} đến ngày {e}; so sánh với cùng kỳ từ ngày {ps} đến ngày {pe}. "
-        "Số liệu lấy từ cơ sở dữ liệu của chương trình ANTQ Desk.").format(
+        "Số liệu chi tiết tại các biểu kèm theo (Biểu 1 đến Biểu {n}).").format(
         s=_iso_to_vn(p["start"]), e=_iso_to_vn(p["end"]), ps=_iso_to_vn(prev["start"]),
-        pe=_iso_to_vn(prev["end"])), st["body"]))
+        pe=_iso_to_vn(prev["end"]), n=len(ANNEXES)), st["body"]))
     story.append(page.para(_("I. Tổng hợp các chỉ tiêu"), st["heading"]))
     rows: list[list[object]] = [[_("STT"), _("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"),
                                  _("Tăng/giảm (số)"), _("Tăng/giảm (%)")]]
     for i, s in enumerate(data["summary"], start=1):  # type: ignore[arg-type]
+        # "không đổi" once, in the number column; the percent column then says 0%.
+        percent = (fmt.percent(0, 1) if s["diff"] == 0 and s["previous"] else
+                   s["percent_text"])
         rows.append([str(i), s["label"], fmt.number(s["current"]), fmt.number(s["previous"]),
-                     s["diff_text"], s["percent_text"]])
+                     s["diff_text"], percent])
     w = width / 100
     story.append(_table(rows, [8 * w, 40 * w, 12 * w, 12 * w, 14 * w, 14 * w]))
     story.append(Spacer(1, 8))
-    story.append(_chart(data["summary"], width, p["label"], prev["label"]))  # type: ignore
-    story.append(Spacer(1, 6))
     recipients = [page.para(_("Nơi nhận:"), st["recipients_title"]),
                   page.para(_("- Như trên;"), st["recipients"]),
                   page.para(_("- Lưu: VT."), st["recipients"])]
-    story.append(page.signature_blocks(
-        width, None, (signer_title or _abbr_title(head.issuer), signer),
-        right_note=_("(Ký, ghi rõ họ tên, đóng dấu)"), left_extra=recipients))
-    # Biểu 1, 2, 6 on landscape pages.
+    # The signature never stands alone on a page: the chart goes over with it.
+    story.append(KeepTogether([
+        _chart(data["summary"], width, p["label"], prev["label"]),  # type: ignore[arg-type]
+        Spacer(1, 6),
+        page.signature_blocks(width, None, (signer_title or _abbr_title(head.issuer), signer),
+                              right_note=_("(Ký, ghi rõ họ tên, đóng dấu)"),
+                              left_extra=recipients)]))
+    # The annexes (Biểu 1, 2, 3), on landscape pages, each saying which report it belongs to.
     lw = page.frame_width(True) / 100
     story += [NextPageTemplate("landscape"), PageBreak()]
-    story.append(page.para(_("Biểu 1 – Tổ chức quần chúng bảo vệ ANTT ở cơ sở ({p})").format(
-        p=p["label"]), st["heading"]))
+    attached = _("(Kèm theo Báo cáo số {n} ngày {d} của {i})").format(
+        n=head.number.replace(" ", "\u00a0") if head.number else "",
+        d=fmt.date(head.date), i=head.issuer)  # type: ignore[arg-type]
+    story += _annex_heading(1, p["label"], attached)
     b1 = data["bieu1"]  # type: ignore[index]
     rows = [[_("STT"), _("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên"), _("Trong đó: nữ"),
              _("Dân tộc thiểu số"), _("Thành lập mới trong kỳ"), _("Thành viên mới trong kỳ"),
@@ -257,8 +275,7 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
     story.append(_table(rows, [5 * lw, 27 * lw, 7 * lw, 8 * lw, 8 * lw, 8 * lw, 9 * lw, 9 * lw,
                                8 * lw, 11 * lw], total_row=True))
     story.append(Spacer(1, 10))
-    story.append(page.para(_("Biểu 2 – Mô hình, điển hình tiên tiến ({p})").format(
-        p=p["label"]), st["heading"]))
+    story += _annex_heading(2, p["label"], attached)
     b2 = data["bieu2"]  # type: ignore[index]
     rows = [[_("STT"), _("Loại mô hình"), _("Lĩnh vực"), _("Số mô hình"), _("Số điểm mô hình"),
              _("Số tổ thực hiện"), _("Xây dựng mới trong kỳ"), _("Nhân rộng trong kỳ"),
@@ -271,11 +288,11 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                                7 * lw, 7 * lw, 7 * lw], total_row=True, align_from=3))
     story.append(Spacer(1, 10))
     b6 = data["bieu6"]  # type: ignore[index]
-    story.append(page.para(_("Biểu 6 – Người tốt việc tốt, khen thưởng ({p}): {n} trường hợp "
-                             "({i} cá nhân, {c} tập thể), {k} được khen thưởng; cùng kỳ {pn}, "
-                             "{pk} được khen thưởng").format(
-        p=p["label"], n=b6["count"], i=b6["individual"], c=b6["collective"], k=b6["commended"],
-        pn=b6["previous"]["count"], pk=b6["previous"]["commended"]), st["heading"]))
+    story += _annex_heading(3, p["label"], attached)
+    story.append(page.para(_("{n} trường hợp ({i} cá nhân, {c} tập thể), {k} được khen "
+                             "thưởng; cùng kỳ {pn} trường hợp, {pk} được khen thưởng.").format(
+        n=b6["count"], i=b6["individual"], c=b6["collective"], k=b6["commended"],
+        pn=b6["previous"]["count"], pk=b6["previous"]["commended"]), st["body_left"]))
     rows = [[_("STT"), _("Họ tên / tập thể"), _("Thành tích"), _("Hình thức khen"),
              _("Cấp khen"), _("Số, ngày QĐ")]]
     for i, r in enumerate(b6["rows"], start=1):
@@ -289,20 +306,25 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                       mark=profiles.mark() if data.get("classified") else None)
 
 
+# The annexes in the order printed: Biểu 1, 2, 3 (DOMAIN.md §6.2 proposes six tables; the
+# report prints these three, numbered as they come, not by the proposal's numbers).
+ANNEXES = (_("Tổ chức quần chúng bảo vệ ANTT ở cơ sở"), _("Mô hình, điển hình tiên tiến"),
+           _("Người tốt, việc tốt, khen thưởng"))
+
+
+def _annex_heading(number: int, period: str, attached: str) -> list[Flowable]:
+    """"Biểu 2", its title and "(Kèm theo Báo cáo số …)", kept with the table below."""
+    st = page.styles()
+    out = [page.para(_("Biểu {n}").format(n=number), st["annex_number"]),
+           page.para(f"{ANNEXES[number - 1]} ({period})", st["annex_title"]),
+           page.para_markup(page.markup(attached).replace("\u00a0", "&nbsp;"),
+                            st["annex_note"])]
+    return out
+
+
 def _with_pct(change: dict[str, object]) -> str:
-    if change["diff"] == 0:
-        return str(change["diff_text"])
-    return f"{change['diff_text']} ({change['percent_text']})" if change["percent"] is not None \
-        else f"{change['diff_text']} (—)"
-
-
-def _abbr(issuer: str) -> str:
-    """"Công an xã Mường Nhé" → "-CAX", "Công an tỉnh Điện Biên" → "-CAT"."""
-    low = issuer.lower()
-    if " xã " in f" {low} " or "phường" in low or "đặc khu" in low:
-        return "-CAX"
-    return "-CAT" if "tỉnh" in low or "thành phố" in low else ""
+    return str(change["text"])
 
 
 def _abbr_title(issuer: str) -> str:
-    return _("Trưởng Công an xã") if _abbr(issuer) == "-CAX" else _("Giám đốc")
+    return _("Trưởng Công an xã") if issuer_abbreviation(issuer) == "CAX" else _("Giám đốc")

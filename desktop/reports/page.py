@@ -20,7 +20,6 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -38,6 +37,7 @@ from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.reports import fmt, fonts
 from desktop.reports.fonts import BOLD, BOLD_ITALIC, ITALIC, REGULAR, printable
+from desktop.reports.linebreak import split_phrases
 
 MARGIN_TOP = 20 * mm
 MARGIN_BOTTOM = 20 * mm
@@ -52,6 +52,8 @@ SIZE_MOTTO_2 = 13.5  # one point larger than line 1: 13–14 pt
 SIZE_BODY = 13.0  # ô 6: 13–14 pt
 SIZE_PAGE_NUMBER = 13.0  # 13–14 pt
 LINE_WIDTH = 0.6
+SIGNING_ROOM = 25 * mm  # between "(Ký, ghi rõ họ tên)" and the signer's name
+NAME_LINE = "…" * 12  # where an unnamed signer writes the name
 
 # The độ mật mark. Where: ô 10a of the sơ đồ in Nghị định 30/2020 Phụ lục I, under the số,
 # ký hiệu (ô 3) in the left column of the header; the same spot at the top of every later page
@@ -119,6 +121,14 @@ def styles() -> dict[str, ParagraphStyle]:
                                     alignment=TA_CENTER),
         "sign_name": ParagraphStyle("sign_name", fontName=BOLD, fontSize=13.5, leading=17,
                                     alignment=TA_CENTER),
+        "sign_line": ParagraphStyle("sign_line", fontName=REGULAR, fontSize=13, leading=17,
+                                    alignment=TA_CENTER),
+        "annex_number": ParagraphStyle("annex_number", fontName=BOLD, fontSize=13.5,
+                                       leading=17, alignment=TA_CENTER, keepWithNext=1),
+        "annex_title": ParagraphStyle("annex_title", fontName=BOLD, fontSize=13, leading=16,
+                                      alignment=TA_CENTER, keepWithNext=1),
+        "annex_note": ParagraphStyle("annex_note", fontName=ITALIC, fontSize=12.5, leading=15,
+                                     alignment=TA_CENTER, spaceAfter=8, keepWithNext=1),
         "recipients_title": ParagraphStyle("recipients_title", fontName=BOLD_ITALIC,
                                            fontSize=12, leading=14),
         "recipients": ParagraphStyle("recipients", fontName=REGULAR, fontSize=11, leading=13),
@@ -233,8 +243,8 @@ def mark_centre_x(page_width: float) -> float:
 
 
 def _split(text: str, font: str, size: float, width: float) -> list[str]:
-    text = printable(text)
-    return simpleSplit(text, font, size, width) if text else []
+    """An agency name in lines broken between its phrases ("AN NINH, TRẬT TỰ" stays whole)."""
+    return split_phrases(printable(text), lambda line: stringWidth(line, font, size) <= width)
 
 
 def _hline(c: Canvas, cx: float, y: float, length: float) -> None:
@@ -289,8 +299,10 @@ def signature_blocks(width: float, left: tuple[str, str | None] | None,
         cells: list[Flowable] = [para(title.upper(), st["sign_title"])]
         cells.append(para(note if note is not None else _("(Ký, ghi rõ họ tên)"),
                           st["sign_note"]))
-        cells.append(Spacer(1, 22 * mm))
-        cells.append(para(name or "", st["sign_name"]))
+        # Room to sign (and to stamp, where there is a seal), then the name, or a dotted
+        # line to write it on by hand.
+        cells.append(Spacer(1, SIGNING_ROOM))
+        cells.append(para(name, st["sign_name"]) if name else para(NAME_LINE, st["sign_line"]))
         return cells
 
     left_cells = block(left, left_note) + list(left_extra)
@@ -322,6 +334,10 @@ def numbered_canvas(label: str = "{page}", mark: str | None = None,
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: object, **kwargs: object) -> None:
+            # A canvas starts in Helvetica, which reportlab names in the file without
+            # embedding it; ours starts in the shipped face (pdffonts: "emb yes" for all).
+            kwargs.setdefault("initialFontName", REGULAR)
+            kwargs.setdefault("initialFontSize", SIZE_BODY)
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
             self._saved_pages: list[dict] = []
 

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, LongTable, Spacer, TableStyle
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
 from desktop.reports import page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
-from desktop.reports.letterhead import in_sentence, place_of, police_of
+from desktop.reports.letterhead import blank_number, in_sentence, place_of, police_of
 from desktop.storage import accounts, dbapi, printouts, rosters
 from desktop.storage.present import Presenter
 
@@ -77,6 +77,11 @@ class RosterData:
     classified: bool = False  # lists a person or organization classified Mật
     total: int = 0
     extra: dict[str, object] = field(default_factory=dict)
+    empty_reason: str | None = None  # why a roster lists nobody, for a warning
+
+    def warnings(self) -> list[str]:
+        """What the officer should know before handing the paper out (an empty roster)."""
+        return [self.empty_reason] if self.total == 0 and self.empty_reason else []
 
 
 def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
@@ -157,7 +162,25 @@ def roster_data(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
     profiles.check_public(profile, classified)
     return RosterData(title=_("Danh sách"), subtitle=subtitle, note=note,
                       columns=[COLUMNS[k] for k in keys], groups=shown_groups, unit_id=unit_id,
-                      profile=profile, classified=classified, total=total)
+                      profile=profile, classified=classified, total=total,
+                      empty_reason=_empty_reason(conn, scope, groups, search) if not total
+                      else None)
+
+
+def _empty_reason(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs,
+                  groups: list, search: str | None) -> str:
+    if search:
+        return _("Danh sách có 0 người: không ai khớp với «{s}»").format(s=search)
+    if isinstance(scope, CommuneOrgs):
+        commune = in_sentence(str(printouts.unit(conn, scope.commune_id)["name"]))
+        kind = Presenter(conn).catalogue_name("org_type", scope.org_type)
+        if not groups:
+            return _("Danh sách có 0 người: {c} chưa có {t} nào").format(c=commune, t=kind)
+        return _("Danh sách có 0 người: {n} {t} của {c} chưa có thành viên").format(
+            n=len(groups), t=kind, c=commune)
+    if scope.kind == "organization":
+        return _("Danh sách có 0 người: tổ chức chưa có thành viên")
+    return _("Danh sách có 0 người")
 
 
 def _left_note(presenter: Presenter, person: rosters.Record) -> str:
@@ -225,26 +248,31 @@ def render_roster(conn: dbapi.Connection, scope: rosters.Scope | CommuneOrgs, *,
                   progress: Progress | None = None, cancelled: CancelCheck | None = None,
                   today: dt.date | None = None, number: str | None = None,
                   note: str | None = None, prepared_by: str | None = None,
-                  approver_title: str | None = None, approved_by: str | None = None) -> bytes:
+                  approver_title: str | None = None, approved_by: str | None = None,
+                  data: RosterData | None = None) -> bytes:
     """The roster as a PDF. ``progress(done, total)`` counts rows laid out; ``cancelled()``
     returning True stops the work with :class:`page.Cancelled`. Safe off the UI thread (it only
-    reads ``conn``; give the worker its own connection)."""
+    reads ``conn``; give the worker its own connection). Without ``number`` the số, ký hiệu is
+    printed blank ("Số:      /DS-CAX") to be filled in by hand. ``data`` is the roster already
+    read by :func:`roster_data` (to warn about it first)."""
     accounts.require(conn, "print")
-    data = roster_data(conn, scope, profile=profile, search=search, cancelled=cancelled)
+    if data is None:
+        data = roster_data(conn, scope, profile=profile, search=search, cancelled=cancelled)
     today = today or dt.date.today()
-    head = (police_of(conn, data.unit_id, number=number, date=today) if data.unit_id else
-            page.Letterhead(parent="", issuer=_("Công an"), number=number, date=today))
+    head = (police_of(conn, data.unit_id, date=today) if data.unit_id else
+            page.Letterhead(parent="", issuer=_("Công an"), date=today))
+    head = replace(head, number=number or blank_number("DS", head.issuer))
     width = page.frame_width(True)
     story: list[Flowable] = [page.LetterheadFlowable(head, width)]
     story += page.title_block(data.title, data.subtitle, note or data.note)
     story.append(roster_table(data, width))
     st = page.styles()
     story.append(Spacer(1, 4))
-    story.append(page.para(_("Danh sách có {n} người.").format(n=_num(data.total)),
-                           st["body_left"]))
-    story.append(page.signature_blocks(
-        width, (_("Người lập danh sách"), prepared_by),
-        (approver_title or _("Trưởng Công an xã"), approved_by)))
+    # The count and the signatures go over to a new page together, never a lone signature.
+    story.append(KeepTogether([
+        page.para(_("Danh sách có {n} người.").format(n=_num(data.total)), st["body_left"]),
+        page.signature_blocks(width, (_("Người lập danh sách"), prepared_by),
+                              (approver_title or _("Trưởng Công an xã"), approved_by))]))
     done = 0
     total = data.total
 

@@ -53,7 +53,10 @@ def test_numbers_and_percentages():
     assert fmt.change(31, 40)["diff_text"] == "giảm 9"
     assert fmt.change(5, 4)["percent_text"] == "tăng 25%"
     assert fmt.change(3, 0) == {"diff": 3, "diff_text": "tăng 3", "percent": None,
-                                "percent_text": "—"}
+                                "percent_text": "—", "text": "tăng 3"}
+    # Said once in a sentence: never "không đổi, không đổi".
+    assert fmt.change(31, 40)["text"] == "giảm 9 (22,5%)"
+    assert fmt.change(4, 4)["text"] == "không đổi" and fmt.change(0, 0)["text"] == "không đổi"
 
 
 def test_dates():

@@ -91,7 +91,7 @@ def test_printed_report(commune, figures):
     pages = pdf_text(pdf)
     flat = " ".join(" ".join(pages).split())
     for expected in ("BÁO CÁO", "CÔNG AN XÃ MƯỜNG NHÉ", "Mường Nhé, ngày 01 tháng 12 năm 2026",
-                     "năm 2026", "giảm 22,5%", "—", "Biểu 1", "Biểu 2", "Biểu 6",
+                     "năm 2026", "giảm 22,5%", "—", "Biểu 1", "Biểu 2", "Biểu 3",
                      "Tổ bảo vệ an ninh, trật tự", "Dòng họ bình yên", "Nguyễn Văn Đức",
                      "Giấy khen", "Kỳ này (năm 2026)", "Cùng kỳ (năm 2025)",
                      "TRƯỞNG CÔNG AN XÃ", "/BC-CAX"):
