@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for i, (_name, label) in enumerate(self.PAGES):
             self._action(view, label, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
-                         f"Ctrl+{i + 1}", needs_data=False)
+                         f"Ctrl+{i + 1}" if i < 9 else None, needs_data=False)  # Ctrl+1…9
 
         help_menu = bar.addMenu(_("Trợ &giúp"))
         self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),

@@ -246,3 +246,12 @@ def test_an_account_that_may_not_write_is_told_before_any_form(window, qtbot):
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     assert QApplication.activeModalWidget() is None
     assert "không được sửa dữ liệu" in window.statusBar().currentMessage()
+
+
+def test_the_areas_page_has_its_key_and_no_page_a_broken_one(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Xem")
+    view = {a.text(): a for a in menu.actions()}
+    assert view["Địa bàn"].shortcut().toString() == "Ctrl+4"
+    for text, action in view.items():
+        for key in action.shortcuts():
+            assert key.toString(), text  # "Ctrl+10" would be a key no one can press
