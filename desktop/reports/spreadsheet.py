@@ -7,23 +7,44 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+
+if TYPE_CHECKING:  # openpyxl is imported when a spreadsheet is read or written, not before
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> object:
-    """A text that begins like a formula gets a leading apostrophe (OWASP "CSV injection"):
-    spreadsheets then show it as text and never run it."""
+    """For CSV: a text that begins like a formula gets a leading apostrophe (OWASP "CSV
+    injection"), so a spreadsheet opening the file shows it as text and never runs it. An .xlsx
+    cell needs none (:func:`text_cell`): the apostrophe would be shown as part of the text."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
+def text_cell(ws: Worksheet | WriteOnlyWorksheet, value: object) -> Cell:
+    """An .xlsx cell holding ``value``; text that begins like a formula is stored as a text
+    cell marked "quote prefix" (what Excel does for a typed apostrophe): it shows exactly as
+    written, "+84912345678" or "=1+2", and still never runs, also when edited."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def unneutralise(value: object) -> object:
-    """Undo :func:`neutralise` when reading back a file this program wrote."""
+    """Undo :func:`neutralise` when reading back a CSV this program wrote (or an .xlsx written
+    by an older version, which neutralised its cells the same way)."""
     if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_START \
             and value[1:2]:
         return value[1:]
@@ -88,9 +109,9 @@ def _read_csv(path: Path) -> list[list[object]]:
 def write_table(path: Path, headings: Sequence[str], rows: Iterable[Sequence[object]], *,
                 title: str | None = None, mark: str | None = None) -> int:
     """Write ``rows`` under ``headings`` to .xlsx or .csv (UTF-8 with BOM, so Excel reads the
-    Vietnamese letters); returns the number of rows. Text that would run as a formula is
-    neutralised in both formats. ``mark`` (the độ mật, "MẬT") is a line of its own above the
-    headings, as the printed copy carries it above its table."""
+    Vietnamese letters); returns the number of rows. Text that would run as a formula never
+    does: an apostrophe in CSV, a text cell in .xlsx. ``mark`` (the độ mật, "MẬT") is a line of
+    its own above the headings, as the printed copy carries it above its table."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         n = 0
@@ -120,7 +141,7 @@ def write_table(path: Path, headings: Sequence[str], rows: Iterable[Sequence[obj
         ws.append([seal])
 
     def cell(value: object, *, header: bool = False) -> WriteOnlyCell:
-        c = WriteOnlyCell(ws, value=neutralise(value) if isinstance(value, str) else value)
+        c = text_cell(ws, value)
         if header:
             c.font = bold
         return c
