@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
 # subcommands, COMMANDS naming them, and run(args) -> exit status.
 COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
                    "desktop.backup_commands", "desktop.audit_commands",
-                   "desktop.account_commands", "desktop.village_commands")
+                   "desktop.account_commands", "desktop.village_commands",
+                   "desktop.vault_commands", "desktop.tip_commands")
 
 
 def _command_modules() -> list:
@@ -228,6 +229,10 @@ def run(args: argparse.Namespace) -> int:
               + [f"  {k}: {v}" for k, v in summary.items()])
         return 0
 
+    if command in ("add", "show", "edit") and args.kind == "informant":
+        from desktop import vault_commands  # the vault, not a record kind
+
+        return vault_commands.informant(args)
     conn = open_db(args)
     store = Store(conn)
     if command == "add":
@@ -235,6 +240,10 @@ def run(args: argparse.Namespace) -> int:
         warn(args, result.warnings)
         emit(args, {"id": result.id, "warnings": result.warnings}, [result.id])
     elif command == "edit":
+        if args.kind == "unit" and args.id.isdigit():  # a commune by its code: remote=có
+            from desktop.storage import printouts
+
+            args.id = str(printouts.find_unit(conn, args.id)["id"])
         result = store.edit(args.kind, args.id, parse_assignments(args.values))
         warn(args, result.warnings)
         emit(args, {"id": result.id, "warnings": result.warnings},

@@ -70,8 +70,7 @@ def check_tip(r: Mapping[str, object]) -> list[str]:
     # Stored moments are "yyyy-mm-ddTHH:MM": as text they compare as moments do.
     if received and sent and str(sent) < str(received):
         raise ValidationError("transferred_at", _(
-            "thời điểm chuyển Cơ quan điều tra ({s}) trước thời điểm tiếp nhận ({r})").format(
-            s=_shown(sent), r=_shown(received)))
+            "{s} sớm hơn thời điểm tiếp nhận ({r})").format(s=_shown(sent), r=_shown(received)))
     if r.get("transferred_to") and not sent:
         raise ValidationError("transferred_at", _("cần thời điểm chuyển khi đã ghi cơ quan "
                                                   "nhận"))

@@ -78,6 +78,13 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _common(rp)
     _period_args(rp)
     rp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    tp = sub.add_parser("tips", help=_("danh sách nguồn tin, tố giác tội phạm (chỉ mã nguồn "
+                                       "tin, không có danh tính)"))
+    _common(tp)
+    tp.add_argument("--unit", required=True, metavar="ID|CODE",
+                    help=_("tỉnh hoặc xã (id hoặc mã: 11, 03160)"))
+    tp.add_argument("--period", metavar="2026|2026-Q3|2026-06|2026-H1")
+    tp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
 
     p = cmd("report", _("số liệu báo cáo phong trào của một đơn vị trong một kỳ (--json)"))
     _period_args(p)
@@ -159,6 +166,13 @@ def run(args: argparse.Namespace) -> int:
             from desktop.reports.minutes import render_minutes
 
             pdf = render_minutes(conn, args.id, with_date_line=args.date_line)
+        elif args.what == "tips":
+            from desktop.reports import periods
+            from desktop.reports.tips import render_tip_list
+
+            unit = printouts.find_unit(conn, args.unit)
+            pdf = render_tip_list(conn, str(unit["id"]),
+                                  periods.parse(args.period) if args.period else None)
         else:
             from desktop.reports.movement import render_report
 

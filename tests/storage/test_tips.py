@@ -102,7 +102,7 @@ def test_two_officers_adding_at_once_get_different_numbers(db_path: Path, commun
 
 def test_transfer_before_receipt_is_refused_naming_the_field(store, conn, dump):
     before = dump(conn)
-    with pytest.raises(ValidationError, match="trước thời điểm tiếp nhận") as e:
+    with pytest.raises(ValidationError, match="sớm hơn thời điểm tiếp nhận") as e:
         store.add("tip", tip(transferred_at="08:00 20/11/2026", transferred_to="CQĐT"))
     assert e.value.field == "transferred_at"
     assert dump(conn) == before
