@@ -9,8 +9,8 @@ What a journal holds, for one import:
     local write raises one: the undo is refused), the highest name ordinal of the versions
     (ordinals above it are the import's), the sender's counters in ``sync_site``.
 ``sync_undo_record``
-    every record the bundle names, as it was: its row (JSON of its columns, made by SQLite;
-    NULL: the import made it).
+    every record the bundle names, as it was: its row (JSON of its columns but the empty ones,
+    made by SQLite; NULL: the import made it).
 ``sync_undo_clock``
     the field versions of those records as they were: their ``sync_clock`` rows copied as they
     are, ordinals and all, by one ``INSERT … SELECT`` (decoding them to names and JSON, as
@@ -151,7 +151,8 @@ def start(store: Store, bundle_id: str, sender: str, file: Path | str,
 
 def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[str]) -> int:
     """Each record as it is and its versions, copied by SQLite; the absent ones as new."""
-    row_json = _json_object(_columns(conn, tbl), "")
+    # Empty fields left out (json_patch drops the keys whose value is null): a sixth smaller.
+    row_json = f"json_patch('{{}}', {_json_object(_columns(conn, tbl), '')})"
     t = versions.Names(conn).known(tbl)
     for i in range(0, len(pks), _CHUNK):
         chunk = pks[i:i + _CHUNK]
@@ -347,6 +348,9 @@ def _put_back_records(conn: dbapi.Connection, undo_id: int, tbl: str, t: int | N
                      "sync_undo_clock WHERE undo = ? AND t = ?", (undo_id, t))
     conn.executemany(f"DELETE FROM {tbl} WHERE _rowid = ?", [(r,) for r in gone])
     if rows:
-        cols = [c for c in rows[0] if c != "_rowid"]
+        cols = [c for c, _pk in _columns(conn, tbl) if c != "_rowid"]
+        if any(set(r) - set(cols) - {"_rowid"} for r in rows):
+            raise UserError(_("Nhật ký hoàn tác hỏng (bảng «{t}»)").format(t=tbl))
         conn.executemany(f"UPDATE {tbl} SET {', '.join(f'{c} = ?' for c in cols)} "
-                         f"WHERE _rowid = ?", [(*(r[c] for c in cols), r["_rowid"]) for r in rows])
+                         f"WHERE _rowid = ?", [(*(r.get(c) for c in cols), r["_rowid"])
+                                               for r in rows])

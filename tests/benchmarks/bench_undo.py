@@ -143,6 +143,33 @@ def _copy(source: Path, target: Path):
     return db.open_database(target)
 
 
+def _drop_time(work: Path, source: Path, bundle: Path) -> float:
+    """The time to delete one journal of this import's size, committed."""
+    target = work / "rep-drop.db"
+    conn = _copy(source, target)
+    try:
+        [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
+        assert r.status == "imported", r.message
+        [j] = undo.journals(conn)
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        undo._drop_older(conn, j.id)
+        conn.execute("COMMIT")
+        return time.perf_counter() - t
+    finally:
+        conn.close()
+        _remove(work, "rep-drop")
+
+
+def _remove(folder: Path, stem: str) -> None:
+    """A database copy and what lies beside it (-wal, key file, backups folder)."""
+    for p in folder.glob(f"{stem}*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
 def _measure(work: Path, source: Path, name: str, bundle: Path, reps: int) -> None:
     undo_times: list[float] = []
     start_times: list[float] = []
@@ -186,15 +213,12 @@ def _measure(work: Path, source: Path, name: str, bundle: Path, reps: int) -> No
             finally:
                 exchange.undo.start = real
                 conn.close()
-                for p in target.parent.glob(f"{target.stem}*"):
-                    if p.is_dir():
-                        shutil.rmtree(p, ignore_errors=True)
-                    else:
-                        p.unlink(missing_ok=True)
+                _remove(target.parent, target.stem)
         return once
 
     times = benchkit.rotate({"none": side("none"), "journal": side("journal"),
                              "copy": side("copy")}, reps)
+    drop = _drop_time(work, source, bundle)
     print(f"\nbundle: {name}")
     for way in ("none", "journal", "copy"):
         print(f"  import, {way:8} {statistics.median(times[way]):7.2f} s (median of {reps})")
@@ -212,6 +236,8 @@ def _measure(work: Path, source: Path, name: str, bundle: Path, reps: int) -> No
     print(f"  the journal's records and versions copied before the merge: "
           f"{statistics.median(start_times) * 1000:.0f} ms, {share * 100:.1f} % of the import "
           f"(the rest of its cost: the triggers' rows and the bytes committed)")
+    print(f"  dropping a journal of this size (each import drops the one older than the last "
+          f"{undo.KEEP}): {drop * 1000:.0f} ms")
     print(f"  undo of the import: {statistics.median(undo_times):.2f} s; journal "
           f"{benchkit.mb(statistics.median(journal_bytes))} in the database")
 
