@@ -223,6 +223,10 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
             add_many("replication", [{"model_id": model_id, "unit_id": other["id"],
                                       "replicated_date": _date(rng, dt.date(2024, 1, 1),
                                                                DEMO_TODAY)}])
+        # Tips, from a generator of their own: the rest of the demo stays as it was.
+        from desktop.storage.demo_tips import add_demo_tips
+
+        add_demo_tips(add_many, random.Random(seed + 13), chosen, DEMO_TODAY)
     return counts
 
 

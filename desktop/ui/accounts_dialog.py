@@ -154,6 +154,7 @@ class PasswordDialog(_FormDialog):
         title = _("Đổi mật khẩu của tôi") if own else _("Đổi mật khẩu của «{n}»").format(n=name)
         super().__init__(title, _("Đổi mật khẩu"), parent)
         self.conn, self.account_name, self.own = conn, name, own
+        self.note: str | None = None  # what the reset means for the informant vault
         self.current: QLineEdit | None = None
         if own:
             self.current = _password_edit()
@@ -179,13 +180,15 @@ class PasswordDialog(_FormDialog):
                 self.current.clear()
                 self.current.setFocus()
                 raise
-        accounts.change_password(self.conn, self.account_name, self.password.text())
+        self.note = accounts.change_password(self.conn, self.account_name,
+                                             self.password.text())
 
 
 class AccountsDialog(QDialog):
     """The accounts of this database: add, change a password, disable."""
 
-    COLUMNS = (_("Tên tài khoản"), _("Họ tên"), _("Vai trò"), _("Đã khóa"))
+    COLUMNS = (_("Tên tài khoản"), _("Họ tên"), _("Vai trò"), _("Đã khóa"),
+               _("Mở danh tính người cung cấp tin"))
 
     def __init__(self, conn: dbapi.Connection, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,9 +212,17 @@ class AccountsDialog(QDialog):
         self.add_button.clicked.connect(lambda: self.add())
         self.password_button.clicked.connect(lambda: self.change_password())
         self.disable_button.clicked.connect(lambda: self.disable())
+        # The informant vault: a chief names the officers who handle informants.
+        self.grant_button = QPushButton(_("Giao mở danh tính"))
+        self.grant_button.setToolTip(_("Cán bộ đang chọn được xem danh tính người cung cấp tin "
+                                       "(như chỉ huy)"))
+        self.revoke_button = QPushButton(_("Thu hồi quyền mở danh tính"))
+        self.grant_button.clicked.connect(lambda: self.set_vault_grant(True))
+        self.revoke_button.clicked.connect(lambda: self.set_vault_grant(False))
         close.clicked.connect(lambda: self.accept())
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.password_button, self.disable_button):
+        for button in (self.add_button, self.password_button, self.disable_button,
+                       self.grant_button, self.revoke_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -227,11 +238,16 @@ class AccountsDialog(QDialog):
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
+        from desktop.storage import vault
+
         self.accounts = accounts.list_accounts(self.conn)
+        self.granted = {g.name for g in vault.grants(self.conn)}
         self.table.setRowCount(len(self.accounts))
         for row, account in enumerate(self.accounts):
+            opens = account.role == "chief" or account.name in self.granted
             cells = (account.name, account.full_name or "", account.role_name,
-                     _("đã khóa") if account.disabled else "")
+                     _("đã khóa") if account.disabled else "",
+                     _("có") if opens and not account.disabled else "")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
             if account.name == select:
@@ -247,6 +263,10 @@ class AccountsDialog(QDialog):
         usable = account is not None and not account.disabled
         self.password_button.setEnabled(usable)
         self.disable_button.setEnabled(usable)
+        officer = usable and account is not None and account.role == "officer"
+        granted = account is not None and account.name in self.granted
+        self.grant_button.setEnabled(officer and not granted)
+        self.revoke_button.setEnabled(officer and granted)
 
     # -- actions (each opened as a window-modal sheet; results come back by signals) --------
 
@@ -269,10 +289,31 @@ class AccountsDialog(QDialog):
             return None
         self.message.clear()
         dialog = PasswordDialog(self.conn, account.name, parent=self)
-        dialog.accepted.connect(lambda: self._say(_("Đã đổi mật khẩu của «{n}»").format(
-            n=account.name)))
+        dialog.accepted.connect(lambda: self._password_changed(dialog, account.name))
         dialog.open()
         return dialog
+
+    def _password_changed(self, dialog: PasswordDialog, name: str) -> None:
+        self.reload(select=name)
+        said = _("Đã đổi mật khẩu của «{n}»").format(n=name)
+        self._say(f"{said}. {dialog.note}" if dialog.note else said)
+
+    def set_vault_grant(self, granted: bool) -> None:
+        """Giao / Thu hồi: the same functions as ``antq vault grant|revoke``."""
+        from desktop.storage import vault
+
+        account = self.selected()
+        if account is None:
+            return
+        try:
+            (vault.grant if granted else vault.revoke)(self.conn, account.name)
+        except UserError as e:
+            self._say(str(e), error=True)
+            return
+        self.reload(select=account.name)
+        said = (_("«{n}» được mở danh tính người cung cấp tin") if granted
+                else _("Đã thu hồi quyền mở danh tính của «{n}»"))
+        self._say(said.format(n=account.name))
 
     def disable(self) -> QMessageBox | None:
         account = self.selected()

@@ -112,6 +112,12 @@ class HomePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(head)
+        # Tips not transferred to the investigating agency in time (desktop/storage/tips.py).
+        self.overdue = QLabel()
+        self.overdue.setWordWrap(True)
+        self.overdue.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+        self.overdue.setVisible(False)
+        layout.addWidget(self.overdue)
         row = QHBoxLayout()
         row.addWidget(self.summary, 3)
         row.addWidget(self.chart, 2)
@@ -139,6 +145,11 @@ class HomePage(QWidget):
 
         self.data = report_data(self.ctx.conn, unit, self.period.currentData())
         self.title.setText(f"{self.data['unit']['name']} — {self.data['period']['label']}")
+        from desktop.storage import tips
+
+        late = tips.overdue(self.ctx.conn, unit_scope=unit)
+        self.overdue.setText(tips.overdue_message(late))
+        self.overdue.setVisible(bool(late))
         summary = self.data["summary"]
         self.summary.setRowCount(len(summary))
         for r, item in enumerate(summary):

@@ -206,6 +206,10 @@ class ScreenLock(QObject):
             return
         self.is_locked = True
         self.timer.stop()
+        # The private vault key goes while locked; the password that unlocks brings it back.
+        from desktop.storage import db
+
+        db.forget_account_key(self.window.db_path)
         while (popup := QApplication.activePopupWidget()) is not None:
             popup.close()
         focus = QApplication.focusWidget()

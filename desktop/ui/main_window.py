@@ -46,7 +46,8 @@ class MainWindow(QMainWindow):
     PAGES = (
         ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
         ("areas", _("Địa bàn")), ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
-        ("deeds", _("Người tốt, việc tốt")), ("catalogues", _("Danh mục")),
+        ("deeds", _("Người tốt, việc tốt")), ("tips", _("Nguồn tin")),
+        ("catalogues", _("Danh mục")),
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
     )
 

@@ -108,6 +108,10 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
                                         "description", "commendation_form",
                                         "commendation_level"),
                           filters=("commendation_form",), newest_first=True)
+    if name == "tips":
+        from desktop.ui.tips_page import TipPage
+
+        return TipPage(ctx)
     if name == "catalogues":
         return RecordPage(ctx, "catalogue", ("catalogue", "code", "name", "aliases",
                                              "sort_order"), filters=("catalogue",))

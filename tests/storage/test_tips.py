@@ -9,12 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import COMMUNE_MUONG_NHE
 
 from desktop.domain.errors import ValidationError
 from desktop.storage import accounts, db, dbapi, seed, tips
 from desktop.storage.writer import Store
 
+COMMUNE_MUONG_NHE = "03160"  # the commune of the conftest's commune_site
 COMMUNE_ID = seed.unit_id(COMMUNE_MUONG_NHE, seed.CODE_VERSION_2025)
 OTHER_COMMUNE = "03301"  # Búng Lao: another commune of the same province
 

@@ -1,0 +1,221 @@
+"""The *Nguồn tin* page through clicks: a tip added with the editor, one overdue drawn in red,
+a transfer before receipt refused next to its field; the chief's *Danh tính…* asks the password
+again and then adds and shows the identity; an officer has no such button until the chief
+names them in *Người dùng…*."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from dbkit import TEST_PASSWORD, TEST_USER, copy_database
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QStyleOptionViewItem
+from uikit import SCREENSHOTS, type_text
+
+from desktop.domain import dates
+from desktop.storage import accounts, audit, db, rosters, site, vault
+from desktop.storage.writer import Store
+from desktop.ui.accounts_dialog import show_accounts
+from desktop.ui.app import build_window, make_application
+from desktop.ui.tips_page import OVERDUE_FILL, IdentityDialog, PasswordCheck, TipDialog
+
+PW = "mật khẩu cán bộ"
+OFFICER = "canbo"
+
+
+@pytest.fixture
+def xa(qapp, master_db, tmp_path) -> Path:
+    path = copy_database(master_db, tmp_path / "xa.db")
+    conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
+    site.init_site(conn, name="Công an xã Mường Nhé", commune_code="03160")
+    accounts.add(conn, OFFICER, "officer", PW)
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def windows():
+    opened: list = []
+    yield opened
+    for w in opened:
+        w.close()
+        w.deleteLater()
+    QApplication.processEvents()
+    for w in opened:
+        w.conn.close()
+
+
+def window_as(path: Path, name: str, password: str, windows: list):
+    conn, _account, _notes = accounts.login(path, name, password)
+    make_application()
+    w = build_window(path, conn=conn)
+    windows.append(w)
+    w.show()
+    return w
+
+
+def show(qtbot, window, name: str):
+    page = window.show_page(name)
+    qtbot.waitUntil(page.isVisible, timeout=2000)  # a page added to its tab shows queued
+    return page
+
+
+def click(qtbot, button) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def shown_codes(page) -> list[str]:
+    return [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
+
+
+def row_fill(page, row: int):
+    option = QStyleOptionViewItem()
+    page.delegate.initStyleOption(option, page.model.index(row, 0))
+    return option.backgroundBrush.color()
+
+
+def test_add_a_tip_see_the_overdue_one_and_refuse_an_early_transfer(xa, qtbot, windows):
+    w = window_as(xa, OFFICER, PW, windows)
+    page = show(qtbot, w, "tips")
+    assert not page.identity_button.isVisible()  # an officer records, does not open
+    click(qtbot, page.add_button)
+    dialog = next(d for d in page.findChildren(TipDialog) if d.isVisible())
+    assert dialog.editors["source_code"].widget.isReadOnly()
+    summary = dialog.editors["summary"].widget
+    summary.setFocus()
+    type_text(summary, "Có người lạ mang hàng cấm qua bản")
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
+    year = dt.date.today().year
+    assert shown_codes(page) == [f"NT-{year}-0001"]
+    assert not page.overdue_label.isVisible()
+
+    # One received three days ago and not transferred: red, and said above the list.
+    commune = rosters.unit_of_site(w.conn, w.ctx.site.unit_code)
+    three_days = dt.datetime.now() - dt.timedelta(days=3)
+    Store(w.conn).add("tip", {"received_at": dates.iso_datetime(three_days),
+                              "channel": "dien_thoai", "unit_id": commune,
+                              "summary": "Tin cũ chưa chuyển"})
+    w.changed()
+    page.reload()
+    late = 1  # newest first: the one added in the dialog, then the old one
+    assert shown_codes(page)[0] == f"NT-{year}-0001"
+    assert row_fill(page, late) == OVERDUE_FILL
+    assert row_fill(page, 1 - late) != OVERDUE_FILL
+    assert page.overdue_label.isVisible() and "1 nguồn tin quá hạn" in page.overdue_label.text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    w.grab().save(str(SCREENSHOTS / "tips_page.png"))
+    home = show(qtbot, w, "home")
+    assert home.overdue.isVisible() and "quá hạn" in home.overdue.text()
+
+    # Transferred before it was received: the message stands next to the field.
+    show(qtbot, w, "tips")
+    page.table.selectRow(late)
+    click(qtbot, page.edit_button)
+    dialog = next(d for d in page.findChildren(TipDialog) if d.isVisible())
+    sent = dialog.editors["transferred_at"]
+    before = three_days - dt.timedelta(hours=1)
+    sent.widget.setFocus()
+    type_text(sent.widget, dates.format_datetime(before))
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    assert dialog.isVisible() and "sớm hơn thời điểm tiếp nhận" in sent.message.text()
+    sent.widget.clear()
+    type_text(sent.widget, dates.format_datetime(three_days + dt.timedelta(hours=2)))
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    assert not dialog.isVisible()
+    assert not page.overdue_label.isVisible()
+    assert all(row_fill(page, r) != OVERDUE_FILL for r in range(page.model.rowCount()))
+
+
+def test_the_chief_opens_the_identity_after_typing_the_password(xa, qtbot, windows):
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    commune = rosters.unit_of_site(w.conn, w.ctx.site.unit_code)
+    Store(w.conn).add("tip", {"received_at": "08:00 20/11/2026", "channel": "truc_tiep",
+                              "unit_id": commune, "summary": "Tin về đường dây ma túy"})
+    page = show(qtbot, w, "tips")
+    page.reload()
+    page.table.selectRow(0)
+    code = shown_codes(page)[0]
+    click(qtbot, page.identity_button)
+    check = page.password_check
+    assert isinstance(check, PasswordCheck) and check.isVisible()
+    type_text(check.password, "sai mật khẩu")
+    click(qtbot, check.ok_button)
+    assert check.isVisible() and check.message.text()
+    assert getattr(page, "identity_dialog", None) is None
+    type_text(check.password, TEST_PASSWORD)
+    click(qtbot, check.ok_button)
+    assert not check.isVisible()
+    dialog = page.identity_dialog
+    assert isinstance(dialog, IdentityDialog) and not dialog.existing
+    for name, value in (("full_name", "Lò Thị Kín"), ("citizen_id", "011190004321"),
+                        ("phone", "0912468024")):
+        dialog.edits[name].setFocus()
+        type_text(dialog.edits[name], value)
+    click(qtbot, dialog.save_button)
+    assert not dialog.isVisible()
+    assert "Đã lưu danh tính" in w.statusBar().currentMessage()
+
+    # Again: the password, then the identity as saved.
+    click(qtbot, page.identity_button)
+    type_text(page.password_check.password, TEST_PASSWORD)
+    click(qtbot, page.password_check.ok_button)
+    shown = page.identity_dialog
+    assert shown.existing and shown.edits["full_name"].text() == "Lò Thị Kín"
+    assert shown.edits["citizen_id"].text() == "011190004321"
+    shown.close()
+    actions = [(e.action, e.pk) for e in audit.entries(w.conn) if e.action.startswith("vault")]
+    assert actions == [("vault-open", code), ("vault-add", code)]
+
+
+def test_the_chief_names_a_handler_in_the_accounts_dialog(xa, qtbot, windows):
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    dialog = show_accounts(w)
+    row = next(r for r in range(dialog.table.rowCount())
+               if dialog.table.item(r, 0).text() == OFFICER)
+    dialog.table.selectRow(row)
+    assert not dialog.revoke_button.isEnabled()
+    click(qtbot, dialog.grant_button)
+    assert dialog.table.item(row, 4).text() == "có"
+    assert "được mở danh tính" in dialog.message.text()
+    dialog.close()
+    w.close_data()
+    db.forget_key(xa)
+    officer = window_as(xa, OFFICER, PW, windows)
+    assert vault.may_open(officer.conn)
+    page = show(qtbot, officer, "tips")
+    assert page.identity_button.isVisible()
+
+
+def test_the_locked_window_holds_no_vault_key_and_the_password_brings_it_back(xa, qtbot,
+                                                                             windows):
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    assert db.account_key(xa, TEST_USER) is not None
+    w.screen_lock.lock()
+    assert w.screen_lock.is_locked and db.account_key(xa, TEST_USER) is None
+    type_text(w.screen_lock.page.password, TEST_PASSWORD)
+    click(qtbot, w.screen_lock.page.unlock_button)
+    assert not w.screen_lock.is_locked and db.account_key(xa, TEST_USER) is not None
+
+
+def test_a_reset_password_tells_the_chief_the_grant_is_gone(xa, qtbot, windows):
+    from desktop.ui.accounts_dialog import PasswordDialog
+
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    vault.grant(w.conn, OFFICER)
+    dialog = show_accounts(w)
+    row = next(r for r in range(dialog.table.rowCount())
+               if dialog.table.item(r, 0).text() == OFFICER)
+    dialog.table.selectRow(row)
+    assert dialog.revoke_button.isEnabled() and not dialog.grant_button.isEnabled()
+    click(qtbot, dialog.password_button)
+    sheet = next(d for d in dialog.findChildren(PasswordDialog) if d.isVisible())
+    type_text(sheet.password, "mật khẩu mới đặt lại")
+    type_text(sheet.repeat, "mật khẩu mới đặt lại")
+    click(qtbot, sheet.ok_button)
+    assert "antq vault grant canbo" in dialog.message.text()
+    assert dialog.table.item(row, 4).text() == ""
+    assert dialog.grant_button.isEnabled()
