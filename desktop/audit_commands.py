@@ -31,7 +31,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import open_db
+    from desktop.cli_support import open_db
 
     conn = open_db(args)
     try:
@@ -91,7 +91,7 @@ def _values(e) -> str:  # type: ignore[no-untyped-def]
 
 
 def _verify(args: argparse.Namespace, conn) -> int:  # type: ignore[no-untyped-def]
-    from desktop.cli import emit
+    from desktop.cli_support import emit
     from desktop.storage import audit
 
     result = audit.verify(conn)
@@ -108,7 +108,7 @@ def _verify(args: argparse.Namespace, conn) -> int:  # type: ignore[no-untyped-d
 
 
 def _erase(args: argparse.Namespace, conn) -> int:  # type: ignore[no-untyped-def]
-    from desktop.cli import emit
+    from desktop.cli_support import emit
     from desktop.domain import formatting
     from desktop.storage.erasure import erase_person
     from desktop.storage.writer import Store

@@ -42,7 +42,7 @@ def register(cmd) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "undo-import":
         return _undo_import(args)
-    from desktop.cli import db_path, emit, open_db
+    from desktop.cli_support import db_path, emit, open_db
     from desktop.storage import backup
 
     path = db_path(args)
@@ -73,7 +73,7 @@ def why_text(why: str | None) -> str:
 
 
 def _list(args: argparse.Namespace, path: Path) -> int:
-    from desktop.cli import emit
+    from desktop.cli_support import emit
     from desktop.domain import formatting
     from desktop.storage import backup
 
@@ -102,7 +102,7 @@ def usage_line(plan) -> str:
 
 
 def _prune(args: argparse.Namespace, path: Path) -> int:
-    from desktop.cli import emit
+    from desktop.cli_support import emit
     from desktop.domain import formatting
     from desktop.storage import backup
 
@@ -135,7 +135,7 @@ def _prune(args: argparse.Namespace, path: Path) -> int:
 
 
 def _undo_import(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db
+    from desktop.cli_support import emit, open_db
     from desktop.storage import undo
 
     conn = open_db(args)
@@ -167,7 +167,7 @@ def restore_file(args: argparse.Namespace) -> int:
     the account logs in and must be allowed to restore (the chief)."""
     import sys
 
-    from desktop.cli import db_path, emit
+    from desktop.cli_support import db_path, emit
     from desktop.storage import accounts, backup
 
     path = db_path(args)

@@ -19,7 +19,7 @@ def register(cmd) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db
+    from desktop.cli_support import emit, open_db
     from desktop.domain import dates
     from desktop.storage import printouts, tips
 

@@ -25,7 +25,7 @@ def register(cmd) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db
+    from desktop.cli_support import emit, open_db
     from desktop.storage import vault
 
     conn = open_db(args)
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def informant(args: argparse.Namespace) -> int:
     """``antq add|show|edit informant …``."""
-    from desktop.cli import emit, open_db, parse_assignments
+    from desktop.cli_support import emit, open_db, parse_assignments
     from desktop.storage import vault
 
     conn = open_db(args)

@@ -30,7 +30,7 @@ def register(cmd) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db
+    from desktop.cli_support import emit, open_db
     from desktop.storage import site, villages
     from desktop.storage.writer import Store
 

@@ -149,7 +149,7 @@ def _exported(conn, fmt: str, path: Path, **detail: object) -> None:  # type: ig
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import emit, open_db, parse_assignments, warn  # noqa: F401
+    from desktop.cli_support import emit, open_db, parse_assignments, warn  # noqa: F401
     from desktop.storage import printouts
 
     conn = open_db(args)

@@ -30,7 +30,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
-from desktop.storage import db, dbapi
+from desktop.storage import db, dbapi, schema_check
 from desktop.storage.durable import fsync_dir
 from desktop.storage.paths import backups_dir
 
@@ -318,8 +318,6 @@ def parse_size(text: str) -> int:
 def check_backup(backup_file: Path | str, key: bytes | None) -> None:
     """Refuse what is not a readable, intact ANTQ database this program understands (under
     ``key``, the database's key)."""
-    from desktop.storage import migrations
-
     p = Path(backup_file)
     if not p.is_file():
         raise UserError(_("Không có tệp sao lưu {p}").format(p=p))
@@ -333,7 +331,7 @@ def check_backup(backup_file: Path | str, key: bytes | None) -> None:
         tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "site_meta" not in tables:
             raise UserError(_("{p} không phải bản sao lưu của ANTQ Desk").format(p=p))
-        migrations.check_not_newer(src)
+        schema_check.refuse_newer(src, db.SCHEMA_VERSION)
     except dbapi.DatabaseError as e:
         raise UserError(_("Không đọc được bản sao lưu {p} ({e})").format(p=p, e=e)) from e
     finally:

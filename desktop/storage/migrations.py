@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain import text
-from desktop.domain.errors import SchemaTooNewError
 from desktop.domain.kinds import KINDS, Kind
-from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import dbapi, schema_check
 from desktop.storage.schema_v1 import TABLES_V1
 
 
@@ -345,12 +343,7 @@ def current_version(conn: dbapi.Connection) -> int:
 
 
 def check_not_newer(conn: dbapi.Connection) -> None:
-    have = current_version(conn)
-    if have > latest_version():
-        raise SchemaTooNewError(_(
-            "Cơ sở dữ liệu này do phiên bản mới hơn của chương trình ghi (lược đồ {have}, "
-            "chương trình này chỉ đọc được đến lược đồ {known}). Hãy cập nhật ANTQ Desk."
-        ).format(have=have, known=latest_version()))
+    schema_check.refuse_newer(conn, latest_version())
 
 
 def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
@@ -385,7 +378,7 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
 
 def _backup_before(conn: dbapi.Connection, db_path: Path, version: int) -> None:
     """A consistent copy (SQLite backup API, never a file copy of a live WAL database)."""
-    from desktop.storage.backup import backup_now  # backup imports this module
+    from desktop.storage.backup import backup_now  # late: most opens migrate nothing
 
     backup_now(conn, db_path, f"before-migration-v{version}")
 

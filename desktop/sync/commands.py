@@ -50,7 +50,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.cli import db_path, emit, open_db
+    from desktop.cli_support import db_path, emit, open_db
     from desktop.storage import accounts
     from desktop.sync import conflicts, enrol, exchange, keys
 
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[no-untyped-def]
-    from desktop.cli import emit
+    from desktop.cli_support import emit
 
     if args.action == "request":
         if args.out is None:

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain.errors import UserError
-from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi, references
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import files
 from desktop.sync.keys import (
+    SITE_LIST_META,
     PublicKeys,
     SiteKeys,
     b64,
+    bump_site_list,
     fingerprint,
     public_keys,
     unb64,
@@ -169,18 +170,6 @@ def revoke_site(conn: dbapi.Connection, site_id: str) -> Peer:
 
 
 # -- the province's signed list of sites (revocation and rotation as reference data) ----------
-
-SITE_LIST_META = "site_list_version"
-
-
-def bump_site_list(conn: dbapi.Connection) -> int:
-    """Give the province's site list a new, strictly greater version (inside the caller's
-    transaction). The wall clock in ms is only a floor, so a restored copy of the database
-    still issues versions above those it sent before."""
-    version = max(int(get_meta(conn, SITE_LIST_META) or 0) + 1, wall_ms_now())
-    set_meta(conn, SITE_LIST_META, str(version))
-    return version
-
 
 def site_list(conn: dbapi.Connection) -> dict[str, object] | None:
     """The list the province puts in every bundle's signed manifest (None elsewhere)."""

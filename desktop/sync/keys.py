@@ -24,10 +24,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from desktop.domain.errors import UserError
+from desktop.domain.hlc import wall_ms_now
 from desktop.i18n import _
 from desktop.storage import accounts, db, dbapi
 from desktop.storage.merge import now_local
-from desktop.storage.site import Site, require_site
+from desktop.storage.site import Site, get_meta, require_site, set_meta
 
 # Only for keys sealed by an earlier version under their own passphrase: given once, they are
 # re-sealed under the database key.
@@ -326,14 +327,26 @@ def rotate_keys(conn: dbapi.Connection, *, legacy_passphrase: str | None = None
                      (new.recv_pub, seal(str(identity).encode(), db_key, "recv"), now))
         conn.execute("INSERT INTO sync_key_rotation VALUES (?, ?)", (generation, statement))
         if site.site_kind == "province":
-            from desktop.sync.enrol import bump_site_list  # enrol imports this module
-
             bump_site_list(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return old, new
+
+
+# The version of the province's site list (desktop/sync/enrol.py), raised with each change to
+# a key in it: kept here, below enrol, since rotating the province's own keys raises it too.
+SITE_LIST_META = "site_list_version"
+
+
+def bump_site_list(conn: dbapi.Connection) -> int:
+    """Give the province's site list a new, strictly greater version (inside the caller's
+    transaction). The wall clock in ms is only a floor, so a restored copy of the database
+    still issues versions above those it sent before."""
+    version = max(int(get_meta(conn, SITE_LIST_META) or 0) + 1, wall_ms_now())
+    set_meta(conn, SITE_LIST_META, str(version))
+    return version
 
 
 def rotation_chain(conn: dbapi.Connection) -> list[dict[str, str]]:

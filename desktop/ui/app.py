@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import APP_NAME, __version__
 from desktop.domain.errors import UserError
-from desktop.i18n import _, current_language
+from desktop.i18n import current_language
 from desktop.resources import resource_path
 from desktop.storage.db import open_database
 from desktop.storage.paths import default_database_path
@@ -75,58 +75,17 @@ def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> Main
 
 
 def start_window(db_path: Path, *, backup: bool = True, conn=None):  # -> MainWindow
-    """The window as a start shows it: the frame painted first, its data right after, then
-    the day's backup if due. ``conn``: the database already open."""
-    window = build_window(db_path, fill_now=False, conn=conn)
-    if backup:
-        window.filled.connect(lambda: backup_at_start(window))
-    window.show()
-    QApplication.instance().setProperty("main_window", window)
-    return window
+    """The window as a start shows it (desktop/ui/main_window.py, where a window opens its
+    successor too)."""
+    from desktop.ui import main_window
+
+    return main_window.start_window(db_path, backup=backup, conn=conn)
 
 
-def backup_at_start(window):  # -> BackgroundBackup
-    """The day's copy of the database (at most one a day, issue 12), made on a worker thread
-    with its own connection once the window holds its data: the window is never held up, the
-    status bar shows the progress, a failure is a warning there (desktop/ui/backup_dialog.py)."""
-    from desktop.ui.backup_dialog import BackgroundBackup
+def reopen(old_window, db_path: Path, *, backup: bool = True):  # -> MainWindow | None
+    from desktop.ui import main_window
 
-    window.daily_backup = BackgroundBackup(window)
-    window.daily_backup.start()
-    return window.daily_backup
-
-
-def _reopened_connection(old_window, db_path: Path):  # -> dbapi.Connection | None
-    """What a reopened window starts with: the same database stays logged in as the same
-    account (after a restore, if the restored database still has it); another database, or
-    an account it no longer has, is asked for (None). A window whose connection has no
-    account (the program's own, in tests) reopens the way it was opened."""
-    from desktop.storage import accounts
-
-    old = getattr(old_window, "conn", None)
-    account = accounts.current(old) if old is not None else None
-    if account is None:
-        return open_database(db_path)
-    if Path(old_window.db_path).resolve() != Path(db_path).resolve():
-        return None
-    conn = open_database(db_path)
-    again = accounts.get(conn, account.name)
-    if again is None or again.disabled:
-        conn.close()
-        return None
-    accounts.bind(conn, again)
-    return conn
-
-
-def reopen(old_window, db_path: Path, *, backup: bool = True):
-    try:
-        window = start_window(db_path, backup=backup,
-                              conn=_reopened_connection(old_window, db_path))
-    except UserError as e:
-        QMessageBox.warning(old_window, _("Không mở được"), str(e))
-        return None
-    old_window.close()
-    return window
+    return main_window.reopen(old_window, db_path, backup=backup)
 
 
 class _QuitAfterPaint(QObject):

@@ -279,8 +279,6 @@ def confirm(parent, backup_file: Path) -> bool:
 
 def restore_into(window, backup_file: Path) -> bool:
     """Close the window's database, restore, reopen the window on it. True when done."""
-    from desktop.ui.app import reopen
-
     db_path = Path(window.db_path)
     try:
         backup.check_backup(backup_file, db.known_key(db_path))
@@ -298,10 +296,10 @@ def restore_into(window, backup_file: Path) -> bool:
     except UserError as e:
         QApplication.restoreOverrideCursor()
         QMessageBox.warning(window, _("Khôi phục từ bản sao lưu"), str(e))
-        reopen(window, db_path)  # the database is as it was; the old connection is closed
+        window.reopen(db_path)  # the database is as it was; the old connection is closed
         return False
     QApplication.restoreOverrideCursor()
-    new_window = reopen(window, db_path, backup=False)
+    new_window = window.reopen(db_path, backup=False)
     if new_window is not None and result.site_id is not None:
         new_window.statusBar().showMessage(
             _("Đã khôi phục từ {f}; điểm đồng bộ nhận mã mới, hãy đăng ký lại với tỉnh").format(

@@ -292,7 +292,6 @@ class ScreenLock(QObject):
         """Close this window's connection and log in again; the new account gets a window
         of its own. What the previous account left open (unsaved) is discarded, after a
         question."""
-        from desktop.ui.app import start_window
         from desktop.ui.login import LoginDialog
 
         if self._hidden:
@@ -321,7 +320,7 @@ class ScreenLock(QObject):
         if not accepted:
             self.window.close()  # the data is closed: nothing left to show
             return None
-        new = start_window(self.window.db_path, backup=False, conn=dialog.conn)
+        new = self.window.start_another(dialog.conn)
         if dialog.notes:
             QMessageBox.information(new, APP_NAME, "\n\n".join(dialog.notes))
         self.window.replaced_by = new

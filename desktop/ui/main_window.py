@@ -488,9 +488,17 @@ class MainWindow(QMainWindow):
             self, _("Mở cơ sở dữ liệu"), str(self.db_path.parent),
             _("Cơ sở dữ liệu ANTQ (*.db);;Mọi tệp (*)"))
         if path:
-            from desktop.ui.app import reopen
+            self.reopen(Path(path))
 
-            reopen(self, Path(path))
+    def reopen(self, db_path: Path, *, backup: bool = True) -> MainWindow | None:
+        """This window replaced by one on ``db_path``: another database, or this one after a
+        restore (see :func:`reopen`)."""
+        return reopen(self, db_path, backup=backup)
+
+    def start_another(self, conn: dbapi.Connection) -> MainWindow:
+        """A new window on this database, open as ``conn``'s account (another account logged
+        in); this one is left for the caller to close."""
+        return start_window(self.db_path, backup=False, conn=conn)
 
 
     # -- remembering the window --------------------------------------------------------
@@ -545,6 +553,75 @@ class _AfterFirstPaint(QObject):
             obj.removeEventFilter(self)
             QTimer.singleShot(0, self, then)  # not after the window is gone
         return False
+
+
+
+# -- opening a window --------------------------------------------------------------------
+# Here, beside the window, rather than in app.py: a window opens its successor (another
+# database, a restore, another account), so what starts one must be reachable from it
+# without importing app.py, which imports this module.
+
+def start_window(db_path: Path, *, backup: bool = True,
+                 conn: dbapi.Connection | None = None) -> MainWindow:
+    """The window as a start shows it: the frame painted first, its data right after, then
+    the day's backup if due. ``conn``: the database already open."""
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(conn, db_path, fill_now=False)
+    if backup:
+        window.filled.connect(lambda: backup_at_start(window))
+    window.show()
+    QApplication.instance().setProperty("main_window", window)
+    return window
+
+
+def backup_at_start(window: MainWindow):  # -> BackgroundBackup
+    """The day's copy of the database (at most one a day, issue 12), made on a worker thread
+    with its own connection once the window holds its data: the window is never held up, the
+    status bar shows the progress, a failure is a warning there (desktop/ui/backup_dialog.py)."""
+    window.daily_backup = _ui("backup_dialog").BackgroundBackup(window)
+    window.daily_backup.start()
+    return window.daily_backup
+
+
+def _reopened_connection(old_window, db_path: Path) -> dbapi.Connection | None:
+    """What a reopened window starts with: the same database stays logged in as the same
+    account (after a restore, if the restored database still has it); another database, or
+    an account it no longer has, is asked for (None). A window whose connection has no
+    account (the program's own, in tests) reopens the way it was opened."""
+    from desktop.storage import accounts
+    from desktop.storage.db import open_database
+
+    old = getattr(old_window, "conn", None)
+    account = accounts.current(old) if old is not None else None
+    if account is None:
+        return open_database(db_path)
+    if Path(old_window.db_path).resolve() != Path(db_path).resolve():
+        return None
+    conn = open_database(db_path)
+    again = accounts.get(conn, account.name)
+    if again is None or again.disabled:
+        conn.close()
+        return None
+    accounts.bind(conn, again)
+    return conn
+
+
+def reopen(old_window, db_path: Path, *, backup: bool = True) -> MainWindow | None:
+    """A window on ``db_path`` in place of ``old_window`` (closed once the new one opened);
+    None, with a warning, if the database does not open."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.domain.errors import UserError
+
+    try:
+        window = start_window(db_path, backup=backup,
+                              conn=_reopened_connection(old_window, db_path))
+    except UserError as e:
+        QMessageBox.warning(old_window, _("Không mở được"), str(e))
+        return None
+    old_window.close()
+    return window
 
 
 def _page_property(name: str) -> property:

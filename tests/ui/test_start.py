@@ -22,7 +22,7 @@ def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, t
     db = tmp_path / "start.db"
     copy_database(demo_factory(1, 10), db)
     backups = []
-    monkeypatch.setattr("desktop.ui.app.backup_at_start", lambda w: backups.append(w))
+    monkeypatch.setattr("desktop.ui.main_window.backup_at_start", lambda w: backups.append(w))
     conn = open_if_set_up(db)
     assert conn is not None
     w = start_window(db, conn=conn)
