@@ -54,8 +54,9 @@ def _name(rng: random.Random) -> str:
 def bench_roster(store: Store, village: str, members: int, reps: int) -> dict[str, float]:
     conn = store.conn
     rng = random.Random(5)
-    pool = [r[0] for r in conn.execute("SELECT id FROM person WHERE _deleted = 0 LIMIT ?",
-                                       (members * 3,))]
+    pool = [r[0] for r in conn.execute(  # adults: a member is 18 or older
+        "SELECT id FROM person WHERE _deleted = 0 AND birth_date < ? LIMIT ?",
+        (str(builders.ADULT_BEFORE), members * 3))]
     chosen = rng.sample(pool, min(members, len(pool)))
     org = store.add("organization", {"name": "Đội dân phòng (benchmark)",
                                      "org_type": "doi_dan_phong", "unit_id": village}).id
@@ -109,9 +110,11 @@ def bench_import(store: Store, village: str, village_name: str, rows: int, work:
                "Chức danh"])
     for i in range(rows):
         birth = dt.date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        gender = rng.choice(("male", "female"))
         ws.append([i + 1, f"{_name(rng)} {i}", birth if i % 3 else birth.strftime("%d/%m/%Y"),
-                   rng.choice(("Nam", "Nữ")), rng.choice(("Thái", "Mông", "Kinh")),
-                   f"0119{i:08d}", village_name, "Tổ viên" if i else "Tổ trưởng"])
+                   "Nam" if gender == "male" else "Nữ", rng.choice(("Thái", "Mông", "Kinh")),
+                   builders.citizen_id(birth.year, gender, 950_000 + i), village_name,
+                   "Tổ viên" if i else "Tổ trưởng"])
     wb.save(path)
     org = store.add("organization", {"name": "Tổ tự quản (benchmark)",
                                      "org_type": "to_tu_quan", "unit_id": village}).id

@@ -235,7 +235,7 @@ def insert(built: builders.Built, work: Path, args: argparse.Namespace) -> dict[
         store = Store(conn, actor="bench", today=builders.TODAY)
         reps = args.insert_reps
         batches = [[p for c in range(INSERT_BATCH // builders.CHUNK)
-                    for p in builders.people_chunk(args.seed, 10_000 + r * 10 + c, villages)]
+                    for p in builders.people_chunk(args.seed, 900 + r * 10 + c, villages)]
                    for r in range(reps)]
         done = iter(range(reps))
         raw_done = iter(range(reps))

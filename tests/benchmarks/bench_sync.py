@@ -52,7 +52,9 @@ IMPORT_GOAL, PROTECTION_GOAL = 0.3, 0.10
 
 def people(n: int, village: str) -> list[dict[str, object]]:
     return [{"full_name": f"Nguyễn Văn Người {i}", "birth_date": f"{1950 + i % 60}",
-             "gender": ("male", "female")[i % 2], "citizen_id": f"0110{i % 100:02d}{i:06d}",
+             "gender": ("male", "female")[i % 2],
+             "citizen_id": builders.citizen_id(1950 + i % 60, ("male", "female")[i % 2],
+                                               960_000 + i),
              "old_id_number": f"{i:09d}", "phone": f"09{i % 100_000_000:08d}",
              "address": f"Bản {i % 40}, xã Mường Nhé", "education": "12/12",
              "notes": f"Ghi chú số {i}", "residence_unit_id": village} for i in range(n)]

@@ -40,6 +40,7 @@ CHUNK = 1_000  # people generated from one seed
 BATCH = 5_000  # people per add_many while building
 ACCOUNT, PASSWORD = "chihuy", "mat khau benchmark 2026"
 TODAY = dt.date(2026, 11, 30)
+ADULT_BEFORE = 2006  # born before: 18 or older whenever the benchmarks run (members, attendees)
 
 # The province of issue 12 (Điện Biên after the 2025 merger).
 PROVINCE = {"communes": 45, "villages_per_commune": 14, "person": 60_000, "organization": 4_400,
@@ -143,7 +144,18 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
     return rng.choices([p[0] for p in pairs], [p[1] for p in pairs])[0]
 
 
-def make_people(rng: random.Random, n: int, villages: Sequence[str]) -> list[Person]:
+def citizen_id(birth_year: int, gender: str, index: int) -> str:
+    """A CCCD of Điện Biên (011) that agrees with the birth year and gender (the write path
+    refuses one that does not) and never repeats: its last six digits are ``index``
+    (< 1,000,000) scrambled one to one. Indexes: a database's own people from 0, people
+    the benchmarks add from 900,000 on."""
+    century = (birth_year // 100 - 19) * 2 + (1 if gender == "female" else 0)
+    return f"011{century}{birth_year % 100:02d}{(index * 7919 + 104729) % 10**6:06d}"
+
+
+def make_people(rng: random.Random, n: int, villages: Sequence[str],
+                first: int = 0) -> list[Person]:
+    """``n`` people, the first of them person number ``first`` of the database."""
     groups = list(_GROUPS)
     shares = [_GROUPS[g][0] for g in groups]
     out = []
@@ -159,20 +171,21 @@ def make_people(rng: random.Random, n: int, villages: Sequence[str]) -> list[Per
             parts = (_weighted(rng, family), middle, rng.choice(given_m if male else given_f))
             name = " ".join(p for p in parts if p)
         birth = dt.date.fromordinal(rng.randint(_BIRTH_FIRST, _BIRTH_LAST))
-        citizen_id = None
+        number = None
         if rng.random() < 0.92:
-            century = (birth.year // 100 - 19) * 2 + (1 if gender == "female" else 0)
-            citizen_id = f"011{century}{birth.year % 100:02d}{rng.randrange(10**6):06d}"
+            rng.randrange(10**6)  # drawn as before, so every other value stays the same
+            number = citizen_id(birth.year, gender, first + len(out))
         phone = None
         if rng.random() < 0.80:
             phone = rng.choice(_PHONE_PREFIXES) + f"{rng.randrange(10**7):07d}"
-        out.append(Person(name, birth, gender, eth, citizen_id, phone, rng.choice(villages)))
+        out.append(Person(name, birth, gender, eth, number, phone, rng.choice(villages)))
     return out
 
 
 def people_chunk(seed: int, chunk: int, villages: Sequence[str]) -> list[Person]:
     """People ``chunk * CHUNK`` to ``(chunk + 1) * CHUNK - 1`` of a commune: always the same."""
-    return make_people(random.Random(f"people:{seed}:{chunk}"), CHUNK, villages)
+    return make_people(random.Random(f"people:{seed}:{chunk}"), CHUNK, villages,
+                       first=chunk * CHUNK)
 
 
 def commune_people(seed: int, n: int, villages: Sequence[str]) -> list[Person]:
@@ -395,12 +408,14 @@ def _commune_extras(store: Store, rng: random.Random, people: Sequence[Person],
     """For 1,000 people: 10 organizations of their villages with their members, 2 minutes
     of each with the members' attendance, 10 good deeds."""
     by_village: dict[str, list[str]] = {}
+    adults = [p for p in people if p.birth.year < ADULT_BEFORE]
     for p, pid in zip(people, ids, strict=True):
-        by_village.setdefault(p.village, []).append(pid)
+        if p.birth.year < ADULT_BEFORE:  # members are adults (Luật 30/2023: from 18)
+            by_village.setdefault(p.village, []).append(pid)
     kinds = list(_ORG_ROLES)
     orgs, members_of = [], []
     for j in range(10):
-        village = people[rng.randrange(len(people))].village
+        village = adults[rng.randrange(len(adults))].village
         residents = by_village[village]
         members = rng.sample(residents, min(len(residents), rng.randint(4, 8)))
         kind = kinds[j % len(kinds)]
@@ -477,7 +492,8 @@ def province(folder: Path, *, scale: float = 1.0, seed: int = 2026,
         shares = {k: _split(v, n_c) for k, v in want.items()}
         rng = random.Random(f"province:{seed}")
         for ci, commune_id in enumerate(communes):
-            _province_commune(store, rng, ci, commune_id, {k: v[ci] for k, v in shares.items()})
+            _province_commune(store, rng, ci, commune_id, {k: v[ci] for k, v in shares.items()},
+                              first=sum(shares["person"][:ci]))
             if not quiet and (ci + 1) % 15 == 0:
                 _say(f"province {ci + 1}/{n_c} communes, {time.perf_counter() - t0:.0f} s")
         built = Built(path, key, "province", PROVINCE_CODE, want["person"], counts(conn),
@@ -491,15 +507,18 @@ def province(folder: Path, *, scale: float = 1.0, seed: int = 2026,
 
 
 def _province_commune(store: Store, rng: random.Random, ci: int, commune_id: str,
-                      want: dict[str, int]) -> None:
+                      want: dict[str, int], first: int) -> None:
     villages = store.add_many("unit", [
         {"name": f"Bản {ci + 1:02d}-{v + 1:02d}", "level": "village", "parent_id": commune_id}
         for v in range(PROVINCE["villages_per_commune"])])
-    people = make_people(rng, want["person"], villages)
-    ids = store.add_many("person", [p.as_input() for p in people])
-    residents: dict[str, list[str]] = {}
-    for p, pid in zip(people, ids, strict=True):
-        residents.setdefault(p.village, []).append(pid)
+    people = make_people(rng, want["person"], villages, first=first)
+    everyone = store.add_many("person", [p.as_input() for p in people])
+    residents: dict[str, list[str]] = {}  # the adults: members and attendees
+    ids = []
+    for p, pid in zip(people, everyone, strict=True):
+        if p.birth.year < ADULT_BEFORE:
+            residents.setdefault(p.village, []).append(pid)
+            ids.append(pid)
     kinds = list(_ORG_ROLES)
     orgs = [{"name": f"{_ORG_NAMES[kinds[i % len(kinds)]]} {ci + 1}-{i + 1}",
              "org_type": kinds[i % len(kinds)], "unit_id": villages[i % len(villages)],
@@ -558,3 +577,27 @@ def databases(folder: Path, sizes: Sequence[int], province_scale: float | None, 
     if province_scale is not None:
         out.append(province(folder, scale=province_scale, seed=seed))
     return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build the databases of a run into its folder (``ANTQ_BENCH_DIR``): run_all.py builds
+    the communes and the province in two processes at once, before any timing starts."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    benchkit.add_size_options(parser)
+    parser.add_argument("--what", choices=("communes", "province"), required=True)
+    args = parser.parse_args(argv)
+    folder = Path(os.environ[benchkit.RUN_DIR_ENV])
+    if args.what == "communes":
+        built = [commune(folder, n, seed=args.seed) for n in benchkit.sizes_of(args)]
+    else:
+        scale = benchkit.province_scale(args)
+        built = [] if scale is None else [province(folder, scale=scale, seed=args.seed)]
+    for b in built:
+        print(f"   built {describe(b)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
