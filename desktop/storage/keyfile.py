@@ -169,6 +169,25 @@ def set_account(db_path: Path, db_key: bytes, account: str, password: str) -> by
     return secret[0]
 
 
+def set_vault_copy(db_path: Path, account: str, sealed: bytes) -> None:
+    """Keep beside the account's wrapping a copy of its private vault key, sealed under the
+    same password (desktop/storage/vault.py): a database put back from a backup made before
+    a password change still holds the key sealed under the old password."""
+    obj = read(db_path)
+    entry = obj["accounts"].get(account)
+    if isinstance(entry, dict):
+        entry["vault"] = _b64(sealed)
+        write(db_path, obj)
+
+
+def vault_copy(db_path: Path, account: str) -> bytes | None:
+    entry = read(db_path)["accounts"].get(account)
+    try:
+        return _unb64(entry["vault"]) if isinstance(entry, dict) and "vault" in entry else None
+    except ValueError:
+        return None
+
+
 def remove_account(db_path: Path, account: str) -> None:
     obj = read(db_path)
     if obj["accounts"].pop(account, None) is not None:

@@ -10,7 +10,9 @@ a key of their own:
   from the same argon2id output that unwraps the database key (keyfile.account_secret) and
   never stored. It is made when the account is made, or at its first login after this
   version; it is unsealed at login and held in memory like the database key
-  (db.remember_account_key), forgotten at logout and while the window is locked.
+  (db.remember_account_key), forgotten at logout and while the window is locked. A copy of
+  the sealed key sits in the account's entry of the key file, which a restore does not
+  replace: a backup made before a password change still opens for the account.
 - One random 32-byte vault key per database, wrapped to each allowed account's public key as
   age's X25519 recipient does (ephemeral X25519, HKDF-SHA256, AES-256-GCM): ``vault_grant``.
   The first chief to open the vault makes the key; a holder opening it wraps it for every
@@ -40,7 +42,7 @@ from desktop.domain.kinds import Field, FieldType
 from desktop.domain.tips import check_source_code
 from desktop.domain.validation import clean_field, unknown_field
 from desktop.i18n import _
-from desktop.storage import accounts, audit, db, dbapi
+from desktop.storage import accounts, audit, db, dbapi, keyfile
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -165,6 +167,20 @@ def _has_tables(conn: dbapi.Connection) -> bool:
 
 # -- account key pairs --------------------------------------------------------------------
 
+def _public_of(private: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def _store_sealed(conn: dbapi.Connection, name: str, private: bytes, secret: bytes) -> bytes:
+    """Seal ``private`` under ``secret`` in the database and, as a copy, in the key file."""
+    sealed = _seal(secret, private, _ACCOUNT_AAD + name.encode())
+    conn.execute("UPDATE account_key SET sealed = ? WHERE name = ?", (sealed, name))
+    keyfile.set_vault_copy(accounts._db_path(conn), name, sealed)
+    return sealed
+
+
 def make_account_key(conn: dbapi.Connection, name: str, secret: bytes) -> bytes:
     """A new key pair for ``name`` (replacing any), the private half sealed under
     ``secret``; returns the private half. A grant wrapped to an earlier key is dropped: it
@@ -175,8 +191,8 @@ def make_account_key(conn: dbapi.Connection, name: str, secret: bytes) -> bytes:
                      "VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                      "public = excluded.public, sealed = excluded.sealed, "
                      "created_local = excluded.created_local",
-                     (name, public, _seal(secret, private, _ACCOUNT_AAD + name.encode()),
-                      now_local()))
+                     (name, public, b"", now_local()))
+        _store_sealed(conn, name, private, secret)
         conn.execute("DELETE FROM vault_grant WHERE name = ?", (name,))
     return private
 
@@ -186,11 +202,23 @@ def unlock_account_key(conn: dbapi.Connection, path: Path, name: str, secret: by
     this process; an account without one gets one now."""
     if not _has_tables(conn):
         return
-    row = conn.execute("SELECT sealed FROM account_key WHERE name = ?", (name,)).fetchone()
-    private = None if row is None else _open(secret, row[0], _ACCOUNT_AAD + name.encode())
+    row = conn.execute("SELECT public, sealed FROM account_key WHERE name = ?",
+                       (name,)).fetchone()
+    aad = _ACCOUNT_AAD + name.encode()
+    private = None if row is None else _open(secret, row["sealed"], aad)
+    if private is None and row is not None:
+        # A database put back from a backup made before the password changed: the key
+        # file's copy is sealed under the password of today; the same pair, sealed anew.
+        copy = keyfile.vault_copy(path, name)
+        private = None if copy is None else _open(secret, copy, aad)
+        if private is not None and _public_of(private) == bytes(row["public"]):
+            with _transaction(conn):
+                _store_sealed(conn, name, private, secret)
+        else:
+            private = None
     if private is None:
-        # None yet; or sealed under a password this version never saw (a key file put
-        # back from elsewhere): a new pair, any grant to the old one is gone.
+        # None yet; or sealed under a password neither the database nor the key file
+        # knows: a new pair, and any grant to the old one is gone.
         private = make_account_key(conn, name, secret)
     db.remember_account_key(path, name, private)
 
@@ -205,8 +233,7 @@ def reseal_account_key(conn: dbapi.Connection, path: Path, name: str, secret: by
         return None
     private = db.account_key(path, name) if own else None
     if private is not None:
-        conn.execute("UPDATE account_key SET sealed = ? WHERE name = ?",
-                     (_seal(secret, private, _ACCOUNT_AAD + name.encode()), name))
+        _store_sealed(conn, name, private, secret)
         return None
     had_grant = conn.execute("SELECT 1 FROM vault_grant WHERE name = ?", (name,)).fetchone()
     make_account_key(conn, name, secret)

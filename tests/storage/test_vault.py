@@ -366,3 +366,21 @@ def test_a_backup_opens_only_with_a_granted_accounts_password(post, tmp_path):
     with pytest.raises(accounts.PermissionDenied):
         vault.open_identity(conn, post.code)
     conn.close()
+
+
+def test_a_backup_from_before_a_password_change_opens_with_the_new_password(post):
+    """The database put back holds the chief's key sealed under the old password; the key
+    file (not restored) has it under the new one."""
+    conn = chief(post.path)
+    made = backup.backup_now(conn, post.path, "manual")
+    accounts.change_password(conn, TEST_USER, "mật khẩu mới của chỉ huy")
+    conn.close()
+    backup.restore(made, post.path, actor=TEST_USER)
+    db.forget_key(post.path)
+    conn = login(post.path, TEST_USER, "mật khẩu mới của chỉ huy")
+    assert vault.open_identity(conn, post.code)["full_name"] == IDENTITY["full_name"]
+    conn.close()
+    db.forget_key(post.path)
+    conn = login(post.path, TEST_USER, "mật khẩu mới của chỉ huy")  # sealed anew: no fallback
+    assert vault.open_identity(conn, post.code)["phone"] == "0912468024"
+    conn.close()
