@@ -31,6 +31,8 @@ def logical_dump(conn: dbapi.Connection) -> list[str]:
     tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]
+    if "audit_entry" in tables:  # the compact log: its rows as text, through its view
+        tables = sorted({t for t in tables if t not in _AUDIT_STORED} | {"audit_log"})
     for name in tables:
         rows = sorted(repr(tuple(r)) for r in conn.execute(
             _WHAT_CHANGES.get(name, f'SELECT * FROM "{name}"')))
@@ -45,6 +47,11 @@ _WHAT_CHANGES = {
     "audit_log": "SELECT * FROM audit_log WHERE field IS NOT NULL OR action = 'create'",
     "site_meta": "SELECT * FROM site_meta WHERE key <> 'audit_head'",
 }
+
+
+# The compact log's tables (desktop/storage/audit.py), dumped as the ``audit_log`` view; its
+# names are numbered as they come, so two sites' numbers differ for the same entries.
+_AUDIT_STORED = {"audit_entry", "audit_name"}
 
 
 def version_rows(conn: dbapi.Connection, pk: str | None = None) -> list[dict[str, object]]:

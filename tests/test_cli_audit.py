@@ -78,10 +78,11 @@ def test_verify_passes_on_an_intact_log(db: Path):
 
 
 @pytest.mark.parametrize(("tamper", "seq", "words"), [
-    (("UPDATE audit_log SET new = 'Ai khác' WHERE seq = 3",), 3, "đã bị sửa"),
-    (("DELETE FROM audit_log WHERE seq = 3",), 3, "bị mất"),
-    (("UPDATE audit_log SET seq = -1 WHERE seq = 3", "UPDATE audit_log SET seq = 3 WHERE seq = 4",
-      "UPDATE audit_log SET seq = 4 WHERE seq = -1"), 3, "bị đổi thứ tự"),
+    (("UPDATE audit_entry SET new = 'Ai khác' WHERE seq = 3",), 3, "đã bị sửa"),
+    (("DELETE FROM audit_entry WHERE seq = 3",), 3, "bị mất"),
+    (("UPDATE audit_entry SET seq = -1 WHERE seq = 3",
+      "UPDATE audit_entry SET seq = 3 WHERE seq = 4",
+      "UPDATE audit_entry SET seq = 4 WHERE seq = -1"), 3, "bị đổi thứ tự"),
 ])
 def test_verify_names_the_first_broken_entry_and_exits_2(db: Path, tamper, seq, words):
     _people(db)

@@ -1,77 +1,124 @@
 """The audit log: who did what, when — append-only and hash-chained, so that an entry edited,
 deleted or moved with raw SQL shows (issue #11, DOMAIN.md §4.6.5). This module is the one place
-that writes ``audit_log`` and the one that reads it as a whole (``history.recently_deleted``
-only asks it which records were deleted).
+that writes the log and the one that reads it (history and erasure ask it).
 
-Entries
--------
-One row per entry:
+Format 2 (schema 13, issue 12): compact
+---------------------------------------
+Format 1 (schemas 9-12, desktop/storage/audit_v9.py) cost about 800 bytes an entry: a UUID per
+entry, the previous and the own hash and a digest as 64 hex digits each, the site UUID, table,
+36-character record id and local time as text in the row and again in two indexes, and a
+create's every value copied as JSON. Now about 75 (tests/benchmarks/bench_size.py):
 
-``seq``
-    its place in the log: 1, 2, 3 … without gaps (the table's INTEGER PRIMARY KEY).
-``id, at, hlc, site, actor, action, tbl, pk, field``
-    what happened to which record, when (local time and HLC stamp), where (site id) and by
-    whom (``Store.actor``: the account). Writes are ``create``, ``update``, ``delete``,
-    ``restore``, ``resolve`` (one entry per changed field, one per created record); events
-    (:func:`record_event`: ``export``, ``print``, ``bundle-export``, ``bundle-import``,
-    ``backup``, ``db-restore``, ``erase``, and the logins and role changes of the accounts)
-    leave ``field`` NULL and ``tbl``/``pk`` NULL unless they concern one record.
-``old, new``
-    the readable values: an update's value before and after (text); a create's ``new`` is JSON
-    of every value it set; an event's ``new`` is JSON of its detail. Sensitive values (fields
-    marked ``sensitive`` in ``desktop.domain.kinds``: CCCD, the old CMND number, ethnicity, and
-    what later kinds mark) are written as ``hmac:<64 hex>``, HMAC-SHA256 of the value's text
-    under the audit key: 32 random bytes in ``site_meta`` (``audit_key``, made on first use,
-    inside the encrypted database). Keyed, not a plain hash: the 10^12 possible CCCDs are tried
-    against a plain SHA-256 in minutes; with the key one can still tell whether a given CCCD
-    was entered and when.
-``digest``
-    SHA-256 of the canonical encoding of ``[old, new]``.
-``prev``
-    the ``hash`` of entry ``seq - 1`` (64 zeros before the first).
-``hash``
-    SHA-256 of the canonical encoding of
-    ``[seq, prev, id, at, hlc, site, actor, action, tbl, pk, field, digest]``: every field of
-    the entry, the values through their digest. Canonical encoding: JSON of the list, UTF-8,
-    no spaces, no ASCII escapes (only strings, integers and nulls occur).
-``redacted``
-    NULL, or the ``seq`` of the *Xóa vĩnh viễn* entry that dropped ``old`` and ``new``.
+``audit_name(n, kind, name)``
+    small integers for the names entries repeat: sites, accounts (``actor``), actions,
+    tables and fields (a few hundred rows at a province). Actions 1-6 are fixed
+    (:data:`FIXED_ACTIONS`) so an index can name deletions.
+``audit_entry``, one row per entry:
 
-Why the chain covers a digest of the values and not the values: *Xóa vĩnh viễn* must take a
-person's old values out of the readable log, and the log must still verify afterwards. An
-erasure sets ``old`` and ``new`` to NULL and ``redacted`` to the erase entry's seq and keeps
-``digest``; the chain is unchanged, since every hash covers the digest and a redacted entry's
-digest is not recomputed, while anyone changing that entry's digest, time, actor or action
-still breaks it. A redaction must name a later ``erase`` entry of the same record, so values
-dropped without an erasure show as well.
+    ``seq``
+        its place in the log, 1, 2, 3 … without gaps (INTEGER PRIMARY KEY: the row's key).
+        The UUID each entry had is gone: nothing referred to it, ``seq`` is the identity.
+    ``at``
+        local time, whole seconds since 1970-01-01 read as if the local wall clock were UTC
+        (4 bytes; shown again as the ``YYYY-MM-DDTHH:MM:SS`` it was).
+    ``hlc``
+        the HLC stamp of the write (for an event, the wall clock then).
+    ``site, actor, action, tbl, field``
+        ordinals in ``audit_name``.
+    ``rec``
+        the record: its ``_rowid`` in ``tbl`` (an integer of 1-3 bytes, stable: VACUUM keeps
+        an INTEGER PRIMARY KEY) when ``tbl`` is a record table, otherwise the key as text (an
+        informant's code). Records leave a table only when an import is undone, and only
+        those the import made, which no entry of this site names (a local write after the
+        import refuses the undo), so a rowid is never reused for another record an entry
+        names.
+    ``old, new``
+        an update's values before and after, as text; a sensitive value (fields marked
+        ``sensitive`` in ``desktop.domain.kinds``: CCCD, the old CMND, ethnicity, religion …)
+        as the first 16 bytes of HMAC-SHA256 of its text under the audit key (a BLOB, shown as
+        ``hmac:`` and 32 hex digits), never plain. The key is 32 random bytes in ``site_meta``
+        (``audit_key``), inside the encrypted database: a keyed hash, because the 10^12 CCCDs
+        are tried against a plain SHA-256 in minutes; with the key one can still tell whether
+        a given CCCD was entered and when. 128 bits are far beyond guessing. An event's
+        ``new`` is JSON of its detail.
 
-The head (the last entry's seq and hash) is also kept in ``site_meta`` (``audit_head``), so
-entries cut off the end show, and it travels in every sync bundle (manifest ``audit_head``):
-the province remembers the head each sender showed (``audit_peer_head``) and warns when a
-later bundle shows a shorter or a different history (:func:`observe_peer_head`).
+        A create made in format 2 keeps no values (``new`` NULL). They are the record itself
+        and, as the record changes, every update entry keeps old → new, so the values it was
+        made with are the record walked back through the later entries (:func:`entries` does
+        that for the listing; a field changed since at another site is left out). Copying
+        them made the log a second copy of every citizen's personal data — half the log,
+        a whole raw copy of the data, and what *Xóa vĩnh viễn* then had to chase. Creates
+        converted from format 1 keep the JSON they had (nothing is lost in the conversion).
+    ``hash``
+        16 bytes: the first 8 of the entry's content hash, then the first 8 of its chain hash.
+    ``redacted, digest``
+        NULL, or the ``seq`` of the *Xóa vĩnh viễn* entry that dropped ``old`` and ``new``,
+        and then the values' digest, kept in their place.
+
+The hashes (full SHA-256; only the head is kept whole)::
+
+    digest  = HMAC-SHA256(audit key, canonical [old, new])       (sensitive values as shown)
+    content = SHA-256(digest ‖ canonical [seq, at, hlc, site, actor, action, tbl, pk, field])
+    chain   = SHA-256(chain of entry seq-1 ‖ content)            (32 zero bytes before the 1st)
+
+with names and the record's id (``pk``: its UUID, looked up) as text: the content is what the
+entry says, not how it is stored. The canonical encoding is JSON of the list, UTF-8, no spaces,
+no ASCII escapes. The last chain hash, whole, is the head: kept in ``site_meta``
+(``audit_head`` = "seq hex") and sent in every bundle.
+
+Why 8 + 8 bytes and no ``prev``: no stored hash is a secret — whoever can write the file can
+recompute any of them — so what a stored hash buys is that a change which did not recompute it
+shows, and where. 8 bytes make a random edit pass with odds of 2^-64; the content part names
+the edited entry (and, holding ``seq``, the place a moved entry came from: it hashes right at
+its old seq), the chain part names an entry rewritten with its content hash recomputed (the
+next entry no longer links). Against someone who recomputes everything, only the head seen
+elsewhere helps — the province's copy — and matching it means a preimage of the whole 32-byte
+SHA-256, whatever is stored per entry. ``prev`` was the previous entry's hash again.
+
+Why a keyed digest: a redacted entry keeps its digest; a plain SHA-256 of a name would confirm
+a guessed name of the erased person. Keyed, it tells nothing without the key.
+
+Erasure: an erasure sets ``old`` and ``new`` to NULL, ``redacted`` to the erase entry's seq and
+``digest`` to the values' digest; the chain is unchanged, since the content hash covers the
+digest, not the values. Anyone changing that entry's digest, time, actor or action still breaks
+it. A redaction must name a later ``erase`` entry of the same record.
+
+Heads of other sites: a bundle carries the head and ``audit_format`` (:data:`FORMAT`); the
+province remembers per sender the head and its format (``audit_peer_head``) and warns when a
+later bundle shows, in the same format, a shorter history or another hash at the same seq
+(:func:`observe_peer_head`). Converting to a new format re-chains every entry, so a sender's
+first bundle in a newer format is a new baseline, not an alarm; a bundle in an older format
+than the one remembered (written before the sender upgraded, imported late) is not compared.
+
+The conversion (migration 13, :func:`convert_from_v9`) walks the format-1 chain, checking it,
+converts each entry (same seq, same content, new representation), chains them anew, and adds
+one ``audit-upgrade`` entry saying how many entries it converted, the old head and whether the
+old chain was intact — so a log tampered with before the upgrade stays on record as such.
 
 Limits: whoever can write the database file can rebuild the whole chain from any entry on;
-locally the chain cannot show that. What the province saw of the head is the check against it,
-from the moment the province saw it.
+locally the chain cannot show that. What the province saw of the head is the check against it.
 
-Speed: appending reads the head and the key once per batch (one query; a Store write is one
-batch however many rows it adds), hashes in memory and inserts with one ``executemany``.
-:func:`verify` streams the log in seq order with a cursor and never holds it in memory.
+Speed: appending reads the key and head (one query), the names it needs (one) and the rowids
+of the records (one per 500) once per batch — a Store write is one batch however many rows it
+adds — hashes in memory and inserts with one ``executemany``. :func:`verify` streams the log in
+seq order with a cursor and never holds it in memory.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import hmac
 import json
 import json.encoder
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop.domain import hlc
-from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, KINDS_BY_TABLE, Kind
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi
@@ -80,59 +127,64 @@ from desktop.storage.site import get_meta, set_meta
 KEY_META = "audit_key"
 HEAD_META = "audit_head"
 GENESIS = "0" * 64
+_ZERO = bytes(32)
 HMAC_PREFIX = "hmac:"
-
-COLUMNS = ("seq", "id", "at", "hlc", "site", "actor", "action", "tbl", "pk", "field", "old",
-           "new", "digest", "prev", "hash", "redacted")
-# The migration that made the log a chain (migrations.py): before it, nothing here works.
+FORMAT = 2  # travels in bundles beside the head (manifest ``audit_format``)
+# The migration that made the log a chain (format 1), and the one that made it compact.
 CHAIN_VERSION = 9
+FORMAT_VERSION = 13
 
-TABLE_SQL = """
-CREATE TABLE audit_log (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at TEXT NOT NULL, hlc INTEGER NOT NULL,
-    site TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, tbl TEXT, pk TEXT,
-    field TEXT, old TEXT, new TEXT, digest TEXT NOT NULL, prev TEXT NOT NULL,
-    hash TEXT NOT NULL, redacted INTEGER)
-"""
-INDEXES_SQL = ("CREATE INDEX audit_record ON audit_log(tbl, pk)",
-               "CREATE INDEX audit_at ON audit_log(at)")
-PEER_HEAD_SQL = """
-CREATE TABLE audit_peer_head (site_id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
-    hash TEXT NOT NULL, seen_local_time TEXT NOT NULL, warning TEXT,
-    warned_local_time TEXT) WITHOUT ROWID
-"""
+# Fixed ordinals of the write actions in ``audit_name`` (the deletions index names 3 and 6).
+FIXED_ACTIONS = ("create", "update", "delete", "restore", "resolve", "erase")
+_CREATE, _DELETE, _ERASE = 1, 3, 6
+WRITE_ACTIONS = frozenset(FIXED_ACTIONS[:5])
+_CHUNK = 500
 
-_INSERT = ("INSERT INTO audit_log (seq, id, at, hlc, site, actor, action, tbl, pk, field, old, "
-           "new, digest, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_SENSITIVE: frozenset[tuple[str, str]] = frozenset(
+SCHEMA = f"""
+CREATE TABLE audit_name (n INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
+    UNIQUE (kind, name));
+CREATE TABLE audit_entry (
+    seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, hlc INTEGER NOT NULL,
+    site INTEGER NOT NULL, actor INTEGER NOT NULL, action INTEGER NOT NULL,
+    tbl INTEGER, rec, field INTEGER, old, new, hash BLOB NOT NULL,
+    redacted INTEGER, digest BLOB);
+-- Listing from a date.
+CREATE INDEX audit_entry_at ON audit_entry(at);
+-- A record's entries that say something a create of format 2 does not (values, changes):
+-- erasure, the values a record was made with. Creates are most entries: left out.
+CREATE INDEX audit_entry_record ON audit_entry(tbl, rec)
+    WHERE rec IS NOT NULL AND (action <> {_CREATE} OR new IS NOT NULL);
+-- Deletions and erasures (Đã xóa gần đây).
+CREATE INDEX audit_entry_deleted ON audit_entry(tbl, rec) WHERE action IN ({_DELETE}, {_ERASE})
+"""
+# Where a query must repeat the partial index's terms for SQLite to use it.
+_RECORD_TERMS = f"rec IS NOT NULL AND (action <> {_CREATE} OR new IS NOT NULL)"
+
+_INSERT = ("INSERT INTO audit_entry (seq, at, hlc, site, actor, action, tbl, rec, field, old, "
+           "new, hash, redacted, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+SENSITIVE: frozenset[tuple[str, str]] = frozenset(
     (k.table, f.name) for k in KINDS.values() for f in k.fields if f.sensitive)
-_SENSITIVE_TABLES = frozenset(t for t, _f in _SENSITIVE)
-WRITE_ACTIONS = frozenset({"create", "update", "delete", "restore", "resolve"})
+_RECORD_TABLES = frozenset(k.table for k in KINDS.values())
 
 
-# -- the canonical hashes -------------------------------------------------------------------
-# The canonical encoding is JSON of the list with no spaces and no ASCII escapes, i.e.
-# json.dumps(list, ensure_ascii=False, separators=(",", ":")); written out field by field
-# with the json module's own string encoder because it is twice as fast as json.dumps, and
-# verify spends its time here (a test keeps the two equal).
+# -- times ------------------------------------------------------------------------------------
 
-_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+def now_local() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _opt(value: str | None) -> str:
-    return "null" if value is None else _str(value)
+def seconds_of(at: str) -> int:
+    """A local time as written (ISO text) → the integer kept; a zone, if any, is dropped (the
+    wall clock is what was read); 0 for text that is no time."""
+    try:
+        return calendar.timegm(dt.datetime.fromisoformat(at).timetuple())
+    except (TypeError, ValueError):
+        return 0
 
 
-def digest_of(old: str | None, new: str | None) -> str:
-    return hashlib.sha256(f"[{_opt(old)},{_opt(new)}]".encode()).hexdigest()
-
-
-def hash_of(seq: int, prev: str, entry_id: str, at: str, stamp: int, site: str, actor: str,
-            action: str, tbl: str | None, pk: str | None, field: str | None,
-            digest: str) -> str:
-    text = (f"[{seq:d},{_str(prev)},{_str(entry_id)},{_str(at)},{stamp:d},{_str(site)},"
-            f"{_str(actor)},{_str(action)},{_opt(tbl)},{_opt(pk)},{_opt(field)},{_str(digest)}]")
-    return hashlib.sha256(text.encode()).hexdigest()
+def text_of(seconds: int) -> str:
+    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)).isoformat(
+        timespec="seconds")
 
 
 # -- the key and sensitive values -------------------------------------------------------------
@@ -146,26 +198,134 @@ def audit_key(conn: dbapi.Connection) -> bytes:
     return bytes.fromhex(value)
 
 
+def keyed(key: bytes, value: object) -> bytes:
+    """What the log keeps of a sensitive value: 16 bytes of its keyed hash."""
+    return hmac.digest(key, str(value).encode("utf-8"), "sha256")[:16]
+
+
 def keyed_hash(key: bytes, value: object) -> str:
-    """What the log keeps of a sensitive value: ``hmac:`` and 64 hex digits."""
-    return HMAC_PREFIX + hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()
+    """A sensitive value as the log shows it: ``hmac:`` and 32 hex digits."""
+    return HMAC_PREFIX + keyed(key, value).hex()
+
+
+def shown(value: object) -> str | None:
+    """A stored value as text (a keyed hash as ``hmac:…``)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return HMAC_PREFIX + value.hex()
+    return str(value)
 
 
 def is_sensitive(tbl: str | None, field: str | None) -> bool:
-    return (tbl, field) in _SENSITIVE
+    return (tbl, field) in SENSITIVE
 
 
-def value_text(key: bytes, tbl: str, field: str, value: object) -> str | None:
+def value_stored(key: bytes, tbl: str, field: str, value: object) -> str | bytes | None:
     """An updated field's value as the log keeps it."""
     if value is None:
         return None
-    return keyed_hash(key, value) if (tbl, field) in _SENSITIVE else str(value)
+    return keyed(key, value) if (tbl, field) in SENSITIVE else str(value)
 
 
-def values_text(key: bytes, tbl: str, values: Mapping[str, object]) -> str:
-    """A created record's values as the log keeps them (JSON)."""
-    return json.dumps({n: keyed_hash(key, v) if (tbl, n) in _SENSITIVE and v is not None else v
-                       for n, v in values.items()}, ensure_ascii=False)
+# -- the canonical hashes -------------------------------------------------------------------
+# JSON of the list with no spaces and no ASCII escapes, i.e. json.dumps(list,
+# ensure_ascii=False, separators=(",", ":")); written out field by field with the json module's
+# own string encoder because it is twice as fast as json.dumps, and verify spends its time
+# here (a test keeps the two equal).
+
+_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _str(value)
+
+
+def _val(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bytes):
+        return _str(HMAC_PREFIX + value.hex())
+    return _str(str(value))
+
+
+def digest_of(key: bytes, old: object, new: object) -> bytes:
+    """The values' digest (keyed): what the content hash covers in their place."""
+    return hmac.digest(key, f"[{_val(old)},{_val(new)}]".encode(), "sha256")
+
+
+def content_of(digest: bytes, seq: int, at: int, stamp: int, site: str, actor: str,
+               action: str, tbl: str | None, pk: str | None, field: str | None) -> bytes:
+    text = (f"[{seq:d},{at:d},{stamp:d},{_str(site)},{_str(actor)},{_str(action)},"
+            f"{_opt(tbl)},{_opt(pk)},{_opt(field)}]")
+    return hashlib.sha256(digest + text.encode()).digest()
+
+
+def chain_of(prev: bytes, content: bytes) -> bytes:
+    return hashlib.sha256(prev + content).digest()
+
+
+# -- names ------------------------------------------------------------------------------------
+
+class _Names:
+    """The ordinals a batch needs, looked up together and added when new (an ordinal added in
+    a transaction that rolls back is taken back with it: never cached across transactions)."""
+
+    def __init__(self, conn: dbapi.Connection) -> None:
+        self.conn = conn
+        self.no: dict[tuple[str, str], int] = {}
+        self.looked: set[tuple[str, str]] = set()
+
+    def load(self, wanted: Iterable[tuple[str, str]]) -> None:
+        missing = {w for w in wanted if w not in self.no and w not in self.looked}
+        self.looked |= missing
+        names = sorted({name for _kind, name in missing})
+        for i in range(0, len(names), _CHUNK):
+            chunk = names[i:i + _CHUNK]
+            for n, kind, name in self.conn.execute(
+                    f"SELECT n, kind, name FROM audit_name WHERE name IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                self.no[(kind, name)] = n
+
+    def get(self, kind: str, name: str) -> int:
+        n = self.no.get((kind, name))
+        if n is None and (kind, name) not in self.looked:
+            self.load([(kind, name)])
+            n = self.no.get((kind, name))
+        if n is None:
+            n = int(self.conn.execute("INSERT INTO audit_name (kind, name) VALUES (?, ?) "
+                                      "RETURNING n", (kind, name)).fetchone()[0])
+            self.no[(kind, name)] = n
+        return n
+
+
+def _all_names(conn: dbapi.Connection) -> dict[int, str]:
+    return {n: name for n, name in conn.execute("SELECT n, name FROM audit_name")}
+
+
+def _rowids(conn: dbapi.Connection, tbl: str, pks: Iterable[str]) -> dict[str, int]:
+    """{id: _rowid} of the records of a record table that exist."""
+    if tbl not in _RECORD_TABLES:
+        return {}
+    ids = sorted(set(pks))
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        out.update(conn.execute(f"SELECT id, _rowid FROM {tbl} WHERE id IN "
+                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return out
+
+
+def _pk_sql(conn: dbapi.Connection, alias: str = "e") -> str:
+    """SQL for an entry's record id: the UUID of the row ``rec`` names, or ``rec`` itself."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    whens = [f"WHEN {n} THEN (SELECT id FROM {name} WHERE _rowid = {alias}.rec)"
+             for n, name in conn.execute("SELECT n, name FROM audit_name WHERE kind = 'table'")
+             if name in _RECORD_TABLES and name in tables]
+    if not whens:
+        return f"CASE WHEN typeof({alias}.rec) = 'integer' THEN NULL ELSE {alias}.rec END"
+    return (f"CASE WHEN typeof({alias}.rec) = 'integer' THEN CASE {alias}.tbl "
+            f"{' '.join(whens)} END ELSE {alias}.rec END")
 
 
 # -- appending --------------------------------------------------------------------------------
@@ -179,32 +339,42 @@ class _Appender:
                                  (KEY_META, HEAD_META)).fetchall())
         key = meta.get(KEY_META)
         self.key = bytes.fromhex(key) if key is not None else audit_key(conn)
-        head = meta.get(HEAD_META)
-        if head is not None:
-            seq, _sep, last = head.partition(" ")
-            self.seq, self.hash = int(seq), last
-        else:  # a log made before the head was kept: its last entry
-            row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
-                               "LIMIT 1").fetchone()
-            self.seq, self.hash = (row[0], row[1]) if row else (0, GENESIS)
+        self.empty = digest_of(self.key, None, None)
+        seq, _sep, last = (meta.get(HEAD_META) or "").partition(" ")
+        if seq.isdigit() and len(last) == 64:
+            self.seq, self.chain = int(seq), bytes.fromhex(last)
+        else:  # the head was removed: go on from the last entry; verify shows the seam
+            row = conn.execute("SELECT max(seq) FROM audit_entry").fetchone()
+            self.seq, self.chain = int(row[0] or 0), _ZERO
+        self.names = _Names(conn)
         self.rows: list[tuple[object, ...]] = []
 
-    def add(self, entry_id: str, at: str, stamp: int, site: str, actor: str, action: str,
-            tbl: str | None, pk: str | None, field: str | None, old: str | None,
-            new: str | None) -> int:
-        seq = self.seq + 1
-        digest = digest_of(old, new)
-        h = hash_of(seq, self.hash, entry_id, at, stamp, site, actor, action, tbl, pk, field,
-                    digest)
-        self.rows.append((seq, entry_id, at, stamp, site, actor, action, tbl, pk, field, old,
-                          new, digest, self.hash, h))
-        self.seq, self.hash = seq, h
+    def add(self, at: int, stamp: int, site: str, actor: str, action: str, tbl: str | None,
+            rec: int | str | None, pk: str | None, field: str | None, old: object,
+            new: object, *, seq: int | None = None, digest: bytes | None = None,
+            redacted: int | None = None) -> int:
+        """One entry; ``pk`` is the record's id as the hash covers it, ``rec`` as stored.
+        ``digest`` and ``redacted`` only for an entry whose values were already dropped."""
+        seq = self.seq + 1 if seq is None else seq
+        names = self.names
+        if digest is None:
+            d = self.empty if old is None and new is None else digest_of(self.key, old, new)
+        else:
+            d = digest
+        content = content_of(d, seq, at, stamp, site, actor, action, tbl, pk, field)
+        chain = chain_of(self.chain, content)
+        self.rows.append((seq, at, stamp, names.get("site", site), names.get("actor", actor),
+                          names.get("action", action),
+                          None if tbl is None else names.get("table", tbl), rec,
+                          None if field is None else names.get("field", field), old, new,
+                          content[:8] + chain[:8], redacted, digest))
+        self.seq, self.chain = seq, chain
         return seq
 
     def flush(self) -> None:
         if self.rows:
             self.conn.executemany(_INSERT, self.rows)
-            set_meta(self.conn, HEAD_META, f"{self.seq} {self.hash}")
+            set_meta(self.conn, HEAD_META, f"{self.seq} {self.chain.hex()}")
             self.rows = []
 
 
@@ -212,20 +382,30 @@ def append_changes(conn: dbapi.Connection, kind: Kind,
                    rows: Sequence[tuple[object, ...]]) -> None:
     """The entries of one write of the Store (inside its transaction). Each row is
     ``(id, at, hlc, site, actor, action, tbl, pk, field, old, new)`` with the values as they
-    are: for a create ``field`` is None and ``new`` the mapping of the values it set."""
+    are: for a create ``field`` is None and ``new`` the mapping of the values it set (not
+    kept: see the module's text). The row's own ``id`` is not kept either."""
     if not rows:
         return
     out = _Appender(conn)
     key, table = out.key, kind.table
-    for entry_id, at, stamp, site, actor, action, tbl, pk, field, old, new in rows:
-        if field is None and isinstance(new, Mapping):
-            old_text, new_text = None, values_text(key, table, new)
+    rowid = _rowids(conn, table, (str(r[7]) for r in rows))
+    out.names.load({("site", str(r[3])) for r in rows} | {("actor", str(r[4])) for r in rows}
+                   | {("action", str(r[5])) for r in rows} | {("table", table)}
+                   | {("field", str(r[8])) for r in rows if r[8] is not None})
+    last_at, seconds = "", 0
+    for _id, at, stamp, site, actor, action, _tbl, pk, field, old, new in rows:
+        if at != last_at:
+            last_at, seconds = at, seconds_of(str(at))
+        pk = str(pk)
+        if field is None:
+            old_v: object = None
+            new_v: object = None if isinstance(new, Mapping) else new
         else:
-            old_text = value_text(key, table, str(field), old)
-            new_text = value_text(key, table, str(field), new)
-        out.add(str(entry_id), str(at), int(stamp), str(site),  # type: ignore[call-overload]
-                str(actor), str(action), str(tbl), str(pk),
-                None if field is None else str(field), old_text, new_text)
+            old_v = value_stored(key, table, str(field), old)
+            new_v = value_stored(key, table, str(field), new)
+        out.add(seconds, int(stamp), str(site), str(actor),  # type: ignore[call-overload]
+                str(action), table, rowid.get(pk, pk), pk,
+                None if field is None else str(field), old_v, new_v)
     out.flush()
 
 
@@ -250,9 +430,12 @@ def record_event(conn: dbapi.Connection, actor: str | None, action: str,
         out = _Appender(conn)
         text = None if detail is None else json.dumps(dict(detail), ensure_ascii=False,
                                                       sort_keys=True, default=str)
-        seq = out.add(new_id(), now_local(), hlc.pack(hlc.wall_ms_now(), 0),
-                      get_meta(conn, "site_id") or "", actor or default_actor(conn), action, tbl,
-                      pk, None, None, text)
+        rec: int | str | None = pk
+        if tbl is not None and pk is not None:
+            rec = _rowids(conn, tbl, [pk]).get(pk, pk)
+        seq = out.add(seconds_of(now_local()), hlc.pack(hlc.wall_ms_now(), 0),
+                      get_meta(conn, "site_id") or "", actor or default_actor(conn), action,
+                      tbl, rec, pk, None, None, text)
         out.flush()
         if own:
             conn.execute("COMMIT")
@@ -264,18 +447,15 @@ def record_event(conn: dbapi.Connection, actor: str | None, action: str,
 
 
 def ready(conn: dbapi.Connection) -> bool:
-    """Whether this database's log is a chain yet (a backup made before migrating is not)."""
-    return int(conn.execute("PRAGMA user_version").fetchone()[0]) >= CHAIN_VERSION
-
-
-def now_local() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")
+    """Whether this database's log is in this format yet (a backup made before migrating, or
+    a database being migrated, is not: nothing is appended to it then)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0]) >= FORMAT_VERSION
 
 
 def head(conn: dbapi.Connection) -> tuple[int, str]:
-    """The last entry's (seq, hash); (0, 64 zeros) for an empty log."""
-    row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    """The last entry's seq and chain hash (hex); (0, 64 zeros) for an empty log."""
+    seq, _sep, h = (get_meta(conn, HEAD_META) or "").partition(" ")
+    return (int(seq), h) if seq.isdigit() and len(h) == 64 else (0, GENESIS)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -315,22 +495,37 @@ class Entry:
                 "old": self.old, "new": self.new, "redacted": self.redacted is not None}
 
 
-_ENTRY_COLUMNS = "seq, at, site, actor, action, tbl, pk, field, old, new, redacted"
-
-
 def _where(since: dt.date | None, user: str | None, before: int | None
            ) -> tuple[str, list[object]]:
     clauses, params = [], []
     if before is not None:
-        clauses.append("seq < ?")
+        clauses.append("e.seq < ?")
         params.append(before)
     if since is not None:
-        clauses.append("at >= ?")
-        params.append(since.isoformat())
+        clauses.append("e.at >= ?")
+        params.append(calendar.timegm(since.timetuple()))
     if user:
-        clauses.append("actor = ?")
+        clauses.append("e.actor = (SELECT n FROM audit_name WHERE kind = 'actor' AND name = ?)")
         params.append(user)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _select(conn: dbapi.Connection) -> str:
+    return (f"SELECT e.seq, e.at, e.hlc, e.site, e.actor, e.action, e.tbl, e.rec, "
+            f"{_pk_sql(conn)}, e.field, e.old, e.new, e.redacted FROM audit_entry e")
+
+
+def _entries_of(conn: dbapi.Connection, rows: Sequence[tuple], names: dict[int, str]
+                ) -> list[Entry]:
+    name = names.get
+    made = _made_with(conn, [r for r in rows if r[5] == _CREATE and r[11] is None
+                             and isinstance(r[7], int)], names)
+    return [Entry(seq, text_of(at), name(site, "?"), name(actor, "?"), name(action, "?"),
+                  None if tbl is None else name(tbl, "?"), pk,
+                  None if field is None else name(field, "?"), shown(old),
+                  made.get(seq) if new is None else shown(new), redacted)
+            for (seq, at, _h, site, actor, action, tbl, _rec, pk, field, old, new,
+                 redacted) in rows]
 
 
 def entries(conn: dbapi.Connection, *, since: dt.date | None = None, user: str | None = None,
@@ -338,25 +533,101 @@ def entries(conn: dbapi.Connection, *, since: dt.date | None = None, user: str |
     """A page of the log, newest first: the entries before seq ``before`` (keyset paging)."""
     accounts.require(conn, "audit")
     where, params = _where(since, user, before)
-    rows = conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM audit_log{where} ORDER BY seq DESC "
-                        "LIMIT ?", (*params, limit)).fetchall()
-    return [Entry(*r) for r in rows]
+    rows = conn.execute(f"{_select(conn)}{where} ORDER BY e.seq DESC LIMIT ?",
+                        (*params, limit)).fetchall()
+    return _entries_of(conn, [tuple(r) for r in rows], _all_names(conn))
 
 
 def iter_entries(conn: dbapi.Connection, *, since: dt.date | None = None,
-                 user: str | None = None) -> Iterator[Entry]:
-    """Every matching entry, newest first, read as it goes (the whole log of a province)."""
+                 user: str | None = None, page: int = 2_000) -> Iterator[Entry]:
+    """Every matching entry, newest first, read a page at a time (a province's log)."""
     accounts.require(conn, "audit")  # here, not when the first entry is asked for
-    where, params = _where(since, user, None)
-    rows = conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM audit_log{where} ORDER BY seq DESC",
-                        params)
-    return (Entry(*r) for r in rows)
+
+    def walk() -> Iterator[Entry]:
+        before: int | None = None
+        names = _all_names(conn)
+        select = _select(conn)
+        while True:
+            where, params = _where(since, user, before)
+            rows = [tuple(r) for r in conn.execute(
+                f"{select}{where} ORDER BY e.seq DESC LIMIT ?", (*params, page))]
+            yield from _entries_of(conn, rows, names)
+            if len(rows) < page:
+                return
+            before = rows[-1][0]
+
+    return walk()
 
 
 def actors(conn: dbapi.Connection) -> list[str]:
     """Everyone named in the log, for the page's filter."""
     accounts.require(conn, "audit")
-    return [r[0] for r in conn.execute("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
+    return [r[0] for r in conn.execute("SELECT name FROM audit_name WHERE kind = 'actor' "
+                                       "ORDER BY name")]
+
+
+def _made_with(conn: dbapi.Connection, creates: Sequence[tuple], names: dict[int, str]
+               ) -> dict[int, str]:
+    """{seq: JSON of the values} for create entries of format 2: the record as it is, walked
+    back through this log's later entries about it (each keeps the value it replaced); a field
+    neither written by the create and unchanged since, nor changed by a later entry here, was
+    changed at another site and is left out. Sensitive values shown as their keyed hashes."""
+    from desktop.storage import versions
+
+    if not creates:
+        return {}
+    key = bytes.fromhex(get_meta(conn, KEY_META) or "00")
+    by_table: dict[int, list[tuple]] = defaultdict(list)
+    for r in creates:
+        by_table[r[6]].append(r)
+    out: dict[int, str] = {}
+    for t, rows in by_table.items():
+        kind = KINDS_BY_TABLE.get(names.get(t, ""))
+        if kind is None:
+            continue
+        fields = [f.name for f in kind.fields]
+        recs = sorted({r[7] for r in rows})
+        current: dict[int, tuple] = {}
+        later: dict[int, list[tuple[int, str, object, int | None]]] = defaultdict(list)
+        for i in range(0, len(recs), _CHUNK):
+            chunk = recs[i:i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT _rowid, {', '.join(fields)} FROM {kind.table} "
+                                    f"WHERE _rowid IN ({marks})", chunk):
+                current[row[0]] = tuple(row[1:])
+            for seq, rec, field, old, redacted in conn.execute(
+                    f"SELECT seq, rec, field, old, redacted FROM audit_entry WHERE tbl = ? "
+                    f"AND rec IN ({marks}) AND {_RECORD_TERMS} AND field IS NOT NULL "
+                    f"ORDER BY seq", (t, *chunk)):
+                later[rec].append((seq, names.get(field, ""), old, redacted))
+        stamps = versions.read_rowids(conn, kind.table, current)
+        for r in rows:
+            seq, stamp, site, rec = r[0], r[2], r[3], r[7]
+            if rec not in current:
+                continue
+            values: dict[str, object] = {}
+            earliest: dict[str, tuple[object, int | None]] = {}
+            for s, field, old, redacted in later.get(rec, ()):
+                if s > seq and field not in earliest:
+                    earliest[field] = (old, redacted)
+            stamped = stamps.get(rec, {})
+            for field, value in zip(fields, current[rec], strict=True):
+                if field in earliest:
+                    old, redacted = earliest[field]
+                    if redacted is not None:
+                        continue
+                    value = shown(old)
+                else:
+                    version = stamped.get(field)
+                    if version is None or version[0] != stamp or version[1] != names.get(site):
+                        continue
+                    if value is not None and (kind.table, field) in SENSITIVE:
+                        value = keyed_hash(key, value)
+                if value is not None:
+                    values[field] = value
+            if values:
+                out[seq] = json.dumps(values, ensure_ascii=False)
+    return out
 
 
 ACTIONS = {
@@ -367,6 +638,7 @@ ACTIONS = {
     "db-restore": _("Khôi phục từ bản sao lưu"), "login": _("Đăng nhập"),
     "login-failed": _("Đăng nhập sai"), "account-add": _("Thêm tài khoản"),
     "account-disable": _("Khóa tài khoản"), "password-change": _("Đổi mật khẩu"),
+    "audit-upgrade": _("Chuyển nhật ký sang định dạng mới"),
 }
 
 
@@ -382,6 +654,19 @@ def subject(entry: Entry) -> str:
     if entry.field and entry.field in kind.by_name:
         return f"{kind.label}: {kind.field(entry.field).label}"
     return kind.label
+
+
+def latest_deletions(conn: dbapi.Connection, limit: int) -> list[tuple[str, str, str, str]]:
+    """(table, record id, time, account) of the records whose last word here is a deletion
+    and that were not erased for good, latest first (history.recently_deleted)."""
+    names = _all_names(conn)
+    rows = conn.execute(
+        f"SELECT e.tbl, {_pk_sql(conn)}, max(e.seq), e.at, e.actor FROM audit_entry e "
+        f"WHERE e.action IN ({_DELETE}, {_ERASE}) GROUP BY e.tbl, e.rec "
+        f"HAVING sum(e.action = {_ERASE}) = 0 ORDER BY max(e.seq) DESC LIMIT ?",
+        (limit,)).fetchall()
+    return [(names.get(t, ""), pk, text_of(at), names.get(actor, ""))
+            for t, pk, _seq, at, actor in rows if pk is not None]
 
 
 # -- verifying --------------------------------------------------------------------------------
@@ -432,113 +717,129 @@ class Verified:
             "broken": self.broken.as_dict() if self.broken else None}
 
 
-_VERIFY_SQL = ("SELECT seq, id, at, hlc, site, actor, action, tbl, pk, field, old, new, digest, "
-               "prev, hash, redacted FROM audit_log ORDER BY seq")
-
-
 def verify(conn: dbapi.Connection, *,
            progress: Callable[[int, int], None] | None = None) -> Verified:
     """Walk the log in order and recompute every digest and hash; the first break, if any."""
     accounts.require(conn, "audit")
     total = head(conn)[0]
-    expected, last_hash, last_at, count = 1, GENESIS, "", 0
-    # Redactions wait for their erase entry: {erase seq: [(seq, at, tbl, pk)]}.
+    key = bytes.fromhex(get_meta(conn, KEY_META) or "00")
+    empty = digest_of(key, None, None)
+    names = _all_names(conn)
+    name = names.get
+    expected, chain, last_at, count = 1, _ZERO, "", 0
+    # Redactions wait for their erase entry: {erase seq: [(seq, at, tbl, rec)]}.
     waiting: dict[int, list[tuple[int, str, object, object]]] = {}
     cursor = conn.cursor()
     cursor.row_factory = None  # tuples: the walk over a province's log is the hot loop
-    for row in cursor.execute(_VERIFY_SQL):
-        (seq, entry_id, at, stamp, site, actor, action, tbl, pk, field, old, new, digest,
-         prev, stored, redacted) = row
+    for row in cursor.execute(f"SELECT e.seq, e.at, e.hlc, e.site, e.actor, e.action, e.tbl, "
+                              f"e.rec, {_pk_sql(conn)}, e.field, e.old, e.new, e.hash, "
+                              f"e.redacted, e.digest FROM audit_entry e ORDER BY e.seq"):
+        (seq, at, stamp, site, actor, action, tbl, rec, pk, field, old, new, stored, redacted,
+         digest) = row
         if seq != expected:
-            return _done(count, seq - 1, last_hash,
-                         Break(expected, last_at or at, "missing",
-                               _("sau mục {a}, trước mục {b}").format(a=expected - 1, b=seq)))
-        # A redacted entry's values are gone: its digest stands for them (see above).
-        checked = redacted is None or old is not None or new is not None
-        if checked and digest_of(old, new) != digest:
-            return _done(count, seq, stored, Break(seq, at, "edited",
-                                                   _("giá trị khác với lúc ghi")))
+            return Verified(count, seq - 1, chain.hex(), Break(
+                expected, last_at or text_of(at), "missing",
+                _("sau mục {a}, trước mục {b}").format(a=expected - 1, b=seq)))
         if redacted is not None:
             if not isinstance(redacted, int) or redacted <= seq:
-                return _done(count, seq, stored, Break(seq, at, "redacted"))
-            waiting.setdefault(redacted, []).append((seq, at, tbl, pk))
-        computed = hash_of(seq, prev, entry_id, at, stamp, site, actor, action, tbl, pk, field,
-                           digest)
-        if computed != stored:
-            return _done(count, seq, stored, _edited_or_moved(conn, row))
-        if prev != last_hash:
-            moved = _position_of(conn, prev)
-            if moved is not None and moved != seq - 1:
-                return _done(count, seq, stored, Break(
-                    seq, at, "reordered", _("vốn đứng sau mục {p}").format(p=moved)))
-            return _done(count, seq, stored, Break(
+                return Verified(count, seq, chain.hex(), Break(seq, text_of(at), "redacted"))
+            waiting.setdefault(redacted, []).append((seq, text_of(at), tbl, rec))
+        # A redacted entry's values are gone: its digest stands for them (see above).
+        if redacted is not None and old is None and new is None:
+            if not isinstance(digest, bytes):  # values dropped, and nothing in their place
+                return Verified(count, seq, chain.hex(), Break(seq, text_of(at), "redacted"))
+            d = digest
+        else:
+            d = empty if old is None and new is None else digest_of(key, old, new)
+        fields = (name(site, "\0"), name(actor, "\0"), name(action, "\0"),
+                  None if tbl is None else name(tbl, "\0"), pk,
+                  None if field is None else name(field, "\0"))
+        content = content_of(d, seq, at, stamp, *fields)
+        if not isinstance(stored, bytes) or content[:8] != stored[:8]:
+            return Verified(count, seq, chain.hex(), _edited_or_moved(
+                seq, at, stored, d, stamp, fields))
+        chain = chain_of(chain, content)
+        if chain[:8] != stored[8:16]:
+            if seq == 1:
+                return Verified(count, seq, chain.hex(), Break(seq, text_of(at), "edited"))
+            return Verified(count, seq, chain.hex(), Break(
                 seq - 1, last_at, "edited", _("mục sau không còn nối với nó")))
-        for r_seq, r_at, r_tbl, r_pk in waiting.pop(seq, ()):
-            if action != "erase" or (r_tbl, r_pk) != (tbl, pk):
-                return _done(count, seq, stored, Break(r_seq, r_at, "redacted"))
-        expected, last_hash, last_at = seq + 1, stored, at
+        for r_seq, r_at, r_tbl, r_rec in waiting.pop(seq, ()):
+            if action != _ERASE or (r_tbl, r_rec) != (tbl, rec):
+                return Verified(count, seq, chain.hex(), Break(r_seq, r_at, "redacted"))
+        expected, last_at = seq + 1, text_of(at)
         count += 1
         if progress is not None and count % 50_000 == 0:
             progress(count, total)
+    last = expected - 1
     if waiting:
-        r_seq, r_at, _t, _p = min(x for v in waiting.values() for x in v)
-        return _done(count, expected - 1, last_hash, Break(r_seq, r_at, "redacted"))
+        r_seq, r_at, _t, _r = min(x for v in waiting.values() for x in v)
+        return Verified(count, last, chain.hex(), Break(r_seq, r_at, "redacted"))
     kept = get_meta(conn, HEAD_META)
     if kept is not None:
         k_seq, _sep, k_hash = kept.partition(" ")
-        if k_seq.isdigit() and int(k_seq) > expected - 1:
-            return _done(count, expected - 1, last_hash, Break(
-                expected, "", "missing",
-                _("nhật ký dừng ở mục {a}, đã ghi đến mục {b}").format(a=expected - 1, b=k_seq)))
-        if k_seq.isdigit() and int(k_seq) == expected - 1 and k_hash != last_hash:
-            return _done(count, expected - 1, last_hash, Break(expected - 1, last_at, "edited"))
-        if k_seq.isdigit() and int(k_seq) < expected - 1:
-            return _done(count, expected - 1, last_hash, Break(int(k_seq) + 1, "", "added"))
-    return _done(count, expected - 1, last_hash, None)
+        if k_seq.isdigit() and int(k_seq) > last:
+            return Verified(count, last, chain.hex(), Break(
+                last + 1, "", "missing",
+                _("nhật ký dừng ở mục {a}, đã ghi đến mục {b}").format(a=last, b=k_seq)))
+        if k_seq.isdigit() and int(k_seq) == last and k_hash != chain.hex() and last:
+            return Verified(count, last, chain.hex(), Break(last, last_at, "edited"))
+        if k_seq.isdigit() and int(k_seq) < last:
+            return Verified(count, last, chain.hex(), Break(int(k_seq) + 1, "", "added"))
+    return Verified(count, last, chain.hex(), None)
 
 
-def _done(count: int, seq: int, h: str, broken: Break | None) -> Verified:
-    return Verified(count, seq, h, broken)
-
-
-def _position_of(conn: dbapi.Connection, entry_hash: str) -> int | None:
-    """The seq of the entry whose hash this is (a full scan: only once something broke)."""
-    row = conn.execute("SELECT seq FROM audit_log WHERE hash = ?", (entry_hash,)).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _edited_or_moved(conn: dbapi.Connection, row: tuple) -> Break:
-    """An entry whose hash does not match: moved from another place (its hash still holds at
-    the seq it was written with), or edited."""
-    (seq, entry_id, at, stamp, site, actor, action, tbl, pk, field, _old, _new, digest, prev,
-     stored, _redacted) = row
-    before = 0 if prev == GENESIS else _position_of(conn, prev)
-    candidates = [] if before is None else [before + 1]
-    # Where the previous entry now stands need not be where it stood: try the places around.
-    candidates += [n for d in range(1, MOVED_WINDOW) for n in (seq - d, seq + d) if n > 0]
-    for n in candidates:
-        if n != seq and hash_of(n, prev, entry_id, at, stamp, site, actor, action, tbl, pk,
-                                field, digest) == stored:
-            return Break(seq, at, "reordered", _("vốn là mục số {n}").format(n=n))
-    return Break(seq, at, "edited")
+def _edited_or_moved(seq: int, at: int, stored: object, digest: bytes, stamp: int,
+                     fields: tuple) -> Break:
+    """An entry whose content hash does not match: moved from another place (it matches at
+    the seq it was written with, which its content covers), or edited."""
+    if isinstance(stored, bytes):
+        for d in range(1, MOVED_WINDOW):
+            for n in (seq - d, seq + d):
+                if n > 0 and content_of(digest, n, at, stamp, *fields)[:8] == stored[:8]:
+                    return Break(seq, text_of(at), "reordered",
+                                 _("vốn là mục số {n}").format(n=n))
+    return Break(seq, text_of(at), "edited")
 
 
 # -- redaction (Xóa vĩnh viễn) ----------------------------------------------------------------
 
 def redact(conn: dbapi.Connection, tbl: str, pk: str, erase_seq: int) -> int:
     """Drop the readable values of every entry about one record before ``erase_seq`` (inside
-    the erasure's transaction); returns how many entries lost their values."""
-    cur = conn.execute("UPDATE audit_log SET old = NULL, new = NULL, redacted = ? "
-                       "WHERE tbl = ? AND pk = ? AND seq < ? AND redacted IS NULL "
-                       "AND (old IS NOT NULL OR new IS NOT NULL)", (erase_seq, tbl, pk, erase_seq))
-    return int(cur.rowcount)
+    the erasure's transaction), keeping their digest; returns how many lost their values."""
+    t = conn.execute("SELECT n FROM audit_name WHERE kind = 'table' AND name = ?",
+                     (tbl,)).fetchone()
+    if t is None:
+        return 0
+    key = audit_key(conn)
+    keys: list[object] = [pk]
+    rowid = _rowids(conn, tbl, [pk]).get(pk)
+    if rowid is not None:
+        keys.append(rowid)
+    done = []
+    for rec in keys:
+        for seq, old, new in conn.execute(
+                f"SELECT seq, old, new FROM audit_entry WHERE tbl = ? AND rec = ? AND "
+                f"{_RECORD_TERMS} AND seq < ? AND redacted IS NULL AND "
+                f"(old IS NOT NULL OR new IS NOT NULL)", (t[0], rec, erase_seq)).fetchall():
+            done.append((erase_seq, digest_of(key, old, new), seq))
+    conn.executemany("UPDATE audit_entry SET old = NULL, new = NULL, redacted = ?, digest = ? "
+                     "WHERE seq = ?", done)
+    return len(done)
 
 
 # -- the heads of other sites (bundles) -------------------------------------------------------
 
-def parse_head(value: object) -> tuple[int, str] | None:
-    """A bundle manifest's ``audit_head`` (from outside: checked strictly); None if absent.
-    Raises ValueError when it is malformed."""
+class PeerHead(NamedTuple):
+    seq: int
+    hash: str
+    format: int
+
+
+def parse_head(value: object, audit_format: object = None) -> PeerHead | None:
+    """A bundle manifest's ``audit_head`` and ``audit_format`` (from outside: checked
+    strictly); None if absent, or in a format newer than this program's (it cannot be judged:
+    as a bundle without a head). Raises ValueError when malformed. No format: format 1."""
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != {"seq", "hash"}:
@@ -548,27 +849,43 @@ def parse_head(value: object) -> tuple[int, str] | None:
         raise ValueError("audit_head.seq")
     if not isinstance(h, str) or len(h) != 64 or h.strip("0123456789abcdef"):
         raise ValueError("audit_head.hash")
-    return seq, h
+    if audit_format is None:
+        audit_format = 1
+    if type(audit_format) is not int or audit_format < 1:
+        raise ValueError("audit_format")
+    return None if audit_format > FORMAT else PeerHead(seq, h, audit_format)
 
 
 def head_for_bundle(conn: dbapi.Connection) -> dict[str, object]:
+    """The head for a manifest (``audit_head``); its format goes beside it (:data:`FORMAT`)."""
     seq, h = head(conn)
     return {"seq": seq, "hash": h}
 
 
 def observe_peer_head(conn: dbapi.Connection, site_id: str, name: str,
-                      seen: tuple[int, str]) -> str | None:
+                      seen: tuple[int, str] | tuple[int, str, int]) -> str | None:
     """Remember the head a sender's bundle showed (inside the import's transaction); a warning
-    when it shows less than, or other than, what an earlier bundle showed."""
-    seq, h = seen
+    when it shows less than, or other than, what an earlier bundle showed in the same format.
+
+    ``seen``: (seq, hash[, format]); without a format, format 1. A newer format than the one
+    remembered is a new baseline (the sender upgraded, which re-chained every entry: the old
+    hash cannot be compared); an older one (a bundle written before the upgrade, imported
+    late) is not compared. A format never goes back, so only a real upgrade resets it."""
+    seq, h = seen[0], seen[1]
+    fmt = seen[2] if len(seen) > 2 else 1  # type: ignore[misc]
     now = now_local()
-    row = conn.execute("SELECT seq, hash FROM audit_peer_head WHERE site_id = ?",
+    row = conn.execute("SELECT seq, hash, format FROM audit_peer_head WHERE site_id = ?",
                        (site_id,)).fetchone()
     if row is None:
-        conn.execute("INSERT INTO audit_peer_head (site_id, seq, hash, seen_local_time) "
-                     "VALUES (?, ?, ?, ?)", (site_id, seq, h, now))
+        conn.execute("INSERT INTO audit_peer_head (site_id, seq, hash, seen_local_time, format) "
+                     "VALUES (?, ?, ?, ?, ?)", (site_id, seq, h, now, fmt))
         return None
-    old_seq, old_hash = int(row[0]), str(row[1])
+    old_seq, old_hash, old_fmt = int(row[0]), str(row[1]), int(row[2])
+    if fmt != old_fmt:
+        if fmt > old_fmt:
+            conn.execute("UPDATE audit_peer_head SET seq = ?, hash = ?, format = ?, "
+                         "seen_local_time = ? WHERE site_id = ?", (seq, h, fmt, now, site_id))
+        return None
     if seq < old_seq or (seq == old_seq and h != old_hash):
         if seq < old_seq:
             warning = _("Nhật ký của {n} đã bị viết lại? Gói này có nhật ký đến mục {s}, một gói "
@@ -591,52 +908,138 @@ def peer_warnings(conn: dbapi.Connection) -> dict[str, str]:
         "SELECT site_id, warning FROM audit_peer_head WHERE warning IS NOT NULL")}
 
 
-# -- the migration that made the log a chain ------------------------------------------------
+# -- the readable view and the schema ---------------------------------------------------------
 
-def chain_existing(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
-    """Migration 9: rebuild ``audit_log`` as a chain of the entries already there, in their
-    order, with sensitive plain values (a CCCD in a create's JSON, an edited ethnicity)
-    replaced by their keyed hashes; start the table of other sites' heads."""
-    key = audit_key(conn)
-    conn.execute("ALTER TABLE audit_log RENAME TO audit_log_plain")
-    conn.execute("DROP INDEX IF EXISTS audit_record")
-    conn.execute("DROP INDEX IF EXISTS audit_at")
-    conn.execute(TABLE_SQL)
+def view_sql(conn: dbapi.Connection) -> str:
+    """``audit_log``: the entries as text (names, times, record ids, ``hmac:`` values), for
+    whoever reads the database with SQL. Only this module writes; the view is not written."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    whens = " ".join(f"WHEN '{t}' THEN (SELECT id FROM {t} WHERE _rowid = e.rec)"
+                     for t in sorted(_RECORD_TABLES & tables))
+    pk = (f"CASE WHEN typeof(e.rec) = 'integer' THEN CASE (SELECT name FROM audit_name "
+          f"WHERE n = e.tbl) {whens} END ELSE e.rec END" if whens else "e.rec")
+
+    def name(col: str) -> str:
+        return f"(SELECT name FROM audit_name WHERE n = e.{col}) AS {col}"
+
+    def value(col: str) -> str:
+        return (f"CASE WHEN typeof(e.{col}) = 'blob' THEN '{HMAC_PREFIX}' || lower(hex(e.{col})) "
+                f"ELSE e.{col} END AS {col}")
+
+    return (f"CREATE VIEW audit_log AS SELECT e.seq AS seq, "
+            f"strftime('%Y-%m-%dT%H:%M:%S', e.at, 'unixepoch') AS at, e.hlc AS hlc, "
+            f"{name('site')}, {name('actor')}, {name('action')}, "
+            f"(SELECT name FROM audit_name WHERE n = e.tbl) AS tbl, {pk} AS pk, "
+            f"{name('field')}, {value('old')}, {value('new')}, e.redacted AS redacted "
+            f"FROM audit_entry e")
+
+
+def ensure_view(conn: dbapi.Connection) -> None:
+    """(Re)make the view when the record tables changed (after every migration)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND "
+                       "name = 'audit_log'").fetchone()
+    if row is None and conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                    "name = 'audit_entry'").fetchone() is None:
+        return  # not yet in this format
+    wanted = view_sql(conn)
+    if row is None or row[0] != wanted:
+        conn.execute("DROP VIEW IF EXISTS audit_log")
+        conn.execute(wanted)
+
+
+def _create_schema(conn: dbapi.Connection) -> None:
+    for stmt in SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    conn.executemany("INSERT INTO audit_name (n, kind, name) VALUES (?, 'action', ?)",
+                     list(enumerate(FIXED_ACTIONS, start=1)))
+
+
+# -- migration 13: from format 1 --------------------------------------------------------------
+
+def convert_from_v9(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
+    """Migration 13: every entry of the format-1 log, checked, into ``audit_entry`` with the
+    same seq and content, chained anew; then one ``audit-upgrade`` entry saying what the old
+    chain showed (see the module's text)."""
+    from desktop.storage import audit_v9
+
+    _create_schema(conn)
+    conn.execute("ALTER TABLE audit_peer_head ADD COLUMN format INTEGER NOT NULL DEFAULT 1")
+    checked = audit_v9.Checked()
     out = _Appender(conn)
-    read = conn.cursor()
-    read.row_factory = None
-    for (entry_id, at, stamp, site, actor, action, tbl, pk, field, old,
-         new) in read.execute("SELECT id, at, hlc, site, actor, action, tbl, pk, field, old, "
-                              "new FROM audit_log_plain ORDER BY rowid"):
-        if field is None and new is not None and tbl in _SENSITIVE_TABLES:
-            new = _hash_sensitive_json(key, tbl, new)
-        elif (tbl, field) in _SENSITIVE:
-            old = value_text(key, tbl, field, old)
-            new = value_text(key, tbl, field, new)
-        out.add(entry_id, at, stamp, site, actor, action, tbl, pk, field, old, new)
-        if len(out.rows) >= chunk:
-            out.flush()
-    out.flush()
-    # The plain values must not linger in the freed pages either.
+    out.seq, out.chain = 0, _ZERO
+    batch: list[audit_v9.Row] = []
+
+    def flush() -> None:
+        wanted: set[tuple[str, str]] = set()
+        pks: dict[str, set[str]] = defaultdict(set)
+        for r in batch:
+            wanted |= {("site", r[3]), ("actor", r[4]), ("action", r[5])}
+            if r[6] is not None:
+                wanted.add(("table", r[6]))
+                if r[7] is not None:
+                    pks[r[6]].add(r[7])
+            if r[8] is not None:
+                wanted.add(("field", r[8]))
+        out.names.load(wanted)
+        rowid = {t: _rowids(conn, t, ids) for t, ids in pks.items()}
+        for (seq, at, stamp, site, actor, action, tbl, pk, field, old, new, redacted,
+             digest) in batch:
+            rec = None if pk is None else rowid.get(tbl or "", {}).get(pk, pk)
+            gone = redacted is not None and old is None and new is None
+            if not gone and (tbl, field) in SENSITIVE:
+                old, new = _v9_keyed(old), _v9_keyed(new)
+            elif not gone and field is None and new is not None and tbl in _SENSITIVE_TABLES:
+                new = _v9_keyed_json(tbl, new)
+            out.add(seconds_of(at), stamp, site, actor, action, tbl, rec, pk, field, old, new,
+                    seq=seq, digest=bytes.fromhex(digest) if gone else None,
+                    redacted=redacted)
+        out.flush()
+        batch.clear()
+
+    for row in audit_v9.rows(conn, checked):
+        batch.append(row)
+        if len(batch) >= chunk:
+            flush()
+    flush()
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
-    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA secure_delete = ON")  # an erased person's old pages, if any
     try:
-        conn.execute("DROP TABLE audit_log_plain")
+        conn.execute("DROP TABLE audit_log")
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
-    for stmt in INDEXES_SQL:
-        conn.execute(stmt)
-    conn.execute(PEER_HEAD_SQL)
-    seq, h = head(conn)
-    set_meta(conn, HEAD_META, f"{seq} {h}")
+    set_meta(conn, HEAD_META, f"{out.seq} {out.chain.hex()}")
+    ensure_view(conn)
+    if checked.entries:
+        record_event(conn, None, "audit-upgrade", {
+            "format": FORMAT, "entries": checked.entries,
+            "old_head": {"seq": checked.head_seq, "hash": checked.head_hash},
+            "old_chain": checked.broken or "intact"})
 
 
-def _hash_sensitive_json(key: bytes, tbl: str, text: str) -> str:
+_SENSITIVE_TABLES = frozenset(t for t, _f in SENSITIVE)
+
+
+def _v9_keyed(value: str | None) -> str | bytes | None:
+    """A format-1 keyed hash (``hmac:`` and 64 hex) → the 16 bytes kept now."""
+    if isinstance(value, str) and value.startswith(HMAC_PREFIX) and len(value) == 69:
+        try:
+            return bytes.fromhex(value[5:])[:16]
+        except ValueError:
+            return value
+    return value
+
+
+def _v9_keyed_json(tbl: str, text: str) -> str:
     try:
         values = json.loads(text)
     except ValueError:
         return text
-    if not isinstance(values, dict) or not any((tbl, n) in _SENSITIVE and v is not None
-                                               for n, v in values.items()):
+    if not isinstance(values, dict):
         return text
-    return values_text(key, tbl, values)
+    for name, value in values.items():
+        if (tbl, name) in SENSITIVE and isinstance(value, str):
+            kept = _v9_keyed(value)
+            if isinstance(kept, bytes):
+                values[name] = HMAC_PREFIX + kept.hex()
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from desktop.domain.kinds import KINDS
-from desktop.storage import dbapi, records
+from desktop.storage import audit, dbapi, records
 from desktop.storage.writer import Store, WriteResult, kind_named
 
 
@@ -121,22 +121,16 @@ class DeletedItem:
 def recently_deleted(conn: dbapi.Connection, limit: int = 200) -> list[DeletedItem]:
     """Records now deleted, the latest deletion first (from the audit trail); not those
     erased for good (Xóa vĩnh viễn: nothing is left to restore)."""
-    rows = conn.execute(
-        "SELECT tbl, pk, max(at) AS at, actor FROM audit_log a WHERE action = 'delete' "
-        "AND NOT EXISTS (SELECT 1 FROM audit_log e WHERE e.tbl = a.tbl AND e.pk = a.pk "
-        "AND e.action = 'erase') "
-        "GROUP BY tbl, pk ORDER BY at DESC, max(seq) DESC LIMIT ?", (limit * 2,)).fetchall()
     out: list[DeletedItem] = []
     by_table = {k.table: k for k in KINDS.values()}
-    for row in rows:
-        kind = by_table.get(row["tbl"])
+    for tbl, pk, at, actor in audit.latest_deletions(conn, limit * 2):
+        kind = by_table.get(tbl)
         if kind is None:
             continue
         rec = conn.execute(f"SELECT _deleted, {kind.title_field} AS title FROM {kind.table} "
-                           "WHERE id = ?", (row["pk"],)).fetchone()
+                           "WHERE id = ?", (pk,)).fetchone()
         if rec is not None and rec["_deleted"]:
-            out.append(DeletedItem(kind.name, row["pk"], str(rec["title"] or ""), row["at"],
-                                   row["actor"]))
+            out.append(DeletedItem(kind.name, pk, str(rec["title"] or ""), at, actor))
         if len(out) >= limit:
             break
     return out

@@ -223,10 +223,10 @@ def _v8_accounts(conn: dbapi.Connection) -> None:
 def _v9_audit_chain(conn: dbapi.Connection) -> None:
     """The audit log becomes a hash chain of the entries already there, in their order, with
     sensitive plain values replaced by keyed hashes; the heads other sites showed (issue 11;
-    desktop/storage/audit.py)."""
-    from desktop.storage import audit
+    that format: desktop/storage/audit_v9.py)."""
+    from desktop.storage import audit, audit_v9
 
-    audit.chain_existing(conn)
+    audit_v9.chain_existing(conn, audit.audit_key(conn))
 
 
 def _v10_religion_and_classification(conn: dbapi.Connection) -> None:
@@ -256,6 +256,16 @@ def _v12_compact_versions(conn: dbapi.Connection) -> None:
             continue
         conn.execute(f"UPDATE {kind.table} SET _created_at = NULL, _updated_at = NULL "
                      f"WHERE _created_at IS NOT NULL OR _updated_at IS NOT NULL")
+
+
+def _v13_compact_audit(conn: dbapi.Connection) -> None:
+    """The audit log in its compact format: names and records as small integers, times as
+    integers, 16 bytes of hashes, no copy of a created record's values; every entry converted
+    and chained anew, the old chain checked and what it showed recorded (issue 12;
+    desktop/storage/audit.py). The file shrinks at the VACUUM after it."""
+    from desktop.storage import audit
+
+    audit.convert_from_v9(conn)
 
 
 def _v14_undo_journal(conn: dbapi.Connection) -> None:
@@ -326,12 +336,14 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "religion; classification (độ mật) of people, organizations, minutes",
               _v10_religion_and_classification),
     Migration(12, "compact field versions: one row per record and origin", _v12_compact_versions),
+    Migration(13, "compact audit log: integer names, records and times, short hashes",
+              _v13_compact_audit),
     Migration(14, "undo journal of the last bundle imports", _v14_undo_journal),
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
-_VACUUM_AFTER = {12}
+_VACUUM_AFTER = {12, 13}
 
 
 def latest_version() -> int:
@@ -366,6 +378,7 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
                          (m.version, m.name, dt.datetime.now().isoformat(timespec="seconds")))
             conn.execute(f"PRAGMA user_version = {m.version:d}")
             ensure_search_index(conn)
+            _ensure_audit_view(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -381,6 +394,13 @@ def _backup_before(conn: dbapi.Connection, db_path: Path, version: int) -> None:
     from desktop.storage.backup import backup_now  # late: most opens migrate nothing
 
     backup_now(conn, db_path, f"before-migration-v{version}")
+
+
+def _ensure_audit_view(conn: dbapi.Connection) -> None:
+    """The audit log's readable view names every record table there is (audit.py)."""
+    from desktop.storage import audit
+
+    audit.ensure_view(conn)
 
 
 def search_kinds() -> list[Kind]:

@@ -153,7 +153,8 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
           bundle_id: str | None = None, key_rotations: Sequence[dict] = (),
           site_list: Mapping[str, object] | None = None,
           conflicts: Sequence[Mapping[str, object]] = (),
-          audit_head: Mapping[str, object] | None = None) -> tuple[str, bytes, dict]:
+          audit_head: Mapping[str, object] | None = None,
+          audit_format: int | None = None) -> tuple[str, bytes, dict]:
     """The encrypted bundle for ``recipient``: (bundle_id, file bytes, manifest)."""
     bundle_id = bundle_id or new_id()
     files: dict[str, dict[str, object]] = {}
@@ -198,6 +199,8 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
         manifest["conflicts"] = [dict(c) for c in conflicts]
     if audit_head is not None:  # {"seq", "hash"}: the sender's audit log so far (audit.py)
         manifest["audit_head"] = dict(audit_head)
+        if audit_format is not None:  # beside it: readers of format 1 check the head strictly
+            manifest["audit_format"] = audit_format
     manifest_bytes = canonical(manifest)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

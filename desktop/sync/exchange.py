@@ -186,7 +186,7 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             partitions=partitions, sender_counter=counter,
             created_local=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             created_wall_ms=wall, attachments=attachments, key_rotations=chain,
-            site_list=listing, conflicts=queue, audit_head=head)
+            site_list=listing, conflicts=queue, audit_head=head, audit_format=audit.FORMAT)
         if len(data) > fmt.MAX_BUNDLE_BYTES:
             raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
@@ -424,7 +424,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                                 "rotate); các thay đổi sẽ đến trong gói mới hơn").format(
             n=name, s=peer.name))
     try:  # from outside: its types and lengths checked before anything uses it
-        their_head = audit.parse_head(m.get("audit_head"))
+        their_head = audit.parse_head(m.get("audit_head"), m.get("audit_format"))
     except ValueError:
         raise fmt.BundleError(_("{n}: manifest không hợp lệ (audit_head)").format(
             n=name)) from None

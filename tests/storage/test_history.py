@@ -20,7 +20,7 @@ def test_undo_takes_back_edits_deletes_and_creations_in_turn(store, conn):
     assert undo.undo() is None and not undo.can_undo
     # Every undo was a versioned write, never a silent change.
     actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE pk = ? "
-                                          "ORDER BY rowid", (pid,))]
+                                          "ORDER BY seq", (pid,))]
     assert actions == ["create", "update", "delete", "restore", "update", "delete"]
 
 

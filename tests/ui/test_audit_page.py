@@ -79,7 +79,9 @@ def test_the_check_runs_in_the_background_and_names_a_break(window, qtbot):
     assert "nguyên vẹn" in page.last_message.text()
     page.last_message.close()
     page.last_message = None
-    window.conn.execute("UPDATE audit_log SET actor = 'ai đó' WHERE seq = 2")
+    window.conn.execute("INSERT INTO audit_name (kind, name) VALUES ('actor', 'ai đó')")
+    window.conn.execute("UPDATE audit_entry SET actor = (SELECT n FROM audit_name WHERE name = "
+                        "'ai đó') WHERE seq = 2")
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: getattr(page, "last_message", None) is not None, timeout=20000)
     assert "mục số 2" in page.last_message.text() and "đã bị sửa" in page.last_message.text()
