@@ -450,7 +450,8 @@ def add(conn: dbapi.Connection, source_code: str, values: Mapping[str, object]) 
         conn.execute("INSERT INTO informant(source_code, part, sealed, created_local) "
                      "VALUES (?, ?, ?, ?)",
                      (code, part, _seal(key, data.encode(), _aad(code)), now_local()))
-        audit.record_event(conn, account.name, "vault-add", None, tbl="informant", pk=code)
+        audit.record_event(conn, account.name, "vault-add", {"source_code": code},
+                           tbl="informant", pk=code)
 
 
 def _read(conn: dbapi.Connection, key: bytes, code: str) -> dict[str, object]:
@@ -471,7 +472,8 @@ def open_identity(conn: dbapi.Connection, source_code: str) -> dict[str, object]
     account, key = _vault_key(conn)
     with _transaction(conn):
         identity = _read(conn, key, code)
-        audit.record_event(conn, account.name, "vault-open", None, tbl="informant", pk=code)
+        audit.record_event(conn, account.name, "vault-open", {"source_code": code},
+                           tbl="informant", pk=code)
     return identity
 
 
@@ -488,7 +490,8 @@ def edit(conn: dbapi.Connection, source_code: str, values: Mapping[str, object])
         data = json.dumps(identity, ensure_ascii=False)
         conn.execute("UPDATE informant SET sealed = ?, changed_local = ? WHERE source_code = ?",
                      (_seal(key, data.encode(), _aad(code)), now_local(), code))
-        audit.record_event(conn, account.name, "vault-edit", None, tbl="informant", pk=code)
+        audit.record_event(conn, account.name, "vault-edit", {"source_code": code},
+                           tbl="informant", pk=code)
 
 
 def save(conn: dbapi.Connection, source_code: str, values: Mapping[str, object]) -> None:

@@ -103,8 +103,8 @@ def test_the_chief_reads_back_the_identity_and_opening_it_is_logged(post):
                    "phone": "0912468024", "address": "Ngõ Quýt Ngọt",
                    "notes": "Liên lạc qua mật hiệu Xuyếnchi"}
     opened = [e for e in audit.entries(conn) if e.action == "vault-open"]
-    assert [(e.actor, e.tbl, e.pk, e.old, e.new) for e in opened] == [
-        (TEST_USER, "informant", post.code, None, None)]
+    assert [(e.actor, e.tbl, e.pk, e.detail) for e in opened] == [
+        (TEST_USER, "informant", post.code, {"source_code": post.code})]
     conn.close()
 
 
@@ -177,7 +177,7 @@ def test_a_handler_granted_opens_and_once_revoked_does_not(post, monkeypatch, ca
     actions = [(e.action, e.actor, e.detail) for e in audit.entries(conn)
                if e.action.startswith("vault-") and e.action != "vault-add"]
     assert actions[::-1] == [("vault-grant", TEST_USER, {"name": OFFICER}),
-                             ("vault-open", OFFICER, None),
+                             ("vault-open", OFFICER, {"source_code": post.code}),
                              ("vault-revoke", TEST_USER, {"name": OFFICER})]
     conn.close()
 
