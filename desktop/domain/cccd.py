@@ -3,8 +3,11 @@
 The number encodes where the birth was registered, the century and sex, and the birth year
 (DOMAIN.md §5.1). There is no check digit, so a number that passes these checks may still not
 exist; only the national population database can say. A wrong length or a letter is always a
-typo and is refused; every other mismatch is only a warning, because the officer may be right
-and the record wrong, or the person was registered abroad (a country code, not a province).
+typo and is refused. DOMAIN.md §5.1 says the birth year and the sex the number encodes *must*
+match the record, and the year must not lie in the future: when they disagree the number, the
+birth date or the gender is mistyped, and the record cannot be saved so (:attr:`errors`). Only
+a province code outside the table is a warning: the birth may have been registered abroad,
+under a country code (:attr:`warnings`).
 """
 
 from __future__ import annotations
@@ -111,7 +114,9 @@ _OLD_CMND_LENGTH = 9
 
 @dataclass(frozen=True)
 class CitizenIdInfo:
-    """What a well-formed number says about its holder, and what looks wrong about it."""
+    """What a well-formed number says about its holder, and what is wrong about it: ``errors``
+    (it disagrees with the recorded birth year or gender, or lies in the future) refuse the
+    record, ``warnings`` (an unknown province code) do not."""
 
     number: str
     province_code: str
@@ -120,6 +125,7 @@ class CitizenIdInfo:
     gender: str
     birth_year: int
     warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
 
 
 def normalise_citizen_id(text: str) -> str:
@@ -141,9 +147,10 @@ def check_citizen_id(
     """Decode a number and compare it with the recorded birth year and gender ("male"/"female").
 
     Raises :class:`ValidationError` unless the value is exactly 12 digits once grouping
-    characters are removed. Anything else that looks wrong is returned in ``warnings``:
-    a province code outside the 63-code table, a decoded birth year that differs from
-    ``birth_year`` or lies after ``today``'s year, a decoded gender that differs from ``gender``.
+    characters are removed. A decoded birth year that differs from ``birth_year`` or lies after
+    ``today``'s year, and a decoded gender that differs from ``gender``, are returned in
+    ``errors`` (the caller refuses the record); a province code outside the 63-code table in
+    ``warnings``.
     """
     if gender is not None and gender not in _GENDERS:
         raise ValueError(f"gender must be 'male', 'female' or None, not {gender!r}")
@@ -174,6 +181,7 @@ def check_citizen_id(
     current_year = (today or datetime.date.today()).year
 
     warnings: list[str] = []
+    errors: list[str] = []
     if province_name is None:
         message = _(
             'Mã "{code}" (3 chữ số đầu) không thuộc 63 mã tỉnh, thành phố; có thể là mã quốc gia '
@@ -182,15 +190,15 @@ def check_citizen_id(
         warnings.append(message.format(code=province_code))
     if decoded_year > current_year:
         message = _("Năm sinh theo số định danh ({decoded}) ở sau năm hiện tại ({current}).")
-        warnings.append(message.format(decoded=decoded_year, current=current_year))
+        errors.append(message.format(decoded=decoded_year, current=current_year))
     if birth_year is not None and birth_year != decoded_year:
         message = _("Năm sinh theo số định danh là {decoded}, khác năm sinh đã ghi ({recorded}).")
-        warnings.append(message.format(decoded=decoded_year, recorded=birth_year))
+        errors.append(message.format(decoded=decoded_year, recorded=birth_year))
     if gender is not None and gender != decoded_gender:
-        message = _("Giới tính theo số định danh là {decoded}, khác giới tính đã ghi ({recorded}).")
-        warnings.append(
-            message.format(decoded=_gender_word(decoded_gender), recorded=_gender_word(gender))
-        )
+        message = _("Giới tính theo số định danh là {decoded} (chữ số thứ 4 là {digit}), khác "
+                    "giới tính đã ghi ({recorded}).")
+        errors.append(message.format(decoded=_gender_word(decoded_gender), digit=code,
+                                     recorded=_gender_word(gender)))
     return CitizenIdInfo(
         number=number,
         province_code=province_code,
@@ -199,6 +207,7 @@ def check_citizen_id(
         gender=decoded_gender,
         birth_year=decoded_year,
         warnings=tuple(warnings),
+        errors=tuple(errors),
     )
 
 

@@ -8,20 +8,26 @@ class UserError(Exception):
 
 
 class ValidationError(UserError, ValueError):
-    """A value that cannot be accepted; names the field (and row, where there is one)."""
+    """A value that cannot be accepted; names the field (and row, where there is one).
 
-    def __init__(self, field: str | None, message: str, *, row: int | None = None) -> None:
+    ``field`` is the field's name, for code (the window puts the message under that field);
+    ``label`` is how the officer knows it ("Số định danh cá nhân (CCCD)"), for the message.
+    """
+
+    def __init__(self, field: str | None, message: str, *, row: int | None = None,
+                 label: str | None = None) -> None:
         self.field = field
         self.message = message
         self.row = row
-        super().__init__(str(self))
+        self.label = label
+        super().__init__(message)
 
     def __str__(self) -> str:
         where = []
         if self.row is not None:
             where.append(f"dòng {self.row}")
-        if self.field:
-            where.append(self.field)
+        if self.label or self.field:
+            where.append(self.label or self.field)
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

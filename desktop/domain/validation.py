@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from desktop.domain import cccd, dates, text, tips
 from desktop.domain.errors import ValidationError
-from desktop.domain.kinds import Field, FieldType, Kind
+from desktop.domain.kinds import MEETING, MEMBERSHIP, PERSON, Field, FieldType, Kind
 from desktop.i18n import _
 
 Stored = str | int | None
@@ -75,7 +75,7 @@ def clean_field(f: Field, value: object, *, today: dt.date | None = None) -> Sto
     try:
         return _CLEANERS[f.type](f, value, today or dt.date.today())
     except ValidationError as e:
-        raise ValidationError(f.name, e.message) from None
+        raise ValidationError(f.name, e.message, label=f.label) from None
 
 
 def _as_text(value: object) -> str:
@@ -336,11 +336,17 @@ def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:
     """Rules on a whole record (after an edit is merged in): errors raise, warnings return."""
     for f in kind.fields:
         if f.required and record.get(f.name) in (None, ""):
-            raise ValidationError(f.name, _("bắt buộc phải có ({label})").format(label=f.label))
+            raise ValidationError(f.name, _("bắt buộc phải có"), label=f.label)
     warnings: list[str] = []
     rule = _RECORD_RULES.get(kind.name)
     if rule:
-        warnings.extend(rule(record))
+        try:
+            warnings.extend(rule(record))
+        except ValidationError as e:
+            # The officer reads the field's label, never its name ("citizen_id: …").
+            if e.label is None and e.field in kind.by_name:
+                e.label = kind.by_name[e.field].label
+            raise
     return warnings
 
 
@@ -353,25 +359,28 @@ def _person_rules(r: Mapping[str, Stored]) -> list[str]:
     gender = r.get("gender")
     info = cccd.check_citizen_id(str(number), birth_year=year,
                                  gender=str(gender) if gender else None)
-    return [f"citizen_id: {w}" for w in info.warnings]
+    label = PERSON.field("citizen_id").label
+    if info.errors:  # DOMAIN.md §5.1: year and sex must match; one of them is mistyped
+        raise ValidationError("citizen_id", " ".join(info.errors), label=label)
+    return [f"{label}: {w}" for w in info.warnings]
 
 
-def _not_before(r: Mapping[str, Stored], first: str, later: str) -> None:
+def _not_before(r: Mapping[str, Stored], first: str, later: str, kind: Kind) -> None:
     a, b = r.get(first), r.get(later)
     # ISO text compares as dates do; a partial date compares by its prefix.
     if a and b and str(b) < str(a)[: len(str(b))]:
-        raise ValidationError(later, _("phải sau {f}").format(f=first))
+        raise ValidationError(later, _("phải sau {f}").format(f=kind.field(first).label.lower()))
 
 
 def _membership_rules(r: Mapping[str, Stored]) -> list[str]:
-    _not_before(r, "joined_date", "left_date")
+    _not_before(r, "joined_date", "left_date", MEMBERSHIP)
     if r.get("exit_reason") and not r.get("left_date"):
         raise ValidationError("left_date", _("cần ngày thôi tham gia khi có lý do thôi"))
     return []
 
 
 def _meeting_rules(r: Mapping[str, Stored]) -> list[str]:
-    _not_before(r, "started_at", "ended_at")
+    _not_before(r, "started_at", "ended_at", MEETING)
     for name in ("votes_for", "votes_against", "votes_abstain", "number"):
         v = r.get(name)
         if isinstance(v, int) and v < 0:

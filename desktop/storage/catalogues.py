@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from desktop.domain.org_rules import Findings, TypeRules, check_member
 from desktop.i18n import _
 from desktop.storage import dbapi
 
@@ -54,4 +57,60 @@ def organization_warnings(conn: dbapi.Connection, organization_id: str) -> list[
     if isinstance(minimum, int) and len(roles) < minimum:
         warnings.append(_("Mới có {n} thành viên; {t} cần ít nhất {m}").format(
             n=len(roles), t=rules.name, m=minimum))
+    for role in type_rules(conn, org["org_type"]).single_roles:
+        if roles.count(role) > 1:
+            named = item(conn, "role", str(role))
+            warnings.append(_("Có {n} {r}; mỗi {t} chỉ có một {r}").format(
+                n=roles.count(role), r=named.name if named else role, t=rules.name))
     return warnings
+
+
+def type_rules(conn: dbapi.Connection, org_type: str) -> TypeRules:
+    """The member rules of an organization type (none when its catalogue item has none)."""
+    found = item(conn, "org_type", org_type)
+    return TypeRules.from_attrs(found.name, found.attrs) if found else TypeRules(org_type)
+
+
+def membership_findings(conn: dbapi.Connection, record: Mapping[str, object],
+                        record_id: str | None, today: dt.date) -> Findings:
+    """The rules of the organization's type on a membership being written: checked when it
+    is made, or when its person, organization, role or joined date changes, and only while
+    it lasts (an old membership is never refused for the ages of its time)."""
+    none = Findings([], [])
+    if record.get("left_date") or not record.get("organization_id"):
+        return none
+    keys = ("person_id", "organization_id", "role", "joined_date")
+    if record_id is not None:
+        before = conn.execute("SELECT person_id, organization_id, role, joined_date FROM "
+                              "membership WHERE id = ?", (record_id,)).fetchone()
+        if before is not None and all(before[k] == record.get(k) for k in keys):
+            return none
+    org = conn.execute("SELECT o.org_type, o.unit_id, u.level, u.name AS unit_name FROM "
+                       "organization o LEFT JOIN unit u ON u.id = o.unit_id WHERE o.id = ?",
+                       (record["organization_id"],)).fetchone()
+    person = conn.execute("SELECT p.full_name, p.birth_date, p.residence_unit_id, "
+                          "u.name AS home FROM person p LEFT JOIN unit u "
+                          "ON u.id = p.residence_unit_id WHERE p.id = ?",
+                          (record.get("person_id"),)).fetchone()
+    if org is None or person is None:
+        return none
+    rules = type_rules(conn, org["org_type"])
+    if not rules.any:
+        return none
+    role = str(record["role"]) if record.get("role") else None
+    holders: list[str] = []
+    if role in rules.single_roles:
+        holders = [r[0] for r in conn.execute(
+            "SELECT p.full_name FROM membership m JOIN person p ON p.id = m.person_id "
+            "WHERE m.organization_id = ? AND m.role = ? AND m._deleted = 0 AND "
+            "m.left_date IS NULL AND m.id IS NOT ? AND m.person_id IS NOT ?",
+            (record["organization_id"], role, record_id, record.get("person_id")))]
+    named = item(conn, "role", role) if role else None
+    joined = record.get("joined_date")
+    on = dt.date.fromisoformat(str(joined)) if joined and len(str(joined)) == 10 else today
+    village = org["unit_id"] if org["level"] == "village" else None
+    return check_member(rules, name=str(person["full_name"]), birth_date=person["birth_date"],
+                        on=on, role=role, role_name=named.name if named else "",
+                        other_holders=holders, residence=person["residence_unit_id"],
+                        residence_name=str(person["home"] or ""), area=village,
+                        area_name=str(org["unit_name"] or ""))

@@ -54,6 +54,7 @@ class _Names:
     def __init__(self, data: dict, rng: random.Random) -> None:
         self.groups = data["ethnic_groups"]
         self.rng = rng
+        self.citizen_ids: set[str] = set()  # two people never share one (the write refuses it)
 
     def person(self) -> tuple[str, str, str]:
         """(full name, gender, ethnicity code)."""
@@ -71,9 +72,13 @@ def _date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days)))
 
 
-def _citizen_id(rng: random.Random, birth: dt.date, gender: str) -> str:
+def _citizen_id(rng: random.Random, birth: dt.date, gender: str, used: set[str]) -> str:
     century = (birth.year // 100 - 19) * 2 + (1 if gender == "female" else 0)
-    return f"011{century}{birth.year % 100:02d}{rng.randrange(10**6):06d}"
+    while True:
+        number = f"011{century}{birth.year % 100:02d}{rng.randrange(10**6):06d}"
+        if number not in used:
+            used.add(number)
+            return number
 
 
 def create_demo_database(path: Path, *, communes: int = 6, people_per_village: int = 45,
@@ -246,7 +251,8 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
         birth = _date(rng, dt.date(1965, 1, 1), dt.date(1995, 12, 31))
         people.append({"full_name": f["full_name"], "gender": f["gender"],
                        "ethnicity": f["ethnicity"], "residence_unit_id": village_id,
-                       "birth_date": birth, "citizen_id": _citizen_id(rng, birth, f["gender"])})
+                       "birth_date": birth, "citizen_id": _citizen_id(rng, birth, f["gender"],
+                                                                 names.citizen_ids)})
     for _p in range(rng.randint(people_per_village * 3 // 4, people_per_village * 5 // 4)):
         full_name, gender, eth = names.person()
         birth = _date(rng, dt.date(1950, 1, 1), dt.date(2006, 12, 31))
@@ -256,12 +262,14 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
             "birth_date": birth if rng.random() > 0.08 else str(birth.year),
         }
         if rng.random() < 0.9:
-            person["citizen_id"] = _citizen_id(rng, birth, gender)
+            person["citizen_id"] = _citizen_id(rng, birth, gender, names.citizen_ids)
         if rng.random() < 0.7:
             person["phone"] = "0" + rng.choice(("9", "8", "3", "7")) + \
                 f"{rng.randrange(10**8):08d}"
         people.append(person)
     person_ids = add_many("person", people)
+    born = {pid: int(str(p["birth_date"])[:4]) for pid, p in zip(person_ids, people,
+                                                                  strict=True)}
     featured_ids = person_ids[:len(featured)]
     pool = person_ids[len(featured):]
     rng.shuffle(pool)
@@ -280,7 +288,10 @@ def _fill_village(store: Store, rng: random.Random, names: _Names, data: dict, a
         if org_type == "to_bao_ve_antt" and featured:
             members, roles = featured_ids, [f["role"] for f in featured]
         else:
-            members = [pool.pop() for _m in range(min(size, len(pool)))]
+            # A Tổ bảo vệ ANTT takes members of 18 and over (Luật 30/2023, Điều 13).
+            adult = founded.year - 19 if org_type == "to_bao_ve_antt" else 9999
+            members = [p for p in reversed(pool) if born[p] <= adult][:size]
+            pool[:] = [p for p in pool if p not in members]
             roles = [lead, deputy] + [member] * (len(members) - 2)
         add_many("membership", [{
             "person_id": pid, "organization_id": org_id, "role": role,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 
-from desktop.domain import text
+from desktop.domain import dates, text
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import KINDS, Field, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import catalogues, dbapi
 from desktop.storage.site import Site, get_meta
 
 
@@ -27,8 +28,8 @@ def resolve_code(conn: dbapi.Connection, f: Field, value: str) -> str:
         if any(key == text.fold(n) for n in names if n.strip()):
             return str(row["code"])
     sample = ", ".join(r["name"] for r in rows[:8])
-    raise ValidationError(f.name, _("«{v}» không có trong danh mục {c} (ví dụ: {s}…)").format(
-        v=value, c=f.catalogue, s=sample))
+    raise ValidationError(f.name, _("«{v}» không có trong danh mục (ví dụ: {s}…)").format(
+        v=value, s=sample), label=f.label)
 
 
 def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
@@ -43,10 +44,10 @@ def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
                            (value.zfill(5 if len(value) > 2 else 2),)).fetchone()
     if row is None:
         raise ValidationError(f.name, _("không có {label} với id «{v}»").format(
-            label=target.label.lower(), v=value))
+            label=target.label.lower(), v=value), label=f.label)
     if row["_deleted"]:
         raise ValidationError(f.name, _("{label} «{v}» đã bị xóa").format(
-            label=target.label, v=value))
+            label=target.label, v=value), label=f.label)
     return str(row["id"])
 
 
@@ -123,7 +124,8 @@ def placed_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, ob
         return site.home_part
     own = own_partitions(conn, site)
     if via is not None and own is not None and part not in own:
-        raise ValidationError(via, _outside_message(conn, kind, via, own))
+        raise ValidationError(via, _outside_message(conn, kind, via, own),
+                              label=kind.field(via).label)
     return part
 
 
@@ -138,7 +140,7 @@ def check_kept_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str
                                      "chưa chuyển được bản ghi sang xã/phường khác (hãy chọn "
                                      "nơi trong {old})").format(
             label=kind.field(via).label, new=part_name(conn, part),
-            old=part_name(conn, current)))
+            old=part_name(conn, current)), label=kind.field(via).label)
 
 
 def part_name(conn: dbapi.Connection, part: str) -> str:
@@ -158,7 +160,18 @@ def _outside_message(conn: dbapi.Connection, kind: Kind, via: str,
 
 def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
                  record_id: str | None) -> list[str]:
-    """Cross-record rules; returns warnings."""
+    """Cross-record rules; returns warnings. An error names the field by its label, as the
+    officer knows it."""
+    try:
+        return _check_record(conn, kind, record, record_id)
+    except ValidationError as e:
+        if e.label is None and e.field in kind.by_name:
+            e.label = kind.by_name[e.field].label
+        raise
+
+
+def _check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
+                  record_id: str | None) -> list[str]:
     warnings: list[str] = []
     if kind.name == "unit" and record_id is None and record.get("level") != "village":
         raise ValidationError("level", _("chỉ thêm được thôn/bản/tổ dân phố (level=village); "
@@ -174,10 +187,33 @@ def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object
 
         warnings += tips.check_record(conn, dict(record), record_id)
     if kind.name == "person" and record.get("citizen_id"):
-        row = conn.execute("SELECT id, full_name FROM person WHERE citizen_id = ? AND "
-                           "_deleted = 0 AND id IS NOT ?",
+        row = conn.execute("SELECT id, full_name, birth_date FROM person WHERE citizen_id = ? "
+                           "AND _deleted = 0 AND id IS NOT ?",
                            (record["citizen_id"], record_id)).fetchone()
         if row is not None:
-            warnings.append(_("citizen_id: trùng số định danh với {n} ({id})").format(
-                n=row["full_name"], id=row["id"]))
+            raise DuplicatePerson(kind.field("citizen_id"), str(record["citizen_id"]),
+                                  str(row["id"]), str(row["full_name"]), row["birth_date"])
+    if kind.name == "membership":
+        found = catalogues.membership_findings(conn, record, record_id, dt.date.today())
+        if found.errors:
+            raise ValidationError("person_id", "; ".join(found.errors),
+                                  label=kind.field("person_id").label)
+        warnings += found.warnings
     return warnings
+
+
+class DuplicatePerson(ValidationError):
+    """Two people cannot share one citizen ID (Luật Căn cước 2023, Điều 12: unique, never
+    reused). The officer either corrects the number or says the two are one person, and the
+    records are merged (:func:`desktop.storage.same_person.merge_people`)."""
+
+    def __init__(self, f: Field, number: str, other_id: str, other_name: str,
+                 other_birth: object) -> None:
+        born = (_(", sinh {d}").format(d=dates.PartialDate.from_iso(str(other_birth)).display())
+                if other_birth else "")
+        super().__init__(f.name, _("số {c} đã là số của {n}{b}; hai người không thể có cùng "
+                                   "một số định danh. Nếu đây là cùng một người, hãy gộp vào "
+                                   "hồ sơ đã có.").format(c=number, n=other_name, b=born),
+                         label=f.label)
+        self.other_id = other_id
+        self.other_name = other_name

@@ -155,7 +155,7 @@ class Store:
                 try:
                     record, _w = self._prepare(kind, values, current=None)
                 except ValidationError as e:
-                    raise ValidationError(e.field, e.message, row=n) from None
+                    raise ValidationError(e.field, e.message, row=n, label=e.label) from None
                 ids.append(new_id())
                 prepared.append(record)
             self._insert_many(kind, ids, prepared)

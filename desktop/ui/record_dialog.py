@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -26,6 +27,8 @@ from desktop.i18n import _
 from desktop.storage import records
 from desktop.storage.history import UndoStack
 from desktop.storage.present import Presenter
+from desktop.storage.references import DuplicatePerson
+from desktop.storage.same_person import merge_people
 from desktop.ui.fields import FieldEditor, display_for_editing
 from desktop.ui.pickers import EditorFactory
 
@@ -50,6 +53,12 @@ class RecordDialog(QDialog):
         self.setWindowTitle(title.format(k=kind.label.lower()))
         self.setMinimumWidth(560)
 
+        # Shown under the citizen ID when another person holds it: the officer says they are
+        # one person.
+        self.same_person = QPushButton()
+        self.same_person.setVisible(False)
+        self.same_person.clicked.connect(lambda: self.merge_into_existing())
+        self._duplicate: DuplicatePerson | None = None
         factory = EditorFactory(self.conn, unit_scope)
         self.editors: dict[str, FieldEditor] = {}
         self._initial: dict[str, str | None] = {}
@@ -67,6 +76,8 @@ class RecordDialog(QDialog):
             lay.setSpacing(1)
             lay.addWidget(editor.widget)
             lay.addWidget(editor.message)
+            if f.type is FieldType.CITIZEN_ID:
+                lay.addWidget(self.same_person, 0, Qt.AlignmentFlag.AlignLeft)
             label = QLabel(f.label + (" *" if f.required else ""))
             label.setBuddy(editor.widget)
             form.addRow(label, box)
@@ -78,6 +89,7 @@ class RecordDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         self.banner.setStyleSheet("color: #b00020;")
+
         inner = QWidget()
         inner.setLayout(form)
         scroll = QScrollArea()
@@ -134,11 +146,12 @@ class RecordDialog(QDialog):
             return False
         editor.clear_message()
         if f.type is FieldType.CITIZEN_ID and value and value.strip():
-            self._explain_citizen_id(editor, value)
+            return self._explain_citizen_id(editor, value)
         return True
 
-    def _explain_citizen_id(self, editor: FieldEditor, value: str) -> None:
-        """The decoded meaning of the number, and where it disagrees with the form."""
+    def _explain_citizen_id(self, editor: FieldEditor, value: str) -> bool:
+        """The decoded meaning of the number, and where it disagrees with the form: a birth
+        year or gender it contradicts is an error (the record cannot be saved so)."""
         year = gender = None
         birth = self.editors.get("birth_date")
         if birth is not None and (birth.text() or "").strip():
@@ -150,10 +163,15 @@ class RecordDialog(QDialog):
         if sex is not None and sex.text():
             gender = sex.text()
         info = cccd.check_citizen_id(value, birth_year=year, gender=gender)
+        if info.errors:
+            editor.show_error(" ".join([cccd.describe(info) + ".", *info.errors,
+                                        *info.warnings]))
+            return False
         if info.warnings:
             editor.show_warning(" ".join([cccd.describe(info) + ".", *info.warnings]))
         else:
             editor.show_info(cccd.describe(info))
+        return True
 
     # -- saving ------------------------------------------------------------------------
 
@@ -174,11 +192,16 @@ class RecordDialog(QDialog):
 
     def save(self) -> None:
         self.banner.setVisible(False)
-        if not all(self.check_field(e) for e in self.editors.values()):
+        self.same_person.setVisible(False)
+        self._duplicate = None
+        if not all([self.check_field(e) for e in self.editors.values()]):
             self._focus_first_error()
             return
         try:
             result = self.write(self.values())
+        except DuplicatePerson as e:
+            self._offer_merge(e)
+            return
         except ValidationError as e:
             editor = self.editors.get(e.field or "")
             if editor is not None:
@@ -192,6 +215,36 @@ class RecordDialog(QDialog):
             return
         self.record_id = result.id
         self.saved.emit(self.kind.name, result.id, result.warnings)
+        self.accept()
+
+    def _offer_merge(self, e: DuplicatePerson) -> None:
+        """Two people cannot share a citizen ID: say whose it is, and offer to make the two
+        records one (the number is a typo otherwise, to be corrected in the field)."""
+        editor = self.editors.get("citizen_id")
+        if editor is not None:
+            editor.show_error(e.message)
+            editor.widget.setFocus()
+        self._duplicate = e
+        self.same_person.setText(_("Là cùng một người: gộp vào hồ sơ đã có"))
+        self.same_person.setToolTip(_("Gộp vào hồ sơ của {n}: các tổ chức, cuộc họp và khen "
+                                      "thưởng của hai hồ sơ về một").format(n=e.other_name))
+        self.same_person.setVisible(True)
+
+    def merge_into_existing(self) -> None:
+        """The officer said it is the same person: what was typed goes into the existing
+        record (and the record being edited, if any, is merged into it), one step of undo."""
+        e = self._duplicate
+        if e is None:
+            return
+        try:
+            kept = merge_people(self.undo, e.other_id, values=self.values(),
+                                drop_id=self.record_id)
+        except UserError as err:
+            self._show_banner(str(err))
+            return
+        self.record_id = kept
+        self.saved.emit(self.kind.name, kept, [_("Đã gộp vào hồ sơ của {n}").format(
+            n=e.other_name)])
         self.accept()
 
     def write(self, values: dict[str, str | None]):

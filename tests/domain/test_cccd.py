@@ -172,46 +172,53 @@ def test_codes_outside_the_table_warn(code: str) -> None:
     assert check(f"{code}085000123").warnings
 
 
-def test_warning_birth_year_differs() -> None:
+# DOMAIN.md §5.1: the year and the sex the number encodes must match the record: errors.
+
+
+def test_error_birth_year_differs() -> None:
     info = check("011085000123", birth_year=1986)
     assert info.birth_year == 1985
-    assert info.warnings == ("Năm sinh theo số định danh là 1985, khác năm sinh đã ghi (1986).",)
+    assert info.errors == ("Năm sinh theo số định danh là 1985, khác năm sinh đã ghi (1986).",)
+    assert info.warnings == ()
 
 
-def test_warning_century_differs() -> None:
+def test_error_century_differs() -> None:
     # Same last two digits, wrong century digit: 2 means 2000s.
     info = check("011285000123", birth_year=1985, gender="male")
     assert info.birth_year == 2085
-    assert len(info.warnings) == 2
-    assert "2085" in info.warnings[0] and "2026" in info.warnings[0]  # in the future
-    assert "1985" in info.warnings[1]
+    assert len(info.errors) == 2
+    assert "2085" in info.errors[0] and "2026" in info.errors[0]  # in the future
+    assert "1985" in info.errors[1]
 
 
-def test_warning_birth_year_in_the_future() -> None:
+def test_error_birth_year_in_the_future() -> None:
     info = check("011227000123")  # 2027, one year after TODAY
-    assert info.warnings == ("Năm sinh theo số định danh (2027) ở sau năm hiện tại (2026).",)
-    assert check("011226000123").warnings == ()  # this year is fine
-    assert check("011227000123", today=datetime.date(2027, 1, 1)).warnings == ()
+    assert info.errors == ("Năm sinh theo số định danh (2027) ở sau năm hiện tại (2026).",)
+    assert check("011226000123").errors == ()  # this year is fine
+    assert check("011227000123", today=datetime.date(2027, 1, 1)).errors == ()
 
 
 def test_today_defaults_to_the_clock() -> None:
     year = datetime.date.today().year
-    assert check_citizen_id(f"0112{(year + 1) % 100:02d}000123").warnings
-    assert not check_citizen_id("011085000123").warnings
+    assert check_citizen_id(f"0112{(year + 1) % 100:02d}000123").errors
+    assert not check_citizen_id("011085000123").errors
 
 
-def test_warning_gender_differs() -> None:
+def test_error_gender_differs() -> None:
     info = check("011085000123", birth_year=1985, gender="female")
     assert info.gender == "male"
-    assert info.warnings == ("Giới tính theo số định danh là nam, khác giới tính đã ghi (nữ).",)
+    assert info.errors == ("Giới tính theo số định danh là nam (chữ số thứ 4 là 0), khác giới "
+                           "tính đã ghi (nữ).",)
     info = check("011185000123", gender="male")
-    assert info.warnings == ("Giới tính theo số định danh là nữ, khác giới tính đã ghi (nam).",)
+    assert info.errors == ("Giới tính theo số định danh là nữ (chữ số thứ 4 là 1), khác giới "
+                           "tính đã ghi (nam).",)
 
 
-def test_all_warnings_together() -> None:
+def test_all_problems_together() -> None:
     info = check("999399000123", birth_year=1999, gender="male")
     assert info.birth_year == 2099
-    assert len(info.warnings) == 4  # province, future, year, gender
+    assert len(info.warnings) == 1  # province: may be a country code, birth abroad
+    assert len(info.errors) == 3  # future, year, gender
 
 
 def test_gender_argument_must_be_male_or_female() -> None:

@@ -27,8 +27,9 @@ def test_villages_belong_to_a_commune(store, conn, village):
     assert row["level"] == "village"
     assert conn.execute("SELECT _part FROM unit WHERE id=?", (village,)).fetchone()[0] == "03160"
     province = rosters.root_units(conn, "11")[0].id
-    with pytest.raises(ValidationError, match="parent_id"):
+    with pytest.raises(ValidationError, match="Thuộc đơn vị: ") as e:
         store.add("unit", {"name": "Bản lạc", "level": "village", "parent_id": province})
+    assert e.value.field == "parent_id"
 
 
 def test_catalogue_values_are_found_by_code_name_or_alias(store, conn):
@@ -88,9 +89,10 @@ def test_ending_a_membership_needs_a_date_after_joining(store, conn, org):
     pid = person(store, "Lò Văn Ấn")
     mid = store.add("membership", {"person_id": pid, "organization_id": org, "role": "Tổ viên",
                                    "joined_date": "01/08/2024"}).id
-    with pytest.raises(ValidationError, match="left_date"):
+    with pytest.raises(ValidationError) as e:
         store.edit("membership", mid, {"exit_reason": "tu_nguyen"})
-    with pytest.raises(ValidationError, match="left_date: phải sau joined_date"):
+    assert e.value.field == "left_date"
+    with pytest.raises(ValidationError, match="Ngày thôi tham gia: phải sau ngày tham gia"):
         store.edit("membership", mid, {"left_date": "01/01/2024"})
     store.edit("membership", mid, {"left_date": "01/10/2026", "exit_reason": "tu_nguyen"})
     assert rosters.count_people(conn, rosters.Scope("organization", org)) == 0
@@ -122,7 +124,7 @@ def test_minutes_are_numbered_per_issuer_per_year(store, conn, org):
     assert meeting("08:00 05/01/2025")[1] == "01/BB-TBV"
     rec = records.get(conn, KINDS["meeting"], m2)
     assert (rec["started_at"], rec["ended_at"]) == ("2026-04-05T08:00", "2026-04-05T10:00")
-    with pytest.raises(ValidationError, match="ended_at"):
+    with pytest.raises(ValidationError, match="Thời gian kết thúc: phải sau thời gian bắt"):
         store.edit("meeting", m2, {"ended_at": "07:00 05/04/2026"})
 
 
@@ -149,7 +151,7 @@ def test_a_model_is_replicated_into_another_village(store, conn, org, village):
                              "rating": "Hiệu quả"})
     reps = records.page(conn, KINDS["replication"], records.Query(filters={"model_id": mid}))
     assert [(r["unit_id"], r["replicated_date"]) for r in reps] == [(other, "2025-03")]
-    with pytest.raises(ValidationError, match="replicated_date"):
+    with pytest.raises(ValidationError, match="Ngày nhân rộng: bắt buộc phải có"):
         store.add("replication", {"model_id": mid, "unit_id": other})
 
 
@@ -175,13 +177,25 @@ def test_people_are_listed_in_vietnamese_name_order(store, conn):
                       "Phạm Văn Dũng", "Hoàng Đức Đạt", "Nguyễn Văn Đức", "Giàng Thị Mai"]
 
 
-def test_citizen_id_warnings_do_not_block_saving(store, conn):
-    result = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011085000123",
-                                  "birth_date": "1990", "gender": "female"})
-    assert len(result.warnings) == 2  # birth year and gender disagree with the number
-    assert all(w.startswith("citizen_id:") for w in result.warnings)
-    dup = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011 085 000 123"})
-    assert any("trùng" in w for w in dup.warnings)
+def test_a_citizen_id_contradicting_the_record_is_refused_an_unknown_province_warns(
+        store, conn, dump):
+    """DOMAIN.md §5.1: the year and sex the number encodes must match; a province code
+    outside the table may be a country code (birth registered abroad): a warning."""
+    before = dump(conn)
+    with pytest.raises(ValidationError) as caught:
+        store.add("person", {"full_name": "Lò Thị Ấn", "citizen_id": "011085000123",
+                             "birth_date": "1985", "gender": "female"})
+    assert caught.value.field == "citizen_id"
+    assert str(caught.value).startswith("Số định danh cá nhân (CCCD): ")
+    assert "citizen_id" not in str(caught.value)
+    assert "Giới tính theo số định danh là nam (chữ số thứ 4 là 0)" in str(caught.value)
+    with pytest.raises(ValidationError, match="Năm sinh theo số định danh là 1985"):
+        store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011085000123",
+                             "birth_date": "1990", "gender": "male"})
+    assert dump(conn) == before
+    result = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "999085000123",
+                                  "birth_date": "1985", "gender": "male"})
+    assert [w.split(": ")[0] for w in result.warnings] == ["Số định danh cá nhân (CCCD)"]
 
 
 def test_attachments_are_stored_once_by_content_hash(store, conn, org, tmp_path):
@@ -268,5 +282,6 @@ def test_catalogue_items_list_by_catalogue_then_their_own_order(conn):
     assert keys == sorted(keys, key=lambda k: (k[0], k[1] if k[1] is not None else -1))
     roles = records.page(conn, kind, records.Query(filters={"catalogue": "role"}), limit=-1)
     assert roles and {r["catalogue"] for r in roles} == {"role"}
-    with pytest.raises(ValidationError, match="catalogue"):
+    with pytest.raises(ValidationError) as e:
         records.page(conn, kind, records.Query(filters={"catalogue": "no_such_list"}))
+    assert e.value.field == "catalogue" and str(e.value).startswith("Danh mục: ")

@@ -168,10 +168,11 @@ def test_a_local_write_refuses_control_characters_in_every_text_field(char):
 
 
 def test_the_store_refuses_an_escape_in_notes_naming_the_field(store):
-    with pytest.raises(ValidationError, match="notes"):
+    with pytest.raises(ValidationError, match="Ghi chú: ") as e:
         store.add("person", {"full_name": "Lò Văn Sáng", "notes": "a\x1b[31mb"})
+    assert e.value.field == "notes"
     pid = store.add("person", {"full_name": "Lò Văn Sáng", "notes": "dòng 1\n\tdòng 2"}).id
-    with pytest.raises(ValidationError, match="notes"):
+    with pytest.raises(ValidationError, match="Ghi chú: "):
         store.edit("person", pid, {"notes": "a\x00b"})
     assert store.conn.execute("SELECT notes FROM person WHERE id = ?",
                               (pid,)).fetchone()[0] == "dòng 1\n\tdòng 2"
