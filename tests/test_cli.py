@@ -102,10 +102,16 @@ def dumped(path: Path) -> list[str]:
         conn.close()
 
 
-def test_cccd_mismatch_is_a_warning_and_the_record_is_saved(db: Path):
+def test_cccd_contradicting_the_record_is_refused_in_vietnamese(db: Path):
     proc = antq("add", "person", "full_name=Lò Thị Mai", "gender=nữ", "birth_date=1990",
-                "citizen_id=011085000123", "--db", str(db), data_dir=db.parent)
-    assert "Cảnh báo: citizen_id:" in proc.stderr
+                "citizen_id=011085000123", "--db", str(db), data_dir=db.parent, check=False)
+    assert proc.returncode == 2
+    assert "Số định danh cá nhân (CCCD): " in proc.stderr and "citizen_id" not in proc.stderr
+    assert "khác giới tính đã ghi (nữ)" in proc.stderr
+    assert run_json(db, "list", "person") == []
+    proc = antq("add", "person", "full_name=Lò Thị Mai", "gender=nữ", "birth_date=1990",
+                "citizen_id=999190000123", "--db", str(db), data_dir=db.parent)
+    assert "Cảnh báo: Số định danh cá nhân (CCCD): " in proc.stderr  # a country code?
     assert len(run_json(db, "list", "person")) == 1
 
 
