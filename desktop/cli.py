@@ -285,9 +285,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `antq list … | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as e:  # a bug: one line for the officer, the details on request
-        print(_("Lỗi không mong đợi: {e} (đặt ANTQ_DEBUG=1 để xem chi tiết)").format(e=e),
-              file=sys.stderr)
+    except Exception as e:  # a bug: one line for the officer, the details in the log
+        from desktop import errorlog
+
+        incident = errorlog.record(*sys.exc_info(), where=f"antq {args.command or ''}")
+        print(_("Lỗi không mong đợi: {e} (#{c}; chi tiết kỹ thuật trong {p}, hoặc đặt "
+                "ANTQ_DEBUG=1 để xem tại đây)").format(e=e, c=incident.code,
+                                                      p=incident.log_file), file=sys.stderr)
         if os.environ.get("ANTQ_DEBUG"):
             traceback.print_exc()
         return 1

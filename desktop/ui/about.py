@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop import APP_NAME, __version__, settings
+from desktop import APP_NAME, __version__, errorlog, settings
 from desktop.i18n import _
 from desktop.storage.paths import backups_dir
 
@@ -71,7 +71,8 @@ def data_locations(db_path: Path) -> list[tuple[str, Path]]:
     return [(_("Cơ sở dữ liệu đang mở"), db_path),
             (_("Bản sao lưu"), backups_dir(db_path)),
             (_("Thư mục dữ liệu"), settings.data_dir()),
-            (_("Tệp cài đặt"), settings.settings_path())]
+            (_("Tệp cài đặt"), settings.settings_path()),
+            (_("Nhật ký lỗi"), errorlog.log_path())]
 
 
 def show_data_folder(parent: QWidget, db_path: Path) -> QMessageBox:

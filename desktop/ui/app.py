@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import APP_NAME, __version__
 from desktop.domain.errors import UserError
-from desktop.i18n import current_language
+from desktop.i18n import _, current_language
 from desktop.resources import resource_path
 from desktop.storage.db import open_database
 from desktop.storage.paths import default_database_path
@@ -121,6 +121,14 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
 
     app = make_application()
     path = db_path or default_database_path()
+    if not self_test:
+        from desktop.ui import crash, single_instance
+
+        if single_instance.guard(path) is None:  # that window was told to come forward
+            print(_("Cơ sở dữ liệu {p} đã mở trong một cửa sổ khác: đưa cửa sổ đó lên "
+                    "trước.").format(p=path))
+            return 0
+        crash.install(app)  # a bug: a dialog and the log, not a silent window
     if self_test:  # never hang a build check: give up after 60 s
         QTimer.singleShot(60_000, lambda: (print("self-test: timed out"), app.exit(3)))
     try:

@@ -571,7 +571,11 @@ def start_window(db_path: Path, *, backup: bool = True,
     if backup:
         window.filled.connect(lambda: backup_at_start(window))
     window.show()
-    QApplication.instance().setProperty("main_window", window)
+    app = QApplication.instance()
+    app.setProperty("main_window", window)
+    listener = app.property("single_instance")  # desktop/ui/single_instance.py
+    if listener is not None:
+        listener.follow(db_path)
     return window
 
 

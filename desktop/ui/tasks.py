@@ -7,14 +7,15 @@ or its error comes back through Qt signals, which are delivered on the main thre
 
 from __future__ import annotations
 
-import traceback
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
+from desktop import errorlog
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 
@@ -26,7 +27,7 @@ class Cancelled(Exception):
 class _Signals(QObject):
     progress = Signal(int, int, str)
     finished = Signal(object)
-    failed = Signal(str, bool)  # message, is a user error
+    failed = Signal(str, object)  # message; None for a user error, else the bug's Incident
 
 
 @dataclass
@@ -56,12 +57,13 @@ class _Runnable(QRunnable):
         try:
             result = self.work(self.ctx)
         except Cancelled:
-            self.signals.failed.emit(_("Đã hủy"), True)
+            self.signals.failed.emit(_("Đã hủy"), None)
         except UserError as e:
-            self.signals.failed.emit(str(e), True)
-        except Exception as e:  # a bug: say it, keep the window alive
-            traceback.print_exc()
-            self.signals.failed.emit(_("Lỗi không mong đợi: {e}").format(e=e), False)
+            self.signals.failed.emit(str(e), None)
+        except Exception:  # a bug: in the log and the error dialog; the window stays alive
+            incident = errorlog.record(*sys.exc_info(), where="task")
+            self.signals.failed.emit(_("Lỗi không mong đợi (#{c}); chi tiết trong nhật ký "
+                                       "lỗi").format(c=incident.code), incident)
         else:
             self.signals.finished.emit(result)
 
@@ -124,7 +126,14 @@ class TaskRunner(QObject):
 
         task.signals.progress.connect(progress)
         task.signals.finished.connect(lambda result: finish(result))
-        task.signals.failed.connect(lambda message, _user: finish(error=message))
+
+        def failed(message: str, incident: errorlog.Incident | None) -> None:
+            finish(error=message)
+            reporter = QApplication.instance().property("error_reporter")
+            if incident is not None and reporter is not None:  # desktop/ui/crash.py
+                reporter.show(incident)
+
+        task.signals.failed.connect(failed)
         self._running.add(task)
         self.pool.start(_Runnable(work, TaskContext(task.signals, task.cancel_flag),
                                   task.signals))
