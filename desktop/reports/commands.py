@@ -1,5 +1,5 @@
 """The `antq` subcommands for printing and spreadsheets: print roster|minutes|report, report,
-import-roster, export."""
+import-roster, roster-template, export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from desktop.i18n import _
 
-COMMANDS: set[str] = {"print", "report", "import-roster", "export"}
+COMMANDS: set[str] = {"print", "report", "import-roster", "roster-template", "export"}
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -97,6 +97,12 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
                    help=_("nhập các dòng hợp lệ, bỏ qua các dòng lỗi"))
     p.add_argument("--map", action="append", default=[], metavar="CỘT=field",
                    help=_("sửa ánh xạ cột: tiêu đề hoặc chữ cột = tên trường (rỗng: bỏ qua)"))
+    p.add_argument("--joined", metavar="dd/mm/yyyy",
+                   help=_("ngày tham gia của các dòng không ghi ngày (mặc định: hôm nay)"))
+
+    p = cmd("roster-template", _("ghi mẫu Excel trống để điền danh sách rồi nhập lại"))
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
+    p.add_argument("--org", metavar="ID", help=_("tổ chức: tên và chức danh của nó trong mẫu"))
 
     p = cmd("export", _("xuất một loại bản ghi hoặc một danh sách ra .xlsx hoặc .csv"))
     p.add_argument("kind", help=_("person, organization, … hoặc roster"))
@@ -205,13 +211,21 @@ def run(args: argparse.Namespace) -> int:
         from desktop.storage.writer import Store
 
         mapping = parse_assignments(args.map) if args.map else None
-        preview = preview_roster(conn, args.file, args.org, mapping=mapping)
+        joined = None
+        if args.joined:
+            from desktop.domain.dates import parse_date
+
+            joined = parse_date(args.joined).earliest()
+        preview = preview_roster(conn, args.file, args.org, mapping=mapping, joined_date=joined)
         messages = preview.messages()
         counts = preview.counts()
         summary = _("{rows} dòng: {new} người mới, {link} người đã có được thêm vào tổ, "
                     "{skip} đã là thành viên, {error} dòng lỗi").format(**counts)
         if args.dry_run:
-            emit(args, preview.as_dict(), [*messages, summary, _("(chạy thử: chưa ghi gì)")])
+            left_out = [_("Dòng {n}: bỏ qua ({why})").format(n=n, why=why)
+                        for n, why in preview.skipped]
+            emit(args, preview.as_dict(), [*left_out, *messages, summary,
+                                           _("(chạy thử: chưa ghi gì)")])
             return 0 if not preview.errors else 2
         warn(args, [m for m in messages if "(lưu ý)" in m])
         if preview.errors and not args.valid_only:
@@ -227,6 +241,12 @@ def run(args: argparse.Namespace) -> int:
                          "{r} dòng lỗi").format(a=result.people_added,
                                                 m=result.memberships_added,
                                                 s=result.skipped, r=result.refused)])
+        return 0
+    if args.command == "roster-template":
+        from desktop.reports.roster_import import write_template
+
+        out = write_template(conn, args.out, args.org)
+        emit(args, {"out": str(out)}, [_("Đã ghi mẫu {p}").format(p=out)])
         return 0
     if args.command == "export":
         from desktop.reports.export import export_kind, export_roster

@@ -4,8 +4,17 @@
 may override the mapping), cleans every row and lists each row's problems with its row number;
 nothing is written. :func:`import_roster` then writes either everything (refused if any row has
 an error) or only the valid rows, in one transaction through ``Store.add_many``. A person who is
-already in the database (same citizen ID, or same name and birth date) is reused, and one who is
-already a member is skipped, so importing the same file twice creates no duplicates.
+already in the database (same citizen ID and name, or same name and birth date) is reused, and
+one who is already a member is skipped, so importing the same file twice creates no duplicates.
+
+Real commune sheets carry more than a table: title rows, a header over two rows with merged
+cells, a numbering row "(1) (2) … (8)" under it, group headings ("I. Bản Nà Pen"), and a
+footer (the place and date, "Người lập biểu", signatures). All of these are recognised and left
+out. The date members joined is read from its column, or asked once for the whole file (default
+today), so the movement's figures count them. The rules of the organization's type (Luật
+30/2023 for a Tổ bảo vệ ANTT: from 18 years, one Tổ trưởng, living in the thôn) are checked
+row by row as the write path checks them. The officer may correct a cell in the preview
+(``edits``) without touching the file. :func:`write_template` gives a blank sheet to fill in.
 """
 
 from __future__ import annotations
@@ -20,11 +29,12 @@ from pathlib import Path
 from desktop.domain import text
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import MEMBERSHIP, PERSON
+from desktop.domain.org_rules import check_member
 from desktop.domain.validation import clean_field
 from desktop.i18n import _
-from desktop.reports.letterhead import in_sentence
+from desktop.reports.letterhead import bare_name, in_sentence
 from desktop.reports.spreadsheet import read_table, unneutralise
-from desktop.storage import dbapi, printouts
+from desktop.storage import catalogues, dbapi, printouts
 from desktop.storage.writer import Store
 
 IGNORE = ""
@@ -65,7 +75,14 @@ FIELD_LABELS = {
     "stt": _("STT"),
 }
 _VILLAGE_WORDS = ("to dan pho ", "thon ", "ban ", "xom ", "to ", "khoi ", "ap ", "doi ")
-_END_WORDS = ("nguoi lap", "truong cong an", "chu tich", "xac nhan", "t/m", "tm.", "ky ten")
+# The first words of a footer: who made the list, who approves it, the signatures, totals.
+_END_WORDS = ("nguoi lap", "truong cong an", "chu tich", "xac nhan", "t/m", "tm.", "ky ten",
+              "(ky", "ky, ghi ro", "ky va ghi ro", "tong cong", "tong so", "cong:",
+              "truong thon", "truong ban", "pho truong cong an", "can bo lap", "noi nhan")
+# The place and date above the signatures: "Mường Chà, ngày 05 tháng 12 năm 2026".
+_DATE_LINE = re.compile(r"(^|, *)ngay\b.*\bthang\b.*\bnam\b")
+# A numbering row under the header: "(1) (2) … (8)", "1 2 3 …", "A B 1 2".
+_NUMBERING = re.compile(r"\(?([0-9]{1,2}|[a-z])\)?")
 
 
 @dataclass
@@ -78,6 +95,7 @@ class RowResult:
     person: dict[str, object] = field(default_factory=dict)
     membership: dict[str, object] = field(default_factory=dict)
     person_id: str | None = None  # the existing person, for link/skip
+    cells: dict[str, str] = field(default_factory=dict)  # field → the cell as shown (edited)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +110,8 @@ class ImportPreview:
     mapping: dict[int, str]  # column index (0-based) → field
     headings: list[str]
     rows: list[RowResult]
+    joined_date: dt.date | None = None  # for the rows that give none
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why) left out
 
     @property
     def errors(self) -> list[RowResult]:
@@ -117,6 +137,8 @@ class ImportPreview:
         return {"file": str(self.path), "organization_id": self.organization_id,
                 "header_row": self.header_row,
                 "mapping": {_column_letter(c): f for c, f in sorted(self.mapping.items())},
+                "joined_date": self.joined_date.isoformat() if self.joined_date else None,
+                "skipped": [{"row": n, "why": why} for n, why in self.skipped],
                 "counts": self.counts(),
                 "rows": [{"row": r.row, "name": r.name, "status": r.status,
                           "problems": r.problems, "notes": r.notes} for r in self.rows]}
@@ -172,7 +194,14 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[int, str]]:
     if best[1] < 0:
         raise UserError(_("Không tìm thấy dòng tiêu đề có cột «Họ và tên» trong 40 dòng đầu "
                           "của tệp"))
-    return best[1], best[2]
+    header, mapping = best[1], best[2]
+    if header > 0:  # a heading over two rows: "Số định danh" above, nothing under it
+        for c, value in enumerate(rows[header - 1]):
+            f = field_for_heading(value)
+            if f and c not in mapping and f not in mapping.values() and (
+                    c >= len(rows[header]) or _cell_text(rows[header][c]) == ""):
+                mapping[c] = f
+    return header, mapping
 
 
 def _split_birth_columns(rows: list[list[object]], header: int,
@@ -218,6 +247,14 @@ def _date_value(value: object) -> object:
     return _cell_text(value)
 
 
+def _shown(value: object) -> str:
+    """A cell as the officer reads it in the preview: dates dd/mm/yyyy, numbers whole."""
+    value = _date_value(value) if isinstance(value, dt.date | dt.datetime) else value
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return _cell_text(value)
+
+
 def _citizen_text(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(int(value)).zfill(12)  # Excel drops the leading 0 of every province code
@@ -229,6 +266,7 @@ class _Catalogue:
     def __init__(self, conn: dbapi.Connection, catalogue: str,
                  allowed: list[str] | None = None) -> None:
         self.names: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         self.examples: list[str] = []
         for row in conn.execute("SELECT code, name, aliases FROM catalogue_item WHERE "
                                 "catalogue = ? AND _deleted = 0 ORDER BY sort_order",
@@ -236,6 +274,7 @@ class _Catalogue:
             if allowed is not None and row["code"] not in allowed:
                 continue
             self.examples.append(row["name"])
+            self.labels[row["code"]] = row["name"]
             for n in (row["code"], row["name"], *(row["aliases"] or "").split(";")):
                 if n.strip():
                     self.names.setdefault(text.fold(n.replace("_", " ")), row["code"])
@@ -243,11 +282,17 @@ class _Catalogue:
     def code(self, value: str) -> str | None:
         return self.names.get(text.fold(value))
 
+    def name_of(self, code: str) -> str:
+        return self.labels.get(code, code)
+
 
 def preview_roster(conn: dbapi.Connection, path: Path, organization_id: str, *,
                    mapping: Mapping[str | int, str] | None = None,
-                   today: dt.date | None = None) -> ImportPreview:
-    """Read and check the whole file; write nothing."""
+                   today: dt.date | None = None, joined_date: dt.date | None = None,
+                   edits: Mapping[tuple[int, str], object] | None = None) -> ImportPreview:
+    """Read and check the whole file; write nothing. ``joined_date`` (default ``today``) is
+    the date members joined, for the rows that give none; ``edits`` maps (sheet row, field)
+    to a value the officer typed in the preview in place of the cell's."""
     org = printouts.organization(conn, organization_id)
     rows = read_table(Path(path))
     header, found = _find_header(rows)
@@ -256,28 +301,71 @@ def preview_roster(conn: dbapi.Connection, path: Path, organization_id: str, *,
     if mapping:
         found = _override(found, mapping, headings)
     today = today or dt.date.today()
-    ctx = _Context(conn, org, today)
+    joined = joined_date or today
+    ctx = _Context(conn, org, today, joined)
     results: list[RowResult] = []
+    skipped: list[tuple[int, str]] = []
+    header_row = [_cell_text(v) for v in rows[header]]
     for i in range(header_end + 1, len(rows)):
         row = rows[i]
+        number = i + 1
         cells = {f: row[c] for c, f in found.items() if c < len(row)}
-        if all(_cell_text(v) == "" for v in row):
+        for (n, f), value in (edits or {}).items():
+            if n == number:
+                cells[f] = value
+        texts = [_cell_text(v) for v in row]
+        filled = [t for t in texts if t]
+        if not filled and not any(n == number for n, _f in (edits or {})):
             continue
-        if _is_end(row):
+        if _is_end(filled):
+            skipped.append((number, _("chân trang (người lập, chữ ký): dừng đọc ở đây")))
             break
+        if _is_numbering(filled):
+            skipped.append((number, _("dòng đánh số cột")))
+            continue
+        if _repeats_header(texts, header_row):
+            skipped.append((number, _("dòng tiêu đề (ô gộp)")))
+            continue
         if all(_cell_text(cells.get(f)) == "" for f in found.values() if f != "stt"):
+            skipped.append((number, _("dòng tiêu đề nhóm")))
             continue  # a title or group heading row (text in the STT column only)
-        if _cell_text(cells.get("full_name")) == "" and sum(
-                1 for v in row if _cell_text(v)) <= 1:
-            continue  # a group heading such as "I. Bản Nà Pen" merged across the row
-        results.append(ctx.check(i + 1, cells))
+        if len(set(filled)) == 1 and (len(filled) > 1 or _cell_text(
+                cells.get("full_name")) == ""):
+            skipped.append((number, _("dòng tiêu đề nhóm")))
+            continue  # a group heading such as "I. Bản Nà Pen", merged across the row
+        results.append(ctx.check(number, cells))
     ctx.match_existing(results)
-    return ImportPreview(Path(path), organization_id, header + 1, found, headings, results)
+    _rules_pass(ctx, results)
+    return ImportPreview(Path(path), organization_id, header + 1, found, headings, results,
+                         joined_date=joined, skipped=skipped)
 
 
-def _is_end(row: list[object]) -> bool:
-    first = next((_cell_text(v) for v in row if _cell_text(v)), "")
-    return text.fold(first).startswith(_END_WORDS)
+def _is_end(filled: list[str]) -> bool:
+    """A footer: who made the list and who signs it, a total, the place and date line."""
+    if not filled:
+        return False
+    first = text.fold(filled[0])
+    return first.startswith(_END_WORDS) or bool(_DATE_LINE.search(first)) and len(
+        set(filled)) <= 2
+
+
+def _is_numbering(filled: list[str]) -> bool:
+    """The row under a header that numbers its columns: "(1)", "(2)", … or "1", "2", …"""
+    if len(filled) < 3:
+        return False
+    marks = [_NUMBERING.fullmatch(text.fold(t)) for t in filled]
+    if not all(marks):
+        return False
+    numbers = [int(m.group(1)) for m in marks if m and m.group(1).isdigit()]
+    return len(numbers) >= 3 and numbers == sorted(numbers) and len(set(numbers)) == len(
+        numbers)
+
+
+def _repeats_header(texts: list[str], header: list[str]) -> bool:
+    """The second row of a header merged over two rows: the merged cells repeat the header,
+    the rest are sub-headings, and no name is in it."""
+    same = sum(1 for c, t in enumerate(texts) if t and c < len(header) and t == header[c])
+    return same >= 2 and same >= len([t for t in texts if t]) / 2
 
 
 def _override(found: dict[int, str], mapping: Mapping[str | int, str],
@@ -313,10 +401,11 @@ def _override(found: dict[int, str], mapping: Mapping[str | int, str],
 
 class _Context:
     def __init__(self, conn: dbapi.Connection, org: dict[str, object],
-                 today: dt.date) -> None:
+                 today: dt.date, joined: dt.date) -> None:
         self.conn = conn
         self.org = org
         self.today = today
+        self.joined = joined
         chain = printouts.unit_chain(conn, str(org["unit_id"]))
         self.default_village = str(chain[0]["id"]) if chain[0]["level"] == "village" else None
         commune = next((u for u in chain if u["level"] == "commune"), None)
@@ -329,6 +418,10 @@ class _Context:
                 for w in _VILLAGE_WORDS:
                     if key.startswith(w):
                         self.villages.setdefault(key[len(w):], str(v["id"]))
+        self.unit_names = {str(v["id"]): str(v["name"]) for v in (
+            printouts.villages_of(conn, str(commune["id"])) if commune else [])}
+        self.area = self.default_village
+        self.rules = catalogues.type_rules(conn, str(org["org_type"]))
         type_row = conn.execute("SELECT attrs FROM catalogue_item WHERE catalogue = 'org_type' "
                                 "AND code = ?", (org["org_type"],)).fetchone()
         attrs = json.loads(type_row["attrs"]) if type_row and type_row["attrs"] else {}
@@ -349,7 +442,7 @@ class _Context:
 
     def check(self, number: int, cells: dict[str, object]) -> RowResult:
         name = _cell_text(cells.get("full_name"))
-        r = RowResult(number, name)
+        r = RowResult(number, name, cells={f: _shown(v) for f, v in cells.items()})
         person: dict[str, object] = {}
         if not name:
             r.problems.append(_("thiếu họ và tên"))
@@ -422,6 +515,8 @@ class _Context:
         if joined not in (None, ""):
             membership["joined_date"] = self._clean(r, "joined_date", joined,
                                                     FIELD_LABELS["joined_date"])
+        else:  # asked once for the whole file: the movement's figures count them
+            membership["joined_date"] = self.joined.isoformat()
         decision = _cell_text(cells.get("decision_number"))
         if decision:
             membership["decision_number"] = decision
@@ -472,6 +567,13 @@ class _Context:
                 continue
             cid = r.person.get("citizen_id")
             key = (text.fold(r.name), str(r.person.get("birth_date") or ""))
+            if cid and str(cid) in by_id and text.fold(by_id[str(cid)][1]) != key[0]:
+                # Two people cannot share one number (storage/references.py refuses it).
+                r.problems.append(_("số định danh {c} đã là số của {n}, khác họ tên trong "
+                                    "tệp: sửa số, hoặc sửa tên nếu là cùng một người").format(
+                    c=cid, n=by_id[str(cid)][1]))
+                r.status = "error"
+                continue
             if cid and str(cid) in by_id:
                 r.person_id, other = by_id[str(cid)]
                 r.notes.append(_("đã có người cùng số định danh ({n}): dùng hồ sơ đã có").format(
@@ -489,6 +591,49 @@ class _Context:
                 r.notes.append(_("đã là thành viên của tổ chức: bỏ qua"))
             else:
                 r.status = "link"
+
+
+def _rules_pass(ctx: _Context, results: list[RowResult]) -> None:
+    """The rules of the organization's type on each row, as the write path will check them:
+    what it refuses (a member under 18) is a problem of the row, what it warns about (over
+    70, a second Tổ trưởng, a member living elsewhere) a note."""
+    rules = ctx.rules
+    if not rules.any:
+        return
+    linked = [r.person_id for r in results if r.person_id and r.status == "link"]
+    known: dict[str, dbapi.Row] = {}
+    for chunk in range(0, len(linked), 500):
+        part = linked[chunk:chunk + 500]
+        for row in ctx.conn.execute(
+                f"SELECT id, birth_date, residence_unit_id FROM person WHERE id IN "
+                f"({','.join('?' * len(part))})", part):
+            known[row["id"]] = row
+    holders: dict[str, list[tuple[str | None, str]]] = {}  # role → (person id, name)
+    for row in ctx.conn.execute(
+            "SELECT m.role, m.person_id, p.full_name FROM membership m JOIN person p "
+            "ON p.id = m.person_id WHERE m.organization_id = ? AND m._deleted = 0 AND "
+            "m.left_date IS NULL", (ctx.org["id"],)):
+        holders.setdefault(str(row["role"]), []).append((row["person_id"], row["full_name"]))
+    for r in results:
+        if r.problems or r.status == "skip":
+            continue
+        db = known.get(r.person_id or "")
+        birth = r.person.get("birth_date") or (db["birth_date"] if db else None)
+        home = r.person.get("residence_unit_id") or (db["residence_unit_id"] if db else None)
+        role = str(r.membership.get("role") or "")
+        joined = str(r.membership.get("joined_date") or "")
+        on = dt.date.fromisoformat(joined) if len(joined) == 10 else ctx.joined
+        others = [n for pid, n in holders.get(role, []) if pid is None or pid != r.person_id]
+        found = check_member(rules, name=r.name, birth_date=str(birth) if birth else None,
+                             on=on, role=role, role_name=ctx.roles.name_of(role),
+                             other_holders=others, residence=str(home) if home else None,
+                             residence_name=ctx.unit_names.get(str(home), ""),
+                             area=ctx.area, area_name=ctx.unit_names.get(ctx.area or "", ""))
+        r.problems += found.errors
+        r.notes += found.warnings
+        if found.errors:
+            r.status = "error"
+        holders.setdefault(role, []).append((r.person_id, r.name))
 
 
 def import_roster(store: Store, preview: ImportPreview, *,
@@ -512,3 +657,130 @@ def import_roster(store: Store, preview: ImportPreview, *,
     return ImportResult(people_added=len(new), memberships_added=len(new) + len(link),
                         skipped=sum(1 for r in preview.rows if r.status == "skip"),
                         refused=len(bad))
+
+
+# -- a blank sheet to fill in ------------------------------------------------------------------
+
+TEMPLATE_COLUMNS = (  # heading, field, width (characters), kept as text (leading zeros)
+    (_("STT"), "stt", 5, False),
+    (_("Họ và tên"), "full_name", 26, False),
+    (_("Ngày sinh (dd/mm/yyyy)"), "birth_date", 13, True),
+    (_("Giới tính"), "gender", 9, False),
+    (_("Dân tộc"), "ethnicity", 10, False),
+    (_("Số định danh cá nhân (CCCD)"), "citizen_id", 16, True),
+    (_("Thôn/Bản"), "village", 16, False),
+    (_("Chức danh"), "role", 12, False),
+    (_("Số điện thoại"), "phone", 13, True),
+    (_("Ngày tham gia (dd/mm/yyyy)"), "joined_date", 13, True),
+    (_("Số quyết định"), "decision_number", 14, False),
+    (_("Ghi chú"), "notes", 18, False),
+)
+TEMPLATE_ROWS = 40
+
+
+def write_template(conn: dbapi.Connection, path: Path,
+                   organization_id: str | None = None) -> Path:
+    """A blank roster sheet as commune sheets are laid out (title, header, numbering row,
+    empty rows, the place-date line and "Người lập biểu"), with the organization's roles and
+    the genders offered in drop-down lists, and a second sheet that says how to fill it in.
+    Reading it back gives no row until one is filled."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    title = _("DANH SÁCH THÀNH VIÊN")
+    subtitle = ""
+    roles = [i.name for i in catalogues.items(conn, "role")]
+    place = ""
+    if organization_id:
+        org = printouts.organization(conn, organization_id)
+        title = _("DANH SÁCH THÀNH VIÊN {o}").format(o=str(org["name"]).upper())
+        allowed = catalogues.item(conn, "org_type", str(org["org_type"]))
+        codes = allowed.attrs.get("roles") if allowed else None
+        if isinstance(codes, list):
+            roles = [catalogues.item(conn, "role", str(c)).name  # type: ignore[union-attr]
+                     for c in codes if catalogues.item(conn, "role", str(c))]
+        chain = printouts.unit_chain(conn, str(org["unit_id"]))
+        commune = next((u for u in chain if u["level"] == "commune"), None)
+        if commune:
+            subtitle = in_sentence(str(commune["name"]))
+            place = bare_name(str(commune["name"]))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Danh sách")
+    n = len(TEMPLATE_COLUMNS)
+    last = get_column_letter(n)
+    bold = Font(bold=True)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([title])
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].alignment = centre
+    ws.append([subtitle])
+    ws.merge_cells(f"A2:{last}2")
+    ws["A2"].alignment = centre
+    ws.append([])
+    ws.append([heading for heading, _f, _w, _t in TEMPLATE_COLUMNS])
+    ws.append([f"({i})" for i in range(1, n + 1)])  # the numbering row real sheets have
+    header, numbering = 4, 5
+    for c, (_h, _f, width, as_text) in enumerate(TEMPLATE_COLUMNS, start=1):
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = width
+        for r in (header, numbering):
+            cell = ws.cell(row=r, column=c)
+            cell.font = bold if r == header else Font(italic=True)
+            cell.alignment = centre
+            cell.border = box
+        for r in range(numbering + 1, numbering + 1 + TEMPLATE_ROWS):
+            cell = ws.cell(row=r, column=c)
+            cell.border = box
+            if as_text:  # "011085000123" keeps its 0; a date stays as typed
+                cell.number_format = "@"
+    ws.row_dimensions[header].height = 45
+    first, end = numbering + 1, numbering + TEMPLATE_ROWS
+    for heading_field, choices in (("gender", [_("Nam"), _("Nữ")]), ("role", roles)):
+        col = next(i for i, c in enumerate(TEMPLATE_COLUMNS, start=1) if c[1] == heading_field)
+        letter = get_column_letter(col)
+        listed = ",".join(choices)
+        if choices and len(listed) < 250:  # Excel's limit for a list written in place
+            check = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
+            check.error = _("Chọn một giá trị trong danh sách")
+            ws.add_data_validation(check)
+            check.add(f"{letter}{first}:{letter}{end}")
+    footer = end + 2
+    date_line = _("{p}, ngày …… tháng …… năm ……").format(p=place) if place else _(
+        "……, ngày …… tháng …… năm ……")
+    ws.cell(row=footer, column=n - 3, value=date_line).font = Font(italic=True)
+    ws.cell(row=footer + 1, column=2, value=_("NGƯỜI LẬP BIỂU")).font = bold
+    ws.cell(row=footer + 1, column=n - 3, value=_("TRƯỞNG CÔNG AN XÃ")).font = bold
+    ws.cell(row=footer + 2, column=2, value=_("(Ký, ghi rõ họ tên)")).font = Font(italic=True)
+    ws.cell(row=footer + 2, column=n - 3,
+            value=_("(Ký, ghi rõ họ tên, đóng dấu)")).font = Font(italic=True)
+    ws.freeze_panes = ws.cell(row=first, column=3)
+    guide = wb.create_sheet(_("Hướng dẫn"))
+    guide.column_dimensions["A"].width = 100
+    for line in (
+            _("Cách điền danh sách"),
+            _("- Mỗi người một dòng, từ dòng ngay dưới dòng đánh số (1), (2)…; giữ nguyên "
+              "dòng tiêu đề."),
+            _("- Họ và tên: bắt buộc. Ngày sinh: dd/mm/yyyy, hoặc chỉ năm sinh (1985)."),
+            _("- Số định danh cá nhân: đủ 12 chữ số (giữ số 0 ở đầu); số CMND cũ 9 chữ số "
+              "cũng được."),
+            _("- Thôn/Bản: tên như trong chương trình (ví dụ: Bản Nà Pen); bỏ trống nếu ở "
+              "thôn của tổ."),
+            _("- Chức danh: chọn trong danh sách (mỗi Tổ chỉ một Tổ trưởng); bỏ trống là "
+              "thành viên."),
+            _("- Ngày tham gia: bỏ trống thì dùng ngày chọn khi nhập vào chương trình."),
+            _("- Thành viên Tổ bảo vệ an ninh, trật tự phải từ đủ 18 tuổi (Luật 30/2023/QH15)."),
+            _("- Có thể thêm dòng trống; dòng «Người lập biểu» và chữ ký ở cuối được bỏ qua "
+              "khi nhập.")):
+        guide.append([line])
+    guide["A1"].font = bold
+    wb.save(path)
+    return path
