@@ -78,6 +78,7 @@ class PeoplePage(QWidget):
         excel_menu = QMenu(self.excel_button)
         self.import_action = excel_menu.addAction(
             _("Nhập danh sách từ Excel hoặc CSV…"), self.import_roster)
+        self.template_action = excel_menu.addAction(_("Tải mẫu Excel…"), self.save_template)
         excel_menu.addAction(_("Xuất ra Excel (.xlsx)…"), lambda: self.ask_export_roster("xlsx"))
         excel_menu.addAction(_("Xuất ra CSV…"), lambda: self.ask_export_roster("csv"))
         self.excel_button.setMenu(excel_menu)
@@ -297,6 +298,14 @@ class PeoplePage(QWidget):
         dialog.imported.connect(self._imported)
         dialog.open()
         self.last_import = dialog
+
+    def save_template(self, path: str | None = None) -> None:
+        """A blank roster sheet to fill in, then import (desktop/ui/import_dialog.py)."""
+        from desktop.ui.import_dialog import save_template
+
+        written = save_template(self, self.ctx.conn, self.selection.organization_id, path)
+        if written is not None:
+            self.ctx.notify(_("Đã ghi mẫu {p}").format(p=written))
 
     def _imported(self, result: dict) -> None:
         self.ctx.changed()
