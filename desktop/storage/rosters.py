@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
-from desktop.storage import dbapi, walk
+from desktop.storage import dbapi, paging, walk
+from desktop.storage import search as search_module
 from desktop.storage.records import Record, fts_query, to_record
 
 
@@ -44,59 +45,81 @@ class OrgNode:
     members: int
 
 
-def _scope_sql(conn: dbapi.Connection, scope: Scope) -> tuple[str, str, list[object]]:
-    """(extra FROM/JOIN, extra WHERE, args) for people in ``scope``."""
-    join, where, args = _place_sql(conn, scope)
-    if scope.kind == "organization" and scope.role:
-        return join, where + " AND m.role = ?", [*args, scope.role]
-    if scope.org_type or scope.role:
-        where += (" AND EXISTS (SELECT 1 FROM membership fm JOIN organization fo "
-                  "ON fo.id = fm.organization_id AND fo._deleted = 0 "
-                  "WHERE fm.person_id = p.id AND fm._deleted = 0 AND fm.left_date IS NULL")
-        if scope.org_type:
-            where += " AND fo.org_type = ?"
-            args = [*args, scope.org_type]
-        if scope.role:
-            where += " AND fm.role = ?"
-            args = [*args, scope.role]
-        where += ")"
-    return join, where, args
+# Units under a unit, itself included: the tree is at most province → commune → village.
+_SUBTREE = ("(SELECT u.id FROM unit u WHERE u.id = ? OR u.parent_id = ? OR u.parent_id IN "
+            "(SELECT id FROM unit WHERE parent_id = ?))")
 
 
-def _place_sql(conn: dbapi.Connection, scope: Scope) -> tuple[str, str, list[object]]:
-    if scope.kind == "organization":
-        ended = "IS NOT NULL" if scope.former else "IS NULL"
-        return ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
-                f"AND m._deleted = 0 AND m.left_date {ended} "
-                "LEFT JOIN catalogue_item r ON r.catalogue = 'role' AND r.code = m.role",
-                "", [scope.id])
+def _filters(conn: dbapi.Connection, scope: Scope, search: str | None) -> list[paging.Filter]:
+    """What the roster of a place (or of everyone) holds, as conditions on ``p`` (person)."""
+    out = []
+    found = search_filter(search)
+    if found is not None:  # first: the most selective test of a walked row
+        out.append(found)
     if scope.kind == "unit":
-        level = conn.execute("SELECT level FROM unit WHERE id = ?", (scope.id,)).fetchone()
-        if level and level[0] == "province":
-            # "+" keeps SQLite off the residence index: a province holds most people, so
-            # walking the name index and stopping after one page beats sorting them all
-            # (73 ms → a few ms at 100,000 people).
-            return ("", " AND +p.residence_unit_id IN (SELECT u.id FROM unit u WHERE u.id = ? "
-                        "OR u.parent_id = ? OR u.parent_id IN (SELECT id FROM unit "
-                        "WHERE parent_id = ?))", [scope.id] * 3)
-        return ("", " AND p.residence_unit_id IN (SELECT id FROM unit WHERE id = ? "
-                    "OR parent_id = ?)", [scope.id, scope.id])
-    return "", "", []
+        args = (scope.id,) * 3
+        out.append(paging.Filter(
+            test=f"+{{t}}.residence_unit_id IN {_SUBTREE}", test_args=args,
+            drive=f"p.residence_unit_id IN {_SUBTREE}", drive_args=args,
+            admitted=f"SELECT 1 FROM person p WHERE p.residence_unit_id IN {_SUBTREE} "
+                     "AND p._deleted = 0", admitted_args=args,
+            columns=("residence_unit_id",)))
+    if scope.org_type or scope.role:
+        sub, args = _members_sql(scope)
+        out.append(paging.Filter(
+            test=f"+{{t}}.id IN ({sub})", test_args=args, drive=f"p.id IN ({sub})",
+            drive_args=args, admitted=sub, admitted_args=args, columns=("id",)))
+    return out
+
+
+def _members_sql(scope: Scope) -> tuple[str, tuple[object, ...]]:
+    """People who now belong to an organization of ``scope.org_type`` / hold ``scope.role``."""
+    sql = ("SELECT fm.person_id FROM membership fm JOIN organization fo ON fo.id = "
+           "fm.organization_id AND fo._deleted = 0 WHERE fm._deleted = 0 AND fm.left_date IS NULL")
+    args: tuple[object, ...] = ()
+    if scope.org_type:
+        sql += " AND fo.org_type = ?"
+        args += (scope.org_type,)
+    if scope.role:
+        sql += " AND fm.role = ?"
+        args += (scope.role,)
+    return sql, args
+
+
+def search_filter(search: str | None) -> paging.Filter | None:
+    """What was typed in a roster's search box, as a condition on ``p``. One number is the
+    beginning of a CCCD or a phone number, read as a range of their indexes (any length
+    costs the same); words are prefixes of the words of the name (the full-text index)."""
+    words = text.search_words(search or "")
+    if not words:
+        return None
+    if search_module.is_number(words):
+        args = search_module.number_ranges(words[0])
+        ranges = search_module.NUMBER_SQL
+        return paging.Filter(
+            test=ranges.format(c="+{t}."), test_args=args, drive=ranges.format(c="p."),
+            drive_args=args, admitted=f"SELECT 1 FROM person p WHERE {ranges.format(c='p.')}",
+            admitted_args=args, columns=("citizen_id", "phone"))
+    match = fts_query(search or "")
+    test, test_args = walk.word_tests("{t}._search", words)
+    fts = "SELECT rowid FROM person_fts WHERE person_fts MATCH ?"
+    return paging.Filter(test=test, test_args=tuple(test_args), drive=f"p._rowid IN ({fts})",
+                         drive_args=(match,), admitted=fts, admitted_args=(match,),
+                         columns=("_search",))
 
 
 def count_people(conn: dbapi.Connection, scope: Scope, search: str | None = None) -> int:
-    join, where, args = _scope_sql(conn, scope)
-    words = text.search_words(search or "")
-    if words:  # counting reads every match: the index reads fewest, whatever the breadth
-        where, args = _search_sql(where, args, words, fts_query(search or ""),
-                                  scope.kind == "organization")
-    sql = f"SELECT count(*) FROM person p {join} WHERE p._deleted = 0{where}"
-    return int(conn.execute(sql, args).fetchone()[0])
+    if scope.kind == "organization":
+        join, where, args = _members_join(scope, search)
+        return int(conn.execute(f"SELECT count(*) FROM person p {join} WHERE p._deleted = 0"
+                                f"{where}", args).fetchone()[0])
+    return paging.count(conn, "person", _filters(conn, scope, search))
 
 
-# Columns a roster can be sorted by (a click on the header), as SQL on ``p``: whitelisted, so
-# no user text reaches the query. Codes sort in their official order (ethnic groups as the
-# GSO numbers them); a place sorts by its name.
+# Columns a roster can be sorted by (a click on the header), as SQL: whitelisted, so no user
+# text reaches the query. Never NULL (a keyset compares them); those without a value come
+# first. Codes sort in their official order (ethnic groups as the GSO numbers them); a place
+# by its name (then its id: two villages may share a name).
 SORTABLE = {
     "full_name": "p.name_key",
     "birth_date": "coalesce(p.birth_date, '')",
@@ -104,112 +127,196 @@ SORTABLE = {
     "ethnicity": "coalesce(p.ethnicity, '')",
     "citizen_id": "coalesce(p.citizen_id, '')",
     "phone": "coalesce(p.phone, '')",
-    "residence_unit_id": "coalesce(ru.name_key, '')",  # joined below
+    "residence_unit_id": "coalesce(ru.name_key, '')",  # then the place's id (_PLACE_KEYS)
     # An organization's roster only:
     "role": "coalesce(json_extract(r.attrs, '$.rank'), 99)",
     "left_date": "coalesce(m.left_date, '')",
     "exit_reason": "coalesce(m.exit_reason, '')",
 }
 MEMBERSHIP_COLUMNS = {"role", "left_date", "exit_reason"}
+# Sorted through an index on (expression, name_key, id): migrations 6 and 11.
+_INDEXED_EXPRESSIONS = {"birth_date", "gender", "ethnicity"}
+# Sorted through a plain index on the column, those without a value in name order first.
+_INDEXED_COLUMNS = {"citizen_id": "p.citizen_id", "phone": "p.phone"}
+_NAME = ("p.name_key", "p.id")
+# What the name index (migration 6) and the residence index (11) hold besides the order.
+_NAME_INDEX = frozenset({"_rowid", "id", "name_key", "_deleted", "residence_unit_id", "_search"})
+_PLACE_INDEX = frozenset({"_rowid", "id", "name_key", "_deleted", "residence_unit_id"})
+_PLACE_KEYS = ("coalesce(ru.name_key, '')", "coalesce(p.residence_unit_id, '')")
 
 
 def people_page(conn: dbapi.Connection, scope: Scope, *, search: str | None = None,
                 offset: int = 0, limit: int = 500, after: tuple | None = None,
                 order: str | None = None, descending: bool = False) -> list[Record]:
     """One page of the roster (``limit`` -1: all of it); members of an organization also
-    carry ``role``. Every row carries ``sort_key``.
+    carry ``role``, ``joined_date``, ``membership_id``, ``left_date`` and ``exit_reason``.
 
     The order is Vietnamese name order (an organization's: by role, then name) unless
-    ``order`` names a column of SORTABLE; ties follow name order.
-
-    ``after`` = the ``sort_key`` of the last row already shown: the next page is then found
-    through the index (keyset paging) instead of skipping ``offset`` rows, which at 100,000
-    people costs 140 ms deep in the list.
+    ``order`` names a column of SORTABLE; ties follow name order. Every row carries
+    ``sort_key``: given back as ``after``, the next page starts after that row (keyset
+    paging; see storage/paging.py for how a page is read).
     """
-    join, where, args = _scope_sql(conn, scope)
-    # Name order ascending is the default, except in an organization (role, then name).
     custom = order is not None and (
         (order, descending) != ("full_name", False) or scope.kind == "organization")
     if custom and (order not in SORTABLE or (order in MEMBERSHIP_COLUMNS
                                              and scope.kind != "organization")):
         raise ValueError(f"not a roster column: {order}")
-    direction = "DESC" if descending else "ASC"
-    sort_sql = SORTABLE[order] if custom else ""  # type: ignore[index]
-    if order == "residence_unit_id":
-        join += " LEFT JOIN unit ru ON ru.id = p.residence_unit_id"
-    if custom:
-        order_sql = f"{sort_sql} {direction}, p.name_key {direction}, p.id {direction}"
-        key_sql = f"{sort_sql}, p.name_key, p.id"
-    elif scope.kind == "organization":
-        order_sql = "coalesce(json_extract(r.attrs, '$.rank'), 99), p.name_key, p.id"
-        key_sql = "p.name_key, p.id"
-    else:
-        order_sql = key_sql = "p.name_key, p.id"
-    if after is not None and scope.kind != "organization":
-        marks = ", ".join("?" for _ in after)
-        where += f" AND ({key_sql}) {'<' if custom and descending else '>'} ({marks})"
-        args = [*args, *after]
-        offset = 0
-    found = _search_terms(conn, scope, search)
-    if found is not None:
-        words, match, broad = found
-        page = None
-        if broad and not custom and scope.kind != "organization" and limit >= 0:
-            page = _walk(conn, join, where, args, words, limit, offset)
-        if page is not None:  # found by the walk: read those rows
-            join, args, offset = "", [], 0
-            where = f" AND p._rowid IN {walk.rowid_list(page)}"
-        else:  # or through the index (an organization's members: walked in their order)
-            where, args = _search_sql(where, args, words, match, scope.kind == "organization")
-    select = f"p.*, {sort_sql} AS _sort" if custom else "p.*"
     if scope.kind == "organization":
-        select += (", m.role AS role, m.joined_date AS joined_date, m.id AS membership_id, "
-                   "m.left_date AS left_date, m.exit_reason AS exit_reason")
-    sql = (f"SELECT {select} FROM person p {join} WHERE p._deleted = 0{where} "
-           f"ORDER BY {order_sql} LIMIT ? OFFSET ?")
+        return _members_page(conn, scope, search, order if custom else None, descending,
+                             after, offset, limit)
+    plan = _order(conn, scope, order if custom else "full_name", descending)
+    if after is not None:
+        offset = 0  # the page starts after that row
+    wanted = limit + offset if limit >= 0 else -1
+    rows = paging.read(conn, "person", plan, _filters(conn, scope, search), after=after,
+                       limit=wanted)[offset:]
     out = []
-    for row in conn.execute(sql, [*args, limit, offset]):
+    for row in rows:
         rec = to_record(PERSON, row)
         rec["name_key"] = row["name_key"]
-        rec["sort_key"] = ((row["_sort"], row["name_key"], row["id"]) if custom
-                           else (row["name_key"], row["id"]))
-        if scope.kind == "organization":
-            rec["role"] = row["role"]
-            rec["joined_date"] = row["joined_date"]
-            rec["membership_id"] = row["membership_id"]
-            rec["left_date"] = row["left_date"]
-            rec["exit_reason"] = row["exit_reason"]
+        rec["sort_key"] = tuple(row[f"_k{i}"] for i in range(len(plan.keys)))
         out.append(rec)
     return out
 
 
-def _search_terms(conn: dbapi.Connection, scope: Scope, search: str | None
-                  ) -> tuple[list[str], str, bool] | None:
-    """(words, FTS query, broad?) of a search; None when nothing searchable was typed."""
-    words = text.search_words(search or "")
-    if not words:
-        return None
-    match = fts_query(search or "")
-    return words, match, scope.kind != "organization" and walk.is_broad(conn, "person", match)
+def _order(conn: dbapi.Connection, scope: Scope, column: str, descending: bool
+           ) -> paging.Order:
+    """A roster's order and how it is walked: down the name index, down the index of the
+    column (first its rows that tie with the last row shown, then those after), or a
+    place's residents village after village."""
+    if column == "full_name":
+        return paging.Order(_NAME, lambda after: [paging.Segment(
+            order=_NAME, descending=descending, after=after)], descending, covers=_NAME_INDEX)
+    if column == "residence_unit_id":
+        return _by_place(conn, scope, descending)
+    if column in _INDEXED_COLUMNS:
+        return _by_column(_INDEXED_COLUMNS[column], descending)
+    expr = SORTABLE[column]
+    keys = (expr, *_NAME)
+
+    def segments(after: tuple | None) -> list[paging.Segment]:
+        if after is None:
+            return [paging.Segment(order=keys, descending=descending)]
+        return [paging.Segment(f"{expr} = ?", (after[0],), _NAME, descending, after[1:]),
+                paging.Segment(f"{expr} {'<' if descending else '>'} ?", (after[0],), keys,
+                               descending)]
+
+    return paging.Order(keys, segments, descending, walked=column in _INDEXED_EXPRESSIONS)
 
 
-def _search_sql(where: str, args: list[object], words: list[str], match: str,
-                by_walking: bool) -> tuple[str, list[object]]:
-    """The search as a condition on ``p``, in either plan (see ``walk``)."""
-    if by_walking:
-        test, test_args = walk.word_tests("p._search", words)
-        return where + " AND " + test, [*args, *test_args]
-    return (where + " AND p._rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH ?)",
-            [*args, match])
+def _by_column(column: str, descending: bool) -> paging.Order:
+    """A column read through its plain index: those without a value (first, in name order;
+    found through that index when they are few) and those with one, by value."""
+    keys = (f"coalesce({column}, '')", *_NAME)
+    blank = paging.Filter(test=f"{{t}}.{column[2:]} IS NULL", test_args=(),
+                          drive=f"{column} IS NULL", drive_args=(),
+                          admitted=f"SELECT 1 FROM person p WHERE {column} IS NULL",
+                          admitted_args=(), columns=(column[2:],))
+
+    def none(after: tuple | None) -> paging.Segment:
+        return paging.Segment(order=_NAME, descending=descending, after=after, extra=blank)
+
+    def some(where: str, args: tuple[object, ...]) -> paging.Segment:
+        return paging.Segment(where, args, (column, *_NAME), descending)
+
+    def segments(after: tuple | None) -> list[paging.Segment]:
+        if after is not None and after[0] == "":  # within those without a value
+            return [none(after[1:])] + ([] if descending else [some(f"{column} > ''", ())])
+        if after is None:
+            with_value = some(f"{column} > ''", ())
+            return [with_value, none(None)] if descending else [none(None), with_value]
+        ties = paging.Segment(f"{column} = ?", (after[0],), _NAME, descending, after[1:])
+        if descending:
+            return [ties, some(f"{column} < ? AND {column} > ''", (after[0],)), none(None)]
+        return [ties, some(f"{column} > ?", (after[0],))]
+
+    return paging.Order(keys, segments, descending)
 
 
-def _walk(conn: dbapi.Connection, join: str, where: str, args: list[object],
-          words: list[str], limit: int, offset: int) -> list[int] | None:
-    """One page of matches found by walking the roster in name order on the covering name
-    index (``walk.first_page``)."""
-    scanned = (f"SELECT p._rowid AS r, p._search AS s FROM person p {join} "
-               f"WHERE p._deleted = 0{where} ORDER BY p.name_key, p.id")
-    return walk.first_page(conn, scanned, args, words, limit, offset)
+def _by_place(conn: dbapi.Connection, scope: Scope, descending: bool) -> paging.Order:
+    """Residents village after village (by the place's name), each village's read in name
+    order off the residence index; those with no place first (the whole list only)."""
+    keys = (*_PLACE_KEYS, *_NAME)
+    if scope.kind == "unit":
+        units = conn.execute(f"SELECT coalesce(u.name_key, ''), u.id FROM unit u WHERE u.id IN "
+                             f"{_SUBTREE} ORDER BY 1, 2", (scope.id,) * 3).fetchall()
+    else:
+        units = conn.execute("SELECT coalesce(u.name_key, ''), u.id FROM unit u WHERE EXISTS "
+                             "(SELECT 1 FROM person p WHERE p.residence_unit_id = u.id) "
+                             "ORDER BY 1, 2").fetchall()
+    places: list[tuple[str, str]] = [(str(r[0]), str(r[1])) for r in units]
+    if scope.kind != "unit":
+        places.insert(0, ("", ""))  # no place
+    if descending:
+        places.reverse()
+
+    def part(place: tuple[str, str], after: tuple | None) -> paging.Segment:
+        where = "p.residence_unit_id IS NULL" if place[1] == "" else "p.residence_unit_id = ?"
+        return paging.Segment(where + " AND p._deleted = 0", () if place[1] == "" else
+                              (place[1],), _NAME, descending, after)
+
+    def segments(after: tuple | None) -> list[paging.Segment]:
+        if after is None:
+            return [part(p, None) for p in places]
+        here = (str(after[0]), str(after[1]))
+        later = [p for p in places if (p < here if descending else p > here)]
+        return ([part(here, after[2:])] if here in places else []) + [
+            part(p, None) for p in later]
+
+    return paging.Order(keys, segments, descending,
+                        joins="LEFT JOIN unit ru ON ru.id = p.residence_unit_id",
+                        covers=_PLACE_INDEX)
+
+
+def _members_join(scope: Scope, search: str | None) -> tuple[str, str, list[object]]:
+    """An organization's members (or former members): (join, where, args) on ``p``."""
+    ended = "IS NOT NULL" if scope.former else "IS NULL"
+    join = ("JOIN membership m ON m.person_id = p.id AND m.organization_id = ? "
+            f"AND m._deleted = 0 AND m.left_date {ended} "
+            "LEFT JOIN catalogue_item r ON r.catalogue = 'role' AND r.code = m.role")
+    where, args = "", [scope.id]
+    if scope.role:
+        where += " AND m.role = ?"
+        args.append(scope.role)
+    found = search_filter(search)
+    if found is not None:  # walked with the members: an organization is short
+        where += f" AND ({found.test.format(t='p')})"
+        args += found.test_args
+    return join, where, args
+
+
+def _members_page(conn: dbapi.Connection, scope: Scope, search: str | None,
+                  order: str | None, descending: bool, after: tuple | None, offset: int,
+                  limit: int) -> list[Record]:
+    """An organization's roster: its members (a few hundred at most) sorted, by role then
+    name unless ``order``; keys end with the membership (a person may have left twice)."""
+    join, where, args = _members_join(scope, search)
+    first = SORTABLE[order or "role"]
+    keys = (first, *_NAME, "m.id")
+    if order is not None:
+        direction = " DESC" if descending else ""
+        order_sql = ", ".join(k + direction for k in keys)
+    else:
+        order_sql = ", ".join(keys)
+    if after is not None:
+        where += (f" AND ({', '.join(keys)}) {'<' if descending and order else '>'} "
+                  f"({', '.join('?' for _ in after)})")
+        args += after
+    select = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(keys))
+    rows = conn.execute(
+        f"SELECT p.*, {select}, m.role AS role, m.joined_date AS joined_date, m.id AS "
+        f"membership_id, m.left_date AS left_date, m.exit_reason AS exit_reason FROM person p "
+        f"{join} WHERE p._deleted = 0{where} ORDER BY {order_sql} LIMIT ? OFFSET ?",
+        [*args, limit, offset])
+    out = []
+    for row in rows:
+        rec = to_record(PERSON, row)
+        rec["name_key"] = row["name_key"]
+        rec["sort_key"] = tuple(row[f"_k{i}"] for i in range(len(keys)))
+        for name in ("role", "joined_date", "membership_id", "left_date", "exit_reason"):
+            rec[name] = row[name]
+        out.append(rec)
+    return out
 
 
 def root_units(conn: dbapi.Connection, province_code: str | None = None) -> list[UnitNode]:

@@ -5,6 +5,11 @@ Ranking is by tiers, best first: text that starts with what was typed, text that
 a phrase, then text that has every typed word as a prefix; within a tier, Vietnamese name
 order. bm25 over every match is not used: a short prefix ("van", "011") matches tens of
 thousands of rows and ranking them all costs more than the search-as-you-type budget.
+
+A number alone is the beginning of a CCCD or a phone number, read as a range of their
+indexes: the full-text index keeps prefixes of three characters at most, and every CCCD of a
+province begins alike ("011…" in Điện Biên), so "0110" read there merged 100,000 numbers.
+People found by number come first, in the number's order.
 """
 
 from __future__ import annotations
@@ -36,6 +41,21 @@ def _tier_queries(words: list[str]) -> list[str]:
     return ["^" + phrase, phrase, " ".join(f'"{w}"*' for w in words)]
 
 
+def number_ranges(digits: str) -> tuple[str, ...]:
+    """[start, end) of the numbers beginning with ``digits`` (":" follows "9") for the CCCD,
+    the phone, and a phone written with its country code ("+84…", whose word has no "+")."""
+    return (digits, digits + ":", digits, digits + ":", "+" + digits, "+" + digits + ":")
+
+
+# People whose CCCD or phone is in the ranges of number_ranges, on "{c}" (e.g. "p.").
+NUMBER_SQL = ("({c}citizen_id >= ? AND {c}citizen_id < ?) OR ({c}phone >= ? AND {c}phone < ?) "
+              "OR ({c}phone >= ? AND {c}phone < ?)")
+
+
+def is_number(words: list[str]) -> bool:
+    return len(words) == 1 and words[0].isdigit()
+
+
 def search(conn: dbapi.Connection, user_text: str, *, kinds: tuple[str, ...] = SEARCHED_KINDS,
            limit: int = 50) -> list[Hit]:
     words = text.search_words(user_text)
@@ -43,6 +63,10 @@ def search(conn: dbapi.Connection, user_text: str, *, kinds: tuple[str, ...] = S
         return []
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
+    if is_number(words) and "person" in kinds:
+        hits = _by_number(conn, words[0], limit)
+        seen = {(h.kind, h.id) for h in hits}
+        kinds = tuple(k for k in kinds if k != "person")
     for tier, match in enumerate(_tier_queries(words)):
         found: list[tuple[str, Hit]] = []
         for name in kinds:
@@ -63,3 +87,23 @@ def search(conn: dbapi.Connection, user_text: str, *, kinds: tuple[str, ...] = S
         if len(hits) >= limit:
             break
     return hits[:limit]
+
+
+def _by_number(conn: dbapi.Connection, digits: str, limit: int) -> list[Hit]:
+    """People whose CCCD or phone begins with ``digits``: each range read in order, so any
+    length costs the same few index steps."""
+    lo, hi, *phones = number_ranges(digits)
+    found: list[tuple[str, Hit]] = []
+    for column, ranges in (("citizen_id", [(lo, hi)]), ("phone", [tuple(phones[:2]),
+                                                                   tuple(phones[2:])])):
+        for start, end in ranges:
+            for row in conn.execute(f"SELECT id, full_name, {column} AS n FROM person WHERE "
+                                    f"{column} >= ? AND {column} < ? AND _deleted = 0 "
+                                    f"ORDER BY {column} LIMIT ?", (start, end, limit)):
+                found.append((str(row["n"]).lstrip("+"),
+                              Hit("person", row["id"], str(row["full_name"] or ""), 0.0)))
+    found.sort(key=lambda pair: pair[0])
+    out: dict[str, Hit] = {}
+    for _number, hit in found:
+        out.setdefault(hit.id, hit)
+    return list(out.values())[:limit]

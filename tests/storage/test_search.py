@@ -66,3 +66,17 @@ def test_organizations_and_minutes_are_found_too(store, conn, village, people):
     assert kinds == {"organization"}
     assert [h.kind for h in search.search(conn, "binh xet")] == ["meeting"]
     assert {h.kind for h in search.search(conn, "huoi", kinds=("person",))} == set()
+
+
+def test_a_number_of_any_length_finds_the_cccd_and_phones_beginning_with_it(store, conn):
+    store.add("person", {"full_name": "Sùng A Páo", "citizen_id": "011085000123",
+                         "phone": "0912345678"})
+    store.add("person", {"full_name": "Lò Thị Xuân", "citizen_id": "011185000124",
+                         "phone": "+84912000111"})
+    store.add("person", {"full_name": "Giàng A Dế", "citizen_id": "011090000125"})
+    assert titles(conn, "0110") == ["Sùng A Páo", "Giàng A Dế"]  # in the number's order
+    assert titles(conn, "0") == ["Sùng A Páo", "Giàng A Dế", "Lò Thị Xuân"]
+    assert titles(conn, "01118500012") == ["Lò Thị Xuân"]
+    assert titles(conn, "8491") == ["Lò Thị Xuân"]  # the phone written with +84
+    assert titles(conn, "09123") == ["Sùng A Páo"]
+    assert titles(conn, "0113") == []
