@@ -16,6 +16,7 @@ from desktop.i18n import _, current_language
 from desktop.resources import resource_path
 from desktop.storage.db import open_database
 from desktop.storage.paths import default_database_path
+from desktop.ui import file_dialogs
 
 UI_FONT_SIZE = 10
 
@@ -28,6 +29,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     _install_qt_translation(app)  # type: ignore[arg-type]
+    file_dialogs.install()  # Qt's own file dialog in our words and dates, never the platform's
     _register_fonts(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
 

@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <!-- Qt ships no Vietnamese catalog: the strings of Qt's own buttons and dialogs that this program shows,
      translated by hand. Source texts are Qt 6's (contexts as in qtbase_*.ts). Compile with
-     `make qt-translations` (pyside6-lrelease from the venv) to qtbase_vi.qm. -->
+     `make messages` (pyside6-lrelease from the venv) to qtbase_vi.qm. -->
 <TS version="2.1" language="vi_VN">
 <context>
     <name>QPlatformTheme</name>
@@ -334,7 +334,50 @@
     </message>
 </context>
 <context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <source>%1 File</source>
+        <translation>Tệp %1</translation>
+    </message>
+    <message>
+        <source>Alias</source>
+        <translation>Bí danh</translation>
+    </message>
+    <message>
+        <source>Drive</source>
+        <translation>Ổ đĩa</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>File Folder</source>
+        <translation>Thư mục</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Thư mục</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>Lối tắt</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Không rõ</translation>
+    </message>
+</context>
+<context>
     <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>&amp;Tìm trong:</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>&amp;Kiểu tệp:</translation>
+    </message>
     <message>
         <source>%1
 Directory not found.

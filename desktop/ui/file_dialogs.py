@@ -1,0 +1,111 @@
+"""Every file dialog of the program is Qt's own, in the program's language: "Tìm trong:",
+"Kiểu tệp:", "Thư mục", and dates as dd/mm/yyyy HH:MM.
+
+A native dialog speaks the language of the operating system (an English Windows says "Look
+in:"), and Qt's own dialog, left alone, writes dates in the system locale's short form ("6 12
+2026" on a machine set to C). So :func:`install` puts functions of the same signatures in
+place of ``QFileDialog.getOpenFileName``, ``getOpenFileNames``, ``getSaveFileName`` and
+``getExistingDirectory``: every call site, present and future, gets Qt's dialog with our
+translations (resources/translations/qtbase_vi.ts) and our dates, and a test may still
+replace any of them with a stub as before.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
+
+DATE_FORMAT = "dd/MM/yyyy HH:mm"
+_DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
+
+
+class ShownDates(QIdentityProxyModel):
+    """The dialog's files as Qt lists them, the modification time written our way."""
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if index.column() == _DATE_COLUMN and role == Qt.ItemDataRole.DisplayRole:
+            source = self.sourceModel()
+            if isinstance(source, QFileSystemModel):
+                when = source.lastModified(self.mapToSource(index))
+                return when.toString(DATE_FORMAT) if when.isValid() else ""
+        return super().data(index, role)
+
+
+def file_dialog(parent: QWidget | None, caption: str = "", directory: str = "",
+                filter: str = "", *, accept: QFileDialog.AcceptMode,  # noqa: A002 - Qt's name
+                mode: QFileDialog.FileMode, selected_filter: str = "",
+                options: QFileDialog.Option | None = None) -> QFileDialog:
+    """Qt's own file dialog, never the platform's, with our dates."""
+    dialog = QFileDialog(parent, caption, directory, filter)
+    if options is not None:
+        dialog.setOptions(options)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setProxyModel(ShownDates(dialog))
+    dialog.setAcceptMode(accept)
+    dialog.setFileMode(mode)
+    if selected_filter:
+        dialog.selectNameFilter(selected_filter)
+    return dialog
+
+
+def _run(dialog: QFileDialog) -> tuple[list[str], str]:
+    """The files chosen and the filter they were chosen under; nothing when cancelled."""
+    try:
+        if dialog.exec() != QFileDialog.DialogCode.Accepted:
+            return [], ""
+        return dialog.selectedFiles(), dialog.selectedNameFilter()
+    finally:
+        dialog.deleteLater()
+
+
+def get_open_file_name(parent: QWidget | None = None, caption: str = "", dir: str = "",  # noqa: A002
+                       filter: str = "", selectedFilter: str = "",  # noqa: A002, N803
+                       options: QFileDialog.Option | None = None) -> tuple[str, str]:
+    dialog = file_dialog(parent, caption, dir, filter, selected_filter=selectedFilter,
+                         options=options, accept=QFileDialog.AcceptMode.AcceptOpen,
+                         mode=QFileDialog.FileMode.ExistingFile)
+    files, chosen_filter = _run(dialog)
+    return (files[0], chosen_filter) if files else ("", "")
+
+
+def get_open_file_names(parent: QWidget | None = None, caption: str = "", dir: str = "",  # noqa: A002
+                        filter: str = "", selectedFilter: str = "",  # noqa: A002, N803
+                        options: QFileDialog.Option | None = None) -> tuple[list[str], str]:
+    dialog = file_dialog(parent, caption, dir, filter, selected_filter=selectedFilter,
+                         options=options, accept=QFileDialog.AcceptMode.AcceptOpen,
+                         mode=QFileDialog.FileMode.ExistingFiles)
+    return _run(dialog)
+
+
+def get_save_file_name(parent: QWidget | None = None, caption: str = "", dir: str = "",  # noqa: A002
+                       filter: str = "", selectedFilter: str = "",  # noqa: A002, N803
+                       options: QFileDialog.Option | None = None) -> tuple[str, str]:
+    dialog = file_dialog(parent, caption, dir, filter, selected_filter=selectedFilter,
+                         options=options, accept=QFileDialog.AcceptMode.AcceptSave,
+                         mode=QFileDialog.FileMode.AnyFile)
+    files, chosen_filter = _run(dialog)
+    return (files[0], chosen_filter) if files else ("", "")
+
+
+def get_existing_directory(parent: QWidget | None = None, caption: str = "",
+                           dir: str = "",  # noqa: A002
+                           options: QFileDialog.Option = QFileDialog.Option.ShowDirsOnly
+                           ) -> str:
+    dialog = file_dialog(parent, caption, dir, options=options,
+                         accept=QFileDialog.AcceptMode.AcceptOpen,
+                         mode=QFileDialog.FileMode.Directory)
+    folders, _filter = _run(dialog)
+    return folders[0] if folders else ""
+
+
+def install() -> None:
+    """Our file dialogs in place of the static functions of ``QFileDialog`` (once)."""
+    if getattr(QFileDialog, "_antq_installed", False):
+        return
+    QFileDialog.getOpenFileName = staticmethod(get_open_file_name)  # type: ignore[method-assign]
+    QFileDialog.getOpenFileNames = staticmethod(get_open_file_names)  # type: ignore[method-assign]
+    QFileDialog.getSaveFileName = staticmethod(get_save_file_name)  # type: ignore[method-assign]
+    QFileDialog.getExistingDirectory = staticmethod(  # type: ignore[method-assign]
+        get_existing_directory)
+    QFileDialog._antq_installed = True  # type: ignore[attr-defined]
