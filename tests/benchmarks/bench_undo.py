@@ -150,10 +150,10 @@ def _drop_time(work: Path, source: Path, bundle: Path) -> float:
     try:
         [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
         assert r.status == "imported", r.message
-        [j] = undo.journals(conn)
+        newest = undo.journals(conn)[0]  # this import's: the older ones are smaller or none
         t = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        undo._drop_older(conn, j.id)
+        undo._drop_older(conn, newest.id)
         conn.execute("COMMIT")
         return time.perf_counter() - t
     finally:
