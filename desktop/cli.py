@@ -156,10 +156,12 @@ def run(args: argparse.Namespace) -> int:
             accounts.create_first(conn, name, accounts.new_password(login_env_too=True))
         s = site.init_site(conn, name=args.site_name, commune_code=args.commune_code,
                            province_code=args.province_code)
+        from desktop.storage.references import part_name
+
         emit(args, {"site_id": s.site_id, "site_kind": s.site_kind, "unit_code": s.unit_code,
                      "site_name": s.name},
-              [_("Đã khởi tạo {k} «{n}» ({c}), site {i}").format(
-                  k=s.site_kind, n=s.name, c=s.unit_code, i=s.site_id)])
+              [_("Đã khởi tạo {u} (mã {c}) cho «{n}»; mã điểm đồng bộ: {i}").format(
+                  u=part_name(conn, s.unit_code), n=s.name, c=s.unit_code, i=s.site_id)])
         return 0
     if command == "demo":
         from desktop.storage import demo
@@ -200,8 +202,9 @@ def run(args: argparse.Namespace) -> int:
         kind = kind_named(args.kind)
         rec = records.get(conn, kind, args.id)
         shown = Presenter(conn).record(kind, rec)
-        lines = [f"id: {rec['id']}"] + [
-            f"{f.name}: {shown[f.name]}" for f in kind.fields if shown[f.name]]
+        # The officer's words, and the field's name to type in «antq edit».
+        lines = [_("Mã: {i}").format(i=rec["id"])] + [
+            f"{f.label} ({f.name}): {shown[f.name]}" for f in kind.fields if shown[f.name]]
         if rec["deleted"]:
             lines.append(_("(đã xóa)"))
         emit(args, rec, lines)
@@ -212,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
         rows = records.page(conn, kind, q, offset=args.offset, limit=args.limit or -1)
         presenter = Presenter(conn)
         cols = LIST_COLUMNS.get(kind.name, tuple(f.name for f in kind.fields[:5]))
-        lines = ["\t".join(("id", *cols))]
+        lines = ["\t".join((_("Mã"), *(kind.by_name[c].label if c in kind.by_name else c
+                                        for c in cols)))]
         for rec in rows:
             shown = presenter.record(kind, rec)
             lines.append("\t".join((str(rec["id"]), *(shown[c] for c in cols))))

@@ -47,7 +47,8 @@ def test_add_show_edit_list_delete_restore(db: Path):
     shown = run_json(db, "show", "person", pid)
     assert shown["birth_date"] == "1985-03-05" and shown["ethnicity"] == "kinh"
     text = antq("show", "person", pid, "--db", str(db), data_dir=db.parent).stdout
-    assert "birth_date: 05/03/1985" in text and "residence_unit_id: Bản Huổi Lếch" in text
+    assert "Ngày sinh (birth_date): 05/03/1985" in text
+    assert "Nơi cư trú (thôn/bản) (residence_unit_id): Bản Huổi Lếch" in text
     run_json(db, "edit", "person", pid, "phone=0912 345 678")
     assert run_json(db, "show", "person", pid)["phone"] == "0912345678"
     listed = run_json(db, "list", "person", "--filter", f"residence_unit_id={village}")

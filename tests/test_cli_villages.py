@@ -19,7 +19,7 @@ def test_villages_are_added_renamed_merged_and_retired(db: Path):
     assert "Đã đổi tên «Bản Huổi Lếch» thành «Bản Huổi Lếch 1»" in out
     assert "1 người" in out
     shown = antq("show", "person", person, "--db", str(db), data_dir=db.parent).stdout
-    assert "residence_unit_id: Bản Huổi Lếch 1" in shown
+    assert "(residence_unit_id): Bản Huổi Lếch 1" in shown
     merged = run_json(db, "village", "merge", "ban na pheo", "thon na su",
                       "--into", "Bản Huổi Lếch 1")
     assert merged["people"] == 0

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
-from desktop.domain.kinds import KINDS_BY_TABLE, FieldType, Kind
+from desktop.domain.kinds import CATALOGUES, KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
 from desktop.storage import dbapi, derived, references, versions
 from desktop.storage.writer import Store
@@ -210,9 +210,12 @@ def check_values(conn: dbapi.Connection, cells: Iterable[Cell], *, sender: str,
 
 
 def _invalid(name: str, sender: str, c: Cell, why: str) -> MergeError:
+    kind = KINDS_BY_TABLE.get(c[0])
+    known = kind.by_name.get(c[2]) if kind is not None else None
+    field = f"{known.label} ({c[2]})" if known is not None else c[2]  # the officer's word first
     return MergeError(_("{n}: gói của {s} có giá trị không hợp lệ ở {t}/{pk}, trường {f}: "
                         "{why} (giá trị {v}); gói bị từ chối, không có gì thay đổi").format(
-        n=name, s=sender, t=c[0], pk=c[1], f=c[2], why=why, v=validation.shown(c[3])))
+        n=name, s=sender, t=c[0], pk=c[1], f=field, why=why, v=validation.shown(c[3])))
 
 
 def _check_codes(conn: dbapi.Connection, codes: Mapping[tuple[str, str], Cell],
@@ -233,7 +236,7 @@ def _check_codes(conn: dbapi.Connection, codes: Mapping[tuple[str, str], Cell],
             continue
         raise _invalid(name, sender, used, _("không có trong danh mục {c} của điểm này "
                                                 "(hãy cập nhật danh mục từ tỉnh)").format(
-            c=catalogue))
+            c=dict(CATALOGUES).get(catalogue, catalogue)))
 
 
 def _placed_records(kind: Kind, rows: Mapping[str, Mapping[str, object]],

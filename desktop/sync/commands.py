@@ -121,14 +121,18 @@ def run(args: argparse.Namespace) -> int:
         emit(args, [r.as_dict() for r in results], written(results))
         return 0
     if command == "import-bundle":
+        from desktop.domain.kinds import KINDS_BY_TABLE
+
         unlocked = _unlock(conn, "sync")
         results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
         lines = []
         for r in results:
             lines.append(r.message)
             lines += [_("  cảnh báo: {w}").format(w=w) for w in r.warnings]
-            if r.counts:
-                lines.append("  " + ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())))
+            if r.counts:  # per kind, in the officer's words
+                lines.append("  " + ", ".join(
+                    f"{KINDS_BY_TABLE[k].label if k in KINDS_BY_TABLE else k}: {v}"
+                    for k, v in sorted(r.counts.items())))
             if r.quarantined_to:
                 lines.append(_("  bản sao để xem xét: {q} (tệp gốc để nguyên)").format(
                     q=r.quarantined_to))

@@ -15,14 +15,16 @@ import dataclasses
 import datetime as dt
 import errno
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
-from desktop.i18n import _
-from desktop.storage import accounts, audit, dbapi, merge, undo
+from desktop.domain.text import fold
+from desktop.i18n import _, ngettext
+from desktop.storage import accounts, audit, dbapi, merge, references, undo
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
@@ -190,7 +192,7 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
         if len(data) > fmt.MAX_BUNDLE_BYTES:
             raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
-        path = folder / f"{bundle_id}{fmt.SUFFIX}"
+        path = bundle_path(conn, folder, site, peer, dt.date.today())
         files.write_atomic(path, data)
         # Listed as soon as it is written: a later failure still reports it.
         results.append(ExportResult(peer.site_id, peer.name, path, bundle_id, len(cells),
@@ -200,6 +202,25 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             "file": str(path), "changes": len(cells)})
         if progress is not None:
             progress(i + 1, len(peers), len(cells), len(cells))
+
+
+def _slug(name: str) -> str:
+    """"Tỉnh Điện Biên" → "tinh-dien-bien": a file name any stick and system takes."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:60] or "diem"
+
+
+def bundle_path(conn: dbapi.Connection, folder: Path, site: Site, peer: Peer,
+                day: dt.date) -> Path:
+    """A bundle's file named for people: from whom, to whom, the day, the n-th of that day
+    on the stick (``tinh-dien-bien_xa-muong-cha_2026-12-06_1.vsb``), so that an officer
+    picks the right one and an earlier one not yet imported is never overwritten. Only a
+    name: an import reads the sender from the signed header, whatever the file is called."""
+    stem = "_".join((_slug(references.part_name(conn, site.unit_code)),
+                     _slug(references.part_name(conn, peer.unit_code)), day.isoformat()))
+    n = 1
+    while (folder / f"{stem}_{n}{fmt.SUFFIX}").exists():
+        n += 1
+    return folder / f"{stem}_{n}{fmt.SUFFIX}"
 
 
 def _attachments_for(cells: Iterable[merge.Cell], blobs: BlobStore) -> dict[str, bytes]:
@@ -413,8 +434,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                           (b.bundle_id,)).fetchone()
     if logged is not None:
         if logged[0] == b.manifest_sha256:
-            return ImportResult(path, "already", _("{n}: đã nhập trước đây").format(n=name),
-                                b.bundle_id, b.sender, dict(m.get("counts") or {}))
+            return ImportResult(path, "already", _("{n}: gói của {s}, đã nhập trước đây").format(
+                n=name, s=peer.name), b.bundle_id, b.sender, dict(m.get("counts") or {}))
         raise fmt.BundleError(_("{n}: mã gói {b} đã nhập với nội dung khác (gói giả hoặc bị "
                                 "sửa)").format(n=name, b=b.bundle_id))
     if b.retired_key:
@@ -495,15 +516,15 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             _store_attachments(blobs, b.attachments)
     except _DryRun as d:
         s = d.stats
-        return ImportResult(path, "checked", _summary(name, s, dry=True), b.bundle_id,
+        return ImportResult(path, "checked", _summary(name, peer.name, s, dry=True), b.bundle_id,
                             b.sender, dict(m.get("counts") or {}), s.as_dict(), warnings)
     except _AlreadyInside:
-        return ImportResult(path, "already", _("{n}: đã nhập trước đây").format(n=name),
-                            b.bundle_id, b.sender, dict(m.get("counts") or {}))
+        return ImportResult(path, "already", _("{n}: gói của {s}, đã nhập trước đây").format(
+            n=name, s=peer.name), b.bundle_id, b.sender, dict(m.get("counts") or {}))
     except merge.MergeError as e:  # found while merging (e.g. a record in another commune)
         raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {e}").format(
             n=name, s=peer.name, e=e)) from None
-    return ImportResult(path, "imported", _summary(name, stats, dry=False), b.bundle_id,
+    return ImportResult(path, "imported", _summary(name, peer.name, stats, dry=False), b.bundle_id,
                         b.sender, dict(m.get("counts") or {}), stats.as_dict(), warnings)
 
 
@@ -533,7 +554,13 @@ def _counter_warnings(manifest: dict, peer: Peer) -> list[str]:
     return []
 
 
-def _summary(name: str, s: merge.MergeStats, *, dry: bool) -> str:
-    text = _("{n}: {c} thay đổi, {a} được áp dụng, {r} bản ghi mới, {x} xung đột mới").format(
-        n=name, c=s.cells, a=s.adopted, r=sum(s.new_records.values()), x=s.conflicts_new)
+def _summary(name: str, sender: str, s: merge.MergeStats, *, dry: bool) -> str:
+    """What a bundle brought, naming who sent it (the file's name may say nothing)."""
+    records = sum(s.new_records.values())
+    text = _("{n}: gói của {s}: {changes}, {a} được áp dụng, {records}, {conflicts}").format(
+        n=name, s=sender, a=s.adopted,
+        changes=ngettext("{c} thay đổi", "{c} thay đổi", s.cells).format(c=s.cells),
+        records=ngettext("{r} bản ghi mới", "{r} bản ghi mới", records).format(r=records),
+        conflicts=ngettext("{x} xung đột mới", "{x} xung đột mới",
+                           s.conflicts_new).format(x=s.conflicts_new))
     return (_("(thử) ") + text) if dry else text

@@ -1,5 +1,5 @@
 """Every file dialog of the program is Qt's own, in the program's language: "Tìm trong:",
-"Kiểu tệp:", "Thư mục", and dates as dd/mm/yyyy HH:MM.
+"Kiểu tệp:", "Thư mục", and dates as HH:MM dd/mm/yyyy.
 
 A native dialog speaks the language of the operating system (an English Windows says "Look
 in:"), and Qt's own dialog, left alone, writes dates in the system locale's short form ("6 12
@@ -15,7 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
 
-DATE_FORMAT = "dd/MM/yyyy HH:mm"
+DATE_FORMAT = "HH:mm dd/MM/yyyy"  # as everywhere in the program (domain/dates.py)
 _DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
 
 

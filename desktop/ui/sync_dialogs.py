@@ -290,7 +290,8 @@ class SyncActions:
 
 
 def result_line(r: exchange.ImportResult) -> str:
-    line = f"{r.path.name}: {r.message}"
+    # Most messages begin with the file's name already: not twice.
+    line = r.message if r.message.startswith(r.path.name) else f"{r.path.name}: {r.message}"
     if r.warnings:
         line += " — " + "; ".join(r.warnings)
     if r.quarantined_to:

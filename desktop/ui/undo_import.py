@@ -6,10 +6,12 @@ the undo runs off the UI thread with its own connection."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
+from desktop.domain import dates
 from desktop.i18n import _
 from desktop.storage import undo
 from desktop.storage.db import connect
@@ -61,8 +63,9 @@ def undo_imports(actions, parent: QWidget, bundle_ids: Sequence[str],
         return
     chosen = [j for j in undo.journals(ctx.conn) if j.bundle_id in bundle_ids]
     lines = [_("Gói {b} của {s}, nhập lúc {t}: {n} bản ghi").format(
-        b=j.bundle_id, s=j.sender_name, t=j.imported_local_time.replace("T", " "),
-        n=j.records) for j in chosen]
+        b=Path(j.file).name, s=j.sender_name, n=j.records,
+        t=dates.format_datetime(dates.parse_datetime(j.imported_local_time)))
+        for j in chosen]
     box = QMessageBox(QMessageBox.Icon.Question, TITLE, "\n".join([
         _("Hoàn tác lần nhập này? Mọi bản ghi gói đã thêm hoặc sửa trở lại như trước khi nhập; "
           "xung đột do gói mở ra được bỏ. Có thể nhập lại gói sau."), "", *lines]),
