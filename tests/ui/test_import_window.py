@@ -132,6 +132,14 @@ def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
     qtbot.waitUntil(lambda: page.count.text() == f"{members + 2} người", timeout=3000)
     names = {page.model.index(r, 0).data() for r in range(page.model.rowCount())}
     assert {"Hoàng Văn Thụ", "Lường Thị Đẹp"} <= names
+    # The home page counts them as new members of the period (they have a joined date).
+    bar = window.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
+    home = window.page("home")
+    table = home.summary
+    row = next(r for r in range(table.rowCount())
+               if table.item(r, 0).text() == "Thành viên mới tham gia trong kỳ")
+    assert int(table.item(row, 1).text().replace(".", "")) >= 2
 
 
 def test_the_blank_template_from_the_excel_menu(window, qtbot, tmp_path, monkeypatch):
