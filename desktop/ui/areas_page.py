@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import dates
 from desktop.domain.errors import UserError, ValidationError
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.storage import villages
 from desktop.storage.villages import Village
 from desktop.ui.pages import AppContext, Selection, format_count
@@ -285,7 +285,7 @@ def _unit_name(ctx: AppContext, unit_id: str) -> str:
 
 
 def _n_villages(n: int) -> str:
-    return _("{n} thôn, bản").format(n=n)
+    return ngettext("{n} thôn, bản", "{n} thôn, bản", n).format(n=n)
 
 
 def reload_tree(window: QWidget, path: list[str]) -> None:

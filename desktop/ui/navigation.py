@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.storage import dbapi, rosters
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,5 +52,6 @@ class NavigationModel(QStandardItemModel):
             child.setEditable(False)
             child.setData("organization", KIND_ROLE)
             child.setData(org.id, ID_ROLE)
-            child.setToolTip(_("{n} thành viên").format(n=org.members))
+            child.setToolTip(ngettext("{n} thành viên", "{n} thành viên",
+                                      org.members).format(n=org.members))
             item.appendRow(child)

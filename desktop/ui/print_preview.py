@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import dbapi
 from desktop.storage.db import connect
@@ -74,7 +74,8 @@ class PreviewDialog(QDialog):
         printer.clicked.connect(self.print_pages)
         close.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("{n} trang").format(n=len(self.document))))
+        pages = len(self.document)
+        layout.addWidget(QLabel(ngettext("{n} trang", "{n} trang", pages).format(n=pages)))
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
 

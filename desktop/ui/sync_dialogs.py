@@ -36,9 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain import dates
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS_BY_TABLE
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.storage import accounts
 from desktop.storage.db import connect
 from desktop.storage.present import Presenter
@@ -289,6 +290,14 @@ class SyncActions:
         return dialog
 
 
+def _moment(stored: str) -> str:
+    """A stored local time as the window writes times (HH:MM dd/mm/yyyy)."""
+    try:
+        return dates.format_datetime(dates.parse_datetime(stored))
+    except UserError:  # written by a newer version in another form: as it is
+        return stored
+
+
 def result_line(r: exchange.ImportResult) -> str:
     # Most messages begin with the file's name already: not twice.
     line = r.message if r.message.startswith(r.path.name) else f"{r.path.name}: {r.message}"
@@ -510,10 +519,11 @@ class ConflictsDialog(QDialog):
             label = kind.by_name[c.field].label if c.field in kind.by_name else c.field
             for col, value in enumerate((f"{kind.label}: {title}", label,
                                          c.loser_value or "", c.winner_value or "",
-                                         c.detected_local_time.replace("T", " "))):
+                                         _moment(c.detected_local_time))):
                 self.table.setItem(r, col, QTableWidgetItem(value))
         self.table.clearSelection()
-        self.info.setText(_("{n} xung đột chưa xử lý").format(n=len(self.items)))
+        self.info.setText(ngettext("{n} xung đột chưa xử lý", "{n} xung đột chưa xử lý",
+                                   len(self.items)).format(n=len(self.items)))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
