@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
                    "desktop.backup_commands", "desktop.audit_commands",
                    "desktop.account_commands", "desktop.village_commands",
-                   "desktop.vault_commands", "desktop.tip_commands")
+                   "desktop.vault_commands", "desktop.tip_commands",
+                   "desktop.person_commands")
 
 
 def _command_modules() -> list:

@@ -134,3 +134,17 @@ def test_over_seventy_a_second_to_truong_and_a_member_from_elsewhere_are_warning
     w = store.add("membership", {"person_id": away, "organization_id": tbv,
                                  "role": "to_vien"}).warnings
     assert w == ["Lò Thị Ánh cư trú tại Bản Nậm Pố, không ở địa bàn của tổ (Bản Huổi Lếch)"]
+
+
+def test_two_records_merged_from_the_command_line(store, conn, db_path, tmp_path, capsys):
+    from desktop.cli import main
+
+    keep = _person(store, "Lò Văn Thắng", citizen_id="011085000123", birth_date="1985",
+                   gender="male")
+    drop = _person(store, "Lò Văn Thắng", phone="0912345678")
+    assert main(["merge-person", keep, drop, "--db", str(db_path)]) == 0
+    assert "Đã gộp vào hồ sơ của Lò Văn Thắng" in capsys.readouterr().out
+    assert records.get(conn, PERSON, keep)["phone"] == "0912345678"
+    assert records.get(conn, PERSON, drop)["deleted"]
+    assert main(["merge-person", keep, keep, "--db", str(db_path)]) == 2
+    assert "chính nó" in capsys.readouterr().err
