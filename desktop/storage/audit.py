@@ -113,6 +113,7 @@ import hmac
 import json
 import json.encoder
 import secrets
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +204,53 @@ def keyed(key: bytes, value: object) -> bytes:
     return hmac.digest(key, str(value).encode("utf-8"), "sha256")[:16]
 
 
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+class _Keyed:
+    """HMAC-SHA256 under one key, its two padded key blocks hashed once (OpenSSL's HMAC set up
+    for each value was a third of an edit's audit time); the same results as :func:`keyed`
+    and :func:`digest_of` (a test keeps them equal)."""
+
+    def __init__(self, key: bytes) -> None:
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self.inner = hashlib.sha256(block.translate(_IPAD))
+        self.outer = hashlib.sha256(block.translate(_OPAD))
+        self.empty = self.digest(None, None)  # a create's, an event's without detail
+
+    def __call__(self, data: bytes) -> bytes:
+        inner, outer = self.inner.copy(), self.outer.copy()
+        inner.update(data)
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def value(self, value: object) -> bytes:
+        return self(str(value).encode("utf-8"))[:16]
+
+    def stored(self, tbl: str, field: str, value: object) -> str | bytes | None:
+        """An updated field's value as the log keeps it."""
+        if value is None:
+            return None
+        return self.value(value) if (tbl, field) in SENSITIVE else str(value)
+
+    def digest(self, old: object, new: object) -> bytes:
+        return self(f"[{_val(old)},{_val(new)}]".encode())
+
+
+_KEYED: dict[str, _Keyed] = {}
+
+
+def _keyed_for(key_hex: str) -> _Keyed:
+    """The HMAC of the key in ``site_meta`` (hex), set up once per process."""
+    keyed = _KEYED.get(key_hex)
+    if keyed is None:
+        if len(_KEYED) > 8:  # databases opened in one process: a few
+            _KEYED.clear()
+        keyed = _KEYED[key_hex] = _Keyed(bytes.fromhex(key_hex))
+    return keyed
+
+
 def keyed_hash(key: bytes, value: object) -> str:
     """A sensitive value as the log shows it: ``hmac:`` and 32 hex digits."""
     return HMAC_PREFIX + keyed(key, value).hex()
@@ -219,13 +267,6 @@ def shown(value: object) -> str | None:
 
 def is_sensitive(tbl: str | None, field: str | None) -> bool:
     return (tbl, field) in SENSITIVE
-
-
-def value_stored(key: bytes, tbl: str, field: str, value: object) -> str | bytes | None:
-    """An updated field's value as the log keeps it."""
-    if value is None:
-        return None
-    return keyed(key, value) if (tbl, field) in SENSITIVE else str(value)
 
 
 # -- the canonical hashes -------------------------------------------------------------------
@@ -266,37 +307,41 @@ def chain_of(prev: bytes, content: bytes) -> bytes:
 
 
 # -- names ------------------------------------------------------------------------------------
+# The ordinals a connection has used are kept with it (a query per batch for them was half the
+# audit's time of an edit), with care for rollbacks: an ordinal this connection added is only
+# "tentative" until seen committed. Each batch reads the head anyway; if it is the head this
+# connection's last batch left, nothing happened in between (no other writer, no rollback of
+# ours) and every ordinal kept holds. Otherwise a transaction boundary passed: the tentative
+# ordinals are checked with one query (a rollback took them back) and the rest hold (a name,
+# once committed, stays: only a rollback removes rows of ``audit_name``).
 
-class _Names:
-    """The ordinals a batch needs, looked up together and added when new (an ordinal added in
-    a transaction that rolls back is taken back with it: never cached across transactions)."""
-
-    def __init__(self, conn: dbapi.Connection) -> None:
-        self.conn = conn
+class _NameCache:
+    def __init__(self) -> None:
         self.no: dict[tuple[str, str], int] = {}
-        self.looked: set[tuple[str, str]] = set()
+        self.tentative: dict[int, tuple[str, str]] = {}
+        self.head: str | None = None  # the head meta after this connection's last batch
 
-    def load(self, wanted: Iterable[tuple[str, str]]) -> None:
-        missing = {w for w in wanted if w not in self.no and w not in self.looked}
-        self.looked |= missing
-        names = sorted({name for _kind, name in missing})
-        for i in range(0, len(names), _CHUNK):
-            chunk = names[i:i + _CHUNK]
-            for n, kind, name in self.conn.execute(
-                    f"SELECT n, kind, name FROM audit_name WHERE name IN "
-                    f"({','.join('?' * len(chunk))})", chunk):
-                self.no[(kind, name)] = n
+    def checked(self, conn: dbapi.Connection, head_now: str | None) -> None:
+        if head_now == self.head or not self.tentative:
+            return
+        ns = sorted(self.tentative)
+        found = {n: (kind, name) for n, kind, name in conn.execute(
+            f"SELECT n, kind, name FROM audit_name WHERE n IN ({','.join('?' * len(ns))})", ns)}
+        if found != self.tentative:
+            for key in self.tentative.values():
+                self.no.pop(key, None)
+        self.tentative = {}
 
-    def get(self, kind: str, name: str) -> int:
-        n = self.no.get((kind, name))
-        if n is None and (kind, name) not in self.looked:
-            self.load([(kind, name)])
-            n = self.no.get((kind, name))
-        if n is None:
-            n = int(self.conn.execute("INSERT INTO audit_name (kind, name) VALUES (?, ?) "
-                                      "RETURNING n", (kind, name)).fetchone()[0])
-            self.no[(kind, name)] = n
-        return n
+
+_NAMES: weakref.WeakKeyDictionary[dbapi.Connection, _NameCache] = weakref.WeakKeyDictionary()
+
+
+def _insert_sql(lookup: str | None) -> str:
+    """The INSERT of entries whose record is looked up by id in table ``lookup`` (a record
+    table; the id itself is kept if it names no row), or given as stored (``lookup`` None)."""
+    rec = f"coalesce((SELECT _rowid FROM {lookup} WHERE id = ?), ?)" if lookup else "?"
+    return (f"INSERT INTO audit_entry (seq, at, hlc, site, actor, action, tbl, field, rec, old, "
+            f"new, hash, redacted, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {rec}, ?, ?, ?, ?, ?)")
 
 
 def _all_names(conn: dbapi.Connection) -> dict[int, str]:
@@ -331,50 +376,82 @@ def _pk_sql(conn: dbapi.Connection, alias: str = "e") -> str:
 # -- appending --------------------------------------------------------------------------------
 
 class _Appender:
-    """Chains entries onto the head read once, then writes them with one executemany."""
+    """Chains entries onto the head read once, then writes them with one executemany.
 
-    def __init__(self, conn: dbapi.Connection) -> None:
+    ``names``: the (kind, name) pairs the batch will use, read with the head (others are
+    looked up when first used); ``lookup``: the record table whose ids the entries name."""
+
+    def __init__(self, conn: dbapi.Connection, lookup: str | None = None,
+                 names: Iterable[tuple[str, str]] = ()) -> None:
         self.conn = conn
         meta = dict(conn.execute("SELECT key, value FROM site_meta WHERE key IN (?, ?)",
                                  (KEY_META, HEAD_META)).fetchall())
+        cache = _NAMES.get(conn)
+        if cache is None:
+            cache = _NAMES[conn] = _NameCache()
+        cache.checked(conn, meta.get(HEAD_META))
+        self.cache = cache
+        missing = sorted({n for n in names if n not in cache.no})
+        if missing:
+            wanted = sorted({name for _kind, name in missing})
+            for kind, name, n in conn.execute(
+                    "SELECT kind, name, n FROM audit_name WHERE name IN "
+                    f"({','.join('?' * len(wanted))})", wanted):
+                cache.no.setdefault((kind, name), n)
         key = meta.get(KEY_META)
-        self.key = bytes.fromhex(key) if key is not None else audit_key(conn)
-        self.empty = digest_of(self.key, None, None)
+        self.keyed = _keyed_for(key if key is not None else audit_key(conn).hex())
+        self.empty = self.keyed.empty
         seq, _sep, last = (meta.get(HEAD_META) or "").partition(" ")
         if seq.isdigit() and len(last) == 64:
             self.seq, self.chain = int(seq), bytes.fromhex(last)
         else:  # the head was removed: go on from the last entry; verify shows the seam
             row = conn.execute("SELECT max(seq) FROM audit_entry").fetchone()
             self.seq, self.chain = int(row[0] or 0), _ZERO
-        self.names = _Names(conn)
+        self.lookup = lookup if lookup in _RECORD_TABLES else None
         self.rows: list[tuple[object, ...]] = []
+
+    def ordinal(self, kind: str, name: str) -> int:
+        cache = self.cache
+        n = cache.no.get((kind, name))
+        if n is None:
+            row = self.conn.execute("SELECT n FROM audit_name WHERE kind = ? AND name = ?",
+                                    (kind, name)).fetchone()
+            if row is None:
+                row = self.conn.execute("INSERT INTO audit_name (kind, name) VALUES (?, ?) "
+                                        "RETURNING n", (kind, name)).fetchone()
+                cache.tentative[int(row[0])] = (kind, name)
+            n = cache.no[(kind, name)] = int(row[0])
+        return n
 
     def add(self, at: int, stamp: int, site: str, actor: str, action: str, tbl: str | None,
             rec: int | str | None, pk: str | None, field: str | None, old: object,
             new: object, *, seq: int | None = None, digest: bytes | None = None,
             redacted: int | None = None) -> int:
-        """One entry; ``pk`` is the record's id as the hash covers it, ``rec`` as stored.
-        ``digest`` and ``redacted`` only for an entry whose values were already dropped."""
+        """One entry; ``pk`` is the record's id as the hash covers it, ``rec`` as stored (with
+        a ``lookup`` table: looked up from ``pk``). ``digest`` and ``redacted`` only for an
+        entry whose values were already dropped."""
         seq = self.seq + 1 if seq is None else seq
-        names = self.names
         if digest is None:
-            d = self.empty if old is None and new is None else digest_of(self.key, old, new)
+            d = self.empty if old is None and new is None else self.keyed.digest(old, new)
         else:
             d = digest
         content = content_of(d, seq, at, stamp, site, actor, action, tbl, pk, field)
         chain = chain_of(self.chain, content)
-        self.rows.append((seq, at, stamp, names.get("site", site), names.get("actor", actor),
-                          names.get("action", action),
-                          None if tbl is None else names.get("table", tbl), rec,
-                          None if field is None else names.get("field", field), old, new,
+        no = self.ordinal
+        where = (pk, pk) if self.lookup else (rec,)
+        self.rows.append((seq, at, stamp, no("site", site), no("actor", actor),
+                          no("action", action), None if tbl is None else no("table", tbl),
+                          None if field is None else no("field", field), *where, old, new,
                           content[:8] + chain[:8], redacted, digest))
         self.seq, self.chain = seq, chain
         return seq
 
     def flush(self) -> None:
         if self.rows:
-            self.conn.executemany(_INSERT, self.rows)
-            set_meta(self.conn, HEAD_META, f"{self.seq} {self.chain.hex()}")
+            self.conn.executemany(_insert_sql(self.lookup), self.rows)
+            head = f"{self.seq} {self.chain.hex()}"
+            set_meta(self.conn, HEAD_META, head)
+            self.cache.head = head
             self.rows = []
 
 
@@ -386,26 +463,27 @@ def append_changes(conn: dbapi.Connection, kind: Kind,
     kept: see the module's text). The row's own ``id`` is not kept either."""
     if not rows:
         return
-    out = _Appender(conn)
-    key, table = out.key, kind.table
-    rowid = _rowids(conn, table, (str(r[7]) for r in rows))
-    out.names.load({("site", str(r[3])) for r in rows} | {("actor", str(r[4])) for r in rows}
-                   | {("action", str(r[5])) for r in rows} | {("table", table)}
-                   | {("field", str(r[8])) for r in rows if r[8] is not None})
+    table = kind.table
+    names = {("table", table)}
+    for r in rows:
+        names.update((("site", str(r[3])), ("actor", str(r[4])), ("action", str(r[5]))))
+        if r[8] is not None:
+            names.add(("field", str(r[8])))
+    out = _Appender(conn, lookup=table, names=names)
+    keyed = out.keyed
     last_at, seconds = "", 0
     for _id, at, stamp, site, actor, action, _tbl, pk, field, old, new in rows:
         if at != last_at:
             last_at, seconds = at, seconds_of(str(at))
-        pk = str(pk)
         if field is None:
             old_v: object = None
             new_v: object = None if isinstance(new, Mapping) else new
         else:
-            old_v = value_stored(key, table, str(field), old)
-            new_v = value_stored(key, table, str(field), new)
+            old_v = keyed.stored(table, str(field), old)
+            new_v = keyed.stored(table, str(field), new)
         out.add(seconds, int(stamp), str(site), str(actor),  # type: ignore[call-overload]
-                str(action), table, rowid.get(pk, pk), pk,
-                None if field is None else str(field), old_v, new_v)
+                str(action), table, None, str(pk), None if field is None else str(field),
+                old_v, new_v)
     out.flush()
 
 
@@ -427,15 +505,15 @@ def record_event(conn: dbapi.Connection, actor: str | None, action: str,
     if own:
         conn.execute("BEGIN IMMEDIATE")
     try:
-        out = _Appender(conn)
+        site, who = get_meta(conn, "site_id") or "", actor or default_actor(conn)
+        names = {("site", site), ("actor", who), ("action", action)}
+        if tbl is not None:
+            names.add(("table", tbl))
+        out = _Appender(conn, lookup=tbl if pk is not None else None, names=names)
         text = None if detail is None else json.dumps(dict(detail), ensure_ascii=False,
                                                       sort_keys=True, default=str)
-        rec: int | str | None = pk
-        if tbl is not None and pk is not None:
-            rec = _rowids(conn, tbl, [pk]).get(pk, pk)
-        seq = out.add(seconds_of(now_local()), hlc.pack(hlc.wall_ms_now(), 0),
-                      get_meta(conn, "site_id") or "", actor or default_actor(conn), action,
-                      tbl, rec, pk, None, None, text)
+        seq = out.add(seconds_of(now_local()), hlc.pack(hlc.wall_ms_now(), 0), site, who,
+                      action, tbl, pk, pk, None, None, text)
         out.flush()
         if own:
             conn.execute("COMMIT")
@@ -722,8 +800,8 @@ def verify(conn: dbapi.Connection, *,
     """Walk the log in order and recompute every digest and hash; the first break, if any."""
     accounts.require(conn, "audit")
     total = head(conn)[0]
-    key = bytes.fromhex(get_meta(conn, KEY_META) or "00")
-    empty = digest_of(key, None, None)
+    keyed = _keyed_for(get_meta(conn, KEY_META) or "00")
+    empty = keyed.empty
     names = _all_names(conn)
     name = names.get
     expected, chain, last_at, count = 1, _ZERO, "", 0
@@ -750,7 +828,7 @@ def verify(conn: dbapi.Connection, *,
                 return Verified(count, seq, chain.hex(), Break(seq, text_of(at), "redacted"))
             d = digest
         else:
-            d = empty if old is None and new is None else digest_of(key, old, new)
+            d = empty if old is None and new is None else keyed.digest(old, new)
         fields = (name(site, "\0"), name(actor, "\0"), name(action, "\0"),
                   None if tbl is None else name(tbl, "\0"), pk,
                   None if field is None else name(field, "\0"))
@@ -971,17 +1049,10 @@ def convert_from_v9(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
     batch: list[audit_v9.Row] = []
 
     def flush() -> None:
-        wanted: set[tuple[str, str]] = set()
         pks: dict[str, set[str]] = defaultdict(set)
         for r in batch:
-            wanted |= {("site", r[3]), ("actor", r[4]), ("action", r[5])}
-            if r[6] is not None:
-                wanted.add(("table", r[6]))
-                if r[7] is not None:
-                    pks[r[6]].add(r[7])
-            if r[8] is not None:
-                wanted.add(("field", r[8]))
-        out.names.load(wanted)
+            if r[6] is not None and r[7] is not None:
+                pks[r[6]].add(r[7])
         rowid = {t: _rowids(conn, t, ids) for t, ids in pks.items()}
         for (seq, at, stamp, site, actor, action, tbl, pk, field, old, new, redacted,
              digest) in batch:
