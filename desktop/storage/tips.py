@@ -158,3 +158,48 @@ def overdue_message(items: list[Overdue]) -> str:
     return _("{n} nguồn tin quá hạn chuyển Cơ quan điều tra (TTLT 01/2017: 24 giờ, 48 giờ với "
              "xã vùng sâu, vùng xa); cũ nhất {c}, hạn {d}").format(
         n=len(items), c=oldest.source_code, d=dates.format_datetime(oldest.deadline))
+
+
+# -- figures (Biểu 3: "Nguồn tin, tố giác tội phạm từ quần chúng", DOMAIN.md §6.2) ------------
+
+@dataclass(frozen=True)
+class Figures:
+    received: int = 0  # tips received in the period
+    valuable: int = 0  # of which valuable
+    transferred: int = 0  # transferred to the investigating agency
+    in_time: int = 0  # of which within 24 h (48 h in a remote commune)
+    solved: int = 0  # cases solved thanks to a tip
+    serious: int = 0  # of which very or especially serious
+    arrested: int = 0  # people arrested
+    weapons: int = 0  # weapons and explosives handed in
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def figures(conn: dbapi.Connection, unit_id: str, start: dt.date, end: dt.date) -> Figures:
+    """The counts of the tips of a unit and the units under it received from ``start`` to
+    ``end`` (both included): the same at a commune and, summed over its communes, at the
+    province. Counts only: no source code, no identity."""
+    from desktop.storage.records import SUBTREE_SQL
+
+    rows = conn.execute(
+        f"SELECT t.received_at, t.transferred_at, t.valuable, t.case_solved, t.case_serious, "
+        f"t.arrested, t.weapons, {_COMMUNE_REMOTE} AS remote FROM tip t "
+        f"WHERE t._deleted = 0 AND t.unit_id IN ({SUBTREE_SQL}) "
+        "AND t.received_at >= :start AND t.received_at < :end",
+        {"u": unit_id, "start": start.isoformat(),
+         "end": (end + dt.timedelta(days=1)).isoformat()}).fetchall()
+    counts = dict.fromkeys(Figures().as_dict(), 0)
+    for r in rows:
+        counts["received"] += 1
+        counts["valuable"] += bool(r["valuable"])
+        if r["transferred_at"]:
+            counts["transferred"] += 1
+            counts["in_time"] += not rules.transferred_late(dict(r), bool(r["remote"]))
+        if r["case_solved"]:
+            counts["solved"] += 1
+            counts["serious"] += bool(r["case_serious"])
+            counts["arrested"] += r["arrested"] or 0
+        counts["weapons"] += r["weapons"] or 0
+    return Figures(**counts)

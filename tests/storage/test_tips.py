@@ -172,3 +172,23 @@ def test_a_viewer_cannot_record_a_tip(db_path: Path, commune_site):
     accounts.bind(conn, accounts.Account("canbo", "officer"))
     assert Store(conn).add("tip", tip()).id
     conn.close()
+
+
+def test_figures_of_a_period_count_what_biểu_3_reports(store, conn, village):
+    store.edit("unit", COMMUNE_ID, {"remote": "có"})  # 48 hours
+    store.add("tip", tip(received_at="08:00 05/03/2026", valuable="có",
+                         transferred_at="07:00 07/03/2026", transferred_to="CQĐT",
+                         case_solved="có", case_serious="có", arrested="2",
+                         case_reference="1/VA", weapons="1"))
+    store.add("tip", tip(received_at="08:00 10/03/2026", unit_id=village, valuable="có",
+                         transferred_at="09:00 12/03/2026", transferred_to="CQĐT",
+                         case_solved="có", arrested="1", case_reference="2/VA"))
+    store.add("tip", tip(received_at="08:00 31/03/2026", weapons="3"))
+    store.add("tip", tip(received_at="00:00 01/04/2026"))  # the next quarter
+    gone = store.add("tip", tip(received_at="08:00 11/03/2026")).id
+    store.delete("tip", gone)
+    got = tips.figures(conn, COMMUNE_ID, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert got.as_dict() == {"received": 3, "valuable": 2, "transferred": 2, "in_time": 1,
+                             "solved": 2, "serious": 1, "arrested": 3, "weapons": 4}
+    province = seed.unit_id("11", seed.CODE_VERSION_2025)
+    assert tips.figures(conn, province, dt.date(2026, 1, 1), dt.date(2026, 3, 31)) == got
