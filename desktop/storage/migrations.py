@@ -241,13 +241,15 @@ def _v11_list_indexes(conn: dbapi.Connection) -> None:
     """Indexes that let every page of a long list be read in order (issue 12; storage/paging.py):
     a place's residents in name order, with the tombstone so that a count needs no row;
     people by gender and by phone (the phone index also serves a number typed digit by
-    digit, as the CCCD's does); members holding a role. Indexes only: no row is rewritten."""
+    digit, as the CCCD's does); members holding a role; organizations by name. Indexes
+    only: no row is rewritten."""
     conn.execute("DROP INDEX IF EXISTS person_residence")
     conn.execute("CREATE INDEX person_residence ON person(residence_unit_id, _deleted, name_key, "
                  "id)")
     conn.execute("CREATE INDEX person_gender ON person(coalesce(gender, ''), name_key, id)")
     conn.execute("CREATE INDEX person_phone ON person(phone)")
     conn.execute("CREATE INDEX membership_role ON membership(role)")
+    conn.execute("CREATE INDEX organization_name ON organization(name_key, id)")
 
 
 def _v12_compact_versions(conn: dbapi.Connection) -> None:
@@ -348,7 +350,7 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "audit log: hash chain, keyed hashes of sensitive values", _v9_audit_chain),
     Migration(10, "religion; classification (độ mật) of people, organizations, minutes",
               _v10_religion_and_classification),
-    Migration(11, "indexes for long lists: residents by place, gender, phone; roles",
+    Migration(11, "indexes for long lists: residents by place, gender, phone; roles; names",
               _v11_list_indexes),
     Migration(12, "compact field versions: one row per record and origin", _v12_compact_versions),
     Migration(13, "compact audit log: integer names, records and times, short hashes",

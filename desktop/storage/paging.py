@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from desktop.storage import dbapi, walk
+from desktop.storage import db, dbapi, walk
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,27 @@ def read(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fil
         sql = (f"SELECT {select}, {keys} FROM {table} p {order.joins} WHERE {where} "
                f"ORDER BY {_order_by(order.keys, order.descending)}")
         return conn.execute(sql, args).fetchall()
-    rowids = _rowids(conn, table, order, filters, after, limit)
+    return rows_of(conn, table, order, rowids(conn, table, order, filters, after=after,
+                                              limit=limit), select)
+
+
+def rows_of(conn: dbapi.Connection, table: str, order: Order, rowids: Sequence[int],
+            select: str = "p.*") -> list[dbapi.Row]:
+    """The rows of ``rowids`` in that order (those gone since left out), with their keys."""
     if not rowids:
         return []
+    keys = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(order.keys))
     rows = conn.execute(f"SELECT p._rowid AS _r, {select}, {keys} FROM {table} p {order.joins} "
                         f"WHERE p._rowid IN {walk.rowid_list(rowids)}").fetchall()
     by_rowid = {r["_r"]: r for r in rows}
     return [by_rowid[r] for r in rowids if r in by_rowid]
+
+
+def keys_of(conn: dbapi.Connection, table: str, order: Order, rowid: int) -> tuple | None:
+    """The order's keys of one row: what the next page starts after."""
+    row = conn.execute(f"SELECT {', '.join(order.keys)} FROM {table} p {order.joins} "
+                       "WHERE p._rowid = ?", (rowid,)).fetchone()
+    return None if row is None else tuple(row)
 
 
 def count(conn: dbapi.Connection, table: str, filters: Sequence[Filter]) -> int:
@@ -135,8 +150,9 @@ def _remembered(conn: dbapi.Connection, sql: str, args: tuple[object, ...]) -> i
     return n
 
 
-def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-            after: tuple | None, limit: int) -> list[int]:
+def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter], *,
+           after: tuple | None = None, limit: int = 100) -> list[int]:
+    """The rowids of one page, read by the cheaper plan (see the module's text)."""
     covered = all(set(f.columns) <= order.covers for f in filters)
     few = bound(conn, table, covered)
     sizes = sorted(((admitted(conn, f, few), i) for i, f in enumerate(filters)))
@@ -246,3 +262,24 @@ def _order_by(columns: Sequence[str], descending: bool, *, plus: bool = False) -
     """ORDER BY terms; ``plus``: sorted, never read off an index (the gather plan)."""
     return ", ".join(("+" if plus else "") + c + (" DESC" if descending else "")
                      for c in columns)
+
+
+def database_file(conn: dbapi.Connection) -> Path | None:
+    """The file ``conn`` reads, or None (in memory, or the connection is closed)."""
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+    except dbapi.Error:
+        return None
+    return Path(row[2]) if row and row[2] else None
+
+
+def reader(path: Path) -> dbapi.Connection | None:
+    """A read-only connection of its own to ``path``, to count a list off the UI thread:
+    with the key this process unlocked it with (None once locked or closed: no count), and
+    a small page cache (a count reads once)."""
+    key = db.known_key(path)
+    if key is None or not path.exists():
+        return None
+    conn = db.open_file(path, key, readonly=True)
+    conn.execute("PRAGMA cache_size = -2048")
+    return conn

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.errors import NotFoundError, ValidationError
 from desktop.domain.kinds import FieldType, Kind
 from desktop.domain.validation import clean_field, unknown_field
 from desktop.i18n import _
-from desktop.storage import dbapi, walk
+from desktop.storage import dbapi, paging, walk
 from desktop.storage.references import resolve_code
 
 Record = dict[str, object]
@@ -94,9 +95,8 @@ def _where(kind: Kind, q: Query, conn: dbapi.Connection | None = None, *,
         else:
             clauses.append(f"t.{name} = :f_{name}")
             args[f"f_{name}"] = stored
-    if q.search and q.search.strip():
-        if not kind.searchable:
-            raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
+    if q.search and q.search.strip() and not kind.searchable:
+        raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
         match = fts_query(q.search)
         if match:
             clauses.append(f"t._rowid IN (SELECT rowid FROM {kind.table}_fts "
@@ -111,76 +111,131 @@ def _where(kind: Kind, q: Query, conn: dbapi.Connection | None = None, *,
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def _order(kind: Kind, q: Query) -> str:
+def _order_column(kind: Kind, q: Query) -> str:
     col = q.order_by or kind.order_by
     if col not in {"id", *kind.by_name, *kind.extra_columns}:
         raise unknown_field(kind, col)  # whitelisted: never a user string in SQL
     if col in {"name", "full_name"} and "name_key" in kind.extra_columns:  # Vietnamese order
         col = "name_key"
-    direction = "DESC" if q.descending else "ASC"
-    then = "".join(f", t.{c} {direction}" for c in kind.then_by) if not q.order_by or \
-        q.order_by == kind.order_by else ""
-    return f" ORDER BY t.{col} {direction}{then}, t.id {direction}"
+    return col
+
+
+def _keys(kind: Kind, q: Query, alias: str = "p") -> tuple[str, ...]:
+    """The order as SQL expressions that are never NULL (a keyset compares them): a blank
+    sorts first, as NULL does; the kind's own ties, then the id."""
+    col = _order_column(kind, q)
+    then = kind.then_by if not q.order_by or q.order_by == kind.order_by else ()
+    out = []
+    for name in (col, *then):
+        f = kind.by_name.get(name)
+        if name in ("id", "name_key") or (f is not None and f.required):
+            out.append(f"{alias}.{name}")
+        elif f is not None and f.type in (FieldType.INT, FieldType.BOOL):
+            out.append(f"coalesce({alias}.{name}, {_LOWEST:d})")
+        else:
+            out.append(f"coalesce({alias}.{name}, '')")
+    return (*out, f"{alias}.id")
+
+
+_LOWEST = -(2**63)
 
 
 def count(conn: dbapi.Connection, kind: Kind, q: Query | None = None) -> int:
-    where, args = _where(kind, q or Query(), conn)
-    return int(conn.execute(f"SELECT count(*) FROM {kind.table} t{where}", args).fetchone()[0])
+    q = q or Query()
+    if q.include_deleted or q.only_deleted:
+        where, args = _where(kind, q, conn)
+        return int(conn.execute(f"SELECT count(*) FROM {kind.table} t{where}",
+                                args).fetchone()[0])
+    return paging.count(conn, kind.table, _filters(conn, kind, q))
 
 
-# Lists that a broad search walks in their order (see ``walk``): each has an index that
-# leads with its order column (migration 7). Minutes are the largest of them (20,000 at a
-# province); the others stay small enough for the full-text index alone.
-WALKED_ORDERS = {("meeting", "started_at")}
+# Lists read down an index of their order (storage/paging.py), each led by the order's
+# column: minutes by date (migration 7), good deeds by date, organizations by name (11).
+# Other orders are gathered and sorted: lists of a few thousand records at most.
+WALKED_ORDERS = {("meeting", "started_at"), ("deed", "deed_date"), ("organization", "name_key")}
 
 
 def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
-         offset: int = 0, limit: int = 500) -> list[Record]:
+         offset: int = 0, limit: int = 500, after: tuple | None = None) -> list[Record]:
+    """One page of a list (``limit`` -1: all of it). Every record carries ``sort_key``:
+    given back as ``after``, the next page starts after that record (keyset paging)."""
     q = q or Query()
-    order = _order(kind, q)
-    walked = _walked_page(conn, kind, q, order, offset, limit)
-    if walked is not None:
-        return walked
-    # Unsearched, the first pages of a province's list of a walked order are read down its
-    # order's index (5 ms for 20,000 minutes) rather than gathered by unit and sorted (20 ms);
-    # deep down the list, skipping rows on the index costs more than the sort.
-    down_the_index = (_walkable(kind, q) and not q.search and offset < 2000
-                      and q.unit_scope is not None
-                      and _level(conn, q.unit_scope) == "province")
-    where, args = _where(kind, q, conn, scope_unindexed=down_the_index)
-    sql = f"SELECT t.* FROM {kind.table} t{where}{order} LIMIT :limit OFFSET :offset"
-    return [to_record(kind, r) for r in conn.execute(sql, {**args, "limit": limit,
-                                                           "offset": offset})]
+    keys = _keys(kind, q)
+    if q.include_deleted or q.only_deleted:  # the bin and the command line: short lists
+        where, args = _where(kind, q, conn)
+        t_keys = _keys(kind, q, "t")
+        direction = " DESC" if q.descending else ""
+        sql = (f"SELECT t.*, {', '.join(f'{k} AS _k{i}' for i, k in enumerate(t_keys))} FROM "
+               f"{kind.table} t{where} ORDER BY {', '.join(k + direction for k in t_keys)} "
+               "LIMIT :limit OFFSET :offset")
+        rows = conn.execute(sql, {**args, "limit": limit, "offset": offset}).fetchall()
+    else:
+        walked = (kind.name, _order_column(kind, q)) in WALKED_ORDERS
+        order = paging.Order(keys, lambda after: [paging.Segment(
+            order=keys, descending=q.descending, after=after)], q.descending, walked=walked)
+        wanted = -1 if limit < 0 else limit + (0 if after is not None else offset)
+        rows = paging.read(conn, kind.table, order, _filters(conn, kind, q), after=after,
+                           limit=wanted)[0 if after is not None else offset:]
+    out = []
+    for row in rows:
+        rec = to_record(kind, row)
+        rec["sort_key"] = tuple(row[f"_k{i}"] for i in range(len(keys)))
+        out.append(rec)
+    return out
 
 
-def _walked_page(conn: dbapi.Connection, kind: Kind, q: Query, order: str, offset: int,
-                 limit: int) -> list[Record] | None:
-    """The page found by walking the list in its order, for a broad search of a walked
-    list; None when the full-text index is the better reader (or the walk gave up)."""
-    if limit < 0 or not _walkable(kind, q):
-        return None
+def _filters(conn: dbapi.Connection, kind: Kind, q: Query) -> list[paging.Filter]:
+    """``q`` as conditions of the paging plans (storage/paging.py), on ``p``."""
+    out: list[paging.Filter] = []
     words = text.search_words(q.search or "")
-    if not words or not walk.is_broad(conn, kind.table, fts_query(q.search or "")):
-        return None
-    if q.unit_scope and _level(conn, q.unit_scope) != "province":
-        return None  # a commune's list is short: reading and sorting its matches is cheap
-    where, args = _where(kind, replace(q, search=None), conn, scope_unindexed=True)
-    scanned = f"SELECT t._rowid AS r, t._search AS s FROM {kind.table} t{where}{order}"
-    rowids = walk.first_page(conn, scanned, args, words, limit, offset)
-    if rowids is None:
-        return None
-    rows = conn.execute(f"SELECT t.* FROM {kind.table} t WHERE t._rowid IN "
-                        f"{walk.rowid_list(rowids)}{order}")
-    return [to_record(kind, r) for r in rows]
+    if q.search and q.search.strip() and not kind.searchable:
+        raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
+    if words:
+        test, test_args = walk.word_tests("{t}._search", words)
+        fts = f"SELECT rowid FROM {kind.table}_fts WHERE {kind.table}_fts MATCH ?"
+        match = fts_query(q.search or "")
+        out.append(paging.Filter(test, tuple(test_args), f"p._rowid IN ({fts})", (match,),
+                                 fts, (match,), ("_search",)))
+    for name, value in (q.filters or {}).items():
+        f = kind.by_name.get(name)
+        if f is None:
+            raise unknown_field(kind, name)
+        stored = clean_field(f, value) if not isinstance(value, int) else value
+        if stored is not None and f.type is FieldType.CODE:
+            stored = resolve_code(conn, f, str(stored))
+        same, args = (f"{{c}}{name} IS NULL", ()) if stored is None else \
+            (f"{{c}}{name} = ?", (stored,))
+        out.append(paging.Filter(same.format(c="+{t}."), args, same.format(c="p."), args,
+                                 f"SELECT 1 FROM {kind.table} p WHERE {same.format(c='p.')}",
+                                 args, (name,)))
+    if q.unit_scope:
+        out.append(_scope_filter(kind, q.unit_scope))
+    return out
 
 
-def _walkable(kind: Kind, q: Query) -> bool:
-    return (kind.name, q.order_by or kind.order_by) in WALKED_ORDERS
+# _UNIT_PATHS with positional parameters, each "?" the place.
+_SUBTREE = SUBTREE_SQL.replace(":u", "?")
+# A good deed is a person's or an organization's: walking the list, each is looked up (the
+# IN form would first list every resident of the place).
+_DEED_TEST = ("EXISTS (SELECT 1 FROM person pp WHERE pp.id = {t}.person_id AND "
+              f"pp.residence_unit_id IN ({_SUBTREE})) OR EXISTS (SELECT 1 FROM organization "
+              f"oo WHERE oo.id = {{t}}.organization_id AND oo.unit_id IN ({_SUBTREE}))")
 
 
-def _level(conn: dbapi.Connection, unit_id: str) -> str | None:
-    row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
-    return None if row is None else str(row[0])
+def _scope_filter(kind: Kind, unit: str) -> paging.Filter:
+    path = _UNIT_PATHS.get(kind.name)
+    if path is None:
+        raise ValidationError("unit", _("{k} không gắn với địa bàn").format(k=kind.name))
+    args = (unit,) * (path.count("{sub}") * 3)
+    on_p = re.sub(r"\bt\.", "p.", path.format(sub=_SUBTREE))
+    if kind.name == "deed":  # counted as walked: the IN form lists every resident
+        test, columns, counted = _DEED_TEST, ("person_id", "organization_id"), \
+            _DEED_TEST.format(t="p")
+    else:  # "t.column IN (…)"
+        test = "+" + re.sub(r"\bt\.", "{t}.", path.format(sub=_SUBTREE))
+        columns, counted = (path.split(" ", 1)[0].removeprefix("t."),), on_p
+    return paging.Filter(test, args, on_p, args,
+                         f"SELECT 1 FROM {kind.table} p WHERE {counted}", args, columns)
 
 
 def fts_query(user_text: str) -> str:

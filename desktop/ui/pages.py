@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -68,6 +68,35 @@ def search_filter(typed: str) -> str | None:
     filter starts at the second letter, or at the first digit of a number."""
     typed = typed.strip()
     return typed if len(typed) >= 2 or typed.isdigit() else None
+
+
+class SearchAsYouType(QObject):
+    """Runs a list's search as the officer types: at once on the first key after a pause (no
+    wait for the first result), then when typing pauses for ``pause`` ms; never when what
+    was typed does not change what is searched (a first letter, a trailing space)."""
+
+    def __init__(self, box: QLineEdit, run: Callable[[], None],
+                 searched: Callable[[], str | None], pause: int = 150) -> None:
+        super().__init__(box)
+        self.box, self.run, self.searched = box, run, searched
+        self.timer = QTimer(self, singleShot=True, interval=pause)  # the list's pending search
+        self.timer.timeout.connect(self._run)
+        self._since = QElapsedTimer()
+        box.textChanged.connect(self._typed)
+
+    def _typed(self) -> None:
+        if search_filter(self.box.text()) == self.searched():
+            self.timer.stop()
+            return
+        if self._since.isValid() and self._since.elapsed() < self.timer.interval():
+            self.timer.start()  # typing goes on: once it pauses
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        self.timer.stop()
+        self._since.restart()
+        self.run()
 
 
 def format_count(n: int) -> str:
@@ -133,11 +162,9 @@ class RecordPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
         self.search.setVisible(self.kind.searchable)
-        self._timer = QTimer(self, singleShot=True, interval=150)
-        self._timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(self._timer.start)
-        self._count_timer = QTimer(self, singleShot=True, interval=250)
-        self._count_timer.timeout.connect(self._show_count)
+        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.query.search)
+        self._timer = self.typing.timer
+        self.model.counted.connect(self._show_count)
 
         self.filters: dict[str, QComboBox] = {}
         bar = self.toolbar = QHBoxLayout()
@@ -201,13 +228,12 @@ class RecordPage(QWidget):
             header = self.table.horizontalHeader()
             for col in range(self.model.columnCount()):
                 header.resizeSection(col, min(header.sectionSize(col), 320))
-        # Counting a province's minutes takes ~15 ms: once typing pauses, as on the roster.
-        self.count.setText("")
-        self._count_timer.start()
+        # Counted off the UI thread (desktop/ui/counting.py): "…" until the count comes.
+        self.count.setText("…")
+        self.model.count()
 
-    def _show_count(self) -> None:
-        self.count.setText(_("{n} {k}").format(n=format_count(self.model.total),
-                                              k=self.kind.label.lower()))
+    def _show_count(self, n: int) -> None:
+        self.count.setText(_("{n} {k}").format(n=format_count(n), k=self.kind.label.lower()))
 
     def current_id(self) -> str | None:
         index = self.table.currentIndex()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,6 +24,7 @@ from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, rosters
 from desktop.ui.pages import (
     AppContext,
+    SearchAsYouType,
     Selection,
     confirm_delete,
     delete_with_confirmation,
@@ -48,13 +49,10 @@ class PeoplePage(QWidget):
         self.search.setPlaceholderText(_("Tìm theo họ tên, số định danh, điện thoại "
                                          "(không cần gõ dấu)…"))
         self.search.setClearButtonEnabled(True)
-        self._timer = QTimer(self, singleShot=True, interval=150)
-        self._timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(self._timer.start)
-        # Counting 100,000 rows takes tens of ms: wait until typing pauses and the first
-        # page is painted.
-        self._count_timer = QTimer(self, singleShot=True, interval=250)
-        self._count_timer.timeout.connect(self._show_count)
+        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.search)
+        self._timer = self.typing.timer
+        # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
+        self.model.counted.connect(self._show_count)
 
         self.add_button = QPushButton(_("Thêm người"))
         self.add_button.clicked.connect(self.add)
@@ -160,11 +158,11 @@ class PeoplePage(QWidget):
         header.blockSignals(False)
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
         self._restore_columns()
-        self.count.setText("")
-        self._count_timer.start()
+        self.count.setText("…")
+        self.model.count()
 
-    def _show_count(self) -> None:
-        self.count.setText(_("{n} người").format(n=format_count(self.model.total)))
+    def _show_count(self, n: int) -> None:
+        self.count.setText(_("{n} người").format(n=format_count(n)))
 
     def search_text(self) -> str | None:
         return search_filter(self.search.text())

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop.domain.kinds import Kind
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
+from desktop.ui.counting import Counter
 
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
@@ -19,16 +20,20 @@ _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 
 
 class RecordTableModel(QAbstractTableModel):
+    counted = Signal(int)  # the list's count, once counted off the UI thread
+
     def __init__(self, conn: dbapi.Connection, kind: Kind, columns: Sequence[str],
                  parent: Any = None) -> None:
         super().__init__(parent)
         self._conn, self.kind, self.columns = conn, kind, tuple(columns)
         self._column_set = frozenset(self.columns)
         self._presenter = Presenter(conn)
+        self._counter = Counter(conn, self)
+        self._counter.counted.connect(self.counted)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
         self._shown: list[list[str]] = []  # the cells' text, by column
-        self._total: int | None = 0
+        self._last_key: tuple | None = None  # the next page starts after it (keyset)
         self._exhausted = True
         self._active = False  # no query runs until the page is first shown
 
@@ -37,20 +42,32 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.query = query
         self._rows, self._shown = [], []
-        self._total = None  # counted when asked: the first page need not wait for it
+        self._last_key = None
         self._exhausted = False
+        self._counter.forget()
         self.endResetModel()
         self.fetchMore()
 
     def refresh(self) -> None:
         self.set_query(self.query)
 
+    def count(self) -> None:
+        """Count the list off the UI thread: ``counted`` follows."""
+        kind, query = self.kind, self.query
+        self._counter.ask(lambda conn: records.count(conn, kind, query))
+
+    @property
+    def counted_total(self) -> int | None:
+        return self._counter.answer
+
     @property
     def total(self) -> int:
-        if self._total is None:
-            self._total = len(self._rows) if self._exhausted else \
-                records.count(self._conn, self.kind, self.query)
-        return self._total
+        """The count, counted now if it has not come yet (tests, the command line)."""
+        known = self._counter.answer
+        if known is not None:
+            return known
+        return len(self._rows) if self._exhausted else \
+            records.count(self._conn, self.kind, self.query)
 
     def record_id(self, row: int) -> str | None:
         return str(self._rows[row]["id"]) if 0 <= row < len(self._rows) else None
@@ -66,7 +83,7 @@ class RecordTableModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        page = records.page(self._conn, self.kind, self.query, offset=len(self._rows),
+        page = records.page(self._conn, self.kind, self.query, after=self._last_key,
                             limit=BATCH)
         if len(page) < BATCH:
             self._exhausted = True
@@ -76,6 +93,7 @@ class RecordTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(page)
         self._shown.extend(self._cells(r) for r in page)
+        self._last_key = page[-1]["sort_key"]  # type: ignore[assignment]
         self.endInsertRows()
 
     # -- sorting in SQL ----------------------------------------------------------------

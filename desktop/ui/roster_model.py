@@ -1,20 +1,35 @@
-"""A read-only roster table that loads rows in pages as the user scrolls (fetchMore)."""
+"""A read-only roster table that loads rows in pages as the user scrolls (fetchMore).
+
+A place's roster may hold 300,000 people. Scrolling keeps only their rowids (eight bytes a
+person, in order) and the sort key of the last one (the next page starts after it: keyset
+paging); a person's columns are read and presented when a row is painted, a hundred rows
+at a time, and only the last CACHED_CHUNKS hundreds are kept. Holding the scroll bar at the
+bottom fetches ever larger pages. An organization's roster (a few hundred members) is read
+whole. The count comes from another thread (desktop/ui/counting.py).
+"""
 
 from __future__ import annotations
 
+import time
+from array import array
+from collections import OrderedDict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
 from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
+from desktop.ui.counting import Counter
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
+MAX_BATCH = 6400  # pages fetched back to back (the scroll bar held down) double up to this
+CHUNK = 100  # rows read and presented together when painted
+CACHED_CHUNKS = 20  # presented rows kept: a few screens up and down
 
 # (field, header); "role" exists only in an organization's roster.
 _COLUMNS = (
@@ -31,22 +46,27 @@ _LEFT = (("left_date", _("Ngày thôi")), ("exit_reason", _("Lý do thôi")))
 
 
 class RosterModel(QAbstractTableModel):
+    counted = Signal(int)  # the roster's count, once counted off the UI thread
+
     def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
         self._conn = conn
         self._presenter = Presenter(conn)
+        self._counter = Counter(conn, self)
+        self._counter.counted.connect(self.counted)
         self._scope = rosters.Scope()
         self._search: str | None = None
-        self._rows: list[dict[str, str] | None] = []  # None: not yet shown (see data())
-        self._records: list[Record] = []
-        self._last_key: tuple | None = None
         self._order: str | None = None  # a column clicked to sort by; None: name order
         self._descending = False
-        self._ids: list[str] = []
-        self._memberships: list[str | None] = []
-        self._total: int | None = 0
-        self._exhausted = True
         self._columns = _COLUMNS
+        self._rowids = array("q")  # a place's roster: its people, in order
+        self._members: list[Record] = []  # an organization's roster, whole
+        self._chunks: OrderedDict[int, list[tuple[str, str | None, dict[str, str]]]] = \
+            OrderedDict()  # chunk number -> (id, membership id, shown columns) of its rows
+        self._last_key: tuple | None = None
+        self._exhausted = True
+        self._batch = BATCH
+        self._last_fetch = 0.0
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -61,43 +81,71 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self._scope, self._search = scope, search
         self._columns = columns
-        self._rows = []
-        self._records = []
-        self._ids = []
-        self._memberships: list[str | None] = []
+        self._rowids = array("q")
+        self._members = []
+        self._chunks.clear()
         self._last_key = None
-        self._total = None  # counted when asked: the first page need not wait for it
         self._exhausted = False
+        self._batch, self._last_fetch = BATCH, 0.0
+        self._counter.forget()
         self.endResetModel()
         self.fetchMore()  # the first page is always shown; the view asks for the rest
 
+    def count(self) -> None:
+        """Count the roster off the UI thread: ``counted`` follows."""
+        scope, search = self._scope, self._search
+        self._counter.ask(lambda conn: rosters.count_people(conn, scope, search))
+
+    @property
+    def search(self) -> str | None:
+        return self._search
+
+    @property
+    def counted_total(self) -> int | None:
+        """The count, once it has come (None until then)."""
+        return self._counter.answer
+
     @property
     def total(self) -> int:
-        if self._total is None:
-            self._total = rosters.count_people(self._conn, self._scope, self._search)
-        return self._total
+        """The count, counted now if it has not come yet (the command line, tests)."""
+        known = self._counter.answer
+        if known is not None:
+            return known
+        if self._exhausted:
+            return self.rowCount()
+        return rosters.count_people(self._conn, self._scope, self._search)
 
     @property
     def loaded(self) -> int:
-        return len(self._rows)
+        return self.rowCount()
+
+    @property
+    def presented(self) -> int:
+        """Rows whose columns are held now (the memory a long scroll costs)."""
+        return sum(len(rows) for rows in self._chunks.values())
 
     def column_name(self, column: int) -> str:
         return self._columns[column][0]
 
     def record_id(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        shown = self._row(row)
+        return shown[0] if shown else None
+
+    def membership_id(self, row: int) -> str | None:
+        shown = self._row(row)
+        return shown[1] if shown else None
 
     def row_of(self, record_id: str) -> int:
+        if self._scope.kind == "organization":
+            return next((i for i, r in enumerate(self._members) if r["id"] == record_id), -1)
+        rowid = rosters.person_rowid(self._conn, record_id)
         try:
-            return self._ids.index(record_id)
+            return self._rowids.index(rowid) if rowid is not None else -1
         except ValueError:
             return -1
 
-    def membership_id(self, row: int) -> str | None:
-        return self._memberships[row] if 0 <= row < len(self._memberships) else None
-
     def _present(self, rec: dict[str, object]) -> dict[str, str]:
-        shown = self._presenter.record(PERSON, rec, only=rec.keys())
+        shown = self._presenter.record(PERSON, rec, only={name for name, _h in self._columns})
         if "role" in rec:
             shown["role"] = self._presenter.catalogue_name("role", str(rec["role"]))
         for name in ("left_date", "exit_reason"):
@@ -105,30 +153,76 @@ class RosterModel(QAbstractTableModel):
                 shown[name] = self._presenter.value(MEMBERSHIP.field(name), rec[name])
         return shown
 
+    def _row(self, row: int) -> tuple[str, str | None, dict[str, str]] | None:
+        """The row's id, membership and shown columns, read with its chunk if need be."""
+        if not 0 <= row < self.rowCount():
+            return None
+        number, at = divmod(row, CHUNK)
+        chunk = self._chunks.get(number)
+        if chunk is None:
+            chunk = self._chunks[number] = self._read_chunk(number)
+            while len(self._chunks) > CACHED_CHUNKS:
+                self._chunks.popitem(last=False)
+        else:
+            self._chunks.move_to_end(number)
+        return chunk[at] if at < len(chunk) else None
+
+    def _read_chunk(self, number: int) -> list[tuple[str, str | None, dict[str, str]]]:
+        first = number * CHUNK
+        if self._scope.kind == "organization":
+            recs = self._members[first:first + CHUNK]
+            return [(str(r["id"]), str(r.get("membership_id") or "") or None, self._present(r))
+                    for r in recs]
+        rowids = self._rowids[first:first + CHUNK]
+        people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids)}
+        # Someone deleted meanwhile keeps an empty row until the roster is read again.
+        return [(str(people[r]["id"]), None, self._present(people[r])) if r in people
+                else ("", None, {}) for r in rowids]
+
     # -- lazy loading ------------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
+        if parent.isValid() or self._exhausted:
             return
+        now = time.monotonic()
+        # Asked again at once (the scroll bar held at the bottom, End): a bigger page.
+        self._batch = min(self._batch * 2, MAX_BATCH) if now - self._last_fetch < 0.1 \
+            else BATCH
+        self._last_fetch = now
+        if self._scope.kind == "organization":
+            self._fetch_members()
+            return
+        rowids, last = rosters.people_rowids(
+            self._conn, self._scope, search=self._search, after=self._last_key,
+            limit=self._batch, order=self._order, descending=self._descending)
+        if len(rowids) < self._batch:
+            self._exhausted = True
+        if not rowids:
+            return
+        first = len(self._rowids)
+        self.beginInsertRows(QModelIndex(), first, first + len(rowids) - 1)
+        self._rowids.extend(rowids)
+        self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
+        self._last_key = last
+        self.endInsertRows()
+
+    def _fetch_members(self) -> None:
         page = rosters.people_page(self._conn, self._scope, search=self._search,
-                                   offset=len(self._rows), limit=BATCH, after=self._last_key,
+                                   after=self._last_key, limit=self._batch,
                                    order=self._order, descending=self._descending)
-        if len(page) < BATCH:
+        if len(page) < self._batch:
             self._exhausted = True
         if not page:
             return
-        first = len(self._rows)
+        first = len(self._members)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        shown_fields = [name for name, _header in self._columns]
-        # Only what the columns show is kept until presented: a roster scrolled to its end
-        # holds 100,000 of these.
-        self._records.extend({f: r.get(f) for f in shown_fields} for r in page)
-        self._rows.extend([None] * len(page))
-        self._ids.extend(str(r["id"]) for r in page)
-        self._memberships.extend(str(r.get("membership_id") or "") or None for r in page)
+        shown = {name for name, _h in self._columns}
+        self._members.extend({**{f: r.get(f) for f in shown}, "id": r["id"],
+                              "membership_id": r.get("membership_id")} for r in page)
+        self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
         self._last_key = page[-1]["sort_key"]
         self.endInsertRows()
 
@@ -152,7 +246,9 @@ class RosterModel(QAbstractTableModel):
     # -- QAbstractTableModel -----------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        if parent.isValid():
+            return 0
+        return len(self._members) if self._scope.kind == "organization" else len(self._rowids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
@@ -161,11 +257,8 @@ class RosterModel(QAbstractTableModel):
         # Asked ~1,300 times a repaint (every role of every visible cell): an int compare.
         if role != _DISPLAY or not index.isValid():
             return None
-        row = index.row()
-        shown = self._rows[row]
-        if shown is None:  # presented when first painted: a page holds more than a screenful
-            shown = self._rows[row] = self._present(self._records[row])
-        return shown.get(self._columns[index.column()][0], "")
+        shown = self._row(index.row())
+        return shown[2].get(self._columns[index.column()][0], "") if shown else ""
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -1,0 +1,116 @@
+"""Long lists in the window: counts from another thread ("…" until they come), the first
+result of a search without waiting for the typing to pause, a roster that forgets the rows
+scrolled past, pages that grow while the scroll bar is held at the bottom."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+from uikit import close_window, open_window, type_text
+
+from desktop.domain import text
+from desktop.storage import records, rosters
+from desktop.ui import roster_model
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(2, 40), tmp_path)
+    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
+    yield w
+    close_window(w)
+
+
+def test_the_roster_is_counted_off_the_ui_thread_and_shows_dots_until_then(
+        window, qtbot, monkeypatch):
+    threads = []
+    real = rosters.count_people
+
+    def counted(*args, **kw):
+        threads.append(threading.current_thread())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(rosters, "count_people", counted)
+    page = window.people
+    page.reload()
+    assert page.count.text() == "…"  # the first page is shown; the count is on its way
+    qtbot.waitUntil(lambda: page.count.text().endswith("người"), timeout=5000)
+    assert threads and threading.main_thread() not in threads
+    shown = int(page.count.text().split()[0].replace(".", ""))
+    assert shown == real(window.conn, page.scope(), None) > roster_model.BATCH
+
+
+def test_a_count_that_comes_after_a_newer_search_is_dropped(window, qtbot):
+    page = window.people
+    page.search.setFocus()
+    type_text(page.search, "zzzz")  # nobody
+    qtbot.waitUntil(lambda: page.count.text() == "0 người", timeout=5000)
+    page.search.clear()
+    qtbot.waitUntil(lambda: page.count.text().endswith("người")
+                    and page.count.text() != "0 người", timeout=5000)
+    assert page.model.counted_total == page.model.total > 0
+
+
+def test_a_list_of_minutes_is_counted_off_the_ui_thread_too(window, qtbot):
+    page = window.show_page("meetings")
+    assert page.count.text() == "…"
+    qtbot.waitUntil(lambda: page.count.text().endswith("biên bản họp"), timeout=5000)
+    n = int(page.count.text().split()[0].replace(".", ""))
+    assert n == records.count(window.conn, page.kind, page.model.query) > 0
+
+
+def test_the_first_key_that_changes_the_search_runs_it_at_once(window, qtbot):
+    page = window.people
+    resets = []
+    page.model.modelReset.connect(lambda: resets.append(page.model.search))
+    page.search.setFocus()
+    type_text(page.search, "l")  # one letter searches nothing: the list stays as it is
+    assert resets == [] and not page.typing.timer.isActive()
+    type_text(page.search, "o")  # "lo": searched at once, no pause waited for
+    assert resets == ["lo"]
+    type_text(page.search, " v")  # typing on: once it pauses
+    assert resets == ["lo"] and page.typing.timer.isActive()
+    qtbot.waitUntil(lambda: resets == ["lo", "lo v"], timeout=3000)
+    names = [text.search_words(page.model.index(r, 0).data())
+             for r in range(page.model.rowCount())]
+    assert names and all(any(w.startswith("lo") for w in n) and any(w.startswith("v")
+                                                                   for w in n) for n in names)
+    QApplication.sendEvent(page.search, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return,
+                                                  Qt.KeyboardModifier.NoModifier))
+    assert page.table.currentIndex().row() == 0
+
+
+def test_a_roster_scrolled_to_its_end_keeps_only_the_rows_near_the_screen(
+        window, qtbot, monkeypatch):
+    monkeypatch.setattr(roster_model, "CHUNK", 10)
+    monkeypatch.setattr(roster_model, "CACHED_CHUNKS", 3)
+    page = window.people
+    page.reload()
+    model = page.model
+    first = [model.index(r, 0).data() for r in range(5)]
+    page.table.scrollToBottom()
+    while model.canFetchMore():
+        model.fetchMore()
+    everyone = rosters.people_page(window.conn, page.scope(), limit=-1)
+    assert model.rowCount() == len(everyone) > 10 * 3
+    last = model.rowCount() - 1
+    assert model.index(last, 0).data() == everyone[-1]["full_name"]
+    assert model.record_id(last) == everyone[-1]["id"]
+    for r in range(0, model.rowCount(), 7):  # as a long scroll would paint them
+        model.index(r, 0).data()
+    assert model.presented <= 10 * 3  # the rest were let go
+    assert [model.index(r, 0).data() for r in range(5)] == first  # read again when shown
+    assert model.row_of(everyone[-1]["id"]) == last
+
+
+def test_pages_grow_while_the_scroll_bar_is_held_at_the_bottom(window):
+    model = window.people.model
+    window.people.reload()
+    assert model.rowCount() == roster_model.BATCH
+    model.fetchMore()
+    model.fetchMore()  # asked again at once: twice as many, then four times
+    assert model.rowCount() in (roster_model.BATCH * 7, model.total)
