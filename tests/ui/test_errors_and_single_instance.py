@@ -129,6 +129,22 @@ def test_a_bug_in_background_work_is_logged_and_shown(qtbot, data_dir, reporter)
     assert "KeyError" in text and "in work" in text and SECRET_CCCD not in text
 
 
+@pytest.mark.qt_no_exception_capture
+def test_a_bug_on_another_thread_is_shown_by_the_windows_thread(qtbot, data_dir, reporter):
+    seen: dict[str, str] = {}
+    when_modal(ErrorDialog, _answer(seen, qtbot))
+
+    def work() -> None:
+        raise ZeroDivisionError(SECRET_NAME)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: "copied" in seen, timeout=5000)
+    assert seen["detail"].splitlines()[1] == "ZeroDivisionError"
+    assert "in work" in seen["detail"] and SECRET_NAME not in seen["detail"]
+
+
 def test_the_log_is_rotated(data_dir, monkeypatch):
     from desktop import errorlog
 
