@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -47,14 +48,29 @@ def build(env: dict[str, str], quick: bool, extra: list[str], started: float,
                                *passed, *(["--quick"] if quick else [])], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               cwd=bk.ROOT) for what in ("communes", "province")]
+    lock = threading.Lock()
+    tails: dict[int, list[str]] = {}
+
+    def relay(p: subprocess.Popen[str]) -> None:  # both builders' progress, as it comes
+        assert p.stdout is not None
+        for line in p.stdout:
+            with lock:
+                tails.setdefault(p.pid, []).append(line)
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                if log:
+                    log.write(line)
+
+    threads = [threading.Thread(target=relay, args=(p,), daemon=True) for p in procs]
     try:
-        for p in procs:
-            out, _err = p.communicate()
-            sys.stdout.write(out)
-            if log:
-                log.write(out)
-            if p.returncode != 0:
-                raise SystemExit(f"building the databases failed:\n{out[-3000:]}")
+        for t in threads:
+            t.start()
+        for p, t in zip(procs, threads, strict=True):
+            if p.wait() != 0:
+                t.join()
+                raise SystemExit("building the databases failed:\n"
+                                 + "".join(tails.get(p.pid, [])[-30:]))
+            t.join()
     finally:
         for p in procs:
             if p.poll() is None:
