@@ -70,8 +70,9 @@ def test_list_is_in_vietnamese_name_order(db: Path):
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (("add", "person", "full_name=A", "birth_date=31/02/1990"), "birth_date"),
-    (("add", "person", "full_name=A", "citizen_id=0110850001"), "citizen_id"),
+    # The field by its Vietnamese label, as the officer knows it.
+    (("add", "person", "full_name=A", "birth_date=31/02/1990"), "Ngày sinh: "),
+    (("add", "person", "full_name=A", "citizen_id=0110850001"), "Số định danh cá nhân (CCCD): "),
     (("add", "person", "full_name=A", "shoe_size=42"), "shoe_size"),
     (("add", "person", "full_name"), "field=value"),
     (("add", "membership", "person_id=nope", "organization_id=x", "role=to_vien"), "nope"),
