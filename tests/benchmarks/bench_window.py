@@ -202,8 +202,10 @@ def keystrokes(page, words):
             waits = [tm.interval() for tm in page.findChildren(QTimer)
                      if tm.isActive() and tm.isSingleShot()]
             debounce = min(waits) / 1000 if waits else 0.0
-            deadline = t + debounce + 1.5  # a key that changes nothing (one letter) repaints not
-            while spy.at is None and time.perf_counter() < deadline:
+            # A key that changes nothing (a first letter, a space) leaves the list as it was:
+            # no change 0.3 s after the debounce, none coming.
+            while spy.at is None and time.perf_counter() < t + debounce + (
+                    3.0 if spy.changed else 0.3):
                 app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
             if spy.at is None:
                 missed += 1
@@ -309,7 +311,8 @@ def _measure(copy: builders.Built, args: argparse.Namespace) -> dict[str, float]
             continue
         p95 = bk.pct(t, 95) / 1000
         out[f"{what} p95"] = p95
-        print(f"   search as you type, {what} ({len(t)} keystrokes{', ' + str(missed) + ' without a repaint' if missed else ''}; "  # noqa: E501
+        unchanged = f", {missed} more left the list as it was" if missed else ""
+        print(f"   search as you type, {what} ({len(t)} keystrokes{unchanged}; "
               f"key to repaint, debounce left out): median {statistics.median(t):.1f} ms, "
               f"p95 {p95 * 1000:.1f} ms, max {max(t):.1f} ms; goal p95 ≤ {KEY_GOAL_MS:g} ms: "
               f"{bk.verdict(p95 * 1000 <= KEY_GOAL_MS)}")
