@@ -90,7 +90,7 @@ class DropList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self.setMaximumHeight(90)
+        self.setMinimumHeight(90)
         self.new_files: list[Path] = []
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -117,10 +117,19 @@ class MeetingDialog(RecordDialog):
         super().__init__(undo, kind, record_id, **kw)
         self.attendance = AttendanceTable()
         self.files = DropList()
-        self.extra.addWidget(QLabel(_("Thành phần tham dự:")))
-        self.extra.addWidget(self.attendance, 1)
-        self.extra.addWidget(QLabel(_("Tệp đính kèm (kéo thả bản chụp, ảnh vào đây):")))
-        self.extra.addWidget(self.files)
+        # Attendance and attachments side by side under the fields, so the content and
+        # conclusions above keep their height.
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(QLabel(_("Thành phần tham dự:")))
+        left.addWidget(self.attendance, 1)
+        files_label = QLabel(_("Tệp đính kèm (kéo thả bản chụp, ảnh vào đây):"))
+        files_label.setWordWrap(True)
+        right.addWidget(files_label)
+        right.addWidget(self.files, 1)
+        row = QHBoxLayout()
+        row.addLayout(left, 3)
+        row.addLayout(right, 2)
+        self.extra.addLayout(row, 1)
         # The files already attached, in the list's order before the newly dropped ones.
         self.saved_files: list[records.Record] = []
         self.save_file = QPushButton(_("Lưu tệp đính kèm ra…"))
@@ -128,8 +137,8 @@ class MeetingDialog(RecordDialog):
                                     "ký); nhấp đúp vào tệp cũng được"))
         self.save_file.clicked.connect(self.export_selected)
         self.files.itemDoubleClicked.connect(lambda _item: self.export_selected())
-        self.extra.addWidget(self.save_file)
-        self.setMinimumHeight(720)
+        right.addWidget(self.save_file)
+        self.attendance.setMinimumHeight(150)
         org_editor = self.editors["organization_id"]
         org_editor.changed.connect(self._refill)
         self._refill()
@@ -164,6 +173,9 @@ class MeetingDialog(RecordDialog):
             return None
         QMessageBox.information(self, title, _("Đã ghi {p}").format(p=out))
         return out
+
+    def state(self) -> tuple:
+        return (*super().state(), tuple(self.attendance.marks()), tuple(self.files.new_files))
 
     def _refill(self) -> None:
         self.attendance.fill(self.conn, self.editors["organization_id"].text(), self.record_id)
@@ -253,6 +265,7 @@ class OrganizationDialog(RecordDialog):
                                  f"{m['full_name']}")
         self.members.setMaximumHeight(140)
         self.rules = QLabel("\n".join(_("⚠ {w}").format(w=w) for w in warnings))
+        self.rules.setWordWrap(True)  # a long rule wraps instead of widening the dialog
         self.rules.setStyleSheet("color: #8a5300;")
         self.rules.setVisible(bool(warnings))
         box = QWidget()

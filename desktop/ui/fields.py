@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QWidget,
 )
 
@@ -27,6 +28,9 @@ _PLACEHOLDERS = {
     FieldType.CITIZEN_ID: _("12 chữ số"),
     FieldType.PHONE: _("0912 345 678"),
 }
+
+
+LONG_TEXT_LINES = 5
 
 
 class FieldEditor(QObject):
@@ -93,7 +97,10 @@ class LongTextEditor(FieldEditor):
     def __init__(self, field: Field, parent=None) -> None:
         edit = QPlainTextEdit()
         edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
-        edit.setMinimumHeight(70)
+        # Five lines to read without scrolling, more when the dialog is made taller.
+        lines = edit.fontMetrics().lineSpacing() * LONG_TEXT_LINES
+        edit.setMinimumHeight(lines + 2 * edit.frameWidth() + 8)
+        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         super().__init__(field, edit, parent)
 
     def text(self) -> str | None:

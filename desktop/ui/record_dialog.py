@@ -1,18 +1,23 @@
 """The editor of one record: fields built from its kind, inline validation next to each field,
-Enter or Ctrl+S to save, Esc to cancel. Saving goes through the undo stack, so Ctrl+Z in the
-main window takes it back."""
+Enter or Ctrl+S to save, Esc to cancel (asking first when something was changed). Saving goes
+through the undo stack, so Ctrl+Z in the main window takes it back. The dialog opens at the size
+of its content (within the screen), long texts tall beside the short fields, and remembers the
+size the officer gives it, per kind of record."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -39,6 +44,50 @@ HIDDEN = {
 }
 
 
+# From this many long texts (the minutes' agenda, content, conclusions) they get a column of
+# their own beside the short fields, tall enough to read without scrolling the dialog.
+TEXT_COLUMN_FROM = 2
+
+
+class FitScrollArea(QScrollArea):
+    """A scroll area that asks for the whole of its content (Qt's own caps it at a few hundred
+    pixels, which made every editor scroll) and never scrolls sideways: it is as wide as the
+    content needs, so no field is cut off. It only scrolls down on a screen too small."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        inner = self.widget()
+        if inner is None:
+            return super().sizeHint()
+        hint = inner.sizeHint()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        inner = self.widget()
+        if inner is None:
+            return super().minimumSizeHint()
+        width = inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(width, 120)
+
+
+def confirm_discard(parent: QWidget) -> bool:
+    """«Bỏ các thay đổi?» before an editor with changes is closed: True to close."""
+    box = QMessageBox(QMessageBox.Icon.Question, _("Bỏ các thay đổi?"),
+                      _("Những gì vừa nhập chưa được lưu. Bỏ các thay đổi và đóng?"),
+                      parent=parent)
+    discard = box.addButton(_("Bỏ thay đổi"), QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton(_("Tiếp tục sửa"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is discard
+
+
 class RecordDialog(QDialog):
     saved = Signal(str, str, list)  # kind, id, warnings
 
@@ -51,7 +100,8 @@ class RecordDialog(QDialog):
         self.presets = dict(presets or {})
         title = _("Sửa {k}") if record_id else _("Thêm {k}")
         self.setWindowTitle(title.format(k=kind.label.lower()))
-        self.setMinimumWidth(560)
+        self.setSizeGripEnabled(True)
+        self._baseline: tuple | None = None  # what the editor showed when it opened
 
         # Shown under the citizen ID when another person holds it: the officer says they are
         # one person.
@@ -64,9 +114,10 @@ class RecordDialog(QDialog):
         self._initial: dict[str, str | None] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for f in kind.fields:
-            if f.name in HIDDEN.get(kind.name, set()):
-                continue
+        shown = [f for f in kind.fields if f.name not in HIDDEN.get(kind.name, set())]
+        long_texts = [f for f in shown if f.type is FieldType.LONGTEXT]
+        texts = QVBoxLayout() if len(long_texts) >= TEXT_COLUMN_FROM else None
+        for f in shown:
             editor = factory.editor(f)
             editor.setParent(self)
             self.editors[f.name] = editor
@@ -80,7 +131,11 @@ class RecordDialog(QDialog):
                 lay.addWidget(self.same_person, 0, Qt.AlignmentFlag.AlignLeft)
             label = QLabel(f.label + (" *" if f.required else ""))
             label.setBuddy(editor.widget)
-            form.addRow(label, box)
+            if texts is not None and f.type is FieldType.LONGTEXT:
+                texts.addWidget(label)
+                texts.addWidget(box, 1)
+            else:
+                form.addRow(label, box)
             editor.changed.connect(lambda e=editor: self.check_field(e))
             if f.name in self.presets:
                 editor.widget.setEnabled(False)
@@ -91,16 +146,21 @@ class RecordDialog(QDialog):
         self.banner.setStyleSheet("color: #b00020;")
 
         inner = QWidget()
-        inner.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
+        columns = QHBoxLayout(inner)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addLayout(form, 2)
+        if texts is not None:
+            columns.addSpacing(12)
+            columns.addLayout(texts, 3)
+        scroll = FitScrollArea()
         scroll.setWidget(inner)
+        self.scroll = scroll
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Lưu (Ctrl+S)"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Hủy (Esc)"))
         buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self.cancel)
         self.buttons = buttons
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
@@ -111,6 +171,56 @@ class RecordDialog(QDialog):
         layout.addLayout(self.extra)
         layout.addWidget(buttons)
         self._load()
+
+    # -- size, and leaving without saving ---------------------------------------------------
+
+    def _geometry_key(self) -> str:
+        return f"editors/{self.kind.name}/geometry"
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._baseline is None:  # the first show: subclasses have added their parts
+            self._baseline = self.state()
+            saved = QSettings().value(self._geometry_key())
+            if not (saved and self.restoreGeometry(saved)):
+                self._fit_to_content()
+        super().showEvent(event)
+
+    def _fit_to_content(self) -> None:
+        """As large as the content asks, within the screen's free area."""
+        screen = (self.parentWidget() or self).screen() or self.screen()
+        room = screen.availableGeometry().size() * 0.95 if screen else QSize(1200, 800)
+        hint = self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(560, 0))
+        self.resize(hint.boundedTo(room))
+
+    def done(self, result: int) -> None:
+        QSettings().setValue(self._geometry_key(), self.saveGeometry())
+        super().done(result)
+
+    def state(self) -> tuple:
+        """What the officer can change, to know whether anything was (subclasses add theirs)."""
+        return tuple((name, editor.text()) for name, editor in self.editors.items())
+
+    def has_changes(self) -> bool:
+        return self._baseline is not None and self.state() != self._baseline
+
+    def cancel(self) -> None:
+        """Hủy, Esc or the window's close button: asks first when something was changed."""
+        if not self.has_changes() or confirm_discard(self):
+            self.reject()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            event.accept()
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        # Only a visible editor asks (the idle lock and a change of account close hidden ones).
+        if self.isVisible() and self.has_changes() and not confirm_discard(self):
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- loading -----------------------------------------------------------------------
 
