@@ -379,8 +379,7 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
           stop_before: int | None = None) -> list[int]:
     """Run the pending migrations in order; returns the versions applied."""
     check_not_newer(conn)
-    pending = [m for m in MIGRATIONS if m.version > current_version(conn)
-               and (stop_before is None or m.version < stop_before)]
+    pending = [m for m in missing(conn) if stop_before is None or m.version < stop_before]
     if pending and backup_to is not None and current_version(conn) > 0:
         _backup_before(conn, backup_to, current_version(conn))
     done = []
@@ -393,7 +392,7 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
             m.apply(conn)
             conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                          (m.version, m.name, dt.datetime.now().isoformat(timespec="seconds")))
-            conn.execute(f"PRAGMA user_version = {m.version:d}")
+            conn.execute(f"PRAGMA user_version = {max(m.version, current_version(conn)):d}")
             ensure_search_index(conn)
             _ensure_audit_view(conn)
             conn.execute("COMMIT")
@@ -404,6 +403,16 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
     if done and done[0] > 1 and _VACUUM_AFTER.intersection(done):  # not a new database
         conn.execute("VACUUM")
     return done
+
+
+def missing(conn: dbapi.Connection) -> list[Migration]:
+    """The migrations this database has not run, in order: those above its version, and any
+    below it that landed after the database was made (numbers are handed out to work done side
+    by side: 13 came after 14 and 17). ``schema_migrations`` says which ran."""
+    if current_version(conn) == 0:
+        return list(MIGRATIONS)
+    ran = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    return [m for m in MIGRATIONS if m.version not in ran]
 
 
 def _backup_before(conn: dbapi.Connection, db_path: Path, version: int) -> None:

@@ -585,6 +585,36 @@ def test_a_format_1_log_tampered_before_the_upgrade_stays_on_record(tmp_path, ta
     conn.close()
 
 
+def test_a_database_made_before_migration_13_landed_runs_it_when_opened(tmp_path,
+                                                                         monkeypatch):
+    """13 was numbered below 14 and 17, which databases made meanwhile already have: opening
+    one runs 13 all the same (schema_migrations says it never ran), and the version stays."""
+    from desktop.storage import audit_v9
+    from desktop.storage.site import set_meta
+
+    path = tmp_path / "v17.db"
+    without = [m for m in migrations.MIGRATIONS if m.version != audit.FORMAT_VERSION]
+    monkeypatch.setattr(migrations, "MIGRATIONS", without)
+    conn = db.open_database(path)
+    out = audit_v9._Appender(conn)
+    conn.execute("BEGIN")
+    out.add("e1", "2026-01-02T08:00:00", 1 << 16, "site", "admin", "print", None, None, None,
+            None, None)
+    out.flush()
+    set_meta(conn, audit_v9.HEAD_META, f"{out.seq} {out.hash}")
+    conn.execute("COMMIT")
+    assert not audit.ready(conn)
+    conn.close()
+    monkeypatch.undo()
+    conn = db.open_database(path)
+    try:
+        assert audit.ready(conn) and migrations.current_version(conn) == db.SCHEMA_VERSION
+        assert [e.action for e in audit.entries(conn)] == ["audit-upgrade", "print"]
+        assert audit.verify(conn).intact
+    finally:
+        conn.close()
+
+
 def _plain_database(path: Path) -> dbapi.Connection:
     """A database file without encryption, so a test can read what its pages hold."""
     conn = dbapi.connect(str(path), isolation_level=None, factory=dbapi.Connection)
