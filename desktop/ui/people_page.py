@@ -49,6 +49,7 @@ class PeoplePage(QWidget):
         self.search.setPlaceholderText(_("Tìm theo họ tên, số định danh, điện thoại "
                                          "(không cần gõ dấu)…"))
         self.search.setClearButtonEnabled(True)
+        self._columns_shown: tuple = ()
         self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.search)
         self._timer = self.typing.timer
         # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
@@ -153,11 +154,17 @@ class PeoplePage(QWidget):
         self.members_filter.setVisible(in_org)
         self.model.set_scope(self.scope(), self.search_text())
         header = self.table.horizontalHeader()
-        header.blockSignals(True)  # showing the model's order must not sort again
-        header.setSortIndicator(*self.model.sort_column())
-        header.blockSignals(False)
+        if (header.sortIndicatorSection(), header.sortIndicatorOrder()) != \
+                self.model.sort_column():
+            header.blockSignals(True)  # showing the model's order must not sort again
+            header.setSortIndicator(*self.model.sort_column())
+            header.blockSignals(False)
         self.title.setText(self.selection.title or _("Tất cả mọi người"))
-        self._restore_columns()
+        columns = (self._column_key(), tuple(self.model.column_name(c)
+                                             for c in range(self.model.columnCount())))
+        if columns != self._columns_shown:  # another set of columns: the officer's widths
+            self._columns_shown = columns
+            self._restore_columns()
         self.count.setText("…")
         self.model.count()
 

@@ -39,13 +39,17 @@ class RecordTableModel(QAbstractTableModel):
 
     def set_query(self, query: records.Query) -> None:
         self._active = True
-        self.beginResetModel()
+        # The rows go and come; the columns stay, with their widths (a reset would lose
+        # them, and laying them out again costs a second paint at every key typed).
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
         self.query = query
-        self._rows, self._shown = [], []
+        had, self._rows, self._shown = bool(self._rows), [], []
         self._last_key = None
         self._exhausted = False
         self._counter.forget()
-        self.endResetModel()
+        if had:
+            self.endRemoveRows()
         self.fetchMore()
 
     def refresh(self) -> None:
@@ -130,7 +134,7 @@ class RecordTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role != _DISPLAY:
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self.kind.field(self.columns[section]).label

@@ -26,6 +26,7 @@ from desktop.ui.counting import Counter
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_HORIZONTAL = Qt.Orientation.Horizontal
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 MAX_BATCH = 6400  # pages fetched back to back (the scroll bar held down) double up to this
 CHUNK = 100  # rows read and presented together when painted
@@ -45,6 +46,25 @@ _ROLE = ("role", _("Chức danh"))
 _LEFT = (("left_date", _("Ngày thôi")), ("exit_reason", _("Lý do thôi")))
 
 
+class _Row:
+    """A row read with its chunk, presented when first painted (a chunk holds more rows
+    than a screen shows)."""
+
+    __slots__ = ("id", "membership_id", "_record", "_shown", "_model")
+
+    def __init__(self, record_id: str, membership_id: str | None, record: Record,
+                 model: RosterModel) -> None:
+        self.id, self.membership_id, self._record, self._model = (record_id, membership_id,
+                                                                  record, model)
+        self._shown: dict[str, str] | None = None
+
+    def cell(self, name: str) -> str:
+        if self._shown is None:
+            self._shown = self._model._present(self._record) if self._record else {}
+            self._record = {}
+        return self._shown.get(name, "")
+
+
 class RosterModel(QAbstractTableModel):
     counted = Signal(int)  # the roster's count, once counted off the UI thread
 
@@ -61,12 +81,12 @@ class RosterModel(QAbstractTableModel):
         self._columns = _COLUMNS
         self._rowids = array("q")  # a place's roster: its people, in order
         self._members: list[Record] = []  # an organization's roster, whole
-        self._chunks: OrderedDict[int, list[tuple[str, str | None, dict[str, str]]]] = \
-            OrderedDict()  # chunk number -> (id, membership id, shown columns) of its rows
+        self._chunks: OrderedDict[int, list[_Row]] = OrderedDict()  # chunk number -> rows
         self._last_key: tuple | None = None
         self._exhausted = True
         self._batch = BATCH
         self._last_fetch = 0.0
+        self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -78,18 +98,33 @@ class RosterModel(QAbstractTableModel):
             columns = _COLUMNS
         if self._order not in {name for name, _header in columns}:
             self._order, self._descending = None, False  # that column is not shown here
-        self.beginResetModel()
+        # The same columns: the rows go and come (a reset would also lose the columns'
+        # widths, and laying them out again costs a second paint at every key typed).
+        same_columns = columns == self._columns
+        if same_columns:
+            if self.rowCount():
+                self.beginRemoveRows(QModelIndex(), 0, self.rowCount() - 1)
+                self._clear(scope, search)
+                self.endRemoveRows()
+            else:
+                self._clear(scope, search)
+        else:
+            self.beginResetModel()
+            self._clear(scope, search)
+            self._columns = columns
+            self.endResetModel()
+        self.fetchMore()  # the first page is always shown; the view asks for the rest
+
+    def _clear(self, scope: rosters.Scope, search: str | None) -> None:
         self._scope, self._search = scope, search
-        self._columns = columns
         self._rowids = array("q")
         self._members = []
         self._chunks.clear()
+        self._seen = (-1, None)
         self._last_key = None
         self._exhausted = False
         self._batch, self._last_fetch = BATCH, 0.0
         self._counter.forget()
-        self.endResetModel()
-        self.fetchMore()  # the first page is always shown; the view asks for the rest
 
     def count(self) -> None:
         """Count the roster off the UI thread: ``counted`` follows."""
@@ -121,7 +156,7 @@ class RosterModel(QAbstractTableModel):
 
     @property
     def presented(self) -> int:
-        """Rows whose columns are held now (the memory a long scroll costs)."""
+        """Rows held now (the memory a long scroll costs)."""
         return sum(len(rows) for rows in self._chunks.values())
 
     def column_name(self, column: int) -> str:
@@ -129,11 +164,11 @@ class RosterModel(QAbstractTableModel):
 
     def record_id(self, row: int) -> str | None:
         shown = self._row(row)
-        return shown[0] if shown else None
+        return (shown.id or None) if shown else None
 
     def membership_id(self, row: int) -> str | None:
         shown = self._row(row)
-        return shown[1] if shown else None
+        return shown.membership_id if shown else None
 
     def row_of(self, record_id: str) -> int:
         if self._scope.kind == "organization":
@@ -153,7 +188,7 @@ class RosterModel(QAbstractTableModel):
                 shown[name] = self._presenter.value(MEMBERSHIP.field(name), rec[name])
         return shown
 
-    def _row(self, row: int) -> tuple[str, str | None, dict[str, str]] | None:
+    def _row(self, row: int) -> _Row | None:
         """The row's id, membership and shown columns, read with its chunk if need be."""
         if not 0 <= row < self.rowCount():
             return None
@@ -167,17 +202,16 @@ class RosterModel(QAbstractTableModel):
             self._chunks.move_to_end(number)
         return chunk[at] if at < len(chunk) else None
 
-    def _read_chunk(self, number: int) -> list[tuple[str, str | None, dict[str, str]]]:
+    def _read_chunk(self, number: int) -> list[_Row]:
         first = number * CHUNK
         if self._scope.kind == "organization":
-            recs = self._members[first:first + CHUNK]
-            return [(str(r["id"]), str(r.get("membership_id") or "") or None, self._present(r))
-                    for r in recs]
+            return [_Row(str(r["id"]), str(r.get("membership_id") or "") or None, r, self)
+                    for r in self._members[first:first + CHUNK]]
         rowids = self._rowids[first:first + CHUNK]
         people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids)}
         # Someone deleted meanwhile keeps an empty row until the roster is read again.
-        return [(str(people[r]["id"]), None, self._present(people[r])) if r in people
-                else ("", None, {}) for r in rowids]
+        return [_Row(str(people[r]["id"]), None, people[r], self) if r in people
+                else _Row("", None, {}, self) for r in rowids]
 
     # -- lazy loading ------------------------------------------------------------------
 
@@ -206,6 +240,7 @@ class RosterModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(rowids) - 1)
         self._rowids.extend(rowids)
         self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
+        self._seen = (-1, None)
         self._last_key = last
         self.endInsertRows()
 
@@ -223,6 +258,7 @@ class RosterModel(QAbstractTableModel):
         self._members.extend({**{f: r.get(f) for f in shown}, "id": r["id"],
                               "membership_id": r.get("membership_id")} for r in page)
         self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
+        self._seen = (-1, None)
         self._last_key = page[-1]["sort_key"]
         self.endInsertRows()
 
@@ -254,16 +290,20 @@ class RosterModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        # Asked ~1,300 times a repaint (every role of every visible cell): an int compare.
+        # Asked ~1,300 times a repaint (seven roles of every visible cell): an int compare,
+        # and the row's columns found once for its seven cells.
         if role != _DISPLAY or not index.isValid():
             return None
-        shown = self._row(index.row())
-        return shown[2].get(self._columns[index.column()][0], "") if shown else ""
+        row = index.row()
+        if self._seen[0] != row:
+            self._seen = (row, self._row(row))
+        shown = self._seen[1]
+        return shown.cell(self._columns[index.column()][0]) if shown else ""
 
     def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+                   role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY:
             return None
-        if orientation == Qt.Orientation.Horizontal:
+        if orientation == _HORIZONTAL:
             return self._columns[section][1]
         return str(section + 1)
