@@ -107,3 +107,54 @@ def test_a_malformed_head_refuses_the_bundle_and_changes_nothing(pair, tmp_path,
     assert logical_dump(prov.conn) == before
     refused = audit.entries(prov.conn, limit=1)[0]  # the attempt itself is on record
     assert refused.action == "bundle-import" and refused.detail["status"] == "refused"
+
+
+def test_a_sender_that_upgraded_its_log_is_a_new_baseline_and_a_rewrite_still_shows(pair,
+                                                                                    tmp_path):
+    """Converting a log to format 2 (migration 13) keeps every seq and changes every hash: the
+    province, having seen a format-1 head at a seq, must not cry "rewritten" at the first
+    format-2 bundle with another hash there; a rewrite in format 2 is caught as before."""
+    prov, a = pair
+    [first] = a.export(tmp_path / "1", to=prov)
+    a.store.add("person", {"full_name": "Giàng A Dơ"})
+    [second] = a.export(tmp_path / "2", to=prov)
+    manifest = _manifest(a, second, prov)
+    assert manifest["audit_format"] == audit.FORMAT == 2
+    now = manifest["audit_head"]
+
+    def before_the_upgrade(m: dict) -> None:  # as an older program wrote it
+        del m["audit_format"]
+        m["audit_head"] = {"seq": now["seq"], "hash": "e" * 64}
+
+    old = _put(tmp_path / "old", first.name, tamper(a, first, prov, manifest=before_the_upgrade))
+    assert prov.import_(old)[0].warnings == []
+    [result] = prov.import_(second)
+    assert result.status == "imported" and result.warnings == []
+    row = prov.conn.execute("SELECT seq, hash, format FROM audit_peer_head WHERE site_id = ?",
+                            (a.site_id,)).fetchone()
+    assert tuple(row) == (now["seq"], now["hash"], 2)
+    a.store.add("person", {"full_name": "Vàng Thị Mai"})
+    [third] = a.export(tmp_path / "3", to=prov)
+
+    def rewritten(m: dict) -> None:
+        m["audit_head"] = {"seq": now["seq"], "hash": "f" * 64}
+
+    forged = _put(tmp_path / "4", third.name, tamper(a, third, prov, manifest=rewritten))
+    [result] = prov.import_(forged)
+    assert any(f"Nhật ký của {a.name} đã bị viết lại?" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("bad", ["2", 0, 1.5, None])
+def test_a_malformed_head_format_refuses_the_bundle(pair, tmp_path, bad):
+    prov, a = pair
+    [path] = a.export(tmp_path / "1", to=prov)
+
+    def broken(m: dict) -> None:
+        m["audit_format"] = bad
+
+    forged = _put(tmp_path / "2", path.name, tamper(a, path, prov, manifest=broken))
+    [result] = prov.import_(forged)
+    if bad is None:  # as if absent: format 1
+        assert result.status == "imported"
+    else:
+        assert result.status == "refused" and "audit_head" in result.message
