@@ -119,8 +119,9 @@ class ErrorReporter(QObject):
         only, not a cascade of dialogs."""
         if self.dialog is not None:
             return
-        window = QApplication.instance().property("main_window")
-        parent = window if isinstance(window, QWidget) and window.isVisible() else None
+        # Over what the officer was looking at; never through the application's "main_window"
+        # property, which outlives a window that was closed and deleted.
+        parent = QApplication.activeModalWidget() or QApplication.activeWindow()
         self.dialog = ErrorDialog(incident, parent)
         try:
             self.dialog.exec()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 TIMEOUT_MS = 2000
 MESSAGE = b"raise\n"
@@ -92,12 +92,13 @@ class SingleInstance(QObject):
 
 def bring_forward() -> QWidget | None:
     """The dialog the officer is answering (the first-run wizard, the login), else the main
-    window: shown, un-minimised, raised and activated."""
-    app = QApplication.instance()
-    target = QApplication.activeModalWidget() or app.property("main_window")
-    if not isinstance(target, QWidget):
-        visible = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
-        target = visible[0] if visible else None
+    window: shown, un-minimised, raised and activated. Found among the live top-level widgets,
+    never through the application's "main_window" property, which outlives a deleted window."""
+    target = QApplication.activeModalWidget()
+    if target is None:
+        shown = [w for w in QApplication.topLevelWidgets() if w.isWindow() and w.isVisible()]
+        target = next((w for w in shown if isinstance(w, QMainWindow)), None) or (
+            shown[0] if shown else None)
     if target is None:
         return None
     target.setWindowState(target.windowState() & ~Qt.WindowState.WindowMinimized

@@ -163,7 +163,6 @@ def test_a_second_start_on_the_same_database_brings_the_first_forward(qtbot, win
                                                                       data_dir):
     listener = single_instance.guard(window.db_path)
     assert listener is not None and listener.listening
-    QApplication.instance().setProperty("main_window", window)
     try:
         window.showMinimized()
         raised: list[bool] = []
