@@ -97,7 +97,7 @@ later bundle shows, in the same format, a shorter history or another hash at the
 first bundle in a newer format is a new baseline, not an alarm; a bundle in an older format
 than the one remembered (written before the sender upgraded, imported late) is not compared.
 
-The conversion (migration 13, :func:`convert_from_v9`) walks the format-1 chain, checking it,
+The conversion (migration 13, ``audit_v9.convert``) walks the format-1 chain, checking it,
 converts each entry (same seq, same content, new representation), chains them anew, and adds
 one ``audit-upgrade`` entry saying how many entries it converted, the old head and whether the
 old chain was intact — so a log tampered with before the upgrade stays on record as such.
@@ -362,7 +362,7 @@ def _all_names(conn: dbapi.Connection) -> dict[int, str]:
     return {n: name for n, name in conn.execute("SELECT n, name FROM audit_name")}
 
 
-def _rowids(conn: dbapi.Connection, tbl: str, pks: Iterable[str]) -> dict[str, int]:
+def rowids(conn: dbapi.Connection, tbl: str, pks: Iterable[str]) -> dict[str, int]:
     """{id: _rowid} of the records of a record table that exist."""
     if tbl not in _RECORD_TABLES:
         return {}
@@ -389,7 +389,7 @@ def _pk_sql(conn: dbapi.Connection, alias: str = "e") -> str:
 
 # -- appending --------------------------------------------------------------------------------
 
-class _Appender:
+class Appender:
     """Chains entries onto the head read once, then writes them with one executemany.
 
     ``names``: the (kind, name) pairs the batch will use, read with the head (others are
@@ -483,7 +483,7 @@ def append_changes(conn: dbapi.Connection, kind: Kind,
         names.update((("site", str(r[3])), ("actor", str(r[4])), ("action", str(r[5]))))
         if r[8] is not None:
             names.add(("field", str(r[8])))
-    out = _Appender(conn, lookup=table, names=names)
+    out = Appender(conn, lookup=table, names=names)
     keyed = out.keyed
     last_at, seconds = "", 0
     for _id, at, stamp, site, actor, action, _tbl, pk, field, old, new in rows:
@@ -523,7 +523,7 @@ def record_event(conn: dbapi.Connection, actor: str | None, action: str,
         names = {("site", site), ("actor", who), ("action", action)}
         if tbl is not None:
             names.add(("table", tbl))
-        out = _Appender(conn, lookup=tbl if pk is not None else None, names=names)
+        out = Appender(conn, lookup=tbl if pk is not None else None, names=names)
         text = None if detail is None else json.dumps(dict(detail), ensure_ascii=False,
                                                       sort_keys=True, default=str)
         seq = out.add(seconds_of(now_local()), hlc.pack(hlc.wall_ms_now(), 0), site, who,
@@ -909,7 +909,7 @@ def redact(conn: dbapi.Connection, tbl: str, pk: str, erase_seq: int) -> int:
         return 0
     key = audit_key(conn)
     keys: list[object] = [pk]
-    rowid = _rowids(conn, tbl, [pk]).get(pk)
+    rowid = rowids(conn, tbl, [pk]).get(pk)
     if rowid is not None:
         keys.append(rowid)
     done = []
@@ -1043,92 +1043,10 @@ def ensure_view(conn: dbapi.Connection) -> None:
         conn.execute(wanted)
 
 
-def _create_schema(conn: dbapi.Connection) -> None:
+def create_schema(conn: dbapi.Connection) -> None:
+    """Format 2's tables and indexes, and the fixed ordinals (migration 13)."""
     for stmt in SCHEMA.split(";"):
         if stmt.strip():
             conn.execute(stmt)
     conn.executemany("INSERT INTO audit_name (n, kind, name) VALUES (?, 'action', ?)",
                      list(enumerate(FIXED_ACTIONS, start=1)))
-
-
-# -- migration 13: from format 1 --------------------------------------------------------------
-
-def convert_from_v9(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
-    """Migration 13: every entry of the format-1 log, checked, into ``audit_entry`` with the
-    same seq and content, chained anew; then one ``audit-upgrade`` entry saying what the old
-    chain showed (see the module's text)."""
-    from desktop.storage import audit_v9
-
-    _create_schema(conn)
-    conn.execute("ALTER TABLE audit_peer_head ADD COLUMN format INTEGER NOT NULL DEFAULT 1")
-    checked = audit_v9.Checked()
-    out = _Appender(conn)
-    out.seq, out.chain = 0, _ZERO
-    batch: list[audit_v9.Row] = []
-
-    def flush() -> None:
-        pks: dict[str, set[str]] = defaultdict(set)
-        for r in batch:
-            if r[6] is not None and r[7] is not None:
-                pks[r[6]].add(r[7])
-        rowid = {t: _rowids(conn, t, ids) for t, ids in pks.items()}
-        for (seq, at, stamp, site, actor, action, tbl, pk, field, old, new, redacted,
-             digest) in batch:
-            rec = None if pk is None else rowid.get(tbl or "", {}).get(pk, pk)
-            gone = redacted is not None and old is None and new is None
-            if not gone and (tbl, field) in SENSITIVE:
-                old, new = _v9_keyed(old), _v9_keyed(new)
-            elif not gone and field is None and new is not None and tbl in _SENSITIVE_TABLES:
-                new = _v9_keyed_json(tbl, new)
-            out.add(seconds_of(at), stamp, site, actor, action, tbl, rec, pk, field, old, new,
-                    seq=seq, digest=bytes.fromhex(digest) if gone else None,
-                    redacted=redacted)
-        out.flush()
-        batch.clear()
-
-    for row in audit_v9.rows(conn, checked):
-        batch.append(row)
-        if len(batch) >= chunk:
-            flush()
-    flush()
-    secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
-    conn.execute("PRAGMA secure_delete = ON")  # an erased person's old pages, if any
-    try:
-        conn.execute("DROP TABLE audit_log")
-    finally:
-        conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
-    set_meta(conn, HEAD_META, f"{out.seq} {out.chain.hex()}")
-    ensure_view(conn)
-    if checked.entries:
-        record_event(conn, None, "audit-upgrade", {
-            "format": FORMAT, "entries": checked.entries,
-            "old_head": {"seq": checked.head_seq, "hash": checked.head_hash},
-            "old_chain": checked.broken or "intact"})
-
-
-_SENSITIVE_TABLES = frozenset(t for t, _f in SENSITIVE)
-
-
-def _v9_keyed(value: str | None) -> str | bytes | None:
-    """A format-1 keyed hash (``hmac:`` and 64 hex) → the 16 bytes kept now."""
-    if isinstance(value, str) and value.startswith(HMAC_PREFIX) and len(value) == 69:
-        try:
-            return bytes.fromhex(value[5:])[:16]
-        except ValueError:
-            return value
-    return value
-
-
-def _v9_keyed_json(tbl: str, text: str) -> str:
-    try:
-        values = json.loads(text)
-    except ValueError:
-        return text
-    if not isinstance(values, dict):
-        return text
-    for name, value in values.items():
-        if (tbl, name) in SENSITIVE and isinstance(value, str):
-            kept = _v9_keyed(value)
-            if isinstance(kept, bytes):
-                values[name] = HMAC_PREFIX + kept.hex()
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

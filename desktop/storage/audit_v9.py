@@ -1,6 +1,6 @@
-"""The audit log as schemas 9 to 12 kept it, for the two migrations that touch it: 9 made the
-plain log a chain in this format, 13 checks that chain and converts it to the compact one
-(desktop/storage/audit.py explains both formats). Nothing else reads or writes it.
+"""The audit log as schemas 9 to 12 kept it (format 1), for the two migrations that touch it:
+9 made the plain log a chain in this format, 13 checks that chain and converts it to format 2
+(desktop/storage/audit.py explains both). Nothing else reads or writes it.
 
 One ``audit_log`` row per entry: ``seq, id`` (a UUID), ``at`` (ISO local time), ``hlc``,
 ``site``, ``actor``, ``action``, ``tbl``, ``pk`` (texts), ``field``, ``old``, ``new`` (texts; a
@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import json.encoder
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ def _value_text(key: bytes, tbl: str, field: str, value: object) -> str | None:
     return _keyed_hash(key, value) if (tbl, field) in SENSITIVE else str(value)
 
 
-class _Appender:
+class Appender:
     def __init__(self, conn: dbapi.Connection) -> None:
         self.conn = conn
         self.seq, self.hash = 0, GENESIS
@@ -106,7 +107,7 @@ def chain_existing(conn: dbapi.Connection, key: bytes, *, chunk: int = 5_000) ->
     conn.execute("DROP INDEX IF EXISTS audit_record")
     conn.execute("DROP INDEX IF EXISTS audit_at")
     conn.execute(TABLE_SQL)
-    out = _Appender(conn)
+    out = Appender(conn)
     read = conn.cursor()
     read.row_factory = None
     for (entry_id, at, stamp, site, actor, action, tbl, pk, field, old,
@@ -192,3 +193,84 @@ def rows(conn: dbapi.Connection, checked: Checked) -> Iterator[Row]:
     kept = get_meta(conn, HEAD_META)
     if checked.broken is None and kept is not None and kept != f"{last_seq} {last_hash}":
         checked.broken = f"head kept as {kept.split(' ')[0]}, log ends at seq {last_seq}"
+
+
+# -- migration 13: into format 2 --------------------------------------------------------------
+
+def convert(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
+    """Migration 13: every entry of this log, checked, into format 2 (``audit_entry``) with
+    the same seq and content, chained anew; then one ``audit-upgrade`` entry saying what the
+    old chain showed (desktop/storage/audit.py has why)."""
+    from desktop.storage import audit
+
+    audit.create_schema(conn)
+    conn.execute("ALTER TABLE audit_peer_head ADD COLUMN format INTEGER NOT NULL DEFAULT 1")
+    checked = Checked()
+    out = audit.Appender(conn)
+    out.seq, out.chain = 0, bytes(32)
+    batch: list[Row] = []
+
+    def flush() -> None:
+        pks: dict[str, set[str]] = defaultdict(set)
+        for r in batch:
+            if r[6] is not None and r[7] is not None:
+                pks[r[6]].add(r[7])
+        rowid = {t: audit.rowids(conn, t, ids) for t, ids in pks.items()}
+        for (seq, at, stamp, site, actor, action, tbl, pk, field, old, new, redacted,
+             digest) in batch:
+            rec = None if pk is None else rowid.get(tbl or "", {}).get(pk, pk)
+            gone = redacted is not None and old is None and new is None
+            if not gone and (tbl, field) in SENSITIVE:
+                old, new = _short(old), _short(new)
+            elif not gone and field is None and new is not None and tbl in _SENSITIVE_TABLES:
+                new = _short_json(tbl, new)
+            out.add(audit.seconds_of(at), stamp, site, actor, action, tbl, rec, pk, field, old, new,
+                    seq=seq, digest=bytes.fromhex(digest) if gone else None,
+                    redacted=redacted)
+        out.flush()
+        batch.clear()
+
+    for row in rows(conn, checked):
+        batch.append(row)
+        if len(batch) >= chunk:
+            flush()
+    flush()
+    secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    conn.execute("PRAGMA secure_delete = ON")  # an erased person's old pages, if any
+    try:
+        conn.execute("DROP TABLE audit_log")
+    finally:
+        conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
+    set_meta(conn, HEAD_META, f"{out.seq} {out.chain.hex()}")
+    audit.ensure_view(conn)
+    if checked.entries:
+        audit.record_event(conn, None, "audit-upgrade", {
+            "format": audit.FORMAT, "entries": checked.entries,
+            "old_head": {"seq": checked.head_seq, "hash": checked.head_hash},
+            "old_chain": checked.broken or "intact"})
+
+
+def _short(value: str | None) -> str | bytes | None:
+    """A format-1 keyed hash (``hmac:`` and 64 hex) → the 16 bytes format 2 keeps."""
+    if isinstance(value, str) and value.startswith("hmac:") and len(value) == 69:
+        try:
+            return bytes.fromhex(value[5:])[:16]
+        except ValueError:
+            return value
+    return value
+
+
+def _short_json(tbl: str, text: str) -> str:
+    """A converted create's values (JSON), its keyed hashes as format 2 shows them."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(values, dict):
+        return text
+    for name, value in values.items():
+        if (tbl, name) in SENSITIVE and isinstance(value, str):
+            kept = _short(value)
+            if isinstance(kept, bytes):
+                values[name] = "hmac:" + kept.hex()
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

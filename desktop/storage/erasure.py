@@ -13,7 +13,9 @@ transaction:
   which now names no one; their own fields are not the person's data and stay;
 * records an ``erase`` entry in the audit log, naming the record and the backups that may
   still hold the old values, and drops the readable values (``old``/``new``) of every earlier
-  entry about the person — the chain still verifies (desktop/storage/audit.py explains how);
+  entry about the person, keeping their keyed digest — the chain still verifies
+  (desktop/storage/audit.py explains how). A create keeps no values since schema 13 (they are
+  the record, now blank); one converted from before keeps its JSON until redacted here;
 * drops the person's values from this site's conflict queue (``sync_conflict``) and every
   import's undo journal (desktop/storage/undo.py; after a local write none could apply);
 * with ``secure_delete`` on, merging the full-text index (``optimize``: its older segments

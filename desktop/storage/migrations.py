@@ -278,9 +278,9 @@ def _v13_compact_audit(conn: dbapi.Connection) -> None:
     integers, 16 bytes of hashes, no copy of a created record's values; every entry converted
     and chained anew, the old chain checked and what it showed recorded (issue 12;
     desktop/storage/audit.py). The file shrinks at the VACUUM after it."""
-    from desktop.storage import audit
+    from desktop.storage import audit_v9
 
-    audit.convert_from_v9(conn)
+    audit_v9.convert(conn)
 
 
 def _v14_undo_journal(conn: dbapi.Connection) -> None:

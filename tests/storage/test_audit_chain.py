@@ -375,7 +375,7 @@ def test_verify_walks_a_large_log_without_holding_it(conn, commune_site):
     import tracemalloc
 
     conn.execute("BEGIN")
-    out = audit._Appender(conn)
+    out = audit.Appender(conn)
     for i in range(20_000):
         out.add(1_780_000_000, i, "site", "tester", "update", "person", f"p{i}", f"p{i}",
                 "notes", None, f"{i:06d}" + "x" * 400)
@@ -513,7 +513,7 @@ def _format_1_log(path: Path, store_path: Path) -> dbapi.Connection:
 
     conn = db.open_database(path, migrate=False)
     migrations.apply(conn, stop_before=audit.FORMAT_VERSION)
-    out = audit_v9._Appender(conn)
+    out = audit_v9.Appender(conn)
     conn.execute("BEGIN")
     conn.execute("INSERT INTO person (id, _part, _deleted, full_name, citizen_id) VALUES "
                  "('p1', '03160', 0, 'Lò Văn Ân', ?)", (CCCD,))
@@ -596,7 +596,7 @@ def test_a_database_made_before_migration_13_landed_runs_it_when_opened(tmp_path
     without = [m for m in migrations.MIGRATIONS if m.version != audit.FORMAT_VERSION]
     monkeypatch.setattr(migrations, "MIGRATIONS", without)
     conn = db.open_database(path)
-    out = audit_v9._Appender(conn)
+    out = audit_v9.Appender(conn)
     conn.execute("BEGIN")
     out.add("e1", "2026-01-02T08:00:00", 1 << 16, "site", "admin", "print", None, None, None,
             None, None)
