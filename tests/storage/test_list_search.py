@@ -49,6 +49,8 @@ def test_every_plan_lists_the_same_minutes_in_the_same_order(conn, minutes, monk
     for plan, (broad, walk_rows) in PLANS.items():
         monkeypatch.setattr(paging, "bound", lambda *_a, few=broad: few)
         monkeypatch.setattr(walk, "WALK_ROWS", walk_rows)
+        monkeypatch.setattr(paging, "GATHER_COST", {True: 0, False: 0} if walk_rows == 1
+                                else {True: 60, False: 1})
         for scope in (None, minutes["village"], minutes["province"]):
             q = records.Query(search=typed, descending=newest_first, unit_scope=scope)
             pages = [r["id"] for offset in range(0, 60, 9)
