@@ -26,7 +26,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if not app.organizationName():  # tests set their own, to keep QSettings apart
         app.setApplicationName("antq-desk")
         app.setOrganizationName("antq-desk")
-    app.setApplicationDisplayName(APP_NAME)
+    # No application display name: Qt on Linux appends it to every window title, and the
+    # main window's «ANTQ Desk — <site>» read «ANTQ Desk — <site> — ANTQ Desk».
     app.setApplicationVersion(__version__)
     _install_qt_translation(app)  # type: ignore[arg-type]
     file_dialogs.install()  # Qt's own file dialog in our words and dates, never the platform's

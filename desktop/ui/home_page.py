@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidgetItem,
@@ -24,6 +25,14 @@ from desktop.ui.pages import AppContext, Selection, format_count
 from desktop.ui.widgets import read_only_table
 
 _CURRENT, _PREVIOUS = QColor("#1f5fa8"), QColor("#9bb7d8")
+_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def number_cell(value: int) -> QTableWidgetItem:
+    """A figure, right-aligned as in every table of figures."""
+    cell = QTableWidgetItem(format_count(value))
+    cell.setTextAlignment(_NUMBER)
+    return cell
 
 
 def period_choices(today: dt.date) -> list[tuple[str, periods.Period]]:
@@ -46,11 +55,28 @@ class BarChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[tuple[str, int, int]] = []
+        self.label_rects: list[tuple[str, QRectF]] = []  # where the last paint wrote them
         self.setMinimumHeight(220)
 
     def set_rows(self, rows: list[tuple[str, int, int]]) -> None:
         self.rows = rows
         self.update()
+
+    def label_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.8))
+        return small
+
+    def slot_width(self) -> float:
+        return (self.width() - 2 * 10) / max(1, len(self.rows))
+
+    def labels_height(self, slot: float) -> int:
+        """Room under the bars for the tallest label wrapped to its slot: the labels are
+        written in words («Thành viên thôi tham gia»), never cut."""
+        metrics = QFontMetrics(self.label_font())
+        flags = int(Qt.AlignmentFlag.AlignHCenter) | int(Qt.TextFlag.TextWordWrap)
+        return max((metrics.boundingRect(QRect(0, 0, int(slot), 1000), flags, label).height()
+                    for label, _c, _b in self.rows), default=0)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         if not self.rows:
@@ -59,13 +85,14 @@ class BarChart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
         # Above the tallest pair: the legend's line, then its two staggered figures.
-        top, bottom, left = 50, 40, 10
+        top, left = 50, 10
+        slot = self.slot_width()
+        small = self.label_font()
+        bottom = self.labels_height(slot) + 6
         peak = max(max(c, b) for _l, c, b in self.rows) or 1
-        slot = (w - 2 * left) / len(self.rows)
         bar = min(28.0, slot / 3)
-        small = p.font()
-        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.8))
         p.setFont(small)
+        self.label_rects = []
         for i, (label, current, before) in enumerate(self.rows):
             x = left + i * slot + slot / 2
             for j, (value, colour) in enumerate(((before, _PREVIOUS), (current, _CURRENT))):
@@ -75,8 +102,9 @@ class BarChart(QWidget):
                 # This period's figure above its bar, last year's inside the pair's left.
                 p.drawText(QRectF(rect.x() - bar / 2, rect.y() - 16 - 12 * (1 - j), bar * 2, 14),
                            Qt.AlignmentFlag.AlignCenter, format_count(value))
-            p.drawText(QRectF(x - slot / 2, h - bottom + 4, slot, bottom - 4),
-                       Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, label)
+            where = QRectF(x - slot / 2, h - bottom + 4, slot, bottom - 4)
+            p.drawText(where, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, label)
+            self.label_rects.append((label, where))
         p.fillRect(QRectF(w - 200, 4, 12, 12), _CURRENT)
         p.drawText(QRectF(w - 184, 2, 80, 16), Qt.AlignmentFlag.AlignLeft, _("Kỳ này"))
         p.fillRect(QRectF(w - 110, 4, 12, 12), _PREVIOUS)
@@ -106,8 +134,17 @@ class HomePage(QWidget):
         self.summary = read_only_table(
             [_("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"), _("Tăng/giảm")], (250, 70, 70))
         self.chart = BarChart()
-        self.by_type = read_only_table([_("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên")],
-                                       (320,))
+        self.by_type = read_only_table([_("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên")])
+        # The type's name takes the room left by the figures, so the longest is not cut.
+        header = self.by_type.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.by_type.setWordWrap(True)  # in a narrow window it wraps onto a taller row
+        rows = self.by_type.verticalHeader()
+        rows.setMinimumSectionSize(rows.defaultSectionSize())
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -156,21 +193,20 @@ class HomePage(QWidget):
             change = item["diff_text"]
             if item["percent_text"] not in ("—", item["diff_text"]):
                 change = f"{change} ({item['percent_text']})"
-            for c, value in enumerate((item["label"], format_count(item["current"]),
-                                       format_count(item["previous"]), change)):
-                cell = QTableWidgetItem(value)
-                if c in (1, 2):
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                self.summary.setItem(r, c, cell)
+            self.summary.setItem(r, 0, QTableWidgetItem(item["label"]))
+            self.summary.setItem(r, 1, number_cell(item["current"]))
+            self.summary.setItem(r, 2, number_cell(item["previous"]))
+            self.summary.setItem(r, 3, QTableWidgetItem(change))
         self.chart.set_rows([(i["short"], int(i["current"]), int(i["previous"]))
                              for i in summary[:6]])
         types = [t for t in self.data["bieu1"]["rows"] if t.get("organizations")]
         self.by_type.setRowCount(len(types))
         for r, t in enumerate(types):
-            for c, value in enumerate((t["name"], format_count(t["organizations"]),
-                                       format_count(t["members"]))):
-                self.by_type.setItem(r, c, QTableWidgetItem(value))
+            name = QTableWidgetItem(t["name"])
+            name.setToolTip(t["name"])
+            self.by_type.setItem(r, 0, name)
+            self.by_type.setItem(r, 1, number_cell(t["organizations"]))
+            self.by_type.setItem(r, 2, number_cell(t["members"]))
 
     def print_report(self) -> None:
         from desktop.reports.movement import render_report

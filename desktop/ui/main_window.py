@@ -41,6 +41,9 @@ def _ui(module: str):
     return importlib.import_module(f"desktop.ui.{module}")
 
 
+PAGES_MIN_WIDTH = 480
+
+
 class MainWindow(QMainWindow):
     # (name, tab label); each page is also an attribute of that name (window.meetings …)
     PAGES = (
@@ -83,7 +86,13 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter()  # horizontal
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        # The pages' own minimum widths differ (a wide table, a narrow list): without a
+        # minimum of its own the tab widget takes the widest, and showing that page squeezed
+        # the tree. The tree keeps the width the officer gave it (remembered at closing).
+        self.tabs.setMinimumWidth(PAGES_MIN_WIDTH)
         self.splitter.setSizes([320, 960])
         # A stack: the screen lock puts its page over the tree and the pages (idle_lock.py).
         self.central = QStackedWidget()

@@ -28,6 +28,7 @@ class NavigationModel(QStandardItemModel):
 
     def _unit_item(self, node: rosters.UnitNode) -> QStandardItem:
         item = QStandardItem(node.name)
+        item.setToolTip(node.name)  # the tree cuts a long name; the whole of it on hover
         item.setEditable(False)
         item.setData("unit", KIND_ROLE)
         item.setData(node.id, ID_ROLE)
@@ -52,6 +53,7 @@ class NavigationModel(QStandardItemModel):
             child.setEditable(False)
             child.setData("organization", KIND_ROLE)
             child.setData(org.id, ID_ROLE)
-            child.setToolTip(ngettext("{n} thành viên", "{n} thành viên",
-                                      org.members).format(n=org.members))
+            members = ngettext("{n} thành viên", "{n} thành viên",
+                               org.members).format(n=org.members)
+            child.setToolTip(f"{org.name}\n{members}")
             item.appendRow(child)

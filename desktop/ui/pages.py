@@ -314,6 +314,7 @@ class DeletedPage(QWidget):
         self.model.setHorizontalHeaderLabels([_("Loại"), _("Tên"), _("Xóa lúc"), _("Người xóa")])
         self.table = record_table(self.model)
         self.restore_button = QPushButton(_("Khôi phục"))
+        self.restore_button.setEnabled(False)  # until a row is chosen
         self.restore_button.clicked.connect(self.restore_current)
         self.erase_button = QPushButton(_("Xóa vĩnh viễn…"))
         self.erase_button.setToolTip(_("Làm trống dữ liệu cá nhân của người đang chọn, trên "
@@ -329,6 +330,8 @@ class DeletedPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.items: list[history.DeletedItem] = []
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_a: self.restore_button.setEnabled(self.table.selectionModel().hasSelection()))
 
     def reload(self) -> None:
         from PySide6.QtGui import QStandardItem
@@ -339,6 +342,7 @@ class DeletedPage(QWidget):
             when = item.deleted_at.replace("T", " ")
             self.model.appendRow([QStandardItem(KINDS[item.kind].label), QStandardItem(item.title),
                                   QStandardItem(when), QStandardItem(item.actor)])
+        self.restore_button.setEnabled(self.table.selectionModel().hasSelection())
 
     def restore_current(self) -> None:
         row = self.table.currentIndex().row()

@@ -520,8 +520,15 @@ class ConflictsDialog(QDialog):
             for col, value in enumerate((f"{kind.label}: {title}", label,
                                          c.loser_value or "", c.winner_value or "",
                                          _moment(c.detected_local_time))):
-                self.table.setItem(r, col, QTableWidgetItem(value))
+                cell = QTableWidgetItem(value)
+                cell.setToolTip(value)
+                self.table.setItem(r, col, cell)
         self.table.clearSelection()
+        # Wide enough for each header and value (Qt's 100 px cut «Giá trị đang dùng»), a
+        # long value within reason: the rest shows on hover.
+        self.table.resizeColumnsToContents()
+        for col in range(self.table.columnCount()):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
         self.info.setText(ngettext("{n} xung đột chưa xử lý", "{n} xung đột chưa xử lý",
                                    len(self.items)).format(n=len(self.items)))
         self._update_buttons()
