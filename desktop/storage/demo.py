@@ -232,6 +232,10 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
         from desktop.storage.demo_tips import add_demo_tips
 
         add_demo_tips(add_many, random.Random(seed + 13), chosen, DEMO_TODAY)
+        # The last three years: joins, departures, new models, deeds (demo_story.py).
+        from desktop.storage.demo_story import add_story
+
+        add_story(conn, store, add_many, random.Random(seed + 29), chosen, DEMO_TODAY)
     return counts
 
 
