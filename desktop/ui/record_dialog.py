@@ -193,7 +193,8 @@ class RecordDialog(QDialog):
         self.resize(hint.boundedTo(room))
 
     def done(self, result: int) -> None:
-        QSettings().setValue(self._geometry_key(), self.saveGeometry())
+        if self._baseline is not None:  # shown, so its size is one the officer saw
+            QSettings().setValue(self._geometry_key(), self.saveGeometry())
         super().done(result)
 
     def state(self) -> tuple:
