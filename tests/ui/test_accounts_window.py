@@ -177,7 +177,7 @@ def test_the_chief_adds_an_officer_who_then_logs_in(xa, qtbot, monkeypatch, wind
     click_menu(qtbot, w, action)
     dialog = w.accounts_dialog
     assert isinstance(dialog, AccountsDialog) and dialog.isVisible()
-    assert table_rows(dialog) == [["admin", "", "chỉ huy", ""]]
+    assert table_rows(dialog) == [["admin", "", "chỉ huy", "", "có"]]  # a chief opens identities
 
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     new = dialog.findChild(NewAccountDialog)
@@ -198,7 +198,7 @@ def test_the_chief_adds_an_officer_who_then_logs_in(xa, qtbot, monkeypatch, wind
     new.grab().save(str(_shot("accounts_add.png")))
     qtbot.mouseClick(new.ok_button, Qt.MouseButton.LeftButton)
     assert not new.isVisible()
-    assert ["maiv", "Lò Thị Mai", "cán bộ", ""] in table_rows(dialog)
+    assert ["maiv", "Lò Thị Mai", "cán bộ", "", ""] in table_rows(dialog)
     assert dialog.message.text() == "Đã tạo tài khoản «maiv» (cán bộ)"
 
     # The same name again: the storage layer's refusal, in the dialog, which stays open.
@@ -238,7 +238,7 @@ def test_disabling_asks_first_and_never_the_last_chief(xa, qtbot, windows):
     assert accounts.get(w.conn, "maiv").disabled is False
     qtbot.mouseClick(dialog.disable_button, Qt.MouseButton.LeftButton)
     confirm("Khóa tài khoản")
-    assert ["maiv", "", "cán bộ", "đã khóa"] in table_rows(dialog)
+    assert ["maiv", "", "cán bộ", "đã khóa", ""] in table_rows(dialog)
     assert not dialog.disable_button.isEnabled()  # already disabled
     with pytest.raises(UserError):
         accounts.login(xa, "maiv", PW)
