@@ -166,24 +166,34 @@ def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[F
     driver = filters[sizes[0][1]] if sizes else None
     if (sizes and sizes[0][0] < few) or not order.walked:
         return _gather(conn, table, order, filters, driver, after, limit)
-    # A walk goes as far as gathering the smallest filter's rows would cost (matches may sit
-    # together far down the order: every "Giàng" has a Hmong given name): counted further.
-    further = min(_rows(conn, table) // max(1, GATHER_COST[covered]) + 1, 64 * few)
-    worth = admitted(conn, driver, further) * GATHER_COST[covered] if driver else 0
+    cost = max(1, GATHER_COST[covered])
+    further = min(_rows(conn, table) // cost + 1, 16 * few)
     found: list[int] = []
     for segment in order.segments(after):
         need = limit - len(found)
         extra = segment.extra
         if extra is not None and admitted(conn, extra, few) < few:
             found += _gather_segment(conn, table, segment, filters, need)
-        else:
-            most = max(int(walk.WALK_ROWS), worth) * max(1, need // 100)
-            got = _walk(conn, table, segment, filters, need, most)
-            if got is None:  # the filters together are rare: gathered after all, from the
-                # one that admits fewest (each counted further now; the first of equals)
-                driver = min(filters, key=lambda f: admitted(conn, f, further), default=None)
-                return _gather(conn, table, order, filters, driver, after, limit)
-            found += got
+            if len(found) >= limit:
+                break
+            continue
+        most = int(walk.WALK_ROWS) * max(1, need // 100)
+        if covered and driver is not None:  # a cheap count (a few thousand at most): go as
+            # far as it is worth at once rather than walk the first rows twice
+            most = max(most, admitted(conn, driver, further) * GATHER_COST[covered]
+                       * max(1, need // 100))
+        got = _walk(conn, table, segment, filters, need, most)
+        if got is None and driver is not None:
+            # The matches may sit together far down the order (every "Giàng" has a Hmong
+            # given name): walk as far as gathering the smallest filter would cost.
+            worth = admitted(conn, driver, further) * GATHER_COST[covered] * max(1, need // 100)
+            if worth > most:
+                got = _walk(conn, table, segment, filters, need, worth)
+        if got is None:  # the filters together are rare: gathered after all, from the one
+            # that admits fewest (each counted further now; the first of equals)
+            driver = min(filters, key=lambda f: admitted(conn, f, further), default=None)
+            return _gather(conn, table, order, filters, driver, after, limit)
+        found += got
         if len(found) >= limit:
             break
     return found[:limit]

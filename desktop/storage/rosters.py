@@ -95,12 +95,15 @@ def search_filter(search: str | None) -> paging.Filter | None:
     if not words:
         return None
     if search_module.is_number(words):
+        # Read through the CCCD and phone indexes when few; tested on a walked row's search
+        # words (the name index holds them: the numbers are its only words of digits).
         args = search_module.number_ranges(words[0])
-        ranges = search_module.NUMBER_SQL
+        ranges = search_module.NUMBER_SQL.format(c="p.")
+        test, test_args = walk.word_tests("{t}._search", words)
         return paging.Filter(
-            test=ranges.format(c="+{t}."), test_args=args, drive=ranges.format(c="p."),
-            drive_args=args, admitted=f"SELECT 1 FROM person p WHERE {ranges.format(c='p.')}",
-            admitted_args=args, columns=("citizen_id", "phone"))
+            test=test, test_args=tuple(test_args), drive=ranges, drive_args=args,
+            admitted=f"SELECT 1 FROM person p WHERE {ranges}", admitted_args=args,
+            columns=("_search",))
     match = fts_query(search or "")
     test, test_args = walk.word_tests("{t}._search", words)
     fts = "SELECT rowid FROM person_fts WHERE person_fts MATCH ?"
@@ -209,6 +212,17 @@ def people_rows(conn: dbapi.Connection, rowids: Sequence[int]) -> list[Record]:
         rec["rowid"] = row["_r"]
         out.append(rec)
     return out
+
+
+def warm(conn: dbapi.Connection, after: tuple | None, rows: int = 4000) -> tuple | None:
+    """Read ``rows`` entries of the name index after ``after`` into this connection's page
+    cache; the key to go on from, or None at the end. Every page of a roster and of its
+    search reads this index: read cold, each of its pages is decrypted (a whole walk at
+    300,000 people: 257 ms; warm: 15 ms)."""
+    where, args = ("WHERE (name_key, id) > (?, ?) ", after) if after else ("", ())
+    row = conn.execute(f"SELECT name_key, id FROM person {where}ORDER BY name_key, id "
+                       "LIMIT 1 OFFSET ?", (*args, rows - 1)).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def person_rowid(conn: dbapi.Connection, person_id: str) -> int | None:

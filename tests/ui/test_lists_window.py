@@ -115,3 +115,16 @@ def test_pages_grow_while_the_scroll_bar_is_held_at_the_bottom(window):
     model.fetchMore()
     model.fetchMore()  # asked again at once: twice as many, then four times
     assert model.rowCount() in (roster_model.BATCH * 7, model.total)
+
+
+def test_the_name_index_is_read_into_the_cache_while_the_window_is_idle(window, qtbot,
+                                                                        monkeypatch):
+    slices = []
+    real = rosters.warm
+    monkeypatch.setattr(rosters, "warm", lambda conn, after, rows: slices.append(after)
+                        or real(conn, after, rows=50))
+    page = window.people
+    qtbot.waitUntil(lambda: len(slices) > 2 and not page._warming.isActive(), timeout=5000)
+    assert slices[0] is None and all(slices[1:])  # from the start, each after the last
+    everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
+    assert len(slices) == everyone // 50 + 1
