@@ -82,7 +82,7 @@ class BackgroundBackup(QObject):
         self.failed.connect(self._failed)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.stop)
+            app.aboutToQuit.connect(lambda: self.stop())  # stop(wait_s) takes no signal value
 
     def start(self) -> bool:
         """Start the copy if today has none yet; True if started."""
