@@ -735,6 +735,11 @@ ACTIONS = {
     "login-failed": _("Đăng nhập sai"), "account-add": _("Thêm tài khoản"),
     "account-disable": _("Khóa tài khoản"), "password-change": _("Đổi mật khẩu"),
     "audit-upgrade": _("Chuyển nhật ký sang định dạng mới"),
+    # The informant vault (desktop/storage/vault.py): the source code only, never a value.
+    "vault-add": _("Cất danh tính người cung cấp tin"),
+    "vault-open": _("Mở danh tính người cung cấp tin"),
+    "vault-edit": _("Sửa danh tính người cung cấp tin"),
+    "vault-grant": _("Giao mở danh tính"), "vault-revoke": _("Thu hồi quyền mở danh tính"),
 }
 
 
@@ -745,6 +750,8 @@ def action_label(action: str) -> str:
 def subject(entry: Entry) -> str:
     """What an entry is about, in words: the record's kind and field, or the event."""
     kind = KINDS_BY_TABLE.get(entry.tbl or "")
+    if entry.tbl == "informant":  # the vault's events name a tip's source code
+        return _("Nguồn tin {c}").format(c=entry.pk)
     if kind is None:
         return entry.tbl or ""
     if entry.field and entry.field in kind.by_name:

@@ -188,7 +188,7 @@ class AccountsDialog(QDialog):
     """The accounts of this database: add, change a password, disable."""
 
     COLUMNS = (_("Tên tài khoản"), _("Họ tên"), _("Vai trò"), _("Đã khóa"),
-               _("Mở danh tính người cung cấp tin"))
+               _("Được mở danh tính người cung cấp tin"))
 
     def __init__(self, conn: dbapi.Connection, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -105,6 +105,9 @@ def test_the_chief_reads_back_the_identity_and_opening_it_is_logged(post):
     opened = [e for e in audit.entries(conn) if e.action == "vault-open"]
     assert [(e.actor, e.tbl, e.pk, e.detail) for e in opened] == [
         (TEST_USER, "informant", post.code, {"source_code": post.code})]
+    # As the log reads (antq audit list, the Nhật ký page): the action and the code.
+    assert audit.action_label(opened[0].action) == "Mở danh tính người cung cấp tin"
+    assert audit.subject(opened[0]) == f"Nguồn tin {post.code}"
     conn.close()
 
 
