@@ -440,6 +440,12 @@ def add(conn: dbapi.Connection, source_code: str, values: Mapping[str, object]) 
     if not cleaned.get("full_name"):
         raise ValidationError("full_name", _("bắt buộc phải có ({label})").format(
             label=BY_NAME["full_name"].label))
+    from desktop.storage.site import require_site
+
+    if require_site(conn).site_kind == "province":
+        # The commune's codes repeat across communes; and identities stay at the post.
+        raise UserError(_("Danh tính người cung cấp tin chỉ được lưu tại Công an xã nơi tiếp "
+                          "nhận nguồn tin"))
     account, key = _vault_key(conn)
     with _transaction(conn):
         part = _tip_part(conn, code)

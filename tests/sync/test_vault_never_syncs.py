@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pyrage
+import pytest
 from dbkit import TEST_PASSWORD, TEST_USER
 
+from desktop.domain.errors import UserError
 from desktop.storage import accounts, db, seed, vault
 
 IDENTITY = {"full_name": "Vừ Thị Khuyết Danh", "citizen_id": "011190004321",
@@ -63,6 +65,11 @@ def test_the_tip_reaches_the_province_without_the_identity(network, tmp_path):
                             "WHERE id = ?", (tip_id,)).fetchone()
     assert tuple(row) == (code, 1, 1, 3)
     assert prov.conn.execute("SELECT count(*) FROM informant").fetchone()[0] == 0
+    # Nor can one be added there: identities stay at the commune that received the tip.
+    chief_at_province, _a, _n = accounts.login(prov.path, TEST_USER, TEST_PASSWORD)
+    with pytest.raises(UserError, match="Công an xã"):
+        vault.add(chief_at_province, code, IDENTITY)
+    chief_at_province.close()
     plain = tmp_path / "province-plain.db"
     prov.conn.execute(f"ATTACH DATABASE '{plain}' AS plain KEY ''")
     prov.conn.execute("SELECT sqlcipher_export('plain')")
