@@ -32,7 +32,7 @@ class RecordTableModel(QAbstractTableModel):
         self._counter.counted.connect(self.counted)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
-        self._shown: list[list[str]] = []  # the cells' text, by column
+        self._shown: list[list[str] | None] = []  # the cells' text, by column
         self._last_key: tuple | None = None  # the next page starts after it (keyset)
         self._exhausted = True
         self._active = False  # no query runs until the page is first shown
@@ -96,7 +96,7 @@ class RecordTableModel(QAbstractTableModel):
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(page)
-        self._shown.extend(self._cells(r) for r in page)
+        self._shown.extend([None] * len(page))  # presented when first painted
         self._last_key = page[-1]["sort_key"]  # type: ignore[assignment]
         self.endInsertRows()
 
@@ -123,7 +123,13 @@ class RecordTableModel(QAbstractTableModel):
         # Asked for every role of every visible cell at each repaint: int compares, and the
         # cell's text made once, when its row is read (see _cells).
         if role == _DISPLAY:
-            return self._shown[index.row()][index.column()] if index.isValid() else None
+            if not index.isValid():
+                return None
+            row = index.row()
+            cells = self._shown[row]
+            if cells is None:  # a page holds more rows than a screen shows
+                cells = self._shown[row] = self._cells(self._rows[row])
+            return cells[index.column()]
         if role == _ID and index.isValid():
             return self._rows[index.row()]["id"]
         return None
