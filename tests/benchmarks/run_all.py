@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -133,7 +134,10 @@ def main() -> int:
         if log:
             log.close()
     total = time.perf_counter() - started
-    print(f"\nall benchmarks: {total / 60:.1f} min; machine: {bk.machine_line()}"
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (used.ru_utime + used.ru_stime) / 60  # what the run needs, whoever else is busy
+    print(f"\nall benchmarks: {total / 60:.1f} min ({cpu:.1f} min of processor time); "
+          f"machine: {bk.machine_line()}"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
