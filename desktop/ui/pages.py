@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, Kind
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
 from desktop.storage.site import Site
@@ -99,11 +99,95 @@ class SearchAsYouType(QObject):
         self.run()
 
 
+class FilterNote(QWidget):
+    """Beside a list's count: what filters the list and one click to show it whole. A search
+    typed for one organization once emptied the next one's list with no hint (issue 14,
+    finding 5); now navigation clears the search and whatever still filters is said here."""
+
+    def __init__(self, search: QLineEdit, combos: Callable[[], Sequence[QComboBox]],
+                 reload: Callable[[], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search, self.combos, self.reload = search, combos, reload
+        self.label = QLabel()
+        self.label.setStyleSheet("color: #8a5a00;")
+        self.clear_button = QPushButton(_("Bỏ lọc"))
+        self.clear_button.setToolTip(_("Xóa ô tìm kiếm và các bộ lọc, hiện cả danh sách"))
+        self.clear_button.clicked.connect(self.clear)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.clear_button)
+        self.hide()
+
+    def _chosen(self) -> list[QComboBox]:
+        return [c for c in self.combos() if not c.isHidden() and c.currentIndex() > 0]
+
+    def active(self) -> list[str]:
+        """The filters in force, as the officer reads them: «typed», then each chosen filter."""
+        typed = [f"«{self.search.text().strip()}»"] if search_filter(self.search.text()) \
+            else []
+        return typed + [c.currentText() for c in self._chosen()]
+
+    def show_for(self, n: int) -> None:
+        """The note beside a list of ``n`` rows: hidden when nothing filters it."""
+        filters = self.active()
+        if not filters:
+            self.hide()
+            return
+        text = _("— không có kết quả nào khớp: {f}") if n == 0 else _("— đang lọc: {f}")
+        self.label.setText(text.format(f="; ".join(filters)))
+        self.show()
+
+    def clear(self) -> None:
+        """Everything shown again, in one reload."""
+        for widget in (self.search, *self._chosen()):
+            widget.blockSignals(True)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(0)
+            else:
+                widget.clear()
+            widget.blockSignals(False)
+        self.hide()
+        self.reload()
+        self.search.setFocus()
+
+
+def clear_search_quietly(search: QLineEdit) -> None:
+    """Another place chosen in the tree: the search typed for the last one goes, without a
+    search of its own (the page reloads for the new place anyway)."""
+    if search.text():
+        search.blockSignals(True)
+        search.clear()
+        search.blockSignals(False)
+
+
 def format_count(n: int) -> str:
     """4.400 in Vietnamese, 4,400 in English."""
     from desktop.domain import formatting  # babel: not needed for the first paint
 
     return formatting.count(n)
+
+
+def count_of(kind: str, n: int) -> str:
+    """"12 biên bản họp" under a list; in English singular or plural as ``n`` wants."""
+    c = format_count(n)
+    if kind == "person":
+        return ngettext("{n} người", "{n} người", n).format(n=c)
+    if kind == "organization":
+        return ngettext("{n} tổ chức", "{n} tổ chức", n).format(n=c)
+    if kind == "meeting":
+        return ngettext("{n} biên bản họp", "{n} biên bản họp", n).format(n=c)
+    if kind == "model":
+        return ngettext("{n} mô hình điển hình", "{n} mô hình điển hình", n).format(n=c)
+    if kind == "deed":
+        return ngettext("{n} người tốt, việc tốt", "{n} người tốt, việc tốt", n).format(n=c)
+    if kind == "tip":
+        return ngettext("{n} nguồn tin", "{n} nguồn tin", n).format(n=c)
+    if kind == "catalogue":
+        return ngettext("{n} mục danh mục", "{n} mục danh mục", n).format(n=c)
+    if kind == "deleted":
+        return ngettext("{n} bản ghi đã xóa", "{n} bản ghi đã xóa", n).format(n=c)
+    return _("{n} {k}").format(n=c, k=KINDS[kind].label.lower())
 
 
 def saved_message(warnings: Sequence[str]) -> str:
@@ -198,16 +282,25 @@ class RecordPage(QWidget):
                        else Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setSortIndicatorShown(True)
         self.count = QLabel()
+        self.filter_note = FilterNote(self.search, lambda: list(self.filters.values()),
+                                      self.reload)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count)
+        footer.addWidget(self.filter_note)
+        footer.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count)
+        layout.addLayout(footer)
 
     # -- what is shown -----------------------------------------------------------------
 
     def set_selection(self, selection: Selection) -> None:
+        if (selection.unit_id, selection.organization_id) != \
+                (self.selection.unit_id, self.selection.organization_id):
+            clear_search_quietly(self.search)
         self.selection = selection
         self.reload()
 
@@ -233,7 +326,8 @@ class RecordPage(QWidget):
         self.model.count()
 
     def _show_count(self, n: int) -> None:
-        self.count.setText(_("{n} {k}").format(n=format_count(n), k=self.kind.label.lower()))
+        self.count.setText(count_of(self.kind.name, n))
+        self.filter_note.show_for(n)
 
     def current_id(self) -> str | None:
         index = self.table.currentIndex()

@@ -24,11 +24,13 @@ from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, dbapi, rosters
 from desktop.ui.pages import (
     AppContext,
+    FilterNote,
     SearchAsYouType,
     Selection,
+    clear_search_quietly,
     confirm_delete,
+    count_of,
     delete_with_confirmation,
-    format_count,
     saved_message,
     search_filter,
 )
@@ -123,13 +125,20 @@ class PeoplePage(QWidget):
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
         self.count = QLabel()
+        self.filter_note = FilterNote(
+            self.search, lambda: (self.org_type_filter, self.role_filter, self.members_filter),
+            self.reload)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count)
+        footer.addWidget(self.filter_note)
+        footer.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(heading)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count)
+        layout.addLayout(footer)
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -138,6 +147,9 @@ class PeoplePage(QWidget):
             self.members_filter.blockSignals(True)  # another organization: its members now
             self.members_filter.setCurrentIndex(0)
             self.members_filter.blockSignals(False)
+        if (selection.unit_id, selection.organization_id) != \
+                (self.selection.unit_id, self.selection.organization_id):
+            clear_search_quietly(self.search)  # typed for the last place, not this one
         self.selection = selection
         self.reload()
 
@@ -188,7 +200,8 @@ class PeoplePage(QWidget):
             self._warm_from = after
 
     def _show_count(self, n: int) -> None:
-        self.count.setText(_("{n} người").format(n=format_count(n)))
+        self.count.setText(count_of("person", n))
+        self.filter_note.show_for(n)
 
     def search_text(self) -> str | None:
         return search_filter(self.search.text())
