@@ -33,6 +33,12 @@ LIST_COLUMNS = {
     "unit": ("name", "level", "code", "code_version"),
     "catalogue": ("catalogue", "code", "name"),
     "tip": ("source_code", "received_at", "channel", "category", "unit_id", "transferred_at"),
+    "camera": ("owner_name", "unit_id", "address", "camera_count", "connected", "status"),
+    "establishment": ("name", "establishment_type", "unit_id", "exemption"),
+    "safety_evaluation": ("year", "subject_kind", "unit_id", "establishment_id", "result",
+                          "movement_rating"),
+    "crime_stat": ("period", "unit_id", "social_cases", "social_solved", "drug_cases",
+                   "drug_offenders"),
 }
 
 

@@ -80,7 +80,8 @@ CATALOGUES = (("org_type", _("Loại tổ chức")), ("role", _("Chức danh")),
               ("commendation_form", _("Hình thức khen thưởng")),
               ("commendation_level", _("Cấp khen thưởng")),
               ("tip_channel", _("Hình thức tiếp nhận nguồn tin")),
-              ("tip_category", _("Loại nguồn tin")))
+              ("tip_category", _("Loại nguồn tin")),
+              ("safety_criterion", _("Tiêu chí An toàn về ANTT")))
 ORG_STATUSES = (("active", _("Đang hoạt động")), ("paused", _("Tạm dừng")),
                 ("dissolved", _("Đã giải thể")))
 MODEL_STATUSES = (("active", _("Đang duy trì")), ("paused", _("Tạm dừng")),
@@ -331,9 +332,152 @@ TIP = Kind(
     partition_via=("unit_id",), order_by="received_at",
 )
 
+# -- the movement's results (issue 13, DOMAIN.md §1.4, §6; desktop/domain/results.py) ------
+
+CAMERA_STATUSES = (("active", _("Đang hoạt động")), ("broken", _("Hỏng, chưa sửa")),
+                   ("removed", _("Đã tháo dỡ")))
+# Who is evaluated "An toàn về an ninh, trật tự" (TT 124/2021): the last three are
+# establishments of their own (ESTABLISHMENT).
+SAFETY_SUBJECTS = (("residential", _("Khu dân cư")), ("commune", _("Xã, phường, đặc khu")),
+                   ("agency", _("Cơ quan")), ("enterprise", _("Doanh nghiệp")),
+                   ("school", _("Cơ sở giáo dục")))
+ESTABLISHMENT_TYPES = SAFETY_SUBJECTS[2:]
+# TT 124/2021 Điều 2: not evaluated (armed forces units, small and micro enterprises,
+# primary schools, kindergartens and nurseries).
+EXEMPTIONS = (("armed_forces", _("Đơn vị thuộc lực lượng vũ trang")),
+              ("small_enterprise", _("Doanh nghiệp nhỏ, siêu nhỏ")),
+              ("primary_school", _("Trường tiểu học")),
+              ("kindergarten", _("Trường mầm non, nhà trẻ")))
+SAFETY_RESULTS = (("passed", _("Đạt")), ("failed", _("Chưa đạt")))
+# The movement's classification (QĐ 510), not the An toàn result.
+MOVEMENT_RATINGS = (("excellent", _("Xuất sắc")), ("good", _("Khá")),
+                    ("average", _("Trung bình")), ("weak", _("Yếu")))
+
+# A citizen camera system (DOMAIN.md §6.3). Its coordinates are sensitive: hidden from
+# public prints, only a keyed hash in the audit log.
+CAMERA = Kind(
+    name="camera", table="camera", label=_("Camera an ninh"), title_field="owner_name",
+    fields=(
+        Field("owner_name", T.TEXT, _("Chủ sở hữu (hộ gia đình, tổ chức)"), max_length=200),
+        Field("owner_person_id", T.REF, _("Chủ hộ"), ref="person"),
+        Field("owner_organization_id", T.REF, _("Tổ chức sở hữu"), ref="organization"),
+        Field("unit_id", T.REF, _("Thôn/bản, xã"), required=True, ref="unit"),
+        Field("address", T.TEXT, _("Địa chỉ lắp đặt")),
+        Field("camera_count", T.INT, _("Số mắt camera"), required=True),
+        Field("facing", T.TEXT, _("Hướng quan sát (đường, cổng, ngã ba…)")),
+        Field("retention_days", T.INT, _("Số ngày lưu hình")),
+        Field("connected", T.BOOL, _("Kết nối, chia sẻ với Công an xã")),
+        Field("consent", T.BOOL, _("Chủ sở hữu đồng ý trích xuất hình ảnh")),
+        Field("notice_sign", T.BOOL, _("Có biển thông báo ghi hình")),
+        Field("installed_date", T.DATE, _("Ngày lắp đặt"), partial=True, not_future=True),
+        Field("status", T.CHOICE, _("Tình trạng"), choices=CAMERA_STATUSES, default="active"),
+        Field("model_id", T.REF, _("Thuộc mô hình"), ref="model"),
+        Field("helped_tips", T.INT, _("Số nguồn tin đã hỗ trợ")),
+        Field("helped_cases", T.INT, _("Số vụ việc đã giúp làm rõ")),
+        Field("coordinates", T.TEXT, _("Tọa độ (vĩ độ, kinh độ)"), max_length=40,
+              sensitive=True),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    search_fields=("owner_name", "address"), partition_via=("unit_id",),
+    order_by="installed_date",
+)
+
+# An agency, enterprise or school evaluated "An toàn về ANTT" (TT 124/2021).
+ESTABLISHMENT = Kind(
+    name="establishment", table="establishment", label=_("Cơ quan, doanh nghiệp, nhà trường"),
+    title_field="name",
+    fields=(
+        Field("name", T.TEXT, _("Tên"), required=True, max_length=200),
+        Field("establishment_type", T.CHOICE, _("Loại"), required=True,
+              choices=ESTABLISHMENT_TYPES),
+        Field("unit_id", T.REF, _("Địa bàn"), required=True, ref="unit"),
+        Field("address", T.TEXT, _("Địa chỉ")),
+        Field("head", T.TEXT, _("Người đứng đầu"), max_length=120),
+        Field("phone", T.PHONE, _("Số điện thoại")),
+        Field("exemption", T.CHOICE, _("Không thuộc diện đánh giá (TT 124)"),
+              choices=EXEMPTIONS),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    search_fields=("name", "address"), partition_via=("unit_id",), order_by="name_key",
+    extra_columns=("name_key",),
+)
+
+# The yearly "An toàn về an ninh, trật tự" evaluation (TT 124/2021, DOMAIN.md §1.4).
+SAFETY_EVALUATION = Kind(
+    name="safety_evaluation", table="safety_evaluation", label=_("Đánh giá An toàn về ANTT"),
+    title_field="year",
+    fields=(
+        Field("subject_kind", T.CHOICE, _("Đối tượng đánh giá"), required=True,
+              choices=SAFETY_SUBJECTS),
+        Field("unit_id", T.REF, _("Khu dân cư, xã"), required=True, ref="unit"),
+        Field("establishment_id", T.REF, _("Cơ quan, doanh nghiệp, nhà trường"),
+              ref="establishment"),
+        Field("year", T.INT, _("Năm đánh giá"), required=True),
+        Field("registered", T.BOOL, _("Đăng ký xây dựng đạt tiêu chuẩn")),
+        Field("registered_date", T.DATE, _("Ngày đăng ký")),
+        Field("households_percent", T.INT, _("Tỷ lệ hộ gia đình đăng ký (%)")),
+        Field("criteria_met", T.LONGTEXT, _("Tiêu chí đạt (mã, cách nhau bởi dấu ;)")),
+        Field("result", T.CHOICE, _("Kết quả"), choices=SAFETY_RESULTS),
+        Field("decision_number", T.TEXT, _("Số quyết định công nhận"), max_length=60),
+        Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),
+        Field("decision_issuer", T.TEXT, _("Cơ quan công nhận"), max_length=200),
+        Field("movement_rating", T.CHOICE, _("Xếp loại phong trào"), choices=MOVEMENT_RATINGS),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    partition_via=("unit_id",), order_by="year",
+)
+
+# Crime and order figures of a unit for a period (DOMAIN.md §6.1-6.2), typed from the
+# police's own statistics: period is "2025", "2025-Q1", "2025-01", "2025-H1", "K2025-01"
+# (15/12/2024-14/01/2025) or "PT2025" (the movement year 15/11/2024-14/11/2025).
+CRIME_STAT = Kind(
+    name="crime_stat", table="crime_stat", label=_("Số liệu tội phạm, vi phạm"),
+    title_field="period",
+    fields=(
+        Field("unit_id", T.REF, _("Đơn vị"), required=True, ref="unit"),
+        Field("period", T.TEXT, _("Kỳ số liệu"), required=True, max_length=20),
+        Field("period_start", T.DATE, _("Từ ngày")),
+        Field("period_end", T.DATE, _("Đến ngày")),
+        Field("social_cases", T.INT, _("Tội phạm về TTXH (vụ)")),
+        Field("social_serious", T.INT, _("Trong đó rất nghiêm trọng, đặc biệt nghiêm trọng")),
+        Field("social_solved", T.INT, _("Điều tra, khám phá (vụ)")),
+        Field("social_offenders", T.INT, _("Đối tượng phạm tội về TTXH")),
+        Field("drug_cases", T.INT, _("Ma túy: số vụ bắt giữ")),
+        Field("drug_offenders", T.INT, _("Ma túy: số đối tượng")),
+        Field("drug_users", T.INT, _("Người sử dụng trái phép chất ma túy")),
+        Field("gambling_cases", T.INT, _("Đánh bạc (vụ)")),
+        Field("gambling_offenders", T.INT, _("Đánh bạc (đối tượng)")),
+        Field("admin_cases", T.INT, _("Xử lý hành chính (vụ)")),
+        Field("admin_people", T.INT, _("Xử lý hành chính (đối tượng)")),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    partition_via=("unit_id",), order_by="period_start",
+)
+
+# A person who moved to another commune (issue 15): the history line the old commune keeps, in
+# its own partition (the partition of ``from_unit_id``), versioned and synced like any record.
+# The person's record itself goes to the new commune's partition (desktop/storage/moves.py).
+MOVE_STATUSES = (("pending", _("Chờ tỉnh chuyển hồ sơ")), ("done", _("Đã chuyển hồ sơ")))
+
+PERSON_MOVE = Kind(
+    name="person_move", table="person_move", label=_("Chuyển nơi cư trú"),
+    title_field="full_name",
+    fields=(
+        Field("person_id", T.REF, _("Người"), required=True, ref="person"),
+        Field("full_name", T.TEXT, _("Họ và tên"), required=True, max_length=120),
+        Field("birth_date", T.DATE, _("Ngày sinh"), partial=True),
+        Field("from_unit_id", T.REF, _("Nơi cư trú cũ"), required=True, ref="unit"),
+        Field("to_unit_id", T.REF, _("Chuyển đến (xã/phường)"), required=True, ref="unit"),
+        Field("moved_date", T.DATE, _("Ngày chuyển"), required=True),
+        Field("status", T.CHOICE, _("Tình trạng"), choices=MOVE_STATUSES, default="pending"),
+        Field("notes", T.LONGTEXT, _("Ghi chú")),
+    ),
+    partition_via=("from_unit_id",), order_by="moved_date",
+)
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     UNIT, CATALOGUE_ITEM, PERSON, ORGANIZATION, MEMBERSHIP, MEETING, ATTENDANCE, ATTACHMENT,
     MODEL, MODEL_ORG, REPLICATION, EVALUATION, DEED,
-    TIP,
+    TIP, CAMERA, ESTABLISHMENT, SAFETY_EVALUATION, CRIME_STAT,
 )}
 KINDS_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}

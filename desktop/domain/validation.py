@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from desktop.domain import cccd, dates, text, tips
+from desktop.domain import cccd, dates, results, text, tips
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import MEETING, MEMBERSHIP, PERSON, Field, FieldType, Kind
 from desktop.i18n import _
@@ -401,4 +401,8 @@ _RECORD_RULES = {
     "meeting": _meeting_rules,
     "deed": _deed_rules,
     "tip": tips.check_tip,
+    "camera": results.check_camera,
+    "establishment": results.check_establishment,
+    "safety_evaluation": results.check_safety_evaluation,
+    "crime_stat": results.check_crime_stat,
 }

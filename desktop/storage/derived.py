@@ -37,6 +37,10 @@ def fill_defaults(conn: dbapi.Connection, kind: Kind, record: dict[str, object],
         from desktop.storage import tips  # the source code of a tip
 
         tips.fill_defaults(conn, record, is_new=is_new)
+    elif kind.name in ("crime_stat", "safety_evaluation"):
+        from desktop.storage import results  # a period's dates; an establishment's kind
+
+        results.fill_defaults(conn, kind.name, record)
 
 
 DEFAULT_ISSUER = "CAX"  # the commune police's own ký hiệu, for an organization's first minutes

@@ -338,6 +338,59 @@ def _v17_tips_and_vault(conn: dbapi.Connection) -> None:
     seed.load_catalogues(conn, only=("tip_channel", "tip_category"))
 
 
+_V19_RESULTS = """
+-- The movement's results (issue 13): citizen cameras, establishments and their yearly
+-- "An toàn về ANTT" evaluations, crime figures per unit and period. Synced like every kind.
+CREATE TABLE camera (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    owner_name TEXT, owner_person_id TEXT, owner_organization_id TEXT, unit_id TEXT,
+    address TEXT, camera_count INTEGER, facing TEXT, retention_days INTEGER,
+    connected INTEGER, consent INTEGER, notice_sign INTEGER, installed_date TEXT, status TEXT,
+    model_id TEXT, helped_tips INTEGER, helped_cases INTEGER, coordinates TEXT, notes TEXT,
+    _search TEXT);
+CREATE INDEX camera_unit ON camera(unit_id, installed_date);
+CREATE INDEX camera_installed ON camera(installed_date, id);
+CREATE TABLE establishment (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    name TEXT, establishment_type TEXT, unit_id TEXT, address TEXT, head TEXT, phone TEXT,
+    exemption TEXT, notes TEXT, name_key TEXT, _search TEXT);
+CREATE INDEX establishment_unit ON establishment(unit_id);
+CREATE INDEX establishment_name ON establishment(name_key, id);
+CREATE TABLE safety_evaluation (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    subject_kind TEXT, unit_id TEXT, establishment_id TEXT, year INTEGER, registered INTEGER,
+    registered_date TEXT, households_percent INTEGER, criteria_met TEXT, result TEXT,
+    decision_number TEXT, decision_date TEXT, decision_issuer TEXT, movement_rating TEXT,
+    notes TEXT);
+CREATE INDEX safety_evaluation_unit ON safety_evaluation(unit_id, year);
+CREATE INDEX safety_evaluation_establishment ON safety_evaluation(establishment_id, year);
+CREATE INDEX safety_evaluation_year ON safety_evaluation(year, id);
+CREATE TABLE crime_stat (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    unit_id TEXT, period TEXT, period_start TEXT, period_end TEXT, social_cases INTEGER,
+    social_serious INTEGER, social_solved INTEGER, social_offenders INTEGER,
+    drug_cases INTEGER, drug_offenders INTEGER, drug_users INTEGER, gambling_cases INTEGER,
+    gambling_offenders INTEGER, admin_cases INTEGER, admin_people INTEGER, notes TEXT);
+CREATE INDEX crime_stat_unit ON crime_stat(unit_id, period_start);
+CREATE INDEX crime_stat_start ON crime_stat(period_start, id)
+"""
+
+
+def _v19_results(conn: dbapi.Connection) -> None:
+    """Cameras, establishments, An toàn evaluations, crime figures, and the catalogue of the
+    An toàn criteria (issue 13)."""
+    from desktop.storage import seed
+
+    for stmt in _V19_RESULTS.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    seed.load_catalogues(conn, only=("safety_criterion",))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -357,6 +410,7 @@ MIGRATIONS: list[Migration] = [
               _v13_compact_audit),
     Migration(14, "undo journal of the last bundle imports", _v14_undo_journal),
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
+    Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

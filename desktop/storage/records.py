@@ -46,6 +46,10 @@ _UNIT_PATHS = {
     "evaluation": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
     "model_org": "t.model_id IN (SELECT id FROM model WHERE unit_id IN ({sub}))",
     "tip": "t.unit_id IN ({sub})",
+    "camera": "t.unit_id IN ({sub})",
+    "establishment": "t.unit_id IN ({sub})",
+    "safety_evaluation": "t.unit_id IN ({sub})",
+    "crime_stat": "t.unit_id IN ({sub})",
     "deed": "(t.person_id IN (SELECT id FROM person WHERE residence_unit_id IN ({sub})) OR "
             "t.organization_id IN (SELECT id FROM organization WHERE unit_id IN ({sub})))",
 }

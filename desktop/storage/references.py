@@ -186,6 +186,10 @@ def _check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, objec
         from desktop.storage import tips  # imports this module
 
         warnings += tips.check_record(conn, dict(record), record_id)
+    if kind.name in ("establishment", "safety_evaluation", "crime_stat"):
+        from desktop.storage import results  # imports this module
+
+        warnings += results.check_record(conn, kind.name, record, record_id)
     if kind.name == "person" and record.get("citizen_id"):
         row = conn.execute("SELECT id, full_name, birth_date FROM person WHERE citizen_id = ? "
                            "AND _deleted = 0 AND id IS NOT ?",
