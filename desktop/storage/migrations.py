@@ -293,6 +293,15 @@ def _v14_undo_journal(conn: dbapi.Connection) -> None:
             conn.execute(stmt)
 
 
+def _v15_catalogue_rules(conn: dbapi.Connection) -> None:
+    """The Tổ rules of Luật 30/2023 (one Tổ trưởng, members from 18, living in the thôn) on
+    databases seeded before the catalogue carried them (issue 14): unedited rows take the
+    shipped ``attrs``, items shipped since are added (desktop/storage/seed.py)."""
+    from desktop.storage import seed
+
+    seed.refresh_catalogue_attrs(conn)
+
+
 _V17_TIPS_AND_VAULT = """
 -- Tips from the public (kinds.TIP), synced like every record kind. They name the informant
 -- only by its source code.
@@ -409,6 +418,7 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "compact audit log: integer names, records and times, short hashes",
               _v13_compact_audit),
     Migration(14, "undo journal of the last bundle imports", _v14_undo_journal),
+    Migration(15, "catalogue rules of Luật 30/2023 on older databases", _v15_catalogue_rules),
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
     Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
 ]

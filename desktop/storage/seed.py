@@ -80,6 +80,35 @@ def load_catalogues(conn: dbapi.Connection, *, only: Iterable[str] | None = None
     return _insert(conn, "catalogue", rows)
 
 
+def refresh_catalogue_attrs(conn: dbapi.Connection) -> int:
+    """The shipped rules (``attrs``: single_roles, min_age, residents_only …) on catalogue
+    rows seeded before they were shipped; returns how many rows changed.
+
+    Only rows whose ``attrs`` nobody edited (no field version: still the seed's value) take
+    the shipped one, so every site computes the same value for them and nothing needs to
+    sync. An edited row keeps the edit: it is versioned, and a site that set its own
+    thresholds meant them. Items shipped since the database was made are added.
+    """
+    from desktop.storage import versions
+
+    load_catalogues(conn)
+    data = json.loads(resource_path("catalogues", "catalogues.json").read_text("utf-8"))
+    shipped = {reference_id(f"catalogue:{catalogue}:{item['code']}"):
+               json.dumps(item["attrs"], ensure_ascii=False) if item.get("attrs") else None
+               for catalogue, items in data["catalogues"].items() for item in items}
+    stored = {r[0]: r[1] for r in conn.execute("SELECT id, attrs FROM catalogue_item")}
+
+    def parsed(attrs: str | None) -> object:
+        return json.loads(attrs) if attrs else None
+
+    stale = [pk for pk, attrs in shipped.items()
+             if pk in stored and parsed(stored[pk]) != parsed(attrs)]
+    edited = versions.read(conn, "catalogue_item", stale)
+    changed = [(shipped[pk], pk) for pk in stale if "attrs" not in edited.get(pk, {})]
+    conn.executemany("UPDATE catalogue_item SET attrs = ? WHERE id = ?", changed)
+    return len(changed)
+
+
 def _province_code(p: Province) -> str:
     return f"{int(p.code):02d}"
 
