@@ -24,6 +24,7 @@ from desktop.domain.kinds import KINDS, Kind
 from desktop.i18n import _, ngettext
 from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
+from desktop.storage.present import Presenter
 from desktop.storage.site import Site
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import RecordTableModel
@@ -396,6 +397,44 @@ def confirm_erase(parent: QWidget, what: str, backups: Sequence[Backup]) -> bool
     return box.clickedButton() is yes
 
 
+def moment_text(stored: str) -> str:
+    """A stored moment as the window writes it, "11:16 06/12/2026" (the audit's ISO form
+    once showed as "2026-12-06 11:16:20"); what does not read as one is shown as stored."""
+    from desktop.domain import dates
+
+    try:
+        return dates.format_datetime(dates.parse_datetime(stored[:16]))
+    except (UserError, ValueError):
+        return stored
+
+
+def officer_name(conn: dbapi.Connection, actor: str) -> str:
+    """Who did it, by the account's full name when it has one: "Lò Văn Thành (admin)"."""
+    from desktop.storage import accounts
+
+    account = accounts.get(conn, actor) if actor else None
+    return f"{account.full_name} ({actor})" if account and account.full_name else actor
+
+
+def deleted_title(conn: dbapi.Connection, presenter: Presenter,
+                  item: history.DeletedItem) -> str:
+    """What a deleted record is called: a name, not an id or a code. A membership and an
+    attendance are named by their person and their organization or meeting."""
+    kind = KINDS[item.kind]
+    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (item.id,)).fetchone()
+    if row is None:
+        return item.title or item.id
+    rec = dict(row)
+    if item.kind == "membership":
+        fields = ("person_id", "organization_id")
+    elif item.kind == "attendance":
+        fields = ("person_id", "meeting_id")
+    else:
+        fields = (kind.title_field,)
+    shown = presenter.record(kind, rec, only=fields)
+    return " — ".join(shown[f] for f in fields if shown.get(f)) or item.title or item.id
+
+
 class DeletedPage(QWidget):
     """Records deleted recently, with Restore; a person can then be erased for good."""
 
@@ -422,6 +461,8 @@ class DeletedPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(QLabel(_("Bản ghi đã xóa gần đây (có thể khôi phục):")))
         layout.addWidget(self.table, 1)
+        self.count = QLabel()
+        layout.addWidget(self.count)
         layout.addLayout(buttons)
         self.items: list[history.DeletedItem] = []
         self.table.selectionModel().selectionChanged.connect(
@@ -432,10 +473,20 @@ class DeletedPage(QWidget):
 
         self.items = history.recently_deleted(self.ctx.conn)
         self.model.removeRows(0, self.model.rowCount())
+        presenter, officers = Presenter(self.ctx.conn), {}
         for item in self.items:
-            when = item.deleted_at.replace("T", " ")
-            self.model.appendRow([QStandardItem(KINDS[item.kind].label), QStandardItem(item.title),
-                                  QStandardItem(when), QStandardItem(item.actor)])
+            if item.actor not in officers:
+                officers[item.actor] = officer_name(self.ctx.conn, item.actor)
+            title = deleted_title(self.ctx.conn, presenter, item)
+            cells = [QStandardItem(KINDS[item.kind].label), QStandardItem(title),
+                     QStandardItem(moment_text(item.deleted_at)),
+                     QStandardItem(officers[item.actor])]
+            cells[1].setToolTip(title)  # a long name whole on hover
+            self.model.appendRow(cells)
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        header.resizeSection(1, min(max(header.sectionSize(1), 260), 520))
+        self.count.setText(count_of("deleted", len(self.items)))
         self.restore_button.setEnabled(self.table.selectionModel().hasSelection())
 
     def restore_current(self) -> None:

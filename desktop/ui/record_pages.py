@@ -113,8 +113,9 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
 
         return TipPage(ctx)
     if name == "catalogues":
-        return RecordPage(ctx, "catalogue", ("catalogue", "code", "name", "aliases",
-                                             "sort_order"), filters=("catalogue",))
+        # Names, not codes (danh_hieu_tap_the_…): the code is the program's, kept in the editor.
+        return RecordPage(ctx, "catalogue", ("catalogue", "name", "aliases", "sort_order",
+                                             "active"), filters=("catalogue",))
     if name == "deleted":
         return DeletedPage(ctx)
     if name == "audit":
