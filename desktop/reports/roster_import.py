@@ -420,6 +420,11 @@ class _Context:
                         self.villages.setdefault(key[len(w):], str(v["id"]))
         self.unit_names = {str(v["id"]): str(v["name"]) for v in (
             printouts.villages_of(conn, str(commune["id"])) if commune else [])}
+        # A sheet made before a rename or a merge writes the old name: it means the village
+        # that took over (storage/villages.py keeps the succession), said in the row's notes.
+        self.renamed: dict[str, str] = {}  # old name, folded → the old name as written
+        if commune:
+            self._add_old_names(str(commune["id"]))
         self.area = self.default_village
         self.rules = catalogues.type_rules(conn, str(org["org_type"]))
         type_row = conn.execute("SELECT attrs FROM catalogue_item WHERE catalogue = 'org_type' "
@@ -431,6 +436,29 @@ class _Context:
         self.ethnicities = _Catalogue(conn, "ethnicity")
         self.seen_ids: dict[str, int] = {}
         self.seen_names: dict[tuple[str, str], int] = {}
+
+    def _add_old_names(self, commune_id: str) -> None:
+        """The names of the commune's retired villages, each to its current successor (a
+        chain of renames followed to its end); a current village's name always wins."""
+        from desktop.storage import villages
+
+        every = villages.villages(self.conn, commune_id, include_retired=True)
+        successor = {v.id: v.successor_id for v in every if v.valid_to}
+        for v in every:
+            if not v.valid_to or not v.successor_id:
+                continue
+            now, seen = v.successor_id, {v.id}
+            while now in successor and successor[now] and now not in seen:
+                seen.add(now)
+                now = successor[now]  # type: ignore[assignment]
+            if now not in self.unit_names:  # ends in a retired village (no successor now)
+                continue
+            keys = [text.fold(v.name)]
+            keys += [keys[0][len(w):] for w in _VILLAGE_WORDS if keys[0].startswith(w)]
+            for key in keys:
+                if key not in self.villages:
+                    self.villages[key] = now
+                    self.renamed[key] = v.name
 
     def _clean(self, r: RowResult, name: str, value: object, label: str) -> object:
         f = PERSON.by_name.get(name) or MEMBERSHIP.field(name)
@@ -498,6 +526,9 @@ class _Context:
             if vid is None:
                 r.problems.append(_("Thôn/Bản: «{v}» không có trong {c}").format(
                     v=village, c=in_sentence(self.commune_name) or _("xã")))
+            elif text.fold(village) in self.renamed:
+                r.notes.append(_("Thôn/Bản: «{old}» nay là {new}").format(
+                    old=village, new=self.unit_names.get(vid, vid)))
             person["residence_unit_id"] = vid
         elif self.default_village:
             person["residence_unit_id"] = self.default_village
