@@ -46,6 +46,8 @@ def logical_dump(conn: dbapi.Connection) -> list[str]:
 _WHAT_CHANGES = {
     "audit_log": "SELECT * FROM audit_log WHERE field IS NOT NULL OR action = 'create'",
     "site_meta": "SELECT * FROM site_meta WHERE key <> 'audit_head'",
+    # A bundle written is noted beside the audit log's event (the province's overview).
+    "sync_bundle_note": "SELECT * FROM sync_bundle_note WHERE direction = 'in'",
 }
 
 

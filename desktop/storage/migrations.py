@@ -347,6 +347,13 @@ def _v17_tips_and_vault(conn: dbapi.Connection) -> None:
     seed.load_catalogues(conn, only=("tip_channel", "tip_category"))
 
 
+def _v22_bundle_notes(conn: dbapi.Connection) -> None:
+    """Each bundle sent and received, for the province's overview of its communes."""
+    from desktop.sync import notes
+
+    notes.create_schema(conn)
+
+
 _V19_RESULTS = """
 -- The movement's results (issue 13): citizen cameras, establishments and their yearly
 -- "An toàn về ANTT" evaluations, crime figures per unit and period. Synced like every kind.
@@ -421,6 +428,7 @@ MIGRATIONS: list[Migration] = [
     Migration(15, "catalogue rules of Luật 30/2023 on older databases", _v15_catalogue_rules),
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
     Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
+    Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

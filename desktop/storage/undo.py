@@ -48,7 +48,8 @@ from desktop.storage.writer import Store
 
 KEEP = 5
 # The small sync tables an import changes, journalled row by row by temporary triggers.
-SMALL_TABLES = ("sync_vv", "sync_belief", "sync_conflict", "sync_import_log")
+SMALL_TABLES = ("sync_vv", "sync_belief", "sync_conflict", "sync_import_log",
+                "sync_bundle_note")
 _CHUNK = 500
 
 SCHEMA = """

@@ -359,7 +359,18 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
     """Decrypt, check the signed header over the raw bytes, then the ZIP layout and the
     manifest; members are read later by :func:`read_members` (after the caller checked the
     import log)."""
-    plain = decrypt(data, keys, name)
+    return open_plain(decrypt(data, keys, name), keys, name, sender_of)
+
+
+def header_site(plain: bytes, name: str) -> str:
+    """The site a decrypted bundle's header names (its signature not yet checked: good for
+    telling this site's own bundles apart, nothing more)."""
+    return _read_header(plain, name).site_id
+
+
+def open_plain(plain: bytes, keys: SiteKeys, name: str,
+               sender_of: Callable[[str], Peer | None]) -> tuple[zipfile.ZipFile, Bundle]:
+    """:func:`open_bundle` of a bundle already decrypted."""
     header = _read_header(plain, name)
     body = memoryview(plain)[header.body_start:]
     peer = sender_of(header.site_id)

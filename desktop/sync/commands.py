@@ -124,6 +124,13 @@ def run(args: argparse.Namespace) -> int:
         from desktop.domain.kinds import KINDS_BY_TABLE
 
         unlocked = _unlock(conn, "sync")
+        if not args.dry_run and any(p.is_dir() for p in args.files):
+            # A folder or a stick: in order, one line per sender and a total (issue 15).
+            from desktop.sync import folder_import
+
+            done = folder_import.import_folder(conn, unlocked, args.files)
+            emit(args, done.as_dict(), done.lines())
+            return done.exit_status
         results = exchange.import_files(conn, unlocked, args.files, dry_run=args.dry_run)
         lines = []
         for r in results:

@@ -3,7 +3,8 @@ call. No Qt here; long work reports progress through a callback and checks a can
 
 Export writes, per recipient, everything it has not acknowledged (its own signed bundles are
 the only source of that knowledge) in the partitions it may see, and changes nothing here but
-the audit log (each bundle written is an entry; the log's head travels in the manifest).
+the audit log (each bundle written is an entry; the log's head travels in the manifest) and
+the note of the bundle sent (notes.py).
 Import verifies each file fully before one transaction applies it; a refused file is copied
 into the quarantine folder beside the database with the reason (the stick is left as it was).
 """
@@ -29,7 +30,7 @@ from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
-from desktop.sync import clocks, conflicts, enrol, files
+from desktop.sync import clocks, conflicts, enrol, files, notes
 from desktop.sync.enrol import REF_PART, Peer, find_peer, list_sites, own_partitions
 from desktop.sync.keys import SiteKeys, rotation_chain
 
@@ -65,11 +66,14 @@ class ImportResult:
     stats: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     quarantined_to: Path | None = None
+    # Those of ``warnings`` that are about clocks (the sender's, or this computer's).
+    clock_warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"path": str(self.path), "status": self.status, "message": self.message,
                 "bundle_id": self.bundle_id, "sender": self.sender, "counts": self.counts,
                 "stats": self.stats, "warnings": self.warnings,
+                "clock_warnings": self.clock_warnings,
                 "quarantined_to": str(self.quarantined_to) if self.quarantined_to else None}
 
 
@@ -200,6 +204,8 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
         audit.record_event(conn, actor, "bundle-export", {
             "recipient": peer.site_id, "recipient_name": peer.name, "bundle_id": bundle_id,
             "file": str(path), "changes": len(cells)})
+        notes.record_sent(conn, bundle_id, peer.site_id, str(manifest["created_local"]),
+                          path.name)
         if progress is not None:
             progress(i + 1, len(peers), len(cells), len(cells))
 
@@ -479,6 +485,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     clocks.check_sequences(name, peer.name, keys.site.site_id, merge.version_vector(conn),
                            sender_vector, b.cells)
     warnings += _counter_warnings(m, peer)
+    clock_warnings = list(warnings)
     store = Store(conn, actor=actor)
     blobs = BlobStore(db_file_of(conn))
     try:
@@ -509,6 +516,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                          (b.bundle_id, peer.site_id, int(m.get("sender_counter") or 0),
                           b.manifest_sha256, "imported", json.dumps(stats.as_dict()),
                           merge.now_local()))
+            notes.record_received(conn, b.bundle_id, peer.site_id, m.get("created_local"),
+                                  clock_warnings, name)
             if journal is not None:
                 journal.finish()
             if dry_run:
@@ -517,7 +526,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     except _DryRun as d:
         s = d.stats
         return ImportResult(path, "checked", _summary(name, peer.name, s, dry=True), b.bundle_id,
-                            b.sender, dict(m.get("counts") or {}), s.as_dict(), warnings)
+                            b.sender, dict(m.get("counts") or {}), s.as_dict(), warnings,
+                            clock_warnings=clock_warnings)
     except _AlreadyInside:
         return ImportResult(path, "already", _("{n}: gói của {s}, đã nhập trước đây").format(
             n=name, s=peer.name), b.bundle_id, b.sender, dict(m.get("counts") or {}))
@@ -525,7 +535,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
         raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {e}").format(
             n=name, s=peer.name, e=e)) from None
     return ImportResult(path, "imported", _summary(name, peer.name, stats, dry=False), b.bundle_id,
-                        b.sender, dict(m.get("counts") or {}), stats.as_dict(), warnings)
+                        b.sender, dict(m.get("counts") or {}), stats.as_dict(), warnings,
+                        clock_warnings=clock_warnings)
 
 
 class _AlreadyInside(Exception):
