@@ -132,7 +132,7 @@ COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
                    "desktop.backup_commands", "desktop.audit_commands",
                    "desktop.account_commands", "desktop.village_commands",
                    "desktop.vault_commands", "desktop.tip_commands",
-                   "desktop.person_commands")
+                   "desktop.person_commands", "desktop.duplicate_commands")
 
 
 def _command_modules() -> list:
@@ -208,9 +208,14 @@ def run(args: argparse.Namespace) -> int:
     elif command == "show":
         kind = kind_named(args.kind)
         rec = records.get(conn, kind, args.id)
+        merged: list[str] = []
+        if kind.name == "person" and rec.get("merged_into"):  # an alias: the survivor
+            from desktop.storage.aliases import shown_instead
+
+            rec, merged = shown_instead(conn, rec)
         shown = Presenter(conn).record(kind, rec)
         # The officer's words, and the field's name to type in «antq edit».
-        lines = [_("Mã: {i}").format(i=rec["id"])] + [
+        lines = merged + [_("Mã: {i}").format(i=rec["id"])] + [
             f"{f.label} ({f.name}): {shown[f.name]}" for f in kind.fields if shown[f.name]]
         if rec["deleted"]:
             lines.append(_("(đã xóa)"))

@@ -146,6 +146,9 @@ PERSON = Kind(
         Field("education", T.TEXT, _("Trình độ học vấn"), max_length=60),
         Field("notes", T.LONGTEXT, _("Ghi chú")),
         CLASSIFICATION,
+        # Set when the officer said this record and another are one person: this id is then
+        # an alias of that one (desktop/storage/duplicates.py), a versioned field that syncs.
+        Field("merged_into", T.REF, _("Đã gộp vào hồ sơ"), ref="person"),
     ),
     search_fields=("full_name", "citizen_id", "phone"), partition_via=("residence_unit_id",),
     order_by="name_key", name_sorted=True, extra_columns=("name_key",),

@@ -729,6 +729,7 @@ def _made_with(conn: dbapi.Connection, creates: Sequence[tuple], names: dict[int
 ACTIONS = {
     "create": _("Thêm"), "update": _("Sửa"), "delete": _("Xóa"), "restore": _("Khôi phục"),
     "resolve": _("Giải quyết xung đột"), "erase": _("Xóa vĩnh viễn"),
+    "merge": _("Gộp hồ sơ trùng"),
     "export": _("Xuất tệp"), "print": _("In"), "bundle-export": _("Ghi gói đồng bộ"),
     "bundle-import": _("Nhập gói đồng bộ"), "backup": _("Sao lưu"),
     "db-restore": _("Khôi phục từ bản sao lưu"), "login": _("Đăng nhập"),

@@ -19,7 +19,7 @@ from desktop.storage.writer import Store, WriteResult, kind_named
 class Change:
     kind: str
     id: str
-    action: str  # create | update | delete | restore
+    action: str  # create | update | delete | restore | link (an alias, Store.link)
     before: Mapping[str, object] = field(default_factory=dict)  # old values, for update
 
 
@@ -85,6 +85,18 @@ class UndoStack:
         self.store.restore(kind, record_id)
         self._push(Change(kind_named(kind).name, record_id, "restore"))
 
+    def link(self, kind: str, record_id: str, values: Mapping[str, object]) -> None:
+        k = kind_named(kind)
+        row = self.store.get_row(k, record_id)
+        before = {n: row[n] for n in values if row[n] != values[n]}
+        self.store.link(kind, record_id, values)
+        if before:
+            self._push(Change(k.name, record_id, "link", before))
+
+    def last_changes(self) -> list[Change]:
+        """The changes of the last user action (a merge keeps them, to be taken back later)."""
+        return list(self._done[-1]) if self._done else []
+
     def forget(self, kind: str, record_id: str) -> None:
         """Drop every step that touches a record erased for good (Xóa vĩnh viễn): undoing one
         would write back values that must be gone."""
@@ -97,16 +109,23 @@ class UndoStack:
         if not self._done:
             return None
         group = self._done[-1]
-        with self.store.transaction():
-            for change in reversed(group):
-                if change.action in ("create", "restore"):
-                    self.store.delete(change.kind, change.id)
-                elif change.action == "delete":
-                    self.store.restore(change.kind, change.id)
-                else:
-                    self.store.edit(change.kind, change.id, dict(change.before))
+        take_back(self.store, group)
         self._done.pop()
         return group[0]
+
+
+def take_back(store: Store, group: list[Change]) -> None:
+    """Undo ``group`` (the changes of one action), newest first, in one transaction."""
+    with store.transaction():
+        for change in reversed(group):
+            if change.action in ("create", "restore"):
+                store.delete(change.kind, change.id)
+            elif change.action == "delete":
+                store.restore(change.kind, change.id)
+            elif change.action == "link":
+                store.link(change.kind, change.id, dict(change.before))
+            else:
+                store.edit(change.kind, change.id, dict(change.before))
 
 
 @dataclass(frozen=True)

@@ -407,6 +407,13 @@ def _v19_results(conn: dbapi.Connection) -> None:
     seed.load_catalogues(conn, only=("safety_criterion",))
 
 
+def _v20_duplicates(conn: dbapi.Connection) -> None:
+    """The same person twice (issue 15): a person's alias, match keys, the review queue."""
+    from desktop.storage import duplicates
+
+    duplicates.create_schema(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -428,6 +435,7 @@ MIGRATIONS: list[Migration] = [
     Migration(15, "catalogue rules of Luật 30/2023 on older databases", _v15_catalogue_rules),
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
     Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
+    Migration(20, "the same person twice: aliases, match keys, review queue", _v20_duplicates),
     Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
 ]
 

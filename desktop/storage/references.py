@@ -45,6 +45,12 @@ def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
     if row is None:
         raise ValidationError(f.name, _("không có {label} với id «{v}»").format(
             label=target.label.lower(), v=value), label=f.label)
+    if row["_deleted"] and target.name == "person":
+        from desktop.storage.aliases import resolve  # a merged person names its survivor
+
+        survivor = resolve(conn, str(row["id"]))
+        if survivor != row["id"]:
+            return resolve_ref(conn, f, survivor)
     if row["_deleted"]:
         raise ValidationError(f.name, _("{label} «{v}» đã bị xóa").format(
             label=target.label, v=value), label=f.label)

@@ -203,6 +203,16 @@ class Store:
             self._update(kind, row, changed, action="erase")
         return list(changed)
 
+    def link(self, kind_name: str, record_id: str, values: Mapping[str, object]) -> None:
+        """Write ``values`` as one versioned change without the field and reference rules:
+        a merged person's alias, and references re-pointed to the survivor, which this site
+        may not hold (desktop/storage/duplicates.py, aliases.py). Deleted records too."""
+        kind = kind_named(kind_name)
+        with self.transaction():
+            row = self.get_row(kind, record_id)
+            self._update(kind, row, {k: v for k, v in values.items() if row[k] != v},
+                         action="merge")
+
     def observe(self, stamp: int) -> None:
         """Advance this transaction's clock past a stamp seen in imported data."""
         assert self._txn is not None, "observe() only inside Store.transaction()"

@@ -362,6 +362,10 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             except Exception as e:  # reported on this file; the batch goes on
                 _rollback(conn)
                 result.warnings.append(_not_imported(path, e).message)
+        if result.status == "imported" and not dry_run:  # names of merged people, twins
+            from desktop.storage.aliases import after_import
+
+            result.warnings += after_import(conn, actor)
         results.append(result)
         if progress is not None:
             progress(i + 1, len(todo), 1, 1)

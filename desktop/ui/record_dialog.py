@@ -41,6 +41,7 @@ from desktop.ui.pickers import EditorFactory
 HIDDEN = {
     "meeting": {"year"},
     "attachment": {"owner_kind", "owner_id", "sha256", "size", "media_type"},
+    "person": {"merged_into"},  # written by a merge only (Trùng lặp)
 }
 
 

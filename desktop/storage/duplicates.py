@@ -1,0 +1,416 @@
+"""The same person recorded twice: candidates found, reviewed, merged or dismissed (issue 15).
+
+Two records are a candidate when they share a citizen ID (CCCD), or a folded name (text.fold:
+tones, đ/Đ and case ignored) and a birth date; ethnicity, village and gender raise or lower
+the score. Each person has match keys in ``duplicate_key`` (an index: a candidate is found by
+looking up a person's keys, never by comparing every pair). Triggers put every person
+written (locally or by an import) into ``duplicate_dirty``; :func:`scan` looks again at those
+only, so it runs after each import and before the queue is shown at the cost of what changed.
+
+The queue (``duplicate_candidate``, one row per unordered pair, local to this site) has three
+states: open, not_same (the officer said they are two people: the pair never comes back),
+merged. A merge (same_person.merge_people) keeps one record, the other becoming its alias;
+what it changed is kept with the candidate so that :func:`unmerge` can take it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from desktop.domain import text
+from desktop.domain.errors import NotFoundError, UserError
+from desktop.domain.kinds import PERSON
+from desktop.i18n import _
+from desktop.storage import dbapi, records
+from desktop.storage.history import Change, UndoStack, take_back
+from desktop.storage.same_person import ALIAS, merge_people
+from desktop.storage.writer import Store
+
+OPEN, NOT_SAME, MERGED = "open", "not_same", "merged"
+STATUSES = {OPEN: _("Chờ xem xét"), NOT_SAME: _("Không phải một người"), MERGED: _("Đã gộp")}
+MIN_SCORE = 40  # below this a pair sharing a key is not worth the officer's time
+_CHUNK = 500
+# What a candidate's reasons say, for the officer.
+REASONS = {
+    "citizen_id": _("trùng số CCCD"),
+    "name": _("trùng họ tên"),
+    "birth_date": _("trùng ngày sinh"),
+    "birth_year": _("trùng năm sinh"),
+    "ethnicity": _("cùng dân tộc"),
+    "village": _("cùng nơi cư trú"),
+    "gender": _("cùng giới tính"),
+    "gender_differs": _("khác giới tính"),
+    "citizen_id_differs": _("khác số CCCD"),
+}
+_FIELDS = ("id", "full_name", "birth_date", "gender", "ethnicity", "citizen_id",
+           "residence_unit_id", "_deleted", ALIAS, "_part")
+
+SCHEMA = """
+ALTER TABLE person ADD COLUMN merged_into TEXT;
+CREATE INDEX person_merged ON person(merged_into) WHERE merged_into IS NOT NULL;
+CREATE TABLE duplicate_key (key TEXT NOT NULL, person_id TEXT NOT NULL,
+    PRIMARY KEY (key, person_id)) WITHOUT ROWID;
+CREATE INDEX duplicate_key_person ON duplicate_key(person_id);
+CREATE TABLE duplicate_dirty (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE duplicate_candidate (
+    id INTEGER PRIMARY KEY,
+    a TEXT NOT NULL, b TEXT NOT NULL,
+    score INTEGER NOT NULL, reasons TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'not_same', 'merged')),
+    found_local TEXT NOT NULL, decided_by TEXT, decided_local TEXT,
+    kept TEXT, merge_log TEXT,
+    UNIQUE (a, b), CHECK (a < b));
+CREATE INDEX duplicate_candidate_b ON duplicate_candidate(b);
+CREATE INDEX duplicate_candidate_status ON duplicate_candidate(status, score);
+INSERT INTO duplicate_dirty SELECT id FROM person
+"""
+# Every person written, by any path (a local write, an import, an undo), is looked at again.
+TRIGGERS = (
+    "CREATE TRIGGER person_duplicate_ai AFTER INSERT ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
+    "CREATE TRIGGER person_duplicate_au AFTER UPDATE OF full_name, birth_date, gender, "
+    "ethnicity, citizen_id, residence_unit_id, _deleted, merged_into ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
+)
+
+
+def create_schema(conn: dbapi.Connection) -> None:
+    """Migration 20: the alias column, the match keys, the queue; every person to scan."""
+    for stmt in SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    for stmt in TRIGGERS:
+        conn.execute(stmt)
+
+
+# -- keys and scores ---------------------------------------------------------------------------
+
+def _name(row: dbapi.Row | dict) -> str:
+    return text.fold(str(row["full_name"] or ""))
+
+
+def match_keys(row: dbapi.Row | dict) -> list[str]:
+    """The keys two records of one person are likely to share."""
+    keys = []
+    if row["citizen_id"]:
+        keys.append(f"c:{row['citizen_id']}")
+    name, born = _name(row), str(row["birth_date"] or "")
+    if name and born:
+        keys.append(f"y:{name}|{born[:4]}")  # a full date and a year alone meet here
+    return keys
+
+
+def score(p: dbapi.Row | dict, q: dbapi.Row | dict) -> tuple[int, list[str]]:
+    """0-100 and the reasons: the same CCCD is 100; the same folded name with the same birth
+    date 60 (the same year, one date partial or both the same partial date: 35); the same
+    ethnicity +10, village +15, gender +5; a different gender -30, different CCCDs -40."""
+    reasons: list[str] = []
+    value = 0
+    if p["citizen_id"] and p["citizen_id"] == q["citizen_id"]:
+        reasons.append("citizen_id")
+        value = 100
+    same_name = bool(_name(p)) and _name(p) == _name(q)
+    if same_name:
+        reasons.append("name")
+    a, b = str(p["birth_date"] or ""), str(q["birth_date"] or "")
+    if a and b and a == b:
+        reasons.append("birth_date")
+        if same_name and value < 100:
+            value = 60 if len(a) == 10 else 35
+    elif a and b and (a.startswith(b) or b.startswith(a)):
+        reasons.append("birth_year")
+        if same_name and value < 100:
+            value = 35
+    if value < 100 and p["citizen_id"] and q["citizen_id"]:
+        reasons.append("citizen_id_differs")
+        value -= 40
+    if value <= 0:
+        return max(value, 0), reasons
+    if p["ethnicity"] and p["ethnicity"] == q["ethnicity"]:
+        reasons.append("ethnicity")
+        value += 10
+    if p["residence_unit_id"] and p["residence_unit_id"] == q["residence_unit_id"]:
+        reasons.append("village")
+        value += 15
+    if p["gender"] and q["gender"]:
+        if p["gender"] == q["gender"]:
+            reasons.append("gender")
+            value += 5
+        else:
+            reasons.append("gender_differs")
+            value -= 30
+    return max(0, min(value, 100)), reasons
+
+
+def _live(row: dbapi.Row | dict) -> bool:
+    return not row["_deleted"] and not row[ALIAS]
+
+
+def _pair(x: str, y: str) -> tuple[str, str]:
+    return (x, y) if x < y else (y, x)
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+# -- scanning ------------------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    checked: int = 0
+    found: int = 0  # new open candidates
+    dropped: int = 0  # open candidates that no longer match
+
+
+def scan(conn: dbapi.Connection, *, everyone: bool = False) -> ScanResult:
+    """Look again at the people written since the last scan (all of them if ``everyone``);
+    one transaction. Decided pairs keep their decision; an open pair that no longer matches
+    leaves the queue."""
+    result = ScanResult()
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        if everyone:
+            conn.execute("INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM person")
+        dirty = [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")]
+        for i in range(0, len(dirty), _CHUNK):
+            _scan_chunk(conn, dirty[i:i + _CHUNK], result)
+        conn.execute("DELETE FROM duplicate_dirty")
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
+    ids = list(ids)
+    out: dict[str, dbapi.Row] = {}
+    cols = ", ".join(_FIELDS)
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        for r in conn.execute(f"SELECT {cols} FROM person WHERE id IN "
+                              f"({','.join('?' * len(chunk))})", chunk):
+            out[r["id"]] = r
+    return out
+
+
+def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) -> None:
+    rows = _rows(conn, ids)
+    marks = ",".join("?" * len(ids))
+    conn.execute(f"DELETE FROM duplicate_key WHERE person_id IN ({marks})", tuple(ids))
+    keys: dict[str, list[str]] = {}
+    for pid, row in rows.items():
+        if _live(row):
+            keys[pid] = match_keys(row)
+    conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)",
+                     [(k, pid) for pid, ks in keys.items() for k in ks])
+    for pid, row in rows.items():
+        result.checked += 1
+        _follow_merge_state(conn, row)
+        matched: set[str] = set()
+        for key in keys.get(pid, ()):
+            matched.update(r[0] for r in conn.execute(
+                "SELECT person_id FROM duplicate_key WHERE key = ? AND person_id != ?",
+                (key, pid)))
+        others = _rows(conn, matched) if matched else {}
+        for other_id, other in others.items():
+            value, reasons = score(row, other)
+            _record(conn, pid, other_id, value, reasons, result)
+        # Open pairs of this person that no longer match leave the queue.
+        for cid, a, b in conn.execute(
+                "SELECT id, a, b FROM duplicate_candidate WHERE (a = :p OR b = :p) AND "
+                "status = 'open'", {"p": pid}).fetchall():
+            other_id = b if a == pid else a
+            if other_id not in matched or not _live(row):
+                conn.execute("DELETE FROM duplicate_candidate WHERE id = ?", (cid,))
+                result.dropped += 1
+
+
+def _record(conn: dbapi.Connection, x: str, y: str, value: int, reasons: list[str],
+            result: ScanResult) -> None:
+    a, b = _pair(x, y)
+    row = conn.execute("SELECT id, status FROM duplicate_candidate WHERE a = ? AND b = ?",
+                       (a, b)).fetchone()
+    text_reasons = json.dumps(reasons)
+    if row is None:
+        if value >= MIN_SCORE:
+            conn.execute("INSERT INTO duplicate_candidate (a, b, score, reasons, status, "
+                         "found_local) VALUES (?, ?, ?, ?, 'open', ?)",
+                         (a, b, value, text_reasons, _now()))
+            result.found += 1
+    elif row["status"] == OPEN and value < MIN_SCORE:
+        conn.execute("DELETE FROM duplicate_candidate WHERE id = ?", (row["id"],))
+        result.dropped += 1
+    else:  # a decision stays; only what the pair has in common is brought up to date
+        conn.execute("UPDATE duplicate_candidate SET score = ?, reasons = ? WHERE id = ?",
+                     (value, text_reasons, row["id"]))
+
+
+def _follow_merge_state(conn: dbapi.Connection, row: dbapi.Row) -> None:
+    """A merge made elsewhere (it came in a bundle) or taken back (undo): the queue says so."""
+    pid = row["id"]
+    if row[ALIAS] and row["_deleted"]:
+        a, b = _pair(pid, str(row[ALIAS]))
+        conn.execute("INSERT INTO duplicate_candidate (a, b, score, reasons, status, "
+                     "found_local, decided_local, kept) VALUES (?, ?, 0, '[]', 'merged', ?, ?, ?) "
+                     "ON CONFLICT(a, b) DO UPDATE SET status = 'merged', kept = excluded.kept, "
+                     "decided_local = coalesce(decided_local, excluded.decided_local)",
+                     (a, b, _now(), _now(), row[ALIAS]))
+    elif not row[ALIAS]:
+        conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
+                     "merge_log = NULL, decided_by = NULL, decided_local = NULL "
+                     "WHERE (a = :p OR b = :p) AND status = 'merged' AND kept != :p",
+                     {"p": pid})
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    id: int
+    a: str
+    b: str
+    score: int
+    reasons: list[str]
+    status: str
+    found_local: str
+    decided_by: str | None
+    decided_local: str | None
+    kept: str | None
+    people: list[dict[str, object]] = field(default_factory=list)  # a, b as records
+
+    def reasons_text(self) -> str:
+        return ", ".join(str(REASONS.get(r, r)) for r in self.reasons)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "a": self.a, "b": self.b, "score": self.score,
+                "reasons": self.reasons, "status": self.status, "found": self.found_local,
+                "decided_by": self.decided_by, "decided": self.decided_local,
+                "kept": self.kept, "people": self.people}
+
+
+def _candidate(conn: dbapi.Connection, r: dbapi.Row) -> Candidate:
+    people = []
+    for pid in (r["a"], r["b"]):
+        try:
+            people.append(records.get(conn, PERSON, pid))
+        except NotFoundError:  # the alias names a survivor this commune does not hold
+            people.append({"id": pid})
+    return Candidate(r["id"], r["a"], r["b"], r["score"], json.loads(r["reasons"]),
+                     r["status"], r["found_local"], r["decided_by"], r["decided_local"],
+                     r["kept"], people)
+
+
+def candidates(conn: dbapi.Connection, status: str | None = OPEN,
+               limit: int = 500) -> list[Candidate]:
+    """The queue (after a scan of what changed), highest score first."""
+    scan(conn)
+    where = "" if status is None else "WHERE status = ?"
+    args: tuple[object, ...] = () if status is None else (status,)
+    rows = conn.execute(f"SELECT * FROM duplicate_candidate {where} ORDER BY "
+                        f"score DESC, id LIMIT {int(limit)}", args).fetchall()
+    return [_candidate(conn, r) for r in rows]
+
+
+def count_open(conn: dbapi.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM duplicate_candidate WHERE "
+                            "status = 'open'").fetchone()[0])
+
+
+def get(conn: dbapi.Connection, candidate_id: int | str) -> Candidate:
+    try:
+        number = int(candidate_id)
+    except (TypeError, ValueError):
+        raise UserError(_("Mã cặp trùng lặp phải là một số (antq duplicates list): «{v}»")
+                        .format(v=candidate_id)) from None
+    row = conn.execute("SELECT * FROM duplicate_candidate WHERE id = ?", (number,)).fetchone()
+    if row is None:
+        raise NotFoundError(_("Không có cặp trùng lặp số {n} (antq duplicates list)").format(
+            n=number))
+    return _candidate(conn, row)
+
+
+def _store(w: Store | UndoStack) -> Store:
+    return w.store if isinstance(w, UndoStack) else w
+
+
+def merge(w: Store | UndoStack, candidate_id: int | str, keep_id: str) -> Candidate:
+    """«Là một người»: keep ``keep_id``, the other record becoming its alias; one transaction,
+    one step of the window's undo, and taken back later by :func:`unmerge`."""
+    store = _store(w)
+    conn = store.conn
+    scan(conn)
+    c = get(conn, candidate_id)
+    if c.status == MERGED:
+        raise UserError(_("Cặp số {n} đã được gộp").format(n=c.id))
+    if keep_id not in (c.a, c.b):
+        raise UserError(_("--keep: «{k}» không phải một trong hai hồ sơ của cặp số {n} ({a}, "
+                          "{b})").format(k=keep_id, n=c.id, a=c.a, b=c.b))
+    drop_id = c.b if keep_id == c.a else c.a
+    stack = w if isinstance(w, UndoStack) else UndoStack(store)
+    with store.transaction():
+        with stack.batch():
+            merge_people(stack, keep_id, drop_id=drop_id)
+        log = [{"kind": ch.kind, "id": ch.id, "action": ch.action, "before": dict(ch.before)}
+               for ch in stack.last_changes()]
+        conn.execute("UPDATE duplicate_candidate SET status = 'merged', kept = ?, "
+                     "merge_log = ?, decided_by = ?, decided_local = ? WHERE id = ?",
+                     (keep_id, json.dumps(log, ensure_ascii=False), store.actor, _now(), c.id))
+    scan(conn)
+    return get(conn, c.id)
+
+
+def dismiss(store: Store, candidate_id: int | str) -> Candidate:
+    """«Không phải một người»: the pair leaves the queue for good."""
+    c = get(store.conn, candidate_id)
+    if c.status == MERGED:
+        raise UserError(_("Cặp số {n} đã được gộp; hãy bỏ gộp trước (antq duplicates "
+                          "unmerge {n})").format(n=c.id))
+    with store.transaction():
+        store.conn.execute("UPDATE duplicate_candidate SET status = 'not_same', decided_by = ?, "
+                           "decided_local = ? WHERE id = ?", (store.actor, _now(), c.id))
+    return get(store.conn, c.id)
+
+
+def reopen(store: Store, candidate_id: int | str) -> Candidate:
+    """A dismissal taken back: the pair is open again."""
+    c = get(store.conn, candidate_id)
+    if c.status != NOT_SAME:
+        raise UserError(_("Cặp số {n} không ở trạng thái «Không phải một người»").format(n=c.id))
+    with store.transaction():
+        store.conn.execute("UPDATE duplicate_candidate SET status = 'open', decided_by = NULL, "
+                           "decided_local = NULL WHERE id = ?", (c.id,))
+    return get(store.conn, c.id)
+
+
+def unmerge(store: Store, candidate_id: int | str) -> Candidate:
+    """Take a merge made here back: the other record restored with its memberships,
+    attendance, deeds and files, the survivor's fields as they were; the pair is open again.
+    Refused, with nothing changed, if one of those records was changed in a way that no
+    longer allows it (deleted since). A merge that came from another site is taken back
+    there (its changes are not known here)."""
+    conn = store.conn
+    c = get(conn, candidate_id)
+    if c.status != MERGED:
+        raise UserError(_("Cặp số {n} chưa được gộp").format(n=c.id))
+    log = conn.execute("SELECT merge_log FROM duplicate_candidate WHERE id = ?",
+                       (c.id,)).fetchone()[0]
+    if not log:
+        raise UserError(_("Cặp số {n} được gộp ở điểm khác; hãy bỏ gộp ở nơi đã gộp rồi gửi gói "
+                          "đồng bộ").format(n=c.id))
+    changes = [Change(e["kind"], e["id"], e["action"], e["before"]) for e in json.loads(log)]
+    with store.transaction():
+        take_back(store, changes)
+        conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
+                     "merge_log = NULL, decided_by = NULL, decided_local = NULL WHERE id = ?",
+                     (c.id,))
+    scan(conn)
+    return get(conn, c.id)

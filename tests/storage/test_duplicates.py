@@ -1,0 +1,199 @@
+"""The same person twice (issue 15): candidates found by CCCD or folded name and birth date,
+scored; the queue (open, not the same, merged); a merge that leaves an alias which every
+reference follows; unmerge."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.domain.errors import UserError, ValidationError
+from desktop.domain.kinds import KINDS
+from desktop.storage import aliases, duplicates, records
+from desktop.storage.history import UndoStack
+
+PERSON = KINDS["person"]
+
+
+def _person(store, name, **values):
+    return store.add("person", {"full_name": name, **values}).id
+
+
+def _sneak(conn, person_id, **values):
+    """Two records with one CCCD arrive by sync (a local write refuses them): the test
+    puts the number straight into the table, as an import's row write does."""
+    sets = ", ".join(f"{k} = ?" for k in values)
+    conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), person_id))
+
+
+def _open(conn):
+    return {(c.a, c.b): c for c in duplicates.candidates(conn)}
+
+
+def _pair(x, y):
+    return (x, y) if x < y else (y, x)
+
+
+def test_folded_name_and_birth_date_make_a_scored_candidate(store, conn, village):
+    a = _person(store, "Lò Văn Đức", birth_date="05/03/1985", gender="male",
+                ethnicity="Thái", residence_unit_id=village)
+    b = _person(store, "LO VAN DUC", birth_date="05/03/1985", gender="male",
+                ethnicity="Thái", residence_unit_id=village)
+    c = _person(store, "Lò Văn Đức", birth_date="1985")  # the year alone
+    d = _person(store, "Lò Văn Đức", birth_date="06/03/1985")  # another day: another man
+    e = _person(store, "Lò Thị Đức", birth_date="05/03/1985")  # another name
+    found = _open(conn)
+    ab = found[_pair(a, b)]
+    assert ab.score == 90 and set(ab.reasons) >= {"name", "birth_date", "ethnicity", "village",
+                                                  "gender"}
+    assert "trùng họ tên" in ab.reasons_text() and "cùng dân tộc" in ab.reasons_text()
+    # A year alone against a full date: a weak candidate, below the queue's threshold unless
+    # something else agrees.
+    assert _pair(a, c) not in found
+    assert _pair(a, d) not in found and _pair(a, e) not in found
+    store.edit("person", c, {"ethnicity": "Thái"})
+    found = _open(conn)
+    assert found[_pair(a, c)].score == 45 and "birth_year" in found[_pair(a, c)].reasons
+    # Ordered by score, highest first.
+    scores = [x.score for x in duplicates.candidates(conn)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_same_citizen_id_is_a_candidate_of_100_even_across_names(store, conn, village):
+    a = _person(store, "Lò Văn Thắng", citizen_id="011085000123", birth_date="1985")
+    b = _person(store, "Lo Van Thang B", birth_date="1990", gender="female")
+    _sneak(conn, b, citizen_id="011085000123")
+    duplicates.scan(conn, everyone=True)
+    found = _open(conn)
+    assert found[_pair(a, b)].score == 100 and "citizen_id" in found[_pair(a, b)].reasons
+
+
+def test_a_pair_said_not_the_same_never_comes_back(store, conn, village):
+    a = _person(store, "Quàng Văn Mạnh", birth_date="01/01/1970")
+    b = _person(store, "Quàng Văn Mạnh", birth_date="01/01/1970")
+    [c] = duplicates.candidates(conn)
+    duplicates.dismiss(store, c.id)
+    assert duplicates.candidates(conn) == []
+    store.edit("person", a, {"phone": "0912345678", "full_name": "Quàng Văn  Mạnh"})
+    store.edit("person", b, {"gender": "male"})
+    duplicates.scan(conn, everyone=True)
+    assert duplicates.candidates(conn) == []
+    [kept] = duplicates.candidates(conn, duplicates.NOT_SAME)
+    assert kept.id == c.id and kept.decided_by == "tester"
+    # An open pair whose records no longer match leaves the queue.
+    x = _person(store, "Giàng A Páo", birth_date="02/02/1980")
+    y = _person(store, "Giàng A Páo", birth_date="02/02/1980")
+    assert _pair(x, y) in _open(conn)
+    store.edit("person", y, {"birth_date": "03/03/1981"})
+    assert _pair(x, y) not in _open(conn)
+    with pytest.raises(UserError, match="số"):
+        duplicates.merge(store, "abc", x)
+
+
+@pytest.fixture
+def world(store, village):
+    """Two records of one man, each with a membership, attendance, a deed, a chair."""
+    org = store.add("organization", {"name": "Tổ tự quản bản Huổi Lếch",
+                                     "org_type": "to_tu_quan", "unit_id": village}).id
+    org2 = store.add("organization", {"name": "Tổ hòa giải bản Huổi Lếch",
+                                      "org_type": "to_hoa_giai", "unit_id": village}).id
+    keep = _person(store, "Lò Văn Đức", birth_date="05/03/1985", residence_unit_id=village)
+    drop = _person(store, "Lo Van Duc", birth_date="05/03/1985", phone="0912345678",
+                   residence_unit_id=village)
+    m1 = store.add("membership", {"person_id": drop, "organization_id": org,
+                                  "role": "thanh_vien", "joined_date": "2020"}).id
+    m2 = store.add("membership", {"person_id": drop, "organization_id": org2,
+                                  "role": "thanh_vien", "joined_date": "2021"}).id
+    m0 = store.add("membership", {"person_id": keep, "organization_id": org2,
+                                  "role": "thanh_vien", "joined_date": "2019"}).id
+    meeting = store.add("meeting", {"organization_id": org, "title": "Họp tổ",
+                                    "started_at": "08:00 01/06/2026", "chair_id": drop}).id
+    att = store.add("attendance", {"meeting_id": meeting, "person_id": drop,
+                                   "present": "có"}).id
+    deed = store.add("deed", {"person_id": drop, "description": "Bắt kẻ trộm trâu",
+                              "deed_date": "2025"}).id
+    return {"keep": keep, "drop": drop, "m1": m1, "m2": m2, "m0": m0, "meeting": meeting,
+            "att": att, "deed": deed, "org": org}
+
+
+def test_merge_keeps_one_record_and_the_other_becomes_an_alias_of_it(store, conn, world):
+    keep, drop = world["keep"], world["drop"]
+    [c] = duplicates.candidates(conn)
+    with pytest.raises(UserError, match="--keep"):
+        duplicates.merge(store, c.id, "someone-else")
+    merged = duplicates.merge(store, c.id, keep)
+    assert merged.status == duplicates.MERGED and merged.kept == keep
+    old = records.get(conn, PERSON, drop)
+    assert old["merged_into"] == keep and old["deleted"]
+    assert records.get(conn, PERSON, keep)["phone"] == "0912345678"  # filled from the other
+    get = lambda kind, rid: records.get(conn, KINDS[kind], rid)  # noqa: E731
+    assert get("membership", world["m1"])["person_id"] == keep
+    assert get("membership", world["m2"])["deleted"]  # the survivor is already a member
+    assert get("attendance", world["att"])["person_id"] == keep
+    assert get("deed", world["deed"])["person_id"] == keep
+    assert get("meeting", world["meeting"])["chair_id"] == keep
+    assert aliases.resolve(conn, drop) == keep
+    # The old id typed in a new record names the survivor.
+    deed2 = store.add("deed", {"person_id": drop, "description": "Cứu người đuối nước",
+                               "deed_date": "2026"}).id
+    assert get("deed", deed2)["person_id"] == keep
+    assert duplicates.candidates(conn) == []  # the alias is no candidate any more
+
+    undone = duplicates.unmerge(store, c.id)
+    assert undone.status == duplicates.OPEN
+    old = records.get(conn, PERSON, drop)
+    assert not old["deleted"] and old["merged_into"] is None
+    assert records.get(conn, PERSON, keep)["phone"] is None
+    assert get("membership", world["m1"])["person_id"] == drop
+    assert not get("membership", world["m2"])["deleted"]
+    assert get("attendance", world["att"])["person_id"] == drop
+    assert get("deed", world["deed"])["person_id"] == drop
+    assert get("meeting", world["meeting"])["chair_id"] == drop
+    with pytest.raises(UserError, match="chưa được gộp"):
+        duplicates.unmerge(store, c.id)
+
+
+def test_a_merge_is_one_step_of_the_windows_undo(store, conn, world):
+    undo = UndoStack(store)
+    [c] = duplicates.candidates(conn)
+    duplicates.merge(undo, c.id, world["drop"])  # either may be kept
+    assert records.get(conn, PERSON, world["keep"])["merged_into"] == world["drop"]
+    undo.undo()
+    assert records.get(conn, PERSON, world["keep"])["merged_into"] is None
+    assert not records.get(conn, PERSON, world["keep"])["deleted"]
+    [again] = duplicates.candidates(conn)
+    assert again.id == c.id and again.status == duplicates.OPEN
+
+
+def test_references_that_name_a_merged_id_later_are_brought_to_the_survivor(store, conn,
+                                                                          world):
+    keep, drop = world["keep"], world["drop"]
+    [c] = duplicates.candidates(conn)
+    duplicates.merge(store, c.id, keep)
+    # As a bundle from a site that had not seen the merge writes them: straight into rows.
+    m3 = store.add("membership", {"person_id": keep, "organization_id": world["org"],
+                                  "role": "thanh_vien"}).id
+    d2 = store.add("deed", {"person_id": keep, "description": "Cứu người đuối nước",
+                            "deed_date": "2026"}).id
+    conn.execute("UPDATE membership SET person_id = ? WHERE id = ?", (drop, m3))
+    conn.execute("UPDATE deed SET person_id = ? WHERE id = ?", (drop, d2))
+    assert aliases.follow_merges(store) == 2
+    assert records.get(conn, KINDS["deed"], d2)["person_id"] == keep
+    # The survivor is a member of that organization already (the merge moved it): the late
+    # second membership is deleted, as the merge itself does.
+    assert records.get(conn, KINDS["membership"], m3)["deleted"]
+    assert aliases.follow_merges(store) == 0
+
+
+def test_refusals_name_what_is_wrong(store, conn, world):
+    with pytest.raises(UserError, match="Mã cặp"):
+        duplicates.get(conn, "x")
+    with pytest.raises(UserError, match="Không có cặp"):
+        duplicates.get(conn, 999)
+    [c] = duplicates.candidates(conn)
+    duplicates.merge(store, c.id, world["keep"])
+    with pytest.raises(UserError, match="đã được gộp"):
+        duplicates.merge(store, c.id, world["keep"])
+    with pytest.raises(UserError, match="bỏ gộp"):
+        duplicates.dismiss(store, c.id)
+    with pytest.raises(ValidationError):
+        store.edit("membership", world["m1"], {"person_id": "nobody"})
