@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Command groups that live beside their code: each module has register(cmd) adding its
 # subcommands, COMMANDS naming them, and run(args) -> exit status.
-COMMAND_MODULES = ("desktop.sync.commands", "desktop.reports.commands",
+COMMAND_MODULES = ("desktop.sync.commands", "desktop.sync.province_commands",
+                   "desktop.reports.commands",
                    "desktop.backup_commands", "desktop.audit_commands",
                    "desktop.account_commands", "desktop.village_commands",
                    "desktop.vault_commands", "desktop.tip_commands",

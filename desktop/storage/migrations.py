@@ -349,9 +349,9 @@ def _v17_tips_and_vault(conn: dbapi.Connection) -> None:
 
 def _v22_bundle_notes(conn: dbapi.Connection) -> None:
     """Each bundle sent and received, for the province's overview of its communes."""
-    from desktop.sync import notes
+    from desktop.storage import bundle_notes
 
-    notes.create_schema(conn)
+    bundle_notes.create_schema(conn)
 
 
 _V19_RESULTS = """

@@ -4,7 +4,7 @@ call. No Qt here; long work reports progress through a callback and checks a can
 Export writes, per recipient, everything it has not acknowledged (its own signed bundles are
 the only source of that knowledge) in the partitions it may see, and changes nothing here but
 the audit log (each bundle written is an entry; the log's head travels in the manifest) and
-the note of the bundle sent (notes.py).
+the note of the bundle sent (storage/bundle_notes.py).
 Import verifies each file fully before one transaction applies it; a refused file is copied
 into the quarantine folder beside the database with the reason (the stick is left as it was).
 """
@@ -26,11 +26,12 @@ from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.domain.text import fold
 from desktop.i18n import _, ngettext
 from desktop.storage import accounts, audit, dbapi, merge, references, undo
+from desktop.storage import bundle_notes as notes
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
-from desktop.sync import clocks, conflicts, enrol, files, notes
+from desktop.sync import clocks, conflicts, enrol, files
 from desktop.sync.enrol import REF_PART, Peer, find_peer, list_sites, own_partitions
 from desktop.sync.keys import SiteKeys, rotation_chain
 

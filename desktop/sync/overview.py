@@ -1,0 +1,290 @@
+"""The province's overview of its communes (issue 15, *Các xã*, ``antq communes``): for each
+enrolled commune, when its last bundle came and how old that is (late past a threshold the
+province sets), when the province last wrote one for it, its figures, open conflicts, clock
+warnings, when its key is due for replacement, and the months it sent nothing in.
+
+Read-only but for the threshold (kept in ``site_meta``: this site's own setting, never synced).
+The figures are counted over the commune's partitions with one grouped scan per table, not one
+query per commune.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from desktop.domain.errors import UserError
+from desktop.domain.kinds import KINDS
+from desktop.i18n import _, ngettext
+from desktop.storage import accounts, dbapi
+from desktop.storage.site import get_meta, require_site, set_meta
+from desktop.sync import enrol
+
+LATE_AFTER_KEY = "communes_late_after_days"
+DEFAULT_LATE_AFTER = 35  # a monthly bundle, and a few days for the stick to travel
+MAX_LATE_AFTER = 3650
+# A site's keys are replaced (antq keys rotate) at the latest this long after they were made
+# or last replaced: a key in use for years has had years to leak. A policy of this program:
+# the certificate itself carries no expiry, nothing is refused when the date passes.
+KEY_LIFETIME_DAYS = 730
+MONTHS_BACK = 12  # the months checked for "sent nothing in"
+
+
+def late_after(conn: dbapi.Connection) -> int:
+    raw = get_meta(conn, LATE_AFTER_KEY)
+    return int(raw) if raw is not None and raw.isdigit() else DEFAULT_LATE_AFTER
+
+
+def set_late_after(conn: dbapi.Connection, days: object) -> int:
+    """Store the threshold, checked as a local write would be; returns it."""
+    accounts.require(conn, "sync")
+    try:
+        value = int(str(days).strip())
+    except ValueError:
+        value = -1
+    if not 1 <= value <= MAX_LATE_AFTER:
+        raise UserError(_("--late-after: cần số ngày từ 1 đến {m} (không phải «{v}»)").format(
+            m=MAX_LATE_AFTER, v=days))
+    set_meta(conn, LATE_AFTER_KEY, str(value))
+    return value
+
+
+@dataclass
+class CommuneRow:
+    site_id: str
+    name: str
+    unit_code: str
+    status: str  # active | revoked
+    enrolled: dt.datetime | None
+    last_received: dt.datetime | None = None  # when its last bundle was imported here
+    last_created: dt.datetime | None = None  # when the commune wrote that bundle (its clock)
+    age_days: int | None = None  # days since its last bundle was received
+    late: bool = False
+    last_sent: dt.datetime | None = None  # when this site last wrote a bundle for it
+    counts: dict[str, int] = field(default_factory=dict)
+    open_conflicts: int = 0
+    clock_warnings: list[str] = field(default_factory=list)
+    key_since: dt.date | None = None
+    key_due: dt.date | None = None
+    key_overdue: bool = False
+    missing_months: list[str] = field(default_factory=list)  # "2026-10", oldest first
+
+    def as_dict(self) -> dict[str, object]:
+        return {"site_id": self.site_id, "name": self.name, "unit_code": self.unit_code,
+                "status": self.status, "last_received": _iso(self.last_received),
+                "last_received_shown": _day(self.last_received),
+                "last_created": _iso(self.last_created), "age_days": self.age_days,
+                "late": self.late, "last_sent": _iso(self.last_sent),
+                "last_sent_shown": _day(self.last_sent), "counts": dict(self.counts),
+                "open_conflicts": self.open_conflicts, "clock_warnings": self.clock_warnings,
+                "key_since": _iso(self.key_since), "key_due": _iso(self.key_due),
+                "key_due_shown": _day(self.key_due), "key_overdue": self.key_overdue,
+                "missing_months": self.missing_months}
+
+    def line(self, labels: dict[str, str]) -> str:
+        """One line of ``antq communes``: who, received (and how late), sent, figures."""
+        if self.last_received is None:
+            received = _("chưa nhận gói nào")
+        else:
+            received = _("nhận {d} ({n})").format(d=_day(self.last_received), n=ngettext(
+                "{n} ngày trước", "{n} ngày trước", self.age_days or 0).format(
+                n=self.age_days or 0))
+        sent = _("gửi {d}").format(d=_day(self.last_sent)) if self.last_sent \
+            else _("chưa gửi gói nào")
+        figures = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in self.counts.items())
+        parts = [received, sent, figures,
+                 ngettext("{n} xung đột", "{n} xung đột", self.open_conflicts).format(
+                     n=self.open_conflicts),
+                 ngettext("{n} cảnh báo đồng hồ", "{n} cảnh báo đồng hồ",
+                          len(self.clock_warnings)).format(n=len(self.clock_warnings)),
+                 (_("khóa quá hạn thay từ {d}") if self.key_overdue else
+                  _("thay khóa trước {d}")).format(d=_day(self.key_due))]
+        if self.missing_months:
+            parts.append(_("tháng không gửi: {m}").format(
+                m=", ".join(month_shown(m) for m in self.missing_months)))
+        mark = _("TRỄ ") if self.late else ""
+        revoked = _(" (đã thu hồi)") if self.status != "active" else ""
+        return f"{mark}{self.name} ({self.unit_code}){revoked}: " + "; ".join(parts)
+
+
+@dataclass
+class Overview:
+    rows: list[CommuneRow]
+    late_after: int
+    today: dt.date
+    labels: dict[str, str]  # count key -> the officer's word
+
+    def as_dict(self) -> dict[str, object]:
+        return {"today": self.today.isoformat(), "late_after_days": self.late_after,
+                "period": self.today.strftime("%Y-%m"), "labels": self.labels,
+                "communes": [r.as_dict() for r in self.rows]}
+
+    def lines(self) -> list[str]:
+        late = sum(1 for r in self.rows if r.late)
+        head = _("{n} xã/phường; trễ khi quá {d} ngày không có gói mới: {k}").format(
+            n=len(self.rows), d=self.late_after, k=late)
+        return [head, *(r.line(self.labels) for r in self.rows)]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day(value: dt.date | None) -> str:
+    return "" if value is None else value.strftime("%d/%m/%Y")
+
+
+def month_shown(month: str) -> str:
+    """"2026-10" as the officer writes it: 10/2026."""
+    year, _sep, m = month.partition("-")
+    return f"{m}/{year}"
+
+
+def _moment(text: object) -> dt.datetime | None:
+    """A stored time (local, or with the sender's offset) as local naive time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+
+
+def count_labels() -> dict[str, str]:
+    labels = {"organizations": _("Tổ chức"), "members": _("Thành viên"),
+              "minutes": _("Biên bản tháng này"), "tips": _("Nguồn tin")}
+    if "camera" in KINDS:  # the kind arrived with issue 13; an older tree has none
+        labels["cameras"] = _("Camera")
+    return labels
+
+
+def overview(conn: dbapi.Connection, today: dt.date | None = None) -> Overview:
+    """Every commune enrolled here (the province's view)."""
+    site = require_site(conn)
+    if site.site_kind != "province":
+        raise UserError(_("Chỉ tỉnh có tổng hợp các xã (đây là {n})").format(n=site.name))
+    today = today or dt.date.today()
+    threshold = late_after(conn)
+    peers = [p for p in enrol.list_sites(conn) if p.site_kind == "commune"]
+    counts = _counts(conn, today)
+    conflicts = _open_conflicts(conn)
+    rows = []
+    for p in peers:
+        row = _row(conn, p, today, threshold)
+        parts = p.partitions or (p.unit_code,)
+        row.counts = {k: sum(by_part.get(part, 0) for part in parts)
+                      for k, by_part in counts.items()}
+        row.open_conflicts = sum(1 for involved in conflicts if involved & set(parts))
+        rows.append(row)
+    rows.sort(key=_order)
+    return Overview(rows, threshold, today, count_labels())
+
+
+def _order(r: CommuneRow) -> tuple[bool, int, str]:
+    """The late first, the longest silent at the top (never heard from: before all), then
+    the others by name."""
+    silent = r.age_days if r.age_days is not None else 10**6
+    return (not r.late, -silent if r.late else 0, r.name)
+
+
+def _row(conn: dbapi.Connection, p: enrol.Peer, today: dt.date, threshold: int) -> CommuneRow:
+    info = conn.execute("SELECT enrolled_local_time FROM sync_site WHERE site_id = ?",
+                        (p.site_id,)).fetchone()
+    enrolled = _moment(info[0]) if info else None
+    row = CommuneRow(p.site_id, p.name, p.unit_code, p.status, enrolled)
+    received = _received(conn, p.site_id)
+    if received:
+        last = max(received, key=lambda r: r[0])
+        row.last_received, row.last_created = last[0], last[1]
+        row.clock_warnings = last[2]
+        row.age_days = max(0, (today - last[0].date()).days)
+        row.late = row.age_days > threshold
+    elif enrolled is not None:
+        row.late = (today - enrolled.date()).days > threshold
+    sent = conn.execute("SELECT max(local_time) FROM sync_bundle_note WHERE peer = ? AND "
+                        "direction = 'out'", (p.site_id,)).fetchone()[0]
+    row.last_sent = _moment(sent)
+    rotated = conn.execute("SELECT max(retired_local_time) FROM sync_site_retired_key WHERE "
+                           "site_id = ?", (p.site_id,)).fetchone()[0]
+    since = max((m for m in (enrolled, _moment(rotated)) if m is not None), default=None)
+    if since is not None:
+        row.key_since = since.date()
+        row.key_due = since.date() + dt.timedelta(days=KEY_LIFETIME_DAYS)
+        row.key_overdue = today > row.key_due
+    row.missing_months = missing_months(
+        [created or got for got, created, _w in received], enrolled, today)
+    return row
+
+
+def _received(conn: dbapi.Connection, peer: str
+              ) -> list[tuple[dt.datetime, dt.datetime | None, list[str]]]:
+    """(received here, written there, clock warnings) of each bundle of ``peer`` still
+    imported (an undone import is gone from the log); bundles imported before the notes
+    existed have only their import time."""
+    out = []
+    for got, created, warnings in conn.execute(
+            "SELECT l.imported_local_time, n.created_local, n.clock_warnings "
+            "FROM sync_import_log l LEFT JOIN sync_bundle_note n "
+            "ON n.bundle_id = l.bundle_id AND n.direction = 'in' WHERE l.sender = ?", (peer,)):
+        moment = _moment(got)
+        if moment is None:
+            continue
+        try:
+            listed = json.loads(warnings) if warnings else []
+        except ValueError:
+            listed = []
+        out.append((moment, _moment(created),
+                    [str(w) for w in listed] if isinstance(listed, list) else []))
+    return out
+
+
+def missing_months(sent: Iterable[dt.datetime], enrolled: dt.datetime | None,
+                   today: dt.date) -> list[str]:
+    """The finished months (of the last ``MONTHS_BACK``, none before enrolment) in which the
+    commune wrote no bundle, as "yyyy-mm"."""
+    have = {m.strftime("%Y-%m") for m in sent}
+    first = dt.date(today.year, today.month, 1)
+    months = []
+    for back in range(MONTHS_BACK, 0, -1):
+        y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+        start = dt.date(y, m + 1, 1)
+        if enrolled is not None and (start.year, start.month) < (enrolled.year,
+                                                                 enrolled.month):
+            continue
+        months.append(start.strftime("%Y-%m"))
+    return [m for m in months if m not in have]
+
+
+def _counts(conn: dbapi.Connection, today: dt.date) -> dict[str, dict[str, int]]:
+    """Per count, per partition: one grouped scan of each table."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    start = dt.date(today.year, today.month, 1)
+    y, m = divmod(today.year * 12 + today.month, 12)
+    end = dt.date(y, m + 1, 1)
+    queries = {
+        "organizations": ("organization", "", ()),
+        "members": ("membership", " AND left_date IS NULL", ()),
+        "minutes": ("meeting", " AND started_at >= ? AND started_at < ?",
+                    (start.isoformat(), end.isoformat())),
+        "tips": ("tip", "", ()),
+        "cameras": ("camera", "", ()),
+    }
+    out: dict[str, dict[str, int]] = {}
+    for key in count_labels():
+        table, where, params = queries[key]
+        if table not in tables:
+            out[key] = {}
+            continue
+        out[key] = {part: n for part, n in conn.execute(
+            f"SELECT _part, count(*) FROM {table} WHERE _deleted = 0{where} GROUP BY _part",
+            params)}
+    return out
+
+
+def _open_conflicts(conn: dbapi.Connection) -> list[set[str]]:
+    """The partitions each open conflict involves."""
+    return [{loser, winner} for loser, winner in conn.execute(
+        "SELECT loser_part, winner_part FROM sync_conflict WHERE status = 'open'")]
