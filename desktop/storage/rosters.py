@@ -441,8 +441,9 @@ def people_choices(conn: dbapi.Connection, typed: str, limit: int = 20
 
 def record_choices(conn: dbapi.Connection, table: str, unit_scope: str | None,
                    limit: int = 5000) -> list[tuple[str, str]]:
-    """Organizations or models (table) in a unit's subtree, by name, for a picker."""
-    if table not in ("organization", "model"):
+    """Organizations, models or establishments (table) in a unit's subtree, by name, for a
+    picker."""
+    if table not in ("organization", "model", "establishment"):
         raise ValueError(table)
     sql = f"SELECT id, name FROM {table} WHERE _deleted = 0"
     args: list[object] = []

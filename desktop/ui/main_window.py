@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
         ("areas", _("Địa bàn")), ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
         ("deeds", _("Người tốt, việc tốt")), ("tips", _("Nguồn tin")),
+        ("cameras", _("Camera")), ("establishments", _("Cơ quan, trường học")),
+        ("safety", _("An toàn ANTT")), ("crime", _("Tội phạm")),
         ("catalogues", _("Danh mục")),
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
     )

@@ -36,7 +36,7 @@ class EditorFactory:
             return SearchPickEditor(field, lambda typed: rosters.people_choices(self.conn, typed))
         if t is FieldType.REF and field.ref == "unit":
             return ChoiceEditor(field, rosters.unit_choices(self.conn, self._commune_scope()))
-        if t is FieldType.REF and field.ref in ("organization", "model"):
+        if t is FieldType.REF and field.ref in ("organization", "model", "establishment"):
             return ChoiceEditor(field, rosters.record_choices(self.conn, field.ref,
                                                               self._commune_scope()))
         return LineEditor(field)

@@ -116,6 +116,10 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
         # Names, not codes (danh_hieu_tap_the_…): the code is the program's, kept in the editor.
         return RecordPage(ctx, "catalogue", ("catalogue", "name", "aliases", "sort_order",
                                              "active"), filters=("catalogue",))
+    if name in ("cameras", "establishments", "safety", "crime"):
+        from desktop.ui.results_pages import build_results_page
+
+        return build_results_page(name, ctx)
     if name == "deleted":
         return DeletedPage(ctx)
     if name == "audit":

@@ -1,0 +1,138 @@
+"""The pages of the movement's results through clicks (issue 13): a camera added in its editor,
+a count of zero refused next to its field, the village's totals above the list; an
+establishment exempt under TT 124 refused when evaluated; a quarter that is not the sum of its
+months refused next to the figure that differs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dbkit import TEST_PASSWORD, TEST_USER, copy_database
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from uikit import SCREENSHOTS, type_text, when_modal
+
+from desktop.storage import accounts, seed, site
+from desktop.storage.writer import Store
+from desktop.ui.app import build_window, make_application
+from desktop.ui.record_dialog import RecordDialog
+
+COMMUNE = "03160"
+
+
+@pytest.fixture
+def window(qapp, master_db, tmp_path: Path):
+    path = copy_database(master_db, tmp_path / "xa.db")
+    conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
+    site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE)
+    store = Store(conn)
+    village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                                 "parent_id": COMMUNE}).id
+    store.add("establishment", {"name": "Trường mầm non Hoa Ban", "unit_id": COMMUNE,
+                                "establishment_type": "school", "exemption": "kindergarten"})
+    store.add("crime_stat", {"unit_id": COMMUNE, "period": "2025-01", "social_cases": "4"})
+    store.add("crime_stat", {"unit_id": COMMUNE, "period": "2025-02", "social_cases": "5"})
+    store.add("crime_stat", {"unit_id": COMMUNE, "period": "2025-03", "social_cases": "3"})
+    conn.close()
+    conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
+    make_application()
+    w = build_window(path, conn=conn)
+    w.village = village
+    w.show()
+    yield w
+    w.close()
+    w.deleteLater()
+    QApplication.processEvents()
+    w.conn.close()
+
+
+def show(qtbot, window, name: str):
+    bar = window.tabs.tabBar()
+    index = [n for n, _l in window.PAGES].index(name)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    page = window.page(name)
+    qtbot.waitUntil(page.isVisible, timeout=2000)
+    return page
+
+
+def click(qtbot, button) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def open_editor(qtbot, page) -> RecordDialog:
+    click(qtbot, page.add_button)
+    return next(d for d in page.findChildren(RecordDialog) if d.isVisible())
+
+
+def typed(editor, text: str) -> None:
+    editor.widget.setFocus()
+    editor.widget.clear()
+    type_text(editor.widget, text)
+
+
+def save(qtbot, dialog) -> None:
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+
+
+def test_a_camera_a_refused_evaluation_and_a_quarter_that_does_not_add_up(window, qtbot):
+    page = show(qtbot, window, "cameras")
+    dialog = open_editor(qtbot, page)
+    typed(dialog.editors["owner_name"], "Hộ ông Lò Văn Páo")
+    dialog.editors["unit_id"].set_value(window.village, "Bản Huổi Lếch")
+    typed(dialog.editors["camera_count"], "0")
+    save(qtbot, dialog)
+    assert dialog.isVisible()  # refused, said under the field
+    message = dialog.editors["camera_count"].message
+    assert message.isVisible() and "1 đến 500" in message.text()
+    typed(dialog.editors["camera_count"], "4")
+    for name in ("connected", "consent", "notice_sign"):
+        box = dialog.editors[name].widget  # its box, at the left (the widget is stretched)
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+        assert box.isChecked(), name
+    save(qtbot, dialog)
+    assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
+    assert page.model.rowCount() == 1 and page.model.index(0, 0).data() == "Hộ ông Lò Văn Páo"
+    assert "1 hệ thống, 4 mắt camera; 1 hệ thống kết nối" in page.totals.text()
+    row = window.conn.execute("SELECT camera_count, connected, consent, notice_sign FROM camera"
+                              ).fetchone()
+    assert tuple(row) == (4, 1, 1, 1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SCREENSHOTS / "cameras_page.png"))
+
+    # The kindergarten is not evaluated (TT 124/2021 Điều 2): said under its field.
+    page = show(qtbot, window, "safety")
+    dialog = open_editor(qtbot, page)
+    kind = dialog.editors["subject_kind"].widget
+    kind.setCurrentIndex(kind.findData("school"))
+    est = dialog.editors["establishment_id"]
+    est.set_value(window.conn.execute("SELECT id FROM establishment").fetchone()[0],
+                  "Trường mầm non Hoa Ban")
+    typed(dialog.editors["year"], "2025")
+    save(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "mầm non" in est.message.text() and "124/2021" in est.message.text()
+    # Hủy asks whether to drop what was typed: Bỏ thay đổi.
+    when_modal(QMessageBox, lambda box: next(
+        b for b in box.buttons() if b.text() == "Bỏ thay đổi").click())
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel))
+    assert not dialog.isVisible()
+    assert window.conn.execute("SELECT count(*) FROM safety_evaluation").fetchone()[0] == 0
+
+    # Quý I typed as 13 when its months add up to 12.
+    page = show(qtbot, window, "crime")
+    assert page.model.rowCount() == 3
+    dialog = open_editor(qtbot, page)
+    dialog.editors["unit_id"].set_value(seed.unit_id(COMMUNE, seed.CODE_VERSION_2025),
+                                        "Xã Mường Nhé")
+    typed(dialog.editors["period"], "2025-Q1")
+    typed(dialog.editors["social_cases"], "13")
+    save(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "12" in dialog.editors["social_cases"].message.text(), [
+        (n, e.message.text()) for n, e in dialog.editors.items() if e.message.text()]
+    typed(dialog.editors["social_cases"], "12")
+    save(qtbot, dialog)
+    assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
+    assert page.model.rowCount() == 4
