@@ -1,0 +1,134 @@
+"""The *Trùng lặp* page (issue 15): the two records side by side, «Là một người» asking which
+to keep, «Không phải một người», «Bỏ gộp» and Hoàn tác — by clicks on the real widgets."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from uikit import click_menu, close_window, open_window, save
+
+from desktop.domain.kinds import KINDS
+from desktop.storage import duplicates, records
+
+PERSON = KINDS["person"]
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(1, 5), tmp_path)
+    yield w
+    close_window(w)
+
+
+def _answer(prefix: str, seen: list[str]) -> None:
+    """Click the button starting with ``prefix`` on the message box about to be shown."""
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or not box.isVisible():
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        for b in box.buttons():
+            if b.text().startswith(prefix):
+                b.click()
+                return
+    QTimer.singleShot(0, click)
+
+
+def _twins(window, name: str, born: str) -> tuple[str, str]:
+    village = window.conn.execute("SELECT id FROM unit WHERE level = 'village' LIMIT 1"
+                                  ).fetchone()[0]
+    a = window.store.add("person", {"full_name": name, "birth_date": born, "phone": "0912345678",
+                                    "residence_unit_id": village}).id
+    b = window.store.add("person", {"full_name": name.upper(), "birth_date": born,
+                                    "residence_unit_id": village}).id
+    return a, b
+
+
+def _page(window, qtbot):
+    page = window.show_page("duplicates")
+    qtbot.waitUntil(page.isVisible)  # a page built into a shown tab is shown by the event loop
+    page.reload()
+    return page
+
+
+def _select(qtbot, page, a: str, b: str) -> None:
+    row = next(r for r, c in enumerate(page.found) if {c.a, c.b} == {a, b})
+    rect = page.table.visualRect(page.table.model().index(row, 2))
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert {page.current().a, page.current().b} == {a, b}
+
+
+def _person(window, pid):
+    return records.get(window.conn, PERSON, pid)
+
+
+def test_same_person_merged_by_clicks_then_taken_back(window, qtbot, tmp_path):
+    a, b = _twins(window, "Lò Văn Đức", "05/03/1985")
+    page = _page(window, qtbot)
+    _select(qtbot, page, a, b)
+    # Side by side: the two names as typed, the phone only one of them has, highlighted
+    # where both have a value and they differ.
+    shown = [[page.compare.item(r, c).text() for c in range(2)]
+             for r in range(page.compare.rowCount())]
+    assert sorted(shown[0]) == sorted(["Lò Văn Đức", "LÒ VĂN ĐỨC"])
+    assert page.compare.item(0, 0).background().color().name() == "#fff1c2"
+    save(window, "duplicates-page.png")
+
+    c = page.current()
+    seen: list[str] = []
+    _answer("Giữ hồ sơ 1", seen)
+    qtbot.mouseClick(page.same_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert "Giữ lại hồ sơ nào" in seen[0]
+    dropped = c.b
+    assert _person(window, dropped)["merged_into"] == c.a and _person(window, dropped)["deleted"]
+    assert all({x.a, x.b} != {a, b} for x in page.found)  # gone from the open queue
+    assert "Đã gộp" in window.statusBar().currentMessage()
+
+    # The window's Hoàn tác takes the merge back as one step.
+    click_menu(qtbot, window, window.undo_action)
+    assert _person(window, dropped)["merged_into"] is None
+    assert not _person(window, dropped)["deleted"]
+    page.reload()
+    _select(qtbot, page, a, b)
+
+    # Merged again, keeping the other; then «Bỏ gộp» from the merged list.
+    seen.clear()
+    _answer("Giữ hồ sơ 2", seen)
+    qtbot.mouseClick(page.same_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert _person(window, c.a)["merged_into"] == c.b
+    assert _person(window, c.b)["phone"] == "0912345678" or _person(window, c.a)["phone"]
+    page.status.setCurrentIndex(page.status.findData(duplicates.MERGED))
+    _select(qtbot, page, a, b)
+    assert page.unmerge_button.isVisible()
+    qtbot.mouseClick(page.unmerge_button, Qt.MouseButton.LeftButton)
+    assert _person(window, c.a)["merged_into"] is None and not _person(window, c.a)["deleted"]
+    assert duplicates.get(window.conn, c.id).status == duplicates.OPEN
+
+
+def test_not_the_same_person_leaves_the_queue_for_good(window, qtbot):
+    a, b = _twins(window, "Quàng Thị Hoa", "01/01/1990")
+    page = _page(window, qtbot)
+    _select(qtbot, page, a, b)
+    qtbot.mouseClick(page.not_same_button, Qt.MouseButton.LeftButton)
+    assert all({x.a, x.b} != {a, b} for x in page.found)
+    window.store.edit("person", a, {"phone": "0987654321"})
+    page.reload()
+    assert all({x.a, x.b} != {a, b} for x in page.found)
+    page.status.setCurrentIndex(page.status.findData(duplicates.NOT_SAME))
+    _select(qtbot, page, a, b)
+    assert page.reopen_button.isVisible() and not page.not_same_button.isEnabled()
+
+
+def test_cancel_merges_nothing(window, qtbot):
+    a, b = _twins(window, "Giàng A Páo", "02/02/1980")
+    page = _page(window, qtbot)
+    _select(qtbot, page, a, b)
+    seen: list[str] = []
+    _answer("Hủy", seen)
+    qtbot.mouseClick(page.same_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert _person(window, a)["merged_into"] is None and _person(window, b)["merged_into"] is None
