@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         ("deeds", _("Người tốt, việc tốt")), ("tips", _("Nguồn tin")),
         ("cameras", _("Camera")), ("establishments", _("Cơ quan, trường học")),
         ("safety", _("An toàn ANTT")), ("crime", _("Tội phạm")),
-        ("catalogues", _("Danh mục")),
+        ("catalogues", _("Danh mục")), ("duplicates", _("Trùng lặp")),
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
     )
 

@@ -120,6 +120,10 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
         from desktop.ui.results_pages import build_results_page
 
         return build_results_page(name, ctx)
+    if name == "duplicates":
+        from desktop.ui.duplicates_page import DuplicatesPage
+
+        return DuplicatesPage(ctx)
     if name == "deleted":
         return DeletedPage(ctx)
     if name == "audit":
