@@ -1,7 +1,8 @@
 """The movement report of a unit for a period, compared with "cùng kỳ" (DOMAIN.md §6):
 :func:`report_data` gives the figures as plain dicts (``antq report --json``), and
 :func:`render_report` prints them: a summary with a bar chart, then the annexes Biểu 1, 2 and
-3 (organizations, models, good deeds), each "kèm theo" the report by its number and date."""
+6 (organizations, models, tips, crime, An toàn, good deeds), each "kèm theo" the report by
+its number and date."""
 
 from __future__ import annotations
 
@@ -110,7 +111,10 @@ def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[st
         "decision": ", ".join(x for x in (d["decision_number"] or "", _iso_to_vn(
             d["decision_date"])) if x),
     } for d in now["b6"]]  # type: ignore[attr-defined]
+    from desktop.reports import results_annexes  # Biểu 3-5: tips, crime, An toàn
+
     return {
+        **results_annexes.report_data(conn, unit_id, period),
         "unit": {"id": unit["id"], "name": unit["name"], "level": unit["level"],
                  "code": unit["code"]},
         "period": period.as_dict(), "previous": previous.as_dict(),
@@ -255,7 +259,7 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
         page.signature_blocks(width, None, (signer_title or _abbr_title(head.issuer), signer),
                               right_note=_("(Ký, ghi rõ họ tên, đóng dấu)"),
                               left_extra=recipients)]))
-    # The annexes (Biểu 1, 2, 3), on landscape pages, each saying which report it belongs to.
+    # The annexes (Biểu 1 to 6), on landscape pages, each saying which report it belongs to.
     lw = page.frame_width(True) / 100
     story += [NextPageTemplate("landscape"), PageBreak()]
     attached = _("(Kèm theo Báo cáo số {n} ngày {d} của {i})").format(
@@ -287,8 +291,14 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
     story.append(_table(rows, [5 * lw, 28 * lw, 17 * lw, 7 * lw, 7 * lw, 7 * lw, 8 * lw,
                                7 * lw, 7 * lw, 7 * lw], total_row=True, align_from=3))
     story.append(Spacer(1, 10))
+    from desktop.reports import results_annexes
+
+    for number, table in results_annexes.tables(data, lw, _table):  # Biểu 3, 4, 5
+        story += _annex_heading(number, p["label"], attached)
+        story += table
+        story.append(Spacer(1, 10))
     b6 = data["bieu6"]  # type: ignore[index]
-    story += _annex_heading(3, p["label"], attached)
+    story += _annex_heading(6, p["label"], attached)
     story.append(page.para(_("{n} trường hợp ({i} cá nhân, {c} tập thể), {k} được khen "
                              "thưởng; cùng kỳ {pn} trường hợp, {pk} được khen thưởng.").format(
         n=b6["count"], i=b6["individual"], c=b6["collective"], k=b6["commended"],
@@ -306,9 +316,10 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                       mark=profiles.mark() if data.get("classified") else None)
 
 
-# The annexes in the order printed: Biểu 1, 2, 3 (DOMAIN.md §6.2 proposes six tables; the
-# report prints these three, numbered as they come, not by the proposal's numbers).
+# The annexes in the order printed, the six tables of DOMAIN.md §6.2.
 ANNEXES = (_("Tổ chức quần chúng bảo vệ ANTT ở cơ sở"), _("Mô hình, điển hình tiên tiến"),
+           _("Nguồn tin, tố giác tội phạm từ quần chúng"), _("Tình hình tội phạm, vi phạm"),
+           _("Kết quả xây dựng «An toàn về an ninh, trật tự»"),
            _("Người tốt, việc tốt, khen thưởng"))
 
 

@@ -101,15 +101,19 @@ def test_report_annexes_are_attached_by_number_and_numbered_in_order(commune, tm
     assert "NTVT" not in flat and "TV mới" not in flat and "MH mới" not in flat
     assert "Người tốt," in flat and "Khen" in flat  # the chart's words, written out
     assert "không đổi, không đổi" not in flat
-    numbers = [w for w in ("Biểu 1", "Biểu 2", "Biểu 3", "Biểu 6") if w in flat]
-    assert numbers == ["Biểu 1", "Biểu 2", "Biểu 3"]
+    numbers = [w for w in ("Biểu 1", "Biểu 2", "Biểu 3", "Biểu 4", "Biểu 5", "Biểu 6",
+                           "Biểu 7") if w in flat]
+    assert numbers == ["Biểu 1", "Biểu 2", "Biểu 3", "Biểu 4", "Biểu 5", "Biểu 6"]
     attached = "(Kèm theo Báo cáo số /BC-CAX ngày 01/12/2026 của Công an xã Mường Nhé)"
     headings = [flat.index(f"Biểu {n} {title} (năm 2026) {attached}") for n, title in (
         (1, "Tổ chức quần chúng bảo vệ ANTT ở cơ sở"), (2, "Mô hình, điển hình tiên tiến"),
-        (3, "Người tốt, việc tốt, khen thưởng"))]
-    assert flat.count(attached) == 3
+        (3, "Nguồn tin, tố giác tội phạm từ quần chúng"), (4, "Tình hình tội phạm, vi phạm"),
+        (5, "Kết quả xây dựng «An toàn về an ninh, trật tự»"),
+        (6, "Người tốt, việc tốt, khen thưởng"))]
+    assert flat.count(attached) == 6
     # The annexes come after the signature, in order, each attached to the report.
-    assert flat.index("TRƯỞNG CÔNG AN XÃ") < headings[0] < headings[1] < headings[2]
+    assert flat.index("TRƯỞNG CÔNG AN XÃ") < headings[0] < headings[1] < headings[2] \
+        < headings[3] < headings[4] < headings[5]
 
 
 def test_report_command_says_each_change_once(commune, db_path, capsys):
