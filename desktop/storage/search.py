@@ -20,7 +20,7 @@ from desktop.domain import text
 from desktop.domain.kinds import KINDS
 from desktop.storage import dbapi
 
-SEARCHED_KINDS = ("person", "organization", "meeting", "model", "deed")
+SEARCHED_KINDS = ("person", "organization", "meeting", "model", "deed", "establishment", "camera")
 CANDIDATES = 400  # rows read per tier and kind before ordering them
 
 
