@@ -74,6 +74,9 @@ TRIGGERS = (
     "CREATE TRIGGER person_duplicate_au AFTER UPDATE OF full_name, birth_date, gender, "
     "ethnicity, citizen_id, residence_unit_id, _deleted, merged_into ON person BEGIN "
     "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
+    # Rows are removed only by undoing an import that made them (desktop/storage/undo.py).
+    "CREATE TRIGGER person_duplicate_ad AFTER DELETE ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty VALUES (old.id); END",
 )
 
 
@@ -212,6 +215,9 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
             keys[pid] = match_keys(row)
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)",
                      [(k, pid) for pid, ks in keys.items() for k in ks])
+    for pid in set(ids) - set(rows):  # gone: its import was undone
+        result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
+                                       "b = :p) AND status = 'open'", {"p": pid}).rowcount
     for pid, row in rows.items():
         result.checked += 1
         _follow_merge_state(conn, row)

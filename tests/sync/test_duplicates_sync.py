@@ -140,3 +140,20 @@ def test_a_commune_merges_its_own_twins_and_a_province_edit_of_the_old_record_fo
         old = _get(node, "person", drop)
         assert not old["deleted"] and old["merged_into"] is None, node.name
         assert duplicates.candidates(node.conn)[0].status == duplicates.OPEN
+
+
+def test_undoing_the_import_that_brought_a_twin_takes_its_candidate_away(network, tmp_path):
+    from desktop.storage import undo
+
+    prov, (a, b) = network(2)
+    va, vb = _village(a, "Bản Huổi Lếch"), _village(b, "Bản Co Đứa")
+    a.store.add("person", {"full_name": "Giàng A Páo", "birth_date": "02/02/1980",
+                           "residence_unit_id": va})
+    _exchange(prov, [a], tmp_path, "1")
+    b.store.add("person", {"full_name": "Giang A Pao", "birth_date": "02/02/1980",
+                           "residence_unit_id": vb})
+    [path] = b.export(tmp_path / "up-b", to=prov)
+    assert prov.import_(path)[0].status == "imported"
+    assert len(duplicates.candidates(prov.conn)) == 1
+    undo.undo(prov.conn)  # the scan after the import wrote no version: the undo is allowed
+    assert duplicates.candidates(prov.conn) == []
