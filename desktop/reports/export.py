@@ -27,7 +27,8 @@ def export_kind(conn: dbapi.Connection, kind_name: str, path: Path,
     kind = kind_named(kind_name)
     presenter = Presenter(conn)
     rows = records.page(conn, kind, records.Query(filters=filters or None), limit=-1)
-    names = profiles.columns(profile, [f.name for f in kind.fields])
+    # A merged person's alias is the program's link, never a column (issue 15).
+    names = profiles.columns(profile, [f.name for f in kind.fields if f.name != "merged_into"])
     headings = ["id", *(kind.field(n).label for n in names)]
     classified = _names_classified(conn, kind, rows)
     profiles.check_public(profile, classified)
