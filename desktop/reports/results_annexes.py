@@ -125,3 +125,32 @@ def tables(data: dict, lw: float, table: TableMaker) -> list[tuple[int, list[Flo
                         "đến 15/11/{y}). Không tính đơn vị không thuộc diện đánh giá.").format(
         y=b5["year"], y0=b5["year"] - 1), st["body_left"])
     return [(3, [t3, note3]), (4, flow4), (5, [t5, note5])]
+
+
+def home_lines(data: dict) -> tuple[str, str]:
+    """The home page's line on the movement's results (tips, crime against cùng kỳ, An toàn,
+    cameras) and, for its tooltip, the cameras per village."""
+    t = data["bieu3"]["current"]
+    crime = next(r for r in data["bieu4"]["rows"] if r["key"] == "social_cases")
+    est = data["bieu5"]["establishments"]
+    cams = data["cameras"]
+    crime_text = (_("Tội phạm về TTXH: {n} vụ ({c} so với cùng kỳ)").format(
+        n=fmt.number(crime["current"]), c=crime["change_text"]) if data["bieu4"]["days"]
+        else _("Tội phạm về TTXH: chưa nhập số liệu của kỳ"))
+    safety_text = (_("An toàn về ANTT năm {y}: {p} cơ quan, doanh nghiệp, cơ sở giáo dục "
+                     "đạt").format(y=data["bieu5"]["year"], p=est["percent_text"])
+                   if est["total"] else
+                   _("An toàn về ANTT năm {y}: chưa có cơ quan, doanh nghiệp, cơ sở giáo dục "
+                     "được đánh giá").format(y=data["bieu5"]["year"]))
+    parts = [
+        _("Nguồn tin: {n} tiếp nhận, {v} có giá trị, {s} vụ khám phá nhờ tin").format(
+            n=fmt.number(t["received"]), v=fmt.number(t["valuable"]), s=fmt.number(t["solved"])),
+        crime_text, safety_text,
+        _("Camera: {s} hệ thống, {c} mắt, {k} kết nối với Công an xã").format(
+            s=fmt.number(cams["systems"]), c=fmt.number(cams["cameras"]),
+            k=fmt.number(cams["connected"])),
+    ]
+    villages = "\n".join(_("{u}: {s} hệ thống camera, {c} mắt, {k} kết nối").format(
+        u=r["name"], s=fmt.number(r["systems"]), c=fmt.number(r["cameras"]),
+        k=fmt.number(r["connected"])) for r in cams["by_village"])
+    return "; ".join(parts) + ".", villages

@@ -232,6 +232,10 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
         from desktop.storage.demo_tips import add_demo_tips
 
         add_demo_tips(add_many, random.Random(seed + 13), chosen, DEMO_TODAY)
+        # Cameras, establishments, An toàn evaluations, crime figures (demo_results.py).
+        from desktop.storage.demo_results import add_demo_results
+
+        add_demo_results(conn, add_many, random.Random(seed + 19), chosen, DEMO_TODAY)
         # The last three years: joins, departures, new models, deeds (demo_story.py).
         from desktop.storage.demo_story import add_story
 

@@ -155,6 +155,10 @@ class HomePage(QWidget):
         self.overdue.setStyleSheet("color: #9b1c1c; font-weight: bold;")
         self.overdue.setVisible(False)
         layout.addWidget(self.overdue)
+        # Tips, crime, An toàn and cameras (Biểu 3-5; per village on hover).
+        self.results = QLabel()
+        self.results.setWordWrap(True)
+        layout.addWidget(self.results)
         row = QHBoxLayout()
         row.addWidget(self.summary, 3)
         row.addWidget(self.chart, 2)
@@ -187,6 +191,11 @@ class HomePage(QWidget):
         late = tips.overdue(self.ctx.conn, unit_scope=unit)
         self.overdue.setText(tips.overdue_message(late))
         self.overdue.setVisible(bool(late))
+        from desktop.reports.results_annexes import home_lines
+
+        text, per_village = home_lines(self.data)
+        self.results.setText(text)
+        self.results.setToolTip(per_village)
         summary = self.data["summary"]
         self.summary.setRowCount(len(summary))
         for r, item in enumerate(summary):

@@ -100,6 +100,11 @@ def test_a_camera_a_refused_evaluation_and_a_quarter_that_does_not_add_up(window
     assert tuple(row) == (4, 1, 1, 1)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SCREENSHOTS / "cameras_page.png"))
+    # The home page counts them, per village on hover.
+    home = show(qtbot, window, "home")
+    assert "Camera: 1 hệ thống, 4 mắt, 1 kết nối" in home.results.text()
+    assert "Bản Huổi Lếch: 1 hệ thống camera, 4 mắt, 1 kết nối" in home.results.toolTip()
+    window.grab().save(str(SCREENSHOTS / "home_results.png"))
 
     # The kindergarten is not evaluated (TT 124/2021 Điều 2): said under its field.
     page = show(qtbot, window, "safety")
