@@ -198,7 +198,15 @@ def run(args: argparse.Namespace) -> int:
             from desktop.storage import printouts
 
             args.id = str(printouts.find_unit(conn, args.id)["id"])
-        result = store.edit(args.kind, args.id, parse_assignments(args.values))
+        values = parse_assignments(args.values)
+        if args.kind == "person" and "moved_date" in values:  # moved to another commune
+            from desktop.storage import moves
+
+            moved = moves.record_from_edit(store, args.id, values)
+            assert moved is not None
+            emit(args, moved.as_dict(), [moves.summary(conn, moved)])
+            return 0
+        result = store.edit(args.kind, args.id, values)
         warn(args, result.warnings)
         emit(args, {"id": result.id, "warnings": result.warnings},
               [_("Đã lưu {id}").format(id=result.id)])

@@ -460,7 +460,8 @@ CRIME_STAT = Kind(
 # A person who moved to another commune (issue 15): the history line the old commune keeps, in
 # its own partition (the partition of ``from_unit_id``), versioned and synced like any record.
 # The person's record itself goes to the new commune's partition (desktop/storage/moves.py).
-MOVE_STATUSES = (("pending", _("Chờ tỉnh chuyển hồ sơ")), ("done", _("Đã chuyển hồ sơ")))
+MOVE_STATUSES = (("pending", _("Chờ tỉnh chuyển hồ sơ")), ("done", _("Đã chuyển hồ sơ")),
+                 ("cancelled", _("Không thực hiện (nơi cư trú đã được sửa lại)")))
 
 PERSON_MOVE = Kind(
     name="person_move", table="person_move", label=_("Chuyển nơi cư trú"),
@@ -482,5 +483,6 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     UNIT, CATALOGUE_ITEM, PERSON, ORGANIZATION, MEMBERSHIP, MEETING, ATTENDANCE, ATTACHMENT,
     MODEL, MODEL_ORG, REPLICATION, EVALUATION, DEED,
     TIP, CAMERA, ESTABLISHMENT, SAFETY_EVALUATION, CRIME_STAT,
+    PERSON_MOVE,
 )}
 KINDS_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}

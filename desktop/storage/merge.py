@@ -29,7 +29,7 @@ from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import CATALOGUES, KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, derived, references, versions
+from desktop.storage import dbapi, derived, moves, references, versions
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -255,7 +255,8 @@ def _placed_records(kind: Kind, rows: Mapping[str, Mapping[str, object]],
     return out
 
 
-def check_partitions(conn: dbapi.Connection, placed: Sequence[Placed]) -> None:
+def check_partitions(conn: dbapi.Connection, placed: Sequence[Placed],
+                     moving: Iterable[str] = ()) -> None:
     """Partitions come from the data, never from the sender: the partition of each record
     created or re-linked by an import, computed from its merged values here, must be the one
     its cells carry (which the sender may write: :func:`check_cells`). A new unit must be a
@@ -265,7 +266,8 @@ def check_partitions(conn: dbapi.Connection, placed: Sequence[Placed]) -> None:
     seen: dict[tuple[str, str], str | None] = {}  # many records share a village
     for kind, pk, new, record, carried in placed:
         part, via = references.data_partition(conn, kind, record, seen)
-        if part is not None and part != carried:
+        if part is not None and part != carried and not (
+                pk in moving or moves.may_differ(conn, kind, pk, record, carried, via)):
             wrong.append(_("{t}/{pk} (theo {f} thuộc {q}, gói ghi vào {p})").format(
                 t=kind.table, pk=pk, f=via or kind.table, q=_named(conn, part),
                 p=_named(conn, carried)))
@@ -325,6 +327,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     conflicts: list[tuple[object, ...]] = []
     closed: list[tuple[object, ...]] = []
     placed: list[Placed] = []
+    strays: set[str] = set()  # people with versions from a partition they moved out of
     for tbl, tcells in by_table.items():
         kind = KINDS_BY_TABLE[tbl]
         pks = list(dict.fromkeys(c[1] for c in tcells))
@@ -361,7 +364,15 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                 cells_of = cur[pk]
                 changed = changes[pk]
             if row is not None:
-                if row["_part"] != p:
+                how = None if row["_part"] == p else moves.stray(conn, store.site, kind, row, p)
+                if how is not None and s <= vv.get((o, p), 0):
+                    done += 1  # seen here before the person moved: nothing new
+                    continue
+                if how == "snapshot":  # a person who left comes back
+                    moves.clear_snapshot(conn, kind, row, p)
+                elif how == "left":  # edited in the partition it left: written again after
+                    strays.add(pk)
+                elif row["_part"] != p:
                     raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có "
                                        "(«{q}»)").format(t=tbl, pk=pk, p=p, q=row["_part"]))
             elif part_of_new.setdefault(pk, p) != p:
@@ -413,7 +424,8 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                        fresh=True)
         conflicts += _delete_conflicts(kind, rows, changes, cur, here, now)
     # After every table is written: a record may name a unit that came in the same bundle.
-    check_partitions(conn, placed)
+    check_partitions(conn, placed, strays)
+    moves.settle(store, sorted(strays))  # at the province: the record goes where it lives
     if conflicts:
         before = conn.total_changes
         marks = ", ".join("?" * 18)

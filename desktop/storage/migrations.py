@@ -414,6 +414,26 @@ def _v20_duplicates(conn: dbapi.Connection) -> None:
     duplicates.create_schema(conn)
 
 
+_V21_PERSON_MOVES = """
+-- A person who moved to another commune (issue 15, desktop/storage/moves.py): the history
+-- line the old commune keeps, in its own partition. Synced like every kind.
+CREATE TABLE person_move (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    person_id TEXT, full_name TEXT, birth_date TEXT, from_unit_id TEXT, to_unit_id TEXT,
+    moved_date TEXT, status TEXT, notes TEXT);
+CREATE INDEX person_move_person ON person_move(person_id);
+CREATE INDEX person_move_pending ON person_move(status, _part)
+"""
+
+
+def _v21_person_moves(conn: dbapi.Connection) -> None:
+    """The history line of a person who moved to another commune (issue 15)."""
+    for stmt in _V21_PERSON_MOVES.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -436,6 +456,7 @@ MIGRATIONS: list[Migration] = [
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
     Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
     Migration(20, "the same person twice: aliases, match keys, review queue", _v20_duplicates),
+    Migration(21, "people who moved to another commune", _v21_person_moves),
     Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
 ]
 

@@ -137,11 +137,16 @@ def placed_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, ob
 
 def check_kept_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
                          current: str) -> None:
-    """An edit may not move a record to another unit's partition (moving people between
-    communes is not supported yet: the record would vanish from one site and never reach
-    the other)."""
+    """An edit may not move a record to another unit's partition (the record would vanish from
+    one site and never reach the other); a person moves by :func:`moves.move_person`."""
     part, via = data_partition(conn, kind, record)
     if part is not None and via is not None and part != current:
+        if kind.name == "person":  # a move: desktop/storage/moves.py
+            raise ValidationError(via, _("«{label}» mới thuộc {new}, còn người này đang ở "
+                                         "{old}: đây là chuyển đi, hãy ghi cả ngày chuyển "
+                                         "(moved_date=dd/mm/yyyy)").format(
+                label=kind.field(via).label, new=part_name(conn, part),
+                old=part_name(conn, current)), label=kind.field(via).label)
         raise ValidationError(via, _("«{label}» mới thuộc {new}, còn bản ghi thuộc {old}; "
                                      "chưa chuyển được bản ghi sang xã/phường khác (hãy chọn "
                                      "nơi trong {old})").format(

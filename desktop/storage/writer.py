@@ -213,6 +213,40 @@ class Store:
             self._update(kind, row, {k: v for k, v in values.items() if row[k] != v},
                          action="merge")
 
+    def rehome(self, kind_name: str, record_id: str, part: str) -> int:
+        """Put a record in partition ``part``: each version not yet in it is written again by
+        this site in ``part`` (the same value, its history naming the dot it replaces), so the
+        sites holding ``part`` receive the whole record and everywhere else it fast-forwards.
+        A person who moved (desktop/storage/moves.py). Returns the versions written."""
+        kind = kind_named(kind_name)
+        with self.transaction():
+            assert self._txn is not None
+            row = self.get_row(kind, record_id)
+            self._check_writable(part)
+            rowid = row["_rowid"]
+            cells = versions.read_rowids(self.conn, kind.table, [rowid],
+                                         self._txn.names).get(rowid, {})
+            stray = [f for f, c in cells.items() if c[2] != part]
+            if not stray and row["_part"] == part:
+                return 0
+            for c in cells.values():
+                self._txn.clock.observe(c[0])
+            hlc = self._txn.clock.now()
+            seq = self._next_seq(part, len(stray)) if stray else 0
+            for i, name in enumerate(stray):
+                old = cells[name]
+                dot = [old[1], old[2], old[3]]
+                hist = [dot, *(d for d in old[4] if d != dot)]
+                cells[name] = [hlc, self.site.site_id, part, seq + i,
+                               hist[:max(MAX_HIST, len(old[4]) + 1)]]
+            self.conn.execute(f"UPDATE {kind.table} SET _part = ? WHERE id = ?",
+                              (part, record_id))
+            versions.write(self.conn, kind.table, {rowid: cells}, self._txn.names)
+            audit.record_event(self.conn, self.actor, "rehome",
+                               {"from": row["_part"], "to": part, "versions": len(stray)},
+                               tbl=kind.table, pk=record_id)
+        return len(stray)
+
     def observe(self, stamp: int) -> None:
         """Advance this transaction's clock past a stamp seen in imported data."""
         assert self._txn is not None, "observe() only inside Store.transaction()"
@@ -297,6 +331,12 @@ class Store:
         if part == REF_PART and self.site.site_kind != "province":
             raise UserError(_("Danh mục dùng chung do Công an tỉnh quản lý; xã/phường không "
                               "sửa được (đề nghị tỉnh sửa và gửi xuống)"))
+        if part not in (REF_PART, self.site.unit_code) and self.site.site_kind != "province":
+            own = references.own_partitions(self.conn, self.site)
+            if own is not None and part not in own:  # e.g. a person who moved away
+                raise UserError(_("Bản ghi này thuộc {p} (đã chuyển đi); xã/phường chỉ sửa "
+                                  "được bản ghi trên địa bàn mình").format(
+                    p=references.part_name(self.conn, part)))
 
     def _update(self, kind: Kind, row: dbapi.Row, changed: Mapping[str, object],
                 *, action: str = "update", extra_hist: Sequence[list[object]] = ()) -> None:

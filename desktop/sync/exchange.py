@@ -25,7 +25,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.domain.text import fold
 from desktop.i18n import _, ngettext
-from desktop.storage import accounts, audit, dbapi, merge, references, undo
+from desktop.storage import accounts, audit, dbapi, merge, moves, references, undo
 from desktop.storage import bundle_notes as notes
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
@@ -505,6 +505,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel)
             merge.raise_vector(conn, sender_vector, listed)
             merge.raise_belief(conn, peer.site_id, sender_vector)
+            if peer.site_kind == "province":  # people who moved leave, once acknowledged
+                moves.depart(store, peer.site_id)
             if b.rotated_to is not None:
                 enrol.record_rotation(conn, peer, b.rotated_to)
             if listing is not None and keys.site.site_kind == "commune":
