@@ -27,28 +27,10 @@ from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, PERSON
 from desktop.i18n import _
 from desktop.storage import dbapi, versions
+from desktop.storage.alias_chain import resolve
 from desktop.storage.references import own_partitions
 from desktop.storage.same_person import ALIAS, already_has, moves_partition, references
 from desktop.storage.writer import Store
-
-MAX_CHAIN = 32  # merges of merges; a cycle (two sites merging each way) stops here
-
-
-def resolve(conn: dbapi.Connection, person_id: str) -> str:
-    """The survivor ``person_id`` names: itself, or the end of its ``merged_into`` chain.
-    A cycle (A into B here, B into A at another site, both synced) ends at the smallest id,
-    the same at every site."""
-    seen = [person_id]
-    current = person_id
-    for _i in range(MAX_CHAIN):
-        row = conn.execute("SELECT merged_into FROM person WHERE id = ?", (current,)).fetchone()
-        if row is None or not row[0]:
-            return current
-        current = str(row[0])
-        if current in seen:
-            return min(seen[seen.index(current):])
-        seen.append(current)
-    return current
 
 
 def merged_ids(conn: dbapi.Connection) -> list[str]:

@@ -46,7 +46,7 @@ def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
         raise ValidationError(f.name, _("không có {label} với id «{v}»").format(
             label=target.label.lower(), v=value), label=f.label)
     if row["_deleted"] and target.name == "person":
-        from desktop.storage.aliases import resolve  # a merged person names its survivor
+        from desktop.storage.alias_chain import resolve  # a merged person: its survivor
 
         survivor = resolve(conn, str(row["id"]))
         if survivor != row["id"]:

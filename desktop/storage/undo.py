@@ -283,6 +283,9 @@ def undo(conn: dbapi.Connection, bundle_ids: Sequence[str] | None = None, *,
         chosen = _chosen(conn, bundle_ids)
         for j in chosen:
             _revert(conn, j.id)
+        from desktop.storage import duplicates  # the queue follows the people put back
+
+        duplicates.scan(conn)
         audit.record_event(conn, store.actor, "import-undo", {
             "bundles": [{"bundle_id": j.bundle_id, "sender": j.sender, "file": j.file,
                          "imported": j.imported_local_time, "records": j.records}
