@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain import text
@@ -169,10 +169,17 @@ class ScanResult:
     dropped: int = 0  # open candidates that no longer match
 
 
-def scan(conn: dbapi.Connection, *, everyone: bool = False) -> ScanResult:
+def pending(conn: dbapi.Connection) -> int:
+    """People written since the last scan (after migration 20: everyone)."""
+    return int(conn.execute("SELECT count(*) FROM duplicate_dirty").fetchone()[0])
+
+
+def scan(conn: dbapi.Connection, *, everyone: bool = False,
+         progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Look again at the people written since the last scan (all of them if ``everyone``);
     one transaction. Decided pairs keep their decision; an open pair that no longer matches
-    leaves the queue."""
+    leaves the queue. ``progress(done, total)`` after each chunk may raise to stop: nothing
+    is then changed."""
     result = ScanResult()
     own = not conn.in_transaction
     if own:
@@ -183,6 +190,8 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False) -> ScanResult:
         dirty = [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")]
         for i in range(0, len(dirty), _CHUNK):
             _scan_chunk(conn, dirty[i:i + _CHUNK], result)
+            if progress is not None:
+                progress(min(i + _CHUNK, len(dirty)), len(dirty))
         conn.execute("DELETE FROM duplicate_dirty")
         if own:
             conn.execute("COMMIT")

@@ -33,6 +33,7 @@ from desktop.ui.pages import AppContext
 COMPARED = ("full_name", "birth_date", "gender", "ethnicity", "citizen_id", "old_id_number",
             "residence_unit_id", "address", "phone", "religion", "education")
 DIFFERS = QColor("#fff1c2")
+BACKGROUND_FROM = 5_000  # people to look at before the page scans in the background
 
 
 class DuplicatesPage(QWidget):
@@ -109,6 +110,12 @@ class DuplicatesPage(QWidget):
     # -- reading -------------------------------------------------------------------------
 
     def reload(self) -> None:
+        if duplicates.pending(self.ctx.conn) > BACKGROUND_FROM:
+            self.scan_in_background(everyone=False)  # the first look at a whole province
+            return
+        self._fill()
+
+    def _fill(self) -> None:
         chosen = self.current()
         self.found = duplicates.candidates(self.ctx.conn, self.status.currentData())
         presenter = Presenter(self.ctx.conn)
@@ -255,5 +262,28 @@ class DuplicatesPage(QWidget):
         self._done(_("Cặp số {n}: đang chờ xem xét lại").format(n=c.id))
 
     def scan_all(self) -> None:
-        r = duplicates.scan(self.ctx.conn, everyone=True)
-        self._done(_("Đã xét {n} người: {f} cặp mới").format(n=r.checked, f=r.found))
+        self.scan_in_background(everyone=True)
+
+    def scan_in_background(self, *, everyone: bool) -> None:
+        """A scan of many people with its own connection, the window free meanwhile."""
+        from desktop.storage.db import connect
+        from desktop.ui.tasks import TaskContext
+
+        db_path = self.ctx.db_path
+
+        def work(task: TaskContext) -> duplicates.ScanResult:
+            conn = connect(db_path)
+            try:
+                def step(done: int, total: int) -> None:
+                    task.check()
+                    task.progress(done, total)
+                return duplicates.scan(conn, everyone=everyone, progress=step)
+            finally:
+                conn.close()
+
+        def done(r: duplicates.ScanResult) -> None:
+            self.ctx.notify(_("Đã xét {n} người: {f} cặp mới").format(n=r.checked, f=r.found))
+            self._fill()
+
+        self.scanning = self.ctx.tasks.run(_("Đang tìm hồ sơ trùng lặp…"), work, on_done=done,
+                                           on_error=self.ctx.notify, parent=self)

@@ -132,3 +132,18 @@ def test_cancel_merges_nothing(window, qtbot):
     qtbot.mouseClick(page.same_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(seen))
     assert _person(window, a)["merged_into"] is None and _person(window, b)["merged_into"] is None
+
+
+def test_many_people_to_look_at_are_scanned_in_the_background(window, qtbot, monkeypatch):
+    from desktop.ui import duplicates_page
+
+    a, b = _twins(window, "Lường Văn Thưởng", "03/03/1975")
+    monkeypatch.setattr(duplicates_page, "BACKGROUND_FROM", 0)
+    page = window.show_page("duplicates")
+    qtbot.waitUntil(page.isVisible)
+    page.reload()  # two people written since the last look: more than 0, so in the background
+    qtbot.waitUntil(lambda: any({x.a, x.b} == {a, b} for x in page.found), timeout=10000)
+    assert duplicates.pending(window.conn) == 0
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Đã xét" in window.statusBar().currentMessage(), timeout=10000)
+    assert any({x.a, x.b} == {a, b} for x in page.found)
