@@ -466,6 +466,12 @@ class MainWindow(QMainWindow):
 
     def changed(self) -> None:
         self.undo_action.setEnabled(self.undo.can_undo)
+        if self.nav_model.refresh_counts():  # «Tổ … (5)» once a member is added
+            current = self.tree.currentIndex()
+            if current.isValid() and self.selection.organization_id is not None:
+                from dataclasses import replace
+
+                self.selection = replace(self.selection, title=str(current.data()))
         self._apply_selection()
 
     def undo_last(self) -> None:
@@ -522,8 +528,10 @@ class MainWindow(QMainWindow):
         state = settings.value("main/splitter")
         if state is not None:
             self.splitter.restoreState(state)
-        tab = settings.value("main/tab", 1, type=int)  # the people page, the first time
-        self.tabs.setCurrentIndex(tab if 0 <= tab < self.tabs.count() else 1)
+        # By name: pages are added between versions, so an index would open another page.
+        names = [n for n, _label in self.PAGES]
+        tab = settings.value("main/page", "people", type=str)  # the people page, the first time
+        self.tabs.setCurrentIndex(names.index(tab) if tab in names else names.index("people"))
 
     def _stop_page_timers(self) -> None:
         for page in self._built.values():  # a pending search must not run after closing
@@ -536,7 +544,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
-        settings.setValue("main/tab", self.tabs.currentIndex())
+        settings.setValue("main/page", self.PAGES[self.tabs.currentIndex()][0])
         if self.is_filled:
             settings.setValue("main/location", json.dumps(
                 {"db": str(self.db_path), "path": self.location()}))

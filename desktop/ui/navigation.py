@@ -49,11 +49,40 @@ class NavigationModel(QStandardItemModel):
         for node in rosters.child_units(self._conn, unit_id):
             item.appendRow(self._unit_item(node))
         for org in rosters.organizations_in(self._conn, unit_id):
-            child = QStandardItem(f"{org.name} ({org.members})")
+            child = QStandardItem()
             child.setEditable(False)
             child.setData("organization", KIND_ROLE)
             child.setData(org.id, ID_ROLE)
-            members = ngettext("{n} thành viên", "{n} thành viên",
-                               org.members).format(n=org.members)
-            child.setToolTip(f"{org.name}\n{members}")
+            _label(child, org)
             item.appendRow(child)
+
+    def refresh_counts(self) -> bool:
+        """The head counts of the organizations shown («Tổ … (5)» once a member is added),
+        read again for the units already opened; True when one changed."""
+        changed = False
+        units = [self.item(row) for row in range(self.rowCount())]
+        while units:
+            unit = units.pop()
+            if not unit.data(LOADED_ROLE):
+                continue
+            children = [unit.child(row) for row in range(unit.rowCount())]
+            orgs = {c.data(ID_ROLE): c for c in children if c.data(KIND_ROLE) == "organization"}
+            units.extend(c for c in children if c.data(KIND_ROLE) == "unit")
+            if not orgs:
+                continue
+            for org in rosters.organizations_in(self._conn, unit.data(ID_ROLE)):
+                item = orgs.get(org.id)
+                if item is not None and _label(item, org):
+                    changed = True
+        return changed
+
+
+def _label(item: QStandardItem, org: rosters.OrgNode) -> bool:
+    """An organization's name and head count on its tree item; True when the text changed."""
+    text = f"{org.name} ({org.members})"
+    if item.text() == text:
+        return False
+    item.setText(text)
+    members = ngettext("{n} thành viên", "{n} thành viên", org.members).format(n=org.members)
+    item.setToolTip(f"{org.name}\n{members}")
+    return True

@@ -308,6 +308,9 @@ class PeoplePage(QWidget):
         from desktop.ui.print_preview import print_document
 
         scope, search = self.scope(), self.search_text()
+        if not self.model.rowCount() and not self.model.total and \
+                not self._print_empty(scope, search, profile):
+            return
         title = _("Danh sách niêm yết") if profile is Profile.PUBLIC else _("Danh sách")
 
         def render(conn, ctx) -> bytes:
@@ -316,6 +319,22 @@ class PeoplePage(QWidget):
 
         print_document(self.ctx.tasks, self.ctx.db_path, title, "danh-sach.pdf", render, self,
                        self.ctx.notify)
+
+    def _print_empty(self, scope: rosters.Scope, search: str | None, profile: Profile) -> bool:
+        """A roster of nobody is said before it is printed, with why (the command line warns
+        the same way, desktop/reports/roster.py); True when the officer still wants it."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop.reports.roster import roster_data
+
+        reasons = roster_data(self.ctx.conn, scope, profile=profile, search=search).warnings()
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Danh sách trống"),
+                          "\n".join(reasons or [_("Danh sách có 0 người")]) + "\n\n" +
+                          _("Vẫn in danh sách trống?"), parent=self)
+        go = box.addButton(_("Vẫn in"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Không in"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is go
 
     def import_roster(self, path: str | None = None) -> None:
         """An existing Excel roster into the selected organization, row by row checked."""
