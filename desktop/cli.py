@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--replace", action="store_true",
                    help=_("xóa tệp đã có trước khi tạo"))
+    p.add_argument("--article", action="store_true",
+                   help=_("tỉnh mẫu có số liệu đúng như bài báo (antq report --article --unit 11 "
+                          "--period 2020..2023-Q1)"))
 
     cmd("open-demo", _("mở cửa sổ trên cơ sở dữ liệu mẫu (tạo nếu chưa có)"))
 
@@ -177,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         path = db_path(args) if getattr(args, "db", None) else _demo_path()
         summary = demo.create_demo_database(path, communes=args.communes,
                                             people_per_village=args.people_per_village,
-                                            seed=args.seed, replace=args.replace)
+                                            seed=args.seed, replace=args.replace,
+                                            article=args.article)
         emit(args, {"db": str(path), **summary},
               [_("Đã tạo cơ sở dữ liệu mẫu {p}").format(p=path)]
               + [f"  {k}: {v}" for k, v in summary.items()])

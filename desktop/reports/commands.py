@@ -27,6 +27,12 @@ def _period_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="dd/mm/yyyy")
 
 
+def _article_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--article", action="store_true",
+                   help=_("các số liệu bài «Hiệu quả phong trào Toàn dân bảo vệ ANTQ» nêu "
+                          "(mô hình, camera, An toàn, nguồn tin, tội phạm, ma túy)"))
+
+
 def _roster_scope_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--org", metavar="ID", help=_("thành viên một tổ chức"))
@@ -77,6 +83,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
     rp = sub.add_parser("report", help=_("báo cáo kết quả phong trào, so sánh cùng kỳ"))
     _common(rp)
     _period_args(rp)
+    _article_arg(rp)
     rp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     tp = sub.add_parser("tips", help=_("danh sách nguồn tin, tố giác tội phạm (chỉ mã nguồn "
                                        "tin, không có danh tính)"))
@@ -88,6 +95,7 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
     p = cmd("report", _("số liệu báo cáo phong trào của một đơn vị trong một kỳ (--json)"))
     _period_args(p)
+    _article_arg(p)
 
     p = cmd("import-roster", _("nhập danh sách thành viên từ tệp .xlsx hoặc .csv"))
     p.add_argument("file", type=Path)
@@ -179,6 +187,11 @@ def run(args: argparse.Namespace) -> int:
             unit = printouts.find_unit(conn, args.unit)
             pdf = render_tip_list(conn, str(unit["id"]),
                                   periods.parse(args.period) if args.period else None)
+        elif args.article:
+            from desktop.reports.article import render_article
+
+            unit = printouts.find_unit(conn, args.unit)
+            pdf = render_article(conn, str(unit["id"]), _period(args))
         else:
             from desktop.reports.movement import render_report
 
@@ -191,6 +204,13 @@ def run(args: argparse.Namespace) -> int:
         if args.what == "roster":
             result["warnings"] = data.warnings()
         emit(args, result, [_("Đã ghi {p}").format(p=args.out)])
+        return 0
+    if args.command == "report" and args.article:
+        from desktop.reports.article import article_data
+
+        unit = printouts.find_unit(conn, args.unit)
+        data = article_data(conn, str(unit["id"]), _period(args))
+        emit(args, data, list(data["sentences"]))  # type: ignore[call-overload]
         return 0
     if args.command == "report":
         from desktop.reports import fmt

@@ -81,7 +81,8 @@ _SPEC = re.compile(r"(?P<y>\d{4})(?:-(?:(?P<q>[Qq][1-4])|(?P<h>[Hh][12])|(?P<m>\
 
 def parse(spec: str | None = None, *, start: str | None = None,
           end: str | None = None) -> Period:
-    """"2026", "2026-Q3", "2026-06", "2026-H1", or start/end dates typed as dd/mm/yyyy."""
+    """"2026", "2026-Q3", "2026-06", "2026-H1", a span of them ("2020..2023-Q1": the first's
+    first day to the last's last day), or start/end dates typed as dd/mm/yyyy."""
     if start or end:
         if not (start and end):
             raise UserError(_("Kỳ báo cáo: cần cả --from và --to (dạng dd/mm/yyyy)"))
@@ -89,6 +90,9 @@ def parse(spec: str | None = None, *, start: str | None = None,
         e = dates.parse_date(end, allow_partial=False).to_date()
         assert s is not None and e is not None
         return between(s, e)
+    if spec and ".." in spec:
+        first, last = (parse(part) for part in spec.split("..", 1))
+        return between(first.start, last.end)
     match = _SPEC.fullmatch((spec or "").strip())
     if match is None:
         raise UserError(_("Kỳ báo cáo «{p}» không hợp lệ (ví dụ: 2026, 2026-Q3, 2026-06, "

@@ -82,8 +82,10 @@ def _citizen_id(rng: random.Random, birth: dt.date, gender: str, used: set[str])
 
 
 def create_demo_database(path: Path, *, communes: int = 6, people_per_village: int = 45,
-                         seed: int = 2026, replace: bool = False) -> dict[str, int]:
-    """Build the demo database at ``path``; returns how many records of each kind it holds."""
+                         seed: int = 2026, replace: bool = False,
+                         article: bool = False) -> dict[str, int]:
+    """Build the demo database at ``path``; returns how many records of each kind it holds.
+    ``article``: the province whose data reproduces the source article (demo_article.py)."""
     if path.exists():
         if not replace:
             raise UserError(_("{p} đã có; dùng --replace để tạo lại").format(p=path))
@@ -96,6 +98,10 @@ def create_demo_database(path: Path, *, communes: int = 6, people_per_village: i
         password = (os.environ.get(accounts.NEW_PASSWORD_ENV)
                     or os.environ.get(accounts.PASSWORD_ENV) or accounts.DEMO_PASSWORD)
         accounts.create_first(conn, accounts.DEFAULT_ACCOUNT, password)
+        if article:
+            from desktop.storage.demo_article import fill_article
+
+            return fill_article(conn, seed=seed, demo_mark=DEMO_MARK, site_name=DEMO_SITE_NAME)
         return _fill(conn, communes=communes, people_per_village=people_per_village, seed=seed)
     except BaseException:
         conn.close()
