@@ -42,8 +42,10 @@ from desktop.i18n import _
 from desktop.storage import audit, backup, dbapi, undo
 from desktop.storage.writer import Store
 
+# Also kept: ``merged_into``, the survivor a merged record's id names (no personal data; the
+# references that arrive later naming the old id still find the survivor).
 ERASED_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in PERSON.fields if f.name not in ("residence_unit_id",))
+    f.name for f in PERSON.fields if f.name not in ("residence_unit_id", "merged_into"))
 
 
 @dataclass
@@ -103,6 +105,9 @@ def erase_person(store: Store, person_id: str) -> Erased:
             conn.execute("UPDATE sync_conflict SET loser_value = NULL, winner_value = NULL "
                          "WHERE tbl = ? AND pk = ?", (PERSON.table, person_id))
             undo.drop_all(conn)  # the import journals hold old values (and cannot apply now)
+            from desktop.storage import duplicates  # its match keys: the folded name, the CCCD
+
+            duplicates.scan(conn)
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
     if db_file(conn) is not None:

@@ -253,3 +253,22 @@ def test_a_chain_of_merges_and_a_cycle_resolve_the_same_everywhere(store, conn, 
     # arrive: every site picks the same end, the smallest id.
     conn.execute("UPDATE person SET merged_into = ? WHERE id = ?", (b, a))
     assert aliases.resolve(conn, a) == aliases.resolve(conn, b) == min(a, b)
+
+
+def test_erasing_a_merged_record_keeps_its_alias_and_drops_its_match_keys(store, conn, world):
+    from desktop.storage.erasure import erase_person
+
+    [c] = duplicates.candidates(conn)
+    duplicates.merge(store, c.id, world["keep"])
+    erase_person(store, world["drop"])
+    assert records.get(conn, PERSON, world["drop"])["merged_into"] == world["keep"]
+    assert records.get(conn, PERSON, world["drop"])["full_name"] is None
+    assert aliases.resolve(conn, world["drop"]) == world["keep"]
+    # A person deleted and erased before any scan: the folded name and the CCCD leave the
+    # match keys in the erasure's own transaction.
+    other = _person(store, "Vàng Thị Mỷ", citizen_id="011190000777")
+    duplicates.scan(conn)
+    store.delete("person", other)
+    erase_person(store, other)
+    assert conn.execute("SELECT count(*) FROM duplicate_key WHERE person_id = ?",
+                        (other,)).fetchone()[0] == 0
