@@ -20,6 +20,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -415,6 +416,34 @@ def build(story: list[Flowable], *, is_landscape: bool = False, title: str = "",
 
 GRID = colors.black
 HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
+# The cells of a printed list's table (roster, tips): plain strings, 12 pt on 14.
+CELL_SIZE = 12.0
+CELL_LEADING = 14.0
+CELL_PAD = 3.0
+
+
+def table_style(aligns: Sequence[str] = ()) -> list[tuple]:
+    """The style of a printed list's table (the roster, the tips): a grid, a bold shaded
+    header row centred, cells middle-aligned; ``aligns``: each column's alignment under the
+    header (LEFT unless said). Callers add their own commands (group rows, spans)."""
+    style: list[tuple] = [
+        ("FONT", (0, 0), (-1, -1), REGULAR, CELL_SIZE, CELL_LEADING),
+        ("FONT", (0, 0), (-1, 0), BOLD, CELL_SIZE, CELL_LEADING),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    return style + [("ALIGN", (i, 1), (i, -1), a) for i, a in enumerate(aligns) if a != "LEFT"]
+
+
+def wrap_cell(text: str, font: str, width: float) -> str:
+    """A plain-string cell (3× faster than a Paragraph) broken into lines that fit."""
+    if stringWidth(text, font, CELL_SIZE) <= width:
+        return text
+    return "\n".join(simpleSplit(text, font, CELL_SIZE, width))
 
 
 def para_markup(xml: str, style: ParagraphStyle) -> Paragraph:

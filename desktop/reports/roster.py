@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, LongTable, Spacer, TableStyle
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
@@ -25,9 +23,7 @@ from desktop.storage.present import Presenter
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 
-CELL_SIZE = 12.0
-CELL_LEADING = 14.0
-PAD = 3.0
+CELL_SIZE, CELL_LEADING, PAD = page.CELL_SIZE, page.CELL_LEADING, page.CELL_PAD
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
          "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
 
@@ -194,11 +190,7 @@ def _left_note(presenter: Presenter, person: rosters.Record) -> str:
     return note
 
 
-def _wrap(text: str, font: str, width: float) -> str:
-    """Plain-string cells (3× faster than Paragraphs) broken into lines that fit."""
-    if stringWidth(text, font, CELL_SIZE) <= width:
-        return text
-    return "\n".join(simpleSplit(text, font, CELL_SIZE, width))
+_wrap = page.wrap_cell
 
 
 def roster_table(data: RosterData, width: float) -> LongTable:
@@ -208,19 +200,7 @@ def roster_table(data: RosterData, width: float) -> LongTable:
     header = [_wrap(printable(c.heading), BOLD, w) for c, w in zip(data.columns, inner,
                                                                    strict=True)]
     rows: list[list[str]] = [header]
-    style: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), REGULAR, CELL_SIZE, CELL_LEADING),
-        ("FONT", (0, 0), (-1, 0), BOLD, CELL_SIZE, CELL_LEADING),
-        ("GRID", (0, 0), (-1, -1), 0.5, page.GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), page.HEADER_FILL),
-        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    for i, c in enumerate(data.columns):
-        if c.align != "LEFT":
-            style.append(("ALIGN", (i, 1), (i, -1), c.align))
+    style = page.table_style([c.align for c in data.columns])
     wrap_cols = [(i, c.key, inner[i]) for i, c in enumerate(data.columns) if c.wrap]
     plain_cols = [c.key for c in data.columns]
     for g, (heading, group) in enumerate(data.groups):

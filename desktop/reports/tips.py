@@ -17,7 +17,6 @@ from desktop.reports import page, profiles
 from desktop.reports.fonts import BOLD, REGULAR, printable
 from desktop.reports.letterhead import blank_number, police_of
 from desktop.reports.periods import Period
-from desktop.reports.roster import CELL_LEADING, CELL_SIZE, PAD, _wrap
 from desktop.storage import accounts, dbapi, records, tips
 from desktop.storage.present import Presenter
 
@@ -100,25 +99,14 @@ def tip_list(conn: dbapi.Connection, unit_id: str, period: Period | None = None,
 def _table(data: TipList, width: float) -> LongTable:
     total = sum(c[2] for c in COLUMNS)
     widths = [width * c[2] / total for c in COLUMNS]
-    inner = [w - 2 * PAD for w in widths]
-    rows = [[_wrap(printable(c[1]), BOLD, w) for c, w in zip(COLUMNS, inner, strict=True)]]
+    inner = [w - 2 * page.CELL_PAD for w in widths]
+    rows = [[page.wrap_cell(printable(c[1]), BOLD, w)
+             for c, w in zip(COLUMNS, inner, strict=True)]]
     for row in data.rows:
-        rows.append([_wrap(printable(row[c[0]]), REGULAR, w)
+        rows.append([page.wrap_cell(printable(row[c[0]]), REGULAR, w)
                      for c, w in zip(COLUMNS, inner, strict=True)])
-    style: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), REGULAR, CELL_SIZE, CELL_LEADING),
-        ("FONT", (0, 0), (-1, 0), BOLD, CELL_SIZE, CELL_LEADING),
-        ("GRID", (0, 0), (-1, -1), 0.5, page.GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), page.HEADER_FILL),
-        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    style += [("ALIGN", (i, 1), (i, -1), c[3]) for i, c in enumerate(COLUMNS)
-              if c[3] != "LEFT"]
     table = LongTable(rows, colWidths=widths, repeatRows=1, splitByRow=1)
-    table.setStyle(TableStyle(style))
+    table.setStyle(TableStyle(page.table_style([c[3] for c in COLUMNS])))
     return table
 
 
