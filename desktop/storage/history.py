@@ -146,10 +146,11 @@ def recently_deleted(conn: dbapi.Connection, limit: int = 200) -> list[DeletedIt
         kind = by_table.get(tbl)
         if kind is None:
             continue
-        rec = conn.execute(f"SELECT _deleted, {kind.title_field} AS title FROM {kind.table} "
-                           "WHERE id = ?", (pk,)).fetchone()
+        rec = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (pk,)).fetchone()
+        if rec is not None and kind.name == "person" and rec["merged_into"]:
+            continue  # merged, not deleted: taken back on the Trùng lặp page (Bỏ gộp)
         if rec is not None and rec["_deleted"]:
-            out.append(DeletedItem(kind.name, pk, str(rec["title"] or ""), at, actor))
+            out.append(DeletedItem(kind.name, pk, str(rec[kind.title_field] or ""), at, actor))
         if len(out) >= limit:
             break
     return out
