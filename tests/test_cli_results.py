@@ -5,6 +5,7 @@ line naming the field, exit 2, nothing saved."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_results_from_the_command_line(path, capsys, tmp_path):
                   f"parent_id={COMMUNE}")["id"]
     cam = run(path, capsys, "add", "camera", "owner_name=Hộ ông Lò Văn Páo",
               f"unit_id={village}", "camera_count=4", "connected=có", "consent=có",
-              "installed_date=03/2025", "facing=Ngã ba đầu bản")
+              "installed_date=03/2025", "facing=Ngã ba đầu bản",
+              "coordinates=22.2236, 102.5123")
     assert run(path, capsys, "show", "camera", cam["id"])["camera_count"] == 4
     (listed,) = run(path, capsys, "list", "camera")
     assert listed["id"] == cam["id"]
@@ -84,6 +86,16 @@ def test_results_from_the_command_line(path, capsys, tmp_path):
     assert count(path, "crime_stat") == 3
     stats = run(path, capsys, "list", "crime_stat")
     assert {s["period"] for s in stats} == {"2025-Q1", "2025-01", "2025-02"}
+
+    # Printed: the internal copy with the coordinates, the public one without (sensitive).
+    for profile, shown in (("noi-bo", True), ("cong-khai", False)):
+        pdf = tmp_path / f"camera-{profile}.pdf"
+        run(path, capsys, "print", "cameras", "--unit", COMMUNE, "--profile", profile,
+            "--out", str(pdf))
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                                       capture_output=True, text=True).stdout.split())
+        assert "Hộ ông Lò Văn Páo" in text and "Ngã ba đầu bản" in text
+        assert ("22.2236" in text) is shown and ("Tọa độ" in text) is shown
 
     out = tmp_path / "cameras.csv"
     run(path, capsys, "export", "camera", "--out", str(out))

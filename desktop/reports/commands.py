@@ -92,6 +92,13 @@ def register(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
                     help=_("tỉnh hoặc xã (id hoặc mã: 11, 03160)"))
     tp.add_argument("--period", metavar="2026|2026-Q3|2026-06|2026-H1")
     tp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    cp = sub.add_parser("cameras", help=_("danh sách hệ thống camera an ninh của người dân "
+                                          "(bản công khai không in tọa độ)"))
+    _common(cp)
+    cp.add_argument("--unit", required=True, metavar="ID|CODE",
+                    help=_("tỉnh, xã hoặc thôn/bản (id hoặc mã)"))
+    _profile_args(cp)
+    cp.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
 
     p = cmd("report", _("số liệu báo cáo phong trào của một đơn vị trong một kỳ (--json)"))
     _period_args(p)
@@ -187,6 +194,11 @@ def run(args: argparse.Namespace) -> int:
             unit = printouts.find_unit(conn, args.unit)
             pdf = render_tip_list(conn, str(unit["id"]),
                                   periods.parse(args.period) if args.period else None)
+        elif args.what == "cameras":
+            from desktop.reports.cameras import render_camera_list
+
+            unit = printouts.find_unit(conn, args.unit)
+            pdf = render_camera_list(conn, str(unit["id"]), profile=_profile(args))
         elif args.article:
             from desktop.reports.article import render_article
 
@@ -199,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
             pdf = render_report(conn, str(unit["id"]), _period(args))
         _write(args.out, pdf)
         _exported(conn, "pdf", args.out, what=args.what,
-                  **({"profile": _profile(args).value} if args.what == "roster" else {}))
+                  **({"profile": _profile(args).value} if args.what in ("roster", "cameras")
+                     else {}))
         result: dict[str, object] = {"out": str(args.out), "bytes": len(pdf)}
         if args.what == "roster":
             result["warnings"] = data.warnings()

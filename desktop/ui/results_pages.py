@@ -4,11 +4,11 @@ Each a list of its kind over the same write path as ``antq add camera`` …"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop.domain import formatting
 from desktop.i18n import _
-from desktop.storage import results
+from desktop.storage import results, rosters
 from desktop.ui.pages import AppContext, RecordPage
 
 PAGE_NAMES = ("cameras", "establishments", "safety", "crime")
@@ -25,6 +25,28 @@ class CameraPage(RecordPage):
         self.totals = QLabel()
         self.totals.setWordWrap(True)
         self.layout().insertWidget(1, self.totals)
+        self.print_button = QPushButton(_("In danh sách…"))
+        self.print_button.setToolTip(_("Danh sách camera của địa bàn đang chọn (bản nội bộ, có "
+                                       "tọa độ)"))
+        self.print_button.clicked.connect(lambda: self.print_list())
+        self.toolbar.addWidget(self.print_button)
+
+    def unit_id(self) -> str | None:
+        if self.selection.unit_id:
+            return self.selection.unit_id
+        site = self.ctx.site
+        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
+
+    def print_list(self) -> None:
+        from desktop.reports.cameras import render_camera_list
+        from desktop.ui.print_preview import print_document
+
+        unit = self.unit_id()
+        if unit is None:
+            self.ctx.notify(_("Chọn một địa bàn bên trái"))
+            return
+        print_document(self.ctx.tasks, self.ctx.db_path, _("Danh sách camera"), "camera.pdf",
+                       lambda conn, _ctx: render_camera_list(conn, unit), self, self.ctx.notify)
 
     def reload(self) -> None:
         super().reload()
