@@ -10,7 +10,7 @@ import pytest
 from conftest import COMMUNE_MUONG_NHE
 
 from desktop.domain.errors import ValidationError
-from desktop.storage import results, seed
+from desktop.storage import audit, results, seed
 
 C = COMMUNE_MUONG_NHE
 UID = seed.unit_id(C, seed.CODE_VERSION_2025)
@@ -51,6 +51,12 @@ def test_a_camera_and_its_rules(store, village, dump):
     (per_village,) = results.cameras_by_village(store.conn, UID)
     assert (per_village["systems"], per_village["cameras"], per_village["connected"]) == (2, 5, 2)
     assert results.camera_totals(store.conn, UID, until=dt.date(2025, 2, 28))["systems"] == 1
+    # The coordinates are sensitive: the audit log keeps a keyed hash, edit and create alike.
+    store.edit("camera", cam, {"coordinates": "21.3856, 103.0169"})
+    created = next(e for e in audit.entries(store.conn) if e.pk == cam and e.action == "create")
+    assert str(created.detail["coordinates"]).startswith("hmac:")
+    logged = " ".join(str(tuple(r)) for r in store.conn.execute("SELECT * FROM audit_log"))
+    assert "102,5123" not in logged and "103.0169" not in logged and "hmac:" in logged
 
 
 def test_establishments_and_the_an_toan_evaluation(store, village, dump):
