@@ -1,10 +1,10 @@
 """The figures the source article cites ("Hiệu quả phong trào «Toàn dân bảo vệ an ninh Tổ
-quốc»", Báo Điện Biên Phủ, 09/07/2023; docs/000_d0ede3a1be4da3f2.txt), computed for a unit and
-a period and written as the article writes them: models replicated, organizations and their
-model types, citizen cameras, the share of agencies/enterprises/schools An toàn and rated khá
-or better each year, valuable tips and the social-order cases they solved, the year-on-year
-change of social-order crime, drug cases and offenders. ``antq report --article --json`` and
-its PDF (``antq print report --article``)."""
+quốc»", Báo Điện Biên Phủ, 09/07/2023, the article the program was built from), computed for
+a unit and a period and written as the article writes them: models replicated,
+organizations and their model types, citizen cameras, the share of agencies/enterprises/schools
+An toàn and rated khá or better each year, valuable tips and the social-order cases they
+solved, the year-on-year change of social-order crime, drug cases and offenders.
+``antq report --article --json`` and its PDF (``antq print report --article``)."""
 
 from __future__ import annotations
 
