@@ -52,8 +52,8 @@ class MainWindow(QMainWindow):
         ("deeds", _("Người tốt, việc tốt")), ("tips", _("Nguồn tin")),
         ("cameras", _("Camera")), ("establishments", _("Cơ quan, trường học")),
         ("safety", _("An toàn ANTT")), ("crime", _("Tội phạm")),
-        ("catalogues", _("Danh mục")), ("duplicates", _("Trùng lặp")),
-        ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")),
+        ("catalogues", _("Danh mục")),
+        ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")), ("duplicates", _("Trùng lặp")),
     )
 
     # Emitted once the window holds its data (see ``fill``).
