@@ -102,6 +102,20 @@ def test_two_communes_one_man_merged_at_the_province_and_late_writes_follow(netw
     for node in (prov, a, b):
         assert duplicates.candidates(node.conn) == []
 
+    # Taken back at the province: Búng Lao has its record, membership and deed again, the
+    # copy in Mường Nhé is gone. (What was brought over after the merge, the late
+    # attendance, stays with the survivor: the officer moves it if need be.)
+    duplicates.unmerge(prov.store, c.id)
+    _exchange(prov, [a, b], tmp_path, "4")
+    _same(prov, [a, b])
+    for node in (prov, b):
+        assert not _get(node, "person", pb)["deleted"], node.name
+        assert _get(node, "membership", m_b)["person_id"] == pb, node.name
+        assert not _get(node, "deed", deed_b)["deleted"], node.name
+    for node in (prov, a):
+        assert _get(node, "deed", copy["id"])["deleted"], node.name
+    assert [x.status for x in duplicates.candidates(prov.conn)] == [duplicates.OPEN]
+
 
 def test_a_commune_merges_its_own_twins_and_a_province_edit_of_the_old_record_follows(
         network, tmp_path):
