@@ -136,7 +136,8 @@ COMMAND_MODULES = ("desktop.sync.commands", "desktop.sync.province_commands",
                    "desktop.backup_commands", "desktop.audit_commands",
                    "desktop.account_commands", "desktop.village_commands",
                    "desktop.vault_commands", "desktop.tip_commands",
-                   "desktop.person_commands", "desktop.duplicate_commands")
+                   "desktop.person_commands", "desktop.duplicate_commands",
+                   "desktop.period_commands")
 
 
 def _command_modules() -> list:

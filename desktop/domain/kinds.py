@@ -479,10 +479,32 @@ PERSON_MOVE = Kind(
     partition_via=("from_unit_id",), order_by="moved_date",
 )
 
+# The province's approval of a commune's figures for a period (issue 15, as DHIS2's data
+# approval; desktop/storage/periods.py): in the commune's partition, so it syncs down. While
+# approved and not unlocked by a chief, records dated in the period are not edited.
+APPROVAL_STATUSES = (("approved", _("Đã phê duyệt")), ("withdrawn", _("Đã hủy phê duyệt")))
+
+PERIOD_APPROVAL = Kind(
+    name="period_approval", table="period_approval", label=_("Phê duyệt số liệu kỳ"),
+    title_field="period",
+    fields=(
+        Field("unit_id", T.REF, _("Xã/phường"), required=True, ref="unit"),
+        Field("period", T.TEXT, _("Kỳ số liệu"), required=True, max_length=10),
+        Field("period_start", T.DATE, _("Từ ngày"), required=True),
+        Field("period_end", T.DATE, _("Đến ngày"), required=True),
+        Field("status", T.CHOICE, _("Tình trạng"), required=True, choices=APPROVAL_STATUSES),
+        Field("decided_by", T.TEXT, _("Người phê duyệt"), max_length=120),
+        Field("unlocked", T.BOOL, _("Chỉ huy đã mở khóa")),
+        Field("unlocked_by", T.TEXT, _("Người mở khóa"), max_length=120),
+        Field("unlock_reason", T.LONGTEXT, _("Lý do mở khóa")),
+    ),
+    partition_via=("unit_id",), order_by="period_start",
+)
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     UNIT, CATALOGUE_ITEM, PERSON, ORGANIZATION, MEMBERSHIP, MEETING, ATTENDANCE, ATTACHMENT,
     MODEL, MODEL_ORG, REPLICATION, EVALUATION, DEED,
     TIP, CAMERA, ESTABLISHMENT, SAFETY_EVALUATION, CRIME_STAT,
-    PERSON_MOVE,
+    PERSON_MOVE, PERIOD_APPROVAL,
 )}
 KINDS_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}

@@ -42,16 +42,18 @@ ROLE_NAMES = {"chief": N_("chỉ huy"), "officer": N_("cán bộ"), "viewer": N_
 # What each role may do. Actions are named by the storage functions that check them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "chief": frozenset({"write", "print", "export", "sync", "enrol", "conflicts", "accounts",
-                        "restore", "erase", "backup", "audit"}),
+                        "restore", "erase", "backup", "audit", "approve", "unlock"}),
     "officer": frozenset({"write", "print", "export", "sync", "backup"}),
     "viewer": frozenset(),
-    "province": frozenset({"print", "export", "sync", "enrol", "conflicts", "backup"}),
+    "province": frozenset({"print", "export", "sync", "enrol", "conflicts", "backup",
+                           "approve"}),
 }
 ACTION_WORDS = {"write": N_("sửa dữ liệu"), "print": N_("in"), "export": N_("xuất dữ liệu"),
                 "sync": N_("đồng bộ"), "enrol": N_("đăng ký điểm đồng bộ"),
                 "conflicts": N_("giải quyết xung đột"), "accounts": N_("quản lý tài khoản"),
                 "restore": N_("khôi phục từ bản sao lưu"), "erase": N_("xóa vĩnh viễn"),
-                "backup": N_("sao lưu"), "audit": N_("xem nhật ký")}
+                "backup": N_("sao lưu"), "audit": N_("xem nhật ký"),
+                "approve": N_("phê duyệt số liệu kỳ"), "unlock": N_("mở khóa kỳ đã phê duyệt")}
 
 
 @dataclass(frozen=True)

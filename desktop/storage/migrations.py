@@ -423,12 +423,20 @@ CREATE TABLE person_move (
     person_id TEXT, full_name TEXT, birth_date TEXT, from_unit_id TEXT, to_unit_id TEXT,
     moved_date TEXT, status TEXT, notes TEXT);
 CREATE INDEX person_move_person ON person_move(person_id);
-CREATE INDEX person_move_pending ON person_move(status, _part)
+CREATE INDEX person_move_pending ON person_move(status, _part);
+-- The province's approval of a commune's figures for a period (desktop/storage/periods.py).
+CREATE TABLE period_approval (
+    _rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, _part TEXT NOT NULL,
+    _deleted INTEGER NOT NULL DEFAULT 0, _extras TEXT,
+    unit_id TEXT, period TEXT, period_start TEXT, period_end TEXT, status TEXT,
+    decided_by TEXT, unlocked INTEGER, unlocked_by TEXT, unlock_reason TEXT);
+CREATE INDEX period_approval_unit ON period_approval(unit_id, period)
 """
 
 
 def _v21_person_moves(conn: dbapi.Connection) -> None:
-    """The history line of a person who moved to another commune (issue 15)."""
+    """The history line of a person who moved to another commune, and the province's
+    approval of a commune's figures for a period (issue 15)."""
     for stmt in _V21_PERSON_MOVES.split(";"):
         if stmt.strip():
             conn.execute(stmt)
@@ -456,7 +464,7 @@ MIGRATIONS: list[Migration] = [
     Migration(17, "tips, remote communes, the informant vault", _v17_tips_and_vault),
     Migration(19, "cameras, An toàn evaluations, establishments, crime figures", _v19_results),
     Migration(20, "the same person twice: aliases, match keys, review queue", _v20_duplicates),
-    Migration(21, "people who moved to another commune", _v21_person_moves),
+    Migration(21, "people who moved to another commune; period approval", _v21_person_moves),
     Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
 ]
 

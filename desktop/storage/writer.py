@@ -21,7 +21,7 @@ from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import accounts, audit, dbapi, derived, references, versions
+from desktop.storage import accounts, audit, dbapi, derived, periods, references, versions
 from desktop.storage.site import Site, require_site, set_meta
 
 MAX_HIST = 16
@@ -306,10 +306,12 @@ class Store:
                                       f"{kind.table}").fetchone()[0])
         rows, audit_rows = [], []
         clocks: dict[int, dict[str, list]] = {}
+        by_part: dict[str, list[dict[str, object]]] = {}
         for rowid, (record_id, record) in enumerate(zip(ids, records, strict=True),
                                                     start=first):
             part = references.partition_of(self.conn, kind, record, self.site)
             self._check_writable(part)
+            by_part.setdefault(part, []).append(record)
             stamped = [n for n in names if record.get(n) is not None] + ["_deleted"]
             hlc = self._txn.clock.now()
             seq = self._next_seq(part, len(stamped))
@@ -319,6 +321,8 @@ class Store:
                          *derived.columns(kind, record)))
             audit_rows.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
                                record_id, None, None, {n: record[n] for n in stamped[:-1]}))
+        for part, recs in by_part.items():  # approved periods are locked (periods.py)
+            periods.check_write(self.conn, self.site, kind, part, recs, names)
         marks = ", ".join("?" * len(cols))
         self.conn.executemany(f"INSERT INTO {kind.table} ({', '.join(cols)}) VALUES ({marks})",
                               rows)
@@ -344,6 +348,10 @@ class Store:
             return
         assert self._txn is not None
         self._check_writable(row["_part"])
+        if action not in ("erase", "merge"):  # approved periods are locked (periods.py)
+            before = {f.name: row[f.name] for f in kind.fields}
+            periods.check_write(self.conn, self.site, kind, row["_part"],
+                                [before, {**before, **changed}], changed)
         record_id, part = row["id"], row["_part"]
         rowid = row["_rowid"]
         old_cells = versions.read_rowids(self.conn, kind.table, [rowid],

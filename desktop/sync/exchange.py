@@ -25,7 +25,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.hlc import HybridClock, wall_ms_now
 from desktop.domain.text import fold
 from desktop.i18n import _, ngettext
-from desktop.storage import accounts, audit, dbapi, merge, moves, references, undo
+from desktop.storage import accounts, audit, dbapi, merge, moves, periods, references, undo
 from desktop.storage import bundle_notes as notes
 from desktop.storage.attachments import BlobStore
 from desktop.storage.site import Site, get_meta
@@ -478,6 +478,9 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     listed = set(partitions)
     merge.check_cells(b.cells, listed.__contains__)
     merge.check_values(conn, b.cells, sender=peer.name, name=name)  # the local write rules
+    if (why := periods.check_incoming(b.cells, peer.site_kind)) is not None:
+        raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {w}").format(
+            n=name, s=peer.name, w=why))
     their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
                                                 name)
     for c in b.cells:
