@@ -52,6 +52,14 @@ def follow_merges(store: Store) -> int:
         if not merged:
             return 0
         survivors = {m: resolve(conn, m) for m in merged}
+        # Two sites merged one pair each way (A into B here, B into A there): both records
+        # are aliases. The one every site resolves to (the smallest id) is made live again.
+        for survivor in sorted({s for m, s in survivors.items() if s in survivors}):
+            store.link("person", survivor, {ALIAS: None})
+            store.restore("person", survivor)
+            written += 1
+        if written:
+            survivors = {m: resolve(conn, m) for m in merged_ids(conn)}
         written += _repoint(store, survivors)
         written += _forward_edits(store, survivors)
     return written

@@ -280,10 +280,18 @@ def _follow_merge_state(conn: dbapi.Connection, row: dbapi.Row) -> None:
                      "decided_local = coalesce(decided_local, excluded.decided_local)",
                      (a, b, _now(), _now(), row[ALIAS]))
     elif not row[ALIAS]:
-        conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
-                     "merge_log = NULL, decided_by = NULL, decided_local = NULL "
-                     "WHERE (a = :p OR b = :p) AND status = 'merged' AND kept != :p",
-                     {"p": pid})
+        # Its pairs marked merged stay so only while the other record is its alias.
+        for cid, a, b in conn.execute("SELECT id, a, b FROM duplicate_candidate WHERE "
+                                      "(a = :p OR b = :p) AND status = 'merged'",
+                                      {"p": pid}).fetchall():
+            other = conn.execute("SELECT merged_into, _deleted FROM person WHERE id = ?",
+                                 (b if a == pid else a,)).fetchone()
+            if other is not None and other[0] == pid and other[1]:
+                conn.execute("UPDATE duplicate_candidate SET kept = ? WHERE id = ?", (pid, cid))
+            else:
+                conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
+                             "merge_log = NULL, decided_by = NULL, decided_local = NULL "
+                             "WHERE id = ?", (cid,))
 
 
 # -- the queue ----------------------------------------------------------------------------------

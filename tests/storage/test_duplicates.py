@@ -282,3 +282,20 @@ def test_a_merged_record_is_not_among_the_recently_deleted(store, conn, world):
     listed = {item.id for item in recently_deleted(conn)}
     assert world["m2"] in listed  # a second membership of one organization, deleted
     assert world["drop"] not in listed  # merged: taken back by Bỏ gộp, not Khôi phục
+
+
+def test_one_pair_merged_each_way_at_two_sites_leaves_one_live_record(store, conn, world):
+    keep, drop = world["keep"], world["drop"]
+    [c] = duplicates.candidates(conn)
+    duplicates.merge(store, c.id, keep)
+    # The other way round arrives from another site: both records are now aliases.
+    conn.execute("UPDATE person SET merged_into = ?, _deleted = 1 WHERE id = ?", (drop, keep))
+    assert aliases.follow_merges(store) >= 1
+    live = min(keep, drop)
+    other = max(keep, drop)
+    assert not records.get(conn, PERSON, live)["deleted"]
+    assert records.get(conn, PERSON, live)["merged_into"] is None
+    assert records.get(conn, PERSON, other)["merged_into"] == live
+    assert records.get(conn, KINDS["membership"], world["m1"])["person_id"] == live
+    [merged] = duplicates.candidates(conn, duplicates.MERGED)
+    assert merged.kept == live
