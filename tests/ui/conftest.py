@@ -35,3 +35,13 @@ def demo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path
         return made[key]
 
     return make
+
+
+@pytest.fixture
+def windows():
+    """Windows a test opens (uikit.window_as), closed at its end with their connections."""
+    from uikit import close_windows
+
+    opened: list = []
+    yield opened
+    close_windows(opened)

@@ -10,12 +10,12 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database, logical_dump
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
-from uikit import SCREENSHOTS, click_menu, when_modal
+from uikit import SCREENSHOTS, click_menu, when_modal, window_as
 
 from desktop.domain.errors import UserError
 from desktop.storage import accounts, db, records
 from desktop.ui.accounts_dialog import AccountsDialog, NewAccountDialog, PasswordDialog
-from desktop.ui.app import build_window, make_application, reopen, start_window
+from desktop.ui.app import make_application, reopen, start_window
 from desktop.ui.login import LoginDialog
 from desktop.ui.record_dialog import RecordDialog
 
@@ -29,35 +29,12 @@ def xa(qapp, demo_factory, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def windows():
-    """Windows a test opens, closed at its end with their connections."""
-    opened: list = []
-    yield opened
-    for w in opened:
-        w.close()
-        w.deleteLater()
-    QApplication.processEvents()
-    for w in opened:
-        if w.conn is not None:
-            w.conn.close()
-
-
 def add_account(path: Path, name: str, role: str, full_name: str | None = None) -> None:
     conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
     try:
         accounts.add(conn, name, role, PW, full_name=full_name)
     finally:
         conn.close()
-
-
-def window_as(path: Path, name: str, password: str, windows: list):
-    conn, _account, _notes = accounts.login(path, name, password)
-    make_application()
-    w = build_window(path, conn=conn)
-    windows.append(w)
-    w.show()
-    return w
 
 
 def file_action(window, text: str):

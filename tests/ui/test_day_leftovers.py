@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
-from uikit import close_window, find_item, open_window, type_text, when_modal
+from uikit import (
+    click_button_menu,
+    close_window,
+    find_item,
+    open_window,
+    type_text,
+    when_modal,
+)
 
 from desktop.domain import text
 from desktop.storage import rosters
@@ -29,15 +36,6 @@ def click_tree(qtbot, window, index) -> None:
                      pos=window.tree.visualRect(index).center())
 
 
-def click_menu_item(qtbot, button, label: str) -> None:
-    """A push button's menu opened by a click, then its item clicked."""
-    menu = button.menu()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(menu.isVisible, timeout=3000)
-    [action] = [a for a in menu.actions() if a.text() == label]
-    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-
 def open_dialog(qtbot, page) -> RecordDialog:
     def shown() -> RecordDialog | None:
         return next((d for d in page.findChildren(RecordDialog) if d.isVisible()), None)
@@ -56,7 +54,7 @@ def test_the_tree_counts_a_member_added_in_the_member_dialog(window, qtbot):
     outsider = next(p for p in rosters.people_page(window.conn, rosters.Scope(), limit=200)
                     if p["id"] not in members)
 
-    click_menu_item(qtbot, page.members_button, "Thêm thành viên…")
+    click_button_menu(qtbot, page.members_button, "Thêm thành viên…")
     dialog = open_dialog(qtbot, page)
     person = dialog.editors["person_id"].widget
     dialog.activateWindow()  # the dialog takes the keys, as on a desktop
@@ -95,7 +93,7 @@ def test_printing_a_roster_of_nobody_says_why_first(window, qtbot):
         [no] = [b for b in box.buttons() if b.text() == "Không in"]
         no.click()
 
-    click_menu_item(qtbot, page.print_button, "Danh sách…")
+    click_button_menu(qtbot, page.print_button, "Danh sách…")
     qtbot.waitUntil(lambda: getattr(page, "last_profile_dialog", None) is not None)
     when_modal(QMessageBox, answer)
     qtbot.mouseClick(page.last_profile_dialog.ok, Qt.MouseButton.LeftButton)

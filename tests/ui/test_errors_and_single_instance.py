@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
-from uikit import click_menu, close_window, open_window, when_modal
+from uikit import click_menu, close_window, commune_window, when_modal
 
 from desktop.ui import crash, single_instance
 from desktop.ui.crash import ErrorDialog
@@ -44,16 +44,7 @@ def reporter(qapp, monkeypatch):
 
 @pytest.fixture
 def window(master_db, tmp_path):
-    from dbkit import copy_database
-
-    from desktop.storage import db, site
-
-    source = tmp_path / "source.db"
-    copy_database(master_db, source)
-    conn = db.open_database(source)
-    site.init_site(conn, name="Công an xã Mường Nhé", commune_code="03160")
-    conn.close()
-    w = open_window(source, tmp_path)
+    w = commune_window(master_db, tmp_path)
     yield w
     close_window(w)
 

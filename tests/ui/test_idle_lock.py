@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import uikit
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from uikit import SCREENSHOTS, click_menu, when_modal
 
 from desktop.storage import accounts, db, keyfile
-from desktop.ui.app import build_window, make_application
+from desktop.ui.app import build_window
 from desktop.ui.login import LoginDialog
 from desktop.ui.record_dialog import RecordDialog
 
@@ -41,27 +42,8 @@ def xa(qapp, demo_factory, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def windows():
-    opened: list = []
-    yield opened
-    for w in opened:
-        if w.screen_lock is not None:
-            w.screen_lock.set_interval_ms(0)
-        w.close()
-        w.deleteLater()
-    QApplication.processEvents()
-    for w in opened:
-        if w.conn is not None:
-            w.conn.close()
-
-
 def window_as(path: Path, name: str, password: str, windows: list):
-    conn, _account, _notes = accounts.login(path, name, password)
-    make_application()
-    w = build_window(path, conn=conn)
-    windows.append(w)
-    w.show()
+    w = uikit.window_as(path, name, password, windows)
     w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
     return w
 

@@ -9,11 +9,18 @@ import datetime as dt
 import openpyxl
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
-from uikit import SCREENSHOTS, close_window, open_window, type_text
+from PySide6.QtWidgets import QApplication, QFileDialog
+from uikit import (
+    SCREENSHOTS,
+    click_button_menu,
+    close_window,
+    find_organization,
+    open_window,
+    type_text,
+)
 
 from desktop.ui.import_dialog import RosterImportDialog
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+from desktop.ui.navigation import ID_ROLE
 
 
 @pytest.fixture
@@ -24,23 +31,8 @@ def window(qapp, demo_factory, tmp_path):
 
 
 def _tbv_item(window):
-    """The tree item of a Tổ bảo vệ ANTT, selected by clicking it."""
-    model = window.nav_model
-
-    def walk(index):
-        for row in range(model.rowCount(index)):
-            child = model.index(row, 0, index)
-            if child.data(KIND_ROLE) == "organization" and str(child.data()).startswith(
-                    "Tổ bảo vệ an ninh"):
-                return child
-            if child.data(KIND_ROLE) == "unit":
-                window.tree.expand(child)
-                found = walk(child)
-                if found is not None:
-                    return found
-        return None
-
-    return walk(model.index(-1, -1))
+    """The tree item of a Tổ bảo vệ ANTT."""
+    return find_organization(window, lambda i: str(i.data()).startswith("Tổ bảo vệ an ninh"))
 
 
 def _sheet(path, village: str):
@@ -60,14 +52,6 @@ def _sheet(path, village: str):
     return path
 
 
-def _click_menu_item(qtbot, button, text: str) -> None:
-    menu: QMenu = button.menu()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(menu.isVisible, timeout=3000)
-    action = next(a for a in menu.actions() if a.text() == text)
-    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-
 def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
         window, qtbot, tmp_path, monkeypatch):
     item = _tbv_item(window)
@@ -85,7 +69,7 @@ def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
     # The officer picks the file in the file dialog.
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(path), "")))
-    _click_menu_item(qtbot, page.excel_button, "Nhập danh sách từ Excel hoặc CSV…")
+    click_button_menu(qtbot, page.excel_button, "Nhập danh sách từ Excel hoặc CSV…")
     dialog = next(w for w in QApplication.topLevelWidgets()
                   if isinstance(w, RosterImportDialog) and w.isVisible())
     assert dialog.file_label.text() == "danh-sach.xlsx"
@@ -148,7 +132,7 @@ def test_the_blank_template_from_the_excel_menu(window, qtbot, tmp_path, monkeyp
     target = tmp_path / "mau.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
-    _click_menu_item(qtbot, window.people.excel_button, "Tải mẫu Excel…")
+    click_button_menu(qtbot, window.people.excel_button, "Tải mẫu Excel…")
     assert target.exists()
     assert openpyxl.load_workbook(target).active["A1"].value.startswith(
         "DANH SÁCH THÀNH VIÊN TỔ BẢO VỆ AN NINH, TRẬT TỰ")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
-from uikit import SCREENSHOTS, close_window, open_window, type_text
+from uikit import SCREENSHOTS, close_window, find_organization, open_window, type_text
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import derived, records
 from desktop.ui.editors import MeetingDialog
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+from desktop.ui.navigation import ID_ROLE
 
 
 @pytest.fixture
@@ -23,23 +23,7 @@ def window(qapp, demo_factory, tmp_path):
 
 def tbv_organization(window):
     """A Tổ of the demo whose minutes run in a TBV series in 2026, as a tree item."""
-    model = window.nav_model
-
-    def walk(parent):
-        for row in range(model.rowCount(parent)):
-            index = model.index(row, 0, parent)
-            if index.data(KIND_ROLE) == "organization":
-                numbers = series(window.conn, index.data(ID_ROLE))
-                if len(numbers) >= 2:
-                    return index
-            elif index.data(KIND_ROLE) == "unit":
-                window.tree.expand(index)
-                found = walk(index)
-                if found is not None:
-                    return found
-        return None
-
-    return walk(model.index(0, 0).parent())
+    return find_organization(window, lambda i: len(series(window.conn, i.data(ID_ROLE))) >= 2)
 
 
 def series(conn, org_id, issuer="TBV", year=2026) -> list[int]:

@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QStyleOptionViewItem
-from uikit import SCREENSHOTS, type_text
+from PySide6.QtWidgets import QDialogButtonBox, QStyleOptionViewItem
+from uikit import SCREENSHOTS, type_text, window_as
 
 from desktop.domain import dates
 from desktop.storage import accounts, audit, db, rosters, site, vault
 from desktop.storage.writer import Store
 from desktop.ui.accounts_dialog import show_accounts
-from desktop.ui.app import build_window, make_application
 from desktop.ui.tips_page import OVERDUE_FILL, IdentityDialog, PasswordCheck, TipDialog
 
 PW = "mật khẩu cán bộ"
@@ -33,27 +32,6 @@ def xa(qapp, master_db, tmp_path) -> Path:
     accounts.add(conn, OFFICER, "officer", PW)
     conn.close()
     return path
-
-
-@pytest.fixture
-def windows():
-    opened: list = []
-    yield opened
-    for w in opened:
-        w.close()
-        w.deleteLater()
-    QApplication.processEvents()
-    for w in opened:
-        w.conn.close()
-
-
-def window_as(path: Path, name: str, password: str, windows: list):
-    conn, _account, _notes = accounts.login(path, name, password)
-    make_application()
-    w = build_window(path, conn=conn)
-    windows.append(w)
-    w.show()
-    return w
 
 
 def show(qtbot, window, name: str):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLabel, QTreeView
-from uikit import close_window, open_window, when_modal
+from uikit import close_window, commune_window, when_modal
 
 ENGLISH = re.compile(r"\b(Look|Files|type|Folder|File|Name|Size|Type|Date|Modified|Open|"
                      r"Save|Cancel|Back|Forward|Parent|Create|Detail|List|Directory)\b")
@@ -19,16 +19,7 @@ ENGLISH = re.compile(r"\b(Look|Files|type|Folder|File|Name|Size|Type|Date|Modifi
 
 @pytest.fixture
 def window(master_db, tmp_path):
-    from dbkit import copy_database
-
-    from desktop.storage import db, site
-
-    source = tmp_path / "source.db"
-    copy_database(master_db, source)
-    conn = db.open_database(source)
-    site.init_site(conn, name="Công an xã Mường Nhé", commune_code="03160")
-    conn.close()
-    w = open_window(source, tmp_path)
+    w = commune_window(master_db, tmp_path)
     yield w
     close_window(w)
 

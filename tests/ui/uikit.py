@@ -33,6 +33,71 @@ def close_window(w) -> None:
     w.conn.close()
 
 
+def commune_window(master: Path, tmp_path: Path):
+    """A main window over a copy of ``master`` made the site of Công an xã Mường Nhé."""
+    from desktop.storage import db, site
+
+    source = tmp_path / "source.db"
+    copy_database(master, source)
+    conn = db.open_database(source)
+    site.init_site(conn, name="Công an xã Mường Nhé", commune_code="03160")
+    conn.close()
+    return open_window(source, tmp_path)
+
+
+def window_as(path: Path, name: str, password: str, windows: list):
+    """A main window on ``path`` logged in as the account ``name``, as after the login
+    dialog; kept in ``windows`` (the ``windows`` fixture closes them)."""
+    from desktop.storage import accounts
+
+    conn, _account, _notes = accounts.login(path, name, password)
+    make_application()
+    w = build_window(path, conn=conn)
+    windows.append(w)
+    w.show()
+    return w
+
+
+def close_windows(opened: list) -> None:
+    """Close windows a test opened, then their connections (a window whose account logged
+    out has none)."""
+    for w in opened:
+        if getattr(w, "screen_lock", None) is not None:
+            w.screen_lock.set_interval_ms(0)
+        w.close()
+        w.deleteLater()
+    QApplication.processEvents()
+    for w in opened:
+        if w.conn is not None:
+            w.conn.close()
+
+
+def find_organization(window, wanted, index: QModelIndex | None = None) -> QModelIndex | None:
+    """The first organization of the tree for which ``wanted(index)`` is true, expanding
+    units on the way."""
+    model = window.nav_model
+    index = index or QModelIndex()
+    for row in range(model.rowCount(index)):
+        child = model.index(row, 0, index)
+        if child.data(KIND_ROLE) == "organization" and wanted(child):
+            return child
+        if child.data(KIND_ROLE) == "unit":
+            window.tree.expand(child)
+            found = find_organization(window, wanted, child)
+            if found is not None:
+                return found
+    return None
+
+
+def click_button_menu(qtbot, button, text: str) -> None:
+    """A push button's menu opened by a click, then its item ``text`` clicked."""
+    menu = button.menu()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    action = next(a for a in menu.actions() if a.text() == text)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
 def type_text(widget, text: str) -> None:
     """qtbot.keyClicks aborts on non-ASCII: key events that carry the text instead."""
     for ch in text:
