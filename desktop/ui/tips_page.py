@@ -6,6 +6,7 @@ informant's identity, opened after the password is typed again (desktop/storage/
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtGui import QBrush, QColor, QPalette
@@ -76,6 +77,26 @@ class TipDialog(RecordDialog):
         self._initial = {n: e.text() for n, e in self.editors.items()}
 
 
+Button = tuple[QDialogButtonBox.StandardButton, str]
+
+
+def _message_and_buttons(dialog: QDialog, go: Button, stop: Button,
+                         on_go: Callable[[], object]) -> tuple[QLabel, QDialogButtonBox,
+                                                               QPushButton]:
+    """What both dialogs of an identity end with: the line that says what is wrong, and the
+    two buttons (``go`` runs ``on_go``, which accepts when all is well; ``stop`` rejects)."""
+    message = QLabel()
+    message.setStyleSheet(ERROR_STYLE)
+    message.setWordWrap(True)
+    buttons = QDialogButtonBox(go[0] | stop[0])
+    go_button = buttons.button(go[0])
+    go_button.setText(go[1])
+    buttons.button(stop[0]).setText(stop[1])
+    buttons.accepted.connect(lambda: on_go())  # not accepted's arguments
+    buttons.rejected.connect(lambda: dialog.reject())
+    return message, buttons, go_button
+
+
 class PasswordCheck(QDialog):
     """The logged-in account types its password again before an identity is shown."""
 
@@ -85,16 +106,9 @@ class PasswordCheck(QDialog):
         self.setWindowTitle(_("Xác nhận mật khẩu"))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Mở danh tính"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Hủy"))
-        buttons.accepted.connect(lambda: self.check())
-        buttons.rejected.connect(lambda: self.reject())
+        self.message, buttons, self.ok_button = _message_and_buttons(
+            self, (QDialogButtonBox.StandardButton.Ok, _("Mở danh tính")),
+            (QDialogButtonBox.StandardButton.Cancel, _("Hủy")), self.check)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Danh tính người cung cấp tin được bảo vệ: nhập lại mật khẩu "
                                   "của bạn. Việc mở được ghi vào nhật ký.")))
@@ -132,16 +146,9 @@ class IdentityDialog(QDialog):
                                                 else QLineEdit())
             self.edits[f.name] = edit
             form.addRow(f.label + (" *" if f.required else ""), edit)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Close)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(_("Lưu danh tính"))
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Đóng"))
-        buttons.accepted.connect(lambda: self.save())
-        buttons.rejected.connect(lambda: self.reject())
+        self.message, buttons, self.save_button = _message_and_buttons(
+            self, (QDialogButtonBox.StandardButton.Save, _("Lưu danh tính")),
+            (QDialogButtonBox.StandardButton.Close, _("Đóng")), self.save)
         note = QLabel(_("Chỉ chỉ huy và người được chỉ huy giao xem được. Không in, không xuất, "
                         "không đồng bộ lên tỉnh."))
         note.setWordWrap(True)
