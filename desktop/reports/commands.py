@@ -237,6 +237,9 @@ def run(args: argparse.Namespace) -> int:
         for s in data["summary"]:  # type: ignore[attr-defined]
             lines.append(f"{s['label']}: {fmt.number(s['current'])}; {_('cùng kỳ')} "
                          f"{fmt.number(s['previous'])}; {s['text']}")
+        from desktop.reports.results_annexes import home_lines  # Biểu 3-5, in a line each
+
+        lines += home_lines(data)[0].rstrip(".").split("; ")
         emit(args, data, lines)
         return 0
     if args.command == "import-roster":

@@ -55,7 +55,9 @@ def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[st
         r["percent_text"] = fmt.percent(int(r["passed"]), int(r["total"]))  # type: ignore
     est = {k: sum(int(r[k]) for r in rows5 if r["kind"] in ESTABLISHMENTS)  # type: ignore
            for k in (*B5_KEYS, "good_or_better")}
-    cameras = results.camera_totals(conn, unit_id, until=period.end)
+    by_village = results.cameras_by_village(conn, unit_id, until=period.end)
+    cameras = {k: sum(int(r[k] or 0) for r in by_village)  # type: ignore[call-overload]
+               for k in ("systems", "cameras", "connected")}
     return {
         "bieu3": {"current": t_now, "previous": t_then,
                   "change": {k: fmt.change(int(t_now[k]), int(t_then[k])) for k in TIP_KEYS}},
@@ -64,8 +66,7 @@ def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[st
         "bieu5": {"year": year, "rows": rows5, "establishments": {
             **est, "percent_text": fmt.percent(est["passed"], est["total"]),
             "good_or_better_text": fmt.percent(est["good_or_better"], est["total"])}},
-        "cameras": {**cameras, "by_village": results.cameras_by_village(
-            conn, unit_id, until=period.end)},
+        "cameras": {**cameras, "by_village": by_village},
     }
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import COMMUNE_MUONG_NHE
 
 from desktop.domain.errors import ValidationError
 from desktop.storage import audit, results, seed
 
-C = COMMUNE_MUONG_NHE
+C = "03160"  # the commune of the conftest's commune_site (Mường Nhé)
 UID = seed.unit_id(C, seed.CODE_VERSION_2025)
 
 
