@@ -489,7 +489,7 @@ PERIOD_APPROVAL = Kind(
     title_field="period",
     fields=(
         Field("unit_id", T.REF, _("Xã/phường"), required=True, ref="unit"),
-        Field("period", T.TEXT, _("Kỳ số liệu"), required=True, max_length=10),
+        Field("period", T.TEXT, _("Kỳ số liệu"), required=True, max_length=20),
         Field("period_start", T.DATE, _("Từ ngày"), required=True),
         Field("period_end", T.DATE, _("Đến ngày"), required=True),
         Field("status", T.CHOICE, _("Tình trạng"), required=True, choices=APPROVAL_STATUSES),
