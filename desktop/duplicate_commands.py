@@ -62,8 +62,12 @@ def run(args: argparse.Namespace) -> int:
             emit(args, c.as_dict(), [_("Cặp số {n}: đang chờ xem xét lại").format(n=c.id)])
         else:
             c = duplicates.unmerge(store, args.candidate)
-            emit(args, c.as_dict(), [_("Đã bỏ gộp cặp số {n}: {a} và {b} lại là hai hồ sơ")
-                                     .format(n=c.id, a=c.a, b=c.b)])
+            lines = [_("Đã bỏ gộp cặp số {n}: {a} và {b} lại là hai hồ sơ").format(
+                n=c.id, a=c.a, b=c.b)]
+            if c.partial:
+                lines.append(_("Việc gộp được làm ở nơi khác: các tổ chức, cuộc họp, khen "
+                               "thưởng đã chuyển vẫn ở hồ sơ được giữ"))
+            emit(args, {**c.as_dict(), "partial": c.partial}, lines)
         return 0
     finally:
         conn.close()

@@ -309,6 +309,7 @@ class Candidate:
     decided_local: str | None
     kept: str | None
     people: list[dict[str, object]] = field(default_factory=list)  # a, b as records
+    partial: bool = False  # unmerged without the list of what the merge moved
 
     def reasons_text(self) -> str:
         return ", ".join(str(REASONS.get(r, r)) for r in self.reasons)
@@ -418,8 +419,9 @@ def unmerge(store: Store, candidate_id: int | str) -> Candidate:
     """Take a merge made here back: the other record restored with its memberships,
     attendance, deeds and files, the survivor's fields as they were; the pair is open again.
     Refused, with nothing changed, if one of those records was changed in a way that no
-    longer allows it (deleted since). A merge that came from another site is taken back
-    there (its changes are not known here)."""
+    longer allows it (deleted since). A merge made elsewhere (or by «Là cùng một người»)
+    left no list of what it moved: the other record is restored and is no alias any more,
+    what was moved stays with the survivor (``partial`` is set)."""
     conn = store.conn
     c = get(conn, candidate_id)
     if c.status != MERGED:
@@ -427,8 +429,7 @@ def unmerge(store: Store, candidate_id: int | str) -> Candidate:
     log = conn.execute("SELECT merge_log FROM duplicate_candidate WHERE id = ?",
                        (c.id,)).fetchone()[0]
     if not log:
-        raise UserError(_("Cặp số {n} được gộp ở điểm khác; hãy bỏ gộp ở nơi đã gộp rồi gửi gói "
-                          "đồng bộ").format(n=c.id))
+        return _unmerge_unlogged(store, c)
     changes = [Change(e["kind"], e["id"], e["action"], e["before"]) for e in json.loads(log)]
     with store.transaction():
         take_back(store, changes)
@@ -437,3 +438,26 @@ def unmerge(store: Store, candidate_id: int | str) -> Candidate:
                      (c.id,))
     scan(conn)
     return get(conn, c.id)
+
+
+def _unmerge_unlogged(store: Store, c: Candidate) -> Candidate:
+    from desktop.storage.references import own_partitions, part_name
+
+    conn = store.conn
+    drop = c.b if c.kept == c.a else c.a
+    row = store.get_row(PERSON, drop)
+    own = own_partitions(conn, store.site)
+    if own is not None and row["_part"] not in own:
+        raise UserError(_("Hồ sơ {id} thuộc {p}: bỏ gộp ở đó hoặc ở tỉnh").format(
+            id=drop, p=part_name(conn, str(row["_part"]))))
+    with store.transaction():
+        if row["_deleted"]:
+            store.restore("person", drop)
+        store.link("person", drop, {ALIAS: None})
+        conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
+                     "merge_log = NULL, decided_by = NULL, decided_local = NULL WHERE id = ?",
+                     (c.id,))
+    scan(conn)
+    result = get(conn, c.id)
+    result.partial = True
+    return result

@@ -242,13 +242,17 @@ class DuplicatesPage(QWidget):
         if c is None:
             return
         try:
-            duplicates.unmerge(self.ctx.undo.store, c.id)
+            undone = duplicates.unmerge(self.ctx.undo.store, c.id)
         except UserError as e:
             self._failed(e)
             return
         for pid in (c.a, c.b):  # Hoàn tác must not take the merge back a second time
             self.ctx.undo.forget("person", pid)
-        self._done(_("Đã bỏ gộp cặp số {n}").format(n=c.id))
+        message = _("Đã bỏ gộp cặp số {n}").format(n=c.id)
+        if undone.partial:
+            message += "; " + _("Việc gộp được làm ở nơi khác: các tổ chức, cuộc họp, khen "
+                                "thưởng đã chuyển vẫn ở hồ sơ được giữ")
+        self._done(message)
 
     def reopen_current(self) -> None:
         c = self.current()

@@ -299,3 +299,19 @@ def test_one_pair_merged_each_way_at_two_sites_leaves_one_live_record(store, con
     assert records.get(conn, KINDS["membership"], world["m1"])["person_id"] == live
     [merged] = duplicates.candidates(conn, duplicates.MERGED)
     assert merged.kept == live
+
+
+def test_a_merge_made_without_the_queue_is_unmerged_in_part(store, conn, world):
+    """«Là cùng một người» while typing (or a merge that came from another site) leaves no list
+    of what moved: unmerge restores the other record, no longer an alias; what moved stays."""
+    from desktop.storage.same_person import merge_people
+
+    keep, drop = world["keep"], world["drop"]
+    merge_people(store, keep, drop_id=drop)
+    [c] = duplicates.candidates(conn, duplicates.MERGED)
+    assert c.kept == keep
+    undone = duplicates.unmerge(store, c.id)
+    assert undone.partial and undone.status == duplicates.OPEN
+    old = records.get(conn, PERSON, drop)
+    assert not old["deleted"] and old["merged_into"] is None
+    assert records.get(conn, KINDS["membership"], world["m1"])["person_id"] == keep
