@@ -729,7 +729,9 @@ def _made_with(conn: dbapi.Connection, creates: Sequence[tuple], names: dict[int
 ACTIONS = {
     "create": _("Thêm"), "update": _("Sửa"), "delete": _("Xóa"), "restore": _("Khôi phục"),
     "resolve": _("Giải quyết xung đột"), "erase": _("Xóa vĩnh viễn"),
-    "merge": _("Gộp hồ sơ trùng"),
+    "merge": _("Gộp hồ sơ trùng"), "duplicate-merge": _("Là một người (gộp hai hồ sơ)"),
+    "duplicate-dismiss": _("Không phải một người"), "duplicate-reopen": _("Xem xét lại cặp trùng"),
+    "duplicate-unmerge": _("Bỏ gộp hai hồ sơ"),
     "export": _("Xuất tệp"), "print": _("In"), "bundle-export": _("Ghi gói đồng bộ"),
     "bundle-import": _("Nhập gói đồng bộ"), "backup": _("Sao lưu"),
     "db-restore": _("Khôi phục từ bản sao lưu"), "login": _("Đăng nhập"),

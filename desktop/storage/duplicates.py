@@ -388,8 +388,18 @@ def merge(w: Store | UndoStack, candidate_id: int | str, keep_id: str) -> Candid
         conn.execute("UPDATE duplicate_candidate SET status = 'merged', kept = ?, "
                      "merge_log = ?, decided_by = ?, decided_local = ? WHERE id = ?",
                      (keep_id, json.dumps(log, ensure_ascii=False), store.actor, _now(), c.id))
+        _decided(store, "duplicate-merge", c, kept=keep_id)
     scan(conn)
     return get(conn, c.id)
+
+
+def _decided(store: Store, action: str, c: Candidate, *, kept: str | None = None) -> None:
+    """The officer's answer in the audit log (ids and the score only: no personal values)."""
+    from desktop.storage import audit
+
+    audit.record_event(store.conn, store.actor, action, {
+        "candidate": c.id, "a": c.a, "b": c.b, "score": c.score, "kept": kept},
+        tbl=PERSON.table, pk=kept or c.a)
 
 
 def dismiss(store: Store, candidate_id: int | str) -> Candidate:
@@ -401,6 +411,7 @@ def dismiss(store: Store, candidate_id: int | str) -> Candidate:
     with store.transaction():
         store.conn.execute("UPDATE duplicate_candidate SET status = 'not_same', decided_by = ?, "
                            "decided_local = ? WHERE id = ?", (store.actor, _now(), c.id))
+        _decided(store, "duplicate-dismiss", c)
     return get(store.conn, c.id)
 
 
@@ -412,6 +423,7 @@ def reopen(store: Store, candidate_id: int | str) -> Candidate:
     with store.transaction():
         store.conn.execute("UPDATE duplicate_candidate SET status = 'open', decided_by = NULL, "
                            "decided_local = NULL WHERE id = ?", (c.id,))
+        _decided(store, "duplicate-reopen", c)
     return get(store.conn, c.id)
 
 
@@ -433,6 +445,7 @@ def unmerge(store: Store, candidate_id: int | str) -> Candidate:
     changes = [Change(e["kind"], e["id"], e["action"], e["before"]) for e in json.loads(log)]
     with store.transaction():
         take_back(store, changes)
+        _decided(store, "duplicate-unmerge", c, kept=c.kept)
         conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
                      "merge_log = NULL, decided_by = NULL, decided_local = NULL WHERE id = ?",
                      (c.id,))
@@ -454,6 +467,7 @@ def _unmerge_unlogged(store: Store, c: Candidate) -> Candidate:
         if row["_deleted"]:
             store.restore("person", drop)
         store.link("person", drop, {ALIAS: None})
+        _decided(store, "duplicate-unmerge", c, kept=c.kept)
         conn.execute("UPDATE duplicate_candidate SET status = 'open', kept = NULL, "
                      "merge_log = NULL, decided_by = NULL, decided_local = NULL WHERE id = ?",
                      (c.id,))

@@ -315,3 +315,18 @@ def test_a_merge_made_without_the_queue_is_unmerged_in_part(store, conn, world):
     old = records.get(conn, PERSON, drop)
     assert not old["deleted"] and old["merged_into"] is None
     assert records.get(conn, KINDS["membership"], world["m1"])["person_id"] == keep
+
+
+def test_the_officers_answers_are_in_the_audit_log(store, conn, world):
+    from desktop.storage import audit
+
+    [c] = duplicates.candidates(conn)
+    duplicates.dismiss(store, c.id)
+    duplicates.reopen(store, c.id)
+    duplicates.merge(store, c.id, world["keep"])
+    duplicates.unmerge(store, c.id)
+    events = [e for e in audit.entries(conn) if e.action.startswith("duplicate-")]
+    assert [e.action for e in reversed(events)] == [
+        "duplicate-dismiss", "duplicate-reopen", "duplicate-merge", "duplicate-unmerge"]
+    assert all(e.actor == "tester" for e in events)
+    assert audit.action_label("duplicate-merge") == "Là một người (gộp hai hồ sơ)"
