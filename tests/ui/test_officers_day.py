@@ -1,0 +1,311 @@
+"""Issue 14, the officer's day as one test, by clicks and key events only: the first run (the
+commune found by typing "muong cha"), villages added, a Tổ made, its roster imported from a
+commune's real sheet (title rows, numbering row, a wrong date fixed in the preview), a meeting
+held with its attendance, the minutes and the quarter's report saved as PDF. Each step checks
+what the officer sees; the pictures it takes illustrate docs/huong-dan.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from dbkit import copy_database
+from pypdf import PdfReader
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QPushButton,
+    QWizard,
+)
+from test_villages_window import dialog_up, right_click_tree
+from uikit import click_button_menu, type_text, window_as
+
+from desktop.domain.kinds import KINDS
+from desktop.storage import db, keyfile, records
+from desktop.ui import areas_page, first_run
+from desktop.ui.app import make_application
+from desktop.ui.editors import MeetingDialog, OrganizationDialog
+from desktop.ui.home_page import period_choices
+from desktop.ui.import_dialog import RosterImportDialog
+from desktop.ui.navigation import ID_ROLE
+
+NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
+PASSWORD = "mật khẩu xã"
+GUIDE = Path(__file__).resolve().parents[2] / "build" / "guide"  # docs/images/ takes copies
+
+
+def picture(widget, name: str) -> None:
+    GUIDE.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(GUIDE / name))
+
+
+@pytest.fixture
+def fresh_db(master_db: Path, tmp_path: Path) -> Path:
+    """The database a first start makes: reference data, no account, no site."""
+    path = tmp_path / "antq.db"
+    copy_database(master_db, path)
+    conn = db.open_database(path)
+    conn.execute("DELETE FROM account")
+    conn.close()
+    keyfile.keyfile_path(path).unlink()
+    return path
+
+
+def click(qtbot, widget) -> None:
+    qtbot.waitUntil(widget.isVisible, timeout=3000)  # a page shows a moment after its tab
+    assert widget.isEnabled(), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def click_tab(qtbot, window, label: str) -> None:
+    bar = window.tabs.tabBar()
+    i = [window.tabs.tabText(n) for n in range(window.tabs.count())].index(label)
+    assert bar.rect().contains(bar.tabRect(i).center()), label
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(i).center())
+    assert window.tabs.currentIndex() == i
+
+
+def click_tree(qtbot, window, index) -> None:
+    window.tree.scrollTo(index)
+    qtbot.mouseClick(window.tree.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.tree.visualRect(index).center())
+    assert window.tree.currentIndex() == index
+
+
+def child(window, parent, text: str):
+    model = window.nav_model
+    window.tree.expand(parent)
+    for r in range(model.rowCount(parent)):
+        index = model.index(r, 0, parent)
+        if str(index.data()).startswith(text):
+            return index
+    raise AssertionError(f"{text} not under {parent.data()}")
+
+
+def choose(qtbot, combo, text: str) -> None:
+    """A choice picked with the keyboard, as the officer does: Home, then Down to it."""
+    target = combo.findText(text)
+    assert target >= 0, [combo.itemText(i) for i in range(combo.count())]
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(target - combo.currentIndex()):
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentText() == text
+
+
+def retype(qtbot, edit, text: str) -> None:
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    type_text(edit, text)
+
+
+def visible(kind):
+    return next((w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, kind) and w.isVisible()), None)
+
+
+def save_preview(qtbot, page, target: Path, monkeypatch) -> list[str]:
+    """The preview of a document page asked for, saved with its «Lưu PDF…» button."""
+    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=30000)
+    preview = page.last_preview
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    [button] = [b for b in preview.findChildren(QPushButton) if b.text() == "Lưu PDF…"]
+    click(qtbot, button)
+    assert target.exists()
+    preview.close()
+    page.last_preview = None
+    return [p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages]
+
+
+def commune_sheet(path: Path) -> Path:
+    """A Công an xã's roster as typed in Excel: title rows, the header, the numbering row
+    under it, the people (one birth date impossible), the signatures."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["CÔNG AN XÃ MƯỜNG CHÀ", None, None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
+    ws.append(["DANH SÁCH THÀNH VIÊN TỔ BẢO VỆ AN NINH, TRẬT TỰ BẢN HUỔI LẾCH"])
+    ws.merge_cells("A2:F2")
+    ws.append([])
+    ws.append(["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Thôn/Bản", "Chức danh"])
+    ws.append(["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"])
+    ws.append([1, "Lò Văn Thắng", "05/03/1985", "Nam", "Bản Huổi Lếch", "Tổ trưởng"])
+    ws.append([2, "Giàng Thị Mỷ", "31/02/1992", "Nữ", "Huổi Lếch", "Tổ phó"])
+    ws.append([3, "Vàng A Sùng", "12/08/1979", "Nam", "Bản Huổi Lếch", "Tổ viên"])
+    ws.append([4, "Quàng Văn Piếng", "1990", "Nam", "Bản Huổi Lếch", "Tổ viên"])
+    ws.append([])
+    ws.append([None, "NGƯỜI LẬP BIỂU", None, None, "TRƯỞNG CÔNG AN XÃ"])
+    ws.append([None, "(Ký, ghi rõ họ tên)"])
+    wb.save(path)
+    return path
+
+
+def test_the_officers_day(qapp, qtbot, fresh_db, tmp_path, monkeypatch, windows):
+    make_application()
+
+    # -- 1. The first run: the commune found by typing without accents. -------------------
+    conn = db.open_database(fresh_db)
+    wizard = first_run.FirstRunWizard(conn, fresh_db)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    next_button, finish = wizard.button(NEXT), wizard.button(FINISH)
+    qtbot.mouseClick(wizard.kind_page.buttons[first_run.COMMUNE], Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, wizard.kind_page.buttons[first_run.COMMUNE].height() // 2))
+    click(qtbot, next_button)
+    unit = wizard.unit_page
+    unit.search.setFocus()
+    type_text(unit.search, "muong cha")
+    lst = unit.list
+    item = next(lst.item(r) for r in range(lst.count())
+                if lst.item(r).text() == "Xã Mường Chà — Tỉnh Điện Biên")
+    qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton,
+                     pos=lst.visualItemRect(item).center())
+    assert unit.chosen.text() == "Đã chọn: Xã Mường Chà — Tỉnh Điện Biên"
+    picture(wizard, "01-chon-xa.png")
+    click(qtbot, next_button)
+    page = wizard.password_page
+    page.password.setFocus()
+    type_text(page.password, PASSWORD)
+    type_text(page.repeat, PASSWORD)
+    assert "Công an xã Mường Chà" in page.summary.text()
+    click(qtbot, finish)
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    wizard.close()
+    conn.close()
+
+    # The window, logged in as the account the wizard made.
+    window = window_as(fresh_db, "admin", PASSWORD, windows)
+    window.resize(1700, 900)  # every tab in view, to be clicked
+    assert window.windowTitle().endswith("Công an xã Mường Chà")
+    root = window.nav_model.index(0, 0)
+    commune = child(window, root, "Xã Mường Chà")
+
+    # -- 2. Villages, added from the tree. ---------------------------------------------------
+    right_click_tree(qtbot, window, commune, "Thêm thôn, bản")
+    add = dialog_up(qtbot, window, areas_page.AddVillagesDialog)
+    add.names.setFocus()
+    for i, name in enumerate(("Bản Huổi Lếch", "Bản Na Sang", "Bản Mường Anh")):
+        if i:
+            qtbot.keyClick(add.names, Qt.Key.Key_Return)
+        type_text(add.names, name)
+    picture(add, "02-them-thon-ban.png")
+    click(qtbot, add.save_button)
+    assert window.statusBar().currentMessage().startswith("Đã thêm 3 thôn, bản")
+    commune = child(window, window.nav_model.index(0, 0), "Xã Mường Chà")
+    village = child(window, commune, "Bản Huổi Lếch")
+    click_tree(qtbot, window, village)
+
+    # -- 3. The Tổ bảo vệ an ninh, trật tự of the village. -----------------------------------
+    click_tab(qtbot, window, "Tổ chức")
+    click(qtbot, window.organizations.add_button)
+    org_dialog = visible(OrganizationDialog)
+    name = org_dialog.editors["name"].widget
+    name.setFocus()
+    type_text(name, "Tổ bảo vệ an ninh, trật tự bản Huổi Lếch")
+    choose(qtbot, org_dialog.editors["org_type"].widget, "Tổ bảo vệ an ninh, trật tự")
+    choose(qtbot, org_dialog.editors["unit_id"].widget, "Bản Huổi Lếch (Xã Mường Chà)")
+    picture(org_dialog, "03-to-chuc.png")
+    click(qtbot, org_dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
+    assert not org_dialog.isVisible(), org_dialog.banner.text()
+    village = child(window, child(window, window.nav_model.index(0, 0), "Xã Mường Chà"),
+                    "Bản Huổi Lếch")
+    org = child(window, village, "Tổ bảo vệ an ninh, trật tự bản Huổi Lếch")
+    assert org.data() == "Tổ bảo vệ an ninh, trật tự bản Huổi Lếch (0)"
+    org_id = org.data(ID_ROLE)
+
+    # -- 4. Its roster, from the commune's spreadsheet; a wrong date fixed in the preview. --
+    click_tab(qtbot, window, "Người")
+    click_tree(qtbot, window, org)
+    people = window.people
+    sheet = commune_sheet(tmp_path / "danh-sach-to-bao-ve.xlsx")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(sheet), "")))
+    click_button_menu(qtbot, people.excel_button, "Nhập danh sách từ Excel hoặc CSV…")
+    importing = visible(RosterImportDialog)
+    assert "4 dòng" in importing.summary.text() and "1 dòng lỗi" in importing.summary.text()
+    assert "dòng đánh số cột" in importing.summary.text()
+    assert not importing.import_all.isEnabled()
+    table = importing.rows
+    headings = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    birth = headings.index("Ngày sinh")
+    row = next(r for r in range(table.rowCount()) if table.item(r, birth).text() == "31/02/1992")
+    picture(importing, "04-nhap-excel-loi.png")
+    importing.activateWindow()
+    qtbot.waitUntil(importing.isActiveWindow, timeout=3000)
+    rect = table.visualItemRect(table.item(row, birth))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = QApplication.focusWidget()
+    assert editor is not None and editor is not table
+    editor.selectAll()
+    type_text(editor, "28/02/1992")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "0 dòng lỗi" in importing.summary.text(), timeout=5000)
+    picture(importing, "05-nhap-excel-da-sua.png")
+    click(qtbot, importing.import_all)
+    assert "Đã nhập: 4 người mới, 4 thành viên" in window.statusBar().currentMessage()
+    assert str(window.tree.currentIndex().data()).endswith("(4)")
+    qtbot.waitUntil(lambda: people.count.text() == "4 người", timeout=5000)
+    assert people.model.index(0, 0).data() == "Lò Văn Thắng"  # the Tổ trưởng first
+    picture(window, "06-danh-sach.png")
+
+    # -- 5. The meeting, with who came and who did not. ------------------------------------
+    click_tab(qtbot, window, "Biên bản họp")
+    meetings = window.meetings
+    click(qtbot, meetings.add_button)
+    minutes = visible(MeetingDialog)
+    assert minutes.editors["organization_id"].text() == org_id
+    assert len(minutes.attendance.people) == 4
+    title = minutes.editors["title"].widget
+    title.setFocus()
+    type_text(title, "Sinh hoạt định kỳ tháng 12")
+    retype(qtbot, minutes.editors["started_at"].widget, "08:00 05/12/2026")
+    absent_row = minutes.attendance.people.index(next(
+        pid for pid in minutes.attendance.people
+        if minutes.attendance.item(minutes.attendance.people.index(pid), 0).text()
+        == "Vàng A Sùng"))
+    check = minutes.attendance.cellWidget(absent_row, 1)
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(8, check.height() // 2))
+    assert not check.isChecked()
+    reason = minutes.attendance.cellWidget(absent_row, 2)
+    qtbot.mouseClick(reason, Qt.MouseButton.LeftButton)
+    type_text(reason, "Đi làm nương")
+    picture(minutes, "07-bien-ban.png")
+    click(qtbot, minutes.buttons.button(QDialogButtonBox.StandardButton.Save))
+    assert not minutes.isVisible(), minutes.banner.text()
+    meeting_id = meetings.current_id()
+    marks = records.page(window.conn, KINDS["attendance"],
+                         records.Query(filters={"meeting_id": meeting_id}))
+    assert sorted((bool(m["present"]), m["absence_reason"] or "") for m in marks) == [
+        (False, "Đi làm nương"), (True, ""), (True, ""), (True, "")]
+
+    # -- 6. The minutes, printed to PDF. -----------------------------------------------------
+    click(qtbot, meetings.print_button)
+    text = "\n".join(save_preview(qtbot, meetings, tmp_path / "bien-ban.pdf", monkeypatch))
+    assert "BIÊN BẢN" in text and "Sinh hoạt định kỳ tháng 12" in text
+    assert "Vàng A Sùng" in text and "Đi làm nương" in text
+
+    # -- 7. The quarter's report, printed to PDF. --------------------------------------------
+    click_tab(qtbot, window, "Trang chủ")
+    home = window.page("home")
+    click_tree(qtbot, window, child(window, window.nav_model.index(0, 0), "Xã Mường Chà"))
+    qtbot.waitUntil(lambda: home.isVisible() and home.summary.rowCount() > 0, timeout=10000)
+    quarter = next(label for label, _p in period_choices(dt.date.today())
+                   if label.startswith("Quý"))
+    choose(qtbot, home.period, quarter)  # the quarter's report
+    label = home.period.currentData().label  # "quý IV năm 2026"
+    qtbot.waitUntil(lambda: home.title.text() == f"Xã Mường Chà — {label}", timeout=10000)
+    members = next(r for r in range(home.summary.rowCount())
+                   if home.summary.item(r, 0).text() == "Thành viên mới tham gia trong kỳ")
+    assert int(home.summary.item(members, 1).text()) == 4  # joined today, this quarter
+    qtbot.wait(100)  # painted before the picture
+    picture(window, "08-trang-chu.png")
+    click(qtbot, home.print_button)
+    text = "\n".join(save_preview(qtbot, home, tmp_path / "bao-cao.pdf", monkeypatch))
+    assert "BÁO CÁO" in text and "Mường Chà" in text
