@@ -143,23 +143,43 @@ def admitted(conn: dbapi.Connection, f: Filter, upto: int) -> int:
                        (*f.admitted_args, upto))
 
 
+def stamp(conn: dbapi.Connection) -> tuple[int, int]:
+    """What changes when the database does (this connection's writes, others' commits): a
+    value remembered with it is good while this stays the same. Read once per page."""
+    held = conn.__dict__.get("_paging_stamp")
+    if held is not None:
+        return held
+    return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def _remembered(conn: dbapi.Connection, sql: str, args: tuple[object, ...]) -> int:
     """A count, remembered until the database changes (every page of a list asks again)."""
-    stamp = (conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+    now = stamp(conn)
     cache: dict = conn.__dict__.setdefault("_paging_counts", {})
     held = cache.get((sql, args))
-    if held is not None and held[0] == stamp:
+    if held is not None and held[0] == now:
         return int(held[1])
     n = int(conn.execute(sql, args).fetchone()[0] or 0)
     if len(cache) > 256:
         cache.clear()
-    cache[sql, args] = (stamp, n)
+    cache[sql, args] = (now, n)
     return n
 
 
 def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter], *,
            after: tuple | None = None, limit: int = 100) -> list[int]:
     """The rowids of one page, read by the cheaper plan (see the module's text)."""
+    if "_paging_stamp" in conn.__dict__:
+        return _rowids(conn, table, order, filters, after, limit)
+    conn.__dict__["_paging_stamp"] = stamp(conn)  # nothing is written while a page is read
+    try:
+        return _rowids(conn, table, order, filters, after, limit)
+    finally:
+        del conn.__dict__["_paging_stamp"]
+
+
+def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+            after: tuple | None, limit: int) -> list[int]:
     covered = all(set(f.columns) <= order.covers for f in filters)
     few = bound(conn, table, covered)
     sizes = sorted(((admitted(conn, f, few), i) for i, f in enumerate(filters)))

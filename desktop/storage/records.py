@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from desktop.domain import text
 from desktop.domain.errors import NotFoundError, ValidationError
@@ -67,6 +68,33 @@ def to_record(kind: Kind, row: dbapi.Row) -> Record:
         rec[f.name] = row[f.name]
     rec["deleted"] = bool(row["_deleted"])
     return rec
+
+
+def to_records(kind: Kind, rows: Sequence[dbapi.Row], *extra: str
+               ) -> list[tuple[Record, tuple]]:
+    """:func:`to_record` of the rows of one query, each with the values of its ``extra``
+    columns: the columns are found once, not by name in every row (a row looks a name up by
+    comparing it with each column before it: 10 µs a person, a third of scrolling a roster)."""
+    if not rows:
+        return []
+    columns = [c.lower() for c in rows[0].keys()]  # noqa: SIM118 (a row iterates values)
+    names = ["id", *(f.name for f in kind.fields)]
+    fields = _picker([columns.index(n) for n in names])
+    more = _picker([columns.index(n) for n in extra])
+    deleted = columns.index("_deleted")
+    out = []
+    for row in rows:
+        rec = dict(zip(names, fields(row), strict=True))
+        rec["deleted"] = bool(row[deleted])
+        out.append((rec, more(row)))
+    return out
+
+
+def _picker(positions: Sequence[int]) -> Callable[[dbapi.Row], tuple]:
+    """The values at ``positions`` of a row, always as a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda row: tuple(row[p] for p in positions)
 
 
 def get(conn: dbapi.Connection, kind: Kind, record_id: str) -> Record:
@@ -181,9 +209,8 @@ def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
         rows = paging.read(conn, kind.table, order, _filters(conn, kind, q), after=after,
                            limit=wanted)[0 if after is not None else offset:]
     out = []
-    for row in rows:
-        rec = to_record(kind, row)
-        rec["sort_key"] = tuple(row[f"_k{i}"] for i in range(len(keys)))
+    for rec, sort_key in to_records(kind, rows, *(f"_k{i}" for i in range(len(keys)))):
+        rec["sort_key"] = sort_key
         out.append(rec)
     return out
 

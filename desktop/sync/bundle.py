@@ -490,7 +490,7 @@ def read_members(zf: zipfile.ZipFile, bundle: Bundle, name: str) -> None:
 def _parse_lines(data: bytes, member: str, name: str) -> list[Cell]:
     try:
         text = data.decode("utf-8")
-        objs = json.loads("[" + ",".join(line for line in text.split("\n") if line) + "]")
+        objs = json.loads("[" + ",".join(filter(None, text.split("\n"))) + "]")
     except (ValueError, RecursionError):  # bad UTF-8, bad JSON, absurd nesting
         raise BundleError(_("{n}: «{m}» có dòng không đọc được").format(n=name, m=member)) \
             from None

@@ -95,9 +95,9 @@ def compare(folder: Path, n_people: int, reps: int, n_queries: int, seed: int,
         probe = open_side(plain, None)
         try:
             total = probe.execute("SELECT count(*) FROM person WHERE _deleted = 0").fetchone()[0]
-            places: list[tuple[str, str] | None] = [None] + [
-                tuple(probe.execute("SELECT name_key, id FROM person WHERE _deleted = 0 "
-                                    "ORDER BY name_key, id LIMIT 1 OFFSET ?",
+            places: list[tuple[str, int] | None] = [None] + [
+                tuple(probe.execute("SELECT name_key, _rowid FROM person WHERE _deleted = 0 "
+                                    "ORDER BY name_key, _rowid LIMIT 1 OFFSET ?",
                                     (i * (total - PAGE) // (PLACES - 1),)).fetchone())
                 for i in range(1, PLACES)]
             fts = probe.execute("SELECT count(*) FROM person_fts WHERE person_fts MATCH ?",

@@ -64,10 +64,10 @@ def _app():
 def baseline_page(conn, depth_key: tuple | None) -> Callable[[], object]:
     """100 rows down the name index after a row, nothing else."""
     if depth_key is None:
-        return lambda: conn.execute("SELECT p.* FROM person p ORDER BY p.name_key, p.id "
+        return lambda: conn.execute("SELECT p.* FROM person p ORDER BY p.name_key, p._rowid "
                                     "LIMIT 100").fetchall()
-    return lambda: conn.execute("SELECT p.* FROM person p WHERE (p.name_key, p.id) > (?, ?) "
-                                "ORDER BY p.name_key, p.id LIMIT 100", depth_key).fetchall()
+    return lambda: conn.execute("SELECT p.* FROM person p WHERE (p.name_key, p._rowid) > (?, ?) "
+                                "ORDER BY p.name_key, p._rowid LIMIT 100", depth_key).fetchall()
 
 
 def roster_pages(conn, scope, order: str, descending: bool, budget_s: float) -> bk.Paired:
@@ -105,7 +105,7 @@ def roster_pages(conn, scope, order: str, descending: bool, budget_s: float) -> 
                 order=None if order == "full_name" else order)
             if len(rowids) < 100:
                 break
-        row = conn.execute("SELECT name_key, id FROM person WHERE _rowid = ?",
+        row = conn.execute("SELECT name_key, _rowid FROM person WHERE _rowid = ?",
                            (rowids[-1],)).fetchone() if rowids else None
         depth = tuple(row) if row else depth
         if len(rowids) < 100:

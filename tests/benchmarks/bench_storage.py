@@ -65,9 +65,9 @@ def raw_digits(conn: dbapi.Connection, q: str) -> object:
 def raw_page(conn: dbapi.Connection, after: tuple | None) -> list:
     """The same page through the name index, without the scope's filter (every person of
     the benchmark's databases lives in the site's own commune or province)."""
-    where, args = ("AND (name_key, id) > (?, ?)", list(after)) if after else ("", [])
+    where, args = ("AND (name_key, _rowid) > (?, ?)", list(after)) if after else ("", [])
     return conn.execute(f"SELECT * FROM person WHERE _deleted = 0 {where} "
-                        f"ORDER BY name_key, id LIMIT {PAGE}", args).fetchall()
+                        f"ORDER BY name_key, _rowid LIMIT {PAGE}", args).fetchall()
 
 
 # -- one database ------------------------------------------------------------------------------
@@ -95,8 +95,8 @@ def roster(conn: dbapi.Connection, built: builders.Built) -> dict[str, float]:
     scope = built.scope(conn)
     everyone = int(conn.execute("SELECT count(*) FROM person WHERE _deleted = 0").fetchone()[0])
     keys: list[tuple | None] = [None] + [
-        tuple(conn.execute("SELECT name_key, id FROM person WHERE _deleted = 0 ORDER BY "
-                           "name_key, id LIMIT 1 OFFSET ?",
+        tuple(conn.execute("SELECT name_key, _rowid FROM person WHERE _deleted = 0 ORDER BY "
+                           "name_key, _rowid LIMIT 1 OFFSET ?",
                            (i * max(0, everyone - PAGE) // (PLACES - 1),)).fetchone())
         for i in range(1, PLACES)]
     for k in keys[:3]:  # warm the statement cache, as the window's first pages do
@@ -129,7 +129,7 @@ def roster(conn: dbapi.Connection, built: builders.Built) -> dict[str, float]:
             page = raw_page(conn, after)
             if len(page) < PAGE:
                 return time.perf_counter() - t0
-            after = (page[-1]["name_key"], page[-1]["id"])
+            after = (page[-1]["name_key"], page[-1]["_rowid"])
 
     t_raw = scroll_raw()
     t_scroll, scrolled = scroll_app()

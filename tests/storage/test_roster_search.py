@@ -62,7 +62,7 @@ def _pages(conn, scope, search, size=7):
         ids += [r["id"] for r in page]
         if len(page) < size:
             return ids
-        after = (page[-1]["name_key"], page[-1]["id"])
+        after = page[-1]["sort_key"]
 
 
 PLANS = {"walk": (1, 10**6), "walk that gives up": (1, 1), "index": (10**9, 10**6)}
