@@ -59,6 +59,15 @@ def commune_unit(conn: dbapi.Connection, part: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def destinations(conn: dbapi.Connection, part: str) -> list[tuple[str, str]]:
+    """(code, name) of the communes of the same province as ``part``, but ``part`` itself:
+    where a person of ``part`` may move (the province holds only its own communes)."""
+    return [(str(r[0]), str(r[1])) for r in conn.execute(
+        "SELECT u.code, u.name FROM unit u WHERE u.level = 'commune' AND u.valid_to IS NULL "
+        "AND u.code != ? AND u.parent_id = (SELECT parent_id FROM unit WHERE code = ? AND "
+        "level = 'commune' AND valid_to IS NULL) ORDER BY u.name_key", (part, part))]
+
+
 # -- recording a move --------------------------------------------------------------------------
 
 def move_person(store: Store, person_id: str, to_unit: str, moved_date: object, *,

@@ -75,6 +75,7 @@ class PeoplePage(QWidget):
         add_member = members_menu.addAction(_("Thêm thành viên…"), self.add_member)
         add_member.setToolTip(_("Thêm một người đã có vào tổ chức đang chọn"))
         members_menu.addAction(_("Cho thôi tham gia…"), self.end_membership)
+        members_menu.addAction(_("Chuyển nơi cư trú sang xã khác…"), self.move_current)
         self.members_button.setMenu(members_menu)
         self.print_button = QPushButton(_("In…"))
         print_menu = QMenu(self.print_button)
@@ -288,6 +289,18 @@ class PeoplePage(QWidget):
         dialog = self._dialog("membership", membership)
         dialog.editors["left_date"].widget.setFocus()
         return dialog
+
+    def move_current(self) -> None:
+        """The chosen person moved to another commune (desktop/ui/move_dialog.py)."""
+        pid = self.current_id()
+        if pid is None:
+            return
+        from desktop.ui.move_dialog import MoveDialog
+
+        dialog = MoveDialog(self.ctx, pid, self)
+        if dialog.exec():
+            self.ctx.changed()
+            self.ctx.notify(dialog.summary)
 
     def _saved(self, kind: str, record_id: str, warnings: list) -> None:
         self.ctx.changed()
