@@ -27,7 +27,7 @@ from typing import TextIO
 import benchkit as bk
 
 # Builds happen in the first that needs them: the sizes grow from one another.
-ORDER = ("size", "storage", "sync", "undo", "window", "reports", "cipher", "lists")
+ORDER = ("size", "storage", "sync", "undo", "duplicates", "window", "reports", "cipher", "lists")
 # Benchmarks on benchkit.add_size_options take the options given to run_all; the others
 # only --quick, and those listed here these options in a full run (to stay within 15 min).
 SIZED = {"size", "storage", "sync", "window", "reports", "cipher"}
