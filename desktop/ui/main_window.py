@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         ("safety", _("An toàn ANTT")), ("crime", _("Tội phạm")),
         ("catalogues", _("Danh mục")),
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")), ("duplicates", _("Trùng lặp")),
+        ("communes", _("Các xã")),  # the province only: hidden at a commune
     )
 
     # Emitted once the window holds its data (see ``fill``).
@@ -217,6 +218,11 @@ class MainWindow(QMainWindow):
         from desktop.ui.idle_lock import ScreenLock
 
         self.screen_lock = ScreenLock(self, accounts.idle_minutes(self.conn))
+        self.tabs.setTabVisible([n for n, _l in self.PAGES].index("communes"),
+                                self.site is not None and self.site.site_kind == "province")
+        # The sync folder, when one is named: a moment after start (its modules are not
+        # needed to show the window), then on a timer (desktop/ui/province_sync.py).
+        QTimer.singleShot(2000, self, lambda: _ui("province_sync").start(self))
         self.filled.emit()
 
     # -- menus -------------------------------------------------------------------------
@@ -273,11 +279,17 @@ class MainWindow(QMainWindow):
                      "Ctrl+Shift+E")
         self._action(sync_menu, _("&Nhập từ USB…"), lambda: self.sync.import_from_usb(),
                      "Ctrl+Shift+I")
+        self._action(sync_menu, _("Nhập &cả thư mục/USB…"),
+                     lambda: _ui("province_sync").import_folder(self.sync))
         self._action(sync_menu, _("&Hoàn tác lần nhập gần nhất…"),
                      lambda: self.sync.undo_last_import())
         self._action(sync_menu, _("&Xung đột dữ liệu…"), lambda: self.sync.show_conflicts())
         sync_menu.addSeparator()
         self._action(sync_menu, _("Điểm đồng bộ và &khóa…"), lambda: self.sync.show_sites())
+        self._action(sync_menu, _("&Thư mục đồng bộ…"),
+                     lambda: _ui("province_sync").choose_folder(self.sync))
+        self._action(sync_menu, _("Đồng bộ qua thư mục &ngay"),
+                     lambda: _ui("province_sync").run_now(self))
 
         view = bar.addMenu(_("&Xem"))
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)

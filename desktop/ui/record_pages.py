@@ -124,6 +124,10 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
         from desktop.ui.duplicates_page import DuplicatesPage
 
         return DuplicatesPage(ctx)
+    if name == "communes":
+        from desktop.ui.communes_page import CommunesPage
+
+        return CommunesPage(ctx)
     if name == "deleted":
         return DeletedPage(ctx)
     if name == "audit":
