@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FROZEN = ROOT / "dist" / "antq" / "antq"
+WINDOWS = sys.platform == "win32"  # the same test on the hosted Windows runner
+FROZEN = ROOT / "dist" / "antq" / ("antq.exe" if WINDOWS else "antq")
 
 pytestmark = pytest.mark.skipif(os.environ.get("ANTQ_TEST_INSTALLER") != "1",
                                 reason="set ANTQ_TEST_INSTALLER=1 (make installer-test)")
@@ -26,8 +28,13 @@ def run(tmp_path: Path, *args: str, lang: str = "vi") -> subprocess.CompletedPro
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
            "ANTQ_DATA_DIR": str(tmp_path / "data"), "ANTQ_LANG": lang,
            "LANG": "C.UTF-8", "ANTQ_PASSWORD": "dulieumau"}
+    if WINDOWS:  # what every Windows process has; the profile folders point into tmp_path
+        env |= {"PATH": os.environ["SYSTEMROOT"] + "\\System32",
+                "SYSTEMROOT": os.environ["SYSTEMROOT"], "USERPROFILE": str(tmp_path),
+                "LOCALAPPDATA": str(tmp_path / "local"), "APPDATA": str(tmp_path / "roaming"),
+                "TEMP": str(tmp_path), "TMP": str(tmp_path), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([str(FROZEN), *args], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=180)
+                          cwd=tmp_path, timeout=180, encoding="utf-8")
 
 
 def test_the_frozen_program_exists():
@@ -45,7 +52,11 @@ def test_version_demo_window_and_wizard(tmp_path):
     out = run(tmp_path, "--self-test", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert "self-test: window painted" in out.stdout
-    assert "_internal/resources; font DejaVu Sans; language vi" in out.stdout  # sys._MEIPASS
+    if WINDOWS:  # Segoe UI when the platform plugin sees the system's fonts (platform_os)
+        assert "_internal\\resources; font " in out.stdout
+        assert "; font Segoe UI;" in out.stdout or "; font DejaVu Sans;" in out.stdout
+    else:
+        assert "_internal/resources; font DejaVu Sans; language vi" in out.stdout  # _MEIPASS
     out = run(tmp_path, "--self-test")  # a new database: the first-run wizard
     assert out.returncode == 0, out.stderr
     assert "self-test: first-run wizard painted" in out.stdout
@@ -66,3 +77,29 @@ def test_english_and_pdf_in_the_frozen_program(tmp_path):
         pytest.skip("the demo has no commune 03160")
     assert out.returncode == 0, out.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_every_frozen_distribution_is_in_third_party_licenses():
+    """What PyInstaller froze (the modules in the PYZ, the packages and extension modules in
+    _internal) maps to distributions, and each is in the list written at build time."""
+    import ast
+    import json
+    from importlib import metadata
+
+    from desktop import third_party
+
+    internal = FROZEN.parent / "_internal"
+    licences = internal / "resources" / "licences"
+    assert (licences / "LICENSE").read_text("utf-8").lstrip().startswith(
+        "GNU GENERAL PUBLIC LICENSE")
+    assert "GPL-3.0-or-later" in (licences / "THIRD_PARTY_LICENSES").read_text("utf-8")
+    listed = {third_party.canonical(c["name"]) for c in
+              json.loads((licences / "third_party.json").read_text("utf-8"))["components"]}
+    toc = ROOT / "build" / "installer" / "build_installer" / "PYZ-00.toc"
+    modules = {entry[0].split(".")[0] for entry in ast.literal_eval(toc.read_text())[1]}
+    modules |= {p.name.split(".")[0] for p in internal.iterdir()}
+    owners = metadata.packages_distributions()
+    frozen = {third_party.canonical(d) for m in modules for d in owners.get(m, [])}
+    frozen.discard("antq-desk")
+    assert {"vietnam-provinces", "pyside6-essentials", "sqlcipher3"} <= frozen
+    assert frozen <= listed, sorted(frozen - listed)

@@ -3,66 +3,72 @@ shipped, and where this computer keeps the data."""
 
 from __future__ import annotations
 
-import sys
-from importlib import metadata
+from html import escape
 from pathlib import Path
 
-from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop import APP_NAME, __version__, errorlog, settings
+from desktop import APP_NAME, __version__, errorlog, settings, third_party
 from desktop.i18n import _
 from desktop.storage.paths import backups_dir
 
-# (distribution, shown name, licence) of the main libraries inside the program.
-LIBRARIES = (
-    ("PySide6-Essentials", "Qt for Python (PySide6) / Qt", "LGPL-3.0"),
-    ("reportlab", "ReportLab", "BSD-3-Clause"),
-    ("babel", "Babel (CLDR data)", "BSD-3-Clause; Unicode licence"),
-    ("sqlite-utils", "sqlite-utils", "Apache-2.0"),
-    ("openpyxl", "openpyxl", "MIT"),
-    ("cryptography", "cryptography", "Apache-2.0 / BSD-3-Clause"),
-    ("pyrage", "pyrage (age)", "MIT"),
-    ("argon2-cffi", "argon2-cffi", "MIT"),
-    ("platformdirs", "platformdirs", "MIT"),
-    ("vietnam-provinces", "vietnam-provinces", "GPL-3.0-or-later (upstream)"),
-)
-FONTS = (
-    ("Liberation Serif 2.1.5", "SIL Open Font License 1.1", "PDF"),
-    ("DejaVu Sans 2.37", "Bitstream Vera licence, DejaVu changes public domain", "UI"),
-)
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "?"
-
 
 def about_html(db_path: Path) -> str:
-    libs = "".join(f"<li>{name} {_version(dist)} — {licence}</li>"
-                   for dist, name, licence in LIBRARIES)
-    fonts = "".join(f"<li>{name} ({use}) — {licence}</li>" for name, licence, use in FONTS)
+    """The version, the project's licence and every shipped component with its licence
+    (desktop/third_party.py: the bundled distributions, Python, the bootloader, the fonts)."""
+    rows = "".join(
+        f"<tr><td>{escape(c.name)}</td><td>{escape(c.version)}</td>"
+        f"<td>{escape(c.licence)}</td></tr>" for c in third_party.shipped())
     return (
         f"<h3>{APP_NAME} {__version__}</h3>"
         + _("<p>Hồ sơ phong trào Toàn dân bảo vệ an ninh Tổ quốc: ghi chép, in ấn và đồng bộ "
             "bằng USB, không cần mạng.</p>")
-        + "<p>" + _("Cơ sở dữ liệu: {db}").format(db=db_path) + "</p>"
-        + "<p><b>" + _("Phông chữ kèm theo") + "</b></p><ul>" + fonts + "</ul>"
-        + "<p><b>" + _("Thư viện chính") + "</b></p><ul>" + libs
-        + f"<li>Python {sys.version.split()[0]} — PSF</li><li>Qt {qVersion()} "
-          f"(PySide6 {pyside_version})</li></ul>"
-        + "<p>" + _("Toàn văn giấy phép của phông chữ nằm trong thư mục resources/fonts của "
-                    "chương trình.") + "</p>")
+        + "<p>" + _("Phần mềm tự do theo giấy phép {licence} (tệp LICENSE): được dùng, sao "
+                    "chép, sửa đổi và phân phát lại theo các điều khoản của giấy phép đó, "
+                    "không kèm bảo hành.").format(licence=third_party.PROJECT_LICENCE) + "</p>"
+        + "<p>" + _("Cơ sở dữ liệu: {db}").format(db=escape(str(db_path))) + "</p>"
+        + "<p><b>" + _("Thành phần kèm theo và giấy phép") + "</b></p>"
+        + "<table cellspacing='4' cellpadding='1'><tr><th align='left'>" + _("Thành phần")
+        + "</th><th align='left'>" + _("Phiên bản") + "</th><th align='left'>" + _("Giấy phép")
+        + f"</th></tr>{rows}<tr><td>Qt</td><td>{qVersion()}</td><td>LGPL-3.0-only</td></tr>"
+        + "</table>"
+        + "<p>" + _("Toàn văn các giấy phép nằm trong tệp THIRD_PARTY_LICENSES kèm chương "
+                    "trình; giấy phép của phông chữ trong thư mục resources/fonts.") + "</p>")
 
 
-def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, _("Giới thiệu"), about_html(db_path),
-                      parent=parent)
-    box.setTextFormat(Qt.TextFormat.RichText)
+class AboutDialog(QDialog):
+    """Trợ giúp → Giới thiệu: a scrolling page (the component list is longer than a screen
+    would take in a message box) and a Close button."""
+
+    def __init__(self, parent: QWidget | None, db_path: Path) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Giới thiệu"))
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenExternalLinks(False)
+        self.browser.setHtml(about_html(db_path))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        self.resize(640, 560)
+
+    def text(self) -> str:
+        return self.browser.toPlainText()
+
+
+def show_about(parent: QWidget, db_path: Path) -> AboutDialog:
+    box = AboutDialog(parent, db_path)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
 
