@@ -23,7 +23,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from desktop import __version__
+from desktop import __version__, platform_os
 from desktop.i18n import _
 from desktop.storage.paths import log_dir
 
@@ -45,7 +45,7 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
     whatever the process's umask."""
 
     def _open(self):  # noqa: ANN202 - the base class's signature
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = platform_os.open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
         return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
 
 
@@ -58,7 +58,7 @@ def logger() -> logging.Logger:
         for old in list(log.handlers):
             log.removeHandler(old)
             old.close()
-        Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        platform_os.private_dir(Path(path).parent)
         handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES,
                                               backupCount=BACKUP_COUNT, encoding="utf-8",
                                               delay=True)

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-import platformdirs
+from desktop import platform_os
 
 APP_DIR_NAME = "antq-desk"
 SETTINGS_FILE = "settings.json"
@@ -16,7 +16,7 @@ SETTINGS_FILE = "settings.json"
 def data_dir() -> Path:
     """The per-user data folder; ``ANTQ_DATA_DIR`` overrides it (tests, portable installs)."""
     override = os.environ.get("ANTQ_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_DIR_NAME, False))
+    return Path(override) if override else platform_os.user_data_dir(APP_DIR_NAME)
 
 
 def settings_path() -> Path:
@@ -40,9 +40,11 @@ def save(**values: object) -> Path:
     """Merge ``values`` into the file, atomically (a power cut leaves the old or the new)."""
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = load()
-    data.update(values)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    os.replace(tmp, path)
+    # the window and an `antq` command may save at once: each reads what the other wrote
+    with platform_os.file_lock(path.with_name(path.name + ".lock")):
+        data = load()
+        data.update(values)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        os.replace(tmp, path)
     return path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from desktop import platform_os
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import dbapi
@@ -102,14 +103,8 @@ def is_plain(path: Path) -> bool:
 def make_private(p: Path) -> None:
     """A database an earlier version left readable by others becomes this user's only (the
     database and the files SQLite keeps beside it; new files follow the process umask)."""
-    if os.name != "posix":
-        return
     for f in (p, Path(f"{p}-wal"), Path(f"{p}-shm")):
-        try:
-            if f.stat().st_mode & 0o077:
-                f.chmod(0o600)
-        except OSError:  # absent, or not ours to change: SQLite will say if it matters
-            pass
+        platform_os.make_private(f)  # absent or not ours: left alone (SQLite will say)
 
 
 def set_key(conn: dbapi.Connection, key: bytes) -> None:

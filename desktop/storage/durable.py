@@ -1,19 +1,8 @@
-"""Making a rename survive a power cut: after ``os.replace`` the folder itself is synced."""
+"""Making a rename survive a power cut: after ``os.replace`` the folder itself is synced
+(the OS-specific part lives in desktop/platform_os.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-from pathlib import Path
+from desktop.platform_os import fsync_dir
 
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a directory; its rename is durable enough there
-        return
-    try:
-        with contextlib.suppress(OSError):  # some file systems (FAT sticks) refuse it
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+__all__ = ["fsync_dir"]

@@ -18,6 +18,7 @@ import os
 import time
 from pathlib import Path
 
+from desktop import platform_os
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 
@@ -141,7 +142,7 @@ def write(db_path: Path, obj: dict) -> None:
     path = keyfile_path(db_path)
     tmp = path.with_name(path.name + ".part")
     data = json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = platform_os.open_private(tmp, os.O_WRONLY | os.O_TRUNC)
     try:
         os.write(fd, data)
         os.fsync(fd)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop import APP_NAME, __version__
+from desktop import APP_NAME, __version__, platform_os
 from desktop.domain.errors import UserError
 from desktop.i18n import _, current_language
 from desktop.resources import resource_path
@@ -63,7 +63,10 @@ def _register_fonts(app: QApplication) -> None:
                 font_id = QFontDatabase.addApplicationFont(str(f))
                 if font_id >= 0:
                     families += QFontDatabase.applicationFontFamilies(font_id)
-    if ui_families:
+    system_font = platform_os.system_ui_font()  # Segoe UI on Windows: the native look
+    if system_font and system_font in QFontDatabase.families():
+        app.setFont(QFont(system_font, UI_FONT_SIZE))
+    elif ui_families:
         app.setFont(QFont(ui_families[0], UI_FONT_SIZE))
 
 

@@ -12,8 +12,10 @@ replace any of them with a stub as before.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, QUrl
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
+
+from desktop import platform_os
 
 DATE_FORMAT = "HH:mm dd/MM/yyyy"  # as everywhere in the program (domain/dates.py)
 _DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
@@ -42,6 +44,11 @@ def file_dialog(parent: QWidget | None, caption: str = "", directory: str = "",
         dialog.setOptions(options)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setProxyModel(ShownDates(dialog))
+    # the sticks plugged in now, one click away in the side panel (E:\ on Windows,
+    # /media/USER/LABEL on Linux): where bundles come from and go to
+    sticks = [QUrl.fromLocalFile(str(p)) for p in platform_os.removable_drives()]
+    if sticks:
+        dialog.setSidebarUrls([*dialog.sidebarUrls(), *sticks])
     dialog.setAcceptMode(accept)
     dialog.setFileMode(mode)
     if selected_filter:
