@@ -200,6 +200,56 @@ class MovingPeople(RuleBasedStateMachine):
         self.moves += 1
         self.write(i, lambda n: moves.move_person(n.store, pid, to, date))
 
+    @rule(data=st.data())
+    def move_racing_an_edit(self, data) -> None:
+        """One end records a move, the other edits (or deletes) the same person, before the
+        two meet."""
+        c = data.draw(st.integers(1, len(self.nodes) - 1), label="commune")
+        shared = sorted(set(self.writable(0)) & set(self.writable(c)))
+        if not shared:
+            return
+        pid = data.draw(st.sampled_from(shared), label="person")
+        mover = data.draw(st.sampled_from([0, c]), label="mover")
+        here = self.nodes[c].part
+        to = data.draw(st.sampled_from([n.part for n in self.nodes[1:] if n.part != here]),
+                       label="to")
+        self.moves += 1
+        for i in data.draw(st.permutations([0, c]), label="order"):
+            if i == mover:
+                self.write(i, lambda n: _quiet(moves.move_person, n.store, pid, to,
+                                               "15/06/2026"))
+            elif data.draw(st.integers(0, 4), label="what") == 0:
+                self.write(i, lambda n: _quiet(n.store.delete, "person", pid))
+            else:
+                self.n += 1
+                self.write(i, lambda n: _quiet(n.store.edit, "person", pid,
+                                               {"phone": PHONES[self.n % 3],
+                                                "notes": f"đua {self.n}"}))
+
+    @rule(data=st.data(), undelete=st.booleans())
+    def delete_or_restore(self, data, undelete: bool) -> None:
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        node = self.nodes[i]
+        ids = [str(r[0]) for r in node.conn.execute(
+            "SELECT id FROM person WHERE _deleted = ? ORDER BY id", (1 if undelete else 0,))]
+        if not ids:
+            return
+        pid = data.draw(st.sampled_from(ids), label="person")
+        op = "restore" if undelete else "delete"
+        self.write(i, lambda n: _quiet(getattr(n.store, op), "person", pid))
+
+    @rule(data=st.data())
+    def good_deed(self, data) -> None:
+        """A good deed of someone, recorded where they live (it stays there if they move)."""
+        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
+        people = self.writable(i)
+        if not people:
+            return
+        pid = data.draw(st.sampled_from(people), label="person")
+        self.n += 1
+        self.write(i, lambda n: _quiet(n.store.add, "deed", {
+            "person_id": pid, "description": f"Việc tốt {self.n}", "deed_date": "01/2026"}))
+
     @precondition(lambda self: self.mail)
     @rule(data=st.data())
     def race(self, data) -> None:
@@ -324,6 +374,6 @@ def _quiet(fn, *args) -> None:
 
 
 MovingPeople.TestCase.settings = settings(
-    max_examples=200 if LONG else 20, stateful_step_count=40 if LONG else 20, deadline=None,
+    max_examples=200 if LONG else 15, stateful_step_count=40 if LONG else 20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_moving_people = MovingPeople.TestCase
