@@ -95,15 +95,26 @@ def _name(row: dbapi.Row | dict) -> str:
     return text.fold(str(row["full_name"] or ""))
 
 
-def match_keys(row: dbapi.Row | dict) -> list[str]:
-    """The keys two records of one person are likely to share."""
-    keys = []
+def match_keys(row: dbapi.Row | dict) -> tuple[list[str], list[str]]:
+    """(the keys a person is filed under, the keys looked up to find its twins). The same
+    CCCD; the same folded name with the same full birth date; a birth date known only in part
+    (a year, a month) meets everyone of that name born that year. A full date does not look
+    at the whole year (a common name has dozens there, all with other dates)."""
+    filed, looked = [], []
     if row["citizen_id"]:
-        keys.append(f"c:{row['citizen_id']}")
+        filed.append(f"c:{row['citizen_id']}")
+        looked.append(f"c:{row['citizen_id']}")
     name, born = _name(row), str(row["birth_date"] or "")
     if name and born:
-        keys.append(f"y:{name}|{born[:4]}")  # a full date and a year alone meet here
-    return keys
+        year = f"{name}|{born[:4]}"
+        filed.append(f"y:{year}")
+        if len(born) == 10:
+            filed.append(f"d:{name}|{born}")
+            looked += [f"d:{name}|{born}", f"p:{year}"]
+        else:
+            filed.append(f"p:{year}")
+            looked.append(f"y:{year}")
+    return filed, looked
 
 
 def score(p: dbapi.Row | dict, q: dbapi.Row | dict) -> tuple[int, list[str]]:
@@ -167,6 +178,7 @@ class ScanResult:
     checked: int = 0
     found: int = 0  # new open candidates
     dropped: int = 0  # open candidates that no longer match
+    compared: int = 0  # pairs scored (sharing a key): grows with the people looked at only
 
 
 def pending(conn: dbapi.Connection) -> int:
@@ -218,12 +230,13 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     rows = _rows(conn, ids)
     marks = ",".join("?" * len(ids))
     conn.execute(f"DELETE FROM duplicate_key WHERE person_id IN ({marks})", tuple(ids))
-    keys: dict[str, list[str]] = {}
+    keys: dict[str, list[str]] = {}  # what each looks up
+    filed: list[tuple[str, str]] = []
     for pid, row in rows.items():
         if _live(row):
-            keys[pid] = match_keys(row)
-    conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)",
-                     [(k, pid) for pid, ks in keys.items() for k in ks])
+            under, keys[pid] = match_keys(row)
+            filed += [(k, pid) for k in under]
+    conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", filed)
     for pid in set(ids) - set(rows):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
                                        "b = :p) AND status = 'open'", {"p": pid}).rowcount
@@ -236,6 +249,7 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
                 "SELECT person_id FROM duplicate_key WHERE key = ? AND person_id != ?",
                 (key, pid)))
         others = _rows(conn, matched) if matched else {}
+        result.compared += len(others)
         for other_id, other in others.items():
             value, reasons = score(row, other)
             _record(conn, pid, other_id, value, reasons, result)

@@ -82,7 +82,9 @@ def _measure(conn, args: argparse.Namespace) -> None:  # type: ignore[no-untyped
     best = min(fulls)
     print(f"full scan of {people:,} people: {best:.2f} s (runs: "
           f"{', '.join(f'{t:.2f}' for t in fulls)}), {best / people * 1e6:.1f} µs per person; "
-          f"{keys:,} keys, {r.found:,} open candidates (same CCCD {by_reason['citizen_id']}, "
+          f"{keys:,} keys, {r.compared:,} pairs compared ({r.compared / people:.2f} a person, "
+          f"flat as the province grows: no O(n²)), "
+          f"{r.found:,} open candidates (same CCCD {by_reason['citizen_id']}, "
           f"same birth date {by_reason['birth_date']}, same year {by_reason['birth_year']})")
 
     store = Store(conn, actor="bench")
