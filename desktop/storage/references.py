@@ -143,8 +143,9 @@ def check_kept_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str
     if part is not None and via is not None and part != current:
         if kind.name == "person":  # a move: desktop/storage/moves.py
             raise ValidationError(via, _("«{label}» mới thuộc {new}, còn người này đang ở "
-                                         "{old}: đây là chuyển đi, hãy ghi cả ngày chuyển "
-                                         "(moved_date=dd/mm/yyyy)").format(
+                                         "{old}: đây là chuyển đi, hãy ghi bằng «Chuyển nơi "
+                                         "cư trú sang xã khác…» (hoặc moved_date=dd/mm/yyyy "
+                                         "trên dòng lệnh)").format(
                 label=kind.field(via).label, new=part_name(conn, part),
                 old=part_name(conn, current)), label=kind.field(via).label)
         raise ValidationError(via, _("«{label}» mới thuộc {new}, còn bản ghi thuộc {old}; "
