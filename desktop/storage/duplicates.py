@@ -193,6 +193,8 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
     leaves the queue. ``progress(done, total)`` after each chunk may raise to stop: nothing
     is then changed."""
     result = ScanResult()
+    if not everyone and conn.execute("SELECT 1 FROM duplicate_dirty LIMIT 1").fetchone() is None:
+        return result  # nothing written since: no write lock taken
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
