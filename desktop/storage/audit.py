@@ -102,7 +102,7 @@ converts each entry (same seq, same content, new representation), chains them an
 one ``audit-upgrade`` entry saying how many entries it converted, the old head and whether the
 old chain was intact — so a log tampered with before the upgrade stays on record as such.
 Its number is below 14 and 17, which databases made meanwhile have: they run it when opened
-(``db.LATE_MIGRATIONS``, ``migrations.missing``).
+(``db.MIGRATION_VERSIONS``, ``migrations.missing``).
 
 Limits: whoever can write the database file can rebuild the whole chain from any entry on;
 locally the chain cannot show that. What the province saw of the head is the check against it.

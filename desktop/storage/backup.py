@@ -331,7 +331,7 @@ def check_backup(backup_file: Path | str, key: bytes | None) -> None:
         tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "site_meta" not in tables:
             raise UserError(_("{p} không phải bản sao lưu của ANTQ Desk").format(p=p))
-        schema_check.refuse_newer(src, db.SCHEMA_VERSION)
+        schema_check.refuse_newer(src, db.SCHEMA_VERSION, db.MIGRATION_VERSIONS)
     except dbapi.DatabaseError as e:
         raise UserError(_("Không đọc được bản sao lưu {p} ({e})").format(p=p, e=e)) from e
     finally:

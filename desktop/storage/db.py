@@ -20,11 +20,13 @@ from desktop.storage import dbapi
 # that opening an up-to-date database does not import the migrations (and every record kind
 # with them) before the window can show (a test keeps the two equal).
 SCHEMA_VERSION = 22
-# Migrations that landed after databases of a higher version were made (numbers are handed
-# out to work done side by side: 11 and 13 came after 14 and 17, 15 and 18 after 22): an
-# up-to-date version alone does not say they ran, ``schema_migrations`` does
-# (migrations.missing runs them).
-LATE_MIGRATIONS = (11, 13, 15, 18)
+# Every migration this program has, ``migrations.MIGRATIONS``' numbers (a test keeps them
+# equal). Numbers are handed out to work done side by side, so one may land after databases
+# of a higher version were made (11 and 13 came after 14 and 17; 15, 18 and 21 after 22): an
+# up-to-date version alone does not say they ran. An open takes the fast path only when
+# ``schema_migrations`` holds exactly these; otherwise migrations.missing runs what is
+# missing, and a number this program does not know (a newer program's) is refused.
+MIGRATION_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22)
 
 
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -134,10 +136,10 @@ def _raw_connect(path: Path | str, key: bytes | None, *, uri: bool = False
     return conn
 
 
-def _late_ran(conn: dbapi.Connection) -> bool:
-    marks = ",".join("?" * len(LATE_MIGRATIONS))
-    return conn.execute(f"SELECT count(*) FROM schema_migrations WHERE version IN ({marks})",
-                        LATE_MIGRATIONS).fetchone()[0] == len(LATE_MIGRATIONS)
+def _all_ran(conn: dbapi.Connection) -> bool:
+    """Exactly this program's migrations ran: none missing, none from a newer program."""
+    ran = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    return ran == set(MIGRATION_VERSIONS)
 
 
 def open_file(path: Path | str, key: bytes | None, *, readonly: bool = False
@@ -230,7 +232,7 @@ def open_database(path: Path | str, *, migrate: bool = True,
     if p is not None:
         make_private(p)
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and _late_ran(
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and _all_ran(
                 conn):
             configure(conn, path)
         else:

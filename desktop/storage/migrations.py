@@ -505,7 +505,7 @@ def current_version(conn: dbapi.Connection) -> int:
 
 
 def check_not_newer(conn: dbapi.Connection) -> None:
-    schema_check.refuse_newer(conn, latest_version())
+    schema_check.refuse_newer(conn, latest_version(), [m.version for m in MIGRATIONS])
 
 
 def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
