@@ -264,13 +264,14 @@ def unlock(store, unit: str, period_text: str, reason: str) -> Approval:
 
 # -- bundles --------------------------------------------------------------------------------------
 
-def check_incoming(cells: Iterable[tuple], sender_kind: str) -> str | None:
-    """Why a bundle from a site of ``sender_kind`` may not carry these approval changes (a
-    commune sends only unlocks); None if it may."""
+def check_incoming(cells: Iterable[tuple], sender_kind: str, sender: str) -> str | None:
+    """Why a bundle from ``sender`` (a site of ``sender_kind``) may not carry these approval
+    changes: a commune writes only unlocks (it may pass on the province's own versions);
+    None if it may."""
     if sender_kind == "province":
         return None
     for c in cells:
-        if c[0] == "period_approval" and c[2] not in UNLOCK_FIELDS:
+        if c[0] == "period_approval" and c[5] == sender and c[2] not in UNLOCK_FIELDS:
             return _("chỉ tỉnh phê duyệt số liệu kỳ (period_approval/{pk}, trường {f})").format(
                 pk=c[1], f=c[2])
     return None

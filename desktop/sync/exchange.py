@@ -495,7 +495,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
     listed = set(partitions)
     merge.check_cells(b.cells, listed.__contains__)
     merge.check_values(conn, b.cells, sender=peer.name, name=name)  # the local write rules
-    if (why := periods.check_incoming(b.cells, peer.site_kind)) is not None:
+    if (why := periods.check_incoming(b.cells, peer.site_kind, peer.site_id)) is not None:
         raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {w}").format(
             n=name, s=peer.name, w=why))
     their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
