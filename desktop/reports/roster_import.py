@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from desktop.domain import text
@@ -224,12 +225,20 @@ def _split_birth_columns(rows: list[list[object]], header: int,
 
 
 def _cell_text(value: object) -> str:
-    value = unneutralise(value)
+    if isinstance(value, str):
+        return _string_text(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return text.clean_text(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _string_text(value: str) -> str:
+    """A text cell cleaned, once per distinct text: a roster repeats its villages, genders and
+    roles on every row, and each cell is read several times (header, group and footer tests)."""
+    return text.clean_text(str(unneutralise(value)))
 
 
 def _date_value(value: object) -> object:
