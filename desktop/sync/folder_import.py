@@ -26,7 +26,9 @@ from desktop.sync.keys import SiteKeys
 
 # (files done, files in all, what is being done): per file, then once at the end.
 FolderProgress = Callable[[int, int, str], None]
+Known = dict[str, tuple[int, int]]  # path -> (size, modification time in ns)
 FAILED = "failed"
+SEEN = "seen"  # dealt with by an earlier run, unchanged since
 OWN = "own"  # written by this site (a sync folder holds both directions)
 ALREADY = "already"
 UNKNOWN = ""  # the group of files whose sender could not be read
@@ -98,6 +100,7 @@ class FolderImport:
     results: list[exchange.ImportResult]  # one per file, in the order they were taken
     elsewhere: int = 0  # bundles for other sites: counted, never opened
     own: int = 0  # bundles this site wrote (to its peers), beside the others in a sync folder
+    unchanged: int = 0  # files an earlier run dealt with, not read again (see ``known``)
     not_bundles: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # the stick or disk at fault
     cancelled: bool = False
@@ -156,7 +159,8 @@ class FolderImport:
     def as_dict(self) -> dict[str, object]:
         return {"senders": [s.as_dict() for s in self.senders],
                 "files": [r.as_dict() for r in self.results],
-                "elsewhere": self.elsewhere, "own": self.own, "not_bundles": self.not_bundles,
+                "elsewhere": self.elsewhere, "own": self.own, "unchanged": self.unchanged,
+                "not_bundles": self.not_bundles,
                 "failed": [{"file": f, "reason": why} for f, why in self.failed],
                 "cancelled": self.cancelled, "total": self.total_line()}
 
@@ -167,13 +171,18 @@ class FolderImport:
         return 2 if self.refused or self.failed else 0
 
 
-def plan(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path]) -> list[Planned]:
+def plan(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path],
+         known: Known | None = None) -> list[Planned]:
     """Every file under ``paths`` (a folder stands for its ``*.vsb``), with the order its
-    import goes in: per sender, earliest first."""
+    import goes in: per sender, earliest first. A file ``known`` with the same size and time
+    is left out at once."""
     todo = exchange.expand(paths)
     exchange.refuse_own_files(todo, exchange.db_file_of(conn))
     planned = []
     for path in todo:
+        if known is not None and known.get(str(path)) == stamp(path):
+            planned.append(Planned(path, SEEN))
+            continue
         try:
             kind = files.sniff(path, keys.identities)
         except UserError:  # the import says what (stick removed, no right to read…)
@@ -220,15 +229,24 @@ def _read_order(conn: dbapi.Connection, keys: SiteKeys, item: Planned) -> None:
 
 def import_folder(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], *,
                   actor: str | None = None, progress: FolderProgress | None = None,
-                  cancel: Callable[[], bool] | None = None) -> FolderImport:
-    """Import every bundle for this site under ``paths``; see the module's docstring."""
+                  cancel: Callable[[], bool] | None = None,
+                  known: Known | None = None) -> FolderImport:
+    """Import every bundle for this site under ``paths``; see the module's docstring.
+
+    ``known`` (a sync folder run again and again by the same window): the files already
+    dealt with — imported, already there, this site's own, for another site, not a bundle,
+    refused — by path, with their size and modification time. Such a file unchanged is not
+    read again (neither decrypted nor refused and logged once more); every file dealt with in
+    this run is added. A file that failed (the medium at fault) is tried again next time."""
     accounts.require(conn, "sync")
-    planned = plan(conn, keys, paths)
+    planned = plan(conn, keys, paths, known)
     out = FolderImport([], [])
     groups: dict[str, SenderResult] = {}
     mine = [p for p in planned if p.kind == files.BUNDLE]
     for p in planned:
-        if p.kind == OWN:
+        if p.kind == SEEN:
+            out.unchanged += 1
+        elif p.kind == OWN:
             out.own += 1
             out.results.append(exchange.ImportResult(p.path, "own", _(
                 "{n}: gói do chính điểm này ghi (gửi đi); để nguyên").format(n=p.path.name)))
@@ -257,7 +275,21 @@ def import_folder(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path],
     if progress is not None:
         progress(len(mine), len(mine), "")
     out.senders.sort(key=lambda g: (g.site_id == UNKNOWN, g.name))
+    if known is not None:
+        for r in out.results:
+            if r.status not in ("failed", "cancelled"):
+                now = stamp(r.path)
+                if now is not None:
+                    known[str(r.path)] = now
     return out
+
+
+def stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _group(groups: dict[str, SenderResult], out: FolderImport, p: Planned) -> SenderResult:

@@ -142,8 +142,10 @@ def reachable(path: Path) -> bool:
 
 def run(conn: dbapi.Connection, keys: SiteKeys, *, actor: str | None = None,
         progress: folder_import.FolderProgress | None = None,
-        cancel: Callable[[], bool] | None = None) -> RunResult:
-    """Import what the folder holds for this site, then write what is new for each peer."""
+        cancel: Callable[[], bool] | None = None,
+        known: folder_import.Known | None = None) -> RunResult:
+    """Import what the folder holds for this site, then write what is new for each peer.
+    ``known``: what earlier runs of the same window dealt with (folder_import.import_folder)."""
     accounts.require(conn, "sync")
     where = folder(conn)
     if where is None:
@@ -153,9 +155,14 @@ def run(conn: dbapi.Connection, keys: SiteKeys, *, actor: str | None = None,
     if result.reachable:
         try:
             result.imported = folder_import.import_folder(conn, keys, [where], actor=actor,
-                                                          progress=progress, cancel=cancel)
+                                                          progress=progress, cancel=cancel,
+                                                          known=known)
             if not (result.imported.cancelled or (cancel is not None and cancel())):
                 result.written = _write_new(conn, keys, where, actor)
+                for r in result.written if known is not None else ():
+                    stamp = folder_import.stamp(r.path)  # ours: never read back
+                    if stamp is not None:
+                        known[str(r.path)] = stamp
         except exchange.ExportFailed as e:
             result.written, result.error = e.written, str(e)
         except UserError as e:  # the folder went away midway, or the disk is full

@@ -106,6 +106,9 @@ class SyncFolderRunner(QObject):
         self.timer.timeout.connect(lambda: self.run_now(quiet=True))
         self.busy = False
         self.runs = 0  # finished runs (tests wait on it)
+        # The folder's files this window already dealt with: not decrypted again each run.
+        # Only the worker of the one run at a time touches it.
+        self.known: dict[str, tuple[int, int]] = {}
         self.show_last()
 
     def stop(self) -> None:
@@ -150,7 +153,7 @@ class SyncFolderRunner(QObject):
             conn = connect(db_path)
             try:
                 return sync_folder.run(conn, site_keys, actor=actor,
-                                       cancel=lambda: task.cancelled)
+                                       cancel=lambda: task.cancelled, known=self.known)
             finally:
                 conn.close()
 

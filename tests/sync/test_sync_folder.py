@@ -95,3 +95,34 @@ def test_the_command_line(network, tmp_path, capsys):
     assert cli.main(["sync-folder", "clear", *db]) == 0
     assert sync_folder.folder(a.conn) is None
     assert cli.main(["sync-folder", "set", *db]) == 2
+
+
+def test_a_window_does_not_read_the_same_files_again(network, tmp_path, monkeypatch):
+    from desktop.sync import bundle
+
+    prov, (a, _b) = network(2)
+    share = tmp_path / "share"
+    share.mkdir()
+    for node in (prov, a):
+        sync_folder.set_folder(node.conn, share)
+    a.store.add("person", {"full_name": "Lò Văn Sáng"})
+    sync_folder.run(a.conn, a.keys)
+    [good] = share.glob("*.vsb")
+    (share / "cut.vsb").write_bytes(good.read_bytes()[:-100])
+    known: dict[str, tuple[int, int]] = {}
+    first = sync_folder.run(prov.conn, prov.keys, known=known)
+    assert first.imported.imported == 1 and first.imported.refused == 1
+    decrypted: list[int] = []
+    real = bundle.decrypt
+    monkeypatch.setattr(bundle, "decrypt", lambda *a, **k: decrypted.append(1) or real(*a, **k))
+    again = sync_folder.run(prov.conn, prov.keys, known=known)
+    # Nothing read again, the damaged file not refused (nor logged) a second time; the
+    # province's own new bundles are known too.
+    assert decrypted == [] and again.imported.refused == 0
+    assert again.imported.unchanged == 2 + len(first.written)
+    b_id = a.store.add("person", {"full_name": "Quàng Thị Hoa"}).id
+    sync_folder.run(a.conn, a.keys)  # a new file: read, imported
+    decrypted.clear()
+    third = sync_folder.run(prov.conn, prov.keys, known=known)
+    # The new file read twice (its manifest first, then the import), no other.
+    assert third.imported.imported == 1 and has(prov, b_id) and len(decrypted) == 2

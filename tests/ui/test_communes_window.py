@@ -105,17 +105,17 @@ def test_a_stick_imported_in_one_action_with_progress(qtbot, stick, monkeypatch)
     slow_imports(monkeypatch, 0.5)
     labels: list[str] = []
 
-    def progress_seen() -> bool:
+    def progress_seen() -> bool:  # the dialog, then the commune it is importing
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, QProgressDialog) and dialog.isVisible():
             labels.append(dialog.labelText())
-            return True
+            return labels[-1].startswith("Đang nhập gói của")
         return False
 
     click_menu(qtbot, w, action(w, "Nhập &cả thư mục/USB…"))
     qtbot.waitUntil(progress_seen, timeout=10000)
     qtbot.waitUntil(lambda: isinstance(w.sync.last_dialog, ResultsDialog), timeout=20000)
-    assert labels[0].startswith("Đang nhập gói của Công an xã")
+    assert labels[-1].startswith("Đang nhập gói của Công an xã")
     lines = w.sync.last_dialog.lines()
     assert lines[0].startswith("Công an xã Búng Lao: 1 gói đã nhập, 1 bản ghi")
     assert lines[1].startswith("Công an xã Mường Nhé: 1 gói đã nhập, 1 bản ghi")
