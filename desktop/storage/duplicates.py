@@ -341,7 +341,10 @@ def _candidate(conn: dbapi.Connection, r: dbapi.Row) -> Candidate:
     people = []
     for pid in (r["a"], r["b"]):
         try:
-            people.append(records.get(conn, PERSON, pid))
+            rec = dict(records.get(conn, PERSON, pid))
+            rec["_part"] = conn.execute("SELECT _part FROM person WHERE id = ?",
+                                        (pid,)).fetchone()[0]  # its commune
+            people.append(rec)
         except NotFoundError:  # the alias names a survivor this commune does not hold
             people.append({"id": pid})
     return Candidate(r["id"], r["a"], r["b"], r["score"], json.loads(r["reasons"]),

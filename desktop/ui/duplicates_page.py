@@ -204,10 +204,15 @@ class DuplicatesPage(QWidget):
             self.ctx.notify(_("Chọn một cặp trước"))
             return
         names = [str(p.get("full_name") or p["id"]) for p in c.people]
-        box = QMessageBox(QMessageBox.Icon.Question, _("Là một người"),
-                          _("Giữ lại hồ sơ nào? Hồ sơ kia thành tên khác của hồ sơ được giữ; "
-                            "tổ chức, cuộc họp, khen thưởng của nó chuyển sang. Hoàn tác được "
-                            "(Bỏ gộp)."), parent=self)
+        text = _("Giữ lại hồ sơ nào? Hồ sơ kia thành tên khác của hồ sơ được giữ; tổ chức, cuộc "
+                 "họp, khen thưởng của nó chuyển sang. Hoàn tác được (Bỏ gộp).")
+        parts = [str(p.get("_part") or "") for p in c.people]
+        if all(parts) and parts[0] != parts[1]:
+            text += "\n\n" + _("Hai hồ sơ ở hai xã ({a}, {b}): xã của hồ sơ không được giữ sẽ "
+                                "chỉ còn thấy tên khác (các tổ chức của xã đó ghi tên người được "
+                                "giữ, hồ sơ của người đó ở xã kia).").format(
+                a=part_name(self.ctx.conn, parts[0]), b=part_name(self.ctx.conn, parts[1]))
+        box = QMessageBox(QMessageBox.Icon.Question, _("Là một người"), text, parent=self)
         keep_a = box.addButton(_("Giữ hồ sơ 1: {n}").format(n=names[0]),
                                QMessageBox.ButtonRole.AcceptRole)
         keep_b = box.addButton(_("Giữ hồ sơ 2: {n}").format(n=names[1]),

@@ -147,3 +147,24 @@ def test_many_people_to_look_at_are_scanned_in_the_background(window, qtbot, mon
     qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Đã xét" in window.statusBar().currentMessage(), timeout=10000)
     assert any({x.a, x.b} == {a, b} for x in page.found)
+
+
+def test_two_communes_are_named_before_a_merge_across_them(qapp, demo_factory, tmp_path, qtbot):
+    w = open_window(demo_factory(2, 5), tmp_path)
+    try:
+        villages = [r[0] for r in w.conn.execute(
+            "SELECT v.id FROM unit v JOIN unit c ON c.id = v.parent_id WHERE v.level = 'village' "
+            "GROUP BY c.id ORDER BY c.code LIMIT 2")]
+        assert len(villages) == 2
+        a, b = (w.store.add("person", {"full_name": "Sùng A Dình", "birth_date": "04/04/1984",
+                                       "residence_unit_id": v}).id for v in villages)
+        page = _page(w, qtbot)
+        _select(qtbot, page, a, b)
+        seen: list[str] = []
+        _answer("Hủy", seen)
+        qtbot.mouseClick(page.same_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(seen))
+        assert "Hai hồ sơ ở hai xã" in seen[0]
+        assert records.get(w.conn, PERSON, a)["merged_into"] is None
+    finally:
+        close_window(w)
