@@ -1,8 +1,9 @@
 """Issue 14, the officer's day as one test, by clicks and key events only: the first run (the
 commune found by typing "muong cha"), villages added, a Tổ made, its roster imported from a
 commune's real sheet (title rows, numbering row, a wrong date fixed in the preview), a meeting
-held with its attendance, the minutes and the quarter's report saved as PDF. Each step checks
-what the officer sees; the pictures it takes illustrate docs/huong-dan.md."""
+held with its attendance, the minutes and the quarter's report saved as PDF, the day's work
+sent to the province on a USB stick (keys and enrolment the first time). Each step checks what
+the officer sees; the pictures it takes illustrate docs/huong-dan.md."""
 
 from __future__ import annotations
 
@@ -19,20 +20,29 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialogButtonBox,
     QFileDialog,
+    QMessageBox,
     QPushButton,
     QWizard,
 )
+from test_sync_clicks import Modals, answer_box, menu_action
 from test_villages_window import dialog_up, right_click_tree
 from uikit import click_button_menu, type_text, window_as
 
 from desktop.domain.kinds import KINDS
-from desktop.storage import db, keyfile, records
+from desktop.storage import db, keyfile, records, site
+from desktop.sync import enrol, keys
 from desktop.ui import areas_page, first_run
 from desktop.ui.app import make_application
 from desktop.ui.editors import MeetingDialog, OrganizationDialog
 from desktop.ui.home_page import period_choices
 from desktop.ui.import_dialog import RosterImportDialog
 from desktop.ui.navigation import ID_ROLE
+from desktop.ui.sync_dialogs import (
+    FingerprintDialog,
+    RecipientsDialog,
+    ResultsDialog,
+    SitesDialog,
+)
 
 NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
 PASSWORD = "mật khẩu xã"
@@ -146,7 +156,8 @@ def commune_sheet(path: Path) -> Path:
     return path
 
 
-def test_the_officers_day(qapp, qtbot, fresh_db, tmp_path, monkeypatch, windows):
+def test_the_officers_day(qapp, qtbot, fresh_db, master_db, tmp_path, monkeypatch,
+                          windows):
     make_application()
 
     # -- 1. The first run: the commune found by typing without accents. -------------------
@@ -309,3 +320,63 @@ def test_the_officers_day(qapp, qtbot, fresh_db, tmp_path, monkeypatch, windows)
     click(qtbot, home.print_button)
     text = "\n".join(save_preview(qtbot, home, tmp_path / "bao-cao.pdf", monkeypatch))
     assert "BÁO CÁO" in text and "Mường Chà" in text
+
+    # -- 8. The day's work to the province on a USB stick. -----------------------------------
+    # The first time, «Ghi ra USB…» leads on to the keys and the enrolment request.
+    monkeypatch.setattr(keys, "KDF_PARAMS", {"t": 1, "m": 8, "p": 1})
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    request, answer = stick / "yeu-cau.json", stick / "tra-loi.json"
+    modals = (Modals(qtbot).then(QMessageBox, answer_box(qtbot, "Tạo khóa ngay"))
+              .then(QMessageBox, answer_box(qtbot))
+              .then(QMessageBox, answer_box(qtbot, "Đăng ký…")))
+    menu_action(window, "&Ghi ra USB…").trigger()
+    modals.done()
+    sites = window.sync.last_dialog
+    assert isinstance(sites, SitesDialog) and "Ghi yêu cầu đăng ký" in sites.guide_text()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(request), "")))
+    modals = Modals(qtbot).then(QMessageBox, answer_box(qtbot))
+    click(qtbot, sites.request)
+    modals.done()
+    assert request.is_file()
+    # The province accepts it in its own office (its program, not this window).
+    province = tmp_path / "tinh" / "antq.db"
+    province.parent.mkdir()
+    copy_database(master_db, province)
+    prov = db.open_database(province)
+    try:
+        site.init_site(prov, name="Công an tỉnh Điện Biên", province_code="11")
+        keys.init_keys(prov)
+        prov_keys = keys.unlock(prov)
+        commune_fp = keys.fingerprint(site.require_site(window.conn).site_id,
+                                      keys.public_keys(window.conn))
+        enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=commune_fp)
+        province_fp = keys.fingerprint(prov_keys.site.site_id, prov_keys.public)
+    finally:
+        prov.close()
+    # Back at the commune: the answer installed once the fingerprint read out matches.
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(answer), "")))
+
+    def read_out(dialog: FingerprintDialog) -> None:
+        dialog.typed.setFocus()
+        type_text(dialog.typed, province_fp)
+        click(qtbot, dialog.confirm_button)
+
+    modals = Modals(qtbot).then(FingerprintDialog, read_out).then(QMessageBox, answer_box(qtbot))
+    click(qtbot, sites.install)
+    modals.done()
+    click(qtbot, sites.close_button)
+    # And the bundle, named for people, written to the stick.
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(stick)))
+    modals = Modals(qtbot).then(RecipientsDialog, lambda d: click(qtbot, d.ok_button))
+    menu_action(window, "&Ghi ra USB…").trigger()
+    qtbot.waitUntil(lambda: isinstance(window.sync.last_dialog, ResultsDialog), timeout=30000)
+    modals.done()
+    [bundle] = stick.glob("*.vsb")
+    assert bundle.name.startswith("xa-muong-cha_tinh-dien-bien_"), bundle.name  # from, to
+    assert bundle.name in window.sync.last_dialog.lines()[0]
+    picture(window.sync.last_dialog, "09-gui-tinh.png")
+    click(qtbot, window.sync.last_dialog.close_button)
