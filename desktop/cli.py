@@ -284,13 +284,35 @@ def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False)
     return run_app(db, self_test=self_test)
 
 
+def window_args(argv: Sequence[str] | None = None) -> argparse.Namespace | None:
+    """The arguments of a window start (``antq``, ``antq --db PATH``, ``--self-test``), read
+    without building every command's parser (a third of the window's own start-up work
+    before its frame, issue 12); None for anything else, which the full parser reads — and
+    explains, help and errors included."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if any(not w.startswith("--") for i, w in enumerate(words)
+           if i == 0 or words[i - 1] not in ("--db", "--user")) or \
+            any(w in ("--help", "--version") for w in words):
+        return None  # a command, a stray word, help or the version: the full parser
+    parser = argparse.ArgumentParser(prog="antq", parents=[_common()], add_help=False,
+                                     exit_on_error=False)
+    parser.add_argument("--self-test", action="store_true")
+    try:
+        args, rest = parser.parse_known_args(words)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Police data about citizens: whatever this process creates (the database and its -wal,
     # backups, key file, quarantine, attachments, settings) is readable by this user only —
     # folders 0700, files 0600. On Windows the per-user data folder is private by its ACL.
     os.umask(0o077)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = window_args(argv) or build_parser().parse_args(argv)
     try:
         if args.command is None:
             return open_window(getattr(args, "db", None), self_test=args.self_test)
