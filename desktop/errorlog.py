@@ -19,7 +19,6 @@ import secrets
 import sys
 import traceback
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
@@ -40,13 +39,19 @@ def log_path() -> Path:
     return log_dir() / LOG_FILE
 
 
-class _PrivateRotatingFileHandler(RotatingFileHandler):
-    """Its files (the current one and each rotated copy) readable by this user only,
-    whatever the process's umask."""
+def _private_handler(path: str) -> logging.Handler:
+    """A rotating file handler whose files (the current one and each rotated copy) are
+    readable by this user only, whatever the process's umask. ``logging.handlers`` (socket,
+    pickle) is imported here, when something is first logged, not at every start."""
+    from logging.handlers import RotatingFileHandler
 
-    def _open(self):  # noqa: ANN202 - the base class's signature
-        fd = platform_os.open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+    class _PrivateRotatingFileHandler(RotatingFileHandler):
+        def _open(self):  # noqa: ANN202 - the base class's signature
+            fd = platform_os.open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
+            return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+    return _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
+                                       encoding="utf-8", delay=True)
 
 
 def logger() -> logging.Logger:
@@ -59,9 +64,7 @@ def logger() -> logging.Logger:
             log.removeHandler(old)
             old.close()
         platform_os.private_dir(Path(path).parent)
-        handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES,
-                                              backupCount=BACKUP_COUNT, encoding="utf-8",
-                                              delay=True)
+        handler = _private_handler(path)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
