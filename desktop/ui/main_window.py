@@ -144,11 +144,15 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         from desktop.ui.login import LoginDialog
+        from desktop.ui.preload import Preloader
 
         self._logging_in = True
         try:
             dialog = LoginDialog(self.db_path, self, demo=self.db_path.name == "demo.db")
             self.login_dialog = dialog
+            # While the officer types, what the login and the first page need is imported.
+            self.preloader = Preloader(dialog)
+            self.preloader.start()
             if dialog.exec() != LoginDialog.DialogCode.Accepted:
                 return False
         finally:
