@@ -264,6 +264,43 @@ def unlock(store, unit: str, period_text: str, reason: str) -> Approval:
 
 # -- bundles --------------------------------------------------------------------------------------
 
+def incoming_changes(conn: dbapi.Connection, cells: Iterable[tuple],
+                     vector: Mapping[tuple[str, str], int]) -> list[str]:
+    """Lines for the import's result: records dated in a locked period that a bundle changes
+    (new versions, ``vector`` being what this site held before). They were made elsewhere
+    before the approval reached there; they are merged like any change, and said."""
+    held = locks(conn)
+    if not held:
+        return []
+    tables = {KINDS[k].table: (KINDS[k], f) for k, f in DATED.items()}
+    # table -> record -> (its partition, its date in the bundle if there)
+    touched: dict[str, dict[str, tuple[str, object]]] = {}
+    for c in cells:
+        if c[0] in tables and c[6] in held and c[7] > vector.get((c[5], c[6]), 0):
+            dated = touched.setdefault(c[0], {})
+            if c[2] == tables[c[0]][1]:
+                dated[c[1]] = (c[6], c[3])
+            else:
+                dated.setdefault(c[1], (c[6], None))
+    counts: dict[tuple[str, str], int] = {}
+    for tbl, dated in touched.items():
+        name = tables[tbl][1]
+        ids = list(dated)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            here = dict(conn.execute(f"SELECT id, {name} FROM {tbl} WHERE id IN "
+                                     f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            for pk in chunk:
+                part, date = dated[pk]
+                period = _locked_in(held, part, date or here.get(pk))
+                if period is not None:
+                    counts[(part, period)] = counts.get((part, period), 0) + 1
+    return [_("{n} bản ghi thuộc kỳ {p} của {c} (đã phê duyệt) được sửa ở nơi khác trước khi "
+              "nhận phê duyệt: đã nhập, hãy xem lại số liệu kỳ này").format(
+        n=n, p=period, c=references.part_name(conn, part))
+        for (part, period), n in sorted(counts.items())]
+
+
 def check_incoming(cells: Iterable[tuple], sender_kind: str, sender: str) -> str | None:
     """Why a bundle from ``sender`` (a site of ``sender_kind``) may not carry these approval
     changes: a commune writes only unlocks (it may pass on the province's own versions);

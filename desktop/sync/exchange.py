@@ -511,6 +511,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                            sender_vector, b.cells)
     warnings += _counter_warnings(m, peer)
     clock_warnings = list(warnings)
+    warnings += periods.incoming_changes(conn, b.cells, merge.version_vector(conn))
     store = Store(conn, actor=actor)
     blobs = BlobStore(db_file_of(conn))
     try:

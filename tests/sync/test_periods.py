@@ -67,8 +67,13 @@ def test_an_approved_period_is_locked_at_the_province_and_at_the_commune(figures
         with pytest.raises(UserError, match="2026-Q3"):
             node.store.add("meeting", {"organization_id": org, "title": "Họp bổ sung",
                                        "started_at": "08:00 20/09/2026"})
-    # The edit made at the commune before the approval arrived still reaches the province.
-    exchange(a, prov, tmp_path / "up")
+    # The edit made at the commune before the approval arrived still reaches the province,
+    # which is told.
+    [path] = a.export(tmp_path / "up")
+    [r] = prov.import_(path)
+    assert r.status == "imported"
+    assert any("1 bản ghi thuộc kỳ 2026-Q3 của Xã Mường Nhé" in w for w in r.warnings), \
+        r.warnings
     assert prov.conn.execute("SELECT place FROM meeting WHERE id = ?", (q3,)).fetchone()[0] \
         == "Trụ sở"
     # Another commune's figures are not locked by it.
