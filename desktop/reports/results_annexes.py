@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Spacer
 
 from desktop.i18n import _
 from desktop.reports import fmt, page
@@ -104,6 +104,7 @@ def tables(data: dict, lw: float, table: TableMaker) -> list[tuple[int, list[Flo
     t4 = table(rows4, [5 * lw, 41 * lw, 10 * lw, 10 * lw, 10 * lw, 12 * lw, 12 * lw])
     flow4: list[Flowable] = [t4]
     if b4["days"] < b4["window_days"]:
+        flow4.append(Spacer(1, 3))
         flow4.append(page.para(_("Số liệu đã nhập phủ {d}/{w} ngày của kỳ.").format(
             d=b4["days"], w=b4["window_days"]), st["body_left"]))
 
@@ -125,7 +126,7 @@ def tables(data: dict, lw: float, table: TableMaker) -> list[tuple[int, list[Flo
                         "đến 31/10/{y}; xã, cơ quan, doanh nghiệp, cơ sở giáo dục từ 16/11/{y0} "
                         "đến 15/11/{y}). Không tính đơn vị không thuộc diện đánh giá.").format(
         y=b5["year"], y0=b5["year"] - 1), st["body_left"])
-    return [(3, [t3, note3]), (4, flow4), (5, [t5, note5])]
+    return [(3, [t3, Spacer(1, 3), note3]), (4, flow4), (5, [t5, Spacer(1, 3), note5])]
 
 
 def home_lines(data: dict) -> tuple[str, str]:

@@ -87,9 +87,22 @@ def _check_evaluation(conn: dbapi.Connection, r: Mapping[str, object],
         raise ValidationError("year", _("đã có kết quả đánh giá năm {y} của đơn vị này").format(
             y=r.get("year")))
     codes = rules.criteria_codes(r.get("criteria_met"))
-    if codes or r.get("result") == "passed":
+    if (codes or r.get("result") == "passed") and not _judged_already(conn, r, record_id):
         _check_criteria(conn, str(kind), codes, r.get("result") == "passed")
     return []
+
+
+def _judged_already(conn: dbapi.Connection, r: Mapping[str, object],
+                    record_id: str | None) -> bool:
+    """An evaluation edited without touching its criteria or result keeps them as judged
+    under the criteria then in force: a newer reference release (which may retire or add
+    criteria, desktop/sync/reference_release.py) does not make an old record invalid."""
+    if record_id is None:
+        return False
+    row = conn.execute("SELECT criteria_met, result FROM safety_evaluation WHERE id = ?",
+                       (record_id,)).fetchone()
+    return row is not None and row["result"] == r.get("result") and \
+        rules.criteria_codes(row["criteria_met"]) == rules.criteria_codes(r.get("criteria_met"))
 
 
 def criteria(conn: dbapi.Connection, subject_kind: str) -> list[tuple[str, str]]:
@@ -215,10 +228,17 @@ def crime_figures(conn: dbapi.Connection, unit_id: str, start: dt.date,
         children.setdefault(u["parent_id"], []).append(str(u["id"]))
     rows: dict[str, list[dict[str, object]]] = {}
     for row in conn.execute(
-            "SELECT * FROM crime_stat WHERE _deleted = 0 AND period_start >= ? AND "
-            "period_end <= ? AND unit_id IN (SELECT value FROM json_each(?))",
-            (start.isoformat(), end.isoformat(), json.dumps([u["id"] for u in units]))):
-        rows.setdefault(str(row["unit_id"]), []).append(dict(row))
+            "SELECT * FROM crime_stat WHERE _deleted = 0 AND unit_id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps([u["id"] for u in units]),)):
+        # The dates are read from the period itself: a bundle's values are checked field by
+        # field, so stored dates that disagree with the period must not move its figures.
+        try:
+            _spec, first, last = rules.parse_stat_period(str(row["period"]))
+        except ValidationError:
+            continue
+        if start <= first and last <= end:
+            rows.setdefault(str(row["unit_id"]), []).append(
+                {**dict(row), "period_start": first.isoformat(), "period_end": last.isoformat()})
 
     def of(uid: str) -> tuple[dict[str, int], int, int]:
         own = _picked(rows.get(uid, []))

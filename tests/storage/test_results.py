@@ -146,6 +146,14 @@ def test_crime_figures_a_quarter_equals_its_months(store, dump):
     # The quarter typed whole is counted once, not with its months.
     figures = results.crime_figures(store.conn, UID, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
     assert (figures["social_cases"], figures["drug_cases"], figures["days"]) == (12, 5, 90)
+    # Dates that disagree with the period (a bundle's values are checked one by one) do not
+    # move its figures: the period says where they count.
+    store.conn.execute("UPDATE crime_stat SET period_start = '2019-01-01', period_end = "
+                       "'2019-12-31' WHERE id = ?", (q,))
+    figures = results.crime_figures(store.conn, UID, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert figures["social_cases"] == 12
+    assert results.crime_figures(store.conn, UID, dt.date(2019, 1, 1),
+                                 dt.date(2019, 12, 31))["social_cases"] == 0
     # 15→14 windows and the movement year.
     k = store.add("crime_stat", {"unit_id": C, "period": "K2025-01", "social_cases": "1"}).id
     pt = store.add("crime_stat", {"unit_id": C, "period": "pt2025"}).id
