@@ -520,5 +520,8 @@ class DeletedPage(QWidget):
             return
         self.ctx.undo.forget(item.kind, item.id)
         self.ctx.changed()
-        self.ctx.notify(_("Đã xóa vĩnh viễn «{t}»; {n} bản sao lưu còn giữ dữ liệu cũ cho đến "
-                          "khi bị thay").format(t=item.title, n=len(result.backups)))
+        n = len(result.backups)
+        self.ctx.notify(ngettext("Đã xóa vĩnh viễn «{t}»; {n} bản sao lưu còn giữ dữ liệu cũ "
+                                 "cho đến khi bị thay",
+                                 "Đã xóa vĩnh viễn «{t}»; {n} bản sao lưu còn giữ dữ liệu cũ "
+                                 "cho đến khi bị thay", n).format(t=item.title, n=n))

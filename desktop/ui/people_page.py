@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, dbapi, rosters
 from desktop.ui.pages import (
@@ -398,9 +398,11 @@ class PeoplePage(QWidget):
 
     def _imported(self, result: dict) -> None:
         self.ctx.changed()
-        self.ctx.notify(_("Đã nhập: {p} người mới, {m} thành viên, bỏ qua {s} dòng đã có")
-                        .format(p=result["people_added"], m=result["memberships_added"],
-                                s=result["skipped"]))
+        p, m, s = result["people_added"], result["memberships_added"], result["skipped"]
+        self.ctx.notify(_("Đã nhập: {people}, {members}, bỏ qua {skipped}").format(
+            people=ngettext("{n} người mới", "{n} người mới", p).format(n=p),
+            members=ngettext("{n} thành viên", "{n} thành viên", m).format(n=m),
+            skipped=ngettext("{n} dòng đã có", "{n} dòng đã có", s).format(n=s)))
 
     def ask_export_roster(self, fmt: str) -> None:
         from desktop.ui.print_preview import ask_profile
