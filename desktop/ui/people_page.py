@@ -38,11 +38,6 @@ from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.roster_model import RosterModel
 from desktop.ui.widgets import list_behaviour, record_table
 
-# The name index read a slice at a time (a few milliseconds each), and not until typing
-# has paused this long.
-WARM_ROWS, WARM_AFTER_TYPING_MS = 500, 1000
-_WARMED = ("",)  # the whole index has been read
-
 
 class PeoplePage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -59,14 +54,10 @@ class PeoplePage(QWidget):
         self._columns_shown: tuple = ()
         # Once the roster is shown, the name index is read into the page cache while the
         # window is idle, a slice at a time: walks and searches read it (cold: 17 times
-        # slower, each page decrypted). It waits while the officer types: a key's search
-        # would otherwise wait for the slice being read (a p95 of the keystrokes, issue 12).
+        # slower, each page decrypted).
         self._warming = QTimer(self, interval=0)
         self._warming.timeout.connect(self._warm_slice)
         self._warm_from: tuple | None = None
-        self._warm_later = QTimer(self, singleShot=True, interval=WARM_AFTER_TYPING_MS)
-        self._warm_later.timeout.connect(self._warm_on)
-        self.search.textChanged.connect(self._warm_off)
         self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.search)
         self._timer = self.typing.timer
         # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
@@ -197,26 +188,15 @@ class PeoplePage(QWidget):
         self.model.count()
         if self._warm_from is None and not self._warming.isActive():
             self._warm_from = ()  # started once, half a second after the first roster
-            self._warm_later.start(500)
-
-    def _warm_off(self) -> None:
-        """A key typed: no slice now; the warming goes on once typing has paused."""
-        if self._warm_from is not None and self._warm_from != _WARMED:
-            self._warming.stop()
-            self._warm_later.start(WARM_AFTER_TYPING_MS)
-
-    def _warm_on(self) -> None:
-        if self._warm_from is not None and self._warm_from != _WARMED:
-            self._warming.start()
+            QTimer.singleShot(500, self, self._warming.start)
 
     def _warm_slice(self) -> None:
         try:
-            after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=WARM_ROWS)
+            after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=1000)
         except dbapi.Error:  # the database was closed meanwhile
             after = None
         if after is None:
             self._warming.stop()
-            self._warm_from = _WARMED
         else:
             self._warm_from = after
 

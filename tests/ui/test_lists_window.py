@@ -128,31 +128,3 @@ def test_the_name_index_is_read_into_the_cache_while_the_window_is_idle(window, 
     assert slices[0] is None and all(slices[1:])  # from the start, each after the last
     everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
     assert len(slices) == everyone // 50 + 1
-
-
-def test_the_name_index_waits_while_the_officer_types(window, qtbot, monkeypatch):
-    """A slice read while a key's search waits would hold that key's repaint back: the
-    warming stops at the first key and goes on once typing has paused (issue 12)."""
-    import time
-
-    from desktop.ui import people_page
-
-    slices = []
-    monkeypatch.setattr(people_page, "WARM_AFTER_TYPING_MS", 400)
-    # A roster far longer than the demo's: the warming never runs out by itself.
-    monkeypatch.setattr(rosters, "warm", lambda conn, after, rows: slices.append(
-        time.monotonic()) or ("x", str(len(slices))))
-    page = window.people
-    qtbot.waitUntil(lambda: len(slices) > 3, timeout=5000)  # warming, while nothing happens
-    page.search.setFocus()
-    typed_at = []
-    for ch in "lo van":  # typed, a key every 50 ms
-        type_text(page.search, ch)
-        typed_at.append(time.monotonic())
-        qtbot.wait(50)
-    assert not page._warming.isActive()
-    qtbot.wait(200)  # the search has run; typing has paused less than 400 ms
-    stopped = time.monotonic()
-    assert [t for t in slices if typed_at[0] < t < stopped] == []
-    qtbot.waitUntil(lambda: slices[-1] > stopped, timeout=3000)  # and then it goes on
-    assert slices[-1] - typed_at[-1] >= 0.35
