@@ -14,8 +14,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import platform
-import secrets
 import sys
 import traceback
 from dataclasses import dataclass
@@ -130,6 +128,9 @@ class Incident:
 def record(exc_type: type[BaseException], exc: BaseException | None,
            tb: TracebackType | None, *, where: str = "") -> Incident:
     """Write an unforeseen error to the log; what to show the officer."""
+    import platform  # here, not at every start: secrets loads OpenSSL's hashes (15-20 ms)
+    import secrets
+
     code = secrets.token_hex(3).upper()
     detail = describe(exc_type, exc, tb)
     head = (f"#{code} ANTQ Desk {__version__}, Python {platform.python_version()}, "
