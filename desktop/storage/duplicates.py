@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -229,39 +230,55 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
 
 
 def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) -> None:
+    """One chunk of people: a few statements for the whole chunk (keys filed and looked up,
+    their candidates read), then per person only the pairs it shares a key with."""
     rows = _rows(conn, ids)
     marks = ",".join("?" * len(ids))
     conn.execute(f"DELETE FROM duplicate_key WHERE person_id IN ({marks})", tuple(ids))
-    keys: dict[str, list[str]] = {}  # what each looks up
+    looked: dict[str, list[str]] = {}
     filed: list[tuple[str, str]] = []
     for pid, row in rows.items():
         if _live(row):
-            under, keys[pid] = match_keys(row)
+            under, looked[pid] = match_keys(row)
             filed += [(k, pid) for k in under]
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", filed)
     for pid in set(ids) - set(rows):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
                                        "b = :p) AND status = 'open'", {"p": pid}).rowcount
+    holders: dict[str, list[str]] = defaultdict(list)
+    wanted = sorted({k for ks in looked.values() for k in ks})
+    for i in range(0, len(wanted), _CHUNK):
+        part = wanted[i:i + _CHUNK]
+        for key, pid in conn.execute("SELECT key, person_id FROM duplicate_key WHERE key IN "
+                                     f"({','.join('?' * len(part))})", part):
+            holders[key].append(pid)
+    matched_of = {pid: {o for k in ks for o in holders.get(k, ()) if o != pid}
+                  for pid, ks in looked.items()}
+    people = dict(rows)
+    people.update(_rows(conn, {o for m in matched_of.values() for o in m} - set(rows)))
+    theirs: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
+    for cid, a, b, status in conn.execute(
+            f"SELECT id, a, b, status FROM duplicate_candidate WHERE a IN ({marks}) UNION "
+            f"SELECT id, a, b, status FROM duplicate_candidate WHERE b IN ({marks})",
+            (*ids, *ids)).fetchall():
+        theirs[a].append((cid, a, b, status))
+        theirs[b].append((cid, a, b, status))
     for pid, row in rows.items():
         result.checked += 1
-        _follow_merge_state(conn, row)
-        matched: set[str] = set()
-        for key in keys.get(pid, ()):
-            matched.update(r[0] for r in conn.execute(
-                "SELECT person_id FROM duplicate_key WHERE key = ? AND person_id != ?",
-                (key, pid)))
-        others = _rows(conn, matched) if matched else {}
-        result.compared += len(others)
-        for other_id, other in others.items():
-            value, reasons = score(row, other)
-            _record(conn, pid, other_id, value, reasons, result)
+        if (row[ALIAS] and row["_deleted"]) or any(c[3] == MERGED for c in theirs[pid]):
+            _follow_merge_state(conn, row)
+        matched = matched_of.get(pid, set())
+        result.compared += len(matched)
+        for other_id in matched:
+            if other_id in people:
+                value, reasons = score(row, people[other_id])
+                _record(conn, pid, other_id, value, reasons, result)
         # Open pairs of this person that no longer match leave the queue.
-        for cid, a, b in conn.execute(
-                "SELECT id, a, b FROM duplicate_candidate WHERE (a = :p OR b = :p) AND "
-                "status = 'open'", {"p": pid}).fetchall():
+        for cid, a, b, status in theirs[pid]:
             other_id = b if a == pid else a
-            if other_id not in matched or not _live(row):
-                conn.execute("DELETE FROM duplicate_candidate WHERE id = ?", (cid,))
+            if status == OPEN and (other_id not in matched or not _live(row)):
+                conn.execute("DELETE FROM duplicate_candidate WHERE id = ? AND status = 'open'",
+                             (cid,))
                 result.dropped += 1
 
 
