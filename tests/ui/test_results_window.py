@@ -133,6 +133,26 @@ def test_a_camera_a_refused_evaluation_and_a_quarter_that_does_not_add_up(window
     click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel))
     assert not dialog.isVisible()
     assert window.conn.execute("SELECT count(*) FROM safety_evaluation").fetchone()[0] == 0
+    # The village's own evaluation: «Đạt» with 100 % of households and its registration ticked.
+    dialog = open_editor(qtbot, page)
+    kind = dialog.editors["subject_kind"].widget
+    kind.setCurrentIndex(kind.findData("residential"))
+    dialog.editors["unit_id"].set_value(window.village, "Bản Huổi Lếch")
+    typed(dialog.editors["year"], "2025")
+    typed(dialog.editors["households_percent"], "100")
+    result = dialog.editors["result"].widget
+    result.setCurrentIndex(result.findData("passed"))
+    save(qtbot, dialog)
+    assert dialog.isVisible()  # «Đạt» needs the registration
+    assert "đăng ký" in dialog.editors["result"].message.text()
+    box = dialog.editors["registered"].widget
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    save(qtbot, dialog)
+    assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
+    assert page.model.rowCount() == 1
+    assert tuple(window.conn.execute("SELECT subject_kind, year, result, households_percent "
+                                     "FROM safety_evaluation").fetchone()) == (
+        "residential", 2025, "passed", 100)
 
     # Quý I typed as 13 when its months add up to 12.
     page = show(qtbot, window, "crime")
