@@ -137,7 +137,7 @@ COMMAND_MODULES = ("desktop.sync.commands", "desktop.sync.province_commands",
                    "desktop.account_commands", "desktop.village_commands",
                    "desktop.vault_commands", "desktop.tip_commands",
                    "desktop.person_commands", "desktop.duplicate_commands",
-                   "desktop.period_commands")
+                   "desktop.period_commands", "desktop.reference_commands")
 
 
 def _command_modules() -> list:

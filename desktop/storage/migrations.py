@@ -465,6 +465,13 @@ def _v21_person_moves(conn: dbapi.Connection) -> None:
             conn.execute(stmt)
 
 
+def _v23_reference_releases(conn: dbapi.Connection) -> None:
+    """The reference releases published or applied here (issue 15)."""
+    from desktop.storage import reference_releases
+
+    reference_releases.create_schema(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -490,6 +497,7 @@ MIGRATIONS: list[Migration] = [
     Migration(20, "the same person twice: aliases, match keys, review queue", _v20_duplicates),
     Migration(21, "people who moved to another commune; period approval", _v21_person_moves),
     Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
+    Migration(23, "reference releases published and applied", _v23_reference_releases),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

@@ -87,9 +87,22 @@ def _check_evaluation(conn: dbapi.Connection, r: Mapping[str, object],
         raise ValidationError("year", _("đã có kết quả đánh giá năm {y} của đơn vị này").format(
             y=r.get("year")))
     codes = rules.criteria_codes(r.get("criteria_met"))
-    if codes or r.get("result") == "passed":
+    if (codes or r.get("result") == "passed") and not _judged_already(conn, r, record_id):
         _check_criteria(conn, str(kind), codes, r.get("result") == "passed")
     return []
+
+
+def _judged_already(conn: dbapi.Connection, r: Mapping[str, object],
+                    record_id: str | None) -> bool:
+    """An evaluation edited without touching its criteria or result keeps them as judged
+    under the criteria then in force: a newer reference release (which may retire or add
+    criteria, desktop/sync/reference_release.py) does not make an old record invalid."""
+    if record_id is None:
+        return False
+    row = conn.execute("SELECT criteria_met, result FROM safety_evaluation WHERE id = ?",
+                       (record_id,)).fetchone()
+    return row is not None and row["result"] == r.get("result") and \
+        rules.criteria_codes(row["criteria_met"]) == rules.criteria_codes(r.get("criteria_met"))
 
 
 def criteria(conn: dbapi.Connection, subject_kind: str) -> list[tuple[str, str]]:
