@@ -14,9 +14,10 @@ be logged as a conflict between identical values).
 - a field of the merged record written without seeing the merge (its version is not covered
   by the merge's delete) is written to the survivor, unless the survivor's own value is newer.
 
-Reading goes through
-:func:`resolve`, which follows ``merged_into`` (``antq show person OLD_ID``, references typed
-by id).
+One pair merged each way at two sites (both records aliases once synced) is settled there
+too: the record every site resolves to (the smallest id) is made live again. Reading goes
+through :func:`resolve`, which follows ``merged_into`` (``antq show person OLD_ID``, ids typed
+in references).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, PERSON
 from desktop.i18n import _
 from desktop.storage import dbapi, versions
-from desktop.storage.alias_chain import resolve
+from desktop.storage.alias_chain import resolve, resolve_all
 from desktop.storage.references import own_partitions
 from desktop.storage.same_person import ALIAS, already_has, moves_partition, references
 from desktop.storage.writer import Store
@@ -48,10 +49,10 @@ def follow_merges(store: Store) -> int:
                     "LIMIT 1").fetchone() is None:
         return 0  # nothing was ever merged: no transaction, nothing written
     with store.transaction("sync"):
-        merged = merged_ids(conn)
+        merged = set(merged_ids(conn))
         if not merged:
             return 0
-        survivors = {m: resolve(conn, m) for m in merged}
+        survivors = {m: s for m, s in resolve_all(conn).items() if m in merged}
         # Two sites merged one pair each way (A into B here, B into A there): both records
         # are aliases. The one every site resolves to (the smallest id) is made live again.
         for survivor in sorted({s for m, s in survivors.items() if s in survivors}):
@@ -59,7 +60,8 @@ def follow_merges(store: Store) -> int:
             store.restore("person", survivor)
             written += 1
         if written:
-            survivors = {m: resolve(conn, m) for m in merged_ids(conn)}
+            merged = set(merged_ids(conn))
+            survivors = {m: s for m, s in resolve_all(conn).items() if m in merged}
         written += _repoint(store, survivors)
         written += _forward_edits(store, survivors)
     return written
