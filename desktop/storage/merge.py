@@ -380,17 +380,23 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                                  .format(t=tbl, pk=pk))
             fresh = s > vv.get((o, p), 0)
             old = cells_of.get(f)
-            if old is None or (h, o) > (old[0], old[1]):
+            # An edit made in the partition a person left, that knew the value the province
+            # copied into the new one (a copy's first dot is of another partition): it wins.
+            copied = (pk in strays and old is not None and bool(old[4])
+                      and old[4][0][1] != old[2] and (old[4][0] == [o, p, s] or old[4][0] in hist))
+            if old is None or copied or (h, o) > (old[0], old[1]):
                 if o == here:  # this site never made a version newer than its own
                     raise MergeError(_("{t}/{pk}/{f}: thay đổi mang tên điểm này nhưng điểm "
                                        "này chưa từng ghi nó (gói giả)").format(
                         t=tbl, pk=pk, f=f))
                 if old is not None:
                     odot = [old[1], old[2], old[3]]
-                    if odot != [o, p, s] and odot not in hist:
+                    if odot != [o, p, s] and odot not in hist and not copied:
                         loser_value = changed[f] if f in changed else value_of(kind, row, f)
                         conflicts.append(_conflict_row(
                             "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here, now))
+                if old is not None and pk in strays:  # its copy where the person lives
+                    hist = [*hist, [old[1], old[2], old[3]]]  # replaces this one knowingly
                 cells_of[f] = [h, o, p, s, hist]
                 changed[f] = v
                 adopted += 1

@@ -99,6 +99,23 @@ def test_the_province_records_a_move_and_an_edit_at_the_old_commune_races_it(liv
     converged(prov, [a, b])
 
 
+def test_an_edit_made_before_the_province_moved_the_person_is_kept_without_conflict(
+        lived, tmp_path):
+    """The old commune changes the phone (unsent); then the province records the move, its
+    copy of the phone stamped later: the commune's edit knew the value copied, so it wins and
+    nobody is asked to review anything."""
+    prov, a, b, pid, _mid = lived
+    a.store.edit("person", pid, {"phone": "0987654321"})
+    moves.move_person(prov.store, pid, b.part, "02/12/2026")
+    rounds(prov, [a, b], tmp_path / "r1")
+    for node in (prov, a, b):
+        assert node.conn.execute("SELECT phone FROM person WHERE id = ?",
+                                 (pid,)).fetchone()[0] == "0987654321", node.name
+        assert not node.conn.execute("SELECT 1 FROM sync_conflict WHERE pk = ?",
+                                     (pid,)).fetchone(), node.name
+    converged(prov, [a, b])
+
+
 def test_a_person_who_moves_back_is_whole_again_at_the_first_commune(lived, tmp_path):
     prov, a, b, pid, _mid = lived
     moves.move_person(a.store, pid, b.part, "01/12/2026")
