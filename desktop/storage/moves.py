@@ -16,9 +16,12 @@ move is done in two steps, each by a site allowed to write where it writes:
    the new partition (shown in its old rosters, written by nobody here, never sent).
 
 Races: an edit the old commune makes before it learns of a move arrives at the province in the
-old partition; the province merges it by the ordinary rule and writes it again into the new
-one (``forward``). A stale version of a person who has left is recognised and skipped. A
-person moving back into a commune that kept a snapshot takes the arriving versions whole.
+old partition (:func:`stray` says "left"); the province merges it, and writes it again into
+the new one. An edit that knew the value the province copied wins over the copy (merge.py),
+any other by the ordinary rule, its loser kept for review. A stale version of a person who has
+left is recognised and skipped. A person moving back into a commune that kept a snapshot takes
+the arriving versions whole. A move overtaken by a concurrent edit of the residence is marked
+*cancelled*.
 """
 
 from __future__ import annotations
