@@ -175,7 +175,7 @@ def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[F
     try:
         return _rowids(conn, table, order, filters, after, limit)
     finally:
-        del conn.__dict__["_paging_stamp"]
+        conn.__dict__.pop("_paging_stamp", None)  # (another thread may share the connection)
 
 
 def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
