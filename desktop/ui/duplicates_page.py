@@ -172,7 +172,8 @@ class DuplicatesPage(QWidget):
         self.compare.setRowCount(len(rows))
         self.compare.setVerticalHeaderLabels([label for label, _v in rows])
         for r, (_label, values) in enumerate(rows):
-            differ = values[0] != values[1] and all(values)
+            # Two ids always differ: only what the records say is highlighted.
+            differ = values[0] != values[1] and all(values) and r < len(rows) - 1
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if differ:
