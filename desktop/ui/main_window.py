@@ -150,10 +150,14 @@ class MainWindow(QMainWindow):
         try:
             dialog = LoginDialog(self.db_path, self, demo=self.db_path.name == "demo.db")
             self.login_dialog = dialog
-            # While the officer types, what the login and the first page need is imported.
+            # While the officer types, what the login and the first page need is imported;
+            # whatever is left once the dialog closes is imported where it is used, never
+            # between the login and the first rows.
             self.preloader = Preloader(dialog)
             self.preloader.start()
-            if dialog.exec() != LoginDialog.DialogCode.Accepted:
+            accepted = dialog.exec() == LoginDialog.DialogCode.Accepted
+            self.preloader.stop()
+            if not accepted:
                 return False
         finally:
             self._logging_in = False
