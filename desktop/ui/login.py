@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import accounts
+
+
+def _accounts():  # -> the desktop.storage.accounts module
+    """The accounts (and the storage under them), imported when first needed: the dialog
+    paints first, and they are imported while the officer types (desktop/ui/preload.py)."""
+    from desktop.storage import accounts
+
+    return accounts
 
 
 class LoginDialog(QDialog):
@@ -38,7 +45,7 @@ class LoginDialog(QDialog):
                        .format(f=db_path.name))
         intro.setWordWrap(True)
         if user is None:
-            user = str(QSettings().value("login/user", accounts.DEFAULT_ACCOUNT))
+            user = str(QSettings().value("login/user") or _accounts().DEFAULT_ACCOUNT)
         self.user = QLineEdit(user)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -58,7 +65,7 @@ class LoginDialog(QDialog):
         layout.addWidget(intro)
         if demo:
             hint = QLabel(_("Dữ liệu mẫu: tài khoản «{u}», mật khẩu «{p}».").format(
-                u=accounts.DEFAULT_ACCOUNT, p=accounts.DEMO_PASSWORD))
+                u=_accounts().DEFAULT_ACCOUNT, p=_accounts().DEMO_PASSWORD))
             layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -76,7 +83,7 @@ class LoginDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents()
         try:
-            self.conn, self.account, self.notes = accounts.login(
+            self.conn, self.account, self.notes = _accounts().login(
                 self.db_path, self.user.text().strip(), self.password.text())
         except UserError as e:
             QApplication.restoreOverrideCursor()

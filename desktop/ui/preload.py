@@ -20,7 +20,8 @@ from PySide6.QtCore import QObject, QTimer
 AFTER_LOGIN: tuple[str, ...] = (
     # the login: the key file, the key derivation, the audit entry, the vault's key
     "cryptography.hazmat.primitives.ciphers.aead", "argon2.low_level", "hmac",
-    "desktop.storage.keyfile", "desktop.domain.kinds", "desktop.storage.audit",
+    "desktop.storage.keyfile", "desktop.storage.accounts", "desktop.domain.kinds",
+    "desktop.storage.audit",
     "desktop.domain.dates", "desktop.domain.tips", "desktop.domain.validation",
     "desktop.storage.vault",
     # the window's data: records, the tree, the first page and its roster

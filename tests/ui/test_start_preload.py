@@ -73,7 +73,8 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
     loaded = set(result["while_typing"])
     # Imported behind the prompt, not after «Đăng nhập»: the storage the login writes with,
     # the tree, the people page and its roster.
-    for module in ("desktop.storage.audit", "desktop.storage.vault", "desktop.storage.rosters",
+    for module in ("desktop.storage.accounts", "desktop.storage.audit", "desktop.storage.vault",
+                   "desktop.storage.rosters",
                    "desktop.ui.navigation", "desktop.ui.people_page",
                    "desktop.ui.roster_model", "desktop.ui.record_pages"):
         assert module in loaded, module
