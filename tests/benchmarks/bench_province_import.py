@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help=f"scale {QUICK_SCALE}")
     parser.add_argument("--scale", type=float, help="the province's counts times this")
     parser.add_argument("--reps", type=int, default=1, help="pairs of imports (ABBA)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="the folder import alone (no per-file import, no ratio)")
     parser.add_argument("--child", choices=("folder", "files"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
@@ -210,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
             last = None
             for i in range(args.reps):
                 order = ("files", "folder") if i % 2 == 0 else ("folder", "files")
+                if args.no_baseline:
+                    order = ("folder",)
                 for way in order:
                     out = run_child(province, stick, work, way)
                     runs[way].append(out)
@@ -225,12 +229,13 @@ def main(argv: list[str] | None = None) -> None:
                   f"{bk.ms(f['total'] - sum(per))}")
             print(f"peak memory of the importing process: {f['rss_peak']:.0f} MB "
                   f"({f['rss_before']:.0f} MB before the import)")
-            b = runs["files"][-1]
-            print(f"per-file import (before issue 15): total {b['total']:.1f} s for "
-                  f"{b['imported']} bundles, peak memory {b['rss_peak']:.0f} MB")
-            paired = bk.Paired([r["total"] for r in runs["files"]],
-                               [r["total"] for r in runs["folder"]])
-            print(f"folder / per-file: {paired.describe()}")
+            if runs["files"]:
+                b = runs["files"][-1]
+                print(f"per-file import (before issue 15): total {b['total']:.1f} s for "
+                      f"{b['imported']} bundles, peak memory {b['rss_peak']:.0f} MB")
+                paired = bk.Paired([r["total"] for r in runs["files"]],
+                                   [r["total"] for r in runs["folder"]])
+                print(f"folder / per-file: {paired.describe()}")
             assert last is not None
             afterwards(province, last["path"])
     bk.footer(started)
