@@ -150,7 +150,7 @@ def run(conn: dbapi.Connection, keys: SiteKeys, *, actor: str | None = None,
     where = folder(conn)
     if where is None:
         raise UserError(_("Chưa đặt thư mục đồng bộ (antq sync-folder set ĐƯỜNG_DẪN, hoặc "
-                          "Tệp → Cài đặt…)"))
+                          "Đồng bộ → Thư mục đồng bộ…)"))
     result = RunResult(where, reachable(where))
     if result.reachable:
         try:
