@@ -64,7 +64,8 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
     db = tmp_path / "start.db"
     copy_database(demo_factory(1, 10), db)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
-           "ANTQ_DATA_DIR": str(tmp_path)}
+           "ANTQ_DATA_DIR": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}  # its settings (the login) stay here
     out = subprocess.run([sys.executable, "-c", _START, str(db)], capture_output=True,
                          text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
