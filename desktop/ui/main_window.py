@@ -298,6 +298,11 @@ class MainWindow(QMainWindow):
                      lambda: _ui("province_sync").choose_folder(self.sync))
         self._action(sync_menu, _("Đồng bộ qua thư mục &ngay"),
                      lambda: _ui("province_sync").run_now(self))
+        sync_menu.addSeparator()
+        self._action(sync_menu, _("&Phát hành danh mục cho các xã…"),
+                     lambda: _ui("reference_dialog").publish(self.sync))
+        self._action(sync_menu, _("Áp dụng &danh mục của tỉnh…"),
+                     lambda: _ui("reference_dialog").apply(self.sync))
 
         view = bar.addMenu(_("&Xem"))
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
