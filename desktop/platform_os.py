@@ -134,9 +134,11 @@ def file_lock(path: Path, *, blocking: bool = True) -> Iterator[IO[bytes]]:
     fd = open_private(path, os.O_RDWR)
     try:
         lock(fd, blocking)
+        handle = os.fdopen(os.dup(fd), "r+b")  # closed here, whatever the caller did
         try:
-            yield os.fdopen(os.dup(fd), "r+b")
+            yield handle
         finally:
+            handle.close()
             unlock(fd)
     finally:
         os.close(fd)
