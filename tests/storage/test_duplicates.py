@@ -330,3 +330,24 @@ def test_the_officers_answers_are_in_the_audit_log(store, conn, world):
         "duplicate-dismiss", "duplicate-reopen", "duplicate-merge", "duplicate-unmerge"]
     assert all(e.actor == "tester" for e in events)
     assert audit.action_label("duplicate-merge") == "Là một người (gộp hai hồ sơ)"
+
+
+def test_migration_20_puts_everyone_already_recorded_in_the_queue(tmp_path):
+    """A database from before issue 15: its people, twins among them, are all looked at the
+    first time the queue is read."""
+    from desktop.storage import db, migrations
+
+    path = tmp_path / "v19.db"
+    conn = db.open_database(path, migrate=False)
+    migrations.apply(conn, stop_before=20)
+    conn.execute("BEGIN")
+    for pid, name in (("p1", "Lò Văn Đức"), ("p2", "LÒ VĂN ĐỨC"), ("p3", "Quàng Thị Hoa")):
+        conn.execute("INSERT INTO person(id, _part, full_name, birth_date) VALUES "
+                     "(?, '03160', ?, '1985-03-05')", (pid, name))
+    conn.execute("COMMIT")
+    assert 20 in migrations.apply(conn)
+    assert duplicates.pending(conn) == 3
+    [c] = duplicates.candidates(conn)
+    assert (c.a, c.b) == ("p1", "p2") and c.score == 60
+    assert duplicates.pending(conn) == 0
+    conn.close()
