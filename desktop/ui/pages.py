@@ -420,11 +420,13 @@ def deleted_title(conn: dbapi.Connection, presenter: Presenter,
                   item: history.DeletedItem) -> str:
     """What a deleted record is called: a name, not an id or a code. A membership and an
     attendance are named by their person and their organization or meeting."""
+    from desktop.domain.errors import NotFoundError
+
     kind = KINDS[item.kind]
-    row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (item.id,)).fetchone()
-    if row is None:
+    try:
+        rec = records.get(conn, kind, item.id)  # a deleted record too: a tombstone keeps it
+    except NotFoundError:
         return item.title or item.id
-    rec = dict(row)
     if item.kind == "membership":
         fields = ("person_id", "organization_id")
     elif item.kind == "attendance":
