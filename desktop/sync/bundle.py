@@ -362,10 +362,16 @@ def open_bundle(data: bytes, keys: SiteKeys, name: str,
     return open_plain(decrypt(data, keys, name), keys, name, sender_of)
 
 
-def header_site(plain: bytes, name: str) -> str:
-    """The site a decrypted bundle's header names (its signature not yet checked: good for
-    telling this site's own bundles apart, nothing more)."""
-    return _read_header(plain, name).site_id
+def signed_by(plain: bytes, name: str, site_id: str, sign_pubs: Sequence[str]) -> bool:
+    """Whether a decrypted bundle names ``site_id`` in its header and is signed by one of
+    ``sign_pubs`` (this site's own keys, to tell what it wrote itself from a file that only
+    claims to be)."""
+    header = _read_header(plain, name)
+    if header.site_id != site_id or header.sign_pub not in sign_pubs:
+        return False
+    body = memoryview(plain)[header.body_start:]
+    return verify_signature(header.sign_pub, header.signature,
+                            _signed_digest(header.signed, body))
 
 
 def open_plain(plain: bytes, keys: SiteKeys, name: str,

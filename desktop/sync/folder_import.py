@@ -22,6 +22,7 @@ from desktop.i18n import _, ngettext
 from desktop.storage import accounts, dbapi
 from desktop.sync import bundle as fmt
 from desktop.sync import exchange, files
+from desktop.sync import keys as keys_mod
 from desktop.sync.keys import SiteKeys
 
 # (files done, files in all, what is being done): per file, then once at the end.
@@ -178,6 +179,7 @@ def plan(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path],
     is left out at once."""
     todo = exchange.expand(paths)
     exchange.refuse_own_files(todo, exchange.db_file_of(conn))
+    signing = own_keys(conn)
     planned = []
     for path in todo:
         if known is not None and known.get(str(path)) == stamp(path):
@@ -190,7 +192,7 @@ def plan(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path],
             continue
         item = Planned(path, kind)
         if kind == files.BUNDLE:
-            _read_order(conn, keys, item)
+            _read_order(conn, keys, item, signing)
         planned.append(item)
     names: dict[str, str] = {}
     for p in planned:
@@ -201,14 +203,15 @@ def plan(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path],
                                           p.sender, p.counter, p.created_ms, p.path.name))
 
 
-def _read_order(conn: dbapi.Connection, keys: SiteKeys, item: Planned) -> None:
+def _read_order(conn: dbapi.Connection, keys: SiteKeys, item: Planned,
+                signing: Sequence[str]) -> None:
     """The sender and its counter from the signed manifest; this site's own bundles (it can
     open what it wrote) and those already imported are marked so. On any failure nothing: the
     import itself then says what is wrong with the file."""
     name = item.path.name
     try:
         plain = fmt.decrypt(files.read_capped(item.path, fmt.MAX_BUNDLE_BYTES), keys, name)
-        if fmt.header_site(plain, name) == keys.site.site_id:
+        if fmt.signed_by(plain, name, keys.site.site_id, signing):
             item.kind = OWN
             return
         zf, b = fmt.open_plain(plain, keys, name, lambda s: exchange.sender_of(conn, s))
@@ -225,6 +228,13 @@ def _read_order(conn: dbapi.Connection, keys: SiteKeys, item: Planned) -> None:
                           (b.bundle_id,)).fetchone()
     if logged is not None and logged[0] == b.manifest_sha256:
         item.kind = ALREADY  # not decrypted a second time (a sync folder keeps them all)
+
+
+def own_keys(conn: dbapi.Connection) -> list[str]:
+    """This site's signing keys, the current one and those ``antq keys rotate`` retired."""
+    current = keys_mod.public_keys(conn).sign_pub
+    return [current, *(r[0] for r in conn.execute(
+        "SELECT public FROM sync_key_retired WHERE purpose = 'sign'"))]
 
 
 def import_folder(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], *,

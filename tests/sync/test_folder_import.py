@@ -63,6 +63,11 @@ def stick(network, tmp_path: Path):
 
     (s / "a-bad.vsb").write_bytes(rewrite(a, a2, prov, line=bad_name, manifest=new_id))
     prov.export(s, to=a)  # the province's own, to A
+
+    def as_province(m):  # a file that only claims to be the province's (signed by A)
+        m["sender_site"] = prov.site_id
+
+    (s / "forged-own.vsb").write_bytes(tamper(a, a1, prov, manifest=as_province))
     (s / "ghi-chu.vsb").write_bytes(b"PK\x03\x04 not a bundle")  # named like one
     return prov, a, b, s, (first_pid, second_pid, b_pid)
 
@@ -83,8 +88,9 @@ def test_a_stick_imports_per_commune_in_order_with_a_total(stick):
     # The genuine but bad bundle is A's refusal, with why; the truncated one has no sender.
     [(bad_file, why)] = ga.refused
     assert bad_file == "a-bad.vsb" and "full_name" in why
-    unknown = by_name["Không rõ người gửi"]
-    assert unknown.refused[0][0] == "cut.vsb" and "cắt cụt" in unknown.refused[0][1]
+    unknown = dict(by_name["Không rõ người gửi"].refused)
+    assert "cắt cụt" in unknown["cut.vsb"]
+    assert "chưa đăng ký" in unknown["forged-own.vsb"]  # not taken for this site's own
     assert (done.elsewhere, done.own, done.not_bundles) == (1, 1, 1)
     lines = done.lines()
     assert lines[0].startswith("c0: 2 gói đã nhập, 2 bản ghi, 0 xung đột mới")
@@ -94,14 +100,14 @@ def test_a_stick_imports_per_commune_in_order_with_a_total(stick):
                in line for line in lines)
     total = lines[-1]
     assert total.startswith("Tổng: 3 gói đã nhập, 3 bản ghi, 0 xung đột mới, 0 cảnh báo "
-                            "đồng hồ, 2 tệp bị từ chối, 1 gói đã nhập trước đây, 1 gói của "
+                            "đồng hồ, 3 tệp bị từ chối, 1 gói đã nhập trước đây, 1 gói của "
                             "điểm khác bỏ qua, 1 gói do điểm này gửi đi, 1 tệp không phải gói")
     # Nothing on the stick changed; only the refused files were copied aside.
     assert snapshot(s) == before
     quarantined = {p.name for p in files.quarantine_dir(prov.path).glob("*.vsb")}
-    assert quarantined == {"a-bad.vsb", "cut.vsb"}
+    assert quarantined == {"a-bad.vsb", "cut.vsb", "forged-own.vsb"}
     # Again: everything is already there, nothing is decrypted twice or refused anew
-    # except the two bad files.
+    # except the three bad files.
     again = folder_import.import_folder(prov.conn, prov.keys, [s])
     assert again.imported == 0 and sum(g.already for g in again.senders) == 4
 
