@@ -233,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
             f"{f.label} ({f.name}): {shown[f.name]}" for f in kind.fields if shown[f.name]]
         if rec["deleted"]:
             lines.append(_("(đã xóa)"))
+        if kind.name == "person":  # the moves recorded here (issue 15)
+            from desktop.storage import moves
+
+            lines += moves.history_lines(conn, str(rec["id"]))
         emit(args, rec, lines)
     elif command == "list":
         kind = kind_named(args.kind)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from desktop.domain import validation
+from desktop.domain import dates, validation
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS, PERSON, Kind
 from desktop.i18n import _
@@ -294,6 +294,18 @@ def depart(store: Store, province: str) -> list[str]:
                      (to_part[0], to_unit, pid))
         gone.append(pid)
     return gone
+
+
+def history_lines(conn: dbapi.Connection, person_id: str) -> list[str]:
+    """The moves of a person recorded here, one line each, for ``antq show person``."""
+    status = dict(MOVE.field("status").choices)
+    out = []
+    for m in history(conn, person_id):
+        to = conn.execute("SELECT name FROM unit WHERE id = ?", (m["to_unit_id"],)).fetchone()
+        out.append(_("Chuyển nơi cư trú: ngày {d} đến {b} ({s})").format(
+            d=dates.PartialDate.from_iso(str(m["moved_date"])).display(),
+            b=to[0] if to else m["to_unit_id"], s=status.get(str(m["status"]), "?")))
+    return out
 
 
 def history(conn: dbapi.Connection, person_id: str) -> list[dict[str, object]]:

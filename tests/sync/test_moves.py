@@ -146,6 +146,8 @@ def test_the_command_line_records_a_move(lived, tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "Xã Búng Lao" in out.out and "1 tổ chức" in out.out, out.out
-    a.conn.execute("SELECT 1").fetchone()
     assert a.conn.execute("SELECT status FROM person_move WHERE person_id = ?",
                           (pid,)).fetchone()[0] == "pending"
+    assert cli.main(["show", "person", pid, "--db", str(a.path)]) == 0
+    assert "Chuyển nơi cư trú: ngày 01/12/2026 đến Xã Búng Lao (Chờ tỉnh chuyển hồ sơ)" \
+        in capsys.readouterr().out
