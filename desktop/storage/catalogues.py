@@ -85,17 +85,24 @@ def membership_findings(conn: dbapi.Connection, record: Mapping[str, object],
                               "membership WHERE id = ?", (record_id,)).fetchone()
         if before is not None and all(before[k] == record.get(k) for k in keys):
             return none
-    org = conn.execute("SELECT o.org_type, o.unit_id, u.level, u.name AS unit_name FROM "
-                       "organization o LEFT JOIN unit u ON u.id = o.unit_id WHERE o.id = ?",
+    # The organization and its type's rules in one read, the person only when there are
+    # rules (most types have none): an import writes thousands of memberships in a row.
+    org = conn.execute("SELECT o.org_type, o.unit_id, u.level, u.name AS unit_name, "
+                       "c.name AS type_name, c.attrs FROM organization o "
+                       "LEFT JOIN unit u ON u.id = o.unit_id LEFT JOIN catalogue_item c "
+                       "ON c.catalogue = 'org_type' AND c.code = o.org_type WHERE o.id = ?",
                        (record["organization_id"],)).fetchone()
+    if org is None:
+        return none
+    rules = TypeRules.from_attrs(org["type_name"], json.loads(org["attrs"])) \
+        if org["type_name"] is not None and org["attrs"] else TypeRules(org["org_type"])
+    if not rules.any:
+        return none
     person = conn.execute("SELECT p.full_name, p.birth_date, p.residence_unit_id, "
                           "u.name AS home FROM person p LEFT JOIN unit u "
                           "ON u.id = p.residence_unit_id WHERE p.id = ?",
                           (record.get("person_id"),)).fetchone()
-    if org is None or person is None:
-        return none
-    rules = type_rules(conn, org["org_type"])
-    if not rules.any:
+    if person is None:
         return none
     role = str(record["role"]) if record.get("role") else None
     holders: list[str] = []
