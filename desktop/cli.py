@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--province-code")
 
     p = cmd("demo", _("tạo cơ sở dữ liệu mẫu (một tỉnh, nhiều xã, thôn, tổ chức, người…)"))
-    p.add_argument("--communes", type=int, default=6)
+    p.add_argument("--communes", type=int, default=None,
+                   help=_("số xã (mặc định 6; với --scale province: cả 45 xã)"))
     p.add_argument("--people-per-village", type=int, default=45)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--replace", action="store_true",
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--article", action="store_true",
                    help=_("tỉnh mẫu có số liệu đúng như bài báo (antq report --article --unit 11 "
                           "--period 2020..2023-Q1)"))
+
+    p.add_argument("--scale", choices=("province",),
+                   help=_("province: tỉnh đã đăng ký với các xã, mỗi xã một cơ sở dữ liệu "
+                          "riêng và USB chứa gói đầu tiên của từng xã (thư mục …-xa bên cạnh)"))
 
     cmd("open-demo", _("mở cửa sổ trên cơ sở dữ liệu mẫu (tạo nếu chưa có)"))
 
@@ -179,7 +184,19 @@ def run(args: argparse.Namespace) -> int:
         from desktop.storage import demo
 
         path = db_path(args) if getattr(args, "db", None) else _demo_path()
-        summary = demo.create_demo_database(path, communes=args.communes,
+        if args.scale == "province":  # issue 15: the province office's stick
+            from desktop.sync import demo_province
+
+            made = demo_province.create(path, communes=args.communes or 45,
+                                        people_per_village=args.people_per_village,
+                                        seed=args.seed, replace=args.replace)
+            emit(args, {"db": str(path), **made},
+                 [_("Đã tạo tỉnh mẫu {p}, {n} xã trong {f}").format(
+                     p=path, n=made["communes"], f=made["folder"]),
+                  _("USB với gói của từng xã: {s} (antq import-bundle {s} --db {p})").format(
+                      s=made["stick"], p=path)])
+            return 0
+        summary = demo.create_demo_database(path, communes=args.communes or 6,
                                             people_per_village=args.people_per_village,
                                             seed=args.seed, replace=args.replace,
                                             article=args.article)
