@@ -62,6 +62,15 @@ def commune_unit(conn: dbapi.Connection, part: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def mover(conn: dbapi.Connection, person_id: str) -> tuple[str, str]:
+    """(full name, partition) of the person about to move, for the window's move dialog."""
+    row = conn.execute("SELECT full_name, _part FROM person WHERE id = ?",
+                       (person_id,)).fetchone()
+    if row is None:
+        raise UserError(_("Không tìm thấy người có mã {id}").format(id=person_id))
+    return str(row["full_name"]), str(row["_part"])
+
+
 def destinations(conn: dbapi.Connection, part: str) -> list[tuple[str, str]]:
     """(code, name) of the communes of the same province as ``part``, but ``part`` itself:
     where a person of ``part`` may move (the province holds only its own communes)."""

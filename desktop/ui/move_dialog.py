@@ -27,16 +27,15 @@ class MoveDialog(QDialog):
         self.ctx, self.person_id = ctx, person_id
         self.summary = ""
         conn = ctx.conn
-        row = conn.execute("SELECT full_name, _part FROM person WHERE id = ?",
-                           (person_id,)).fetchone()
+        full_name, part = moves.mover(conn, person_id)
         self.setWindowTitle(_("Chuyển nơi cư trú"))
         self.commune = QComboBox()
-        for code, name in moves.destinations(conn, str(row["_part"])):
+        for code, name in moves.destinations(conn, part):
             self.commune.addItem(name, code)
         self.date = QLineEdit(dt.date.today().strftime("%d/%m/%Y"))
         self.date.setPlaceholderText(_("dd/mm/yyyy"))
         self.notes = QLineEdit()
-        old = references.part_name(conn, str(row["_part"]))
+        old = references.part_name(conn, part)
         if ctx.undo.store.site.site_kind == "province":
             then = _("Hồ sơ sang xã mới ngay; xã mới nhận với gói đồng bộ tiếp theo.")
         else:
@@ -55,7 +54,7 @@ class MoveDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow(_("Người:"), QLabel(str(row["full_name"])))
+        form.addRow(_("Người:"), QLabel(full_name))
         form.addRow(_("Chuyển đến:"), self.commune)
         form.addRow(_("Ngày chuyển:"), self.date)
         form.addRow(_("Ghi chú:"), self.notes)
