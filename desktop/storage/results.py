@@ -202,6 +202,14 @@ def camera_totals(conn: dbapi.Connection, unit_id: str, *,
             for k in ("systems", "cameras", "connected")}
 
 
+def site_camera_totals(conn: dbapi.Connection) -> dict[str, int]:
+    """Every camera system this site holds in use, whatever its place (no place chosen)."""
+    row = conn.execute(
+        "SELECT count(*), coalesce(sum(camera_count), 0), coalesce(sum(connected), 0) "
+        "FROM camera WHERE _deleted = 0 AND coalesce(status, 'active') = 'active'").fetchone()
+    return dict(zip(("systems", "cameras", "connected"), (int(v) for v in row), strict=True))
+
+
 def _picked(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """Records that tile a window without overlapping: the longest first (a year typed
     whole wins over its months, whose sum would be the same)."""

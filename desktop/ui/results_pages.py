@@ -57,11 +57,8 @@ class CameraPage(RecordPage):
         per village on hover."""
         unit = self.selection.unit_id
         if unit is None:
-            row = self.ctx.conn.execute(
-                "SELECT count(*), coalesce(sum(camera_count), 0), coalesce(sum(connected), 0) "
-                "FROM camera WHERE _deleted = 0 AND coalesce(status, 'active') = 'active'"
-            ).fetchone()
-            systems, cameras, connected = (int(v) for v in row)
+            totals = results.site_camera_totals(self.ctx.conn)
+            systems, cameras, connected = (totals[k] for k in ("systems", "cameras", "connected"))
             self.totals.setToolTip("")
         else:
             per = results.cameras_by_village(self.ctx.conn, unit)
