@@ -21,10 +21,14 @@ def state(conn: dbapi.Connection) -> list[str]:
     """The logical dump, less what an undo is allowed to leave: the site's clock (never set
     back), the sender's audit head it showed (what a sender showed is not unlearnt), and the
     full-text index's own b-trees (the same words, in other segments: checked by
-    :func:`search_index_ok` instead)."""
+    :func:`search_index_ok` instead), and when this computer noted a bundle received (an
+    import again is noted at its own time: the rest of the note is compared)."""
+    notes = [f"sync_bundle_note: {tuple(r)}" for r in conn.execute(
+        "SELECT bundle_id, direction, peer, created_local, clock_warnings, file "
+        "FROM sync_bundle_note ORDER BY bundle_id, direction")]
     return [line for line in logical_dump(conn)
             if not _FTS_SHADOW.match(line) and not line.startswith("site_meta: ('hlc',")
-            and not line.startswith("audit_peer_head: ")]
+            and not line.startswith(("audit_peer_head: ", "sync_bundle_note: "))] + notes
 
 
 def search_index_ok(conn: dbapi.Connection) -> None:
