@@ -8,13 +8,14 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop.domain import formatting
 from desktop.i18n import _
-from desktop.storage import results, rosters
+from desktop.storage import results
 from desktop.ui.pages import AppContext, RecordPage
+from desktop.ui.unit_list_page import UnitListPage
 
 PAGE_NAMES = ("cameras", "establishments", "safety", "crime")
 
 
-class CameraPage(RecordPage):
+class CameraPage(UnitListPage):
     """Cameras of the selected place, with what they add up to per village above the list."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -31,22 +32,10 @@ class CameraPage(RecordPage):
         self.print_button.clicked.connect(lambda: self.print_list())
         self.toolbar.addWidget(self.print_button)
 
-    def unit_id(self) -> str | None:
-        if self.selection.unit_id:
-            return self.selection.unit_id
-        site = self.ctx.site
-        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
-
     def print_list(self) -> None:
         from desktop.reports.cameras import render_camera_list
-        from desktop.ui.print_preview import print_document
 
-        unit = self.unit_id()
-        if unit is None:
-            self.ctx.notify(_("Chọn một địa bàn bên trái"))
-            return
-        print_document(self.ctx.tasks, self.ctx.db_path, _("Danh sách camera"), "camera.pdf",
-                       lambda conn, _ctx: render_camera_list(conn, unit), self, self.ctx.notify)
+        self.print_unit_list(_("Danh sách camera"), "camera.pdf", render_camera_list)
 
     def reload(self) -> None:
         super().reload()

@@ -28,10 +28,11 @@ from desktop.domain import dates
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS, FieldType
 from desktop.i18n import _
-from desktop.storage import accounts, dbapi, records, rosters, tips, vault
-from desktop.ui.pages import AppContext, RecordPage
+from desktop.storage import accounts, dbapi, records, tips, vault
+from desktop.ui.pages import AppContext
 from desktop.ui.record_dialog import RecordDialog
 from desktop.ui.record_model import ID_ROLE
+from desktop.ui.unit_list_page import UnitListPage
 
 OVERDUE_FILL = QColor("#fde2df")
 OVERDUE_TEXT = QColor("#9b1c1c")
@@ -187,7 +188,7 @@ class IdentityDialog(QDialog):
         return True
 
 
-class TipPage(RecordPage):
+class TipPage(UnitListPage):
     dialog_class = TipDialog
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -226,23 +227,10 @@ class TipPage(RecordPage):
             dialog.editors["unit_id"].set_value(unit, name)
         return dialog
 
-    def unit_id(self) -> str | None:
-        if self.selection.unit_id:
-            return self.selection.unit_id
-        site = self.ctx.site
-        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
-
     def print_list(self) -> None:
         from desktop.reports.tips import render_tip_list
-        from desktop.ui.print_preview import print_document
 
-        unit = self.unit_id()
-        if unit is None:
-            self.ctx.notify(_("Chọn một địa bàn bên trái"))
-            return
-        print_document(self.ctx.tasks, self.ctx.db_path, _("Danh sách nguồn tin"),
-                       "nguon-tin.pdf", lambda conn, _ctx: render_tip_list(conn, unit), self,
-                       self.ctx.notify)
+        self.print_unit_list(_("Danh sách nguồn tin"), "nguon-tin.pdf", render_tip_list)
 
     def ask_identity(self) -> PasswordCheck | None:
         """Danh tính…: the password again, then the identity (or an empty form to add it)."""
