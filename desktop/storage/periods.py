@@ -198,13 +198,27 @@ def _commune(conn: dbapi.Connection, code: str) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
+def _at_province(store, refusal: str, unit: str, period_text: str) -> tuple[str, str, Period]:
+    """(unit id, partition, period) of a decision only the province takes; elsewhere
+    ``refusal``."""
+    if store.site.site_kind != "province":
+        raise UserError(refusal)
+    unit_id, part = _commune(store.conn, unit)
+    return unit_id, part, parse_period(period_text)
+
+
+def _written(conn: dbapi.Connection, part: str, period: Period) -> Approval:
+    """The approval just written, read back as the caller's answer."""
+    got = find(conn, part, period)
+    assert got is not None
+    return got
+
+
 def approve(store, unit: str, period_text: str) -> Approval:
     """At the province: approve a commune's figures for a period (again: lock it again)."""
     conn = store.conn
-    if store.site.site_kind != "province":
-        raise UserError(_("Chỉ Công an tỉnh phê duyệt số liệu kỳ"))
-    unit_id, part = _commune(conn, unit)
-    period = parse_period(period_text)
+    unit_id, part, period = _at_province(store, _("Chỉ Công an tỉnh phê duyệt số liệu kỳ"),
+                                         unit, period_text)
     with store.transaction("approve"):
         had = find(conn, part, period)
         values = {"status": "approved", "decided_by": store.actor, "unlocked": False,
@@ -215,18 +229,14 @@ def approve(store, unit: str, period_text: str) -> Approval:
                                           "period_end": period.end, **values})
         else:
             store.edit("period_approval", had.id, values)
-        got = find(conn, part, period)
-    assert got is not None
-    return got
+        return _written(conn, part, period)
 
 
 def withdraw(store, unit: str, period_text: str) -> Approval:
     """At the province: withdraw an approval (the period is open again)."""
     conn = store.conn
-    if store.site.site_kind != "province":
-        raise UserError(_("Chỉ Công an tỉnh hủy phê duyệt số liệu kỳ"))
-    _unit_id, part = _commune(conn, unit)
-    period = parse_period(period_text)
+    _unit_id, part, period = _at_province(store, _("Chỉ Công an tỉnh hủy phê duyệt số liệu kỳ"),
+                                          unit, period_text)
     with store.transaction("approve"):
         had = find(conn, part, period)
         if had is None or had.status != "approved":
@@ -234,9 +244,7 @@ def withdraw(store, unit: str, period_text: str) -> Approval:
                 p=period.name, c=references.part_name(conn, part)))
         store.edit("period_approval", had.id, {"status": "withdrawn",
                                                "decided_by": store.actor})
-        got = find(conn, part, period)
-    assert got is not None
-    return got
+        return _written(conn, part, period)
 
 
 def unlock(store, unit: str, period_text: str, reason: str) -> Approval:
@@ -257,9 +265,7 @@ def unlock(store, unit: str, period_text: str, reason: str) -> Approval:
                 p=period.name, c=references.part_name(conn, part), n=had.unlocked_by))
         store.edit("period_approval", had.id, {"unlocked": True, "unlocked_by": store.actor,
                                                "unlock_reason": reason})
-        got = find(conn, part, period)
-    assert got is not None
-    return got
+        return _written(conn, part, period)
 
 
 # -- bundles --------------------------------------------------------------------------------------
