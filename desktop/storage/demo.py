@@ -17,6 +17,7 @@ from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.resources import resource_path
 from desktop.storage import accounts, db, dbapi, keyfile, site
+from desktop.storage.demo_fill import DemoFill
 from desktop.storage.writer import Store
 
 DEMO_PROVINCE = "11"  # Điện Biên
@@ -169,20 +170,10 @@ def _fill(conn, *, communes: int, people_per_village: int, seed: int) -> dict[st
     rng = random.Random(seed)
     data = json.loads(resource_path("demo", "names.json").read_text("utf-8"))
     names = _Names(data, rng)
-    site.init_site(conn, name=DEMO_SITE_NAME, province_code=DEMO_PROVINCE)
-    site.set_meta(conn, DEMO_MARK, "1")
-    store = Store(conn, actor="demo", today=DEMO_TODAY)
-    counts: dict[str, int] = {}
-
-    def add_many(kind: str, rows: list[dict[str, object]]) -> list[str]:
-        ids = store.add_many(kind, rows) if rows else []
-        counts[kind] = counts.get(kind, 0) + len(ids)
-        return ids
-
-    commune_rows = conn.execute(
-        "SELECT u.id, u.code, u.name FROM unit u JOIN unit p ON p.id = u.parent_id "
-        "WHERE p.code = ? AND u.level = 'commune' AND u.valid_to IS NULL ORDER BY u.code",
-        (DEMO_PROVINCE,)).fetchall()
+    fill = DemoFill(conn, site_name=DEMO_SITE_NAME, province=DEMO_PROVINCE, mark=DEMO_MARK,
+                    today=DEMO_TODAY)
+    store, counts, add_many = fill.store, fill.counts, fill.add_many
+    commune_rows = fill.communes()
     chosen = rng.sample(list(commune_rows), min(communes, len(commune_rows)))
     village_names = list(data["villages"])
     rng.shuffle(village_names)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from desktop.storage import dbapi, site
-from desktop.storage.writer import Store
+from desktop.storage import dbapi
+from desktop.storage.demo_fill import DemoFill
 
 ARTICLE_TODAY = dt.date(2023, 7, 9)  # the article's date
 PERIOD = "2020..2023-Q1"
@@ -59,20 +59,10 @@ def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 def fill_article(conn: dbapi.Connection, *, seed: int, demo_mark: str,
                  site_name: str) -> dict[str, int]:
     rng = random.Random(seed)
-    site.init_site(conn, name=site_name, province_code=PROVINCE)
-    site.set_meta(conn, demo_mark, "1")
-    store = Store(conn, actor="demo", today=ARTICLE_TODAY)
-    counts: dict[str, int] = {}
-
-    def add_many(kind: str, rows: list[dict[str, object]]) -> list[str]:
-        ids = store.add_many(kind, rows) if rows else []
-        counts[kind] = counts.get(kind, 0) + len(ids)
-        return ids
-
-    communes = conn.execute(
-        "SELECT u.id, u.name FROM unit u JOIN unit p ON p.id = u.parent_id WHERE p.code = ? "
-        "AND u.level = 'commune' AND u.valid_to IS NULL ORDER BY u.code",
-        (PROVINCE,)).fetchall()
+    fill = DemoFill(conn, site_name=site_name, province=PROVINCE, mark=demo_mark,
+                    today=ARTICLE_TODAY)
+    store, counts, add_many = fill.store, fill.counts, fill.add_many
+    communes = fill.communes()
     ward = next(c for c in communes if c["name"] == CAMERA_WARD)
     others = [c for c in communes if c["id"] != ward["id"]][:9]
     chosen = [ward, *others]
