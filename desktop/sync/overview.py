@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _, ngettext
-from desktop.storage import accounts, dbapi
+from desktop.storage import accounts, dbapi, periods
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import enrol
 
@@ -70,6 +70,8 @@ class CommuneRow:
     key_due: dt.date | None = None
     key_overdue: bool = False
     missing_months: list[str] = field(default_factory=list)  # "2026-10", oldest first
+    # Its periods the province approved (desktop/storage/periods.py): (period, still locked)
+    approved: list[tuple[str, bool]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"site_id": self.site_id, "name": self.name, "unit_code": self.unit_code,
@@ -81,7 +83,14 @@ class CommuneRow:
                 "open_conflicts": self.open_conflicts, "clock_warnings": self.clock_warnings,
                 "key_since": _iso(self.key_since), "key_due": _iso(self.key_due),
                 "key_due_shown": _day(self.key_due), "key_overdue": self.key_overdue,
-                "missing_months": self.missing_months}
+                "missing_months": self.missing_months,
+                "approved_periods": [{"period": p, "locked": locked}
+                                     for p, locked in self.approved]}
+
+    def approved_shown(self) -> str:
+        """«2026-Q3, 2026-10 (đã mở khóa)»: the approved periods, the unlocked said so."""
+        return ", ".join(p if locked else _("{p} (đã mở khóa)").format(p=p)
+                         for p, locked in self.approved)
 
     def line(self, labels: dict[str, str]) -> str:
         """One line of ``antq communes``: who, received (and how late), sent, figures."""
@@ -104,6 +113,8 @@ class CommuneRow:
         if self.missing_months:
             parts.append(_("tháng không gửi: {m}").format(
                 m=", ".join(month_shown(m) for m in self.missing_months)))
+        if self.approved:
+            parts.append(_("kỳ đã phê duyệt: {p}").format(p=self.approved_shown()))
         mark = _("TRỄ ") if self.late else ""
         revoked = _(" (đã thu hồi)") if self.status != "active" else ""
         return f"{mark}{self.name} ({self.unit_code}){revoked}: " + "; ".join(parts)
@@ -171,6 +182,10 @@ def overview(conn: dbapi.Connection, today: dt.date | None = None) -> Overview:
     peers = [p for p in enrol.list_sites(conn) if p.site_kind == "commune"]
     counts = _counts(conn, today)
     conflicts = _open_conflicts(conn)
+    approved: dict[str, list[tuple[str, bool]]] = {}
+    for a in periods.approvals(conn):
+        if a.status == "approved":
+            approved.setdefault(a.part, []).append((a.period, a.locks))
     rows = []
     for p in peers:
         row = _row(conn, p, today, threshold)
@@ -178,6 +193,7 @@ def overview(conn: dbapi.Connection, today: dt.date | None = None) -> Overview:
         row.counts = {k: sum(by_part.get(part, 0) for part in parts)
                       for k, by_part in counts.items()}
         row.open_conflicts = sum(1 for involved in conflicts if involved & set(parts))
+        row.approved = [a for part in parts for a in approved.get(part, [])]
         rows.append(row)
     rows.sort(key=_order)
     return Overview(rows, threshold, today, count_labels())

@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
                      lambda: _ui("reference_dialog").publish(self.sync))
         self._action(sync_menu, _("Áp dụng &danh mục của tỉnh…"),
                      lambda: _ui("reference_dialog").apply(self.sync))
+        self._action(sync_menu, _("Kỳ số liệ&u đã phê duyệt…"),
+                     lambda: _ui("approvals_dialog").show_own(self))
 
         view = bar.addMenu(_("&Xem"))
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
