@@ -20,7 +20,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.resources import resource_path
-from desktop.storage import accounts, db, demo, keyfile, rosters, site
+from desktop.storage import accounts, db, dbapi, demo, keyfile, rosters, site
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
 
@@ -82,13 +82,7 @@ def create(path: Path, *, communes: int = COMMUNES_IN_PROVINCE, people_per_villa
                              password=password, commune_code=code)
             try:
                 own = keys.unlock(conn)
-                request, answer = folder / f"yeu-cau-{code}.json", folder / f"tra-loi-{code}.json"
-                fp = enrol.make_request(conn, own, request)
-                enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
-                enrol.install_response(conn, answer, keys.fingerprint(prov_keys.site.site_id,
-                                                                      prov_keys.public))
-                request.unlink()
-                answer.unlink()
+                enrol_here(prov, prov_keys, conn, own, folder, code)
                 _fill(conn, rng, names, data, village_names, i, code, people_per_village)
                 exchange.export_to_folder(conn, own, stick)
             finally:
@@ -99,6 +93,20 @@ def create(path: Path, *, communes: int = COMMUNES_IN_PROVINCE, people_per_villa
         prov.close()
     return {"communes": len(made), "folder": str(folder), "stick": str(stick),
             "bundles": len(list(stick.glob("*.vsb")))}
+
+
+def enrol_here(prov: dbapi.Connection, prov_keys: keys.SiteKeys, conn: dbapi.Connection,
+               own: keys.SiteKeys, folder: Path, code: str) -> None:
+    """Enrol the commune ``code`` at the province on this one machine, as the officers do by
+    USB: its request, accepted with the fingerprint it shows, the answer installed; the two
+    files, written in ``folder``, removed after."""
+    request, answer = folder / f"yeu-cau-{code}.json", folder / f"tra-loi-{code}.json"
+    fp = enrol.make_request(conn, own, request)
+    enrol.accept_request(prov, prov_keys, request, answer, confirmed_fingerprint=fp)
+    enrol.install_response(conn, answer, keys.fingerprint(prov_keys.site.site_id,
+                                                          prov_keys.public))
+    request.unlink()
+    answer.unlink()
 
 
 def _fill(conn, rng: random.Random, names, data: dict, village_names: list[str],  # type: ignore[no-untyped-def]

@@ -7,10 +7,11 @@ communes (``antq communes``) and its movement report over the whole province.
 
 Each commune is its own site, built with the program's own functions: a copy of one migrated
 database, ``site.init_site`` with the commune's code, its keys, enrolled at the province
-(request, accept, install), then its villages, people, organizations, memberships, minutes,
-attendance and good deeds written through ``Store.add_many`` (builders._province_commune, the
-province benchmark's generator: the province's counts of builders.PROVINCE divided among the
-communes, times ``--scale``), and its bundle for the province written by
+(request, accept, install: ``demo_province.enrol_here``, as ``antq demo --scale province``),
+then its villages, people, organizations, memberships, minutes, attendance and good deeds
+written through ``Store.add_many`` (builders._province_commune, the province benchmark's
+generator: the province's counts of builders.PROVINCE divided among the communes, times
+``--scale``), and its bundle for the province written by
 ``exchange.export_to_folder`` — the bundle a commune sends the first time, everything it
 holds. At scale 1 the 45 bundles carry the province database of builders.py (60,000 people).
 
@@ -41,7 +42,7 @@ import builders
 
 from desktop.storage import db, rosters, site
 from desktop.storage.writer import Store
-from desktop.sync import enrol, exchange, keys
+from desktop.sync import demo_province, exchange, keys
 
 DEFAULT_SCALE, QUICK_SCALE = 1.0, 0.05
 
@@ -92,11 +93,7 @@ def build(folder: Path, scale: float) -> tuple[builders.Built, Path, dict[str, i
             site.init_site(conn, name=f"Công an {name}", commune_code=code)
             keys.init_keys(conn)
             ckeys = keys.unlock(conn)
-            req, ans = folder / f"{code}.req", folder / f"{code}.ans"
-            fp = enrol.make_request(conn, ckeys, req)
-            enrol.accept_request(pconn, pkeys, req, ans, confirmed_fingerprint=fp)
-            enrol.install_response(conn, ans, keys.fingerprint(pkeys.site.site_id,
-                                                               pkeys.public))
+            demo_province.enrol_here(pconn, pkeys, conn, ckeys, folder, code)
             store = Store(conn, actor="xã", today=builders.TODAY)
             builders._province_commune(store, rng, ci, rosters.unit_of_site(conn, code),
                                        {k: v[ci] for k, v in shares.items()}, first=first)
