@@ -135,7 +135,7 @@ class ApprovalsDialog(QDialog):
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.empty.setText(_("Chưa có kỳ nào được phê duyệt") if not self.items else
-                           _("Các bản ghi ngày thuộc kỳ đang khóa không sửa được ở cả tỉnh "
+                           _("Các bản ghi có ngày thuộc kỳ đang khóa không sửa được ở cả tỉnh "
                              "và xã"))
         self.unlock_button.setEnabled(any(a.locks for a in self.items))
         if self.items and self.table.currentRow() < 0:

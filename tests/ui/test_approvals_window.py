@@ -192,3 +192,86 @@ def test_the_province_approves_by_clicking_and_the_minutes_are_locked(qtbot, sit
     assert a.unlocked and a.unlock_reason == "Sửa địa điểm ghi nhầm"
     Store(c.conn).edit("meeting", minutes, {"place": "Hội trường"})  # open again
     close_window(c)
+
+
+def test_the_communes_page_counts_off_the_window_and_keeps_the_newest(qtbot, sites,
+                                                                      monkeypatch):
+    """«Làm mới» clicked twice: the first count, slower, comes last and is dropped."""
+    import threading
+    import time
+
+    from desktop.sync import overview
+
+    province, _commune, _minutes, _org = sites
+    real = overview.overview
+    calls: list[int] = []
+    main = threading.current_thread()
+    lock = threading.Lock()
+
+    def counted(conn, today=None):
+        assert threading.current_thread() is not main  # never on the window's thread
+        with lock:
+            calls.append(len(calls))
+            n = calls[-1]
+        view = real(conn, today)
+        if n == 1:  # the first «Làm mới»: slow, and says so
+            time.sleep(1.0)
+            view.late_after = 111
+        elif n == 2:
+            view.late_after = 222
+        return view
+
+    monkeypatch.setattr(overview, "overview", counted)
+    w = open_window(province)
+    click_tab(qtbot, w, "communes")
+    page = w.communes
+    qtbot.waitUntil(lambda: len(calls) == 1 and not page.computing, timeout=10000)
+    qtbot.mouseClick(page.refresh_button, LEFT)
+    assert page.summary.text() == "Đang tính…" and not page.approve_button.isEnabled()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+    qtbot.mouseClick(page.refresh_button, LEFT)
+    qtbot.waitUntil(lambda: not page.computing, timeout=10000)
+    assert page.view.late_after == 222
+    qtbot.wait(1500)  # the slow first count has come back meanwhile
+    assert page.view.late_after == 222 and page.threshold.value() == 222
+    close_window(w)
+
+
+def test_an_officer_may_not_unlock_and_is_told_in_one_line(qtbot, sites, tmp_path, windows):
+    from dbkit import TEST_PASSWORD, TEST_USER
+    from uikit import window_as
+
+    from desktop.storage import accounts
+
+    province, commune, _minutes, _org = sites
+    prov = db.open_database(province)
+    periods.approve(Store(prov), "03160", "2026-Q3")
+    (tmp_path / "xuong").mkdir()
+    exchange.export_to_folder(prov, keys.unlock(prov), tmp_path / "xuong")
+    prov.close()
+    conn, _a, _n = accounts.login(commune, TEST_USER, TEST_PASSWORD)
+    exchange.import_files(conn, keys.unlock(conn), [tmp_path / "xuong"])
+    accounts.add(conn, "maiv", "officer", "mật khẩu cán bộ")
+    conn.close()
+    w = window_as(commune, "maiv", "mật khẩu cán bộ", windows)
+    told: list[str] = []
+
+    def in_dialog(dialog: ApprovalsDialog) -> None:
+        def close_box(box: QMessageBox) -> None:
+            told.append(box.text())
+            box.accept()
+
+        answer_text(qtbot, "Sửa số liệu")
+        when_modal(QMessageBox, close_box)
+        qtbot.mouseClick(dialog.unlock_button, LEFT)
+        told.append(dialog.rows()[0][3])
+        qtbot.mouseClick(dialog.close_button, LEFT)
+
+    when_modal(ApprovalsDialog, in_dialog)
+    [item] = [a for m in w.menuBar().actions() if m.menu() is not None
+              for a in m.menu().actions() if a.text() == "Kỳ số liệ&u đã phê duyệt…"]
+    click_menu(qtbot, w, item)
+    qtbot.waitUntil(lambda: len(told) == 2, timeout=5000)
+    assert told == ["Tài khoản «maiv» (cán bộ) không được mở khóa kỳ đã phê duyệt", "khóa"]
+    [a] = periods.approvals(w.conn)
+    assert a.locks
