@@ -28,9 +28,9 @@ from pathlib import Path
 import benchkit
 import builders
 
-from desktop.storage import db, keyfile, moves, site
+from desktop.storage import db, keyfile, moves
 from desktop.storage.writer import Store
-from desktop.sync import enrol, exchange, keys
+from desktop.sync import exchange, keys
 
 OTHER = "03301"  # xã Búng Lao
 
@@ -72,20 +72,9 @@ def main() -> None:
 
 def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, dict[str, Path]]:
     base = prov.copy_to(work, "province-base.db").path
-    pconn = db.open_database(base)
-    keys.init_keys(pconn)
-    pkeys = keys.unlock(pconn)
     cpath = work / "commune.db"
-    cconn = db.open_database(cpath)
-    site.init_site(cconn, name="Công an xã Mường Nhé (benchmark)",
-                   commune_code=builders.COMMUNE_CODE)
-    keys.init_keys(cconn)
-    ckeys = keys.unlock(cconn)
-    req, ans = work / "req.json", work / "ans.json"
-    fp = enrol.make_request(cconn, ckeys, req)
-    enrol.accept_request(pconn, pkeys, req, ans, confirmed_fingerprint=fp)
-    enrol.install_response(cconn, ans, keys.fingerprint(pkeys.site.site_id, pkeys.public))
-    pconn.close()
+    pkeys, cconn, ckeys = benchkit.enrolled_commune(base, cpath, builders.COMMUNE_CODE,
+                                                    "Công an xã Mường Nhé (benchmark)")
     store = Store(cconn, actor="bench")
     village = store.add("unit", {"name": "Bản Mới (benchmark)", "level": "village",
                                  "parent_id": builders.COMMUNE_CODE}).id

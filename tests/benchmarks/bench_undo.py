@@ -30,9 +30,9 @@ from pathlib import Path
 import benchkit
 import builders
 
-from desktop.storage import backup, db, site, undo
+from desktop.storage import backup, db, undo
 from desktop.storage.writer import Store
-from desktop.sync import enrol, exchange, keys
+from desktop.sync import exchange, keys
 
 GOAL = 1.10
 
@@ -71,21 +71,9 @@ def run(folder: Path, args: argparse.Namespace) -> None:
 def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, list[tuple[str, Path]]]:
     """The province enrolled with a commune (its keys made), and the commune's two bundles."""
     base = prov.copy_to(work, "province-base.db").path
-    pconn = db.open_database(base)
-    keys.init_keys(pconn)
-    pkeys = keys.unlock(pconn)
     cpath = work / "commune.db"
-    cconn = db.open_database(cpath)
-    site.init_site(cconn, name="Công an xã Mường Nhé (benchmark)",
-                   commune_code=builders.COMMUNE_CODE)
-    keys.init_keys(cconn)
-    ckeys = keys.unlock(cconn)
-    req, ans = work / "req.json", work / "ans.json"
-    fp = enrol.make_request(cconn, ckeys, req)
-    enrol.accept_request(pconn, pkeys, req, ans, confirmed_fingerprint=fp)
-    enrol.install_response(cconn, ans, keys.fingerprint(pkeys.site.site_id, pkeys.public))
-    pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    pconn.close()
+    pkeys, cconn, ckeys = benchkit.enrolled_commune(base, cpath, builders.COMMUNE_CODE,
+                                                    "Công an xã Mường Nhé (benchmark)")
     store = Store(cconn, actor="bench")
     ids = store.add_many("person", [_person(i) for i in range(people)])
     usb = work / "usb"

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent
@@ -31,6 +32,9 @@ for _p in (ROOT, BENCH):  # run as plain scripts: the program and the sibling mo
         sys.path.insert(0, str(_p))
 
 from desktop.storage import dbapi  # noqa: E402
+
+if TYPE_CHECKING:
+    from desktop.sync.keys import SiteKeys
 
 FULL_SIZES = (10_000, 100_000, 300_000)
 QUICK_SIZES = (2_000, 5_000, 10_000)
@@ -309,3 +313,24 @@ def plain_copy(encrypted: Path, key: bytes, plain: Path) -> None:
         conn.close()
     if not db.is_plain(plain):
         raise SystemExit(f"{plain} did not come out plain")
+
+
+def enrolled_commune(province: Path, commune: Path, code: str,
+                     name: str) -> tuple[SiteKeys, dbapi.Connection, SiteKeys]:
+    """The province database at ``province`` given its keys, and a new commune site at
+    ``commune`` enrolled at it as ``antq demo --scale province`` does: (the province's keys, the
+    commune open, its keys). The province is left closed, its WAL folded in (it gets copied)."""
+    from desktop.storage import db, site
+    from desktop.sync import demo_province, keys
+
+    pconn = db.open_database(province)
+    keys.init_keys(pconn)
+    pkeys = keys.unlock(pconn)
+    cconn = db.open_database(commune)
+    site.init_site(cconn, name=name, commune_code=code)
+    keys.init_keys(cconn)
+    ckeys = keys.unlock(cconn)
+    demo_province.enrol_here(pconn, pkeys, cconn, ckeys, commune.parent, code)
+    pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pconn.close()
+    return pkeys, cconn, ckeys
