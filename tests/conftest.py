@@ -77,6 +77,15 @@ def commune_site(conn: dbapi.Connection) -> site.Site:
 
 
 @pytest.fixture
+def commune_db(db_path: Path) -> Path:
+    """The database file of the commune of Mường Nhé's site, closed (for the command line)."""
+    c = db.open_database(db_path)
+    site.init_site(c, name="Công an xã Mường Nhé", commune_code=COMMUNE_MUONG_NHE)
+    c.close()
+    return db_path
+
+
+@pytest.fixture
 def store(conn: dbapi.Connection, commune_site: site.Site) -> Store:
     return Store(conn, actor="tester", today=TODAY)
 

@@ -4,32 +4,15 @@ line naming the field, exit 2, nothing saved."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
-import pytest
-from dbkit import copy_database
+from clikit import run_json as run
 
 from desktop import cli
-from desktop.storage import db, site
+from desktop.storage import db
 
 COMMUNE = "03160"
-
-
-@pytest.fixture
-def path(master_db: Path, tmp_path: Path) -> Path:
-    p = copy_database(master_db, tmp_path / "xa.db")
-    conn = db.open_database(p)
-    site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE)
-    conn.close()
-    return p
-
-
-def run(path: Path, capsys, *args: str) -> object:
-    capsys.readouterr()
-    assert cli.main([*args, "--db", str(path), "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
 
 
 def refused(path: Path, capsys, *args: str) -> str:
@@ -48,7 +31,8 @@ def count(path: Path, kind: str) -> int:
         conn.close()
 
 
-def test_results_from_the_command_line(path, capsys, tmp_path):
+def test_results_from_the_command_line(commune_db, capsys, tmp_path):
+    path = commune_db
     village = run(path, capsys, "add", "unit", "name=Bản Huổi Lếch", "level=village",
                   f"parent_id={COMMUNE}")["id"]
     cam = run(path, capsys, "add", "camera", "owner_name=Hộ ông Lò Văn Páo",

@@ -3,35 +3,17 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
-from pathlib import Path
 
-import pytest
-from dbkit import copy_database
+from clikit import run_json as run
 
 from desktop import cli
-from desktop.storage import db, site
 
 COMMUNE = "03160"
 
 
-@pytest.fixture
-def path(master_db: Path, tmp_path: Path) -> Path:
-    p = copy_database(master_db, tmp_path / "xa.db")
-    conn = db.open_database(p)
-    site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE)
-    conn.close()
-    return p
-
-
-def run(path: Path, capsys, *args: str) -> object:
-    capsys.readouterr()
-    assert cli.main([*args, "--db", str(path), "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
-
-
-def test_a_tip_from_the_command_line(path, capsys, tmp_path):
+def test_a_tip_from_the_command_line(commune_db, capsys, tmp_path):
+    path = commune_db
     tip = run(path, capsys, "add", "tip", "received_at=08:30 20/11/2020", "channel=dien thoai",
               "category=Trộm cắp", f"unit_id={COMMUNE}", "summary=Mất trộm trâu ở bản Pá Lùng")
     shown = run(path, capsys, "show", "tip", tip["id"])
