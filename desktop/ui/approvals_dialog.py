@@ -126,7 +126,7 @@ class ApprovalsDialog(QDialog):
         for r, a in enumerate(self.items):
             state = (_("đã mở khóa") if a.status == "approved" and a.unlocked else
                      _("khóa") if a.status == "approved" else _("đã hủy phê duyệt"))
-            unlocked = (_("{n}: {r}").format(n=a.unlocked_by, r=a.unlock_reason)
+            unlocked = (f"{a.unlocked_by}: {a.unlock_reason}"
                         if a.unlocked else "")
             cells = (a.period, _day(a.start), _day(a.end), state, a.decided_by or "", unlocked)
             for c, text in enumerate(cells):
