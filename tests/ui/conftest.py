@@ -1,4 +1,5 @@
-"""Fixtures of the window tests: clean settings, demo databases built once per session."""
+"""Fixtures of the window tests: clean settings, demo databases built once per session, the
+database of a first start."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from PySide6.QtCore import QSettings
 
-from desktop.storage import demo
+from desktop.storage import db, demo, keyfile
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,19 @@ def demo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path
         return made[key]
 
     return make
+
+
+@pytest.fixture
+def fresh_db(master_db: Path, tmp_path: Path) -> Path:
+    """As a first start leaves it: migrated, reference data, no site, no account, no key file
+    yet (its key is known to this process only)."""
+    path = tmp_path / "antq.db"
+    copy_database(master_db, path)
+    conn = db.open_database(path)
+    conn.execute("DELETE FROM account")
+    conn.close()
+    keyfile.keyfile_path(path).unlink()
+    return path
 
 
 @pytest.fixture

@@ -3,30 +3,14 @@ strings in Vietnamese, Settings, backups and restore from the window, the Help m
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from dbkit import copy_database
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
 
 from desktop import __version__, settings
-from desktop.storage import backup, db, keyfile, site
+from desktop.storage import backup, db, site
 from desktop.ui import about, backup_dialog, first_run
 from desktop.ui.app import build_window, make_application
 from desktop.ui.settings_dialog import SettingsDialog
-
-
-@pytest.fixture
-def fresh_db(master_db: Path, tmp_path: Path) -> Path:
-    """As a first start leaves it: migrated, no site, no account, no key file yet (its key
-    is known to this process only)."""
-    path = tmp_path / "antq.db"
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    conn.execute("DELETE FROM account")
-    conn.close()
-    keyfile.keyfile_path(path).unlink()
-    return path
 
 
 @pytest.fixture

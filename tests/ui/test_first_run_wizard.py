@@ -4,10 +4,7 @@ a unit is chosen, the choice repeated on the last page, and every way through fi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from dbkit import copy_database
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWizard
 from uikit import SCREENSHOTS, type_text
@@ -17,17 +14,6 @@ from desktop.ui import first_run
 from desktop.ui.app import make_application
 
 NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
-
-
-@pytest.fixture
-def fresh_db(master_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "antq.db"
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    conn.execute("DELETE FROM account")
-    conn.close()
-    keyfile.keyfile_path(path).unlink()
-    return path
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from uikit import (
     close_window,
     find_organization,
     open_window,
-    type_text,
+    retype_cell,
 )
 
 from desktop.ui.import_dialog import RosterImportDialog
@@ -87,16 +87,7 @@ def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
     dialog.grab().save(str(SCREENSHOTS / "import_preview_error.png"))
 
     # Double-click the wrong date, type the right one, Enter.
-    dialog.activateWindow()
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
-    rect = table.visualItemRect(table.item(1, birth_col))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    editor = QApplication.focusWidget()
-    assert editor is not None and editor is not table
-    editor.selectAll()
-    type_text(editor, "28/02/1992")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    retype_cell(qtbot, dialog, table, 1, birth_col, "28/02/1992")
     qtbot.waitUntil(lambda: "0 dòng lỗi" in dialog.summary.text(), timeout=3000)
     assert table.item(1, birth_col).text() == "28/02/1992"
     assert dialog.import_all.isEnabled()

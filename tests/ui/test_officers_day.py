@@ -12,7 +12,6 @@ import io
 from pathlib import Path
 
 import openpyxl
-import pytest
 from dbkit import copy_database
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, Qt
@@ -26,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 from test_sync_clicks import Modals, answer_box, menu_action
 from test_villages_window import dialog_up, right_click_tree
-from uikit import click_button_menu, type_text, window_as
+from uikit import click_button_menu, retype_cell, type_text, window_as
 
 from desktop.domain.kinds import KINDS
-from desktop.storage import db, keyfile, records, site
+from desktop.storage import db, records, site
 from desktop.sync import enrol, keys
 from desktop.ui import areas_page, first_run
 from desktop.ui.app import make_application
@@ -52,18 +51,6 @@ GUIDE = Path(__file__).resolve().parents[2] / "build" / "guide"  # docs/images/ 
 def picture(widget, name: str) -> None:
     GUIDE.mkdir(parents=True, exist_ok=True)
     widget.grab().save(str(GUIDE / name))
-
-
-@pytest.fixture
-def fresh_db(master_db: Path, tmp_path: Path) -> Path:
-    """The database a first start makes: reference data, no account, no site."""
-    path = tmp_path / "antq.db"
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    conn.execute("DELETE FROM account")
-    conn.close()
-    keyfile.keyfile_path(path).unlink()
-    return path
 
 
 def click(qtbot, widget) -> None:
@@ -247,16 +234,7 @@ def test_the_officers_day(qapp, qtbot, fresh_db, master_db, tmp_path, monkeypatc
     birth = headings.index("Ngày sinh")
     row = next(r for r in range(table.rowCount()) if table.item(r, birth).text() == "31/02/1992")
     picture(importing, "04-nhap-excel-loi.png")
-    importing.activateWindow()
-    qtbot.waitUntil(importing.isActiveWindow, timeout=3000)
-    rect = table.visualItemRect(table.item(row, birth))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    editor = QApplication.focusWidget()
-    assert editor is not None and editor is not table
-    editor.selectAll()
-    type_text(editor, "28/02/1992")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    retype_cell(qtbot, importing, table, row, birth, "28/02/1992")
     qtbot.waitUntil(lambda: "0 dòng lỗi" in importing.summary.text(), timeout=5000)
     picture(importing, "05-nhap-excel-da-sua.png")
     click(qtbot, importing.import_all)

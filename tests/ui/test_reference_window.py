@@ -7,12 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dbkit import copy_database
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
-from uikit import SCREENSHOTS, click_menu, close_window, enrol_with_a_person, when_modal
+from uikit import (
+    SCREENSHOTS,
+    click_menu,
+    close_window,
+    enrol_with_a_person,
+    new_site,
+    when_modal,
+)
 
-from desktop.storage import db, reference_releases, seed, site
+from desktop.storage import db, reference_releases, seed
 from desktop.storage.writer import Store
 from desktop.sync import keys
 from desktop.ui.app import build_window, make_application
@@ -24,16 +30,6 @@ FAST = {"t": 1, "m": 8, "p": 1}
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch):
     monkeypatch.setattr(keys, "KDF_PARAMS", FAST)
-
-
-def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
-    path = folder / name / "antq.db"
-    path.parent.mkdir(parents=True)
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    site.init_site(conn, name=name, **kw)
-    conn.close()
-    return path
 
 
 @pytest.fixture

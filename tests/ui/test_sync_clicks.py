@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dbkit import copy_database
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
-from uikit import close_window, enrol_with_a_person, save
+from uikit import close_window, enrol_with_a_person, new_site, save
 
 from desktop.storage import accounts, db, site
 from desktop.storage.writer import Store
@@ -140,16 +139,6 @@ def open_window(path: Path):
     w = build_window(path)
     w.show()
     return w
-
-
-def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
-    path = folder / name / "antq.db"
-    path.parent.mkdir(parents=True)
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    site.init_site(conn, name=name, **kw)
-    conn.close()
-    return path
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from test_sync_clicks import (
     click,
     fast_kdf,  # noqa: F401 - an autouse fixture, used by being imported here
     menu_action,
-    new_site,
     open_window,
 )
-from uikit import close_window
+from uikit import close_window, new_site
 
 from desktop.storage import db
 from desktop.sync import enrol, keys

@@ -106,6 +106,35 @@ def type_text(widget, text: str) -> None:
                                                      ch))
 
 
+def retype_cell(qtbot, dialog, table, row: int, column: int, text: str) -> None:
+    """Double-click a cell of ``dialog``'s table, type ``text`` over it, Enter (the officer
+    fixing a wrong value in a preview)."""
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    rect = table.visualItemRect(table.item(row, column))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = QApplication.focusWidget()
+    assert editor is not None and editor is not table
+    editor.selectAll()
+    type_text(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
+    """A copy of ``master_db`` at ``folder/name/antq.db`` made the site ``name`` (``kw``: its
+    province_code or commune_code)."""
+    from desktop.storage import db, site
+
+    path = folder / name / "antq.db"
+    path.parent.mkdir(parents=True)
+    copy_database(master_db, path)
+    conn = db.open_database(path)
+    site.init_site(conn, name=name, **kw)
+    conn.close()
+    return path
+
+
 def find_item(window, wanted_kind: str, index: QModelIndex | None = None) -> QModelIndex | None:
     """The first tree item of a kind ("organization", "unit"), expanding units on the way."""
     model = window.nav_model
