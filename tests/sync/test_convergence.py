@@ -13,30 +13,24 @@ CI runs a modest number of examples; ``HYPOTHESIS_PROFILE=long`` runs many more.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
 import hypothesis.strategies as st
 from dbkit import logical_dump
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
 )
-from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, rewrite, visible
+from networkkit import Network, master, quiet
+from synckit import Node, enrol_pair, make_node, rewrite, visible
 
-from desktop.domain import hlc, ids
-from desktop.domain.errors import UserError
-from desktop.storage import db, merge, versions
-from desktop.sync import clocks, conflicts, keys
+from desktop.domain import hlc
+from desktop.storage import merge, versions
+from desktop.sync import clocks, conflicts
 from desktop.sync.bundle import vector_out
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -44,23 +38,6 @@ BYZANTINE = "03334"  # a Điện Biên commune none of the honest sites is
 YEAR = 365 * 24 * 3600 * 1000
 SKEWS = [0, -10 * YEAR, -YEAR, -86_400_000, -5_000, 3_600_000, 2 * YEAR, 10 * YEAR]
 PHONES = ["0912345678", "0987654321", "0211382000"]
-
-_MASTER: Path | None = None
-
-
-def master() -> Path:
-    global _MASTER
-    if _MASTER is None:
-        folder = Path(tempfile.mkdtemp(prefix="antq-sm-master-"))
-        atexit.register(shutil.rmtree, folder, True)  # one per test run, gone at its end
-        path = folder / "master.db"
-        conn = db.open_database(path)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.close()
-        _MASTER = path
-    return _MASTER
-
 
 # -- the Byzantine commune's bundles: (machine, byz, its genuine bundle, province, an honest
 # commune) -> hostile bytes, validly signed by the Byzantine commune ------------------------
@@ -157,66 +134,22 @@ ATTACKS = {
 }
 
 
-class _SkewedTime:
-    """Stands in for the ``time`` module of desktop.domain.hlc: the wall clock of the site
-    that is acting now. It advances one millisecond per reading, not with real time, so that
-    a run is reproducible (Hypothesis replays and shrinks it)."""
-
-    def __init__(self) -> None:
-        self.skew_ms = 0
-        self.now_ms = 1_780_000_000_000
-
-    def time_ns(self) -> int:
-        self.now_ms += 1
-        return (self.now_ms + self.skew_ms) * 1_000_000
-
-
-class _Ids:
-    """Deterministic UUIDv7 values: site ids break HLC ties, so they must not be random."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def uuid7(self) -> uuid.UUID:
-        self.n += 1
-        return uuid.UUID(int=((1_780_000_000_000 + self.n) << 80) | (0x7 << 76)
-                         | (0b10 << 62) | self.n)
-
-
-class SyncNetwork(RuleBasedStateMachine):
+class SyncNetwork(Network):
     def __init__(self) -> None:
         super().__init__()
-        self.tmp = Path(tempfile.mkdtemp(prefix="antq-sm-"))
-        self.clock = _SkewedTime()
-        self._real_time = hlc.time
-        self._real_kdf = keys.KDF_PARAMS
-        hlc.time = self.clock  # type: ignore[assignment]
-        self._real_uuid7 = ids.uuid7
-        ids.uuid7 = _Ids().uuid7  # type: ignore[assignment]
-        keys.KDF_PARAMS = {"t": 1, "m": 8, "p": 1}
-        self.nodes: list[Node] = []
         self.byz: Node | None = None
-        self.skews: list[int] = []
-        self.mail: list[tuple[Path, int, bytes]] = []  # (file, recipient, bytes)
-        self.delivered: list[tuple[Path, int, bytes]] = []
-        self.writes: dict[tuple[str, str, int], list] = {}  # dot -> hist, every local write
         self.resolutions: list[tuple[str, str, str, str, tuple]] = []
         self.vv_seen: list[dict] = []
         self.final_resolved: list[str] = []
-        self.n = 0
 
     @initialize(communes=st.integers(2, 3 if LONG else 2))
     def build(self, communes: int) -> None:
-        prov = make_node(master(), self.tmp / "prov", "prov", province=PROVINCE)
-        self.nodes.append(prov)
-        for i in range(communes):
-            c = make_node(master(), self.tmp / f"c{i}", f"c{i}", commune=COMMUNES[i])
-            enrol_pair(prov, c, self.tmp / "enrol")
-            self.nodes.append(c)
-        self.skews = [0] * len(self.nodes)
+        self.build_network(communes)
+        prov = self.nodes[0]
         self.vv_seen = [{} for _ in self.nodes]
         # Outside self.nodes: the honest network's checks do not count on it.
         self.byz = make_node(master(), self.tmp / "byz", "byz", commune=BYZANTINE)
+        self.outside.append(self.byz)
         enrol_pair(prov, self.byz, self.tmp / "enrol")
         self.byz_sent: list[Path] = []
         for i in range(1, len(self.nodes)):  # a shared record per commune to race on
@@ -224,39 +157,7 @@ class SyncNetwork(RuleBasedStateMachine):
             self.write(i, lambda n: n.store.add("person", {"full_name": f"Người {self.n}"}))
         self.sync_round()
 
-    def teardown(self) -> None:
-        try:
-            if self.nodes:
-                self.quiesce_and_check()
-        finally:
-            for n in self.nodes:
-                n.conn.close()
-            if self.byz is not None:
-                self.byz.conn.close()
-            hlc.time = self._real_time
-            ids.uuid7 = self._real_uuid7  # type: ignore[assignment]
-            keys.KDF_PARAMS = self._real_kdf
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
     # -- helpers --------------------------------------------------------------------------
-
-    def at(self, i: int) -> Node:
-        self.clock.skew_ms = self.skews[i]
-        return self.nodes[i]
-
-    def peers_of(self, i: int) -> list[int]:
-        return list(range(1, len(self.nodes))) if i == 0 else [0]
-
-    def record_writes(self, node: Node, before: dict) -> None:
-        after = merge.version_vector(node.conn)
-        for (o, p), s in after.items():
-            if o != node.site_id or s <= before.get((o, p), 0):
-                continue
-            for c in versions.all_cells(node.conn):
-                if (c[4], c[5]) == (o, p) and c[6] > before.get((o, p), 0):
-                    self.writes[(o, p, c[6])] = c[7]
-        # Dots written and already superseded in the same transaction cannot exist: every
-        # write of a field is its own cell version.
 
     def persons(self, node: Node, deleted: int | None = None) -> list[str]:
         versioned = {c[1] for c in versions.all_cells(node.conn, "person")}
@@ -274,12 +175,6 @@ class SyncNetwork(RuleBasedStateMachine):
 
     def any_conflict(self) -> bool:
         return any(conflicts.list_conflicts(n.conn) for n in self.nodes)
-
-    def write(self, i: int, action) -> None:
-        node = self.at(i)
-        before = merge.version_vector(node.conn)
-        action(node)
-        self.record_writes(node, before)
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -306,7 +201,7 @@ class SyncNetwork(RuleBasedStateMachine):
     def edit_at(self, i: int, pid: str, field: str, data) -> None:
         self.n += 1
         value = data.draw(st.sampled_from(PHONES)) if field == "phone" else f"ghi chú {self.n}"
-        self.write(i, lambda n: _quiet(n.store.edit, "person", pid, {field: value}))
+        self.write(i, lambda n: quiet(n.store.edit, "person", pid, {field: value}))
 
     @precondition(lambda self: self.any_shared())
     @rule(data=st.data())
@@ -319,7 +214,7 @@ class SyncNetwork(RuleBasedStateMachine):
         pid = data.draw(st.sampled_from(shared), label="record")
         for i in data.draw(st.permutations([0, c]), label="order"):
             if data.draw(st.integers(0, 4), label="what") == 0:
-                self.write(i, lambda n: _quiet(n.store.delete, "person", pid))
+                self.write(i, lambda n: quiet(n.store.delete, "person", pid))
             else:
                 self.edit_at(i, pid, data.draw(st.sampled_from(["phone", "notes"])), data)
 
@@ -339,59 +234,8 @@ class SyncNetwork(RuleBasedStateMachine):
         cid = self.nodes[0].conn.execute(
             "SELECT id FROM catalogue_item WHERE catalogue = 'ethnicity' ORDER BY sort_order "
             "LIMIT 1").fetchone()[0]
-        self.write(0, lambda n: _quiet(n.store.edit, "catalogue", cid,
+        self.write(0, lambda n: quiet(n.store.edit, "catalogue", cid,
                                        {"aliases": f"{value} {self.n}"}))
-
-    @rule(data=st.data())
-    def export(self, data) -> None:
-        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
-        j = data.draw(st.sampled_from(self.peers_of(i)), label="to")
-        node, peer = self.at(i), self.nodes[j]
-        before = logical_dump(node.conn)
-        [path] = node.export(self.tmp / "usb", to=peer)
-        assert logical_dump(node.conn) == before, "exporting changed the database"
-        self.mail.append((path, j, path.read_bytes()))
-
-    @precondition(lambda self: self.mail)
-    @rule(data=st.data())
-    def deliver(self, data) -> None:
-        if not self.mail:
-            return
-        k = data.draw(st.integers(0, len(self.mail) - 1), label="bundle")
-        path, j, blob = self.mail.pop(k)
-        [r] = self.at(j).import_(path)
-        assert r.status == "imported", r.message
-        self.delivered.append((path, j, blob))
-
-    @rule()
-    def sync_round(self) -> None:
-        """Everyone meets the province once (so that records are shared and edits race)."""
-        for i in range(1, len(self.nodes)):
-            [f] = self.at(i).export(self.tmp / "round", to=self.nodes[0])
-            assert self.at(0).import_(f)[0].status == "imported"
-        for i in range(1, len(self.nodes)):
-            [f] = self.at(0).export(self.tmp / "round", to=self.nodes[i])
-            assert self.at(i).import_(f)[0].status == "imported"
-
-    @precondition(lambda self: self.mail)
-    @rule(data=st.data())
-    def lose(self, data) -> None:
-        if self.mail:
-            self.mail.pop(data.draw(st.integers(0, len(self.mail) - 1), label="lost"))
-
-    @precondition(lambda self: self.delivered)
-    @rule(data=st.data())
-    def deliver_again(self, data) -> None:
-        if not self.delivered:
-            return
-        path, j, blob = data.draw(st.sampled_from(self.delivered), label="repeat")
-        node = self.at(j)
-        again = path.with_name("again-" + path.name)
-        again.write_bytes(blob)
-        before = logical_dump(node.conn)
-        [r] = node.import_(again)
-        assert r.status == "already", r.message
-        assert logical_dump(node.conn) == before, "re-import changed the database"
 
     @rule(data=st.data(), skew=st.sampled_from(SKEWS))
     def skew_clock(self, data, skew: int) -> None:
@@ -462,12 +306,7 @@ class SyncNetwork(RuleBasedStateMachine):
 
     def quiesce_and_check(self) -> None:
         for _round in range(2):
-            for i in range(1, len(self.nodes)):
-                [f] = self.at(i).export(self.tmp / "final", to=self.nodes[0])
-                assert self.at(0).import_(f)[0].status == "imported"
-            for i in range(1, len(self.nodes)):
-                [f] = self.at(0).export(self.tmp / "final", to=self.nodes[i])
-                assert self.at(i).import_(f)[0].status == "imported"
+            self.exchange_round(self.tmp / "final")
         prov = self.nodes[0]
         # Resolve what is open at the province (alternately keeping either side), exchange
         # again: every site must then show those conflicts closed.
@@ -490,26 +329,7 @@ class SyncNetwork(RuleBasedStateMachine):
         for c in self.nodes[1:]:
             parts = {c.part, "ref"}
             assert visible(c.conn, parts) == visible(prov.conn, parts), c.name
-        # No edit lost without a conflict record.
-        accounted: set[tuple] = set()
-        by_id: dict[str, tuple] = {}
-        for node in self.nodes:
-            for c in versions.all_cells(node.conn):
-                accounted.add((c[4], c[5], c[6]))
-                accounted.update(tuple(d) for d in c[7])
-            for r in node.conn.execute("SELECT id, tbl, pk, field, loser_origin, loser_part, "
-                                       "loser_seq, winner_origin, winner_part, winner_seq "
-                                       "FROM sync_conflict"):
-                accounted.add((r[4], r[5], r[6]))
-                accounted.add((r[7], r[8], r[9]))
-                assert by_id.setdefault(r[0], tuple(r)) == tuple(r), "one id, two conflicts"
-        grew = True
-        while grew:
-            extra = {tuple(d) for dot in accounted for d in self.writes.get(dot, [])}
-            grew = not extra <= accounted
-            accounted |= extra
-        lost = [d for d in self.writes if d not in accounted]
-        assert not lost, f"edits lost without a conflict record: {lost}"
+        self.assert_no_edit_lost()
         # A resolution that still stands closes its conflict at every site.
         for cid, tbl, pk, field, dot in self.resolutions:
             row = versions.cell(prov.conn, tbl, pk, field)
@@ -520,11 +340,6 @@ class SyncNetwork(RuleBasedStateMachine):
                 status = node.conn.execute("SELECT status FROM sync_conflict WHERE id = ?",
                                            (cid,)).fetchone()
                 assert status is None or status[0] != "open", (node.name, cid)
-
-
-def _quiet(fn, *args) -> None:
-    with contextlib.suppress(UserError):  # e.g. a record deleted meanwhile
-        fn(*args)
 
 
 SyncNetwork.TestCase.settings = settings(

@@ -10,24 +10,16 @@ CI runs a modest number of examples; ``HYPOTHESIS_PROFILE=long`` runs many more.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
-import uuid
-from pathlib import Path
 
 import hypothesis.strategies as st
-from dbkit import logical_dump
 from hypothesis import HealthCheck, event, settings
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from synckit import COMMUNES, PROVINCE, Node, enrol_pair, make_node, visible
+from hypothesis.stateful import initialize, invariant, precondition, rule
+from networkkit import Network, quiet
+from synckit import Node, visible
 
-from desktop.domain import hlc, ids
-from desktop.domain.errors import UserError
 from desktop.domain.kinds import PERSON
 from desktop.storage import merge, moves, references, versions
-from desktop.sync import keys
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 YEAR = 365 * 24 * 3600 * 1000
@@ -36,69 +28,17 @@ PHONES = ["0912345678", "0987654321", "0211382000"]
 DATES = ["01/03/2026", "15/06/2026", "30/11/2026"]
 
 
-class _SkewedTime:
-    """The wall clock of the site acting now, one millisecond per reading (reproducible)."""
+class MovingPeople(Network):
+    tmp_prefix = "antq-moves-"
 
-    def __init__(self) -> None:
-        self.skew_ms = 0
-        self.now_ms = 1_780_000_000_000
-
-    def time_ns(self) -> int:
-        self.now_ms += 1
-        return (self.now_ms + self.skew_ms) * 1_000_000
-
-
-class _Ids:
-    """Deterministic UUIDv7 values (site ids break HLC ties)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def uuid7(self) -> uuid.UUID:
-        self.n += 1
-        return uuid.UUID(int=((1_780_000_000_000 + self.n) << 80) | (0x7 << 76)
-                         | (0b10 << 62) | self.n)
-
-
-_MASTER: Path | None = None
-
-
-def master() -> Path:
-    global _MASTER
-    if _MASTER is None:
-        from test_convergence import master as shared  # one master database per run
-
-        _MASTER = shared()
-    return _MASTER
-
-
-class MovingPeople(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.tmp = Path(tempfile.mkdtemp(prefix="antq-moves-"))
-        self.clock = _SkewedTime()
-        self._real_time, self._real_uuid7, self._real_kdf = hlc.time, ids.uuid7, keys.KDF_PARAMS
-        hlc.time = self.clock  # type: ignore[assignment]
-        ids.uuid7 = _Ids().uuid7  # type: ignore[assignment]
-        keys.KDF_PARAMS = {"t": 1, "m": 8, "p": 1}
-        self.nodes: list[Node] = []
-        self.skews: list[int] = []
-        self.mail: list[tuple[Path, int, bytes]] = []
-        self.delivered: list[tuple[Path, int, bytes]] = []
-        self.writes: dict[tuple[str, str, int], list] = {}  # dot -> hist, every local write
         self.orgs: dict[str, str] = {}  # partition -> an organization there
         self.moves = 0
-        self.n = 0
 
     @initialize(communes=st.integers(2, 3 if LONG else 2))
     def build(self, communes: int) -> None:
-        prov = make_node(master(), self.tmp / "prov", "prov", province=PROVINCE)
-        self.nodes.append(prov)
-        for i in range(communes):
-            c = make_node(master(), self.tmp / f"c{i}", f"c{i}", commune=COMMUNES[i])
-            enrol_pair(prov, c, self.tmp / "enrol")
-            self.nodes.append(c)
-        self.skews = [0] * len(self.nodes)
+        self.build_network(communes)
         for i in range(1, len(self.nodes)):
             node = self.nodes[i]
             self.write(i, lambda n: self.orgs.__setitem__(n.part, n.store.add(
@@ -110,36 +50,7 @@ class MovingPeople(RuleBasedStateMachine):
             del node
         self.sync_round()
 
-    def teardown(self) -> None:
-        try:
-            if self.nodes:
-                self.quiesce_and_check()
-        finally:
-            for n in self.nodes:
-                n.conn.close()
-            hlc.time, ids.uuid7, keys.KDF_PARAMS = (  # type: ignore[assignment]
-                self._real_time, self._real_uuid7, self._real_kdf)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
     # -- helpers ------------------------------------------------------------------------------
-
-    def at(self, i: int) -> Node:
-        self.clock.skew_ms = self.skews[i]
-        return self.nodes[i]
-
-    def peers_of(self, i: int) -> list[int]:
-        return list(range(1, len(self.nodes))) if i == 0 else [0]
-
-    def write(self, i: int, action) -> None:
-        node = self.at(i)
-        before = merge.version_vector(node.conn)
-        action(node)
-        after = merge.version_vector(node.conn)
-        for (o, p), s in after.items():
-            if o == node.site_id and s > before.get((o, p), 0):
-                for c in versions.all_cells(node.conn):
-                    if (c[4], c[5]) == (o, p) and c[6] > before.get((o, p), 0):
-                        self.writes[(o, p, c[6])] = c[7]
 
     def add_member(self, node: Node, part: str) -> None:
         pid = node.store.add("person", {"full_name": f"Người {self.n}",
@@ -182,7 +93,7 @@ class MovingPeople(RuleBasedStateMachine):
         field = data.draw(st.sampled_from(["phone", "notes"]), label="field")
         self.n += 1
         value = data.draw(st.sampled_from(PHONES)) if field == "phone" else f"ghi chú {self.n}"
-        self.write(i, lambda n: _quiet(n.store.edit, "person", pid, {field: value}))
+        self.write(i, lambda n: quiet(n.store.edit, "person", pid, {field: value}))
 
     @rule(data=st.data())
     def move(self, data) -> None:
@@ -216,13 +127,13 @@ class MovingPeople(RuleBasedStateMachine):
         self.moves += 1
         for i in data.draw(st.permutations([0, c]), label="order"):
             if i == mover:
-                self.write(i, lambda n: _quiet(moves.move_person, n.store, pid, to,
+                self.write(i, lambda n: quiet(moves.move_person, n.store, pid, to,
                                                "15/06/2026"))
             elif data.draw(st.integers(0, 4), label="what") == 0:
-                self.write(i, lambda n: _quiet(n.store.delete, "person", pid))
+                self.write(i, lambda n: quiet(n.store.delete, "person", pid))
             else:
                 self.n += 1
-                self.write(i, lambda n: _quiet(n.store.edit, "person", pid,
+                self.write(i, lambda n: quiet(n.store.edit, "person", pid,
                                                {"phone": PHONES[self.n % 3],
                                                 "notes": f"đua {self.n}"}))
 
@@ -236,7 +147,7 @@ class MovingPeople(RuleBasedStateMachine):
             return
         pid = data.draw(st.sampled_from(ids), label="person")
         op = "restore" if undelete else "delete"
-        self.write(i, lambda n: _quiet(getattr(n.store, op), "person", pid))
+        self.write(i, lambda n: quiet(getattr(n.store, op), "person", pid))
 
     @rule(data=st.data())
     def good_deed(self, data) -> None:
@@ -247,7 +158,7 @@ class MovingPeople(RuleBasedStateMachine):
             return
         pid = data.draw(st.sampled_from(people), label="person")
         self.n += 1
-        self.write(i, lambda n: _quiet(n.store.add, "deed", {
+        self.write(i, lambda n: quiet(n.store.add, "deed", {
             "person_id": pid, "description": f"Việc tốt {self.n}", "deed_date": "01/2026"}))
 
     @precondition(lambda self: self.mail)
@@ -260,55 +171,8 @@ class MovingPeople(RuleBasedStateMachine):
             if people:
                 pid = data.draw(st.sampled_from(people), label="person")
                 self.n += 1
-                self.write(i, lambda n, pid=pid: _quiet(n.store.edit, "person", pid,
+                self.write(i, lambda n, pid=pid: quiet(n.store.edit, "person", pid,
                                                         {"notes": f"đua {self.n}"}))
-
-    @rule(data=st.data())
-    def export(self, data) -> None:
-        i = data.draw(st.integers(0, len(self.nodes) - 1), label="site")
-        j = data.draw(st.sampled_from(self.peers_of(i)), label="to")
-        node = self.at(i)
-        before = logical_dump(node.conn)
-        [path] = node.export(self.tmp / "usb", to=self.nodes[j])
-        assert logical_dump(node.conn) == before, "exporting changed the database"
-        self.mail.append((path, j, path.read_bytes()))
-
-    @precondition(lambda self: self.mail)
-    @rule(data=st.data())
-    def deliver(self, data) -> None:
-        k = data.draw(st.integers(0, len(self.mail) - 1), label="bundle")
-        path, j, blob = self.mail.pop(k)
-        [r] = self.at(j).import_(path)
-        assert r.status == "imported", r.message
-        self.delivered.append((path, j, blob))
-
-    @precondition(lambda self: self.mail)
-    @rule(data=st.data())
-    def lose(self, data) -> None:
-        self.mail.pop(data.draw(st.integers(0, len(self.mail) - 1), label="lost"))
-
-    @precondition(lambda self: self.delivered)
-    @rule(data=st.data())
-    def deliver_again(self, data) -> None:
-        path, j, blob = data.draw(st.sampled_from(self.delivered), label="repeat")
-        node = self.at(j)
-        again = path.with_name("again-" + path.name)
-        again.write_bytes(blob)
-        before = logical_dump(node.conn)
-        [r] = node.import_(again)
-        assert r.status == "already", r.message
-        assert logical_dump(node.conn) == before, "re-import changed the database"
-
-    @rule()
-    def sync_round(self) -> None:
-        for i in range(1, len(self.nodes)):
-            [f] = self.at(i).export(self.tmp / "round", to=self.nodes[0])
-            [r] = self.at(0).import_(f)
-            assert r.status == "imported", r.message
-        for i in range(1, len(self.nodes)):
-            [f] = self.at(0).export(self.tmp / "round", to=self.nodes[i])
-            [r] = self.at(i).import_(f)
-            assert r.status == "imported", r.message
 
     @rule(data=st.data(), skew=st.sampled_from(SKEWS))
     def skew_clock(self, data, skew: int) -> None:
@@ -348,29 +212,7 @@ class MovingPeople(RuleBasedStateMachine):
         for status, n in prov.conn.execute("SELECT status, count(*) FROM person_move "
                                            "GROUP BY status"):
             event(f"moves {status}: {min(n, 3)}{'+' if n > 2 else ''}")
-        # No edit lost without a conflict record.
-        accounted: set[tuple] = set()
-        for node in self.nodes:
-            for c in versions.all_cells(node.conn):
-                accounted.add((c[4], c[5], c[6]))
-                accounted.update(tuple(d) for d in c[7])
-            for r in node.conn.execute("SELECT loser_origin, loser_part, loser_seq, "
-                                       "winner_origin, winner_part, winner_seq "
-                                       "FROM sync_conflict"):
-                accounted.add((r[0], r[1], r[2]))
-                accounted.add((r[3], r[4], r[5]))
-        grew = True
-        while grew:
-            extra = {tuple(d) for dot in accounted for d in self.writes.get(dot, [])}
-            grew = not extra <= accounted
-            accounted |= extra
-        lost = [d for d in self.writes if d not in accounted]
-        assert not lost, f"edits lost without a conflict record: {lost}"
-
-
-def _quiet(fn, *args) -> None:
-    with contextlib.suppress(UserError):
-        fn(*args)
+        self.assert_no_edit_lost()
 
 
 MovingPeople.TestCase.settings = settings(
