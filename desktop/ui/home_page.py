@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.reports import periods
-from desktop.storage import rosters
 from desktop.ui.pages import AppContext, Selection, format_count
+from desktop.ui.unit_list_page import unit_in_view
 from desktop.ui.widgets import read_only_table
 
 _CURRENT, _PREVIOUS = QColor("#1f5fa8"), QColor("#9bb7d8")
@@ -168,10 +168,7 @@ class HomePage(QWidget):
         self.data: dict | None = None
 
     def unit_id(self) -> str | None:
-        if self.selection.unit_id:
-            return self.selection.unit_id
-        site = self.ctx.site
-        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
+        return unit_in_view(self.ctx, self.selection)
 
     def set_selection(self, selection: Selection) -> None:
         self.selection = selection

@@ -1,5 +1,6 @@
 """A record page whose list prints for one place: the place chosen in the tree, else the
-site's own commune (the camera and tip pages share this)."""
+site's own commune (the camera and tip pages share this; the home page reports on the same
+place)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from collections.abc import Callable
 
 from desktop.i18n import _
 from desktop.storage import dbapi, rosters
-from desktop.ui.pages import RecordPage
+from desktop.ui.pages import AppContext, RecordPage, Selection
+
+
+def unit_in_view(ctx: AppContext, selection: Selection) -> str | None:
+    """The place chosen in the tree, else the site's own unit (None before a site is set)."""
+    if selection.unit_id:
+        return selection.unit_id
+    site = ctx.site
+    return rosters.unit_of_site(ctx.conn, site.unit_code) if site else None
 
 
 class UnitListPage(RecordPage):
     def unit_id(self) -> str | None:
-        if self.selection.unit_id:
-            return self.selection.unit_id
-        site = self.ctx.site
-        return rosters.unit_of_site(self.ctx.conn, site.unit_code) if site else None
+        return unit_in_view(self.ctx, self.selection)
 
     def print_unit_list(self, title: str, suggested_name: str,
                         render: Callable[[dbapi.Connection, str], bytes]) -> None:
