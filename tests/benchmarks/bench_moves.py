@@ -28,7 +28,7 @@ from pathlib import Path
 import benchkit
 import builders
 
-from desktop.storage import db, keyfile, moves
+from desktop.storage import moves
 from desktop.storage.writer import Store
 from desktop.sync import exchange, keys
 
@@ -50,7 +50,7 @@ def main() -> None:
             n = args.people
 
             def run(bundle: Path) -> float:
-                conn = _copy(base, work / "rep.db")
+                conn = benchkit.open_copy(base, work / "rep.db", checkpoint=True)
                 try:
                     t = time.perf_counter()
                     [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
@@ -89,7 +89,7 @@ def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, dict[
     usb = work / "usb"
     usb.mkdir()
     [first] = exchange.export_to_folder(cconn, ckeys, usb)
-    pconn = _copy(base, work / "province-held.db")
+    pconn = benchkit.open_copy(base, work / "province-held.db", checkpoint=True)
     [r] = exchange.import_files(pconn, keys.unlock(pconn), [first.path])
     assert r.status == "imported", r.message
     pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -104,7 +104,7 @@ def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, dict[
     cconn.close()
     out: dict[str, Path] = {}
     for name in ("moves", "local"):
-        conn = _copy(cpath, work / f"commune-{name}.db")
+        conn = benchkit.open_copy(cpath, work / f"commune-{name}.db", checkpoint=True)
         store = Store(conn, actor="bench")
         with store.transaction():
             for pid in ids:
@@ -119,21 +119,6 @@ def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, dict[
         out[name] = b.path
         conn.close()
     return base, out
-
-
-def _copy(source: Path, target: Path):
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    src = db.open_database(source)  # the last writes checkpointed into the file
-    src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    src.close()
-    target.write_bytes(source.read_bytes())
-    if keyfile.exists(source):
-        keyfile.keyfile_path(target).write_bytes(keyfile.keyfile_path(source).read_bytes())
-    key = db.known_key(source)
-    assert key is not None
-    db.remember_key(target, key)
-    return db.open_database(target)
 
 
 if __name__ == "__main__":

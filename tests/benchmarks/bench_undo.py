@@ -30,7 +30,7 @@ from pathlib import Path
 import benchkit
 import builders
 
-from desktop.storage import backup, db, undo
+from desktop.storage import backup, undo
 from desktop.storage.writer import Store
 from desktop.sync import exchange, keys
 
@@ -114,7 +114,7 @@ def _person(i: int) -> dict[str, object]:
 
 def _imported(work: Path, source: Path, bundle: Path) -> Path:
     target = work / f"{source.stem}-then-{bundle.stem[:8]}.db"
-    conn = _copy(source, target)
+    conn = benchkit.open_copy(source, target)
     try:
         [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
         assert r.status == "imported", r.message
@@ -124,24 +124,10 @@ def _imported(work: Path, source: Path, bundle: Path) -> Path:
     return target
 
 
-def _copy(source: Path, target: Path):
-    from desktop.storage import keyfile
-
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    target.write_bytes(source.read_bytes())
-    if keyfile.exists(source):
-        keyfile.keyfile_path(target).write_bytes(keyfile.keyfile_path(source).read_bytes())
-    key = db.known_key(source)
-    assert key is not None
-    db.remember_key(target, key)
-    return db.open_database(target)
-
-
 def _drop_time(work: Path, source: Path, bundle: Path) -> float:
     """The time to delete one journal of this import's size, committed."""
     target = work / "rep-drop.db"
-    conn = _copy(source, target)
+    conn = benchkit.open_copy(source, target)
     try:
         [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
         assert r.status == "imported", r.message
@@ -174,7 +160,7 @@ def _measure(work: Path, source: Path, name: str, bundle: Path, reps: int) -> No
     def side(way: str) -> Callable[[], float]:
         def once() -> float:
             target = work / f"rep-{way}.db"
-            conn = _copy(source, target)
+            conn = benchkit.open_copy(source, target)
             real = exchange.undo.start
             try:
                 pkeys = keys.unlock(conn)

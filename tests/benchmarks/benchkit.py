@@ -334,3 +334,24 @@ def enrolled_commune(province: Path, commune: Path, code: str,
     pconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     pconn.close()
     return pkeys, cconn, ckeys
+
+
+def open_copy(source: Path, target: Path, *, checkpoint: bool = False) -> dbapi.Connection:
+    """A copy of the encrypted database ``source`` (with its key file) at ``target``, open.
+    ``checkpoint``: fold the source's WAL into its file first (its last writes were made by a
+    connection that is still open, or closed without a checkpoint)."""
+    from desktop.storage import db, keyfile
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    if checkpoint:
+        src = db.open_database(source)
+        src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        src.close()
+    target.write_bytes(source.read_bytes())
+    if keyfile.exists(source):
+        keyfile.keyfile_path(target).write_bytes(keyfile.keyfile_path(source).read_bytes())
+    key = db.known_key(source)
+    assert key is not None
+    db.remember_key(target, key)
+    return db.open_database(target)
