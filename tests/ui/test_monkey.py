@@ -57,6 +57,12 @@ TEXTS = (
     "%_*?", "   ", "Tổ bảo vệ ANTT", "Nguye\u0302\u0303n", "🙂", "x" * 300,
 )
 
+# Words that say a message box shows an exception the program caught too broadly, not a
+# sentence written for the officer.
+LEAKS = ("Traceback", "NoneType", "object has no attribute", "unexpected keyword",
+         "positional argument", "KeyError", "TypeError", "AttributeError", "IndexError",
+         "sqlite3.", "apsw.", "ValueError")
+
 
 def _plain(text: str) -> str:
     return text.replace("&", "").casefold()
@@ -80,6 +86,7 @@ class Monkey:
         self.log: list[str] = []
         self.errors: list[str] = []
         self.done = False
+        self.seen: set[str] = set()  # the dialogs met, for the summary
         self.in_dialog: dict[int, int] = {}  # id of a dialog -> steps taken in it
         self.budget: dict[int, int] = {}  # id of a dialog -> steps before it is closed
         bar = window.tabs.tabBar()
@@ -166,6 +173,13 @@ class Monkey:
         taken = self.in_dialog.get(key, 0)
         self.in_dialog[key] = taken + 1
         budget = self.budget.setdefault(key, self.rng.randint(2, 12))
+        if taken == 0:
+            self.seen.add(f"{type(top).__name__} «{top.windowTitle()}»")
+        if isinstance(top, QMessageBox) and taken == 0:
+            said = f"{top.text()}\n{top.informativeText()}"
+            if any(word in said for word in LEAKS):  # a bug caught and shown as a message
+                self.errors.append(f"message box «{top.windowTitle()}» shows a program "
+                                   f"error: {said}")
         if isinstance(top, QMessageBox):  # answered at once, any of its buttons
             buttons = [b for b in top.buttons() if _shown(b, top) and not _skipped(b.text())]
             if buttons:
@@ -431,8 +445,8 @@ def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> 
         if isinstance(modal, ErrorDialog):
             monkey.errors.append("late error dialog\n" + modal.details.toPlainText())
         modal.close()
-    print(f"{steps} actions in {time.monotonic() - started:.1f} s; last: "
-          + " → ".join(monkey.log[-5:]))
+    print(f"{steps} actions in {time.monotonic() - started:.1f} s, "
+          f"{len(monkey.seen)} dialogs met: {', '.join(sorted(monkey.seen))}")
     where = f"(seed {seed}; replay: ANTQ_MONKEY_SEED={seed})\n" + "\n".join(monkey.log[-25:])
     assert not monkey.errors, "\n\n".join(monkey.errors) + "\n" + where
     critical = [r.message for r in qtlog.records
