@@ -240,6 +240,10 @@ def run(args: argparse.Namespace) -> int:
         from desktop.reports.results_annexes import home_lines  # Biểu 3-5, in a line each
 
         lines += home_lines(data)[0].rstrip(".").split("; ")
+        if "not_sent" in data:  # the province's report: the communes it has nothing from
+            from desktop.sync.overview import not_sent_text
+
+            lines.append(not_sent_text(data["not_sent"]))  # type: ignore[arg-type]
         emit(args, data, lines)
         return 0
     if args.command == "import-roster":

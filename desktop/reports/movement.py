@@ -112,9 +112,12 @@ def report_data(conn: dbapi.Connection, unit_id: str, period: Period) -> dict[st
             d["decision_date"])) if x),
     } for d in now["b6"]]  # type: ignore[attr-defined]
     from desktop.reports import results_annexes  # Biểu 3-5: tips, crime, An toàn
+    from desktop.sync import overview  # the province's communes that sent nothing for it
 
+    not_sent = overview.not_sent(conn, unit_id, period.start)
     return {
         **results_annexes.report_data(conn, unit_id, period),
+        **({} if not_sent is None else {"not_sent": not_sent}),
         "unit": {"id": unit["id"], "name": unit["name"], "level": unit["level"],
                  "code": unit["code"]},
         "period": period.as_dict(), "previous": previous.as_dict(),
@@ -248,6 +251,11 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                      s["diff_text"], percent])
     w = width / 100
     story.append(_table(rows, [8 * w, 40 * w, 12 * w, 12 * w, 14 * w, 14 * w]))
+    if "not_sent" in data:  # the province's report: the communes it has nothing from
+        from desktop.sync.overview import not_sent_text
+
+        story += [Spacer(1, 4), page.para(not_sent_text(data["not_sent"]),  # type: ignore
+                                          st["body"])]
     story.append(Spacer(1, 8))
     recipients = [page.para(_("Nơi nhận:"), st["recipients_title"]),
                   page.para(_("- Như trên;"), st["recipients"]),

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _, ngettext
-from desktop.storage import accounts, dbapi, periods
-from desktop.storage.site import get_meta, require_site, set_meta
+from desktop.storage import accounts, dbapi, periods, printouts, rosters
+from desktop.storage.site import get_meta, load_site, require_site, set_meta
 from desktop.sync import enrol
 
 LATE_AFTER_KEY = "communes_late_after_days"
@@ -230,9 +230,16 @@ def _row(conn: dbapi.Connection, p: enrol.Peer, today: dt.date, threshold: int) 
         row.key_since = since.date()
         row.key_due = since.date() + dt.timedelta(days=KEY_LIFETIME_DAYS)
         row.key_overdue = today > row.key_due
-    row.missing_months = missing_months(
-        [created or got for got, created, _w in received], enrolled, today)
+    row.missing_months = missing_months(written(received), enrolled, today)
     return row
+
+
+def written(received: list[tuple[dt.datetime, dt.datetime | None, list[str]]]
+            ) -> list[dt.datetime]:
+    """When each bundle was written: the commune's clock, but never after it arrived here (a
+    clock running ahead does not make a bundle count for a month it had not reached); the
+    import time for a bundle from before the notes."""
+    return [min(created, got) if created else got for got, created, _w in received]
 
 
 def _received(conn: dbapi.Connection, peer: str
@@ -304,3 +311,53 @@ def _open_conflicts(conn: dbapi.Connection) -> list[set[str]]:
     """The partitions each open conflict involves."""
     return [{loser, winner} for loser, winner in conn.execute(
         "SELECT loser_part, winner_part FROM sync_conflict WHERE status = 'open'")]
+
+
+def not_sent(conn: dbapi.Connection, unit_id: str, start: dt.date
+             ) -> list[dict[str, object]] | None:
+    """The communes that have sent no data for a period beginning ``start`` (issue 13, the
+    province's report): those enrolled here and active, under ``unit_id``, from which no bundle
+    :func:`written` on or after ``start`` has been received. A bundle written after the start
+    carries what the commune had recorded by then, so a later one (after the period, as a
+    monthly bundle is) counts too; one written before the start does not. Per commune (its
+    bundles under a revoked key count as well), by code, with when its last bundle came here.
+    None where the line does not belong: at a commune site, for a unit that is not a
+    province, or with no commune enrolled."""
+    site = load_site(conn)
+    unit = conn.execute("SELECT level FROM unit WHERE id = ?", (unit_id,)).fetchone()
+    if site is None or site.site_kind != "province" or unit is None or unit[0] != "province":
+        return None
+    under = {str(r[0]) for r in conn.execute(
+        printouts.AREA_CTE + "SELECT u.id FROM unit u JOIN area a ON a.id = u.id "
+        "WHERE u.level = 'commune'", (unit_id,))}
+    by_code: dict[str, list[enrol.Peer]] = {}
+    for p in enrol.list_sites(conn):
+        if p.site_kind == "commune":
+            by_code.setdefault(p.unit_code, []).append(p)
+    out, enrolled = [], 0
+    since = dt.datetime.combine(start, dt.time())
+    for code, peers in sorted(by_code.items()):
+        commune = rosters.unit_of_site(conn, code)
+        if commune not in under or all(p.status != "active" for p in peers):
+            continue
+        enrolled += 1
+        received = [r for p in peers for r in _received(conn, p.site_id)]
+        if any(moment >= since for moment in written(received)):
+            continue
+        name = conn.execute("SELECT name FROM unit WHERE id = ?", (commune,)).fetchone()
+        last = max((got for got, _c, _w in received), default=None)
+        out.append({"code": code, "name": str(name[0]) if name else peers[0].name,
+                    "last_received": _iso(last.date() if last else None),
+                    "last_received_shown": _day(last)})
+    return out if enrolled else None
+
+
+def not_sent_text(rows: list[dict[str, object]]) -> str:
+    """The report's line: «Các xã chưa gửi số liệu kỳ này: Xã A (03160, gói cuối nhận
+    05/06/2026), Xã B (03301, chưa gửi gói nào).» or that every commune has sent."""
+    if not rows:
+        return _("Tất cả các xã đã gửi số liệu.")
+    named = [_("{n} ({c}, gói cuối nhận {d})").format(
+        n=r["name"], c=r["code"], d=r["last_received_shown"]) if r["last_received"] else
+        _("{n} ({c}, chưa gửi gói nào)").format(n=r["name"], c=r["code"]) for r in rows]
+    return _("Các xã chưa gửi số liệu kỳ này: {x}.").format(x=", ".join(named))
