@@ -29,6 +29,7 @@ from desktop.domain.kinds import KINDS, PERSON
 from desktop.i18n import _
 from desktop.storage import dbapi, versions
 from desktop.storage.alias_chain import resolve, resolve_all
+from desktop.storage.duplicates import Written
 from desktop.storage.references import own_partitions
 from desktop.storage.same_person import ALIAS, already_has, moves_partition, references
 from desktop.storage.writer import Store
@@ -153,10 +154,12 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
     return out
 
 
-def after_import(conn: dbapi.Connection, actor: str | None) -> list[str]:
+def after_import(conn: dbapi.Connection, actor: str | None,
+                 written: Written | None = None) -> list[str]:
     """What an import does last, each step its own transaction: names of merged people
-    brought to their survivors, then the duplicates queue brought up to date. Returns
-    warnings (a failure here leaves the import itself in place)."""
+    brought to their survivors, then the duplicates queue brought up to date for the people
+    ``written`` while the import was watched (duplicates.watching; everyone still to scan if
+    None). Returns warnings (a failure here leaves the import itself in place)."""
     from desktop.storage import duplicates
     from desktop.storage.site import load_site
 
@@ -170,7 +173,7 @@ def after_import(conn: dbapi.Connection, actor: str | None) -> list[str]:
             conn.execute("ROLLBACK")
         warnings.append(_("Chưa chuyển được các bản ghi gắn với hồ sơ đã gộp: {e}").format(e=e))
     try:
-        duplicates.scan(conn)
+        duplicates.scan(conn, only=None if written is None else written.ids())
     except dbapi.Error as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -5,7 +5,10 @@ tones, đ/Đ and case ignored) and a birth date; ethnicity, village and gender r
 the score. Each person has match keys in ``duplicate_key`` (an index: a candidate is found by
 looking up a person's keys, never by comparing every pair). Triggers put every person
 written (locally or by an import) into ``duplicate_dirty``; :func:`scan` looks again at those
-only, so it runs after each import and before the queue is shown at the cost of what changed.
+only, so it runs before the queue is shown at the cost of what changed. An import (or its
+undo) scans only the people it wrote itself (:func:`watching`, ``scan(only=…)``): the backlog
+a migration or a bulk build leaves (everyone dirty) waits for the page's scan or ``antq
+duplicates scan`` instead of making the first import pay for the whole database (issue 12).
 
 The queue (``duplicate_candidate``, one row per unordered pair, local to this site) has three
 states: open, not_same (the officer said they are two people: the pair never comes back),
@@ -15,10 +18,11 @@ what it changed is kept with the candidate so that :func:`unmerge` can take it b
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain import text
@@ -68,12 +72,14 @@ CREATE INDEX duplicate_candidate_b ON duplicate_candidate(b);
 CREATE INDEX duplicate_candidate_status ON duplicate_candidate(status, score);
 INSERT INTO duplicate_dirty SELECT id FROM person
 """
+# The fields a match or a merge reads: an update of another leaves the person as it was.
+_MATCHED = ("full_name, birth_date, gender, ethnicity, citizen_id, residence_unit_id, _deleted, "
+            "merged_into")
 # Every person written, by any path (a local write, an import, an undo), is looked at again.
 TRIGGERS = (
     "CREATE TRIGGER person_duplicate_ai AFTER INSERT ON person BEGIN "
     "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
-    "CREATE TRIGGER person_duplicate_au AFTER UPDATE OF full_name, birth_date, gender, "
-    "ethnicity, citizen_id, residence_unit_id, _deleted, merged_into ON person BEGIN "
+    f"CREATE TRIGGER person_duplicate_au AFTER UPDATE OF {_MATCHED} ON person BEGIN "
     "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
     # Rows are removed only by undoing an import that made them (desktop/storage/undo.py).
     "CREATE TRIGGER person_duplicate_ad AFTER DELETE ON person BEGIN "
@@ -188,12 +194,18 @@ def pending(conn: dbapi.Connection) -> int:
 
 
 def scan(conn: dbapi.Connection, *, everyone: bool = False,
+         only: Collection[str] | None = None,
          progress: Callable[[int, int], None] | None = None) -> ScanResult:
-    """Look again at the people written since the last scan (all of them if ``everyone``);
-    one transaction. Decided pairs keep their decision; an open pair that no longer matches
+    """Look again at the people written since the last scan (all of them if ``everyone``;
+    with ``only``, those of these ids still to scan, the others staying so); one
+    transaction. Decided pairs keep their decision; an open pair that no longer matches
     leaves the queue. ``progress(done, total)`` after each chunk may raise to stop: nothing
     is then changed."""
     result = ScanResult()
+    if only is not None and (everyone or not only):
+        if everyone:
+            raise ValueError("scan: everyone or only, not both")
+        return result
     if not everyone and conn.execute("SELECT 1 FROM duplicate_dirty LIMIT 1").fetchone() is None:
         return result  # nothing written since: no write lock taken
     own = not conn.in_transaction
@@ -202,12 +214,21 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
     try:
         if everyone:
             conn.execute("INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM person")
-        dirty = [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")]
+        if only is None:
+            dirty = [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")]
+        else:
+            dirty = _still_dirty(conn, only)
         for i in range(0, len(dirty), _CHUNK):
             _scan_chunk(conn, dirty[i:i + _CHUNK], result)
             if progress is not None:
                 progress(min(i + _CHUNK, len(dirty)), len(dirty))
-        conn.execute("DELETE FROM duplicate_dirty")
+        if only is None:
+            conn.execute("DELETE FROM duplicate_dirty")
+        else:
+            for i in range(0, len(dirty), _CHUNK):
+                chunk = dirty[i:i + _CHUNK]
+                conn.execute("DELETE FROM duplicate_dirty WHERE person_id IN "
+                             f"({','.join('?' * len(chunk))})", chunk)
         if own:
             conn.execute("COMMIT")
     except BaseException:
@@ -215,6 +236,54 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
             conn.execute("ROLLBACK")
         raise
     return result
+
+
+def _still_dirty(conn: dbapi.Connection, ids: Iterable[str]) -> list[str]:
+    ids = sorted(set(ids))
+    out: list[str] = []
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        out += [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty WHERE "
+                                           f"person_id IN ({','.join('?' * len(chunk))})",
+                                           chunk)]
+    return out
+
+
+class Written:
+    """The people written on one connection while :func:`watching` it."""
+
+    def __init__(self, conn: dbapi.Connection) -> None:
+        self.conn = conn
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT person_id FROM temp.duplicate_written")]
+
+
+_WATCH_EVENTS = (("ai", "AFTER INSERT", "new"), ("au", f"AFTER UPDATE OF {_MATCHED}", "new"),
+                 ("ad", "AFTER DELETE", "old"))
+
+
+@contextlib.contextmanager
+def watching(conn: dbapi.Connection) -> Iterator[Written]:
+    """Note every person written on ``conn`` inside the block, whatever the path (an import's
+    merge, the moves it settles, the aliases followed after it, an undo), so that
+    ``scan(conn, only=written.ids())`` looks at those and leaves the rest of the backlog:
+    temporary triggers beside the ones that fill ``duplicate_dirty``, seen by this connection
+    only (another window's writes stay for the page's scan); a rolled-back write leaves no
+    note. Not nested."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS duplicate_written "
+                 "(person_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.duplicate_written")
+    for name, when, row in _WATCH_EVENTS:
+        conn.execute(f"DROP TRIGGER IF EXISTS temp.duplicate_watch_{name}")
+        conn.execute(f"CREATE TEMP TRIGGER duplicate_watch_{name} {when} ON main.person BEGIN "
+                     f"INSERT OR IGNORE INTO temp.duplicate_written VALUES ({row}.id); END")
+    try:
+        yield Written(conn)
+    finally:
+        for name, _when, _row in _WATCH_EVENTS:
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.duplicate_watch_{name}")
+        conn.execute("DELETE FROM temp.duplicate_written")
 
 
 def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:

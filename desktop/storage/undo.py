@@ -281,11 +281,12 @@ def undo(conn: dbapi.Connection, bundle_ids: Sequence[str] | None = None, *,
     store = Store(conn, actor=actor)
     with store.transaction("sync"):
         chosen = _chosen(conn, bundle_ids)
-        for j in chosen:
-            _revert(conn, j.id)
         from desktop.storage import duplicates  # the queue follows the people put back
 
-        duplicates.scan(conn)
+        with duplicates.watching(conn) as written:  # those alone: not a migration's backlog
+            for j in chosen:
+                _revert(conn, j.id)
+            duplicates.scan(conn, only=written.ids())
         audit.record_event(conn, store.actor, "import-undo", {
             "bundles": [{"bundle_id": j.bundle_id, "sender": j.sender, "file": j.file,
                          "imported": j.imported_local_time, "records": j.records}

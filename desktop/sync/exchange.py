@@ -29,6 +29,7 @@ from desktop.i18n import _, ngettext
 from desktop.storage import accounts, audit, dbapi, merge, moves, periods, references, undo
 from desktop.storage import bundle_notes as notes
 from desktop.storage.attachments import BlobStore
+from desktop.storage.duplicates import watching
 from desktop.storage.site import Site, get_meta
 from desktop.storage.writer import Store
 from desktop.sync import bundle as fmt
@@ -341,38 +342,50 @@ def import_files(conn: dbapi.Connection, keys: SiteKeys, paths: Sequence[Path], 
             if progress is not None:
                 progress(i, len(todo), done, total)
 
-        try:
-            with gc_paused():
-                result = import_one(conn, keys, path, dry_run=dry_run, actor=actor,
-                                    progress=step, cancel=cancel)
-        except merge.Cancelled as e:
-            _rollback(conn)
-            result = ImportResult(path, "cancelled", str(e))
-        except Exception as e:  # whatever one file does, the batch goes on with the next
-            _rollback(conn)
-            result = _not_imported(path, e)
-            if result.status == "refused" and not dry_run:
-                try:
-                    result.quarantined_to = files.quarantine(path, db_file)
-                except UserError as q:
-                    result.warnings.append(str(q))
-        if not dry_run and result.status in ("imported", "refused"):
-            try:
-                audit.record_event(conn, actor, "bundle-import", {
-                    "file": str(path), "status": result.status, "bundle_id": result.bundle_id,
-                    "sender": result.sender, "counts": result.counts,
-                    "message": result.message if result.status == "refused" else None})
-            except Exception as e:  # reported on this file; the batch goes on
-                _rollback(conn)
-                result.warnings.append(_not_imported(path, e).message)
-        if result.status == "imported" and not dry_run:  # names of merged people, twins
-            from desktop.storage.aliases import after_import
+        # The people this file writes are scanned for twins after it, those alone (issue 12:
+        # not a migration's backlog of everyone, left for the Trùng lặp page).
+        with watching(conn) as written:
+            result = _import_watched(conn, keys, path, db_file, dry_run=dry_run, actor=actor,
+                                     progress=step, cancel=cancel)
+            if result.status == "imported" and not dry_run:  # names of merged people, twins
+                from desktop.storage.aliases import after_import
 
-            result.warnings += after_import(conn, actor)
+                result.warnings += after_import(conn, actor, written)
         results.append(result)
         if progress is not None:
             progress(i + 1, len(todo), 1, 1)
     return results
+
+
+def _import_watched(conn: dbapi.Connection, keys: SiteKeys, path: Path, db_file: Path, *,
+                    dry_run: bool, actor: str | None, progress: Callable[[int, int], None],
+                    cancel: Callable[[], bool] | None) -> ImportResult:
+    """One file of :func:`import_files`: imported, or why not (never raises), and audited."""
+    try:
+        with gc_paused():
+            result = import_one(conn, keys, path, dry_run=dry_run, actor=actor,
+                                progress=progress, cancel=cancel)
+    except merge.Cancelled as e:
+        _rollback(conn)
+        result = ImportResult(path, "cancelled", str(e))
+    except Exception as e:  # whatever one file does, the batch goes on with the next
+        _rollback(conn)
+        result = _not_imported(path, e)
+        if result.status == "refused" and not dry_run:
+            try:
+                result.quarantined_to = files.quarantine(path, db_file)
+            except UserError as q:
+                result.warnings.append(str(q))
+    if not dry_run and result.status in ("imported", "refused"):
+        try:
+            audit.record_event(conn, actor, "bundle-import", {
+                "file": str(path), "status": result.status, "bundle_id": result.bundle_id,
+                "sender": result.sender, "counts": result.counts,
+                "message": result.message if result.status == "refused" else None})
+        except Exception as e:  # reported on this file; the batch goes on
+            _rollback(conn)
+            result.warnings.append(_not_imported(path, e).message)
+    return result
 
 
 @contextlib.contextmanager

@@ -351,3 +351,36 @@ def test_migration_20_puts_everyone_already_recorded_in_the_queue(tmp_path):
     assert (c.a, c.b) == ("p1", "p2") and c.score == 60
     assert duplicates.pending(conn) == 0
     conn.close()
+
+
+def test_scan_only_some_people_leaves_the_rest_to_scan(store, conn, village):
+    """``scan(only=…)`` (an import's people) looks at those still to scan and leaves the
+    others dirty for the page; a twin met later is found when the other is scanned."""
+    a = _person(store, "Lò Văn Đức", birth_date="05/03/1985", residence_unit_id=village)
+    b = _person(store, "LO VAN DUC", birth_date="05/03/1985", residence_unit_id=village)
+    c = _person(store, "Quàng Thị Hoa", birth_date="1990")
+    assert duplicates.pending(conn) == 3
+    done = duplicates.scan(conn, only=[b, "not-a-person-id"])
+    assert done.checked == 1 and duplicates.pending(conn) == 2
+    assert duplicates.count_open(conn) == 0  # a is not filed yet: found when it is scanned
+    assert duplicates.scan(conn, only=[b]).checked == 0  # scanned already: nothing to do
+    assert duplicates.scan(conn, only=[]).checked == 0
+    assert duplicates.scan(conn).checked == 2 and duplicates.pending(conn) == 0
+    assert list(_open(conn)) == [_pair(a, b)] and c
+
+
+def test_watching_notes_the_people_written_on_this_connection_and_kept(store, conn, village):
+    a = _person(store, "Lò Văn Đức", birth_date="05/03/1985")
+    with duplicates.watching(conn) as written:
+        b = _person(store, "Quàng Thị Hoa", birth_date="1990")
+        store.edit("person", a, {"phone": "0912345678"})  # no matched field: not noted
+        conn.execute("BEGIN")
+        conn.execute("UPDATE person SET full_name = 'Lò Văn Thắng' WHERE id = ?", (a,))
+        conn.execute("ROLLBACK")  # a write taken back leaves no note
+        assert written.ids() == [b]
+        store.edit("person", a, {"birth_date": "06/03/1985"})
+        assert sorted(written.ids()) == sorted([a, b])
+    _person(store, "Giàng A Páo", birth_date="1980")  # after the block: not noted any more
+    assert conn.execute("SELECT count(*) FROM temp.duplicate_written").fetchone()[0] == 0
+    assert not conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND "
+                            "name LIKE 'duplicate_watch%'").fetchall()

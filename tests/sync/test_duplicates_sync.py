@@ -171,3 +171,43 @@ def test_undoing_the_import_that_brought_a_twin_takes_its_candidate_away(network
     assert len(duplicates.candidates(prov.conn)) == 1
     undo.undo(prov.conn)  # the scan after the import wrote no version: the undo is allowed
     assert duplicates.candidates(prov.conn) == []
+
+
+def test_an_import_scans_its_own_people_and_leaves_a_migrations_backlog(network, tmp_path,
+                                                                        monkeypatch):
+    """Issue 12: after migration 20 (or a bulk build) everyone is still to scan; the first
+    import looks at the people it wrote, not at the whole database inside its own run; the
+    backlog is left for the Trùng lặp page, which then finds the twin the bundle brought."""
+    prov, (a, _b) = network(2)
+    va = _village(a, "Bản Huổi Lếch")
+    backlog = 40
+    first = a.store.add_many("person", [
+        {"full_name": f"Lò Văn Số {i:02d}", "birth_date": f"{1 + i % 28:02d}/03/1985",
+         "residence_unit_id": va} for i in range(backlog)])
+    _exchange(prov, [a], tmp_path, "1")
+    # Migration 20 on the province's database: every person to scan, no match key filed.
+    prov.conn.execute("BEGIN")
+    prov.conn.execute("DELETE FROM duplicate_key")
+    prov.conn.execute("INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM person")
+    prov.conn.execute("COMMIT")
+    held = duplicates.pending(prov.conn)
+    assert held >= backlog
+
+    twin = a.store.add("person", {"full_name": "LO VAN SO 07", "birth_date": "08/03/1985",
+                                  "residence_unit_id": va}).id
+    scans = []
+    real_scan = duplicates.scan
+
+    def counted(conn, **kw):
+        scans.append(real_scan(conn, **kw))
+        return scans[-1]
+
+    monkeypatch.setattr(duplicates, "scan", counted)
+    [path] = a.export(tmp_path / "up-2", to=prov)
+    assert prov.import_(path)[0].status == "imported"
+    assert [s.checked for s in scans] == [1]  # the twin alone, not the 40 before it
+    assert duplicates.pending(prov.conn) == held  # the backlog is still there for the page
+    assert duplicates.count_open(prov.conn) == 0
+    monkeypatch.undo()
+    [c] = duplicates.candidates(prov.conn)  # the page's scan: the backlog, its twin found
+    assert {c.a, c.b} == {first[7], twin} and duplicates.pending(prov.conn) == 0
