@@ -159,6 +159,11 @@ class HomePage(QWidget):
         self.results = QLabel()
         self.results.setWordWrap(True)
         layout.addWidget(self.results)
+        # At the province: the communes that sent no data for the period (overview.not_sent).
+        self.not_sent = QLabel()
+        self.not_sent.setWordWrap(True)
+        self.not_sent.setVisible(False)
+        layout.addWidget(self.not_sent)
         row = QHBoxLayout()
         row.addWidget(self.summary, 3)
         row.addWidget(self.chart, 2)
@@ -193,6 +198,11 @@ class HomePage(QWidget):
         text, per_village = home_lines(self.data)
         self.results.setText(text)
         self.results.setToolTip(per_village)
+        if "not_sent" in self.data:
+            from desktop.sync.overview import not_sent_text
+
+            self.not_sent.setText(not_sent_text(self.data["not_sent"]))
+        self.not_sent.setVisible("not_sent" in self.data)
         summary = self.data["summary"]
         self.summary.setRowCount(len(summary))
         for r, item in enumerate(summary):

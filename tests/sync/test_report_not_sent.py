@@ -128,3 +128,32 @@ def test_a_commune_report_has_no_such_line(province, tmp_path, capsys):
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
                               text=True).stdout
         assert "gửi số liệu" not in " ".join(text.split())
+
+
+def test_the_province_home_page_says_it_for_the_period_chosen(province, qtbot):
+    from PySide6.QtCore import Qt
+
+    from desktop.ui.app import build_window, make_application
+
+    prov, (c0, c1, c2), before = province
+    make_application()
+    window = build_window(prov.path)
+    try:
+        window.show()
+        window.show_page("home")
+        home = window.home
+        n0, n1, n2 = names(prov, c0, c1, c2)
+        year_start = dt.date(dt.date.today().year, 1, 1)  # the page opens on this year
+        qtbot.waitUntil(lambda: home.not_sent.isVisible())
+        text = home.not_sent.text()
+        assert n2 in text and n0 not in text and (n1 in text) == (before.date() < year_start)
+        home.period.setFocus()
+        for _step in range(3):  # Năm, 6 tháng, Quý, Tháng: down to this month
+            qtbot.keyClick(home.period, Qt.Key.Key_Down)
+        assert home.period.currentText().startswith("Tháng")
+        assert home.not_sent.text() == LINE.format(
+            n1=n1, n2=n2, c1=c1.part, c2=c2.part, d=f"{before:%d/%m/%Y}")
+        home.grab().save(str(prov.path.parent / "home.png"))
+    finally:
+        window.close()
+        window.conn.close()
