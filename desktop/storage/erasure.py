@@ -107,7 +107,7 @@ def erase_person(store: Store, person_id: str) -> Erased:
             undo.drop_all(conn)  # the import journals hold old values (and cannot apply now)
             from desktop.storage import duplicates  # its match keys: the folded name, the CCCD
 
-            duplicates.scan(conn)
+            duplicates.scan(conn, only=[person_id])  # not a migration's backlog (issue 12)
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure):d}")
     if db_file(conn) is not None:
