@@ -175,8 +175,7 @@ def _table(rows: list[list[object]], widths: list[float], *, header_rows: int = 
 
 
 def _chart(summary: list[dict[str, object]], width: float, period: str,
-           previous: str) -> Drawing:
-    height = 54 * mm
+           previous: str, height: float = 54 * mm) -> Drawing:
     d = Drawing(width, height)
     d.initialFontName = REGULAR  # not reportlab's unembedded Helvetica (pdffonts: "emb yes")
     chart = VerticalBarChart()
@@ -251,18 +250,23 @@ def render_report(conn: dbapi.Connection, unit_id: str, period: Period, *,
                      s["diff_text"], percent])
     w = width / 100
     story.append(_table(rows, [8 * w, 40 * w, 12 * w, 12 * w, 14 * w, 14 * w]))
+    chart_height = 54 * mm
     if "not_sent" in data:  # the province's report: the communes it has nothing from
         from desktop.sync.overview import not_sent_text
 
-        story += [Spacer(1, 4), page.para(not_sent_text(data["not_sent"]),  # type: ignore
-                                          st["body"])]
+        line = page.para(not_sent_text(data["not_sent"]), st["body"])  # type: ignore[arg-type]
+        story += [Spacer(1, 4), line]
+        # The chart gives up the line's room (up to three lines) so that it and the
+        # signature still fit under the figures; a longer list sends them over together.
+        chart_height -= min(line.wrap(width, 10**4)[1] + 4, 16 * mm)
     story.append(Spacer(1, 8))
     recipients = [page.para(_("Nơi nhận:"), st["recipients_title"]),
                   page.para(_("- Như trên;"), st["recipients"]),
                   page.para(_("- Lưu: VT."), st["recipients"])]
     # The signature never stands alone on a page: the chart goes over with it.
     story.append(KeepTogether([
-        _chart(data["summary"], width, p["label"], prev["label"]),  # type: ignore[arg-type]
+        _chart(data["summary"], width, p["label"], prev["label"],  # type: ignore[arg-type]
+               chart_height),
         Spacer(1, 6),
         page.signature_blocks(width, None, (signer_title or _abbr_title(head.issuer), signer),
                               right_note=_("(Ký, ghi rõ họ tên, đóng dấu)"),

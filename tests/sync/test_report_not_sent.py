@@ -104,6 +104,10 @@ def test_the_pdf_says_it_and_all_sent_is_said_too(province, tmp_path, capsys):
     n1, n2 = names(prov, c1, c2)
     assert LINE.format(n1=n1, n2=n2, c1=c1.part, c2=c2.part, d=f"{before:%d/%m/%Y}") in text
     assert names(prov, c0)[0] not in text.split("chưa gửi số liệu kỳ này:")[1].split(".")[0]
+    # The chart makes room for the line: it and the signature stay under the figures.
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    assert "chưa gửi số liệu kỳ này" in first and "Nơi nhận:" in first
     send(c1, prov, tmp_path / "b1-again")
     send(c2, prov, tmp_path / "b2")
     assert cli.main(["print", "report", "--db", str(prov.path), "--unit", "11", "--period",
