@@ -106,8 +106,11 @@ class TaskRunner(QObject):
         shown = QTimer(task, singleShot=True, interval=show_after_ms)
         shown.timeout.connect(dialog.show)
         shown.start()
+        over: list[bool] = []  # set when the task has finished
 
         def progress(done: int, total: int, message: str) -> None:
+            if over:  # a report queued before the end: its dialog is gone
+                return
             dialog.setMaximum(max(total, 0))
             dialog.setValue(min(done, total) if total else 0)
             if message:
@@ -115,7 +118,9 @@ class TaskRunner(QObject):
 
         def finish(result: Any = None, error: str | None = None) -> None:
             shown.stop()
+            over.append(True)
             dialog.close()
+            dialog.deleteLater()  # one per task: kept, they piled up under the window
             self._running.discard(task)
             if error is None:
                 if on_done:

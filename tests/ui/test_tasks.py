@@ -60,3 +60,22 @@ def test_user_errors_and_cancel_are_reported_not_raised(qtbot):
     with qtbot.waitSignal(task.ended, timeout=5000):
         pass
     assert errors[-1] == "Đã hủy"
+
+
+def test_each_task_leaves_no_progress_dialog_behind(qtbot):
+    """Found by the monkey (tests/ui/test_monkey.py): every task's progress dialog stayed a
+    child of the window after it closed, 47 of them after 800 random clicks."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    parent = QWidget()
+    runner = TaskRunner(parent)
+
+    def work(ctx):
+        ctx.progress(1, 2, "nửa")
+        return 1
+
+    for _ in range(3):
+        task = runner.run("Thử", work, parent=parent, show_after_ms=0)
+        with qtbot.waitSignal(task.ended, timeout=5000):
+            pass
+    qtbot.waitUntil(lambda: not parent.findChildren(QProgressDialog), timeout=3000)
