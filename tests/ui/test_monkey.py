@@ -11,6 +11,7 @@ program writes leaves tmp_path (HOME, the data folder and every file dialog poin
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import sys
@@ -447,6 +448,9 @@ def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> 
         modal.close()
     print(f"{steps} actions in {time.monotonic() - started:.1f} s, "
           f"{len(monkey.seen)} dialogs met: {', '.join(sorted(monkey.seen))}")
+    kept = collections.Counter(type(d).__name__ for d in window.findChildren(QDialog)
+                               if not d.isVisible())
+    print(f"closed dialogs still kept by the window: {sum(kept.values())} {dict(kept)}")
     where = f"(seed {seed}; replay: ANTQ_MONKEY_SEED={seed})\n" + "\n".join(monkey.log[-25:])
     assert not monkey.errors, "\n\n".join(monkey.errors) + "\n" + where
     critical = [r.message for r in qtlog.records
