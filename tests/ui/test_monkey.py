@@ -3,7 +3,9 @@ it opens, seeded, on the demo database and on an empty commune; it fails on any 
 exception (the program's own error dialog, desktop/ui/crash.py), any Qt critical message,
 a window that stops answering, or a database left broken (integrity check, audit chain).
 
-The seed is printed; ``ANTQ_MONKEY_SEED=123 ANTQ_MONKEY_STEPS=2000`` replays or runs longer.
+The seed is printed; ``ANTQ_MONKEY_SEED=123 ANTQ_MONKEY_STEPS=2000`` replays or runs longer
+(a replay takes the same decisions, though a background task ending sooner or later can
+change what is on screen when they are taken).
 Skipped, because they end the test rather than test the program: Thoát, Khóa màn hình,
 Mở cơ sở dữ liệu…, Khôi phục từ bản sao lưu… (both replace the window), and nothing the
 program writes leaves tmp_path (HOME, the data folder and every file dialog point there).
@@ -405,7 +407,10 @@ class Files:
 
 @pytest.fixture
 def seed() -> int:
-    value = int(os.environ.get("ANTQ_MONKEY_SEED") or random.SystemRandom().randrange(10**6))
+    # CI draws the same actions every run (as the hypothesis profile in tests/conftest.py);
+    # a developer's machine explores new ones, and the printed seed replays a failure.
+    chosen = os.environ.get("ANTQ_MONKEY_SEED") or ("14" if os.environ.get("CI") else "")
+    value = int(chosen or random.SystemRandom().randrange(10**6))
     print(f"\nANTQ_MONKEY_SEED={value}")
     return value
 
@@ -509,7 +514,7 @@ def test_monkey_on_the_demo(qtbot, qtlog, contained, demo_factory, seed, monkeyp
 def test_monkey_on_an_empty_commune(qtbot, qtlog, contained, master_db, seed, monkeypatch,
                                     windows):
     window, path = logged_in(master_db, contained, windows, site_name="Công an xã Mường Nhé")
-    run_monkey(qtbot, qtlog, window, contained, seed + 7, monkeypatch)
+    run_monkey(qtbot, qtlog, window, contained, seed, monkeypatch)
     close_windows(windows)
     windows.clear()
     database_intact(path)
