@@ -184,6 +184,17 @@ def count_of(kind: str, n: int) -> str:
         return ngettext("{n} người tốt, việc tốt", "{n} người tốt, việc tốt", n).format(n=c)
     if kind == "tip":
         return ngettext("{n} nguồn tin", "{n} nguồn tin", n).format(n=c)
+    if kind == "camera":
+        return ngettext("{n} hệ thống camera", "{n} hệ thống camera", n).format(n=c)
+    if kind == "establishment":
+        return ngettext("{n} cơ quan, doanh nghiệp, nhà trường",
+                        "{n} cơ quan, doanh nghiệp, nhà trường", n).format(n=c)
+    if kind == "safety_evaluation":
+        return ngettext("{n} đánh giá An toàn về ANTT", "{n} đánh giá An toàn về ANTT",
+                        n).format(n=c)
+    if kind == "crime_stat":
+        return ngettext("{n} bảng số liệu tội phạm, vi phạm", "{n} bảng số liệu tội phạm, vi phạm",
+                        n).format(n=c)
     if kind == "catalogue":
         return ngettext("{n} mục danh mục", "{n} mục danh mục", n).format(n=c)
     if kind == "deleted":

@@ -101,6 +101,7 @@ def english():
     ("meeting", "1 minutes", "3 minutes"),
     ("catalogue", "1 catalogue entry", "3 catalogue entries"),
     ("deleted", "1 deleted record", "3 deleted records"),
+    ("camera", "1 camera system", "3 camera systems"),
 ])
 def test_counts_under_lists_are_singular_or_plural_in_english(english, kind, one, many):
     assert (count_of(kind, 1), count_of(kind, 3)) == (one, many)
@@ -109,3 +110,5 @@ def test_counts_under_lists_are_singular_or_plural_in_english(english, kind, one
 def test_counts_under_lists_in_vietnamese():
     assert count_of("person", 4400) == "4.400 người"
     assert count_of("meeting", 1) == "1 biên bản họp"
+    # An acronym keeps its case under the An toàn list (not "đánh giá an toàn về antt").
+    assert count_of("safety_evaluation", 224) == "224 đánh giá An toàn về ANTT"
