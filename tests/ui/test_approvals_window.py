@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dbkit import copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,9 +17,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
 )
-from uikit import click_menu, close_window, find_organization, save, type_text, when_modal
+from uikit import (
+    click_menu,
+    close_window,
+    find_organization,
+    keyed_site,
+    save,
+    type_text,
+    when_modal,
+)
 
-from desktop.storage import db, periods, site
+from desktop.storage import db, periods
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
 from desktop.ui.app import build_window, make_application
@@ -36,24 +43,13 @@ def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keys, "KDF_PARAMS", {"t": 1, "m": 8, "p": 1})
 
 
-def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
-    path = folder / "antq.db"
-    path.parent.mkdir(parents=True)
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    site.init_site(conn, name=name, **kw)
-    keys.init_keys(conn)
-    conn.close()
-    return path
-
-
 @pytest.fixture
 def sites(master_db: Path, tmp_path: Path):
     """The province and Mường Nhé (03160) enrolled; the commune's minutes of 15/08/2026 (Q3)
     imported at the province. Returns (province, commune, minutes id, organization id)."""
-    province = new_site(master_db, tmp_path / "tinh", "Công an tỉnh Điện Biên",
+    province = keyed_site(master_db, tmp_path / "tinh", "Công an tỉnh Điện Biên",
                         province_code="11")
-    commune = new_site(master_db, tmp_path / "xa", "Công an xã Mường Nhé",
+    commune = keyed_site(master_db, tmp_path / "xa", "Công an xã Mường Nhé",
                        commune_code="03160")
     prov, conn = db.open_database(province), db.open_database(commune)
     prov_keys, own = keys.unlock(prov), keys.unlock(conn)

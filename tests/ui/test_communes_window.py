@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from dbkit import copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QPushButton
-from uikit import click_menu, close_window, save, type_text
+from uikit import click_menu, close_window, keyed_site, save, type_text
 
-from desktop.storage import db, site
+from desktop.storage import db
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys, sync_folder
 from desktop.ui.app import build_window, make_application
@@ -31,29 +30,18 @@ def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keys, "KDF_PARAMS", {"t": 1, "m": 8, "p": 1})
 
 
-def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
-    path = folder / "antq.db"
-    path.parent.mkdir(parents=True)
-    copy_database(master_db, path)
-    conn = db.open_database(path)
-    site.init_site(conn, name=name, **kw)
-    keys.init_keys(conn)
-    conn.close()
-    return path
-
-
 @pytest.fixture
 def stick(master_db: Path, tmp_path: Path):
     """The province with two communes enrolled; each commune's bundle (one person) on a stick,
     beside a damaged file."""
-    province = new_site(master_db, tmp_path / "tinh", "Công an tỉnh Điện Biên",
+    province = keyed_site(master_db, tmp_path / "tinh", "Công an tỉnh Điện Biên",
                         province_code="11")
     usb = tmp_path / "usb"
     usb.mkdir()
     prov = db.open_database(province)
     prov_keys = keys.unlock(prov)
     for code, name, person in COMMUNES:
-        path = new_site(master_db, tmp_path / code, name, commune_code=code)
+        path = keyed_site(master_db, tmp_path / code, name, commune_code=code)
         conn = db.open_database(path)
         own = keys.unlock(conn)
         request, answer = tmp_path / f"{code}.req", tmp_path / f"{code}.ans"

@@ -135,6 +135,22 @@ def new_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
     return path
 
 
+def keyed_site(master_db: Path, folder: Path, name: str, **kw) -> Path:
+    """A copy of ``master_db`` at ``folder/antq.db`` made the site ``name`` with its sync keys
+    (the province and the communes that exchange bundles in a window test)."""
+    from desktop.storage import db, site
+    from desktop.sync import keys
+
+    path = folder / "antq.db"
+    path.parent.mkdir(parents=True)
+    copy_database(master_db, path)
+    conn = db.open_database(path)
+    site.init_site(conn, name=name, **kw)
+    keys.init_keys(conn)
+    conn.close()
+    return path
+
+
 def find_item(window, wanted_kind: str, index: QModelIndex | None = None) -> QModelIndex | None:
     """The first tree item of a kind ("organization", "unit"), expanding units on the way."""
     model = window.nav_model
