@@ -293,7 +293,7 @@ def _demo_path() -> Path:
 
 
 def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False) -> int:
-    from desktop.ui.app import run_app
+    from desktop.ui.shell.app import run_app
 
     if demo:
         from desktop.storage import demo as demo_data

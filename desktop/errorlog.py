@@ -6,7 +6,7 @@ OSError) and, for each frame, the file, line, function and that line of our sour
 What never goes in: the exception's message or arguments, local variables — they may hold a
 citizen's name, a CCCD or a search typed by the officer. The file is rotated (a few hundred
 kilobytes, three old copies) and readable by this user only. The window's error dialog
-(desktop/ui/crash.py) shows the same text and points to the file; ``antq`` writes there too.
+(desktop/ui/shell/crash.py) shows the same text and points to the file; ``antq`` writes there too.
 """
 
 from __future__ import annotations

@@ -47,7 +47,8 @@ def test_the_ui_writes_no_sql():
 
 # -- import circles ----------------------------------------------------------------------------
 # Every import counts, the late ones inside functions too (they are how a circle hides), and
-# the modules named as strings: ``_ui("backup_dialog")`` in the window, ``COMMAND_MODULES``.
+# the modules named as strings: ``_ui("accounts.backup_dialog")`` in the window,
+# ``COMMAND_MODULES``.
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts

@@ -211,7 +211,7 @@ def test_the_window_font_is_segoe_ui_on_windows_and_the_shipped_one_elsewhere(on
 def test_file_dialogs_offer_the_sticks_plugged_in(qapp, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from desktop.ui import file_dialogs
+    from desktop.ui.common import file_dialogs
 
     stick = tmp_path / "KINGSTON"
     stick.mkdir()

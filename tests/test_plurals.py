@@ -27,7 +27,7 @@ def test_english_counts(english, message, one, many):
 
 
 def test_the_areas_page_counts_villages(english):
-    from desktop.ui.areas_page import _n_villages
+    from desktop.ui.places.areas_page import _n_villages
 
     assert (_n_villages(1), _n_villages(2)) == ("1 village", "2 villages")
 
@@ -38,7 +38,7 @@ def test_vietnamese_has_one_form():
 
 
 def test_the_conflicts_dialog_writes_times_as_the_window_does():
-    from desktop.ui.sync_dialogs import _moment
+    from desktop.ui.exchange.sync_dialogs import _moment
 
     assert _moment("2026-12-06T16:18:34") == "16:18 06/12/2026"
     assert _moment("không rõ") == "không rõ"

@@ -40,7 +40,7 @@ from desktop.storage import accounts, db, dbapi, keyfile, rosters
 from desktop.storage import search as search_mod
 
 RATIO_BUDGET = 1.3
-PAGE = 100  # the window's roster fetches pages of 100 (desktop/ui/roster_model.BATCH)
+PAGE = 100  # the window's roster fetches pages of 100 (desktop/ui/people/roster_model.BATCH)
 PLACES = 21
 ACCOUNT, PASSWORD = builders.ACCOUNT, builders.PASSWORD
 plain_copy = bk.plain_copy

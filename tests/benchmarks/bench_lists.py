@@ -37,7 +37,7 @@ import builders
 PAGE_GOAL_MS, SCROLL_GOAL_S, DIGIT_GOAL_MS, NAME_GOAL_MS, RSS_GOAL_MB = 20, 2.0, 5, 10, 250
 PEOPLE_COLUMNS = ("full_name", "birth_date", "gender", "ethnicity", "citizen_id", "phone",
                   "residence_unit_id")
-RECORD_LISTS = {  # as desktop/ui/record_pages.py shows them
+RECORD_LISTS = {  # as desktop/ui/shell/record_pages.py shows them
     "organization": ("name", "org_type", "unit_id", "founded_date", "decision_number", "status"),
     "meeting": ("number", "title", "started_at", "organization_id", "place"),
     "model": ("name", "model_type", "unit_id", "started_date", "status", "is_point"),
@@ -128,7 +128,7 @@ def record_pages(conn, kind_name: str, q, budget_s: float) -> list[float]:
 
 
 def scroll(conn, scope) -> dict[str, float]:
-    from desktop.ui import roster_model
+    from desktop.ui.people import roster_model
 
     _app()
     model = roster_model.RosterModel(conn)
@@ -152,7 +152,7 @@ def count_off_thread(conn, scope) -> tuple[float, float, float]:
     from PySide6.QtCore import QEventLoop
 
     from desktop.storage import rosters
-    from desktop.ui import roster_model
+    from desktop.ui.people import roster_model
 
     app = _app()
     model = roster_model.RosterModel(conn)

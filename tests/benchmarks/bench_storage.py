@@ -30,7 +30,7 @@ from desktop.storage import dbapi, rosters
 from desktop.storage import search as search_mod
 from desktop.storage.writer import Store
 
-PAGE = 100  # the window's roster fetches pages of 100 (desktop/ui/roster_model)
+PAGE = 100  # the window's roster fetches pages of 100 (desktop/ui/people/roster_model)
 PLACES = 21
 INSERT_BATCH = 5_000
 PAGE_GOAL_MS, NAME_GOAL_MS, DIGIT_GOAL_MS, SCROLL_GOAL_S = 20.0, 10.0, 5.0, 2.0

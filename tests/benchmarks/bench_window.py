@@ -83,10 +83,11 @@ args = window_args(["--db", sys.argv[1]])  # as `antq --db PATH` reads its argum
 typing_s = float(sys.argv[2])
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QTableView
-from desktop.ui.app import make_application, start_window
+from desktop.ui.shell.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-bench")  # no remembered window state from real use
-from desktop.ui import crash, single_instance  # as run_app: one window a database, crash dialog
+# as run_app: one window a database, crash dialog
+from desktop.ui.shell import crash, single_instance
 single_instance.guard(args.db)
 crash.install(app)
 # The start backup is left out: it runs after the data is shown (and would copy the file).
@@ -147,7 +148,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QEventLoop
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QTableView
 from desktop.storage import accounts
-from desktop.ui.app import build_window, make_application
+from desktop.ui.shell.app import build_window, make_application
 app = make_application()
 app.setOrganizationName("antq-desk-bench")
 conn, _account, _notes = accounts.login(Path(sys.argv[1]), *accounts.credentials())

@@ -83,7 +83,7 @@ def test_a_provinces_minutes_page_down_their_date_index_in_the_same_order(conn, 
         assert starts == sorted(starts, reverse=newest_first)
 
 
-# Each list of the window, with the columns it shows (desktop/ui/record_pages.py).
+# Each list of the window, with the columns it shows (desktop/ui/shell/record_pages.py).
 LISTS = {"organization": ("name", "org_type", "unit_id", "founded_date", "decision_number",
                           "status"),
          "meeting": ("number", "title", "started_at", "organization_id", "place"),

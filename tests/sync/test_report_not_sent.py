@@ -137,7 +137,7 @@ def test_a_commune_report_has_no_such_line(province, tmp_path, capsys):
 def test_the_province_home_page_says_it_for_the_period_chosen(province, qtbot):
     from PySide6.QtCore import Qt
 
-    from desktop.ui.app import build_window, make_application
+    from desktop.ui.shell.app import build_window, make_application
 
     prov, (c0, c1, c2), before = province
     make_application()

@@ -12,7 +12,7 @@ from uikit import SCREENSHOTS, click_menu, close_window, open_window
 
 from desktop import third_party
 from desktop.storage import db, site
-from desktop.ui.about import AboutDialog
+from desktop.ui.shell.about import AboutDialog
 
 
 @pytest.fixture

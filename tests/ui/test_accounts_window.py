@@ -14,10 +14,10 @@ from uikit import SCREENSHOTS, click_menu, when_modal, window_as
 
 from desktop.domain.errors import UserError
 from desktop.storage import accounts, db, records
-from desktop.ui.accounts_dialog import AccountsDialog, NewAccountDialog, PasswordDialog
-from desktop.ui.app import make_application, reopen, start_window
-from desktop.ui.login import LoginDialog
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.accounts.accounts_dialog import AccountsDialog, NewAccountDialog, PasswordDialog
+from desktop.ui.accounts.login import LoginDialog
+from desktop.ui.records.record_dialog import RecordDialog
+from desktop.ui.shell.app import make_application, reopen, start_window
 
 PW = "mật khẩu cán bộ"
 
@@ -111,7 +111,7 @@ def test_an_officer_may_take_their_time_to_type_the_password(xa, qtbot, monkeypa
     dialog is up: it must neither close the window nor ask twice."""
     from PySide6.QtCore import QTimer
 
-    from desktop.ui import main_window
+    from desktop.ui.shell import main_window
 
     monkeypatch.setattr(db, "_KEYS", {})
     make_application()
@@ -336,7 +336,7 @@ def test_only_the_chief_restores_and_types_the_password_again(xa, qtbot, windows
     from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox
 
     from desktop.storage import backup, keyfile
-    from desktop.ui.backup_dialog import RestoreDialog
+    from desktop.ui.accounts.backup_dialog import RestoreDialog
 
     add_account(xa, "mai", "officer")
     officer = window_as(xa, "mai", PW, windows)

@@ -30,10 +30,10 @@ from uikit import (
 from desktop.storage import db, periods
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
-from desktop.ui.app import build_window, make_application
-from desktop.ui.approvals_dialog import ApprovalsDialog
-from desktop.ui.editors import MeetingDialog
-from desktop.ui.navigation import ID_ROLE
+from desktop.ui.exchange.approvals_dialog import ApprovalsDialog
+from desktop.ui.records.editors import MeetingDialog
+from desktop.ui.shell.app import build_window, make_application
+from desktop.ui.shell.navigation import ID_ROLE
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent
 from uikit import close_window, find_item, open_window, type_text
 
 from desktop.storage.paths import attachments_dir
-from desktop.ui import editors
+from desktop.ui.records import editors
 
 MARKER = b"BIEN-BAN-MAT-7f3a9c"
 NAME = "Biên bản họp Lò Văn Ấn.pdf"

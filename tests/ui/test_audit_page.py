@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from uikit import close_window, open_window, save
 
 from desktop.storage import audit, backup
-from desktop.ui import audit_page
+from desktop.ui.accounts import audit_page
 
 
 @pytest.fixture

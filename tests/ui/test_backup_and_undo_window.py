@@ -18,9 +18,9 @@ from uikit import click_menu, close_window, enrol_with_a_person, type_text, when
 from desktop.storage import backup, db, site
 from desktop.storage.paths import backups_dir
 from desktop.sync import keys
-from desktop.ui.app import build_window, make_application, open_if_set_up, start_window
-from desktop.ui.backup_dialog import RestoreDialog
-from desktop.ui.sync_dialogs import ResultsDialog
+from desktop.ui.accounts.backup_dialog import RestoreDialog
+from desktop.ui.exchange.sync_dialogs import ResultsDialog
+from desktop.ui.shell.app import build_window, make_application, open_if_set_up, start_window
 
 LEFT = Qt.MouseButton.LeftButton
 

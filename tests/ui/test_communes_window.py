@@ -17,8 +17,8 @@ from uikit import click_menu, close_window, keyed_site, save, type_text
 from desktop.storage import db
 from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys, sync_folder
-from desktop.ui.app import build_window, make_application
-from desktop.ui.sync_dialogs import ResultsDialog
+from desktop.ui.exchange.sync_dialogs import ResultsDialog
+from desktop.ui.shell.app import build_window, make_application
 
 LEFT = Qt.MouseButton.LeftButton
 COMMUNES = (("03160", "Công an xã Mường Nhé", "Vàng A Dơ"),

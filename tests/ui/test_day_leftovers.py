@@ -18,9 +18,9 @@ from uikit import (
 
 from desktop.domain import text
 from desktop.storage import rosters
-from desktop.ui.app import build_window
-from desktop.ui.navigation import ID_ROLE
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.records.record_dialog import RecordDialog
+from desktop.ui.shell.app import build_window
+from desktop.ui.shell.navigation import ID_ROLE
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def test_cancel_merges_nothing(window, qtbot):
 
 
 def test_many_people_to_look_at_are_scanned_in_the_background(window, qtbot, monkeypatch):
-    from desktop.ui import duplicates_page
+    from desktop.ui.people import duplicates_page
 
     a, b = _twins(window, "Lường Văn Thưởng", "03/03/1975")
     monkeypatch.setattr(duplicates_page, "BACKGROUND_FROM", 0)

@@ -10,7 +10,7 @@ from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text
 from desktop.domain.kinds import KINDS
 from desktop.reports.profiles import Profile
 from desktop.storage import records, rosters
-from desktop.ui.navigation import ID_ROLE
+from desktop.ui.shell.navigation import ID_ROLE
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text, 
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import records
-from desktop.ui.fields import LONG_TEXT_LINES
+from desktop.ui.common.fields import LONG_TEXT_LINES
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from uikit import click_menu, close_window, commune_window, when_modal
 
-from desktop.ui import crash, single_instance
-from desktop.ui.crash import ErrorDialog
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.common.tasks import TaskRunner
+from desktop.ui.shell import crash, single_instance
+from desktop.ui.shell.crash import ErrorDialog
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAME = "Lò Thị Bí Mật"
@@ -73,7 +73,7 @@ def test_a_slot_that_raises_shows_the_dialog_and_logs_no_value(qtbot, window, da
         except KeyError:
             raise ValueError(f"{person['full_name']} ({person['citizen_id']})") from None
 
-    monkeypatch.setattr("desktop.ui.about.show_about", broken_about)
+    monkeypatch.setattr("desktop.ui.shell.about.show_about", broken_about)
     about = next(a for m in window.menuBar().actions() if m.menu() is not None
                  for a in m.menu().actions() if a.text() == "&Giới thiệu")
     seen: dict[str, str] = {}

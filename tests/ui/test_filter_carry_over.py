@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from uikit import close_window, find_item, open_window, save, type_text
 
-from desktop.ui.navigation import KIND_ROLE
+from desktop.ui.shell.navigation import KIND_ROLE
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessag
 
 from desktop import __version__, settings
 from desktop.storage import backup, db, site
-from desktop.ui import about, backup_dialog, first_run
-from desktop.ui.app import build_window, make_application
-from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.accounts import backup_dialog
+from desktop.ui.shell import about, first_run
+from desktop.ui.shell.app import build_window, make_application
+from desktop.ui.shell.settings_dialog import SettingsDialog
 
 
 @pytest.fixture

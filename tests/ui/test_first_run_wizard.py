@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QWizard
 from uikit import SCREENSHOTS, type_text
 
 from desktop.storage import accounts, db, demo, keyfile, site
-from desktop.ui import first_run
-from desktop.ui.app import make_application
+from desktop.ui.shell import first_run
+from desktop.ui.shell.app import make_application
 
 NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from uikit import SCREENSHOTS, click_menu, when_modal
 
 from desktop.storage import accounts, db, keyfile
-from desktop.ui.app import build_window
-from desktop.ui.login import LoginDialog
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.accounts.login import LoginDialog
+from desktop.ui.records.record_dialog import RecordDialog
+from desktop.ui.shell.app import build_window
 
 PW = "mật khẩu cán bộ"
 TYPED = "Nguyễn Thị Chưa Lưu"
@@ -269,7 +269,7 @@ def test_a_connection_without_an_account_never_locks(qapp, demo_factory, tmp_pat
 
 
 def test_a_half_made_account_comes_back_over_its_list(xa, qtbot, windows):
-    from desktop.ui.accounts_dialog import NewAccountDialog
+    from desktop.ui.accounts.accounts_dialog import NewAccountDialog
 
     w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
     click_menu(qtbot, w, next(a for a in w.menuBar().actions()[0].menu().actions()

@@ -19,8 +19,8 @@ from uikit import (
     retype_cell,
 )
 
-from desktop.ui.import_dialog import RosterImportDialog
-from desktop.ui.navigation import ID_ROLE
+from desktop.ui.people.import_dialog import RosterImportDialog
+from desktop.ui.shell.navigation import ID_ROLE
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFontMetrics, QGuiApplication
 from uikit import click_menu, close_window, find_item, open_window
 
 from desktop import APP_NAME
-from desktop.ui.navigation import ID_ROLE
+from desktop.ui.shell.navigation import ID_ROLE
 
 WRAP = int(Qt.AlignmentFlag.AlignHCenter) | int(Qt.TextFlag.TextWordWrap)
 

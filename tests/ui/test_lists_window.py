@@ -14,7 +14,7 @@ from uikit import close_window, open_window, type_text
 
 from desktop.domain import text
 from desktop.storage import records, rosters
-from desktop.ui import roster_model
+from desktop.ui.people import roster_model
 
 
 @pytest.fixture

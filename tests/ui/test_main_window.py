@@ -9,7 +9,7 @@ from uikit import close_window, find_item, open_window, save, type_text
 from desktop.domain import text
 from desktop.domain.kinds import KINDS
 from desktop.storage import records
-from desktop.ui.roster_model import BATCH
+from desktop.ui.people.roster_model import BATCH
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_a_click_on_a_column_sorts_the_roster_in_sql(window, qtbot):
 
 
 def test_the_window_opens_where_the_officer_left_it(qapp, demo_factory, tmp_path):
-    from desktop.ui.app import build_window
+    from desktop.ui.shell.app import build_window
 
     w = open_window(demo_factory(2, 40), tmp_path)
     org = find_item(w, "organization")
@@ -157,7 +157,7 @@ def test_down_from_the_search_box_walks_the_results_and_a_right_click_offers_act
     first = page.model.index(0, 0).data()
     assert any(w.startswith("nguyen") for w in text.search_words(first)), first
 
-    from desktop.ui.widgets import row_menu_at
+    from desktop.ui.common.widgets import row_menu_at
 
     def menu_at(row):
         QApplication.processEvents()  # the view lays out its new rows
@@ -178,7 +178,7 @@ def test_every_list_page_walks_from_its_search_and_has_a_row_menu(window, qtbot)
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.widgets import row_menu_at
+    from desktop.ui.common.widgets import row_menu_at
 
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
     page = window.show_page("organizations")

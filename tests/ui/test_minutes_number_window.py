@@ -10,8 +10,8 @@ from uikit import SCREENSHOTS, close_window, find_organization, open_window, typ
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import derived, records
-from desktop.ui.editors import MeetingDialog
-from desktop.ui.navigation import ID_ROLE
+from desktop.ui.records.editors import MeetingDialog
+from desktop.ui.shell.navigation import ID_ROLE
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Issue 14's monkey: random real clicks and key events all over the window and every dialog
 it opens, seeded, on the demo database and on an empty commune; it fails on any unforeseen
-exception (the program's own error dialog, desktop/ui/crash.py), any Qt critical message,
+exception (the program's own error dialog, desktop/ui/shell/crash.py), any Qt critical message,
 a window that stops answering, or a database left broken (integrity check, audit chain).
 
 The seed is printed; ``ANTQ_MONKEY_SEED=123 ANTQ_MONKEY_STEPS=2000`` replays or runs longer
@@ -45,8 +45,8 @@ from PySide6.QtWidgets import (
 )
 from uikit import close_windows, type_text, window_as
 
-from desktop.ui import crash
-from desktop.ui.crash import ErrorDialog
+from desktop.ui.shell import crash
+from desktop.ui.shell.crash import ErrorDialog
 
 # Words of actions that would end the run instead of testing something (mnemonics removed,
 # compared case-folded).

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from uikit import click_button_menu, close_window, open_window, save, when_modal
 
-from desktop.ui.move_dialog import MoveDialog
+from desktop.ui.people.move_dialog import MoveDialog
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from uikit import click_menu, close_window, find_item, open_window, save
 
 from desktop.i18n import activate
-from desktop.ui.navigation import ID_ROLE
-from desktop.ui.pages import count_of
+from desktop.ui.records.pages import count_of
+from desktop.ui.shell.navigation import ID_ROLE
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_recently_deleted_names_the_record_and_writes_the_date(window, qtbot):
 
 def test_the_officer_is_named_by_the_account(window):
     from desktop.storage import accounts
-    from desktop.ui.pages import officer_name
+    from desktop.ui.records.pages import officer_name
 
     window.conn.execute("UPDATE account SET full_name = 'Lò Văn Thành' WHERE name = 'admin'")
     assert accounts.get(window.conn, "admin") is not None

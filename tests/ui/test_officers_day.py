@@ -30,18 +30,19 @@ from uikit import click_button_menu, retype_cell, type_text, window_as
 from desktop.domain.kinds import KINDS
 from desktop.storage import db, records, site
 from desktop.sync import enrol, keys
-from desktop.ui import areas_page, first_run
-from desktop.ui.app import make_application
-from desktop.ui.editors import MeetingDialog, OrganizationDialog
-from desktop.ui.home_page import period_choices
-from desktop.ui.import_dialog import RosterImportDialog
-from desktop.ui.navigation import ID_ROLE
-from desktop.ui.sync_dialogs import (
+from desktop.ui.exchange.sync_dialogs import (
     FingerprintDialog,
     RecipientsDialog,
     ResultsDialog,
     SitesDialog,
 )
+from desktop.ui.movement.home_page import period_choices
+from desktop.ui.people.import_dialog import RosterImportDialog
+from desktop.ui.places import areas_page
+from desktop.ui.records.editors import MeetingDialog, OrganizationDialog
+from desktop.ui.shell import first_run
+from desktop.ui.shell.app import make_application
+from desktop.ui.shell.navigation import ID_ROLE
 
 NEXT, FINISH = QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton
 PASSWORD = "mật khẩu xã"

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text
 
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.records.record_dialog import RecordDialog
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from uikit import (
 from desktop.storage import db, reference_releases, seed
 from desktop.storage.writer import Store
 from desktop.sync import keys
-from desktop.ui.app import build_window, make_application
-from desktop.ui.reference_dialog import ChangesDialog
+from desktop.ui.exchange.reference_dialog import ChangesDialog
+from desktop.ui.shell.app import build_window, make_application
 
 FAST = {"t": 1, "m": 8, "p": 1}
 

@@ -15,8 +15,8 @@ from uikit import SCREENSHOTS, type_text, when_modal
 
 from desktop.storage import accounts, seed, site
 from desktop.storage.writer import Store
-from desktop.ui.app import build_window, make_application
-from desktop.ui.record_dialog import RecordDialog
+from desktop.ui.records.record_dialog import RecordDialog
+from desktop.ui.shell.app import build_window, make_application
 
 COMMUNE = "03160"
 

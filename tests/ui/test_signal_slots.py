@@ -87,7 +87,8 @@ def bad_connections(sources: dict[str, str]) -> list[str]:
 
 
 def test_no_signal_feeds_its_value_into_data() -> None:
-    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(UI.glob("*.py"))}
+    sources = {str(p.relative_to(UI)): p.read_text(encoding="utf-8")
+               for p in sorted(UI.rglob("*.py"))}
     assert bad_connections(sources) == []
 
 

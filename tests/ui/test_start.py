@@ -12,7 +12,7 @@ from pathlib import Path
 from dbkit import copy_database
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.app import open_if_set_up, start_window
+from desktop.ui.shell.app import open_if_set_up, start_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, t
     db = tmp_path / "start.db"
     copy_database(demo_factory(1, 10), db)
     backups = []
-    monkeypatch.setattr("desktop.ui.main_window.backup_at_start", lambda w: backups.append(w))
+    monkeypatch.setattr("desktop.ui.shell.main_window.backup_at_start", lambda w: backups.append(w))
     conn = open_if_set_up(db)
     assert conn is not None
     w = start_window(db, conn=conn)
@@ -56,7 +56,7 @@ def test_a_database_without_a_site_goes_to_the_first_run_wizard(qapp, tmp_path):
 _FRAME_ONLY = r"""
 import json, sys
 from pathlib import Path
-from desktop.ui.app import make_application, start_window
+from desktop.ui.shell.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-tests-start")
 # As a real start: the frame first; the login (then the data) follows its first paint.
@@ -75,10 +75,11 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
     out = subprocess.run([sys.executable, "-c", _FRAME_ONLY, str(db)], capture_output=True,
                          text=True, env=env, timeout=120, check=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert "desktop.ui.main_window" in loaded
+    assert "desktop.ui.shell.main_window" in loaded
     heavy = {"desktop.domain.kinds", "desktop.storage.migrations", "desktop.storage.records",
-             "desktop.storage.rosters", "desktop.storage.writer", "desktop.ui.pages",
-             "desktop.ui.people_page", "desktop.ui.navigation", "desktop.ui.first_run"}
+             "desktop.storage.rosters", "desktop.storage.writer", "desktop.ui.records.pages",
+             "desktop.ui.people.people_page", "desktop.ui.shell.navigation",
+             "desktop.ui.shell.first_run"}
     assert loaded & heavy == set()
 
 
@@ -87,7 +88,7 @@ def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_f
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.storage import dbapi
-    from desktop.ui.main_window import MainWindow
+    from desktop.ui.shell.main_window import MainWindow
 
     db = tmp_path / "damaged.db"
     copy_database(demo_factory(1, 10), db)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dbkit import copy_database
 
-from desktop.ui.preload import AFTER_LOGIN
+from desktop.ui.shell.preload import AFTER_LOGIN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ import json, os, sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from desktop.ui.app import make_application, start_window
+from desktop.ui.shell.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-tests-preload")
 w = start_window(Path(sys.argv[1]), backup=False)  # as a start: frame, then the login dialog
@@ -76,8 +76,8 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
     # the tree, the people page and its roster.
     for module in ("desktop.storage.accounts", "desktop.storage.audit", "desktop.storage.vault",
                    "desktop.storage.rosters",
-                   "desktop.ui.navigation", "desktop.ui.people_page",
-                   "desktop.ui.roster_model", "desktop.ui.record_pages"):
+                   "desktop.ui.shell.navigation", "desktop.ui.people.people_page",
+                   "desktop.ui.people.roster_model", "desktop.ui.shell.record_pages"):
         assert module in loaded, module
     # ... and the window then works as before: logged in by the click, the roster shown.
     assert result["rows"] > 0

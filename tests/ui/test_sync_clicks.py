@@ -33,14 +33,14 @@ from uikit import close_window, enrol_with_a_person, new_site, save
 from desktop.storage import accounts, db, site
 from desktop.storage.writer import Store
 from desktop.sync import conflicts, enrol, exchange, keys
-from desktop.ui.app import build_window, make_application
-from desktop.ui.sync_dialogs import (
+from desktop.ui.exchange.sync_dialogs import (
     ConflictsDialog,
     FingerprintDialog,
     RecipientsDialog,
     ResultsDialog,
     SitesDialog,
 )
+from desktop.ui.shell.app import build_window, make_application
 
 OLD_PASS = "mật khẩu khóa cũ"
 FAST_KDF = {"t": 1, "m": 8, "p": 1}

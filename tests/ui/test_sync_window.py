@@ -11,7 +11,7 @@ from dbkit import copy_database
 from uikit import close_window, enrol_with_a_person
 
 from desktop.storage import db, site
-from desktop.ui.app import build_window, make_application
+from desktop.ui.shell.app import build_window, make_application
 
 
 @pytest.fixture

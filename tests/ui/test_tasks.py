@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.domain.errors import UserError
-from desktop.ui.tasks import TaskRunner
+from desktop.ui.common.tasks import TaskRunner
 
 
 def test_result_progress_and_main_thread_callbacks(qtbot):

@@ -17,8 +17,8 @@ from uikit import SCREENSHOTS, type_text, window_as
 from desktop.domain import dates
 from desktop.storage import accounts, audit, db, rosters, site, vault
 from desktop.storage.writer import Store
-from desktop.ui.accounts_dialog import show_accounts
-from desktop.ui.tips_page import OVERDUE_FILL, IdentityDialog, PasswordCheck, TipDialog
+from desktop.ui.accounts.accounts_dialog import show_accounts
+from desktop.ui.movement.tips_page import OVERDUE_FILL, IdentityDialog, PasswordCheck, TipDialog
 
 PW = "mật khẩu cán bộ"
 OFFICER = "canbo"
@@ -180,7 +180,7 @@ def test_the_locked_window_holds_no_vault_key_and_the_password_brings_it_back(xa
 
 
 def test_a_reset_password_tells_the_chief_the_grant_is_gone(xa, qtbot, windows):
-    from desktop.ui.accounts_dialog import PasswordDialog
+    from desktop.ui.accounts.accounts_dialog import PasswordDialog
 
     w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
     vault.grant(w.conn, OFFICER)

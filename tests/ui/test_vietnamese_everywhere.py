@@ -69,7 +69,7 @@ def test_the_file_dialog_speaks_vietnamese_with_our_dates(qtbot, window, tmp_pat
 
 def test_a_stubbed_picker_still_replaces_ours(monkeypatch, qapp):
     """Tests answer file pickers by replacing QFileDialog's functions: still possible."""
-    from desktop.ui import file_dialogs
+    from desktop.ui.common import file_dialogs
 
     file_dialogs.install()
     assert QFileDialog.getOpenFileName is file_dialogs.get_open_file_name

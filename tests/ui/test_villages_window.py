@@ -15,8 +15,8 @@ from uikit import SCREENSHOTS, close_window, open_window, type_text
 from desktop.domain.kinds import KINDS
 from desktop.reports.roster import roster_data
 from desktop.storage import db, records, rosters, site, villages
-from desktop.ui import areas_page
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+from desktop.ui.places import areas_page
+from desktop.ui.shell.navigation import ID_ROLE, KIND_ROLE
 
 MUONG_NHE = "03160"
 

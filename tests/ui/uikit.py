@@ -10,8 +10,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.app import build_window, make_application
-from desktop.ui.navigation import ID_ROLE, KIND_ROLE
+from desktop.ui.shell.app import build_window, make_application
+from desktop.ui.shell.navigation import ID_ROLE, KIND_ROLE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 

@@ -1,0 +1,224 @@
+"""The *Nhật ký* page: the audit log, newest first, read a page at a time as the list scrolls,
+filtered by date and by account; a check that the chain is intact (desktop/storage/audit.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.errors import UserError
+from desktop.i18n import _
+from desktop.storage import audit, dbapi
+from desktop.ui.common.widgets import record_table
+from desktop.ui.records.pages import AppContext
+
+Index = QModelIndex | QPersistentModelIndex
+BATCH = 100
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Entries read in pages of ``BATCH``, each page the entries before the last one shown."""
+
+    HEADERS = (_("Số"), _("Lúc"), _("Tài khoản"), _("Việc"), _("Bản ghi"), _("Giá trị cũ"),
+               _("Giá trị mới / chi tiết"))
+
+    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn = conn
+        self.since: dt.date | None = None
+        self.actor: str | None = None
+        self.entries: list[audit.Entry] = []
+        self._shown: list[list[str]] = []
+        self._exhausted = True
+
+    def set_filter(self, since: dt.date | None, actor: str | None) -> None:
+        self.beginResetModel()
+        self.since, self.actor = since, actor
+        self.entries, self._shown = [], []
+        self._exhausted = False
+        self.endResetModel()
+        self.fetchMore()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        before = self.entries[-1].seq if self.entries else None
+        page = audit.entries(self._conn, since=self.since, user=self.actor, before=before,
+                             limit=BATCH)
+        if len(page) < BATCH:
+            self._exhausted = True
+        if not page:
+            return
+        first = len(self.entries)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self.entries.extend(page)
+        self._shown.extend(_cells(e) for e in page)
+        self.endInsertRows()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+            return self._shown[index.row()][index.column()]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+def _cells(e: audit.Entry) -> list[str]:
+    if e.redacted is not None:
+        old = new = _("(đã xóa vĩnh viễn)")
+    elif e.field is not None:
+        old, new = e.old or "", e.new or ""
+    else:
+        old, new = "", _detail(e)
+    return [str(e.seq), e.at.replace("T", " "), e.actor, audit.action_label(e.action),
+            audit.subject(e), old[:200], new[:200]]
+
+
+def _detail(e: audit.Entry) -> str:
+    detail = e.detail
+    if detail is None:
+        return e.new or ""
+    return "; ".join(f"{k}: {v}" for k, v in detail.items() if v not in (None, "", [], {}))
+
+
+class AuditPage(QWidget):
+    """Read only: the log cannot be changed from here (nor from anywhere else)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = AuditTableModel(ctx.conn, self)
+        self.since = QLineEdit()
+        self.since.setPlaceholderText(_("Từ ngày (dd/mm/yyyy)"))
+        self.since.setClearButtonEnabled(True)
+        self.since.setMaximumWidth(180)
+        self._timer = QTimer(self, singleShot=True, interval=300)
+        self._timer.timeout.connect(self.reload)
+        self.since.textChanged.connect(self._timer.start)
+        self.actor = QComboBox()
+        self.actor.setMinimumWidth(180)
+        self.actor.currentIndexChanged.connect(self._actor_chosen)
+        self.verify_button = QPushButton(_("Kiểm tra toàn vẹn…"))
+        self.verify_button.setToolTip(_("Tính lại chuỗi băm của cả nhật ký: một mục bị sửa, "
+                                        "bị xóa hay bị đổi thứ tự đều lộ ra"))
+        self.verify_button.clicked.connect(lambda: self.verify())
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(_("Từ ngày:")))
+        bar.addWidget(self.since)
+        bar.addWidget(QLabel(_("Tài khoản:")))
+        bar.addWidget(self.actor)
+        bar.addStretch(1)
+        bar.addWidget(self.verify_button)
+        self.table = record_table(self.model)
+        self.notice = QLabel()  # a date that does not read, a sender's rewritten log
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #a00;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.table, 1)
+        self._filling = False
+
+    def _since_date(self) -> tuple[dt.date | None, str]:
+        from desktop.domain.dates import parse_date
+
+        typed = self.since.text().strip()
+        if not typed:
+            return None, ""
+        try:
+            return parse_date(typed).earliest(), ""
+        except UserError as e:
+            return None, _("Từ ngày: {e}").format(e=e)
+
+    def _actor_chosen(self) -> None:
+        if not self._filling:
+            self.reload()
+
+    def reload(self) -> None:
+        from desktop.storage import accounts
+
+        try:  # the log is the chief's to read (storage checks it too)
+            accounts.require(self.ctx.conn, "audit")
+        except accounts.PermissionDenied as e:
+            self.notice.setText(str(e))
+            self.notice.setVisible(True)
+            for widget in (self.since, self.actor, self.verify_button, self.table):
+                widget.setEnabled(False)
+            return
+        since, problem = self._since_date()
+        self._fill_actors()
+        self.model.set_filter(since, self.actor.currentData())
+        warnings = [_("Ngày không đọc được: {p}").format(p=problem)] if problem else []
+        warnings += list(audit.peer_warnings(self.ctx.conn).values())
+        self.notice.setText("\n".join(warnings))
+        self.notice.setVisible(bool(warnings))
+
+    def _fill_actors(self) -> None:
+        current = self.actor.currentData()
+        self._filling = True
+        try:
+            self.actor.clear()
+            self.actor.addItem(_("Tất cả"), None)
+            for name in audit.actors(self.ctx.conn):
+                self.actor.addItem(name, name)
+            index = self.actor.findData(current) if current else 0
+            self.actor.setCurrentIndex(max(index, 0))
+        finally:
+            self._filling = False
+
+    def verify(self) -> None:
+        """The whole chain, recomputed in the background with its own connection."""
+        from desktop.storage.db import connect
+        from desktop.ui.common.tasks import TaskContext
+
+        db_path = self.ctx.db_path
+
+        def work(task: TaskContext) -> audit.Verified:
+            conn = connect(db_path)
+            try:
+                return audit.verify(conn, progress=lambda done, total: task.progress(
+                    done, max(total, 1)))
+            finally:
+                conn.close()
+
+        self.ctx.tasks.run(_("Đang kiểm tra nhật ký…"), work, on_done=self._verified,
+                           on_error=self.ctx.notify, parent=self)
+
+    def _verified(self, result: audit.Verified) -> None:
+        if result.broken is None:
+            text = _("Nhật ký nguyên vẹn: {n} mục, mục cuối số {s}").format(
+                n=result.entries, s=result.head_seq)
+            self.last_message = QMessageBox(QMessageBox.Icon.Information, _("Nhật ký"), text,
+                                            parent=self)
+        else:
+            text = result.broken.message()
+            self.last_message = QMessageBox(QMessageBox.Icon.Warning, _("Nhật ký"), text,
+                                            parent=self)
+        self.ctx.notify(text)
+        self.last_message.open()

@@ -1,0 +1,309 @@
+"""A read-only roster table that loads rows in pages as the user scrolls (fetchMore).
+
+A place's roster may hold 300,000 people. Scrolling keeps only their rowids (eight bytes a
+person, in order) and the sort key of the last one (the next page starts after it: keyset
+paging); a person's columns are read and presented when a row is painted, a hundred rows
+at a time, and only the last CACHED_CHUNKS hundreds are kept. Holding the scroll bar at the
+bottom fetches ever larger pages. An organization's roster (a few hundred members) is read
+whole. The count comes from another thread (desktop/ui/common/counting.py).
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from desktop.domain.kinds import MEMBERSHIP, PERSON
+from desktop.i18n import _
+from desktop.storage import dbapi, rosters
+from desktop.storage.present import Presenter
+from desktop.storage.records import Record
+from desktop.ui.common.counting import Counter
+
+Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_HORIZONTAL = Qt.Orientation.Horizontal
+BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
+MAX_BATCH = 6400  # pages fetched back to back (the scroll bar held down) double up to this
+CHUNK = 100  # rows read and presented together when painted
+CACHED_CHUNKS = 20  # presented rows kept: a few screens up and down
+
+# (field, header); "role" exists only in an organization's roster.
+_COLUMNS = (
+    ("full_name", _("Họ và tên")),
+    ("birth_date", _("Ngày sinh")),
+    ("gender", _("Giới tính")),
+    ("ethnicity", _("Dân tộc")),
+    ("citizen_id", _("Số định danh")),
+    ("phone", _("Điện thoại")),
+    ("residence_unit_id", _("Nơi cư trú")),
+)
+_ROLE = ("role", _("Chức danh"))
+_LEFT = (("left_date", _("Ngày thôi")), ("exit_reason", _("Lý do thôi")))
+
+
+class _Row:
+    """A row read with its chunk, presented when first painted (a chunk holds more rows
+    than a screen shows)."""
+
+    __slots__ = ("id", "membership_id", "_record", "_shown", "_model")
+
+    def __init__(self, record_id: str, membership_id: str | None, record: Record,
+                 model: RosterModel) -> None:
+        self.id, self.membership_id, self._record, self._model = (record_id, membership_id,
+                                                                  record, model)
+        self._shown: dict[str, str] | None = None
+
+    def cell(self, name: str) -> str:
+        if self._shown is None:
+            self._shown = self._model._present(self._record) if self._record else {}
+            self._record = {}
+        return self._shown.get(name, "")
+
+
+class RosterModel(QAbstractTableModel):
+    counted = Signal(int)  # the roster's count, once counted off the UI thread
+
+    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn = conn
+        self._presenter = Presenter(conn)
+        self._counter = Counter(conn, self)
+        self._counter.counted.connect(self.counted)
+        self._scope = rosters.Scope()
+        self._search: str | None = None
+        self._order: str | None = None  # a column clicked to sort by; None: name order
+        self._descending = False
+        self._columns = _COLUMNS
+        self._rowids = array("q")  # a place's roster: its people, in order
+        self._members: list[Record] = []  # an organization's roster, whole
+        self._chunks: OrderedDict[int, list[_Row]] = OrderedDict()  # chunk number -> rows
+        self._last_key: tuple | None = None
+        self._exhausted = True
+        self._batch = BATCH
+        self._last_fetch = 0.0
+        self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
+
+    # -- what is shown -----------------------------------------------------------------
+
+    def set_scope(self, scope: rosters.Scope, search: str | None = None) -> None:
+        if scope.kind == "organization":
+            left = _LEFT if scope.former else ()
+            columns = (_COLUMNS[0], _ROLE, *left, *_COLUMNS[1:])
+        else:
+            columns = _COLUMNS
+        if self._order not in {name for name, _header in columns}:
+            self._order, self._descending = None, False  # that column is not shown here
+        # The same columns: the rows go and come (a reset would also lose the columns'
+        # widths, and laying them out again costs a second paint at every key typed).
+        same_columns = columns == self._columns
+        if same_columns:
+            if self.rowCount():
+                self.beginRemoveRows(QModelIndex(), 0, self.rowCount() - 1)
+                self._clear(scope, search)
+                self.endRemoveRows()
+            else:
+                self._clear(scope, search)
+        else:
+            self.beginResetModel()
+            self._clear(scope, search)
+            self._columns = columns
+            self.endResetModel()
+        self.fetchMore()  # the first page is always shown; the view asks for the rest
+
+    def _clear(self, scope: rosters.Scope, search: str | None) -> None:
+        self._scope, self._search = scope, search
+        self._rowids = array("q")
+        self._members = []
+        self._chunks.clear()
+        self._seen = (-1, None)
+        self._last_key = None
+        self._exhausted = False
+        self._batch, self._last_fetch = BATCH, 0.0
+        self._counter.forget()
+
+    def count(self) -> None:
+        """Count the roster off the UI thread: ``counted`` follows."""
+        scope, search = self._scope, self._search
+        self._counter.ask(lambda conn: rosters.count_people(conn, scope, search))
+
+    @property
+    def search(self) -> str | None:
+        return self._search
+
+    @property
+    def counted_total(self) -> int | None:
+        """The count, once it has come (None until then)."""
+        return self._counter.answer
+
+    @property
+    def total(self) -> int:
+        """The count, counted now if it has not come yet (the command line, tests)."""
+        known = self._counter.answer
+        if known is not None:
+            return known
+        if self._exhausted:
+            return self.rowCount()
+        return rosters.count_people(self._conn, self._scope, self._search)
+
+    @property
+    def loaded(self) -> int:
+        return self.rowCount()
+
+    @property
+    def presented(self) -> int:
+        """Rows held now (the memory a long scroll costs)."""
+        return sum(len(rows) for rows in self._chunks.values())
+
+    def column_name(self, column: int) -> str:
+        return self._columns[column][0]
+
+    def record_id(self, row: int) -> str | None:
+        shown = self._row(row)
+        return (shown.id or None) if shown else None
+
+    def membership_id(self, row: int) -> str | None:
+        shown = self._row(row)
+        return shown.membership_id if shown else None
+
+    def row_of(self, record_id: str) -> int:
+        if self._scope.kind == "organization":
+            return next((i for i, r in enumerate(self._members) if r["id"] == record_id), -1)
+        rowid = rosters.person_rowid(self._conn, record_id)
+        try:
+            return self._rowids.index(rowid) if rowid is not None else -1
+        except ValueError:
+            return -1
+
+    def _present(self, rec: dict[str, object]) -> dict[str, str]:
+        shown = self._presenter.record(PERSON, rec, only={name for name, _h in self._columns})
+        if "role" in rec:
+            shown["role"] = self._presenter.catalogue_name("role", str(rec["role"]))
+        for name in ("left_date", "exit_reason"):
+            if name in rec:
+                shown[name] = self._presenter.value(MEMBERSHIP.field(name), rec[name])
+        return shown
+
+    def _row(self, row: int) -> _Row | None:
+        """The row's id, membership and shown columns, read with its chunk if need be."""
+        if not 0 <= row < self.rowCount():
+            return None
+        number, at = divmod(row, CHUNK)
+        chunk = self._chunks.get(number)
+        if chunk is None:
+            chunk = self._chunks[number] = self._read_chunk(number)
+            while len(self._chunks) > CACHED_CHUNKS:
+                self._chunks.popitem(last=False)
+        else:
+            self._chunks.move_to_end(number)
+        return chunk[at] if at < len(chunk) else None
+
+    def _read_chunk(self, number: int) -> list[_Row]:
+        first = number * CHUNK
+        if self._scope.kind == "organization":
+            return [_Row(str(r["id"]), str(r.get("membership_id") or "") or None, r, self)
+                    for r in self._members[first:first + CHUNK]]
+        rowids = self._rowids[first:first + CHUNK]
+        people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids)}
+        # Someone deleted meanwhile keeps an empty row until the roster is read again.
+        return [_Row(str(people[r]["id"]), None, people[r], self) if r in people
+                else _Row("", None, {}, self) for r in rowids]
+
+    # -- lazy loading ------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        now = time.monotonic()
+        # Asked again at once (the scroll bar held at the bottom, End): a bigger page.
+        self._batch = min(self._batch * 2, MAX_BATCH) if now - self._last_fetch < 0.1 \
+            else BATCH
+        self._last_fetch = now
+        if self._scope.kind == "organization":
+            self._fetch_members()
+            return
+        rowids, last = rosters.people_rowids(
+            self._conn, self._scope, search=self._search, after=self._last_key,
+            limit=self._batch, order=self._order, descending=self._descending)
+        if len(rowids) < self._batch:
+            self._exhausted = True
+        if not rowids:
+            return
+        first = len(self._rowids)
+        self.beginInsertRows(QModelIndex(), first, first + len(rowids) - 1)
+        self._rowids.extend(rowids)
+        self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
+        self._seen = (-1, None)
+        self._last_key = last
+        self.endInsertRows()
+
+    def _fetch_members(self) -> None:
+        page = rosters.people_page(self._conn, self._scope, search=self._search,
+                                   after=self._last_key, limit=self._batch,
+                                   order=self._order, descending=self._descending)
+        if len(page) < self._batch:
+            self._exhausted = True
+        if not page:
+            return
+        first = len(self._members)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        shown = {name for name, _h in self._columns}
+        self._members.extend({**{f: r.get(f) for f in shown}, "id": r["id"],
+                              "membership_id": r.get("membership_id")} for r in page)
+        self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
+        self._seen = (-1, None)
+        self._last_key = page[-1]["sort_key"]
+        self.endInsertRows()
+
+    # -- sorting in SQL (a click on a column's header) ---------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        name = self._columns[column][0] if 0 <= column < len(self._columns) else None
+        descending = name is not None and order == Qt.SortOrder.DescendingOrder
+        if (name, descending) == (self._order, self._descending):
+            return  # the view asks once when sorting is enabled: nothing to reload
+        self._order, self._descending = name, descending
+        self.set_scope(self._scope, self._search)
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        """The column sorted by (-1: the default order) and its direction, for the header."""
+        names = [name for name, _header in self._columns]
+        column = names.index(self._order) if self._order in names else -1
+        return column, (Qt.SortOrder.DescendingOrder if self._descending
+                        else Qt.SortOrder.AscendingOrder)
+
+    # -- QAbstractTableModel -----------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid():
+            return 0
+        return len(self._members) if self._scope.kind == "organization" else len(self._rowids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Asked ~1,300 times a repaint (seven roles of every visible cell): an int compare,
+        # and the row's columns found once for its seven cells.
+        if role != _DISPLAY or not index.isValid():
+            return None
+        row = index.row()
+        if self._seen[0] != row:
+            self._seen = (row, self._row(row))
+        shown = self._seen[1]
+        return shown.cell(self._columns[index.column()][0]) if shown else ""
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY:
+            return None
+        if orientation == _HORIZONTAL:
+            return self._columns[section][1]
+        return str(section + 1)

@@ -1,0 +1,3 @@
+"""Lists and editors of any record kind: organizations, minutes, models, deeds, and the places'
+lists.
+"""

@@ -1,0 +1,147 @@
+"""A lazy table over any record kind: rows fetched in pages, sorting and filtering in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from desktop.domain.kinds import Kind
+from desktop.storage import dbapi, records
+from desktop.storage.present import Presenter
+from desktop.ui.common.counting import Counter
+
+Index = QModelIndex | QPersistentModelIndex
+BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
+ID_ROLE = Qt.ItemDataRole.UserRole + 10
+_DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
+
+
+class RecordTableModel(QAbstractTableModel):
+    counted = Signal(int)  # the list's count, once counted off the UI thread
+
+    def __init__(self, conn: dbapi.Connection, kind: Kind, columns: Sequence[str],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self._conn, self.kind, self.columns = conn, kind, tuple(columns)
+        self._column_set = frozenset(self.columns)
+        self._presenter = Presenter(conn)
+        self._counter = Counter(conn, self)
+        self._counter.counted.connect(self.counted)
+        self.query = records.Query()
+        self._rows: list[dict[str, object]] = []
+        self._shown: list[list[str] | None] = []  # the cells' text, by column
+        self._last_key: tuple | None = None  # the next page starts after it (keyset)
+        self._exhausted = True
+        self._active = False  # no query runs until the page is first shown
+
+    def set_query(self, query: records.Query) -> None:
+        self._active = True
+        # The rows go and come; the columns stay, with their widths (a reset would lose
+        # them, and laying them out again costs a second paint at every key typed).
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+        self.query = query
+        had, self._rows, self._shown = bool(self._rows), [], []
+        self._last_key = None
+        self._exhausted = False
+        self._counter.forget()
+        if had:
+            self.endRemoveRows()
+        self.fetchMore()
+
+    def refresh(self) -> None:
+        self.set_query(self.query)
+
+    def count(self) -> None:
+        """Count the list off the UI thread: ``counted`` follows."""
+        kind, query = self.kind, self.query
+        self._counter.ask(lambda conn: records.count(conn, kind, query))
+
+    @property
+    def counted_total(self) -> int | None:
+        return self._counter.answer
+
+    @property
+    def total(self) -> int:
+        """The count, counted now if it has not come yet (tests, the command line)."""
+        known = self._counter.answer
+        if known is not None:
+            return known
+        return len(self._rows) if self._exhausted else \
+            records.count(self._conn, self.kind, self.query)
+
+    def record_id(self, row: int) -> str | None:
+        return str(self._rows[row]["id"]) if 0 <= row < len(self._rows) else None
+
+    def row_of(self, record_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r["id"] == record_id), -1)
+
+    # -- lazy loading ------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        page = records.page(self._conn, self.kind, self.query, after=self._last_key,
+                            limit=BATCH)
+        if len(page) < BATCH:
+            self._exhausted = True
+        if not page:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self._shown.extend([None] * len(page))  # presented when first painted
+        self._last_key = page[-1]["sort_key"]  # type: ignore[assignment]
+        self.endInsertRows()
+
+    # -- sorting in SQL ----------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        name = self.columns[column] if 0 <= column < len(self.columns) else None
+        query = replace(self.query, order_by=name,
+                        descending=order == Qt.SortOrder.DescendingOrder)
+        if self._active:
+            self.set_query(query)
+        else:  # enabling sorting asks for a sort before the page was ever shown
+            self.query = query
+
+    # -- QAbstractTableModel -----------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Asked for every role of every visible cell at each repaint: int compares, and the
+        # cell's text made once, when its row is read (see _cells).
+        if role == _DISPLAY:
+            if not index.isValid():
+                return None
+            row = index.row()
+            cells = self._shown[row]
+            if cells is None:  # a page holds more rows than a screen shows
+                cells = self._shown[row] = self._cells(self._rows[row])
+            return cells[index.column()]
+        if role == _ID and index.isValid():
+            return self._rows[index.row()]["id"]
+        return None
+
+    def _cells(self, rec: dict[str, object]) -> list[str]:
+        shown = self._presenter.record(self.kind, rec, only=self._column_set)
+        return [shown.get(c, "").replace("\n", " ")[:200] for c in self.columns]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != _DISPLAY:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.kind.field(self.columns[section]).label
+        return str(section + 1)
