@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 from uikit import (
     click_menu,
+    click_page,
     close_window,
     find_organization,
     keyed_site,
@@ -82,8 +83,7 @@ def open_window(path: Path):
 
 
 def click_tab(qtbot, w, name: str) -> None:
-    bar = w.tabs.tabBar()
-    qtbot.mouseClick(bar, LEFT, pos=bar.tabRect([n for n, _l in w.PAGES].index(name)).center())
+    click_page(qtbot, w, name)  # its section's tab, then its own
 
 
 def answer_text(qtbot, text: str) -> None:

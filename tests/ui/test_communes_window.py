@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QPushButton
-from uikit import click_menu, close_window, keyed_site, save, type_text
+from uikit import click_menu, click_page, close_window, keyed_site, save, type_text
 
 from desktop.storage import db
 from desktop.storage.writer import Store
@@ -152,9 +152,7 @@ def test_the_communes_page_shows_the_late_in_red(qtbot, stick):
     conn.close()
     w = open_window(province)
     names = [n for n, _l in w.PAGES]
-    bar = w.tabs.tabBar()
-    qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(names.index("communes")).center())
-    page = w.communes
+    page = click_page(qtbot, w, "communes")
     assert w.tabs.currentWidget() is w.slots[names.index("communes")]
     assert page.summary.text() == "Đang tính…"  # counted off the window's thread
     qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=10000)
@@ -187,6 +185,10 @@ def test_a_commune_has_no_communes_page(qtbot, stick, tmp_path):
     w = open_window(path)
     names = [n for n, _l in w.PAGES]
     assert not w.tabs.isTabVisible(names.index("communes"))
+    sections = w.tabs.section_tabs
+    assert "Các xã" not in [sections.tabText(i) for i in range(sections.count())
+                            if sections.isTabVisible(i)]
+    assert not w.page_actions["communes"].isVisible()  # nor in Xem
     close_window(w)
 
 

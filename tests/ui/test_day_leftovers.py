@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from uikit import (
     click_button_menu,
+    click_page,
     close_window,
     find_item,
     open_window,
@@ -105,11 +106,7 @@ def test_printing_a_roster_of_nobody_says_why_first(window, qtbot):
 
 
 def test_the_window_reopens_on_its_page_by_name(window, qtbot, tmp_path):
-    bar = window.tabs.tabBar()
-    window.resize(1800, 850)  # every tab in view, to be clicked
-    labels = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    i = labels.index("Biên bản họp")
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(i).center())
+    click_page(qtbot, window, "meetings")  # Tổ chức và con người → Biên bản họp
     window.close()
     assert QSettings().value("main/page") == "meetings"
     again = build_window(window.db_path)

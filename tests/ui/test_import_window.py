@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from uikit import (
     SCREENSHOTS,
     click_button_menu,
+    click_page,
     close_window,
     find_organization,
     open_window,
@@ -108,9 +109,7 @@ def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
     names = {page.model.index(r, 0).data() for r in range(page.model.rowCount())}
     assert {"Hoàng Văn Thụ", "Lường Thị Đẹp"} <= names
     # The home page counts them as new members of the period (they have a joined date).
-    bar = window.tabs.tabBar()
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
-    home = window.page("home")
+    home = click_page(qtbot, window, "home")
     table = home.summary
     row = next(r for r in range(table.rowCount())
                if table.item(r, 0).text() == "Thành viên mới tham gia trong kỳ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
-from uikit import SCREENSHOTS, close_window, find_organization, open_window, type_text
+from uikit import SCREENSHOTS, click_page, close_window, find_organization, open_window, type_text
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import derived, records
@@ -37,10 +37,7 @@ def open_new_minutes(qtbot, window, org_index):
     qtbot.mouseClick(window.tree.viewport(), Qt.MouseButton.LeftButton,
                      pos=window.tree.visualRect(org_index).center())
     assert window.tree.currentIndex() == org_index
-    bar = window.tabs.tabBar()
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
-                     pos=bar.tabRect([n for n, _l in window.PAGES].index("meetings")).center())
-    page = window.meetings
+    page = click_page(qtbot, window, "meetings")
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), MeetingDialog),
                     timeout=3000)

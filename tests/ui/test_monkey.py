@@ -92,8 +92,7 @@ class Monkey:
         self.seen: set[str] = set()  # the dialogs met, for the summary
         self.in_dialog: dict[int, int] = {}  # id of a dialog -> steps taken in it
         self.budget: dict[int, int] = {}  # id of a dialog -> steps before it is closed
-        bar = window.tabs.tabBar()
-        tabs = [i for i in range(bar.count()) if window.tabs.isTabVisible(i)]
+        tabs = [i for i in range(window.tabs.count()) if window.tabs.isTabVisible(i)]
         rng.shuffle(tabs)
         self.tabs_to_visit = tabs  # every page first, in a random order
 
@@ -155,9 +154,10 @@ class Monkey:
             self.in_top(self.rng.choice(others))
         elif self.tabs_to_visit:
             i = self.tabs_to_visit.pop()
-            bar = self.window.tabs.tabBar()
-            self.note(f"tab {bar.tabText(i)}")
-            self.qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(i).center())
+            self.note(f"tab {self.window.tabs.tabText(i)}")
+            for bar, tab in self.window.tabs.clicks_to(i):  # its section's tab, then its own
+                self.qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
+                                      pos=bar.tabRect(tab).center())
         else:
             self.in_main()
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from test_sync_clicks import Modals, answer_box, menu_action
 from test_villages_window import dialog_up, right_click_tree
-from uikit import click_button_menu, retype_cell, type_text, window_as
+from uikit import click_button_menu, click_page, retype_cell, type_text, window_as
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import db, records, site
@@ -61,11 +61,9 @@ def click(qtbot, widget) -> None:
 
 
 def click_tab(qtbot, window, label: str) -> None:
-    bar = window.tabs.tabBar()
-    i = [window.tabs.tabText(n) for n in range(window.tabs.count())].index(label)
-    assert bar.rect().contains(bar.tabRect(i).center()), label
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(i).center())
-    assert window.tabs.currentIndex() == i
+    """The page of that label: its section's tab, then its own (the guide says both)."""
+    name = next(n for n, text in window.PAGES if text == label)
+    click_page(qtbot, window, name)
 
 
 def click_tree(qtbot, window, index) -> None:

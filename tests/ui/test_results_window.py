@@ -11,7 +11,7 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
-from uikit import SCREENSHOTS, type_text, when_modal
+from uikit import SCREENSHOTS, click_page, type_text, when_modal
 
 from desktop.storage import accounts, seed, site
 from desktop.storage.writer import Store
@@ -48,10 +48,7 @@ def window(qapp, master_db, tmp_path: Path):
 
 
 def show(qtbot, window, name: str):
-    bar = window.tabs.tabBar()
-    index = [n for n, _l in window.PAGES].index(name)
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
-    page = window.page(name)
+    page = click_page(qtbot, window, name)
     qtbot.waitUntil(page.isVisible, timeout=2000)
     return page
 

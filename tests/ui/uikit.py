@@ -172,6 +172,30 @@ def save(window, name: str) -> None:
     window.grab().save(str(SCREENSHOTS / name))
 
 
+def tab_in_view(bar, tab: int) -> bool:
+    """The tab ``tab`` of ``bar`` wholly on screen: the bar shown, not scrolling (its arrows
+    hidden), the tab inside the bar and the bar inside its window."""
+    from PySide6.QtWidgets import QToolButton
+
+    rect = bar.tabRect(tab)
+    arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+    window = bar.window()
+    corner = bar.mapTo(window, rect.bottomRight())
+    return (bar.isVisible() and bar.isTabVisible(tab) and not arrows and rect.isValid()
+            and bar.rect().contains(rect) and window.rect().contains(corner))
+
+
+def click_page(qtbot, window, name: str):
+    """The page ``name`` shown as the officer does it: its section's tab clicked, then its own
+    tab (desktop/ui/shell/sections.py), each checked to be in view first; the page returned."""
+    i = [n for n, _label in window.PAGES].index(name)
+    for bar, tab in window.tabs.clicks_to(i):
+        assert tab_in_view(bar, tab), (name, bar.tabText(tab))
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
+    assert window.tabs.currentIndex() == i, (name, window.tabs.currentIndex())
+    return window.page(name)
+
+
 def click_menu(qtbot, window, action) -> None:
     """Open the menu holding ``action`` from the menu bar and click the item, as the officer
     does (a disabled item does nothing)."""

@@ -14,15 +14,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QTreeView,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.storage import dbapi
+from desktop.ui.shell.sections import SectionedPages
 
 if TYPE_CHECKING:
     from desktop.ui.common.tasks import TaskRunner
@@ -56,6 +55,16 @@ class MainWindow(QMainWindow):
         ("deleted", _("Đã xóa gần đây")), ("audit", _("Nhật ký")), ("duplicates", _("Trùng lặp")),
         ("communes", _("Các xã")),  # the province only: hidden at a commune
     )
+    # The pages in sections named in the officer's words (desktop/ui/shell/sections.py): each
+    # page in one, every section's tab and its pages' tabs in view at 1024 px.
+    SECTIONS = (
+        ("home", _("Trang chủ"), ("home",)),
+        ("people", _("Tổ chức và con người"), ("people", "organizations", "areas", "meetings")),
+        ("movement", _("Phong trào"), ("models", "deeds", "cameras", "establishments", "safety")),
+        ("tips", _("Nguồn tin"), ("tips", "crime")),
+        ("communes", _("Các xã"), ("communes",)),
+        ("admin", _("Quản trị"), ("catalogues", "duplicates", "deleted", "audit")),
+    )
 
     # Emitted once the window holds its data (see ``fill``).
     filled = Signal()
@@ -79,13 +88,9 @@ class MainWindow(QMainWindow):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(
             lambda pos: self.is_filled and _ui("places.areas_page").tree_menu(self, pos))
-        self.tabs = QTabWidget()
-        self.slots: list[QWidget] = []
-        for _name, label in self.PAGES:
-            slot = QWidget()  # the page itself is built when first shown
-            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
-            self.slots.append(slot)
-            self.tabs.addTab(slot, label)
+        # The pages' tabs, in sections; each page is built into its slot when first shown.
+        self.tabs = SectionedPages(self.PAGES, self.SECTIONS)
+        self.slots: list[QWidget] = self.tabs.slots
         self.splitter = QSplitter()  # horizontal
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(self.tabs)
@@ -226,8 +231,9 @@ class MainWindow(QMainWindow):
         from desktop.ui.accounts.idle_lock import ScreenLock
 
         self.screen_lock = ScreenLock(self, accounts.idle_minutes(self.conn))
-        self.tabs.setTabVisible([n for n, _l in self.PAGES].index("communes"),
-                                self.site is not None and self.site.site_kind == "province")
+        province = self.site is not None and self.site.site_kind == "province"
+        self.tabs.setTabVisible([n for n, _l in self.PAGES].index("communes"), province)
+        self.page_actions["communes"].setVisible(province)  # Xem → Các xã too
         # The sync folder, when one is named: a moment after start (its modules are not
         # needed to show the window), then on a timer (desktop/ui/exchange/province_sync.py).
         QTimer.singleShot(2000, self, lambda: _ui("exchange.province_sync").start(self))
@@ -311,9 +317,16 @@ class MainWindow(QMainWindow):
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, _("&Làm mới"), self._reload_all, QKeySequence.StandardKey.Refresh)
         view.addSeparator()
-        for i, (_name, label) in enumerate(self.PAGES):
-            self._action(view, label, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
-                         f"Ctrl+{i + 1}" if i < 9 else None, needs_data=False)  # Ctrl+1…9
+        # Every page, section by section; Ctrl+1…9 the first nine of PAGES, as before sections.
+        names = [n for n, _label in self.PAGES]
+        self.page_actions: dict[str, QAction] = {}
+        for _section, _label, pages in self.SECTIONS:
+            view.addSeparator()
+            for name in pages:
+                i = names.index(name)
+                self.page_actions[name] = self._action(
+                    view, self.PAGES[i][1], lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
+                    f"Ctrl+{i + 1}" if i < 9 else None, needs_data=False)
 
         help_menu = bar.addMenu(_("Trợ &giúp"))
         self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),
