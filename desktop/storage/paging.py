@@ -18,10 +18,16 @@ together are rare: so a walk reads at most as many rows as gathering would cost 
 as a chain of segments, each a range of one index (the rest of the last row's group, then the
 groups after it), so that every segment is read in index order. Both plans give the same rows
 in the same order (tests/storage/test_paging.py).
+
+A page of rows (:func:`read`) is read by the same statement that finds it: the plan's query
+of rowids, joined to the table row by row. Finding the rowids first and reading their rows
+by a second statement cost a third more when scrolling every row of 300,000 people (the
+list of rowids sent back, parsed, planned and sorted again for each page).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,18 +95,43 @@ def read(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fil
         sql = (f"SELECT {select}, {keys} FROM {table} p {order.joins} WHERE {where} "
                f"ORDER BY {_order_by(order.keys, order.descending)}")
         return conn.execute(sql, args).fetchall()
-    return rows_of(conn, table, order, rowids(conn, table, order, filters, after=after,
-                                              limit=limit), select)
+    return _page(conn, table, order, filters, after, limit, _Rows(table, order, select))
+
+
+class _Rows:
+    """What a plan's query of rowids gives back: the rowids (``select`` None), or the rows
+    themselves as ``select`` (plus ``_r``, the rowid, and the order's keys), read in the same
+    statement: the query of rowids (in the page's order, ``r`` its rowid column) drives a
+    CROSS JOIN, so the rows come in its order — SQLite keeps the left table of a CROSS JOIN
+    in the outer loop."""
+
+    def __init__(self, table: str = "", order: Order | None = None,
+                 select: str | None = None) -> None:
+        self.select = select
+        if select is not None and order is not None:
+            keys = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(order.keys))
+            self.head = f"SELECT p._rowid AS _r, {select}, {keys} FROM ("
+            self.tail = f") x CROSS JOIN {table} p ON p._rowid = x.r {order.joins}"
+
+    def __call__(self, conn: dbapi.Connection, sql: str, args: Sequence[object]) -> list:
+        if self.select is None:
+            return [int(r[0]) for r in conn.execute(sql, args)]
+        return conn.execute(self.head + sql + self.tail, args).fetchall()
+
+
+_ROWIDS = _Rows()  # rowids only
 
 
 def rows_of(conn: dbapi.Connection, table: str, order: Order, rowids: Sequence[int],
             select: str = "p.*") -> list[dbapi.Row]:
-    """The rows of ``rowids`` in that order (those gone since left out), with their keys."""
+    """The rows of ``rowids`` in that order (those gone since left out), with their keys.
+    One statement for any number of rowids (a JSON list, not a new text to plan each time)."""
     if not rowids:
         return []
     keys = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(order.keys))
     rows = conn.execute(f"SELECT p._rowid AS _r, {select}, {keys} FROM {table} p {order.joins} "
-                        f"WHERE p._rowid IN {walk.rowid_list(rowids)}").fetchall()
+                        "WHERE p._rowid IN (SELECT value FROM json_each(?))",
+                        (json.dumps([int(r) for r in rowids]),)).fetchall()
     by_rowid = {r["_r"]: r for r in rows}
     return [by_rowid[r] for r in rowids if r in by_rowid]
 
@@ -169,31 +200,37 @@ def _remembered(conn: dbapi.Connection, sql: str, args: tuple[object, ...]) -> i
 def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter], *,
            after: tuple | None = None, limit: int = 100) -> list[int]:
     """The rowids of one page, read by the cheaper plan (see the module's text)."""
+    return _page(conn, table, order, filters, after, limit, _ROWIDS)
+
+
+def _page(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+          after: tuple | None, limit: int, rows: _Rows) -> list:
     if "_paging_stamp" in conn.__dict__:
-        return _rowids(conn, table, order, filters, after, limit)
+        return _plan(conn, table, order, filters, after, limit, rows)
     conn.__dict__["_paging_stamp"] = stamp(conn)  # nothing is written while a page is read
     try:
-        return _rowids(conn, table, order, filters, after, limit)
+        return _plan(conn, table, order, filters, after, limit, rows)
     finally:
         conn.__dict__.pop("_paging_stamp", None)  # (another thread may share the connection)
 
 
-def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-            after: tuple | None, limit: int) -> list[int]:
+def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+          after: tuple | None, limit: int, rows: _Rows) -> list:
+    """The page's rowids (or rows: ``rows``) by the cheaper plan (the module's text)."""
     covered = all(set(f.columns) <= order.covers for f in filters)
     few = bound(conn, table, covered)
     sizes = sorted(((admitted(conn, f, few), i) for i, f in enumerate(filters)))
     driver = filters[sizes[0][1]] if sizes else None
     if (sizes and sizes[0][0] < few) or not order.walked:
-        return _gather(conn, table, order, filters, driver, after, limit)
+        return _gather(conn, table, order, filters, driver, after, limit, rows)
     cost = max(1, GATHER_COST[covered])
     further = min(_rows(conn, table) // cost + 1, 16 * few)
-    found: list[int] = []
+    found: list = []
     for segment in order.segments(after):
         need = limit - len(found)
         extra = segment.extra
         if extra is not None and admitted(conn, extra, few) < few:
-            found += _gather_segment(conn, table, segment, filters, need)
+            found += _gather_segment(conn, table, segment, filters, need, rows)
             if len(found) >= limit:
                 break
             continue
@@ -202,17 +239,17 @@ def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
             # far as it is worth at once rather than walk the first rows twice
             most = max(most, admitted(conn, driver, further) * GATHER_COST[covered]
                        * max(1, need // 100))
-        got = _walk(conn, table, segment, filters, need, most)
+        got = _walk(conn, table, segment, filters, need, most, rows)
         if got is None and driver is not None:
             # The matches may sit together far down the order (every "Giàng" has a Hmong
             # given name): walk as far as gathering the smallest filter would cost.
             worth = admitted(conn, driver, further) * GATHER_COST[covered] * max(1, need // 100)
             if worth > most:
-                got = _walk(conn, table, segment, filters, need, worth)
+                got = _walk(conn, table, segment, filters, need, worth, rows)
         if got is None:  # the filters together are rare: gathered after all, from the one
             # that admits fewest (each counted further now; the first of equals)
             driver = min(filters, key=lambda f: admitted(conn, f, further), default=None)
-            return _gather(conn, table, order, filters, driver, after, limit)
+            return _gather(conn, table, order, filters, driver, after, limit, rows)
         found += got
         if len(found) >= limit:
             break
@@ -220,40 +257,39 @@ def _rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
 
 
 def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequence[Filter],
-          need: int, most: int) -> list[int] | None:
-    """Rowids of up to ``need`` rows of ``segment`` passing the filters, read down its index;
-    None when ``most`` rows were read without finding them all."""
+          need: int, most: int, rows: _Rows = _ROWIDS) -> list | None:
+    """Rowids (or ``rows``) of up to ``need`` rows of ``segment`` passing the filters, read
+    down its index; None when ``most`` rows were read without finding them all."""
     tests = [f for f in (*filters, segment.extra) if f is not None]
     where, args = _segment_where(segment, plus=False)
     test_args = [a for f in tests for a in f.test_args]
     if most >= _rows(conn, table):  # nothing to bound: tested as read (a third cheaper)
         test_sql = " AND ".join(["p._deleted = 0",
                                  *(f"({f.test.format(t='p')})" for f in tests)])
-        return [int(r[0]) for r in conn.execute(
-            f"SELECT p._rowid FROM {table} p WHERE {where} AND {test_sql} ORDER BY "
-            f"{_order_by(segment.order, segment.descending)} LIMIT ?",
-            [*args, *test_args, need])]
+        return rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {where} AND {test_sql} "
+                    f"ORDER BY {_order_by(segment.order, segment.descending)} LIMIT ?",
+                    [*args, *test_args, need])
     columns = dict.fromkeys(("_rowid", "_deleted", *(c for f in tests for c in f.columns)))
     scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in columns)} FROM {table} p "
                f"WHERE {where} ORDER BY {_order_by(segment.order, segment.descending)} "
                f"LIMIT {most:d}")
     test_sql = " AND ".join(["w._deleted = 0", *(f"({f.test.format(t='w')})" for f in tests)])
-    rowids = [int(r[0]) for r in conn.execute(
-        f"SELECT w._rowid FROM ({scanned}) w WHERE {test_sql} LIMIT ?",
-        [*args, *test_args, need])]
-    if len(rowids) < need:  # the segment ended, or the walk gave up
+    found = rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {test_sql} LIMIT ?",
+                 [*args, *test_args, need])
+    if len(found) < need:  # the segment ended, or the walk gave up
         read = conn.execute(f"SELECT count(*) FROM ({scanned})", args).fetchone()[0]
         if read >= most:
             return None
-    return rowids
+    return found
 
 
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-            driver: Filter | None, after: tuple | None, limit: int) -> list[int]:
+            driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
+            ) -> list:
     where, args = _gathered_where(order, filters, driver, after)
-    sql = (f"SELECT p._rowid FROM {table} p {order.joins} WHERE {where} "
+    sql = (f"SELECT p._rowid AS r FROM {table} p {order.joins} WHERE {where} "
            f"ORDER BY {_order_by(order.keys, order.descending, plus=True)} LIMIT ?")
-    return [int(r[0]) for r in conn.execute(sql, [*args, limit])]
+    return rows(conn, sql, [*args, limit])
 
 
 def _gathered_where(order: Order, filters: Sequence[Filter], driver: Filter | None,
@@ -274,17 +310,17 @@ def _gathered_where(order: Order, filters: Sequence[Filter], driver: Filter | No
 
 
 def _gather_segment(conn: dbapi.Connection, table: str, segment: Segment,
-                    filters: Sequence[Filter], need: int) -> list[int]:
+                    filters: Sequence[Filter], need: int, rows: _Rows = _ROWIDS) -> list:
     """A segment whose own condition admits few rows, read through that condition's index."""
     extra = segment.extra
     assert extra is not None
     where, args = _segment_where(segment, plus=True)
     tests = " AND ".join(f"({f.test.format(t='p')})" for f in filters) or "1"
     order_by = _order_by(segment.order, segment.descending, plus=True)
-    sql = (f"SELECT p._rowid FROM {table} p WHERE p._deleted = 0 AND ({extra.drive}) AND "
+    sql = (f"SELECT p._rowid AS r FROM {table} p WHERE p._deleted = 0 AND ({extra.drive}) AND "
            f"{tests} AND {where} ORDER BY {order_by} LIMIT ?")
-    return [int(r[0]) for r in conn.execute(
-        sql, [*extra.drive_args, *(a for f in filters for a in f.test_args), *args, need])]
+    return rows(conn, sql, [*extra.drive_args, *(a for f in filters for a in f.test_args), *args,
+                            need])
 
 
 def _segment_where(segment: Segment, *, plus: bool) -> tuple[str, list[object]]:

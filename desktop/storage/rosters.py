@@ -6,7 +6,7 @@ current members of one organization (ordered by role, then Vietnamese name order
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from desktop.domain import text
@@ -171,9 +171,12 @@ _PLACE_KEYS = ("coalesce(ru.name_key, '')", "coalesce(p.residence_unit_id, '')")
 
 def people_page(conn: dbapi.Connection, scope: Scope, *, search: str | None = None,
                 offset: int = 0, limit: int = 500, after: tuple | None = None,
-                order: str | None = None, descending: bool = False) -> list[Record]:
+                order: str | None = None, descending: bool = False,
+                fields: Collection[str] | None = None) -> list[Record]:
     """One page of the roster (``limit`` -1: all of it); members of an organization also
     carry ``role``, ``joined_date``, ``membership_id``, ``left_date`` and ``exit_reason``.
+    ``fields``: a place's roster gives only these fields of each person (those a list shows:
+    fewer values read and made), besides ``id``; an organization's gives every field.
 
     The order is Vietnamese name order (an organization's: by role, then name) unless
     ``order`` names a column of SORTABLE; ties follow name order. Every row carries
@@ -193,10 +196,10 @@ def people_page(conn: dbapi.Connection, scope: Scope, *, search: str | None = No
         offset = 0  # the page starts after that row
     wanted = limit + offset if limit >= 0 else -1
     rows = paging.read(conn, "person", plan, _filters(conn, scope, search), after=after,
-                       limit=wanted)[offset:]
+                       limit=wanted, select=_select(fields))[offset:]
     out = []
     for rec, (name_key, *sort_key) in to_records(PERSON, rows, "name_key", *(
-            f"_k{i}" for i in range(len(plan.keys)))):
+            f"_k{i}" for i in range(len(plan.keys))), fields=fields):
         rec["name_key"] = name_key
         rec["sort_key"] = tuple(sort_key)
         out.append(rec)
@@ -219,19 +222,32 @@ def people_rowids(conn: dbapi.Connection, scope: Scope, *, search: str | None = 
     return found, (paging.keys_of(conn, "person", plan, found[-1]) if found else None)
 
 
-def people_rows(conn: dbapi.Connection, rowids: Sequence[int]) -> list[Record]:
+def people_rows(conn: dbapi.Connection, rowids: Sequence[int], *,
+                fields: Collection[str] | None = None) -> list[Record]:
     """The people of ``rowids`` (from :func:`people_rowids`) in that order, each with its
-    ``rowid``; those deleted or gone since are left out."""
+    ``rowid``; those deleted or gone since are left out. ``fields``: only these (and ``id``)."""
     plan = _order(conn, Scope(), "full_name", False)
     out = []
-    for rec, (name_key, rowid) in to_records(PERSON, paging.rows_of(conn, "person", plan, rowids),
-                                             "name_key", "_r"):
+    rows = paging.rows_of(conn, "person", plan, rowids, _select(fields))
+    for rec, (name_key, rowid) in to_records(PERSON, rows, "name_key", "_r", fields=fields):
         if rec["deleted"]:
             continue
         rec["name_key"] = name_key
         rec["rowid"] = rowid
         out.append(rec)
     return out
+
+
+def _select(fields: Collection[str] | None) -> str:
+    """The columns of a person to read: every one, or ``fields`` (names of PERSON's fields,
+    checked: they become SQL) with what every record carries."""
+    if fields is None:
+        return "p.*"
+    unknown = set(fields) - PERSON.by_name.keys()
+    if unknown:
+        raise ValueError(f"not a field of a person: {', '.join(sorted(unknown))}")
+    return ", ".join(["p.id", "p._deleted", "p.name_key",
+                      *(f"p.{f.name}" for f in PERSON.fields if f.name in fields)])
 
 
 def warm(conn: dbapi.Connection, after: tuple | None, rows: int = 4000) -> tuple | None:

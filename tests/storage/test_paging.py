@@ -164,12 +164,12 @@ def test_each_walked_order_reads_down_an_index_without_sorting(conn, people, mon
     monkeypatch.setattr(paging, "bound", lambda *_a: 0)
     real = paging._walk
 
-    def explained(conn, table, segment, filters, need, most):
+    def explained(conn, table, segment, filters, need, most, *rows):
         where, args = paging._segment_where(segment, plus=False)
         sql = (f"SELECT p._rowid FROM {table} p WHERE {where} ORDER BY "
                f"{paging._order_by(segment.order, segment.descending)} LIMIT 1")
         plans.append(" | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, args)))
-        return real(conn, table, segment, filters, need, most)
+        return real(conn, table, segment, filters, need, most, *rows)
 
     monkeypatch.setattr(paging, "_walk", explained)
     for order, descending in itertools.product(ORDERS, (False, True)):
@@ -181,3 +181,63 @@ def test_each_walked_order_reads_down_an_index_without_sorting(conn, people, mon
     assert plans and not [p for p in plans if "USING INDEX" not in p and "USING COVERING" not in p
                           or "TEMP B-TREE FOR ORDER BY" in p
                           and not any(t in p for t in sorted_ties)]
+
+
+SHOWN = ("full_name", "birth_date", "gender", "ethnicity", "citizen_id", "phone",
+         "residence_unit_id")
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_page_of_rows_is_the_page_of_rowids_read_whole(conn, people, monkeypatch, plan):
+    """A page read with its rows in the statement that finds it (paging.read) holds the same
+    rows, in the same order, as its rowids (paging.rowids) read afterwards, at every page
+    boundary, in every order, plan and scope."""
+    force(monkeypatch, plan)
+    for scope, order, descending in itertools.product(_scopes(people), ORDERS, (False, True)):
+        plan_of = rosters._order(conn, scope, order, descending)
+        filters = rosters._filters(conn, scope, None)
+        after, pages = None, 0
+        while True:
+            rows = paging.read(conn, "person", plan_of, filters, after=after, limit=3)
+            rowids = paging.rowids(conn, "person", plan_of, filters, after=after, limit=3)
+            assert [r["_r"] for r in rows] == rowids, (scope, order, descending, pages)
+            assert [tuple(r) for r in rows] == [
+                tuple(r) for r in paging.rows_of(conn, "person", plan_of, rowids)]
+            if len(rows) < 3:
+                break
+            after, pages = tuple(rows[-1][f"_k{i}"] for i in range(len(plan_of.keys))), pages + 1
+        assert pages >= 1 or scope.org_type
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_list_s_shown_columns_are_the_same_people_in_the_same_order(
+        conn, people, monkeypatch, plan):
+    """What a list shows (``fields``): the same people, page after page, as whole records,
+    each with those fields' values and no other field (the rest is not read)."""
+    force(monkeypatch, plan)
+    for scope, order, descending in itertools.product(_scopes(people), ORDERS, (False, True)):
+        whole, shown, after = [], [], None
+        while True:
+            page = rosters.people_page(conn, scope, limit=4, after=after, order=order,
+                                       descending=descending, fields=SHOWN)
+            shown += page
+            if len(page) < 4:
+                break
+            after = page[-1]["sort_key"]
+        whole = rosters.people_page(conn, scope, limit=-1, order=order, descending=descending)
+        assert [r["id"] for r in shown] == [r["id"] for r in whole], (scope, order)
+        for part, full in zip(shown, whole, strict=True):
+            assert set(part) == {"id", "deleted", "name_key", "sort_key", *SHOWN}
+            assert {f: part[f] for f in SHOWN} == {f: full[f] for f in SHOWN}
+
+
+def test_people_s_rows_read_only_the_fields_asked(conn, people):
+    rowids, _last = rosters.people_rowids(conn, rosters.Scope(), limit=10)
+    whole = rosters.people_rows(conn, rowids)
+    some = rosters.people_rows(conn, rowids, fields=("full_name", "phone"))
+    assert [r["rowid"] for r in some] == [r["rowid"] for r in whole] == rowids
+    assert [(r["id"], r["full_name"], r["phone"]) for r in some] == [
+        (r["id"], r["full_name"], r["phone"]) for r in whole]
+    assert "birth_date" not in some[0] and "notes" not in some[0]
+    with pytest.raises(ValueError, match="not a field of a person: _search"):
+        rosters.people_rows(conn, rowids, fields=("full_name", "_search"))

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QApplication
 from uikit import close_window, open_window, type_text
 
 from desktop.domain import text
+from desktop.domain.kinds import PERSON
 from desktop.storage import records, rosters
+from desktop.storage.present import Presenter
 from desktop.ui.people import roster_model
 
 
@@ -128,3 +130,30 @@ def test_the_name_index_is_read_into_the_cache_while_the_window_is_idle(window, 
     assert slices[0] is None and all(slices[1:])  # from the start, each after the last
     everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
     assert len(slices) == everyone // 50 + 1
+
+
+def test_each_row_shows_its_person_s_values_on_both_sides_of_a_chunk(window, qtbot,
+                                                                      monkeypatch):
+    """The roster reads only the columns it shows: scrolled to its end with Ctrl+End, every
+    row still shows its own person's values, in the roster's order, on both sides of the
+    chunks its rows are read in (rows 9 and 10, 19 and 20…)."""
+    monkeypatch.setattr(roster_model, "CHUNK", 10)
+    page = window.people
+    page.reload()
+    model, table = page.model, page.table
+    table.setFocus()
+    for _ in range(20):  # each press at the bottom fetches the next page
+        if not model.canFetchMore():
+            break
+        qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        qtbot.wait(10)
+    everyone = rosters.people_page(window.conn, page.scope(), limit=-1)
+    assert model.rowCount() == len(everyone) > roster_model.BATCH
+    presenter = Presenter(window.conn)
+    names = [model.column_name(c) for c in range(model.columnCount())]
+    for r in [r for k in range(10, len(everyone), 10) for r in (k - 1, k)]:
+        shown = presenter.record(PERSON, everyone[r], only=names)
+        assert [model.index(r, c).data() for c in range(len(names))] == [
+            shown[n] for n in names], r
+    assert any(model.index(r, names.index("residence_unit_id")).data()
+               for r in range(len(everyone)))  # a place's name, not its id

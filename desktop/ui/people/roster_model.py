@@ -208,7 +208,8 @@ class RosterModel(QAbstractTableModel):
             return [_Row(str(r["id"]), str(r.get("membership_id") or "") or None, r, self)
                     for r in self._members[first:first + CHUNK]]
         rowids = self._rowids[first:first + CHUNK]
-        people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids)}
+        shown = {name for name, _h in self._columns}  # a place's roster: fields of a person
+        people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids, fields=shown)}
         # Someone deleted meanwhile keeps an empty row until the roster is read again.
         return [_Row(str(people[r]["id"]), None, people[r], self) if r in people
                 else _Row("", None, {}, self) for r in rowids]
