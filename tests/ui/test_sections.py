@@ -6,7 +6,7 @@ section opens on the page last seen in it; Ctrl+1…9 still reach their pages ac
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from uikit import SCREENSHOTS, close_window, commune_window, open_window, tab_in_view
 
@@ -99,3 +99,27 @@ def test_the_view_menu_keys_reach_pages_in_other_sections(qtbot, province):
     labels = [a.text() for a in view.actions() if not a.isSeparator()]
     assert set(province.page_actions) == set(names)  # every page in Xem
     assert labels.index("Biên bản họp") < labels.index("Mô hình") < labels.index("Nguồn tin")
+
+
+def test_a_commune_opened_on_the_remembered_communes_page_shows_another(qtbot, master_db,
+                                                                          tmp_path):
+    """The page is remembered per user, not per database: the province's Các xã, last seen,
+    cannot be where a commune's window opens."""
+    QSettings().setValue("main/page", "communes")
+    w = commune_window(master_db, tmp_path)
+    try:
+        names = [n for n, _label in w.PAGES]
+        current = w.tabs.currentIndex()
+        assert current >= 0 and names[current] != "communes" and w.tabs.isTabVisible(current)
+        sections = w.tabs.section_tabs
+        assert sections.isTabVisible(sections.currentIndex())
+        qtbot.waitUntil(w.page(names[current]).isVisible, timeout=3000)
+    finally:
+        close_window(w)
+
+
+def test_a_sections_tab_says_which_pages_it_holds(province):
+    sections = province.tabs.section_tabs
+    tips = {sections.tabText(s): sections.tabToolTip(s) for s in range(sections.count())}
+    assert tips["Tổ chức và con người"] == "Người, Tổ chức, Địa bàn, Biên bản họp"
+    assert tips["Quản trị"] == "Danh mục, Trùng lặp, Đã xóa gần đây, Nhật ký"

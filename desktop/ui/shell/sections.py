@@ -46,7 +46,10 @@ class SectionedPages(QWidget):
                 inner.addTab(self.slots[i], self._labels[i])
                 self._place[i] = (s, inner, j)
             inner.currentChanged.connect(self._changed)
+            inner.tabBar().setAccessibleName(label)
             self.section_tabs.addTab(inner, label)
+            # Where a page is, before opening the section: its pages on hover.
+            self.section_tabs.setTabToolTip(s, ", ".join(self._labels[i] for i in indexes))
         missing = [pages[i][0] for i, (s, _t, _j) in enumerate(self._place) if s < 0]
         if missing:
             raise ValueError(f"pages in no section: {missing}")
