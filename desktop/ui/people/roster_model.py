@@ -15,7 +15,14 @@ from array import array
 from collections import OrderedDict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from desktop.domain.kinds import MEMBERSHIP, PERSON
 from desktop.i18n import _
@@ -300,6 +307,18 @@ class RosterModel(QAbstractTableModel):
             self._seen = (row, self._row(row))
         shown = self._seen[1]
         return shown.cell(self._columns[index.column()][0]) if shown else ""
+
+    def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
+        # The delegate asks seven roles of a cell at once (font, alignment, colours, check
+        # box, icon, text, background): one call into Python a cell rather than seven. Only
+        # the text is the model's; the delegate keeps its answers from cell to cell, and the
+        # six others, never written, stay empty.
+        if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY:
+            text.setData(self.data(index))
+            return
+        for i in range(roles.size()):
+            asked = roles[i]
+            asked.setData(self.data(index, asked.role()))
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = _DISPLAY) -> Any:

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from desktop.domain.kinds import Kind
 from desktop.storage import dbapi, records
@@ -17,6 +24,7 @@ Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -133,6 +141,20 @@ class RecordTableModel(QAbstractTableModel):
         if role == _ID and index.isValid():
             return self._rows[index.row()]["id"]
         return None
+
+    def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
+        # The delegate asks seven roles of a cell at once (font, alignment, colours, check
+        # box, icon, text, background): one call into Python a cell rather than seven. Only
+        # the text and the alignment are the model's. The delegate keeps its seven answers
+        # from cell to cell, so both are answered for every cell (None: the style's), and
+        # the five others, never written, stay empty.
+        if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY:
+            text.setData(self.data(index))
+            roles[1].setData(self.data(index, _ALIGNMENT))
+            return
+        for i in range(roles.size()):
+            asked = roles[i]
+            asked.setData(self.data(index, asked.role()))
 
     def _cells(self, rec: dict[str, object]) -> list[str]:
         shown = self._presenter.record(self.kind, rec, only=self._column_set)

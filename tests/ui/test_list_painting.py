@@ -1,0 +1,125 @@
+"""What a list paints after each key typed in its search box is what the storage finds and
+presents: the table's delegate asks all of a cell's roles in one call (``multiData``, which
+the window's models answer), and the row numbers' header is measured once for each number of
+digits instead of from the model at every key (desktop/ui/common/widgets.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QHeaderView, QStyleOptionViewItem, QTableView
+from uikit import close_window, open_window, type_text
+
+from desktop.domain.kinds import PERSON
+from desktop.storage import records, rosters
+from desktop.storage.present import Presenter
+from desktop.ui.common.widgets import RowNumbers, record_table
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(2, 40), tmp_path)
+    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
+    yield w
+    close_window(w)
+
+
+_UNALIGNED = int(QStyleOptionViewItem().displayAlignment.value)  # what no answer leaves
+
+
+def painted(table: QTableView) -> list[list[tuple[str, int]]]:
+    """Each row's cells on the screen as the table's delegate paints them: text, alignment."""
+    model, delegate = table.model(), table.itemDelegate()
+    last = table.rowAt(table.viewport().height() - 1)
+    rows = range(max(0, table.rowAt(0)), (last if last >= 0 else model.rowCount() - 1) + 1)
+    out = []
+    for r in rows:
+        cells = []
+        for c in range(model.columnCount()):
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, model.index(r, c))  # the roles, as painting asks
+            cells.append((option.text, int(option.displayAlignment.value)))
+        out.append(cells)
+    return out
+
+
+def settle(qtbot, searched, wanted: str) -> None:
+    qtbot.waitUntil(lambda: searched() == wanted, timeout=3000)
+
+
+def test_each_key_paints_the_people_the_search_finds_with_their_values(window, qtbot):
+    page = window.people
+    page.search.setFocus()
+    presenter = Presenter(window.conn)
+    names = [page.model.column_name(c) for c in range(page.model.columnCount())]
+    left = _UNALIGNED  # the style's: the roster sets no alignment
+    for typed, searched in (("lò", "lò"), (" v", "lò v"), ("ă", "lò vă")):
+        type_text(page.search, typed)  # key events carrying Vietnamese letters
+        settle(qtbot, lambda: page.model.search, searched)
+        shown = painted(page.table)
+        found = rosters.people_page(window.conn, page.scope(), search=searched,
+                                    limit=len(shown))
+        assert shown and len(shown) == len(found), searched
+        for cells, person in zip(shown, found, strict=True):
+            values = presenter.record(PERSON, person, only=names)
+            assert cells == [(values[n], left) for n in names], searched
+
+
+def test_a_list_of_records_paints_each_cell_s_text_and_alignment_from_its_model(window, qtbot):
+    page = window.show_page("meetings")
+    page.search.setFocus()
+    type_text(page.search, "họp")
+    model = page.model
+    settle(qtbot, lambda: model.query.search, "họp")
+    shown = painted(page.table)
+    found = records.page(window.conn, model.kind, model.query, limit=len(shown))
+    assert shown and len(shown) == len(found)
+    for r, cells in enumerate(shown):
+        for c, (text, align) in enumerate(cells):
+            index = model.index(r, c)
+            aligned = index.data(Qt.ItemDataRole.TextAlignmentRole)
+            assert text == index.data()
+            assert align == (_UNALIGNED if aligned is None else int(aligned.value))
+        assert model.record_id(r) == found[r]["id"]
+
+
+class _Numbers(QAbstractTableModel):
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008, N802
+        return 0 if parent.isValid() else self.rows
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: B008, N802
+        return 0 if parent.isValid() else 2
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        return f"{index.row()}:{index.column()}" if role == Qt.ItemDataRole.DisplayRole \
+            else None
+
+    def grow(self, rows: int) -> None:
+        if rows > self.rows:
+            self.beginInsertRows(QModelIndex(), self.rows, rows - 1)
+            self.rows = rows
+            self.endInsertRows()
+        else:
+            self.beginRemoveRows(QModelIndex(), rows, self.rows - 1)
+            self.rows = rows
+            self.endRemoveRows()
+
+
+def test_the_row_numbers_are_as_wide_as_qt_s_own_header_makes_them(qapp):
+    ours, theirs = _Numbers(0), _Numbers(0)
+    table = record_table(ours)
+    plain = QTableView()
+    plain.setModel(theirs)
+    plain.verticalHeader().setDefaultSectionSize(24)
+    assert isinstance(table.verticalHeader(), RowNumbers)
+    assert type(plain.verticalHeader()) is QHeaderView
+    header = table.verticalHeader()
+    assert header.sectionsClickable() and header.highlightSections()  # as Qt's own
+    for rows in (0, 7, 9, 10, 99, 100, 101, 12, 1234, 100_000, 3, 0, 5):
+        ours.grow(rows)
+        theirs.grow(rows)
+        assert header.sizeHint() == plain.verticalHeader().sizeHint(), rows
