@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
-from uikit import close_window, open_window, save
+from uikit import click_page, close_window, open_window, save
 
 from desktop.storage import audit, backup
 from desktop.ui.accounts import audit_page
@@ -45,7 +45,7 @@ def test_the_log_newest_first_paged_and_filtered(window, qtbot, monkeypatch):
     store = window.store
     pid = store.add("person", {"full_name": "Lò Văn Ấn", "citizen_id": "011090001234"}).id
     audit.record_event(window.conn, "cán bộ Mai", "print", {"what": "Danh sách"})
-    page = window.show_page("audit")
+    page = click_page(qtbot, window, "audit")
     rows = _rows(page)
     assert len(rows) == 10 and page.model.canFetchMore()
     assert rows[0][2:5] == ["cán bộ Mai", "In", ""] and "Danh sách" in rows[0][6]
@@ -73,7 +73,7 @@ def test_the_log_newest_first_paged_and_filtered(window, qtbot, monkeypatch):
 
 
 def test_the_check_runs_in_the_background_and_names_a_break(window, qtbot):
-    page = window.show_page("audit")
+    page = click_page(qtbot, window, "audit")
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: getattr(page, "last_message", None) is not None, timeout=20000)
     assert "nguyên vẹn" in page.last_message.text()
@@ -93,7 +93,7 @@ def test_erase_for_good_from_recently_deleted_lists_the_backups(window, qtbot):
     pid = store.add("person", {"full_name": "Vàng Thị Mai", "citizen_id": "011090004321"}).id
     made = backup.backup_now(window.conn, window.db_path, "manual")
     window.undo.delete("person", pid)
-    page = window.show_page("deleted")
+    page = click_page(qtbot, window, "deleted")
     row = next(i for i, item in enumerate(page.items) if item.id == pid)
     page.table.selectRow(row)
     seen: list[str] = []
@@ -114,14 +114,14 @@ def test_erase_for_good_from_recently_deleted_lists_the_backups(window, qtbot):
     window.undo_last()
     assert window.conn.execute("SELECT _deleted, full_name FROM person WHERE id = ?",
                                (pid,)).fetchone()[:] == (1, None)
-    assert "Vàng Thị Mai" not in str(_rows(window.show_page("audit")))
+    assert "Vàng Thị Mai" not in str(_rows(click_page(qtbot, window, "audit")))
     assert audit.verify(window.conn).intact
 
 
 def test_a_saved_or_printed_document_is_an_entry(window, qtbot, tmp_path):
     from PySide6.QtPrintSupport import QPrinter
 
-    page = window.show_page("meetings")
+    page = click_page(qtbot, window, "meetings")
     qtbot.waitUntil(lambda: page.model.rowCount() > 0)
     page.table.selectRow(0)
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)

@@ -49,7 +49,7 @@ def test_the_tree_counts_a_member_added_in_the_member_dialog(window, qtbot):
     org = find_item(window, "organization")
     org_id = org.data(ID_ROLE)
     click_tree(qtbot, window, org)
-    page = window.show_page("people")
+    page = click_page(qtbot, window, "people")
     before = int(str(org.data()).rsplit("(", 1)[1].rstrip(")"))
     members = {r["id"] for r in rosters.people_page(window.conn, page.scope(), limit=-1)}
     outsider = next(p for p in rosters.people_page(window.conn, rosters.Scope(), limit=200)
@@ -82,7 +82,7 @@ def test_the_tree_counts_a_member_added_in_the_member_dialog(window, qtbot):
 def test_printing_a_roster_of_nobody_says_why_first(window, qtbot):
     org = find_item(window, "organization")
     click_tree(qtbot, window, org)
-    page = window.show_page("people")
+    page = click_page(qtbot, window, "people")
     page.search.setFocus()
     type_text(page.search, "zzzz")
     qtbot.waitUntil(lambda: page.count.text() == "0 người", timeout=5000)

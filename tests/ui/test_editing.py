@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text
+from uikit import SCREENSHOTS, click_page, close_window, find_item, open_window, type_text
 
 from desktop.domain.kinds import KINDS
 from desktop.reports.profiles import Profile
@@ -174,7 +174,7 @@ def test_replicate_a_model_into_the_selected_village(window):
 
 
 def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
-    window.show_page("home")
+    click_page(qtbot, window, "home")
     home = window.home
     labels = [home.summary.item(r, 0).text() for r in range(home.summary.rowCount())]
     assert "Tổ chức quần chúng bảo vệ ANTT" in labels
@@ -188,7 +188,7 @@ def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
 def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_path):
     org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     window.people.print_roster(Profile.PUBLIC)
     qtbot.waitUntil(lambda: getattr(window.people, "last_preview", None) is not None,
                     timeout=10000)
@@ -210,7 +210,7 @@ def test_import_an_excel_roster_with_row_feedback_then_export(window, qtbot, tmp
 
     org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     page = window.people
     before = page.model.total
     sheet_path = tmp_path / "to.xlsx"
