@@ -29,7 +29,7 @@ from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import CATALOGUES, KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import dbapi, derived, moves, references, versions
+from desktop.storage import bulk, dbapi, derived, moves, references, versions
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -177,9 +177,12 @@ def check_values(conn: dbapi.Connection, cells: Iterable[Cell], *, sender: str,
     :func:`check_cells`, before anything is written."""
     codes: dict[tuple[str, str], Cell] = {}  # (catalogue, code) -> the first cell using it
     items: dict[str, dict[str, object]] = defaultdict(dict)
-    checkers: dict[tuple[str, str], Callable[[object], None]] = {}
     code_fields = {(k.table, f.name): str(f.catalogue) for k in KINDS_BY_TABLE.values()
                    for f in k.fields if f.type is FieldType.CODE}
+    # Each field's distinct values, checked once each (issue 12: a bundle of 10,000 people
+    # holds a few dozen birth years and villages, two genders); the first cell of each value
+    # is the one named if it is refused. Keyed by type too: 1 and "1" (and True) differ.
+    distinct: dict[tuple[str, str], dict[object, Cell]] = {}
     last_pk = None
     for c in cells:
         tbl, pk, f, v = c[0], c[1], c[2], c[3]
@@ -191,20 +194,25 @@ def check_values(conn: dbapi.Connection, cells: Iterable[Cell], *, sender: str,
                     n=name, s=sender, t=tbl, pk=validation.shown(pk)))
         if f == "_deleted":
             continue
-        check = checkers.get((tbl, f))
-        if check is None:
-            check = checkers[(tbl, f)] = validation.stored_checker(KINDS_BY_TABLE[tbl], f)
-        try:
-            check(v)
-        except ValidationError as e:
-            raise _invalid(name, sender, c, e.message) from None
-        if v is None:
-            continue
-        catalogue = code_fields.get((tbl, f))
-        if catalogue is not None:
-            codes.setdefault((catalogue, str(v)), c)
-        if tbl == "catalogue_item" and f in ("catalogue", "code"):
+        seen = distinct.get((tbl, f))
+        if seen is None:
+            seen = distinct[(tbl, f)] = {}
+        tv = type(v)
+        key = v if tv is str else (tv, v) if tv is int or v is None else (object, id(c))
+        if key not in seen:
+            seen[key] = c
+        if tbl == "catalogue_item" and f in ("catalogue", "code") and v is not None:
             items[pk][f] = v
+    for (tbl, f), seen in distinct.items():
+        check = validation.stored_checker(KINDS_BY_TABLE[tbl], f)
+        catalogue = code_fields.get((tbl, f))
+        for c in seen.values():
+            try:
+                check(c[3])
+            except ValidationError as e:
+                raise _invalid(name, sender, c, e.message) from None
+            if catalogue is not None and c[3] is not None:
+                codes.setdefault((catalogue, str(c[3])), c)
     if codes:
         _check_codes(conn, codes, items, sender, name)
 
@@ -486,6 +494,7 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
                 stats: MergeStats) -> dict[str, int]:
     """Write the merged records; returns the ``_rowid`` given to each new one."""
     names = [f.name for f in kind.fields]
+    by_name = kind.by_name
     derived_names = derived.column_names(kind)
     cols = ["_deleted", "_extras", *names, *derived_names]
     inserts, updates = [], []
@@ -495,18 +504,18 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
         if not changed:
             continue
         row = rows.get(pk)
-        record = {n: None for n in names} if row is None else {n: row[n] for n in names}
+        record = dict.fromkeys(names) if row is None else {n: row[n] for n in names}
         extras = json.loads(str(row["_extras"])) if row is not None and row["_extras"] else {}
         deleted = 0 if row is None else row["_deleted"]
         for f, v in changed.items():
             if f == "_deleted":
                 deleted = v
-            elif f in kind.by_name:
+            elif f in by_name:
                 record[f] = v
             else:
                 extras[f] = v
         extras_text = json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None
-        values = (deleted, extras_text, *(record[n] for n in names),
+        values = (deleted, extras_text, *map(record.__getitem__, names),
                   *derived.columns(kind, record))
         if row is None:
             if not next_rowid:
@@ -519,8 +528,7 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
             updates.append((*values, pk))
     if inserts:
         all_cols = ["_rowid", "id", "_part", *cols]
-        conn.executemany(f"INSERT INTO {kind.table} ({', '.join(all_cols)}) VALUES "
-                         f"({', '.join('?' * len(all_cols))})", inserts)
+        bulk.insert_many(conn, kind.table, all_cols, inserts)  # its triggers once, not per row
         stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + len(inserts)
     if updates:
         sets = ", ".join(f"{c} = ?" for c in cols)

@@ -33,6 +33,7 @@ write path, the merge and the tests never see the ordinals.
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -159,6 +160,14 @@ def decode(blob: bytes) -> list[tuple[int, int, int, list[tuple[int, int, int]]]
 def _rows_of(names: Names, versions: Mapping[str, Version]) -> list[tuple[int, int, int, bytes]]:
     """One record's versions as (origin, partition, max seq, cells) rows."""
     no, add = names.no_of.get, names.no
+    first = next(iter(versions.values()), None)
+    if first is not None:  # most records: every field from one origin, no history
+        o, p = first[1], first[2]
+        same = [(no(f) or add(f), v[0], v[3], ()) for f, v in versions.items()
+                if v[1] == o and v[2] == p and not v[4]]
+        if len(same) == len(versions):
+            same.sort(key=_seq)
+            return [(no(o) or add(o), no(p) or add(p), same[-1][2], encode(same))]
     by_origin: dict[tuple[str, str], list] = {}
     for field, (h, o, p, s, hist) in versions.items():
         cells = by_origin.get((o, p))
@@ -174,8 +183,7 @@ def _rows_of(names: Names, versions: Mapping[str, Version]) -> list[tuple[int, i
     return rows
 
 
-def _seq(cell: tuple) -> int:
-    return cell[2]
+_seq = operator.itemgetter(2)  # a cell's sequence, the sort key of a record's cells
 
 
 def _versions_of(names: Names, rows: Iterable[tuple[int, int, bytes]]) -> dict[str, Version]:
