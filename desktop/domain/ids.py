@@ -1,4 +1,5 @@
-"""UUIDv7 record keys (RFC 9562): time-ordered, made offline without coordination.
+"""Keys made offline without coordination, time-ordered: UUIDv7 (RFC 9562) for sites, bundles
+and databases, and its compact 19-character form for records (:func:`new_record_id`).
 
 Written here rather than taken from the ``uuid6`` package: that package costs 40 ms of import
 time (it loads importlib.metadata) on a start-up budget of a few hundred, and the format is a
@@ -43,4 +44,27 @@ def uuid7() -> uuid.UUID:
 
 
 def new_id() -> str:
+    """A UUIDv7 as text (36 characters): site, database and bundle ids."""
     return str(uuid7())
+
+
+# Crockford's base32 in lower case: digits sort before letters, so the text sorts as the
+# number does (time order); no i, l, o or u to misread when an id is read out or copied.
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+RECORD_ID_LENGTH = 19  # 95 bits
+
+
+def new_record_id() -> str:
+    """A record's key, in 19 characters instead of a UUID's 36 (issue 12: the id is written in
+    its row, its unique index and at every reference to it and their indexes, 17 bytes saved
+    at each). The same UUIDv7 made the same way, kept to 95 bits: its milliseconds in 44 bits
+    (until the year 2527), its 12-bit counter (unique and ordered within this process) and the
+    first 39 of its 62 random bits: two sites meet only in the same millisecond with the same
+    counter, and then one chance in 2**39 to draw the same bits. Ids made before stay UUIDs
+    forever: they are the records' identities at every site (validation.RECORD_ID takes
+    both)."""
+    value = uuid7().int
+    ms, counter = (value >> 80) & ((1 << 44) - 1), (value >> 64) & 0xFFF
+    rand = (value & ((1 << 62) - 1)) >> 23
+    n = (ms << 51) | (counter << 39) | rand
+    return "".join(ALPHABET[(n >> shift) & 31] for shift in range(90, -1, -5))

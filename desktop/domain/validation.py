@@ -34,8 +34,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Multi-line free text keeps its line breaks and the tabs pasted with it; nothing else.
 _CONTROL_LONG = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _STORED_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-# Record ids: the UUID text this program makes (UUIDv7) and ships (UUIDv5 reference rows).
-RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Record ids: the 19-character compact ids made since issue 12 (ids.new_record_id), and the
+# UUID text made before (UUIDv7) or shipped (UUIDv5 reference rows), valid forever.
+RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                       r"|[0-9a-hjkmnp-tv-z]{19}")
 
 LONG_MAX = 200_000  # characters of one multi-line text (some 60 pages of minutes)
 INT_MAX = 10**12 - 1  # what 12 typed digits can say; far inside SQLite's 64 bits

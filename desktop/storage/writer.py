@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from desktop.domain import validation
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.hlc import HybridClock
-from desktop.domain.ids import new_id
+from desktop.domain.ids import new_id, new_record_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.i18n import _
 from desktop.storage import accounts, audit, dbapi, derived, periods, references, versions
@@ -141,7 +141,7 @@ class Store:
         kind = kind_named(kind_name)
         with self.transaction():
             record, warnings = self._prepare(kind, values, current=None)
-            record_id = new_id()
+            record_id = new_record_id()
             self._insert(kind, record_id, record)
         return WriteResult(record_id, warnings)
 
@@ -156,7 +156,7 @@ class Store:
                     record, _w = self._prepare(kind, values, current=None)
                 except ValidationError as e:
                     raise ValidationError(e.field, e.message, row=n, label=e.label) from None
-                ids.append(new_id())
+                ids.append(new_record_id())
                 prepared.append(record)
             self._insert_many(kind, ids, prepared)
         return ids
