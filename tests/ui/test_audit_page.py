@@ -11,6 +11,7 @@ from uikit import click_page, close_window, open_window, save
 
 from desktop.storage import audit, backup
 from desktop.ui.accounts import audit_page
+from desktop.ui.common.print_preview import last_preview
 
 
 @pytest.fixture
@@ -125,8 +126,8 @@ def test_a_saved_or_printed_document_is_an_entry(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: page.model.rowCount() > 0)
     page.table.selectRow(0)
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=30000)
-    preview = page.last_preview
+    qtbot.waitUntil(lambda: last_preview(page) is not None, timeout=30000)
+    preview = last_preview(page)
     saved = preview.save_as(str(tmp_path / "bien-ban.pdf"))
     event = audit.entries(window.conn, limit=1)[0]
     assert (event.action, event.actor) == ("export", window.store.actor)

@@ -19,6 +19,7 @@ from uikit import (
 
 from desktop.domain import text
 from desktop.storage import rosters
+from desktop.ui.common.print_preview import last_preview, last_profile_dialog
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.shell.app import build_window
 from desktop.ui.shell.navigation import ID_ROLE
@@ -95,13 +96,13 @@ def test_printing_a_roster_of_nobody_says_why_first(window, qtbot):
         no.click()
 
     click_button_menu(qtbot, page.print_button, "Danh sách…")
-    qtbot.waitUntil(lambda: getattr(page, "last_profile_dialog", None) is not None)
+    qtbot.waitUntil(lambda: last_profile_dialog(page) is not None)
     when_modal(QMessageBox, answer)
-    qtbot.mouseClick(page.last_profile_dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(last_profile_dialog(page).ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(said), timeout=3000)
     assert "Danh sách có 0 người: không ai khớp với «zzzz»" in said[0]
     QApplication.processEvents()
-    assert getattr(page, "last_preview", None) is None  # nothing printed
+    assert last_preview(page) is None  # nothing printed
     assert not window.tasks.busy
 
 

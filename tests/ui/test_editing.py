@@ -10,6 +10,7 @@ from uikit import SCREENSHOTS, click_page, close_window, find_item, open_window,
 from desktop.domain.kinds import KINDS
 from desktop.reports.profiles import Profile
 from desktop.storage import records, rosters
+from desktop.ui.common.print_preview import last_preview
 from desktop.ui.shell.navigation import ID_ROLE
 
 
@@ -190,9 +191,9 @@ def test_print_roster_previews_the_official_pdf_and_saves_it(window, qtbot, tmp_
     window.tree.setCurrentIndex(org)
     click_page(qtbot, window, "people")
     window.people.print_roster(Profile.PUBLIC)
-    qtbot.waitUntil(lambda: getattr(window.people, "last_preview", None) is not None,
+    qtbot.waitUntil(lambda: last_preview(window.people) is not None,
                     timeout=10000)
-    preview = window.people.last_preview
+    preview = last_preview(window.people)
     assert len(preview.page_labels) >= 1
     preview.grab().save(str(SCREENSHOTS / "print_preview.png"))
     saved = preview.save_as(str(tmp_path / "ds"))

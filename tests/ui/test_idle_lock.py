@@ -25,6 +25,7 @@ from uikit import SCREENSHOTS, click_menu, when_modal
 
 from desktop.storage import accounts, db, keyfile
 from desktop.ui.accounts.login import LoginDialog
+from desktop.ui.common.dialogs import alive
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.shell.app import build_window
 
@@ -225,7 +226,7 @@ def test_another_account_logs_in_from_the_lock_screen(xa, qtbot, monkeypatch, wi
     windows.append(new)
     assert seen[0].startswith("Các cửa sổ đang mở của tài khoản này sẽ được đóng")
     assert seen[1:] == ["", "closed=True"]  # the old connection closed before asking
-    assert not w.isVisible() and not editor.isVisible()
+    assert not w.isVisible() and not alive(editor)  # the editor closed, and freed
     with qtbot.waitSignal(new.filled, timeout=10000):
         pass
     assert new.account_label.text() == "Người dùng: Lò Thị Mai (cán bộ)"

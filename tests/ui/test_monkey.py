@@ -8,12 +8,19 @@ The seed is printed; ``ANTQ_MONKEY_SEED=123 ANTQ_MONKEY_STEPS=2000`` replays or 
 change what is on screen when they are taken).
 Skipped, because they end the test rather than test the program: Thoát, Khóa màn hình,
 Mở cơ sở dữ liệu…, Khôi phục từ bản sao lưu… (both replace the window), and nothing the
-program writes leaves tmp_path (HOME, the data folder and every file dialog point there).
+program writes leaves tmp_path (HOME, the data folder, the working directory and so every
+file dialog point there; the project's folder is checked to gain nothing: a print dialog's
+«Tạo thư mục mới» once left «Thư mục mới» folders in it).
+
+At the end, every dialog that was closed must be gone (desktop/ui/common/dialogs.py): none
+left as a child of the window, none kept by a Python reference (60–70 of them piled up in a
+run before: previews with their pages, print dialogs, editors, settings…).
 """
 
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import random
 import sys
@@ -23,8 +30,9 @@ import traceback
 from pathlib import Path
 
 import pytest
+import shiboken6
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
-from PySide6.QtCore import QPoint, Qt, QTimer, QtMsgType
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QtMsgType
 from PySide6.QtGui import QContextMenuEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -59,6 +67,12 @@ TEXTS = (
     "05/03/1985", "31/02/2020", "1985", "-1", "0", "999999999999", "=1+2", "'; DROP TABLE x;--",
     "%_*?", "   ", "Tổ bảo vệ ANTT", "Nguye\u0302\u0303n", "🙂", "x" * 300,
 )
+
+# Closed dialogs the program keeps on purpose, to show again, with why (none today: each
+# dialog is made when asked for and freed once closed).
+REUSED: dict[str, str] = {}
+
+ROOT = Path(__file__).resolve().parents[2]  # the project's folder: the run leaves it alone
 
 # Words that say a message box shows an exception the program caught too broadly, not a
 # sentence written for the officer.
@@ -417,8 +431,12 @@ def seed() -> int:
 
 @pytest.fixture
 def contained(tmp_path, monkeypatch, qapp):
-    """HOME, the data folder and the log in tmp_path; the program's error hooks installed
-    (put back after); nothing opened outside the test."""
+    """HOME, the data folder, the log and the working directory in tmp_path (a Qt file dialog
+    given no folder starts in the working directory: its «Tạo thư mục mới» writes there);
+    the program's error hooks installed (put back after); nothing opened outside the test;
+    the project's folder as it was."""
+    before = set(os.listdir(ROOT))
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ANTQ_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
@@ -429,7 +447,9 @@ def contained(tmp_path, monkeypatch, qapp):
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl",
                         lambda url: opened.append(url.toString()) or True)
-    return tmp_path
+    yield tmp_path
+    gained = set(os.listdir(ROOT)) - before
+    assert not gained, f"the monkey left {sorted(gained)} in {ROOT}"
 
 
 def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> Monkey:
@@ -453,14 +473,16 @@ def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> 
         modal.close()
     print(f"{steps} actions in {time.monotonic() - started:.1f} s, "
           f"{len(monkey.seen)} dialogs met: {', '.join(sorted(monkey.seen))}")
-    kept = collections.Counter(type(d).__name__ for d in window.findChildren(QDialog)
-                               if not d.isVisible())
-    print(f"closed dialogs still kept by the window: {sum(kept.values())} {dict(kept)}")
+    kept, held = closed_dialogs()
+    print(f"closed dialogs still alive: {sum(kept.values())} {dict(kept)}; "
+          f"held by Python after Qt freed them: {sum(held.values())} {dict(held)}")
     where = f"(seed {seed}; replay: ANTQ_MONKEY_SEED={seed})\n" + "\n".join(monkey.log[-25:])
     assert not monkey.errors, "\n\n".join(monkey.errors) + "\n" + where
     critical = [r.message for r in qtlog.records
                 if r.type in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)]
     assert not critical, f"Qt critical messages: {critical} {where}"
+    assert not kept, f"closed dialogs still alive (not freed when closed): {dict(kept)} {where}"
+    assert not held, f"closed dialogs held by a Python reference: {dict(held)} {where}"
     log_file = tmp_path / "data"
     logged = [p for p in log_file.rglob("antq.log*")] if log_file.exists() else []
     assert not logged, f"errors logged in {logged} {where}"
@@ -470,6 +492,22 @@ def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> 
     QTimer.singleShot(0, lambda: answered.append(True))
     qtbot.waitUntil(lambda: bool(answered), timeout=5000)
     return monkey
+
+
+def closed_dialogs() -> tuple[collections.Counter, collections.Counter]:
+    """The dialogs closed but alive (in Qt: a child of the window, or any widget), and the
+    Python objects of dialogs Qt has freed that something still refers to (an attribute, a
+    lambda: all that the dialog's Python side holds stays with it), by class, REUSED aside.
+    Deletions asked for with deleteLater() are carried out first, as the event loop would."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    kept = collections.Counter(
+        type(w).__name__ for w in QApplication.allWidgets()
+        if isinstance(w, QDialog) and not w.isVisible() and type(w).__name__ not in REUSED)
+    gc.collect()
+    held = collections.Counter(
+        type(o).__name__ for o in gc.get_objects()
+        if isinstance(o, QDialog) and not shiboken6.isValid(o))
+    return kept, held
 
 
 def database_intact(path: Path) -> None:

@@ -30,6 +30,7 @@ from uikit import click_button_menu, click_page, retype_cell, type_text, window_
 from desktop.domain.kinds import KINDS
 from desktop.storage import db, records, site
 from desktop.sync import enrol, keys
+from desktop.ui.common.print_preview import last_preview
 from desktop.ui.exchange.sync_dialogs import (
     FingerprintDialog,
     RecipientsDialog,
@@ -109,15 +110,14 @@ def visible(kind):
 
 def save_preview(qtbot, page, target: Path, monkeypatch) -> list[str]:
     """The preview of a document page asked for, saved with its «Lưu PDF…» button."""
-    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=30000)
-    preview = page.last_preview
+    qtbot.waitUntil(lambda: last_preview(page) is not None, timeout=30000)
+    preview = last_preview(page)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
     [button] = [b for b in preview.findChildren(QPushButton) if b.text() == "Lưu PDF…"]
     click(qtbot, button)
     assert target.exists()
     preview.close()
-    page.last_preview = None
     return [p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages]
 
 

@@ -16,6 +16,7 @@ from uikit import close_window, find_item, open_window
 from desktop.domain.kinds import KINDS
 from desktop.reports.profiles import Profile, mask_phone
 from desktop.storage import records, rosters
+from desktop.ui.common.print_preview import last_preview, last_profile_dialog
 
 
 @pytest.fixture
@@ -39,8 +40,8 @@ def _action(button, text: str):
 
 def _choose(page, qtbot, profile: Profile) -> None:
     """Answer the profile dialog with the mouse, by the profile's Vietnamese name."""
-    qtbot.waitUntil(lambda: getattr(page, "last_profile_dialog", None) is not None)
-    dialog = page.last_profile_dialog
+    qtbot.waitUntil(lambda: last_profile_dialog(page) is not None)
+    dialog = last_profile_dialog(page)
     labels = {b.text() for b in dialog.buttons.values()}
     assert labels == {"Nội bộ", "Niêm yết công khai"}
     button = dialog.buttons[profile]
@@ -48,14 +49,12 @@ def _choose(page, qtbot, profile: Profile) -> None:
     assert button.isChecked()
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    page.last_profile_dialog = None
 
 
 def _preview_text(page, qtbot, tmp_path) -> list[str]:
-    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=10000)
-    saved = page.last_preview.save_as(str(tmp_path / "ds.pdf"))
-    page.last_preview.close()
-    page.last_preview = None
+    qtbot.waitUntil(lambda: last_preview(page) is not None, timeout=10000)
+    saved = last_preview(page).save_as(str(tmp_path / "ds.pdf"))
+    last_preview(page).close()
     return [p.extract_text() for p in PdfReader(io.BytesIO(saved.read_bytes())).pages]
 
 
@@ -131,7 +130,7 @@ def test_the_editor_sets_the_classification_and_the_print_is_marked(window, qtbo
     _action(page.print_button, "Danh sách…").trigger()
     _choose(page, qtbot, Profile.PUBLIC)
     qtbot.waitUntil(lambda: "Mật" in window.statusBar().currentMessage(), timeout=10000)
-    assert getattr(page, "last_preview", None) is None
+    assert last_preview(page) is None
 
 
 def test_a_new_record_starts_at_thuong(window):

@@ -15,6 +15,7 @@ from uikit import SCREENSHOTS, click_page, type_text, when_modal
 
 from desktop.storage import accounts, seed, site
 from desktop.storage.writer import Store
+from desktop.ui.common.print_preview import last_preview
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.shell.app import build_window, make_application
 
@@ -99,13 +100,13 @@ def test_a_camera_a_refused_evaluation_and_a_quarter_that_does_not_add_up(window
     window.grab().save(str(SCREENSHOTS / "cameras_page.png"))
     # In danh sách…: the printed list, previewed.
     click(qtbot, page.print_button)
-    qtbot.waitUntil(lambda: getattr(page, "last_preview", None) is not None, timeout=20000)
-    saved = page.last_preview.save_as(str(window.db_path.parent / "camera"))
+    qtbot.waitUntil(lambda: last_preview(page) is not None, timeout=20000)
+    saved = last_preview(page).save_as(str(window.db_path.parent / "camera"))
     from pypdf import PdfReader
 
     printed = " ".join(p.extract_text() for p in PdfReader(saved).pages)
     assert "Hộ ông Lò Văn Páo" in printed and "DANH SÁCH HỆ THỐNG CAMERA" in printed.upper()
-    page.last_preview.close()
+    last_preview(page).close()
     # The home page counts them, per village on hover.
     home = show(qtbot, window, "home")
     assert "Camera: 1 hệ thống, 4 mắt, 1 kết nối" in home.results.text()

@@ -79,3 +79,32 @@ def test_each_task_leaves_no_progress_dialog_behind(qtbot):
         with qtbot.waitSignal(task.ended, timeout=5000):
             pass
     qtbot.waitUntil(lambda: not parent.findChildren(QProgressDialog), timeout=3000)
+
+
+def test_a_finished_task_lets_go_of_what_it_held(qtbot):
+    """Found by the monkey: each task stayed a child of the runner with its callbacks, and
+    so with the Python side of its progress dialog and whatever its result callback held
+    (a preview's PDF), for as long as the window."""
+    import gc
+
+    import shiboken6
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QProgressDialog
+
+    from desktop.ui.common.tasks import Task
+
+    parent = QWidget()
+    runner = TaskRunner(parent)
+    got: list[int] = []
+    for _ in range(3):
+        task = runner.run("Thử", lambda ctx: ctx.progress(1, 2) or 1, on_done=got.append,
+                          parent=parent, show_after_ms=0)
+        with qtbot.waitSignal(task.ended, timeout=5000):
+            pass
+    del task
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    assert got == [1, 1, 1]
+    assert not runner.findChildren(Task)
+    assert [o for o in gc.get_objects() if isinstance(o, QProgressDialog)] == []
+    assert all(shiboken6.isValid(o) for o in gc.get_objects() if isinstance(o, Task))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi
+from desktop.ui.common.dialogs import LastShown, free_on_close
 
 ERROR_STYLE = "color: #b00020"
 
@@ -189,6 +190,7 @@ class AccountsDialog(QDialog):
 
     COLUMNS = (_("Tên tài khoản"), _("Họ tên"), _("Vai trò"), _("Đã khóa"),
                _("Được mở danh tính người cung cấp tin"))
+    confirmation: LastShown[QMessageBox] = LastShown()  # tests answer it; held weakly
 
     def __init__(self, conn: dbapi.Connection, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -272,7 +274,7 @@ class AccountsDialog(QDialog):
 
     def add(self) -> NewAccountDialog:
         self.message.clear()
-        dialog = NewAccountDialog(self.conn, self)
+        dialog = free_on_close(NewAccountDialog(self.conn, self))
         dialog.accepted.connect(lambda: self._added(dialog))
         dialog.open()
         return dialog
@@ -288,7 +290,7 @@ class AccountsDialog(QDialog):
         if account is None:
             return None
         self.message.clear()
-        dialog = PasswordDialog(self.conn, account.name, parent=self)
+        dialog = free_on_close(PasswordDialog(self.conn, account.name, parent=self))
         dialog.accepted.connect(lambda: self._password_changed(dialog, account.name))
         dialog.open()
         return dialog
@@ -324,6 +326,7 @@ class AccountsDialog(QDialog):
                           _("Khóa tài khoản «{n}» ({r})?\nNgười dùng nó sẽ không mở được cơ sở "
                             "dữ liệu nữa.").format(n=account.name, r=account.role_name),
                           parent=self)
+        free_on_close(box)  # after its answer is read (finished comes first)
         yes = box.addButton(_("Khóa tài khoản"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
         box.finished.connect(lambda _result: self._disable_answered(box, yes, account.name))

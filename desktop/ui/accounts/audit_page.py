@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import audit, dbapi
+from desktop.ui.common.dialogs import LastShown, free_on_close
 from desktop.ui.common.widgets import record_table
 from desktop.ui.records.pages import AppContext
 
@@ -108,6 +109,8 @@ def _detail(e: audit.Entry) -> str:
 
 class AuditPage(QWidget):
     """Read only: the log cannot be changed from here (nor from anywhere else)."""
+
+    last_message: LastShown[QMessageBox] = LastShown()  # tests read it; held weakly
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,11 +217,10 @@ class AuditPage(QWidget):
         if result.broken is None:
             text = _("Nhật ký nguyên vẹn: {n} mục, mục cuối số {s}").format(
                 n=result.entries, s=result.head_seq)
-            self.last_message = QMessageBox(QMessageBox.Icon.Information, _("Nhật ký"), text,
-                                            parent=self)
+            box = QMessageBox(QMessageBox.Icon.Information, _("Nhật ký"), text, parent=self)
         else:
             text = result.broken.message()
-            self.last_message = QMessageBox(QMessageBox.Icon.Warning, _("Nhật ký"), text,
-                                            parent=self)
+            box = QMessageBox(QMessageBox.Icon.Warning, _("Nhật ký"), text, parent=self)
         self.ctx.notify(text)
-        self.last_message.open()
+        free_on_close(box).open()
+        self.last_message = box

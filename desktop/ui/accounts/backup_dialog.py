@@ -32,6 +32,7 @@ from desktop.domain import formatting
 from desktop.domain.errors import UserError
 from desktop.i18n import N_, _
 from desktop.storage import backup, db, site
+from desktop.ui.common.dialogs import free_on_close
 
 REASONS = {"start": N_("khi mở chương trình"), "daily": N_("sao lưu hằng ngày"),
            "manual": N_("sao lưu thủ công"), "before-restore": N_("trước khi khôi phục"),
@@ -341,7 +342,7 @@ def restore_from_backup(window) -> RestoreDialog | None:
     except UserError as e:
         QMessageBox.warning(window, _("Khôi phục từ bản sao lưu"), str(e))
         return None
-    dialog = RestoreDialog(Path(window.db_path), window)
+    dialog = free_on_close(RestoreDialog(Path(window.db_path), window))
 
     def done(code: int) -> None:
         if code == QDialog.DialogCode.Accepted and dialog.chosen is not None \

@@ -38,6 +38,7 @@ from desktop import APP_NAME
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import accounts
+from desktop.ui.common.dialogs import LastShown, run_modal
 
 # What counts as the officer being at the keyboard.
 ACTIVITY = frozenset({
@@ -109,6 +110,8 @@ class LockPage(QWidget):
 class ScreenLock(QObject):
     """The lock of one main window (which provides ``conn``, ``db_path``, ``central``,
     ``splitter``, ``menuBar()``, ``statusBar()``)."""
+
+    login_dialog: LastShown[QDialog] = LastShown()  # tests reach it; held weakly
 
     def __init__(self, window: QMainWindow, minutes: int) -> None:
         super().__init__(window)
@@ -302,7 +305,7 @@ class ScreenLock(QObject):
             yes = box.addButton(_("Đăng nhập tài khoản khác"),
                                 QMessageBox.ButtonRole.AcceptRole)
             box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
-            box.exec()
+            run_modal(box)
             if box.clickedButton() is not yes:
                 return None
         hidden, self._hidden = self._hidden, []
@@ -316,7 +319,7 @@ class ScreenLock(QObject):
                              demo=self.window.db_path.name == "demo.db", user="")
         dialog.setProperty(OWN, True)
         self.login_dialog = dialog
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = run_modal(dialog) == QDialog.DialogCode.Accepted
         if not accepted:
             self.window.close()  # the data is closed: nothing left to show
             return None

@@ -26,6 +26,7 @@ from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import dbapi
 from desktop.storage.db import connect
+from desktop.ui.common.dialogs import free_on_close, remember, run_modal, shown
 from desktop.ui.common.tasks import TaskContext, TaskRunner
 
 PREVIEW_SCALE = 1.3  # 94 dpi: a page is readable on a laptop screen
@@ -98,7 +99,7 @@ class PreviewDialog(QDialog):
     def print_pages(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if run_modal(dialog) != QDialog.DialogCode.Accepted:
             return
         self.print_to(printer)
 
@@ -135,9 +136,10 @@ def print_document(tasks: TaskRunner, db_path: Path, title: str, suggested_name:
     def done(pdf: bytes) -> None:
         # The page asking (its AppContext) records what is saved or printed.
         record = getattr(getattr(parent, "ctx", None), "record_event", None)
-        dialog = PreviewDialog(pdf, title, suggested_name, parent, record_event=record)
+        dialog = free_on_close(PreviewDialog(pdf, title, suggested_name, parent,
+                                             record_event=record))
         dialog.open()
-        parent.last_preview = dialog  # type: ignore[attr-defined]  # kept alive; tests look
+        remember(parent, "preview", dialog)
 
     tasks.run(_("Đang tạo {t}…").format(t=title), work, on_done=done, on_error=notify,
               parent=parent)
@@ -180,8 +182,20 @@ class ProfileDialog(QDialog):
 def ask_profile(parent: QWidget, title: str, action: str,
                 then: Callable[[Profile], object]) -> ProfileDialog:
     """Offer the two profiles; ``then(profile)`` runs when the officer goes on."""
-    dialog = ProfileDialog(title, action, parent)
+    dialog = free_on_close(ProfileDialog(title, action, parent))
     dialog.accepted.connect(lambda: then(dialog.profile()))
     dialog.open()
-    parent.last_profile_dialog = dialog  # type: ignore[attr-defined]  # kept alive; tests look
+    remember(parent, "profile", dialog)
     return dialog
+
+
+def last_preview(parent: QWidget) -> PreviewDialog | None:
+    """The preview ``parent`` opened last, while it is open (tests look; held weakly)."""
+    dialog = shown(parent, "preview")
+    return dialog if isinstance(dialog, PreviewDialog) else None
+
+
+def last_profile_dialog(parent: QWidget) -> ProfileDialog | None:
+    """The profile question ``parent`` asked last, while it is open (tests look)."""
+    dialog = shown(parent, "profile")
+    return dialog if isinstance(dialog, ProfileDialog) else None

@@ -128,6 +128,11 @@ class TaskRunner(QObject):
             elif on_error:
                 on_error(error)
             task.ended.emit()
+            # Then the task goes too, with its signals (the worker emits nothing after its
+            # result): a child of the runner, it kept its callbacks, the results they hold
+            # and the progress dialog's Python side as long as the window.
+            task.signals.deleteLater()
+            task.deleteLater()
 
         task.signals.progress.connect(progress)
         task.signals.finished.connect(lambda result: finish(result))

@@ -120,6 +120,7 @@ def row_menu(table: QTableView,
         menu = row_menu_at(table, entries, pos)
         if menu is not None:
             menu.exec(table.viewport().mapToGlobal(pos))
+            menu.deleteLater()  # one per right-click: not kept under the list
 
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     table.customContextMenuRequested.connect(show)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import periods, references
+from desktop.ui.common.dialogs import run_modal
 from desktop.ui.common.widgets import read_only_table
 from desktop.ui.records.pages import AppContext
 
@@ -46,9 +47,7 @@ def ask_period(parent: QWidget, title: str, label: str, default: str) -> str | N
 
 def refused(parent: QWidget, title: str, e: UserError) -> None:
     """The storage's one line, in a box the officer closes."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, str(e), parent=parent)
-    parent.last_message = box  # type: ignore[attr-defined]  # for tests
-    box.exec()
+    run_modal(QMessageBox(QMessageBox.Icon.Warning, title, str(e), parent=parent))
 
 
 def period_label() -> str:
@@ -180,5 +179,4 @@ def show_own(window) -> None:  # type: ignore[no-untyped-def]
     if site is None or site.site_kind != "commune":
         window.notify(_("Ở tỉnh: chọn xã/phường ở trang Các xã rồi bấm «Kỳ đã phê duyệt…»"))
         return
-    window.approvals_dialog = dialog = ApprovalsDialog(window.ctx, site.unit_code, window)
-    dialog.exec()
+    run_modal(ApprovalsDialog(window.ctx, site.unit_code, window))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import UserError
 from desktop.i18n import _, ngettext
 from desktop.sync import overview
+from desktop.ui.common.dialogs import run_modal
 from desktop.ui.common.tasks import TaskContext
 from desktop.ui.common.widgets import read_only_table
 from desktop.ui.exchange import approvals_dialog
@@ -232,5 +233,5 @@ class CommunesPage(QWidget):
         row = self.current_row()
         if row is None:
             return
-        self.approvals_dialog = approvals_dialog.ApprovalsDialog(self.ctx, row.unit_code, self)
-        self.approvals_dialog.exec()  # an unlock calls ctx.changed(): the page reloads
+        # an unlock calls ctx.changed(): the page reloads
+        run_modal(approvals_dialog.ApprovalsDialog(self.ctx, row.unit_code, self))

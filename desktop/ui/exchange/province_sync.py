@@ -60,10 +60,11 @@ def import_folder(actions: SyncActions, folder: str | None = None) -> None:
 
     def done(result: folder_import.FolderImport) -> None:
         ctx.changed()
-        actions.last_dialog = show_results(parent, _("Kết quả nhập thư mục"), result.lines())
+        dialog = actions.last_dialog = show_results(parent, _("Kết quả nhập thư mục"),
+                                                    result.lines())
         imported = [r for r in result.results if r.status == "imported"]
         if 0 < len(imported) <= undo.KEEP:  # only the last few imports keep their journal
-            undo_import.offer(actions, actions.last_dialog, imported)
+            undo_import.offer(actions, dialog, imported)
         ctx.notify(result.total_line())
 
     ctx.tasks.run(_("Đang nhập các gói đồng bộ…"), work, on_done=done,

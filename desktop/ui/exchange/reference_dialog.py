@@ -23,6 +23,7 @@ from desktop.domain.errors import UserError
 from desktop.i18n import _, ngettext
 from desktop.storage.reference_releases import Change
 from desktop.sync import reference_release
+from desktop.ui.common.dialogs import run_modal
 
 if TYPE_CHECKING:
     from desktop.ui.exchange.sync_dialogs import SyncActions
@@ -97,7 +98,7 @@ def apply(actions: SyncActions, file: str | None = None) -> bool:
         return False
     dialog = ChangesDialog(parent, preview.version, preview.changes)
     actions.last_dialog = dialog
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if run_modal(dialog) != QDialog.DialogCode.Accepted:
         return False
     try:
         done = reference_release.apply(conn, Path(file))

@@ -44,6 +44,7 @@ from desktop.storage import accounts
 from desktop.storage.db import connect
 from desktop.storage.present import Presenter
 from desktop.sync import conflicts, enrol, exchange, keys
+from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.common.tasks import TaskContext
 from desktop.ui.common.widgets import read_only_table
 from desktop.ui.records.pages import AppContext
@@ -63,10 +64,11 @@ def mono(size_delta: int = 3) -> QFont:
 class SyncActions:
     """Holds the unlocked keys for the session and opens the sync dialogs."""
 
+    last_dialog: LastShown[QDialog] = LastShown()  # the last one opened; tests look at it
+
     def __init__(self, ctx: AppContext, parent: QWidget) -> None:
         self.ctx, self.parent = ctx, parent
         self._keys: keys.SiteKeys | None = None
-        self.last_dialog: QDialog | None = None  # kept alive while open; tests look at it
 
     # -- keys --------------------------------------------------------------------------
 
@@ -112,7 +114,7 @@ class SyncActions:
             parent=self.parent)
         create = box.addButton(_("Tạo khóa ngay"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
+        run_modal(box)
         if box.clickedButton() is not create:
             return None
         return self.create_keys(self.parent)
@@ -207,7 +209,7 @@ class SyncActions:
             "để làm từng bước?").format(other=self._other_side()), parent=self.parent)
         go = box.addButton(_("Đăng ký…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Để sau"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
+        run_modal(box)
         if box.clickedButton() is go:
             self.show_sites()
         return False
@@ -261,9 +263,9 @@ class SyncActions:
             from desktop.ui.exchange import undo_import
 
             self.ctx.changed()
-            self.last_dialog = show_results(self.parent, _("Kết quả nhập"),
-                                            [result_line(r) for r in results])
-            undo_import.offer(self, self.last_dialog, results)
+            dialog = self.last_dialog = show_results(self.parent, _("Kết quả nhập"),
+                                                     [result_line(r) for r in results])
+            undo_import.offer(self, dialog, results)
             imported = sum(1 for r in results if r.status == "imported")
             self.ctx.notify(_("Đã nhập {n}/{t} gói").format(n=imported, t=len(results)))
 
@@ -278,13 +280,13 @@ class SyncActions:
     # -- conflicts and sites -----------------------------------------------------------
 
     def show_conflicts(self) -> ConflictsDialog:
-        dialog = ConflictsDialog(self.ctx, self.parent)
+        dialog = free_on_close(ConflictsDialog(self.ctx, self.parent))
         dialog.open()
         self.last_dialog = dialog
         return dialog
 
     def show_sites(self) -> SitesDialog:
-        dialog = SitesDialog(self, self.parent)
+        dialog = free_on_close(SitesDialog(self, self.parent))
         dialog.open()
         self.last_dialog = dialog
         return dialog
@@ -330,7 +332,7 @@ class ResultsDialog(QDialog):
 
 
 def show_results(parent: QWidget, title: str, lines: list[str]) -> ResultsDialog:
-    dialog = ResultsDialog(parent, title, lines)
+    dialog = free_on_close(ResultsDialog(parent, title, lines))
     dialog.open()
     return dialog
 
@@ -339,14 +341,14 @@ def inform(parent: QWidget, title: str, lines: list[str]) -> None:
     """A message whose text can be selected (a fingerprint, a file name)."""
     box = QMessageBox(QMessageBox.Icon.Information, title, "\n".join(lines), parent=parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    box.exec()
+    run_modal(box)
 
 
 def ask(parent: QWidget, title: str, lines: list[str]) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, title, "\n".join(lines), parent=parent)
     yes = box.addButton(_("Nhập"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
-    box.exec()
+    run_modal(box)
     return box.clickedButton() is yes
 
 
@@ -382,7 +384,7 @@ class RecipientsDialog(QDialog):
 def choose_recipients(parent: QWidget, peers: list[enrol.Peer]) -> list[str] | None:
     """The sites ticked; None if cancelled."""
     dialog = RecipientsDialog(parent, peers)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if run_modal(dialog) != QDialog.DialogCode.Accepted:
         return None
     return dialog.chosen()
 
@@ -724,7 +726,7 @@ class SitesDialog(QDialog):
             "đồng bộ tiếp theo; không cần đăng ký lại."), parent=self)
         go = box.addButton(_("Thay khóa"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
+        run_modal(box)
         if box.clickedButton() is not go:
             return
         # Keys of an earlier version: their old passphrase, once (they are re-sealed).
@@ -807,8 +809,9 @@ class SitesDialog(QDialog):
             note=_("Sau khi chấp nhận, đọc vân tay của tỉnh cho xã: {f}").format(
                 f=f"<b>{own}</b>"))
         self.actions.last_dialog = dialog
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if run_modal(dialog) != QDialog.DialogCode.Accepted:
             return
+        typed, replace = dialog.typed.text(), dialog.replacing()  # read before it goes
         # Beside the request: on the stick that goes back to the commune.
         default = request.parent / f"tra-loi-dang-ky-{peer.unit_code}.json"
         out = self._save_path(_("Ghi trả lời cho xã"), default)
@@ -816,8 +819,7 @@ class SitesDialog(QDialog):
             return
         try:
             peer = enrol.accept_request(self.ctx.conn, site_keys, request, out,
-                                        confirmed_fingerprint=dialog.typed.text(),
-                                        replace=dialog.replacing())
+                                        confirmed_fingerprint=typed, replace=replace)
         except UserError as e:
             QMessageBox.warning(self, _("Đăng ký"), str(e))
             return
@@ -852,7 +854,7 @@ class SitesDialog(QDialog):
             actual=province.fingerprint, typed_label=_("Vân tay tỉnh đọc qua điện thoại"),
             confirm_text=_("Cài trả lời"))
         self.actions.last_dialog = dialog
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if run_modal(dialog) != QDialog.DialogCode.Accepted:
             return
         try:
             peer = enrol.install_response(self.ctx.conn, path, dialog.typed.text())

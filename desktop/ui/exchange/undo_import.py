@@ -15,6 +15,7 @@ from desktop.domain import dates
 from desktop.i18n import _
 from desktop.storage import undo
 from desktop.storage.db import connect
+from desktop.ui.common.dialogs import alive, run_modal
 
 if TYPE_CHECKING:
     from desktop.sync.exchange import ImportResult
@@ -33,6 +34,8 @@ def offer(actions, dialog, results: Sequence[ImportResult]) -> QPushButton | Non
     dialog.undo_button = button
 
     def undone() -> None:
+        if not alive(dialog):  # closed while the undo ran: freed, nothing to mark
+            return
         button.setEnabled(False)
         dialog.listing.addItem(_("Đã hoàn tác lần nhập này."))
 
@@ -72,7 +75,7 @@ def undo_imports(actions, parent: QWidget, bundle_ids: Sequence[str],
         parent=parent)
     yes = box.addButton(_("Hoàn tác"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
-    box.exec()
+    run_modal(box)
     if box.clickedButton() is not yes:
         return
     db_path, actor = ctx.db_path, ctx.undo.store.actor
@@ -92,5 +95,6 @@ def undo_imports(actions, parent: QWidget, bundle_ids: Sequence[str],
             on_done()
 
     ctx.tasks.run(_("Đang hoàn tác lần nhập…"), work, on_done=done,
-                  on_error=lambda message: QMessageBox.warning(parent, TITLE, message),
+                  on_error=lambda message: QMessageBox.warning(
+                      parent if alive(parent) else actions.parent, TITLE, message),
                   parent=parent)

@@ -29,6 +29,7 @@ from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS, FieldType
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi, records, tips, vault
+from desktop.ui.common.dialogs import LastShown, free_on_close
 from desktop.ui.records.pages import AppContext
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.records.record_model import ID_ROLE
@@ -190,6 +191,8 @@ class IdentityDialog(QDialog):
 
 class TipPage(UnitListPage):
     dialog_class = TipDialog
+    password_check: LastShown[PasswordCheck] = LastShown()  # tests reach them; held weakly
+    identity_dialog: LastShown[IdentityDialog] = LastShown()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "tip", COLUMNS, filters=("channel", "category"),
@@ -242,7 +245,7 @@ class TipPage(UnitListPage):
             self.ctx.notify(str(vault._refused(accounts.current(self.ctx.conn))))
             return None
         code = str(records.get(self.ctx.conn, self.kind, tip_id)["source_code"] or "")
-        check = PasswordCheck(self.ctx.conn, self)
+        check = free_on_close(PasswordCheck(self.ctx.conn, self))
         check.accepted.connect(lambda: self.show_identity(code))
         check.open()
         self.password_check = check
@@ -250,7 +253,7 @@ class TipPage(UnitListPage):
 
     def show_identity(self, code: str) -> IdentityDialog | None:
         try:
-            dialog = IdentityDialog(self.ctx.conn, code, self)
+            dialog = free_on_close(IdentityDialog(self.ctx.conn, code, self))
         except UserError as e:
             self.ctx.notify(str(e))
             return None

@@ -27,6 +27,7 @@ from desktop.i18n import _, ngettext
 from desktop.storage import duplicates
 from desktop.storage.present import Presenter
 from desktop.storage.references import part_name
+from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.records.pages import AppContext
 
 # The fields compared side by side, in the officer's order.
@@ -37,6 +38,8 @@ BACKGROUND_FROM = 5_000  # people to look at before the page scans in the backgr
 
 
 class DuplicatesPage(QWidget):
+    last_message: LastShown[QMessageBox] = LastShown()  # tests read it; held weakly
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -195,9 +198,10 @@ class DuplicatesPage(QWidget):
         self.reload()
 
     def _failed(self, e: UserError) -> None:
-        self.last_message = QMessageBox(QMessageBox.Icon.Warning, _("Trùng lặp"), str(e),
-                                        parent=self)
-        self.last_message.open()
+        box = free_on_close(QMessageBox(QMessageBox.Icon.Warning, _("Trùng lặp"), str(e),
+                                        parent=self))
+        box.open()
+        self.last_message = box
 
     def merge_current(self) -> None:
         c = self.current()
@@ -219,7 +223,7 @@ class DuplicatesPage(QWidget):
         keep_b = box.addButton(_("Giữ hồ sơ 2: {n}").format(n=names[1]),
                                QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Hủy"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
+        run_modal(box)
         clicked = box.clickedButton()
         if clicked not in (keep_a, keep_b):
             return

@@ -22,6 +22,7 @@ from desktop.domain.kinds import KINDS
 from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, dbapi, rosters
+from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.common.widgets import list_behaviour, record_table
 from desktop.ui.people.roster_model import RosterModel
 from desktop.ui.records.pages import (
@@ -40,6 +41,8 @@ from desktop.ui.records.record_dialog import RecordDialog
 
 
 class PeoplePage(QWidget):
+    last_import: LastShown[QWidget] = LastShown()  # the import dialog open; tests look
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -245,6 +248,7 @@ class PeoplePage(QWidget):
             action.setChecked(name not in hidden)
             action.toggled.connect(lambda on, n=name: self._toggle_column(n, on))
         menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()
 
     def _toggle_column(self, name: str, shown: bool) -> None:
         hidden = set(QSettings().value(self._column_key(), [], type=list) or [])
@@ -255,8 +259,9 @@ class PeoplePage(QWidget):
     # -- actions -----------------------------------------------------------------------
 
     def _dialog(self, kind: str, record_id: str | None, presets=None) -> RecordDialog:
-        dialog = RecordDialog(self.ctx.undo, KINDS[kind], record_id, presets=presets,
-                              unit_scope=self.selection.unit_id, parent=self)
+        dialog = free_on_close(RecordDialog(self.ctx.undo, KINDS[kind], record_id,
+                                            presets=presets, unit_scope=self.selection.unit_id,
+                                            parent=self))
         dialog.saved.connect(self._saved)
         dialog.open()
         return dialog
@@ -298,7 +303,7 @@ class PeoplePage(QWidget):
         from desktop.ui.people.move_dialog import MoveDialog
 
         dialog = MoveDialog(self.ctx, pid, self)
-        if dialog.exec():
+        if run_modal(dialog):
             self.ctx.changed()
             self.ctx.notify(dialog.summary)
 
@@ -346,7 +351,7 @@ class PeoplePage(QWidget):
                           _("Vẫn in danh sách trống?"), parent=self)
         go = box.addButton(_("Vẫn in"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Không in"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
+        run_modal(box)
         return box.clickedButton() is go
 
     def import_roster(self, path: str | None = None) -> None:
@@ -363,7 +368,7 @@ class PeoplePage(QWidget):
                 _("Bảng tính (*.xlsx *.csv);;Mọi tệp (*)"))
         if not path:
             return
-        dialog = RosterImportDialog(self.ctx.undo.store, Path(path), org, self)
+        dialog = free_on_close(RosterImportDialog(self.ctx.undo.store, Path(path), org, self))
         dialog.imported.connect(self._imported)
         dialog.open()
         self.last_import = dialog

@@ -30,6 +30,7 @@ from desktop.domain.errors import UserError, ValidationError
 from desktop.i18n import _, ngettext
 from desktop.storage import villages
 from desktop.storage.villages import Village
+from desktop.ui.common.dialogs import free_on_close
 from desktop.ui.common.widgets import record_table
 from desktop.ui.records.pages import AppContext, Selection, format_count
 
@@ -273,8 +274,7 @@ def open_dialog(parent: QWidget, ctx: AppContext, dialog: VillageDialog,
         after(dialog.result_path)
 
     dialog.accepted.connect(saved)
-    dialog.open()
-    parent.village_dialog = dialog  # kept alive, and found by tests
+    free_on_close(dialog).open()
     return dialog
 
 
@@ -348,8 +348,8 @@ def tree_menu(window, pos: QPoint) -> QMenu | None:
                        lambda: actions.retire(village))
     menu.addSeparator()
     menu.addAction(_("Mở trang Địa bàn"), lambda: window.show_page("areas"))
-    window.tree_context_menu = menu  # found by tests
     menu.exec(window.tree.viewport().mapToGlobal(pos))
+    menu.deleteLater()  # one per right-click: not kept under the tree
     return menu
 
 
@@ -510,8 +510,8 @@ class AreasPage(QWidget):
             menu.addAction(_("Đổi tên…"), self.rename_current)
             menu.addAction(_("Sáp nhập vào thôn, bản khác…"), self.merge_current)
             menu.addAction(_("Thôi sử dụng…"), self.retire_current)
-        self.row_menu = menu
         menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
 from desktop.storage.present import Presenter
 from desktop.storage.site import Site
+from desktop.ui.common.dialogs import free_on_close, run_modal
 from desktop.ui.common.tasks import TaskRunner
 from desktop.ui.common.widgets import list_behaviour, record_table
 from desktop.ui.records.record_dialog import RecordDialog
@@ -232,7 +233,7 @@ def confirm_delete(parent: QWidget, what: str) -> bool:
                       parent=parent)
     yes = box.addButton(_("Xóa"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
-    box.exec()
+    run_modal(box)
     return box.clickedButton() is yes
 
 
@@ -363,9 +364,10 @@ class RecordPage(QWidget):
         return out
 
     def open_dialog(self, record_id: str | None) -> RecordDialog:
-        dialog = self.dialog_class(self.ctx.undo, self.kind, record_id,
-                                   presets=self.presets() if record_id is None else None,
-                                   unit_scope=self.selection.unit_id, parent=self)
+        dialog = free_on_close(self.dialog_class(
+            self.ctx.undo, self.kind, record_id,
+            presets=self.presets() if record_id is None else None,
+            unit_scope=self.selection.unit_id, parent=self))
         dialog.saved.connect(self._saved)
         dialog.open()
         return dialog
@@ -404,7 +406,7 @@ def confirm_erase(parent: QWidget, what: str, backups: Sequence[Backup]) -> bool
     box = QMessageBox(QMessageBox.Icon.Warning, _("Xóa vĩnh viễn"), text, parent=parent)
     yes = box.addButton(_("Xóa vĩnh viễn"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(_("Không"), QMessageBox.ButtonRole.RejectRole)
-    box.exec()
+    run_modal(box)
     return box.clickedButton() is yes
 
 

@@ -34,6 +34,7 @@ from desktop.storage.history import UndoStack
 from desktop.storage.present import Presenter
 from desktop.storage.references import DuplicatePerson
 from desktop.storage.same_person import merge_people
+from desktop.ui.common.dialogs import run_modal
 from desktop.ui.common.fields import FieldEditor, display_for_editing
 from desktop.ui.common.pickers import EditorFactory
 
@@ -85,7 +86,7 @@ def confirm_discard(parent: QWidget) -> bool:
     keep = box.addButton(_("Tiếp tục sửa"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
-    box.exec()
+    run_modal(box)
     return box.clickedButton() is discard
 
 
@@ -105,8 +106,9 @@ class RecordDialog(QDialog):
         self._baseline: tuple | None = None  # what the editor showed when it opened
 
         # Shown under the citizen ID when another person holds it: the officer says they are
-        # one person.
-        self.same_person = QPushButton()
+        # one person. The dialog's child even where no field shows it: a button of its own, its
+        # click (which holds the dialog) would keep the closed dialog alive.
+        self.same_person = QPushButton(self)
         self.same_person.setVisible(False)
         self.same_person.clicked.connect(lambda: self.merge_into_existing())
         self._duplicate: DuplicatePerson | None = None

@@ -98,6 +98,7 @@ def show_data_folder(parent: QWidget, db_path: Path) -> QMessageBox:
             open_folder(folder)
 
     box.buttonClicked.connect(clicked)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed once closed
     box.open()
     return box
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.storage import dbapi
+from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.shell.sections import SectionedPages
 
 if TYPE_CHECKING:
@@ -68,6 +69,11 @@ class MainWindow(QMainWindow):
 
     # Emitted once the window holds its data (see ``fill``).
     filled = Signal()
+    # The dialogs tests reach, held weakly: a closed one is freed (common/dialogs.py).
+    login_dialog: LastShown[QWidget] = LastShown()
+    settings_dialog: LastShown[QWidget] = LastShown()
+    accounts_dialog: LastShown[QWidget] = LastShown()
+    password_dialog: LastShown[QWidget] = LastShown()
 
     def __init__(self, conn: dbapi.Connection | None, db_path: Path, *, fill_now: bool = True
                  ) -> None:
@@ -160,7 +166,7 @@ class MainWindow(QMainWindow):
             # between the login and the first rows.
             self.preloader = Preloader(dialog)
             self.preloader.start()
-            accepted = dialog.exec() == LoginDialog.DialogCode.Accepted
+            accepted = run_modal(dialog) == LoginDialog.DialogCode.Accepted
             self.preloader.stop()
             if not accepted:
                 return False
@@ -490,7 +496,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
 
     def _settings(self) -> None:
-        dialog = _ui("shell.settings_dialog").SettingsDialog(self, conn=self.conn)
+        dialog = free_on_close(_ui("shell.settings_dialog").SettingsDialog(self, conn=self.conn))
         dialog.accepted.connect(lambda: self.screen_lock.set_minutes(dialog.idle_minutes()))
         dialog.open()
         self.settings_dialog = dialog

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _
 from desktop.storage import records, rosters
+from desktop.ui.common.dialogs import free_on_close
 from desktop.ui.records.editors import MeetingDialog, ModelDialog, OrganizationDialog
 from desktop.ui.records.pages import AppContext, DeletedPage, RecordPage
 from desktop.ui.records.record_dialog import RecordDialog
@@ -69,8 +70,9 @@ class ModelPage(RecordPage):
             self.ctx.notify(_("Chọn một mô hình trước"))
             return None
         presets: dict[str, object] = {"model_id": model_id}
-        dialog = RecordDialog(self.ctx.undo, KINDS["replication"], None, presets=presets,
-                              unit_scope=self.selection.unit_id, parent=self)
+        dialog = free_on_close(RecordDialog(self.ctx.undo, KINDS["replication"], None,
+                                            presets=presets, unit_scope=self.selection.unit_id,
+                                            parent=self))
         if self.selection.unit_id:
             dialog.editors["unit_id"].set_value(self.selection.unit_id, "")
         dialog.editors["replicated_date"].widget.setText(dt.date.today().strftime("%d/%m/%Y"))
