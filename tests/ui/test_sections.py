@@ -124,3 +124,24 @@ def test_a_sections_tab_says_which_pages_it_holds(province):
     tips = {sections.tabText(s): sections.tabToolTip(s) for s in range(sections.count())}
     assert tips["Tổ chức và con người"] == "Người, Tổ chức, Địa bàn, Biên bản họp"
     assert tips["Quản trị"] == "Danh mục, Trùng lặp, Đã xóa gần đây, Nhật ký"
+
+
+def test_a_large_font_shortens_the_labels_but_hides_no_tab(qtbot, qapp, demo_factory, tmp_path,
+                                                          monkeypatch):
+    """An officer with a large font (or a narrower window): every tab still in view and a click
+    away, each shortened label whole on hover."""
+    from desktop.ui.shell import app
+
+    font = qapp.font()
+    monkeypatch.setattr(app, "UI_FONT_SIZE", 14)  # the program's own 10 points, larger
+    w = open_window(demo_factory(1, 10), tmp_path)
+    assert w.font().pointSize() == 14
+    try:
+        check_every_page_by_clicks(qtbot, w, (1024, 768))
+        names = [n for n, _label in w.PAGES]
+        bar, tab = w.tabs.clicks_to(names.index("deeds"))[-1]
+        assert bar.tabToolTip(tab) == "Người tốt, việc tốt"
+        w.grab().save(str(SCREENSHOTS / "sections_large_font_1024.png"))
+    finally:
+        close_window(w)
+        qapp.setFont(font)

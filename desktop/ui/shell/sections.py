@@ -10,7 +10,7 @@ paint."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 
@@ -30,6 +30,7 @@ class SectionedPages(QWidget):
         for slot in self.slots:
             QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
         self.section_tabs = QTabWidget()
+        self._all_tabs = [self.section_tabs]
         # Where each page is: (its section, the section's own page tabs or None, its tab there)
         self._place: list[tuple[int, QTabWidget | None, int]] = [(-1, None, -1)] * len(pages)
         self._hidden: set[int] = set()
@@ -42,8 +43,10 @@ class SectionedPages(QWidget):
             inner = QTabWidget()
             inner.setDocumentMode(True)  # a bar over the page, no second frame inside the first
             inner.tabBar().setExpanding(False)
+            self._all_tabs.append(inner)
             for j, i in enumerate(indexes):
                 inner.addTab(self.slots[i], self._labels[i])
+                inner.setTabToolTip(j, self._labels[i])  # whole, should the label be shortened
                 self._place[i] = (s, inner, j)
             inner.currentChanged.connect(self._changed)
             inner.tabBar().setAccessibleName(label)
@@ -56,8 +59,25 @@ class SectionedPages(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.section_tabs)
+        for tabs in self._all_tabs:
+            tabs.setUsesScrollButtons(False)  # no tab behind an arrow (see _shorten_labels)
+        self._shortened = False
         self._current = self.currentIndex()
         self.section_tabs.currentChanged.connect(self._changed)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._shortened:  # after the first paint: naming Qt's enums costs 25 ms
+            self._shortened = True
+            QTimer.singleShot(0, self, self._shorten_labels)
+
+    def _shorten_labels(self) -> None:
+        """Too narrow a window (or too large a font) shortens the labels, the whole of each on
+        hover, rather than hiding tabs behind scroll arrows."""
+        from PySide6.QtCore import Qt
+
+        for tabs in self._all_tabs:
+            tabs.setElideMode(Qt.TextElideMode.ElideRight)
 
     # -- the tab widget's words, over pages ----------------------------------------------
 
