@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import _
 
 COMMANDS: set[str] = {"print", "report", "import-roster", "roster-template", "export"}
 
@@ -299,7 +299,6 @@ def run(args: argparse.Namespace) -> int:
         _exported(conn, args.out.suffix.lower().lstrip("."), args.out, what=args.kind, rows=n,
                   profile=_profile(args).value)
         emit(args, {"out": str(args.out), "rows": n},
-             [ngettext("Đã xuất {n} dòng ra {p}", "Đã xuất {n} dòng ra {p}", n).format(
-                 n=n, p=args.out)])
+             [_("Đã xuất {n} dòng ra {p}").format(n=n, p=args.out)])
         return 0
     raise NotImplementedError(args.command)

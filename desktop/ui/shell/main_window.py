@@ -242,8 +242,21 @@ class MainWindow(QMainWindow):
         self.page_actions["communes"].setVisible(province)  # Xem → Các xã too
         # The sync folder, when one is named: a moment after start (its modules are not
         # needed to show the window), then on a timer (desktop/ui/exchange/province_sync.py).
-        QTimer.singleShot(2000, self, lambda: _ui("exchange.province_sync").start(self))
+        QTimer.singleShot(2000, self, self._start_sync_folder)
         self.filled.emit()
+
+    def _start_sync_folder(self) -> None:
+        # Importing the sync modules holds the UI thread ~50 ms (a key typed then waits):
+        # not done when no folder is named. Naming one (Đồng bộ → Thư mục đồng bộ…) starts
+        # its runner then.
+        from desktop.storage.site import get_meta
+
+        try:
+            named = self.is_filled and get_meta(self.conn, "sync_folder")  # FOLDER_KEY
+        except dbapi.Error:  # the database was closed meanwhile
+            return
+        if named:
+            _ui("exchange.province_sync").start(self)
 
     # -- menus -------------------------------------------------------------------------
 
