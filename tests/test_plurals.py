@@ -20,10 +20,11 @@ def english():
     ("{n} thành viên", "1 member", "3 members"),
     ("{n} trang", "1 page", "3 pages"),
     ("{n} xung đột chưa xử lý", "1 unresolved conflict", "3 unresolved conflicts"),
+    ("Đã xuất {n} dòng ra {p}", "Exported 1 row to ds.xlsx", "Exported 3 rows to ds.xlsx"),
 ])
 def test_english_counts(english, message, one, many):
-    assert ngettext(message, message, 1).format(n=1) == one
-    assert ngettext(message, message, 3).format(n=3) == many
+    assert ngettext(message, message, 1).format(n=1, p="ds.xlsx") == one
+    assert ngettext(message, message, 3).format(n=3, p="ds.xlsx") == many
 
 
 def test_the_areas_page_counts_villages(english):

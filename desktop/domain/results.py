@@ -194,6 +194,38 @@ def parse_stat_period(spec: str) -> tuple[str, dt.date, dt.date]:
     return str(y), dt.date(y, 1, 1), dt.date(y, 12, 31)
 
 
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def stat_period_label(spec: str) -> str:
+    """A figures period as the officer reads it, not as stored: «tháng 10/2026»,
+    «quý IV/2026», «6 tháng đầu năm 2026», «năm 2026», «tháng 1/2026 (15/12/2025 – 14/01/2026)»
+    for the 15→14 month, «năm phong trào 2026 (15/11/2025 – 14/11/2026)»; a spec this
+    version does not know (written by a newer one) as it is stored."""
+    m = _PERIOD.fullmatch(spec.strip().upper())
+    if m is None:
+        return spec
+    if m["k"] or m["py"]:
+        try:
+            _stored, start, end = parse_stat_period(spec)
+        except ValidationError:
+            return spec
+        span = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+        if m["k"]:
+            return _("tháng {m}/{y} ({span})").format(m=int(m["km"]), y=m["ky"], span=span)
+        return _("năm phong trào {y} ({span})").format(y=m["py"], span=span)
+    y = m["y"]
+    if m["q"]:
+        return _("quý {q}/{y}").format(q=_ROMAN[int(m["q"]) - 1], y=y)
+    if m["h"]:
+        return (_("6 tháng đầu năm {y}") if m["h"] == "1" else _("6 tháng cuối năm {y}")).format(
+            y=y)
+    if m["m"]:
+        month = int(m["m"])
+        return _("tháng {m}/{y}").format(m=month, y=y) if 1 <= month <= 12 else spec
+    return _("năm {y}").format(y=y)
+
+
 def _month_ok(spec: str, month: int) -> None:
     if not 1 <= month <= 12:
         raise ValidationError("period", _("«{p}»: tháng phải từ 1 đến 12").format(p=spec))

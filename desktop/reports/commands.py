@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 
 COMMANDS: set[str] = {"print", "report", "import-roster", "roster-template", "export"}
 
@@ -299,6 +299,7 @@ def run(args: argparse.Namespace) -> int:
         _exported(conn, args.out.suffix.lower().lstrip("."), args.out, what=args.kind, rows=n,
                   profile=_profile(args).value)
         emit(args, {"out": str(args.out), "rows": n},
-             [_("Đã xuất {n} dòng ra {p}").format(n=n, p=args.out)])
+             [ngettext("Đã xuất {n} dòng ra {p}", "Đã xuất {n} dòng ra {p}", n).format(
+                 n=n, p=args.out)])
         return 0
     raise NotImplementedError(args.command)

@@ -35,6 +35,27 @@ def item(conn: dbapi.Connection, catalogue: str, code: str) -> Item | None:
     return Item(row["code"], row["name"], json.loads(row["attrs"]) if row["attrs"] else {})
 
 
+CODE_LENGTH = 60  # as the kind's field allows (desktop/domain/kinds.py)
+
+
+def new_code(conn: dbapi.Connection, catalogue: str, name: str) -> str:
+    """The code of a new item of ``catalogue``, made from its name as the seeded ones are
+    ("Lao động xuất sắc" → ``lao_dong_xuat_sac``): folded, words joined by "_", and unique in
+    the catalogue, deleted items included (a record may still name one); a second
+    "Lao động xuất sắc" gets ``lao_dong_xuat_sac_2``. The officer is never asked for it."""
+    from desktop.domain.text import search_words
+
+    base = "_".join(search_words(name))[:CODE_LENGTH].strip("_") or "muc"
+    taken = {str(r[0]) for r in conn.execute(  # a catalogue holds hundreds at most
+        "SELECT code FROM catalogue_item WHERE catalogue = ?", (catalogue,))}
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        suffix = f"_{n}"
+        code = base[:CODE_LENGTH - len(suffix)] + suffix
+    return code
+
+
 def organization_warnings(conn: dbapi.Connection, organization_id: str) -> list[str]:
     """The rules of the organization's type that its current members break (Luật 30/2023:
     a Tổ bảo vệ ANTT has a Tổ trưởng and at least three members), as warnings."""

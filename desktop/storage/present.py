@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from desktop.domain import dates
 from desktop.domain.kinds import KINDS, Field, FieldType, Kind
+from desktop.domain.results import stat_period_label
 from desktop.i18n import _
 from desktop.storage import dbapi
 from desktop.storage.derived import format_meeting_number
@@ -65,6 +66,9 @@ class Presenter:
         """The record's fields as shown (``only``: just these, e.g. a table's columns)."""
         shown = {f.name: self.value(f, rec.get(f.name)) for f in kind.fields
                  if only is None or f.name in only}
+        if kind.name == "crime_stat" and rec.get("period") and "period" in shown:
+            # «tháng 10/2026», «quý IV/2026», not the stored 2026-10, 2026-Q4
+            shown["period"] = stat_period_label(str(rec["period"]))
         if kind.name == "meeting" and rec.get("number") is not None:
             number = rec["number"]
             shown["number"] = format_meeting_number(

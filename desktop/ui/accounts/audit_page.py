@@ -24,6 +24,7 @@ from desktop.storage import audit, dbapi
 from desktop.ui.common.dialogs import LastShown, free_on_close
 from desktop.ui.common.widgets import record_table
 from desktop.ui.records.pages import AppContext
+from desktop.ui.records.record_model import NUMBER
 
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100
@@ -80,6 +81,8 @@ class AuditTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
             return self._shown[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 0:
+            return NUMBER  # the entry's number
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -259,6 +259,9 @@ class RosterImportDialog(QDialog):
                     editable = 2 <= c < 2 + len(self._columns)
                     if not editable:
                         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                    if c == 0:  # the sheet's row number, a figure
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                              | Qt.AlignmentFlag.AlignVCenter)
                     if colour is not None and c in (1, len(values) - 1):
                         item.setForeground(colour)
                     if editable and self._columns[c - 2] in fixed:

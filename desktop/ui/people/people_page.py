@@ -415,7 +415,8 @@ class PeoplePage(QWidget):
             return None
         self.ctx.record_event("export", {"format": fmt, "file": str(target), "what": "roster",
                                          "rows": n, "profile": profile.value})
-        self.ctx.notify(_("Đã xuất {n} dòng ra {p}").format(n=n, p=target))
+        self.ctx.notify(ngettext("Đã xuất {n} dòng ra {p}", "Đã xuất {n} dòng ra {p}",
+                                 n).format(n=n, p=target))
         return target
 
     def delete_current(self, *, confirm=confirm_delete) -> None:

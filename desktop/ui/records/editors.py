@@ -279,3 +279,16 @@ class OrganizationDialog(RecordDialog):
         lay.addWidget(self.rules)
         self.extra.addWidget(box)
 
+
+
+class CatalogueDialog(RecordDialog):
+    """An item of a catalogue: its name, not its code. The code is the program's
+    (record_dialog.HIDDEN), made from the name when the item is added
+    (storage/catalogues.new_code) and kept when the name is later corrected, since records
+    and other sites refer to it."""
+
+    def write(self, values: dict[str, str | None]):
+        if not self.record_id:
+            values = {**values, "code": catalogues.new_code(
+                self.conn, str(values.get("catalogue") or ""), str(values.get("name") or ""))}
+        return super().write(values)

@@ -214,7 +214,10 @@ def saved_message(warnings: Sequence[str]) -> str:
 def delete_with_confirmation(ctx: AppContext, parent: QWidget, kind: Kind, record_id: str,
                              confirm: Callable[[QWidget, str], bool]) -> bool:
     """Ask, delete (a tombstone, undoable), say so; False when nothing was deleted."""
-    title = str(records.get(ctx.conn, kind, record_id).get(kind.title_field) or record_id)
+    rec = records.get(ctx.conn, kind, record_id)
+    # as the list shows it: «tháng 10/2026», not the stored 2026-10
+    title = Presenter(ctx.conn).record(kind, rec, only=(kind.title_field,)).get(
+        kind.title_field) or record_id
     if not confirm(parent, title):
         return False
     try:

@@ -43,6 +43,7 @@ HIDDEN = {
     "meeting": {"year"},
     "attachment": {"owner_kind", "owner_id", "sha256", "size", "media_type"},
     "person": {"merged_into"},  # written by a merge only (Trùng lặp)
+    "catalogue": {"code"},  # made from the name (editors.CatalogueDialog)
 }
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desktop.domain.kinds import Kind
+from desktop.domain.kinds import FieldType, Kind
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
@@ -25,6 +25,8 @@ BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+# Figures read down a column, units under units: right-aligned, as on the home page.
+NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -35,6 +37,8 @@ class RecordTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._conn, self.kind, self.columns = conn, kind, tuple(columns)
         self._column_set = frozenset(self.columns)
+        self._aligns = tuple(NUMBER if kind.field(c).type is FieldType.INT else None
+                             for c in self.columns)
         self._presenter = Presenter(conn)
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
@@ -140,6 +144,8 @@ class RecordTableModel(QAbstractTableModel):
             return cells[index.column()]
         if role == _ID and index.isValid():
             return self._rows[index.row()]["id"]
+        if role == _ALIGNMENT and index.isValid():
+            return self._aligns[index.column()]
         return None
 
     def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:

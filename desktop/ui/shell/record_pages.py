@@ -12,13 +12,22 @@ from desktop.domain.kinds import KINDS
 from desktop.i18n import _
 from desktop.storage import records, rosters
 from desktop.ui.common.dialogs import free_on_close
-from desktop.ui.records.editors import MeetingDialog, ModelDialog, OrganizationDialog
+from desktop.ui.records.editors import (
+    CatalogueDialog,
+    MeetingDialog,
+    ModelDialog,
+    OrganizationDialog,
+)
 from desktop.ui.records.pages import AppContext, DeletedPage, RecordPage
 from desktop.ui.records.record_dialog import RecordDialog
 
 
 class OrganizationPage(RecordPage):
     dialog_class = OrganizationDialog
+
+
+class CataloguePage(RecordPage):
+    dialog_class = CatalogueDialog
 
 
 class MeetingPage(RecordPage):
@@ -115,9 +124,9 @@ def build_page(name: str, ctx: AppContext) -> QWidget:
 
         return TipPage(ctx)
     if name == "catalogues":
-        # Names, not codes (danh_hieu_tap_the_…): the code is the program's, kept in the editor.
-        return RecordPage(ctx, "catalogue", ("catalogue", "name", "aliases", "sort_order",
-                                             "active"), filters=("catalogue",))
+        # Names, not codes (danh_hieu_tap_the_…): the code is the program's, made from the name.
+        return CataloguePage(ctx, "catalogue", ("catalogue", "name", "aliases", "sort_order",
+                                                "active"), filters=("catalogue",))
     if name in ("cameras", "establishments", "safety", "crime"):
         from desktop.ui.movement.results_pages import build_results_page
 
