@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from uikit import close_window, find_item, open_window, type_text
+from uikit import click_page, close_window, find_item, open_window, type_text
 
 from desktop.storage.paths import attachments_dir
 from desktop.ui.records import editors
@@ -36,7 +36,7 @@ def test_a_dropped_scan_is_stored_encrypted_and_saved_out_byte_for_byte(
     scan = tmp_path_factory.mktemp("desktop") / NAME
     scan.write_bytes(b"%PDF-1.4 " + MARKER * 200)
     window.tree.setCurrentIndex(find_item(window, "organization"))
-    window.show_page("meetings")
+    click_page(qtbot, window, "meetings")
     page = window.meetings
     dialog = page.add()
     type_text(dialog.editors["title"].widget, "Họp tổ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from uikit import close_window, open_window
+from uikit import click_page, close_window, open_window
 
 from desktop.reports import periods
 from desktop.storage.demo import DEMO_TODAY
@@ -35,7 +35,7 @@ def choose_period(qtbot, combo, wanted: periods.Period) -> None:
 
 @pytest.mark.parametrize("year", [DEMO_TODAY.year, DEMO_TODAY.year - 1])
 def test_the_home_page_shows_the_demo_moving_year_on_year(qtbot, window, year):
-    home = window.show_page("home")
+    home = click_page(qtbot, window, "home")
     choose_period(qtbot, home.period, periods.year(year))
     rows = {home.summary.item(r, 0).text(): (int(home.summary.item(r, 1).text()),
                                              home.summary.item(r, 3).text())

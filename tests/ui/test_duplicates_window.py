@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
-from uikit import click_menu, close_window, open_window, save
+from uikit import click_menu, click_page, close_window, open_window, save
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import duplicates, records
@@ -47,7 +47,7 @@ def _twins(window, name: str, born: str) -> tuple[str, str]:
 
 
 def _page(window, qtbot):
-    page = window.show_page("duplicates")
+    page = click_page(qtbot, window, "duplicates")
     qtbot.waitUntil(page.isVisible)  # a page built into a shown tab is shown by the event loop
     page.reload()
     return page
@@ -139,7 +139,7 @@ def test_many_people_to_look_at_are_scanned_in_the_background(window, qtbot, mon
 
     a, b = _twins(window, "Lường Văn Thưởng", "03/03/1975")
     monkeypatch.setattr(duplicates_page, "BACKGROUND_FROM", 0)
-    page = window.show_page("duplicates")
+    page = click_page(qtbot, window, "duplicates")
     qtbot.waitUntil(page.isVisible)
     page.reload()  # two people written since the last look: more than 0, so in the background
     qtbot.waitUntil(lambda: any({x.a, x.b} == {a, b} for x in page.found), timeout=10000)

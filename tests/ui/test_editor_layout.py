@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
-from uikit import SCREENSHOTS, close_window, find_item, open_window, type_text, when_modal
+from uikit import (
+    SCREENSHOTS,
+    click_page,
+    close_window,
+    find_item,
+    open_window,
+    type_text,
+    when_modal,
+)
 
 from desktop.domain.kinds import KINDS
 from desktop.storage import records
@@ -49,7 +57,7 @@ def answer(button_text: str):
 
 
 def test_esc_closes_an_untouched_editor_and_asks_once_something_changed(window, qtbot):
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     dialog = shown(qtbot, window.people.add())
     qtbot.keyClick(dialog.editors["full_name"].widget, Qt.Key.Key_Escape)
     assert not dialog.isVisible()  # nothing typed: no question
@@ -73,7 +81,7 @@ def test_esc_closes_an_untouched_editor_and_asks_once_something_changed(window, 
 def test_the_cancel_button_and_the_close_button_ask_too(window, qtbot):
     org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.show_page("organizations")
+    click_page(qtbot, window, "organizations")
     page = window.organizations
     dialog = shown(qtbot, page.add())
     type_text(dialog.editors["name"].widget, "Tổ tự quản")
@@ -89,7 +97,7 @@ def test_the_cancel_button_and_the_close_button_ask_too(window, qtbot):
 def test_a_new_minutes_opens_untouched_although_it_filled_its_number(window, qtbot):
     """The ký hiệu and attendance the editor fills itself are not the officer's changes."""
     window.tree.setCurrentIndex(find_item(window, "organization"))
-    window.show_page("meetings")
+    click_page(qtbot, window, "meetings")
     dialog = shown(qtbot, window.meetings.add())
     assert dialog.editors["issuer"].text()
     qtbot.keyClick(dialog.editors["title"].widget, Qt.Key.Key_Escape)
@@ -98,7 +106,7 @@ def test_a_new_minutes_opens_untouched_although_it_filled_its_number(window, qtb
 
 def test_minutes_show_their_content_and_conclusions_tall_without_scrolling(window, qtbot):
     window.tree.setCurrentIndex(find_item(window, "organization"))
-    window.show_page("meetings")
+    click_page(qtbot, window, "meetings")
     dialog = shown(qtbot, window.meetings.add())
     type_text(dialog.editors["title"].widget, "Sinh hoạt định kỳ tháng 12")
     screenshot(dialog, "minutes_editor.png")
@@ -117,7 +125,7 @@ def test_minutes_show_their_content_and_conclusions_tall_without_scrolling(windo
 def test_the_organization_editor_shows_every_field_without_a_sideways_scroll(window, qtbot):
     org = find_item(window, "organization")
     window.tree.setCurrentIndex(org)
-    window.show_page("organizations")
+    click_page(qtbot, window, "organizations")
     page = window.organizations
     page.table.selectRow(0)
     dialog = shown(qtbot, page.edit_current())
@@ -130,7 +138,7 @@ def test_the_organization_editor_shows_every_field_without_a_sideways_scroll(win
 
 
 def test_the_person_editor_fits_and_its_size_is_remembered(window, qtbot):
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     dialog = shown(qtbot, window.people.add())
     screenshot(dialog, "person_editor.png")
     assert dialog.scroll.verticalScrollBar().maximum() == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from uikit import close_window, find_item, open_window, save, type_text
+from uikit import click_page, close_window, find_item, open_window, save, type_text
 
 from desktop.ui.shell.navigation import KIND_ROLE
 
@@ -39,7 +39,7 @@ def _members(index) -> int:
 
 
 def test_another_organization_does_not_inherit_the_search(window, qtbot):
-    page = window.show_page("people")
+    page = click_page(qtbot, window, "people")
     first, second = _organizations(window)[:2]
     _click_tree(qtbot, window, first)
     assert page.title.text() == first.data()
@@ -62,7 +62,7 @@ def test_another_organization_does_not_inherit_the_search(window, qtbot):
 
 
 def test_one_click_clears_the_search_and_the_filters(window, qtbot):
-    page = window.show_page("people")
+    page = click_page(qtbot, window, "people")
     org = _organizations(window)[0]
     _click_tree(qtbot, window, org)
     everyone = f"{_members(org)} người"
@@ -87,7 +87,7 @@ def test_one_click_clears_the_search_and_the_filters(window, qtbot):
 
 
 def test_a_list_of_minutes_starts_afresh_in_another_place_too(window, qtbot):
-    page = window.show_page("meetings")
+    page = click_page(qtbot, window, "meetings")
     province = window.nav_model.index(0, 0)
     _click_tree(qtbot, window, province)
     qtbot.waitUntil(lambda: page.count.text().endswith("biên bản họp"), timeout=5000)

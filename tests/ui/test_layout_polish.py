@@ -64,7 +64,7 @@ def test_long_names_in_the_tree_show_whole_on_hover(window):
 
 
 def test_home_page_figures_right_aligned_and_nothing_cut(qtbot, window):
-    window.show_page("home")
+    click_page(qtbot, window, "home")
     home = window.home
     qtbot.waitUntil(lambda: home.by_type.rowCount() > 0, timeout=5000)
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
@@ -109,7 +109,7 @@ def test_conflicts_dialog_headers_whole_and_buttons_off_with_none(qtbot, window)
 
 
 def test_restore_is_off_until_a_deleted_record_is_chosen(qtbot, window):
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     page = window.people
     page.table.selectRow(0)
     page.delete_current(confirm=lambda _parent, _what: True)

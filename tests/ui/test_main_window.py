@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from uikit import close_window, find_item, open_window, save, type_text
+from uikit import click_page, close_window, find_item, open_window, save, type_text
 
 from desktop.domain import text
 from desktop.domain.kinds import KINDS
@@ -122,7 +122,7 @@ def test_the_window_opens_where_the_officer_left_it(qapp, demo_factory, tmp_path
 
 def test_a_list_of_minutes_is_searched_and_counted_once_typing_pauses(window, qtbot):
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))  # the whole province
-    page = window.show_page("meetings")
+    page = click_page(qtbot, window, "meetings")
     qtbot.waitUntil(lambda: page.count.text().endswith("biên bản họp"), timeout=3000)
     everything = page.model.total
     assert page.model.rowCount() == min(everything, 100)
@@ -181,7 +181,7 @@ def test_every_list_page_walks_from_its_search_and_has_a_row_menu(window, qtbot)
     from desktop.ui.common.widgets import row_menu_at
 
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
-    page = window.show_page("organizations")
+    page = click_page(qtbot, window, "organizations")
     QApplication.processEvents()
     page.search.setFocus()
     QTest.keyClick(page.search, Qt.Key.Key_Return)
@@ -198,7 +198,7 @@ def test_every_page_opens_on_the_province_and_is_photographed(window, qtbot):
 
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
     for name, _label in window.PAGES:
-        page = window.show_page(name)
+        page = click_page(qtbot, window, name)
         QApplication.processEvents()
         assert page.isVisible()
         model = getattr(page, "model", None)

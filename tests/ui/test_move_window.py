@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from uikit import click_button_menu, close_window, open_window, save, when_modal
+from uikit import click_button_menu, click_page, close_window, open_window, save, when_modal
 
 from desktop.ui.people.move_dialog import MoveDialog
 
@@ -20,7 +20,7 @@ def window(qapp, demo_factory, tmp_path):
 def test_a_move_recorded_in_the_window_ends_memberships_and_moves_the_record(window, qtbot):
     conn = window.conn
     window.tree.setCurrentIndex(window.nav_model.index(0, 0))
-    page = window.show_page("people")
+    page = click_page(qtbot, window, "people")
     qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=5000)
     members = {r[0] for r in conn.execute("SELECT person_id FROM membership WHERE _deleted = 0 "
                                           "AND left_date IS NULL")}

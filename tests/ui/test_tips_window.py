@@ -12,7 +12,7 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QStyleOptionViewItem
-from uikit import SCREENSHOTS, type_text, window_as
+from uikit import SCREENSHOTS, click_page, type_text, window_as
 
 from desktop.domain import dates
 from desktop.storage import accounts, audit, db, rosters, site, vault
@@ -35,7 +35,7 @@ def xa(qapp, master_db, tmp_path) -> Path:
 
 
 def show(qtbot, window, name: str):
-    page = window.show_page(name)
+    page = click_page(qtbot, window, name)
     qtbot.waitUntil(page.isVisible, timeout=2000)  # a page added to its tab shows queued
     return page
 

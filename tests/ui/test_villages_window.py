@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
-from uikit import SCREENSHOTS, close_window, open_window, type_text
+from uikit import SCREENSHOTS, click_page, close_window, open_window, type_text
 
 from desktop.domain.kinds import KINDS
 from desktop.reports.roster import roster_data
@@ -137,7 +137,7 @@ def test_a_new_commune_makes_renames_and_merges_its_villages(window, qtbot):
 
     # The person editor's Nơi cư trú now offers them.
     window.tree.setCurrentIndex(tree_item(window, "Bản Huổi Lếch"))
-    window.show_page("people")
+    click_page(qtbot, window, "people")
     person_dialog = window.people.add()
     residence = person_dialog.editors["residence_unit_id"].widget
     offered = [residence.itemText(i) for i in range(residence.count())]
@@ -170,7 +170,7 @@ def test_a_new_commune_makes_renames_and_merges_its_villages(window, qtbot):
     assert window.tree.currentIndex().data(ID_ROLE) == new_huoi  # the renamed one selected
 
     # On the Địa bàn page: merge Bản Na Pheo into Bản Huổi Lếch 1.
-    page = window.show_page("areas")
+    page = click_page(qtbot, window, "areas")
     window.tree.setCurrentIndex(tree_item(window, "Bản Na Pheo"))
     assert page.heading.text() == "Thôn, bản, tổ dân phố của Xã Mường Nhé"
     assert page.current_village().name == "Bản Na Pheo"
@@ -193,7 +193,7 @@ def test_a_new_commune_makes_renames_and_merges_its_villages(window, qtbot):
     assert tree_children(window, under) == ["Tổ bảo vệ ANTT bản Na Pheo (2)"]
     roster = roster_data(conn, rosters.Scope("organization", org))
     assert {row["residence"] for row in roster.groups[0][1]} == {"Bản Huổi Lếch 1"}
-    page = window.show_page("areas")
+    page = click_page(qtbot, window, "areas")
     qtbot.waitUntil(page.isVisible, timeout=2000)  # a page added to its tab shows queued
     assert [page.model.index(r, 0).data() for r in range(page.model.rowCount())] == [
         "Bản Huổi Lếch 1", "Bản Nà Sự"]
@@ -242,7 +242,7 @@ def test_an_account_that_may_not_write_is_told_before_any_form(window, qtbot):
     from desktop.storage import accounts
 
     accounts.bind(window.conn, accounts.Account("xem", "viewer", None, False))
-    page = window.show_page("areas")
+    page = click_page(qtbot, window, "areas")
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     assert QApplication.activeModalWidget() is None
     assert "không được sửa dữ liệu" in window.statusBar().currentMessage()
