@@ -125,7 +125,7 @@ def split_name(full_name: str) -> tuple[str, str, str]:
 # compare exactly like the weight sequences. _LEVEL_SEP is below every weight (a string whose
 # primary weights are a prefix of another's sorts first) and NAME_SEPARATOR is below that.
 
-KEY_VERSION = 1
+KEY_VERSION = 2  # 2: trailing lowest weights trimmed (migration 24)
 """Version of the stored keys (:func:`fold`, :func:`sort_key`, :func:`name_sort_key`).
 
 The keys are stored in the database, so any change to their output must bump this number and
@@ -281,12 +281,17 @@ def sort_key(s: str) -> str:
 
 
 def _nfc_sort_key(s: str) -> str:
+    # The secondary and tertiary levels lose their trailing lowest weights (no mark, lower
+    # case: _FIRST_WEIGHT), as ICU's sort keys do: the separator after them is lower still,
+    # so keys compare as before (issue 12: "Giàng Y Dung" 38 characters -> 24, in the row and
+    # five indexes). Only strings of equal primary weights whose secondary levels differ in
+    # length (a tone mark with no letter, two tones on one letter) may come out equal.
     return (
         s.translate(_PRIMARY_TABLE)
         + _LEVEL_SEP
-        + s.translate(_SECONDARY_TABLE)
+        + s.translate(_SECONDARY_TABLE).rstrip(_NO_MARK)
         + _LEVEL_SEP
-        + s.translate(_TERTIARY_TABLE)
+        + s.translate(_TERTIARY_TABLE).rstrip(_LOWER)
     )
 
 

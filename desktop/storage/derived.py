@@ -19,14 +19,19 @@ def columns(kind: Kind, record: Mapping[str, object]) -> list[str | None]:
     out: list[str | None] = []
     for name in kind.extra_columns:
         if name == "name_key":
-            title = str(record.get(kind.title_field) or "")
-            out.append(text.name_sort_key(title) if kind.name_sorted else text.sort_key(title))
+            out.append(name_key(kind, record.get(kind.title_field)))
         else:  # pragma: no cover - a kind declared a column nobody computes
             raise KeyError(name)
     if kind.searchable:
         parts = (str(record[f]) for f in kind.search_fields if record.get(f))
         out.append(" ".join(text.search_words(" ".join(parts))))
     return out
+
+
+def name_key(kind: Kind, title: object) -> str:
+    """The sort key of a record's title (a person's name in roster order)."""
+    title = str(title or "")
+    return text.name_sort_key(title) if kind.name_sorted else text.sort_key(title)
 
 
 def fill_defaults(conn: dbapi.Connection, kind: Kind, record: dict[str, object],

@@ -465,6 +465,31 @@ def _v21_person_moves(conn: dbapi.Connection) -> None:
             conn.execute(stmt)
 
 
+def _v24_compact_keys(conn: dbapi.Connection) -> None:
+    """Smaller keys and search indexes (issue 12): the duplicates' match keys as integers (a
+    hash of the key, the person's _rowid); every sort key rebuilt without its trailing lowest
+    weights (text.KEY_VERSION 2: the same order, in the row and every index that holds it);
+    the full-text indexes made again with leaves that fit a page and no row sizes
+    (ensure_search_index, run after every migration, makes and fills them)."""
+    from desktop.storage import derived, duplicates
+
+    duplicates.compact_keys(conn)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for kind in search_kinds():
+        if f"{kind.table}_fts" in tables:
+            for event in ("ai", "ad", "au"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {kind.table}_fts_{event}")
+            conn.execute(f"DROP TABLE {kind.table}_fts")
+    for kind in KINDS.values():
+        if "name_key" not in kind.extra_columns or kind.table not in tables:
+            continue
+        rows = conn.execute(f"SELECT _rowid, {kind.title_field}, name_key "
+                            f"FROM {kind.table}").fetchall()
+        conn.executemany(f"UPDATE {kind.table} SET name_key = ? WHERE _rowid = ?",
+                         [(key, rowid) for rowid, title, old in rows
+                          if (key := derived.name_key(kind, title)) != old])
+
+
 def _v23_reference_releases(conn: dbapi.Connection) -> None:
     """The reference releases published or applied here (issue 15)."""
     from desktop.storage import reference_releases
@@ -498,10 +523,12 @@ MIGRATIONS: list[Migration] = [
     Migration(21, "people who moved to another commune; period approval", _v21_person_moves),
     Migration(22, "sync: notes of bundles sent and received", _v22_bundle_notes),
     Migration(23, "reference releases published and applied", _v23_reference_releases),
+    Migration(24, "smaller keys: duplicates' match keys as integers, trimmed sort keys, "
+                  "full-text leaves that fit a page", _v24_compact_keys),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
-_VACUUM_AFTER = {12, 13, 18}
+_VACUUM_AFTER = {12, 13, 18, 24}
 
 
 def latest_version() -> int:
@@ -574,6 +601,12 @@ def search_kinds() -> list[Kind]:
     return [k for k in KINDS.values() if k.searchable]
 
 
+# FTS5 writes leaves of up to 4,050 bytes by default: more than a row keeps on an encrypted
+# 4,096-byte page (4,016 usable, SQLCipher's IV and HMAC take 80), so nearly every leaf
+# spilled into an overflow page. 3,900 fits (migration 24, issue 12).
+FTS_LEAF_BYTES = 3900
+
+
 def ensure_search_index(conn: dbapi.Connection) -> None:
     """Create missing FTS tables and triggers; rebuild an index whose triggers were lost."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -586,9 +619,12 @@ def ensure_search_index(conn: dbapi.Connection) -> None:
         rebuild = False
         if fts not in tables:
             # Folded text, so unicode61 needs no diacritic handling of its own (đ is folded
-            # in Python); prefix indexes make search-as-you-type cheap.
+            # in Python); prefix indexes make search-as-you-type cheap; no sizes of the rows
+            # (columnsize=0: they serve bm25 alone, which search.py does not use).
             conn.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(_search, content='{t}', "
-                         f"content_rowid='_rowid', tokenize='unicode61', prefix='1 2 3')")
+                         f"content_rowid='_rowid', tokenize='unicode61', prefix='1 2 3', "
+                         f"columnsize=0)")
+            conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('pgsz', {FTS_LEAF_BYTES})")
             rebuild = True
         wanted = {
             f"{t}_fts_ai": f"AFTER INSERT ON {t} BEGIN INSERT INTO {fts}(rowid, _search) "

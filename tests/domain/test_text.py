@@ -404,3 +404,39 @@ def test_sorted_lists_match_icu(collator: QCollator, phrases: list[str]) -> None
     ordered = sorted(phrases, key=sort_key)
     for a, b in zip(ordered, ordered[1:], strict=False):
         assert collator.compare(a, b) <= 0, (a, b)
+
+
+
+# Keys with their trailing lowest weights trimmed (KEY_VERSION 2, issue 12) order every pair of
+# names as the whole keys did.
+def _untrimmed_key(s: str) -> str:
+    from desktop.domain import text
+
+    s = unicodedata.normalize("NFC", s)
+    return "\x21".join(s.translate(t) for t in (text._PRIMARY_TABLE, text._SECONDARY_TABLE,
+                                                  text._TERTIARY_TABLE))
+
+
+def _untrimmed_name_key(full_name: str) -> tuple[str, str, str]:
+    """(given, middle, family) whole keys: what name_sort_key's parts compare as."""
+    words = unicodedata.normalize("NFC", full_name).split()
+    given = words[-1] if words else ""
+    family = words[0] if len(words) > 1 else ""
+    return (_untrimmed_key(given), _untrimmed_key(" ".join(words[1:-1])), _untrimmed_key(family))
+
+
+_NAME_CHARS = st.sampled_from(VIETNAMESE_LETTERS + list("0123456789 -.'(),") + ["ø", "И", "李"])
+
+
+@given(st.text(_NAME_CHARS, max_size=12), st.text(_NAME_CHARS, max_size=12))
+def test_trimmed_keys_order_names_as_the_whole_keys_did(a: str, b: str) -> None:
+    ua, ub = _untrimmed_key(a), _untrimmed_key(b)
+    assert key_cmp(a, b) == (ua > ub) - (ua < ub)
+    na, nb = name_sort_key(a), name_sort_key(b)
+    ta, tb = _untrimmed_name_key(a), _untrimmed_name_key(b)
+    assert (na > nb) - (na < nb) == (ta > tb) - (ta < tb)
+
+
+def test_a_vietnamese_name_key_is_shorter_than_the_whole_levels() -> None:
+    assert len(name_sort_key("Giàng Y Dung")) == 24
+    assert len(" ".join(_untrimmed_key(p) for p in ("Dung", "Y", "Giàng"))) == 38

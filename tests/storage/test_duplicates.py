@@ -270,8 +270,8 @@ def test_erasing_a_merged_record_keeps_its_alias_and_drops_its_match_keys(store,
     duplicates.scan(conn)
     store.delete("person", other)
     erase_person(store, other)
-    assert conn.execute("SELECT count(*) FROM duplicate_key WHERE person_id = ?",
-                        (other,)).fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM duplicate_key WHERE person = (SELECT _rowid "
+                        "FROM person WHERE id = ?)", (other,)).fetchone()[0] == 0
 
 
 def test_a_merged_record_is_not_among_the_recently_deleted(store, conn, world):
