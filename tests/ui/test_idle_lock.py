@@ -146,10 +146,15 @@ def test_ctrl_l_locks_at_once_and_enter_unlocks(xa, qtbot, windows):
     assert not w.screen_lock.is_locked and w.tree.isVisible()
 
 
-def test_any_key_or_click_restarts_the_idle_time(xa, windows):
+def test_any_key_or_click_restarts_the_idle_time(xa, qtbot, windows):
     w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
     lock = w.screen_lock
     assert lock.interval_ms == 10 * 60_000  # the default
+    # Keys are watched a moment after the window has its data (not while its first page
+    # paints), and the idle time counts from then.
+    assert not lock.watching
+    qtbot.waitUntil(lambda: lock.watching, timeout=5000)
+    assert lock.timer.isActive() and lock.timer.remainingTime() > 9 * 60_000
     lock.timer.stop()
     QApplication.sendEvent(w.tree, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Down,
                                              Qt.KeyboardModifier.NoModifier))

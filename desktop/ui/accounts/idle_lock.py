@@ -3,7 +3,11 @@ Tệp → Khóa màn hình, the window shows nothing of its data until the same 
 typed again, or another account logs in.
 
 Idle means no key or mouse event anywhere in the program (an event filter on the application)
-for the interval, measured by a QTimer restarted at each such event.
+for the interval, measured by a QTimer restarted at each such event. The filter is installed a
+moment after the window has its data (WATCH_AFTER_MS; at once by a lock): every event of the
+program then passes through Python, and PySide wraps each object and event on the way (about
+40 ms of processor time while the first page paints, issue 12). The idle time starts again
+then, so the lock never comes earlier for the moments not watched.
 
 While locked, the tree and the pages are out of sight (the window's central stack shows the
 lock page instead), the menus and their shortcuts are disabled, the status bar's messages are
@@ -48,6 +52,7 @@ ACTIVITY = frozenset({
 })
 # Windows the lock shows itself (the login, a confirmation), never hidden by it.
 OWN = "antq_screen_lock_own"
+WATCH_AFTER_MS = 1000  # after the window's data is made: the first page painted first
 
 
 def _depth(widget: QWidget) -> int:
@@ -126,7 +131,16 @@ class ScreenLock(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(lambda: self._idle())
         self.set_interval_ms(minutes * 60_000)
+        self.watching, self._stopped = False, False
+        QTimer.singleShot(WATCH_AFTER_MS, self, self.watch)
+
+    def watch(self) -> None:
+        """Every key and click of the program restarts the idle time from now on."""
+        if self.watching or self._stopped:
+            return
+        self.watching = True
         QApplication.instance().installEventFilter(self)
+        self.set_interval_ms(self.interval_ms)  # counted from now: never an earlier lock
 
     # -- idle time ---------------------------------------------------------------------
 
@@ -147,6 +161,7 @@ class ScreenLock(QObject):
     def stop(self) -> None:
         """The window is closing: no more watching, no lock of a closed window."""
         self.timer.stop()
+        self.watching, self._stopped = False, True
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
@@ -207,6 +222,7 @@ class ScreenLock(QObject):
         account = accounts.current(self.window.conn)
         if account is None:  # the program's own connection (tests): no password unlocks it
             return
+        self.watch()  # the windows that open while locked are hidden by the filter
         self.is_locked = True
         self.timer.stop()
         # The private vault key goes while locked; the password that unlocks brings it back.
