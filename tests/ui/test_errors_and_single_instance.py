@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from dbkit import copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -153,7 +154,10 @@ def test_the_log_is_rotated(data_dir, monkeypatch):
 def test_a_second_start_on_the_same_database_brings_the_first_forward(qtbot, window,
                                                                       data_dir):
     listener = single_instance.guard(window.db_path)
-    assert listener is not None and listener.listening
+    # The first start holds the database's lock at once; it listens only once its window has
+    # painted (QtNetwork is left out of the start until then), so the second start, launched
+    # right away, comes before it listens and must wait for it.
+    assert listener is not None and listener.lock is not None and not listener.listening
     try:
         window.showMinimized()
         raised: list[bool] = []
@@ -167,7 +171,7 @@ def test_a_second_start_on_the_same_database_brings_the_first_forward(qtbot, win
         out, err = second.communicate()
         assert second.returncode == 0, err
         assert "đã mở trong một cửa sổ khác" in out
-        assert not window.isMinimized()
+        assert listener.listening and not window.isMinimized()
         # Another database is not held back; the same one by another path is.
         other = window.db_path.with_name("khac.db")
         assert not single_instance.signal_running(other)
@@ -179,22 +183,73 @@ def test_a_second_start_on_the_same_database_brings_the_first_forward(qtbot, win
         QApplication.instance().setProperty("single_instance", None)
 
 
+_FIRST = r"""
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from desktop.ui.shell import single_instance
+from desktop.ui.shell.app import make_application, start_window
+app = make_application()
+listener = single_instance.guard(Path(sys.argv[1]))  # as run_app: the lock, then the frame
+print("locked" if listener is not None else "refused", flush=True)
+listener.raised.connect(lambda: (print("raised", flush=True), QApplication.exit(0)))
+QTimer.singleShot(60_000, lambda: (print("never raised", flush=True), QApplication.exit(1)))
+window = start_window(Path(sys.argv[1]), backup=False)  # frame, then the login prompt
+sys.exit(app.exec())
+"""
+
+
+def test_two_starts_one_window(tmp_path, data_dir, master_db):
+    """Two real processes on one database: the first shows its frame and login prompt, the
+    second ends saying so, and the first comes forward."""
+    db = tmp_path / "two.db"
+    copy_database(master_db, db)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ANTQ_DATA_DIR=str(data_dir),
+               PYTHONPATH=str(ROOT))
+    first = subprocess.Popen([sys.executable, "-c", _FIRST, str(db)], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().strip() == "locked"
+        second = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db)], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert "đã mở trong một cửa sổ khác" in second.stdout
+        assert first.stdout.readline().strip() == "raised"
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="a Unix socket left behind by a crash")
-def test_a_start_after_a_crash_takes_the_name_over(qapp, tmp_path):
+def test_a_start_after_a_crash_takes_the_lock_and_the_name_over(qapp, qtbot, tmp_path):
     db = tmp_path / "crashed.db"
     name = single_instance.server_name(db)
     from PySide6.QtCore import QDir
 
+    # What a crash leaves: the lock file of a process that is gone, and its socket, bound,
+    # never listening, never removed.
+    crashed = subprocess.run([sys.executable, "-c", (
+        "import os, sys; from PySide6.QtCore import QLockFile; "
+        "lock = QLockFile(sys.argv[1]); lock.setStaleLockTime(0); "
+        "assert lock.tryLock(0); os._exit(0)"), single_instance.lock_path(db)],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert crashed.returncode == 0 and Path(single_instance.lock_path(db)).exists()
     stale = Path(QDir.tempPath()) / name
     left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    left.bind(str(stale))  # bound, never listening, never removed: what a crash leaves
+    left.bind(str(stale))
     left.close()
     try:
         assert stale.exists() and not single_instance.signal_running(db)
         listener = single_instance.guard(db)
-        assert listener is not None and listener.listening
+        assert listener is not None and listener.lock is not None
+        qtbot.waitUntil(lambda: listener.listening, timeout=5000)  # no window: half a second
         assert single_instance.signal_running(db)
         listener.close()
+        assert not Path(single_instance.lock_path(db)).exists()  # released at the end
     finally:
         stale.unlink(missing_ok=True)
+        Path(single_instance.lock_path(db)).unlink(missing_ok=True)
         qapp.setProperty("single_instance", None)

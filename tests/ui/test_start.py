@@ -83,6 +83,61 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
     assert loaded & heavy == set()
 
 
+_TO_THE_PROMPT = r"""
+import json, os, sys
+from pathlib import Path
+import PySide6.QtCore
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+from desktop.ui.shell import crash, single_instance
+from desktop.ui.shell.app import make_application, start_window
+app = make_application()
+app.setOrganizationName("antq-desk-tests-start")
+single_instance.guard(Path(sys.argv[1]))  # as run_app: the one-window lock, the crash hook
+crash.install(app)
+w = start_window(Path(sys.argv[1]), backup=False)
+seen = {}
+def now():  # PySide builds a class (the Qt namespace: its 140 enums) when first named
+    return {"Qt": "Qt" in vars(PySide6.QtCore),
+            "modules": sorted(m for m in ("PySide6.QtNetwork", "desktop.errorlog", "hashlib")
+                              if m in sys.modules)}
+class Spy(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.ChildPolished and type(ev.child()).__name__ == \
+                "LoginDialog":
+            ev.child().installEventFilter(self)
+        elif ev.type() == QEvent.Type.Paint and "frame" not in seen:
+            seen["frame"] = now()
+        elif ev.type() == QEvent.Type.Paint and type(obj).__name__ == "LoginDialog":
+            seen["prompt"] = now()
+            print(json.dumps(seen), flush=True)
+            os._exit(0)
+        return False
+spy = Spy()
+for widget in [w, *w.findChildren(QWidget)]:  # the frame: the first paint of any of them
+    widget.installEventFilter(spy)
+app.exec()
+"""
+
+
+def test_the_frame_and_the_login_prompt_leave_out_what_they_do_not_show(demo_factory,
+                                                                        tmp_path):
+    """Before the frame's first paint and the login prompt's, the start does not build what
+    neither shows (issue 12, the start budget): the Qt namespace's enums (25 ms; name ``Qt``
+    inside a function, never at a module's top, in what the frame imports), the one-window
+    guard's QtNetwork (its listener comes later), the error log (loaded by the first error)."""
+    db = tmp_path / "prompt.db"
+    copy_database(demo_factory(1, 10), db)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "ANTQ_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    out = subprocess.run([sys.executable, "-c", _TO_THE_PROMPT, str(db)], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["frame"] == {"Qt": False, "modules": []}
+    assert seen["prompt"] == {"Qt": False, "modules": []}
+
+
 def test_data_that_cannot_be_read_is_reported_not_waited_for(qapp, qtbot, demo_factory,
                                                              tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox

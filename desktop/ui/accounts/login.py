@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -55,7 +55,10 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Tài khoản:"), self.user)
         form.addRow(_("Mật khẩu:"), self.password)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+        # Not QDialogButtonBox(buttons): choosing among its constructors (buttons or a
+        # Qt.Orientation) builds the Qt namespace's enums, 25 ms before the prompt shows.
+        self.buttons = QDialogButtonBox()
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Đăng nhập"))
@@ -80,6 +83,8 @@ class LoginDialog(QDialog):
         self.message.setText(_("Đang mở dữ liệu… Lần đầu sau khi cập nhật chương trình, dữ "
                                "liệu được nâng cấp một lần và có thể mất vài chục giây."))
         self.buttons.setEnabled(False)
+        from PySide6.QtCore import Qt  # not at import: its enums cost 25 ms before the prompt
+
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents()
         try:

@@ -12,20 +12,24 @@ replace any of them with a stub as before.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QUrl
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
 
 from desktop import platform_os
 
 DATE_FORMAT = "HH:mm dd/MM/yyyy"  # as everywhere in the program (domain/dates.py)
 _DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
+# No Qt namespace nor QFileDialog enum at import time: install() runs before the window's first
+# paint, and building those enums costs 25 ms (issue 12).
 
 
 class ShownDates(QIdentityProxyModel):
     """The dialog's files as Qt lists them, the modification time written our way."""
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> object:
+             role: int = 0) -> object:  # Qt.ItemDataRole.DisplayRole
+        from PySide6.QtCore import Qt
+
         if index.column() == _DATE_COLUMN and role == Qt.ItemDataRole.DisplayRole:
             source = self.sourceModel()
             if isinstance(source, QFileSystemModel):
@@ -97,8 +101,10 @@ def get_save_file_name(parent: QWidget | None = None, caption: str = "", dir: st
 
 def get_existing_directory(parent: QWidget | None = None, caption: str = "",
                            dir: str = "",  # noqa: A002
-                           options: QFileDialog.Option = QFileDialog.Option.ShowDirsOnly
+                           options: QFileDialog.Option | None = None  # ShowDirsOnly
                            ) -> str:
+    if options is None:
+        options = QFileDialog.Option.ShowDirsOnly
     dialog = file_dialog(parent, caption, dir, options=options,
                          accept=QFileDialog.AcceptMode.AcceptOpen,
                          mode=QFileDialog.FileMode.Directory)

@@ -4,7 +4,8 @@ bug's traceback goes to a console no officer sees and the window just does nothi
 
 Qt calls ``sys.excepthook`` for an exception raised in a slot (a click, a timer), so one
 hook catches them all; an exception on another thread is logged there and shown by the
-window's thread.
+window's thread. Installing the hooks is cheap (issue 12, the start budget): the log and the
+dialog's Qt names are loaded by the first error.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import sys
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,14 +28,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, errorlog
+from desktop import APP_NAME
 from desktop.i18n import _
+
+if TYPE_CHECKING:
+    from desktop import errorlog
+
+# No ``Qt`` at import time: its namespace's enums (25 ms) would be built before the window's
+# first paint. Each function that needs it imports it.
 
 
 class ErrorDialog(QDialog):
     """What happened, in words; the detail below, to copy; where the log is."""
 
     def __init__(self, incident: errorlog.Incident, parent: QWidget | None = None) -> None:
+        from PySide6.QtCore import Qt
+
         super().__init__(parent)
         self.incident = incident
         self.setWindowTitle(_("Lỗi không mong đợi — {app}").format(app=APP_NAME))
@@ -93,13 +103,16 @@ class ErrorReporter(QObject):
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.dialog: ErrorDialog | None = None
-        self._from_thread.connect(self.show, Qt.ConnectionType.QueuedConnection)
+        # Emitted on another thread only, so Qt queues it to this object's (the window's).
+        self._from_thread.connect(self.show)
 
     def excepthook(self, exc_type: type[BaseException], exc: BaseException | None,
                    tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)  # type: ignore[arg-type]
             return
+        from desktop import errorlog
+
         incident = errorlog.record(exc_type, exc, tb)
         print(_("Lỗi không mong đợi #{c}; chi tiết trong {p}").format(
             c=incident.code, p=incident.log_file), file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -90,8 +90,8 @@ class MainWindow(QMainWindow):
 
         self.tree = QTreeView()
         self.tree.setUniformRowHeights(True)
-        # Right-click a commune or a village: add, rename, merge, retire villages.
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        # Right-click a commune or a village: add, rename, merge, retire villages (the policy
+        # set by ``fill``: the Qt namespace's enums cost 25 ms before the first paint).
         self.tree.customContextMenuRequested.connect(
             lambda pos: self.is_filled and _ui("places.areas_page").tree_menu(self, pos))
         # The pages' tabs, in sections; each page is built into its slot when first shown.
@@ -220,6 +220,9 @@ class MainWindow(QMainWindow):
                                           self.notify, self.changed, self.site)
         self.nav_model: NavigationModel = NavigationModel(self.conn, self)
         self.tree.setModel(self.nav_model)
+        from PySide6.QtCore import Qt
+
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.expanded.connect(self._on_expanded)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.selection: Selection = Selection(title=_("Tất cả"))
@@ -655,7 +658,7 @@ def start_window(db_path: Path, *, backup: bool = True,
     app.setProperty("main_window", window)
     listener = app.property("single_instance")  # desktop/ui/shell/single_instance.py
     if listener is not None:
-        listener.follow(db_path)
+        listener.follow(db_path, window)  # listens once the frame has painted
     return window
 
 

@@ -3,7 +3,8 @@ window's first page need are imported, one small module each time the event loop
 
 Typing a password takes a second or more; these imports take a tenth of that and would
 otherwise run after «Đăng nhập» is clicked, between the click and the first rows (issue 12,
-the start budget). A key typed in the dialog waits at most for one module. Whatever is not
+the start budget). The first import waits for the dialog's first paint, so the prompt shows
+no later for it. A key typed in the dialog waits at most for one module. Whatever is not
 imported by the time of the click is imported where it is used, as before.
 """
 
@@ -14,7 +15,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 
 # Bottom-up (a module before those that import it), so that each step imports little.
 AFTER_LOGIN: tuple[str, ...] = (
@@ -48,11 +49,26 @@ class Preloader(QObject):
         self._timer.timeout.connect(self._step)
 
     def start(self) -> None:
-        if self.left:
+        """Once the parent (the login dialog) has painted, or at once if it is shown."""
+        if not self.left:
+            return
+        parent = self.parent()
+        if getattr(parent, "isVisible", None) is not None and not parent.isVisible():
+            parent.installEventFilter(self)
+        else:
             self._timer.start()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            self._timer.start()  # its first turn comes after this paint
+        return False
 
     def stop(self) -> None:
         self._timer.stop()
+        parent = self.parent()
+        if parent is not None:
+            parent.removeEventFilter(self)
 
     @property
     def done(self) -> bool:

@@ -10,7 +10,7 @@ paint."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 
@@ -60,24 +60,14 @@ class SectionedPages(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.section_tabs)
         for tabs in self._all_tabs:
-            tabs.setUsesScrollButtons(False)  # no tab behind an arrow (see _shorten_labels)
-        self._shortened = False
+            # No tab behind an arrow: too narrow a window (or too large a font) shortens the
+            # labels instead, the whole of each on hover. Set as a property, by the enum's
+            # value (Qt.TextElideMode.ElideRight): naming Qt builds its namespace's enums, 25 ms
+            # the frame and the login prompt would wait for (issue 12).
+            tabs.setUsesScrollButtons(False)
+            tabs.setProperty("elideMode", 1)
         self._current = self.currentIndex()
         self.section_tabs.currentChanged.connect(self._changed)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().paintEvent(event)
-        if not self._shortened:  # after the first paint: naming Qt's enums costs 25 ms
-            self._shortened = True
-            QTimer.singleShot(0, self, self._shorten_labels)
-
-    def _shorten_labels(self) -> None:
-        """Too narrow a window (or too large a font) shortens the labels, the whole of each on
-        hover, rather than hiding tabs behind scroll arrows."""
-        from PySide6.QtCore import Qt
-
-        for tabs in self._all_tabs:
-            tabs.setElideMode(Qt.TextElideMode.ElideRight)
 
     # -- the tab widget's words, over pages ----------------------------------------------
 

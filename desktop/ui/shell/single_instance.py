@@ -1,24 +1,38 @@
 """One window per database: a second start on a database already open brings the first
 window forward and ends, instead of two windows racing on one file (as Anki and vorta do).
 
-The first start listens on a local socket (a named pipe on Windows) whose name is derived
-from the database's real path and the user; a second start connects, says "raise" and quits.
-A start that finds no one listening (the first one ended, or crashed and left its socket)
-takes the name over.
+A start first takes a lock file named after the database's real path and the user
+(QLockFile, in the temporary folder): QtCore alone, all a start needs before its window
+paints. A start that cannot take it — a live process holds it — connects to the holder's
+local socket (a named pipe on Windows), says "raise" and ends. The holder listens a moment
+after its window has painted, while the officer types the password (QtNetwork is loaded then,
+not before the frame nor the login prompt: issue 12, the start budget), or half a second after
+taking the lock if no window paints (the first-run wizard); a second start that comes earlier
+tries again until the holder answers. A lock left by a crash belongs to no live process and is
+taken over, and so is the socket it left.
 """
 
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QDir, QEvent, QLockFile, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
+try:  # CPython's own SHA-256: hashlib would load OpenSSL before the first frame (4 ms)
+    from _sha2 import sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256  # Python 3.11
+    except ImportError:
+        from hashlib import sha256
+
 TIMEOUT_MS = 2000
+LISTEN_AT_LATEST_MS = 500  # no window painted (the wizard, a window restored minimised)
+LISTEN_AFTER_PAINT_MS = 250  # the login prompt paints first
 MESSAGE = b"raise\n"
 
 
@@ -29,12 +43,27 @@ def server_name(db_path: Path) -> str:
     except (KeyError, OSError):  # no user name (a container): the home folder instead
         user = os.path.expanduser("~")
     real = os.path.realpath(os.fspath(db_path))
-    return "antq-" + hashlib.sha256(f"{user}\0{real}".encode()).hexdigest()[:20]
+    return "antq-" + sha256(f"{user}\0{real}".encode()).hexdigest()[:20]
+
+
+def lock_path(db_path: Path) -> str:
+    """Beside the socket (a Unix socket lives in the temporary folder too), never beside the
+    database: a stick may be read-only."""
+    return QDir(QDir.tempPath()).filePath(server_name(db_path) + ".lock")
+
+
+def _lock(db_path: Path) -> QLockFile | None:
+    """The database's lock, taken; None if a live process holds it."""
+    lock = QLockFile(lock_path(db_path))
+    lock.setStaleLockTime(0)  # held for as long as the window is open: stale only if its
+    return lock if lock.tryLock(0) else None  # process is gone (Qt checks the pid)
 
 
 def signal_running(db_path: Path) -> bool:
-    """True if a window of this user already has ``db_path`` open: it was told to come
-    forward, and this start should end."""
+    """True if a window of this user listens for ``db_path``: it was told to come forward,
+    and this start should end."""
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(server_name(db_path))
     if not socket.waitForConnected(TIMEOUT_MS):
@@ -45,14 +74,37 @@ def signal_running(db_path: Path) -> bool:
     return True
 
 
+def _signal_holder(db_path: Path) -> bool:
+    """The lock's holder told to come forward; it may not listen yet (its window has not
+    painted): tried again for up to TIMEOUT_MS."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not signal_running(db_path):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 class SingleInstance(QObject):
-    """The first start's listener; ``raised`` once a second start has asked."""
+    """The first start's lock and, once its window has painted, its listener; ``raised``
+    once a second start has asked."""
 
     raised = Signal()
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, db_path: Path, lock: QLockFile | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = Path(db_path)
+        self.lock = lock
+        self.server = None  # a QLocalServer once listening
+        QTimer.singleShot(LISTEN_AT_LATEST_MS, self, self.listen)
+
+    def listen(self) -> None:
+        """Answer second starts from now on (at once if already listening)."""
+        if self.server is not None:
+            return
+        from PySide6.QtNetwork import QLocalServer
+
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._connected)
@@ -61,18 +113,32 @@ class SingleInstance(QObject):
             QLocalServer.removeServer(name)  # left by a start that crashed
             self.server.listen(name)
 
-    def follow(self, db_path: Path) -> None:
-        """The window now shows another database (Tệp → Mở): answer for that one. Should
-        another start hold its name already, this one stays unguarded rather than take it."""
-        if os.path.realpath(db_path) == os.path.realpath(self.db_path):
-            return
-        self.server.close()
-        self.db_path = Path(db_path)
-        self.server.listen(server_name(self.db_path))
+    def listen_after_paint(self, window: QWidget) -> None:
+        """Listen a moment after ``window`` has painted: the frame and the login prompt
+        first, then QtNetwork."""
+        if self.server is None:
+            _AfterPaint(window, lambda: QTimer.singleShot(LISTEN_AFTER_PAINT_MS, self,
+                                                          self.listen))
+
+    def follow(self, db_path: Path, window: QWidget | None = None) -> None:
+        """The window now shows ``db_path`` (Tệp → Mở): answer for that one. Should another
+        start hold it already, this one stays unguarded rather than take it."""
+        if os.path.realpath(db_path) != os.path.realpath(self.db_path):
+            if self.server is not None:
+                self.server.close()
+                self.server = None
+            if self.lock is not None:
+                self.lock.unlock()
+            self.db_path = Path(db_path)
+            self.lock = _lock(self.db_path)
+            if self.lock is None:
+                return
+        if window is not None:
+            self.listen_after_paint(window)
 
     @property
     def listening(self) -> bool:
-        return self.server.isListening()
+        return self.server is not None and self.server.isListening()
 
     def _connected(self) -> None:
         while (socket := self.server.nextPendingConnection()) is not None:
@@ -81,19 +147,41 @@ class SingleInstance(QObject):
             if socket.bytesAvailable():
                 self._read(socket)
 
-    def _read(self, socket: QLocalSocket) -> None:
+    def _read(self, socket) -> None:  # a QLocalSocket
         if bytes(socket.readAll().data()).startswith(MESSAGE.strip()):
             bring_forward()
             self.raised.emit()
 
     def close(self) -> None:
-        self.server.close()
+        if self.server is not None:
+            self.server.close()
+        if self.lock is not None:
+            self.lock.unlock()
+            self.lock = None
+
+
+class _AfterPaint(QObject):
+    """Calls ``then`` from the event loop once ``widget`` has painted."""
+
+    def __init__(self, widget: QWidget, then) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and self.then is not None:
+            then, self.then = self.then, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self, then)
+        return False
 
 
 def bring_forward() -> QWidget | None:
     """The dialog the officer is answering (the first-run wizard, the login), else the main
     window: shown, un-minimised, raised and activated. Found among the live top-level widgets,
     never through the application's "main_window" property, which outlives a deleted window."""
+    from PySide6.QtCore import Qt
+
     target = QApplication.activeModalWidget()
     if target is None:
         shown = [w for w in QApplication.topLevelWidgets() if w.isWindow() and w.isVisible()]
@@ -110,11 +198,14 @@ def bring_forward() -> QWidget | None:
 
 
 def guard(db_path: Path) -> SingleInstance | None:
-    """At a start: None if another window has ``db_path`` (told to come forward); else the
-    listener, kept by the application for as long as it runs."""
-    if signal_running(db_path):
+    """At a start: None if another window has ``db_path`` (it was told to come forward, or
+    is too busy to answer); else this start's lock and listener, kept by the application for
+    as long as it runs."""
+    lock = _lock(db_path)
+    if lock is None:
+        _signal_holder(db_path)
         return None
     app = QApplication.instance()
-    listener = SingleInstance(db_path, app)
+    listener = SingleInstance(db_path, lock, app)
     app.setProperty("single_instance", listener)
     return listener
