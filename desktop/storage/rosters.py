@@ -217,9 +217,47 @@ def people_rowids(conn: dbapi.Connection, scope: Scope, *, search: str | None = 
     if order is not None and (order not in SORTABLE or order in MEMBERSHIP_COLUMNS):
         raise ValueError(f"not a roster column: {order}")
     plan = _order(conn, scope, order or "full_name", descending)
-    found = paging.rowids(conn, "person", plan, _filters(conn, scope, search), after=after,
+    typed = order in (None, "full_name") and not descending and after is None
+    start = _typed_on(conn, scope, search) if typed else after
+    found = paging.rowids(conn, "person", plan, _filters(conn, scope, search), after=start,
                           limit=limit)
+    if typed:
+        _typed_found(conn, scope, search, plan, found)
     return found, (paging.keys_of(conn, "person", plan, found[-1]) if found else None)
+
+
+# Search as you type: the search of each key mostly extends the last one (every word of the
+# last begins a word of this one), so it finds part of what the last one found, and none of
+# the rows before the last one's first row (they matched none of it). Its first page in name
+# order starts at that row rather than at the roster's first: at 100,000 people the first
+# "Nguyễn Văn" is 54,000 entries down the name index, a walk of 13 ms at every key. Held by
+# the connection until the database changes.
+_TYPED = "_roster_typed"
+
+
+def _typed_on(conn: dbapi.Connection, scope: Scope, search: str | None) -> tuple | None:
+    """Where the first page of ``search`` may start: after this key (None: at the start)."""
+    held = conn.__dict__.get(_TYPED)
+    if held is None:
+        return None
+    last_scope, last_words, stamp, start = held
+    words = text.search_words(search or "") if search_filter(search) else []
+    if last_scope != scope or stamp != paging.stamp(conn) or \
+            not all(any(w.startswith(last) for w in words) for last in last_words):
+        return None
+    return start
+
+
+def _typed_found(conn: dbapi.Connection, scope: Scope, search: str | None,
+                 plan: paging.Order, found: Sequence[int]) -> None:
+    """Remember where the first page of ``search`` began, for the next key's search."""
+    keys = paging.keys_of(conn, "person", plan, found[0]) if found else None
+    if keys is None:
+        conn.__dict__.pop(_TYPED, None)
+        return
+    name_key, rowid = keys  # the name order's keys; its last, the integer rowid, is unique
+    words = text.search_words(search or "") if search_filter(search) else []
+    conn.__dict__[_TYPED] = (scope, words, paging.stamp(conn), (name_key, int(rowid) - 1))
 
 
 def people_rows(conn: dbapi.Connection, rowids: Sequence[int], *,
