@@ -5,6 +5,7 @@ scrolled past, pages that grow while the scroll bar is held at the bottom."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -157,3 +158,27 @@ def test_each_row_shows_its_person_s_values_on_both_sides_of_a_chunk(window, qtb
             shown[n] for n in names], r
     assert any(model.index(r, names.index("residence_unit_id")).data()
                for r in range(len(everyone)))  # a place's name, not its id
+
+
+def test_pages_keep_growing_while_end_is_held_even_when_a_page_is_slow(
+        window, qtbot, monkeypatch):
+    """Ctrl+End held down: each page twice the last, even on a machine so busy that a page
+    takes longer than the keyboard's repeat (the gap counts from when the last page came)."""
+    real = rosters.people_rowids
+
+    def slow(*args, **kw):
+        time.sleep(0.15)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(rosters, "people_rowids", slow)
+    page = window.people
+    page.reload()
+    model, table = page.model, page.table
+    table.setFocus()
+    counts = [model.rowCount()]
+    for _ in range(3):
+        qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        counts.append(model.rowCount())
+    total = model.total
+    b = roster_model.BATCH
+    assert counts == [min(n, total) for n in (b, b * 3, b * 7, b * 15)], counts

@@ -35,7 +35,8 @@ Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _HORIZONTAL = Qt.Orientation.Horizontal
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
-MAX_BATCH = 6400  # pages fetched back to back (the scroll bar held down) double up to this
+MAX_BATCH = 25600  # pages fetched back to back (the scroll bar held down) double up to this
+HELD_S = 0.25  # asked again this soon after the last page came: held down (End repeats ~30/s)
 CHUNK = 100  # rows read and presented together when painted
 CACHED_CHUNKS = 20  # presented rows kept: a few screens up and down
 
@@ -229,14 +230,21 @@ class RosterModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        now = time.monotonic()
-        # Asked again at once (the scroll bar held at the bottom, End): a bigger page.
-        self._batch = min(self._batch * 2, MAX_BATCH) if now - self._last_fetch < 0.1 \
-            else BATCH
-        self._last_fetch = now
-        if self._scope.kind == "organization":
-            self._fetch_members()
-            return
+        # Asked again soon after the last page came (the scroll bar held at the bottom, End
+        # held down): a bigger page. Counted from when that page came, not from when it was
+        # asked: on a busy machine a page can take longer than the keyboard's repeat, and
+        # the pages must not fall back to a hundred rows on the way down.
+        self._batch = min(self._batch * 2, MAX_BATCH) \
+            if time.monotonic() - self._last_fetch < HELD_S else BATCH
+        try:
+            if self._scope.kind == "organization":
+                self._fetch_members()
+            else:
+                self._fetch_people()
+        finally:
+            self._last_fetch = time.monotonic()
+
+    def _fetch_people(self) -> None:
         rowids, last = rosters.people_rowids(
             self._conn, self._scope, search=self._search, after=self._last_key,
             limit=self._batch, order=self._order, descending=self._descending)
