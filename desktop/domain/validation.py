@@ -36,6 +36,7 @@ _CONTROL_LONG = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _STORED_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Record ids: the 19-character compact ids made since issue 12 (ids.new_record_id), and the
 # UUID text made before (UUIDv7) or shipped (UUIDv5 reference rows), valid forever.
+COMPACT_RECORD_ID = re.compile(r"[0-9a-hjkmnp-tv-z]{19}")
 RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                        r"|[0-9a-hjkmnp-tv-z]{19}")
 

@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 import pyrage
 
 from desktop import __version__
+from desktop.domain import validation
 from desktop.domain.errors import UserError
-from desktop.domain.ids import new_id
+from desktop.domain.ids import RECORD_ID_LENGTH, new_id
 from desktop.i18n import _
 from desktop.storage import migrations
 from desktop.storage.merge import Cell
@@ -63,6 +64,10 @@ FORMAT_VERSION = 2
 # The oldest schema that can read what this program writes: the record tables have not
 # changed since schema 1 (fields a reader does not know are kept in _extras anyway).
 MIN_READER_SCHEMA = 1
+# A bundle carrying a compact record id (19 characters, issue 12) is read from schema 24 on:
+# an older program then asks to be updated instead of refusing an id it does not know; one
+# carrying only UUIDs stays readable by every older program.
+COMPACT_ID_READER_SCHEMA = 24
 SUFFIX = ".vsb"
 LINES_PER_FILE = 50_000
 MAX_BUNDLE_BYTES = 1 << 30  # a FAT32 stick holds 4 GiB files; keep well below
@@ -181,7 +186,8 @@ def build(keys: SiteKeys, recipient: Peer, cells: Sequence[Cell], *,
             counts[c[0]] = counts.get(c[0], 0) + 1
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
-        "schema_version": migrations.latest_version(), "min_reader_schema": MIN_READER_SCHEMA,
+        "schema_version": migrations.latest_version(),
+        "min_reader_schema": _min_reader_schema(cells, conflicts),
         "bundle_id": bundle_id, "sender_site": keys.site.site_id,
         "sender_kind": keys.site.site_kind,
         "sender_key_fp": fingerprint(keys.site.site_id, keys.public),
@@ -495,6 +501,20 @@ def read_members(zf: zipfile.ZipFile, bundle: Bundle, name: str) -> None:
 
 
 _CELL_OF = operator.itemgetter("t", "pk", "f", "v", "h", "o", "p", "s", "hist")
+
+
+def _min_reader_schema(cells: Sequence[Cell], conflicts: Sequence[Mapping[str, object]]) -> int:
+    """COMPACT_ID_READER_SCHEMA when a record's key or a value is a compact record id."""
+    compact = validation.COMPACT_RECORD_ID.fullmatch
+    for c in cells:
+        if (len(c[1]) == RECORD_ID_LENGTH and compact(c[1])) or (
+                isinstance(c[3], str) and len(c[3]) == RECORD_ID_LENGTH and compact(c[3])):
+            return COMPACT_ID_READER_SCHEMA
+    for conflict in conflicts:
+        if any(isinstance(v, str) and len(v) == RECORD_ID_LENGTH and compact(v)
+               for v in conflict.values()):
+            return COMPACT_ID_READER_SCHEMA
+    return MIN_READER_SCHEMA
 
 
 def _parse_lines(data: bytes, member: str, name: str) -> list[Cell]:

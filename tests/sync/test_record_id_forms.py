@@ -79,3 +79,29 @@ def test_an_id_of_neither_form_is_refused(network, tmp_path: Path, bad: str):
     [r] = prov.import_(hostile)
     assert r.status == "refused" and bad in r.message, r.message
     assert bad not in _ids(prov.conn, "person")
+
+
+def test_an_older_program_asks_to_be_updated_for_compact_ids_and_still_reads_uuid_bundles(
+        network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The bundle says which schema reads it: 24 once it carries a compact id, 1 when it
+    carries UUIDs only (an updated commune editing records made before)."""
+    from desktop.storage import migrations
+
+    prov, [a] = network(1)
+    with monkeypatch.context() as m:
+        m.setattr(writer, "new_record_id", ids.new_id)
+        old = a.store.add("person", {"full_name": "Quàng Thị Hoa"}).id
+    [uuids_only] = a.export(tmp_path / "1")
+    a.store.add("person", {"full_name": "Lò Văn Sáng"})
+    [compact] = a.export(tmp_path / "2")
+    # The province still runs the program of schema 23.
+    monkeypatch.setattr(migrations, "latest_version", lambda: 23)
+    [r] = prov.import_(uuids_only)
+    assert r.status == "imported", r.message
+    before = _ids(prov.conn, "person")
+    [r] = prov.import_(compact)
+    assert r.status != "imported" and "cập nhật ANTQ Desk" in r.message, r.message
+    assert _ids(prov.conn, "person") == before and old in before
+    monkeypatch.undo()
+    [r] = prov.import_(compact)
+    assert r.status == "imported", r.message
