@@ -143,18 +143,20 @@ def start(store: Store, bundle_id: str, sender: str, file: Path | str,
     for c in cells:
         by_table[str(c[0])][str(c[1])] = None
     records = 0
+    names = versions.Names(conn)  # read once: nothing is merged (or named) until this returns
     for tbl, pks in by_table.items():
-        records += _journal_records(conn, undo_id, tbl, list(pks))
+        records += _journal_records(conn, undo_id, tbl, list(pks), names.known(tbl))
     conn.execute("UPDATE sync_undo SET records = ? WHERE id = ?", (records, undo_id))
     _create_triggers(conn, undo_id)
     return Recorder(conn, undo_id)
 
 
-def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[str]) -> int:
-    """Each record as it is and its versions, copied by SQLite; the absent ones as new."""
+def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[str],
+                     t: int | None) -> int:
+    """Each record as it is and its versions (``t``: the table's ordinal in them, None if no
+    record of it has any), copied by SQLite; the absent ones as new."""
     # Empty fields left out (json_patch drops the keys whose value is null): a sixth smaller.
     row_json = f"json_patch('{{}}', {_json_object(_columns(conn, tbl), '')})"
-    t = versions.Names(conn).known(tbl)
     for i in range(0, len(pks), _CHUNK):
         chunk = pks[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
