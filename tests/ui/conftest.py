@@ -22,6 +22,14 @@ def fresh_settings(qapp):
     QSettings().clear()
 
 
+@pytest.fixture(autouse=True)
+def working_directory_in_tmp(tmp_path, monkeypatch):
+    """Each window test runs in its own folder: a Qt file dialog given no folder starts in
+    the working directory, and its «Tạo thư mục mới» once left «Thư mục mới» folders in the
+    project (tests never touch files they did not make)."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def demo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Demo databases by size, each built once per test session."""
