@@ -36,6 +36,8 @@ AFTER_LOGIN: tuple[str, ...] = (
     "desktop.storage.attachments", "desktop.ui.records.editors", "desktop.ui.shell.record_pages",
     "desktop.reports.profiles", "desktop.ui.people.roster_model", "desktop.ui.people.people_page",
     "desktop.ui.accounts.idle_lock",
+    # last: the one-window guard's listener, made a second after the frame (single_instance)
+    "PySide6.QtNetwork",
 )
 
 

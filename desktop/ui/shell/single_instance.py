@@ -4,12 +4,13 @@ window forward and ends, instead of two windows racing on one file (as Anki and 
 A start first takes a lock file named after the database's real path and the user
 (QLockFile, in the temporary folder): QtCore alone, all a start needs before its window
 paints. A start that cannot take it — a live process holds it — connects to the holder's
-local socket (a named pipe on Windows), says "raise" and ends. The holder listens a moment
-after its window has painted, while the officer types the password (QtNetwork is loaded then,
-not before the frame nor the login prompt: issue 12, the start budget), or half a second after
-taking the lock if no window paints (the first-run wizard); a second start that comes earlier
-tries again until the holder answers. A lock left by a crash belongs to no live process and is
-taken over, and so is the socket it left.
+local socket (a named pipe on Windows), says "raise" and ends. The holder listens a second
+after its window has painted, while the officer types the password (QtNetwork is imported
+then, also the preloader's last module, never before the frame nor the login prompt: issue
+12, the start budget), or a second after taking the lock if no window paints (the first-run
+wizard); a second start that comes earlier tries again until the holder answers (up to
+HOLDER_WAIT_MS). A lock left by a crash belongs to no live process and is taken over, and so
+is the socket it left.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ except ImportError:
         from hashlib import sha256
 
 TIMEOUT_MS = 2000
-LISTEN_AT_LATEST_MS = 500  # no window painted (the wizard, a window restored minimised)
-LISTEN_AFTER_PAINT_MS = 250  # the login prompt paints first
+HOLDER_WAIT_MS = 6000  # a holder busy starting (a loaded machine) listens within this
+LISTEN_AT_LATEST_MS = 1000  # no window painted (the wizard, a window restored minimised)
+LISTEN_AFTER_PAINT_MS = 1000  # the login prompt paints first, the officer types
 MESSAGE = b"raise\n"
 
 
@@ -76,8 +78,8 @@ def signal_running(db_path: Path) -> bool:
 
 def _signal_holder(db_path: Path) -> bool:
     """The lock's holder told to come forward; it may not listen yet (its window has not
-    painted): tried again for up to TIMEOUT_MS."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    painted): tried again for up to HOLDER_WAIT_MS."""
+    deadline = time.monotonic() + HOLDER_WAIT_MS / 1000
     while not signal_running(db_path):
         if time.monotonic() >= deadline:
             return False
