@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -366,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "ANTQ_DEBUG=1 để xem tại đây)").format(e=e, c=incident.code,
                                                       p=incident.log_file), file=sys.stderr)
         if os.environ.get("ANTQ_DEBUG"):
+            import traceback  # here: a window's start does not pay for it (issue 12)
+
             traceback.print_exc()
         return 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop import APP_NAME, __version__, platform_os
 from desktop.domain.errors import UserError
@@ -161,6 +161,8 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
         if self_test:
             print(f"self-test: {e}")
             return 2
+        from PySide6.QtWidgets import QMessageBox  # only then: start-up time
+
         QMessageBox.critical(None, APP_NAME, str(e))
         return 2
     if self_test:  # the day's backup made in line, so that quitting never cuts it short
