@@ -217,6 +217,7 @@ def test_two_starts_one_window(tmp_path, data_dir, master_db):
         assert "đã mở trong một cửa sổ khác" in second.stdout
         assert first.stdout.readline().strip() == "raised"
         assert first.wait(timeout=60) == 0
+        assert not Path(single_instance.lock_path(db)).exists()  # released when it quit
     finally:
         if first.poll() is None:
             first.kill()

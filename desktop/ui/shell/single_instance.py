@@ -210,4 +210,5 @@ def guard(db_path: Path) -> SingleInstance | None:
     app = QApplication.instance()
     listener = SingleInstance(db_path, lock, app)
     app.setProperty("single_instance", listener)
+    app.aboutToQuit.connect(listener.close)  # the lock file removed, not left to go stale
     return listener
