@@ -11,13 +11,14 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from uikit import close_window, open_window, type_text
+from uikit import click_page, close_window, open_window, type_text
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
 from desktop.storage import records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.people import roster_model
+from desktop.ui.records import record_model
 
 
 @pytest.fixture
@@ -182,3 +183,27 @@ def test_pages_keep_growing_while_end_is_held_even_when_a_page_is_slow(
     total = model.total
     b = roster_model.BATCH
     assert counts == [min(n, total) for n in (b, b * 3, b * 7, b * 15)], counts
+
+
+def test_a_list_s_pages_grow_too_while_the_scroll_bar_is_held(window, qtbot, monkeypatch):
+    """The minutes (any record list): asked again as soon as a page came (End or the scroll
+    bar held at the bottom), each page twice the last, so that 6,000 minutes end in seven
+    pages rather than sixty; after a pause, one page again."""
+    monkeypatch.setattr(record_model, "BATCH", 20)
+    page = click_page(qtbot, window, "meetings")
+    model = page.model
+    model.refresh()
+    total = records.count(window.conn, page.kind, model.query)
+    assert total > 20 + 40 + 80 + 20
+    model.fetchMore()
+    model.fetchMore()  # asked again at once: twice as many, then four times
+    assert model.rowCount() == 20 + 40 + 80
+    qtbot.wait(int(record_model.HELD_S * 1000) + 100)  # the officer lets go a moment
+    model.fetchMore()
+    assert model.rowCount() == 20 + 40 + 80 + 20
+    ids = [model.record_id(r) for r in range(model.rowCount())]
+    while model.canFetchMore():
+        model.fetchMore()
+    everyone = [r["id"] for r in records.page(window.conn, page.kind, model.query, limit=-1)]
+    assert [model.record_id(r) for r in range(model.rowCount())] == everyone
+    assert everyone[:len(ids)] == ids  # the same rows in the same order across the pages
