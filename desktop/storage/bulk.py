@@ -9,6 +9,8 @@ the inserts themselves (10,000 people: 0.8 s of processor time with them, 0.4 s 
 [(columns)] VALUES (new.a, new.b, …)``, out of the way for the one ``executemany`` and then
 runs each once over the rows it inserted (``INSERT … SELECT a, b … WHERE _rowid > before``),
 which writes the same rows into ``x``. Any other trigger stays and fires per row as always.
+Such a trigger reads nothing but the new row and writes only into its own ``x``, so when it
+runs (per row, or once after all of them) changes nothing of what it writes.
 
 The triggers are dropped and created again from their own text in ``sqlite_master`` inside
 the caller's transaction: a rollback puts them back with everything else, other connections
