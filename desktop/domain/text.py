@@ -60,6 +60,17 @@ def clean_text(s: str) -> str:
     return " ".join(s.split())
 
 
+def lower_first(label: str) -> str:
+    """A label as it reads inside a sentence: "Đánh giá An toàn về ANTT" → "đánh giá An toàn
+    về ANTT". Only the first letter: the label's other capitals are names and abbreviations
+    (``str.lower`` once titled an editor «Thêm đánh giá an toàn về antt»); a label that starts
+    with an abbreviation ("CCCD …") stays as it is."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def _fold_char(c: str) -> str:
     if unicodedata.category(c) == "Cf":  # zero-width space, BOM, soft hyphen pasted from the web
         return ""

@@ -35,6 +35,20 @@ def item(conn: dbapi.Connection, catalogue: str, code: str) -> Item | None:
     return Item(row["code"], row["name"], json.loads(row["attrs"]) if row["attrs"] else {})
 
 
+def roles_of_organization(conn: dbapi.Connection, organization_id: str) -> list[Item]:
+    """The roles of an organization's type in its own order, the plain member's last ("Đội
+    trưởng, Đội phó, Đội viên" for a Đội dân phòng); every role when its type names none."""
+    every = items(conn, "role")
+    row = conn.execute("SELECT org_type FROM organization WHERE id = ?",
+                       (organization_id,)).fetchone()
+    found = item(conn, "org_type", str(row[0])) if row and row[0] else None
+    codes = found.attrs.get("roles") if found else None
+    if not isinstance(codes, list) or not codes:
+        return every
+    by_code = {i.code: i for i in every}
+    return [by_code[c] for c in codes if c in by_code] or every
+
+
 CODE_LENGTH = 60  # as the kind's field allows (desktop/domain/kinds.py)
 
 

@@ -45,9 +45,12 @@ def add_demo_results(conn, add_many: AddMany, rng: random.Random, communes: Sequ
         for village in villages:
             for _i in range(rng.randint(1, 5)):
                 connected = rng.random() < 0.7
+                rng.choice(("ông", "bà"))  # drawn as before: the rest of the demo is unchanged
+                household = rng.choice(HOUSEHOLDS)
+                # «ông» or «bà» as the name says: «Hộ bà Lò Văn Thành» read as a mistake
+                title = "bà" if household.endswith(" Thị") else "ông"
                 cameras.append({
-                    "owner_name": f"Hộ {rng.choice(('ông', 'bà'))} {rng.choice(HOUSEHOLDS)} "
-                                  f"{rng.choice(GIVEN)}",
+                    "owner_name": f"Hộ {title} {household} {rng.choice(GIVEN)}",
                     "unit_id": village, "camera_count": rng.randint(1, 8),
                     "facing": rng.choice(FACING), "retention_days": rng.choice((15, 30, 60)),
                     "connected": int(connected), "consent": int(connected),

@@ -102,7 +102,7 @@ def get(conn: dbapi.Connection, kind: Kind, record_id: str) -> Record:
     row = conn.execute(f"SELECT * FROM {kind.table} WHERE id = ?", (record_id,)).fetchone()
     if row is None:
         raise NotFoundError(_("Không có {label} với id «{id}»").format(
-            label=kind.label.lower(), id=record_id))
+            label=text.lower_first(kind.label), id=record_id))
     return to_record(kind, row)
 
 

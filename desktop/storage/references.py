@@ -44,7 +44,7 @@ def resolve_ref(conn: dbapi.Connection, f: Field, value: str) -> str:
                            (value.zfill(5 if len(value) > 2 else 2),)).fetchone()
     if row is None:
         raise ValidationError(f.name, _("không có {label} với id «{v}»").format(
-            label=target.label.lower(), v=value), label=f.label)
+            label=text.lower_first(target.label), v=value), label=f.label)
     if row["_deleted"] and target.name == "person":
         from desktop.storage.alias_chain import resolve  # a merged person: its survivor
 

@@ -20,6 +20,7 @@ from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_id, new_record_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
+from desktop.domain.text import lower_first
 from desktop.i18n import _
 from desktop.storage import accounts, audit, dbapi, derived, periods, references, versions
 from desktop.storage.site import Site, require_site, set_meta
@@ -132,7 +133,7 @@ class Store:
                                 (record_id,)).fetchone()
         if row is None:
             raise NotFoundError(_("Không có {label} với id «{id}»").format(
-                label=kind.label.lower(), id=record_id))
+                label=lower_first(kind.label), id=record_id))
         return row
 
     # -- writes ------------------------------------------------------------------------------

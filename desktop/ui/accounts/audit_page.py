@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.errors import UserError
+from desktop.domain.kinds import KINDS_BY_TABLE, Kind
 from desktop.i18n import _
 from desktop.storage import audit, dbapi
+from desktop.storage.present import Presenter
 from desktop.ui.common.dialogs import LastShown, free_on_close
 from desktop.ui.common.widgets import record_table
-from desktop.ui.records.pages import AppContext
+from desktop.ui.records.pages import AppContext, moment_text
 from desktop.ui.records.record_model import NUMBER
 
 Index = QModelIndex | QPersistentModelIndex
@@ -39,6 +41,7 @@ class AuditTableModel(QAbstractTableModel):
     def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
         self._conn = conn
+        self._presenter = Presenter(conn)  # ids and codes as names, cached across pages
         self.since: dt.date | None = None
         self.actor: str | None = None
         self.entries: list[audit.Entry] = []
@@ -69,7 +72,7 @@ class AuditTableModel(QAbstractTableModel):
         first = len(self.entries)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self.entries.extend(page)
-        self._shown.extend(_cells(e) for e in page)
+        self._shown.extend(_cells(e, self._presenter) for e in page)
         self.endInsertRows()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -92,22 +95,53 @@ class AuditTableModel(QAbstractTableModel):
         return None
 
 
-def _cells(e: audit.Entry) -> list[str]:
+def _cells(e: audit.Entry, presenter: Presenter) -> list[str]:
+    kind = KINDS_BY_TABLE.get(e.tbl or "")
     if e.redacted is not None:
         old = new = _("(đã xóa vĩnh viễn)")
     elif e.field is not None:
-        old, new = e.old or "", e.new or ""
+        old, new = _value(presenter, kind, e.field, e.old), _value(presenter, kind, e.field,
+                                                                     e.new)
     else:
-        old, new = "", _detail(e)
-    return [str(e.seq), e.at.replace("T", " "), e.actor, audit.action_label(e.action),
+        old, new = "", _detail(e, presenter, kind)
+    return [str(e.seq), moment_text(e.at), e.actor, audit.action_label(e.action),
             audit.subject(e), old[:200], new[:200]]
 
 
-def _detail(e: audit.Entry) -> str:
+# The words of the events' details (print, export, vault …), as the officer says them.
+EVENT_WORDS = {"what": _("Nội dung"), "file": _("Tệp"), "format": _("Định dạng"),
+               "pages": _("Số trang"), "name": _("Tài khoản"), "source_code": _("Mã nguồn tin"),
+               "rows": _("Số dòng"), "reason": _("Lý do")}
+
+
+def _value(presenter: Presenter, kind: Kind | None, name: str, value: object) -> str:
+    """A field's value as the lists show it: a name for an id or a code, dd/mm/yyyy for a
+    date; a keyed hash (a CCCD, a phone) is only said to be hidden."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and value.startswith(audit.HMAC_PREFIX):
+        return _("(đã ẩn)")
+    if kind is None or name not in kind.by_name:
+        return str(value)
+    return presenter.value(kind.field(name), value)
+
+
+def _detail(e: audit.Entry, presenter: Presenter, kind: Kind | None) -> str:
+    """What a record was made with, field by field under their labels ("Người: Lò Văn Ấn;
+    Thành tích: …", never "person_id: 38jd…"), or an event's detail in words."""
     detail = e.detail
     if detail is None:
         return e.new or ""
-    return "; ".join(f"{k}: {v}" for k, v in detail.items() if v not in (None, "", [], {}))
+    shown = []
+    for key, value in detail.items():
+        if value in (None, "", [], {}):
+            continue
+        if kind is not None and e.action in audit.WRITE_ACTIONS:
+            if key in kind.by_name:  # the record's own columns (not _deleted, the clock …)
+                shown.append(f"{kind.field(key).label}: {_value(presenter, kind, key, value)}")
+            continue
+        shown.append(f"{EVENT_WORDS.get(key, key)}: {value}")
+    return "; ".join(shown)
 
 
 class AuditPage(QWidget):
@@ -141,6 +175,11 @@ class AuditPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.verify_button)
         self.table = record_table(self.model)
+        # A whole moment and a record's kind with its field: Qt's default width cut both
+        # ("21:39 …", "Người tốt, …").
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        header.resizeSection(1, metrics.horizontalAdvance("00:00 00/00/0000") + 20)
+        header.resizeSection(4, metrics.horizontalAdvance("Thành viên tổ chức: Chức danh") + 20)
         self.notice = QLabel()  # a date that does not read, a sender's rewritten log
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #a00;")

@@ -12,12 +12,16 @@ replace any of them with a stub as before.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QUrl
-from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
+from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QSplitter, QTreeView, QWidget
 
 from desktop import platform_os
 
 DATE_FORMAT = "HH:mm dd/MM/yyyy"  # as everywhere in the program (domain/dates.py)
+DIALOG_SIZE = (900, 560)
+SIDE_PANEL = 180
 _DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
 # No Qt namespace nor QFileDialog enum at import time: install() runs before the window's first
 # paint, and building those enums costs 25 ms (issue 12).
@@ -48,11 +52,27 @@ def file_dialog(parent: QWidget | None, caption: str = "", directory: str = "",
         dialog.setOptions(options)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setProxyModel(ShownDates(dialog))
+    # Qt's own size (630×410) cuts the side panel's names and the dates' column ("21:31
+    # …2/2026"): room for both.
+    dialog.resize(DIALOG_SIZE[0], DIALOG_SIZE[1])
     # the sticks plugged in now, one click away in the side panel (E:\ on Windows,
     # /media/USER/LABEL on Linux): where bundles come from and go to
     sticks = [QUrl.fromLocalFile(str(p)) for p in platform_os.removable_drives()]
-    if sticks:
-        dialog.setSidebarUrls([*dialog.sidebarUrls(), *sticks])
+    # Qt keeps the side panel between runs: a stick added once stayed forever, greyed out,
+    # one more line for each stick ever plugged in. Only folders that are there now.
+    here = [u for u in dialog.sidebarUrls()
+            if not u.isLocalFile() or not u.toLocalFile() or os.path.isdir(u.toLocalFile())]
+    dialog.setSidebarUrls([*here, *(s for s in sticks if s not in here)])
+    # The side panel as wide as its names ("Máy tính", a stick's label), not Qt's last width.
+    splitter = dialog.findChild(QSplitter)
+    if splitter is not None and splitter.count() == 2 and splitter.sizes()[0] < SIDE_PANEL:
+        splitter.setSizes([SIDE_PANEL, DIALOG_SIZE[0] - SIDE_PANEL])
+    # The dates' column as wide as a whole date: Qt sized it for its own short form.
+    view = dialog.findChild(QTreeView)
+    if view is not None:
+        wide = view.fontMetrics().horizontalAdvance("00:00 00/00/0000") + 24
+        if view.header().sectionSize(_DATE_COLUMN) < wide:
+            view.header().resizeSection(_DATE_COLUMN, wide)
     dialog.setAcceptMode(accept)
     dialog.setFileMode(mode)
     if selected_filter:

@@ -29,6 +29,7 @@ from desktop.storage.present import Presenter
 from desktop.storage.references import part_name
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.records.pages import AppContext
+from desktop.ui.records.record_model import NUMBER
 
 # The fields compared side by side, in the officer's order.
 COMPARED = ("full_name", "birth_date", "gender", "ethnicity", "citizen_id", "old_id_number",
@@ -129,6 +130,8 @@ class DuplicatesPage(QWidget):
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
+                if col < 2:  # the pair's number and its score: figures, right-aligned
+                    item.setTextAlignment(NUMBER)
                 self.table.setItem(r, col, item)
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, Kind
+from desktop.domain.text import lower_first
 from desktop.i18n import _, ngettext
 from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
@@ -200,7 +201,7 @@ def count_of(kind: str, n: int) -> str:
         return ngettext("{n} mục danh mục", "{n} mục danh mục", n).format(n=c)
     if kind == "deleted":
         return ngettext("{n} bản ghi đã xóa", "{n} bản ghi đã xóa", n).format(n=c)
-    return _("{n} {k}").format(n=c, k=KINDS[kind].label.lower())
+    return _("{n} {k}").format(n=c, k=lower_first(KINDS[kind].label))
 
 
 def saved_message(warnings: Sequence[str]) -> str:
@@ -483,8 +484,17 @@ class DeletedPage(QWidget):
         layout.addWidget(self.count)
         layout.addLayout(buttons)
         self.items: list[history.DeletedItem] = []
-        self.table.selectionModel().selectionChanged.connect(
-            lambda *_a: self.restore_button.setEnabled(self.table.selectionModel().hasSelection()))
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._enable_buttons())
+        self.erase_button.setEnabled(False)  # until a deleted person is chosen
+
+    def _enable_buttons(self) -> None:
+        """Khôi phục once a row is chosen; Xóa vĩnh viễn only for a person's (it empties a
+        person's data, nothing else)."""
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else -1
+        self.restore_button.setEnabled(bool(rows))
+        self.erase_button.setEnabled(0 <= row < len(self.items)
+                                     and self.items[row].kind == "person")
 
     def reload(self) -> None:
         from PySide6.QtGui import QStandardItem
@@ -504,8 +514,10 @@ class DeletedPage(QWidget):
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         header.resizeSection(1, min(max(header.sectionSize(1), 260), 520))
-        self.count.setText(count_of("deleted", len(self.items)))
-        self.restore_button.setEnabled(self.table.selectionModel().hasSelection())
+        self.count.setText(count_of("deleted", len(self.items)) if self.items else _(
+            "Chưa có bản ghi nào bị xóa. Bản ghi xóa ở các trang khác hiện ở đây, để khôi "
+            "phục khi xóa nhầm."))
+        self._enable_buttons()
 
     def restore_current(self) -> None:
         row = self.table.currentIndex().row()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.domain import cccd
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import FieldType, Kind
+from desktop.domain.text import lower_first
 from desktop.domain.validation import clean_field
 from desktop.i18n import _
 from desktop.storage import records
@@ -102,7 +103,7 @@ class RecordDialog(QDialog):
         self.conn = undo.store.conn
         self.presets = dict(presets or {})
         title = _("Sửa {k}") if record_id else _("Thêm {k}")
-        self.setWindowTitle(title.format(k=kind.label.lower()))
+        self.setWindowTitle(title.format(k=lower_first(kind.label)))
         self.setSizeGripEnabled(True)
         self._baseline: tuple | None = None  # what the editor showed when it opened
 
@@ -175,6 +176,9 @@ class RecordDialog(QDialog):
         layout.addLayout(self.extra)
         layout.addWidget(buttons)
         self._load()
+        if kind.name == "membership":  # the roles of the organization's own type
+            self.editors["organization_id"].changed.connect(lambda: self._offer_roles())
+            self._offer_roles(opening=True)
 
     # -- size, and leaving without saving ---------------------------------------------------
 
@@ -245,6 +249,31 @@ class RecordDialog(QDialog):
             self._initial[name] = editor.text()
         if self.kind.name == "meeting" and not self.record_id:
             self.editors["number"].widget.setPlaceholderText(_("tự đánh số khi lưu"))
+
+    def _offer_roles(self, *, opening: bool = False) -> None:
+        """A membership's Chức danh offers its organization's roles, and a new member starts
+        as a plain member (Đội viên, Tổ viên): the first role of every type, Tổ trưởng, was
+        preselected for a Đội dân phòng that already had its Đội trưởng. A role the record
+        already holds stays, offered or not."""
+        from desktop.storage import catalogues
+
+        organization, role = self.editors["organization_id"].text(), self.editors["role"]
+        if not organization or "role" in self.presets:
+            return
+        roles = catalogues.roles_of_organization(self.conn, organization)
+        keep = role.text() if self.record_id or not opening else None
+        if not self.record_id and keep not in {r.code for r in roles}:
+            keep = None  # another organization's role is not carried over to a new member
+        role.widget.blockSignals(True)
+        role.widget.setCurrentIndex(-1)  # set_choices keeps nothing: ``keep`` is set below
+        role.widget.blockSignals(False)
+        role.set_choices([(r.code, r.name) for r in roles])
+        if keep is not None:
+            role.set_value(keep, "")
+        elif roles:
+            role.set_value(roles[-1].code, roles[-1].name)
+        if opening:
+            self._initial["role"] = role.text()
 
     # -- validation next to the field --------------------------------------------------
 

@@ -83,7 +83,9 @@ def data_locations(db_path: Path) -> list[tuple[str, Path]]:
 
 def show_data_folder(parent: QWidget, db_path: Path) -> QMessageBox:
     """Says where everything is and offers to open the folder of the open database."""
-    rows = "".join(f"<tr><td>{label}:&nbsp;</td><td><code>{path}</code></td></tr>"
+    # Unbroken: a path cut at its slashes over two lines reads as two paths.
+    rows = "".join(f"<tr><td style='white-space:pre'>{label}:&nbsp;</td>"
+                   f"<td style='white-space:pre'><code>{path}</code></td></tr>"
                    for label, path in data_locations(db_path))
     box = QMessageBox(QMessageBox.Icon.Information, _("Dữ liệu của tôi ở đâu"),
                       _("<p>Mọi dữ liệu nằm trên máy này, không gửi đi đâu trừ khi anh/chị "
