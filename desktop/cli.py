@@ -211,7 +211,13 @@ def run(args: argparse.Namespace) -> int:
     conn = open_db(args)
     store = Store(conn)
     if command == "add":
-        result = store.add(kind_named(args.kind).name, parse_assignments(args.values))
+        values = parse_assignments(args.values)
+        if args.kind == "catalogue" and not values.get("code") and values.get("name"):
+            from desktop.storage import catalogues  # the code made from the name, as the window does
+
+            values["code"] = catalogues.new_code(conn, str(values.get("catalogue") or ""),
+                                                 str(values["name"]))
+        result = store.add(kind_named(args.kind).name, values)
         warn(args, result.warnings)
         emit(args, {"id": result.id, "warnings": result.warnings}, [result.id])
     elif command == "edit":
