@@ -201,3 +201,20 @@ def test_the_demo_cameras_owners_are_ong_or_ba_as_their_names_say(window, qtbot)
     assert owners and all(o.startswith(("Hộ ông ", "Hộ bà ")) for o in owners)
     # «Hộ bà Lò Văn Thành», «Hộ ông Cà Thị Sơn» read as mistakes
     assert all((" Thị " in o) == o.startswith("Hộ bà ") for o in owners), owners
+
+
+def test_the_home_pages_figures_are_never_written_over_each_other(window, qtbot):
+    page = click_page(qtbot, window, "home")
+    qtbot.waitUntil(lambda: page.chart.rows != [], timeout=5000)
+    qtbot.waitUntil(page.chart.isVisible, timeout=3000)
+    page.chart.grab()  # painted as on the screen
+    figures = page.chart.figure_rects
+    assert len(figures) == 2 * len(page.chart.rows)
+    # a pair's two figures (equal, or near-equal as «1.478» and «1.578») on their own lines
+    for a, b in zip(figures[::2], figures[1::2], strict=True):
+        assert not a.intersects(b), (a, b)
+    # and the summary's headings whole: «Cùng kỳ» in English once read «period las»
+    header = page.summary.horizontalHeader()
+    for column in (1, 2, 3):
+        text = page.summary.horizontalHeaderItem(column).text()
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(text)

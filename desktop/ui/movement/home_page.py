@@ -56,6 +56,7 @@ class BarChart(QWidget):
         super().__init__(parent)
         self.rows: list[tuple[str, int, int]] = []
         self.label_rects: list[tuple[str, QRectF]] = []  # where the last paint wrote them
+        self.figure_rects: list[QRectF] = []  # and the figures above the bars
         self.setMinimumHeight(220)
 
     def set_rows(self, rows: list[tuple[str, int, int]]) -> None:
@@ -92,16 +93,20 @@ class BarChart(QWidget):
         peak = max(max(c, b) for _l, c, b in self.rows) or 1
         bar = min(28.0, slot / 3)
         p.setFont(small)
-        self.label_rects = []
+        self.label_rects, self.figure_rects = [], []
         for i, (label, current, before) in enumerate(self.rows):
             x = left + i * slot + slot / 2
+            # The figures stand on two lines above the taller bar of the pair: over each
+            # bar's own top, two near-equal bars («1.478», «1.578») wrote one over the other.
+            pair_top = h - bottom - (h - top - bottom) * max(current, before) / peak
             for j, (value, colour) in enumerate(((before, _PREVIOUS), (current, _CURRENT))):
                 height = (h - top - bottom) * value / peak
                 rect = QRectF(x - bar + j * bar, h - bottom - height, bar - 2, height)
                 p.fillRect(rect, colour)
-                # This period's figure above its bar, last year's inside the pair's left.
-                p.drawText(QRectF(rect.x() - bar / 2, rect.y() - 16 - 12 * (1 - j), bar * 2, 14),
-                           Qt.AlignmentFlag.AlignCenter, format_count(value))
+                # This period's figure just above the pair, last year's on the line above.
+                figure = QRectF(rect.x() - bar / 2, pair_top - 16 - 14 * (1 - j), bar * 2, 14)
+                p.drawText(figure, Qt.AlignmentFlag.AlignCenter, format_count(value))
+                self.figure_rects.append(figure)
             where = QRectF(x - slot / 2, h - bottom + 4, slot, bottom - 4)
             p.drawText(where, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, label)
             self.label_rects.append((label, where))
@@ -133,6 +138,13 @@ class HomePage(QWidget):
 
         self.summary = read_only_table(
             [_("Chỉ tiêu"), _("Kỳ này"), _("Cùng kỳ"), _("Tăng/giảm")], (250, 70, 70))
+        # The figures' columns as wide as their headings ("Same period last year" was cut to
+        # "period las"); the indicator's name takes the rest.
+        header = self.summary.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.chart = BarChart()
         self.by_type = read_only_table([_("Loại tổ chức"), _("Số tổ/đội"), _("Số thành viên")])
         # The type's name takes the room left by the figures, so the longest is not cut.
