@@ -20,6 +20,11 @@ _MEMBER_ROLE = {"to_bao_ve_antt": "to_vien", "to_hoa_giai": "hoa_giai_vien",
                 "clb_giao_duc_con_em": "thanh_vien"}
 _EXIT_REASONS = ("tu_nguyen", "tu_nguyen", "chuyen_noi_o")
 _NEW_MODELS = ("Camera an ninh {c}", "Tổ liên gia an toàn {c}", "Zalo an ninh trật tự {c}")
+# Each new model of its own type: a «Camera an ninh» filed as «Xóm đạo bình yên» read as a
+# mistake in the list and in its editor.
+_NEW_MODEL_TYPES = {"Camera an ninh {c}": "he_thong_camera_giam_sat",
+                    "Tổ liên gia an toàn {c}": "to_nhom_lien_gia_tu_quan",
+                    "Zalo an ninh trật tự {c}": "zalo_an_ninh"}
 _DEEDS = ("Giúp lực lượng Công an bắt giữ đối tượng trộm cắp tài sản",
           "Nhặt được tài sản, trả lại người đánh rơi",
           "Tham gia tuần tra, giữ gìn an ninh trật tự dịp Tết",
@@ -102,8 +107,10 @@ def _models(conn, add_many: AddMany, rng: random.Random, commune: dict, years: l
     for year in years[1:]:  # a new model in each of the last two years, more or less
         for name in rng.sample(_NEW_MODELS, rng.randint(1, 2)):
             started = _day(rng, dt.date(year, 1, 1), min(dt.date(year, 9, 30), today))
+            drawn = rng.choice(model_types)  # drawn as before: the rest of the demo is unchanged
+            kind = _NEW_MODEL_TYPES[name] if _NEW_MODEL_TYPES[name] in model_types else drawn
             [model_id] = add_many("model", [{
-                "name": name.format(c=commune["name"]), "model_type": rng.choice(model_types),
+                "name": name.format(c=commune["name"]), "model_type": kind,
                 "unit_id": commune["id"], "started_date": started, "status": "active",
                 "is_point": 1 if rng.random() < 0.3 else 0}])
             for village in rng.sample(villages, min(len(villages), rng.randint(1, 3))):

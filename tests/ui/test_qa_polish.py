@@ -218,3 +218,24 @@ def test_the_home_pages_figures_are_never_written_over_each_other(window, qtbot)
     for column in (1, 2, 3):
         text = page.summary.horizontalHeaderItem(column).text()
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(text)
+
+
+def test_the_crime_figures_editor_says_how_to_write_a_period(window, qtbot):
+    page = click_page(qtbot, window, "crime")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    dialog = shown_editor(qtbot, page)
+    hint = dialog.editors["period"].widget.placeholderText()
+    assert "2026-Q4" in hint and "2026-10" in hint
+    close_editor(qtbot, dialog)
+
+
+def test_the_demo_models_are_of_the_type_their_names_say(window, qtbot):
+    page = click_page(qtbot, window, "models")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=3000)
+    names = {name: c for c, name in enumerate(page.model.columns)}
+    rows = [(page.model.index(r, names["name"]).data(),
+             page.model.index(r, names["model_type"]).data())
+            for r in range(page.model.rowCount())]
+    cameras = [kind for name, kind in rows if name.startswith("Camera an ninh")]
+    assert cameras and all(kind.startswith("Hệ thống camera") for kind in cameras), rows
+    assert all(kind == "Zalo an ninh" for name, kind in rows if name.startswith("Zalo an ninh"))

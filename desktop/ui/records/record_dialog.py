@@ -249,6 +249,9 @@ class RecordDialog(QDialog):
             self._initial[name] = editor.text()
         if self.kind.name == "meeting" and not self.record_id:
             self.editors["number"].widget.setPlaceholderText(_("tự đánh số khi lưu"))
+        if self.kind.name == "crime_stat":  # a blank box said nothing of the forms it reads
+            self.editors["period"].widget.setPlaceholderText(
+                _("năm 2026, quý 2026-Q4, tháng 2026-10, 6 tháng 2026-H1"))
 
     def _offer_roles(self, *, opening: bool = False) -> None:
         """A membership's Chức danh offers its organization's roles, and a new member starts
