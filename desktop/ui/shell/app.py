@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtCore import QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -17,6 +17,7 @@ from desktop.resources import resource_path
 from desktop.storage.db import open_database
 from desktop.storage.paths import default_database_path
 from desktop.ui.common import file_dialogs
+from desktop.ui.common.after_paint import AfterPaint
 
 UI_FONT_SIZE = 10
 
@@ -94,21 +95,6 @@ def reopen(old_window, db_path: Path, *, backup: bool = True):  # -> MainWindow 
     return main_window.reopen(old_window, db_path, backup=backup)
 
 
-class _QuitAfterPaint(QObject):
-    """``--self-test``: quit (or cancel the wizard) once the widget has painted."""
-
-    def __init__(self, widget, on_paint) -> None:
-        super().__init__(widget)
-        self.on_paint, self.done = on_paint, False
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Paint and not self.done:
-            self.done = True
-            QTimer.singleShot(0, self.on_paint)
-        return False
-
-
 def open_if_set_up(db_path: Path):  # -> dbapi.Connection | None
     """The database open, if it has a site; None (and closed) if the first-run wizard must
     set it up first."""
@@ -141,8 +127,8 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
         hook = None
         if self_test:
             def hook(wizard):
-                _QuitAfterPaint(wizard, lambda: (print("self-test: first-run wizard painted"),
-                                                 wizard.reject()))
+                AfterPaint(wizard, lambda: (print("self-test: first-run wizard painted"),
+                                            wizard.reject()))
         chosen: Path | None = path
         conn = None
         if not path.exists() or path.stat().st_size == 0:  # a first start: the wizard
@@ -172,6 +158,6 @@ def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
         print(f"self-test: backup {backup.backup_now(window.conn, chosen, 'daily').name}")
         print(f"self-test: resources {resources_root()}; font {app.font().family()}; "
               f"language {current_language()}")
-        window.filled.connect(lambda: _QuitAfterPaint(
+        window.filled.connect(lambda: AfterPaint(
             window, lambda: (print("self-test: window painted"), app.quit())))
     return app.exec()

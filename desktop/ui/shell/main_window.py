@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.storage import dbapi
+from desktop.ui.common.after_paint import AfterPaint
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.shell.sections import SectionedPages
 
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         else:
             for action in self.actions_needing_data:
                 action.setEnabled(False)
-            self._fill_after_paint = _AfterFirstPaint(self, self._fill_deferred)
+            self._fill_after_paint = AfterPaint(self, self._fill_deferred)
             # Should no paint come (a window restored minimised), fill anyway.
             QTimer.singleShot(FILL_AT_LATEST_MS, self, self._fill_deferred)
             self.statusBar().showMessage(_("Đang mở dữ liệu…"))
@@ -619,24 +620,6 @@ class MainWindow(QMainWindow):
             self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
             self.tasks.pool.waitForDone(30000)
         super().closeEvent(event)
-
-
-class _AfterFirstPaint(QObject):
-    """Calls ``then`` once ``widget`` has been painted, from the event loop (so the paint
-    reaches the screen first)."""
-
-    def __init__(self, widget: QWidget, then) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Paint and self.then is not None:
-            then, self.then = self.then, None
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, self, then)  # not after the window is gone
-        return False
-
 
 
 # -- opening a window --------------------------------------------------------------------

@@ -20,8 +20,10 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QEvent, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+from desktop.ui.common.after_paint import AfterPaint
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL before the first frame (4 ms)
     from _sha2 import sha256  # Python 3.12+
@@ -119,8 +121,8 @@ class SingleInstance(QObject):
         """Listen a moment after ``window`` has painted: the frame and the login prompt
         first, then QtNetwork."""
         if self.server is None:
-            _AfterPaint(window, lambda: QTimer.singleShot(LISTEN_AFTER_PAINT_MS, self,
-                                                          self.listen))
+            AfterPaint(window, lambda: QTimer.singleShot(LISTEN_AFTER_PAINT_MS, self,
+                                                         self.listen))
 
     def follow(self, db_path: Path, window: QWidget | None = None) -> None:
         """The window now shows ``db_path`` (Tệp → Mở): answer for that one. Should another
@@ -160,22 +162,6 @@ class SingleInstance(QObject):
         if self.lock is not None:
             self.lock.unlock()
             self.lock = None
-
-
-class _AfterPaint(QObject):
-    """Calls ``then`` from the event loop once ``widget`` has painted."""
-
-    def __init__(self, widget: QWidget, then) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Paint and self.then is not None:
-            then, self.then = self.then, None
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, self, then)
-        return False
 
 
 def bring_forward() -> QWidget | None:
