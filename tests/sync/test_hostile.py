@@ -267,3 +267,37 @@ def test_a_refusal_quoting_a_value_leaves_it_only_in_the_encrypted_database(setu
     assert len(quarantined) == 2
     for p in quarantined:
         assert bad_phone.encode() not in p.read_bytes(), p
+
+
+@pytest.mark.parametrize(("first", "expected"), [
+    (b'{"t":"person","pk":"\xff\xfe"', "không đọc được"),  # not UTF-8
+    (b'{"t":"person","pk":"\\ud800"', "không đọc được"),  # a lone surrogate
+    (b'{"t":"person","v":NaN', "không đọc được"),
+    (b'{"t":"person","v":1e400', "không đọc được"),  # a number out of range
+    (b'{"t":"person","v":' + b"[" * 5000 + b"]" * 5000, "không đọc được"),  # absurd nesting
+    (b'{"t":"person"},{"t":"person"', "thiếu trường"),  # a line without the other fields
+    (b'[1,2],{"t":"person"', "thiếu trường"),  # an array where a line's object is
+    (b'{"t":"person","v":1.5', "giá trị"),  # types checked after decoding
+    (b'{"t":"person","v":true', "giá trị"),
+    (b'{"t":"person","h":-1', "phiên bản không hợp lệ"),
+    (b'{"t":"person","h":123456789012345678901234567890', "phiên bản không hợp lệ"),
+    (b'{"t":"person","hist":{}', "lịch sử phiên bản không hợp lệ"),
+])
+def test_a_hostile_change_line(setup, tmp_path, first, expected):
+    """A change line's start replaced (its later keys win: "v", "h" and "hist" given twice
+    take the new value's place); signed and hashed again, so only parsing and the checks
+    after it can refuse it (issue 12: the lines are decoded by msgspec)."""
+    prov, a, _b, good = setup
+
+    def line(d, m):
+        old = d["changes/000001.jsonl"]
+        first_line, rest = old.split(b"\n", 1)
+        if b'"v":' in first or b'"h":' in first or b'"hist":' in first:
+            new = first_line[:-1] + b"," + first[len(b'{"t":"person",'):] + b"}"
+        else:
+            new = first + first_line[len(b'{"t":"person"'):]
+        lines = new + b"\n" + rest
+        d["changes/000001.jsonl"] = lines
+        m["files"]["changes/000001.jsonl"].update(sha256=hashlib.sha256(lines).hexdigest(),
+                                                  bytes=len(lines))
+    refused(prov, write(tmp_path, "line.vsb", tamper(a, good, prov, members=line)), expected)
