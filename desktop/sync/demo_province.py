@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from desktop.domain.errors import UserError
+from desktop.domain.text import lower_first
 from desktop.i18n import _
 from desktop.resources import resource_path
 from desktop.storage import accounts, db, dbapi, demo, keyfile, rosters, site
@@ -25,6 +26,12 @@ from desktop.storage.writer import Store
 from desktop.sync import enrol, exchange, keys
 
 COMMUNES_IN_PROVINCE = 45  # Điện Biên since the 2025 reform
+
+
+def commune_site_name(commune_name: str) -> str:
+    """"Công an xã Mường Chà (dữ liệu mẫu)": the unit's kind inside the name in lower case, as
+    the first-run wizard names a site (not «Công an Xã Mường Chà»)."""
+    return f"Công an {lower_first(commune_name)} (dữ liệu mẫu)"
 
 
 def folder_of(path: Path) -> Path:
@@ -78,7 +85,7 @@ def create(path: Path, *, communes: int = COMMUNES_IN_PROVINCE, people_per_villa
         units = site.communes_of(prov, demo.DEMO_PROVINCE)[:max(1, communes)]
         for i, (code, commune_name) in enumerate(units):
             target = folder / f"xa-{code}.db"
-            conn = _new_site(target, name=f"Công an {commune_name} (dữ liệu mẫu)",
+            conn = _new_site(target, name=commune_site_name(commune_name),
                              password=password, commune_code=code)
             try:
                 own = keys.unlock(conn)

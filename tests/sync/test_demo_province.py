@@ -23,6 +23,9 @@ def test_the_province_demo_and_its_stick(tmp_path, capsys):
     conn = db.open_database(path)
     try:
         assert [p.site_kind for p in enrol.list_sites(conn)] == ["commune", "commune"]
+        # named as the first-run wizard names a site: «Công an xã …», not «Công an Xã …»
+        assert all(p.name.startswith(("Công an xã ", "Công an phường ")) and
+                   p.name.endswith(" (dữ liệu mẫu)") for p in enrol.list_sites(conn))
     finally:
         conn.close()
     assert cli.main(["import-bundle", str(folder / "usb"), "--db", str(path)]) == 0
