@@ -239,3 +239,31 @@ def test_the_demo_models_are_of_the_type_their_names_say(window, qtbot):
     cameras = [kind for name, kind in rows if name.startswith("Camera an ninh")]
     assert cameras and all(kind.startswith("Hệ thống camera") for kind in cameras), rows
     assert all(kind == "Zalo an ninh" for name, kind in rows if name.startswith("Zalo an ninh"))
+
+
+def test_restore_waits_for_a_copy_to_be_chosen(window, qtbot):
+    from desktop.storage import backup
+    from desktop.ui.accounts.backup_dialog import RestoreDialog
+
+    action = next(a for m in window.menuBar().actions() if m.menu()
+                  for a in m.menu().actions() if a.text() == "&Khôi phục từ bản sao lưu…")
+
+    def opened() -> RestoreDialog:
+        click_menu(qtbot, window, action)
+        qtbot.waitUntil(lambda: any(isinstance(x, RestoreDialog) and x.isVisible()
+                                    for x in QApplication.topLevelWidgets()), timeout=3000)
+        return next(x for x in QApplication.topLevelWidgets()
+                    if isinstance(x, RestoreDialog) and x.isVisible())
+
+    dialog = opened()
+    assert dialog.list.count() == 0
+    # «Khôi phục», not an «Đồng ý» that closed the dialog and did nothing
+    assert dialog.restore_button.text() == "Khôi phục"
+    assert not dialog.restore_button.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    backup.backup_now(window.conn, window.db_path, "manual")
+    dialog = opened()
+    assert dialog.list.count() == 1 and dialog.restore_button.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)

@@ -169,6 +169,12 @@ class RestoreDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(other, QDialogButtonBox.ButtonRole.ActionRole)
+        # «Khôi phục», and only with a copy chosen: «Đồng ý» over an empty list closed the
+        # dialog and did nothing.
+        self.restore_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.restore_button.setText(_("Khôi phục"))
+        self.list.currentRowChanged.connect(
+            lambda row: self.restore_button.setEnabled(row >= 0))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -221,6 +227,7 @@ class RestoreDialog(QDialog):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(current if 0 <= current < self.list.count() else 0)
+        self.restore_button.setEnabled(self.list.currentRow() >= 0)
         text = _("Đang dùng {used} cho {n} bản; hạn mức {budget}.").format(
             used=backup.size_text(plan.used), n=len(self.backups),
             budget=backup.size_text(plan.policy.budget))
