@@ -267,3 +267,31 @@ def test_restore_waits_for_a_copy_to_be_chosen(window, qtbot):
     assert dialog.list.count() == 1 and dialog.restore_button.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+
+def test_a_minutes_file_is_added_by_a_button_too(window, qtbot, tmp_path, monkeypatch):
+    from desktop.storage import attachments
+    from desktop.ui.records import editors
+
+    scan = tmp_path / "Biên bản bản chụp.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    monkeypatch.setattr(editors.QFileDialog, "getOpenFileNames",
+                        lambda *a, **k: ([str(scan)], ""))
+    from uikit import find_item, type_text
+
+    window.tree.setCurrentIndex(find_item(window, "organization"))
+    page = click_page(qtbot, window, "meetings")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    dialog = shown_editor(qtbot, page)
+    assert not dialog.save_file.isEnabled()  # nothing saved to write out yet
+    qtbot.mouseClick(dialog.add_file_button, Qt.MouseButton.LeftButton)
+    assert dialog.files.item(0).text() == "Biên bản bản chụp.png (mới)"
+    type_text(dialog.editors["title"].widget, "Họp tổ")
+    dialog.editors["started_at"].widget.setText("08:00 05/12/2026")
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible(), dialog.banner.text()
+    saved = attachments.attachments_of(window.store, "meeting", page.current_id())
+    assert [a["filename"] for a in saved] == ["Biên bản bản chụp.png"]

@@ -137,7 +137,17 @@ class MeetingDialog(RecordDialog):
                                     "ký); nhấp đúp vào tệp cũng được"))
         self.save_file.clicked.connect(self.export_selected)
         self.files.itemDoubleClicked.connect(lambda _item: self.export_selected())
-        right.addWidget(self.save_file)
+        # Dragging was the only way in: a file is also chosen in a dialog (and by keyboard).
+        self.add_file_button = QPushButton(_("Thêm tệp…"))
+        self.add_file_button.clicked.connect(lambda: self.choose_files())
+        file_buttons = QHBoxLayout()
+        file_buttons.addWidget(self.add_file_button)
+        file_buttons.addWidget(self.save_file)
+        right.addLayout(file_buttons)
+        # Saving out needs a saved file chosen (a new minutes has none).
+        self.save_file.setEnabled(False)
+        self.files.currentRowChanged.connect(
+            lambda row: self.save_file.setEnabled(0 <= row < len(self.saved_files)))
         self.attendance.setMinimumHeight(150)
         org_editor = self.editors["organization_id"]
         org_editor.changed.connect(self._refill)
@@ -152,6 +162,14 @@ class MeetingDialog(RecordDialog):
             for a in attachments.attachments_of(undo.store, "meeting", record_id):
                 self.saved_files.append(a)
                 self.files.addItem(str(a["filename"]))
+
+    def choose_files(self) -> None:
+        """Scans and photos chosen in a file dialog, attached when the minutes are saved."""
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, _("Thêm tệp đính kèm"), str(Path.home()),
+            _("Ảnh, bản chụp (*.jpg *.jpeg *.png *.pdf *.tif *.tiff);;Mọi tệp (*)"))
+        for path in paths:
+            self.files.add_file(Path(path))
 
     def export_selected(self) -> Path | None:
         """Write the selected attached file out in clear, where the officer chooses."""
