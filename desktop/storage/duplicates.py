@@ -329,83 +329,108 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
     return out
 
 
+def _hashed_keys(row: dbapi.Row | dict) -> tuple[list[int], list[int]]:
+    """:func:`match_keys` without the CCCD, as hashes: (filed, looked), each key hashed once
+    (a partial date files and looks up the same year key)."""
+    filed, looked = match_keys(row)
+    hashes = {k: key_hash(k) for k in {*filed, *looked} if not k.startswith(_CCCD)}
+    return ([hashes[k] for k in filed if k in hashes], [hashes[k] for k in looked if k in hashes])
+
+
+_SCAN_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS duplicate_scan (person_id TEXT PRIMARY KEY) "
+              "WITHOUT ROWID",
+              "CREATE TEMP TABLE IF NOT EXISTS duplicate_look (key INTEGER NOT NULL, "
+              "person_id TEXT NOT NULL)")
+
+
 def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) -> None:
-    """One chunk of people: a few statements for the whole chunk (keys filed and looked up,
-    their candidates read), then per person only the pairs it shares a key with."""
-    rows = _rows(conn, ids)
-    marks = ",".join("?" * len(ids))
-    rowids = [r["_rowid"] for r in rows.values()]
-    conn.execute(f"DELETE FROM duplicate_key WHERE person IN ({','.join('?' * len(rowids))})",
-                 rowids)
-    looked: dict[str, list[str]] = {}
+    """One chunk of people, set-based (issue 12): the chunk's ids and its live people's
+    looked-up key hashes go into temporary tables; their rows, the twins sharing a key (the
+    hashes joined with ``duplicate_key``, the CCCD with ``person_citizen_id``) and their
+    candidates come from a few joins; per person only the pairs it shares a key with and the
+    ones it had, in the order of the per-person scan it replaces (ids sorted, which
+    tests/storage/test_duplicates_setbased.py compares with that scan)."""
+    for stmt in _SCAN_TEMP:
+        conn.execute(stmt)
+    conn.execute("DELETE FROM temp.duplicate_scan")
+    conn.execute("DELETE FROM temp.duplicate_look")
+    conn.executemany("INSERT OR IGNORE INTO temp.duplicate_scan VALUES (?)",
+                     [(i,) for i in ids])
+    cols = ", ".join(f"p.{c}" for c in _FIELDS)
+    rows = {r["id"]: r for r in conn.execute(
+        f"SELECT {cols} FROM temp.duplicate_scan s JOIN person p ON p.id = s.person_id "
+        "ORDER BY p.id")}
+    conn.execute("DELETE FROM duplicate_key WHERE person IN (SELECT p._rowid FROM "
+                 "temp.duplicate_scan s JOIN person p ON p.id = s.person_id)")
     filed: list[tuple[int, int]] = []
+    looks: list[tuple[int, str]] = []
+    cccd = False
     for pid, row in rows.items():
         if _live(row):
-            under, looked[pid] = match_keys(row)
-            filed += [(key_hash(k), row["_rowid"]) for k in under if not k.startswith(_CCCD)]
+            under, looked = _hashed_keys(row)
+            rowid = row["_rowid"]
+            filed += [(h, rowid) for h in under]
+            looks += [(h, pid) for h in looked]
+            cccd = cccd or bool(row["citizen_id"])
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
+    conn.executemany("INSERT INTO temp.duplicate_look VALUES (?, ?)", looks)
     gone = set(ids) - set(rows)
-    for pid in gone:  # gone: its import was undone
+    for pid in sorted(gone):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
                                        "b = :p) AND status = 'open'", {"p": pid}).rowcount
     if gone:  # its keys name a _rowid no person has (or a later one): rare, one pass
         conn.execute("DELETE FROM duplicate_key WHERE person NOT IN (SELECT _rowid FROM person)")
-    holders = _holders(conn, {k for ks in looked.values() for k in ks})
-    matched_of = {pid: {o for k in ks for o in holders.get(k, ()) if o != pid}
-                  for pid, ks in looked.items()}
+    # The twins: whoever is filed under a looked-up hash (a hash two keys share gives both
+    # keys' people, as before), and the live people with the same CCCD as a live one here.
+    matched_of: dict[str, set[str]] = defaultdict(set)
+    for pid, other in conn.execute(
+            "SELECT l.person_id, p.id FROM temp.duplicate_look l "
+            "JOIN duplicate_key k ON k.key = l.key JOIN person p ON p._rowid = k.person "
+            "WHERE p.id <> l.person_id"):
+        matched_of[pid].add(other)
+    if cccd:
+        for pid, other in conn.execute(
+                "SELECT s.id, q.id FROM temp.duplicate_scan t JOIN person s ON s.id = t.person_id "
+                "JOIN person q ON q.citizen_id = s.citizen_id "
+                f"WHERE coalesce(s.citizen_id, '') <> '' AND NOT coalesce(s._deleted, 0) "
+                f"AND coalesce(s.{ALIAS}, '') = '' AND NOT coalesce(q._deleted, 0) "
+                f"AND coalesce(q.{ALIAS}, '') = '' AND q.id <> s.id"):
+            matched_of[pid].add(other)
     people = dict(rows)
     people.update(_rows(conn, {o for m in matched_of.values() for o in m} - set(rows)))
     theirs: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
     for cid, a, b, status in conn.execute(
-            f"SELECT id, a, b, status FROM duplicate_candidate WHERE a IN ({marks}) UNION "
-            f"SELECT id, a, b, status FROM duplicate_candidate WHERE b IN ({marks})",
-            (*ids, *ids)).fetchall():
-        theirs[a].append((cid, a, b, status))
-        theirs[b].append((cid, a, b, status))
+            "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
+            "JOIN duplicate_candidate c ON c.a = s.person_id UNION "
+            "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
+            "JOIN duplicate_candidate c ON c.b = s.person_id").fetchall():
+        if a in rows:
+            theirs[a].append((cid, a, b, status))
+        if b in rows:
+            theirs[b].append((cid, a, b, status))
+    result.checked += len(rows)
     for pid, row in rows.items():
-        result.checked += 1
-        if (row[ALIAS] and row["_deleted"]) or any(c[3] == MERGED for c in theirs[pid]):
-            _follow_merge_state(conn, row)
+        mine = theirs.get(pid, ())
+        merged = row[ALIAS] and row["_deleted"]
         matched = matched_of.get(pid, set())
+        if not (merged or mine or matched):
+            continue  # the common case: nobody to compare, nothing to drop
+        if merged or any(c[3] == MERGED for c in mine):
+            _follow_merge_state(conn, row)
         result.compared += len(matched)
         for other_id in matched:
             if other_id in people:
                 value, reasons = score(row, people[other_id])
                 _record(conn, pid, other_id, value, reasons, result)
         # Open pairs of this person that no longer match leave the queue.
-        for cid, a, b, status in theirs[pid]:
+        for cid, a, b, status in mine:
             other_id = b if a == pid else a
             if status == OPEN and (other_id not in matched or not _live(row)):
                 conn.execute("DELETE FROM duplicate_candidate WHERE id = ? AND status = 'open'",
                              (cid,))
                 result.dropped += 1
-
-
-def _holders(conn: dbapi.Connection, wanted: Collection[str]) -> dict[str, list[str]]:
-    """key -> the ids of the live people filed under it: the CCCD from person_citizen_id,
-    the others from their hashes (a hash met by two keys gives both its people)."""
-    holders: dict[str, list[str]] = defaultdict(list)
-    cccd = sorted(k[len(_CCCD):] for k in wanted if k.startswith(_CCCD))
-    for i in range(0, len(cccd), _CHUNK):
-        part = cccd[i:i + _CHUNK]
-        for number, pid in conn.execute(
-                "SELECT citizen_id, id FROM person WHERE citizen_id IN "
-                f"({','.join('?' * len(part))}) AND NOT coalesce(_deleted, 0) "
-                f"AND coalesce({ALIAS}, '') = ''", part):
-            holders[_CCCD + number].append(pid)
-    by_hash: dict[int, list[str]] = defaultdict(list)
-    for k in wanted:
-        if not k.startswith(_CCCD):
-            by_hash[key_hash(k)].append(k)
-    hashes = sorted(by_hash)
-    for i in range(0, len(hashes), _CHUNK):
-        part = hashes[i:i + _CHUNK]
-        for h, pid in conn.execute(
-                "SELECT k.key, p.id FROM duplicate_key k JOIN person p ON p._rowid = k.person "
-                f"WHERE k.key IN ({','.join('?' * len(part))})", part):
-            for k in by_hash[h]:
-                holders[k].append(pid)
-    return holders
+    conn.execute("DELETE FROM temp.duplicate_scan")
+    conn.execute("DELETE FROM temp.duplicate_look")
 
 
 def _record(conn: dbapi.Connection, x: str, y: str, value: int, reasons: list[str],
