@@ -337,6 +337,8 @@ def _hashed_keys(row: dbapi.Row | dict) -> tuple[list[int], list[int]]:
     return ([hashes[k] for k in filed if k in hashes], [hashes[k] for k in looked if k in hashes])
 
 
+# The temporary tables lead every join (CROSS JOIN keeps SQLite's order: without statistics
+# it would scan the whole duplicate_key or person table and probe these).
 _SCAN_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS duplicate_scan (person_id TEXT PRIMARY KEY) "
               "WITHOUT ROWID",
               "CREATE TEMP TABLE IF NOT EXISTS duplicate_look (key INTEGER NOT NULL, "
@@ -358,10 +360,10 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
                      [(i,) for i in ids])
     cols = ", ".join(f"p.{c}" for c in _FIELDS)
     rows = {r["id"]: r for r in conn.execute(
-        f"SELECT {cols} FROM temp.duplicate_scan s JOIN person p ON p.id = s.person_id "
-        "ORDER BY p.id")}
+        f"SELECT {cols} FROM temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id "
+        "ORDER BY s.person_id")}
     conn.execute("DELETE FROM duplicate_key WHERE person IN (SELECT p._rowid FROM "
-                 "temp.duplicate_scan s JOIN person p ON p.id = s.person_id)")
+                 "temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id)")
     filed: list[tuple[int, int]] = []
     looks: list[tuple[int, str]] = []
     cccd = False
@@ -384,14 +386,14 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     # keys' people, as before), and the live people with the same CCCD as a live one here.
     matched_of: dict[str, set[str]] = defaultdict(set)
     for pid, other in conn.execute(
-            "SELECT l.person_id, p.id FROM temp.duplicate_look l "
-            "JOIN duplicate_key k ON k.key = l.key JOIN person p ON p._rowid = k.person "
+            "SELECT l.person_id, p.id FROM temp.duplicate_look l CROSS JOIN duplicate_key k "
+            "ON k.key = l.key CROSS JOIN person p ON p._rowid = k.person "
             "WHERE p.id <> l.person_id"):
         matched_of[pid].add(other)
     if cccd:
         for pid, other in conn.execute(
-                "SELECT s.id, q.id FROM temp.duplicate_scan t JOIN person s ON s.id = t.person_id "
-                "JOIN person q ON q.citizen_id = s.citizen_id "
+                "SELECT s.id, q.id FROM temp.duplicate_scan t CROSS JOIN person s "
+                "ON s.id = t.person_id CROSS JOIN person q ON q.citizen_id = s.citizen_id "
                 f"WHERE coalesce(s.citizen_id, '') <> '' AND NOT coalesce(s._deleted, 0) "
                 f"AND coalesce(s.{ALIAS}, '') = '' AND NOT coalesce(q._deleted, 0) "
                 f"AND coalesce(q.{ALIAS}, '') = '' AND q.id <> s.id"):
@@ -401,9 +403,9 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     theirs: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
     for cid, a, b, status in conn.execute(
             "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
-            "JOIN duplicate_candidate c ON c.a = s.person_id UNION "
+            "CROSS JOIN duplicate_candidate c ON c.a = s.person_id UNION "
             "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
-            "JOIN duplicate_candidate c ON c.b = s.person_id").fetchall():
+            "CROSS JOIN duplicate_candidate c ON c.b = s.person_id").fetchall():
         if a in rows:
             theirs[a].append((cid, a, b, status))
         if b in rows:
