@@ -295,3 +295,19 @@ def test_a_minutes_file_is_added_by_a_button_too(window, qtbot, tmp_path, monkey
     assert not dialog.isVisible(), dialog.banner.text()
     saved = attachments.attachments_of(window.store, "meeting", page.current_id())
     assert [a["filename"] for a in saved] == ["Biên bản bản chụp.png"]
+
+
+def test_the_sync_guide_speaks_of_buttons_not_commands(window, qtbot):
+    from desktop.ui.exchange.sync_dialogs import SitesDialog
+
+    action = next(a for m in window.menuBar().actions() if m.menu()
+                  for a in m.menu().actions() if a.text() == "Điểm đồng bộ và &khóa…")
+    click_menu(qtbot, window, action)
+    qtbot.waitUntil(lambda: any(isinstance(x, SitesDialog) and x.isVisible()
+                                for x in QApplication.topLevelWidgets()), timeout=5000)
+    dialog = next(x for x in QApplication.topLevelWidgets()
+                  if isinstance(x, SitesDialog) and x.isVisible())
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "«Tạo khóa»" in shown  # the guide is there
+    assert "antq " not in shown and "--out" not in shown  # no command line in the window
+    dialog.close()

@@ -47,7 +47,7 @@ class CommunesPage(QWidget):
         self.threshold.setRange(1, overview.MAX_LATE_AFTER)
         self.threshold.setSuffix(_(" ngày"))
         self.threshold.setToolTip(_("Quá bấy nhiêu ngày không có gói mới thì xã/phường được "
-                                    "tô đỏ là trễ (antq communes --late-after)"))
+                                    "tô đỏ là trễ"))
         self.threshold.editingFinished.connect(lambda: self.set_threshold())
         self.refresh_button = QPushButton(_("Làm mới"))
         self.refresh_button.clicked.connect(lambda: self.reload())
@@ -170,7 +170,7 @@ class CommunesPage(QWidget):
             (str(row.open_conflicts), ""),
             (str(len(row.clock_warnings)), "\n".join(row.clock_warnings)),
             (row.key_due.strftime("%d/%m/%Y") if row.key_due else "",
-             _("Khóa đã dùng quá hạn: nhắc xã thay khóa (antq keys rotate)")
+             _("Khóa đã dùng quá hạn: nhắc xã thay khóa")
              if row.key_overdue else ""),
             (", ".join(overview.month_shown(m) for m in row.missing_months), ""),
             (row.approved_shown(), ""),

@@ -663,13 +663,13 @@ class SitesDialog(QDialog):
         if self.is_province:
             self.guide_box.setTitle(_("Đăng ký một xã/phường — các bước ở tỉnh"))
             steps = [
-                (fp is not None, _("Tạo khóa: bấm «Tạo khóa» (antq keys init). Khóa mở "
+                (fp is not None, _("Tạo khóa: bấm «Tạo khóa». Khóa mở "
                                    "cùng lúc đăng nhập, không có mật khẩu riêng.")),
                 (False, _("Xã ghi tệp yêu cầu đăng ký vào USB và mang USB lên tỉnh.")),
                 (False, _("Chấp nhận: bấm «Chấp nhận yêu cầu của xã…», chọn tệp yêu cầu trên "
                           "USB. Gọi điện cho xã; xã đọc vân tay của xã, bạn gõ vào ô «Vân tay "
                           "xã đọc qua điện thoại». Chỉ khi hai vân tay khớp mới bấm được «Chấp "
-                          "nhận» (antq enrol accept TỆP --out TỆP).")),
+                          "nhận».")),
                 (False, _("Lưu tệp trả lời vào USB và đọc vân tay của tỉnh cho xã: {f}.")
                  .format(f=shown)),
                 (False, _("Đưa USB về xã; xã cài trả lời và gõ vân tay tỉnh đã đọc.")),
@@ -681,17 +681,17 @@ class SitesDialog(QDialog):
         else:
             self.guide_box.setTitle(_("Đăng ký với tỉnh — các bước ở xã/phường"))
             steps = [
-                (fp is not None, _("Tạo khóa: bấm «Tạo khóa» (antq keys init). Khóa mở "
+                (fp is not None, _("Tạo khóa: bấm «Tạo khóa». Khóa mở "
                                    "cùng lúc đăng nhập, không có mật khẩu riêng.")),
                 (installed, _("Ghi yêu cầu: bấm «Ghi yêu cầu đăng ký…», lưu tệp yêu cầu vào USB "
-                              "và mang USB lên tỉnh (antq enrol request --out TỆP).")),
+                              "và mang USB lên tỉnh.")),
                 (installed, _("Gọi điện cho tỉnh và đọc vân tay của điểm này: {f}. Tỉnh gõ vân "
                               "tay bạn đọc; chỉ khi khớp tỉnh mới chấp nhận và ghi tệp trả lời "
                               "vào USB.").format(f=shown)),
                 (installed, _("Tỉnh đọc vân tay của tỉnh cho bạn: ghi lại trên giấy.")),
                 (installed, _("Cài trả lời: khi USB về, bấm «Cài trả lời của tỉnh…», chọn tệp "
                               "trả lời, gõ vân tay tỉnh đã đọc; khi hai vân tay khớp, bấm «Cài "
-                              "trả lời» (antq enrol install TỆP).")),
+                              "trả lời».")),
                 (False, _("Từ đó dùng «Ghi ra USB…» và «Nhập từ USB…» để trao đổi gói đồng bộ "
                           "với tỉnh.")),
             ]
