@@ -311,3 +311,15 @@ def test_the_sync_guide_speaks_of_buttons_not_commands(window, qtbot):
     assert "«Tạo khóa»" in shown  # the guide is there
     assert "antq " not in shown and "--out" not in shown  # no command line in the window
     dialog.close()
+
+
+def test_the_tips_filters_and_search_are_whole_at_1280(window, qtbot):
+    window.resize(1280, 800)
+    page = click_page(qtbot, window, "tips")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=3000)
+    QApplication.processEvents()
+    for combo in page.filters.values():  # «Loại nguồn tin: tất c» once
+        needed = combo.fontMetrics().horizontalAdvance(combo.currentText())
+        assert combo.width() > needed + 20, (combo.currentText(), combo.width())
+    assert page.search.width() >= 200
+    assert page.print_button.isVisible()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -202,15 +203,20 @@ class TipPage(UnitListPage):
         self.overdue_label = QLabel()
         self.overdue_label.setStyleSheet(f"color: {OVERDUE_TEXT.name()}; font-weight: bold;")
         self.overdue_label.setWordWrap(True)
-        self.layout().insertWidget(1, self.overdue_label)
         self.print_button = QPushButton(_("In danh sách…"))
         self.print_button.clicked.connect(lambda: self.print_list())
         self.identity_button = QPushButton(_("Danh tính…"))
         self.identity_button.setToolTip(_("Người cung cấp tin của nguồn tin đang chọn (chỉ chỉ "
                                           "huy và người được giao; hỏi lại mật khẩu)"))
         self.identity_button.clicked.connect(lambda: self.ask_identity())
-        self.toolbar.addWidget(self.print_button)
-        self.toolbar.addWidget(self.identity_button)
+        # On a line of their own with the overdue warning: beside the search, two filters and
+        # Thêm/Sửa/Xóa they squeezed the search box and cut the filters' words at 1280 px.
+        row = QHBoxLayout()
+        row.addWidget(self.overdue_label, 1)
+        row.addStretch(0)
+        row.addWidget(self.print_button)
+        row.addWidget(self.identity_button)
+        self.layout().insertLayout(1, row)
         self.identity_button.setVisible(vault.may_open(ctx.conn))
 
     def reload(self) -> None:
