@@ -323,3 +323,10 @@ def test_the_tips_filters_and_search_are_whole_at_1280(window, qtbot):
         assert combo.width() > needed + 20, (combo.currentText(), combo.width())
     assert page.search.width() >= 200
     assert page.print_button.isVisible()
+
+
+def test_the_areas_list_writes_a_villages_kind_as_a_list_does(window, qtbot):
+    page = click_page(qtbot, window, "areas")  # the province: every commune's villages
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=3000)
+    kinds = {page.model.index(r, 2).data() for r in range(page.model.rowCount())}
+    assert kinds and all(k[:1].isupper() for k in kinds), kinds  # «Bản», not «bản»

@@ -462,7 +462,9 @@ class AreasPage(QWidget):
         self._enable()
 
     def _row(self, v: Village, commune: str) -> list[QStandardItem]:
-        values = [v.name, commune, v.division_type or "", format_count(v.residents),
+        # "Bản", "Tổ dân phố" as every list writes a kind (stored in lower case, for sentences)
+        kind = v.division_type or ""
+        values = [v.name, commune, kind[:1].upper() + kind[1:], format_count(v.residents),
                   format_count(v.organizations), _display(v.valid_from), _display(v.valid_to),
                   v.successor_name or ""]
         items = []
