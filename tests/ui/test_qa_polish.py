@@ -330,3 +330,19 @@ def test_the_areas_list_writes_a_villages_kind_as_a_list_does(window, qtbot):
     qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=3000)
     kinds = {page.model.index(r, 2).data() for r in range(page.model.rowCount())}
     assert kinds and all(k[:1].isupper() for k in kinds), kinds  # «Bản», not «bản»
+
+
+def test_the_home_page_counts_the_communes_that_have_not_sent(window, qtbot, monkeypatch):
+    from desktop.sync import overview
+
+    rows = [{"code": f"03{n:03d}", "name": f"Xã Thử {n}", "last_received": None,
+             "last_received_shown": ""} for n in range(45)]
+    monkeypatch.setattr(overview, "not_sent", lambda *_a, **_k: rows)
+    page = click_page(qtbot, window, "home")
+    page.reload()  # as a new period chosen does
+    qtbot.waitUntil(lambda: page.not_sent.isVisibleTo(page), timeout=5000)
+    shown = page.not_sent.text()
+    # not 45 names over half the page: how many, the first few, the rest on hover
+    assert shown.startswith("45 xã/phường chưa gửi số liệu kỳ này: Xã Thử 0, ")
+    assert "Xã Thử 6" not in shown and "trang Các xã" in shown
+    assert "Xã Thử 44 (03044, chưa gửi gói nào)" in page.not_sent.toolTip()

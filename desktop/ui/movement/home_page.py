@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.reports import periods
 from desktop.ui.common.widgets import read_only_table
 from desktop.ui.records.pages import AppContext, Selection, format_count
@@ -47,6 +47,9 @@ def period_choices(today: dt.date) -> list[tuple[str, periods.Period]]:
          periods.month(today.year, today.month)),
         (_("Năm {y}").format(y=today.year - 1), periods.year(today.year - 1)),
     ]
+
+
+NOT_SENT_NAMED = 6  # communes named on the home page; the rest counted
 
 
 class BarChart(QWidget):
@@ -213,7 +216,19 @@ class HomePage(QWidget):
         if "not_sent" in self.data:
             from desktop.sync.overview import not_sent_text
 
-            self.not_sent.setText(not_sent_text(self.data["not_sent"]))
+            rows, whole = self.data["not_sent"], not_sent_text(self.data["not_sent"])
+            # A province whose 45 communes have not sent wrote 45 names over half the page:
+            # how many, the first few, the whole list on hover and on the Các xã page.
+            if len(rows) > NOT_SENT_NAMED:
+                self.not_sent.setText(ngettext(
+                    "{n} xã/phường chưa gửi số liệu kỳ này: {x}… (cả danh sách ở trang Các xã)",
+                    "{n} xã/phường chưa gửi số liệu kỳ này: {x}… (cả danh sách ở trang Các xã)",
+                    len(rows)).format(n=len(rows), x=", ".join(
+                        str(r["name"]) for r in rows[:NOT_SENT_NAMED])))
+                self.not_sent.setToolTip(whole)
+            else:
+                self.not_sent.setText(whole)
+                self.not_sent.setToolTip("")
         self.not_sent.setVisible("not_sent" in self.data)
         summary = self.data["summary"]
         self.summary.setRowCount(len(summary))
