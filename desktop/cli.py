@@ -213,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
     if command == "add":
         values = parse_assignments(args.values)
         if args.kind == "catalogue" and not values.get("code") and values.get("name"):
-            from desktop.storage import catalogues  # the code made from the name, as the window does
+            # The code made from the name, as the window's Danh mục editor does.
+            from desktop.storage import catalogues
 
             values["code"] = catalogues.new_code(conn, str(values.get("catalogue") or ""),
                                                  str(values["name"]))

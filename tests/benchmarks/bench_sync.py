@@ -19,7 +19,8 @@ same rows with one ``executemany`` per table in one transaction:
 Neither baseline decrypts or checks the bundle, merges versions, resolves conflicts, writes
 the audit log or protects the database first. It prints the import speed as the median of the
 paired ratios baseline time / import time (goal ≥ 0.3 against plain tables at province
-size), in wall time and in this process's processor time (steadier on a shared machine). At province size (every size with ``--all-protection``) the safety copies, as a
+size), in wall time and in this process's processor time (steadier on a shared machine). At
+province size (every size with ``--all-protection``) the safety copies, as a
 share of the import (goal ≤ 10 %): a whole backup (``backup.backup_now``) of the target, and
 the import's own protection, weighed by a fourth side of the rotation: the same import with
 the protection patched out in this process (a whole copy by ``backup.backup_now`` skipped,
