@@ -22,13 +22,18 @@ def state(conn: dbapi.Connection) -> list[str]:
     back), the sender's audit head it showed (what a sender showed is not unlearnt), and the
     full-text index's own b-trees (the same words, in other segments: checked by
     :func:`search_index_ok` instead), and when this computer noted a bundle received (an
-    import again is noted at its own time: the rest of the note is compared)."""
+    import again is noted at its own time: the rest of the note is compared; so is the import
+    log's line, less its local time, which fell on another second now and then)."""
     notes = [f"sync_bundle_note: {tuple(r)}" for r in conn.execute(
         "SELECT bundle_id, direction, peer, created_local, clock_warnings, file "
         "FROM sync_bundle_note ORDER BY bundle_id, direction")]
+    logged = [f"sync_import_log: {tuple(r)}" for r in conn.execute(
+        "SELECT bundle_id, sender, sender_counter, sha256, result, counts FROM sync_import_log "
+        "ORDER BY bundle_id")]
     return [line for line in logical_dump(conn)
             if not _FTS_SHADOW.match(line) and not line.startswith("site_meta: ('hlc',")
-            and not line.startswith(("audit_peer_head: ", "sync_bundle_note: "))] + notes
+            and not line.startswith(("audit_peer_head: ", "sync_bundle_note: ",
+                                     "sync_import_log: "))] + notes + logged
 
 
 def search_index_ok(conn: dbapi.Connection) -> None:
