@@ -9,6 +9,7 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 
+from desktop.domain.text import lower_first
 from desktop.storage import dbapi
 from desktop.storage.writer import Store
 
@@ -110,7 +111,7 @@ def _models(conn, add_many: AddMany, rng: random.Random, commune: dict, years: l
             drawn = rng.choice(model_types)  # drawn as before: the rest of the demo is unchanged
             kind = _NEW_MODEL_TYPES[name] if _NEW_MODEL_TYPES[name] in model_types else drawn
             [model_id] = add_many("model", [{
-                "name": name.format(c=commune["name"]), "model_type": kind,
+                "name": name.format(c=lower_first(commune["name"])), "model_type": kind,
                 "unit_id": commune["id"], "started_date": started, "status": "active",
                 "is_point": 1 if rng.random() < 0.3 else 0}])
             for village in rng.sample(villages, min(len(villages), rng.randint(1, 3))):

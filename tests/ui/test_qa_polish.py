@@ -239,6 +239,8 @@ def test_the_demo_models_are_of_the_type_their_names_say(window, qtbot):
     cameras = [kind for name, kind in rows if name.startswith("Camera an ninh")]
     assert cameras and all(kind.startswith("Hệ thống camera") for kind in cameras), rows
     assert all(kind == "Zalo an ninh" for name, kind in rows if name.startswith("Zalo an ninh"))
+    # «Camera an ninh xã Mường Chà»: the commune's kind in lower case inside a name
+    assert all(" Xã " not in name for name, _kind in rows if name.startswith("Camera"))
 
 
 def test_restore_waits_for_a_copy_to_be_chosen(window, qtbot):
