@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from uikit import (
     SCREENSHOTS,
     click_page,
@@ -20,6 +20,7 @@ from uikit import (
 from desktop.domain.kinds import KINDS
 from desktop.storage import records
 from desktop.ui.common.fields import LONG_TEXT_LINES
+from desktop.ui.records.record_dialog import RecordDialog
 
 
 @pytest.fixture
@@ -153,3 +154,62 @@ def test_the_person_editor_fits_and_its_size_is_remembered(window, qtbot):
     again = shown(qtbot, window.people.add())
     assert again.size() == wanted
     qtbot.keyClick(again.editors["full_name"].widget, Qt.Key.Key_Escape)
+
+
+def opened_by_edit_button(qtbot, window, page_name: str, kind: str):
+    """The editor of the page's first row, opened by a click on its Sửa button."""
+    window.tree.setCurrentIndex(find_item(window, "organization"))
+    page = click_page(qtbot, window, page_name)
+    page.table.selectRow(0)
+    assert page.edit_button.isEnabled()
+    before = set(window.findChildren(RecordDialog))
+
+    def opened() -> list[RecordDialog]:
+        return [d for d in window.findChildren(RecordDialog) if d not in before
+                and d.isVisible()]
+
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(opened()) == 1, timeout=3000)
+    dialog = opened()[0]
+    assert dialog.kind.name == kind
+    return shown(qtbot, dialog)
+
+
+def form_is_whole(dialog, long_text: str) -> None:
+    bar = dialog.scroll.verticalScrollBar()
+    assert not bar.isVisible() and bar.maximum() == 0
+    for name, editor in dialog.editors.items():
+        assert fully_in_view(dialog, editor.widget), name
+    edit = dialog.editors[long_text].widget
+    assert edit.height() >= edit.fontMetrics().lineSpacing() * LONG_TEXT_LINES
+
+
+@pytest.mark.parametrize(("page_name", "kind", "long_text", "listing"), [
+    ("organizations", "organization", "notes", "members"),
+    ("models", "model", "description", "history"),
+])
+def test_editors_with_a_list_show_their_whole_form_and_the_list_takes_the_rest(
+        window, qtbot, page_name, kind, long_text, listing):
+    """QA (issue 14): the organization editor opened 773×480 with its form scrolling, «Ghi
+    chú» cut, while the members list kept its height; the model's «Mô tả» likewise."""
+    assert window.screen().availableGeometry().height() >= 800  # the 1280×800 of the finding
+    dialog = opened_by_edit_button(qtbot, window, page_name, kind)
+    screenshot(dialog, f"{kind}_editor_whole.png")
+    form_is_whole(dialog, long_text)
+    rows = getattr(dialog, listing)
+    assert rows.isVisible() and rows.height() >= rows.fontMetrics().lineSpacing() * 4
+    # Made taller, the list takes the room; made as short as it goes, the form stays whole
+    # and that size is remembered for the next editor.
+    before = rows.height()
+    dialog.resize(dialog.width(), dialog.height() + 120)
+    qtbot.waitUntil(lambda: rows.height() > before, timeout=2000)
+    dialog.resize(dialog.width(), 300)
+    QApplication.processEvents()
+    form_is_whole(dialog, long_text)
+    short = dialog.size()
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel),
+                     Qt.MouseButton.LeftButton)
+    again = opened_by_edit_button(qtbot, window, page_name, kind)
+    assert again.size() == short
+    form_is_whole(again, long_text)
+    again.reject()

@@ -31,6 +31,9 @@ from desktop.storage import attachments, catalogues, derived, records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.records.record_dialog import RecordDialog
 
+# The fewest rows a list under an editor's form shows (members, replications).
+LIST_ROWS_AT_LEAST = 4
+
 
 class AttendanceTable(QTableWidget):
     """One row per member of the organization: present or absent, and why."""
@@ -244,6 +247,15 @@ class MeetingDialog(RecordDialog):
         return result
 
 
+def take_what_is_left(dialog: RecordDialog, listing: QListWidget) -> None:
+    """A list under the form (members, replications) takes the height the form leaves, never
+    less than a few rows; the form keeps its own (RecordDialog._keep_form_whole)."""
+    rows = listing.fontMetrics().lineSpacing() * LIST_ROWS_AT_LEAST
+    listing.setMinimumHeight(rows + 2 * listing.frameWidth() + 4)
+    dialog.main_layout.setStretchFactor(dialog.scroll, 0)
+    dialog.main_layout.setStretchFactor(dialog.extra, 1)
+
+
 class ModelDialog(RecordDialog):
     """A model and where it has been replicated."""
 
@@ -262,9 +274,9 @@ class ModelDialog(RecordDialog):
                 u=presenter.ref_title("unit", str(r["unit_id"]))))
         if not reps:
             self.history.addItem(_("Chưa nhân rộng"))
-        self.history.setMaximumHeight(120)
         self.extra.addWidget(QLabel(_("Lịch sử nhân rộng:")))
-        self.extra.addWidget(self.history)
+        self.extra.addWidget(self.history, 1)
+        take_what_is_left(self, self.history)
 
 
 class OrganizationDialog(RecordDialog):
@@ -281,7 +293,6 @@ class OrganizationDialog(RecordDialog):
         for m in members:
             self.members.addItem(f"{presenter.catalogue_name('role', str(m['role']))}: "
                                  f"{m['full_name']}")
-        self.members.setMaximumHeight(140)
         self.rules = QLabel("\n".join(_("⚠ {w}").format(w=w) for w in warnings))
         self.rules.setWordWrap(True)  # a long rule wraps instead of widening the dialog
         self.rules.setStyleSheet("color: #8a5300;")
@@ -293,9 +304,10 @@ class OrganizationDialog(RecordDialog):
         head.addWidget(QLabel(_("Thành viên ({n}):").format(n=len(members))))
         head.addStretch(1)
         lay.addLayout(head)
-        lay.addWidget(self.members)
+        lay.addWidget(self.members, 1)
         lay.addWidget(self.rules)
-        self.extra.addWidget(box)
+        self.extra.addWidget(box, 1)
+        take_what_is_left(self, self.members)
 
 
 

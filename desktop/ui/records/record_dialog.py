@@ -174,6 +174,7 @@ class RecordDialog(QDialog):
         layout.addWidget(scroll, 1)
         self.extra = QVBoxLayout()
         layout.addLayout(self.extra)
+        self.main_layout = layout
         layout.addWidget(buttons)
         self._load()
         if kind.name == "membership":  # the roles of the organization's own type
@@ -188,15 +189,28 @@ class RecordDialog(QDialog):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self._baseline is None:  # the first show: subclasses have added their parts
             self._baseline = self.state()
+            self._keep_form_whole()
             saved = QSettings().value(self._geometry_key())
             if not (saved and self.restoreGeometry(saved)):
                 self._fit_to_content()
         super().showEvent(event)
 
+    def _room(self) -> QSize:
+        """The screen's free area the editor may take."""
+        screen = (self.parentWidget() or self).screen() or self.screen()
+        return screen.availableGeometry().size() * 0.95 if screen else QSize(1200, 800)
+
+    def _keep_form_whole(self) -> None:
+        """The fields never scroll while the screen has room for them: the editor cannot be
+        made (or remembered) shorter than its form; lists under it take what is left."""
+        inner = self.scroll.widget()
+        rest = self.minimumSizeHint().height() - self.scroll.minimumSizeHint().height()
+        need = min(inner.sizeHint().height(), self._room().height() - rest)
+        self.scroll.setMinimumHeight(max(need, self.scroll.minimumSizeHint().height()))
+
     def _fit_to_content(self) -> None:
         """As large as the content asks, within the screen's free area."""
-        screen = (self.parentWidget() or self).screen() or self.screen()
-        room = screen.availableGeometry().size() * 0.95 if screen else QSize(1200, 800)
+        room = self._room()
         hint = self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(560, 0))
         self.resize(hint.boundedTo(room))
 
