@@ -71,6 +71,27 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def upper_first(value: str) -> str:
+    """A value shown on its own, as in a table cell: "chỉ huy" → "Chỉ huy", "có" → "Có" (the
+    counterpart of lower_first; only the first letter, the rest as written)."""
+    return value[:1].upper() + value[1:]
+
+
+def in_two_lines(label: str, longer_than: int = 30) -> str:
+    """A long column title on two lines, broken at the space nearest its middle (after a comma
+    when there is one), so the column need not be as wide as the whole title."""
+    label = " ".join(label.split())
+    if len(label) <= longer_than or " " not in label:
+        return label
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    after_comma = [i for i in spaces if label[i - 1] == ","]
+    middle = len(label) / 2
+    best = min(after_comma or spaces, key=lambda i: abs(i - middle))
+    if after_comma and abs(best - middle) > len(label) / 4:  # a comma far off: the middle
+        best = min(spaces, key=lambda i: abs(i - middle))
+    return label[:best] + "\n" + label[best + 1:]
+
+
 def _fold_char(c: str) -> str:
     if unicodedata.category(c) == "Cf":  # zero-width space, BOM, soft hyphen pasted from the web
         return ""

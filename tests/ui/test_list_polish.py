@@ -115,6 +115,26 @@ def add_catalogue_item(qtbot, window, page, catalogue: str, name: str) -> Catalo
     return dialog
 
 
+def test_a_long_column_title_is_shown_whole_on_two_lines_with_its_tooltip(commune, qtbot):
+    """QA (issue 14): «Trong đó rất nghiêm trọng, đặc biệt nghiêm trọng» read «rong đó rất
+    nghiêm trọng, đặc biệt nghiêm trọng» in the Tội phạm list, cut by its column."""
+    page = click_page(qtbot, commune, "crime")
+    qtbot.waitUntil(lambda: page.isVisible() and page.model.rowCount() == 4, timeout=3000)
+    model, header = page.model, page.table.horizontalHeader()
+    full = "Trong đó rất nghiêm trọng, đặc biệt nghiêm trọng"
+    col = next(c for c in range(model.columnCount())
+               if model.headerData(c, Qt.Orientation.Horizontal,
+                                   Qt.ItemDataRole.ToolTipRole) == full)
+    shown = model.headerData(col, Qt.Orientation.Horizontal)
+    assert shown.split("\n") == ["Trong đó rất nghiêm trọng,", "đặc biệt nghiêm trọng"]
+    metrics = header.fontMetrics()
+    wide = max(metrics.horizontalAdvance(line) for line in shown.split("\n"))
+    assert header.sectionSize(col) >= wide + 4  # each line whole inside its section
+    assert header.height() >= 2 * metrics.lineSpacing()  # and both lines in view
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.grab().save(str(SCREENSHOTS / "crime_long_header.png"))
+
+
 def test_a_catalogue_item_takes_its_code_from_its_name(province, qtbot):
     page = click_page(qtbot, province, "catalogues")
     qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=3000)

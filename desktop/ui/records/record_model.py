@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.domain.kinds import FieldType, Kind
+from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
@@ -28,6 +29,7 @@ HELD_S = 0.25  # asked again this soon after the last page came: held down (End 
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 # Figures read down a column, units under units: right-aligned, as on the home page.
 NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -183,8 +185,10 @@ class RecordTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _TOOLTIP:
+            return self.kind.field(self.columns[section]).label  # whole, however narrow
         if role != _DISPLAY:
             return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.kind.field(self.columns[section]).label
+        if orientation == Qt.Orientation.Horizontal:  # a long title on two lines (QA, issue 14)
+            return in_two_lines(self.kind.field(self.columns[section]).label)
         return str(section + 1)
