@@ -154,16 +154,16 @@ def test_the_chief_adds_an_officer_who_then_logs_in(xa, qtbot, monkeypatch, wind
     click_menu(qtbot, w, action)
     dialog = w.accounts_dialog
     assert isinstance(dialog, AccountsDialog) and dialog.isVisible()
-    assert table_rows(dialog) == [["admin", "", "chỉ huy", "", "có"]]  # a chief opens identities
+    assert table_rows(dialog) == [["admin", "", "Chỉ huy", "", "Có"]]  # a chief opens identities
 
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     new = dialog.findChild(NewAccountDialog)
     assert new.isVisible() and not new.ok_button.isEnabled()
     assert [new.role.itemText(i) for i in range(new.role.count())] == [
-        "chỉ huy", "cán bộ", "xem", "tổng hợp tỉnh"]
+        "Chỉ huy", "Cán bộ", "Xem", "Tổng hợp tỉnh"]
     new.name.setText("maiv")
     new.full_name.setText("Lò Thị Mai")
-    new.role.setCurrentIndex(new.role.findText("cán bộ"))
+    new.role.setCurrentIndex(new.role.findText("Cán bộ"))
     new.password.setText("ngắn")
     new.repeat.setText("ngắn")
     assert not new.ok_button.isEnabled() and new.hint.text() == "Mật khẩu cần ít nhất 8 ký tự"
@@ -175,7 +175,7 @@ def test_the_chief_adds_an_officer_who_then_logs_in(xa, qtbot, monkeypatch, wind
     new.grab().save(str(_shot("accounts_add.png")))
     qtbot.mouseClick(new.ok_button, Qt.MouseButton.LeftButton)
     assert not new.isVisible()
-    assert ["maiv", "Lò Thị Mai", "cán bộ", "", ""] in table_rows(dialog)
+    assert ["maiv", "Lò Thị Mai", "Cán bộ", "", ""] in table_rows(dialog)
     assert dialog.message.text() == "Đã tạo tài khoản «maiv» (cán bộ)"
 
     # The same name again: the storage layer's refusal, in the dialog, which stays open.
@@ -215,7 +215,7 @@ def test_disabling_asks_first_and_never_the_last_chief(xa, qtbot, windows):
     assert accounts.get(w.conn, "maiv").disabled is False
     qtbot.mouseClick(dialog.disable_button, Qt.MouseButton.LeftButton)
     confirm("Khóa tài khoản")
-    assert ["maiv", "", "cán bộ", "đã khóa", ""] in table_rows(dialog)
+    assert ["maiv", "", "Cán bộ", "Đã khóa", ""] in table_rows(dialog)
     assert not dialog.disable_button.isEnabled()  # already disabled
     with pytest.raises(UserError):
         accounts.login(xa, "maiv", PW)

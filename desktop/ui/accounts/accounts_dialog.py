@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.errors import UserError
+from desktop.domain.text import upper_first
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi
 from desktop.ui.common.dialogs import LastShown, free_on_close
@@ -118,7 +119,7 @@ class NewAccountDialog(_FormDialog):
         self.full_name = QLineEdit()
         self.role = QComboBox()
         for code, label in accounts.ROLE_NAMES.items():
-            self.role.addItem(_(label), code)
+            self.role.addItem(upper_first(_(label)), code)
         self.role.setCurrentIndex(self.role.findData("officer"))
         self.password, self.repeat = _password_edit(), _password_edit()
         self.form.addRow(_("Tên tài khoản:"), self.name)
@@ -247,9 +248,10 @@ class AccountsDialog(QDialog):
         self.table.setRowCount(len(self.accounts))
         for row, account in enumerate(self.accounts):
             opens = account.role == "chief" or account.name in self.granted
-            cells = (account.name, account.full_name or "", account.role_name,
-                     _("đã khóa") if account.disabled else "",
-                     _("có") if opens and not account.disabled else "")
+            # Values on their own, capitalised as «Có» is elsewhere (the names as written).
+            cells = (account.name, account.full_name or "", upper_first(account.role_name),
+                     upper_first(_("đã khóa")) if account.disabled else "",
+                     upper_first(_("có")) if opens and not account.disabled else "")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
             if account.name == select:
