@@ -33,7 +33,7 @@ class Field:
     label: str
     required: bool = False
     ref: str | None = None  # kind name, for REF
-    catalogue: str | None = None  # catalogue name, for CODE
+    catalogue: str | None = None  # catalogue name, for CODE (LONGTEXT: a list of its codes)
     choices: tuple[tuple[str, str], ...] = ()  # (stored value, label), for CHOICE
     partial: bool = False  # DATE: month/year or year alone accepted
     not_future: bool = False  # DATE: may not lie after today
@@ -419,7 +419,8 @@ SAFETY_EVALUATION = Kind(
         Field("registered", T.BOOL, _("Đăng ký xây dựng đạt tiêu chuẩn")),
         Field("registered_date", T.DATE, _("Ngày đăng ký")),
         Field("households_percent", T.INT, _("Tỷ lệ hộ gia đình đăng ký (%)")),
-        Field("criteria_met", T.LONGTEXT, _("Tiêu chí đạt (mã, cách nhau bởi dấu ;)")),
+        # Codes joined by «; » (CLI, bundles); the window ticks them by name from the list.
+        Field("criteria_met", T.LONGTEXT, _("Tiêu chí đạt"), catalogue="safety_criterion"),
         Field("result", T.CHOICE, _("Kết quả"), choices=SAFETY_RESULTS),
         Field("decision_number", T.TEXT, _("Số quyết định công nhận"), max_length=60),
         Field("decision_date", T.DATE, _("Ngày quyết định"), not_future=True),

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QObject, QRect, QSize, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QSizePolicy,
+    QStyle,
     QWidget,
 )
 
 from desktop.domain import dates
 from desktop.domain.kinds import Field, FieldType
+from desktop.domain.results import criteria_codes
 from desktop.i18n import _
 
 Choices = Sequence[tuple[str, str]]  # (stored value, label)
@@ -31,6 +35,9 @@ _PLACEHOLDERS = {
 
 
 LONG_TEXT_LINES = 5
+CHECKLIST_MAX_LINES = 24  # a checklist taller than this scrolls
+CHECKLIST_MARGIN = 6  # the rows' spacing (2 each side) and a little slack
+CHECKLIST_MIN_LINES = 22  # it is never made shorter than this (or its rows)
 
 
 class FieldEditor(QObject):
@@ -208,6 +215,121 @@ class SearchPickEditor(FieldEditor):
         self._selected = None if stored is None else str(stored)
         self._selected_label = shown
         self.widget.setText(shown)
+
+
+class ChecklistEditor(FieldEditor):
+    """Codes of a catalogue ticked from their names (the criteria an evaluation met): stored as
+    the codes joined by «; », as typed in the CLI. A code the record holds that the catalogue
+    no longer offers stays shown and ticked, marked retired, so a save does not drop it."""
+
+    def __init__(self, field: Field, items: Sequence[tuple[str, str, Sequence[str]]],
+                 retired: Callable[[str], str | None], parent=None) -> None:
+        """``items``: (code, name, subjects it applies to) of the catalogue in force;
+        ``retired(code)``: the name of an item no longer in force (None: not in it at all)."""
+        listing = _Checklist()
+        listing.setWordWrap(True)
+        listing.setSpacing(2)  # wrapped names run together without it
+        listing.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        listing.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        super().__init__(field, listing, parent)
+        self._retired = retired
+        self._stored: list[str] = []  # the record's codes, kept in their order on save
+        self._subject: str | None = None
+        for code, name, applies in items:
+            self._add(code, name, tuple(applies))
+        listing.itemChanged.connect(self._ticked)
+
+    def _add(self, code: str, label: str, applies: tuple[str, ...] | None) -> QListWidgetItem:
+        item = QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, code)
+        item.setData(Qt.ItemDataRole.UserRole + 1, applies)  # None: shown for every subject
+        item.setToolTip(label)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                      | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        self.widget.addItem(item)
+        return item
+
+    def _items(self) -> list[QListWidgetItem]:
+        return [self.widget.item(i) for i in range(self.widget.count())]
+
+    def _ticked(self, _item: QListWidgetItem) -> None:
+        self.changed.emit()
+
+    def show_for(self, subject: str | None) -> None:
+        """Only the criteria of the subject chosen (all when none is), and any ticked one."""
+        self._subject = subject
+        for item in self._items():
+            applies = item.data(Qt.ItemDataRole.UserRole + 1)
+            item.setHidden(bool(subject) and applies is not None and subject not in applies
+                           and item.checkState() is not Qt.CheckState.Checked)
+        self.widget.updateGeometry()
+
+    def checked_codes(self) -> list[str]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self._items()
+                if item.checkState() is Qt.CheckState.Checked]
+
+    def text(self) -> str | None:
+        ticked = self.checked_codes()
+        codes = [c for c in self._stored if c in ticked]
+        codes += [c for c in ticked if c not in codes]
+        return "; ".join(codes)
+
+    def set_value(self, stored: object, shown: str) -> None:
+        self._stored = criteria_codes(stored)
+        known = {item.data(Qt.ItemDataRole.UserRole): item for item in self._items()}
+        self.widget.blockSignals(True)
+        for item in known.values():
+            item.setCheckState(Qt.CheckState.Unchecked)
+        for code in self._stored:
+            item = known.get(code)
+            if item is None:  # retired, or not in this database's catalogue at all
+                name = self._retired(code)
+                label = (_("{name} (đã ngừng dùng)").format(name=name) if name is not None
+                         else _("{code} (không có trong danh mục)").format(code=code))
+                item = known[code] = self._add(code, label, None)
+            item.setCheckState(Qt.CheckState.Checked)
+        self.widget.blockSignals(False)
+        self.show_for(self._subject)
+
+
+class _Checklist(QListWidget):
+    """A list whose rows tick with a click anywhere on them, not only on the small box, and
+    with Space (Qt's own key for a checkable row). As tall as its rows ask (within reason),
+    so the criteria are read without scrolling where the screen has room."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(super().sizeHint().width(), self._rows_height(CHECKLIST_MAX_LINES))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        # Not squeezed by the notes beside it: its rows stay readable up to a point.
+        return QSize(super().minimumSizeHint().width(), self._rows_height(CHECKLIST_MIN_LINES))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the rows wrap anew
+
+    def _rows_height(self, most_lines: int) -> int:
+        """The shown rows as wrapped at the list's width (Qt's own row hint is one unwrapped
+        line), within five lines and ``most_lines``."""
+        line = self.fontMetrics().lineSpacing()
+        room = max(self.viewport().width(), 240) - self.style().pixelMetric(
+            QStyle.PixelMetric.PM_IndicatorWidth) - 3 * CHECKLIST_MARGIN
+        rows = sum(self.fontMetrics().boundingRect(
+            QRect(0, 0, room, 100 * line), Qt.TextFlag.TextWordWrap, self.item(i).text()).height()
+            + CHECKLIST_MARGIN for i in range(self.count()) if not self.isRowHidden(i))
+        return min(max(rows, LONG_TEXT_LINES * line), most_lines * line) + \
+            2 * self.frameWidth() + CHECKLIST_MARGIN
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        item = self.itemAt(event.position().toPoint())
+        if item is None or event.button() is not Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        event.accept()  # not Qt's own handling: it would tick a click on the box a second time
+        item.setCheckState(Qt.CheckState.Unchecked if item.checkState() is Qt.CheckState.Checked
+                           else Qt.CheckState.Checked)
 
 
 def display_for_editing(field: Field, stored: object) -> str:

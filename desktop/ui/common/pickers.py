@@ -6,6 +6,7 @@ from desktop.domain.kinds import Field, FieldType
 from desktop.storage import catalogues, dbapi, rosters
 from desktop.ui.common.fields import (
     BoolEditor,
+    ChecklistEditor,
     ChoiceEditor,
     FieldEditor,
     LineEditor,
@@ -20,9 +21,17 @@ class EditorFactory:
     def __init__(self, conn: dbapi.Connection, unit_scope: str | None = None) -> None:
         self.conn = conn
         self.unit_scope = unit_scope
+        self.built: dict[str, FieldEditor] = {}  # by field name, for editors that follow another
 
     def editor(self, field: Field) -> FieldEditor:
+        editor = self._make(field)
+        self.built[field.name] = editor
+        return editor
+
+    def _make(self, field: Field) -> FieldEditor:
         t = field.type
+        if t is FieldType.LONGTEXT and field.catalogue:  # codes ticked by their names
+            return self._checklist(field, field.catalogue)
         if t is FieldType.LONGTEXT:
             return LongTextEditor(field)
         if t is FieldType.BOOL:
@@ -40,6 +49,24 @@ class EditorFactory:
             return ChoiceEditor(field, rosters.record_choices(self.conn, field.ref,
                                                               self._commune_scope()))
         return LineEditor(field)
+
+    def _checklist(self, field: Field, catalogue: str) -> ChecklistEditor:
+        def retired(code: str) -> str | None:
+            item = catalogues.item(self.conn, catalogue, code)
+            return None if item is None else item.name
+
+        def applies(attrs: dict[str, object]) -> list[str]:
+            found = attrs.get("applies")
+            return [str(a) for a in found] if isinstance(found, list) else []
+
+        items = [(i.code, i.name, applies(i.attrs)) for i in
+                 catalogues.items(self.conn, catalogue)]
+        checklist = ChecklistEditor(field, items, retired)
+        # The criteria offered are those of the kind of subject chosen above (attrs.applies).
+        subject = self.built.get("subject_kind")
+        if subject is not None:
+            subject.changed.connect(lambda: checklist.show_for(subject.text()))
+        return checklist
 
     def _commune_scope(self) -> str | None:
         """Pickers offer the commune of the selection (a village's commune), not one bản."""
