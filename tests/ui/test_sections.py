@@ -145,3 +145,33 @@ def test_a_large_font_shortens_the_labels_but_hides_no_tab(qtbot, qapp, demo_fac
     finally:
         close_window(w)
         qapp.setFont(font)
+
+
+def test_the_people_tab_reads_people_in_english_not_the_record_kind(tmp_path):
+    """QA (issue 14): in English the Người tab read "Person", the record kind's word; the tab
+    has its own ("People"), the kind keeps "Person". In a process of its own: the labels are
+    translated when the window's module is imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from desktop.domain.kinds import KINDS\n"
+        "from desktop.ui.shell.main_window import MainWindow\n"
+        "from desktop.ui.shell.sections import SectionedPages\n"
+        "tabs = SectionedPages(MainWindow.PAGES, MainWindow.SECTIONS)\n"
+        "i = [n for n, _l in MainWindow.PAGES].index('people')\n"
+        "_s, inner, j = tabs._place[i]\n"
+        "print(json.dumps([inner.tabText(j), tabs.section_tabs.tabToolTip(_s),"
+        " KINDS['person'].label]))\n")
+    env = {**os.environ, "ANTQ_LANG": "en", "QT_QPA_PLATFORM": "offscreen",
+           "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.strip().splitlines()[-1]
+    tab, section_tip, kind = json.loads(out)
+    assert tab == "People" and kind == "Person"
+    assert section_tip.startswith("People, ")

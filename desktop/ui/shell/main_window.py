@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
-from desktop.i18n import _
+from desktop.i18n import _, pgettext
 from desktop.storage import dbapi
 from desktop.ui.common.after_paint import AfterPaint
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
@@ -48,7 +48,10 @@ PAGES_MIN_WIDTH = 480
 class MainWindow(QMainWindow):
     # (name, tab label); each page is also an attribute of that name (window.meetings …)
     PAGES = (
-        ("home", _("Trang chủ")), ("people", _("Người")), ("organizations", _("Tổ chức")),
+        # The people's page has a tab of its own words: «Người» is also the record kind
+        # (English "Person"), the page lists many ("People").
+        ("home", _("Trang chủ")), ("people", pgettext("page", "Người")),
+        ("organizations", _("Tổ chức")),
         ("areas", _("Địa bàn")), ("meetings", _("Biên bản họp")), ("models", _("Mô hình")),
         ("deeds", _("Người tốt, việc tốt")), ("tips", _("Nguồn tin")),
         ("cameras", _("Camera")), ("establishments", _("Cơ quan, trường học")),
