@@ -157,7 +157,7 @@ def test_the_chief_names_a_handler_in_the_accounts_dialog(xa, qtbot, windows):
     dialog.table.selectRow(row)
     assert not dialog.revoke_button.isEnabled()
     click(qtbot, dialog.grant_button)
-    assert dialog.table.item(row, 4).text() == "có"
+    assert dialog.table.item(row, 4).text() == "Có"
     assert "được mở danh tính" in dialog.message.text()
     dialog.close()
     w.close_data()
