@@ -322,10 +322,17 @@ class _Checklist(QListWidget):
         return min(max(rows, LONG_TEXT_LINES * line), most_lines * line) + \
             2 * self.frameWidth() + CHECKLIST_MARGIN
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    _pressed: QListWidgetItem | None = None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._pressed = self.itemAt(event.position().toPoint())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         item = self.itemAt(event.position().toPoint())
-        if item is None or event.button() is not Qt.MouseButton.LeftButton:
-            super().mouseReleaseEvent(event)
+        pressed, self._pressed = self._pressed, None
+        if item is None or item is not pressed or event.button() is not Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)  # a drag from one row to another ticks nothing
             return
         event.accept()  # not Qt's own handling: it would tick a click on the box a second time
         item.setCheckState(Qt.CheckState.Unchecked if item.checkState() is Qt.CheckState.Checked
