@@ -108,6 +108,12 @@ def test_criteria_ticked_by_name(qtbot, window) -> None:
     tick_by_click(qtbot, listing, "Không xảy ra hoạt động")
     tick_by_click(qtbot, listing, "Không xảy ra hoạt động")
     assert ticks.text() == "kdc_dang_ky; kdc_chap_hanh"
+    # Another kind of subject offers its own criteria; what was ticked stays in sight.
+    kind.setCurrentIndex(kind.findData("commune"))
+    assert sum(t.startswith("Đảng ủy có nghị quyết") for t in shown(listing)) == 1
+    assert len(shown(listing)) == 4 + 2 and sum(shown(listing).values()) == 2
+    kind.setCurrentIndex(kind.findData("residential"))
+    assert len(shown(listing)) == 5
     dialog.grab().save(str(SCREENSHOTS / "safety_criteria_ticked.png"))
     click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
     assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]

@@ -66,6 +66,7 @@ class EditorFactory:
         subject = self.built.get("subject_kind")
         if subject is not None:
             subject.changed.connect(lambda: checklist.show_for(subject.text()))
+            checklist.show_for(subject.text())  # the subject a new record's form starts at
         return checklist
 
     def _commune_scope(self) -> str | None:
