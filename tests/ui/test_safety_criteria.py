@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QListWidget
-from uikit import SCREENSHOTS, click_page, type_text
+from PySide6.QtWidgets import QDialogButtonBox, QListWidget
+from uikit import SCREENSHOTS, click_page, type_text, window_as
 
 from desktop.storage import accounts, site
 from desktop.storage.writer import Store
 from desktop.ui.records.record_dialog import RecordDialog
-from desktop.ui.shell.app import build_window, make_application
 
 COMMUNE = "03160"
 
@@ -27,24 +26,16 @@ def criterion_id(conn, code: str) -> str:
 
 
 @pytest.fixture
-def window(qapp, master_db, tmp_path: Path):
+def window(qapp, master_db, tmp_path: Path, windows):
     path = copy_database(master_db, tmp_path / "xa.db")
     conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
     site.init_site(conn, name="Công an xã Mường Nhé", commune_code=COMMUNE)
-    store = Store(conn)
-    village = store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
-                                 "parent_id": COMMUNE}).id
+    village = Store(conn).add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                                       "parent_id": COMMUNE}).id
     conn.close()
-    conn, _a, _n = accounts.login(path, TEST_USER, TEST_PASSWORD)
-    make_application()
-    w = build_window(path, conn=conn)
+    w = window_as(path, TEST_USER, TEST_PASSWORD, windows)
     w.village = village
-    w.show()
-    yield w
-    w.close()
-    w.deleteLater()
-    QApplication.processEvents()
-    w.conn.close()
+    return w
 
 
 def click(qtbot, button) -> None:
