@@ -122,14 +122,23 @@ def criteria(conn: dbapi.Connection, subject_kind: str) -> list[tuple[str, str]]
     return out
 
 
+def _criterion_named(conn: dbapi.Connection, code: str) -> str:
+    """A criterion's name with its code, for a refusal; the code alone if the catalogue has
+    no such criterion."""
+    row = conn.execute("SELECT name FROM catalogue_item WHERE catalogue = 'safety_criterion' "
+                       "AND code = ?", (code,)).fetchone()
+    return f"{row['name']} ({code})" if row is not None else code
+
+
 def _check_criteria(conn: dbapi.Connection, kind: str, codes: list[str],
                     passed: bool) -> None:
     known = dict(criteria(conn, kind))
     unknown = [c for c in codes if c not in known]
-    if unknown:
+    if unknown:  # named as the officer ticked them (the window shows names), codes beside
         raise ValidationError("criteria_met", _("«{c}» không phải tiêu chí áp dụng cho {k} "
                                                 "(có: {a})").format(
-            c=", ".join(unknown), k=dict(SAFETY_SUBJECTS)[kind].lower(), a=", ".join(known)))
+            c="», «".join(_criterion_named(conn, c) for c in unknown),
+            k=dict(SAFETY_SUBJECTS)[kind].lower(), a=", ".join(known)))
     missing = [known[c] for c in known if c not in codes]
     if passed and codes and missing:
         raise ValidationError("result", _("«Đạt» cần đủ các tiêu chí; chưa đạt: {m}").format(

@@ -101,9 +101,11 @@ def test_establishments_and_the_an_toan_evaluation(store, village, dump):
         "subject_kind": "residential", "unit_id": village, "year": "2025",
         "result": "chưa đạt", "decision_number": "3/QĐ"})
     # The criteria: codes of the catalogue that apply; «Đạt» needs them all.
-    refused(store, dump, "criteria_met", "safety_evaluation", {
+    msg = refused(store, dump, "criteria_met", "safety_evaluation", {
         "subject_kind": "residential", "unit_id": village, "year": "2025",
-        "criteria_met": "kdc_dang_ky; xa_mo_hinh"})
+        "criteria_met": "kdc_dang_ky; xa_mo_hinh; khong_co"})
+    xa_mo_hinh = dict(results.criteria(store.conn, "commune"))["xa_mo_hinh"]
+    assert f"«{xa_mo_hinh} (xa_mo_hinh)», «khong_co» không phải tiêu chí" in msg
     msg = refused(store, dump, "result", "safety_evaluation", {
         "subject_kind": "residential", "unit_id": village, "year": "2025",
         "criteria_met": "kdc_dang_ky; kdc_chap_hanh", "result": "đạt"})
