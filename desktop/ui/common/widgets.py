@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,6 +22,26 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
 )
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+
+
+def answer_roles(model: QAbstractItemModel, index: QModelIndex, roles: QModelRoleDataSpan,
+                 own: Sequence[int] = ()) -> None:
+    """A lazy model's ``multiData``. The delegate asks seven roles of a cell at once (font,
+    alignment, colours, check box, icon, text, background): one call into Python a cell
+    rather than seven. The text is the model's, and the roles at the positions ``own`` (the
+    record lists': 1, the alignment); the delegate keeps its seven answers from cell to cell,
+    so those are answered for every cell (None: the style's), and the others, never written,
+    stay empty."""
+    if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY:
+        text.setData(model.data(index))
+        for i in own:
+            roles[i].setData(model.data(index, roles[i].role()))
+        return
+    for i in range(roles.size()):
+        asked = roles[i]
+        asked.setData(model.data(index, asked.role()))
 
 
 class RowNumbers(QHeaderView):

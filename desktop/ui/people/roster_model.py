@@ -30,6 +30,7 @@ from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.widgets import answer_roles
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -317,16 +318,7 @@ class RosterModel(QAbstractTableModel):
         return shown.cell(self._columns[index.column()][0]) if shown else ""
 
     def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
-        # The delegate asks seven roles of a cell at once (font, alignment, colours, check
-        # box, icon, text, background): one call into Python a cell rather than seven. Only
-        # the text is the model's; the delegate keeps its answers from cell to cell, and the
-        # six others, never written, stay empty.
-        if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY:
-            text.setData(self.data(index))
-            return
-        for i in range(roles.size()):
-            asked = roles[i]
-            asked.setData(self.data(index, asked.role()))
+        answer_roles(self, index, roles)  # only the text is the roster's
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = _DISPLAY) -> Any:

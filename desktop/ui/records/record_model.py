@@ -21,6 +21,7 @@ from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.widgets import answer_roles
 
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
@@ -166,18 +167,7 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
-        # The delegate asks seven roles of a cell at once (font, alignment, colours, check
-        # box, icon, text, background): one call into Python a cell rather than seven. Only
-        # the text and the alignment are the model's. The delegate keeps its seven answers
-        # from cell to cell, so both are answered for every cell (None: the style's), and
-        # the five others, never written, stay empty.
-        if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY:
-            text.setData(self.data(index))
-            roles[1].setData(self.data(index, _ALIGNMENT))
-            return
-        for i in range(roles.size()):
-            asked = roles[i]
-            asked.setData(self.data(index, asked.role()))
+        answer_roles(self, index, roles, own=(1,))  # the text and the alignment
 
     def _cells(self, rec: dict[str, object]) -> list[str]:
         shown = self._presenter.record(self.kind, rec, only=self._column_set)
