@@ -54,10 +54,12 @@ def _scans_of_person(conn, sql: str, plan: str) -> list[str]:
     first entry is a scan SQLite stops at the LIMIT, unless it must sort what it read."""
     aliases = {"person"} | set(re.findall(r"\bperson\s+(?:AS\s+)?(\w+)", sql))
     stops = bool(re.search(r"\bLIMIT\b", sql)) and "TEMP B-TREE" not in plan
+    partial = {r[0] for r in conn.execute(  # indexes of a few rows (e.g. no gender)
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%) WHERE %'")}
     bad = []
     for step in plan.split(" | "):
         m = _FULL_SCAN.match(step.strip())
-        if m is None:
+        if m is None or m.group(4) in partial:
             continue
         if m.group(1) in aliases or (m.group(2) in aliases and not stops):
             bad.append(step)
@@ -148,7 +150,7 @@ def test_migration_18_rebuilds_an_older_database_s_indexes_and_lists_the_same(
     scope = rosters.Scope("unit", people["commune"])
     conn.execute("BEGIN")
     for name, columns in old.items():
-        conn.execute(f"DROP INDEX {name}")
+        conn.execute(f"DROP INDEX IF EXISTS {name}")  # person_gender: gone (migration 26)
         conn.execute(f"CREATE INDEX {name} ON person({columns})")
     conn.execute("DELETE FROM schema_migrations WHERE version = 18")
     conn.execute("COMMIT")

@@ -1,0 +1,137 @@
+"""The roster sorted by gender (issue 12, migration 26): no index of its own; each gender is
+walked down the name index, which holds the gender, and people of no gender or of a value
+no form writes (an old or foreign row) come from a small partial index. The same people in
+the same order as sorting every row, page after page, in every plan."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from desktop.storage import migrations, paging, rosters, walk
+
+NAMES = ["Nguyễn Văn Đức", "Lò Thị Xuân", "Giàng A Páo", "Vàng Thị Mỷ", "Quàng Văn Ún",
+         "Lò Văn Đức", "Đinh Thị Hà"]
+PLANS = {"walk": (0, 10**6), "walk that gives up": (0, 1), "gather": (10**9, 10**6)}
+
+
+@pytest.fixture
+def people(store, village):
+    rows = [{"full_name": NAMES[i % len(NAMES)], "residence_unit_id": village,
+             "gender": (None, "male", "female", "female", "male")[i % 5]} for i in range(40)]
+    ids = store.add_many("person", rows)
+    # A value no form writes (a row from an older program, or typed into the file): sorted
+    # among the others by its text, as before.
+    store.conn.execute("UPDATE person SET gender = 'khac' WHERE id IN (?, ?)", (ids[3], ids[8]))
+    store.delete("person", ids[6])
+    return store.conn.execute("SELECT parent_id FROM unit WHERE id = ?",
+                              (village,)).fetchone()[0]
+
+
+def _expected(conn, descending):
+    rows = conn.execute("SELECT id, coalesce(gender, '') g, name_key, _rowid FROM person "
+                        "WHERE _deleted = 0").fetchall()
+    return [r["id"] for r in sorted(rows, key=lambda r: (r["g"], r["name_key"], r["_rowid"]),
+                                    reverse=descending)]
+
+
+def _paged(conn, scope, descending, size=3):
+    ids, after = [], None
+    while True:
+        page = rosters.people_page(conn, scope, limit=size, after=after, order="gender",
+                                   descending=descending)
+        ids += [r["id"] for r in page]
+        if len(page) < size:
+            return ids
+        after = page[-1]["sort_key"]
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_sorted_by_gender_page_after_page_as_sorting_every_row(conn, people, monkeypatch,
+                                                               plan):
+    few, walked = PLANS[plan]
+    monkeypatch.setattr(paging, "bound", lambda *_a: few)
+    monkeypatch.setattr(walk, "WALK_ROWS", walked)
+    if plan == "walk that gives up":
+        monkeypatch.setattr(paging, "GATHER_COST", {True: 0, False: 0})
+    for scope, descending in itertools.product(
+            (rosters.Scope(), rosters.Scope("unit", people)), (False, True)):
+        expected = _expected(conn, descending)
+        assert len(expected) == 39
+        assert _paged(conn, scope, descending) == expected, (scope, descending)
+        rowids, last, got = [], None, []
+        while True:  # the window's way: rowids, then their rows
+            rowids, last = rosters.people_rowids(conn, scope, limit=4, order="gender",
+                                                 descending=descending, after=last)
+            got += [r["id"] for r in rosters.people_rows(conn, rowids)]
+            if len(rowids) < 4:
+                break
+        assert got == expected
+
+
+def _walk_plans(conn, scope, monkeypatch, descending):
+    plans: list[tuple[str, str]] = []
+    real = paging._walk
+
+    def explained(conn, table, segment, filters, need, most, *rows):
+        where, args = paging._segment_where(segment, plus=False)
+        sql = (f"SELECT p._rowid, p._deleted, p.residence_unit_id FROM {table} p WHERE {where} "
+               f"ORDER BY {paging._order_by(segment.order, segment.descending)} LIMIT 1")
+        plans.append((where, " | ".join(
+            r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, args))))
+        return real(conn, table, segment, filters, need, most, *rows)
+
+    monkeypatch.setattr(paging, "_walk", explained)
+    _paged(conn, scope, descending, size=5)
+    return plans
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_each_gender_is_walked_on_the_name_index_alone(conn, people, monkeypatch, descending):
+    """A gender's page reads the name index, never the rows: it holds the gender, the place
+    and the tombstone (a walk that read each row was 60 times dearer: paging.GATHER_COST)."""
+    monkeypatch.setattr(paging, "bound", lambda *_a: 0)
+    plans = _walk_plans(conn, rosters.Scope("unit", people), monkeypatch, descending)
+    genders = [p for w, p in plans if "p.gender = ?" in w]
+    assert genders and all("COVERING INDEX person_name" in p and "TEMP B-TREE" not in p
+                           for p in genders), plans
+
+
+def test_the_few_of_no_gender_are_read_off_their_partial_index(conn, people):
+    rare = rosters._by_gender(conn, False).segments(None)[0]
+    assert rare.extra is not None
+    sql = (f"SELECT p._rowid FROM person p WHERE p._deleted = 0 AND ({rare.extra.drive}) "
+           f"AND {rare.where} ORDER BY +p.name_key, +p._rowid")
+    plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql,
+                                                 (*rare.extra.drive_args, *rare.args)))
+    assert "person_gender_rare" in plan, plan
+    assert paging.admitted(conn, rare.extra, 100) == 8  # of 40: every fifth, one deleted
+
+
+def test_migration_26_drops_the_gender_index_and_lists_the_same(conn, people):
+    """A database before migration 26 (an index on gender and name, a name index without
+    the gender) loses the one, widens the other, lists by gender as before and gives the
+    pages back (the VACUUM after)."""
+    scope = rosters.Scope("unit", people)
+    conn.execute("BEGIN")
+    conn.execute("DROP INDEX person_gender_rare")
+    conn.execute("DROP INDEX person_name")
+    conn.execute("CREATE INDEX person_name ON person(name_key, _rowid, _deleted, "
+                 "residence_unit_id, _search)")
+    conn.execute("CREATE INDEX person_gender ON person(coalesce(gender, ''), name_key)")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 26")
+    conn.execute("COMMIT")
+    before = {d: [r["id"] for r in rosters.people_page(conn, scope, order="gender",
+                                                       descending=d, limit=-1)]
+              for d in (False, True)}
+    assert migrations.apply(conn) == [26]
+    made = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                             "tbl_name = 'person'"))
+    assert "person_gender" not in made and "person_gender_rare" in made
+    assert made["person_name"].rstrip(")").endswith("gender")
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    for d in (False, True):
+        assert [r["id"] for r in rosters.people_page(conn, scope, order="gender", descending=d,
+                                                     limit=-1)] == before[d]
+        assert _paged(conn, scope, d) == before[d] == _expected(conn, d)
