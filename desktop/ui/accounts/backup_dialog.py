@@ -299,6 +299,7 @@ def restore_into(window, backup_file: Path) -> bool:
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         actor = window.store.actor if getattr(window, "store", None) else None
+        window.stop_pending_work()  # a message box below runs the event loop
         window.conn.close()
         result = backup.restore(backup_file, db_path, actor=actor)
     except UserError as e:

@@ -21,7 +21,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS
 from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
-from desktop.storage import catalogues, dbapi, rosters
+from desktop.storage import catalogues, rosters
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.common.widgets import list_behaviour, record_table
 from desktop.ui.people.roster_model import RosterModel
@@ -60,6 +60,10 @@ class PeoplePage(QWidget):
         # slower, each page decrypted).
         self._warming = QTimer(self, interval=0)
         self._warming.timeout.connect(self._warm_slice)
+        # Started half a second after the first roster; the window stops both timers when
+        # it or its data closes (MainWindow.stop_pending_work).
+        self._warm_later = QTimer(self, singleShot=True, interval=500)
+        self._warm_later.timeout.connect(self._warming.start)
         self._warm_from: tuple | None = None
         self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.search)
         self._timer = self.typing.timer
@@ -191,13 +195,10 @@ class PeoplePage(QWidget):
         self.model.count()
         if self._warm_from is None and not self._warming.isActive():
             self._warm_from = ()  # started once, half a second after the first roster
-            QTimer.singleShot(500, self, self._warming.start)
+            self._warm_later.start()
 
     def _warm_slice(self) -> None:
-        try:
-            after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=1000)
-        except dbapi.Error:  # the database was closed meanwhile
-            after = None
+        after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=1000)
         if after is None:
             self._warming.stop()
         else:

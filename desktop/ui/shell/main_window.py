@@ -249,7 +249,10 @@ class MainWindow(QMainWindow):
         self.page_actions["communes"].setVisible(province)  # Xem → Các xã too
         # The sync folder, when one is named: a moment after start (its modules are not
         # needed to show the window), then on a timer (desktop/ui/exchange/province_sync.py).
-        QTimer.singleShot(2000, self, self._start_sync_folder)
+        # A timer of the window's, so that closing the window or its data cancels it.
+        self._sync_folder_later = QTimer(self, singleShot=True, interval=2000)
+        self._sync_folder_later.timeout.connect(self._start_sync_folder)
+        self._sync_folder_later.start()
         self.filled.emit()
 
     def _start_sync_folder(self) -> None:
@@ -258,11 +261,7 @@ class MainWindow(QMainWindow):
         # its runner then.
         from desktop.storage.site import get_meta
 
-        try:
-            named = self.is_filled and get_meta(self.conn, "sync_folder")  # FOLDER_KEY
-        except dbapi.Error:  # the database was closed meanwhile
-            return
-        if named:
+        if self.is_filled and get_meta(self.conn, "sync_folder"):  # FOLDER_KEY
             _ui("exchange.province_sync").start(self)
 
     # -- menus -------------------------------------------------------------------------
@@ -528,7 +527,7 @@ class MainWindow(QMainWindow):
 
         if self.screen_lock is not None:
             self.screen_lock.stop()
-        self._stop_page_timers()
+        self.stop_pending_work()
         self.conn.close()
         db.forget_key(self.db_path)
 
@@ -601,12 +600,19 @@ class MainWindow(QMainWindow):
         tab = settings.value("main/page", "people", type=str)  # the people page, the first time
         self.tabs.setCurrentIndex(names.index(tab) if tab in names else names.index("people"))
 
-    def _stop_page_timers(self) -> None:
-        for page in self._built.values():  # a pending search must not run after closing
-            for name in ("_timer", "_count_timer"):
+    def stop_pending_work(self) -> None:
+        """Nothing waiting on a timer reads the database once the window or its data is
+        closed: a pending search, the name index's warming, the sync folder's runs."""
+        for page in self._built.values():
+            for name in ("_timer", "_count_timer", "_warm_later", "_warming"):
                 timer = getattr(page, name, None)
                 if timer is not None:
                     timer.stop()
+        for owner, name in ((self, "_sync_folder_later"),
+                            (getattr(self, "sync_folder_runner", None), "timer")):
+            timer = getattr(owner, name, None)
+            if timer is not None:
+                timer.stop()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()
@@ -618,7 +624,7 @@ class MainWindow(QMainWindow):
                 {"db": str(self.db_path), "path": self.location()}))
         if self.screen_lock is not None:
             self.screen_lock.stop()
-        self._stop_page_timers()
+        self.stop_pending_work()
         if self.is_filled and self.tasks.busy:  # a document or an import still running
             self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
             self.tasks.pool.waitForDone(30000)
