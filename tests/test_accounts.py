@@ -180,3 +180,21 @@ def test_only_the_chief_reads_the_audit_log(path, monkeypatch, capsys, role):
         assert "không được xem nhật ký" in capsys.readouterr().err
     as_user(monkeypatch, "admin", TEST_PASSWORD)
     assert cli.main(["audit", "verify", "--db", str(path)]) == 0
+
+
+def test_a_key_file_of_another_database_opens_nothing_and_leaves_no_key(path, tmp_path,
+                                                                         monkeypatch):
+    """The login opens the database once, under the key its key file gives (issue 12): a key
+    file swapped for another database's is one clear line, and no key stays remembered for
+    the file, so nothing opens it afterwards without a login."""
+    other = tmp_path / "khac.db"  # a database of its own key, the same account and password
+    conn = db.open_database(other)
+    accounts.create_first(conn, "admin", TEST_PASSWORD)
+    conn.close()
+    keyfile.keyfile_path(path).write_bytes(keyfile.keyfile_path(other).read_bytes())
+    monkeypatch.setattr(db, "_KEYS", {})
+    with pytest.raises(UserError, match="khóa không đúng"):
+        accounts.login(path, "admin", TEST_PASSWORD)
+    assert db.known_key(path) is None
+    with pytest.raises(db.LockedError):
+        db.open_database(path)

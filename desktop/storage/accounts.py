@@ -319,8 +319,14 @@ def login(path: Path, name: str, password: str) -> tuple[dbapi.Connection, Accou
     failed = keyfile.failure_count(path)  # unreadable until now: logged once we are in
     secret: list[bytes] = []
     key = keyfile.unlock(path, name, password, secret_out=secret)
-    db.remember_key(path, key)
-    conn = db.open_database(path)
+    # Opened once, under this key (remembered by open_database, which checks it): not first
+    # tried on a connection of its own, whose closing checkpoints and syncs the file (issue 12,
+    # the start budget).
+    try:
+        conn = db.open_database(path, key=key)
+    except BaseException:  # a key file that is not this database's: nothing kept
+        db.forget_key(path)
+        raise
     try:
         account = get(conn, name)
         if account is None or account.disabled:

@@ -99,5 +99,9 @@ class LoginDialog(QDialog):
             self.password.setFocus()
             return
         QApplication.restoreOverrideCursor()
-        QSettings().setValue("login/user", self.account.name)
+        settings = QSettings()
+        # Written only when another account logs in: QSettings rewrites and syncs its whole
+        # file for a value set, between the click and the first rows (issue 12).
+        if settings.value("login/user") != self.account.name:
+            settings.setValue("login/user", self.account.name)
         self.accept()

@@ -51,24 +51,27 @@ def _install_qt_translation(app: QApplication) -> None:
 
 
 def _register_fonts(app: QApplication) -> None:
-    """Use the shipped fonts: a bare machine has none with Vietnamese (boxes instead of text).
+    """The window's font: the system's own when it has every Vietnamese letter (Segoe UI on
+    Windows), else the shipped DejaVu Sans (``resources/fonts/ui``; a bare machine has no font
+    with Vietnamese: boxes instead of text), registered only then.
 
-    ``resources/fonts/ui`` holds the window's sans font (DejaVu Sans); the Liberation Serif
-    files beside it are for PDFs and registered too, for print previews.
+    The Liberation Serif files of ``resources/fonts`` are the PDFs' (desktop/reports/fonts.py):
+    a preview shows the document's pages as pdfium draws them, with the fonts the PDF embeds,
+    so Qt never needs them and they are not read at every start (issue 12).
     """
-    ui_families: list[str] = []
-    for folder, families in ((resource_path("fonts", "ui"), ui_families),
-                             (resource_path("fonts"), [])):
-        if folder.is_dir():
-            for f in sorted(folder.glob("*.ttf")):
-                font_id = QFontDatabase.addApplicationFont(str(f))
-                if font_id >= 0:
-                    families += QFontDatabase.applicationFontFamilies(font_id)
     system_font = platform_os.system_ui_font()  # Segoe UI on Windows: the native look
     if system_font and system_font in QFontDatabase.families():
         app.setFont(QFont(system_font, UI_FONT_SIZE))
-    elif ui_families:
-        app.setFont(QFont(ui_families[0], UI_FONT_SIZE))
+        return
+    folder = resource_path("fonts", "ui")
+    families: list[str] = []
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.ttf")):
+            font_id = QFontDatabase.addApplicationFont(str(f))
+            if font_id >= 0:
+                families += QFontDatabase.applicationFontFamilies(font_id)
+    if families:
+        app.setFont(QFont(families[0], UI_FONT_SIZE))
 
 
 def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> MainWindow
