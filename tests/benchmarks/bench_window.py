@@ -118,7 +118,14 @@ def done():
     marks["cpu"] = time.process_time() - sum(kdf_cpu)  # the process's work, derivation out
     marks["after_click_cpu"] = marks["cpu"] - marks["ok_cpu"]  # … of it after «Đăng nhập»
     marks["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(marks)); sys.stdout.flush(); os._exit(0)
+    print(json.dumps(marks)); sys.stdout.flush()
+    # Left as a normal quit leaves them (not timed): the database closed (its log checkpointed
+    # and removed) and the one-window lock released. Otherwise every start but the first would
+    # find a crash's leftovers (a log to recover, a stale lock to take over), which an
+    # officer's start after a normal quit does not.
+    w.conn.close()
+    app.property("single_instance").close()
+    os._exit(0)
 # Filters on the window, the login dialog and the tables only: one on the whole application
 # would run Python for every event of the start (and make PySide build a wrapper type for
 # each kind of event), work the program itself does not do.
