@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
-# Every benchmark at 10k, 100k and 300k people and the province (BENCH=--quick: small sizes);
+# Every benchmark at 10k, 100k and 300k people and the province (BENCH=--quick: small sizes;
+# BENCH=--full-province-import: the 45 communes' import at the whole province, +10 min);
 # the databases are built once into a temporary folder removed at the end.
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run_all.py $(BENCH)

@@ -33,9 +33,18 @@ ORDER = ("size", "storage", "sync", "undo", "duplicates", "window", "reports", "
 # only --quick, and those listed here these options in a full run (to stay within 15 min).
 SIZED = {"size", "storage", "sync", "window", "reports", "cipher"}
 FULL_RUN_OPTIONS = {"undo": ["--reps", "2"],
-                    # Province size (its own 45 communes, built here); the per-file import of
-                    # before issue 15 left out: the folder import and the raw baselines once.
-                    "province_import": ["--reps", "1", "--no-baseline"]}
+                    # Fewer pairs where the last runs' paired ratios were already tight (each
+                    # prints its spread): the roster PDF 4 → 3 (1.08–1.25, 0.97–1.18), the
+                    # write path's insert 4 → 3 (×120–380 of a raw executemany, no goal), the
+                    # scan after a write 6 → 4.
+                    "reports": ["--reps", "3"], "storage": ["--insert-reps", "3"],
+                    "duplicates": ["--reps", "4"],
+                    # Its own 45 communes, built here, at a fifth of Điện Biên's size (12,000
+                    # people; --full-province-import: the whole size, about 10 more minutes);
+                    # the per-file import of before issue 15 left out: the folder import and
+                    # the raw baselines once.
+                    "province_import": ["--scale", "0.2", "--reps", "1", "--no-baseline"]}
+FULL_PROVINCE_IMPORT = ["--scale", "1", "--reps", "1", "--no-baseline"]
 
 
 def build(env: dict[str, str], quick: bool, extra: list[str], started: float,
@@ -91,6 +100,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="development sizes")
     parser.add_argument("--only", help="comma-separated: " + ", ".join(ORDER))
     parser.add_argument("--log", type=Path, help="also write everything printed here")
+    parser.add_argument("--full-province-import", action="store_true",
+                        help="bench_province_import at Điện Biên's whole size (default: a fifth)")
     args, extra = parser.parse_known_args()
     names = [n for n in ORDER if (bk.BENCH / f"bench_{n}.py").exists()]
     if args.only:
@@ -101,14 +112,23 @@ def main() -> int:
     log = args.log.open("w", encoding="utf-8") if args.log else None
     started = time.perf_counter()
     failed: list[str] = []
+    stages: list[tuple[str, float, float]] = []  # (what, wall s, processor s of its processes)
     child: subprocess.Popen[str] | None = None
     signal.signal(signal.SIGTERM, bk.interrupt)
     try:
         build(env, args.quick, extra, started, log)
+        stages.append(("building the databases", time.perf_counter() - started,
+                       _children_cpu()))
         for name in names:
             cmd = [sys.executable, str(bk.BENCH / f"bench_{name}.py")]
             cmd += extra if name in SIZED else []
-            cmd += ["--quick"] if args.quick else FULL_RUN_OPTIONS.get(name, [])
+            if args.quick:
+                cmd += ["--quick"]
+            elif name == "province_import" and args.full_province_import:
+                cmd += FULL_PROVINCE_IMPORT
+            else:
+                cmd += FULL_RUN_OPTIONS.get(name, [])
+            t0, cpu0 = time.perf_counter(), _children_cpu()
             banner = f"\n===== bench_{name}.py ({time.perf_counter() - started:.0f} s into the run)"
             print(banner, flush=True)
             if log:
@@ -124,6 +144,7 @@ def main() -> int:
             if child.wait() != 0:
                 failed.append(name)
             child = None
+            stages.append((f"bench_{name}", time.perf_counter() - t0, _children_cpu() - cpu0))
     except KeyboardInterrupt:
         print("\ninterrupted: removing the run's databases", flush=True)
         return 130
@@ -138,12 +159,27 @@ def main() -> int:
         if log:
             log.close()
     total = time.perf_counter() - started
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (used.ru_utime + used.ru_stime) / 60  # what the run needs, whoever else is busy
-    print(f"\nall benchmarks: {total / 60:.1f} min ({cpu:.1f} min of processor time); "
-          f"machine: {bk.machine_line()}"
-          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    cpu = _children_cpu() / 60  # what the run needs, whoever else is busy
+    # Where the time went: a reader sees what a faster machine (or a quieter one) would save.
+    lines = ["", "time of each part (wall; processor time of its processes, which other "
+             "users of the machine do not inflate):"]
+    lines += [f"   {what:<24} {wall / 60:5.1f} min  {used / 60:5.1f} min"
+              for what, wall, used in stages]
+    lines += ["", f"all benchmarks: {total / 60:.1f} min ({cpu:.1f} min of processor time); "
+              f"machine: {bk.machine_line()}" + (f"; FAILED: {', '.join(failed)}" if failed
+                                                 else "")]
+    print("\n".join(lines))
+    if args.log:
+        with args.log.open("a", encoding="utf-8") as end:
+            end.write("\n".join(lines) + "\n")
     return 1 if failed else 0
+
+
+def _children_cpu() -> float:
+    """Processor seconds of this run's finished child processes (builders, benchmarks and
+    the processes they waited for)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 if __name__ == "__main__":
