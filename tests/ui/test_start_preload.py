@@ -28,10 +28,16 @@ app.setOrganizationName("antq-desk-tests-preload")
 w = start_window(Path(sys.argv[1]), backup=False)  # as a start: frame, then the login dialog
 out = {}
 
+def menus():  # the menu bar's titles, each with the number of its entries
+    return [[a.text(), len(a.menu().actions())] for a in w.menuBar().actions()]
+
+out["frame_menus"] = menus()
+
 def typed():  # the officer has been typing for a second and a half: nothing logged in yet
     dialog = w.login_dialog
     out["while_typing"] = sorted(m for m in sys.modules if m.startswith("desktop"))
     out["logged_in_before_click"] = w.conn is not None
+    out["typing_menus"] = menus()
     dialog.password.setText(os.environ["ANTQ_PASSWORD"])  # the tests' (tests/conftest.py)
     dialog.ok_button.click()  # «Đăng nhập»
 
@@ -44,6 +50,8 @@ def wait_for_login():
 def filled():
     out["rows"] = w.people.model.rowCount()
     out["title"] = w.windowTitle()
+    out["menus"] = menus()
+    out["enabled"] = all(a.isEnabled() for a in w.actions_needing_data if a is not w.undo_action)
     print(json.dumps(out), flush=True)
     QApplication.exit(0)
 
@@ -81,6 +89,12 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
         assert module in loaded, module
     # ... and the window then works as before: logged in by the click, the roster shown.
     assert result["rows"] > 0
+    # The menu bar's titles are in the frame; their entries are made behind the prompt too,
+    # and after the login they are all there, those that need the data enabled.
+    titles = ["&Tệp", "&Sửa", "Đồng &bộ", "&Xem", "Trợ &giúp"]
+    assert [t for t, _n in result["frame_menus"]] == titles
+    assert result["typing_menus"] == result["menus"] and result["enabled"]
+    assert all(n >= 2 for _t, n in result["menus"]), result["menus"]
 
 
 def test_every_module_preloaded_exists():

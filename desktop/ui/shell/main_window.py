@@ -123,14 +123,21 @@ class MainWindow(QMainWindow):
         self._dirty: set[int] = set()
         self._building = True  # one refresh at the end, not one per step of building
         self.is_filled = False
-        self._build_menu()
+        # The menu bar's titles are part of the frame; their entries (43 actions and their
+        # shortcuts) are not seen before a menu opens, and no menu opens while the login asks:
+        # a start that logs in builds them behind the login prompt (``_log_in``), any other
+        # at once (issue 12, the start budget).
+        self.actions_needing_data: list[QAction] = []
+        self._menus = [self.menuBar().addMenu(title) for title in (
+            _("&Tệp"), _("&Sửa"), _("Đồng &bộ"), _("&Xem"), _("Trợ &giúp"))]
+        self._menus_built = False
+        if fill_now or conn is not None:
+            self._build_menu()
         self._restore_state()
         self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
         if fill_now:
             self.fill()
         else:
-            for action in self.actions_needing_data:
-                action.setEnabled(False)
             self._fill_after_paint = AfterPaint(self, self._fill_deferred)
             # Should no paint come (a window restored minimised), fill anyway.
             QTimer.singleShot(FILL_AT_LATEST_MS, self, self._fill_deferred)
@@ -168,7 +175,7 @@ class MainWindow(QMainWindow):
             # While the officer types, what the login and the first page need is imported;
             # whatever is left once the dialog closes is imported where it is used, never
             # between the login and the first rows.
-            self.preloader = Preloader(dialog)
+            self.preloader = Preloader(dialog, first=(self._build_menu,))
             self.preloader.start()
             accepted = run_modal(dialog) == LoginDialog.DialogCode.Accepted
             self.preloader.stop()
@@ -207,6 +214,7 @@ class MainWindow(QMainWindow):
         current page."""
         if self.is_filled:
             return
+        self._build_menu()  # if the officer logged in before the preloader's first turn
         from desktop.storage import site
         from desktop.storage.history import UndoStack
         from desktop.storage.writer import Store
@@ -282,9 +290,11 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_menu(self) -> None:
-        self.actions_needing_data: list[QAction] = []
-        bar = self.menuBar()
-        file_menu = bar.addMenu(_("&Tệp"))
+        """The menus' entries, once; those that need the data disabled until ``fill``."""
+        if self._menus_built:
+            return
+        self._menus_built = True
+        file_menu, edit, sync_menu, view, help_menu = self._menus
         self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
                      QKeySequence.StandardKey.Open, needs_data=False)
         self._action(file_menu, _("&Khôi phục từ bản sao lưu…"),
@@ -302,7 +312,6 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, _("&Thoát"), self.close, "Ctrl+Q", needs_data=False)
 
-        edit = bar.addMenu(_("&Sửa"))
         self.undo_action = self._action(edit, _("&Hoàn tác"), self.undo_last,
                                         QKeySequence.StandardKey.Undo)
         edit.addSeparator()
@@ -314,7 +323,6 @@ class MainWindow(QMainWindow):
                      lambda: self.current_page_call("delete_current"),
                      QKeySequence.StandardKey.Delete)
 
-        sync_menu = bar.addMenu(_("Đồng &bộ"))
         self._action(sync_menu, _("&Ghi ra USB…"), lambda: self.sync.export_to_usb(),
                      "Ctrl+Shift+E")
         self._action(sync_menu, _("&Nhập từ USB…"), lambda: self.sync.import_from_usb(),
@@ -338,7 +346,6 @@ class MainWindow(QMainWindow):
         self._action(sync_menu, _("Kỳ số liệ&u đã phê duyệt…"),
                      lambda: _ui("exchange.approvals_dialog").show_own(self))
 
-        view = bar.addMenu(_("&Xem"))
         self._action(view, _("&Tìm kiếm"), self._focus_search, QKeySequence.StandardKey.Find)
         self._action(view, _("&Làm mới"), self._reload_all, QKeySequence.StandardKey.Refresh)
         view.addSeparator()
@@ -353,12 +360,14 @@ class MainWindow(QMainWindow):
                     view, self.PAGES[i][1], lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
                     f"Ctrl+{i + 1}" if i < 9 else None, needs_data=False)
 
-        help_menu = bar.addMenu(_("Trợ &giúp"))
         self._action(help_menu, _("&Dữ liệu của tôi ở đâu"),
                      lambda: _ui("shell.about").show_data_folder(self, self.db_path),
                      needs_data=False)
         self._action(help_menu, _("&Giới thiệu"),
                      lambda: _ui("shell.about").show_about(self, self.db_path), needs_data=False)
+        if not self.is_filled:
+            for action in self.actions_needing_data:
+                action.setEnabled(False)
 
     # -- tree --------------------------------------------------------------------------
 

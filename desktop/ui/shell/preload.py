@@ -5,7 +5,8 @@ Typing a password takes a second or more; these imports take a tenth of that and
 otherwise run after «Đăng nhập» is clicked, between the click and the first rows (issue 12,
 the start budget). The first import waits for the dialog's first paint, so the prompt shows
 no later for it. A key typed in the dialog waits at most for one module. Whatever is not
-imported by the time of the click is imported where it is used, as before.
+imported by the time of the click is imported where it is used, as before. The window's
+menus get their entries the same way, first (desktop/ui/shell/main_window.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 
@@ -42,17 +43,21 @@ AFTER_LOGIN: tuple[str, ...] = (
 
 
 class Preloader(QObject):
-    """Imports ``modules`` in order, one per turn of the event loop, until done or stopped."""
+    """Runs ``first`` (work of the window's own that its frame did not need, such as the
+    menus' entries), then imports ``modules`` in order: one step per turn of the event loop,
+    until done or stopped."""
 
-    def __init__(self, parent: QObject, modules: Sequence[str] = AFTER_LOGIN) -> None:
+    def __init__(self, parent: QObject, modules: Sequence[str] = AFTER_LOGIN, *,
+                 first: Sequence[Callable[[], object]] = ()) -> None:
         super().__init__(parent)
+        self.calls = list(first)
         self.left = [m for m in modules if m not in sys.modules]
         self._timer = QTimer(self, interval=0)
         self._timer.timeout.connect(self._step)
 
     def start(self) -> None:
         """Once the parent (the login dialog) has painted, or at once if it is shown."""
-        if not self.left:
+        if self.done:
             return
         parent = self.parent()
         if getattr(parent, "isVisible", None) is not None and not parent.isVisible():
@@ -74,9 +79,12 @@ class Preloader(QObject):
 
     @property
     def done(self) -> bool:
-        return not self.left
+        return not self.calls and not self.left
 
     def _step(self) -> None:
+        if self.calls:  # the caller's own work first (it also runs it when needed sooner)
+            self.calls.pop(0)()
+            return
         while self.left and self.left[0] in sys.modules:
             self.left.pop(0)
         if not self.left:
