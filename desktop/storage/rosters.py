@@ -163,7 +163,7 @@ _INDEXED_COLUMNS = {"citizen_id": "p.citizen_id", "phone": "p.phone"}
 # Vietnamese name order; namesakes by ``_rowid``, which every index entry ends with (the
 # 36-character id would cost 37 bytes an entry in each of the five indexes: migration 18).
 _NAME = ("p.name_key", "p._rowid")
-# What the name index and the residence index (migration 18) hold besides the order.
+# What the name index holds besides the order (migrations 18 and 26).
 _NAME_INDEX = frozenset({"_rowid", "name_key", "_deleted", "residence_unit_id", "_search",
                          "gender"})
 # Sorted by gender: each of the two genders is a walk down the name index (it holds the
@@ -171,7 +171,6 @@ _NAME_INDEX = frozenset({"_rowid", "name_key", "_deleted", "residence_unit_id", 
 # person of no gender or another value is read off a small partial index when few.
 _GENDERS = ("female", "male")
 _RARE_GENDER = "(p.gender IS NULL OR p.gender NOT IN ('female', 'male'))"
-_PLACE_INDEX = frozenset({"_rowid", "name_key", "_deleted", "residence_unit_id"})
 _PLACE_KEYS = ("coalesce(ru.name_key, '')", "coalesce(p.residence_unit_id, '')")
 
 
@@ -397,8 +396,8 @@ def _by_column(column: str, descending: bool) -> paging.Order:
 
 
 def _by_place(conn: dbapi.Connection, scope: Scope, descending: bool) -> paging.Order:
-    """Residents village after village (by the place's name), each village's read in name
-    order off the residence index; those with no place first (the whole list only)."""
+    """Residents village after village (by the place's name), each village's in name
+    order; those with no place first (the whole list only)."""
     keys = (*_PLACE_KEYS, *_NAME)
     if scope.kind == "unit":
         units = conn.execute(f"SELECT coalesce(u.name_key, ''), u.id FROM unit u WHERE u.id IN "
@@ -414,9 +413,17 @@ def _by_place(conn: dbapi.Connection, scope: Scope, descending: bool) -> paging.
         places.reverse()
 
     def part(place: tuple[str, str], after: tuple | None) -> paging.Segment:
-        where = "p.residence_unit_id IS NULL" if place[1] == "" else "p.residence_unit_id = ?"
-        return paging.Segment(where + " AND p._deleted = 0", () if place[1] == "" else
-                              (place[1],), _NAME, descending, after)
+        # A place of few residents is gathered off the residence index; a larger one walked
+        # down the name index, which holds the place ("+": never the residence index, which
+        # holds no name order since migration 26).
+        here, args = (("{t}.residence_unit_id IS NULL", ()) if place[1] == "" else
+                      ("{t}.residence_unit_id = ?", (place[1],)))
+        few = paging.Filter(test="+" + here, test_args=args, drive=here.format(t="p"),
+                            drive_args=args, admitted=f"SELECT 1 FROM person p WHERE "
+                            f"{here.format(t='p')} AND p._deleted = 0", admitted_args=args,
+                            columns=("residence_unit_id",))
+        return paging.Segment(f"+{here.format(t='p')} AND p._deleted = 0", args, _NAME,
+                              descending, after, extra=few)
 
     def segments(after: tuple | None) -> list[paging.Segment]:
         if after is None:
@@ -428,7 +435,7 @@ def _by_place(conn: dbapi.Connection, scope: Scope, descending: bool) -> paging.
 
     return paging.Order(keys, segments, descending,
                         joins="LEFT JOIN unit ru ON ru.id = p.residence_unit_id",
-                        covers=_PLACE_INDEX)
+                        covers=_NAME_INDEX)
 
 
 def _members_join(scope: Scope, search: str | None) -> tuple[str, str, list[object]]:

@@ -1,7 +1,11 @@
-"""The roster sorted by gender (issue 12, migration 26): no index of its own; each gender is
-walked down the name index, which holds the gender, and people of no gender or of a value
-no form writes (an old or foreign row) come from a small partial index. The same people in
-the same order as sorting every row, page after page, in every plan."""
+"""Rosters sorted by gender and by place (issue 12, migration 26), read down the name index.
+
+Gender has no index of its own: each gender is walked down the name index, which holds the
+gender, and people of no gender or of a value no form writes (an old or foreign row) come
+from a small partial index. The residence index holds no name order: a village's residents
+are walked down the name index (which holds the place), a small village's gathered off the
+residence index. The same people in the same order as sorting every row, page after page,
+in every plan (tests/storage/test_paging.py checks every order the same way)."""
 
 from __future__ import annotations
 
@@ -120,6 +124,9 @@ def test_migration_26_drops_the_gender_index_and_lists_the_same(conn, people):
     conn.execute("CREATE INDEX person_name ON person(name_key, _rowid, _deleted, "
                  "residence_unit_id, _search)")
     conn.execute("CREATE INDEX person_gender ON person(coalesce(gender, ''), name_key)")
+    conn.execute("DROP INDEX person_residence")
+    conn.execute("CREATE INDEX person_residence ON person(residence_unit_id, _deleted, "
+                 "name_key)")
     conn.execute("DELETE FROM schema_migrations WHERE version = 26")
     conn.execute("COMMIT")
     before = {d: [r["id"] for r in rosters.people_page(conn, scope, order="gender",
@@ -130,8 +137,69 @@ def test_migration_26_drops_the_gender_index_and_lists_the_same(conn, people):
                              "tbl_name = 'person'"))
     assert "person_gender" not in made and "person_gender_rare" in made
     assert made["person_name"].rstrip(")").endswith("gender")
+    assert made["person_residence"].endswith("(residence_unit_id, _deleted)")
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     for d in (False, True):
         assert [r["id"] for r in rosters.people_page(conn, scope, order="gender", descending=d,
                                                      limit=-1)] == before[d]
         assert _paged(conn, scope, d) == before[d] == _expected(conn, d)
+
+
+@pytest.fixture
+def villages(store, village):
+    """Two villages of a commune: one of 30 residents, one of 3."""
+    commune = store.conn.execute("SELECT parent_id FROM unit WHERE id = ?",
+                                 (village,)).fetchone()[0]
+    small = store.add("unit", {"name": "Bản Nà Hỳ", "level": "village",
+                               "parent_id": commune}).id
+    store.add_many("person", [{"full_name": NAMES[i % len(NAMES)],
+                               "residence_unit_id": small if i < 3 else village}
+                              for i in range(33)])
+    return {"commune": commune, "large": village, "small": small}
+
+
+def test_a_place_s_residents_are_walked_on_the_name_index_or_gathered_when_few(
+        conn, villages, monkeypatch):
+    """By place: a village's residents in name order are a walk down the name index alone
+    (it holds the place and the tombstone); one of few residents (fewer than paging counts
+    as few) is read off the residence index, never sorting more than its own rows."""
+    monkeypatch.setattr(paging, "bound", lambda *_a: 10)
+    walked: list[str] = []
+    gathered: list[str] = []
+    real_walk, real_gather = paging._walk, paging._gather_segment
+
+    def explained(sql, args):
+        return " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+
+    def walk_(conn_, table, segment, filters, need, most, *rows):
+        where, args = paging._segment_where(segment, plus=False)
+        walked.append(explained(f"SELECT p._rowid, p._deleted, p.residence_unit_id FROM "
+                                f"person p WHERE {where} ORDER BY p.name_key, p._rowid "
+                                "LIMIT 1", args))
+        return real_walk(conn_, table, segment, filters, need, most, *rows)
+
+    def gather_(conn_, table, segment, filters, need, *rows):
+        where, args = paging._segment_where(segment, plus=True)
+        extra = segment.extra
+        gathered.append(explained(f"SELECT p._rowid FROM person p WHERE p._deleted = 0 AND "
+                                  f"({extra.drive}) AND {where} ORDER BY +p.name_key, "
+                                  "+p._rowid", [*extra.drive_args, *args]))
+        return real_gather(conn_, table, segment, filters, need, *rows)
+
+    monkeypatch.setattr(paging, "_walk", walk_)
+    monkeypatch.setattr(paging, "_gather_segment", gather_)
+    scope = rosters.Scope("unit", villages["commune"])
+    ids, after = [], None
+    while True:
+        page = rosters.people_page(conn, scope, limit=7, after=after,
+                                   order="residence_unit_id")
+        ids += [r["id"] for r in page]
+        if len(page) < 7:
+            break
+        after = page[-1]["sort_key"]
+    assert len(ids) == len(set(ids)) == 33
+    assert walked and all("COVERING INDEX person_name" in p and "TEMP B-TREE" not in p
+                          for p in walked), walked
+    assert gathered and all("INDEX person_residence" in p for p in gathered), gathered
+    everyone = rosters.people_page(conn, scope, limit=-1, order="residence_unit_id")
+    assert ids == [r["id"] for r in everyone]
