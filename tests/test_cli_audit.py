@@ -131,3 +131,38 @@ def test_exports_and_backups_are_entries(db: Path, tmp_path: Path):
     assert exported["file"] == str(out) and exported["format"] == "csv"
     assert exported["rows"] == 1 and events[1]["actor"] == events[0]["actor"]
     assert run_json(db, "audit", "verify")["intact"] is True
+
+
+def test_a_bulk_add_is_one_line_and_shows_record_by_record(db: Path):
+    """Format 3: the creates of one write are one entry; ``list`` says how many and their
+    numbers, ``--json`` lists their ids, ``show N`` reads them back one by one."""
+    from desktop.storage.writer import Store
+
+    conn = storage_db.open_database(db)
+    try:
+        ids = Store(conn, actor="cán bộ Mai").add_many("person", [
+            {"full_name": n} for n in ("Lò Văn Ấn", "Giàng Thị Dợ", "Vàng A Páo")])
+    finally:
+        conn.close()
+    [batch] = [e for e in run_json(db, "audit", "list") if e["records"] > 1]
+    first = batch["seq"]
+    assert (batch["action"], batch["table"], batch["id"], batch["ids"]) == (
+        "create", "person", None, ids)
+    text = antq("audit", "list", "--actor", "cán bộ Mai", "--db", str(db),
+                data_dir=db.parent).stdout
+    [line] = text.splitlines()
+    assert line.split("\t")[3:5] == ["Thêm", "Người"]
+    assert f"3 bản ghi, mục số {first}–{first + 2}" in line
+    assert f"antq audit show {first}" in line
+    shown = antq("audit", "show", str(first + 1), "--db", str(db), data_dir=db.parent
+                 ).stdout.splitlines()
+    assert shown[0].startswith(f"{first}–{first + 2}\t")
+    assert [r.split("\t")[0] for r in shown[1:]] == [str(first + i) for i in range(3)]
+    assert [r.split("\t")[5] for r in shown[1:]] == ids
+    assert "Giàng Thị Dợ" in shown[2]
+    out = run_json(db, "audit", "show", str(first))
+    assert [e["id"] for e in out["entries"]] == ids
+    assert json.loads(out["entries"][0]["new"])["full_name"] == "Lò Văn Ấn"
+    missing = antq("audit", "show", "999999", "--db", str(db), data_dir=db.parent,
+                   check=False)
+    assert missing.returncode == 2 and "999999" in missing.stderr

@@ -245,7 +245,7 @@ def convert(conn: dbapi.Connection, *, chunk: int = 5_000) -> None:
     audit.ensure_view(conn)
     if checked.entries:
         audit.record_event(conn, None, "audit-upgrade", {
-            "format": audit.FORMAT, "entries": checked.entries,
+            "format": 2, "entries": checked.entries,
             "old_head": {"seq": checked.head_seq, "hash": checked.head_hash},
             "old_chain": checked.broken or "intact"})
 

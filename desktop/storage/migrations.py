@@ -497,6 +497,15 @@ def _v23_reference_releases(conn: dbapi.Connection) -> None:
     reference_releases.create_schema(conn)
 
 
+def _v25_batched_audit(conn: dbapi.Connection) -> None:
+    """The creates one write made (an import, a bulk add) become one audit entry that lists
+    its records, chained anew; the old chain checked and what it showed recorded (issue 12,
+    format 3: desktop/storage/audit.py). The file shrinks at the VACUUM after it."""
+    from desktop.storage import audit
+
+    audit.group_creates(conn)
+
+
 def _v26_orders_on_the_name_index(conn: dbapi.Connection) -> None:
     """The people's gender order without an index of its own (issue 12): the name index
     holds the gender (a few bytes an entry), each gender is walked down it in name order,
@@ -542,12 +551,13 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "reference releases published and applied", _v23_reference_releases),
     Migration(24, "smaller keys: duplicates' match keys as integers, trimmed sort keys, "
                   "full-text leaves that fit a page", _v24_compact_keys),
+    Migration(25, "audit log: a write's creates as one entry", _v25_batched_audit),
     Migration(26, "people's gender and place orders on the name index",
               _v26_orders_on_the_name_index),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
-_VACUUM_AFTER = {12, 13, 18, 24, 26}
+_VACUUM_AFTER = {12, 13, 18, 24, 25, 26}
 
 
 def latest_version() -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from desktop.domain import validation
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.hlc import HybridClock
-from desktop.domain.ids import new_id, new_record_id
+from desktop.domain.ids import new_record_id
 from desktop.domain.kinds import KINDS, FieldType, Kind
 from desktop.domain.text import lower_first
 from desktop.i18n import _
@@ -320,7 +320,7 @@ class Store:
                              for i, name in enumerate(stamped)}
             rows.append((rowid, record_id, part, 0, *(record.get(n) for n in names),
                          *derived.columns(kind, record)))
-            audit_rows.append((new_id(), now, hlc, site, self.actor, "create", kind.table,
+            audit_rows.append((rowid, now, hlc, site, self.actor, "create", kind.table,
                                record_id, None, None, {n: record[n] for n in stamped[:-1]}))
         for part, recs in by_part.items():  # approved periods are locked (periods.py)
             periods.check_write(self.conn, self.site, kind, part, recs, names)
@@ -381,7 +381,7 @@ class Store:
             if old is not None:
                 hist += [d for d in old[4] if d not in hist]
             new_cells[name] = [hlc, site, part, seq + i, hist[:limit]]
-            audit_rows.append((new_id(), now, hlc, site, self.actor, action, kind.table,
+            audit_rows.append((rowid, now, hlc, site, self.actor, action, kind.table,
                                record_id, name, row[name], value))
         record = {f.name: row[f.name] for f in kind.fields}
         record.update({k: v for k, v in changed.items() if k != "_deleted"})

@@ -109,21 +109,27 @@ def test_a_malformed_head_refuses_the_bundle_and_changes_nothing(pair, tmp_path,
     assert refused.action == "bundle-import" and refused.detail["status"] == "refused"
 
 
+@pytest.mark.parametrize("older", [None, 2])
 def test_a_sender_that_upgraded_its_log_is_a_new_baseline_and_a_rewrite_still_shows(pair,
-                                                                                    tmp_path):
-    """Converting a log to format 2 (migration 13) keeps every seq and changes every hash: the
-    province, having seen a format-1 head at a seq, must not cry "rewritten" at the first
-    format-2 bundle with another hash there; a rewrite in format 2 is caught as before."""
+                                                                                    tmp_path,
+                                                                                    older):
+    """Converting a log to format 2 (migration 13) or 3 (migration 25) keeps every seq and
+    changes hashes: the province, having seen a format-1 or format-2 head at a seq (a commune
+    not yet upgraded), must not cry "rewritten" at the first format-3 bundle with another
+    hash there; a rewrite in format 3 is caught as before."""
     prov, a = pair
     [first] = a.export(tmp_path / "1", to=prov)
     a.store.add("person", {"full_name": "Giàng A Dơ"})
     [second] = a.export(tmp_path / "2", to=prov)
     manifest = _manifest(a, second, prov)
-    assert manifest["audit_format"] == audit.FORMAT == 2
+    assert manifest["audit_format"] == audit.FORMAT == 3
     now = manifest["audit_head"]
 
     def before_the_upgrade(m: dict) -> None:  # as an older program wrote it
-        del m["audit_format"]
+        if older is None:
+            del m["audit_format"]
+        else:
+            m["audit_format"] = older
         m["audit_head"] = {"seq": now["seq"], "hash": "e" * 64}
 
     old = _put(tmp_path / "old", first.name, tamper(a, first, prov, manifest=before_the_upgrade))
@@ -132,7 +138,7 @@ def test_a_sender_that_upgraded_its_log_is_a_new_baseline_and_a_rewrite_still_sh
     assert result.status == "imported" and result.warnings == []
     row = prov.conn.execute("SELECT seq, hash, format FROM audit_peer_head WHERE site_id = ?",
                             (a.site_id,)).fetchone()
-    assert tuple(row) == (now["seq"], now["hash"], 2)
+    assert tuple(row) == (now["seq"], now["hash"], 3)
     a.store.add("person", {"full_name": "Vàng Thị Mai"})
     [third] = a.export(tmp_path / "3", to=prov)
 

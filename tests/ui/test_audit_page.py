@@ -139,3 +139,31 @@ def test_a_saved_or_printed_document_is_an_entry(window, qtbot, tmp_path):
     event = audit.entries(window.conn, limit=1)[0]
     assert event.action == "print" and event.detail["what"] == "Biên bản"
     preview.close()
+
+
+def test_many_records_made_at_once_are_one_row_that_opens_them(window, qtbot):
+    """An import or a bulk add is one entry (format 3): one row saying how many records and
+    their numbers; a double click lists them one by one with the values they were made with."""
+    village = window.conn.execute("SELECT id FROM unit WHERE level = 'village' LIMIT 1"
+                                  ).fetchone()[0]
+    ids = window.store.add_many("person", [
+        {"full_name": name, "residence_unit_id": village}
+        for name in ("Lò Văn Ấn", "Giàng Thị Dợ", "Vàng A Páo")])
+    page = click_page(qtbot, window, "audit")
+    first = audit.entries(window.conn, limit=1)[0]
+    row = _rows(page)[0]
+    assert row[0] == f"{first.seq}–{first.seq + 2}" and row[3:5] == ["Thêm", "Người"]
+    assert f"3 bản ghi, mục số {first.seq}–{first.seq + 2}" in row[6]
+    table = page.table
+    rect = table.visualRect(page.model.index(0, 4))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: page.last_batch is not None and page.last_batch.isVisible())
+    dialog = page.last_batch
+    shown = _rows(dialog)
+    assert [r[0] for r in shown] == [str(first.seq + i) for i in range(3)]
+    assert ["Lò Văn Ấn" in shown[0][6], "Giàng Thị Dợ" in shown[1][6],
+            "Vàng A Páo" in shown[2][6]] == [True, True, True]
+    assert [e.pk for e in dialog.model.entries] == ids
+    save(dialog, "page_audit_batch.png")
+    dialog.close()

@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,20 +35,26 @@ BATCH = 100
 
 
 class AuditTableModel(QAbstractTableModel):
-    """Entries read in pages of ``BATCH``, each page the entries before the last one shown."""
+    """Entries read in pages of ``BATCH``, each page the entries before the last one shown;
+    or, with ``batch`` (the seq of an entry that made many records at once), that entry's
+    records one by one, in the order they were made."""
 
     HEADERS = (_("Số"), _("Lúc"), _("Tài khoản"), _("Việc"), _("Bản ghi"), _("Giá trị cũ"),
                _("Giá trị mới / chi tiết"))
 
-    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
+    def __init__(self, conn: dbapi.Connection, parent: Any = None, *,
+                 batch: int | None = None) -> None:
         super().__init__(parent)
         self._conn = conn
+        self.batch = batch
         self._presenter = Presenter(conn)  # ids and codes as names, cached across pages
         self.since: dt.date | None = None
         self.actor: str | None = None
         self.entries: list[audit.Entry] = []
         self._shown: list[list[str]] = []
-        self._exhausted = True
+        self._exhausted = batch is None  # the page reads once its filter is set
+        if batch is not None:
+            self.fetchMore()
 
     def set_filter(self, since: dt.date | None, actor: str | None) -> None:
         self.beginResetModel()
@@ -62,9 +70,12 @@ class AuditTableModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        before = self.entries[-1].seq if self.entries else None
-        page = audit.entries(self._conn, since=self.since, user=self.actor, before=before,
-                             limit=BATCH)
+        if self.batch is not None:
+            page = audit.expand(self._conn, self.batch, offset=len(self.entries), limit=BATCH)
+        else:
+            before = self.entries[-1].seq if self.entries else None
+            page = audit.entries(self._conn, since=self.since, user=self.actor, before=before,
+                                 limit=BATCH)
         if len(page) < BATCH:
             self._exhausted = True
         if not page:
@@ -97,6 +108,10 @@ class AuditTableModel(QAbstractTableModel):
 
 def _cells(e: audit.Entry, presenter: Presenter) -> list[str]:
     kind = KINDS_BY_TABLE.get(e.tbl or "")
+    if e.is_batch:  # many records made at once: one row, opened by a double click
+        return [f"{e.seq}–{e.last_seq}", moment_text(e.at), e.actor,
+                audit.action_label(e.action), audit.subject(e), "",
+                _("{s} (bấm đúp để xem từng bản ghi)").format(s=audit.batch_summary(e))]
     if e.redacted is not None:
         old = new = _("(đã xóa vĩnh viễn)")
     elif e.field is not None:
@@ -144,10 +159,43 @@ def _detail(e: audit.Entry, presenter: Presenter, kind: Kind | None) -> str:
     return "; ".join(shown)
 
 
+def _size_columns(table: Any) -> None:
+    # A whole moment and a record's kind with its field: Qt's default width cut both
+    # ("21:39 …", "Người tốt, …").
+    header, metrics = table.horizontalHeader(), table.fontMetrics()
+    header.resizeSection(1, metrics.horizontalAdvance("00:00 00/00/0000") + 20)
+    header.resizeSection(4, metrics.horizontalAdvance("Thành viên tổ chức: Chức danh") + 20)
+
+
+class BatchDialog(QDialog):
+    """The records one entry made at once (an import, a bulk add), one row each with its
+    number and the values it was made with, read a page at a time as the list scrolls."""
+
+    def __init__(self, conn: dbapi.Connection, entry: audit.Entry,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Nhật ký: mục số {a}–{b}").format(a=entry.seq, b=entry.last_seq))
+        self.model = AuditTableModel(conn, self, batch=entry.seq)
+        head = QLabel(_("{action} {what}: {summary}. Tài khoản {actor}, lúc {at}.").format(
+            action=audit.action_label(entry.action), what=audit.subject(entry).lower(),
+            summary=audit.batch_summary(entry), actor=entry.actor, at=moment_text(entry.at)))
+        head.setWordWrap(True)
+        self.table = record_table(self.model)
+        _size_columns(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(head)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(900, 560)
+
+
 class AuditPage(QWidget):
     """Read only: the log cannot be changed from here (nor from anywhere else)."""
 
     last_message: LastShown[QMessageBox] = LastShown()  # tests read it; held weakly
+    last_batch: LastShown[BatchDialog] = LastShown()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,11 +223,8 @@ class AuditPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.verify_button)
         self.table = record_table(self.model)
-        # A whole moment and a record's kind with its field: Qt's default width cut both
-        # ("21:39 …", "Người tốt, …").
-        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
-        header.resizeSection(1, metrics.horizontalAdvance("00:00 00/00/0000") + 20)
-        header.resizeSection(4, metrics.horizontalAdvance("Thành viên tổ chức: Chức danh") + 20)
+        self.table.doubleClicked.connect(self._open_batch)
+        _size_columns(self.table)
         self.notice = QLabel()  # a date that does not read, a sender's rewritten log
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #a00;")
@@ -189,6 +234,14 @@ class AuditPage(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.table, 1)
         self._filling = False
+
+    def _open_batch(self, index: QModelIndex) -> None:
+        entry = self.model.entries[index.row()] if index.isValid() else None
+        if entry is None or not entry.is_batch:
+            return
+        dialog = free_on_close(BatchDialog(self.ctx.conn, entry, self))
+        dialog.open()
+        self.last_batch = dialog
 
     def _since_date(self) -> tuple[dt.date | None, str]:
         from desktop.domain.dates import parse_date
