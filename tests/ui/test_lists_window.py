@@ -69,9 +69,8 @@ def test_a_list_of_minutes_is_counted_off_the_ui_thread_too(window, qtbot):
 
 def test_the_first_key_that_changes_the_search_runs_it_at_once(window, qtbot):
     page = window.people
-    resets = []  # the search of each list read anew (its first page inserted)
-    page.model.rowsInserted.connect(
-        lambda _parent, first, _last: first == 0 and resets.append(page.model.search))
+    resets = []  # the search of each list read anew (its first page shown)
+    page.model.replaced.connect(lambda: resets.append(page.model.search))
     page.search.setFocus()
     type_text(page.search, "l")  # one letter searches nothing: the list stays as it is
     assert resets == [] and not page.typing.timer.isActive()
@@ -87,6 +86,45 @@ def test_the_first_key_that_changes_the_search_runs_it_at_once(window, qtbot):
     QApplication.sendEvent(page.search, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return,
                                                   Qt.KeyboardModifier.NoModifier))
     assert page.table.currentIndex().row() == 0
+
+
+@pytest.mark.parametrize("name", ["people", "meetings"])
+def test_a_search_typed_lets_go_of_the_row_chosen_and_shows_its_results_from_the_top(
+        window, qtbot, name):
+    # A new search's rows take the places of the rows shown (no removal and insertion):
+    # the row the officer had clicked is someone else now, so nothing stays chosen (Sửa,
+    # Xóa act on the chosen row), and the results start at the top of the list.
+    page = window.people if name == "people" else click_page(qtbot, window, name)
+    model, table = page.model, page.table
+    qtbot.waitUntil(lambda: model.rowCount() > 40
+                    and table.verticalScrollBar().maximum() > 0, timeout=5000)
+    row = model.rowCount() - 3
+    table.scrollTo(model.index(row, 0), table.ScrollHint.PositionAtTop)
+    assert table.verticalScrollBar().value() > 0
+    rect = table.visualRect(model.index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    chosen = model.record_id(row)
+    assert chosen and table.currentIndex().row() == row and page.current_id() == chosen
+    page.search.setFocus()
+    typed = "ng" if name == "people" else "ho"
+    type_text(page.search, typed)
+    qtbot.waitUntil(lambda: (model.search if name == "people" else model.query.search)
+                    == typed, timeout=3000)
+    assert model.rowCount() > 0
+    assert not table.currentIndex().isValid() and page.current_id() is None
+    assert not table.selectionModel().hasSelection()
+    assert table.verticalScrollBar().value() == 0
+    first = [model.record_id(r) for r in range(model.rowCount())]
+    if name == "people":
+        expected = rosters.people_page(window.conn, page.scope(), search=typed, limit=100)
+    else:
+        expected = records.page(window.conn, page.kind, model.query, limit=100)
+    assert first == [r["id"] for r in expected][:len(first)]
+    shown = [model.index(r, 0).data() for r in range(min(5, model.rowCount()))]
+    assert shown == [Presenter(window.conn).record(
+        PERSON if name == "people" else page.kind, r)[model.column_name(0) if name == "people"
+                                                      else model.columns[0]]
+        for r in expected[:len(shown)]]
 
 
 def test_a_roster_scrolled_to_its_end_keeps_only_the_rows_near_the_screen(

@@ -44,6 +44,37 @@ def answer_roles(model: QAbstractItemModel, index: QModelIndex, roles: QModelRol
         asked.setData(model.data(index, asked.role()))
 
 
+def replace_rows(model: QAbstractItemModel, old: int, new: int,
+                 show: Callable[[int], None]) -> None:
+    """Another list put in place of the ``old`` rows a model shows: ``show(n)`` makes the
+    model show the first ``n`` of its ``new`` rows. Rows shown before and after keep their
+    places, told as changed data: removing them all and inserting the new ones (as a search
+    typed did at every key) made the view lay out its rows, and the row numbers' header
+    its sections, and paint that header again (~175 calls into Python), for a list of the
+    same length. A row selected, current or under the mouse is another record now: it is
+    let go first, as when its row is removed."""
+    head = min(old, new)
+    if head and model.persistentIndexList():
+        model.layoutAboutToBeChanged.emit()
+        kept = model.persistentIndexList()  # with those the selection keeps meanwhile
+        model.changePersistentIndexList(kept, [QModelIndex()] * len(kept))
+        model.layoutChanged.emit()
+    if new < old:
+        model.beginRemoveRows(QModelIndex(), new, old - 1)
+        show(new)
+        model.endRemoveRows()
+    elif new > old:
+        if head:
+            show(head)
+        model.beginInsertRows(QModelIndex(), old, new - 1)
+        show(new)
+        model.endInsertRows()
+    else:
+        show(new)
+    if head:
+        model.dataChanged.emit(model.index(0, 0), model.index(head - 1, model.columnCount() - 1))
+
+
 class RowNumbers(QHeaderView):
     """The row numbers left of a list. Qt sizes this header from the text of up to 200 of
     its sections, asking the model five roles of each (about 500 calls into Python), every
@@ -75,6 +106,9 @@ def record_table(model: QAbstractItemModel) -> QTableView:
     table = QTableView()
     table.setVerticalHeader(RowNumbers(table))
     table.setModel(model)
+    replaced = getattr(model, "replaced", None)
+    if replaced is not None:  # another list shown in place of the last: from its top
+        replaced.connect(table.scrollToTop)
     table.setAlternatingRowColors(True)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

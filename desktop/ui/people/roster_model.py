@@ -30,7 +30,7 @@ from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
 from desktop.ui.common.counting import Counter
-from desktop.ui.common.widgets import answer_roles
+from desktop.ui.common.widgets import answer_roles, replace_rows
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -76,6 +76,7 @@ class _Row:
 
 class RosterModel(QAbstractTableModel):
     counted = Signal(int)  # the roster's count, once counted off the UI thread
+    replaced = Signal()  # another roster or search shown: the list starts at its top
 
     def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
@@ -107,33 +108,53 @@ class RosterModel(QAbstractTableModel):
             columns = _COLUMNS
         if self._order not in {name for name, _header in columns}:
             self._order, self._descending = None, False  # that column is not shown here
-        # The same columns: the rows go and come (a reset would also lose the columns'
-        # widths, and laying them out again costs a second paint at every key typed).
-        same_columns = columns == self._columns
-        if same_columns:
+        if columns != self._columns:  # other columns: laid out again
+            self.beginResetModel()
+            self._clear(scope, search)
+            self._forget_rows()
+            self._columns = columns
+            self.endResetModel()
+            self.fetchMore()
+        elif scope.kind == "organization" or self._scope.kind == "organization":
+            # An organization's roster is read whole: its rows go, the new ones come.
             if self.rowCount():
                 self.beginRemoveRows(QModelIndex(), 0, self.rowCount() - 1)
                 self._clear(scope, search)
+                self._forget_rows()
                 self.endRemoveRows()
             else:
                 self._clear(scope, search)
-        else:
-            self.beginResetModel()
+                self._forget_rows()
+            self.fetchMore()
+        else:  # a place's roster: the first page read, then put in place of the last
+            rowids, last = rosters.people_rowids(
+                self._conn, scope, search=search, limit=BATCH, order=self._order,
+                descending=self._descending)
             self._clear(scope, search)
-            self._columns = columns
-            self.endResetModel()
-        self.fetchMore()  # the first page is always shown; the view asks for the rest
+            self._exhausted, self._last_key = len(rowids) < BATCH, last
+            self._last_fetch = time.monotonic()
+            replace_rows(self, len(self._rowids), len(rowids),
+                         lambda n: self._show_rowids(rowids, n))
+        self.replaced.emit()
+
+    def _show_rowids(self, rowids: list[int], n: int) -> None:
+        """The model shows the first ``n`` of ``rowids`` (replace_rows calls it)."""
+        self._rowids = array("q", rowids[:n])
+        self._chunks.clear()
+        self._seen = (-1, None)
 
     def _clear(self, scope: rosters.Scope, search: str | None) -> None:
         self._scope, self._search = scope, search
-        self._rowids = array("q")
-        self._members = []
-        self._chunks.clear()
-        self._seen = (-1, None)
         self._last_key = None
         self._exhausted = False
         self._batch, self._last_fetch = BATCH, 0.0
         self._counter.forget()
+
+    def _forget_rows(self) -> None:
+        self._rowids = array("q")
+        self._members = []
+        self._chunks.clear()
+        self._seen = (-1, None)
 
     def count(self) -> None:
         """Count the roster off the UI thread: ``counted`` follows."""

@@ -21,7 +21,7 @@ from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
-from desktop.ui.common.widgets import answer_roles
+from desktop.ui.common.widgets import answer_roles, replace_rows
 
 Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
@@ -37,6 +37,7 @@ NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 class RecordTableModel(QAbstractTableModel):
     counted = Signal(int)  # the list's count, once counted off the UI thread
+    replaced = Signal()  # another list or search shown: the list starts at its top
 
     def __init__(self, conn: dbapi.Connection, kind: Kind, columns: Sequence[str],
                  parent: Any = None) -> None:
@@ -58,19 +59,21 @@ class RecordTableModel(QAbstractTableModel):
 
     def set_query(self, query: records.Query) -> None:
         self._active = True
-        # The rows go and come; the columns stay, with their widths (a reset would lose
-        # them, and laying them out again costs a second paint at every key typed).
-        if self._rows:
-            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+        # The first page read, then put in place of the rows shown (replace_rows): the
+        # columns stay, with their widths (a reset would lose them, and laying them out again
+        # costs a second paint at every key typed).
+        page = records.page(self._conn, self.kind, query, limit=BATCH)
         self.query = query
-        had, self._rows, self._shown = bool(self._rows), [], []
-        self._last_key = None
-        self._exhausted = False
-        self._last_fetch = 0.0
+        self._last_key = page[-1]["sort_key"] if page else None  # type: ignore[assignment]
+        self._exhausted = len(page) < BATCH
+        self._batch, self._last_fetch = BATCH, time.monotonic()
         self._counter.forget()
-        if had:
-            self.endRemoveRows()
-        self.fetchMore()
+        replace_rows(self, len(self._rows), len(page), lambda n: self._show(page, n))
+        self.replaced.emit()
+
+    def _show(self, page: list[dict[str, object]], n: int) -> None:
+        """The model shows the first ``n`` rows of ``page`` (replace_rows calls it)."""
+        self._rows, self._shown = page[:n], [None] * n
 
     def refresh(self) -> None:
         self.set_query(self.query)
