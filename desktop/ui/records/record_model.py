@@ -170,7 +170,19 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
-        answer_roles(self, index, roles, own=(1,))  # the text and the alignment
+        # Asked once for each visible cell at every repaint, its seven roles (answer_roles):
+        # the text and the alignment answered here rather than through data(), two calls
+        # less a cell.
+        if roles.size() == 7 and (text := roles[5]).role() == _DISPLAY \
+                and roles[1].role() == _ALIGNMENT and index.isValid():
+            row, column = index.row(), index.column()
+            cells = self._shown[row]
+            if cells is None:  # a page holds more rows than a screen shows
+                cells = self._shown[row] = self._cells(self._rows[row])
+            text.setData(cells[column])
+            roles[1].setData(self._aligns[column])
+        else:
+            answer_roles(self, index, roles, own=(1,))  # the text and the alignment
 
     def _cells(self, rec: dict[str, object]) -> list[str]:
         shown = self._presenter.record(self.kind, rec, only=self._column_set)
