@@ -107,8 +107,14 @@ def main() -> int:
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="antq-bench-run-"))
-    env = {**os.environ, bk.RUN_DIR_ENV: str(folder),
+    # The children's temporary folder is inside the run's, so what they leave there goes
+    # with it: a window's one-instance lock file and socket (named after its database, in the
+    # temporary folder) stay behind when a benchmark ends the window's process.
+    temporary = folder / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, bk.RUN_DIR_ENV: str(folder), "TMPDIR": str(temporary),
            "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    left: list[str] = []
     log = args.log.open("w", encoding="utf-8") if args.log else None
     started = time.perf_counter()
     failed: list[str] = []
@@ -155,6 +161,8 @@ def main() -> int:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if temporary.exists():
+            left = sorted(p.name for p in temporary.iterdir())
         shutil.rmtree(folder, ignore_errors=True)
         if log:
             log.close()
@@ -165,6 +173,10 @@ def main() -> int:
              "users of the machine do not inflate):"]
     lines += [f"   {what:<24} {wall / 60:5.1f} min  {used / 60:5.1f} min"
               for what, wall, used in stages]
+    if left:
+        lines.append(f"left in the temporary folder by the benchmarks' processes (removed with "
+                     f"the run's folder): {len(left)} ({', '.join(left[:6])}"
+                     f"{', …' if len(left) > 6 else ''})")
     lines += ["", f"all benchmarks: {total / 60:.1f} min ({cpu:.1f} min of processor time); "
               f"machine: {bk.machine_line()}" + (f"; FAILED: {', '.join(failed)}" if failed
                                                  else "")]
