@@ -229,3 +229,27 @@ def test_the_batch_encoding_round_trips(rowids):
     assert span == 12345 and audit.batch_rowids(runs) == rowids
     if rowids == list(range(100, 10_100)):
         assert len(blob) <= 6
+
+
+def test_a_person_made_in_a_batch_and_erased_leaves_no_old_value_in_it(store, conn, village):
+    """Xóa vĩnh viễn: the batch holds ids only; reading it back shows the blanked record, and
+    the chain still holds."""
+    from desktop.storage.erasure import erase_person
+
+    ids = store.add_many("person", [
+        {"full_name": "Lò Văn Ấn", "citizen_id": "011090001234", "phone": "0912345678",
+         "notes": "Hay giúp đỡ bà con", "residence_unit_id": village},
+        {"full_name": "Giàng A Dơ", "residence_unit_id": village}])
+    store.edit("person", ids[0], {"full_name": "Lò Văn Ân"})
+    store.delete("person", ids[0])
+    erase_person(store, ids[0])
+    [batch] = [e for e in audit.entries(conn, limit=100) if e.span > 1]
+    records = audit.expand(conn, batch.seq)
+    text = str([e.as_dict() for e in records]) + str(
+        [tuple(r) for r in conn.execute("SELECT * FROM audit_log")])
+    for value in ("Lò Văn Ấn", "Lò Văn Ân", "0912345678", "Hay giúp đỡ bà con",
+                  "011090001234", audit.keyed_hash(audit.audit_key(conn), "011090001234")):
+        assert value not in text
+    assert records[0].pk == ids[0] and records[0].detail == {"residence_unit_id": village}
+    assert records[1].detail is not None and records[1].detail["full_name"] == "Giàng A Dơ"
+    assert audit.verify(conn).intact
