@@ -342,9 +342,7 @@ def _by_gender(conn: dbapi.Connection, descending: bool) -> paging.Order:
     found through the partial index person_gender_rare (few: gathered there)."""
     expr = SORTABLE["gender"]
     keys = (expr, *_NAME)
-    rare = {str(r[0]) for r in conn.execute(
-        f"SELECT DISTINCT coalesce(p.gender, '') FROM person p WHERE {_RARE_GENDER}")}
-    values = sorted(rare | set(_GENDERS), reverse=descending)
+    values = sorted(set(_rare_genders(conn)) | set(_GENDERS), reverse=descending)
 
     def part(value: str, after: tuple | None) -> paging.Segment:
         if value in _GENDERS:
@@ -364,6 +362,21 @@ def _by_gender(conn: dbapi.Connection, descending: bool) -> paging.Order:
         return [part(here, tuple(after[1:]))] + [part(v, None) for v in later]
 
     return paging.Order(keys, segments, descending, covers=_NAME_INDEX)
+
+
+def _rare_genders(conn: dbapi.Connection) -> tuple[str, ...]:
+    """The values of gender besides the two a form writes: "" (none) if anyone has none, and
+    any other value a row holds; remembered until the database changes (every page of the
+    gender order asks, and a roster imported without genders has many of the first)."""
+    now = paging.stamp(conn)
+    held = conn.__dict__.get("_roster_rare_genders")
+    if held is not None and held[0] == now:
+        return held[1]
+    values = tuple(str(r[0]) for r in conn.execute(
+        "SELECT '' WHERE EXISTS (SELECT 1 FROM person p WHERE p.gender IS NULL) UNION "
+        f"SELECT DISTINCT p.gender FROM person p WHERE {_RARE_GENDER} AND p.gender IS NOT NULL"))
+    conn.__dict__["_roster_rare_genders"] = (now, values)
+    return values
 
 
 def _by_column(column: str, descending: bool) -> paging.Order:

@@ -203,3 +203,21 @@ def test_a_place_s_residents_are_walked_on_the_name_index_or_gathered_when_few(
     assert gathered and all("INDEX person_residence" in p for p in gathered), gathered
     everyone = rosters.people_page(conn, scope, limit=-1, order="residence_unit_id")
     assert ids == [r["id"] for r in everyone]
+
+
+def test_the_genders_a_page_walks_follow_the_database(conn, store, village):
+    """The values besides the two (none, another) are remembered until the database
+    changes: a person whose gender is taken away is listed first on the next page read."""
+    ids = store.add_many("person", [{"full_name": n, "residence_unit_id": village,
+                                     "gender": ("male", "female")[i % 2]}
+                                    for i, n in enumerate(NAMES)])
+    scope = rosters.Scope()
+    assert rosters._rare_genders(conn) == ()
+    first = rosters.people_page(conn, scope, order="gender", limit=3)
+    assert first[0]["gender"] == "female"
+    store.edit("person", ids[0], {"gender": None})
+    assert rosters._rare_genders(conn) == ("",)
+    page = rosters.people_page(conn, scope, order="gender", limit=3)
+    assert page[0]["id"] == ids[0] and page[1]["gender"] == "female"
+    assert [r["id"] for r in rosters.people_page(conn, scope, order="gender", limit=-1)] == \
+        _expected(conn, False)
