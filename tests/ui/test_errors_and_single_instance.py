@@ -233,9 +233,9 @@ def test_a_start_after_a_crash_takes_the_lock_and_the_name_over(qapp, qtbot, tmp
     # What a crash leaves: the lock file of a process that is gone, and its socket, bound,
     # never listening, never removed.
     crashed = subprocess.run([sys.executable, "-c", (
-        "import os, sys; from PySide6.QtCore import QLockFile; "
-        "lock = QLockFile(sys.argv[1]); lock.setStaleLockTime(0); "
-        "assert lock.tryLock(0); os._exit(0)"), single_instance.lock_path(db)],
+        "import os, sys; from pathlib import Path; "
+        "from desktop.ui.shell import single_instance; "
+        "assert single_instance._lock(Path(sys.argv[1])) is not None; os._exit(0)"), str(db)],
         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert crashed.returncode == 0 and Path(single_instance.lock_path(db)).exists()
     stale = Path(QDir.tempPath()) / name
@@ -254,3 +254,29 @@ def test_a_start_after_a_crash_takes_the_lock_and_the_name_over(qapp, qtbot, tmp
         stale.unlink(missing_ok=True)
         Path(single_instance.lock_path(db)).unlink(missing_ok=True)
         qapp.setProperty("single_instance", None)
+
+
+def test_the_lock_is_held_until_let_go_and_a_file_removed_meanwhile_is_not_held(tmp_path):
+    """The one-window lock is the system's lock on an open file (no write, no sync at a start):
+    taken once, refused while held, its file removed when let go; a start that opened the file
+    just before its holder let go and removed it does not hold a lock on a file that is gone."""
+    db = tmp_path / "lock.db"
+    first = single_instance._lock(db)
+    assert first is not None and Path(single_instance.lock_path(db)).exists()
+    try:
+        assert single_instance._lock(db) is None  # held (by another open of the file, too)
+        late = os.open(single_instance.lock_path(db), os.O_RDWR)  # a start, just before …
+    finally:
+        first.unlock()  # … the holder lets go
+    try:
+        assert not Path(single_instance.lock_path(db)).exists()
+        second = single_instance._lock(db)
+        assert second is not None and Path(single_instance.lock_path(db)).exists()
+        if os.name != "nt":  # the late start's file is not the one at the path any more
+            import fcntl
+
+            fcntl.flock(late, fcntl.LOCK_EX | fcntl.LOCK_NB)  # it can lock the removed file …
+            assert not os.path.samestat(os.fstat(late), os.stat(single_instance.lock_path(db)))
+        second.unlock()
+    finally:
+        os.close(late)

@@ -1,26 +1,30 @@
 """One window per database: a second start on a database already open brings the first
 window forward and ends, instead of two windows racing on one file (as Anki and vorta do).
 
-A start first takes a lock file named after the database's real path and the user
-(QLockFile, in the temporary folder): QtCore alone, all a start needs before its window
-paints. A start that cannot take it — a live process holds it — connects to the holder's
+A start first takes a lock file named after the database's real path and the user, in the
+temporary folder: the operating system's lock on an open file (flock; on Windows a locked
+byte), which ends with the process however it ends, so a crash leaves nothing to take over,
+and which writes nothing to disk (QLockFile wrote the holder's details and synced them: an
+fdatasync at every start, two after a crash, issue 12). A start that cannot take it — a live
+process holds it — connects to the holder's
 local socket (a named pipe on Windows), says "raise" and ends. The holder listens a second
 after its window has painted, while the officer types the password (QtNetwork is imported
 then, also the preloader's last module, never before the frame nor the login prompt: issue
 12, the start budget), or a second after taking the lock if no window paints (the first-run
 wizard); a second start that comes earlier tries again until the holder answers (up to
-HOLDER_WAIT_MS). A lock left by a crash belongs to no live process and is taken over, and so
-is the socket it left.
+HOLDER_WAIT_MS). The lock file a crash leaves is locked by no one and is taken, and the
+socket it left is taken over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QDir, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from desktop.ui.common.after_paint import AfterPaint
@@ -56,11 +60,58 @@ def lock_path(db_path: Path) -> str:
     return QDir(QDir.tempPath()).filePath(server_name(db_path) + ".lock")
 
 
-def _lock(db_path: Path) -> QLockFile | None:
+class FileLock:
+    """An open lock file this process holds a lock on, for as long as it runs or until
+    ``unlock``."""
+
+    def __init__(self, path: str, fd: int) -> None:
+        self.path, self.fd = path, fd
+
+    def unlock(self) -> None:
+        if self.fd < 0:
+            return
+        # Removed while still held: a start that opened it meanwhile finds, once it has the
+        # lock, that it is no longer the file at this path, and takes a new one (_lock).
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        if os.name == "nt":
+            import msvcrt
+
+            with contextlib.suppress(OSError):
+                os.lseek(self.fd, 0, os.SEEK_SET)
+                msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
+        os.close(self.fd)  # (on Linux closing lets go of the lock)
+        self.fd = -1
+        if os.name == "nt":  # an open file cannot be removed there: removed once closed
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
+def _lock(db_path: Path) -> FileLock | None:
     """The database's lock, taken; None if a live process holds it."""
-    lock = QLockFile(lock_path(db_path))
-    lock.setStaleLockTime(0)  # held for as long as the window is open: stale only if its
-    return lock if lock.tryLock(0) else None  # process is gone (Qt checks the pid)
+    path = lock_path(db_path)
+    for _attempt in range(5):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by a live process
+            os.close(fd)
+            return None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except OSError:  # removed by the holder letting go meanwhile
+            same = False
+        if same:
+            return FileLock(path, fd)
+        os.close(fd)  # a file its holder removed while letting go: take the new one
+    return None
 
 
 def signal_running(db_path: Path) -> bool:
@@ -95,7 +146,7 @@ class SingleInstance(QObject):
 
     raised = Signal()
 
-    def __init__(self, db_path: Path, lock: QLockFile | None = None,
+    def __init__(self, db_path: Path, lock: FileLock | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = Path(db_path)
