@@ -17,6 +17,18 @@ IntegrityError = _driver.IntegrityError
 sqlite_version = _driver.sqlite_version
 
 
+# A None or bytes parameter is not one of the driver's base types: it looked for an adapter,
+# then for ``__adapt__`` and ``__conform__``, raising and clearing two AttributeErrors each
+# time (2 µs a None: a tenth of inserting a person with ten empty fields, issue 12). An
+# adapter of its own returns it as it is, bound as NULL or a blob as before.
+def _as_is(value: object) -> object:
+    return value
+
+
+_driver.register_adapter(type(None), _as_is)
+_driver.register_adapter(bytes, bytes)
+
+
 class Connection(_driver.Connection):
     """A connection that knows who is using it: the account that logged in (None for the
     program's own work before a login, e.g. migrations and tests). The write path asks it
