@@ -3,7 +3,8 @@ and the defaults that need the database (the next minutes number)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from desktop.domain import text
 from desktop.domain.kinds import Kind
@@ -26,6 +27,42 @@ def columns(kind: Kind, record: Mapping[str, object]) -> list[str | None]:
         parts = (str(record[f]) for f in kind.search_fields if record.get(f))
         out.append(" ".join(text.search_words(" ".join(parts))))
     return out
+
+
+def columns_many(kind: Kind, records: Sequence[Mapping[str, object]]) -> list[list[str | None]]:
+    """:func:`columns` of many records (an import's new ones), the same values: each distinct
+    title's key once, and the search text of all of them folded and split by one
+    ``translate`` and one regular expression instead of a few calls a record (issue 12)."""
+    if len(records) < 2:
+        return [columns(kind, r) for r in records]
+    out: list[list[str | None]] = [[] for _r in records]
+    for name in kind.extra_columns:
+        if name != "name_key":  # pragma: no cover - a kind declared a column nobody computes
+            raise KeyError(name)
+        titles = [r.get(kind.title_field) for r in records]
+        keys = {t: name_key(kind, t) for t in set(titles)}
+        for row, t in zip(out, titles, strict=True):
+            row.append(keys[t])
+    if kind.searchable:
+        for row, words in zip(out, _search_texts(kind, records), strict=True):
+            row.append(words)
+    return out
+
+
+_RECORD_SEP = "\x00"  # folds to itself and is no word character: it parts the records
+_NOT_A_WORD_OR_SEP = re.compile(r"(?:[^\w\x00]|_)+")
+
+
+def _search_texts(kind: Kind, records: Sequence[Mapping[str, object]]) -> list[str]:
+    """The ``_search`` text of each record: as ``text.search_words`` of its search fields
+    joined, computed over all the records at once."""
+    fields = kind.search_fields
+    texts = [" ".join([str(v) for v in (r.get(f) for f in fields) if v]) for r in records]
+    joined = _RECORD_SEP.join(texts)
+    if joined.count(_RECORD_SEP) != len(texts) - 1:  # a value holds the separator itself
+        return [" ".join(text.search_words(t)) for t in texts]
+    folded = text.fold_chars(joined)
+    return [t.strip(" ") for t in _NOT_A_WORD_OR_SEP.sub(" ", folded).split(_RECORD_SEP)]
 
 
 def name_key(kind: Kind, title: object) -> str:

@@ -20,10 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
@@ -329,8 +331,8 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     now = now_local()
     names = versions.Names(conn)
     by_table: dict[str, list[Cell]] = defaultdict(list)
-    for c in cells:
-        by_table[c[0]].append(c)
+    for tbl, of_table in groupby(cells, _TABLE):
+        by_table[tbl].extend(of_table)
     done = 0
     conflicts: list[tuple[object, ...]] = []
     closed: list[tuple[object, ...]] = []
@@ -338,7 +340,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     strays: set[str] = set()  # people with versions from a partition they moved out of
     for tbl, tcells in by_table.items():
         kind = KINDS_BY_TABLE[tbl]
-        pks = list(dict.fromkeys(c[1] for c in tcells))
+        pks = list(dict.fromkeys(map(_PK, tcells)))
         cur: dict[str, dict[str, list]] = defaultdict(dict)  # pk -> field -> [h, o, p, s, hist]
         rows: dict[str, dict[str, object]] = {}
         for chunk in _chunks(pks):
@@ -358,75 +360,83 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                 (r[0], [r[4], r[5], r[6]], [r[7], r[8], r[9]]))
         changes: dict[str, dict[str, object]] = defaultdict(dict)
         part_of_new: dict[str, str] = {}
-        hlc_max = stats.hlc_max
+        hlc_max = max(stats.hlc_max, max(map(_HLC, tcells)))
         adopted = 0
-        last_pk = None
-        row = cells_of = changed = None
-        for c in tcells:
-            _t, pk, f, v, h, o, p, s, hist = c
-            if h > hlc_max:
-                hlc_max = h
-            if pk != last_pk:  # the cells of one record come together: look it up once
-                last_pk = pk
-                row = rows.get(pk)
-                cells_of = cur[pk]
-                changed = changes[pk]
-            if row is not None:
-                how = None if row["_part"] == p else moves.stray(conn, store.site, kind, row, p)
-                if how is not None and s <= vv.get((o, p), 0):
-                    done += 1  # seen here before the person moved: nothing new
+        for pk, group in groupby(tcells, _PK):  # the cells of one record come together
+            of_record = list(group)
+            row = rows.get(pk)
+            if row is None and pk not in cur:
+                # A record new to this site: nothing here to compare with, every cell is
+                # adopted as it comes (unless the bundle is odd: one by one below).
+                new = _new_record(of_record, here, pk, open_by_key)
+                if new is not None:
+                    cur[pk], changes[pk], part_of_new[pk] = new
+                    adopted += len(of_record)
+                    before, done = done, done + len(of_record)
+                    if done // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                        _progress(done, len(cells), progress, cancel)
                     continue
-                if how == "snapshot":  # a person who left comes back
-                    moves.clear_snapshot(conn, kind, row, p)
-                elif how == "left":  # edited in the partition it left: written again after
-                    strays.add(pk)
-                elif row["_part"] != p:
-                    raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có "
-                                       "(«{q}»)").format(t=tbl, pk=pk, p=p, q=row["_part"]))
-            elif part_of_new.setdefault(pk, p) != p:
-                raise MergeError(_("{t}/{pk}: hai phân vùng khác nhau trong cùng bản ghi")
-                                 .format(t=tbl, pk=pk))
-            fresh = s > vv.get((o, p), 0)
-            old = cells_of.get(f)
-            # An edit made in the partition a person left, that knew the value the province
-            # copied into the new one (a copy's first dot is of another partition): it wins.
-            copied = (pk in strays and old is not None and bool(old[4])
-                      and old[4][0][1] != old[2] and (old[4][0] == [o, p, s] or old[4][0] in hist))
-            if old is None or copied or (h, o) > (old[0], old[1]):
-                if o == here:  # this site never made a version newer than its own
-                    raise MergeError(_("{t}/{pk}/{f}: thay đổi mang tên điểm này nhưng điểm "
-                                       "này chưa từng ghi nó (gói giả)").format(
-                        t=tbl, pk=pk, f=f))
-                if old is not None:
-                    odot = [old[1], old[2], old[3]]
-                    if odot != [o, p, s] and odot not in hist and not copied:
-                        loser_value = changed[f] if f in changed else value_of(kind, row, f)
+            cells_of = cur[pk]
+            changed = changes[pk]
+            for c in of_record:
+                _t, _pk, f, v, h, o, p, s, hist = c
+                if row is not None:
+                    how = (None if row["_part"] == p
+                           else moves.stray(conn, store.site, kind, row, p))
+                    if how is not None and s <= vv.get((o, p), 0):
+                        done += 1  # seen here before the person moved: nothing new
+                        continue
+                    if how == "snapshot":  # a person who left comes back
+                        moves.clear_snapshot(conn, kind, row, p)
+                    elif how == "left":  # edited in the partition it left: written again after
+                        strays.add(pk)
+                    elif row["_part"] != p:
+                        raise MergeError(_("{t}/{pk}: phân vùng «{p}» khác với bản ghi đã có "
+                                           "(«{q}»)").format(t=tbl, pk=pk, p=p, q=row["_part"]))
+                elif part_of_new.setdefault(pk, p) != p:
+                    raise MergeError(_("{t}/{pk}: hai phân vùng khác nhau trong cùng bản ghi")
+                                     .format(t=tbl, pk=pk))
+                fresh = s > vv.get((o, p), 0)
+                old = cells_of.get(f)
+                # An edit made in the partition a person left, that knew the value the
+                # province copied into the new one (a copy's first dot is of another
+                # partition): it wins.
+                copied = (pk in strays and old is not None and bool(old[4])
+                          and old[4][0][1] != old[2]
+                          and (old[4][0] == [o, p, s] or old[4][0] in hist))
+                if old is None or copied or (h, o) > (old[0], old[1]):
+                    if o == here:  # this site never made a version newer than its own
+                        raise MergeError(_("{t}/{pk}/{f}: thay đổi mang tên điểm này nhưng "
+                                           "điểm này chưa từng ghi nó (gói giả)").format(
+                            t=tbl, pk=pk, f=f))
+                    if old is not None:
+                        odot = [old[1], old[2], old[3]]
+                        if odot != [o, p, s] and odot not in hist and not copied:
+                            loser_value = changed[f] if f in changed else value_of(kind, row, f)
+                            conflicts.append(_conflict_row(
+                                "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here,
+                                now))
+                    if old is not None and pk in strays:  # its copy where the person lives
+                        hist = [*hist, [old[1], old[2], old[3]]]  # replaces this one knowingly
+                    cells_of[f] = [h, o, p, s, hist]
+                    changed[f] = v
+                    adopted += 1
+                elif fresh:
+                    dot = [o, p, s]
+                    if dot != [old[1], old[2], old[3]] and dot not in old[4]:
                         conflicts.append(_conflict_row(
-                            "value", tbl, pk, f, loser_value, old, v, [h, o, p, s], here, now))
-                if old is not None and pk in strays:  # its copy where the person lives
-                    hist = [*hist, [old[1], old[2], old[3]]]  # replaces this one knowingly
-                cells_of[f] = [h, o, p, s, hist]
-                changed[f] = v
-                adopted += 1
-            elif fresh:
-                dot = [o, p, s]
-                if dot != [old[1], old[2], old[3]] and dot not in old[4]:
-                    conflicts.append(_conflict_row(
-                        "value", tbl, pk, f, v, [h, o, p, s],
-                        changed.get(f, value_of(kind, row, f)), old, here, now))
-            if fresh and open_by_key and (pk, f) in open_by_key:
-                covered = [[o, p, s], *hist]
-                for entry in list(open_by_key[(pk, f)]):
-                    cid, loser, winner = entry
-                    if loser in covered and winner in covered:
-                        closed.append((o, now, cid))
-                        open_by_key[(pk, f)].remove(entry)
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                if cancel is not None and cancel():
-                    raise Cancelled(_("Đã dừng nhập; không có gì thay đổi"))
-                if progress is not None:
-                    progress(done, len(cells))
+                            "value", tbl, pk, f, v, [h, o, p, s],
+                            changed.get(f, value_of(kind, row, f)), old, here, now))
+                if fresh and open_by_key and (pk, f) in open_by_key:
+                    covered = [[o, p, s], *hist]
+                    for entry in list(open_by_key[(pk, f)]):
+                        cid, loser, winner = entry
+                        if loser in covered and winner in covered:
+                            closed.append((o, now, cid))
+                            open_by_key[(pk, f)].remove(entry)
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    _progress(done, len(cells), progress, cancel)
         stats.hlc_max = hlc_max
         stats.adopted += adopted
         stats.ignored += len(tcells) - adopted
@@ -455,6 +465,37 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     if progress is not None:
         progress(len(cells), len(cells))
     return stats
+
+
+_TABLE, _PK, _HLC = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(4)
+
+
+def _progress(done: int, total: int, progress: Callable[[int, int], None] | None,
+              cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled(_("Đã dừng nhập; không có gì thay đổi"))
+    if progress is not None:
+        progress(done, total)
+
+
+def _new_record(cells: Sequence[Cell], here: str, pk: str,
+                open_by_key: Mapping[tuple[str, str], list]
+                ) -> tuple[dict[str, list], dict[str, object], str] | None:
+    """The versions, values and partition of a record this site does not have, from its
+    cells, when the rule of :func:`apply_cells` could only adopt each one: one partition,
+    each field once, no cell claiming to be this site's, no open conflict on it. None
+    otherwise (the cells then go one by one, with their errors)."""
+    origins = {(c[5], c[6]) for c in cells}
+    part = cells[0][6]
+    for o, p in origins:
+        if p != part or o == here:
+            return None
+    versions_of = {c[2]: [c[4], c[5], c[6], c[7], c[8]] for c in cells}
+    if len(versions_of) != len(cells):
+        return None
+    if open_by_key and any((pk, f) in open_by_key for f in versions_of):
+        return None
+    return versions_of, {c[2]: c[3] for c in cells}, part
 
 
 def _conflict_row(kind: str, tbl: str, pk: str, f: str, loser_value: object, loser: list,
@@ -494,47 +535,59 @@ def _write_rows(conn: dbapi.Connection, kind: Kind, rows: Mapping[str, dict[str,
                 stats: MergeStats) -> dict[str, int]:
     """Write the merged records; returns the ``_rowid`` given to each new one."""
     names = [f.name for f in kind.fields]
-    by_name = kind.by_name
+    known = {*names, "_deleted"}
     derived_names = derived.column_names(kind)
     cols = ["_deleted", "_extras", *names, *derived_names]
-    inserts, updates = [], []
-    new_rowids: dict[str, int] = {}
-    next_rowid = 0
+    # (values but the derived ones, the record they are computed from) of each written record
+    new: list[tuple[str, list[object], Mapping[str, object]]] = []
+    old: list[tuple[str, list[object], Mapping[str, object]]] = []
     for pk, changed in changes.items():
         if not changed:
             continue
         row = rows.get(pk)
-        record = dict.fromkeys(names) if row is None else {n: row[n] for n in names}
-        extras = json.loads(str(row["_extras"])) if row is not None and row["_extras"] else {}
-        deleted = 0 if row is None else row["_deleted"]
+        if row is None:  # the changes are the whole record (a field not sent is empty)
+            extras = {f: changed[f] for f in changed.keys() - known}
+            values = [changed.get("_deleted", 0), _extras_text(extras),
+                      *map(changed.get, names)]
+            new.append((pk, values, changed))
+            continue
+        record = {n: row[n] for n in names}
+        extras = json.loads(str(row["_extras"])) if row["_extras"] else {}
+        deleted = row["_deleted"]
         for f, v in changed.items():
             if f == "_deleted":
                 deleted = v
-            elif f in by_name:
+            elif f in record:
                 record[f] = v
             else:
                 extras[f] = v
-        extras_text = json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None
-        values = (deleted, extras_text, *map(record.__getitem__, names),
-                  *derived.columns(kind, record))
-        if row is None:
-            if not next_rowid:
-                next_rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM "
-                                              f"{kind.table}").fetchone()[0])
+        old.append((pk, [deleted, _extras_text(extras), *map(record.__getitem__, names)],
+                    record))
+    new_rowids: dict[str, int] = {}
+    if new:
+        next_rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM "
+                                      f"{kind.table}").fetchone()[0])
+        keyed = derived.columns_many(kind, [r for _pk, _v, r in new])
+        inserts = []
+        for (pk, values, _r), more in zip(new, keyed, strict=True):
             new_rowids[pk] = next_rowid
-            inserts.append((next_rowid, pk, part_of_new[pk], *values))
+            inserts.append((next_rowid, pk, part_of_new[pk], *values, *more))
             next_rowid += 1
-        else:
-            updates.append((*values, pk))
-    if inserts:
         all_cols = ["_rowid", "id", "_part", *cols]
         bulk.insert_many(conn, kind.table, all_cols, inserts)  # its triggers once, not per row
         stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + len(inserts)
-    if updates:
+    if old:
+        keyed = derived.columns_many(kind, [r for _pk, _v, r in old])
+        updates = [(*values, *more, pk) for (pk, values, _r), more in zip(old, keyed, strict=True)]
         sets = ", ".join(f"{c} = ?" for c in cols)
         conn.executemany(f"UPDATE {kind.table} SET {sets} WHERE id = ?", updates)
         stats.changed_records[kind.name] = stats.changed_records.get(kind.name, 0) + len(updates)
     return new_rowids
+
+
+def _extras_text(extras: Mapping[str, object]) -> str | None:
+    """The fields this program version does not know, kept as JSON (None if there are none)."""
+    return json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None
 
 
 # -- the delta to send ------------------------------------------------------------------------

@@ -36,9 +36,11 @@ values).
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from desktop.domain.errors import UserError
@@ -51,6 +53,7 @@ KEEP = 5
 SMALL_TABLES = ("sync_vv", "sync_belief", "sync_conflict", "sync_import_log",
                 "sync_bundle_note")
 _CHUNK = 500
+_TABLE, _RECORD = operator.itemgetter(0), operator.itemgetter(1)
 
 SCHEMA = """
 CREATE TABLE sync_undo (
@@ -140,8 +143,8 @@ def start(store: Store, bundle_id: str, sender: str, file: Path | str,
          peer[1] if peer else None)).fetchone()[0])
     _drop_older(conn, undo_id - KEEP)
     by_table: dict[str, dict[str, None]] = defaultdict(dict)
-    for c in cells:
-        by_table[str(c[0])][str(c[1])] = None
+    for tbl, of_table in groupby(cells, _TABLE):  # the record ids, each once, in C
+        by_table[str(tbl)].update(dict.fromkeys(map(str, map(_RECORD, of_table))))
     records = 0
     names = versions.Names(conn)  # read once: nothing is merged (or named) until this returns
     for tbl, pks in by_table.items():

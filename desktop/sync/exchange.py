@@ -17,6 +17,7 @@ import datetime as dt
 import errno
 import gc
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -513,12 +514,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             n=name, s=peer.name, w=why))
     their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
                                                 name)
-    for c in b.cells:
-        if c[7] > sender_vector.get((c[5], c[6]), 0):
-            raise fmt.BundleError(_("{n}: thay đổi {t}/{pk} vượt vector của người gửi").format(
-                n=name, t=c[0], pk=c[1]))
-        if c[6] == REF_PART and peer.site_kind != "province" and c[5] != peer.site_id:
-            raise fmt.BundleError(_("{n}: dữ liệu danh mục chỉ do tỉnh ghi").format(n=name))
+    _check_vector_and_writers(b.cells, sender_vector, peer, name)
     warnings = clocks.check_stamps(name, peer.name, m, b.cells, wall_ms_now())
     clocks.check_sequences(name, peer.name, keys.site.site_id, merge.version_vector(conn),
                            sender_vector, b.cells)
@@ -582,6 +578,37 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
 
 class _AlreadyInside(Exception):
     pass
+
+
+def _check_vector_and_writers(cells: Sequence[merge.Cell], sender_vector: merge.Vector,
+                              peer: Peer, name: str) -> None:
+    """No change above the sender's own vector; reference data written by the province only
+    (relayed by a commune, never its own). Most bundles hold one or two (origin, partition)
+    pairs: their highest sequences are looked at, and the cells one by one only when one of
+    them is wrong (to name the first)."""
+    pairs = set(zip(map(_ORIGIN, cells), map(_PART, cells), strict=True))
+    if len(pairs) == 1:
+        [pair] = pairs
+        top = {pair: max(map(_SEQ, cells))}
+    else:
+        top = {}
+        for o, p, s in zip(map(_ORIGIN, cells), map(_PART, cells), map(_SEQ, cells),
+                           strict=True):
+            if s > top.get((o, p), 0):
+                top[(o, p)] = s
+    if all(s <= sender_vector.get(pair, 0) for pair, s in top.items()) and (
+            peer.site_kind == "province"
+            or all(o == peer.site_id for o, p in pairs if p == REF_PART)):
+        return
+    for c in cells:
+        if c[7] > sender_vector.get((c[5], c[6]), 0):
+            raise fmt.BundleError(_("{n}: thay đổi {t}/{pk} vượt vector của người gửi").format(
+                n=name, t=c[0], pk=c[1]))
+        if c[6] == REF_PART and peer.site_kind != "province" and c[5] != peer.site_id:
+            raise fmt.BundleError(_("{n}: dữ liệu danh mục chỉ do tỉnh ghi").format(n=name))
+
+
+_ORIGIN, _PART, _SEQ = operator.itemgetter(5), operator.itemgetter(6), operator.itemgetter(7)
 
 
 def sender_of(conn: dbapi.Connection, site_id: str) -> Peer | None:
