@@ -22,18 +22,23 @@ def state(conn: dbapi.Connection) -> list[str]:
     back), the sender's audit head it showed (what a sender showed is not unlearnt), and the
     full-text index's own b-trees (the same words, in other segments: checked by
     :func:`search_index_ok` instead), and when this computer noted a bundle received (an
-    import again is noted at its own time: the rest of the note is compared; so is the import
-    log's line, less its local time, which fell on another second now and then)."""
+    import again is noted at its own time: the rest of the note is compared; so are the import
+    log's line and the import's journal, less their local times, which fell on another second
+    now and then)."""
     notes = [f"sync_bundle_note: {tuple(r)}" for r in conn.execute(
         "SELECT bundle_id, direction, peer, created_local, clock_warnings, file "
         "FROM sync_bundle_note ORDER BY bundle_id, direction")]
     logged = [f"sync_import_log: {tuple(r)}" for r in conn.execute(
         "SELECT bundle_id, sender, sender_counter, sha256, result, counts FROM sync_import_log "
         "ORDER BY bundle_id")]
+    journals = [f"sync_undo: {tuple(r)}" for r in conn.execute(
+        "SELECT id, bundle_id, sender, file, actor, site_id, own_seqs, names_above, "
+        "sender_counter, sender_import_time, records FROM sync_undo ORDER BY id")]
     return [line for line in logical_dump(conn)
             if not _FTS_SHADOW.match(line) and not line.startswith("site_meta: ('hlc',")
             and not line.startswith(("audit_peer_head: ", "sync_bundle_note: ",
-                                     "sync_import_log: "))] + notes + logged
+                                     "sync_import_log: ", "sync_undo: "))
+            ] + notes + logged + journals
 
 
 def search_index_ok(conn: dbapi.Connection) -> None:
