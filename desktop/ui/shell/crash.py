@@ -15,18 +15,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop import APP_NAME
 from desktop.i18n import _
@@ -35,7 +25,8 @@ if TYPE_CHECKING:
     from desktop import errorlog
 
 # No ``Qt`` at import time: its namespace's enums (25 ms) would be built before the window's
-# first paint. Each function that needs it imports it.
+# first paint. Each function that needs it imports it, and so the dialog's own widgets: a
+# class's first use builds its enums, and the hooks are installed before the frame paints.
 
 
 class ErrorDialog(QDialog):
@@ -43,6 +34,13 @@ class ErrorDialog(QDialog):
 
     def __init__(self, incident: errorlog.Incident, parent: QWidget | None = None) -> None:
         from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import (
+            QDialogButtonBox,
+            QLabel,
+            QPlainTextEdit,
+            QPushButton,
+            QVBoxLayout,
+        )
 
         super().__init__(parent)
         self.incident = incident
@@ -86,7 +84,7 @@ class ErrorDialog(QDialog):
         layout.addWidget(buttons)
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.incident.detail)
+        QApplication.clipboard().setText(self.incident.detail)
         self.copy_button.setText(_("Đã sao chép"))
 
     def open_log_folder(self) -> bool:
@@ -119,6 +117,8 @@ class ErrorReporter(QObject):
         app = QApplication.instance()
         if app is None:
             return
+        from PySide6.QtCore import QThread
+
         if QThread.currentThread() == app.thread():
             self.show(incident)
         else:

@@ -19,7 +19,6 @@ socket it left is taken over.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import time
 from pathlib import Path
@@ -44,11 +43,22 @@ LISTEN_AFTER_PAINT_MS = 1000  # the login prompt paints first, the officer types
 MESSAGE = b"raise\n"
 
 
+def _user() -> str:
+    """``getpass.getuser()``'s answer, without importing getpass (and termios with it: 1 ms
+    before the frame paints)."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    import pwd  # not on Windows, which sets USERNAME
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
 def server_name(db_path: Path) -> str:
     """Short (a Unix socket path has about 100 bytes), per user, per database."""
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no user name (a container): the home folder instead
+        user = _user()
+    except (KeyError, OSError, ImportError):  # no user name (a container): the home folder
         user = os.path.expanduser("~")
     real = os.path.realpath(os.fspath(db_path))
     return "antq-" + sha256(f"{user}\0{real}".encode()).hexdigest()[:20]
