@@ -6,7 +6,9 @@ the score. Each person has match keys in ``duplicate_key`` (an index: a candidat
 looking up a person's keys, never by comparing every pair); since migration 24 a key is filed
 as a 47-bit hash of its text beside the person's integer ``_rowid``, and the CCCD is looked up
 in the people's own ``person_citizen_id`` index (issue 12: the text keys with the 36-character
-record id, twice, were 24 MB of a 100k commune). Triggers put every person
+record id, twice, were 24 MB of a 100k commune); since migration 28 without an index by person
+(3 MB more): a person's old keys are made again from the old values its queue row keeps
+(:data:`TRIGGERS`) and deleted by key. Triggers put every person
 written (locally or by an import) into ``duplicate_dirty``; :func:`scan` looks again at those
 only, so it runs before the queue is shown at the cost of what changed. An import (or its
 undo) scans only the people it wrote itself (:func:`watching`, ``scan(only=…)``): the backlog
@@ -80,7 +82,8 @@ INSERT INTO duplicate_dirty SELECT id FROM person
 _MATCHED = ("full_name, birth_date, gender, ethnicity, citizen_id, residence_unit_id, _deleted, "
             "merged_into")
 # Every person written, by any path (a local write, an import, an undo), is looked at again.
-TRIGGERS = (
+# Migration 20's form; migration 28 gives the queue the old values (TRIGGERS below).
+V20_TRIGGERS = (
     "CREATE TRIGGER person_duplicate_ai AFTER INSERT ON person BEGIN "
     "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id); END",
     f"CREATE TRIGGER person_duplicate_au AFTER UPDATE OF {_MATCHED} ON person BEGIN "
@@ -88,6 +91,23 @@ TRIGGERS = (
     # Rows are removed only by undoing an import that made them (desktop/storage/undo.py).
     "CREATE TRIGGER person_duplicate_ad AFTER DELETE ON person BEGIN "
     "INSERT OR IGNORE INTO duplicate_dirty VALUES (old.id); END",
+)
+# Since migration 28 the queue keeps, from a person's first write after its last scan, what
+# the keys filed at that scan were made of (its _rowid, name and birth date: the keys are a
+# function of them), so that the scan deletes exactly those keys without an index of the keys
+# by person (issue 12: 3 MB of a 100k commune). OR IGNORE keeps that first write's old
+# values; a new person (nothing filed) has none. The insert trigger keeps the simple form
+# desktop/storage/bulk.py runs set-based.
+TRIGGERS = (
+    "CREATE TRIGGER person_duplicate_ai AFTER INSERT ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty (person_id) VALUES (new.id); END",
+    f"CREATE TRIGGER person_duplicate_au AFTER UPDATE OF {_MATCHED} ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty VALUES (new.id, old._rowid, old.full_name, "
+    "old.birth_date); END",
+    # Rows are removed only by undoing an import that made them (desktop/storage/undo.py).
+    "CREATE TRIGGER person_duplicate_ad AFTER DELETE ON person BEGIN "
+    "INSERT OR IGNORE INTO duplicate_dirty VALUES (old.id, old._rowid, old.full_name, "
+    "old.birth_date); END",
 )
 
 
@@ -123,8 +143,31 @@ def create_schema(conn: dbapi.Connection) -> None:
     for stmt in SCHEMA.split(";"):
         if stmt.strip():
             conn.execute(stmt)
+    for stmt in V20_TRIGGERS:
+        conn.execute(stmt)
+
+
+def keys_without_person_index(conn: dbapi.Connection) -> None:
+    """Migration 28: the match keys without their index by person (the scan knows which keys
+    to delete from the old values the queue keeps, see TRIGGERS); the queue's old-value
+    columns and triggers. The keys are filed again from every person not waiting to be
+    scanned (what a scan would file; keys a person kept from before a write not yet scanned,
+    or that name a _rowid since taken back, are gone), those waiting get theirs at the scan."""
+    conn.execute("DROP INDEX IF EXISTS duplicate_key_person")
+    for col in ("old_rowid INTEGER", "old_name TEXT", "old_birth TEXT"):
+        conn.execute(f"ALTER TABLE duplicate_dirty ADD COLUMN {col}")
+    for name in ("ai", "au", "ad"):
+        conn.execute(f"DROP TRIGGER IF EXISTS person_duplicate_{name}")
     for stmt in TRIGGERS:
         conn.execute(stmt)
+    conn.execute("DELETE FROM duplicate_key")
+    cols = ", ".join(_FIELDS)
+    filed: list[tuple[int, int]] = []
+    for row in conn.execute(f"SELECT {cols} FROM person WHERE id NOT IN "
+                            "(SELECT person_id FROM duplicate_dirty)"):
+        if _live(row):
+            filed += [(h, row["_rowid"]) for h in _hashed_keys(row)[0]]
+    conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
 
 
 # -- keys and scores ---------------------------------------------------------------------------
@@ -244,11 +287,14 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
         conn.execute("BEGIN IMMEDIATE")
     try:
         if everyone:
-            conn.execute("INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM person")
+            # No old values: a person not written since its last scan has its keys filed
+            # from what it is now, filed again as they are.
+            conn.execute("INSERT OR IGNORE INTO duplicate_dirty (person_id) SELECT id FROM person")
         if only is None:
             dirty = [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")]
         else:
             dirty = _still_dirty(conn, only)
+        _drop_filed_keys(conn, dirty)
         for i in range(0, len(dirty), _CHUNK):
             _scan_chunk(conn, dirty[i:i + _CHUNK], result)
             if progress is not None:
@@ -267,6 +313,40 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
             conn.execute("ROLLBACK")
         raise
     return result
+
+
+def _drop_filed_keys(conn: dbapi.Connection, dirty: Sequence[str]) -> None:
+    """The keys filed at the last scan of the people about to be scanned, made again from the
+    old values the queue kept (none: a new person, or one filed from what it is now, which
+    the scan files again as it is) and deleted by (key, person), the table's own order: no
+    index by person (issue 12). All before any is filed: a person deleted (an undone import)
+    may have left keys under a _rowid another one scanned now was given since; such a
+    person's old keys go now even if it waits for a later scan, which then has none to
+    delete (else it would delete the same keys filed now for the other)."""
+    olds = conn.execute("SELECT person_id, old_rowid, old_name, old_birth FROM duplicate_dirty "
+                        "WHERE old_rowid IS NOT NULL").fetchall()
+    if not olds:
+        return
+    scanned = set(dirty)
+    later = [r for r in olds if r[0] not in scanned]
+    if later:  # only some scanned now: those whose old _rowid one of them holds go too
+        holders = _held_by(conn, [r[1] for r in later])
+        later = [r for r in later if holders.get(r[1]) in scanned]
+    stale = sorted({(h, r[1]) for r in [*(r for r in olds if r[0] in scanned), *later]
+                    for h in _hashed_keys({"full_name": r[2], "birth_date": r[3],
+                                           "citizen_id": None})[0]})
+    conn.executemany("DELETE FROM duplicate_key WHERE key = ? AND person = ?", stale)
+    conn.executemany("UPDATE duplicate_dirty SET old_rowid = NULL, old_name = NULL, "
+                     "old_birth = NULL WHERE person_id = ?", [(r[0],) for r in later])
+
+
+def _held_by(conn: dbapi.Connection, rowids: Sequence[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i in range(0, len(rowids), _CHUNK):
+        chunk = rowids[i:i + _CHUNK]
+        out.update(conn.execute(f"SELECT _rowid, id FROM person WHERE _rowid IN "
+                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return out
 
 
 def _still_dirty(conn: dbapi.Connection, ids: Iterable[str]) -> list[str]:
@@ -362,8 +442,6 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     rows = {r["id"]: r for r in conn.execute(
         f"SELECT {cols} FROM temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id "
         "ORDER BY s.person_id")}
-    conn.execute("DELETE FROM duplicate_key WHERE person IN (SELECT p._rowid FROM "
-                 "temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id)")
     filed: list[tuple[int, int]] = []
     looks: list[tuple[int, str]] = []
     cccd = False
@@ -380,8 +458,6 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     for pid in sorted(gone):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
                                        "b = :p) AND status = 'open'", {"p": pid}).rowcount
-    if gone:  # its keys name a _rowid no person has (or a later one): rare, one pass
-        conn.execute("DELETE FROM duplicate_key WHERE person NOT IN (SELECT _rowid FROM person)")
     # The twins: whoever is filed under a looked-up hash (a hash two keys share gives both
     # keys' people, as before), and the live people with the same CCCD as a live one here.
     matched_of: dict[str, set[str]] = defaultdict(set)

@@ -523,6 +523,15 @@ def _v26_orders_on_the_name_index(conn: dbapi.Connection) -> None:
                  "WHERE gender IS NULL OR gender NOT IN ('female', 'male')")
 
 
+def _v28_keys_without_person_index(conn: dbapi.Connection) -> None:
+    """The duplicates' match keys without their index by person (issue 12: 3 MB of a 100k
+    commune): the scan deletes a person's old keys from the old values its queue row keeps
+    (desktop/storage/duplicates.py). The file shrinks at the VACUUM after it."""
+    from desktop.storage import duplicates
+
+    duplicates.keys_without_person_index(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -554,10 +563,12 @@ MIGRATIONS: list[Migration] = [
     Migration(25, "audit log: a write's creates as one entry", _v25_batched_audit),
     Migration(26, "people's gender and place orders on the name index",
               _v26_orders_on_the_name_index),
+    Migration(28, "duplicates' match keys without their index by person",
+              _v28_keys_without_person_index),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
-_VACUUM_AFTER = {12, 13, 18, 24, 25, 26}
+_VACUUM_AFTER = {12, 13, 18, 24, 25, 26, 28}
 
 
 def latest_version() -> int:

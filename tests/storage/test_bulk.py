@@ -49,7 +49,8 @@ def _state(conn: dbapi.Connection) -> dict[str, object]:
      "INSERT INTO person_fts(rowid, _search) SELECT _rowid, _search FROM main.person WHERE "
      "_rowid > ? ORDER BY _rowid"),
     (duplicates.TRIGGERS[0],
-     "INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM main.person WHERE _rowid > ? "
+     "INSERT OR IGNORE INTO duplicate_dirty(person_id) SELECT id FROM main.person WHERE "
+     "_rowid > ? "
      "ORDER BY _rowid"),
     ("CREATE TRIGGER duplicate_watch_ai AFTER INSERT ON main.person BEGIN INSERT OR IGNORE "
      "INTO temp.duplicate_written VALUES (new.id); END",

@@ -188,7 +188,7 @@ def test_an_import_scans_its_own_people_and_leaves_a_migrations_backlog(network,
     # Migration 20 on the province's database: every person to scan, no match key filed.
     prov.conn.execute("BEGIN")
     prov.conn.execute("DELETE FROM duplicate_key")
-    prov.conn.execute("INSERT OR IGNORE INTO duplicate_dirty SELECT id FROM person")
+    prov.conn.execute("INSERT OR IGNORE INTO duplicate_dirty (person_id) SELECT id FROM person")
     prov.conn.execute("COMMIT")
     held = duplicates.pending(prov.conn)
     assert held >= backlog
