@@ -465,7 +465,11 @@ def run_monkey(qtbot, qtlog, window, tmp_path: Path, seed: int, monkeypatch) -> 
     started = time.monotonic()
     monkey.start()
     qtbot.waitUntil(lambda: monkey.done, timeout=max(120_000, steps * 2000))
-    qtbot.wait(300)  # background tasks the last clicks started report their end
+    # Background tasks the last clicks started (a report still being made when its Hủy was
+    # clicked) report their end, and their progress dialogs are freed; a loaded machine
+    # takes longer than any fixed wait.
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
+    qtbot.wait(300)
     if QApplication.activeModalWidget() is not None:  # an error dialog from a late task
         modal = QApplication.activeModalWidget()
         if isinstance(modal, ErrorDialog):
