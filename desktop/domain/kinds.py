@@ -150,7 +150,8 @@ PERSON = Kind(
         # an alias of that one (desktop/storage/duplicates.py), a versioned field that syncs.
         Field("merged_into", T.REF, _("Đã gộp vào hồ sơ"), ref="person"),
     ),
-    search_fields=("full_name", "citizen_id", "phone"), partition_via=("residence_unit_id",),
+    # The CCCD and phone are searched through their own indexes (storage/search.py).
+    search_fields=("full_name",), partition_via=("residence_unit_id",),
     order_by="name_key", name_sorted=True, extra_columns=("name_key",),
 )
 

@@ -27,7 +27,7 @@ SCHEMA_VERSION = 28
 # ``schema_migrations`` holds exactly these; otherwise migrations.missing runs what is
 # missing, and a number this program does not know (a newer program's) is refused.
 MIGRATION_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22,
-                      23, 24, 25, 26, 28)
+                      23, 24, 25, 26, 27, 28)
 
 
 PLAIN_HEADER = b"SQLite format 3\x00"

@@ -12,7 +12,7 @@ from desktop.domain.errors import NotFoundError, ValidationError
 from desktop.domain.kinds import FieldType, Kind
 from desktop.domain.validation import clean_field, unknown_field
 from desktop.i18n import _
-from desktop.storage import dbapi, paging, walk
+from desktop.storage import dbapi, paging, search, walk
 from desktop.storage.references import resolve_code
 
 Record = dict[str, object]
@@ -222,7 +222,9 @@ def _filters(conn: dbapi.Connection, kind: Kind, q: Query) -> list[paging.Filter
     words = text.search_words(q.search or "")
     if q.search and q.search.strip() and not kind.searchable:
         raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
-    if words:
+    if words and kind.name == "person":  # its numbers are not in the full-text index
+        out += search.people_filters(words)
+    elif words:
         test, test_args = walk.word_tests("{t}._search", words)
         fts = f"SELECT rowid FROM {kind.table}_fts WHERE {kind.table}_fts MATCH ?"
         match = fts_query(q.search or "")

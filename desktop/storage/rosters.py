@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
-from desktop.storage import dbapi, paging, walk
+from desktop.storage import dbapi, paging
 from desktop.storage import search as search_module
-from desktop.storage.records import Record, fts_query, to_record, to_records
+from desktop.storage.records import Record, to_record, to_records
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,7 @@ _SUBTREE = ("(SELECT u.id FROM unit u WHERE u.id = ? OR u.parent_id = ? OR u.par
 
 def _filters(conn: dbapi.Connection, scope: Scope, search: str | None) -> list[paging.Filter]:
     """What the roster of a place (or of everyone) holds, as conditions on ``p`` (person)."""
-    out = []
-    found = search_filter(search)
-    if found is not None:  # first: the most selective test of a walked row
-        out.append(found)
+    out = search_filters(search)  # first: the most selective tests of a walked row
     if scope.kind == "unit":
         args = subtree(conn, str(scope.id))
         units = f"({', '.join('?' for _ in args)})"
@@ -104,29 +101,12 @@ def _members_sql(scope: Scope) -> tuple[str, tuple[object, ...]]:
     return sql, args
 
 
-def search_filter(search: str | None) -> paging.Filter | None:
-    """What was typed in a roster's search box, as a condition on ``p``. One number is the
-    beginning of a CCCD or a phone number, read as a range of their indexes (any length
-    costs the same); words are prefixes of the words of the name (the full-text index)."""
-    words = text.search_words(search or "")
-    if not words:
-        return None
-    if search_module.is_number(words):
-        # Read through the CCCD and phone indexes when few; tested on a walked row's search
-        # words (the name index holds them: the numbers are its only words of digits).
-        args = search_module.number_ranges(words[0])
-        ranges = search_module.NUMBER_SQL.format(c="p.")
-        test, test_args = walk.word_tests("{t}._search", words)
-        return paging.Filter(
-            test=test, test_args=tuple(test_args), drive=ranges, drive_args=args,
-            admitted=f"SELECT 1 FROM person p WHERE {ranges}", admitted_args=args,
-            columns=("_search",))
-    match = fts_query(search or "")
-    test, test_args = walk.word_tests("{t}._search", words)
-    fts = "SELECT rowid FROM person_fts WHERE person_fts MATCH ?"
-    return paging.Filter(test=test, test_args=tuple(test_args), drive=f"p._rowid IN ({fts})",
-                         drive_args=(match,), admitted=fts, admitted_args=(match,),
-                         columns=("_search",))
+def search_filters(search: str | None) -> list[paging.Filter]:
+    """What was typed in a roster's search box, as conditions on ``p``: words begin words of
+    the name (the full-text index); a word of digits begins the CCCD, the phone or a word of
+    the name (search.people_filters). One number alone is read through the CCCD and phone
+    indexes (any length costs the same) when few people have it."""
+    return search_module.people_filters(text.search_words(search or ""))
 
 
 def count_people(conn: dbapi.Connection, scope: Scope, search: str | None = None) -> int:
@@ -246,7 +226,7 @@ def _typed_on(conn: dbapi.Connection, scope: Scope, search: str | None) -> tuple
     if held is None:
         return None
     last_scope, last_words, stamp, start = held
-    words = text.search_words(search or "") if search_filter(search) else []
+    words = text.search_words(search or "")
     if last_scope != scope or stamp != paging.stamp(conn) or \
             not all(any(w.startswith(last) for w in words) for last in last_words):
         return None
@@ -261,7 +241,7 @@ def _typed_found(conn: dbapi.Connection, scope: Scope, search: str | None,
         conn.__dict__.pop(_TYPED, None)
         return
     name_key, rowid = keys  # the name order's keys; its last, the integer rowid, is unique
-    words = text.search_words(search or "") if search_filter(search) else []
+    words = text.search_words(search or "")
     conn.__dict__[_TYPED] = (scope, words, paging.stamp(conn), (name_key, int(rowid) - 1))
 
 
@@ -461,8 +441,7 @@ def _members_join(scope: Scope, search: str | None) -> tuple[str, str, list[obje
     if scope.role:
         where += " AND m.role = ?"
         args.append(scope.role)
-    found = search_filter(search)
-    if found is not None:  # walked with the members: an organization is short
+    for found in search_filters(search):  # walked with the members: an organization is short
         where += f" AND ({found.test.format(t='p')})"
         args += found.test_args
     return join, where, args
@@ -559,11 +538,14 @@ def unit_choices(conn: dbapi.Connection, under: str | None) -> list[tuple[str, s
 def people_choices(conn: dbapi.Connection, typed: str, limit: int = 20
                    ) -> list[tuple[str, str]]:
     """People matching what was typed, labelled so that namesakes can be told apart."""
+    found = search_filters(typed)
+    if not found:
+        return []
     rows = conn.execute(
         "SELECT p.id, p.full_name, p.birth_date, u.name AS place FROM person p "
-        "LEFT JOIN unit u ON u.id = p.residence_unit_id WHERE p._deleted = 0 AND p._rowid IN "
-        "(SELECT rowid FROM person_fts WHERE person_fts MATCH ?) ORDER BY p.name_key LIMIT ?",
-        (fts_query(typed) or '""', limit))
+        "LEFT JOIN unit u ON u.id = p.residence_unit_id WHERE p._deleted = 0 AND "
+        f"{' AND '.join(f'({f.drive})' for f in found)} ORDER BY p.name_key LIMIT ?",
+        (*(a for f in found for a in f.drive_args), limit))
     out = []
     for r in rows:
         extra = ", ".join(x for x in (str(r["birth_date"] or "")[:4], r["place"] or "") if x)

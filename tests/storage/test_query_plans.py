@@ -95,7 +95,7 @@ def test_a_place_s_roster_never_scans_every_person(conn, people, monkeypatch, pl
                 for sql, p in _plans(conn, partial(_pages, conn, scope, order=order,
                                                    descending=descending)):
                     scanned += [(order, s, sql) for s in _scans_of_person(conn, sql, p)]
-        for typed in ("nguyen van", "xu", "0110500000", "0900"):
+        for typed in ("nguyen van", "xu", "0110500000", "0900", "nguyen 0110", "0900 van"):
             for sql, p in _plans(conn, partial(_pages, conn, scope, search_text=typed)):
                 scanned += [(typed, s, sql) for s in _scans_of_person(conn, sql, p)]
         for sql, p in _plans(conn, partial(rosters.count_people, conn, scope)):
@@ -115,8 +115,14 @@ def test_the_name_walk_reads_the_name_index_alone(conn, people):
     assert "COVERING INDEX person_name" in plan and "TEMP B-TREE" not in plan, plan
 
 
-@pytest.mark.parametrize("typed", ["nguyen", "van duc", "0111", "09000000"])
-def test_search_reads_people_through_the_text_and_number_indexes(conn, people, typed):
+@pytest.mark.parametrize("typed", ["nguyen", "van duc", "0111", "09000000", "nguyen 0111",
+                                   "van 09 duc", "0110 09"])
+@pytest.mark.parametrize("where", ["numbers", "words"])  # words and numbers: read from either
+def test_search_reads_people_through_the_text_and_number_indexes(conn, people, typed, where,
+                                                                 monkeypatch):
+    from test_people_numbers_search import drive_from
+
+    drive_from(monkeypatch, where)
     scanned = []
     for sql, p in _plans(conn, lambda: search.search(conn, typed)):
         scanned += _scans_of_person(conn, sql, p)
