@@ -24,6 +24,13 @@ _counter = 0
 def uuid7() -> uuid.UUID:
     """48 bits of Unix milliseconds, then a 12-bit counter (monotonic within one
     millisecond, RFC 9562 §6.2 method 1), then 62 random bits."""
+    import uuid  # loads platform and more (3 ms): paid at the first new id, not at start-up
+
+    return uuid.UUID(int=_uuid7_int())
+
+
+def _uuid7_int() -> int:
+    """:func:`uuid7` as its 128-bit number (a record id needs no UUID object: issue 12)."""
     global _last_ms, _counter
     with _lock:
         ms = time.time_ns() // 1_000_000
@@ -36,11 +43,8 @@ def uuid7() -> uuid.UUID:
         else:
             _last_ms, _counter = ms, int.from_bytes(os.urandom(2), "big") & 0x3FF
         counter = _counter
-    import uuid  # loads platform and more (3 ms): paid at the first new id, not at start-up
-
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand_b
-    return uuid.UUID(int=value)
+    return (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand_b
 
 
 def new_id() -> str:
@@ -52,6 +56,7 @@ def new_id() -> str:
 # number does (time order); no i, l, o or u to misread when an id is read out or copied.
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 RECORD_ID_LENGTH = 19  # 95 bits
+_PAIRS = [a + b for a in ALPHABET for b in ALPHABET]  # 10 bits at a time: two characters
 
 
 def new_record_id() -> str:
@@ -63,8 +68,8 @@ def new_record_id() -> str:
     counter, and then one chance in 2**39 to draw the same bits. Ids made before stay UUIDs
     forever: they are the records' identities at every site (validation.RECORD_ID takes
     both)."""
-    value = uuid7().int
+    value = _uuid7_int()
     ms, counter = (value >> 80) & ((1 << 44) - 1), (value >> 64) & 0xFFF
     rand = (value & ((1 << 62) - 1)) >> 23
     n = (ms << 51) | (counter << 39) | rand
-    return "".join(ALPHABET[(n >> shift) & 31] for shift in range(90, -1, -5))
+    return ALPHABET[n >> 90] + "".join([_PAIRS[(n >> s) & 1023] for s in range(80, -1, -10)])

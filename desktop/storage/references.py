@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 
 from desktop.domain import dates, text
 from desktop.domain.errors import ValidationError
@@ -105,9 +105,9 @@ def data_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, obje
 
 
 def partition_of(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
-                 site: Site) -> str:
+                 site: Site, cache: dict[tuple[str, str], str | None] | None = None) -> str:
     """A record lives in the partition of the unit (or record) it belongs to."""
-    return data_partition(conn, kind, record)[0] or site.home_part
+    return data_partition(conn, kind, record, cache)[0] or site.home_part
 
 
 def own_partitions(conn: dbapi.Connection, site: Site) -> tuple[str, ...] | None:
@@ -122,13 +122,15 @@ def own_partitions(conn: dbapi.Connection, site: Site) -> tuple[str, ...] | None
 
 
 def placed_partition(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
-                     site: Site) -> str:
+                     site: Site, cache: dict[tuple[str, str], str | None] | None = None,
+                     own: Callable[[], tuple[str, ...] | None] | None = None) -> str:
     """The partition of a new record made here; a commune may not make a record that belongs
-    to another commune (it would never be sent: not to the province, not to that commune)."""
-    part, via = data_partition(conn, kind, record)
+    to another commune (it would never be sent: not to the province, not to that commune).
+    ``cache`` and ``own`` (:func:`own_partitions`, remembered) serve many records at once."""
+    part, via = data_partition(conn, kind, record, cache)
     if part is None:
         return site.home_part
-    own = own_partitions(conn, site)
+    own = own() if own is not None else own_partitions(conn, site)
     if via is not None and own is not None and part not in own:
         raise ValidationError(via, _outside_message(conn, kind, via, own),
                               label=kind.field(via).label)
@@ -171,11 +173,12 @@ def _outside_message(conn: dbapi.Connection, kind: Kind, via: str,
 
 
 def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
-                 record_id: str | None) -> list[str]:
+                 record_id: str | None, free_ids: Container[str] = ()) -> list[str]:
     """Cross-record rules; returns warnings. An error names the field by its label, as the
-    officer knows it."""
+    officer knows it. ``free_ids``: citizen ids known to be no stored person's (looked up
+    together for many new records), not asked again."""
     try:
-        return _check_record(conn, kind, record, record_id)
+        return _check_record(conn, kind, record, record_id, free_ids)
     except ValidationError as e:
         if e.label is None and e.field in kind.by_name:
             e.label = kind.by_name[e.field].label
@@ -183,7 +186,7 @@ def check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object
 
 
 def _check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, object],
-                  record_id: str | None) -> list[str]:
+                  record_id: str | None, free_ids: Container[str] = ()) -> list[str]:
     warnings: list[str] = []
     if kind.name == "unit" and record_id is None and record.get("level") != "village":
         raise ValidationError("level", _("chỉ thêm được thôn/bản/tổ dân phố (level=village); "
@@ -202,7 +205,8 @@ def _check_record(conn: dbapi.Connection, kind: Kind, record: Mapping[str, objec
         from desktop.storage import results  # imports this module
 
         warnings += results.check_record(conn, kind.name, record, record_id)
-    if kind.name == "person" and record.get("citizen_id"):
+    if (kind.name == "person" and record.get("citizen_id")
+            and record["citizen_id"] not in free_ids):
         row = conn.execute("SELECT id, full_name, birth_date FROM person WHERE citizen_id = ? "
                            "AND _deleted = 0 AND id IS NOT ?",
                            (record["citizen_id"], record_id)).fetchone()

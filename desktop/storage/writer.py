@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from desktop.domain import validation
+from desktop.domain import cccd, validation
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.hlc import HybridClock
 from desktop.domain.ids import new_record_id
-from desktop.domain.kinds import KINDS, FieldType, Kind
+from desktop.domain.kinds import KINDS, Field, FieldType, Kind
 from desktop.domain.text import lower_first
 from desktop.i18n import _
 from desktop.storage import accounts, audit, dbapi, derived, periods, references, versions
@@ -42,6 +42,66 @@ class _Txn:
     clock: HybridClock
     names: versions.Names
     seqs: dict[str, int] = field(default_factory=dict)
+
+
+class _Batch:
+    """What the rows of one ``add_many`` look up in the database, each asked once: the codes
+    and references typed, the partitions they lead to, this site's own partitions, which of
+    the batch's citizen ids are stored already. Nothing these read changes while the batch is
+    prepared (its rows are written after all of them are checked, under the write lock), so
+    every row gets the answer it would get alone. The citizen ids of the batch's own earlier
+    rows count as stored: added one by one, the second would be refused (issue 12)."""
+
+    def __init__(self, store: Store, kind: Kind, rows: Sequence[Mapping[str, object]]) -> None:
+        self.resolved: dict[tuple[str, str], str] = {}
+        self.parts: dict[tuple[str, str], str | None] = {}
+        self._own: list[tuple[str, ...] | None] = []
+        self._store = store
+        self.free_ids: set[str] = set()
+        self.batch_ids: dict[str, tuple[str, object, object]] = {}  # citizen id: earlier row
+        if kind.name == "person":
+            self.free_ids = _free_citizen_ids(store.conn, rows)
+        for f in kind.fields:  # ids of live records resolve to themselves: asked together
+            if f.type is FieldType.REF and f.ref is not None:
+                given = {v for r in rows if isinstance(v := r.get(f.name), str) and v}
+                for found in _live_ids(store.conn, KINDS[f.ref].table, given):
+                    self.resolved[(f.name, found)] = found
+
+    def own(self) -> tuple[str, ...] | None:
+        if not self._own:
+            self._own.append(references.own_partitions(self._store.conn, self._store.site))
+        return self._own[0]
+
+
+def _free_citizen_ids(conn: dbapi.Connection, rows: Sequence[Mapping[str, object]]) -> set[str]:
+    """The citizen ids the rows give (as cleaning will store them, when valid) that no stored
+    person has: one query per 500 instead of one per row. A number cleaned otherwise than
+    guessed here is simply asked about alone (references.check_record)."""
+    wanted = set()
+    for r in rows:
+        v = r.get("citizen_id")
+        if isinstance(v, str) and v:
+            wanted.add(cccd.normalise_citizen_id(v))
+    wanted.discard("")
+    ordered = sorted(wanted)
+    taken: set[str] = set()
+    for i in range(0, len(ordered), 500):
+        part = ordered[i:i + 500]
+        taken.update(r[0] for r in conn.execute(
+            f"SELECT citizen_id FROM person WHERE _deleted = 0 AND citizen_id IN "
+            f"({', '.join('?' * len(part))})", part))
+    return wanted - taken
+
+
+def _live_ids(conn: dbapi.Connection, table: str, ids: set[str]) -> set[str]:
+    """Those of ``ids`` that are ids of records of ``table`` not deleted, 500 a query."""
+    ordered, found = sorted(ids), set()
+    for i in range(0, len(ordered), 500):
+        part = ordered[i:i + 500]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT id FROM {table} WHERE _deleted = 0 AND id IN "
+            f"({', '.join('?' * len(part))})", part))
+    return found
 
 
 def kind_named(name: str) -> Kind:
@@ -151,15 +211,19 @@ class Store:
         kind = kind_named(kind_name)
         ids: list[str] = []
         with self.transaction():
+            batch = _Batch(self, kind, rows)
             prepared = []
             for n, values in enumerate(rows, start=1):
                 try:
-                    record, _w = self._prepare(kind, values, current=None)
+                    record, _w = self._prepare(kind, values, current=None, batch=batch)
                 except ValidationError as e:
                     raise ValidationError(e.field, e.message, row=n, label=e.label) from None
                 ids.append(new_record_id())
                 prepared.append(record)
-            self._insert_many(kind, ids, prepared)
+                if kind.name == "person" and record.get("citizen_id"):
+                    batch.batch_ids.setdefault(str(record["citizen_id"]), (
+                        ids[-1], record.get("full_name"), record.get("birth_date")))
+            self._insert_many(kind, ids, prepared, batch.parts)
         return ids
 
     def edit(self, kind_name: str, record_id: str, values: Mapping[str, object]) -> WriteResult:
@@ -265,37 +329,61 @@ class Store:
     # -- internals -----------------------------------------------------------------------
 
     def _prepare(self, kind: Kind, values: Mapping[str, object], current: dict[str, object] | None,
-                 record_id: str | None = None,
-                 part: str | None = None) -> tuple[dict[str, object], list[str]]:
+                 record_id: str | None = None, part: str | None = None,
+                 batch: _Batch | None = None) -> tuple[dict[str, object], list[str]]:
         """Clean, resolve references and codes, merge with the current record (in partition
-        ``part``), check rules."""
+        ``part``), check rules. ``batch``: a new record of ``add_many``, its lookups shared."""
         cleaned: dict[str, object] = dict(validation.clean_values(kind, values, today=self.today))
         for name, value in list(cleaned.items()):
             f = kind.field(name)
             if value is None:
                 continue
             if f.type is FieldType.CODE:
-                cleaned[name] = references.resolve_code(self.conn, f, str(value))
+                cleaned[name] = self._resolve(references.resolve_code, f, str(value), batch)
             elif f.type is FieldType.REF:
-                cleaned[name] = references.resolve_ref(self.conn, f, str(value))
+                cleaned[name] = self._resolve(references.resolve_ref, f, str(value), batch)
         record = dict(current or {})
         record.update(cleaned)
         derived.fill_defaults(self.conn, kind, record, is_new=current is None)
         warnings = validation.check_record(kind, record)  # type: ignore[arg-type]
-        warnings += references.check_record(self.conn, kind, record, record_id)
+        if batch is None:
+            warnings += references.check_record(self.conn, kind, record, record_id)
+        else:
+            number = record.get("citizen_id") if kind.name == "person" else None
+            earlier = batch.batch_ids.get(str(number)) if number else None
+            if earlier is not None:  # an earlier row of the batch has the number
+                raise references.DuplicatePerson(kind.field("citizen_id"), str(number),
+                                                 str(earlier[0]), str(earlier[1]), earlier[2])
+            warnings += references.check_record(self.conn, kind, record, record_id,
+                                                batch.free_ids)
         # Partitions come from the data: no record that would never sync, and no move.
         if current is None:
-            references.placed_partition(self.conn, kind, record, self.site)
+            references.placed_partition(self.conn, kind, record, self.site,
+                                        batch.parts if batch else None,
+                                        batch.own if batch else None)
         elif part is not None and any(record.get(n) != current.get(n)
                                       for n in references.partition_fields(kind)):
             references.check_kept_partition(self.conn, kind, record, part)
         return record, warnings
 
+    def _resolve(self, resolve: Callable[[dbapi.Connection, Field, str], str], f: Field,
+                 value: str, batch: _Batch | None) -> str:
+        """A code or reference resolved; within a batch each distinct value once."""
+        if batch is None:
+            return resolve(self.conn, f, value)
+        key = (f.name, value)
+        found = batch.resolved.get(key)
+        if found is None:
+            found = batch.resolved[key] = resolve(self.conn, f, value)
+        return found
+
     def _insert(self, kind: Kind, record_id: str, record: dict[str, object]) -> None:
         self._insert_many(kind, [record_id], [record])
 
     def _insert_many(self, kind: Kind, ids: Sequence[str],
-                     records: Sequence[dict[str, object]]) -> None:
+                     records: Sequence[dict[str, object]],
+                     parts: dict[tuple[str, str], str | None] | None = None) -> None:
+        """``parts``: the partitions of records the rows name, as far as looked up already."""
         assert self._txn is not None
         names = [f.name for f in kind.fields]
         extra = list(kind.extra_columns) + (["_search"] if kind.searchable else [])
@@ -308,10 +396,13 @@ class Store:
         rows, audit_rows = [], []
         clocks: dict[int, dict[str, list]] = {}
         by_part: dict[str, list[dict[str, object]]] = {}
-        for rowid, (record_id, record) in enumerate(zip(ids, records, strict=True),
-                                                    start=first):
-            part = references.partition_of(self.conn, kind, record, self.site)
-            self._check_writable(part)
+        extra_values = derived.columns_many(kind, records)  # sort keys, search text
+        for rowid, (record_id, record, extra_row) in enumerate(
+                zip(ids, records, extra_values, strict=True), start=first):
+            part = references.partition_of(self.conn, kind, record, self.site,
+                                           {} if parts is None else parts)
+            if part not in by_part:  # each partition's answer is the same for every row
+                self._check_writable(part)
             by_part.setdefault(part, []).append(record)
             stamped = [n for n in names if record.get(n) is not None] + ["_deleted"]
             hlc = self._txn.clock.now()
@@ -319,7 +410,7 @@ class Store:
             clocks[rowid] = {name: [hlc, site, part, seq + i, []]
                              for i, name in enumerate(stamped)}
             rows.append((rowid, record_id, part, 0, *(record.get(n) for n in names),
-                         *derived.columns(kind, record)))
+                         *extra_row))
             audit_rows.append((rowid, now, hlc, site, self.actor, "create", kind.table,
                                record_id, None, None, {n: record[n] for n in stamped[:-1]}))
         for part, recs in by_part.items():  # approved periods are locked (periods.py)
