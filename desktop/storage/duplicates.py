@@ -323,11 +323,21 @@ def _drop_filed_keys(conn: dbapi.Connection, dirty: Sequence[str]) -> None:
     may have left keys under a _rowid another one scanned now was given since; such a
     person's old keys go now even if it waits for a later scan, which then has none to
     delete (else it would delete the same keys filed now for the other)."""
-    olds = conn.execute("SELECT person_id, old_rowid, old_name, old_birth FROM duplicate_dirty "
-                        "WHERE old_rowid IS NOT NULL").fetchall()
+    scanned = set(dirty)
+    olds = []
+    # A person live now under the same _rowid, name and birth date has the same keys as at its
+    # last scan (an edit of its village, gender, CCCD…: most writes): the chunk files them
+    # again as they are, nothing to delete.
+    for pid, rowid, name, born, same in conn.execute(
+            f"SELECT d.person_id, d.old_rowid, d.old_name, d.old_birth, p._rowid IS d.old_rowid "
+            f"AND p.full_name IS d.old_name AND p.birth_date IS d.old_birth "
+            f"AND NOT coalesce(p._deleted, 0) AND coalesce(p.{ALIAS}, '') = '' "
+            "FROM duplicate_dirty d LEFT JOIN person p ON p.id = d.person_id "
+            "WHERE d.old_rowid IS NOT NULL"):
+        if not (same and pid in scanned):
+            olds.append((pid, rowid, name, born))
     if not olds:
         return
-    scanned = set(dirty)
     later = [r for r in olds if r[0] not in scanned]
     if later:  # only some scanned now: those whose old _rowid one of them holds go too
         holders = _held_by(conn, [r[1] for r in later])
