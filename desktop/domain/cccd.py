@@ -26,6 +26,7 @@ __all__ = [
     "CitizenIdInfo",
     "check_citizen_id",
     "describe",
+    "mask_citizen_id",
     "normalise_citizen_id",
 ]
 
@@ -229,3 +230,12 @@ def describe(info: CitizenIdInfo) -> str:
         place = f"{info.province_name} ({info.province_code})"
     message = _("Đăng ký khai sinh tại {place}, {gender}, sinh năm {year}")
     return message.format(place=place, gender=_gender_word(info.gender), year=info.birth_year)
+
+
+def mask_citizen_id(number: str) -> str:
+    """"011085002345" → "011*****2345" (DOMAIN.md §6, the print mask): the province of birth
+    and the last four digits tell two people apart without showing the whole number."""
+    s = number.strip()
+    if len(s) <= 7:
+        return "*" * len(s)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:]

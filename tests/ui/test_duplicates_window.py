@@ -168,3 +168,32 @@ def test_two_communes_are_named_before_a_merge_across_them(qapp, demo_factory, t
         assert records.get(w.conn, PERSON, a)["merged_into"] is None
     finally:
         close_window(w)
+
+
+def test_the_pair_is_told_apart_by_what_an_officer_reads_not_by_ids(window, qtbot):
+    """Name, birth date, village, the CCCD masked as printed (011*****2345), ethnicity: the
+    record ids (which an officer never reads) only in the tooltips."""
+    village = window.conn.execute("SELECT id, name FROM unit WHERE level = 'village' LIMIT 1"
+                                  ).fetchone()
+    a = window.store.add("person", {"full_name": "Lò Thị Én", "birth_date": "05/03/1985",
+                                    "gender": "female", "citizen_id": "011185002345",
+                                    "ethnicity": "thai", "residence_unit_id": village[0]}).id
+    b = window.store.add("person", {"full_name": "Lò Thị Én", "birth_date": "05/03/1985",
+                                    "ethnicity": "thai", "residence_unit_id": village[0]}).id
+    page = _page(window, qtbot)
+    _select(qtbot, page, a, b)
+    row = page.table.currentRow()
+    cells = [page.table.item(row, c).text() for c in range(page.table.columnCount())]
+    first = cells[2] if page.current().a == a else cells[3]
+    assert first == f"Lò Thị Én · 05/03/1985 · {village[1]} · CCCD 011*****2345 · Thái"
+    shown = " ".join(cells) + " ".join(
+        page.compare.item(r, c).text() for r in range(page.compare.rowCount())
+        for c in range(2) if page.compare.item(r, c))
+    for secret in (a, b, "011185002345"):
+        assert secret not in shown
+    labels = [page.compare.verticalHeaderItem(r).text() for r in range(page.compare.rowCount())]
+    assert "Mã hồ sơ" not in labels
+    cccd_row = labels.index(PERSON.field("citizen_id").label)
+    assert "011*****2345" in [page.compare.item(cccd_row, c).text() for c in range(2)]
+    assert a in page.table.item(row, 2).toolTip() + page.table.item(row, 3).toolTip()
+    save(window, "duplicates_told_apart.png")

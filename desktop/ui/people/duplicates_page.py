@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.cccd import mask_citizen_id
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import PERSON
 from desktop.i18n import _, ngettext
@@ -129,7 +130,8 @@ class DuplicatesPage(QWidget):
                      c.reasons_text()]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(value if col not in (2, 3) else _("{s}\nMã hồ sơ: {id}").format(
+                    s=value, id=c.people[col - 2]["id"]))
                 if col < 2:  # the pair's number and its score: figures, right-aligned
                     item.setTextAlignment(NUMBER)
                 self.table.setItem(r, col, item)
@@ -143,13 +145,23 @@ class DuplicatesPage(QWidget):
         self._show_current()
 
     def _summary(self, presenter: Presenter, p: dict) -> str:
+        """What an officer tells two people apart by: name, birth date, village, the CCCD
+        masked (011*****2345), ethnicity. The record's id only in the tooltip."""
         if "full_name" not in p:
-            return _("{id} (không có ở điểm này)").format(id=p["id"])
+            return _("(hồ sơ không có ở điểm này)")
         parts = [str(p.get("full_name") or "")]
-        for name in ("birth_date", "citizen_id", "residence_unit_id"):
+        for name in ("birth_date", "residence_unit_id", "citizen_id", "ethnicity"):
             if p.get(name):
-                parts.append(presenter.value(PERSON.field(name), p[name]))
+                parts.append(self._shown(presenter, name, p[name]))
         return " · ".join(parts)
+
+    @staticmethod
+    def _shown(presenter: Presenter, name: str, value: object, *, said: bool = True) -> str:
+        """``said``: the CCCD named as such (in a one-line summary, not beside its label)."""
+        if name == "citizen_id" and value:
+            masked = mask_citizen_id(str(value))
+            return _("CCCD {n}").format(n=masked) if said else masked
+        return presenter.value(PERSON.field(name), value)
 
     def current(self) -> duplicates.Candidate | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -169,19 +181,18 @@ class DuplicatesPage(QWidget):
             return
         presenter = Presenter(self.ctx.conn)
         self.compare.setHorizontalHeaderLabels([self._heading(c, 0), self._heading(c, 1)])
-        rows = [(PERSON.field(n).label, [presenter.value(PERSON.field(n), p.get(n))
+        rows = [(PERSON.field(n).label, [self._shown(presenter, n, p.get(n), said=False)
                                          for p in c.people]) for n in COMPARED]
         rows = [row for row in rows if any(row[1])]  # what neither record says: not shown
         rows.append((_("Xã/phường"), [part_name(self.ctx.conn, str(p["_part"]))
                                       if p.get("_part") else "" for p in c.people]))
-        rows.append((_("Mã hồ sơ"), [str(p["id"]) for p in c.people]))
         self.compare.setRowCount(len(rows))
         self.compare.setVerticalHeaderLabels([label for label, _v in rows])
         for r, (_label, values) in enumerate(rows):
-            # Two ids always differ: only what the records say is highlighted.
-            differ = values[0] != values[1] and all(values) and r < len(rows) - 1
+            differ = values[0] != values[1] and all(values)
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                item.setToolTip(_("Mã hồ sơ: {id}").format(id=c.people[col]["id"]))
                 if differ:
                     item.setBackground(QBrush(DIFFERS))
                 self.compare.setItem(r, col, item)
