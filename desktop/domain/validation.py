@@ -398,7 +398,14 @@ def _deed_rules(r: Mapping[str, Stored]) -> list[str]:
     return []
 
 
+def _catalogue_rules(r: Mapping[str, Stored]) -> list[str]:
+    from desktop.domain import catalogue_attrs  # it cleans each attribute with clean_field
+
+    return catalogue_attrs.check(r)
+
+
 _RECORD_RULES = {
+    "catalogue": _catalogue_rules,
     "person": _person_rules,
     "membership": _membership_rules,
     "meeting": _meeting_rules,

@@ -32,6 +32,9 @@ class EditorFactory:
         t = field.type
         if t is FieldType.LONGTEXT and field.catalogue:  # codes ticked by their names
             return self._checklist(field, field.catalogue)
+        if t is FieldType.LONGTEXT and field.choices:  # fixed codes ticked by their labels
+            return ChecklistEditor(field, [(code, label, ()) for code, label in field.choices],
+                                   lambda _code: None)
         if t is FieldType.LONGTEXT:
             return LongTextEditor(field)
         if t is FieldType.BOOL:

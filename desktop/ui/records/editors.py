@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
+    QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,16 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import dates
+from desktop.domain import catalogue_attrs, dates
 from desktop.domain.errors import UserError, ValidationError
-from desktop.domain.kinds import KINDS
+from desktop.domain.kinds import KINDS, FieldType
 from desktop.i18n import _
 from desktop.storage import attachments, catalogues, derived, records, rosters
 from desktop.storage.present import Presenter
+from desktop.ui.common.fields import FieldEditor
+from desktop.ui.common.pickers import EditorFactory
 from desktop.ui.records.record_dialog import RecordDialog
 
 # The fewest rows a list under an editor's form shows (members, replications).
 LIST_ROWS_AT_LEAST = 4
+# A catalogue's list of roles (of its organization type) is this many lines tall at least.
+ATTR_LIST_LINES = 8
 
 
 class AttendanceTable(QTableWidget):
@@ -310,12 +316,116 @@ class OrganizationDialog(RecordDialog):
         take_what_is_left(self, self.members)
 
 
-
 class CatalogueDialog(RecordDialog):
-    """An item of a catalogue: its name, not its code. The code is the program's
-    (record_dialog.HIDDEN), made from the name when the item is added
-    (storage/catalogues.new_code) and kept when the name is later corrected, since records
-    and other sites refer to it."""
+    """An item of a catalogue: its name, not its code, and the attributes its catalogue
+    carries (the age range of a Tổ bảo vệ ANTT, the subjects of an An toàn criterion …), each
+    a labelled widget of its type (desktop/domain/catalogue_attrs.py), not a JSON text.
+
+    The code is the program's (record_dialog.HIDDEN), made from the name when the item is
+    added (storage/catalogues.new_code) and kept when the name is later corrected, since
+    records and other sites refer to it. Attributes the program does not know (a province's
+    newer rule) are kept unchanged on save."""
+
+    def __init__(self, undo, kind, record_id=None, **kw) -> None:
+        self.attr_editors: dict[str, FieldEditor] = {}
+        super().__init__(undo, kind, record_id, **kw)
+        stored = records.get(self.conn, kind, record_id).get("attrs") if record_id else None
+        try:
+            self._stored_attrs = catalogue_attrs.parse(stored)
+        except ValidationError:  # a broken value written before the rule: shown, not lost
+            self._stored_attrs = {}
+            self._show_banner(_("Thuộc tính đang lưu không đọc được; lưu sẽ thay bằng các "
+                                "giá trị dưới đây"))
+        self.attrs_box = QGroupBox(_("Thuộc tính của danh mục"))
+        self.extra.addWidget(self.attrs_box)
+        self._factory = EditorFactory(self.conn)
+        self._build_attrs()
+        self.editors["catalogue"].changed.connect(self._build_attrs)
+
+    def _build_attrs(self) -> None:
+        """The widgets of the chosen catalogue's attributes, filled from the stored ones."""
+        old = self.attrs_box.layout()
+        if old is not None:  # another catalogue chosen: its widgets replace these
+            for editor in self.attr_editors.values():
+                editor.widget.deleteLater()
+                editor.message.deleteLater()
+            QWidget().setLayout(old)  # Qt's way to drop a layout: hand it to a throwaway
+        self.attr_editors = {}
+        fields = catalogue_attrs.fields_of(self.editors["catalogue"].text())
+        lists = QHBoxLayout()
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for f in fields:
+            editor = self._factory.editor(f)
+            editor.setParent(self)
+            typed = catalogue_attrs.as_typed(f, self._stored_attrs.get(f.name))
+            # A box is ticked by a stored value, a line shows its text.
+            editor.set_value(typed == "1" if f.type is FieldType.BOOL else typed, typed or "")
+            editor.changed.connect(lambda e=editor: self._check_attr(e))
+            self.attr_editors[f.name] = editor
+            label = QLabel(f.label)
+            label.setBuddy(editor.widget)
+            if catalogue_attrs.is_list(f) and f.catalogue:  # role lists side by side
+                editor.widget.setMinimumHeight(ATTR_LIST_LINES * label.fontMetrics().height())
+                column = QVBoxLayout()
+                column.addWidget(label)
+                column.addWidget(editor.widget, 1)
+                column.addWidget(editor.message)
+                lists.addLayout(column)
+                continue
+            if f.type is FieldType.LONGTEXT and not f.choices:
+                editor.widget.setMinimumHeight(3 * label.fontMetrics().height())
+            box = QWidget()
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.setSpacing(1)
+            lay.addWidget(editor.widget)
+            lay.addWidget(editor.message)
+            form.addRow(label, box)
+        outer = QVBoxLayout(self.attrs_box)
+        outer.addLayout(lists)
+        outer.addLayout(form)
+        if not fields:
+            outer.addWidget(QLabel(_("Danh mục này không có thuộc tính riêng")))
+        kept = [k for k in self._stored_attrs if k not in {f.name for f in fields}]
+        if kept:  # said, so the officer knows they are there and stay
+            note = QLabel(_("Giữ nguyên các thuộc tính khác: {k}").format(k=", ".join(kept)))
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555;")
+            outer.addWidget(note)
+
+    def _check_attr(self, editor: FieldEditor) -> bool:
+        try:
+            catalogue_attrs.clean(editor.field, editor.text())
+        except ValidationError as e:
+            editor.show_error(e.message)
+            return False
+        editor.clear_message()
+        return True
+
+    def state(self) -> tuple:
+        return (*super().state(),
+                tuple((name, e.text()) for name, e in self.attr_editors.items()))
+
+    def values(self) -> dict[str, str | None]:
+        """The fields, and ``attrs`` when an attribute changed: the stored object with the
+        known attributes set from their widgets, every other key kept."""
+        out = super().values()
+        typed = {name: e.text() for name, e in self.attr_editors.items()}
+        attrs = catalogue_attrs.merged(self.editors["catalogue"].text(), self._stored_attrs,
+                                       typed)
+        if attrs != self._stored_attrs or (not self.record_id and attrs):
+            out["attrs"] = catalogue_attrs.dump(attrs) or ""
+        return out
+
+    def save(self) -> None:
+        if not all([self._check_attr(e) for e in self.attr_editors.values()]):
+            for editor in self.attr_editors.values():
+                if editor.message.isVisible():
+                    editor.widget.setFocus()
+                    break
+            return
+        super().save()
 
     def write(self, values: dict[str, str | None]):
         if not self.record_id:

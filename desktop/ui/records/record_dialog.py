@@ -44,7 +44,9 @@ HIDDEN = {
     "meeting": {"year"},
     "attachment": {"owner_kind", "owner_id", "sha256", "size", "media_type"},
     "person": {"merged_into"},  # written by a merge only (Trùng lặp)
-    "catalogue": {"code"},  # made from the name (editors.CatalogueDialog)
+    # The code is made from the name; the attributes have widgets of their own (both
+    # editors.CatalogueDialog).
+    "catalogue": {"code", "attrs"},
 }
 
 
