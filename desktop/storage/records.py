@@ -128,13 +128,13 @@ def _where(kind: Kind, q: Query, conn: dbapi.Connection | None = None, *,
         else:
             clauses.append(f"t.{name} = :f_{name}")
             args[f"f_{name}"] = stored
-    if q.search and q.search.strip() and not kind.searchable:
-        raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
-        match = fts_query(q.search)
-        if match:
-            clauses.append(f"t._rowid IN (SELECT rowid FROM {kind.table}_fts "
-                           f"WHERE {kind.table}_fts MATCH :match)")
-            args["match"] = match
+    # The search as the paging plans word it (one filter per condition, on ``p``), its
+    # positional parameters named here: this clause's parameters are named.
+    for i, f in enumerate(_search_filters(kind, q)):
+        parts = f.drive.split("?")
+        drive = parts[0] + "".join(f":s{i}_{j}{rest}" for j, rest in enumerate(parts[1:]))
+        clauses.append(f"t._rowid IN (SELECT p._rowid FROM {kind.table} p WHERE {drive})")
+        args.update({f"s{i}_{j}": a for j, a in enumerate(f.drive_args)})
     if q.unit_scope:
         path = _UNIT_PATHS.get(kind.name)
         if path is None:
@@ -216,20 +216,25 @@ def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
     return out
 
 
-def _filters(conn: dbapi.Connection, kind: Kind, q: Query) -> list[paging.Filter]:
-    """``q`` as conditions of the paging plans (storage/paging.py), on ``p``."""
-    out: list[paging.Filter] = []
+def _search_filters(kind: Kind, q: Query) -> list[paging.Filter]:
+    """What ``q``'s search keeps, as conditions of the paging plans (on ``p``)."""
     words = text.search_words(q.search or "")
     if q.search and q.search.strip() and not kind.searchable:
         raise ValidationError("search", _("không tìm kiếm được trong {k}").format(k=kind.name))
     if words and kind.name == "person":  # its numbers are not in the full-text index
-        out += search.people_filters(words)
-    elif words:
-        test, test_args = walk.word_tests("{t}._search", words)
-        fts = f"SELECT rowid FROM {kind.table}_fts WHERE {kind.table}_fts MATCH ?"
-        match = fts_query(q.search or "")
-        out.append(paging.Filter(test, tuple(test_args), f"p._rowid IN ({fts})", (match,),
-                                 fts, (match,), ("_search",)))
+        return search.people_filters(words)
+    if not words:
+        return []
+    test, test_args = walk.word_tests("{t}._search", words)
+    fts = f"SELECT rowid FROM {kind.table}_fts WHERE {kind.table}_fts MATCH ?"
+    match = fts_query(q.search or "")
+    return [paging.Filter(test, tuple(test_args), f"p._rowid IN ({fts})", (match,),
+                          fts, (match,), ("_search",))]
+
+
+def _filters(conn: dbapi.Connection, kind: Kind, q: Query) -> list[paging.Filter]:
+    """``q`` as conditions of the paging plans (storage/paging.py), on ``p``."""
+    out = _search_filters(kind, q)
     for name, value in (q.filters or {}).items():
         f = kind.by_name.get(name)
         if f is None:
