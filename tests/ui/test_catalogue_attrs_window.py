@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
 )
-from uikit import SCREENSHOTS, click_page, close_window, open_window, type_text
+from uikit import (
+    SCREENSHOTS,
+    choose_by_keys,
+    click_page,
+    close_window,
+    open_window,
+    type_text,
+)
 
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import KINDS
@@ -53,13 +60,7 @@ def open_item(qtbot, window, catalogue: str, name: str) -> CatalogueDialog:
     qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
     QApplication.activePopupWidget() and qtbot.keyClick(QApplication.activePopupWidget(),
                                                         Qt.Key.Key_Escape)
-    combo.setFocus()
-    qtbot.keyClick(combo, Qt.Key.Key_Home)
-    for _ in range(combo.count()):
-        if combo.currentData() == catalogue:
-            break
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-    assert combo.currentData() == catalogue
+    choose_by_keys(qtbot, combo, catalogue)
 
     def row_of() -> int | None:
         for r in range(page.model.rowCount()):

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel
 from uikit import (
     SCREENSHOTS,
+    choose_by_keys,
     click_button_menu,
     click_page,
     close_window,
@@ -99,13 +100,7 @@ def add_catalogue_item(qtbot, window, page, catalogue: str, name: str) -> Catalo
                     timeout=3000)
     dialog = QApplication.activeModalWidget()
     combo = dialog.editors["catalogue"].widget
-    combo.setFocus()
-    qtbot.keyClick(combo, Qt.Key.Key_Home)
-    for _ in range(combo.count()):
-        if combo.currentData() == catalogue:
-            break
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-    assert combo.currentData() == catalogue
+    choose_by_keys(qtbot, combo, catalogue)
     name_box = dialog.editors["name"].widget
     qtbot.mouseClick(name_box, Qt.MouseButton.LeftButton)
     type_text(name_box, name)

@@ -106,6 +106,18 @@ def type_text(widget, text: str) -> None:
                                                      ch))
 
 
+def choose_by_keys(qtbot, combo, data) -> None:
+    """Pick the item of ``combo`` whose data is ``data`` as an officer does with the keyboard:
+    Home, then Down until it is there."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.currentData() == data:
+            break
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == data
+
+
 def retype_cell(qtbot, dialog, table, row: int, column: int, text: str) -> None:
     """Double-click a cell of ``dialog``'s table, type ``text`` over it, Enter (the officer
     fixing a wrong value in a preview)."""

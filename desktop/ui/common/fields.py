@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSizePolicy,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -53,6 +54,17 @@ class FieldEditor(QObject):
         self.message.setWordWrap(True)
         self.message.setVisible(False)
         self.message.setObjectName(f"message_{field.name}")
+
+    def boxed(self) -> tuple[QWidget, QVBoxLayout]:
+        """The widget with its message under it, as one row of a form (the layout returned
+        takes more below them)."""
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(1)
+        lay.addWidget(self.widget)
+        lay.addWidget(self.message)
+        return box, lay
 
     # -- value -------------------------------------------------------------------------
 

@@ -375,13 +375,7 @@ class CatalogueDialog(RecordDialog):
                 continue
             if f.type is FieldType.LONGTEXT and not f.choices:
                 editor.widget.setMinimumHeight(3 * label.fontMetrics().height())
-            box = QWidget()
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.setSpacing(1)
-            lay.addWidget(editor.widget)
-            lay.addWidget(editor.message)
-            form.addRow(label, box)
+            form.addRow(label, editor.boxed()[0])
         outer = QVBoxLayout(self.attrs_box)
         outer.addLayout(lists)
         outer.addLayout(form)

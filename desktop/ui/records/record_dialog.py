@@ -128,12 +128,7 @@ class RecordDialog(QDialog):
             editor = factory.editor(f)
             editor.setParent(self)
             self.editors[f.name] = editor
-            box = QWidget()
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.setSpacing(1)
-            lay.addWidget(editor.widget)
-            lay.addWidget(editor.message)
+            box, lay = editor.boxed()
             if f.type is FieldType.CITIZEN_ID:
                 lay.addWidget(self.same_person, 0, Qt.AlignmentFlag.AlignLeft)
             label = QLabel(f.label + (" *" if f.required else ""))
