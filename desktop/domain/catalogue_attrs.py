@@ -19,11 +19,14 @@ array of codes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import SAFETY_SUBJECTS, Field, FieldType
 from desktop.i18n import _
+
+# validation.clean_field: one value by the write path's rules for its field's type.
+Cleaner = Callable[[Field, object], object]
 
 T = FieldType
 ATTRS_LABEL = _("Thuộc tính")
@@ -114,10 +117,10 @@ def dump(attrs: Mapping[str, object]) -> str | None:
     return json.dumps(dict(attrs), ensure_ascii=False) if attrs else None
 
 
-def clean(f: Field, typed: str | None) -> object:
+def clean(f: Field, typed: str | None, clean_field: Cleaner) -> object:
     """The JSON value of what the officer typed or ticked for attribute ``f`` (None: not set),
-    by the write path's own rules for its type; a bad value names the attribute's label."""
-    from desktop.domain.validation import clean_field  # it imports this module's check
+    by the write path's own rules for its type (``clean_field``: validation's, given by the
+    caller, since validation calls :func:`check`); a bad value names the attribute's label."""
 
     if is_list(f):
         codes = [c.strip() for c in (typed or "").split(";") if c.strip()]
@@ -150,15 +153,15 @@ def as_typed(f: Field, value: object) -> str | None:
     return str(value)
 
 
-def merged(catalogue: str | None, stored: object,
-           typed: Mapping[str, str | None]) -> dict[str, object]:
+def merged(catalogue: str | None, stored: object, typed: Mapping[str, str | None],
+           clean_field: Cleaner) -> dict[str, object]:
     """``stored`` attrs with the known attributes set from ``typed`` (cleared when empty);
     every other key, and its order, kept as it was."""
     out = parse(stored)
     for f in fields_of(catalogue):
         if f.name not in typed:
             continue
-        value = clean(f, typed[f.name])
+        value = clean(f, typed[f.name], clean_field)
         if value is None or (value is False and f.name not in out):
             out.pop(f.name, None)  # an unticked box never set says nothing
         else:
@@ -166,14 +169,14 @@ def merged(catalogue: str | None, stored: object,
     return out
 
 
-def check(record: Mapping[str, object]) -> list[str]:
+def check(record: Mapping[str, object], clean_field: Cleaner) -> list[str]:
     """The record rule of a catalogue item: ``attrs`` a JSON object whose known attributes
     hold values of their type (as :func:`clean` makes them); unknown ones pass."""
     attrs = parse(record.get("attrs"))
     for f in fields_of(str(record.get("catalogue") or "")):
         if attrs.get(f.name) is not None:
             try:
-                _check_stored(f, attrs[f.name])
+                _check_stored(f, attrs[f.name], clean_field)
             except ValidationError as e:  # the whole field is «attrs»; the label says which
                 raise ValidationError("attrs", e.message, label=f.label) from None
     min_age, max_age = attrs.get("min_age"), attrs.get("max_age")
@@ -183,21 +186,21 @@ def check(record: Mapping[str, object]) -> list[str]:
     return []
 
 
-def _check_stored(f: Field, value: object) -> None:
+def _check_stored(f: Field, value: object, clean_field: Cleaner) -> None:
     if is_list(f):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError(f.name, _("phải là danh sách mã"))
-        clean(f, "; ".join(value))
+        clean(f, "; ".join(value), clean_field)
     elif f.type is T.BOOL:
         if not isinstance(value, bool):
             raise ValidationError(f.name, _("phải là true hoặc false"))
     elif f.type is T.INT:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(f.name, _("phải là số nguyên"))
-        clean(f, str(value))
+        clean(f, str(value), clean_field)
     else:
         if not isinstance(value, str):
             raise ValidationError(f.name, _("phải là chữ"))
-        cleaned = clean(f, value)
+        cleaned = clean(f, value, clean_field)
         if f.type in (T.DATE, T.CHOICE) and cleaned != value:
             raise ValidationError(f.name, _("phải ở dạng lưu trữ «{v}»").format(v=cleaned))

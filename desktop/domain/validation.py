@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from desktop.domain import cccd, dates, results, text, tips
+from desktop.domain import catalogue_attrs, cccd, dates, results, text, tips
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import MEETING, MEMBERSHIP, PERSON, Field, FieldType, Kind
 from desktop.i18n import _
@@ -399,9 +399,7 @@ def _deed_rules(r: Mapping[str, Stored]) -> list[str]:
 
 
 def _catalogue_rules(r: Mapping[str, Stored]) -> list[str]:
-    from desktop.domain import catalogue_attrs  # it cleans each attribute with clean_field
-
-    return catalogue_attrs.check(r)
+    return catalogue_attrs.check(r, clean_field)
 
 
 _RECORD_RULES = {

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.domain import catalogue_attrs, dates
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import KINDS, FieldType
+from desktop.domain.validation import clean_field
 from desktop.i18n import _
 from desktop.storage import attachments, catalogues, derived, records, rosters
 from desktop.storage.present import Presenter
@@ -390,7 +391,7 @@ class CatalogueDialog(RecordDialog):
 
     def _check_attr(self, editor: FieldEditor) -> bool:
         try:
-            catalogue_attrs.clean(editor.field, editor.text())
+            catalogue_attrs.clean(editor.field, editor.text(), clean_field)
         except ValidationError as e:
             editor.show_error(e.message)
             return False
@@ -407,7 +408,7 @@ class CatalogueDialog(RecordDialog):
         out = super().values()
         typed = {name: e.text() for name, e in self.attr_editors.items()}
         attrs = catalogue_attrs.merged(self.editors["catalogue"].text(), self._stored_attrs,
-                                       typed)
+                                       typed, clean_field)
         if attrs != self._stored_attrs or (not self.record_id and attrs):
             out["attrs"] = catalogue_attrs.dump(attrs) or ""
         return out
