@@ -23,8 +23,8 @@ def state(conn: dbapi.Connection) -> list[str]:
     full-text index's own b-trees (the same words, in other segments: checked by
     :func:`search_index_ok` instead), and when this computer noted a bundle received (an
     import again is noted at its own time: the rest of the note is compared; so are the import
-    log's line and the import's journal, less their local times, which fell on another second
-    now and then)."""
+    log's line, the import's journal and the sender's enrolment row, less their local times,
+    which fell on another second now and then)."""
     notes = [f"sync_bundle_note: {tuple(r)}" for r in conn.execute(
         "SELECT bundle_id, direction, peer, created_local, clock_warnings, file "
         "FROM sync_bundle_note ORDER BY bundle_id, direction")]
@@ -34,11 +34,15 @@ def state(conn: dbapi.Connection) -> list[str]:
     journals = [f"sync_undo: {tuple(r)}" for r in conn.execute(
         "SELECT id, bundle_id, sender, file, actor, site_id, own_seqs, names_above, "
         "sender_counter, sender_import_time, records FROM sync_undo ORDER BY id")]
+    sites = [f"sync_site: {tuple(r)}" for r in conn.execute(
+        "SELECT site_id, site_kind, unit_code, name, sign_pub, recv_pub, partitions, "
+        "certificate, fingerprint, status, enrolled_local_time, revoked_local_time, "
+        "last_counter FROM sync_site ORDER BY site_id")]
     return [line for line in logical_dump(conn)
             if not _FTS_SHADOW.match(line) and not line.startswith("site_meta: ('hlc',")
             and not line.startswith(("audit_peer_head: ", "sync_bundle_note: ",
-                                     "sync_import_log: ", "sync_undo: "))
-            ] + notes + logged + journals
+                                     "sync_import_log: ", "sync_undo: ", "sync_site: "))
+            ] + notes + logged + journals + sites
 
 
 def search_index_ok(conn: dbapi.Connection) -> None:
