@@ -536,13 +536,8 @@ def rowids(conn: dbapi.Connection, tbl: str, pks: Iterable[str]) -> dict[str, in
     """{id: _rowid} of the records of a record table that exist."""
     if tbl not in _RECORD_TABLES:
         return {}
-    ids = sorted(set(pks))
-    out: dict[str, int] = {}
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        out.update(conn.execute(f"SELECT id, _rowid FROM {tbl} WHERE id IN "
-                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return out
+    return dict(dbapi.rows_in(conn, f"SELECT id, _rowid FROM {tbl} WHERE id IN ({{}})",
+                              sorted(set(pks))))
 
 
 def _pk_sql(conn: dbapi.Connection, alias: str = "e") -> str:

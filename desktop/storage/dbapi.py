@@ -5,6 +5,8 @@ cannot read an encrypted file; connections are made only by ``desktop.storage.db
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from sqlcipher3 import dbapi2 as _driver
 
 connect = _driver.connect
@@ -27,6 +29,17 @@ def _as_is(value: object) -> object:
 
 _driver.register_adapter(type(None), _as_is)
 _driver.register_adapter(bytes, bytes)
+
+
+IN_CHUNK = 500  # values an IN list takes at once (SQLite's bound on parameters is far above)
+
+
+def rows_in(conn: _driver.Connection, sql: str, values: Sequence[object]) -> Iterator[Row]:
+    """The rows of ``sql`` for every value of ``values``, IN_CHUNK values a query: ``sql``
+    has ``{}`` where the IN list's marks go (``… WHERE id IN ({})``)."""
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = values[i:i + IN_CHUNK]
+        yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 class Connection(_driver.Connection):

@@ -351,12 +351,8 @@ def _drop_filed_keys(conn: dbapi.Connection, dirty: Sequence[str]) -> None:
 
 
 def _held_by(conn: dbapi.Connection, rowids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for i in range(0, len(rowids), _CHUNK):
-        chunk = rowids[i:i + _CHUNK]
-        out.update(conn.execute(f"SELECT _rowid, id FROM person WHERE _rowid IN "
-                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return out
+    return dict(dbapi.rows_in(conn, "SELECT _rowid, id FROM person WHERE _rowid IN ({})",
+                              rowids))
 
 
 def _still_dirty(conn: dbapi.Connection, ids: Iterable[str]) -> list[str]:

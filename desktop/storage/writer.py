@@ -83,25 +83,16 @@ def _free_citizen_ids(conn: dbapi.Connection, rows: Sequence[Mapping[str, object
         if isinstance(v, str) and v:
             wanted.add(cccd.normalise_citizen_id(v))
     wanted.discard("")
-    ordered = sorted(wanted)
-    taken: set[str] = set()
-    for i in range(0, len(ordered), 500):
-        part = ordered[i:i + 500]
-        taken.update(r[0] for r in conn.execute(
-            f"SELECT citizen_id FROM person WHERE _deleted = 0 AND citizen_id IN "
-            f"({', '.join('?' * len(part))})", part))
+    taken = {r[0] for r in dbapi.rows_in(
+        conn, "SELECT citizen_id FROM person WHERE _deleted = 0 AND citizen_id IN ({})",
+        sorted(wanted))}
     return wanted - taken
 
 
 def _live_ids(conn: dbapi.Connection, table: str, ids: set[str]) -> set[str]:
     """Those of ``ids`` that are ids of records of ``table`` not deleted, 500 a query."""
-    ordered, found = sorted(ids), set()
-    for i in range(0, len(ordered), 500):
-        part = ordered[i:i + 500]
-        found.update(r[0] for r in conn.execute(
-            f"SELECT id FROM {table} WHERE _deleted = 0 AND id IN "
-            f"({', '.join('?' * len(part))})", part))
-    return found
+    return {r[0] for r in dbapi.rows_in(
+        conn, f"SELECT id FROM {table} WHERE _deleted = 0 AND id IN ({{}})", sorted(ids))}
 
 
 def kind_named(name: str) -> Kind:
