@@ -145,13 +145,7 @@ def _forward_edits(store: Store, survivors: dict[str, str]) -> int:
 
 def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
     ids = list(dict.fromkeys(ids))
-    out: dict[str, dbapi.Row] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for r in conn.execute(f"SELECT * FROM person WHERE id IN ({','.join('?' * len(chunk))})",
-                              chunk):
-            out[r["id"]] = r
-    return out
+    return {r["id"]: r for r in dbapi.rows_in(conn, "SELECT * FROM person WHERE id IN ({})", ids)}
 
 
 def after_import(conn: dbapi.Connection, actor: str | None,
