@@ -35,7 +35,7 @@ from desktop.domain import text
 from desktop.domain.errors import NotFoundError, UserError
 from desktop.domain.kinds import PERSON
 from desktop.i18n import _
-from desktop.storage import dbapi, records
+from desktop.storage import db, dbapi, records
 from desktop.storage.history import Change, UndoStack, take_back
 from desktop.storage.same_person import ALIAS, merge_people
 from desktop.storage.writer import Store
@@ -312,6 +312,8 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    if own:  # the queue's pages emptied (a bulk import's: 2.7 MB at 100,000 people)
+        db.give_back_free_pages(conn)
     return result
 
 

@@ -549,6 +549,17 @@ def _v27_people_numbers_off_the_text_index(conn: dbapi.Connection) -> None:
             changed.append((new, rowid))
     conn.executemany("UPDATE person SET _search = ? WHERE _rowid = ?", changed)
 
+
+def _v30_free_pages_given_back(conn: dbapi.Connection) -> None:
+    """Incremental auto-vacuum (issue 12): free pages go back to the file system when a work
+    queue is emptied (db.give_back_free_pages; the duplicates' queue after a bulk import left
+    2.7 MB free at 100,000 people, 8 at 300,000) instead of staying in the file. Takes effect
+    at the VACUUM after it; new databases have it from their first page (db.open_database)."""
+    from desktop.storage import db
+
+    conn.execute(f"PRAGMA auto_vacuum = {db.AUTO_VACUUM}")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -584,10 +595,12 @@ MIGRATIONS: list[Migration] = [
               _v27_people_numbers_off_the_text_index),
     Migration(28, "duplicates' match keys without their index by person",
               _v28_keys_without_person_index),
+    Migration(30, "free pages given back to the file system (incremental auto-vacuum)",
+              _v30_free_pages_given_back),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
-_VACUUM_AFTER = {12, 13, 18, 24, 25, 26, 27, 28}
+_VACUUM_AFTER = {12, 13, 18, 24, 25, 26, 27, 28, 30}
 
 
 def latest_version() -> int:
