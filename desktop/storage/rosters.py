@@ -6,6 +6,7 @@ current members of one organization (ordered by role, then Vietnamese name order
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -64,11 +65,38 @@ def _filters(conn: dbapi.Connection, scope: Scope, search: str | None) -> list[p
                      "AND p._deleted = 0", admitted_args=args,
             columns=("residence_unit_id",)))
     if scope.org_type or scope.role:
-        sub, args = _members_sql(scope)
-        out.append(paging.Filter(
-            test=f"+{{t}}.id IN ({sub})", test_args=args, drive=f"p.id IN ({sub})",
-            drive_args=args, admitted=sub, admitted_args=args, columns=("id",)))
+        listed = (member_rowids(conn, scope),)
+        out.insert(0, paging.Filter(  # rare (a few percent of people): tested first
+            test=f"+{{t}}._rowid IN ({_LISTED})", test_args=listed,
+            drive=f"p._rowid IN ({_LISTED})", drive_args=listed, admitted=_LISTED,
+            admitted_args=listed, columns=("_rowid",)))
     return out
+
+
+# A list of rowids (JSON) as a query: SQLite reads it into a temporary index once a statement.
+_LISTED = "SELECT value FROM json_each(?)"
+
+
+def member_rowids(conn: dbapi.Connection, scope: Scope) -> str:
+    """The rowids of the people who now belong to an organization of ``scope.org_type`` /
+    hold ``scope.role``, as a JSON list, remembered until the database changes. A filter on
+    rowids is tested on the index entry a walk reads (every index of the person ends with
+    the rowid), where one on ids read each walked person's row; and each page after the
+    first no longer finds the members again (a walk down the name index under an
+    organization type cost 30 ms a page at 300,000 people, 200 ms the first)."""
+    now = paging.stamp(conn)
+    key = (scope.org_type, scope.role)
+    cache: dict = conn.__dict__.setdefault("_roster_members", {})
+    held = cache.get(key)
+    if held is not None and held[0] == now:
+        return str(held[1])
+    sub, args = _members_sql(scope)
+    listed = json.dumps([int(r[0]) for r in conn.execute(
+        f"SELECT p._rowid FROM person p WHERE p.id IN ({sub}) ORDER BY 1", args)])
+    if len(cache) > 16:
+        cache.clear()
+    cache[key] = (now, listed)
+    return listed
 
 
 def subtree(conn: dbapi.Connection, unit_id: str) -> tuple[str, ...]:

@@ -58,6 +58,21 @@ def people(store, village):
     for pid in ids[::5]:
         store.add("membership", {"person_id": pid, "organization_id": org,
                                  "role": "hoa_giai_vien"})
+    # Leaders of two organizations (one since deleted), a membership ended and one deleted:
+    # only current memberships of live organizations count.
+    teams = [store.add("organization", {"name": f"Tổ bảo vệ an ninh, trật tự {i}",
+                                        "org_type": "to_bao_ve_antt", "unit_id": village}).id
+             for i in range(2)]
+    for i, pid in enumerate(ids[1::4]):
+        store.add("membership", {"person_id": pid, "organization_id": teams[i % 2],
+                                 "role": "to_truong" if i % 3 else "to_vien"})
+    ended = store.add("membership", {"person_id": ids[2], "organization_id": teams[0],
+                                     "role": "to_truong"}).id
+    store.edit("membership", ended, {"left_date": "2025-01-01"})
+    gone = store.add("membership", {"person_id": ids[3], "organization_id": org,
+                                    "role": "to_truong"}).id
+    store.delete("membership", gone)
+    store.delete("organization", teams[1])
     return {"commune": commune, "village": village, "twins": twins, "ids": ids}
 
 
@@ -70,11 +85,12 @@ def _expected(conn, scope, order, descending, search):
             "SELECT id FROM unit WHERE id = ? OR parent_id = ? OR parent_id IN "
             "(SELECT id FROM unit WHERE parent_id = ?)", (scope.id,) * 3)}
         rows = [r for r in rows if r["residence_unit_id"] in subtree]
-    if scope.org_type:
+    if scope.org_type or scope.role:
         members = {r[0] for r in conn.execute(
             "SELECT m.person_id FROM membership m JOIN organization o ON o.id = "
-            "m.organization_id WHERE m._deleted = 0 AND m.left_date IS NULL AND o.org_type = ?",
-            (scope.org_type,))}
+            "m.organization_id AND o._deleted = 0 WHERE m._deleted = 0 AND m.left_date IS NULL "
+            "AND o.org_type = coalesce(?, o.org_type) AND m.role = coalesce(?, m.role)",
+            (scope.org_type, scope.role))}
         rows = [r for r in rows if r["id"] in members]
     words = text.search_words(search or "")
     if len(words) == 1 and words[0].isdigit():
@@ -110,7 +126,11 @@ def _paged(conn, scope, order, descending, search, size=4):
 def _scopes(people):
     return [rosters.Scope(), rosters.Scope("unit", people["commune"]),
             rosters.Scope("unit", people["village"]), rosters.Scope("unit", people["twins"][1]),
-            rosters.Scope("unit", people["commune"], org_type="to_hoa_giai")]
+            rosters.Scope("unit", people["commune"], org_type="to_hoa_giai"),
+            rosters.Scope("unit", people["commune"], role="to_truong"),
+            rosters.Scope("unit", people["village"], org_type="to_bao_ve_antt",
+                          role="to_truong"),
+            rosters.Scope("all", None, role="hoa_giai_vien")]
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -206,7 +226,7 @@ def test_a_page_of_rows_is_the_page_of_rowids_read_whole(conn, people, monkeypat
             if len(rows) < 3:
                 break
             after, pages = tuple(rows[-1][f"_k{i}"] for i in range(len(plan_of.keys))), pages + 1
-        assert pages >= 1 or scope.org_type
+        assert pages >= 1 or scope.org_type or scope.role
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -241,3 +261,24 @@ def test_people_s_rows_read_only_the_fields_asked(conn, people):
     assert "birth_date" not in some[0] and "notes" not in some[0]
     with pytest.raises(ValueError, match="not a field of a person: _search"):
         rosters.people_rows(conn, rowids, fields=("full_name", "_search"))
+
+
+def test_a_members_filter_follows_memberships_written_since_its_last_page(conn, people, store):
+    """The members' rowids are remembered by the connection between pages: a membership
+    written, ended or an organization's type changed shows on the next page read."""
+    scope = rosters.Scope("unit", people["commune"], org_type="to_hoa_giai")
+
+    def shown():
+        return [r["id"] for r in rosters.people_page(conn, scope, limit=-1)]
+
+    before = shown()
+    residents = rosters.people_page(conn, rosters.Scope("unit", people["commune"]), limit=-1)
+    newcomer = next(r["id"] for r in residents if r["id"] not in before)
+    org = conn.execute("SELECT id FROM organization WHERE org_type = 'to_hoa_giai'").fetchone()[0]
+    joined = store.add("membership", {"person_id": newcomer, "organization_id": org,
+                                      "role": "hoa_giai_vien"}).id
+    assert newcomer in shown() == _expected(conn, scope, "full_name", False, None)
+    store.edit("membership", joined, {"left_date": "2026-01-01"})
+    assert shown() == before
+    store.edit("organization", org, {"org_type": "to_tu_quan"})
+    assert shown() == []
