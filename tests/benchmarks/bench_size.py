@@ -95,8 +95,8 @@ def measure(built: builders.Built, work: Path, shipped_bytes: int) -> dict[str, 
             conn.execute("PRAGMA page_size").fetchone()[0])
     finally:
         conn.close()
-    plain_path, rows_path = work / "plain.db", work / "rows.db"
-    bk.plain_copy(built.path, built.key, plain_path)
+    rows_path = work / "rows.db"
+    plain_path = bk.shared_plain_copy(built.path, built.key)  # bench_cipher reads it too
     try:
         plain = sqlite3.connect(plain_path)
         try:
@@ -107,8 +107,7 @@ def measure(built: builders.Built, work: Path, shipped_bytes: int) -> dict[str, 
         rows_bytes = plain_rows_bytes(plain_path, rows_path)
         plain_bytes = plain_path.stat().st_size
     finally:
-        for p in (plain_path, rows_path):
-            p.unlink(missing_ok=True)
+        rows_path.unlink(missing_ok=True)
     by_part: dict[str, int] = defaultdict(int)
     largest: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for name, (table, size) in trees.items():
