@@ -58,6 +58,8 @@ REASONS = {
 }
 _FIELDS = ("id", "_rowid", "full_name", "birth_date", "gender", "ethnicity", "citizen_id",
            "residence_unit_id", "_deleted", ALIAS, "_part")
+# Their positions, for the scan's loop over every person of a chunk.
+_ID, _ROWID, _NAME, _BORN, _CITIZEN_ID, _DELETED, _MERGED_INTO = (0, 1, 2, 3, 6, 8, 9)
 
 SCHEMA = """
 ALTER TABLE person ADD COLUMN merged_into TEXT;
@@ -420,9 +422,29 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
 def _hashed_keys(row: dbapi.Row | dict) -> tuple[list[int], list[int]]:
     """:func:`match_keys` without the CCCD, as hashes: (filed, looked), each key hashed once
     (a partial date files and looks up the same year key)."""
-    filed, looked = match_keys(row)
-    hashes = {k: key_hash(k) for k in {*filed, *looked} if not k.startswith(_CCCD)}
-    return ([hashes[k] for k in filed if k in hashes], [hashes[k] for k in looked if k in hashes])
+    filed, looked = _hashes(row["full_name"], row["birth_date"])
+    return list(filed), list(looked)
+
+
+_blake2b, _from_bytes = hashlib.blake2b, int.from_bytes
+
+
+def _hashes(full_name: object, birth_date: object) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """:func:`_hashed_keys` of a person's name and birth date, spelled out (issue 12: the scan
+    of an import's 10,000 people made each key's text twice and hashed it through a dict;
+    tests/storage/test_duplicates_hashes.py holds this to :func:`match_keys` and
+    :func:`key_hash`)."""
+    name, born = text.fold(str(full_name or "")), str(birth_date or "")
+    if not (name and born):
+        return (), ()
+    year = f"{name}|{born[:4]}"
+    y = _from_bytes(_blake2b(f"y:{year}".encode(), digest_size=6).digest(), "big") >> 1
+    p = _from_bytes(_blake2b(f"p:{year}".encode(), digest_size=6).digest(), "big") >> 1
+    if len(born) == 10:
+        d = _from_bytes(_blake2b(f"d:{name}|{born}".encode(), digest_size=6).digest(),
+                        "big") >> 1
+        return (y, d), (d, p)
+    return (y, p), (y,)
 
 
 # The temporary tables lead every join (CROSS JOIN keeps SQLite's order: without statistics
@@ -447,19 +469,19 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     conn.executemany("INSERT OR IGNORE INTO temp.duplicate_scan VALUES (?)",
                      [(i,) for i in ids])
     cols = ", ".join(f"p.{c}" for c in _FIELDS)
-    rows = {r["id"]: r for r in conn.execute(
+    rows = {r[_ID]: r for r in conn.execute(
         f"SELECT {cols} FROM temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id "
         "ORDER BY s.person_id")}
     filed: list[tuple[int, int]] = []
     looks: list[tuple[int, str]] = []
     cccd = False
-    for pid, row in rows.items():
-        if _live(row):
-            under, looked = _hashed_keys(row)
-            rowid = row["_rowid"]
+    for pid, row in rows.items():  # by position: a Row by name compares the column names
+        if not row[_DELETED] and not row[_MERGED_INTO]:  # _live
+            under, looked = _hashes(row[_NAME], row[_BORN])
+            rowid = row[_ROWID]
             filed += [(h, rowid) for h in under]
             looks += [(h, pid) for h in looked]
-            cccd = cccd or bool(row["citizen_id"])
+            cccd = cccd or bool(row[_CITIZEN_ID])
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
     conn.executemany("INSERT INTO temp.duplicate_look VALUES (?, ?)", looks)
     gone = set(ids) - set(rows)
@@ -497,10 +519,11 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     result.checked += len(rows)
     for pid, row in rows.items():
         mine = theirs.get(pid, ())
-        merged = row[ALIAS] and row["_deleted"]
-        matched = matched_of.get(pid, set())
+        merged = row[_MERGED_INTO] and row[_DELETED]
+        matched = matched_of.get(pid)
         if not (merged or mine or matched):
             continue  # the common case: nobody to compare, nothing to drop
+        matched = matched or set()
         if merged or any(c[3] == MERGED for c in mine):
             _follow_merge_state(conn, row)
         result.compared += len(matched)
