@@ -286,10 +286,50 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
             driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
             ) -> list:
+    if after is not None:  # a page after the first: from the list gathered whole, if held
+        held = _gathered(conn, table, order, filters, driver)
+        at = held[1].get(tuple(after)) if held is not None else None
+        if held is not None and at is not None:
+            page = held[0][at + 1:at + 1 + limit]
+            if rows.select is None:
+                return list(page)
+            return rows(conn, "SELECT value AS r FROM json_each(?)", [json.dumps(page)])
     where, args = _gathered_where(order, filters, driver, after)
     sql = (f"SELECT p._rowid AS r FROM {table} p {order.joins} WHERE {where} "
            f"ORDER BY {_order_by(order.keys, order.descending, plus=True)} LIMIT ?")
     return rows(conn, sql, [*args, limit])
+
+
+# A gathered list held whole (its rowids in order, and where each row's keys stand) until the
+# database changes: each page of it read the rows its filter admits and sorted them again (a
+# meeting's list by title, 6,000 minutes at 300,000 people: 11 ms a page; the members of an
+# organization type by phone: 7-15 ms). Held from its second page on (the first stays a page
+# sorted off the top), for lists of at most GATHER_HELD rows, a few lists a connection.
+GATHER_HELD = 50_000
+_HELD = "_paging_gathered"
+
+
+def _gathered(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+              driver: Filter | None) -> tuple[list[int], dict[tuple, int]] | None:
+    """The whole gathered list (rowids in order; each row's keys → its place), read once."""
+    where, args = _gathered_where(order, filters, driver, None)
+    order_by = _order_by(order.keys, order.descending, plus=True)
+    key = (table, where, tuple(args), order.keys, order.descending, order.joins)
+    now = stamp(conn)
+    cache: dict = conn.__dict__.setdefault(_HELD, {})
+    held = cache.get(key)
+    if held is not None and held[0] == now:
+        return held[1]
+    found = conn.execute(f"SELECT p._rowid, {', '.join(order.keys)} FROM {table} p "
+                         f"{order.joins} WHERE {where} ORDER BY {order_by} LIMIT ?",
+                         [*args, GATHER_HELD + 1]).fetchall()
+    if len(found) > GATHER_HELD:
+        return None
+    whole = ([int(r[0]) for r in found], {tuple(r)[1:]: i for i, r in enumerate(found)})
+    if len(cache) >= 8:
+        cache.clear()
+    cache[key] = (now, whole)
+    return whole
 
 
 def _gathered_where(order: Order, filters: Sequence[Filter], driver: Filter | None,

@@ -282,3 +282,26 @@ def test_a_members_filter_follows_memberships_written_since_its_last_page(conn, 
     assert shown() == before
     store.edit("organization", org, {"org_type": "to_tu_quan"})
     assert shown() == []
+
+
+def test_a_gathered_list_held_between_pages_shows_what_was_written_since(
+        conn, people, store, monkeypatch):
+    """A list gathered and sorted is held whole from its second page on (paging._gathered):
+    a person written between two pages is on the next page where the order puts them."""
+    force(monkeypatch, "gather")
+    scope = rosters.Scope("unit", people["commune"])
+    for order in ("full_name", "phone"):
+        first = rosters.people_page(conn, scope, limit=3, order=order)
+        second = rosters.people_page(conn, scope, limit=3, order=order,
+                                     after=first[-1]["sort_key"])
+        assert second and conn.__dict__.get(paging._HELD)  # held from the second page
+        # a namesake with the same phone: after the last row shown (ties go by rowid)
+        newcomer = store.add("person", {"full_name": second[0]["full_name"],
+                                        "residence_unit_id": people["village"],
+                                        "phone": second[0]["phone"]}).id
+        rest = rosters.people_page(conn, scope, limit=-1, order=order,
+                                   after=first[-1]["sort_key"])
+        again = rosters.people_page(conn, scope, limit=100, order=order,
+                                    after=first[-1]["sort_key"])
+        assert newcomer in [r["id"] for r in again] and again == rest
+        store.delete("person", newcomer)
