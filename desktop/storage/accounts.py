@@ -415,6 +415,7 @@ def encrypt_plain_database(path: Path, name: str, password: str) -> list[str]:
             Path(str(tmp) + suffix).unlink(missing_ok=True)
         version = plain.execute("PRAGMA user_version").fetchone()[0]
         plain.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(tmp),))
+        db.cipher_settings(plain, "enc")
         plain.execute("SELECT sqlcipher_export('enc')")
         plain.execute(f"PRAGMA enc.user_version = {int(version)}")
         plain.execute("DETACH DATABASE enc")

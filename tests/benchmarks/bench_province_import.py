@@ -217,7 +217,7 @@ def raw_side(province: builders.Built, raw: Raw, work: Path, how: str) -> dict:
     if how == "plain":
         path = work / "raw-plain.db"
         conn = dbapi.connect(str(path), isolation_level=None)
-        conn.execute(f"PRAGMA key = \"x'{province.key.hex()}'\"")
+        db.set_key(conn, province.key)  # encrypted in the program's settings
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     else:

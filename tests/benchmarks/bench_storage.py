@@ -26,7 +26,7 @@ import benchkit as bk
 import builders
 
 from desktop.domain import text
-from desktop.storage import dbapi, rosters
+from desktop.storage import db, dbapi, rosters
 from desktop.storage import search as search_mod
 from desktop.storage.writer import Store
 
@@ -296,7 +296,7 @@ def insert(built: builders.Built, work: Path, args: argparse.Namespace) -> dict[
             raw_path.unlink(missing_ok=True)
             raw = dbapi.connect(str(raw_path), isolation_level=None)
             try:
-                raw.execute(f"PRAGMA key = \"x'{copy.key.hex()}'\"")  # encrypted, as ours
+                db.set_key(raw, copy.key)  # encrypted, as ours (the same cipher settings)
                 raw.execute("PRAGMA journal_mode = WAL")
                 raw.execute("PRAGMA synchronous = NORMAL")
                 raw.execute(f"CREATE TABLE person ({COLUMNS})")

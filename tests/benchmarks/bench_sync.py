@@ -316,7 +316,7 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
         path = work / "raw.db"
         conn = dbapi.connect(str(path), isolation_level=None)
         try:
-            conn.execute(f"PRAGMA key = \"x'{t.key.hex()}'\"")  # encrypted, as the program's
+            db.set_key(conn, t.key)  # encrypted, as the program's (its cipher settings)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             c0 = time.process_time()
