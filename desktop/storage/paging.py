@@ -286,9 +286,11 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
             driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
             ) -> list:
-    if after is not None:  # a page after the first: from the list gathered whole, if held
+    # From the list gathered whole: a short table's from its first page, another's from the
+    # second (its first page is sorted off the top: the list may be long).
+    if after is not None or _rows(conn, table) <= GATHER_HELD:
         held = _gathered(conn, table, order, filters, driver)
-        at = held[1].get(tuple(after)) if held is not None else None
+        at = -1 if after is None else held[1].get(tuple(after)) if held else None
         if held is not None and at is not None:
             page = held[0][at + 1:at + 1 + limit]
             if rows.select is None:
@@ -303,8 +305,8 @@ def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
 # A gathered list held whole (its rowids in order, and where each row's keys stand) until the
 # database changes: each page of it read the rows its filter admits and sorted them again (a
 # meeting's list by title, 6,000 minutes at 300,000 people: 11 ms a page; the members of an
-# organization type by phone: 7-15 ms). Held from its second page on (the first stays a page
-# sorted off the top), for lists of at most GATHER_HELD rows, a few lists a connection.
+# organization type by phone: 7-15 ms), for lists of at most GATHER_HELD rows, a few lists a
+# connection.
 GATHER_HELD = 50_000
 _HELD = "_paging_gathered"
 
