@@ -8,7 +8,8 @@ as a 47-bit hash of its text beside the person's integer ``_rowid``, and the CCC
 in the people's own ``person_citizen_id`` index (issue 12: the text keys with the 36-character
 record id, twice, were 24 MB of a 100k commune); since migration 28 without an index by person
 (3 MB more): a person's old keys are made again from the old values its queue row keeps
-(:data:`TRIGGERS`) and deleted by key. Triggers put every person
+(:data:`TRIGGERS`) and deleted by key; since migration 30 one key a person, the name, birth
+year and day in one integer, looked up by ranges (:func:`_hashes`). Triggers put every person
 written (locally or by an import) into ``duplicate_dirty``; :func:`scan` looks again at those
 only, so it runs before the queue is shown at the cost of what changed. An import (or its
 undo) scans only the people it wrote itself (:func:`watching`, ``scan(only=…)``): the backlog
@@ -162,7 +163,17 @@ def keys_without_person_index(conn: dbapi.Connection) -> None:
         conn.execute(f"DROP TRIGGER IF EXISTS person_duplicate_{name}")
     for stmt in TRIGGERS:
         conn.execute(stmt)
+    file_keys_anew(conn)
+
+
+def file_keys_anew(conn: dbapi.Connection) -> None:
+    """Every key filed again as this program makes them (migrations 28 and 30): from every
+    live person not waiting to be scanned (what a scan would file); those waiting get theirs
+    at the scan, with nothing to delete (the old values their queue rows kept made keys of
+    the format gone)."""
     conn.execute("DELETE FROM duplicate_key")
+    conn.execute("UPDATE duplicate_dirty SET old_rowid = NULL, old_name = NULL, "
+                 "old_birth = NULL WHERE old_rowid IS NOT NULL")
     cols = ", ".join(_FIELDS)
     filed: list[tuple[int, int]] = []
     for row in conn.execute(f"SELECT {cols} FROM person WHERE id NOT IN "
@@ -419,53 +430,81 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
     return out
 
 
-def _hashed_keys(row: dbapi.Row | dict) -> tuple[list[int], list[int]]:
-    """:func:`match_keys` without the CCCD, as hashes: (filed, looked), each key hashed once
-    (a partial date files and looks up the same year key)."""
+def _hashed_keys(row: dbapi.Row | dict) -> tuple[list[int], list[tuple[int, int]]]:
+    """:func:`match_keys` without the CCCD, as integers: (the key filed, the ranges of keys
+    looked up); see :func:`_hashes`."""
     filed, looked = _hashes(row["full_name"], row["birth_date"])
     return list(filed), list(looked)
 
 
 _blake2b, _from_bytes = hashlib.blake2b, int.from_bytes
+# A key since migration 30 (issue 12: one key a person, not two; 1.5 MB less at 100,000
+# people): 30 bits of the folded name's hash, 8 of the birth year, 9 of the day in it — 47 bits,
+# six bytes stored. The day is 0 for a date known in part (a year, a month), so the year's
+# people of a name are one range of keys.
+_YEAR_SHIFT, _DAY_BITS = 17, 9
+_DAYS = (1 << _DAY_BITS) - 1
 
 
-def _hashes(full_name: object, birth_date: object) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """:func:`_hashed_keys` of a person's name and birth date, spelled out (issue 12: the scan
-    of an import's 10,000 people made each key's text twice and hashed it through a dict;
-    tests/storage/test_duplicates_hashes.py holds this to :func:`match_keys` and
-    :func:`key_hash`)."""
+def _hashes(full_name: object, birth_date: object
+            ) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The key a person is filed under and the ranges of keys looked up to find its twins:
+    the keys of :func:`match_keys` but the CCCD's, in one. A full birth date meets the same
+    date and the year's partial dates (its year with day 0); a partial date meets the whole
+    year (every day of it). Two names, years or days meeting in one key cost a pair scored
+    (the score reads the people), never a pair missed (tests/storage/test_one_match_key.py
+    holds the ranges to :func:`match_keys`). Spelled out for the scan's speed (issue 12)."""
     name, born = text.fold(str(full_name or "")), str(birth_date or "")
     if not (name and born):
         return (), ()
-    year = f"{name}|{born[:4]}"
-    y = _from_bytes(_blake2b(f"y:{year}".encode(), digest_size=6).digest(), "big") >> 1
-    p = _from_bytes(_blake2b(f"p:{year}".encode(), digest_size=6).digest(), "big") >> 1
+    base = (_from_bytes(_blake2b(name.encode(), digest_size=4).digest(), "big") >> 2
+            ) << _YEAR_SHIFT | _year_code(born[:4]) << _DAY_BITS
     if len(born) == 10:
-        d = _from_bytes(_blake2b(f"d:{name}|{born}".encode(), digest_size=6).digest(),
-                        "big") >> 1
-        return (y, d), (d, p)
-    return (y, p), (y,)
+        key = base | _day_code(born)
+        return (key,), ((key, key), (base, base))
+    return (base,), ((base, base | _DAYS),)
+
+
+def _digits(s: str) -> bool:
+    return s.isascii() and s.isdigit()
+
+
+def _year_code(year: str) -> int:
+    """1800-2055 one each (a year 256 apart shares one); anything else by its hash."""
+    if len(year) == 4 and _digits(year):
+        return (int(year) - 1800) % 256
+    return _blake2b(f"y:{year}".encode(), digest_size=1).digest()[0]
+
+
+def _day_code(born: str) -> int:
+    """A full date's day in its year, 33-415 (month * 32 + day); a ten-character date that
+    is not one, 416-510 by its hash (the same text, the same code). Never 0."""
+    month, day = born[5:7], born[8:10]
+    if born[4] + born[7] == "--" and _digits(month) and _digits(day) and \
+            1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+        return int(month) * 32 + int(day)
+    return 416 + _blake2b(born.encode(), digest_size=1).digest()[0] % 95
 
 
 # The temporary tables lead every join (CROSS JOIN keeps SQLite's order: without statistics
 # it would scan the whole duplicate_key or person table and probe these).
 _SCAN_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS duplicate_scan (person_id TEXT PRIMARY KEY) "
               "WITHOUT ROWID",
-              "CREATE TEMP TABLE IF NOT EXISTS duplicate_look (key INTEGER NOT NULL, "
-              "person_id TEXT NOT NULL)")
+              "CREATE TEMP TABLE IF NOT EXISTS duplicate_range (lo INTEGER NOT NULL, "
+              "hi INTEGER NOT NULL, person_id TEXT NOT NULL)")
 
 
 def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) -> None:
     """One chunk of people, set-based (issue 12): the chunk's ids and its live people's
-    looked-up key hashes go into temporary tables; their rows, the twins sharing a key (the
-    hashes joined with ``duplicate_key``, the CCCD with ``person_citizen_id``) and their
+    looked-up ranges of keys go into temporary tables; their rows, the twins sharing a key (the
+    ranges joined with ``duplicate_key``, the CCCD with ``person_citizen_id``) and their
     candidates come from a few joins; per person only the pairs it shares a key with and the
     ones it had, in the order of the per-person scan it replaces (ids sorted, which
     tests/storage/test_duplicates_setbased.py compares with that scan)."""
     for stmt in _SCAN_TEMP:
         conn.execute(stmt)
     conn.execute("DELETE FROM temp.duplicate_scan")
-    conn.execute("DELETE FROM temp.duplicate_look")
+    conn.execute("DELETE FROM temp.duplicate_range")
     conn.executemany("INSERT OR IGNORE INTO temp.duplicate_scan VALUES (?)",
                      [(i,) for i in ids])
     cols = ", ".join(f"p.{c}" for c in _FIELDS)
@@ -473,27 +512,27 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
         f"SELECT {cols} FROM temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id "
         "ORDER BY s.person_id")}
     filed: list[tuple[int, int]] = []
-    looks: list[tuple[int, str]] = []
+    looks: list[tuple[int, int, str]] = []
     cccd = False
     for pid, row in rows.items():  # by position: a Row by name compares the column names
         if not row[_DELETED] and not row[_MERGED_INTO]:  # _live
             under, looked = _hashes(row[_NAME], row[_BORN])
             rowid = row[_ROWID]
             filed += [(h, rowid) for h in under]
-            looks += [(h, pid) for h in looked]
+            looks += [(lo, hi, pid) for lo, hi in looked]
             cccd = cccd or bool(row[_CITIZEN_ID])
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
-    conn.executemany("INSERT INTO temp.duplicate_look VALUES (?, ?)", looks)
+    conn.executemany("INSERT INTO temp.duplicate_range VALUES (?, ?, ?)", looks)
     gone = set(ids) - set(rows)
     for pid in sorted(gone):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
                                        "b = :p) AND status = 'open'", {"p": pid}).rowcount
-    # The twins: whoever is filed under a looked-up hash (a hash two keys share gives both
-    # keys' people, as before), and the live people with the same CCCD as a live one here.
+    # The twins: whoever is filed under a key of a looked-up range (a key two names, years or
+    # days share gives both's people), and the live people with the same CCCD as a live one here.
     matched_of: dict[str, set[str]] = defaultdict(set)
     for pid, other in conn.execute(
-            "SELECT l.person_id, p.id FROM temp.duplicate_look l CROSS JOIN duplicate_key k "
-            "ON k.key = l.key CROSS JOIN person p ON p._rowid = k.person "
+            "SELECT l.person_id, p.id FROM temp.duplicate_range l CROSS JOIN duplicate_key k "
+            "ON k.key BETWEEN l.lo AND l.hi CROSS JOIN person p ON p._rowid = k.person "
             "WHERE p.id <> l.person_id"):
         matched_of[pid].add(other)
     if cccd:
@@ -539,7 +578,7 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
                              (cid,))
                 result.dropped += 1
     conn.execute("DELETE FROM temp.duplicate_scan")
-    conn.execute("DELETE FROM temp.duplicate_look")
+    conn.execute("DELETE FROM temp.duplicate_range")
 
 
 def _record(conn: dbapi.Connection, x: str, y: str, value: int, reasons: list[str],

@@ -16,11 +16,11 @@ import pytest
 from desktop.domain.errors import ValidationError
 from desktop.storage import duplicates as d
 
-# -- the per-person scan, as it was ----------------------------------------------------------
+# -- the per-person scan, as it was (its keys as migration 30 files and looks them up) -----
 
 def _holders(conn, wanted):
     holders = defaultdict(list)
-    cccd = sorted(k[len(d._CCCD):] for k in wanted if k.startswith(d._CCCD))
+    cccd = sorted(k[len(d._CCCD):] for k in wanted if isinstance(k, str))
     for i in range(0, len(cccd), d._CHUNK):
         part = cccd[i:i + d._CHUNK]
         for number, pid in conn.execute(
@@ -28,18 +28,11 @@ def _holders(conn, wanted):
                 f"({','.join('?' * len(part))}) AND NOT coalesce(_deleted, 0) "
                 f"AND coalesce({d.ALIAS}, '') = ''", part):
             holders[d._CCCD + number].append(pid)
-    by_hash = defaultdict(list)
-    for k in wanted:
-        if not k.startswith(d._CCCD):
-            by_hash[d.key_hash(k)].append(k)
-    hashes = sorted(by_hash)
-    for i in range(0, len(hashes), d._CHUNK):
-        part = hashes[i:i + d._CHUNK]
-        for h, pid in conn.execute(
-                "SELECT k.key, p.id FROM duplicate_key k JOIN person p ON p._rowid = k.person "
-                f"WHERE k.key IN ({','.join('?' * len(part))})", part):
-            for k in by_hash[h]:
-                holders[k].append(pid)
+    for k in wanted:  # a range of keys (migration 30: one key a person, ranges looked up)
+        if not isinstance(k, str):
+            holders[k] = [pid for (pid,) in conn.execute(
+                "SELECT p.id FROM duplicate_key k JOIN person p ON p._rowid = k.person "
+                "WHERE k.key BETWEEN ? AND ?", k)]
     return holders
 
 
@@ -52,8 +45,9 @@ def per_person_chunk(conn, ids, result):
     looked, filed = {}, []
     for pid, row in rows.items():
         if d._live(row):
-            under, looked[pid] = d.match_keys(row)
-            filed += [(d.key_hash(k), row["_rowid"]) for k in under if not k.startswith(d._CCCD)]
+            under, ranges = d._hashed_keys(row)
+            looked[pid] = [k for k in d.match_keys(row)[1] if k.startswith(d._CCCD)] + ranges
+            filed += [(h, row["_rowid"]) for h in under]
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
     gone = set(ids) - set(rows)
     for pid in gone:
