@@ -45,7 +45,7 @@ def rewrite(conn: dbapi.Connection, path: Path, key: bytes) -> dbapi.Connection:
             return conn
         _remove_with_sidecars(staged)  # what a crash during an earlier rewrite left
         backup.backup_now(conn, path, REASON)
-        _export(conn, staged, key)
+        export(conn, staged, key)
         _check_same(conn, staged, key, path)
         _fsync_file(staged)
     except BaseException:
@@ -79,15 +79,17 @@ def _alone(conn: dbapi.Connection) -> bool:
     return True
 
 
-def _export(conn: dbapi.Connection, staged: Path, key: bytes) -> None:
+def export(conn: dbapi.Connection, target: Path, key: bytes) -> None:
+    """The database of ``conn`` copied into a new file ``target`` under ``key`` in the current
+    settings (sqlcipher_export: packed as a VACUUM packs it), with its version and auto-vacuum."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     auto_vacuum = int(conn.execute("PRAGMA auto_vacuum").fetchone()[0])
-    conn.execute(f"ATTACH DATABASE ? AS rewritten KEY \"x'{key.hex()}'\"", (str(staged),))
+    conn.execute(f"ATTACH DATABASE ? AS rewritten KEY \"x'{key.hex()}'\"", (str(target),))
     try:
         db.cipher_settings(conn, "rewritten")
         # Before the first table, or it would take a VACUUM (sqlcipher_export leaves it).
         conn.execute(f"PRAGMA rewritten.auto_vacuum = {auto_vacuum:d}")
-        # No journal, no sync at each table's commit: the copy is synced once, when whole,
+        # No journal, no sync at each table's commit: rewrite() syncs the copy once, whole,
         # and a copy a crash cut short is removed by the next try, never opened.
         conn.execute("PRAGMA rewritten.journal_mode = OFF")
         conn.execute("PRAGMA rewritten.synchronous = OFF")
