@@ -346,14 +346,6 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
             driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
             ) -> list:
-    # A list in an order no index walks, whose filters each admit many rows (minutes or good
-    # deeds of a whole commune): its rows sorted and tested in that order until the page is
-    # full, rather than each row tested before the sort (a good deed's place is its person's:
-    # 3,000 people read afresh at 300,000, 115 ms, against 14; 6 ms a page afterwards).
-    covered = all(set(f.columns) <= order.covers for f in filters)
-    few = bound(conn, table, covered)
-    if not order.walked and filters and all(admitted(conn, f, few) >= few for f in filters):
-        return _sorted_walk(conn, table, order, filters, after, limit, rows)
     # From the list gathered whole: a short table's from its first page, another's from the
     # second (its first page is sorted off the top: the list may be long).
     if after is not None or _rows(conn, table) <= GATHER_HELD:
@@ -368,25 +360,6 @@ def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     sql = (f"SELECT p._rowid AS r FROM {table} p {order.joins} WHERE {where} "
            f"ORDER BY {_order_by(order.keys, order.descending, plus=True)} LIMIT ?")
     return rows(conn, sql, [*args, limit])
-
-
-def _sorted_walk(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-                 after: tuple | None, limit: int, rows: _Rows) -> list:
-    """The first ``limit`` rows after ``after`` of the table sorted in ``order`` that pass the
-    filters, each tested as the sorted rows are read (the subquery's LIMIT keeps SQLite from
-    testing them before the sort)."""
-    columns = dict.fromkeys(("_rowid", *(c for f in filters for c in f.columns)))
-    where, args = ["p._deleted = 0"], []
-    if after is not None:
-        where.append(_after(order.keys, after, order.descending, plus=True))
-        args += after
-    scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in columns)} FROM {table} p "
-               f"{order.joins} WHERE {' AND '.join(where)} ORDER BY "
-               f"{_order_by(order.keys, order.descending, plus=True)} "
-               f"LIMIT {_rows(conn, table) + 1:d}")
-    tests = " AND ".join(f"({f.test.format(t='w')})" for f in filters)
-    return rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {tests} LIMIT ?",
-                [*args, *(a for f in filters for a in f.test_args), limit])
 
 
 # A gathered list held whole (its rowids in order, and where each row's keys stand) until the
