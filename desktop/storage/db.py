@@ -251,8 +251,9 @@ def key_for(p: Path) -> bytes | None:
 # Free pages go back to the file system when asked (give_back_free_pages), not at every
 # commit (FULL would move pages at each one): new databases, and older ones at migration 30.
 AUTO_VACUUM = "INCREMENTAL"
-# Fewer free pages than this (1 MB) stay for the next writes to reuse.
-FREE_PAGES_KEPT = 256
+# Fewer free pages than this (128 KB) stay for the next writes to reuse; more are given back
+# (a 10k commune's queue left 0.3 MB free, 3 % of its file).
+FREE_PAGES_KEPT = 32
 
 
 def give_back_free_pages(conn: dbapi.Connection, *, kept: int | None = None) -> int:
