@@ -21,6 +21,7 @@ the goal (journal ≤ 1.10), the time of the undo and the journal's size. No tim
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import time
@@ -30,11 +31,12 @@ from pathlib import Path
 import benchkit
 import builders
 
-from desktop.storage import backup, dbapi, undo
+from desktop.storage import backup, db, dbapi, keyfile, undo
 from desktop.storage.writer import Store
 from desktop.sync import exchange, keys
 
 GOAL = 1.10
+PEOPLE = 10_000  # new people in the first bundle (10 field versions each)
 
 
 class _NoJournal:
@@ -45,7 +47,7 @@ class _NoJournal:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the province")
-    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--people", type=int, default=PEOPLE)
     parser.add_argument("--reps", type=int, default=3, help="imports per way and bundle")
     args = parser.parse_args(argv)
     started = benchkit.header("bench_undo: protecting a bundle import (undo journal vs none "
@@ -59,16 +61,35 @@ def main(argv: list[str] | None = None) -> int:
 def run(folder: Path, args: argparse.Namespace) -> None:
     prov = builders.province(folder, scale=benchkit.QUICK_PROVINCE if args.quick else 1.0)
     print(builders.describe(prov))
+    base, bundles = prepared(folder, prov, args.people)
     with benchkit.scratch(folder, "undo") as work:
-        base, bundles = _prepare(prov, work, args.people)
         print(f"province file: {benchkit.mb(base.stat().st_size)}")
         current = base
         for name, bundle in bundles:
             # Imported once as the program does it: the next bundle edits these records, and
-            # dropping a journal is timed on a copy of the result (not on an import of its own).
-            after = _imported(work, current, bundle)
-            _measure(work, current, after, name, bundle, args.reps)
+            # dropping a journal is timed on the importing connection (not after an import of
+            # its own).
+            after, drop = _imported(work, current, bundle)
+            _measure(work, current, drop, name, bundle, args.reps)
             current = after
+
+
+def prepared(folder: Path, prov: builders.Built, people: int
+             ) -> tuple[Path, list[tuple[str, Path]]]:
+    """What :func:`_prepare` makes, in the run's folder (none of it timed; never written to
+    afterwards: every import is into a copy): made once, or found there made by run_all.py's
+    build while the communes were still building (builders.setup)."""
+    work = folder / f"undo-{prov.path.stem}-{people}"
+    ready = work / "ready.json"
+    if ready.exists():
+        base = work / "province-base.db"
+        db.remember_key(base, prov.key)  # a copy of the province: its key
+        return base, [(name, Path(path)) for name, path in json.loads(ready.read_text())]
+    shutil.rmtree(work, ignore_errors=True)  # what a preparation cut short left
+    work.mkdir()
+    base, bundles = _prepare(prov, work, people)
+    ready.write_text(json.dumps([(name, str(path)) for name, path in bundles]))
+    return base, bundles
 
 
 def _prepare(prov: builders.Built, work: Path, people: int) -> tuple[Path, list[tuple[str, Path]]]:
@@ -118,32 +139,30 @@ def _person(i: int) -> dict[str, object]:
             "notes": f"Ghi chú số {i}"}
 
 
-def _imported(work: Path, source: Path, bundle: Path) -> Path:
+def _imported(work: Path, source: Path, bundle: Path) -> tuple[Path, float]:
+    """``source`` with ``bundle`` imported as the program does it (its journal written): the
+    database the next bundle edits, copied aside; then, on the importing connection, the
+    time to delete one journal of this import's size, committed (each import drops the one
+    older than the last KEEP)."""
+    importing = work / "rep-drop.db"
     target = work / f"{source.stem}-then-{bundle.stem[:8]}.db"
-    conn = benchkit.open_copy(source, target)
+    conn = benchkit.open_copy(source, importing)
     try:
         [r] = exchange.import_files(conn, keys.unlock(conn), [bundle])
         assert r.status == "imported", r.message
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    return target
-
-
-def _drop_time(work: Path, imported: Path) -> float:
-    """The time to delete one journal of this import's size, committed: on a copy of the
-    database the import made (``_imported``), its journal's rows read first, as the import
-    that wrote them would have them in its cache."""
-    target = work / "rep-drop.db"
-    conn = benchkit.open_copy(imported, target)
-    try:
+        shutil.copyfile(importing, target)
+        if keyfile.exists(importing):
+            shutil.copyfile(keyfile.keyfile_path(importing), keyfile.keyfile_path(target))
+        key = db.known_key(importing)
+        assert key is not None
+        db.remember_key(target, key)
         newest = undo.journals(conn)[0]  # this import's: the older ones are smaller or none
-        _journal_bytes(conn)
         t = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         undo._drop_older(conn, newest.id)
         conn.execute("COMMIT")
-        return time.perf_counter() - t
+        return target, time.perf_counter() - t
     finally:
         conn.close()
         _remove(work, "rep-drop")
@@ -165,7 +184,7 @@ def _remove(folder: Path, stem: str) -> None:
             p.unlink(missing_ok=True)
 
 
-def _measure(work: Path, source: Path, imported: Path, name: str, bundle: Path,
+def _measure(work: Path, source: Path, drop: float, name: str, bundle: Path,
              reps: int) -> None:
     undo_times: list[float] = []
     start_times: list[float] = []
@@ -211,7 +230,6 @@ def _measure(work: Path, source: Path, imported: Path, name: str, bundle: Path,
 
     times = benchkit.rotate({"none": side("none"), "journal": side("journal"),
                              "copy": side("copy")}, reps)
-    drop = _drop_time(work, imported)
     print(f"\nbundle: {name}")
     for way in ("none", "journal", "copy"):
         print(f"  import, {way:8} {statistics.median(times[way]):7.2f} s (median of {reps})")
