@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,8 +82,15 @@ def communes_of(conn) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-
 
 
 def build(folder: Path, scale: float) -> tuple[builders.Built, Path, dict[str, int]]:
-    """The enrolled province and the stick of the communes' bundles."""
+    """The enrolled province and the stick of the communes' bundles; found in ``folder`` if
+    made there already (run_all.py has them made while the communes build, on the core the
+    province's builder leaves idle)."""
     stick = folder / f"stick-{scale:g}"
+    want = {k: max(1, round(v * scale)) for k, v in builders.PROVINCE.items()
+            if k not in ("communes", "villages_per_commune")}
+    made = builders.Built.load(folder / f"province-import-{scale:g}.db")  # saved when whole
+    if made is not None and stick.is_dir():
+        return made, stick, want
     base = template(folder)
     province = base.copy_to(folder, f"province-import-{scale:g}.db")
     pconn = province.open()
@@ -90,10 +98,9 @@ def build(folder: Path, scale: float) -> tuple[builders.Built, Path, dict[str, i
     keys.init_keys(pconn)
     pkeys = keys.unlock(pconn)
     units = communes_of(pconn)
-    want = {k: max(1, round(v * scale)) for k, v in builders.PROVINCE.items()
-            if k not in ("communes", "villages_per_commune")}
     shares = {k: builders._split(v, len(units)) for k, v in want.items()}
-    stick.mkdir(exist_ok=True)
+    shutil.rmtree(stick, ignore_errors=True)  # what a build cut short left
+    stick.mkdir()
     rng = random.Random(f"province-import:{scale:g}")
     t0, first = time.perf_counter(), 0
     for ci, (_unit_id, code, name) in enumerate(units):
@@ -116,6 +123,7 @@ def build(folder: Path, scale: float) -> tuple[builders.Built, Path, dict[str, i
             builders._say(f"{ci + 1}/{len(units)} communes built and exported, "
                           f"{time.perf_counter() - t0:.0f} s")
     builders._finish(pconn)
+    province.save()  # the province and its stick are whole
     return province, stick, want
 
 
@@ -280,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         province, stick, want = build(folder, scale)
         bundles = sorted(stick.glob("*.vsb"))
         size = sum(p.stat().st_size for p in bundles)
-        print(f"built in {time.perf_counter() - t0:.0f} s: {len(bundles)} bundles, "
+        print(f"ready in {time.perf_counter() - t0:.0f} s: {len(bundles)} bundles, "
               f"{bk.mb(size)} in all (largest {bk.mb(max(p.stat().st_size for p in bundles))}); "
               f"{', '.join(f'{v:,} {k}' for k, v in want.items())}")
         runs: dict[str, list[dict]] = {"folder": [], "files": [], "plain": [], "full": []}

@@ -604,6 +604,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     benchkit.add_size_options(parser)
     parser.add_argument("--what", choices=("communes", "province"), required=True)
+    parser.add_argument("--setups", default="",
+                        help="then the untimed databases of these benchmarks, comma-separated: "
+                             "sync:PEOPLE (the two sending sites), undo:SCALE:PEOPLE (the "
+                             "province enrolled with a commune, its bundles), "
+                             "province_import:SCALE (its province, the 45 communes' bundles)")
     args = parser.parse_args(argv)
     folder = Path(os.environ[benchkit.RUN_DIR_ENV])
     if args.what == "communes":
@@ -613,6 +618,35 @@ def main(argv: Sequence[str] | None = None) -> None:
         built = [] if scale is None else [province(folder, scale=scale, seed=args.seed)]
     for b in built:
         print(f"   built {describe(b)}", flush=True)
+    for item in filter(None, args.setups.split(",")):
+        setup(folder, *item.split(":", 1))
+
+
+def setup(folder: Path, name: str, arg: str) -> None:
+    """What a benchmark builds for itself before timing anything, made ahead into the run's
+    folder, where the benchmark finds it: run_all.py has the province's builder make it once
+    the province is built, while the communes (the longer build) still take the other core."""
+    t0 = time.perf_counter()
+    if name == "sync":
+        import bench_sync
+
+        for kind in ("province", "commune"):
+            bench_sync.sender(folder, kind, int(arg))
+        what = f"bench_sync's two sending sites of {int(arg):,} people"
+    elif name == "undo":
+        import bench_undo
+
+        scale, people = (float(x) for x in arg.split(":"))
+        bench_undo.prepared(folder, province(folder, scale=scale), int(people))
+        what = f"bench_undo's enrolled province and two bundles ({int(people):,} people)"
+    elif name == "province_import":
+        import bench_province_import
+
+        bench_province_import.build(folder, float(arg))
+        what = f"bench_province_import's province and 45 communes' bundles at {float(arg):g}"
+    else:
+        raise SystemExit(f"no setup for {name!r}")
+    print(f"   built {what} in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -47,10 +48,34 @@ FULL_RUN_OPTIONS = {"undo": ["--reps", "2"],
 FULL_PROVINCE_IMPORT = ["--scale", "1", "--reps", "1", "--no-baseline"]
 
 
+def setups(names: list[str], quick: bool, full_province_import: bool) -> list[str]:
+    """What the benchmarks of this run would build for themselves before timing anything
+    (builders.setup), for the province's builder to make once the province is built: the
+    communes, grown 10k → 100k → 300k in one process, take twice as long, so the other core
+    would idle meanwhile. A benchmark finds it in the run's folder (or builds it itself)."""
+    import bench_province_import
+    import bench_sync
+    import bench_undo
+
+    out = []
+    if "sync" in names:  # its --people, at most 2,000 with --quick
+        out.append(f"sync:{min(bench_sync.PEOPLE, 2_000) if quick else bench_sync.PEOPLE}")
+    if "undo" in names:  # the province it runs on, the people it sends
+        out.append(f"undo:{bk.QUICK_PROVINCE if quick else 1.0:g}:{bench_undo.PEOPLE}")
+    if "province_import" in names:
+        options = FULL_PROVINCE_IMPORT if full_province_import else FULL_RUN_OPTIONS[
+            "province_import"]
+        scale = (bench_province_import.QUICK_SCALE if quick else
+                 float(options[options.index("--scale") + 1]))
+        out.append(f"province_import:{scale:g}")
+    return out
+
+
 def build(env: dict[str, str], quick: bool, extra: list[str], started: float,
-          log: TextIO | None) -> None:
+          log: TextIO | None, ahead: Sequence[str] = ()) -> None:
     """The communes and the province, built at once in two processes before any timing
-    (they take most of a run; nothing is measured meanwhile)."""
+    (they take most of a run; nothing is measured meanwhile); then, in the province's
+    process, what the benchmarks build for themselves (``ahead``, from :func:`setups`)."""
     banner = "\n===== building the databases (builders.py: communes and province at once)"
     print(banner, flush=True)
     if log:
@@ -59,9 +84,11 @@ def build(env: dict[str, str], quick: bool, extra: list[str], started: float,
               if a.startswith(("--sizes", "--seed", "--no-province"))
               or (i > 0 and extra[i - 1] in ("--sizes", "--seed"))]
     procs = [subprocess.Popen([sys.executable, str(bk.BENCH / "builders.py"), "--what", what,
-                               *passed, *(["--quick"] if quick else [])], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              cwd=bk.ROOT) for what in ("communes", "province")]
+                               *passed, *(["--quick"] if quick else []),
+                               *(["--setups", ",".join(ahead)] if then and ahead else [])],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, cwd=bk.ROOT)
+             for what, then in (("communes", False), ("province", True))]
     lock = threading.Lock()
     tails: dict[int, list[str]] = {}
 
@@ -122,7 +149,8 @@ def main() -> int:
     child: subprocess.Popen[str] | None = None
     signal.signal(signal.SIGTERM, bk.interrupt)
     try:
-        build(env, args.quick, extra, started, log)
+        build(env, args.quick, extra, started, log,
+              setups(names, args.quick, args.full_province_import))
         stages.append(("building the databases", time.perf_counter() - started,
                        _children_cpu()))
         for name in names:
