@@ -290,19 +290,18 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
                   rows, sure=False)
     if probe is not None:
         return probe
-    # Placed when the matches are few enough (counted first: 0.2 µs a match, where reading
-    # them costs 1 µs); more, and a walk finds the page sooner.
-    most = ranked.most(_rows(conn, table))
-    if admitted(conn, search, most + 1) > most:
+    # Placed when the matches are few enough; more, and a walk finds the page sooner.
+    found = ranked.matches(conn, search.admitted, search.admitted_args,
+                           ranked.most(_rows(conn, table)))
+    if found is None:
         return None
-    found = [r for (r,) in conn.execute(search.admitted, search.admitted_args)]
-    placed = ranked.ranks(conn, table, stamp(conn))
-    begin = ranked.start(conn, table, placed, after)
+    held = ranked.ranks(conn, table, stamp(conn))
+    begin = ranked.start(conn, table, held[0], after)
     tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in others)])
     args = [a for f in others for a in f.test_args]
     count = limit + 16  # most pass: in a commune's roster all but the deleted
     while True:
-        first = ranked.first(placed, found, begin, count)
+        first = ranked.first(held, found, begin, count)
         passed = {int(r[0]) for r in conn.execute(
             f"SELECT p._rowid FROM {table} p WHERE p._rowid IN (SELECT value FROM "
             f"json_each(?)) AND {tests}", (json.dumps(first), *args))}

@@ -5,17 +5,16 @@ unless the matches sit together far down the order: a given name typed ("vũ h":
 "Vũ … H…" is named from H on) is a walk of 72,000 rows at 300,000 people (160 ms) before
 the page is gathered. Gathering reads every match's row to learn its name key (3-5 µs a
 match in the page cache, 10-25 µs read afresh). This plan reads no row but the page's: it
-holds every row's place in the name order (a rank, four bytes a row: 1.2 MB at 300,000
-people, read once off the name index and again after the database changes), takes the
-matches' rowids from the full-text index (about 1 µs each), sorts them by rank and tests
-only the first ones against the other filters. Same rows, same order as the other plans
-(tests/storage/test_ranked_search.py): the ranks are the order of (name_key, rowid).
+holds every row's place in the name order and the row at each place (four bytes a row
+each: 2.4 MB at 300,000 people, read once off the name index and again after the database
+changes), takes the matches' rowids from the full-text index (its own cost: 1-2 µs a match
+for prefixes), sorts their places and tests only the first ones against the other filters.
+Same rows, same order as the other plans (tests/storage/test_ranked_search.py): the ranks
+are the order of (name_key, rowid).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import sys
 from array import array
@@ -28,35 +27,51 @@ NAME_ORDER = ("p.name_key", "p._rowid")
 
 
 def most(rows: int) -> int:
-    """Matches placed at most among ``rows`` people: M matches cost about 1 µs each placed,
-    and a walk finds 100 of them in 100·rows/M rows at 0.5 µs a row unless they sit
-    together; placed while that costs at most four such walks: M² ≤ 200·rows (4,500 at
-    100,000 people, 7,700 at 300,000). More (a short prefix) and the walk finds the page."""
+    """Matches placed at most among ``rows`` people: M matches cost 1-2 µs each placed (the
+    full-text index's own cost), and a walk finds 100 of them in 100·rows/M rows at 0.5 µs
+    a row unless they sit together; placed while that costs at most about four such walks:
+    M² ≤ 200·rows (4,500 at 100,000 people, 7,700 at 300,000). More (a short prefix) and
+    the walk finds the page."""
     return math.isqrt(PLACED * rows)
 
 
 PLACED = 200  # the factor of :func:`most` (tests set 0: never placed, or more: always)
 
 
-def ranks(conn: dbapi.Connection, table: str, stamp: object) -> array:
-    """Each rowid's place in name order (``ranks[rowid]``), remembered until ``stamp``
-    (the database's, paging.stamp) changes."""
+def _hex_rowids(conn: dbapi.Connection, sql: str, args: Sequence[object]) -> array:
+    """The integers ``sql`` selects (one column ``r``), in its order: sent back as eight
+    hexadecimal digits each in one text and read into an array by C, not a Python step a
+    row (1 µs a row through the driver, a twentieth so)."""
+    listed = conn.execute(f"SELECT group_concat(printf('%08x', r), '') FROM ({sql})",
+                          tuple(args)).fetchone()[0]
+    out = array("I", bytes.fromhex(listed or ""))
+    if sys.byteorder == "little":
+        out.byteswap()
+    return out
+
+
+def ranks(conn: dbapi.Connection, table: str, stamp: object) -> tuple[array, array]:
+    """Each rowid's place in name order (``placed[rowid]``) and the rowid at each place
+    (``order[place]``), remembered until ``stamp`` (the database's, paging.stamp) changes:
+    read off the name index (70 ms at 300,000 people; 120 ms to invert, once)."""
     held = conn.__dict__.get("_ranked_ranks", {}).get(table)
     if held is not None and held[0] == stamp:
         return held[1]
-    # The rowids in name order, off the name index, as eight hexadecimal digits each: read
-    # into an array without a Python step a row (70 ms at 300,000 people; 120 ms to invert).
-    listed = conn.execute(f"SELECT group_concat(printf('%08x', r), '') FROM (SELECT "
-                          f"p._rowid AS r FROM {table} p ORDER BY p.name_key, p._rowid)"
-                          ).fetchone()[0]
-    order = array("I", bytes.fromhex(listed or ""))
-    if sys.byteorder == "little":
-        order.byteswap()
-    out = array("i", bytes(4 * (max(order, default=0) + 1)))
+    order = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p "
+                              "ORDER BY p.name_key, p._rowid", ())
+    placed = array("i", bytes(4 * (max(order, default=0) + 1)))
     for place, rowid in enumerate(order):
-        out[rowid] = place
-    conn.__dict__.setdefault("_ranked_ranks", {})[table] = (stamp, out)
-    return out
+        placed[rowid] = place
+    conn.__dict__.setdefault("_ranked_ranks", {})[table] = (stamp, (placed, order))
+    return placed, order
+
+
+def matches(conn: dbapi.Connection, sql: str, args: Sequence[object], most: int
+            ) -> array | None:
+    """The rowids ``sql`` selects (the full-text index's matches), or None if more than
+    ``most``."""
+    found = _hex_rowids(conn, f"SELECT s.rowid AS r FROM ({sql}) s LIMIT {most + 1:d}", args)
+    return None if len(found) > most else found
 
 
 def start(conn: dbapi.Connection, table: str, placed: array, after: tuple | None) -> int:
@@ -72,11 +87,11 @@ def start(conn: dbapi.Connection, table: str, placed: array, after: tuple | None
     return placed[int(row[0])] - 1
 
 
-def first(placed: array, rowids: Sequence[int], after: int, count: int) -> list[int]:
-    """The ``count`` rowids of ``rowids`` placed first after rank ``after``."""
-    size = len(placed)
-    if rowids and max(rowids) >= size:  # (the ranks are read again when the table changes)
-        rowids = [r for r in rowids if r < size]
-    places = list(map(placed.__getitem__, rowids))  # C's steps, not Python's: 0.1 µs each
-    later = itertools.compress(zip(places, rowids, strict=True), map(after.__lt__, places))
-    return [r for _place, r in heapq.nsmallest(count, later)]
+def first(held: tuple[array, array], rowids: array, after: int, count: int) -> list[int]:
+    """The ``count`` rowids of ``rowids`` placed first after rank ``after``: their places
+    found, kept and sorted by C's steps (map, filter, sorted), not Python's."""
+    placed, order = held
+    if rowids and max(rowids) >= len(placed):  # (read again whenever the table changes)
+        rowids = array("I", (r for r in rowids if r < len(placed)))
+    later = sorted(filter(after.__lt__, map(placed.__getitem__, rowids)))
+    return [order[place] for place in later[:count]]
