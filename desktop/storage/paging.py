@@ -345,6 +345,16 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
             driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
             ) -> list:
+    # A list in an order no index walks, whose filters each admit many rows (minutes or good
+    # deeds of a whole commune): its rows sorted, then tested in that order until the page is
+    # full, rather than each row tested before the sort (a good deed's place is its person's:
+    # 3,000 people read afresh at 300,000, 115 ms, against 14).
+    covered = all(set(f.columns) <= order.covers for f in filters)
+    few = bound(conn, table, covered)
+    if not order.walked and filters and all(admitted(conn, f, few) >= few for f in filters):
+        page = _sorted_walk(conn, table, order, filters, after, limit, rows)
+        if page is not None:
+            return page
     # From the list gathered whole: a short table's from its first page, another's from the
     # second (its first page is sorted off the top: the list may be long).
     if after is not None or _rows(conn, table) <= GATHER_HELD:
@@ -359,6 +369,53 @@ def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     sql = (f"SELECT p._rowid AS r FROM {table} p {order.joins} WHERE {where} "
            f"ORDER BY {_order_by(order.keys, order.descending, plus=True)} LIMIT ?")
     return rows(conn, sql, [*args, limit])
+
+
+def _sorted_walk(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+                 after: tuple | None, limit: int, rows: _Rows) -> list | None:
+    """The first ``limit`` rows after ``after`` of the table sorted in ``order`` that pass the
+    filters: the table's rows in that order (held, below) tested a few at a time from there.
+    None when the first of them show the filters keep few (a village's good deeds, one in a
+    hundred): the rows they admit are gathered instead, in the order of the table."""
+    held = _gathered(conn, table, order, [], None)  # every row, sorted: no filter
+    at = -1 if after is None else held[1].get(tuple(after)) if held else None
+    if held is None or at is None:  # too many to hold, or that row is gone: read in SQL
+        return _sorted_scan(conn, table, order, filters, after, limit, rows)
+    tests = " AND ".join(f"({f.test.format(t='p')})" for f in filters)
+    args = [a for f in filters for a in f.test_args]
+    found: list[int] = []
+    start, count = at + 1, max(2 * limit, 64)
+    while len(found) < limit and start < len(held[0]):
+        some = held[0][start:start + count]
+        passed = {int(r[0]) for r in conn.execute(
+            f"SELECT p._rowid FROM {table} p WHERE p._rowid IN (SELECT value FROM "
+            f"json_each(?)) AND {tests}", [json.dumps(some), *args])}
+        found += [r for r in some if r in passed]
+        if len(found) * 8 < len(some) and len(found) < limit and start + count < len(held[0]):
+            return None  # fewer than one in eight kept: the rest is tested in the table's order
+        start, count = start + count, count * 4  # the filters keep few: further at once
+    page = found[:limit]
+    if rows.select is None:
+        return page
+    return rows(conn, "SELECT value AS r FROM json_each(?)", [json.dumps(page)])
+
+
+def _sorted_scan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+                 after: tuple | None, limit: int, rows: _Rows) -> list:
+    """:func:`_sorted_walk` in one statement: the rows sorted, each tested as read (the
+    subquery's LIMIT keeps SQLite from testing them before the sort)."""
+    columns = dict.fromkeys(("_rowid", *(c for f in filters for c in f.columns)))
+    where, args = ["p._deleted = 0"], []
+    if after is not None:
+        where.append(_after(order.keys, after, order.descending, plus=True))
+        args += after
+    scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in columns)} FROM {table} p "
+               f"{order.joins} WHERE {' AND '.join(where)} ORDER BY "
+               f"{_order_by(order.keys, order.descending, plus=True)} "
+               f"LIMIT {_rows(conn, table) + 1:d}")
+    tests = " AND ".join(f"({f.test.format(t='w')})" for f in filters)
+    return rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {tests} LIMIT ?",
+                [*args, *(a for f in filters for a in f.test_args), limit])
 
 
 # A gathered list held whole (its rowids in order, and where each row's keys stand) until the

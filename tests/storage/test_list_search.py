@@ -148,3 +148,36 @@ def test_the_deeds_of_a_place_are_its_peoples_and_its_organizations(conn, lists,
     elsewhere = store.add("unit", {"name": "Bản Nậm Kè", "level": "village",
                                    "parent_id": "03160"}).id
     assert records.page(conn, kind, records.Query(unit_scope=elsewhere), limit=-1) == []
+
+
+@pytest.mark.parametrize("plan", ["sorted and tested", "sorted and tested in SQL", "gather"])
+def test_a_places_deeds_page_after_page_leave_out_those_of_other_places(conn, lists, store,
+                                                                        monkeypatch, plan):
+    """Good deeds of people and organizations of another village, between the place's own in
+    every order: a page sorted first and tested row by row as read (paging._sorted_walk:
+    every filter admits many; the sorted rows held, or too many to hold) or gathered holds
+    the place's, in the order of the whole list."""
+    monkeypatch.setattr(paging, "bound", lambda *_a: 0 if plan != "gather" else 10**9)
+    if plan == "sorted and tested in SQL":
+        monkeypatch.setattr(paging, "GATHER_HELD", 0)
+    elsewhere = store.add("unit", {"name": "Bản Nậm Kè", "level": "village",
+                                   "parent_id": "03160"}).id
+    person = store.add("person", {"full_name": "Lò Thị Én", "residence_unit_id": elsewhere}).id
+    org = store.add("organization", {"name": "Tổ tự quản Nậm Kè", "org_type": "to_tu_quan",
+                                     "unit_id": elsewhere}).id
+    store.add_many("deed", [
+        {"description": f"Việc tốt số {i}", "deed_date": f"{1 + i % 3:02d}/0{1 + i % 2}/2025",
+         **({"person_id": person} if i % 2 else {"organization_id": org}),
+         "commendation_form": None if i % 3 else "giay_khen"} for i in range(9)])
+    kind = KINDS["deed"]
+    for order, descending in itertools.product((None, *LISTS["deed"]), (False, True)):
+        q = records.Query(order_by=order, descending=descending, unit_scope=lists["village"])
+        whole = [r["id"] for r in records.page(conn, kind, q, limit=-1)]
+        pages, after = [], None
+        while True:
+            page = records.page(conn, kind, q, limit=3, after=after)
+            pages += [r["id"] for r in page]
+            if len(page) < 3:
+                break
+            after = page[-1]["sort_key"]
+        assert pages == whole and len(whole) == 10, (order, descending)
