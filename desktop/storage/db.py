@@ -14,7 +14,8 @@ from pathlib import Path
 from desktop import platform_os
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import dbapi
+from desktop.storage import cipher_upgrade, dbapi
+from desktop.storage.cipher_upgrade import cipher_settings
 
 # The schema version this program writes: ``migrations.latest_version()``, kept here too so
 # that opening an up-to-date database does not import the migrations (and every record kind
@@ -32,15 +33,9 @@ MIGRATION_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18,
 
 PLAIN_HEADER = b"SQLite format 3\x00"
 
-# SQLCipher 4's settings but one: each page's HMAC is HMAC-SHA256 rather than its default
-# HMAC-SHA512. A page read from disk is decrypted and its HMAC checked; processors with the
-# SHA extensions (this machine's EPYC, recent Intel and AMD) hash SHA-256 in hardware but not
-# SHA-512: 13 µs a page instead of 21 here, a roster page at 300,000 people 1.55× the plain
-# file's processor time before, 1.03× after (issue 11). Every page is still authenticated
-# under a 256-bit key and encrypted with AES-256-CBC; the key stays a raw key (no PBKDF2).
-CIPHER_SETTINGS = (("cipher_hmac_algorithm", "HMAC_SHA256"),)
-# Files written before (SQLCipher 4's defaults) still open, and the next open_database
-# rewrites them in CIPHER_SETTINGS (desktop/storage/cipher_upgrade.py).
+# The cipher settings (cipher_upgrade.CIPHER_SETTINGS, HMAC-SHA256 pages) are set on every
+# keyed connection; files written before them (SQLCipher 4's defaults) still open, and the
+# next open_database rewrites them (cipher_upgrade.rewrite).
 _SQLITE_NOTADB = 26
 
 _KEYS: dict[str, bytes] = {}  # database path -> its key, unlocked in this process
@@ -128,12 +123,6 @@ def set_key(conn: dbapi.Connection, key: bytes, *, legacy: bool = False) -> None
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     if not legacy:
         cipher_settings(conn)
-
-
-def cipher_settings(conn: dbapi.Connection, schema: str = "main") -> None:
-    """CIPHER_SETTINGS on ``schema`` (an attached encrypted database: right after ATTACH)."""
-    for name, value in CIPHER_SETTINGS:
-        conn.execute(f"PRAGMA {schema}.{name} = {value}")
 
 
 def connect(path: Path | str, key: bytes | None = None) -> dbapi.Connection:
@@ -311,9 +300,7 @@ def open_database(path: Path | str, *, migrate: bool = True,
         raise UserError(_("{p} không phải cơ sở dữ liệu của ANTQ Desk, hoặc khóa không "
                           "đúng").format(p=path)) from None
     if p is not None and key is not None and migrate and conn.cipher_legacy:
-        from desktop.storage import cipher_upgrade  # once a database: not on every open
-
-        conn = cipher_upgrade.rewrite(conn, p, key)
+        conn = cipher_upgrade.rewrite(conn, p, key, open_file)
     if p is not None:
         make_private(p)
     if objects == 0:  # a new file: before WAL and the first table, or it takes a VACUUM

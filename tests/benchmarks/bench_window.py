@@ -54,7 +54,7 @@ from sqlcipher3 import dbapi2
 app = QApplication(sys.argv[:1])
 conn = dbapi2.connect(sys.argv[1])
 conn.execute(f"PRAGMA key = \"x'{sys.argv[2]}'\"")
-conn.execute("PRAGMA cipher_hmac_algorithm = HMAC_SHA256")  # desktop/storage/db.CIPHER_SETTINGS
+conn.execute("PRAGMA cipher_hmac_algorithm = HMAC_SHA256")  # cipher_upgrade.CIPHER_SETTINGS
 rows = conn.execute(
     "SELECT p.full_name, p.birth_date, p.gender, p.ethnicity, p.citizen_id, p.phone, u.name "
     "FROM person p LEFT JOIN unit u ON u.id = p.residence_unit_id WHERE p._deleted = 0 "

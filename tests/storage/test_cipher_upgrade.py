@@ -1,7 +1,8 @@
-"""The page HMAC is HMAC-SHA256 (issue 11, db.CIPHER_SETTINGS): new databases, their backups
-and a plain database encrypted at its first login are written so; a database of the earlier
-settings (SQLCipher 4's defaults, HMAC-SHA512) still opens, is rewritten once in place behind
-a backup with the same key and the same data, and stays unreadable to plain SQLite."""
+"""The page HMAC is HMAC-SHA256 (issue 11, cipher_upgrade.CIPHER_SETTINGS): new databases,
+their backups and a plain database encrypted at its first login are written so; a database of
+the earlier settings (SQLCipher 4's defaults, HMAC-SHA512) still opens, is rewritten once in
+place behind a backup with the same key and the same data, and stays unreadable to plain
+SQLite."""
 
 from __future__ import annotations
 
