@@ -557,9 +557,9 @@ def _v30_free_pages_given_back(conn: dbapi.Connection) -> None:
     at the VACUUM after it; new databases have it from their first page (db.open_database).
     And one duplicates' match key a person instead of two (the name, birth year and day in
     one integer, looked up by ranges: 1.5 MB less at 100,000 people), filed anew."""
-    from desktop.storage import db, duplicates
+    from desktop.storage import duplicates
 
-    conn.execute(f"PRAGMA auto_vacuum = {db.AUTO_VACUUM}")
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # db.AUTO_VACUUM (db imports this module)
     duplicates.file_keys_anew(conn)
 
 
