@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -248,7 +249,7 @@ def _filters(conn: dbapi.Connection, kind: Kind, q: Query) -> list[paging.Filter
                                  f"SELECT 1 FROM {kind.table} p WHERE {same.format(c='p.')}",
                                  args, (name,)))
     if q.unit_scope:
-        out.append(_scope_filter(kind, q.unit_scope))
+        out.append(_scope_filter(conn, kind, q.unit_scope))
     return out
 
 
@@ -261,7 +262,7 @@ _DEED_TEST = ("EXISTS (SELECT 1 FROM person pp WHERE pp.id = {t}.person_id AND "
               f"oo WHERE oo.id = {{t}}.organization_id AND oo.unit_id IN ({_SUBTREE}))")
 
 
-def _scope_filter(kind: Kind, unit: str) -> paging.Filter:
+def _scope_filter(conn: dbapi.Connection, kind: Kind, unit: str) -> paging.Filter:
     path = _UNIT_PATHS.get(kind.name)
     if path is None:
         raise ValidationError("unit", _("{k} không gắn với địa bàn").format(k=kind.name))
@@ -272,9 +273,39 @@ def _scope_filter(kind: Kind, unit: str) -> paging.Filter:
         test = _DEED_TEST
         return paging.Filter(test, args, test.format(t="p"), args, "SELECT 1 FROM deed p", (),
                              ("person_id", "organization_id"))
+    column = path.split(" ", 1)[0].removeprefix("t.")
+    through = _THROUGH.fullmatch(path)
+    if through:  # the ids of the place's organizations (models), listed once, not a page
+        listed = (_ids_in(conn, through[1], unit),)
+        test = f"+{{t}}.{column} IN ({_LISTED})"
+        on_p = f"p.{column} IN ({_LISTED})"
+        return paging.Filter(test, listed, on_p, listed,
+                             f"SELECT 1 FROM {kind.table} p WHERE {on_p}", listed, (column,))
     test = "+" + re.sub(r"\bt\.", "{t}.", path.format(sub=_SUBTREE))  # "t.column IN (…)"
     return paging.Filter(test, args, on_p, args, f"SELECT 1 FROM {kind.table} p WHERE {on_p}",
-                         args, (path.split(" ", 1)[0].removeprefix("t."),))
+                         args, (column,))
+
+
+# A kind placed through its organization's (model's) place, and a JSON list as a query.
+_THROUGH = re.compile(r"t\.\w+ IN \(SELECT id FROM (\w+) WHERE unit_id IN \(\{sub\}\)\)")
+_LISTED = "SELECT value FROM json_each(?)"
+
+
+def _ids_in(conn: dbapi.Connection, table: str, unit: str) -> str:
+    """The ids of ``table``'s records (organizations or models) placed in ``unit`` or under
+    it, as a JSON list, remembered until the database changes: each statement of a page read
+    them again (3,000 organizations of a commune at 300,000 people: 5 ms of a minutes page)."""
+    now = paging.stamp(conn)
+    cache: dict = conn.__dict__.setdefault("_records_ids_in", {})
+    held = cache.get((table, unit))
+    if held is not None and held[0] == now:
+        return str(held[1])
+    listed = json.dumps([str(r[0]) for r in conn.execute(
+        SUBTREE_SQL.join((f"SELECT id FROM {table} WHERE unit_id IN (", ")")), {"u": unit})])
+    if len(cache) > 16:
+        cache.clear()
+    cache[table, unit] = (now, listed)
+    return listed
 
 
 def fts_query(user_text: str) -> str:

@@ -181,3 +181,21 @@ def test_a_places_deeds_page_after_page_leave_out_those_of_other_places(conn, li
                 break
             after = page[-1]["sort_key"]
         assert pages == whole and len(whole) == 10, (order, descending)
+
+
+def test_a_places_minutes_follow_their_organization_moved_between_pages(conn, minutes, store):
+    """The ids of a place's organizations are remembered between pages (records._ids_in):
+    an organization moved to another village since takes its minutes out of the next page,
+    and one moved in brings its own."""
+    kind = KINDS["meeting"]
+    q = records.Query(order_by="title", unit_scope=minutes["village"])
+    first = records.page(conn, kind, q, limit=10)
+    assert len(first) == 10
+    org = first[0]["organization_id"]
+    elsewhere = store.add("unit", {"name": "Bản Nậm Kè", "level": "village",
+                                   "parent_id": "03160"}).id
+    store.edit("organization", org, {"unit_id": elsewhere})
+    assert records.page(conn, kind, q, limit=10, after=first[-1]["sort_key"]) == []
+    assert len(records.page(conn, kind, records.Query(unit_scope=elsewhere), limit=-1)) == 60
+    store.edit("organization", org, {"unit_id": minutes["village"]})
+    assert len(records.page(conn, kind, q, limit=100, after=first[-1]["sort_key"])) == 50
