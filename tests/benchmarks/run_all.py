@@ -36,10 +36,11 @@ SIZED = {"size", "storage", "sync", "window", "reports", "cipher"}
 FULL_RUN_OPTIONS = {"undo": ["--reps", "2"],
                     # Fewer pairs where the paired ratios were already tight enough for what
                     # they say (each prints its spread): the write path's insert 4 → 3 (×60–200
-                    # of a raw executemany, no goal on it), the scan after a write 6 → 4
-                    # (0.09–0.16 of the write). Not the roster PDF: with 3 pairs at load 6–8
-                    # its ratios spread 0.8–2.0 around a goal of 1.5 (4 pairs, as before).
-                    "storage": ["--insert-reps", "3"], "duplicates": ["--reps", "4"],
+                    # of a raw executemany, no goal on it), the scan after a write 6 → 3
+                    # (0.09–0.16 of the write; 0.05–0.08 in 4 pairs on 7 December, after one
+                    # to warm up). Not the roster PDF: with 3 pairs at load 6–8 its ratios
+                    # spread 0.8–2.0 around a goal of 1.5 (4 pairs, as before).
+                    "storage": ["--insert-reps", "3"], "duplicates": ["--reps", "3"],
                     # Its own 45 communes, built here, at a fifth of Điện Biên's size (12,000
                     # people; --full-province-import: the whole size, about 10 more minutes);
                     # the per-file import of before issue 15 left out: the folder import and
