@@ -15,6 +15,13 @@ the rest. Then the goals, each a ratio to a baseline computed from the same data
   ``CREATE TABLE … AS SELECT``: no index, no version, no audit, no FTS): goal ≤ 3;
 - the province file ≤ 125 MB.
 
+The plain copy is compact (an export rewrites every b-tree); the file as built is not. So the
+encrypted file itself is read too, every page decrypted as SQLCipher 4 wrote it under the raw
+key (AES-256-CBC, the IV at the start of the page's reserve) into a plain file of the same
+layout: ``dbstat`` there gives the bytes its b-tree pages leave unused (inserts in an order
+other than the tree's leave pages part-filled), and page 1 the bytes each page sets aside,
+beside the bytes the cipher uses of them. "not measured" if the pages do not decrypt so.
+
 It never asserts; sizes do not need alternation (they do not wander).
 """
 
@@ -25,6 +32,7 @@ import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import benchkit as bk
@@ -87,6 +95,52 @@ def plain_rows_bytes(plain_db: Path, target: Path) -> int:
     return target.stat().st_size
 
 
+PAGE = 4096
+
+
+@dataclass
+class AsBuilt:
+    btree: int  # bytes of b-tree pages
+    unused: int  # of them unused
+    set_aside: int  # bytes each page's b-tree leaves at its end (the header's reserve)
+    cipher: int  # of them, what the cipher writes (IV and HMAC)
+    pages: int
+
+
+def _decrypt(page: bytes, key: bytes, first: bool, reserve: int) -> bytes:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    start = 16 if first else 0  # page 1 begins with the salt
+    iv = page[PAGE - reserve:PAGE - reserve + 16]
+    dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    return dec.update(page[start:PAGE - reserve]) + dec.finalize()
+
+
+def as_built(path: Path, key: bytes, work: Path) -> AsBuilt | None:
+    """The encrypted file's b-trees as they lie in it (the module's text)."""
+    data = path.read_bytes()
+    cipher = next((r for r in (80, 64, 48, 32) if _decrypt(data[:PAGE], key, True, r)[:2]
+                   == PAGE.to_bytes(2, "big")), None)  # header bytes 16-17: the page size
+    if cipher is None or len(data) % PAGE:
+        return None
+    out = bytearray()
+    for n in range(len(data) // PAGE):
+        plain = _decrypt(data[n * PAGE:(n + 1) * PAGE], key, n == 0, cipher)
+        out += (b"SQLite format 3\x00" + plain if n == 0 else plain) + bytes(cipher)
+    out[18] = out[19] = 1  # a rollback-journal header: read without looking for a WAL
+    target = work / "as-built.db"
+    target.write_bytes(bytes(out))
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            size, unused = conn.execute("SELECT sum(pgsize), sum(unused) FROM dbstat").fetchone()
+        finally:
+            conn.close()
+    finally:
+        target.unlink(missing_ok=True)
+    return AsBuilt(int(size), int(unused), out[20], cipher, len(data) // PAGE)
+
+
 def measure(built: builders.Built, work: Path, shipped_bytes: int) -> dict[str, float]:
     file_bytes = built.path.stat().st_size
     conn = built.open()
@@ -101,6 +155,7 @@ def measure(built: builders.Built, work: Path, shipped_bytes: int) -> dict[str, 
         plain = sqlite3.connect(plain_path)
         try:
             trees = btree_bytes(plain)
+            compact_unused = int(plain.execute("SELECT sum(unused) FROM dbstat").fetchone()[0])
             raw = raw_field_bytes(plain) - shipped_bytes
         finally:
             plain.close()
@@ -125,6 +180,16 @@ def measure(built: builders.Built, work: Path, shipped_bytes: int) -> dict[str, 
     bookkeeping = by_part["versions + indexes"] + by_part["audit + indexes"]
     v_ratio = bookkeeping / raw if raw > 0 else float("nan")
     f_ratio = file_bytes / rows_bytes
+    built_as = as_built(built.path, built.key, work)
+    if built_as is None:
+        print("   as built: not measured (the pages do not decrypt as SQLCipher 4's)")
+    else:
+        idle = (built_as.set_aside - built_as.cipher) * built_as.pages
+        print(f"   as built: b-tree pages {bk.mb(built_as.btree)}, {bk.mb(built_as.unused)} of "
+              f"them unused ({100 * built_as.unused / max(built_as.btree, 1):.1f} %; in the "
+              f"plain copy's compact b-trees {bk.mb(compact_unused)}); each page sets "
+              f"{built_as.set_aside} bytes aside, the cipher writes {built_as.cipher} of them "
+              f"({bk.mb(idle)} never written)")
     print(f"   raw field bytes (the values written, as text) {bk.mb(raw)}: versions + audit "
           f"{bk.mb(bookkeeping)} = {v_ratio:.2f}× (goal ≤ {VERSIONS_GOAL}: "
           f"{bk.verdict(v_ratio <= VERSIONS_GOAL)}); versions alone "
