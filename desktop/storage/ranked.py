@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
+from collections import deque
 from collections.abc import Sequence
 
 from desktop.storage import dbapi
@@ -53,15 +54,16 @@ def _hex_rowids(conn: dbapi.Connection, sql: str, args: Sequence[object]) -> arr
 def ranks(conn: dbapi.Connection, table: str, stamp: object) -> tuple[array, array]:
     """Each rowid's place in name order (``placed[rowid]``) and the rowid at each place
     (``order[place]``), remembered until ``stamp`` (the database's, paging.stamp) changes:
-    read off the name index (70 ms at 300,000 people; 120 ms to invert, once)."""
+    read off the name index: 140-350 ms of processor at 300,000 people (30-100 at
+    100,000) under a load of 6 on two cores, once, and again after any write."""
     held = conn.__dict__.get("_ranked_ranks", {}).get(table)
     if held is not None and held[0] == stamp:
         return held[1]
     order = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p "
                               "ORDER BY p.name_key, p._rowid", ())
     placed = array("i", bytes(4 * (max(order, default=0) + 1)))
-    for place, rowid in enumerate(order):
-        placed[rowid] = place
+    # placed[order[k]] = k for every k, stepped by map in C (a Python loop: a third dearer)
+    deque(map(placed.__setitem__, order, range(len(order))), maxlen=0)
     conn.__dict__.setdefault("_ranked_ranks", {})[table] = (stamp, (placed, order))
     return placed, order
 
