@@ -58,6 +58,7 @@ class Filter:
     admitted_args: tuple[object, ...]
     columns: tuple[str, ...] = ()  # what the test reads of the row (the walk selects them)
     rowids: bool = False  # ``admitted`` selects the rowids (a search's: storage/ranked.py)
+    looked_up: bool = False  # the test reads another row for each (a good deed's person's)
 
 
 @dataclass(frozen=True)
@@ -345,21 +346,24 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
             driver: Filter | None, after: tuple | None, limit: int, rows: _Rows = _ROWIDS
             ) -> list:
-    # A list in an order no index walks, whose filters each admit many rows (minutes or good
-    # deeds of a whole commune): its rows sorted, then tested in that order until the page is
-    # full, rather than each row tested before the sort (a good deed's place is its person's:
-    # 3,000 people read afresh at 300,000, 115 ms, against 14).
+    # A list in an order no index walks, whose filters each admit many rows and one looks
+    # another row up for each (good deeds of a whole commune: a good deed's place is its
+    # person's): its rows sorted, then tested in that order until the page is full, rather
+    # than each row tested before the sort (3,000 people read afresh at 300,000, 115 ms,
+    # against 14). Filters without look-ups cost less than sorting every row instead of the
+    # page's (minutes of a commune: 10-15 ms more a first page).
     covered = all(set(f.columns) <= order.covers for f in filters)
     few = bound(conn, table, covered)
-    if not order.walked and filters and all(admitted(conn, f, few) >= few for f in filters):
+    if not order.walked and any(f.looked_up for f in filters) and all(
+            admitted(conn, f, few) >= few for f in filters):
         page = _sorted_walk(conn, table, order, filters, after, limit, rows)
         if page is not None:
             return page
-    # From the list gathered whole: a short table's from its first page, another's from the
-    # second (its first page is sorted off the top: the list may be long).
-    if after is not None or _rows(conn, table) <= GATHER_HELD:
+    # From the list gathered whole, from its second page (its first page is sorted off the
+    # top: reading the whole list into memory cost a first page more).
+    if after is not None:
         held = _gathered(conn, table, order, filters, driver)
-        at = -1 if after is None else held[1].get(tuple(after)) if held else None
+        at = held[1].get(tuple(after)) if held else None
         if held is not None and at is not None:
             page = held[0][at + 1:at + 1 + limit]
             if rows.select is None:
@@ -376,15 +380,18 @@ def _sorted_walk(conn: dbapi.Connection, table: str, order: Order, filters: Sequ
     """The first ``limit`` rows after ``after`` of the table sorted in ``order`` that pass the
     filters: the table's rows in that order (held, below) tested a few at a time from there.
     None when the first of them show the filters keep few (a village's good deeds, one in a
-    hundred): the rows they admit are gathered instead, in the order of the table."""
-    held = _gathered(conn, table, order, [], None)  # every row, sorted: no filter
+    hundred): the rows they admit are gathered instead, in the order of the table. A first
+    page is one statement (:func:`_sorted_scan`) unless the sorted rows are held already:
+    reading them all into memory cost a first page of minutes 10-20 ms more, read afresh."""
+    # every row, sorted (no filter)
+    held = _gathered(conn, table, order, [], None, build=after is not None)
     at = -1 if after is None else held[1].get(tuple(after)) if held else None
     if held is None or at is None:  # too many to hold, or that row is gone: read in SQL
         return _sorted_scan(conn, table, order, filters, after, limit, rows)
     tests = " AND ".join(f"({f.test.format(t='p')})" for f in filters)
     args = [a for f in filters for a in f.test_args]
     found: list[int] = []
-    start, count = at + 1, max(2 * limit, 64)
+    start, count = at + 1, limit + 16  # most pass: a commune's records all but a few
     while len(found) < limit and start < len(held[0]):
         some = held[0][start:start + count]
         passed = {int(r[0]) for r in conn.execute(
@@ -428,8 +435,10 @@ _HELD = "_paging_gathered"
 
 
 def _gathered(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-              driver: Filter | None) -> tuple[list[int], dict[tuple, int]] | None:
-    """The whole gathered list (rowids in order; each row's keys → its place), read once."""
+              driver: Filter | None, *, build: bool = True
+              ) -> tuple[list[int], dict[tuple, int]] | None:
+    """The whole gathered list (rowids in order; each row's keys → its place), read once
+    (``build`` False: only if held already)."""
     where, args = _gathered_where(order, filters, driver, None)
     order_by = _order_by(order.keys, order.descending, plus=True)
     key = (table, where, tuple(args), order.keys, order.descending, order.joins)
@@ -438,6 +447,8 @@ def _gathered(conn: dbapi.Connection, table: str, order: Order, filters: Sequenc
     held = cache.get(key)
     if held is not None and held[0] == now:
         return held[1]
+    if not build:
+        return None
     found = conn.execute(f"SELECT p._rowid, {', '.join(order.keys)} FROM {table} p "
                          f"{order.joins} WHERE {where} ORDER BY {order_by} LIMIT ?",
                          [*args, GATHER_HELD + 1]).fetchall()

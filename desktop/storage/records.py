@@ -272,7 +272,7 @@ def _scope_filter(conn: dbapi.Connection, kind: Kind, unit: str) -> paging.Filte
         # every resident first); not counted: a page reads at most the table (a few thousand)
         test = _DEED_TEST
         return paging.Filter(test, args, test.format(t="p"), args, "SELECT 1 FROM deed p", (),
-                             ("person_id", "organization_id"))
+                             ("person_id", "organization_id"), looked_up=True)
     column = path.split(" ", 1)[0].removeprefix("t.")
     through = _THROUGH.fullmatch(path)
     if through:  # the ids of the place's organizations (models), listed once, not a page
