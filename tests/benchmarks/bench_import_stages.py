@@ -1,0 +1,191 @@
+"""Where a bundle import's time goes (issue 12, "Import"): bench_sync's bundle of 100,000
+field changes imported into each target, with the processor and wall time of each stage of
+``exchange.import_files`` — a diagnostic beside bench_sync (which gives the goal's ratio),
+not part of ``make bench``.
+
+    .venv/bin/python tests/benchmarks/bench_import_stages.py [--quick] [--sizes 100000]
+        [--no-province] [--reps 3]
+
+The stages are the program's own functions, timed by wrappers in this process only: reading
+the bundle (``bundle.read_members``: unzip, hashes, parsing), the checks of every cell and
+value (``merge.check_cells``, ``merge.check_values``), the undo journal (``undo.start``),
+the merge (``merge.apply_cells``; inside it the rows written with their indexes, triggers
+and derived columns, ``merge._write_rows`` and of that ``bulk.insert_many``, and the versions,
+``versions.write``), the commit of the import's transaction, the duplicates scan of the
+people written (``duplicates.scan``); "other" is the rest of the import (signatures, the
+smaller checks, the small tables, the audit). Each line is the median over ``--reps``
+imports, each into a fresh copy of the enrolled target. The wall time beside the processor
+time is split by the kernel's scheduler statistics into waiting for a processor (other users
+of the machine) and blocked (the disk: the commits' checkpoints). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import bench_sync as bs
+import benchkit as bk
+import builders
+
+from desktop.storage import bulk, db, duplicates, merge, undo, versions, writer
+from desktop.sync import bundle, exchange, keys
+
+# (label, module, function name, depth): depth 1 lies inside the depth-0 stage above it.
+STAGES = (("reading the bundle", bundle, "read_members", 0),
+          ("checking the cells", merge, "check_cells", 0),
+          ("checking the values", merge, "check_values", 0),
+          ("undo journal", undo, "start", 0),
+          ("merge", merge, "apply_cells", 0),
+          ("rows written", merge, "_write_rows", 1),
+          ("of which inserts", bulk, "insert_many", 2),
+          ("versions", versions, "write", 1),
+          ("duplicates scan", duplicates, "scan", 0))
+
+
+def _sched() -> tuple[float, float]:
+    """(seconds on a processor, seconds waiting for one) of this process's threads so far;
+    zeros where the kernel does not say."""
+    on = wait = 0
+    for f in Path("/proc/self/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            a, b = f.read_text().split()[:2]
+            on, wait = on + int(a), wait + int(b)
+    return on / 1e9, wait / 1e9
+
+
+class Clock:
+    """Processor and wall time spent in each wrapped function during one import."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.wall: dict[str, float] = {}
+
+    def add(self, name: str, cpu: float, wall: float) -> None:
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu
+        self.wall[name] = self.wall.get(name, 0.0) + wall
+
+    def wrap(self, name: str, real: Callable[..., object]) -> Callable[..., object]:
+        @functools.wraps(real)
+        def timed(*a: object, **k: object) -> object:
+            c0, w0 = time.process_time(), time.perf_counter()
+            try:
+                return real(*a, **k)
+            finally:
+                self.add(name, time.process_time() - c0, time.perf_counter() - w0)
+        return timed
+
+
+@contextlib.contextmanager
+def timing(clock: Clock) -> Iterator[None]:
+    """The stages wrapped, and the commit of the import's transaction timed (from the end
+    of the ``with`` body to its exit), in this process only, inside this block."""
+    patched: list[tuple[object, str, object]] = []
+    for name, module, attr, _depth in STAGES:
+        real = getattr(module, attr)
+        patched.append((module, attr, real))
+        setattr(module, attr, clock.wrap(name, real))
+    real_txn = writer.Store.transaction
+
+    @contextlib.contextmanager
+    def transaction(self: writer.Store, *a: object, **k: object) -> Iterator[None]:
+        with real_txn(self, *a, **k):
+            yield
+            c0, w0 = time.process_time(), time.perf_counter()
+        clock.add("commit", time.process_time() - c0, time.perf_counter() - w0)
+
+    patched.append((writer.Store, "transaction", real_txn))
+    writer.Store.transaction = transaction  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for module, attr, real in reversed(patched):
+            setattr(module, attr, real)
+
+
+def measure(target: builders.Built, sender_base: builders.Built, work: Path,
+            reps: int) -> None:
+    print(f"\n{builders.describe(target)}")
+    t, s = bs.enrolled(target, sender_base, work)
+    sconn = s.open()
+    try:
+        usb = work / "usb"
+        usb.mkdir()
+        [exported] = exchange.export_to_folder(sconn, keys.unlock(sconn), usb)
+    finally:
+        sconn.close()
+    probe = t.open()
+    try:
+        tkeys = keys.unlock(probe)
+    finally:
+        probe.close()
+    runs: list[tuple[Clock, float, float, float, float]] = []
+    for _ in range(reps):
+        copy = t.copy_to(work, "import.db")
+        conn = db.open_database(copy.path, key=t.key)
+        clock = Clock()
+        try:
+            with timing(clock):
+                s0 = _sched()
+                c0, w0 = time.process_time(), time.perf_counter()
+                [result] = exchange.import_files(conn, tkeys, [usb / exported.path.name])
+                cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+                s1 = _sched()
+            if result.status != "imported":
+                raise SystemExit(f"import: {result.status}: {result.message}")
+            runs.append((clock, cpu, wall, s1[1] - s0[1], wall - (s1[0] - s0[0])
+                         - (s1[1] - s0[1])))
+        finally:
+            conn.close()
+            bs._remove_db(copy.path)
+    cpu = statistics.median(r[1] for r in runs)
+    wall = statistics.median(r[2] for r in runs)
+    print(f"   {exported.changes:,} field changes; import median {wall:.2f} s wall, {cpu:.2f} s "
+          f"processor of {reps} (waiting for a processor "
+          f"{statistics.median(r[3] for r in runs):.2f} s, blocked "
+          f"{statistics.median(r[4] for r in runs):.2f} s)")
+    print(f"   {'stage':32s} {'processor':>10s} {'share':>6s} {'wall':>8s}")
+    top = 0.0
+    for name, _module, _attr, depth in (*STAGES, ("commit", None, "", 0)):
+        c = statistics.median(r[0].cpu.get(name, 0.0) for r in runs)
+        w = statistics.median(r[0].wall.get(name, 0.0) for r in runs)
+        top += c if depth == 0 else 0.0
+        print(f"   {'  ' * depth + name:32s} {c:9.3f}s {100 * c / cpu:5.0f}% {w:7.3f}s")
+    print(f"   {'other':32s} {max(cpu - top, 0.0):9.3f}s {100 * max(cpu - top, 0) / cpu:5.0f}%")
+    sys.stdout.flush()
+    for p in (t.path, s.path):
+        bs._remove_db(p)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    bk.add_size_options(parser)
+    parser.add_argument("--reps", type=int, default=3, help="imports per target")
+    args = parser.parse_args(argv)
+    people = bs.PEOPLE
+    if args.quick:
+        args.reps = min(args.reps, 2)
+        people = min(people, 2_000)
+    started = bk.header("ANTQ Desk import stages: where a bundle import's time goes")
+    with bk.run_folder("sync") as folder, bk.scratch(folder, "import-stages") as work:
+        senders = {kind: bs.sender(folder, kind, people) for kind in ("province", "commune")}
+        for target in builders.databases(folder, bk.sizes_of(args), bk.province_scale(args),
+                                         seed=args.seed):
+            other = "province" if target.site_kind == "commune" else "commune"
+            sub = work / f"{target.site_kind}-{target.people}"
+            sub.mkdir()
+            measure(target, senders[other], sub, args.reps)
+    bk.footer(started)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)
