@@ -7,10 +7,9 @@ same key with the current settings (every table, index, trigger and the full-tex
 compacted as a VACUUM would); the new file's schema and the rows of every table checked
 against the old file's, and only then renamed over it. The key, the key file and the
 attachments (their key derives from the database key) do not change. A database open
-elsewhere at that moment (a read or a write under way in another window or ``antq``
-command) is left as it is: it opens in its old settings, and a later open rewrites it. One
-merely open elsewhere, idle, keeps reading the old file; its next write there is refused
-(SQLite's "database moved"), never lost.
+elsewhere at that moment (another connection of this process or another, reading or idle:
+in WAL mode each holds the file, so it cannot leave WAL mode) is left as it is: it opens in
+its old settings, and a later open rewrites it (tested for both).
 """
 
 from __future__ import annotations

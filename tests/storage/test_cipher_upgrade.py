@@ -134,11 +134,15 @@ def test_an_old_settings_database_opens_and_is_rewritten_with_the_same_data(lega
     assert [b.reason for b in backup.list_backups(legacy)].count(cipher_upgrade.REASON) == 1
 
 
-def test_an_old_settings_database_in_use_elsewhere_is_left_as_it_is(legacy):
+@pytest.mark.parametrize("reading", [True, False])
+def test_an_old_settings_database_in_use_elsewhere_is_left_as_it_is(legacy, reading):
+    """Another connection open to it, reading (a backup's snapshot, say) or idle: an idle one
+    of this process would go on writing the old settings into the new file's -wal."""
     key = db.known_key(legacy)
     other = db.connect(legacy)
     try:
-        other.execute("BEGIN")  # a read under way (a backup's snapshot, say)
+        if reading:
+            other.execute("BEGIN")
         other.execute("SELECT count(*) FROM person").fetchone()
         conn = db.open_database(legacy)
         try:
@@ -146,20 +150,23 @@ def test_an_old_settings_database_in_use_elsewhere_is_left_as_it_is(legacy):
             Store(conn, actor="t").add("person", {"full_name": "Vàng A Sình"})
         finally:
             conn.close()
-        other.execute("ROLLBACK")
+        if reading:
+            other.execute("ROLLBACK")
         assert other.execute("SELECT count(*) FROM person WHERE full_name = ?",
                              ("Vàng A Sình",)).fetchone()[0] == 1
+        Store(other, actor="t").add("person", {"full_name": "Giàng Thị Dua"})
     finally:
         other.close()
     assert reads_with(legacy, key, legacy=True)
-    conn = db.open_database(legacy)  # alone now: rewritten
+    conn = db.open_database(legacy)  # alone now: rewritten, with what both wrote
     try:
         assert not conn.cipher_legacy
-        assert conn.execute("SELECT count(*) FROM person WHERE full_name = ?",
-                            ("Vàng A Sình",)).fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM person WHERE full_name IN (?, ?)",
+                            ("Vàng A Sình", "Giàng Thị Dua")).fetchone()[0] == 2
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
-    assert reads_with(legacy, key, legacy=False)
+    assert reads_with(legacy, key, legacy=False) and not reads_with(legacy, key, legacy=True)
 
 
 def test_a_backup_of_the_old_settings_restores(filled, tmp_path):
