@@ -66,6 +66,12 @@ def rewrite(conn: dbapi.Connection, path: Path, key: bytes,
         export(conn, staged, key)
         _check_same(conn, open_file(staged, key, readonly=True), path)
         _fsync_file(staged)
+    except (OSError, dbapi.OperationalError):
+        # The disk full or failing under the copy: the file is as it was and reads in its old
+        # settings, so the officer works on; a later open tries again.
+        conn.close()
+        _remove_with_sidecars(staged)
+        return open_file(path, key)
     except BaseException:
         conn.close()
         _remove_with_sidecars(staged)

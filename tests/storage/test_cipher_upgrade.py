@@ -221,3 +221,31 @@ def test_a_plain_database_is_encrypted_in_the_current_settings(master_db, tmp_pa
     key = db.known_key(path)
     assert reads_with(path, key, legacy=False) and not reads_with(path, key, legacy=True)
     assert not any(b.reason == cipher_upgrade.REASON for b in backup.list_backups(path))
+
+
+def test_a_disk_full_under_the_rewrite_leaves_the_old_file_working(legacy, monkeypatch):
+    """The copy needs as much room again as the database: without it the officer still opens
+    the database, in its old settings, unchanged; a later open with room rewrites it."""
+    key = db.known_key(legacy)
+
+    def full(*_args, **_kwargs):
+        raise dbapi.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as m:
+        m.setattr(cipher_upgrade, "export", full)
+        conn = db.open_database(legacy)
+        try:
+            assert conn.cipher_legacy
+            Store(conn, actor="t").add("person", {"full_name": "Thào A Chứ"})
+        finally:
+            conn.close()
+    assert not cipher_upgrade.staging_path(legacy).exists()
+    assert reads_with(legacy, key, legacy=True)
+    conn = db.open_database(legacy)  # room again: rewritten, with what was written meanwhile
+    try:
+        assert not conn.cipher_legacy
+        names = {r[0] for r in conn.execute("SELECT full_name FROM person")}
+        assert {NAME, "Thào A Chứ"} <= names
+    finally:
+        conn.close()
+    assert reads_with(legacy, key, legacy=False)
