@@ -9,7 +9,8 @@ against the old file's, and only then renamed over it. The key, the key file and
 attachments (their key derives from the database key) do not change. A database open
 elsewhere at that moment (another connection of this process or another, reading or idle:
 in WAL mode each holds the file, so it cannot leave WAL mode) is left as it is: it opens in
-its old settings, and a later open rewrites it (tested for both).
+its old settings, and a later open rewrites it (tested for both). So is one whose copy fails
+for want of room or a failing disk: the officer works on, in the old settings.
 """
 
 from __future__ import annotations
