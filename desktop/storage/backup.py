@@ -31,7 +31,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.ids import new_id
 from desktop.i18n import _
 from desktop.storage import db, dbapi, schema_check
-from desktop.storage.durable import fsync_dir
+from desktop.storage.durable import fsync_dir, fsync_file
 from desktop.storage.paths import backups_dir
 
 SUFFIX = ".db"
@@ -388,7 +388,7 @@ def restore(backup_file: Path | str, db_path: Path | str, *,
         _copy_into(backup_file, staged, key)
         site_id, previous = _new_site_identity(staged, key, detail={
             "file": str(backup_file), "safety_copy": str(safety or "")}, actor=actor)
-        _fsync_file(staged)
+        fsync_file(staged)
         _quiesce(db_path, key)
         os.replace(staged, db_path)  # the one step that makes the copy live
     except BaseException:
@@ -444,14 +444,6 @@ def _quiesce(db_path: Path, key: bytes | None) -> None:
         if Path(f"{db_path}{suffix}").exists():
             raise UserError(_("{p} đang được mở ở nơi khác (cửa sổ hoặc lệnh antq khác); hãy "
                               "đóng rồi khôi phục lại. Chưa thay đổi gì").format(p=db_path))
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR)  # Windows flushes only a handle open for writing
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _new_site_identity(db_path: Path, key: bytes | None, *,

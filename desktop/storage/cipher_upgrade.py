@@ -22,7 +22,7 @@ from pathlib import Path
 from desktop.domain.errors import UserError
 from desktop.i18n import _
 from desktop.storage import dbapi
-from desktop.storage.durable import fsync_dir
+from desktop.storage.durable import fsync_dir, fsync_file
 
 # SQLCipher 4's settings but one: each page's HMAC is HMAC-SHA256 rather than its default
 # HMAC-SHA512. A page read from disk is decrypted and its HMAC checked; processors with the
@@ -66,7 +66,7 @@ def rewrite(conn: dbapi.Connection, path: Path, key: bytes,
         backup.backup_now(conn, path, REASON)
         export(conn, staged, key)
         _check_same(conn, open_file(staged, key, readonly=True), path)
-        _fsync_file(staged)
+        fsync_file(staged)
     except (OSError, dbapi.OperationalError):
         # The disk full or failing under the copy: the file is as it was and reads in its old
         # settings, so the officer works on; a later open tries again.
@@ -149,11 +149,3 @@ def _check_same(conn: dbapi.Connection, copy: dbapi.Connection, path: Path) -> N
 def _remove_with_sidecars(path: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR)  # Windows flushes only a handle open for writing
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
