@@ -459,12 +459,11 @@ def _gathered(conn: dbapi.Connection, table: str, order: Order, filters: Sequenc
     found = conn.execute(f"SELECT p._rowid, {', '.join(order.keys)} FROM {table} p "
                          f"{order.joins} WHERE {where} ORDER BY {order_by} LIMIT ?",
                          [*args, GATHER_HELD + 1]).fetchall()
-    if len(found) > GATHER_HELD:
-        return None
-    whole = ([int(r[0]) for r in found], {tuple(r)[1:]: i for i, r in enumerate(found)})
+    whole = None if len(found) > GATHER_HELD else (
+        [int(r[0]) for r in found], {tuple(r)[1:]: i for i, r in enumerate(found)})
     if len(cache) >= 8:
         cache.clear()
-    cache[key] = (now, whole)
+    cache[key] = (now, whole)  # too long to hold: remembered too, not read again each page
     return whole
 
 

@@ -305,3 +305,27 @@ def test_a_gathered_list_held_between_pages_shows_what_was_written_since(
                                     after=first[-1]["sort_key"])
         assert newcomer in [r["id"] for r in again] and again == rest
         store.delete("person", newcomer)
+
+
+def test_a_list_too_long_to_hold_is_not_read_whole_again_at_each_page(
+        conn, people, monkeypatch):
+    """Past paging.GATHER_HELD rows a gathered list is read a page at a time; that it is too
+    long is remembered with the database's state, not found out again by every page."""
+    force(monkeypatch, "gather")
+    monkeypatch.setattr(paging, "GATHER_HELD", 2)
+    scope = rosters.Scope("unit", people["commune"])
+    whole: list[str] = []
+    conn.set_trace_callback(lambda sql: whole.append(sql) if "LIMIT 3" in sql else None)
+    try:
+        shown = rosters.people_page(conn, scope, limit=1, order="phone")
+        pages = [shown]
+        while shown:
+            shown = rosters.people_page(conn, scope, limit=1, order="phone",
+                                        after=shown[-1]["sort_key"])
+            pages.append(shown)
+    finally:
+        conn.set_trace_callback(None)
+    assert len(pages) > 3
+    assert len(whole) == 1  # the whole list read once: too long, then page by page
+    assert [r["id"] for page in pages for r in page] == [
+        r["id"] for r in rosters.people_page(conn, scope, limit=-1, order="phone")]
