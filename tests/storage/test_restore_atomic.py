@@ -50,7 +50,7 @@ CHILD = textwrap.dedent("""
 # The steps of a restore, in order, and whether the copy is live once each has run.
 STEPS = [("backup", "backup_now", False), ("backup", "_copy_into", False),
          ("backup", "_record", False), ("backup", "_new_site_identity", False),
-         ("backup", "_fsync_file", False), ("backup", "_quiesce", False),
+         ("backup", "fsync_file", False), ("backup", "_quiesce", False),
          ("os", "replace", True), ("backup", "fsync_dir", True)]
 
 
