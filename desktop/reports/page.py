@@ -11,6 +11,7 @@ A document holding a record classified Mật carries the «MẬT» mark on every
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape
@@ -410,8 +411,15 @@ def build(story: list[Flowable], *, is_landscape: bool = False, title: str = "",
     buf = io.BytesIO()
     doc = _Doc(buf, is_landscape=is_landscape, title=title, after_flowable=after_flowable,
                with_landscape=with_landscape)
-    doc.build(story, canvasmaker=numbered_canvas(page_label, mark, mark_from))
+    with _ONE_AT_A_TIME:
+        doc.build(story, canvasmaker=numbered_canvas(page_label, mark, mark_from))
     return buf.getvalue()
+
+
+# reportlab keeps a registered font's subsets in the font object every document shares: two
+# documents laid out at once (two reports asked for in a row, each made off the UI thread)
+# corrupted them (IndexError in makeSubset; found by the monkey test). One at a time.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 GRID = colors.black
