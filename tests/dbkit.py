@@ -64,3 +64,31 @@ def version_rows(conn: dbapi.Connection, pk: str | None = None) -> list[dict[str
     keys = ("tbl", "pk", "field", "hlc", "origin", "part", "seq")
     return [{**dict(zip(keys, c[:7], strict=True)), "hist": json.dumps(c[7])}
             for c in versions.all_cells(conn) if pk is None or c[1] == pk]
+
+
+def roster_search_pages(conn: dbapi.Connection, scope: object, search: str,
+                        limit: int) -> list[list[int]]:
+    """Every page of a roster's search, each as people_rowids gives it (page after page, as
+    the window reads them)."""
+    from desktop.storage import rosters
+
+    out: list[list[int]] = []
+    after = None
+    while True:
+        found, after = rosters.people_rowids(conn, scope, search=search, after=after,
+                                             limit=limit)
+        out.append(found)
+        if len(found) < limit:
+            return out
+
+
+def roster_search_afresh(conn: dbapi.Connection, scope: object, search: str,
+                         limit: int) -> list[list[int]]:
+    """:func:`roster_search_pages` as a search typed anew (nothing kept from the last key)."""
+    from desktop.storage import rosters
+
+    conn.__dict__.pop(rosters._TYPED, None)
+    try:
+        return roster_search_pages(conn, scope, search, limit)
+    finally:
+        conn.__dict__.pop(rosters._TYPED, None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from dbkit import roster_search_afresh as afresh
+from dbkit import roster_search_pages as pages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,17 +48,6 @@ def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setattr(ranked, "PLACED", 10**6 if name == "placed" else 0)
 
 
-def pages(conn, scope, search, limit):
-    """Every page of the search, as the window reads them (people_rowids, page after page)."""
-    out, after = [], None
-    while True:
-        found, after = rosters.people_rowids(conn, scope, search=search, after=after,
-                                             limit=limit)
-        out.append(found)
-        if len(found) < limit:
-            return out
-
-
 def record_pages(conn, scope, search, limit):
     """Every page of the search as people_page reads them (the records, by sort key)."""
     out, after = [], None
@@ -66,14 +57,6 @@ def record_pages(conn, scope, search, limit):
         if len(page) < limit:
             return out
         after = page[-1]["sort_key"]
-
-
-def afresh(conn, scope, search, limit):
-    conn.__dict__.pop(rosters._TYPED, None)
-    try:
-        return pages(conn, scope, search, limit)
-    finally:
-        conn.__dict__.pop(rosters._TYPED, None)
 
 
 WORDS = st.sampled_from(FAMILIES + MIDDLES + GIVENS + ["h", "d", "ng", "th", "x"])

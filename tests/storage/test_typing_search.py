@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from dbkit import roster_search_afresh as afresh
+from dbkit import roster_search_pages as pages
 
 from desktop.storage import db, paging, rosters, walk
 from desktop.storage.writer import Store
@@ -37,25 +39,6 @@ def roster(store: Store, village: str) -> rosters.Scope:
     rows += [{"full_name": name, "residence_unit_id": other} for name in names[::8]]
     store.add_many("person", rows)
     return rosters.Scope("unit", village)
-
-
-def pages(conn, scope, search, limit):
-    """Every page of the search, each as people_rowids gives it."""
-    out, after = [], None
-    while True:
-        found, after = rosters.people_rowids(conn, scope, search=search, after=after,
-                                             limit=limit)
-        out.append(found)
-        if len(found) < limit:
-            return out
-
-
-def afresh(conn, scope, search, limit):
-    conn.__dict__.pop(rosters._TYPED, None)
-    try:
-        return pages(conn, scope, search, limit)
-    finally:
-        conn.__dict__.pop(rosters._TYPED, None)
 
 
 def searched(typed: str) -> str | None:
