@@ -6,8 +6,14 @@ digits instead of from the model at every key (desktop/ui/common/widgets.py)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QStyleOptionViewItem, QTableView
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QHeaderView,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 from uikit import close_window, open_window, type_text
 
 from desktop.domain.kinds import PERSON
@@ -123,3 +129,49 @@ def test_the_row_numbers_are_as_wide_as_qt_s_own_header_makes_them(qapp):
         ours.grow(rows)
         theirs.grow(rows)
         assert header.sizeHint() == plain.verticalHeader().sizeHint(), rows
+
+
+class _Paints(QObject):
+    """Counts the paint events of the widgets it watches."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        for w in widgets:
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+@pytest.mark.parametrize("name", ["people", "meetings"])
+def test_a_key_typed_repaints_the_list_not_the_whole_page(window, qtbot, name):
+    # The count under the list turns to "…" at every key. A label whose text changes tells
+    # the layouts above it, and the tab widget holding the pages then repaints itself whole
+    # (the buttons, the headers, the scroll bar: ~5–10 ms a key, at times before the list).
+    # The count's label keeps its size instead, and still shows its whole text.
+    page = window.people if name == "people" else window.show_page(name)
+    model = page.model
+    searched = (lambda: model.search) if name == "people" else (lambda: model.query.search)
+    qtbot.waitUntil(lambda: page.count.text() not in ("", "…"), timeout=5000)
+    QApplication.processEvents()
+    page.search.setFocus()
+    type_text(page.search, "n")  # the search box's clear button comes: the box repaints
+    qtbot.wait(300)  # (its fade-in done)
+    # (the scroll bar and the headers change with the number of rows found)
+    list_paints, others = _Paints(page.table.viewport()), _Paints(page.add_button,
+                                                                   page.delete_button)
+    for typed, wanted in (("g", "ng"), ("u", "ngu")):
+        before = list_paints.count
+        type_text(page.search, typed)
+        qtbot.waitUntil(lambda w=wanted, b=before: searched() == w and list_paints.count > b,
+                        timeout=3000)
+        assert page.count.text() == "…"
+    qtbot.wait(50)  # what the keys left to do (the count waits for typing to pause)
+    assert others.count == 0
+    qtbot.waitUntil(lambda: page.count.text() != "…", timeout=5000)
+    label = page.count
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+    assert label.height() >= label.fontMetrics().height()

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMenu,
     QTableView,
@@ -73,6 +74,29 @@ def replace_rows(model: QAbstractItemModel, old: int, new: int,
         show(new)
     if head:
         model.dataChanged.emit(model.index(0, 0), model.index(head - 1, model.columnCount() - 1))
+
+
+class SteadyLabel(QLabel):
+    """A label whose text changes at every key typed (a list's count, "…" until it comes)
+    without laying the window out again. A label's new text tells its layout that its size
+    may have changed; the page is laid out, then every widget above it, and the tab widget
+    holding the pages repaints itself whole: the list, its headers, scroll bar and buttons
+    again (~5–10 ms a key, sometimes before the list's own repaint). A widget of fixed size
+    tells no one, so this label keeps a fixed size: as wide as the widest text it has shown
+    (it grows when a text needs more room, and never shrinks while the text only changes)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        hint = self.sizeHint()
+        if hint.width() > self.minimumWidth() or hint.height() != self.minimumHeight():
+            self.setFixedSize(max(hint.width(), self.minimumWidth()), hint.height())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.setMinimumSize(0, 0)  # measured again for the new font
+            self.setMaximumSize(16777215, 16777215)
+            self.setText(self.text())
 
 
 class RowNumbers(QHeaderView):

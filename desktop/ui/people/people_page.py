@@ -23,7 +23,7 @@ from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, rosters
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
-from desktop.ui.common.widgets import list_behaviour, record_table
+from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
 from desktop.ui.people.roster_model import RosterModel
 from desktop.ui.records.pages import (
     AppContext,
@@ -132,7 +132,7 @@ class PeoplePage(QWidget):
                        open_current=self.edit_current, actions=self.row_actions)
         self.table.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
-        self.count = QLabel()
+        self.count = SteadyLabel()  # set at every key typed: no relayout
         self.filter_note = FilterNote(
             self.search, lambda: (self.org_type_filter, self.role_filter, self.members_filter),
             self.reload)

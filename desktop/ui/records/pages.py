@@ -29,7 +29,7 @@ from desktop.storage.present import Presenter
 from desktop.storage.site import Site
 from desktop.ui.common.dialogs import free_on_close, run_modal
 from desktop.ui.common.tasks import TaskRunner
-from desktop.ui.common.widgets import list_behaviour, record_table
+from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.records.record_model import RecordTableModel
 
@@ -298,7 +298,7 @@ class RecordPage(QWidget):
                        order=Qt.SortOrder.DescendingOrder if newest_first
                        else Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setSortIndicatorShown(True)
-        self.count = QLabel()
+        self.count = SteadyLabel()  # set at every key typed: no relayout
         self.filter_note = FilterNote(self.search, lambda: list(self.filters.values()),
                                       self.reload)
         footer = QHBoxLayout()
