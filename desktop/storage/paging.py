@@ -74,6 +74,10 @@ class Segment:
     descending: bool = False
     after: tuple[object, ...] | None = None
     extra: Filter | None = None
+    # The first keys of ``order`` its index holds, when not all (0: all): what a walk reads
+    # off the index alone to know how far it goes (the rest are read off each row: an index
+    # on the birth date alone, rosters._by_column).
+    indexed: int = 0
 
 
 @dataclass(frozen=True)
