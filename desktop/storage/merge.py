@@ -31,7 +31,7 @@ from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
 from desktop.domain.kinds import CATALOGUES, KINDS_BY_TABLE, FieldType, Kind
 from desktop.i18n import _
-from desktop.storage import bulk, dbapi, derived, moves, references, versions
+from desktop.storage import bulk, dbapi, derived, moves, references, roster_members, versions
 from desktop.storage.writer import Store
 
 # One incoming or outgoing field version:
@@ -450,6 +450,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     # After every table is written: a record may name a unit that came in the same bundle.
     check_partitions(conn, placed, strays)
     moves.settle(store, sorted(strays))  # at the province: the record goes where it lives
+    roster_members.resolve(conn)  # memberships were written before their people
     if conflicts:
         before = conn.total_changes
         marks = ", ".join("?" * 18)
