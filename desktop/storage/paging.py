@@ -232,6 +232,10 @@ def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fi
         page = _by_rank(conn, table, order, filters, after, limit, rows)
         if page is not None:
             return page
+    if not covered and order.walked:  # an order whose index holds not all tested
+        page = _listed(conn, table, order, filters, after, limit, rows)
+        if page is not None:
+            return page
     few = bound(conn, table, covered)
     sizes = sorted(((admitted(conn, f, few), i) for i, f in enumerate(filters)))
     driver = filters[sizes[0][1]] if sizes else None
@@ -265,6 +269,40 @@ def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fi
             driver = min(filters, key=lambda f: admitted(conn, f, further), default=None)
             return _gather(conn, table, order, filters, driver, after, limit, rows)
         found += got
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
+            after: tuple | None, limit: int, rows: _Rows) -> list | None:
+    """A page of a list of rowids (the members of an organization type) in an order whose
+    index holds not every column tested (the phone, the CCCD, the birth date): walked down
+    that index, the list tested on each entry (every entry ends with the rowid) before its
+    row is read, so that only the listed rows are read; the rows of a segment of its own
+    (those without a phone) found through that segment's index, the list tested there too.
+    Gathering read every listed row (3,229 members at 300,000 people: 20-45 ms a first page
+    by phone, against 4-9). None (the other plans) when the list is short enough to gather,
+    or another filter keeps few rows (a village's: gathered through its own index)."""
+    listed = next((f for f in filters if f.columns == ("_rowid",)), None)
+    if listed is None or limit < 0:
+        return None
+    few, many = bound(conn, table, True), bound(conn, table, False)
+    if admitted(conn, listed, few) < few or any(
+            admitted(conn, f, many) < many for f in filters if f is not listed):
+        return None
+    tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in filters)])
+    test_args = [a for f in filters for a in f.test_args]
+    found: list = []
+    for segment in order.segments(after):
+        need = limit - len(found)
+        if segment.extra is not None:
+            found += _gather_segment(conn, table, segment, filters, need, rows)
+        else:  # to the segment's end at most: its index alone for the rows not listed
+            where, args = _segment_where(segment, plus=False)
+            found += rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {where} AND "
+                          f"{tests} ORDER BY {_order_by(segment.order, segment.descending)} "
+                          "LIMIT ?", [*args, *test_args, need])
         if len(found) >= limit:
             break
     return found[:limit]
