@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QApplication,
     QHeaderView,
+    QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -19,7 +21,7 @@ from uikit import close_window, open_window, type_text
 from desktop.domain.kinds import PERSON
 from desktop.storage import records, rosters
 from desktop.storage.present import Presenter
-from desktop.ui.common.widgets import RowNumbers, record_table
+from desktop.ui.common.widgets import PlainCells, RowNumbers, record_table
 
 
 @pytest.fixture
@@ -175,3 +177,33 @@ def test_a_key_typed_repaints_the_list_not_the_whole_page(window, qtbot, name):
     label = page.count
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
     assert label.height() >= label.fontMetrics().height()
+
+
+def _grab(table: QTableView) -> QImage:
+    QApplication.processEvents()
+    return table.viewport().grab().toImage()
+
+
+@pytest.mark.parametrize("name", ["people", "meetings"])
+def test_a_list_s_cells_look_as_qt_s_own_delegate_paints_them(window, qtbot, name):
+    # The lists paint their plain cells themselves, each text prepared once (PlainCells):
+    # pixel for pixel what Qt's delegate paints, with a row chosen (left to Qt's delegate),
+    # a text too long for its column (elided by Qt's) and Vietnamese letters.
+    page = window.people if name == "people" else window.show_page(name)
+    table, model = page.table, page.model
+    delegate = table.itemDelegate()
+    assert isinstance(delegate, PlainCells)
+    page.search.setFocus()
+    type_text(page.search, "lò" if name == "people" else "họp")
+    qtbot.waitUntil(lambda: model.rowCount() > 3 and page.filter_note.isVisible(), timeout=5000)
+    table.setFocus()
+    table.selectRow(1)
+    for narrow in (False, True):
+        if narrow:  # the first column's texts no longer fit: Qt's delegate elides them
+            table.setColumnWidth(0, 60)
+        ours = _grab(table)
+        assert delegate._texts  # the texts it painted itself
+        table.setItemDelegate(QStyledItemDelegate(table))
+        theirs = _grab(table)
+        table.setItemDelegate(delegate)
+        assert ours == theirs, narrow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
@@ -14,12 +15,16 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
+from PySide6.QtGui import QPalette, QStaticText, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTableWidget,
 )
@@ -125,11 +130,98 @@ class RowNumbers(QHeaderView):
         super().changeEvent(event)
 
 
+_SPECIAL = (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
+            | QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Editing).value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_PLAIN_TEXT = Qt.TextFormat.PlainText
+_KEPT_TEXTS = 4096  # prepared texts kept: a few screens of a list
+
+
+class PlainCells(QStyledItemDelegate):
+    """Paints a list's plain cells itself: each text prepared once (QStaticText) and kept,
+    drawn where Qt's delegate draws it, in the same colour. Qt's delegate lays out and
+    shapes a cell's text twice at every repaint (to measure it, then to draw it): over half
+    of a list's repaint, and a search repaints the list at every key. A cell this cannot
+    paint alike is left to Qt's delegate: selected, current, under the mouse, being edited,
+    aligned otherwise than to the left, or with a text that does not fit its width (Qt wraps
+    or elides it) or is not one plain line.
+
+    ``cell_text(row, column)`` is the model's text of a cell (what ``multiData`` answers, no
+    conversion to a QVariant and back); ``plain(column)``: the column's text is left-aligned
+    and coloured as the style's (no alignment, font or colour roles)."""
+
+    def __init__(self, view: QAbstractItemView, cell_text: Callable[[int, int], str],
+                 plain: Callable[[int], bool]) -> None:
+        super().__init__(view)
+        self._view, self._cell_text, self._plain = view, cell_text, plain
+        self._texts: OrderedDict[str, tuple[QStaticText, float]] = OrderedDict()
+        self._measure()
+        view.installEventFilter(self)
+
+    def _measure(self) -> None:
+        """What every cell shares: the font, the text's margin and height, the pens."""
+        view = self._view
+        self._texts.clear()
+        self._font = view.font()
+        self._margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                                view) + 1
+        layout = QTextLayout("Ay", self._font)  # one line's height, as Qt's delegate finds it
+        layout.beginLayout()
+        layout.createLine().setLineWidth(1000)
+        layout.endLayout()
+        self._height = layout.boundingRect().size().toSize().height()
+        palette = view.palette()
+        text = QPalette.ColorRole.Text
+        self._pens = {_ENABLED | _ACTIVE: palette.color(QPalette.ColorGroup.Active, text),
+                      _ENABLED: palette.color(QPalette.ColorGroup.Inactive, text),
+                      _ACTIVE: palette.color(QPalette.ColorGroup.Disabled, text),
+                      0: palette.color(QPalette.ColorGroup.Disabled, text)}
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange,
+                            QEvent.Type.PaletteChange):
+            self._measure()
+        return False
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        state = option.state.value
+        column = index.column()
+        if not state & _SPECIAL and self._plain(column):
+            text = self._cell_text(index.row(), column)
+            if not text:
+                return  # nothing to draw: an unselected cell's background is the row's
+            x, y, w, h = option.rect.getRect()
+            w -= 2 * self._margin
+            kept = self._texts.get(text)
+            if kept is None:
+                kept = self._texts[text] = self._prepared(text)
+                if len(self._texts) > _KEPT_TEXTS:
+                    self._texts.popitem(last=False)
+            shown, width = kept
+            if width <= w:
+                painter.setPen(self._pens[state & (_ENABLED | _ACTIVE)])
+                painter.drawStaticText(x + self._margin, y + h // 2 - self._height // 2, shown)
+                return
+        super().paint(painter, option, index)
+
+    def _prepared(self, text: str) -> tuple[QStaticText, float]:
+        shown = QStaticText(text)
+        shown.setTextFormat(_PLAIN_TEXT)
+        shown.prepare(font=self._font)
+        # Not one plain line (a line break, a tab, a control character): never drawn here,
+        # an infinite width sends it to Qt's delegate.
+        return shown, shown.size().width() if text.isprintable() else float("inf")
+
+
 def record_table(model: QAbstractItemModel) -> QTableView:
     """A list of records: one row selected at a time, not edited in place."""
     table = QTableView()
     table.setVerticalHeader(RowNumbers(table))
     table.setModel(model)
+    cell_text = getattr(model, "cell_text", None)
+    if cell_text is not None:  # the window's lazy lists: their plain cells painted quickly
+        table.setItemDelegate(PlainCells(table, cell_text, model.plain_column))
     replaced = getattr(model, "replaced", None)
     if replaced is not None:  # another list shown in place of the last: from its top
         replaced.connect(table.scrollToTop)

@@ -345,6 +345,13 @@ class RosterModel(QAbstractTableModel):
         else:
             answer_roles(self, index, roles)  # only the text is the roster's
 
+    def cell_text(self, row: int, column: int) -> str:
+        """A cell's text, as painted (desktop/ui/common/widgets.py, PlainCells)."""
+        return self._text(row, column)
+
+    def plain_column(self, column: int) -> bool:
+        return True  # every column: text only, to the left
+
     def _text(self, row: int, column: int) -> str:
         if self._seen[0] != row:  # the row's columns found once for its seven cells
             self._seen = (row, self._row(row))

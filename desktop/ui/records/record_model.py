@@ -184,6 +184,16 @@ class RecordTableModel(QAbstractTableModel):
         else:
             answer_roles(self, index, roles, own=(1,))  # the text and the alignment
 
+    def cell_text(self, row: int, column: int) -> str:
+        """A cell's text, as painted (desktop/ui/common/widgets.py, PlainCells)."""
+        cells = self._shown[row]
+        if cells is None:  # a page holds more rows than a screen shows
+            cells = self._shown[row] = self._cells(self._rows[row])
+        return cells[column]
+
+    def plain_column(self, column: int) -> bool:
+        return self._aligns[column] is None  # figures are right-aligned: Qt's delegate
+
     def _cells(self, rec: dict[str, object]) -> list[str]:
         shown = self._presenter.record(self.kind, rec, only=self._column_set)
         return [shown.get(c, "").replace("\n", " ")[:200] for c in self.columns]
