@@ -268,6 +268,10 @@ def _scope_filter(conn: dbapi.Connection, kind: Kind, unit: str) -> paging.Filte
         raise ValidationError("unit", _("{k} không gắn với địa bàn").format(k=kind.name))
     args = (unit,) * (path.count("{sub}") * 3)
     on_p = re.sub(r"\bt\.", "p.", path.format(sub=_SUBTREE))
+    if kind.name == "deed" and _is_village(conn, unit):  # its good deeds, listed once
+        listed = (_deeds_in(conn, unit),)
+        return paging.Filter(f"+{{t}}._rowid IN ({_LISTED})", listed,
+                             f"p._rowid IN ({_LISTED})", listed, _LISTED, listed, ("_rowid",))
     if kind.name == "deed":  # each looked up, walked or gathered (the IN form would list
         # every resident first); not counted: a page reads at most the table (a few thousand)
         test = _DEED_TEST
@@ -305,6 +309,37 @@ def _ids_in(conn: dbapi.Connection, table: str, unit: str) -> str:
     if len(cache) > 16:
         cache.clear()
     cache[table, unit] = (now, listed)
+    return listed
+
+
+# A place's good deeds: each deed's person's rowid read off the id index (no person's row),
+# tested against the rowids of the place's residents, read off the residence index alone.
+_DEEDS_IN = (f"SELECT d._rowid FROM deed d WHERE d.organization_id IN (SELECT id FROM "
+             f"organization WHERE unit_id IN ({_SUBTREE})) OR EXISTS (SELECT 1 FROM person pp "
+             f"WHERE pp.id = d.person_id AND pp._rowid IN (SELECT p._rowid FROM person p WHERE "
+             f"p.residence_unit_id IN ({_SUBTREE}))) ORDER BY 1")
+
+
+def _is_village(conn: dbapi.Connection, unit: str) -> bool:
+    row = conn.execute("SELECT level FROM unit WHERE id = ?", (unit,)).fetchone()
+    return row is not None and row[0] == "village"
+
+
+def _deeds_in(conn: dbapi.Connection, unit: str) -> str:
+    """The rowids of the good deeds of a village (its residents' and its organizations'), as
+    a JSON list, remembered until the database changes. Each deed looked up its person's row
+    for the place: 3,000 deeds read for the ~16 of a village at 300,000 people, 10-20 ms of
+    processor a page of every order (90 read afresh), against 5-7 once (30 afresh). A larger
+    place keeps the look-up: listing a commune's residents would read nearly everyone."""
+    now = paging.stamp(conn)
+    cache: dict = conn.__dict__.setdefault("_records_deeds_in", {})
+    held = cache.get(unit)
+    if held is not None and held[0] == now:
+        return str(held[1])
+    listed = json.dumps([int(r[0]) for r in conn.execute(_DEEDS_IN, (unit,) * 6)])
+    if len(cache) > 16:
+        cache.clear()
+    cache[unit] = (now, listed)
     return listed
 
 
