@@ -228,8 +228,8 @@ def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fi
           after: tuple | None, limit: int, rows: _Rows) -> list:
     """The page's rowids (or rows: ``rows``) by the cheaper plan (the module's text)."""
     covered = all(set(f.columns) <= order.covers for f in filters)
-    if covered and order.walked:
-        page = _by_rank(conn, table, order, filters, after, limit, rows)
+    if order.walked and (covered or any(f.rowids for f in filters)):
+        page = _by_rank(conn, table, order, filters, after, limit, rows, covered)
         if page is not None:
             return page
     if not covered and order.walked:  # an order whose index holds not all tested
@@ -319,10 +319,12 @@ PROBE_ROWS = 3000  # rows a search walks before its matches are counted (about 1
 
 
 def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-             after: tuple | None, limit: int, rows: _Rows) -> list | None:
-    """A search's page in name order: found by a short walk, else its matches placed by
-    rank (storage/ranked.py) when they are not too many; None: the other plans read it (a
-    village's roster, or a short prefix matching many)."""
+             after: tuple | None, limit: int, rows: _Rows, covered: bool = True
+             ) -> list | None:
+    """A search's page in name order: found by a short walk (``covered``: the walk reads
+    the name index alone), else its matches placed by rank (storage/ranked.py) when they are
+    not too many; None: the other plans read it (a village's roster, or a short prefix
+    matching many)."""
     search = next((f for f in filters if f.rowids), None)
     if search is None or order.keys != ranked.NAME_ORDER or order.descending or order.joins \
             or limit < 0:
@@ -334,15 +336,26 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
     few = bound(conn, table, True)
     if any(admitted(conn, f, few) < few for f in others):
         return None  # a village's people: gathered through its index
-    # Most searches find their page a short walk away (a match in a few dozen rows): found
-    # so before their matches are counted (a short prefix's: 2-14 ms at 300,000 people).
-    probe = _walk(conn, table, segments[0], filters, limit, PROBE_ROWS * max(1, limit // 100),
-                  rows, sure=False)
-    if probe is not None:
-        return probe
+    if covered:
+        # Most searches find their page a short walk away (a match in a few dozen rows):
+        # found so before their matches are read (a short prefix's: 2-14 ms at 300,000).
+        probe = _walk(conn, table, segments[0], filters, limit,
+                      PROBE_ROWS * max(1, limit // 100), rows)
+        if probe is not None:
+            return probe
+        most, spread = ranked.most(_rows(conn, table)), _rows(conn, table)
+    else:
+        # A walk reads each row (a number alone: the CCCD and phone are not in the name
+        # index, 1 µs a row): the matches are counted first, off their own indexes.
+        most = ranked.most(_rows(conn, table), ranked.PLACED_READ)
+        if admitted(conn, search, most + 1) > most:
+            return None
+        spread = None  # (their rowids come in the numbers' order)
     # Placed when the matches are few enough; more, and a walk finds the page sooner.
-    found = ranked.matches(conn, search.admitted, search.admitted_args,
-                           ranked.most(_rows(conn, table)))
+    found = ranked.matches(conn, search.admitted, search.admitted_args, most, spread)
+    if found is None and covered:  # many: walked to the page (the other plans' choice too,
+        # without counting the matches again: up to 5,000 of a few words' cost 3-8 ms)
+        return _walk(conn, table, segments[0], filters, limit, _rows(conn, table), rows)
     if found is None:
         return None
     held = ranked.ranks(conn, table, stamp(conn))
@@ -363,33 +376,51 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
 
 
 def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequence[Filter],
-          need: int, most: int, rows: _Rows = _ROWIDS, *, sure: bool = True) -> list | None:
+          need: int, most: int, rows: _Rows = _ROWIDS) -> list | None:
     """Rowids (or ``rows``) of up to ``need`` rows of ``segment`` passing the filters, read
-    down its index; None when ``most`` rows were read without finding them all (``sure``
-    False: whenever fewer were found, the segment's end not told from the walk's)."""
+    down its index; None when ``most`` rows were read without finding them all."""
     tests = [f for f in (*filters, segment.extra) if f is not None]
     where, args = _segment_where(segment, plus=False)
+    order_by = _order_by(segment.order, segment.descending)
+    test_sql = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in tests)])
     test_args = [a for f in tests for a in f.test_args]
-    if most >= _rows(conn, table):  # nothing to bound: tested as read (a third cheaper)
-        test_sql = " AND ".join(["p._deleted = 0",
-                                 *(f"({f.test.format(t='p')})" for f in tests)])
+    if most >= _rows(conn, table):  # nothing to bound
         return rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {where} AND {test_sql} "
-                    f"ORDER BY {_order_by(segment.order, segment.descending)} LIMIT ?",
-                    [*args, *test_args, need])
-    columns = dict.fromkeys(("_rowid", "_deleted", *(c for f in tests for c in f.columns)))
-    scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in columns)} FROM {table} p "
-               f"WHERE {where} ORDER BY {_order_by(segment.order, segment.descending)} "
-               f"LIMIT {most:d}")
-    test_sql = " AND ".join(["w._deleted = 0", *(f"({f.test.format(t='w')})" for f in tests)])
-    found = rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {test_sql} LIMIT ?",
-                 [*args, *test_args, need])
-    if len(found) < need and not sure:
-        return None
-    if len(found) < need:  # the segment ended, or the walk gave up
-        read = conn.execute(f"SELECT count(*) FROM ({scanned})", args).fetchone()[0]
-        if read >= most:
-            return None
-    return found
+                    f"ORDER BY {order_by} LIMIT ?", [*args, *test_args, need])
+    # A stretch at a time (the first of WALK_STEP rows, each next twice as long), each up to
+    # the keys of its last row read off the index alone (0.02-0.08 µs a row; those the index
+    # holds: ``indexed``, the stretch then ends after every row sharing them), the rows in it
+    # tested as read: half the processor time of a subquery reading ``most`` rows (its LIMIT)
+    # tested outside it, each row's columns copied out and back.
+    keys = segment.order[:segment.indexed or len(segment.order)]
+    columns, before = ", ".join(keys), "<" if segment.descending else ">"
+    found: list = []
+    walked, step, last = 0, WALK_STEP, None
+    while True:
+        step = min(step, most - walked)
+        here, here_args = where, list(args)
+        if last is not None:  # after the last stretch
+            here += f" AND ({columns}) {before} ({', '.join('?' for _ in last)})"
+            here_args += last
+        last = conn.execute(f"SELECT {columns} FROM {table} p WHERE {here} ORDER BY "
+                            f"{_order_by(keys, segment.descending)} LIMIT 1 OFFSET {step - 1:d}",
+                            here_args).fetchone()
+        if last is not None:  # else the segment ends within the stretch
+            last = tuple(last)
+            here += (f" AND ({columns}) {'>=' if segment.descending else '<='} "
+                     f"({', '.join('?' for _ in last)})")
+            here_args += last
+        found += rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {here} AND {test_sql} "
+                      f"ORDER BY {order_by} LIMIT ?", [*here_args, *test_args, need - len(found)])
+        walked += step
+        if len(found) >= need or last is None:
+            return found
+        if walked >= most:
+            return None  # the walk gave up
+        step *= 2
+
+
+WALK_STEP = 1000  # rows of a walk's first stretch (paging._walk)
 
 
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],

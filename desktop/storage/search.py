@@ -106,10 +106,21 @@ def people_filters(words: list[str]) -> list[paging.Filter]:
             columns: tuple[str, ...] = ("_search",)
         else:  # numbers alone: each row walked is read (the plans weigh it so)
             numbers, columns = NUMBER_SQL.format(c="+{t}."), ("_search", "citizen_id", "phone")
-        out.append(paging.Filter(f"instr(' ' || {{t}}._search, ?) > 0 OR {numbers}",
-                                 (" " + digits, *number_ranges(digits)), drive, args,
-                                 f"SELECT 1 FROM person p WHERE {drive}", args, columns))
+        out.append(paging.Filter(
+            f"instr(' ' || {{t}}._search, ?) > 0 OR {numbers}",
+            (" " + digits, *number_ranges(digits)), drive, args,
+            *((f"SELECT 1 FROM person p WHERE {drive}", args, columns) if named else
+              (NUMBER_ROWIDS, args, columns, True))))
     return out
+
+
+# The rowids of number_sql's people (its arguments), off the indexes alone (no row read): a
+# person twice when both the CCCD and the phone begin so. A number alone is placed by them in
+# name order (paging._by_rank), as a name's words are by the full-text index's rowids.
+NUMBER_ROWIDS = " UNION ALL ".join([
+    "SELECT rowid FROM person_fts WHERE person_fts MATCH ?",
+    *(f"SELECT _rowid AS rowid FROM person WHERE {c} >= ? AND {c} < ?"
+      for c in ("citizen_id", "phone", "phone"))])
 
 
 def number_sql(digits: str) -> tuple[str, tuple[object, ...]]:

@@ -46,6 +46,7 @@ def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     (never placed: the walk and gather of paging.py)."""
     monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name == "placed" else 10**6)
     monkeypatch.setattr(ranked, "PLACED", 10**6 if name == "placed" else 0)
+    monkeypatch.setattr(ranked, "PLACED_READ", 10**6 if name == "placed" else 0)
 
 
 def record_pages(conn, scope, search, limit):
@@ -152,3 +153,106 @@ def test_the_roster_warm_up_reads_the_ranks_so_the_first_placed_search_does_not(
     assert any("ORDER BY p.name_key" not in sql for sql in reads)  # the search was placed
     plan(monkeypatch, "walked")
     assert first == pages(conn, roster, "vu h", 10)
+
+
+@pytest.fixture
+def numbered(store: Store, village: str) -> rosters.Scope:
+    """120 people of one village with CCCDs (Điện Biên's "011…", some "001…") and phones
+    ("03…", some written "+843…"): a "0" typed begins both numbers of many of them."""
+    rows = []
+    for i in range(120):
+        year, gender = 1950 + i % 50, ("male", "female")[i % 2]
+        row = {"full_name": f"{FAMILIES[i % 5]} {MIDDLES[i % 4]} {GIVENS[i % 10]}",
+               "residence_unit_id": village, "birth_date": str(year), "gender": gender}
+        if i % 6:
+            row["citizen_id"] = f"0{'01' if i % 7 == 0 else '11'}{i % 2}{year % 100:02d}{i:06d}"
+        if i % 4:
+            row["phone"] = f"{'+84' if i % 5 == 0 else '0'}3{i % 3}{i:07d}"
+        if i % 13 == 1:  # Thanh Hóa's CCCD, and a phone beginning alike
+            row["citizen_id"] = f"038{i % 2}{year % 100:02d}{i:06d}"
+            row["phone"] = f"038{i % 2}{i:06d}"
+        rows.append(row)
+    ids = store.add_many("person", rows)
+    for person_id in ids[::11]:
+        store.delete("person", person_id)
+    return rosters.Scope("unit", village)
+
+
+def numbers_of(conn, scope: rosters.Scope, typed: str) -> list[int]:
+    """The people of ``scope`` whose CCCD or phone (without its "+") begins with ``typed``,
+    in name order: computed here from every row."""
+    rows = conn.execute("SELECT _rowid, name_key, citizen_id, phone, residence_unit_id, "
+                        "_deleted FROM person").fetchall()
+    return [r[0] for r in sorted(rows, key=lambda r: (r[1], r[0]))
+            if not r[5] and (scope.id is None or r[4] == scope.id)
+            and any(str(n or "").lstrip("+").startswith(typed) for n in (r[2], r[3]))]
+
+
+def typed_numbers(conn) -> list[str]:
+    """Every prefix of a few CCCDs and phones, typed digit by digit."""
+    numbers = [r[0] for r in conn.execute(
+        "SELECT coalesce(citizen_id, ltrim(phone, '+')) FROM person WHERE _rowid % 17 = 3 "
+        "AND coalesce(citizen_id, phone) IS NOT NULL ORDER BY _rowid LIMIT 4")]
+    numbers.append("84" + numbers[-1][1:])  # a phone typed with its country code
+    numbers.append(conn.execute("SELECT min(citizen_id) FROM person WHERE citizen_id LIKE "
+                                "'038%'").fetchone()[0])  # its phone begins alike
+    return [n[:k] for n in numbers for k in range(1, len(n) + 1)]
+
+
+@pytest.mark.parametrize("limit", [3, 100])
+def test_a_number_alone_is_placed_as_walked_page_after_page_and_after_writes(
+        conn, db_path, store, numbered, village, monkeypatch, limit):
+    """A number alone: its people's rowids read off the CCCD and phone indexes, placed by
+    rank (no row read to sort them), are the people the walk finds, in the same order, once
+    each (a "0" begins a person's CCCD and phone both), deleted people left out — key after
+    key, page after page, and after writes by this connection and by another."""
+    other = db.open_database(db_path)
+    try:
+        def check(scope: rosters.Scope) -> None:
+            for typed in typed_numbers(conn):
+                plan(monkeypatch, "placed")
+                shown = pages(conn, scope, typed, limit)
+                flat = [r for page in shown for r in page]
+                assert flat == numbers_of(conn, scope, typed), typed
+                plan(monkeypatch, "walked")
+                assert shown == afresh(other, scope, typed, limit), typed
+
+        for scope in (numbered, rosters.Scope()):
+            check(scope)
+        assert len(numbers_of(conn, numbered, "0")) > 60
+        # Written since the ranks were read, here and by another connection; one deleted.
+        added = store.add("person", {"full_name": "Vũ Hữu A", "residence_unit_id": village,
+                                     "phone": "0399999999"}).id
+        Store(other, actor="tester").add("person", {
+            "full_name": "Lò Văn Ún", "residence_unit_id": village, "phone": "0399999998"})
+        other.commit()
+        gone = conn.execute("SELECT id FROM person WHERE phone LIKE '031%' AND _deleted = 0 "
+                            "ORDER BY name_key LIMIT 1").fetchone()[0]
+        store.delete("person", gone)
+        plan(monkeypatch, "placed")
+        first = rosters.people_rows(conn, rosters.people_rowids(conn, numbered,
+                                                                search="0399999")[0])
+        assert [r["full_name"] for r in first] == ["Vũ Hữu A", "Lò Văn Ún"]
+        assert added == first[0]["id"]
+        check(numbered)
+    finally:
+        other.close()
+
+
+def test_a_number_matching_many_is_walked_not_placed(conn, numbered, monkeypatch):
+    """Counted first off the number indexes (no row read): more matches than placing them
+    is worth and the page is walked; few, and they are placed without a walk."""
+    placed: list[int] = []
+    real = ranked.first
+    monkeypatch.setattr(ranked, "first", lambda *a: placed.append(len(a[1])) or real(*a))
+    monkeypatch.setattr(ranked, "PLACED_READ", 40 ** 2 // 120)  # placed: at most 40 matches
+    walks: list[int] = []
+    real_walk = paging._walk
+    monkeypatch.setattr(paging, "_walk", lambda *a, **k: walks.append(1) or real_walk(*a, **k))
+    many = afresh(conn, numbered, "0", 5)
+    assert not placed and walks
+    walks.clear()
+    few = afresh(conn, numbered, "0110", 5)
+    assert placed and not walks
+    plan(monkeypatch, "walked")
+    assert (many, few) == (afresh(conn, numbered, "0", 5), afresh(conn, numbered, "0110", 5))
