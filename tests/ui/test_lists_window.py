@@ -19,6 +19,7 @@ from desktop.storage import records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.people import roster_model
 from desktop.ui.records import record_model
+from desktop.ui.records.pages import count_of
 
 
 @pytest.fixture
@@ -57,6 +58,28 @@ def test_a_count_that_comes_after_a_newer_search_is_dropped(window, qtbot):
     qtbot.waitUntil(lambda: page.count.text().endswith("người")
                     and page.count.text() != "0 người", timeout=5000)
     assert page.model.counted_total == page.model.total > 0
+
+
+def test_only_the_search_the_officer_stops_at_is_counted(window, qtbot, monkeypatch):
+    # A count waits a moment for typing to go on (woken by the next key's question, not by
+    # polling): "ng" is searched at once but "u" follows before its count starts.
+    counted, real = [], rosters.count_people
+
+    def count(conn, scope, search=None):
+        counted.append(search)
+        return real(conn, scope, search)
+
+    page = window.people
+    qtbot.waitUntil(lambda: page.count.text() not in ("", "…"), timeout=5000)
+    monkeypatch.setattr(rosters, "count_people", count)
+    monkeypatch.setattr(page.model._counter.state, "delay", 1.0)  # a slow machine's pause
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    assert page.model.search == "ng" and page.count.text() == "…"
+    type_text(page.search, "u")
+    qtbot.waitUntil(lambda: page.count.text() != "…", timeout=5000)
+    assert page.model.search == "ngu" and counted == ["ngu"]
+    assert page.count.text() == count_of("person", real(window.conn, page.scope(), "ngu"))
 
 
 def test_a_list_of_minutes_is_counted_off_the_ui_thread_too(window, qtbot):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -66,10 +65,10 @@ class _Job(QRunnable):
     def _run(self) -> None:
         state = self.state
         # Typing goes on: wait a moment, so that only the list the officer stops at is counted.
-        waited = 0.0
-        while waited < state.delay and self.number == state.asked:
-            time.sleep(0.01)
-            waited += 0.01
+        # Woken by a newer question, not by polling: a sleeping poll took the interpreter's
+        # lock from the UI thread a hundred times a second while the officer typed.
+        with state.lock:
+            state.newer.wait_for(lambda: self.number != state.asked, timeout=state.delay)
         conn = paging.reader(self.path) if self.number == state.asked else None
         if conn is None:
             return
@@ -91,13 +90,15 @@ class _State:
 
     def __init__(self, delay: float) -> None:
         self.lock = threading.Lock()
+        self.newer = threading.Condition(self.lock)  # a newer question was asked
         self.running: dbapi.Connection | None = None
         self.asked = 0
         self.delay = delay
 
     def supersede(self) -> None:
-        self.asked += 1
         with self.lock:
+            self.asked += 1
+            self.newer.notify_all()
             if self.running is not None:
                 self.running.interrupt()
 
