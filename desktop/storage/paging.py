@@ -257,6 +257,26 @@ def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fi
             # far as it is worth at once rather than walk the first rows twice
             most = max(most, admitted(conn, driver, further) * GATHER_COST[covered]
                        * max(1, need // 100))
+        if extra is not None:  # a part of the order (an ethnic group): each part walks the
+            # whole index, so a list whose fewest filter admits rows a few thousand (a
+            # village) is gathered through it, as when the walk read each row; otherwise
+            # walked as far as gathering the part, or the list, would cost, then the cheaper
+            # of the two gathered (not the whole list when the part is the fewer)
+            wide = bound(conn, table, False)
+            if driver is not None and admitted(conn, driver, wide) < wide:
+                return _gather(conn, table, order, filters, driver, after, limit, rows)
+            part = admitted(conn, extra, further)
+            whole = further if driver is None else admitted(conn, driver, further)
+            most = max(1, min(part, whole) * GATHER_COST[covered] * max(1, need // 100))
+            got = _walk(conn, table, segment, filters, need, most, rows)
+            if got is None and part <= whole:
+                got = _gather_segment(conn, table, segment, filters, need, rows)
+            if got is None:
+                return _gather(conn, table, order, filters, driver, after, limit, rows)
+            found += got
+            if len(found) >= limit:
+                break
+            continue
         got = _walk(conn, table, segment, filters, need, most, rows)
         if got is None and driver is not None:
             # The matches may sit together far down the order (every "Giàng" has a Hmong
@@ -291,10 +311,14 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     if admitted(conn, listed, few) < few or any(
             admitted(conn, f, many) < many for f in filters if f is not listed):
         return None
+    segments = order.segments(after)
+    if admitted(conn, listed, many) < many and any(
+            s.extra is not None and admitted(conn, s.extra, few) >= few for s in segments):
+        return None  # parts each walking the whole index (ethnic groups): gathered
     tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in filters)])
     test_args = [a for f in filters for a in f.test_args]
     found: list = []
-    for segment in order.segments(after):
+    for segment in segments:
         need = limit - len(found)
         if segment.extra is not None:
             found += _gather_segment(conn, table, segment, filters, need, rows)
