@@ -165,6 +165,22 @@ def test_any_key_or_click_restarts_the_idle_time(xa, qtbot, windows):
     assert not lock.timer.isActive()
 
 
+def test_keys_typed_on_keep_the_window_unlocked_though_the_watch_rests(xa, qtbot, windows):
+    # After a key the filter rests a twentieth of the interval (every event through Python
+    # cost each key typed in a search ~1 ms), then watches again: keys typed on keep
+    # restarting the idle time, and the lock comes once they stop.
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    lock = w.screen_lock
+    qtbot.waitUntil(lambda: lock.watching, timeout=5000)
+    lock.set_interval_ms(1000)  # the filter rests 50 ms after a key
+    for _ in range(15):  # 1.5 s of typing, a key every 0.1 s
+        QApplication.sendEvent(w.tree, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Down,
+                                                 Qt.KeyboardModifier.NoModifier))
+        qtbot.wait(100)
+        assert not lock.is_locked
+    qtbot.waitUntil(lambda: lock.is_locked, timeout=5000)
+
+
 def test_a_question_open_at_the_lock_is_answered_no(xa, qtbot, windows):
     """A delete confirmation waiting in its own loop cannot be hidden: it is answered «Không»,
     so nothing is deleted behind the lock."""
