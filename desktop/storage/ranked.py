@@ -117,20 +117,30 @@ def first(held: tuple[array, array], rowids: array, after: int, count: int) -> l
     Few: their places found, kept and sorted by C's steps (map, filter, sorted), not
     Python's: 0.25 µs a match (a random read of the places and an int made for each). Many:
     the name order read from ``after`` a window at a time, each rowid looked up in a set of
-    the matches (0.05 µs a match, 0.04 a rowid read): the page's matches come after about
-    count·rows/matches places unless they sit together further down (then sorted)."""
-    order = held[1]
+    the matches (0.05 µs a match, 0.04 a rowid read), as far as the places of a sample of
+    them foretell the page's last (a given name's first letters typed last: the matches sit
+    together, maybe far down; then sorted)."""
+    placed, order = held
     if 3 * len(rowids) ** 2 <= count * len(order):
         return _sorted(held, rowids, after, count)
+    sample = rowids[::max(1, len(rowids) // SAMPLE)]
+    later = sorted(filter(after.__lt__, map(placed.__getitem__, (
+        r for r in sample if r < len(placed)))))
+    at = count * len(sample) // len(rowids)  # the page's last, in the sample
+    if at >= len(later) or later[at] - after > 4 * len(rowids):
+        return _sorted(held, rowids, after, count)  # further than sorting them costs
     wanted = set(rowids)
     out: list[int] = []
-    start, width = after + 1, max(256, 5 * count * len(order) // (4 * len(rowids)))
+    start, width = after + 1, max(256, 5 * (later[at] - after) // 4)
     while len(out) < count and start < len(order):
         if start - after > 4 * len(rowids):  # further than sorting them costs
             return out + _sorted(held, rowids, start - 1, count - len(out))
         out += filter(wanted.__contains__, order[start:start + width])
         start, width = start + width, 2 * width
     return out[:count]
+
+
+SAMPLE = 256  # matches whose places foretell how far a window reads (ranked.first)
 
 
 def _sorted(held: tuple[array, array], rowids: array, after: int, count: int) -> list[int]:

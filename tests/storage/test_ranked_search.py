@@ -256,3 +256,27 @@ def test_a_number_matching_many_is_walked_not_placed(conn, numbered, monkeypatch
     assert placed and not walks
     plan(monkeypatch, "walked")
     assert (many, few) == (afresh(conn, numbered, "0", 5), afresh(conn, numbered, "0110", 5))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), size=st.integers(1, 400), count=st.sampled_from([1, 3, 16, 116]),
+       together=st.booleans())
+def test_the_first_placed_are_the_first_in_name_order_however_found(data, size, count,
+                                                                   together):
+    """ranked.first (sorted places, or windows of the name order as far as a sample
+    foretells) against every match's place sorted: matches spread or together far down,
+    from any rank, a rowid given twice, one written since the ranks were read."""
+    from array import array
+
+    rng = data.draw(st.randoms(use_true_random=False))
+    order = array("I", rng.sample(range(1, 3 * size + 1), size))
+    placed = array("i", bytes(4 * (max(order) + 1)))
+    for place, rowid in enumerate(order):
+        placed[rowid] = place
+    start = data.draw(st.integers(0, size - 1)) if together else 0
+    pool = list(order[start:])
+    chosen = rng.sample(pool, data.draw(st.integers(0, len(pool))))
+    rowids = array("I", chosen + chosen[:len(chosen) // 5] + [len(placed) + 7])
+    after = data.draw(st.integers(-1, size))
+    expected = [order[p] for p in sorted({placed[r] for r in chosen if placed[r] > after})]
+    assert ranked.first((placed, order), rowids, after, count) == expected[:count]
