@@ -86,7 +86,9 @@ def test_migration_30_files_one_key_a_person_and_finds_the_same_twins(db_path: P
 
     conn = db.open_database(db_path)  # migrates
     try:
-        assert migrations.current_version(conn) == db.SCHEMA_VERSION
+        # Every migration ran; the version is 30's, the highest this open ran (those above
+        # it had run: the file was set back to 28 by hand, as no program leaves one).
+        assert not migrations.missing(conn) and migrations.current_version(conn) == 30
         assert [b.reason for b in backup.list_backups(db_path)] == ["before-migration-v28"]
         rowid = dict(conn.execute("SELECT id, _rowid FROM person").fetchall())
         waiting = {r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty")}
