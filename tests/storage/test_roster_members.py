@@ -11,7 +11,7 @@ import itertools
 import pytest
 from test_paging import _expected, _paged
 
-from desktop.storage import db, roster_members, rosters
+from desktop.storage import db, paging, roster_members, rosters
 
 FILTERS = [("to_hoa_giai", None), ("to_bao_ve_antt", None), (None, "to_truong"),
            ("to_bao_ve_antt", "to_truong"), (None, "hoa_giai_vien"), ("cau_lac_bo", None)]
@@ -168,3 +168,39 @@ def test_pages_after_writes_by_this_connection_or_another(conn, store, orgs, db_
         check(conn)
     finally:
         other.close()
+
+
+def test_a_walk_bounded_by_the_lists_share_falls_back_when_the_list_sits_further(
+        conn, store, village, monkeypatch):
+    """Down the name index, a list is walked about twice as far as its share of the rows
+    says holds the page (paging._listed): found there when its members are spread, handed to
+    the other plans when they sit together further down; the same pages either way."""
+    monkeypatch.setattr(paging, "bound", lambda *_a: 0)  # never gathered for being short
+    monkeypatch.setattr(paging, "WALK_STEP", 1)
+    names = [f"{family} Văn {i:02d}" for i, family in enumerate(
+        ["Lò"] * 40 + ["Vàng"] * 20)]
+    people = store.add_many("person", [{"full_name": n, "residence_unit_id": village}
+                                       for n in names])
+    org = store.add("organization", {"name": "Tổ hòa giải", "org_type": "to_hoa_giai",
+                                     "unit_id": village}).id
+    outcomes: list[bool] = []
+    real = paging._listed  # noqa: SLF001
+
+    def spied(*args, **kwargs):
+        page = real(*args, **kwargs)
+        outcomes.append(page is not None)
+        return page
+
+    monkeypatch.setattr(paging, "_listed", spied)
+    commune = conn.execute("SELECT parent_id FROM unit WHERE id = ?", (village,)).fetchone()[0]
+    scope = rosters.Scope("unit", commune, org_type="to_hoa_giai")
+    for chosen, found_there in ((people[0:40:4], True), (people[50:], False)):
+        for pid in chosen:
+            store.add("membership", {"person_id": pid, "organization_id": org,
+                                     "role": "hoa_giai_vien"})
+        outcomes.clear()
+        want = _expected(conn, scope, "full_name", False, None)
+        assert _paged(conn, scope, "full_name", False, None, size=2) == want
+        assert outcomes and outcomes[0] is found_there  # the first page: there, or handed on
+        for m in conn.execute("SELECT id FROM membership WHERE _deleted = 0").fetchall():
+            store.delete("membership", m[0])
