@@ -443,6 +443,27 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
     columns, before = ", ".join(keys), "<" if segment.descending else ">"
     found: list = []
     walked, step, last = 0, WALK_STEP, None
+    if not segment.indexed:
+        # The first stretch read lazily (a subquery with LIMIT, tested outside it): most walks
+        # find their page in a few hundred rows, and this reads no more of them.
+        step = min(step, most)
+        selected = dict.fromkeys(("_rowid", "_deleted", *(c for f in tests for c in f.columns)))
+        scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in selected)} FROM {table} p "
+                   f"WHERE {where} ORDER BY {order_by} LIMIT {step:d}")
+        outside = " AND ".join(["w._deleted = 0",
+                                *(f"({f.test.format(t='w')})" for f in tests)])
+        found = rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {outside} LIMIT ?",
+                     [*args, *test_args, need])
+        if len(found) >= need:
+            return found
+        last = conn.execute(f"SELECT {columns} FROM {table} p WHERE {where} ORDER BY "
+                            f"{order_by} LIMIT 1 OFFSET {step - 1:d}", args).fetchone()
+        if last is None:
+            return found  # the segment ended
+        last, walked = tuple(last), step
+        if walked >= most:
+            return None
+        step *= 2
     while True:
         step = min(step, most - walked)
         here, here_args = where, list(args)
