@@ -82,6 +82,30 @@ def test_only_the_search_the_officer_stops_at_is_counted(window, qtbot, monkeypa
     assert page.count.text() == count_of("person", real(window.conn, page.scope(), "ngu"))
 
 
+def test_the_count_s_number_format_is_loaded_off_the_ui_thread(window, qtbot, monkeypatch):
+    # babel and its locale data take tens of milliseconds to load the first time: the worker
+    # that counts loads them, not the UI thread showing the count in the officer's first search.
+    import threading
+
+    from desktop.domain import formatting
+
+    page = window.people
+    qtbot.waitUntil(lambda: page.count.text() not in ("", "…"), timeout=5000)
+    real, first_loaded_by = formatting._locale, []
+    real.cache_clear()
+
+    def locale(name):
+        if real.cache_info().currsize == 0:
+            first_loaded_by.append(threading.current_thread())
+        return real(name)
+
+    monkeypatch.setattr(formatting, "_locale", locale)
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    qtbot.waitUntil(lambda: page.count.text() != "…", timeout=5000)
+    assert first_loaded_by and first_loaded_by[0] is not threading.main_thread()
+
+
 def test_a_list_of_minutes_is_counted_off_the_ui_thread_too(window, qtbot):
     page = window.show_page("meetings")
     assert page.count.text() == "…"
