@@ -387,7 +387,7 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
         # Most searches find their page a short walk away (a match in a few dozen rows):
         # found so before their matches are read (a short prefix's: 2-14 ms at 300,000).
         probe = _walk(conn, table, segments[0], filters, limit,
-                      PROBE_ROWS * max(1, limit // 100), rows)
+                      PROBE_ROWS * max(1, limit // 100), rows, sure=False)
         if probe is not None:
             return probe
         most, spread = ranked.most(_rows(conn, table)), _rows(conn, table)
@@ -423,72 +423,36 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
 
 
 def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequence[Filter],
-          need: int, most: int, rows: _Rows = _ROWIDS) -> list | None:
+          need: int, most: int, rows: _Rows = _ROWIDS, *, sure: bool = True) -> list | None:
     """Rowids (or ``rows``) of up to ``need`` rows of ``segment`` passing the filters, read
-    down its index; None when ``most`` rows were read without finding them all."""
+    down its index; None when ``most`` rows were read without finding them all (``sure``
+    False: whenever fewer were found, the segment's end not told from the walk's)."""
     tests = [f for f in (*filters, segment.extra) if f is not None]
     where, args = _segment_where(segment, plus=False)
-    order_by = _order_by(segment.order, segment.descending)
-    test_sql = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in tests)])
     test_args = [a for f in tests for a in f.test_args]
-    if most >= _rows(conn, table):  # nothing to bound
+    if most >= _rows(conn, table):  # nothing to bound: tested as read (a third cheaper)
+        test_sql = " AND ".join(["p._deleted = 0",
+                                 *(f"({f.test.format(t='p')})" for f in tests)])
         return rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {where} AND {test_sql} "
-                    f"ORDER BY {order_by} LIMIT ?", [*args, *test_args, need])
-    # A stretch at a time (the first of WALK_STEP rows, each next twice as long), each up to
-    # the keys of its last row read off the index alone (0.02-0.08 µs a row; those the index
-    # holds: ``indexed``, the stretch then ends after every row sharing them), the rows in it
-    # tested as read: half the processor time of a subquery reading ``most`` rows (its LIMIT)
-    # tested outside it, each row's columns copied out and back.
-    keys = segment.order[:segment.indexed or len(segment.order)]
-    columns, before = ", ".join(keys), "<" if segment.descending else ">"
-    found: list = []
-    walked, step, last = 0, WALK_STEP, None
-    if not segment.indexed:
-        # The first stretch read lazily (a subquery with LIMIT, tested outside it): most walks
-        # find their page in a few hundred rows, and this reads no more of them.
-        step = min(step, most)
-        selected = dict.fromkeys(("_rowid", "_deleted", *(c for f in tests for c in f.columns)))
-        scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in selected)} FROM {table} p "
-                   f"WHERE {where} ORDER BY {order_by} LIMIT {step:d}")
-        outside = " AND ".join(["w._deleted = 0",
-                                *(f"({f.test.format(t='w')})" for f in tests)])
-        found = rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {outside} LIMIT ?",
-                     [*args, *test_args, need])
-        if len(found) >= need:
-            return found
-        last = conn.execute(f"SELECT {columns} FROM {table} p WHERE {where} ORDER BY "
-                            f"{order_by} LIMIT 1 OFFSET {step - 1:d}", args).fetchone()
-        if last is None:
-            return found  # the segment ended
-        last, walked = tuple(last), step
-        if walked >= most:
+                    f"ORDER BY {_order_by(segment.order, segment.descending)} LIMIT ?",
+                    [*args, *test_args, need])
+    columns = dict.fromkeys(("_rowid", "_deleted", *(c for f in tests for c in f.columns)))
+    scanned = (f"SELECT {', '.join(f'p.{c} AS {c}' for c in columns)} FROM {table} p "
+               f"WHERE {where} ORDER BY {_order_by(segment.order, segment.descending)} "
+               f"LIMIT {most:d}")
+    test_sql = " AND ".join(["w._deleted = 0", *(f"({f.test.format(t='w')})" for f in tests)])
+    found = rows(conn, f"SELECT w._rowid AS r FROM ({scanned}) w WHERE {test_sql} LIMIT ?",
+                 [*args, *test_args, need])
+    if len(found) < need and not sure:
+        return None
+    if len(found) < need:  # the segment ended, or the walk gave up
+        read = conn.execute(f"SELECT count(*) FROM ({scanned})", args).fetchone()[0]
+        if read >= most:
             return None
-        step *= 2
-    while True:
-        step = min(step, most - walked)
-        here, here_args = where, list(args)
-        if last is not None:  # after the last stretch
-            here += f" AND ({columns}) {before} ({', '.join('?' for _ in last)})"
-            here_args += last
-        last = conn.execute(f"SELECT {columns} FROM {table} p WHERE {here} ORDER BY "
-                            f"{_order_by(keys, segment.descending)} LIMIT 1 OFFSET {step - 1:d}",
-                            here_args).fetchone()
-        if last is not None:  # else the segment ends within the stretch
-            last = tuple(last)
-            here += (f" AND ({columns}) {'>=' if segment.descending else '<='} "
-                     f"({', '.join('?' for _ in last)})")
-            here_args += last
-        found += rows(conn, f"SELECT p._rowid AS r FROM {table} p WHERE {here} AND {test_sql} "
-                      f"ORDER BY {order_by} LIMIT ?", [*here_args, *test_args, need - len(found)])
-        walked += step
-        if len(found) >= need or last is None:
-            return found
-        if walked >= most:
-            return None  # the walk gave up
-        step *= 2
+    return found
 
 
-WALK_STEP = 1000  # rows of a walk's first stretch (paging._walk)
+WALK_STEP = 1000  # rows a bounded read down an index reads at least (paging._listed)
 
 
 def _gather(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],

@@ -14,18 +14,15 @@ from desktop.storage import paging, rosters, walk
 
 ORDERS = [c for c in rosters.SORTABLE if c not in rosters.MEMBERSHIP_COLUMNS]
 # Plans forced by what paging counts as few rows, and how far a walk reads.
-PLANS = {"walk": (0, 10**6), "walk that gives up": (0, 1), "gather": (10**9, 10**6),
-         "walk in stretches": (0, 25)}
+PLANS = {"walk": (0, 10**6), "walk that gives up": (0, 1), "gather": (10**9, 10**6)}
 
 
 def force(monkeypatch, plan):
     few, walked = PLANS[plan]
     monkeypatch.setattr(paging, "bound", lambda *_a: few)
     monkeypatch.setattr(walk, "WALK_ROWS", walked)
-    if plan in ("walk that gives up", "walk in stretches"):  # however cheap a walk, it
-        # stops after WALK_ROWS rows (of the 30): a stretch of 2 rows, then 4, 8 and 11
+    if plan == "walk that gives up":  # however cheap a walk, it stops after one row
         monkeypatch.setattr(paging, "GATHER_COST", {True: 0, False: 0})
-        monkeypatch.setattr(paging, "WALK_STEP", 2)
 NAMES = ["Nguyễn Văn Đức", "Nguyễn Văn Đức", "Nguyễn Văn Đức", "Lò Thị Xuân", "Giàng A Páo",
          "Vàng Thị Mỷ", "Lò Văn Đức", "Quàng Văn Ún", "Sùng A Dình", "Đinh Thị Hà"]
 
