@@ -670,6 +670,7 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
             conn.execute(f"PRAGMA user_version = {max(m.version, current_version(conn)):d}")
             ensure_search_index(conn)
             _ensure_audit_view(conn)
+            _ensure_roster_members(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -678,6 +679,12 @@ def apply(conn: dbapi.Connection, *, backup_to: Path | None = None,
     if done and done[0] > 1 and _VACUUM_AFTER.intersection(done):  # not a new database
         conn.execute("VACUUM")
     return done
+
+
+def _ensure_roster_members(conn: dbapi.Connection) -> None:
+    from desktop.storage import roster_members
+
+    roster_members.ensure(conn)
 
 
 def missing(conn: dbapi.Connection) -> list[Migration]:

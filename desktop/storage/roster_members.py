@@ -91,6 +91,20 @@ def fill(conn: dbapi.Connection) -> None:
     conn.execute(f"{_DERIVED} ORDER BY 1, 2, 3")
 
 
+def ensure(conn: dbapi.Connection) -> None:
+    """After every migration (as the search index's triggers are): a table rebuilt by a later
+    migration (sqlite-utils' ``transform`` drops triggers) gets its triggers back and the rows
+    anew, which its writes meanwhile may have left behind."""
+    names = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    if "roster_member" not in names or names.issuperset(TRIGGER_NAMES):
+        return
+    for name, stmt in zip(TRIGGER_NAMES, TRIGGERS, strict=True):
+        if name not in names:
+            conn.execute(stmt)
+    fill(conn)
+
+
 def resolve(conn: dbapi.Connection) -> None:
     """The people of rows left 0 that are there now: after an import, which writes its tables
     in the order of their names (memberships before people). A scan of the table: 2 ms at

@@ -204,3 +204,24 @@ def test_a_walk_bounded_by_the_lists_share_falls_back_when_the_list_sits_further
         assert outcomes and outcomes[0] is found_there  # the first page: there, or handed on
         for m in conn.execute("SELECT id FROM membership WHERE _deleted = 0").fetchall():
             store.delete("membership", m[0])
+
+
+def test_triggers_a_later_migration_lost_come_back_with_the_rows(conn, store, orgs, monkeypatch):
+    # A later migration that rebuilds a table (sqlite-utils' transform does) drops its
+    # triggers; what it writes meanwhile is not followed. After every migration the triggers
+    # are made again and the table derived anew, as the search index's are.
+    from desktop.storage import migrations
+
+    def rebuilt(c):
+        for name in ("roster_member_ai", "roster_member_au"):
+            c.execute(f"DROP TRIGGER {name}")
+        c.execute("UPDATE membership SET left_date = '2026-01-01' WHERE id = ?",
+                  (orgs["members"][0],))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, migrations.Migration(999, "rebuild", rebuilt)])
+    assert migrations.apply(conn) == [999]
+    check(conn)
+    store.add("membership", {"person_id": orgs["people"][0], "organization_id": orgs["guard"],
+                             "role": "to_vien"})
+    check(conn)
