@@ -7,7 +7,7 @@ current members of one organization (ordered by role, then Vietnamese name order
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from desktop.domain import text
@@ -339,6 +339,20 @@ def _order(conn: dbapi.Connection, scope: Scope, column: str, descending: bool
     return paging.Order(keys, segments, descending, walked=column in _INDEXED_EXPRESSIONS)
 
 
+def _per_value(values: list[str], part: Callable[[str, tuple | None], paging.Segment],
+               descending: bool) -> Callable[[tuple | None], list[paging.Segment]]:
+    """An order's segments, one ``part`` a value of its first key (in ``values``' order):
+    from the value of ``after`` on, that part resumed after it."""
+    def segments(after: tuple | None) -> list[paging.Segment]:
+        if after is None:
+            return [part(v, None) for v in values]
+        here = str(after[0])
+        later = [v for v in values if (v < here if descending else v > here)]
+        return [part(here, tuple(after[1:]))] + [part(v, None) for v in later]
+
+    return segments
+
+
 def _by_gender(conn: dbapi.Connection, descending: bool) -> paging.Order:
     """By gender, then name: the people of each gender (in the order of its value) walked
     down the name index, which holds the gender; those of no gender or another value first
@@ -357,14 +371,8 @@ def _by_gender(conn: dbapi.Connection, descending: bool) -> paging.Order:
                             admitted_args=(value,), columns=("gender",))
         return paging.Segment(f"{expr} = ?", (value,), _NAME, descending, after, extra=few)
 
-    def segments(after: tuple | None) -> list[paging.Segment]:
-        if after is None:
-            return [part(v, None) for v in values]
-        here = str(after[0])
-        later = [v for v in values if (v < here if descending else v > here)]
-        return [part(here, tuple(after[1:]))] + [part(v, None) for v in later]
-
-    return paging.Order(keys, segments, descending, covers=_NAME_INDEX)
+    return paging.Order(keys, _per_value(values, part, descending), descending,
+                        covers=_NAME_INDEX)
 
 
 def _by_ethnicity(conn: dbapi.Connection, descending: bool) -> paging.Order:
@@ -385,14 +393,8 @@ def _by_ethnicity(conn: dbapi.Connection, descending: bool) -> paging.Order:
                               admitted_args=args, columns=("ethnicity",))
         return paging.Segment(f"{expr} = ?", (value,), _NAME, descending, after, extra=group)
 
-    def segments(after: tuple | None) -> list[paging.Segment]:
-        if after is None:
-            return [part(v, None) for v in values]
-        here = str(after[0])
-        later = [v for v in values if (v < here if descending else v > here)]
-        return [part(here, tuple(after[1:]))] + [part(v, None) for v in later]
-
-    return paging.Order(keys, segments, descending, covers=_NAME_INDEX)
+    return paging.Order(keys, _per_value(values, part, descending), descending,
+                        covers=_NAME_INDEX)
 
 
 def _ethnicities(conn: dbapi.Connection) -> tuple[str, ...]:
