@@ -92,3 +92,42 @@ def roster_search_afresh(conn: dbapi.Connection, scope: object, search: str,
         return roster_search_pages(conn, scope, search, limit)
     finally:
         conn.__dict__.pop(rosters._TYPED, None)
+
+
+def roster_order_pages(conn: dbapi.Connection, scope: object, order: str, descending: bool,
+                       size: int) -> list[str]:
+    """The ids of a roster sorted by ``order``, read page after page as the window does
+    (rowids, then their rows)."""
+    from desktop.storage import rosters
+
+    ids: list[str] = []
+    after = None
+    while True:
+        rowids, after = rosters.people_rowids(conn, scope, limit=size, after=after,
+                                              order=order, descending=descending)
+        ids += [r["id"] for r in rosters.people_rows(conn, rowids)]
+        if len(rowids) < size:
+            return ids
+
+
+def roster_order_afresh(conn: dbapi.Connection, column: str, descending: bool) -> list[str]:
+    """The ids of every person there, sorted in Python by ``column`` (none first), then the
+    name key and the rowid: what :func:`roster_order_pages` must give for the whole commune."""
+    rows = conn.execute(f"SELECT id, coalesce({column}, '') v, name_key, _rowid FROM person "
+                        "WHERE _deleted = 0").fetchall()
+    return [r["id"] for r in sorted(rows, key=lambda r: (r["v"], r["name_key"], r["_rowid"]),
+                                    reverse=descending)]
+
+
+def record_pages(conn: dbapi.Connection, kind: object, query: object, size: int) -> list[str]:
+    """The ids of a list of records read page after page (``records.page``, keyset)."""
+    from desktop.storage import records
+
+    ids: list[str] = []
+    after = None
+    while True:
+        page = records.page(conn, kind, query, limit=size, after=after)
+        ids += [r["id"] for r in page]
+        if len(page) < size:
+            return ids
+        after = page[-1]["sort_key"]

@@ -8,6 +8,7 @@ page after page, in every plan, before and after the migration."""
 from __future__ import annotations
 
 import pytest
+from dbkit import roster_order_afresh, roster_order_pages
 
 from desktop.storage import migrations, paging, rosters, walk
 
@@ -30,20 +31,11 @@ def people(store, village):
 
 
 def _expected(conn, descending):
-    rows = conn.execute("SELECT id, coalesce(birth_date, '') b, name_key, _rowid FROM person "
-                        "WHERE _deleted = 0").fetchall()
-    return [r["id"] for r in sorted(rows, key=lambda r: (r["b"], r["name_key"], r["_rowid"]),
-                                    reverse=descending)]
+    return roster_order_afresh(conn, "birth_date", descending)
 
 
 def _paged(conn, scope, descending, size=4):
-    ids, after = [], None
-    while True:
-        rowids, after = rosters.people_rowids(conn, scope, limit=size, after=after,
-                                              order="birth_date", descending=descending)
-        ids += [r["id"] for r in rosters.people_rows(conn, rowids)]
-        if len(rowids) < size:
-            return ids
+    return roster_order_pages(conn, scope, "birth_date", descending, size)
 
 
 @pytest.mark.parametrize("plan", PLANS)

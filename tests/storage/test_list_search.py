@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from dbkit import record_pages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -124,13 +125,7 @@ def test_every_list_reads_whole_page_after_page_in_every_order(conn, lists, monk
             q = records.Query(order_by=order, descending=descending, unit_scope=scope,
                               search=search)
             whole = [r["id"] for r in records.page(conn, kind, q, limit=-1)]
-            pages, after = [], None
-            while True:
-                page = records.page(conn, kind, q, limit=4, after=after)
-                pages += [r["id"] for r in page]
-                if len(page) < 4:
-                    break
-                after = page[-1]["sort_key"]
+            pages = record_pages(conn, kind, q, 4)
             assert pages == whole, (name, order, descending, scope, search)
             assert len(whole) == records.count(conn, kind, q)
             assert not {r["id"] for r in records.page(conn, kind, q, limit=-1)
@@ -173,13 +168,7 @@ def test_a_places_deeds_page_after_page_leave_out_those_of_other_places(conn, li
     for order, descending in itertools.product((None, *LISTS["deed"]), (False, True)):
         q = records.Query(order_by=order, descending=descending, unit_scope=lists["village"])
         whole = [r["id"] for r in records.page(conn, kind, q, limit=-1)]
-        pages, after = [], None
-        while True:
-            page = records.page(conn, kind, q, limit=3, after=after)
-            pages += [r["id"] for r in page]
-            if len(page) < 3:
-                break
-            after = page[-1]["sort_key"]
+        pages = record_pages(conn, kind, q, 3)
         assert pages == whole and len(whole) == 10, (order, descending)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from dbkit import roster_order_afresh
 
 from desktop.storage import migrations, paging, rosters, walk
 
@@ -34,10 +35,7 @@ def people(store, village):
 
 
 def _expected(conn, descending):
-    rows = conn.execute("SELECT id, coalesce(gender, '') g, name_key, _rowid FROM person "
-                        "WHERE _deleted = 0").fetchall()
-    return [r["id"] for r in sorted(rows, key=lambda r: (r["g"], r["name_key"], r["_rowid"]),
-                                    reverse=descending)]
+    return roster_order_afresh(conn, "gender", descending)
 
 
 def _paged(conn, scope, descending, size=3):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 
+from dbkit import record_pages
+
 from desktop.domain.kinds import KINDS
 from desktop.storage import db, records
 
@@ -29,13 +31,7 @@ def pages_right(conn, village: str) -> None:
     kind, want = KINDS["deed"], expected(conn, village)
     for order, descending in itertools.product(ORDERS, (False, True)):
         q = records.Query(order_by=order, descending=descending, unit_scope=village)
-        ids, after = [], None
-        while True:
-            page = records.page(conn, kind, q, limit=2, after=after)
-            ids += [r["id"] for r in page]
-            if len(page) < 2:
-                break
-            after = page[-1]["sort_key"]
+        ids = record_pages(conn, kind, q, 2)
         whole = [r["id"] for r in records.page(conn, kind, records.Query(
             order_by=order, descending=descending), limit=-1)]
         assert ids == [i for i in whole if i in want], (order, descending)  # the same order
