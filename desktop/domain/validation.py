@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from desktop.domain import catalogue_attrs, cccd, dates, results, text, tips
@@ -222,6 +222,36 @@ def stored_checker(kind: Kind, name: str) -> Callable[[object], None]:
             raise ValidationError(name, _("kiểu giá trị không hợp lệ"))
         check(f, value)
     return known
+
+
+def stored_all(kind: Kind, name: str, values: Iterable[object]) -> bool:
+    """Whether every one of ``values`` passes :func:`check_stored` for the field (False: one
+    may not, and :func:`stored_checker` on each says which and why). The same rules for an
+    import's many distinct values (issue 12: 50,000 in a bundle of 10,000 people), each test
+    one pass in C over them instead of a few calls of Python a value."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return True
+    f = kind.by_name.get(name)
+    rule = None if f is None else _STORED[f.type]
+    types = set(map(type, vals))
+    if types == {str} and rule in (_stored_line, _stored_long):
+        limit, control = ((f.max_length, _CONTROL) if rule is _stored_line  # type: ignore[union-attr]
+                          else (LONG_MAX, _CONTROL_LONG))
+        return max(map(len, vals)) <= limit and not any(map(control.search, vals))
+    pattern = {_stored_ref: RECORD_ID, _stored_citizen_id: _CITIZEN_ID,
+               _stored_phone: _PHONE}.get(rule)  # type: ignore[call-overload]
+    if types == {str} and pattern is not None:
+        return all(map(pattern.fullmatch, vals))
+    if rule is _stored_choice and types <= {str, int}:  # hashable, and == is membership
+        return set(vals) <= {stored for stored, _label in f.choices}  # type: ignore[union-attr]
+    check = stored_checker(kind, name)
+    try:
+        for v in vals:
+            check(v)
+    except ValidationError:
+        return False
+    return True
 
 
 def shown(value: object, limit: int = 40) -> str:

@@ -507,8 +507,9 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
         raise fmt.BundleError(_("{n}: gói chứa phân vùng không được phép ({p})").format(
             n=name, p=", ".join(sorted(set(partitions) - accepted))))
     listed = set(partitions)
-    merge.check_cells(b.cells, listed.__contains__)
-    merge.check_values(conn, b.cells, sender=peer.name, name=name)  # the local write rules
+    if not (b.typed and merge.typed_checks_pass(conn, b.cells, listed.__contains__)):
+        merge.check_cells(b.cells, listed.__contains__)  # naming the first that fails
+        merge.check_values(conn, b.cells, sender=peer.name, name=name)  # local write rules
     if (why := periods.check_incoming(b.cells, peer.site_kind, peer.site_id)) is not None:
         raise fmt.BundleError(_("{n}: gói của {s} bị từ chối: {w}").format(
             n=name, s=peer.name, w=why))
