@@ -26,14 +26,14 @@ from desktop.domain.errors import UserError
 from desktop.domain.text import fold
 from desktop.i18n import N_, _
 from desktop.storage import db, dbapi, keyfile
+from desktop.storage.account_defaults import DEFAULT_ACCOUNT, DEMO_PASSWORD  # noqa: F401
 from desktop.storage.site import get_meta, set_meta
 
 USER_ENV = "ANTQ_USER"
 PASSWORD_ENV = "ANTQ_PASSWORD"
 NEW_PASSWORD_ENV = "ANTQ_NEW_PASSWORD"
-DEFAULT_ACCOUNT = "admin"
-# The demo database's chief (printed by `antq demo`, shown by the window's login).
-DEMO_PASSWORD = "dulieumau"
+# DEFAULT_ACCOUNT and DEMO_PASSWORD are named from here as before; they live apart
+# (account_defaults.py) so that the login prompt shows them without importing this module.
 MIN_PASSWORD_LENGTH = 8
 
 ROLE_NAMES = {"chief": N_("chỉ huy"), "officer": N_("cán bộ"), "viewer": N_("xem"),

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.errors import UserError
 from desktop.i18n import _
+from desktop.storage.account_defaults import DEFAULT_ACCOUNT, DEMO_PASSWORD
 
 
 def _accounts():  # -> the desktop.storage.accounts module
@@ -45,7 +46,7 @@ class LoginDialog(QDialog):
                        .format(f=db_path.name))
         intro.setWordWrap(True)
         if user is None:
-            user = str(QSettings().value("login/user") or _accounts().DEFAULT_ACCOUNT)
+            user = str(QSettings().value("login/user") or DEFAULT_ACCOUNT)
         self.user = QLineEdit(user)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -68,7 +69,7 @@ class LoginDialog(QDialog):
         layout.addWidget(intro)
         if demo:
             hint = QLabel(_("Dữ liệu mẫu: tài khoản «{u}», mật khẩu «{p}».").format(
-                u=_accounts().DEFAULT_ACCOUNT, p=_accounts().DEMO_PASSWORD))
+                u=DEFAULT_ACCOUNT, p=DEMO_PASSWORD))
             layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.message)

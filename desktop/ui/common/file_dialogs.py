@@ -13,11 +13,18 @@ replace any of them with a stub as before.
 from __future__ import annotations
 
 import os
+from functools import cache
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QUrl
-from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QSplitter, QTreeView, QWidget
+# Only QFileDialog before the first paint (install() replaces its functions): PySide builds a
+# Qt class when the program first names it (its enums with it), 0.3-1 ms each, so the proxy
+# model and the dialog's parts are named when a dialog first opens (issue 12, the start).
+from PySide6.QtWidgets import QFileDialog
 
 from desktop import platform_os
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 DATE_FORMAT = "HH:mm dd/MM/yyyy"  # as everywhere in the program (domain/dates.py)
 DIALOG_SIZE = (900, 560)
@@ -27,19 +34,24 @@ _DATE_COLUMN = 3  # QFileSystemModel: name, size, type, date modified
 # paint, and building those enums costs 25 ms (issue 12).
 
 
-class ShownDates(QIdentityProxyModel):
-    """The dialog's files as Qt lists them, the modification time written our way."""
+@cache
+def shown_dates() -> type:
+    """The class of the proxy model that lists the dialog's files as Qt does, the
+    modification time written our way (made once, when a dialog first opens)."""
+    from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+    from PySide6.QtWidgets import QFileSystemModel
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = 0) -> object:  # Qt.ItemDataRole.DisplayRole
-        from PySide6.QtCore import Qt
+    class ShownDates(QIdentityProxyModel):
+        def data(self, index: QModelIndex | QPersistentModelIndex,
+                 role: int = 0) -> object:  # Qt.ItemDataRole.DisplayRole
+            if index.column() == _DATE_COLUMN and role == Qt.ItemDataRole.DisplayRole:
+                source = self.sourceModel()
+                if isinstance(source, QFileSystemModel):
+                    when = source.lastModified(self.mapToSource(index))
+                    return when.toString(DATE_FORMAT) if when.isValid() else ""
+            return super().data(index, role)
 
-        if index.column() == _DATE_COLUMN and role == Qt.ItemDataRole.DisplayRole:
-            source = self.sourceModel()
-            if isinstance(source, QFileSystemModel):
-                when = source.lastModified(self.mapToSource(index))
-                return when.toString(DATE_FORMAT) if when.isValid() else ""
-        return super().data(index, role)
+    return ShownDates
 
 
 def file_dialog(parent: QWidget | None, caption: str = "", directory: str = "",
@@ -47,11 +59,14 @@ def file_dialog(parent: QWidget | None, caption: str = "", directory: str = "",
                 mode: QFileDialog.FileMode, selected_filter: str = "",
                 options: QFileDialog.Option | None = None) -> QFileDialog:
     """Qt's own file dialog, never the platform's, with our dates."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWidgets import QSplitter, QTreeView
+
     dialog = QFileDialog(parent, caption, directory, filter)
     if options is not None:
         dialog.setOptions(options)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-    dialog.setProxyModel(ShownDates(dialog))
+    dialog.setProxyModel(shown_dates()(dialog))
     # Qt's own size (630×410) cuts the side panel's names and the dates' column ("21:31
     # …2/2026"): room for both.
     dialog.resize(DIALOG_SIZE[0], DIALOG_SIZE[1])

@@ -1,5 +1,8 @@
 """Starting the window: the Qt application, fonts, translations, the database (set up on the
-first start, backed up once a day in the background), the main window."""
+first start, backed up once a day in the background), the main window.
+
+The storage modules are imported where used, not here: a start that logs in imports them
+while the password is typed (desktop/ui/shell/preload.py), after the login prompt's paint."""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ from desktop import APP_NAME, __version__, platform_os
 from desktop.domain.errors import UserError
 from desktop.i18n import _, current_language
 from desktop.resources import resource_path
-from desktop.storage.db import open_database
-from desktop.storage.paths import default_database_path
 from desktop.ui.common import file_dialogs
 from desktop.ui.common.after_paint import AfterPaint
 
@@ -80,6 +81,8 @@ def build_window(db_path: Path, *, fill_now: bool = True, conn=None):  # -> Main
     from desktop.ui.shell.main_window import MainWindow  # imported late: start-up time
 
     if conn is None and fill_now:
+        from desktop.storage.db import open_database
+
         conn = open_database(db_path)
     return MainWindow(conn, db_path, fill_now=fill_now)
 
@@ -102,6 +105,7 @@ def open_if_set_up(db_path: Path):  # -> dbapi.Connection | None
     """The database open, if it has a site; None (and closed) if the first-run wizard must
     set it up first."""
     from desktop.storage import site
+    from desktop.storage.db import open_database
 
     conn = open_database(db_path)
     if site.load_site(conn) is None:
@@ -113,6 +117,8 @@ def open_if_set_up(db_path: Path):  # -> dbapi.Connection | None
 def run_app(db_path: Path | None, *, self_test: bool = False) -> int:
     """The first-run wizard on a new database; else the window, whose frame paints before
     the officer logs in."""
+
+    from desktop.storage.paths import default_database_path
 
     app = make_application()
     path = db_path or default_database_path()

@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 AFTER_LOGIN: tuple[str, ...] = (
     # the login: the key file, the key derivation, the audit entry, the vault's key
     "cryptography.hazmat.primitives.ciphers.aead", "argon2.low_level", "hmac",
+    "desktop.storage.durable", "desktop.storage.cipher_upgrade", "desktop.storage.db",
     "desktop.storage.keyfile", "desktop.storage.accounts", "desktop.domain.kinds",
     "desktop.storage.audit",
     "desktop.domain.dates", "desktop.domain.tips", "desktop.domain.validation",
