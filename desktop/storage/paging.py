@@ -21,7 +21,9 @@ in the same order (tests/storage/test_paging.py).
 
 A search in name order has a third plan (:func:`_by_rank`, storage/ranked.py): after a short
 walk, its matches' rowids from the full-text index sorted by their place in the name order,
-held in memory — no walk down to matches far down the order, no row read to sort them.
+held in memory — no walk down to matches far down the order, no row read to sort them. A
+number typed alone that many people have is found in their CCCDs and phones held in name
+order (:func:`_by_number`), where a walk read every row it passed.
 
 A page of rows (:func:`read`) is read by the same statement that finds it: the plan's query
 of rowids, joined to the table row by row. Finding the rowids first and reading their rows
@@ -59,6 +61,11 @@ class Filter:
     columns: tuple[str, ...] = ()  # what the test reads of the row (the walk selects them)
     rowids: bool = False  # ``admitted`` selects the rowids (a search's: storage/ranked.py)
     looked_up: bool = False  # the test reads another row for each (a good deed's person's)
+    # A number typed alone: its digits begin a CCCD or a phone (found in the numbers held in
+    # name order, storage/ranked.py) or a word of the name (``named`` selects those rowids).
+    digits: str = ""
+    named: str = ""
+    named_args: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -355,11 +362,24 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     return found[:limit]
 
 
-def hold_ranks(conn: dbapi.Connection, table: str) -> None:
+def hold_ranks(conn: dbapi.Connection, table: str) -> bool:
     """Read the name order's ranks (storage/ranked.py) now, while the window is idle, rather
     than at the first search that places its matches by rank (a pause of 0.1-0.3 s there at
-    300,000 people)."""
-    ranked.ranks(conn, table, stamp(conn))
+    300,000 people); once they are held, a step of reading the numbers in name order that a
+    number typed alone is found in (ranked.read_numbers: read only so, never by a search).
+    True when both are held: call again until then."""
+    now = stamp(conn)
+    if not ranked.holds(conn, table, now):
+        ranked.ranks(conn, table, now)
+        return False
+    return ranked.read_numbers(conn, table, now)
+
+
+def warmed(conn: dbapi.Connection, table: str) -> bool:
+    """Whether the ranks and numbers of :func:`hold_ranks` are held for the database as it
+    is (after a write they are read again)."""
+    now = stamp(conn)
+    return ranked.holds(conn, table, now) and ranked.numbers_read(conn, table, now)
 
 
 PROBE_ROWS = 3000  # rows a search walks before its matches are counted (about 1 ms)
@@ -393,9 +413,15 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
         most, spread = ranked.most(_rows(conn, table)), _rows(conn, table)
     else:
         # A walk reads each row (a number alone: the CCCD and phone are not in the name
-        # index, 1 µs a row): the matches are counted first, off their own indexes.
+        # index, 1 µs a row): found in the numbers held in name order when many have it,
+        # else counted first off their own indexes and placed.
+        page = _by_number(conn, table, search, others, after, limit, rows)
+        if page is not None:
+            return page
         most = ranked.most(_rows(conn, table), ranked.PLACED_READ)
-        if admitted(conn, search, most + 1) > most:
+        few = _few_numbers(conn, table)  # (counted so by _by_number: not counted again)
+        if not (search.digits and few <= most and admitted(conn, search, few + 1) <= few) \
+                and admitted(conn, search, most + 1) > most:
             return None
         spread = None  # (their rowids come in the numbers' order)
     # Placed when the matches are few enough; more, and a walk finds the page sooner.
@@ -407,19 +433,67 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
         return None
     held = ranked.ranks(conn, table, stamp(conn))
     begin = ranked.start(conn, table, held[0], after)
+    return _tested(conn, table, others, lambda count: ranked.first(held, found, begin, count),
+                   limit, rows)
+
+
+def _tested(conn: dbapi.Connection, table: str, others: Sequence[Filter],
+            first: Callable[[int], list[int]], limit: int, rows: _Rows) -> list:
+    """The page of the rowids ``first(count)`` gives (the first ``count`` matches of a search
+    in name order) that pass the other filters and are not deleted, read further down as
+    long as they keep too few."""
     tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in others)])
     args = [a for f in others for a in f.test_args]
     count = limit + 16  # most pass: in a commune's roster all but the deleted
     while True:
-        first = ranked.first(held, found, begin, count)
+        found = first(count)
         passed = {int(r[0]) for r in conn.execute(
             f"SELECT p._rowid FROM {table} p WHERE p._rowid IN (SELECT value FROM "
-            f"json_each(?)) AND {tests}", (json.dumps(first), *args))}
-        page = [r for r in first if r in passed][:limit]
-        if len(page) >= limit or len(first) < count:
+            f"json_each(?)) AND {tests}", (json.dumps(found), *args))}
+        page = [r for r in found if r in passed][:limit]
+        if len(page) >= limit or len(found) < count:
             break
         count *= 4  # the other filters keep few of them: further down
     return rows(conn, "SELECT value AS r FROM json_each(?) ORDER BY key", [json.dumps(page)])
+
+
+SCAN_FIRST = 1024  # ranks scanned for a number's page before its matches are counted
+
+
+def _few_numbers(conn: dbapi.Connection, table: str) -> int:
+    """A number alone that at most this many people have is placed, not scanned for."""
+    total = _rows(conn, table)
+    return total if ranked.SCANNED is None else ranked.most(total, ranked.SCANNED)
+
+
+def _by_number(conn: dbapi.Connection, table: str, search: Filter, others: Sequence[Filter],
+               after: tuple | None, limit: int, rows: _Rows) -> list | None:
+    """A number typed alone that many people have, found in the CCCDs and phones held in
+    name order (ranked.numbers: about 20 ns a person passed over); None when few (placed by
+    rank, cheaper than scanning far for them), a word of many names begins with it, or the
+    numbers are not held (until the window's warm-up has read them, or not digits).
+
+    The page is looked for in the first SCAN_FIRST people from its start (20 µs; a short
+    prefix's there: "011" begins nine CCCDs in ten), else the matches are counted up to
+    :func:`_few_numbers` off their indexes (0.2 µs each)."""
+    few = _few_numbers(conn, table)
+    if not (search.digits and search.named) or few >= _rows(conn, table):
+        return None
+    now = stamp(conn)
+    numbers = ranked.numbers(conn, table, now)
+    if numbers is None:
+        return None
+    held = ranked.ranks(conn, table, now)
+    begin = ranked.start(conn, table, held[0], after)
+    count = limit + 16
+    if len(ranked.scan(numbers, search.digits, begin, count, begin + 1 + SCAN_FIRST)) < count \
+            and admitted(conn, search, few + 1) <= few:
+        return None
+    named = ranked.matches(conn, search.named, search.named_args, few)
+    if named is None:
+        return None
+    return _tested(conn, table, others, lambda count: ranked.scanned(
+        held, numbers, search.digits, named, begin, count), limit, rows)
 
 
 def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequence[Filter],

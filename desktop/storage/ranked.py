@@ -41,6 +41,11 @@ PLACED = 200  # the factor of :func:`most` (tests set 0: never placed, or more: 
 # place it) against a walk that reads each row (1 µs): M² ≤ 250·rows, the two costing about
 # the same there (8,700 matches at 300,000 people: 3 ms).
 PLACED_READ = 250
+# A number alone matching at most most(rows, SCANNED) people is placed; more, and it is found
+# in the numbers held in name order (scan: 20 ns a person passed over, 116·rows/M of them for
+# a page of M matches, against 0.7 µs a match counted and placed: the two meet near M² =
+# 5·rows, 1,200 at 300,000 people). None: never scanned (tests).
+SCANNED: int | None = 5
 
 
 def _hex_rowids(conn: dbapi.Connection, sql: str, args: Sequence[object]) -> array:
@@ -70,6 +75,12 @@ def ranks(conn: dbapi.Connection, table: str, stamp: object) -> tuple[array, arr
     deque(map(placed.__setitem__, order, range(len(order))), maxlen=0)
     conn.__dict__.setdefault("_ranked_ranks", {})[table] = (stamp, (placed, order))
     return placed, order
+
+
+def holds(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+    """Whether the ranks of ``table`` are held for ``stamp`` (:func:`ranks` reads nothing)."""
+    held = conn.__dict__.get("_ranked_ranks", {}).get(table)
+    return held is not None and held[0] == stamp
 
 
 def matches(conn: dbapi.Connection, sql: str, args: Sequence[object], most: int,
@@ -149,3 +160,141 @@ def _sorted(held: tuple[array, array], rowids: array, after: int, count: int) ->
         rowids = array("I", (r for r in rowids if r < len(placed)))
     later = sorted(filter(after.__lt__, map(placed.__getitem__, rowids)))
     return [order[place] for place in list(dict.fromkeys(later[:4 * count]))[:count]]
+
+
+# -- numbers held in name order ---------------------------------------------------------------
+#
+# A number typed alone that many people have («0111»: a third of a commune) was found by a walk
+# down the name order reading each person's row to test the CCCD and the phone (they are not in
+# the name index: it would take the file past 3× its plain rows), 1 µs a row: 5-30 ms at
+# 300,000 people when the first matches lie far down. Held here instead: every person's CCCD and
+# phone as text, in name order, two SLOT-wide slots a rank (9.6 MB at 300,000 people), read off
+# the two numbers' own indexes with the ranks and again after the database changes; a page is
+# found by bytes.find for a newline and the digits, from the page's start (C's speed: about
+# 0.6 ns a byte), and only the page's rows are read.
+SLOT = 16  # a newline, a number of up to 15 characters, spaces after it
+# The numbers as the CCCD and phone indexes read them: a phone written with its country code
+# ("+84…") is held without its "+" (search.number_ranges: "84…" begins it).
+_NUMBERS = (("citizen_id", "citizen_id"),
+            ("phone", "substr(phone, 1 + (substr(phone, 1, 1) = '+'))"))
+_EMPTY = b"\n" + b" " * (SLOT - 1)
+
+
+def numbers(conn: dbapi.Connection, table: str, stamp: object) -> bytearray | None:
+    """Each person's CCCD and phone in name order (slots ``2·rank`` and ``2·rank + 1``) when
+    read for ``stamp`` (:func:`read_numbers`, with the ranks of that stamp); else None: not
+    yet read, read before the database changed, or a number holds other than digits (never
+    written so: validation.py) or is longer than a slot — the other plans read those."""
+    held = conn.__dict__.get(_HELD_NUMBERS, {}).get(table)
+    if held is None or held[0] != stamp or isinstance(held[1], _Reading):
+        return None
+    return held[1]
+
+
+def numbers_read(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+    """Whether :func:`read_numbers` is done for ``stamp`` (the numbers held, or found not
+    digits)."""
+    held = conn.__dict__.get(_HELD_NUMBERS, {}).get(table)
+    return held is not None and held[0] == stamp and not isinstance(held[1], _Reading)
+
+
+_HELD_NUMBERS = "_ranked_numbers"
+NUMBERS_STEP = 16_384  # numbers read a step (10-35 ms of processor, at any size)
+
+
+class _Reading:
+    """The numbers of :func:`read_numbers` half read: for each number, each 8-byte word of
+    its slots, one integer a rank; where the index read last stopped."""
+
+    def __init__(self, rows: int) -> None:
+        per = SLOT // 8
+        self.words = [[array("Q", _EMPTY[8 * w:8 * w + 8]) * rows for w in range(per)]
+                      for _ in _NUMBERS]
+        self.number = 0  # which of _NUMBERS is read
+        self.last: tuple[str, int] = ("", 2 ** 62)  # (its value, rowid) read last
+
+
+def read_numbers(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+    """One step of reading the numbers in name order (:func:`numbers`) for ``stamp``, whose
+    ranks are held: NUMBERS_STEP numbers off the CCCD's or the phone's index, each put at its
+    person's rank, or, at the end, the slots made of them; True once they are held (or found
+    not digits). 200-350 ms of processor in all at 300,000 people, in steps, so that the
+    window's idle warm-up (rosters.warm) never holds a key back longer than a step; read
+    again, from the start, after the database changes."""
+    if numbers_read(conn, table, stamp):
+        return True
+    cache = conn.__dict__.setdefault(_HELD_NUMBERS, {})
+    held = cache.get(table)
+    placed, order = ranks(conn, table, stamp)
+    reading = held[1] if held is not None and held[0] == stamp else _Reading(len(order))
+    cache[table] = (stamp, reading)
+    if reading.number == len(_NUMBERS):  # every number read: the slots, in one buffer
+        out = bytearray(2 * SLOT * len(order))
+        words, per = memoryview(out).cast("Q"), SLOT // 8
+        for k, number in enumerate(reading.words):
+            for w, word in enumerate(number):
+                words[per * k + w::2 * per] = word  # word w of slot k of each rank
+        words.release()
+        cache[table] = (stamp, out)
+        return True
+    column, value = _NUMBERS[reading.number]
+    # The index's rowids as hexadecimal (read by C, _hex_rowids), its values padded; a blob
+    # (typeof) is after every number
+    hexes, text, n, last = conn.execute(
+        f"SELECT group_concat(printf('%08x', r), ''), group_concat(printf('%-{SLOT}s', "
+        f"char(10) || v), ''), count(*), max(c) FROM (SELECT _rowid AS r, {value} AS v, "
+        f"{column} AS c FROM {table} WHERE ({column}, _rowid) > (?, ?) AND typeof({column}) "
+        f"= 'text' ORDER BY {column}, _rowid LIMIT {NUMBERS_STEP:d})",
+        reading.last).fetchone()
+    rowids = array("I", bytes.fromhex(hexes or ""))
+    if sys.byteorder == "little":
+        rowids.byteswap()
+    given = (text or "").encode()
+    if len(given) != SLOT * n or given.count(b"\n") != n or given.translate(
+            None, b"\n 0123456789"):
+        cache[table] = (stamp, None)  # not digits alone, or too long: never held
+        return True
+    try:
+        at = array("i", map(placed.__getitem__, rowids))  # each number's rank
+    except IndexError:  # written since the ranks were read: read again when it shows
+        cache.pop(table, None)
+        return False
+    source = memoryview(given).cast("Q")
+    per = SLOT // 8
+    for w, word in enumerate(reading.words[reading.number]):
+        deque(map(word.__setitem__, at, source[w::per]), maxlen=0)
+    if n < NUMBERS_STEP:
+        reading.number, reading.last = reading.number + 1, ("", 2 ** 62)
+    else:
+        reading.last = (last, rowids[-1])
+    return False
+
+
+def scan(numbers: bytearray, digits: str, after: int, count: int, end: int | None = None
+         ) -> list[int]:
+    """The ranks of the first ``count`` people after rank ``after`` (before rank ``end``)
+    whose CCCD or phone, held in ``numbers``, begins with ``digits``; each once."""
+    width = 2 * SLOT
+    needle = b"\n" + digits.encode()
+    stop = len(numbers) if end is None else min(len(numbers), end * width)
+    find = numbers.find
+    out: list[int] = []
+    at = find(needle, (after + 1) * width, stop)
+    while at >= 0 and len(out) < count:
+        out.append(at // width)
+        at = find(needle, (at // width + 1) * width, stop)
+    return out
+
+
+def scanned(held: tuple[array, array], numbers: bytearray, digits: str, named: array,
+            after: int, count: int) -> list[int]:
+    """The rowids of the first ``count`` people after rank ``after`` whose CCCD or phone
+    begins with ``digits`` (:func:`scan`) or who are in ``named`` (rowids: a word of the
+    name begins so, read off the full-text index), in name order."""
+    placed, order = held
+    found = scan(numbers, digits, after, count)
+    if named:
+        found = sorted(set(found).union(
+            p for p in map(placed.__getitem__, (r for r in named if r < len(placed)))
+            if p > after))
+    return [order[place] for place in found[:count]]

@@ -294,15 +294,23 @@ def warm(conn: dbapi.Connection, after: tuple | None, rows: int = 4000) -> tuple
     """Read ``rows`` entries of the name index after ``after`` into this connection's page
     cache; the key to go on from, or None at the end. Every page of a roster and of its
     search reads this index: read cold, each of its pages is decrypted (a whole walk at
-    300,000 people: 257 ms; warm: 15 ms). Its last step, the index in the cache, reads the
-    name order's ranks that a search places its matches by (paging.hold_ranks)."""
+    300,000 people: 257 ms; warm: 15 ms). Its last steps, the index in the cache, read the
+    name order's ranks that a search places its matches by, then the numbers held in name
+    order that a number typed alone is found in (paging.hold_ranks): a step each."""
     where, args = ("WHERE (name_key, _rowid) > (?, ?) ", after) if after else ("", ())
     row = conn.execute(f"SELECT name_key, _rowid FROM person {where}ORDER BY name_key, _rowid "
                        "LIMIT 1 OFFSET ?", (*args, rows - 1)).fetchone()
     if row is None:
-        paging.hold_ranks(conn, "person")
-        return None
+        if paging.hold_ranks(conn, "person"):
+            return None
+        return after or ("", -1)  # (no key is before it: the next step finds no row either)
     return row[0], row[1]
+
+
+def warmed(conn: dbapi.Connection) -> bool:
+    """Whether :func:`warm` has read what it reads for the database as it is: after a write,
+    the window warms again."""
+    return paging.warmed(conn, "person")
 
 
 def person_rowid(conn: dbapi.Connection, person_id: str) -> int | None:

@@ -110,10 +110,14 @@ def people_filters(words: list[str]) -> list[paging.Filter]:
             f"instr(' ' || {{t}}._search, ?) > 0 OR {numbers}",
             (" " + digits, *number_ranges(digits)), drive, args,
             *((f"SELECT 1 FROM person p WHERE {drive}", args, columns) if named else
-              (NUMBER_ROWIDS, args, columns, True))))
+              (NUMBER_ROWIDS, args, columns, True)),
+            **({} if named else {"digits": digits, "named": _NAMED_ROWIDS,
+                                 "named_args": args[:1]})))
     return out
 
 
+# The people a word of whose name begins with digits (number_sql's first argument).
+_NAMED_ROWIDS = "SELECT rowid FROM person_fts WHERE person_fts MATCH ?"
 # The rowids of number_sql's people (its arguments), off the indexes alone (no row read): a
 # person twice when both the CCCD and the phone begin so. A number alone is placed by them in
 # name order (paging._by_rank), as a name's words are by the full-text index's rowids.

@@ -87,9 +87,11 @@ def test_a_place_s_roster_never_scans_every_person(conn, people, monkeypatch, pl
     from the first row of the name index is a range too: it stops at the page's end)."""
     monkeypatch.setattr(paging, "bound", lambda *_a: PLANS[plan])
     orders = [c for c in rosters.SORTABLE if c not in rosters.MEMBERSHIP_COLUMNS]
-    # The name order's ranks, which a search places its matches by, read whole as the window
-    # does while idle (rosters.warm), once until the database changes.
-    paging.hold_ranks(conn, "person")
+    # The name order's ranks, which a search places its matches by, and the numbers in name
+    # order a number is found in, read whole as the window does while idle (rosters.warm),
+    # once until the database changes.
+    while not paging.hold_ranks(conn, "person"):
+        pass
     scanned = []
     for place in ("commune", "village"):
         scope = rosters.Scope("unit", people[place])

@@ -42,11 +42,21 @@ def roster(store: Store, village: str) -> rosters.Scope:
 
 
 def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Force a plan: "placed" (no walk first, every search placed by rank), or "walked"
-    (never placed: the walk and gather of paging.py)."""
-    monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name == "placed" else 10**6)
-    monkeypatch.setattr(ranked, "PLACED", 10**6 if name == "placed" else 0)
-    monkeypatch.setattr(ranked, "PLACED_READ", 10**6 if name == "placed" else 0)
+    """Force a plan: "placed" (no walk first, every search placed by rank), "walked" (never
+    placed: the walk and gather of paging.py), or "scanned" (a number alone found in the
+    numbers held in name order, once read: :func:`hold`; a search of words placed)."""
+    monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name != "walked" else 10**6)
+    monkeypatch.setattr(ranked, "PLACED", 10**6 if name != "walked" else 0)
+    monkeypatch.setattr(ranked, "PLACED_READ", 10**6 if name != "walked" else 0)
+    monkeypatch.setattr(ranked, "SCANNED", 0 if name == "scanned" else None)
+
+
+def hold(conn) -> None:
+    """The window's idle warm-up, every step (rosters.warm): the ranks, then the numbers."""
+    after = rosters.warm(conn, None, rows=50)
+    while after is not None:
+        after = rosters.warm(conn, after, rows=50)
+    assert rosters.warmed(conn)
 
 
 def record_pages(conn, scope, search, limit):
@@ -200,22 +210,26 @@ def typed_numbers(conn) -> list[str]:
 
 
 @pytest.mark.parametrize("limit", [3, 100])
-def test_a_number_alone_is_placed_as_walked_page_after_page_and_after_writes(
+def test_a_number_alone_is_placed_or_scanned_as_walked_page_after_page_and_after_writes(
         conn, db_path, store, numbered, village, monkeypatch, limit):
     """A number alone: its people's rowids read off the CCCD and phone indexes, placed by
-    rank (no row read to sort them), are the people the walk finds, in the same order, once
-    each (a "0" begins a person's CCCD and phone both), deleted people left out — key after
-    key, page after page, and after writes by this connection and by another."""
+    rank (no row read to sort them), or found in the numbers held in name order, are the
+    people the walk finds, in the same order, once each (a "0" begins a person's CCCD and
+    phone both), deleted people left out — key after key, page after page, and after writes
+    by this connection and by another (before the numbers are read again, and after)."""
     other = db.open_database(db_path)
+    hold(conn)
     try:
         def check(scope: rosters.Scope) -> None:
             for typed in typed_numbers(conn):
-                plan(monkeypatch, "placed")
-                shown = pages(conn, scope, typed, limit)
-                flat = [r for page in shown for r in page]
-                assert flat == numbers_of(conn, scope, typed), typed
+                expected = numbers_of(conn, scope, typed)
                 plan(monkeypatch, "walked")
-                assert shown == afresh(other, scope, typed, limit), typed
+                walked = afresh(other, scope, typed, limit)
+                for name in ("placed", "scanned"):
+                    plan(monkeypatch, name)
+                    shown = pages(conn, scope, typed, limit)
+                    assert [r for page in shown for r in page] == expected, (name, typed)
+                    assert shown == walked, (name, typed)
 
         for scope in (numbered, rosters.Scope()):
             check(scope)
@@ -229,33 +243,103 @@ def test_a_number_alone_is_placed_as_walked_page_after_page_and_after_writes(
         gone = conn.execute("SELECT id FROM person WHERE phone LIKE '031%' AND _deleted = 0 "
                             "ORDER BY name_key LIMIT 1").fetchone()[0]
         store.delete("person", gone)
-        plan(monkeypatch, "placed")
-        first = rosters.people_rows(conn, rosters.people_rowids(conn, numbered,
-                                                                search="0399999")[0])
-        assert [r["full_name"] for r in first] == ["Vũ Hữu A", "Lò Văn Ún"]
-        assert added == first[0]["id"]
+        assert not rosters.warmed(conn)
+        for name in ("placed", "scanned"):
+            plan(monkeypatch, name)
+            first = rosters.people_rows(conn, rosters.people_rowids(conn, numbered,
+                                                                    search="0399999")[0])
+            assert [r["full_name"] for r in first] == ["Vũ Hữu A", "Lò Văn Ún"]
+            assert added == first[0]["id"]
+        check(numbered)  # the numbers not read again: the other plans
+        hold(conn)
         check(numbered)
     finally:
         other.close()
 
 
-def test_a_number_matching_many_is_walked_not_placed(conn, numbered, monkeypatch):
+def test_a_number_matching_many_is_scanned_for_once_the_numbers_are_held(
+        conn, store, numbered, village, monkeypatch):
     """Counted first off the number indexes (no row read): more matches than placing them
-    is worth and the page is walked; few, and they are placed without a walk."""
+    is worth and the page is found in the numbers held in name order, reading no row but
+    the page's; few, and they are placed. Before the window's warm-up has read the numbers
+    (or after a write, until it reads them again) many are walked to, as before."""
     placed: list[int] = []
     real = ranked.first
     monkeypatch.setattr(ranked, "first", lambda *a: placed.append(len(a[1])) or real(*a))
     monkeypatch.setattr(ranked, "PLACED_READ", 40 ** 2 // 120)  # placed: at most 40 matches
+    monkeypatch.setattr(ranked, "SCANNED", 40 ** 2 // 120)  # scanned: more
     walks: list[int] = []
     real_walk = paging._walk
     monkeypatch.setattr(paging, "_walk", lambda *a, **k: walks.append(1) or real_walk(*a, **k))
-    many = afresh(conn, numbered, "0", 5)
-    assert not placed and walks
-    walks.clear()
-    few = afresh(conn, numbered, "0110", 5)
-    assert placed and not walks
+    scans: list[str] = []
+    real_scan = ranked.scan
+    monkeypatch.setattr(ranked, "scan", lambda *a: scans.append(a[1]) or real_scan(*a))
+
+    def found(typed: str) -> tuple[list, bool, bool, bool]:
+        placed.clear(), walks.clear(), scans.clear()
+        return afresh(conn, numbered, typed, 5), bool(placed), bool(walks), bool(scans)
+
+    assert found("0")[1:] == (False, True, False)  # not held yet: walked
+    hold(conn)
+    assert found("0")[1:] == (False, False, True)
+    assert found("0110")[1:3] == (True, False)  # (a first look at SCAN_FIRST ranks)
+    store.add("person", {"full_name": "Vũ Hữu A", "residence_unit_id": village,
+                         "citizen_id": "011099000001"})
+    assert found("0")[1:] == (False, True, False)  # written since: walked until read again
+    hold(conn)
+    many, *how = found("0")
+    assert how == [False, False, True]
+    few, *how = found("0110")
+    assert how[:2] == [True, False]
     plan(monkeypatch, "walked")
     assert (many, few) == (afresh(conn, numbered, "0", 5), afresh(conn, numbered, "0110", 5))
+
+
+def test_numbers_not_digits_alone_are_never_held_and_found_as_walked(
+        conn, numbered, monkeypatch):
+    """A number written by no check of this program (a file edited by hand: "03a1…") sorts
+    after every typed number in SQL but would begin like one in the text held: the numbers
+    are not held, and such a file is searched by the other plans."""
+    odd = conn.execute("SELECT min(_rowid) FROM person WHERE phone LIKE '031%' AND "
+                       "_deleted = 0").fetchone()[0]
+    conn.execute("UPDATE person SET phone = '031a' || substr(phone, 5) WHERE _rowid = ?",
+                 (odd,))
+    hold(conn)
+    assert ranked.numbers(conn, "person", paging.stamp(conn)) is None
+    plan(monkeypatch, "scanned")
+    shown = afresh(conn, numbered, "031", 3)
+    plan(monkeypatch, "walked")
+    assert shown == afresh(conn, numbered, "031", 3)
+    flat = [r for page in shown for r in page]
+    assert odd in numbers_of(conn, numbered, "031") and odd not in flat
+    assert flat == [r for r in numbers_of(conn, numbered, "031") if r != odd]
+
+
+def test_the_numbers_are_read_in_steps_while_the_window_is_idle(conn, numbered, monkeypatch):
+    """The warm-up reads the numbers a step at a time (ranked.NUMBERS_STEP off an index), so
+    a key typed meanwhile waits at most a step; they are held once every step is done."""
+    monkeypatch.setattr(ranked, "NUMBERS_STEP", 16)
+    steps = 0
+    after = rosters.warm(conn, None, rows=50)
+    while after is not None:
+        steps += 1
+        assert steps < 100
+        after = rosters.warm(conn, after, rows=50)
+    now = paging.stamp(conn)
+    held = ranked.numbers(conn, "person", now)
+    assert held is not None
+    cccds = conn.execute("SELECT count(*) FROM person WHERE citizen_id > ''").fetchone()[0]
+    phones = conn.execute("SELECT count(*) FROM person WHERE phone > ''").fetchone()[0]
+    assert steps >= (cccds + phones) // 16
+    # What is held: each rank's CCCD and phone (without its "+"), as the rows have them.
+    _placed, order = ranked.ranks(conn, "person", now)
+    width = 2 * ranked.SLOT
+    for rank, rowid in enumerate(order):
+        cccd, phone = conn.execute("SELECT citizen_id, phone FROM person WHERE _rowid = ?",
+                                   (rowid,)).fetchone()
+        assert held[rank * width:(rank + 1) * width].decode().split("\n")[1:] == [
+            (cccd or "").ljust(ranked.SLOT - 1), (phone or "").removeprefix("+").ljust(
+                ranked.SLOT - 1)]
 
 
 @settings(max_examples=150, deadline=None)
@@ -280,3 +364,33 @@ def test_the_first_placed_are_the_first_in_name_order_however_found(data, size, 
     after = data.draw(st.integers(-1, size))
     expected = [order[p] for p in sorted({placed[r] for r in chosen if placed[r] > after})]
     assert ranked.first((placed, order), rowids, after, count) == expected[:count]
+
+
+NUMBER = st.text("0123", max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(people=st.lists(st.tuples(NUMBER, NUMBER), max_size=60), digits=st.text("0123",
+       min_size=1, max_size=3), data=st.data(), count=st.sampled_from([1, 3, 116]))
+def test_the_numbers_scanned_are_the_first_in_name_order_with_those_digits(
+        people, digits, data, count):
+    """ranked.scanned against every person tested: those whose CCCD or phone begins with the
+    digits, or who are named (a word of the name begins so), after a rank, in rank order,
+    once each — whichever slot the digits begin, and whatever digits follow them."""
+    from array import array
+
+    rng = data.draw(st.randoms(use_true_random=False))
+    order = array("I", rng.sample(range(1, 3 * len(people) + 2), len(people)))
+    placed = array("i", bytes(4 * (max(order, default=0) + 1)))
+    for place, rowid in enumerate(order):
+        placed[rowid] = place
+    held = bytearray()
+    for numbers in people:  # as ranked.read_numbers lays them out, rank after rank
+        for number in numbers:
+            held += b"\n" + number.encode().ljust(ranked.SLOT - 1)
+    named = array("I", data.draw(st.lists(st.sampled_from(list(order) or [1]), max_size=5)))
+    after = data.draw(st.integers(-1, len(people)))
+    expected = [order[p] for p in range(after + 1, len(people))
+                if any(n.startswith(digits) for n in people[p]) or order[p] in named]
+    assert ranked.scanned((placed, order), held, digits, named, after, count) == \
+        expected[:count]

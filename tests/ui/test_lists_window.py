@@ -15,7 +15,7 @@ from uikit import click_page, close_window, open_window, type_text
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
-from desktop.storage import records, rosters
+from desktop.storage import ranked, records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.people import roster_model
 from desktop.ui.records import record_model
@@ -210,13 +210,57 @@ def test_the_name_index_is_read_into_the_cache_while_the_window_is_idle(window, 
                                                                         monkeypatch):
     slices = []
     real = rosters.warm
-    monkeypatch.setattr(rosters, "warm", lambda conn, after, rows: slices.append(after)
-                        or real(conn, after, rows=50))
+
+    def warm(conn, after, rows=4000):
+        if conn is window.conn:  # (the window's connection, not another of its own)
+            slices.append(after)
+        return real(conn, after, rows=50)
+
+    monkeypatch.setattr(rosters, "warm", warm)
     page = window.people
     qtbot.waitUntil(lambda: len(slices) > 2 and not page._warming.isActive(), timeout=5000)
     assert slices[0] is None and all(slices[1:])  # from the start, each after the last
     everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
-    assert len(slices) == everyone // 50 + 1
+    walked = everyone // 50 + 1
+    assert len(set(slices[:walked])) == walked
+    # then the ranks and the numbers a search reads (storage/ranked.py), a step each
+    assert len(slices) > walked and set(slices[walked:]) == {slices[walked - 1]}
+    assert rosters.warmed(window.conn)
+
+
+def test_a_search_after_a_write_reads_the_ranks_and_numbers_again_while_idle(window, qtbot,
+                                                                           monkeypatch):
+    """What the warm-up read (the ranks and numbers a search is placed or found by) is read
+    again, a step at a time while the window is idle, once the officer searches after the
+    database changed (here written by a bundle or another window); the search finds the
+    same people before and after."""
+    from desktop.storage.writer import Store
+
+    page = window.people
+    qtbot.waitUntil(lambda: rosters.warmed(window.conn) and not page._warming.isActive(),
+                    timeout=10000)
+    cccd, place = window.conn.execute(
+        "SELECT citizen_id, residence_unit_id FROM person WHERE _deleted = 0 AND citizen_id "
+        "> '' AND residence_unit_id IS NOT NULL ORDER BY citizen_id LIMIT 1").fetchone()
+    added = Store(window.conn, actor="tester").add("person", {  # given name «A»: first
+        "full_name": "Vũ Hữu A", "citizen_id": cccd[:-1] + "9", "residence_unit_id": place}).id
+    window.conn.commit()
+    assert not rosters.warmed(window.conn)
+    page.search.setFocus()
+    type_text(page.search, cccd[:3])
+    qtbot.waitUntil(lambda: page.model.search == cccd[:3], timeout=5000)
+    before = [page.model.record_id(r) for r in range(page.model.rowCount())]
+    qtbot.waitUntil(lambda: rosters.warmed(window.conn) and not page._warming.isActive(),
+                    timeout=10000)
+    page.search.clear()
+    type_text(page.search, cccd[:3])
+    qtbot.waitUntil(lambda: page.model.search == cccd[:3] and page.model.rowCount() > 0,
+                    timeout=5000)
+    assert [page.model.record_id(r) for r in range(page.model.rowCount())] == before
+    assert before[0] == added
+    monkeypatch.setattr(ranked, "SCANNED", None)  # never found in the numbers held
+    assert before == [r["id"] for r in rosters.people_page(
+        window.conn, page.scope(), search=cccd[:3], limit=len(before))]
 
 
 def test_each_row_shows_its_person_s_values_on_both_sides_of_a_chunk(window, qtbot,

@@ -193,8 +193,12 @@ class PeoplePage(QWidget):
             self._restore_columns()
         self.count.setText("…")
         self.model.count()
-        if self._warm_from is None and not self._warming.isActive():
-            self._warm_from = ()  # started once, half a second after the first roster
+        if (self._warm_from is None or self.search_text() and not rosters.warmed(
+                self.ctx.conn)) and not self._warming.isActive() \
+                and not self._warm_later.isActive():
+            # half a second after the first roster, and again when the officer searches
+            # after the database changed (the ranks and numbers a search reads are read anew)
+            self._warm_from = ()
             self._warm_later.start()
 
     def _warm_slice(self) -> None:
