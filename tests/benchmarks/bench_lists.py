@@ -17,7 +17,8 @@ keyboard repeats it (every 33 ms after half a second, real key events) until the
 came — the repeat's pace included. **Counts**: how long the UI thread is held by
 asking (the count itself runs on another thread) and how long until it comes, against a
 count made on the spot. **Typing**: CCCD and phone numbers digit by digit (p95 ≤ 5 ms) and
-names letter by letter (names ≤ 10 ms), the roster's first page with 40 rows presented.
+names letter by letter (names ≤ 10 ms), the roster's first page with 40 rows presented, after
+the window's idle warm-up (benchkit.warm_roster: its cost printed).
 Nothing is asserted. ``--clock cpu`` times the thread's CPU time instead of the wall clock:
 on a machine shared with other work it leaves out the time spent waiting for a core (not the
 program's), and keeps what the work itself costs.
@@ -299,6 +300,7 @@ def measure(built: builders.Built, args: argparse.Namespace) -> dict[str, float]
               f"{bk.ms(direct)})")
         rng = random.Random(args.seed)
         people = builders.sample_people(conn)
+        print(f"   {bk.warm_roster(conn)}")
         for label, queries, goal in (
                 ("CCCD and phone numbers", builders.digit_queries(rng, people, 300),
                  DIGIT_GOAL_MS),

@@ -259,6 +259,7 @@ def roster_search(conn: dbapi.Connection, built: builders.Built, rng: random.Ran
     """The roster's first page of 100 for each keystroke (what the people page shows)."""
     scope = built.scope(conn)
     queries = builders.typing_queries(rng, people, n)
+    print(f"   {bk.warm_roster(conn)}")
     for q in queries[:20]:
         rosters.people_page(conn, scope, search=q, limit=PAGE)
     t = bk.within(queries, lambda q: rosters.people_page(conn, scope, search=q, limit=PAGE),
