@@ -36,6 +36,10 @@ out["frame_menus"] = menus()
 def typed():  # the officer has been typing for a second and a half: nothing logged in yet
     dialog = w.login_dialog
     out["while_typing"] = sorted(m for m in sys.modules if m.startswith("desktop"))
+    import PySide6.QtCore, PySide6.QtGui
+    out["classes_while_typing"] = sorted(
+        n for n in ("QPainter", "QItemSelectionModel", "QTextLine")
+        if n in vars(PySide6.QtGui) or n in vars(PySide6.QtCore))
     out["logged_in_before_click"] = w.conn is not None
     out["typing_menus"] = menus()
     dialog.password.setText(os.environ["ANTQ_PASSWORD"])  # the tests' (tests/conftest.py)
@@ -87,6 +91,8 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
                    "desktop.ui.shell.navigation", "desktop.ui.people.people_page",
                    "desktop.ui.people.roster_model", "desktop.ui.shell.record_pages"):
         assert module in loaded, module
+    # The Qt classes the first rows' paint meets (built with their enums when first named).
+    assert result["classes_while_typing"] == ["QItemSelectionModel", "QPainter", "QTextLine"]
     # ... and the window then works as before: logged in by the click, the roster shown.
     assert result["rows"] > 0
     # The menu bar's titles are in the frame; their entries are made behind the prompt too,
@@ -99,5 +105,7 @@ def test_what_the_login_and_first_page_need_is_imported_while_the_password_is_ty
 
 def test_every_module_preloaded_exists():
     """A module renamed or removed would silently leave its import to after the click."""
-    missing = [m for m in AFTER_LOGIN if importlib.util.find_spec(m) is None]
+    missing = [m for m in AFTER_LOGIN if importlib.util.find_spec(m.partition(":")[0]) is None]
     assert missing == []
+    classes = [m.partition(":") for m in AFTER_LOGIN if ":" in m]
+    assert classes and all(hasattr(importlib.import_module(m), c) for m, _c, c in classes)

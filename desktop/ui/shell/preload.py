@@ -1,5 +1,6 @@
 """While the login dialog waits for the officer's password, the modules the login and the
-window's first page need are imported, one small module each time the event loop is idle.
+window's first page need are imported (and the Qt classes they use built), one small module
+each time the event loop is idle.
 
 Typing a password takes a second or more; these imports take a tenth of that and would
 otherwise run after «Đăng nhập» is clicked, between the click and the first rows (issue 12,
@@ -38,9 +39,30 @@ AFTER_LOGIN: tuple[str, ...] = (
     "desktop.storage.attachments", "desktop.ui.records.editors", "desktop.ui.shell.record_pages",
     "desktop.reports.profiles", "desktop.ui.people.roster_model", "desktop.ui.people.people_page",
     "desktop.ui.accounts.idle_lock",
+    # Qt classes the login and the first rows use but no module names at its top: PySide
+    # builds a class, its enums with it, when the program first names or meets one (the
+    # painter's three enums 1.5 ms, the selection's, a text line's), between the click and
+    # the rows otherwise. "module:Class".
+    "PySide6.QtCore:QItemSelectionModel", "PySide6.QtCore:QKeyCombination",
+    "PySide6.QtCore:QPoint", "PySide6.QtCore:QRectF", "PySide6.QtCore:QSizeF",
+    "PySide6.QtGui:QCursor", "PySide6.QtGui:QFontMetrics", "PySide6.QtGui:QPainter",
+    "PySide6.QtGui:QTextLine", "PySide6.QtWidgets:QCommonStyle",
+    "PySide6.QtWidgets:QStylePainter",
     # last: the one-window guard's listener, made a second after the frame (single_instance)
     "PySide6.QtNetwork",
 )
+
+
+def _loaded(entry: str) -> bool:
+    module, _colon, name = entry.partition(":")
+    return module in sys.modules and (not name or name in vars(sys.modules[module]))
+
+
+def _load(entry: str) -> None:
+    module, _colon, name = entry.partition(":")
+    loaded = importlib.import_module(module)
+    if name:
+        getattr(loaded, name)
 
 
 class Preloader(QObject):
@@ -52,7 +74,7 @@ class Preloader(QObject):
                  first: Sequence[Callable[[], object]] = ()) -> None:
         super().__init__(parent)
         self.calls = list(first)
-        self.left = [m for m in modules if m not in sys.modules]
+        self.left = [m for m in modules if not _loaded(m)]
         self._timer = QTimer(self, interval=0)
         self._timer.timeout.connect(self._step)
 
@@ -86,10 +108,10 @@ class Preloader(QObject):
         if self.calls:  # the caller's own work first (it also runs it when needed sooner)
             self.calls.pop(0)()
             return
-        while self.left and self.left[0] in sys.modules:
+        while self.left and _loaded(self.left[0]):
             self.left.pop(0)
         if not self.left:
             self._timer.stop()
             return
         with contextlib.suppress(Exception):  # raised again, and reported, where it is used
-            importlib.import_module(self.left.pop(0))
+            _load(self.left.pop(0))
