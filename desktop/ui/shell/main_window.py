@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -26,6 +25,10 @@ from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.shell.sections import SectionedPages
 
 if TYPE_CHECKING:
+    # (QAction and QKeySequence named where the menus are built, behind the login prompt:
+    # PySide builds a class and its enums when first named, 1.7 ms before the prompt)
+    from PySide6.QtGui import QAction
+
     from desktop.ui.common.tasks import TaskRunner
     from desktop.ui.records.pages import AppContext, Selection
     from desktop.ui.shell.navigation import NavigationModel
@@ -163,8 +166,6 @@ class MainWindow(QMainWindow):
 
     def _log_in(self) -> bool:
         """The login dialog over the painted frame; True once the database is open."""
-        from PySide6.QtWidgets import QMessageBox
-
         from desktop.ui.accounts.login import LoginDialog
         from desktop.ui.shell.preload import Preloader
 
@@ -184,7 +185,9 @@ class MainWindow(QMainWindow):
         finally:
             self._logging_in = False
         self.conn = dialog.conn
-        if dialog.notes:
+        if dialog.notes:  # (QMessageBox named only then: 1 ms before the prompt otherwise)
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.information(self, APP_NAME, "\n\n".join(dialog.notes))
         return True
 
@@ -276,6 +279,8 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text: str, slot, shortcut=None, *, needs_data: bool = True
                 ) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         # setShortcuts, not setShortcut or QKeySequence(...): resolving their overloads builds
         # every enum of Qt's namespace (14 ms) before the window can show.
@@ -294,6 +299,8 @@ class MainWindow(QMainWindow):
         if self._menus_built:
             return
         self._menus_built = True
+        from PySide6.QtGui import QKeySequence
+
         file_menu, edit, sync_menu, view, help_menu = self._menus
         self._action(file_menu, _("&Mở cơ sở dữ liệu…"), self._open_other,
                      QKeySequence.StandardKey.Open, needs_data=False)
