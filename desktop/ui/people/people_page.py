@@ -65,7 +65,9 @@ class PeoplePage(QWidget):
         self._warm_later = QTimer(self, singleShot=True, interval=500)
         self._warm_later.timeout.connect(self._warming.start)
         self._warm_from: tuple | None = None
-        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.search)
+        self.typing = SearchAsYouType(
+            self.search, self.reload, lambda: self.model.search,
+            ahead=lambda: self.model.read_ahead(self.scope(), self.search_text()))
         self._timer = self.typing.timer
         # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
         self.model.counted.connect(self._show_count)
@@ -205,6 +207,7 @@ class PeoplePage(QWidget):
         after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=1000)
         if after is None:
             self._warming.stop()
+            self.model.start_reading_ahead()  # then the search's own connection, off this thread
         else:
             self._warm_from = after
 

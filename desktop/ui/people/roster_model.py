@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -30,6 +31,7 @@ from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.read_ahead import ReadAhead
 from desktop.ui.common.widgets import answer_roles, replace_rows
 
 Index = QModelIndex | QPersistentModelIndex
@@ -89,6 +91,9 @@ class RosterModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
+        # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
+        self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after))
+        self.destroyed.connect(self._ahead.close)
         self._scope = rosters.Scope()
         self._search: str | None = None
         self._order: str | None = None  # a column clicked to sort by; None: name order
@@ -132,21 +137,52 @@ class RosterModel(QAbstractTableModel):
                 self._forget_rows()
             self.fetchMore()
         else:  # a place's roster: the first page read, then put in place of the last
-            rowids, last = rosters.people_rowids(
-                self._conn, scope, search=search, limit=BATCH, order=self._order,
-                descending=self._descending)
+            ahead = self._ahead.take((scope, search, self._order, self._descending))
+            if ahead is not None:  # read while the officer typed
+                rowids, last, first_rows = ahead
+            else:
+                rowids, last = rosters.people_rowids(
+                    self._conn, scope, search=search, limit=BATCH, order=self._order,
+                    descending=self._descending)
+                first_rows = None
             self._clear(scope, search)
             self._exhausted, self._last_key = len(rowids) < BATCH, last
             self._last_fetch = time.monotonic()
             replace_rows(self, len(self._rowids), len(rowids),
-                         lambda n: self._show_rowids(rowids, n))
+                         lambda n: self._show_rowids(rowids, n, first_rows))
+        self._ahead.forget()
         self.replaced.emit()
 
-    def _show_rowids(self, rowids: list[int], n: int) -> None:
-        """The model shows the first ``n`` of ``rowids`` (replace_rows calls it)."""
+    def read_ahead(self, scope: rosters.Scope, search: str | None) -> None:
+        """Read the first page of ``scope`` and ``search`` off the UI thread, for a
+        ``set_scope`` of them soon (typing pauses): its rowids and its first rows."""
+        if scope.kind == "organization" or self._scope.kind == "organization" or \
+                self._columns != _COLUMNS:
+            return  # read whole, or laid out again: set_scope reads it as before
+        order, descending = self._order, self._descending
+        fields = {name for name, _h in _COLUMNS}
+
+        def read(conn: dbapi.Connection) -> tuple[list[int], tuple | None, list[Record]]:
+            rowids, last = rosters.people_rowids(conn, scope, search=search, limit=BATCH,
+                                                 order=order, descending=descending)
+            return rowids, last, rosters.people_rows(conn, rowids[:CHUNK], fields=fields)
+
+        self._ahead.ask((scope, search, order, descending), read)
+
+    def start_reading_ahead(self) -> None:
+        """The read-ahead's connection opened and its name index read into its cache now
+        (the window is idle), not at the officer's first search."""
+        self._ahead.start()
+
+    def _show_rowids(self, rowids: list[int], n: int,
+                     first_rows: list[Record] | None = None) -> None:
+        """The model shows the first ``n`` of ``rowids`` (replace_rows calls it); the rows
+        of its first chunk when they were read with them."""
         self._rowids = array("q", rowids[:n])
         self._chunks.clear()
         self._seen = (-1, None)
+        if first_rows is not None and n:
+            self._chunks[0] = self._chunk_of(self._rowids[:CHUNK], first_rows)
 
     def _clear(self, scope: rosters.Scope, search: str | None) -> None:
         self._scope, self._search = scope, search
@@ -244,7 +280,10 @@ class RosterModel(QAbstractTableModel):
                     for r in self._members[first:first + CHUNK]]
         rowids = self._rowids[first:first + CHUNK]
         shown = {name for name, _h in self._columns}  # a place's roster: fields of a person
-        people = {r["rowid"]: r for r in rosters.people_rows(self._conn, rowids, fields=shown)}
+        return self._chunk_of(rowids, rosters.people_rows(self._conn, rowids, fields=shown))
+
+    def _chunk_of(self, rowids: Sequence[int], rows: list[Record]) -> list[_Row]:
+        people = {r["rowid"]: r for r in rows}
         # Someone deleted meanwhile keeps an empty row until the roster is read again.
         return [_Row(str(people[r]["id"]), None, people[r], self) if r in people
                 else _Row("", None, {}, self) for r in rowids]

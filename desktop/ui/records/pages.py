@@ -76,12 +76,15 @@ def search_filter(typed: str) -> str | None:
 class SearchAsYouType(QObject):
     """Runs a list's search as the officer types: at once on the first key after a pause (no
     wait for the first result), then when typing pauses for ``pause`` ms; never when what
-    was typed does not change what is searched (a first letter, a trailing space)."""
+    was typed does not change what is searched (a first letter, a trailing space). While it
+    waits for the pause, ``ahead`` has the list read its first page off the UI thread
+    (desktop/ui/common/read_ahead.py): shown when the pause ends if it is ready by then."""
 
     def __init__(self, box: QLineEdit, run: Callable[[], None],
-                 searched: Callable[[], str | None], pause: int = 150) -> None:
+                 searched: Callable[[], str | None], pause: int = 150,
+                 ahead: Callable[[], None] | None = None) -> None:
         super().__init__(box)
-        self.box, self.run, self.searched = box, run, searched
+        self.box, self.run, self.searched, self.ahead = box, run, searched, ahead
         self.timer = QTimer(self, singleShot=True, interval=pause)  # the list's pending search
         self.timer.timeout.connect(self._run)
         self._since = QElapsedTimer()
@@ -93,6 +96,8 @@ class SearchAsYouType(QObject):
             return
         if self._since.isValid() and self._since.elapsed() < self.timer.interval():
             self.timer.start()  # typing goes on: once it pauses
+            if self.ahead is not None:
+                self.ahead()
         else:
             self._run()
 
@@ -263,7 +268,8 @@ class RecordPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
         self.search.setVisible(self.kind.searchable)
-        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.query.search)
+        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.query.search,
+                                      ahead=lambda: self.model.read_ahead(self.query()))
         self._timer = self.typing.timer
         self.model.counted.connect(self._show_count)
 

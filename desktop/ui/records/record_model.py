@@ -21,6 +21,7 @@ from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.read_ahead import ReadAhead
 from desktop.ui.common.widgets import answer_roles, replace_rows
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,6 +50,9 @@ class RecordTableModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
+        # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
+        self._ahead = ReadAhead(conn)
+        self.destroyed.connect(self._ahead.close)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
         self._shown: list[list[str] | None] = []  # the cells' text, by column
@@ -62,7 +66,9 @@ class RecordTableModel(QAbstractTableModel):
         # The first page read, then put in place of the rows shown (replace_rows): the
         # columns stay, with their widths (a reset would lose them, and laying them out again
         # costs a second paint at every key typed).
-        page = records.page(self._conn, self.kind, query, limit=BATCH)
+        page = self._ahead.take(query)  # read while the officer typed
+        if page is None:
+            page = records.page(self._conn, self.kind, query, limit=BATCH)
         self.query = query
         self._last_key = page[-1]["sort_key"] if page else None  # type: ignore[assignment]
         self._exhausted = len(page) < BATCH
@@ -70,6 +76,12 @@ class RecordTableModel(QAbstractTableModel):
         self._counter.forget()
         replace_rows(self, len(self._rows), len(page), lambda n: self._show(page, n))
         self.replaced.emit()
+
+    def read_ahead(self, query: records.Query) -> None:
+        """Read the first page of ``query`` off the UI thread, for a ``set_query`` of it
+        soon (typing pauses)."""
+        kind = self.kind
+        self._ahead.ask(query, lambda conn: records.page(conn, kind, query, limit=BATCH))
 
     def _show(self, page: list[dict[str, object]], n: int) -> None:
         """The model shows the first ``n`` rows of ``page`` (replace_rows calls it)."""

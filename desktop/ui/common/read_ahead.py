@@ -1,0 +1,228 @@
+"""A list's first page read ahead, off the UI thread, while the officer types.
+
+A search typed in a list runs when typing pauses (records/pages.py, SearchAsYouType: 150 ms
+after the last key). Its first page is read meanwhile, at each key, by a worker thread on a
+read-only connection of its own, kept from key to key (its page cache stays warm). When the
+pause ends the list shows the page read ahead for what is typed then, if it is ready and
+nothing was written since it was asked (``paging.stamp`` of the window's connection: its own
+writes and others' commits); otherwise the list reads its page on the UI thread, as without
+this. A page read for other text, filters or order is never shown; a newer key's question
+interrupts the one being read.
+
+The worker's connection is made with the key this process unlocked the file with; it is
+closed when the key is forgotten (the window's data closed, another account), when the file
+at the path is another one (a restore, a rewrite), when the list is gone, and at the latest
+two seconds after one of these is seen. A file that is not a file (``:memory:``) is never
+read ahead. Nothing raised in the worker leaves it: a page that fails is no page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktop.storage import db, dbapi, paging
+
+Read = Callable[[dbapi.Connection], Any]
+Warm = Callable[[dbapi.Connection, Any], Any]
+
+_IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
+_CACHE_KIB = 65536  # as the window's own connection: a roster's name index stays in it
+
+
+class _Job:
+    __slots__ = ("key", "read", "stamp", "started", "done", "ok", "result")
+
+    def __init__(self, key: object, read: Read, stamp: tuple[int, int]) -> None:
+        self.key, self.read, self.stamp = key, read, stamp
+        self.started = self.done = self.ok = False
+        self.result: Any = None
+
+
+class ReadAhead:
+    """Reads one list's next first page ahead: ``ask`` at each key, ``take`` when the list
+    is shown (on the UI thread, as the window's connection ``conn``)."""
+
+    def __init__(self, conn: dbapi.Connection, warm: Warm | None = None) -> None:
+        self._conn = conn
+        self._warm = warm  # read step by step into the worker's cache while it is idle
+        self._path: Path | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._job: _Job | None = None  # the latest question
+        self._reading: dbapi.Connection | None = None  # while a question is read
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # -- the UI thread --------------------------------------------------------------------
+
+    def ask(self, key: object, read: Read) -> None:
+        """Read ``read(conn)`` ahead for ``key`` (what decides the page: scope, text, order)."""
+        if self._closed:
+            return
+        if self._path is None:
+            self._path = paging.database_file(self._conn)
+            if self._path is None:  # in memory, or closed: nothing else can read it
+                return
+        try:
+            stamp = paging.stamp(self._conn)
+        except dbapi.Error:  # the window's connection is closed
+            return
+        with self._lock:
+            self._job = _Job(key, read, stamp)
+            if self._reading is not None:
+                self._reading.interrupt()  # an older question: not wanted any more
+            self._wake.notify()
+            self._start()
+
+    def start(self) -> None:
+        """Open the worker's connection and warm it (``warm``) before the first question."""
+        if self._closed or self._thread is not None or self._warm is None:
+            return
+        if self._path is None:
+            self._path = paging.database_file(self._conn)
+            if self._path is None:
+                return
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="antq-read-ahead",
+                                            daemon=True)
+            self._thread.start()
+
+    def take(self, key: object) -> Any | None:
+        """What was read ahead for ``key``, if it is ready and still true; None: read it now
+        (a question still being read is interrupted)."""
+        with self._lock:
+            job, self._job = self._job, None
+            if job is not None and not job.done and self._reading is not None:
+                self._reading.interrupt()
+        if job is None or not job.done or not job.ok or job.key != key:
+            return None
+        try:
+            if paging.stamp(self._conn) != job.stamp:  # written since: read again
+                return None
+        except dbapi.Error:
+            return None
+        return job.result
+
+    def forget(self) -> None:
+        """What was asked is not wanted (the list shows something else now)."""
+        self.take(None)
+
+    def close(self, *_args: object) -> None:
+        """The list is gone: the worker closes its connection and ends."""
+        with self._lock:
+            self._closed = True
+            self._job = None
+            if self._reading is not None:
+                self._reading.interrupt()
+            self._wake.notify()
+
+    # -- the worker thread ----------------------------------------------------------------
+
+    def _work(self) -> None:
+        reader: dbapi.Connection | None = None
+        identity: tuple[int, int] | None = None
+        warm_from: Any = ()  # where warming goes on; None: done
+        try:
+            while True:
+                with self._lock:
+                    while not self._closed and (self._job is None or self._job.started):
+                        if self._warm is not None and warm_from is not None:
+                            break  # idle: open (the first time) and warm a step
+                        if not self._wake.wait(_IDLE_CHECK_S) and reader is not None \
+                                and not self._still_good(identity):
+                            reader = self._close(reader)
+                    if self._closed:
+                        return
+                    job = self._job if self._job is not None and not self._job.started \
+                        else None
+                    if job is not None:
+                        job.started = True
+                if reader is not None and not self._still_good(identity):
+                    reader = self._close(reader)
+                if reader is None and (job is not None or warm_from == ()):
+                    reader, identity = self._open()
+                    warm_from = () if reader is not None else None
+                if job is None:  # idle, with a warm-up to go on with
+                    warm_from = self._warm_step(reader, warm_from)
+                    continue
+                if reader is None:
+                    job.done = True  # no connection (locked, closed): no page
+                    continue
+                with self._lock:
+                    if self._job is not job or self._closed:
+                        job.done = True
+                        continue
+                    self._reading = reader
+                try:
+                    job.result = job.read(reader)
+                    job.ok = True
+                except BaseException:  # noqa: BLE001 - a page that fails is no page
+                    job.ok = False
+                finally:
+                    with self._lock:
+                        self._reading = None
+                        job.done = True
+        finally:
+            if reader is not None:
+                self._close(reader)
+
+    def _warm_step(self, reader: dbapi.Connection | None, after: Any) -> Any:
+        if reader is None or self._warm is None:
+            return None
+        with self._lock:
+            self._reading = reader  # a question asked meanwhile interrupts the step
+        try:
+            return self._warm(reader, after or None)
+        except dbapi.OperationalError as e:  # interrupted by a question: the step again later
+            return after if "interrupt" in str(e) else None
+        except BaseException:  # noqa: BLE001 - failed: done warming
+            return None
+        finally:
+            with self._lock:
+                self._reading = None
+
+    def _open(self) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
+        path = self._path
+        key = db.known_key(path) if path is not None else None
+        if path is None or key is None:
+            return None, None
+        try:
+            identity = _identity(path)
+            conn = db.open_file(path, key, readonly=True)
+        except (OSError, dbapi.Error):
+            return None, None
+        try:
+            conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        except dbapi.Error:
+            conn.close()
+            return None, None
+        return conn, identity
+
+    def _still_good(self, identity: tuple[int, int] | None) -> bool:
+        """The key is still known and the file at the path is the one opened."""
+        path = self._path
+        if path is None or db.known_key(path) is None:
+            return False
+        try:
+            return _identity(path) == identity
+        except OSError:
+            return False
+
+    @staticmethod
+    def _close(reader: dbapi.Connection) -> None:
+        with contextlib.suppress(dbapi.Error):
+            reader.close()
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino

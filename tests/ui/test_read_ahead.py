@@ -1,0 +1,265 @@
+"""A search typed in a list has its first page read off the UI thread while the officer's
+typing pauses (desktop/ui/common/read_ahead.py): the list then shows it at once. It shows
+only a page read for what is typed then, never one read before a write, and nothing of it
+outlives the window's data (its key forgotten, the screen lock)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from dbkit import TEST_PASSWORD, TEST_USER, copy_database
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from uikit import choose_by_keys, close_window, open_window, type_text, window_as
+
+from desktop.storage import accounts, db, records, rosters
+from desktop.storage.writer import Store
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    w = open_window(demo_factory(2, 40), tmp_path)
+    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
+    yield w
+    close_window(w)
+
+
+def shown_ids(page) -> list[str | None]:
+    return [page.model.record_id(r) for r in range(page.model.rowCount())]
+
+
+def roster_truth(w, search: str) -> list[str]:
+    """The roster's first page for ``search``, read now on the window's own connection."""
+    page = w.people
+    return [r["id"] for r in rosters.people_page(w.conn, page.scope(), search=search,
+                                                 limit=page.model.rowCount() or 100)]
+
+
+class ReadsOff:
+    """Which searches the roster's pages were read for, and on which thread."""
+
+    def __init__(self, monkeypatch, slow: dict[str, threading.Event] | None = None) -> None:
+        self.calls: list[tuple[str | None, bool]] = []
+        self.slow = slow or {}
+        real = rosters.people_rowids
+
+        def people_rowids(conn, scope, *, search=None, **kw):
+            ui = threading.current_thread() is threading.main_thread()
+            self.calls.append((search, ui))
+            if not ui and search in self.slow:
+                self.slow[search].wait(5)
+            return real(conn, scope, search=search, **kw)
+
+        monkeypatch.setattr(rosters, "people_rowids", people_rowids)
+
+    def on_ui(self, search: str) -> bool:
+        return (search, True) in self.calls
+
+    def ahead(self, search: str) -> bool:
+        return (search, False) in self.calls
+
+
+def settle(qtbot, page, search: str) -> None:
+    qtbot.waitUntil(lambda: page.model.search == search and not page.typing.timer.isActive(),
+                    timeout=5000)
+    QApplication.processEvents()
+
+
+def test_the_page_read_while_typing_paused_is_shown(window, qtbot, monkeypatch):
+    page = window.people
+    reads = ReadsOff(monkeypatch)
+    page.search.setFocus()
+    type_text(page.search, "ng")  # the first key after a pause: searched at once
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")  # typing goes on: searched when it pauses
+    settle(qtbot, page, "nguy")
+    assert reads.ahead("nguy") and not reads.on_ui("nguy")  # read off the UI thread
+    assert reads.on_ui("ng")  # (the key after a pause was read at once, as before)
+    assert shown_ids(page) == roster_truth(window, "nguy")
+    # The first rows came with the page: painted without reading them again.
+    assert page.model.record_id(0) == roster_truth(window, "nguy")[0]
+    assert page.model.index(0, 0).data().startswith("Nguy")
+
+
+def test_a_page_read_for_other_text_never_shows(window, qtbot, monkeypatch):
+    page = window.people
+    held = threading.Event()
+    reads = ReadsOff(monkeypatch, slow={"nguy": held})  # «nguy» read slowly ahead
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")
+    qtbot.waitUntil(lambda: reads.ahead("nguy"), timeout=3000)
+    # Before its page comes, the officer takes «uy» back and types «ô»: «ngô» is searched.
+    qtbot.keyClick(page.search, Qt.Key.Key_Backspace)
+    qtbot.keyClick(page.search, Qt.Key.Key_Backspace)
+    type_text(page.search, "ô")
+    settle(qtbot, page, "ngô")
+    held.set()  # the page of «nguy» comes now: too late, and for other text
+    qtbot.wait(300)
+    assert page.model.search == "ngô"
+    assert shown_ids(page) == roster_truth(window, "ngô")
+    assert roster_truth(window, "ngô") != roster_truth(window, "nguy")
+
+
+def test_a_page_read_ahead_before_a_filter_was_chosen_is_not_shown(window, qtbot,
+                                                                   monkeypatch):
+    page = window.people
+    reads = ReadsOff(monkeypatch)
+    page.typing.timer.setInterval(1500)
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")
+    qtbot.waitUntil(lambda: reads.ahead("nguy"), timeout=3000)
+    job = page.model._ahead._job
+    qtbot.waitUntil(lambda: job.done, timeout=3000)  # read for the whole province
+    everyone = shown_ids(page)
+    # The officer chooses a role before the pause ends: the list is read for it.
+    role = page.role_filter.itemData(1)
+    choose_by_keys(qtbot, page.role_filter, role)
+    assert page.model.search == "nguy" and page.scope().role == role
+    assert shown_ids(page) == roster_truth(window, "nguy")
+    settle(qtbot, page, "nguy")
+    assert shown_ids(page) == roster_truth(window, "nguy") != everyone[:len(shown_ids(page))]
+
+
+def test_a_page_not_ready_when_typing_pauses_is_read_at_once(window, qtbot, monkeypatch):
+    page = window.people
+    held = threading.Event()
+    reads = ReadsOff(monkeypatch, slow={"nguy": held})
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")
+    settle(qtbot, page, "nguy")  # shown without waiting for the worker
+    assert reads.on_ui("nguy")
+    held.set()
+    assert shown_ids(page) == roster_truth(window, "nguy")
+
+
+def test_a_write_after_the_page_was_read_ahead_is_in_the_list(window, qtbot, monkeypatch):
+    page = window.people
+    reads = ReadsOff(monkeypatch)
+    page.typing.timer.setInterval(1500)  # a long pause: the page is read well before it ends
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")
+    qtbot.waitUntil(lambda: reads.ahead("nguy"), timeout=3000)
+    job = page.model._ahead._job
+    qtbot.waitUntil(lambda: job.done, timeout=3000)  # read, waiting for the pause to end
+    place = window.conn.execute("SELECT residence_unit_id FROM person WHERE _deleted = 0 "
+                                "AND residence_unit_id IS NOT NULL LIMIT 1").fetchone()[0]
+    added = Store(window.conn, actor="tester").add("person", {  # first in name order
+        "full_name": "Nguy A", "residence_unit_id": place}).id
+    window.conn.commit()
+    settle(qtbot, page, "nguy")
+    assert shown_ids(page)[0] == added
+    assert shown_ids(page) == roster_truth(window, "nguy")
+    assert reads.on_ui("nguy")  # read again after the write
+    # and its count, counted after the write
+    qtbot.waitUntil(lambda: page.model.counted_total is not None, timeout=5000)
+    assert page.model.counted_total == rosters.count_people(window.conn, page.scope(), "nguy")
+
+
+def test_the_minutes_page_shows_its_page_read_ahead(window, qtbot, monkeypatch):
+    page = window.show_page("meetings")
+    calls: list[tuple[str | None, bool]] = []
+    real = records.page
+
+    def page_of(conn, kind, query, **kw):
+        calls.append((query.search, threading.current_thread() is threading.main_thread()))
+        return real(conn, kind, query, **kw)
+
+    monkeypatch.setattr(records, "page", page_of)
+    page.search.setFocus()
+    type_text(page.search, "họ")
+    qtbot.waitUntil(lambda: page.model.query.search == "họ", timeout=5000)
+    type_text(page.search, "p")
+    qtbot.waitUntil(lambda: page.model.query.search == "họp"
+                    and not page.typing.timer.isActive(), timeout=5000)
+    assert ("họp", False) in calls and ("họp", True) not in calls
+    assert [page.model.record_id(r) for r in range(page.model.rowCount())] == [
+        r["id"] for r in real(window.conn, page.kind, page.model.query, limit=100)]
+
+
+def test_the_read_ahead_connection_closes_with_the_window_s_data(window, qtbot, monkeypatch):
+    page = window.people
+    reads = ReadsOff(monkeypatch)
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "uy")
+    settle(qtbot, page, "nguy")
+    assert reads.ahead("nguy")
+    opened = _read_ahead_connections(window)
+    assert opened
+    window.close_data()  # another account logs in: the key is forgotten
+    for conn in opened:
+        qtbot.waitUntil(lambda c=conn: _closed(c), timeout=5000)
+
+
+def _read_ahead_connections(w) -> list:
+    """The connections the read-ahead workers hold (their frames' locals)."""
+    import sys
+
+    found = []
+    for thread in threading.enumerate():
+        if thread.name != "antq-read-ahead":
+            continue
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None:
+            reader = frame.f_locals.get("reader")
+            if reader is not None and frame.f_code.co_name == "_work":
+                found.append(reader)
+            frame = frame.f_back
+    return found
+
+
+def _closed(conn) -> bool:
+    try:
+        conn.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - closed
+        return True
+    return False
+
+
+@pytest.fixture
+def xa(qapp, demo_factory, tmp_path):
+    path = tmp_path / "xa.db"
+    copy_database(demo_factory(1, 10), path)
+    return path
+
+
+@pytest.fixture
+def windows():
+    opened: list = []
+    yield opened
+    from uikit import close_windows
+
+    close_windows(opened)
+
+
+def test_searching_after_the_screen_lock_shows_what_is_typed(xa, qtbot, windows):
+    w = window_as(xa, TEST_USER, TEST_PASSWORD, windows)
+    w.tree.setCurrentIndex(w.nav_model.index(0, 0))
+    page = w.people
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    type_text(page.search, "u")  # a page read ahead, then the window locks before the pause
+    w.screen_lock.lock()
+    assert w.screen_lock.is_locked
+    time.sleep(0.3)
+    QApplication.processEvents()
+    w.screen_lock.page.password.setText(TEST_PASSWORD)
+    qtbot.keyClick(w.screen_lock.page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not w.screen_lock.is_locked, timeout=5000)
+    page.search.setFocus()
+    type_text(page.search, "y")
+    settle(qtbot, page, "nguy")
+    assert shown_ids(page) == roster_truth(w, "nguy")
+    assert db.known_key(xa) is not None and accounts.current(w.conn) is not None
