@@ -8,9 +8,12 @@ not part of ``make bench``.
 
 The stages are the program's own functions, timed by wrappers in this process only: reading
 the bundle (``bundle.read_members``: unzip, hashes, parsing), the checks of every cell and
-value (``merge.check_cells``, ``merge.check_values``), the undo journal (``undo.start``),
-the merge (``merge.apply_cells``; inside it the rows written with their indexes, triggers
-and derived columns, ``merge._write_rows`` and of that ``bulk.insert_many``, and the versions,
+value (``merge.typed_checks_pass``, and ``merge.check_cells`` and ``merge.check_values`` when
+it cannot pass the bundle), the undo journal (``undo.start``), the merge
+(``merge.apply_cells``; inside it a batch of new records merged at once,
+``merge._new_records_at_once`` with its versions ``versions.write_run``, and the other records'
+rows written with their indexes, triggers and derived columns, ``merge._write_rows`` and of that
+``bulk.insert_many`` (whose line counts a batch's inserts too), and their versions,
 ``versions.write``), the commit of the import's transaction, the duplicates scan of the
 people written (``duplicates.scan``); "other" is the rest of the import (signatures, the
 smaller checks, the small tables, the audit). Each line is the median over ``--reps``
@@ -38,14 +41,20 @@ from desktop.storage import bulk, db, duplicates, merge, undo, versions, writer
 from desktop.sync import bundle, exchange, keys
 
 # (label, module, function name, depth): depth 1 lies inside the depth-0 stage above it.
+# Lines of typed change lines take the short checks (merge.typed_checks_pass) and the cell-
+# by-cell ones only when one may fail; a batch of new records is merged at once
+# (merge._new_records_at_once, its versions by versions.write_run), other records one by one.
 STAGES = (("reading the bundle", bundle, "read_members", 0),
+          ("checks, short way", merge, "typed_checks_pass", 0),
           ("checking the cells", merge, "check_cells", 0),
           ("checking the values", merge, "check_values", 0),
           ("undo journal", undo, "start", 0),
           ("merge", merge, "apply_cells", 0),
+          ("new records at once", merge, "_new_records_at_once", 1),
           ("rows written", merge, "_write_rows", 1),
           ("of which inserts", bulk, "insert_many", 2),
           ("versions", versions, "write", 1),
+          ("versions at once", versions, "write_run", 1),
           ("duplicates scan", duplicates, "scan", 0))
 
 
