@@ -169,9 +169,10 @@ def _sorted(held: tuple[array, array], rowids: array, after: int, count: int) ->
 # the name index: it would take the file past 3× its plain rows), 1 µs a row: 5-30 ms at
 # 300,000 people when the first matches lie far down. Held here instead: every person's CCCD and
 # phone as text, in name order, two SLOT-wide slots a rank (9.6 MB at 300,000 people), read off
-# the two numbers' own indexes with the ranks and again after the database changes; a page is
-# found by bytes.find for a newline and the digits, from the page's start (C's speed: about
-# 0.6 ns a byte), and only the page's rows are read.
+# the two numbers' own indexes a step at a time by the window's idle warm-up after the ranks
+# (rosters.warm), and again when the officer searches after a write; a page is found by
+# bytes.find for a newline and the digits, from the page's start (C's speed: about 0.6 ns a
+# byte), and only the page's rows are read.
 SLOT = 16  # a newline, a number of up to 15 characters, spaces after it
 # The numbers as the CCCD and phone indexes read them: a phone written with its country code
 # ("+84…") is held without its "+" (search.number_ranges: "84…" begins it).
@@ -218,9 +219,9 @@ def read_numbers(conn: dbapi.Connection, table: str, stamp: object) -> bool:
     """One step of reading the numbers in name order (:func:`numbers`) for ``stamp``, whose
     ranks are held: NUMBERS_STEP numbers off the CCCD's or the phone's index, each put at its
     person's rank, or, at the end, the slots made of them; True once they are held (or found
-    not digits). 200-350 ms of processor in all at 300,000 people, in steps, so that the
-    window's idle warm-up (rosters.warm) never holds a key back longer than a step; read
-    again, from the start, after the database changes."""
+    not digits). About 0.2 s of processor in all at 100,000 people and 0.6 s at 300,000 (two
+    loaded cores), in steps, so that the window's idle warm-up (rosters.warm) never holds a
+    key back longer than a step; read again, from the start, after the database changes."""
     if numbers_read(conn, table, stamp):
         return True
     cache = conn.__dict__.setdefault(_HELD_NUMBERS, {})
