@@ -139,6 +139,7 @@ _ACTIVE = QStyle.StateFlag.State_Active.value
 _PLAIN_TEXT = Qt.TextFormat.PlainText
 _KEPT_TEXTS = 4096  # prepared texts kept: a few screens of a list
 _PREPARE_S = 0.001  # texts prepared while idle, this long at a time
+_NOT_PLAIN = float("inf")  # the width of a text that is not one plain line
 
 
 class PlainCells(QStyledItemDelegate):
@@ -148,21 +149,24 @@ class PlainCells(QStyledItemDelegate):
     list at every key. A text is measured and drawn directly the first time it is painted
     (a QStaticText's preparation costs twice a direct draw), then prepared when the window
     is idle, a millisecond at a time, so that its next paints (scrolling, a repaint, the
-    next key's list) draw it at a third of a direct draw's cost. A cell this cannot
-    paint alike is left to Qt's delegate: selected, current, under the mouse, being edited,
-    aligned otherwise than to the left, or with a text that does not fit its width (Qt wraps
-    or elides it) or is not one plain line.
+    next key's list) draw it at a third of a direct draw's cost. A text too long for its
+    column is cut with «…» as Qt's delegate cuts it; a figure is right-aligned. A cell this
+    cannot paint alike is left to Qt's delegate: selected, current, under the mouse, being
+    edited, aligned otherwise, or with a text that is not one plain line.
 
     ``cell_text(row, column)`` is the model's text of a cell (what ``multiData`` answers, no
     conversion to a QVariant and back); ``plain(column)``: the column's text is left-aligned
-    and coloured as the style's (no alignment, font or colour roles)."""
+    and coloured as the style's (no alignment, font or colour roles); ``right(column)``: so,
+    but right-aligned (and vertically centred)."""
 
     def __init__(self, view: QAbstractItemView, cell_text: Callable[[int, int], str],
-                 plain: Callable[[int], bool]) -> None:
+                 plain: Callable[[int], bool],
+                 right: Callable[[int], bool] | None = None) -> None:
         super().__init__(view)
-        self._view, self._cell_text, self._plain = view, cell_text, plain
-        # A text's width, and once painted twice, the text prepared.
+        self._view, self._cell_text, self._plain, self._right = view, cell_text, plain, right
+        # A text's width, and once painted again or the window idle, the text prepared.
         self._texts: OrderedDict[str, tuple[QStaticText | None, float]] = OrderedDict()
+        self._elisions: OrderedDict[tuple[str, int], str] = OrderedDict()
         self._drawn_once: deque[str] = deque(maxlen=_KEPT_TEXTS)  # to prepare when idle
         self._preparing = QTimer(self, singleShot=True, interval=0)
         self._preparing.timeout.connect(self._prepare_some)
@@ -173,6 +177,7 @@ class PlainCells(QStyledItemDelegate):
         """What every cell shares: the font, the text's margin and height, the pens."""
         view = self._view
         self._texts.clear()
+        self._elisions.clear()
         self._drawn_once.clear()
         self._font = view.font()
         self._margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
@@ -201,40 +206,50 @@ class PlainCells(QStyledItemDelegate):
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         state = option.state.value
         column = index.column()
-        if not state & _SPECIAL and self._plain(column):
-            text = self._cell_text(index.row(), column)
-            if not text:
-                return  # nothing to draw: an unselected cell's background is the row's
-            x, y, w, h = option.rect.getRect()
-            w -= 2 * self._margin
-            kept = self._texts.get(text)
-            if kept is None:  # first painted: measured, drawn directly
-                # Not one plain line (a line break, a tab, a control character): never drawn
-                # here, an infinite width sends it to Qt's delegate.
-                width = self._metrics.horizontalAdvance(text) if text.isprintable() \
-                    else float("inf")
-                self._texts[text] = (None, width)
-                if len(self._texts) > _KEPT_TEXTS:
-                    self._texts.popitem(last=False)
+        if not state & _SPECIAL:
+            right = self._right is not None and self._right(column)
+            if right or self._plain(column):
+                text = self._cell_text(index.row(), column)
+                if not text:
+                    return  # nothing to draw: an unselected cell's background is the row's
+                x, y, w, h = option.rect.getRect()
+                w -= 2 * self._margin
+                shown, width = self._texts.get(text) or self._measured(text)
+                if width > w and width != _NOT_PLAIN:  # elided to the width, as Qt's is
+                    text = self._elided(text, w)
+                    shown, width = self._texts.get(text) or self._measured(text)
                 if width <= w:
+                    left = x + self._margin + (w - width if right else 0)
+                    top = y + h // 2 - self._height // 2
                     painter.setPen(self._pens[state & (_ENABLED | _ACTIVE)])
-                    painter.drawText(QPointF(x + self._margin, y + h // 2 - self._height // 2
-                                             + self._ascent), text)
-                    self._drawn_once.append(text)
-                    if not self._preparing.isActive():
-                        self._preparing.start()
-                    return
-            else:
-                shown, width = kept
-                if width <= w:
-                    if shown is None:  # painted again: prepared from now on
-                        shown = self._prepared(text)
-                        self._texts[text] = (shown, width)
-                    painter.setPen(self._pens[state & (_ENABLED | _ACTIVE)])
-                    painter.drawStaticText(x + self._margin, y + h // 2 - self._height // 2,
-                                           shown)
+                    if shown is None:  # not prepared yet: drawn directly, prepared when idle
+                        painter.drawText(QPointF(left, top + self._ascent), text)
+                        self._drawn_once.append(text)
+                        if not self._preparing.isActive():
+                            self._preparing.start()
+                    else:
+                        painter.drawStaticText(QPointF(left, top), shown)
                     return
         super().paint(painter, option, index)
+
+    def _measured(self, text: str) -> tuple[None, float]:
+        """A text painted the first time: its width (none that is not one plain line: a line
+        break, a tab, a control character goes to Qt's delegate)."""
+        width = self._metrics.horizontalAdvance(text) if text.isprintable() else _NOT_PLAIN
+        kept = self._texts[text] = (None, width)
+        if len(self._texts) > _KEPT_TEXTS:
+            self._texts.popitem(last=False)
+        return kept
+
+    def _elided(self, text: str, width: int) -> str:
+        """``text`` cut to ``width`` with «…» at its end, as Qt's delegate cuts it."""
+        elided = self._elisions.get((text, width))
+        if elided is None:
+            elided = self._metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            self._elisions[text, width] = elided
+            if len(self._elisions) > _KEPT_TEXTS:
+                self._elisions.popitem(last=False)
+        return elided
 
     def _prepare_some(self) -> None:
         """Texts drawn once, prepared for their next paint: for a millisecond, then again
@@ -262,11 +277,16 @@ def record_table(model: QAbstractItemModel) -> QTableView:
     table.setModel(model)
     cell_text = getattr(model, "cell_text", None)
     if cell_text is not None:  # the window's lazy lists: their plain cells painted quickly
-        table.setItemDelegate(PlainCells(table, cell_text, model.plain_column))
+        table.setItemDelegate(PlainCells(table, cell_text, model.plain_column,
+                                         getattr(model, "right_aligned_column", None)))
     replaced = getattr(model, "replaced", None)
     if replaced is not None:  # another list shown in place of the last: from its top
         replaced.connect(table.scrollToTop)
     table.setAlternatingRowColors(True)
+    # One line a row: a text too long for its column is cut with «…» where it no longer
+    # fits, not after its last whole word (as a wrapped line is), by PlainCells and by Qt's
+    # delegate (a chosen row) alike.
+    table.setWordWrap(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -204,7 +204,10 @@ class RecordTableModel(QAbstractTableModel):
         return cells[column]
 
     def plain_column(self, column: int) -> bool:
-        return self._aligns[column] is None  # figures are right-aligned: Qt's delegate
+        return self._aligns[column] is None
+
+    def right_aligned_column(self, column: int) -> bool:
+        return self._aligns[column] == NUMBER  # figures, read down a column
 
     def _cells(self, rec: dict[str, object]) -> list[str]:
         shown = self._presenter.record(self.kind, rec, only=self._column_set)
