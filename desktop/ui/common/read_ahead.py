@@ -57,6 +57,8 @@ class ReadAhead:
         self._reading: dbapi.Connection | None = None  # while a question is read
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._warm_now = False  # start() was called: warm while idle (not before: the
+        # window's own warm-up goes first, and a step of it holds the interpreter a while)
 
     # -- the UI thread --------------------------------------------------------------------
 
@@ -80,14 +82,16 @@ class ReadAhead:
             self._start()
 
     def start(self) -> None:
-        """Open the worker's connection and warm it (``warm``) before the first question."""
-        if self._closed or self._thread is not None or self._warm is None:
+        """Warm the worker's connection (``warm``) while it is idle, from now on."""
+        if self._closed or self._warm is None:
             return
         if self._path is None:
             self._path = paging.database_file(self._conn)
             if self._path is None:
                 return
         with self._lock:
+            self._warm_now = True
+            self._wake.notify()
             self._start()
 
     def _start(self) -> None:
@@ -135,7 +139,7 @@ class ReadAhead:
             while True:
                 with self._lock:
                     while not self._closed and (self._job is None or self._job.started):
-                        if self._warm is not None and warm_from is not None:
+                        if self._warm_now and warm_from is not None:
                             break  # idle: open (the first time) and warm a step
                         if not self._wake.wait(_IDLE_CHECK_S) and reader is not None \
                                 and not self._still_good(identity):
