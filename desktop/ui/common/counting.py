@@ -1,30 +1,39 @@
 """Counts of long lists, made off the UI thread: counting a commune's 300,000 people reads
 them all (half a second), so a list shows "…" and the count arrives when it is ready.
 
-Each count runs on a read-only connection of its own to the database file (``paging.reader``:
-the connection factory, with the key this process unlocked it with — none once the window is
-locked or closed, and then there is no count), closed after it. It starts
-after a short wait, so that typing a search counts only where the officer stops; a newer
-count of the same list interrupts the one still running, and a result that comes after a
-newer question is dropped. A database that is not a file (``:memory:``) is counted on the
-spot. Nothing raised in the worker leaves it: a count that fails is no count.
+Each list's counts are made by one worker thread of its own, on a read-only connection it
+keeps from count to count (``paging.reader``: with the key this process unlocked the file
+with; its page cache stays warm, where a connection made for each count decrypted every page
+it read again). The connection is closed when the key is forgotten (the window's data
+closed: then there is no count), when the file at the path is another one (a restore), and
+when the list is gone. A count starts once no newer question has come for a short while,
+so that typing a search counts only where the officer stops: a question changes what the
+worker will count without waking it (at every key that woke a thread and handed it the
+interpreter's lock, twice, about a millisecond of the UI thread's); a newer question
+interrupts the count still running, and a result that comes after a newer question is
+dropped. A database that is not a file (``:memory:``) is counted on the spot. Nothing raised
+in the worker leaves it: a count that fails is no count.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
-from desktop.storage import dbapi, paging
+from desktop.storage import db, dbapi, paging
 
 Count = Callable[[dbapi.Connection], int]
+_IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
+_CACHE_KIB = 65536  # as the window's own connection: a count reads a whole index
 
 
 class _Results(QObject):
@@ -52,40 +61,6 @@ def _results_object() -> _Results:
     return _results
 
 
-class _Job(QRunnable):
-    def __init__(self, counter: Counter, number: int, path: Path, count: Count) -> None:
-        super().__init__()
-        self.counter_id, self.number, self.path, self.count = counter.id, number, path, count
-        self.state = counter.state
-
-    def run(self) -> None:
-        with contextlib.suppress(BaseException):  # a count that fails is no count
-            self._run()
-
-    def _run(self) -> None:
-        state = self.state
-        # Typing goes on: wait a moment, so that only the list the officer stops at is counted.
-        # Woken by a newer question, not by polling: a sleeping poll took the interpreter's
-        # lock from the UI thread a hundred times a second while the officer typed.
-        with state.lock:
-            state.newer.wait_for(lambda: self.number != state.asked, timeout=state.delay)
-        conn = paging.reader(self.path) if self.number == state.asked else None
-        if conn is None:
-            return
-        try:
-            with state.lock:
-                state.running = conn
-            if self.number == state.asked:
-                n = self.count(conn)
-                _load_number_format()
-                _results_object().done.emit(self.counter_id, self.number, n)
-        finally:
-            with state.lock:
-                if state.running is conn:
-                    state.running = None
-            conn.close()
-
-
 def _load_number_format() -> None:
     """babel and its locale data, loaded here the first time rather than by the UI thread
     showing the count (about 140 ms: a pause in the officer's first search)."""
@@ -95,21 +70,145 @@ def _load_number_format() -> None:
 
 
 class _State:
-    """What a counter shares with its jobs (plain Python: outlives the Qt object)."""
+    """What a counter shares with its worker (plain Python: outlives the Qt object)."""
 
     def __init__(self, delay: float) -> None:
         self.lock = threading.Lock()
-        self.newer = threading.Condition(self.lock)  # a newer question was asked
+        self.newer = threading.Condition(self.lock)  # a question, or the end
         self.running: dbapi.Connection | None = None
         self.asked = 0
         self.delay = delay
+        self.question: tuple[int, int, Path, Count] | None = None
+        self.asked_at = 0.0  # when the latest question came (monotonic)
+        self.idle = False  # the worker waits for a question (not for typing to pause)
+        self.thread: threading.Thread | None = None
+        self.closed = False
 
     def supersede(self) -> None:
         with self.lock:
             self.asked += 1
-            self.newer.notify_all()
+            self.question = None
             if self.running is not None:
                 self.running.interrupt()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.question = None
+            if self.running is not None:
+                self.running.interrupt()
+            self.newer.notify_all()
+
+    def ask(self, counter_id: int, path: Path, count: Count) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            self.question = (counter_id, self.asked, path, count)
+            self.asked_at = time.monotonic()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.work, name="antq-count",
+                                               daemon=True)
+                self.thread.start()
+            elif self.idle:  # waiting for a question: this one; else it finds it itself
+                self.newer.notify_all()
+
+    def work(self) -> None:
+        reader: dbapi.Connection | None = None
+        identity: tuple[int, int] | None = None
+        try:
+            while True:
+                with self.lock:
+                    question = self._next(reader, identity)
+                    if question is None:
+                        return
+                    if question is _CLOSE:  # the file or its key went: none kept
+                        reader, question = _close(reader), None
+                if question is None:
+                    continue
+                counter_id, number, path, count = question
+                if reader is not None and not _still_good(path, identity):
+                    reader = _close(reader)
+                if reader is None:
+                    reader, identity = _open(path)
+                    if reader is None:
+                        continue  # locked or closed: no count
+                with self.lock:
+                    if number != self.asked or self.closed:
+                        continue
+                    self.running = reader
+                try:
+                    with contextlib.suppress(BaseException):  # a count that fails is none
+                        n = count(reader)
+                        _load_number_format()
+                        _results_object().done.emit(counter_id, number, n)
+                finally:
+                    with self.lock:
+                        self.running = None
+        finally:
+            _close(reader)
+
+    def _next(self, reader: dbapi.Connection | None, identity: tuple[int, int] | None
+              ) -> tuple | object | None:
+        """(Under the lock.) The question to count once typing has paused for ``delay``;
+        _CLOSE to close the connection kept; None: the counter is gone."""
+        while True:
+            while not self.closed and self.question is None:
+                self.idle = True
+                woken = self.newer.wait(_IDLE_CHECK_S)
+                self.idle = False
+                if not woken and self.question is None and reader is not None and \
+                        self._path is not None and not _still_good(self._path, identity):
+                    return _CLOSE
+            # Typing goes on: wait a moment, so that only the list the officer stops at is
+            # counted (a newer question moves the moment on without waking this thread).
+            while not self.closed and self.question is not None:
+                left = self.asked_at + self.delay - time.monotonic()
+                if left <= 0:
+                    break
+                self.newer.wait(left)
+            if self.closed:
+                return None
+            if self.question is not None:  # (none: the list changed meanwhile)
+                question, self.question = self.question, None
+                self._path = question[2]
+                return question
+
+    _path: Path | None = None
+
+
+_CLOSE = object()
+
+
+def _open(path: Path) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
+    try:
+        identity = _identity(path)
+        conn = paging.reader(path)
+        if conn is not None:
+            conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    except (OSError, dbapi.Error):
+        return None, None
+    return conn, identity
+
+
+def _close(conn: dbapi.Connection | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(dbapi.Error):
+            conn.close()
+
+
+def _still_good(path: Path, identity: tuple[int, int] | None) -> bool:
+    """The key is still known and the file at the path is the one opened."""
+    if db.known_key(path) is None:
+        return False
+    try:
+        return _identity(path) == identity
+    except OSError:
+        return False
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 class Counter(QObject):
@@ -127,16 +226,18 @@ class Counter(QObject):
         _COUNTERS[self.id] = self
         self.state = _State(delay)  # seconds a count waits for a newer question
         self.answer: int | None = None
-        self.destroyed.connect(self.state.supersede)
+        self._path: Path | None = None
+        self.destroyed.connect(self.state.close)
 
     def ask(self, count: Count) -> None:
         """Count with ``count`` (a function of a connection), off this thread."""
         self.forget()
-        path = paging.database_file(self.conn)
-        if path is None:  # in memory: nothing else can open it
-            self.answered(self.state.asked, count(self.conn))
-            return
-        QThreadPool.globalInstance().start(_Job(self, self.state.asked, path, count))
+        if self._path is None:  # the window's file: asked once (the connection keeps it)
+            self._path = paging.database_file(self.conn)
+            if self._path is None:  # in memory: nothing else can open it
+                self.answered(self.state.asked, count(self.conn))
+                return
+        self.state.ask(self.id, self._path, count)
 
     def forget(self) -> None:
         """The list changed: a count still coming is for the old one."""
