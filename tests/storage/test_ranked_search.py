@@ -344,12 +344,12 @@ def test_the_numbers_are_read_in_steps_while_the_window_is_idle(conn, numbered, 
 
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), size=st.integers(1, 400), count=st.sampled_from([1, 3, 16, 116]),
-       together=st.booleans())
+       together=st.booleans(), marked=st.booleans())
 def test_the_first_placed_are_the_first_in_name_order_however_found(data, size, count,
-                                                                   together):
-    """ranked.first (sorted places, or windows of the name order as far as a sample
-    foretells) against every match's place sorted: matches spread or together far down,
-    from any rank, a rowid given twice, one written since the ranks were read."""
+                                                                   together, marked):
+    """ranked.first (places sorted or marked, or windows of the name order as far as a
+    sample foretells) against every match's place sorted: matches spread or together far
+    down, from any rank, a rowid given twice, one written since the ranks were read."""
     from array import array
 
     rng = data.draw(st.randoms(use_true_random=False))
@@ -363,7 +363,11 @@ def test_the_first_placed_are_the_first_in_name_order_however_found(data, size, 
     rowids = array("I", chosen + chosen[:len(chosen) // 5] + [len(placed) + 7])
     after = data.draw(st.integers(-1, size))
     expected = [order[p] for p in sorted({placed[r] for r in chosen if placed[r] > after})]
-    assert ranked.first((placed, order), rowids, after, count) == expected[:count]
+    was, ranked.MARKED = ranked.MARKED, 0 if marked else 10 ** 9
+    try:
+        assert ranked.first((placed, order), rowids, after, count) == expected[:count]
+    finally:
+        ranked.MARKED = was
 
 
 NUMBER = st.text("0123", max_size=5)
