@@ -159,7 +159,8 @@ def test_a_write_after_the_page_was_read_ahead_is_in_the_list(window, qtbot, mon
     settle(qtbot, page, "nguy")
     assert shown_ids(page)[0] == added
     assert shown_ids(page) == roster_truth(window, "nguy")
-    assert reads.on_ui("nguy")  # read again after the write
+    assert reads.calls.count(("nguy", False)) + reads.calls.count(("nguy", True)) == 2  # and
+    # read again after the write (on the read-ahead's connection once it is warm)
     # and its count, counted after the write
     qtbot.waitUntil(lambda: page.model.counted_total is not None, timeout=5000)
     assert page.model.counted_total == rosters.count_people(window.conn, page.scope(), "nguy")
@@ -292,3 +293,25 @@ def test_the_warm_up_waits_while_a_search_typed_waits_for_the_pause(window, qtbo
     qtbot.waitUntil(lambda: not page._warming.isActive(), timeout=20000)
     assert pending.count(False) > 10  # the warm-up ran before and after, to its end
     assert True not in pending  # and never while the search waited
+
+
+def test_once_warm_a_search_typed_after_a_pause_is_read_where_the_last_was(window, qtbot,
+                                                                           monkeypatch):
+    # A search remembers where its first page began, for the next key's (storage/rosters.py)
+    # and its pages stay in its connection's cache: the searches typed go on one connection,
+    # the read-ahead's once it is warm, also the key after a pause.
+    page = window.people
+    qtbot.waitUntil(lambda: page.model._ahead._warmed, timeout=10000)
+    reads = ReadsOff(monkeypatch)
+    page.search.setFocus()
+    type_text(page.search, "ng")  # at once: read there, waited for
+    settle(qtbot, page, "ng")
+    type_text(page.search, "u")  # read ahead
+    settle(qtbot, page, "ngu")
+    assert reads.calls == [("ng", False), ("ngu", False)]
+    assert shown_ids(page) == roster_truth(window, "ngu")
+    qtbot.keyClick(page.search, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.search, Qt.Key.Key_Delete)
+    settle(qtbot, page, None)
+    choose_by_keys(qtbot, page.org_type_filter, page.org_type_filter.itemData(1))
+    assert reads.calls[-1] == (None, True)  # no search: on the window's connection

@@ -57,8 +57,9 @@ class ReadAhead:
         self._reading: dbapi.Connection | None = None  # while a question is read
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._warm_now = False  # start() was called: warm while idle (not before: the
-        # window's own warm-up goes first, and a step of it holds the interpreter a while)
+        self._warm_now = False  # start() was called: warm while idle
+        self._warmed = False  # the worker's connection is warm: searches typed read there
+        self._finished = threading.Condition(self._lock)  # a question was read (or dropped)
 
     # -- the UI thread --------------------------------------------------------------------
 
@@ -116,6 +117,23 @@ class ReadAhead:
             return None
         return job.result
 
+    def read_now(self, key: object, read: Read, wait_s: float = 0.5) -> Any | None:
+        """``read`` for ``key`` on the worker's connection, waited for: once it is warm, a
+        search typed is read there whether it was typed on (read ahead) or after a pause,
+        so that each key's search goes on from the last one's on the same connection (a
+        search remembers where its first page began, and its pages stay in that cache).
+        None: read it on the window's connection (not warm yet, no connection, too long)."""
+        result = self.take(key)
+        if result is not None or not self._warmed or self._closed:
+            return result
+        self.ask(key, read)
+        with self._lock:
+            job = self._job
+            if job is None or job.key != key:
+                return None
+            self._finished.wait_for(lambda: job.done or self._closed, timeout=wait_s)
+        return self.take(key)
+
     def forget(self) -> None:
         """What was asked is not wanted (the list shows something else now)."""
         self.take(None)
@@ -128,6 +146,7 @@ class ReadAhead:
             if self._reading is not None:
                 self._reading.interrupt()
             self._wake.notify()
+            self._finished.notify_all()
 
     # -- the worker thread ----------------------------------------------------------------
 
@@ -153,17 +172,22 @@ class ReadAhead:
                 if reader is not None and not self._still_good(identity):
                     reader = self._close(reader)
                 if reader is None and (job is not None or warm_from == ()):
+                    self._warmed = False
                     reader, identity = self._open()
                     warm_from = () if reader is not None else None
                 if job is None:  # idle, with a warm-up to go on with
                     warm_from = self._warm_step(reader, warm_from)
+                    self._warmed = warm_from is None and reader is not None
                     continue
                 if reader is None:
-                    job.done = True  # no connection (locked, closed): no page
+                    with self._lock:
+                        job.done = True  # no connection (locked, closed): no page
+                        self._finished.notify_all()
                     continue
                 with self._lock:
                     if self._job is not job or self._closed:
                         job.done = True
+                        self._finished.notify_all()
                         continue
                     self._reading = reader
                 try:
@@ -175,6 +199,7 @@ class ReadAhead:
                     with self._lock:
                         self._reading = None
                         job.done = True
+                        self._finished.notify_all()
         finally:
             if reader is not None:
                 self._close(reader)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -137,8 +137,12 @@ class RosterModel(QAbstractTableModel):
                 self._forget_rows()
             self.fetchMore()
         else:  # a place's roster: the first page read, then put in place of the last
-            ahead = self._ahead.take((scope, search, self._order, self._descending))
-            if ahead is not None:  # read while the officer typed
+            key = (scope, search, self._order, self._descending)
+            # A search: read ahead while the officer typed, or read now where the searches
+            # typed before it were (desktop/ui/common/read_ahead.py).
+            ahead = self._ahead.read_now(key, self._first_page(*key)) if search else \
+                self._ahead.take(key)
+            if ahead is not None:
                 rowids, last, first_rows = ahead
             else:
                 rowids, last = rosters.people_rowids(
@@ -159,7 +163,14 @@ class RosterModel(QAbstractTableModel):
         if scope.kind == "organization" or self._scope.kind == "organization" or \
                 self._columns != _COLUMNS:
             return  # read whole, or laid out again: set_scope reads it as before
-        order, descending = self._order, self._descending
+        key = (scope, search, self._order, self._descending)
+        self._ahead.ask(key, self._first_page(*key))
+
+    @staticmethod
+    def _first_page(scope: rosters.Scope, search: str | None, order: str | None,
+                    descending: bool) -> Callable[[dbapi.Connection], tuple]:
+        """A place's roster's first page, read on a connection: its rowids, the key to go
+        on after, the rows of its first chunk."""
         fields = {name for name, _h in _COLUMNS}
 
         def read(conn: dbapi.Connection) -> tuple[list[int], tuple | None, list[Record]]:
@@ -167,7 +178,7 @@ class RosterModel(QAbstractTableModel):
                                                  order=order, descending=descending)
             return rowids, last, rosters.people_rows(conn, rowids[:CHUNK], fields=fields)
 
-        self._ahead.ask((scope, search, order, descending), read)
+        return read
 
     def start_reading_ahead(self) -> None:
         """The read-ahead's connection opened and its name index read into its cache now
