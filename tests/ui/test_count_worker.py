@@ -11,6 +11,7 @@ from uikit import close_window, open_window, type_text
 
 from desktop.storage import rosters
 from desktop.storage.writer import Store
+from desktop.ui.common import counting
 from desktop.ui.records.pages import count_of
 
 
@@ -72,20 +73,19 @@ def test_keys_typed_start_no_thread_and_one_worker_counts(window, qtbot, monkeyp
     page = window.people
     qtbot.waitUntil(lambda: shown_count(page) not in ("", "…"), timeout=5000)
     monkeypatch.setattr(page.model._counter.state, "delay", 1.0)
-    workers = [t for t in threading.enumerate() if t.name == "antq-count"]
-    assert len(workers) == 1  # made at the roster's first count
+    assert page.model._counter.state.started  # its worker, made at the roster's first count
     started = []
-    real_start = threading.Thread.start
-    monkeypatch.setattr(threading.Thread, "start",
-                        lambda self: started.append(self.name) or real_start(self))
+    real_start = counting._start
+    monkeypatch.setattr(counting, "_start", lambda work: started.append(work) or
+                        real_start(work))
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
     page.search.setFocus()
     for typed in ("ng", "u", "y", "ễ", "n"):
         type_text(page.search, typed)
         qtbot.wait(40)
     qtbot.waitUntil(lambda: page.model.search == "nguyễn" and shown_count(page) != "…",
                     timeout=5000)
-    assert "antq-count" not in started  # the worker made at the first count goes on
-    assert [t for t in threading.enumerate() if t.name == "antq-count"] == workers
+    assert started == []  # the worker made at the first count goes on
     assert shown_count(page) == count_of("person", rosters.count_people(
         window.conn, page.scope(), "nguyễn"))
 

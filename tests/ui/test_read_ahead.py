@@ -208,13 +208,11 @@ def _read_ahead_connections(w) -> list:
     import sys
 
     found = []
-    for thread in threading.enumerate():
-        if thread.name != "antq-read-ahead":
-            continue
-        frame = sys._current_frames().get(thread.ident)
+    for frame in sys._current_frames().values():
         while frame is not None:
             reader = frame.f_locals.get("reader")
-            if reader is not None and frame.f_code.co_name == "_work":
+            if reader is not None and frame.f_code.co_name == "_work" and \
+                    frame.f_code.co_filename.endswith("read_ahead.py"):
                 found.append(reader)
             frame = frame.f_back
     return found

@@ -18,6 +18,7 @@ read ahead. Nothing raised in the worker leaves it: a page that fails is no page
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import threading
@@ -55,7 +56,7 @@ class ReadAhead:
         self._wake = threading.Condition(self._lock)
         self._job: _Job | None = None  # the latest question
         self._reading: dbapi.Connection | None = None  # while a question is read
-        self._thread: threading.Thread | None = None
+        self._started = False  # the worker thread
         self._closed = False
         self._warm_now = False  # start() was called: warm while idle
         self._warmed = False  # the worker's connection is warm: searches typed read there
@@ -96,10 +97,9 @@ class ReadAhead:
             self._start()
 
     def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="antq-read-ahead",
-                                            daemon=True)
-            self._thread.start()
+        if not self._started:  # not waited for to begin (threading.Thread.start waits)
+            self._started = True
+            _thread.start_new_thread(self._work, ())
 
     def take(self, key: object) -> Any | None:
         """What was read ahead for ``key``, if it is ready and still true; None: read it now
