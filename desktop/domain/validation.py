@@ -13,6 +13,7 @@ have written itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -29,7 +30,7 @@ _TRUE = {"1", "true", "yes", "y", "có", "co", "x", "đúng", "dung"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"\+?\d{8,12}")
-_CITIZEN_ID = re.compile(r"\d{12}")
+_CITIZEN_ID = re.compile(r"[0-9]{12}")  # as a local write stores it (not any Unicode digit)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Multi-line free text keeps its line breaks and the tabs pasted with it; nothing else.
 _CONTROL_LONG = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -238,7 +239,8 @@ def stored_all(kind: Kind, name: str, values: Iterable[object]) -> bool:
     if types == {str} and rule in (_stored_line, _stored_long):
         limit, control = ((f.max_length, _CONTROL) if rule is _stored_line  # type: ignore[union-attr]
                           else (LONG_MAX, _CONTROL_LONG))
-        return max(map(len, vals)) <= limit and not any(map(control.search, vals))
+        return (max(map(len, vals)) <= limit and not any(map(control.search, vals))
+                and all(map(_IS_NFC, vals)))
     pattern = {_stored_ref: RECORD_ID, _stored_citizen_id: _CITIZEN_ID,
                _stored_phone: _PHONE}.get(rule)  # type: ignore[call-overload]
     if types == {str} and pattern is not None:
@@ -276,6 +278,7 @@ def _stored_line(f: Field, value: object) -> None:
         raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=f.max_length))
     if _CONTROL.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
+    _need_nfc(f, s)
 
 
 def _stored_long(f: Field, value: object) -> None:
@@ -284,6 +287,18 @@ def _stored_long(f: Field, value: object) -> None:
         raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=LONG_MAX))
     if _CONTROL_LONG.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
+    _need_nfc(f, s)
+
+
+_IS_NFC = functools.partial(unicodedata.is_normalized, "NFC")
+
+
+def _need_nfc(f: Field, s: str) -> None:
+    """A local write stores text NFC (text.clean_text): the same letters decomposed would
+    look the same and be another name to search, sort and compare."""
+    if not _IS_NFC(s):
+        raise ValidationError(f.name, _("phải ở dạng lưu trữ «{v}»").format(
+            v=unicodedata.normalize("NFC", s)[:40]))
 
 
 def _stored_ref(f: Field, value: object) -> None:
