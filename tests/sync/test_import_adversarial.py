@@ -539,3 +539,99 @@ def test_one_bad_person_of_ten_thousand_refuses_all_and_names_it(pair, tmp_path,
     result, taken = both_ways(prov, path, tmp_path, monkeypatch)
     assert result.status == "imported" and taken.checks == [True] and True in taken.at_once
     assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 10_000
+
+
+# -- any change of a real bundle's lines: the same outcome both ways --------------------------
+
+ODD_VALUES = [None, "", 0, 1, -1, 10**13, 2**60, "1", "x" * 121, "A\x1bB", "a\nb", "robot",
+              "male", "female", "1990-02-30", "1990", "1985-03-05", "05/03/1985",
+              "011085000123", "٠٩١٢٣٤٥٦٧٨", "0912345678", "+84912345678", "Lò Văn Sáng",
+              unicodedata.normalize("NFD", "Lò Văn Sáng"), "01900000-0000-7000-8000-00000000000a",
+              1.5, True]
+ODD_FIELDS = ["full_name", "gender", "birth_date", "phone", "citizen_id", "notes",
+              "residence_unit_id", "biet_danh", "_deleted", "name_key", "id", "Bad-Name",
+              "_extras"]
+
+
+def twins(node: Node, folder: Path) -> tuple[Node, Node]:
+    return twin(node, folder / "fast"), twin(node, folder / "slow")
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_any_change_of_a_bundle_s_lines_gives_the_same_outcome_both_ways(
+        pair, tmp_path, monkeypatch, held):
+    """A bundle of new people in a new village (each table all new: the short way), or with
+    people the province has, two of them edited (the usual way), its lines changed."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    prov, a = pair
+    if held:
+        ids = people(a, 4)
+        [r] = prov.import_(send(a, prov, tmp_path / "0"))
+        assert r.status == "imported"
+        for pid in ids[:2]:
+            a.store.edit("person", pid, {"notes": "đã xác minh"})
+    village = a.store.add("unit", {"name": "Bản Huổi Lếch", "level": "village",
+                                   "parent_id": a.part}).id
+    a.store.add_many("person", [{"full_name": f"Lò Văn Sáng {i}", "gender": "male",
+                                 "birth_date": "1985-03-05", "phone": f"09{i:08d}",
+                                 "residence_unit_id": village} for i in range(8)])
+    path = send(a, prov, tmp_path / "1")
+    op = st.one_of(
+        st.tuples(st.just("value"), st.integers(0, 99), st.sampled_from(ODD_VALUES)),
+        st.tuples(st.just("field"), st.integers(0, 99), st.sampled_from(ODD_FIELDS)),
+        st.tuples(st.sampled_from(["seq", "stamp"]), st.integers(0, 99), st.integers(-3, 3)),
+        st.tuples(st.sampled_from(["dup", "drop"]), st.integers(0, 99), st.just(None)),
+        st.tuples(st.just("pk"), st.integers(0, 99), st.integers(0, 99)),
+        st.tuples(st.just("origin"), st.integers(0, 99), st.sampled_from(["prov", "zz"])),
+        st.tuples(st.just("hist"), st.integers(0, 99),
+                  st.sampled_from([[["x", "03160", 1]], [["x", "03160", True]], [[1, 2, 3]]])))
+    counter = iter(range(10**6))
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(ops=st.lists(op, min_size=1, max_size=3))
+    def check(ops):
+        def change(objs):
+            mine = persons(objs)
+            for what, at, arg in ops:
+                o = mine[at % len(mine)]
+                if what == "value":
+                    o["v"] = arg
+                elif what == "field":
+                    o["f"] = arg
+                elif what == "seq":
+                    o["s"] = max(1, o["s"] + arg)
+                elif what == "stamp":
+                    o["h"] = max(0, o["h"] + arg)
+                elif what == "dup":
+                    objs.insert(objs.index(o) + 1, dict(o))
+                elif what == "drop" and o in objs:
+                    objs.remove(o)
+                elif what == "pk":
+                    o["pk"] = mine[arg % len(mine)]["pk"]
+                elif what == "origin":
+                    o["o"] = prov.site_id if arg == "prov" else "zz"
+                elif what == "hist":
+                    o["hist"] = arg
+            return objs
+        folder = tmp_path / f"ex{next(counter)}"
+        hostile = folder / path.name
+        folder.mkdir()
+        hostile.write_bytes(relined(a, path, prov, change))
+        fast, slow = twins(prov, folder)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(merge, "now_local", lambda: "2026-12-07T08:00:00")
+                [f] = exchange.import_files(fast.conn, fast.keys, [hostile])
+                slow_ways(m)
+                [s] = exchange.import_files(slow.conn, slow.keys, [hostile])
+            assert (f.status, f.message, f.stats) == (s.status, s.message, s.stats)
+            assert state(fast.conn) == state(slow.conn)
+        finally:
+            fast.conn.close()
+            slow.conn.close()
+            shutil.rmtree(folder)
+    check()
