@@ -635,3 +635,44 @@ def test_any_change_of_a_bundle_s_lines_gives_the_same_outcome_both_ways(
             slow.conn.close()
             shutil.rmtree(folder)
     check()
+
+
+def test_after_an_undo_another_commune_s_batch_takes_the_freed_places(
+        network, tmp_path, monkeypatch):
+    """An import merged at once and undone frees its rows' places (rowids); another
+    commune's batch then merged at once there gives what the record-by-record merge gives:
+    no version, index entry or roster member of the people undone left on the new ones."""
+    prov, (a, b) = network(2)
+    people(a, 40)
+    [r] = prov.import_(send(a, prov, tmp_path / "a"))
+    assert r.status == "imported"
+    undo.undo(prov.conn)
+    ids = people(b, 25)
+    result, taken = both_ways(prov, send(b, prov, tmp_path / "b"), tmp_path, monkeypatch)
+    assert result.status == "imported" and True in taken.at_once
+    search_index_ok(prov.conn)
+    assert [h.id for h in search.search(prov.conn, "lo van sang 3")][:1] == [ids[3]]
+    assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 25
+
+
+def test_an_import_merged_at_once_stopped_by_the_officer_changes_nothing(pair, tmp_path,
+                                                                         monkeypatch):
+    """Stopped at the progress said after the batch was written (its first 5,000 cells):
+    nothing of it stays, as when the record-by-record merge was stopped; a dry run (Kiểm
+    tra) of it also leaves nothing."""
+    prov, a = pair
+    people(a, 2_000)  # 10,000 cells and more
+    path = send(a, prov, tmp_path / "1")
+    before = state(prov.conn)
+    said: list[int] = []
+    with monkeypatch.context() as m:
+        taken = Taken(m)
+        [result] = exchange.import_files(
+            prov.conn, prov.keys, [path], progress=lambda _i, _n, done, _t: said.append(done),
+            cancel=lambda: any(at >= merge.PROGRESS_EVERY for at in said))
+    assert result.status == "cancelled", result
+    assert taken.at_once == [True]  # the batch was written at once, then taken back
+    assert state(prov.conn) == before
+    [checked] = exchange.import_files(prov.conn, prov.keys, [path], dry_run=True)
+    assert checked.status == "checked" and checked.stats["new_records"] == {"person": 2_000}
+    assert state(prov.conn) == before
