@@ -676,3 +676,79 @@ def test_an_import_merged_at_once_stopped_by_the_officer_changes_nothing(pair, t
     [checked] = exchange.import_files(prov.conn, prov.keys, [path], dry_run=True)
     assert checked.status == "checked" and checked.stats["new_records"] == {"person": 2_000}
     assert state(prov.conn) == before
+
+
+# -- bundles from the province: relayed writers, people who moved -----------------------------
+
+def hand(sender: Node, recipient: Node, folder: Path) -> None:
+    for path in sender.export(folder, to=recipient):
+        [r] = recipient.import_(path)
+        assert r.status == "imported", r.message
+
+
+def test_people_who_moved_reach_their_new_commune_the_same_both_ways(
+        network, tmp_path, monkeypatch):
+    """Twelve people moved from commune A to commune B: the province's bundle to B brings
+    them as new there (A's versions relayed, the province's copies), and later one moves
+    back to A, whose snapshot of them is there: each import the same both ways."""
+    from desktop.storage import moves
+
+    prov, (a, b) = network(2)
+    ids = people(a, 30)
+    hand(a, prov, tmp_path / "0")
+    hand(prov, a, tmp_path / "0d")
+    hand(prov, b, tmp_path / "0b")
+    for pid in ids[:12]:
+        moves.move_person(a.store, pid, b.part, "01/12/2026")
+    hand(a, prov, tmp_path / "1")
+    for i, path in enumerate(prov.export(tmp_path / "2", to=b)):
+        result, _taken = both_ways(b, path, tmp_path / f"b{i}", monkeypatch)
+        assert result.status == "imported", result.message
+    assert b.conn.execute("SELECT count(*) FROM person WHERE _part = ?", (b.part,)
+                          ).fetchone()[0] == 12
+    hand(prov, a, tmp_path / "3")
+    hand(b, prov, tmp_path / "4")
+    moves.move_person(b.store, ids[3], a.part, "02/12/2026")
+    hand(b, prov, tmp_path / "5")
+    for i, path in enumerate(prov.export(tmp_path / "6", to=a)):
+        result, _taken = both_ways(a, path, tmp_path / f"a{i}", monkeypatch)
+        assert result.status == "imported", result.message
+    assert a.conn.execute("SELECT _part FROM person WHERE id = ?", (ids[3],)
+                          ).fetchone()[0] == a.part
+
+
+def test_the_province_s_new_people_in_a_commune_the_same_both_ways(
+        pair, tmp_path, monkeypatch):
+    """People the province writes in a commune's partition (its origin, the commune's
+    partition) arrive there as a batch: the short ways, the same database."""
+    prov, a = pair
+    hand(a, prov, tmp_path / "0")
+    hand(prov, a, tmp_path / "0d")
+    prov.store.add_many("person", [{"full_name": f"Quàng Văn Pó {i}", "gender": "male",
+                                    "residence_unit_id": a.part} for i in range(25)])
+    for i, path in enumerate(prov.export(tmp_path / "1", to=a)):
+        result, taken = both_ways(a, path, tmp_path / f"a{i}", monkeypatch)
+        assert result.status == "imported", result.message
+        assert taken.checks == [True] and True in taken.at_once
+    assert a.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 25
+
+
+@pytest.mark.parametrize("how", ["null", "left-out"])
+def test_a_new_person_without_a_name_is_treated_as_before(pair, tmp_path, monkeypatch, how):
+    """A local write refuses a person without a name (a required field); a bundle's new
+    person whose name is null or left out is stored, as before the short ways (the import
+    checks values field by field: an erased person's name is null too)."""
+    prov, a = pair
+    ids = people(a, 20)
+    path = send(a, prov, tmp_path / "1")
+
+    def nameless(objs):
+        for o in objs:
+            if o["pk"] == ids[6] and o["f"] == "full_name":
+                o["v"] = None
+        if how == "left-out":
+            objs = [o for o in objs if not (o["pk"] == ids[6] and o["f"] == "full_name")]
+        return objs
+    result, _taken = both_ways(prov, path, tmp_path, monkeypatch,
+                               relined(a, path, prov, nameless))
+    assert result.status == "imported", result.message
