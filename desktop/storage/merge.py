@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby, repeat
+from itertools import accumulate, groupby, repeat
 
 from desktop.domain import validation
 from desktop.domain.errors import UserError, ValidationError
@@ -576,22 +576,83 @@ def _new_record(cells: Sequence[Cell], here: str, pk: str,
 
 def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cell], here: str,
                          names: versions.Names, stats: MergeStats) -> list[Placed] | None:
-    """Write the records of one table's ``cells`` when each is new here and they are a batch
-    another site wrote at once (a bundle's new people): the same fields in the same order,
-    one writer (origin and partition, not this site), one stamp a record, its sequences one
-    after another in the same order of fields, no history, none deleted. :func:`apply_cells`
-    would adopt every cell (:func:`_new_record`); the rows, versions and placed records it
-    would write are made here from columns of the cells, the same bytes (issue 12: passes in
-    C over them, not a few dicts and calls of Python a record). None, nothing written, when
-    the cells are not so: they then go the usual way."""
-    n = len(cells)
-    pk0 = cells[0][1]
-    w = 1
-    while w < n and cells[w][1] == pk0:
-        w += 1
+    """Write the records of one table's ``cells`` when each is new here and they are batches
+    another site wrote at once (a bundle's new people): in each batch the records with the
+    same fields in the same order (a person without a phone is of another batch), one
+    writer (origin and partition, not this site), one stamp a record, its sequences one
+    after another in the same order of fields, no history, none deleted.
+    :func:`apply_cells` would adopt every cell (:func:`_new_record`); the rows, versions and
+    placed records it would write are made here from columns of the cells, the same bytes
+    (issue 12: passes in C over them, not a few dicts and calls of Python a record). None,
+    nothing written, when the cells are not so: they then go the usual way."""
+    lengths = [len(list(of)) for _pk, of in groupby(map(_PK, cells))]  # a record's cells
+    fields_of = list(map(_FIELD, cells))
+    shapes: dict[tuple[str, ...], list[int]] = {}  # fields -> the records having them
+    start = 0
+    for at, n in enumerate(lengths):
+        shapes.setdefault(tuple(fields_of[start:start + n]), []).append(at)
+        start += n
+    if len(shapes) == 1:
+        batches = [(next(iter(shapes)), range(len(lengths)), cells)]
+    else:  # each batch's cells, its records in their order
+        starts = list(accumulate(lengths, initial=0))
+        batches = [(shape, at, [c for r in at for c in cells[starts[r]:starts[r + 1]]])
+                   for shape, at in shapes.items()]
+    columns = [_batch_columns(shape, of, here) for shape, _at, of in batches]
+    if any(c is None for c in columns):
+        return None
+    # The rows, as _write_rows writes new records: in the records' order (their rowids).
+    m = len(lengths)
+    records: list[dict[str, object]] = [{}] * m
+    pks: list[str] = [""] * m
+    parts: list[str] = [""] * m
+    names_of = [f.name for f in kind.fields]
+    by_row: list[tuple[object, ...]] = [()] * m
+    for (shape, at, _of), got in zip(batches, columns, strict=True):
+        batch_pks, column, _hlcs, _first, _order, _origin, part = got  # type: ignore[misc]
+        unknown = [f for f in shape if f != "_deleted" and f not in kind.by_name]
+        k = len(batch_pks)
+        extras = ([_extras_text(dict(zip(unknown, v, strict=True)))
+                   for v in zip(*(column[f] for f in unknown), strict=True)] if unknown
+                  else repeat(None, k))
+        rows = zip(batch_pks, repeat(part, k), column.get("_deleted") or repeat(0, k), extras,
+                   *(column.get(f) or repeat(None, k) for f in names_of), strict=True)
+        for r, pk, record, row in zip(at, batch_pks, zip(*column.values(), strict=True), rows,
+                                      strict=True):
+            records[r], pks[r], parts[r], by_row[r] = dict(zip(shape, record, strict=True)), \
+                pk, part, row
+    rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM {kind.table}")
+                .fetchone()[0])
+    keyed = derived.columns_many(kind, records)
+    inserts = [(r, *row, *more)
+               for r, row, more in zip(range(rowid, rowid + m), by_row, keyed, strict=True)]
+    cols = ["_rowid", "id", "_part", "_deleted", "_extras", *names_of,
+            *derived.column_names(kind)]
+    bulk.insert_many(conn, kind.table, cols, inserts)  # its triggers once, not per row
+    stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + m
+    # The versions, as versions.write gives them: the names numbered in its order (the table,
+    # then each record's fields and writer, the first record of each batch first).
+    names.no(kind.table)
+    for (shape, _at, _of), got in zip(batches, columns, strict=True):
+        for f in (*shape, got[5], got[6]):  # type: ignore[index]
+            names.no(f)
+    for (shape, at, _of), got in zip(batches, columns, strict=True):
+        _batch_pks, _column, hlcs, first, order, origin, part = got  # type: ignore[misc]
+        versions.write_run(conn, kind.table, [rowid + r for r in at], shape, order, hlcs,
+                           first, origin, part, names)
+    return [(kind, pk, True, record, part)
+            for pk, record, part in zip(pks, records, parts, strict=True)]
+
+
+def _batch_columns(fields: tuple[str, ...], cells: Sequence[Cell], here: str
+                   ) -> tuple[list[str], dict[str, list], list[int], list[int], list[int],
+                              str, str] | None:
+    """One batch of :func:`_new_records_at_once` (its records' cells, each record the
+    ``fields`` in that order): (ids, each field's values, each record's stamp and first
+    sequence, the fields' order of sequences, the writer), or None if it is not one."""
+    n, w = len(cells), len(fields)
     m = n // w
-    fields = list(map(_FIELD, cells[:w]))
-    if n % w or list(map(_FIELD, cells)) != fields * m or len(set(fields)) != w:
+    if len(set(fields)) != w:
         return None
     ids = list(map(_PK, cells))
     pks = ids[::w]
@@ -616,28 +677,7 @@ def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cel
     column = {f: values[j::w] for j, f in enumerate(fields)}
     if any(column.get("_deleted", ())):
         return None  # a record deleted as it arrives: the usual way (its delete conflicts)
-    # The rows, as _write_rows writes new records.
-    records = [dict(zip(fields, v, strict=True)) for v in zip(*column.values(), strict=True)]
-    names_of = [f.name for f in kind.fields]
-    unknown = [f for f in fields if f != "_deleted" and f not in kind.by_name]
-    extras = ([_extras_text(dict(zip(unknown, v, strict=True)))
-               for v in zip(*(column[f] for f in unknown), strict=True)] if unknown
-              else repeat(None, m))
-    rowid = int(conn.execute(f"SELECT coalesce(max(_rowid), 0) + 1 FROM {kind.table}")
-                .fetchone()[0])
-    rowids = range(rowid, rowid + m)
-    keyed = derived.columns_many(kind, records)
-    inserts = list(map(operator.add, zip(
-        rowids, pks, repeat(part, m), column.get("_deleted") or repeat(0, m), extras,
-        *(column.get(f) or repeat(None, m) for f in names_of), strict=True), map(tuple, keyed)))
-    cols = ["_rowid", "id", "_part", "_deleted", "_extras", *names_of,
-            *derived.column_names(kind)]
-    bulk.insert_many(conn, kind.table, cols, inserts)  # its triggers once, not per row
-    stats.new_records[kind.name] = stats.new_records.get(kind.name, 0) + m
-    # The versions, as versions.write gives them (the names numbered in the same order).
-    versions.write_run(conn, kind.table, rowids, fields, [offsets.index(k) for k in range(w)],
-                       hlcs, first, origin, part, names)
-    return [(kind, pk, True, record, part) for pk, record in zip(pks, records, strict=True)]
+    return pks, column, hlcs, first, [offsets.index(k) for k in range(w)], origin, part
 
 
 _FIELD, _VALUE, _SEQ = operator.itemgetter(2), operator.itemgetter(3), operator.itemgetter(7)

@@ -46,11 +46,11 @@ def pk(i: int) -> str:
 
 def batch(n: int, fields: list[str], *, origin: str = "s1", order: list[int] | None = None,
           stamp: int = 5 << 16, first_seq: int = 1, deleted: int = 0,
-          hist: list | None = None) -> list[merge.Cell]:
+          hist: list | None = None, start: int = 0) -> list[merge.Cell]:
     """``n`` records written in one go: each field once, sequences in ``order``."""
     order = order or list(range(len(fields)))
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         for j, f in enumerate(fields):
             v = VALUES[f] if f in ("gender", "phone") else f"{VALUES[f]} {i}"
             out.append(("person", pk(i), f, deleted if f == "_deleted" else v, stamp + i,
@@ -81,6 +81,18 @@ def both_ways(store: Store, monkeypatch, cells: list[merge.Cell]) -> list[object
 def test_a_batch_of_new_people_is_merged_at_once_as_one_by_one(store, monkeypatch, order):
     taken = both_ways(store, monkeypatch, batch(30, FIELDS, order=order))
     assert taken == [True]  # the short way was taken, and gave the same database
+
+
+@pytest.mark.parametrize("every", [2, 3, 5])
+def test_records_with_other_fields_are_merged_at_once_as_one_by_one(store, monkeypatch, every):
+    """A person without a phone or a nickname is of another batch; the first record has
+    neither, so those names are numbered after the first batch's writer, as one by one."""
+    short = [f for f in FIELDS if f not in ("phone", "nickname")]
+    cells = []
+    for i in range(12):
+        fields = FIELDS if i % every else short
+        cells += batch(1, fields, start=i, first_seq=1 + 10 * i, stamp=(5 << 16) - i)
+    assert both_ways(store, monkeypatch, cells) == [True]
 
 
 def test_a_batch_arriving_deleted_goes_the_usual_way(store, monkeypatch):
