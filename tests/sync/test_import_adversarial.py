@@ -333,19 +333,32 @@ def test_the_same_field_twice_for_one_record(pair, tmp_path, monkeypatch):
     assert taken.at_once.count(True) == 0  # not a batch: record by record
 
 
-def test_a_record_s_cells_apart_in_the_bundle(pair, tmp_path, monkeypatch):
-    """One record's cells in two places (another record between): not a batch."""
+@pytest.mark.xfail(strict=True, reason=(
+    "1e71516 (merge._new_records_at_once in batches of the same fields): a record whose cells "
+    "come in two runs of different fields makes two batches, each with its id once, and two "
+    "rows of one id are inserted: sqlite3 IntegrityError (UNIQUE constraint failed: "
+    "person.id), the import 'failed' (not refused, not quarantined), where the record-by-"
+    "record merge imports the record. Fix: none at once when there are more runs of ids "
+    "than distinct ids (len(lengths) != len(set(map(_PK, cells))))"))
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_a_record_s_cells_apart_in_the_bundle(pair, tmp_path, monkeypatch, which):
+    """One record's cells in two places, other records between: its cell of the first or
+    the last sequence moved to the file's end (each part then looks like a batch of its
+    own, sequences one after another). One record, merged as the usual merge merges it:
+    never two rows with the same id, nor an error of the database."""
     prov, a = pair
     ids = people(a, 10)
     path = send(a, prov, tmp_path / "1")
 
     def apart(objs):
-        mine = [o for o in objs if o["pk"] == ids[3] and o["f"] == "phone"]
-        rest = [o for o in objs if o not in mine]
-        return [*rest, *mine]
-    result, taken = both_ways(prov, path, tmp_path, monkeypatch,
-                              relined(a, path, prov, apart))
-    assert taken.at_once.count(True) == 0
+        of = [o for o in objs if o["pk"] == ids[3]]
+        mine = (min if which == "first" else max)(of, key=lambda o: o["s"])
+        return [*(o for o in objs if o is not mine), mine]
+    result, _taken = both_ways(prov, path, tmp_path, monkeypatch,
+                               relined(a, path, prov, apart))
+    assert result.status == "imported", result.message
+    assert prov.conn.execute("SELECT count(*) FROM person WHERE id = ?", (ids[3],)
+                             ).fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("how", ["swap", "gap", "stamp", "history", "deleted", "unknown",
