@@ -619,7 +619,7 @@ def test_any_change_of_a_bundle_s_lines_gives_the_same_outcome_both_ways(
                     o["s"] = max(1, o["s"] + arg)
                 elif what == "stamp":
                     o["h"] = max(0, o["h"] + arg)
-                elif what == "dup":
+                elif what == "dup" and o in objs:
                     objs.insert(objs.index(o) + 1, dict(o))
                 elif what == "drop" and o in objs:
                     objs.remove(o)
