@@ -586,6 +586,8 @@ def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cel
     (issue 12: passes in C over them, not a few dicts and calls of Python a record). None,
     nothing written, when the cells are not so: they then go the usual way."""
     lengths = [len(list(of)) for _pk, of in groupby(map(_PK, cells))]  # a record's cells
+    if len(lengths) != len(set(map(_PK, cells))):
+        return None  # a record's cells in two places: the usual way
     fields_of = list(map(_FIELD, cells))
     shapes: dict[tuple[str, ...], list[int]] = {}  # fields -> the records having them
     start = 0

@@ -333,13 +333,6 @@ def test_the_same_field_twice_for_one_record(pair, tmp_path, monkeypatch):
     assert taken.at_once.count(True) == 0  # not a batch: record by record
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "1e71516 (merge._new_records_at_once in batches of the same fields): a record whose cells "
-    "come in two runs of different fields makes two batches, each with its id once, and two "
-    "rows of one id are inserted: sqlite3 IntegrityError (UNIQUE constraint failed: "
-    "person.id), the import 'failed' (not refused, not quarantined), where the record-by-"
-    "record merge imports the record. Fix: none at once when there are more runs of ids "
-    "than distinct ids (len(lengths) != len(set(map(_PK, cells))))"))
 @pytest.mark.parametrize("which", ["first", "last"])
 def test_a_record_s_cells_apart_in_the_bundle(pair, tmp_path, monkeypatch, which):
     """One record's cells in two places, other records between: its cell of the first or

@@ -95,6 +95,14 @@ def test_records_with_other_fields_are_merged_at_once_as_one_by_one(store, monke
     assert both_ways(store, monkeypatch, cells) == [True]
 
 
+def test_a_record_in_two_places_goes_the_usual_way(store, monkeypatch):
+    """Its cells in two runs of other fields (each a batch of its own): one record, one row."""
+    cells = batch(4, FIELDS)
+    apart = [c for c in cells if c[1] == pk(1) and c[2] == "phone"]
+    cells = [c for c in cells if c not in apart] + apart
+    assert both_ways(store, monkeypatch, cells) == [False]
+
+
 def test_a_batch_arriving_deleted_goes_the_usual_way(store, monkeypatch):
     """Its delete hides the values written before it: conflicts, as one by one."""
     assert both_ways(store, monkeypatch, batch(3, FIELDS, order=[5, 0, 1, 2, 3, 4],
