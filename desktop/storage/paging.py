@@ -719,13 +719,17 @@ def database_file(conn: dbapi.Connection) -> Path | None:
     return Path(row[2]) if row and row[2] else None
 
 
-def reader(path: Path) -> dbapi.Connection | None:
-    """A read-only connection of its own to ``path``, to count a list off the UI thread:
-    with the key this process unlocked it with (None once locked or closed: no count), and
-    a small page cache (a count reads once)."""
+def reader(path: Path, cache_kib: int = 2048) -> dbapi.Connection | None:
+    """A read-only connection of its own to ``path``, to count or read a list off the UI
+    thread: with the key this process unlocked it with (None once locked or closed), and a
+    page cache of ``cache_kib`` (small by default: a count reads once)."""
     key = db.known_key(path)
     if key is None or not path.exists():
         return None
     conn = db.open_file(path, key, readonly=True)
-    conn.execute("PRAGMA cache_size = -2048")
+    try:
+        conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+    except BaseException:
+        conn.close()
+        raise
     return conn

@@ -225,20 +225,14 @@ class ReadAhead:
 
     def _open(self) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
         path = self._path
-        key = db.known_key(path) if path is not None else None
-        if path is None or key is None:
+        if path is None:
             return None, None
         try:
             identity = _identity(path)
-            conn = db.open_file(path, key, readonly=True)
+            conn = paging.reader(path, cache_kib=_CACHE_KIB)
         except (OSError, dbapi.Error):
             return None, None
-        try:
-            conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-        except dbapi.Error:
-            conn.close()
-            return None, None
-        return conn, identity
+        return (conn, identity) if conn is not None else (None, None)
 
     def _still_good(self, identity: tuple[int, int] | None) -> bool:
         """The key is still known and the file at the path is the one opened."""
