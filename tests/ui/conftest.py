@@ -1,5 +1,5 @@
 """Fixtures of the window tests: clean settings, demo databases built once per session, the
-database of a first start."""
+database of a first start, a window on a small demo province."""
 
 from __future__ import annotations
 
@@ -68,3 +68,15 @@ def windows():
     opened: list = []
     yield opened
     close_windows(opened)
+
+
+@pytest.fixture
+def window(qapp, demo_factory, tmp_path):
+    """A window on a demo of two communes (40 people a village), the whole province chosen
+    in the tree. A test file defining its own ``window`` fixture uses that one."""
+    from uikit import close_window, open_window
+
+    w = open_window(demo_factory(2, 40), tmp_path)
+    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
+    yield w
+    close_window(w)

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-from uikit import close_window, open_window, type_text
+from uikit import type_text
 
 from desktop.storage import rosters
 from desktop.storage.writer import Store
 from desktop.ui.common import counting
 from desktop.ui.records.pages import count_of
-
-
-@pytest.fixture
-def window(qapp, demo_factory, tmp_path):
-    w = open_window(demo_factory(2, 40), tmp_path)
-    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
-    yield w
-    close_window(w)
 
 
 def counted_on(monkeypatch) -> list:

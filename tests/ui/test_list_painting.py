@@ -16,21 +16,12 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
-from uikit import close_window, open_window, type_text
+from uikit import type_text
 
 from desktop.domain.kinds import PERSON
 from desktop.storage import records, rosters
 from desktop.storage.present import Presenter
 from desktop.ui.common.widgets import PlainCells, RowNumbers, record_table
-
-
-@pytest.fixture
-def window(qapp, demo_factory, tmp_path):
-    w = open_window(demo_factory(2, 40), tmp_path)
-    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
-    yield w
-    close_window(w)
-
 
 _UNALIGNED = int(QStyleOptionViewItem().displayAlignment.value)  # what no answer leaves
 

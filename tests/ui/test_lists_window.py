@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from uikit import click_page, close_window, open_window, type_text
+from uikit import click_page, type_text
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
@@ -20,14 +20,6 @@ from desktop.storage.present import Presenter
 from desktop.ui.people import roster_model
 from desktop.ui.records import record_model
 from desktop.ui.records.pages import count_of
-
-
-@pytest.fixture
-def window(qapp, demo_factory, tmp_path):
-    w = open_window(demo_factory(2, 40), tmp_path)
-    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
-    yield w
-    close_window(w)
 
 
 def test_the_roster_is_counted_off_the_ui_thread_and_shows_dots_until_then(

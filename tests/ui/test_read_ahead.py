@@ -12,18 +12,10 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from uikit import choose_by_keys, close_window, open_window, type_text, window_as
+from uikit import choose_by_keys, type_text, window_as
 
 from desktop.storage import accounts, db, records, rosters
 from desktop.storage.writer import Store
-
-
-@pytest.fixture
-def window(qapp, demo_factory, tmp_path):
-    w = open_window(demo_factory(2, 40), tmp_path)
-    w.tree.setCurrentIndex(w.nav_model.index(0, 0))  # the whole province
-    yield w
-    close_window(w)
 
 
 def shown_ids(page) -> list[str | None]:
