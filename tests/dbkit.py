@@ -7,7 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from desktop.storage import dbapi, keyfile
+from desktop.storage import dbapi, keyfile, merge
+from desktop.storage.writer import Store
 
 TEST_USER = "admin"
 TEST_PASSWORD = "mật khẩu kiểm thử"
@@ -131,3 +132,24 @@ def record_pages(conn: dbapi.Connection, kind: object, query: object, size: int)
         if len(page) < size:
             return ids
         after = page[-1]["sort_key"]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def merge_outcome(store: Store, cells: list[merge.Cell]) -> tuple[object, ...]:
+    """The database after merging ``cells`` (or the refusal), rolled back: ("merged", the
+    merge's statistics, the logical dump) or ("refused", the message)."""
+    result: tuple[object, ...] = ()
+    try:
+        with store.transaction():
+            try:
+                stats = merge.apply_cells(store, cells)
+            except merge.MergeError as e:
+                result = ("refused", str(e))
+                raise _Rollback from None
+            result = ("merged", stats.as_dict(), logical_dump(store.conn))
+            raise _Rollback
+    except _Rollback:
+        return result

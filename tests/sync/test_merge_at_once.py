@@ -7,7 +7,7 @@ statistics and refusals; cells of any other shape take the usual way."""
 from __future__ import annotations
 
 import pytest
-from dbkit import logical_dump
+from dbkit import merge_outcome as outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,26 +18,6 @@ PART, OTHER = "03160", "03163"
 FIELDS = ["_deleted", "full_name", "gender", "nickname", "notes", "phone"]  # nickname: newer
 VALUES = {"_deleted": 0, "full_name": "Lò Văn Sáng", "gender": "male", "nickname": "Sáng",
           "notes": "Ghi chú", "phone": "0912345678"}
-
-
-class _Rollback(Exception):
-    pass
-
-
-def outcome(store: Store, cells: list[merge.Cell]) -> tuple[object, ...]:
-    """The database after merging ``cells`` (or the refusal), rolled back."""
-    result: tuple[object, ...] = ()
-    try:
-        with store.transaction():
-            try:
-                stats = merge.apply_cells(store, cells)
-            except merge.MergeError as e:
-                result = ("refused", str(e))
-                raise _Rollback from None
-            result = ("merged", stats.as_dict(), logical_dump(store.conn))
-            raise _Rollback
-    except _Rollback:
-        return result
 
 
 def pk(i: int) -> str:

@@ -5,36 +5,15 @@ the rule applied cell by cell gives: the same rows, versions, conflicts and refu
 from __future__ import annotations
 
 import pytest
-from dbkit import logical_dump
+from dbkit import merge_outcome as outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.storage import merge
-from desktop.storage.writer import Store
 
 PART, OTHER = "03160", "03163"
 PKS = [f"01900000-0000-7000-8000-00000000000{c}" for c in "abc"]
 FIELDS = ["full_name", "phone", "notes", "_deleted", "nickname"]  # nickname: a newer field
-
-
-class _Rollback(Exception):
-    pass
-
-
-def outcome(store: Store, cells: list[merge.Cell]) -> tuple[object, ...]:
-    """The database after merging ``cells`` (or the refusal), rolled back."""
-    result: tuple[object, ...] = ()
-    try:
-        with store.transaction():
-            try:
-                stats = merge.apply_cells(store, cells)
-            except merge.MergeError as e:
-                result = ("refused", str(e))
-                raise _Rollback from None
-            result = ("merged", stats.as_dict(), logical_dump(store.conn))
-            raise _Rollback
-    except _Rollback:
-        return result
 
 
 def cells_of(raw: list[tuple[int, int, int, int, int, bool]], here: str) -> list[merge.Cell]:
