@@ -98,3 +98,31 @@ def test_the_count_connection_closes_with_the_window_s_data(window, qtbot, monke
         return False
 
     qtbot.waitUntil(closed, timeout=6000)
+
+
+def test_restore_from_the_window_after_counts_and_reading_ahead(window, qtbot, monkeypatch):
+    """The workers' kept connections are closed before the file is replaced: an open reader
+    made the restore refuse («đang được mở ở nơi khác») and the test wait on its message."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from uikit import close_window
+
+    from desktop.storage import backup
+    from desktop.ui.accounts import backup_dialog
+
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda _parent, _title, text, *a: warned.append(text)))
+    page = window.people
+    used = counted_on(monkeypatch)
+    saved = backup.backup_now(window.conn, window.db_path, "manual")
+    qtbot.waitUntil(lambda: page.model._ahead._warmed, timeout=10000)  # its own connection
+    page.search.setFocus()
+    type_text(page.search, "ng")
+    qtbot.waitUntil(lambda: bool(used) and shown_count(page) != "…", timeout=5000)
+    try:
+        assert backup_dialog.restore_into(window, saved), warned
+    finally:
+        new = QApplication.instance().property("main_window")
+        if new is not None and new is not window:
+            close_window(new)
+    assert warned == []

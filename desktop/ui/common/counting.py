@@ -83,6 +83,9 @@ class _State:
         self.idle = False  # the worker waits for a question (not for typing to pause)
         self.started = False  # the worker thread
         self.closed = False
+        self.holding = False  # the worker's connection is open
+        self.releasing = False  # release(): close it now (a restore replaces the file)
+        self.released = threading.Condition(self.lock)
 
     def supersede(self) -> None:
         with self.lock:
@@ -99,10 +102,28 @@ class _State:
                 self.running.interrupt()
             self.newer.notify_all()
 
+    def release(self, timeout: float) -> None:
+        """The connection the worker keeps closed before this returns (at most ``timeout``
+        seconds): the window lets go of its file (a restore replaces it, and an open reader
+        would keep it busy). A count asked later opens it again."""
+        with self.lock:
+            self.question = None
+            if not self.started or self.closed:
+                return
+            self.releasing = True
+            if self.running is not None:
+                self.running.interrupt()
+            self.newer.notify_all()
+            # back waiting for a question with no connection (one being opened meanwhile
+            # for an older question is closed first)
+            self.released.wait_for(lambda: self.closed or (self.idle and not self.holding),
+                                   timeout)
+
     def ask(self, counter_id: int, path: Path, count: Count) -> None:
         with self.lock:
             if self.closed:
                 return
+            self.releasing = False  # counted again: the connection may be opened again
             self.question = (counter_id, self.asked, path, count)
             self.asked_at = time.monotonic()
             if not self.started:
@@ -120,8 +141,10 @@ class _State:
                     question = self._next(reader, identity)
                     if question is None:
                         return
-                    if question is _CLOSE:  # the file or its key went: none kept
+                    if question is _CLOSE:  # the file or its key went, or released
                         reader, question = _close(reader), None
+                        self.holding = self.releasing = False
+                        self.released.notify_all()
                 if question is None:
                     continue
                 counter_id, number, path, count = question
@@ -132,7 +155,8 @@ class _State:
                     if reader is None:
                         continue  # locked or closed: no count
                 with self.lock:
-                    if number != self.asked or self.closed:
+                    self.holding = True
+                    if number != self.asked or self.closed or self.releasing:
                         continue
                     self.running = reader
                 try:
@@ -145,6 +169,9 @@ class _State:
                         self.running = None
         finally:
             _close(reader)
+            with self.lock:
+                self.holding = False
+                self.released.notify_all()
 
     def _next(self, reader: dbapi.Connection | None, identity: tuple[int, int] | None
               ) -> tuple | object | None:
@@ -152,9 +179,14 @@ class _State:
         _CLOSE to close the connection kept; None: the counter is gone."""
         while True:
             while not self.closed and self.question is None:
+                if self.releasing:
+                    return _CLOSE
                 self.idle = True
+                self.released.notify_all()  # (a release waits for this)
                 woken = self.newer.wait(_IDLE_CHECK_S)
                 self.idle = False
+                if self.releasing:
+                    return _CLOSE
                 if not woken and self.question is None and reader is not None and \
                         self._path is not None and not _still_good(self._path, identity):
                     return _CLOSE
@@ -243,6 +275,11 @@ class Counter(QObject):
                 self.answered(self.state.asked, count(self.conn))
                 return
         self.state.ask(self.id, self._path, count)
+
+    def release(self, timeout: float = 5.0) -> None:
+        """No connection of this counter's left open on the file (see _State.release)."""
+        self.forget()
+        self.state.release(timeout)
 
     def forget(self) -> None:
         """The list changed: a count still coming is for the old one."""

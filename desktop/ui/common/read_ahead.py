@@ -61,6 +61,10 @@ class ReadAhead:
         self._warm_now = False  # start() was called: warm while idle
         self._warmed = False  # the worker's connection is warm: searches typed read there
         self._finished = threading.Condition(self._lock)  # a question was read (or dropped)
+        self._holding = False  # the worker's connection is open
+        self._idle = False  # the worker waits for a question
+        self._releasing = False  # release(): close the connection now
+        self._released = threading.Condition(self._lock)
 
     # -- the UI thread --------------------------------------------------------------------
 
@@ -79,6 +83,7 @@ class ReadAhead:
         except dbapi.Error:  # the window's connection is closed
             return
         with self._lock:
+            self._releasing = False
             self._job = _Job(key, read, stamp)
             if self._reading is not None:
                 self._reading.interrupt()  # an older question: not wanted any more
@@ -94,6 +99,7 @@ class ReadAhead:
             if self._path is None:
                 return
         with self._lock:
+            self._releasing = False
             self._warm_now = True
             self._wake.notify()
             self._start()
@@ -140,6 +146,22 @@ class ReadAhead:
         """What was asked is not wanted (the list shows something else now)."""
         self.take(None)
 
+    def release(self, timeout: float = 5.0) -> None:
+        """The worker's connection closed before this returns (at most ``timeout`` seconds):
+        the window lets go of its file (a restore replaces it, and an open reader would keep
+        it busy). Nothing more is read ahead or warmed until asked again."""
+        with self._lock:
+            self._job = None
+            self._warm_now = False
+            if not self._started or self._closed:
+                return
+            self._releasing = True
+            if self._reading is not None:
+                self._reading.interrupt()
+            self._wake.notify()
+            self._released.wait_for(lambda: self._closed or (self._idle and not self._holding),
+                                    timeout)
+
     def close(self, *_args: object) -> None:
         """The list is gone: the worker closes its connection and ends."""
         with self._lock:
@@ -160,14 +182,26 @@ class ReadAhead:
             while True:
                 with self._lock:
                     while not self._closed and (self._job is None or self._job.started):
+                        if self._releasing:
+                            break
                         if self._warm_now and warm_from is not None:
                             break  # idle: open (the first time) and warm a step
-                        if not self._wake.wait(_IDLE_CHECK_S) and reader is not None \
-                                and not self._still_good(identity):
+                        self._idle = True
+                        self._released.notify_all()  # (a release waits for this)
+                        woken = self._wake.wait(_IDLE_CHECK_S)
+                        self._idle = False
+                        if not woken and reader is not None and not self._still_good(identity):
                             reader = self._close(reader)
-                            self._warmed = False
+                            self._holding = self._warmed = False
                     if self._closed:
                         return
+                    if self._releasing:  # the window lets go of its file
+                        self._releasing = False
+                        if reader is not None:
+                            reader = self._close(reader)
+                        self._holding = self._warmed = False
+                        warm_from = ()
+                        continue
                     job = self._job if self._job is not None and not self._job.started \
                         else None
                     if job is not None:
@@ -179,6 +213,8 @@ class ReadAhead:
                     self._warmed = False
                     reader, identity = self._open()
                     warm_from = () if reader is not None else None
+                    with self._lock:
+                        self._holding = reader is not None
                 if job is None:  # idle, with a warm-up to go on with
                     warm_from = self._warm_step(reader, warm_from)
                     self._warmed = warm_from is None and reader is not None

@@ -108,6 +108,12 @@ class RosterModel(QAbstractTableModel):
         self._last_fetch = 0.0
         self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
 
+    def let_go_of_file(self) -> None:
+        """Close the connections this model's workers keep on the file (the window lets go
+        of it: a restore replaces it, and an open reader keeps it busy)."""
+        self._counter.release()
+        self._ahead.release()
+
     # -- what is shown -----------------------------------------------------------------
 
     def set_scope(self, scope: rosters.Scope, search: str | None = None) -> None:

@@ -61,6 +61,12 @@ class RecordTableModel(QAbstractTableModel):
         self._batch, self._last_fetch = BATCH, 0.0  # the next page's size; when the last came
         self._active = False  # no query runs until the page is first shown
 
+    def let_go_of_file(self) -> None:
+        """Close the connections this model's workers keep on the file (the window lets go
+        of it: a restore replaces it, and an open reader keeps it busy)."""
+        self._counter.release()
+        self._ahead.release()
+
     def set_query(self, query: records.Query) -> None:
         self._active = True
         # The first page read, then put in place of the rows shown (replace_rows): the

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QSettings, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -629,6 +629,11 @@ class MainWindow(QMainWindow):
             timer = getattr(owner, name, None)
             if timer is not None:
                 timer.stop()
+        # The lists' counting and reading-ahead workers keep connections of their own.
+        for model in self.findChildren(QObject):
+            let_go = getattr(model, "let_go_of_file", None)
+            if let_go is not None:
+                let_go()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()
