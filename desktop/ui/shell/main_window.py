@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -630,8 +630,8 @@ class MainWindow(QMainWindow):
             if timer is not None:
                 timer.stop()
         # The lists' counting and reading-ahead workers keep connections of their own.
-        for model in self.findChildren(QObject):
-            let_go = getattr(model, "let_go_of_file", None)
+        for page in self._built.values():
+            let_go = getattr(getattr(page, "model", None), "let_go_of_file", None)
             if let_go is not None:
                 let_go()
 
