@@ -17,7 +17,8 @@ from desktop.i18n import _
 
 MAX_CAMERAS = 500  # one system: a household or an organization, not a city
 MAX_RETENTION_DAYS = 3650
-_COORDS = re.compile(r"(-?\d{1,2}(?:[.,]\d+)?)\s*[;, ]\s*(-?\d{1,3}(?:[.,]\d+)?)")
+# ASCII digits only ("\d" and float() take any script's): the text is stored as typed.
+_COORDS = re.compile(r"(-?[0-9]{1,2}(?:[.,][0-9]+)?)\s*[;, ]\s*(-?[0-9]{1,3}(?:[.,][0-9]+)?)")
 
 
 def _non_negative(r: Mapping[str, object], names: tuple[str, ...]) -> None:
@@ -154,8 +155,8 @@ def criteria_codes(value: object) -> list[str]:
 
 # -- crime figures and their periods ------------------------------------------------------
 
-_PERIOD = re.compile(r"(?:(?P<k>K)(?P<ky>\d{4})-(?P<km>\d{1,2})|PT(?P<py>\d{4})|"
-                     r"(?P<y>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|(?P<m>\d{1,2})))?)")
+_PERIOD = re.compile(r"(?:(?P<k>K)(?P<ky>[0-9]{4})-(?P<km>[0-9]{1,2})|PT(?P<py>[0-9]{4})|"
+                     r"(?P<y>[0-9]{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|(?P<m>[0-9]{1,2})))?)")
 
 STAT_FIELDS = ("social_cases", "social_serious", "social_solved", "social_offenders",
                "drug_cases", "drug_offenders", "drug_users", "gambling_cases",
@@ -237,7 +238,7 @@ def _month_end(y: int, m: int) -> dt.date:
 
 def quarter_months(period: str) -> list[str] | None:
     """The three month specs of a quarter spec ("2025-Q1" → 2025-01..03), else None."""
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", period)
+    m = re.fullmatch(r"([0-9]{4})-Q([1-4])", period)
     if m is None:
         return None
     y, q = m[1], int(m[2])
@@ -245,7 +246,7 @@ def quarter_months(period: str) -> list[str] | None:
 
 
 def quarter_of(period: str) -> str | None:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", period)
     return f"{m[1]}-Q{(int(m[2]) - 1) // 3 + 1}" if m else None
 
 

@@ -13,7 +13,8 @@ from desktop.domain.errors import ValidationError
 from desktop.i18n import _
 
 # "NT-2026-0012": numbered per commune and year; the identity behind it lives in the vault.
-SOURCE_CODE = re.compile(r"NT-(\d{4})-(\d{4,6})")
+# ASCII digits, as everywhere a value is checked ("\d" is any script's: «NT-٢٠٢٦-٠٠١٢»).
+SOURCE_CODE = re.compile(r"NT-([0-9]{4})-([0-9]{4,6})")
 PREFIX = "NT"
 
 # TTLT 01/2017/TTLT-BCA-BQP-BTC-BNN&PTNT-VKSNDTC: the commune police transfer a tip to the

@@ -29,12 +29,13 @@ Stored = str | int | None
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x", "đúng", "dung"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
-_PHONE = re.compile(r"\+?\d{8,12}")
+_PHONE = re.compile(r"\+?[0-9]{8,12}")  # ASCII digits: "\d" is any script's (٠٩١٢…)
 _CITIZEN_ID = re.compile(r"[0-9]{12}")  # as a local write stores it (not any Unicode digit)
+_INT = re.compile(r"[+-]?[0-9]{1,12}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Multi-line free text keeps its line breaks and the tabs pasted with it; nothing else.
 _CONTROL_LONG = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_STORED_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_STORED_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 # Record ids: the 19-character compact ids made since issue 12 (ids.new_record_id), and the
 # UUID text made before (UUIDv7) or shipped (UUIDv5 reference rows), valid forever.
 COMPACT_RECORD_ID = re.compile(r"[0-9a-hjkmnp-tv-z]{19}")
@@ -100,14 +101,22 @@ def _clean_line(f: Field, value: object, today: dt.date) -> str:
 
 
 def _clean_long(f: Field, value: object, today: dt.date) -> str:
-    s = unicodedata.normalize("NFC", _as_text(value)).replace("\r\n", "\n").replace("\r", "\n")
-    s = s.replace("\u00d0", "Đ").replace("\u00f0", "đ")
-    s = "\n".join(line.rstrip() for line in s.strip().split("\n"))
+    s = long_text(_as_text(value))
     if len(s) > LONG_MAX:
         raise ValidationError(f.name, _("dài quá {n} ký tự").format(n=LONG_MAX))
     if _CONTROL_LONG.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
     return s
+
+
+def long_text(s: str) -> str:
+    """Multi-line text as a local write stores it: NFC, Windows and old Mac line ends as
+    "\\n", Eth as Đ (text.clean_text), no space at either end nor at the end of a line. Indents,
+    tabs and runs of spaces inside a line are kept: minutes are laid out with them."""
+    s = unicodedata.normalize("NFC", s).replace("\r\n", "\n").replace("\r", "\n")
+    if "\u00d0" in s or "\u00f0" in s:
+        s = s.replace("\u00d0", "Đ").replace("\u00f0", "đ")
+    return "\n".join(line.rstrip() for line in s.strip().split("\n"))
 
 
 def _clean_date(f: Field, value: object, today: dt.date) -> str:
@@ -133,7 +142,7 @@ def _clean_int(f: Field, value: object, today: dt.date) -> int:
             raise ValidationError(f.name, _("số quá lớn (tối đa 12 chữ số)"))
         return value
     s = _as_text(value).strip().replace(".", "")
-    if not re.fullmatch(r"[+-]?\d{1,12}", s):
+    if not _INT.fullmatch(s):  # int() would take any script's digits too
         raise ValidationError(f.name, _("«{v}» không phải số nguyên").format(v=value))
     return int(s)
 
@@ -239,8 +248,9 @@ def stored_all(kind: Kind, name: str, values: Iterable[object]) -> bool:
     if types == {str} and rule in (_stored_line, _stored_long):
         limit, control = ((f.max_length, _CONTROL) if rule is _stored_line  # type: ignore[union-attr]
                           else (LONG_MAX, _CONTROL_LONG))
+        unclean = _UNCLEAN_LINE if rule is _stored_line else _UNCLEAN_LONG
         return (max(map(len, vals)) <= limit and not any(map(control.search, vals))
-                and all(map(_IS_NFC, vals)))
+                and all(map(_IS_NFC, vals)) and not any(map(unclean.search, vals)))
     pattern = {_stored_ref: RECORD_ID, _stored_citizen_id: _CITIZEN_ID,
                _stored_phone: _PHONE}.get(rule)  # type: ignore[call-overload]
     if types == {str} and pattern is not None:
@@ -254,6 +264,45 @@ def stored_all(kind: Kind, name: str, values: Iterable[object]) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def sent_form(kind: Kind, name: str, value: object) -> object:
+    """``value`` of field ``name`` held here, in the form :func:`check_stored` takes: what a
+    local write stores now. A value stored before these rules (text a local write would have
+    cleaned, taken from a bundle before 7 December 2026; a phone typed in other digits, which
+    a local write took until then) would make every peer refuse the bundle until someone
+    edits it: it is sent cleaned instead (the same words, spaces, Đ and digits, nothing of
+    its meaning lost), and the copy here is left as it is. A value that needs nothing, the
+    usual case, costs a test in C."""
+    if type(value) is not str:
+        return value
+    key = (kind.name, name)
+    fix = _sent_fixes.get(key, _sent_fixes)
+    if fix is _sent_fixes:  # the first value of the field (a FieldType hashes in Python)
+        f = kind.by_name.get(name)
+        fix = _sent_fixes[key] = None if f is None else _SENT.get(f.type)
+    return value if fix is None else fix(value)
+
+
+_sent_fixes: dict[tuple[str, str], Callable[[str], object] | None] = {}
+
+
+def _sent_line(s: str) -> str | None:
+    if _IS_NFC(s) and not _UNCLEAN_LINE.search(s):
+        return s
+    return text.clean_text(s) or None
+
+
+def _sent_long(s: str) -> str | None:
+    if _IS_NFC(s) and not _UNCLEAN_LONG.search(s):
+        return s
+    return long_text(s) or None
+
+
+def _sent_digits(s: str) -> str:
+    if s.isascii():
+        return s
+    return "".join(str(d) if (d := unicodedata.decimal(c, None)) is not None else c for c in s)
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -279,6 +328,7 @@ def _stored_line(f: Field, value: object) -> None:
     if _CONTROL.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
     _need_nfc(f, s)
+    _need_clean(f, s, _UNCLEAN_LINE)
 
 
 def _stored_long(f: Field, value: object) -> None:
@@ -288,6 +338,42 @@ def _stored_long(f: Field, value: object) -> None:
     if _CONTROL_LONG.search(s):
         raise ValidationError(f.name, _("có ký tự điều khiển không hợp lệ"))
     _need_nfc(f, s)
+    _need_clean(f, s, _UNCLEAN_LONG)
+
+
+# What a local write's cleaning would change in NFC text (text.clean_text for one line,
+# long_text for several), found in C: an Eth for Đ, a space at either end, and in one line
+# two spaces running or any space but the plain one (a tab, a no-break or thin space…), in
+# several lines a space at the end of a line or a carriage return (refused before this as a
+# control character, but sent_form must find it). ("\s" is str.isspace,
+# what str.split() and str.strip() take as space.) The empty text is no stored form either:
+# a local write stores "no value" (None) for it.
+_UNCLEAN_LINE = re.compile(r"\A\s|\s\Z|\s\s|[^\S ]|[\u00d0\u00f0]|\A\Z")
+_UNCLEAN_LONG = re.compile(r"\A\s|\s\Z|[^\S\n]\n|\r|[\u00d0\u00f0]|\A\Z")
+
+
+def _need_clean(f: Field, s: str, unclean: re.Pattern[str]) -> None:
+    """Refuse text a local write would have stored otherwise, saying what it would change
+    (an officer reading «Lò Văn Sáng» cannot see a no-break space or an Eth)."""
+    m = unclean.search(s)
+    if m is None:
+        return
+    got = m.group()
+    if not s:
+        why = _("chữ rỗng (một lần ghi trên máy này lưu là «không có giá trị»)")
+    elif got in ("\u00d0", "\u00f0"):
+        why = _("có chữ «{c}» (U+{u:04X}, chữ eth) thay cho «{d}»").format(
+            c=got, u=ord(got), d="Đ" if got == "\u00d0" else "đ")
+    elif m.start() == 0 or m.end() == len(s):
+        why = _("có khoảng trắng ở đầu hoặc cuối")
+    elif unclean is _UNCLEAN_LONG:
+        why = _("có khoảng trắng ở cuối dòng")
+    elif got.strip(" "):
+        odd = got.strip(" ")[0]
+        why = _("có khoảng trắng lạ (U+{u:04X}) thay cho dấu cách").format(u=ord(odd))
+    else:
+        why = _("có hai khoảng trắng liền nhau")
+    raise ValidationError(f.name, why)
 
 
 _IS_NFC = functools.partial(unicodedata.is_normalized, "NFC")
@@ -377,6 +463,15 @@ _STORED = {
     FieldType.CHOICE: _stored_choice,
     FieldType.CITIZEN_ID: _stored_citizen_id,
     FieldType.PHONE: _stored_phone,
+}
+
+
+_SENT: dict[FieldType, Callable[[str], object]] = {
+    FieldType.TEXT: _sent_line,
+    FieldType.CODE: _sent_line,
+    FieldType.LONGTEXT: _sent_long,
+    FieldType.CITIZEN_ID: _sent_digits,
+    FieldType.PHONE: _sent_digits,
 }
 
 

@@ -800,5 +800,8 @@ def cells_to_send(conn: dbapi.Connection, belief: Mapping[tuple[str, str], int],
         kind = KINDS_BY_TABLE.get(tbl)
         if kind is None:  # pragma: no cover - versions only exist for known tables
             continue
-        out.append((tbl, pk, f, value_of(kind, rows.get((tbl, pk)), f), h, o, p, s, hist))
+        # Text stored before the import asked what a local write stores goes out in that
+        # form, or every peer would refuse the bundle (validation.sent_form).
+        value = validation.sent_form(kind, f, value_of(kind, rows.get((tbl, pk)), f))
+        out.append((tbl, pk, f, value, h, o, p, s, hist))
     return out
