@@ -228,6 +228,13 @@ def refused(result: exchange.ImportResult, *words: str) -> None:
     ("birth_date", "1990-02-30", "ngày"),
     ("birth_date", "05/03/1985", "ngày"),
     ("citizen_id", "01108500012", "12 chữ số"),
+    # text a local write would have cleaned, a phone of other digits (session 10 review)
+    ("full_name", " Lò Thị Mai", "đầu hoặc cuối"),
+    ("full_name", "Lò  Thị Mai", "liền nhau"),
+    ("full_name", "Lò Thị\u00a0Mai", "U+00A0"),
+    ("full_name", "\u00d0inh Thị Mai", "U+00D0"),
+    ("full_name", "", "rỗng"),
+    ("phone", "٠٩١٢٣٤٥٦٧٨", "số điện thoại"),
     ("residence_unit_id", "not-an-id", "mã bản ghi"),
     ("ethnicity", "99", "danh mục"),
 ])
