@@ -591,6 +591,13 @@ def _v32_roster_members(conn: dbapi.Connection) -> None:
     roster_members.create(conn)
 
 
+def _v34_peer_schema(conn: dbapi.Connection) -> None:
+    """The schema version of each peer's program, from the last verified bundle it sent
+    (issue 12): a bundle in record lines (sync/bundle.py) is written only for a peer known
+    to read them; NULL, not known yet, gets change lines as before."""
+    conn.execute("ALTER TABLE sync_site ADD COLUMN peer_schema INTEGER")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -632,6 +639,8 @@ MIGRATIONS: list[Migration] = [
               _v31_orders_without_the_name_key),
     Migration(32, "who now belongs to an organization, by rowids, for the rosters",
               _v32_roster_members),
+    Migration(34, "each peer's schema version, for the bundle lines it reads",
+              _v34_peer_schema),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.

@@ -709,9 +709,10 @@ def _json_array(data: bytes) -> bytes:
 
 
 def _parse_records(data: bytes, member: str, name: str
-                   ) -> tuple[list[RecordLine], list[Cell], bool]:
+                   ) -> tuple[list[RecordLine] | list[_Record], list[Cell], bool]:
     """The record lines of one file, the cells they stand for (in their order: each line's
-    fields in its order), and whether every line had the types of RecordLine."""
+    fields in its order), and whether every line had the types of RecordLine (else the
+    lines are _Record)."""
     unread = BundleError(_("{n}: «{m}» có dòng không đọc được").format(n=name, m=member))
     body = _json_array(data)
     try:
@@ -751,7 +752,7 @@ def _parse_records(data: bytes, member: str, name: str
         if len({w[0] for w in x}) != len(x):
             raise unread
         cells += out
-    return [], cells, False
+    return loose, cells, False
 
 
 def _expand(records: Sequence[RecordLine], widths: Sequence[int],

@@ -183,6 +183,7 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             queue = (conflicts.conflicts_to_send(conn, allowed)
                      if site.site_kind == "commune" else [])
             head = audit.head_for_bundle(conn)
+            records = reads_records(conn, peer)
         finally:
             conn.execute("ROLLBACK")
         attachments = _attachments_for(cells, blobs)
@@ -196,7 +197,8 @@ def _export_each(conn: dbapi.Connection, keys: SiteKeys, folder: Path, peers: Se
             partitions=partitions, sender_counter=counter,
             created_local=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             created_wall_ms=wall, attachments=attachments, key_rotations=chain,
-            site_list=listing, conflicts=queue, audit_head=head, audit_format=audit.FORMAT)
+            site_list=listing, conflicts=queue, audit_head=head, audit_format=audit.FORMAT,
+            records=records)
         if len(data) > fmt.MAX_BUNDLE_BYTES:
             raise UserError(_("Gói cho {n} lớn quá {m} MB").format(
                 n=peer.name, m=fmt.MAX_BUNDLE_BYTES >> 20))
@@ -547,9 +549,11 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                 rewritten = audit.observe_peer_head(conn, peer.site_id, peer.name, their_head)
                 if rewritten is not None:
                     warnings.append(rewritten)
+            # What its program reads, as its last bundle says (the lines we send it next).
             conn.execute("UPDATE sync_site SET last_counter = max(coalesce(last_counter, 0), ?), "
-                         "last_import_local_time = ? WHERE site_id = ?",
-                         (int(m.get("sender_counter") or 0), merge.now_local(), peer.site_id))
+                         "last_import_local_time = ?, peer_schema = ? WHERE site_id = ?",
+                         (int(m.get("sender_counter") or 0), merge.now_local(),
+                          _schema_of(m), peer.site_id))
             conn.execute("INSERT INTO sync_import_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (b.bundle_id, peer.site_id, int(m.get("sender_counter") or 0),
                           b.manifest_sha256, "imported", json.dumps(stats.as_dict()),
@@ -624,6 +628,21 @@ def sender_of(conn: dbapi.Connection, site_id: str) -> Peer | None:
 def _store_attachments(store: BlobStore, blobs: dict[str, bytes]) -> None:
     for sha, data in blobs.items():  # each checked against its name when the bundle was read
         store.put_bytes(sha, data)
+
+
+def _schema_of(manifest: dict) -> int | None:
+    """The sender's schema version its manifest gives (None if it is not an integer)."""
+    v = manifest.get("schema_version")
+    return v if type(v) is int and 0 < v < 1 << 31 else None
+
+
+def reads_records(conn: dbapi.Connection, peer: Peer) -> bool:
+    """Whether ``peer``'s program reads record lines: its last verified bundle said schema
+    RECORDS_READER_SCHEMA or later (a peer not heard from since gets change lines, which
+    every version reads)."""
+    row = conn.execute("SELECT peer_schema FROM sync_site WHERE site_id = ?",
+                       (peer.site_id,)).fetchone()
+    return row is not None and row[0] is not None and row[0] >= fmt.RECORDS_READER_SCHEMA
 
 
 def _counter_warnings(manifest: dict, peer: Peer) -> list[str]:

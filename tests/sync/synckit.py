@@ -105,11 +105,13 @@ def visible(conn: dbapi.Connection, parts: set[str] | None = None) -> dict:
 
 
 def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=None,
-           signer: keys.SiteKeys | None = None, rotations=None) -> bytes:
+           signer: keys.SiteKeys | None = None, rotations=None,
+           data: bytes | None = None) -> bytes:
     """Re-open a real bundle (the sender can: it is a recipient too), change it, re-sign it
     (with ``signer``, by default the sender; the header names the manifest's sender site and
     the signer's key, with ``rotations`` as its rotation steps, by default the sender's) and
-    encrypt it to ``recipient``."""
+    encrypt it to ``recipient``. ``data``: the bytes of a file made for ``recipient``, re-made
+    instead of ``path``'s."""
     import dataclasses
     import io
     import json
@@ -120,7 +122,10 @@ def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=
     from desktop.sync import bundle
     from desktop.sync.enrol import canonical
 
-    plain = pyrage.decrypt(path.read_bytes(), [sender.keys.identity])
+    if data is None:
+        plain = pyrage.decrypt(path.read_bytes(), [sender.keys.identity])
+    else:  # a file already re-made for the recipient (its keys open it)
+        plain = pyrage.decrypt(data, list(recipient.keys.identities))
     body = plain[plain.index(b"\nsig ") + 1:]
     body = body[body.index(b"\n") + 1:]
     zf = zipfile.ZipFile(io.BytesIO(body))
@@ -163,3 +168,45 @@ def rewrite(sender: Node, path: Path, recipient: Node, *, line=None, manifest=No
         if manifest is not None:
             manifest(m)
     return tamper(sender, path, recipient, members=members)
+
+
+def in_record_lines(sender: Node, path: Path, recipient: Node, data: bytes | None = None
+                    ) -> bytes | None:
+    """``path`` (or ``data``) with its change lines written as record lines (bundle.records/…,
+    the same versions in the same order) and the manifest to match, re-signed by the sender;
+    None if a line is not a change line that a record line can carry (a hostile one)."""
+    import hashlib
+    import json
+
+    from desktop.sync import bundle
+
+    failed: list[bool] = []
+
+    def members(d, m):
+        cells = []
+        for name in sorted(n for n in d if n.startswith("changes/")):
+            for x in d.pop(name).decode().split("\n"):
+                if not x:
+                    continue
+                o = json.loads(x)
+                if not isinstance(o, dict) or not {"t", "pk", "f", "v", "h", "o", "p", "s",
+                                                   "hist"} <= o.keys():
+                    failed.append(True)
+                    return
+                cells.append((o["t"], o["pk"], o["f"], o["v"], o["h"], o["o"], o["p"],
+                              o["s"], o["hist"]))
+            del m["files"][name]
+        try:
+            lines = bundle.record_lines(cells)
+        except (TypeError, ValueError):
+            failed.append(True)
+            return
+        text = b"".join(line + b"\n" for line, _n in lines)
+        d["records/000001.jsonl"] = text
+        m["files"]["records/000001.jsonl"] = {
+            "sha256": hashlib.sha256(text).hexdigest(), "bytes": len(text),
+            "records": len(cells), "lines": len(lines)}
+        m["min_reader_schema"] = max(m["min_reader_schema"], bundle.RECORDS_READER_SCHEMA)
+
+    made = tamper(sender, path, recipient, members=members, data=data)
+    return None if failed else made

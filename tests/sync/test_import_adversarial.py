@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database, logical_dump
-from synckit import Node, rewrite
+from synckit import Node, in_record_lines, rewrite
 
 from desktop.storage import db, duplicates, merge, search, undo
 from desktop.storage.writer import Store
@@ -76,16 +76,27 @@ class Taken:
         m.setattr(merge, "_new_records_at_once", at_once)
 
 
+# The sender of each recipient's bundles here (``pair``), to write them again as record lines.
+_SENDER: dict[str, Node] = {}
+
+
 def both_ways(node: Node, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
               data: bytes | None = None) -> tuple[exchange.ImportResult, Taken]:
     """``path`` (or ``data`` written there) imported into ``node`` as the program does, and
-    into a copy of ``node`` the slow ways: the same result and the same database. Returns
-    the result and which short ways were taken."""
+    into a copy of ``node`` the slow ways: the same result and the same database. When its
+    sender is known and its lines are change lines a record line can carry, the same
+    versions as record lines (bundle.records/…) are imported into a third copy: the same
+    result and database again. Returns the result and which short ways were taken."""
+    sender = _SENDER.get(node.name)
+    records = (None if sender is None or b"records/" in (data or b"")
+               else in_record_lines(sender, path, node, data))
     if data is not None:
         path = tmp_path / "hostile" / path.name
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data)
     other = twin(node, tmp_path / f"twin-{len(list(tmp_path.glob('twin-*')))}")
+    third = (None if records is None
+             else twin(node, tmp_path / f"twin-{len(list(tmp_path.glob('twin-*')))}"))
     before = state(node.conn)
     try:
         with monkeypatch.context() as m:
@@ -104,13 +115,37 @@ def both_ways(node: Node, path: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     finally:
         other.conn.close()
         shutil.rmtree(other.path.parent, ignore_errors=True)
+    if third is not None:  # the same versions as record lines: the same outcome
+        try:
+            as_records = tmp_path / "records" / path.name
+            as_records.parent.mkdir(exist_ok=True)
+            as_records.write_bytes(records)
+            with monkeypatch.context() as m:
+                m.setattr(merge, "now_local", lambda: "2026-12-07T08:00:00")
+                [got] = exchange.import_files(third.conn, third.keys, [as_records])
+            assert (got.status, got.message, got.stats) == (fast.status, fast.message,
+                                                            fast.stats)
+            shown = state(third.conn)
+            if got.status == "imported":  # the manifests differ (the files they list)
+                sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
+                [(mine,)], [(theirs,)] = (c.execute(sha, (got.bundle_id,)).fetchall()
+                                          for c in (third.conn, node.conn))
+                shown = [line.replace(mine, theirs).replace(str(as_records), str(path))
+                         for line in shown]
+            assert shown == state(node.conn)
+        finally:
+            third.conn.close()
+            shutil.rmtree(third.path.parent, ignore_errors=True)
     return fast, taken
 
 
 @pytest.fixture
 def pair(network):
     prov, (a, _b) = network(2)
-    return prov, a
+    _SENDER.clear()
+    _SENDER[prov.name] = a
+    yield prov, a
+    _SENDER.clear()
 
 
 def people(a: Node, n: int, *first: dict[str, object]) -> list[str]:

@@ -1,0 +1,147 @@
+"""Which lines a bundle is written in (issue 12; DESIGN.md's sync invariants: bundles stay
+compatible or are versioned). A site writes record lines only to a peer whose last verified
+bundle said its program reads them (sync_site.peer_schema ≥ bundle.RECORDS_READER_SCHEMA);
+every other peer, and a peer never heard from, gets change lines, which every version reads.
+A program older than the record lines asks to be updated instead of misreading them, and the
+same versions give the same database whichever lines carried them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pyrage
+from synckit import Node, in_record_lines
+
+from desktop.storage import migrations
+from desktop.sync import bundle, exchange
+
+
+def members(node: Node, path: Path) -> list[str]:
+    """The names in a bundle ``node`` wrote (it can open its own: it is a recipient too)."""
+    plain = pyrage.decrypt(path.read_bytes(), [node.keys.identity])
+    body = plain[plain.index(b"\nsig ") + 1:]
+    body = body[body.index(b"\n") + 1:]
+    return sorted(zipfile.ZipFile(io.BytesIO(body)).namelist())
+
+
+def people(a: Node, n: int) -> list[str]:
+    return a.store.add_many("person", [
+        {"full_name": f"Lò Văn Sáng {i}", "birth_date": f"{1950 + i % 50}-03-05",
+         "gender": ("male", "female")[i % 2], "phone": f"09{i:08d}"} for i in range(n)])
+
+
+def peer_schema(node: Node, peer: Node) -> int | None:
+    return node.conn.execute("SELECT peer_schema FROM sync_site WHERE site_id = ?",
+                             (peer.site_id,)).fetchone()[0]
+
+
+def test_record_lines_go_only_to_a_peer_that_said_it_reads_them(network, tmp_path):
+    prov, (a, _b) = network(2)
+    ids = people(a, 20)
+    [first] = a.export(tmp_path / "1", to=prov)
+    assert [m for m in members(a, first) if "/" in m] == ["changes/000001.jsonl"]
+    assert peer_schema(prov, a) is None  # never heard from: change lines
+    [result] = prov.import_(first)
+    assert result.status == "imported"
+    assert peer_schema(prov, a) == migrations.latest_version()
+    prov.store.edit("person", ids[2], {"notes": "Tỉnh ghi chú"})
+    [back] = prov.export(tmp_path / "2", to=a)
+    assert [m for m in members(prov, back) if "/" in m] == ["records/000001.jsonl"]
+    [got] = a.import_(back)
+    assert got.status == "imported", got.message
+    assert peer_schema(a, prov) == migrations.latest_version()
+    people(a, 5)  # the commune's next bundle is record lines too
+    [second] = a.export(tmp_path / "3", to=prov)
+    assert [m for m in members(a, second) if "/" in m] == ["records/000001.jsonl"]
+    [result] = prov.import_(second)
+    assert result.status == "imported" and result.stats["new_records"] == {"person": 5}
+
+
+def test_a_peer_whose_last_bundle_came_from_an_older_program_gets_change_lines(
+        network, tmp_path, monkeypatch):
+    prov, (a, _b) = network(2)
+    ids = people(a, 3)
+    monkeypatch.setattr(migrations, "latest_version",
+                        lambda: bundle.RECORDS_READER_SCHEMA - 1)  # the commune's program
+    [old] = a.export(tmp_path / "1", to=prov)
+    monkeypatch.undo()
+    prov.conn.execute("UPDATE sync_site SET peer_schema = 99 WHERE site_id = ?",
+                      (a.site_id,))
+    [result] = prov.import_(old)
+    assert result.status == "imported"
+    assert peer_schema(prov, a) == bundle.RECORDS_READER_SCHEMA - 1
+    prov.store.edit("person", ids[1], {"notes": "Tỉnh ghi chú"})
+    [back] = prov.export(tmp_path / "2", to=a)
+    assert [m for m in members(prov, back) if "/" in m] == ["changes/000001.jsonl"]
+
+
+def test_an_older_program_asks_to_be_updated_rather_than_misread_record_lines(
+        network, tmp_path, monkeypatch):
+    prov, (a, _b) = network(2)
+    people(a, 3)
+    [path] = a.export(tmp_path / "1", to=prov)
+    as_records = tmp_path / "records.vsb"
+    as_records.write_bytes(in_record_lines(a, path, prov))
+    monkeypatch.setattr(migrations, "latest_version",
+                        lambda: bundle.RECORDS_READER_SCHEMA - 1)
+    [result] = prov.import_(as_records)
+    assert result.status == "refused"
+    assert "cập nhật ANTQ Desk" in result.message
+    assert prov.conn.execute("SELECT count(*) FROM person WHERE id IN (SELECT id FROM person "
+                             "WHERE full_name LIKE 'Lò Văn Sáng %')").fetchone()[0] == 0
+
+
+def test_the_same_versions_in_either_lines_give_the_same_database(network, tmp_path):
+    """The province's edits and new people sent to a commune, once as change lines and once
+    as record lines, into two copies of it: the whole databases are the same."""
+    from test_import_adversarial import state, twin
+
+    prov, (a, _b) = network(2)
+    ids = people(a, 30)
+    [up] = a.export(tmp_path / "1", to=prov)
+    assert prov.import_(up)[0].status == "imported"
+    prov.store.edit("person", ids[3], {"phone": "0987654321", "notes": "Tỉnh sửa"})
+    prov.store.delete("person", ids[4])
+    a.store.edit("person", ids[3], {"phone": "0911111111"})  # a concurrent edit
+    [changes] = prov.export(tmp_path / "2", to=a)  # a had not written to prov since
+    assert [m for m in members(prov, changes) if "/" in m] == ["records/000001.jsonl"]
+    other = twin(a, tmp_path / "twin")
+    try:
+        as_lines = tmp_path / "lines" / changes.name
+        as_lines.parent.mkdir()
+        as_lines.write_bytes(_in_change_lines(prov, changes, a))
+        [r1] = exchange.import_files(a.conn, a.keys, [changes])
+        [r2] = exchange.import_files(other.conn, other.keys, [as_lines])
+        assert r1.status == r2.status == "imported" and r1.stats == r2.stats
+        assert r1.stats["conflicts_new"] >= 1  # the concurrent edit kept for review
+        sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
+        mine = a.conn.execute(sha, (r1.bundle_id,)).fetchone()[0]
+        theirs = other.conn.execute(sha, (r1.bundle_id,)).fetchone()[0]
+        assert [line.replace(theirs, mine).replace(str(as_lines), str(changes))
+                for line in state(other.conn)] == state(a.conn)
+    finally:
+        other.conn.close()
+
+
+def _in_change_lines(sender: Node, path: Path, recipient: Node) -> bytes:
+    """``path``'s record lines written as change lines (the format every version reads)."""
+    import hashlib
+    import json
+
+    from synckit import tamper
+
+    def members(d, m):
+        cells = []
+        for name in sorted(n for n in d if n.startswith("records/")):
+            cells += bundle._parse_records(d.pop(name), name, "x")[1]
+            del m["files"][name]
+        text = b"".join(bundle._line(c).encode() + b"\n" for c in cells)
+        d["changes/000001.jsonl"] = text
+        m["files"]["changes/000001.jsonl"] = {"sha256": hashlib.sha256(text).hexdigest(),
+                                              "bytes": len(text), "records": len(cells)}
+        m["min_reader_schema"] = 1
+        json.dumps(m)
+
+    return tamper(sender, path, recipient, members=members)
