@@ -509,7 +509,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
         raise fmt.BundleError(_("{n}: gói chứa phân vùng không được phép ({p})").format(
             n=name, p=", ".join(sorted(set(partitions) - accepted))))
     listed = set(partitions)
-    if not (b.typed and merge.typed_checks_pass(conn, b.cells, listed.__contains__)):
+    if not (b.typed and merge.typed_checks_pass(conn, b.cells, listed.__contains__,
+                                                b.records)):
         merge.check_cells(b.cells, listed.__contains__)  # naming the first that fails
         merge.check_values(conn, b.cells, sender=peer.name, name=name)  # local write rules
     if (why := periods.check_incoming(b.cells, peer.site_kind, peer.site_id)) is not None:
@@ -517,7 +518,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             n=name, s=peer.name, w=why))
     their_conflicts = conflicts.parse_conflicts(m.get("conflicts"), peer.site_id, listed,
                                                 name)
-    _check_vector_and_writers(b.cells, sender_vector, peer, name)
+    _check_vector_and_writers(b.cells, sender_vector, peer, name, b.records)
     warnings = clocks.check_stamps(name, peer.name, m, b.cells, wall_ms_now())
     clocks.check_sequences(name, peer.name, keys.site.site_id, merge.version_vector(conn),
                            sender_vector, b.cells)
@@ -586,21 +587,35 @@ class _AlreadyInside(Exception):
 
 
 def _check_vector_and_writers(cells: Sequence[merge.Cell], sender_vector: merge.Vector,
-                              peer: Peer, name: str) -> None:
+                              peer: Peer, name: str,
+                              records: Sequence[merge.Record] | None = None) -> None:
     """No change above the sender's own vector; reference data written by the province only
     (relayed by a commune, never its own). Most bundles hold one or two (origin, partition)
     pairs: their highest sequences are looked at, and the cells one by one only when one of
-    them is wrong (to name the first)."""
-    pairs = set(zip(map(_ORIGIN, cells), map(_PART, cells), strict=True))
-    if len(pairs) == 1:
-        [pair] = pairs
-        top = {pair: max(map(_SEQ, cells))}
+    them is wrong (to name the first). ``records``: the record lines the cells come from,
+    whose writers and highest sequences are read a record at a time (a pair they give that
+    no cell has only sends the cells one by one)."""
+    if records is not None:
+        top: dict[tuple[str, str], int] = {}
+        for r in records:
+            high = r.s + max(r.q)
+            if high > top.get((r.o, r.p), 0):
+                top[(r.o, r.p)] = high
+            for _i, _h, o, p, s, _hist in r.x:
+                if s > top.get((o, p), 0):
+                    top[(o, p)] = s
+        pairs = set(top)
     else:
-        top = {}
-        for o, p, s in zip(map(_ORIGIN, cells), map(_PART, cells), map(_SEQ, cells),
-                           strict=True):
-            if s > top.get((o, p), 0):
-                top[(o, p)] = s
+        pairs = set(zip(map(_ORIGIN, cells), map(_PART, cells), strict=True))
+        if len(pairs) == 1:
+            [pair] = pairs
+            top = {pair: max(map(_SEQ, cells))}
+        else:
+            top = {}
+            for o, p, s in zip(map(_ORIGIN, cells), map(_PART, cells), map(_SEQ, cells),
+                               strict=True):
+                if s > top.get((o, p), 0):
+                    top[(o, p)] = s
     if all(s <= sender_vector.get(pair, 0) for pair, s in top.items()) and (
             peer.site_kind == "province"
             or all(o == peer.site_id for o, p in pairs if p == REF_PART)):

@@ -145,3 +145,29 @@ def _in_change_lines(sender: Node, path: Path, recipient: Node) -> bytes:
         json.dumps(m)
 
     return tamper(sender, path, recipient, members=members)
+
+
+def test_record_lines_above_the_sender_s_vector_or_writing_reference_data_are_refused(
+        network, tmp_path):
+    from synckit import rewrite
+
+    prov, (a, _b) = network(2)
+    ids = people(a, 10)
+    [path] = a.export(tmp_path / "1", to=prov)
+
+    def above(o):
+        if o["pk"] == ids[6] and o["f"] == "phone":
+            o["s"] = o["s"] + 10_000
+
+    def reference(o):
+        if o["pk"] == ids[2]:
+            o["p"] = "_ref"
+
+    for change, words in ((above, "vượt vector"), (reference, "")):
+        data = in_record_lines(a, path, prov, rewrite(a, path, prov, line=change))
+        hostile = tmp_path / "hostile.vsb"
+        hostile.write_bytes(data)
+        [result] = prov.import_(hostile)
+        assert result.status == "refused" and words in result.message, result.message
+    assert prov.conn.execute("SELECT count(*) FROM person WHERE id = ?",
+                             (ids[0],)).fetchone()[0] == 0

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+import test_typed_checks as typed_checks
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_typed_checks import conn  # noqa: F401 - the fixture, with its catalogue item
 
 from desktop.storage import merge
 from desktop.sync import bundle
@@ -114,3 +116,39 @@ def test_a_version_of_the_wrong_type_comes_out_for_the_checks_that_name_it(chang
     assert typed == ("x" in change) and len(records) == 1
     with pytest.raises(merge.MergeError, match=words):
         merge.check_cells(cells, {"03160"}.__contains__)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # reads only
+@given(changes=st.lists(st.tuples(st.integers(0, 21), typed_checks.PK, typed_checks.FIELD,
+                                  typed_checks.ODD, st.booleans(),
+                                  st.sampled_from([None, [], [["o", "p", 3]],
+                                                   [["o", "p", True]], [["o", 5, 3]]])),
+                        min_size=0, max_size=4))
+def test_the_short_checks_from_record_lines_say_what_they_say_from_cells(conn, changes):  # noqa: F811
+    """merge.typed_checks_pass given the record lines (their columns) answers as it does
+    from the cells they stand for: whatever the values, names, partitions and histories."""
+    cells = typed_checks.good_cells()
+    for at, pk, f, v, other_part, hist in changes:
+        _t, _pk, _f, _v, h, o, _p, s, _hist = cells[at]
+        cells[at] = ("person", pk, f, v, h, o,
+                     typed_checks.OTHER if other_part else typed_checks.PART, s,
+                     _hist if hist is None else hist)
+    records, got, typed = read(written(cells))
+    assert got == cells
+    if typed:
+        allowed = {typed_checks.PART}.__contains__
+        assert merge.typed_checks_pass(conn, got, allowed, records) == \
+            merge.typed_checks_pass(conn, got, allowed)
+
+
+@pytest.mark.parametrize("at", [0, 5, 21])
+def test_a_version_of_another_partition_in_a_record_line_is_seen_by_the_short_checks(conn, at):  # noqa: F811
+    cells = typed_checks.good_cells()
+    cells[at] = (*cells[at][:6], typed_checks.OTHER, *cells[at][7:])
+    records, got, typed = read(written(cells))
+    assert typed and any(r.x for r in records)
+    allowed = {typed_checks.PART}.__contains__
+    assert not merge.typed_checks_pass(conn, got, allowed, records)
+    assert merge.typed_checks_pass(conn, typed_checks.good_cells(), allowed,
+                                   read(written(typed_checks.good_cells()))[0])
