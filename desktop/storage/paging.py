@@ -367,12 +367,23 @@ def hold_ranks(conn: dbapi.Connection, table: str) -> bool:
     than at the first search that places its matches by rank (a pause of 0.1-0.3 s there at
     300,000 people); once they are held, a step of reading the numbers in name order that a
     number typed alone is found in (ranked.read_numbers: read only so, never by a search).
-    True when both are held: call again until then."""
+    True when both are held: call again until then. Steps of SQLite's work (done without
+    the interpreter's lock) and of 1-3 ms holding it: a worker's warm-up
+    (ui/common/read_ahead.py) never holds a key of the UI thread back long."""
     now = stamp(conn)
-    if not ranked.holds(conn, table, now):
-        ranked.ranks(conn, table, now)
+    ranked.by_warm_up(conn)  # (a search meanwhile does not read them itself)
+    if not ranked.read_ranks(conn, table, now):
         return False
     return ranked.read_numbers(conn, table, now)
+
+
+def lend(source: dbapi.Connection, target: dbapi.Connection, target_stamp: tuple[int, int],
+         table: str) -> bool:
+    """Give ``target`` the ranks and numbers of :func:`hold_ranks` that ``source`` holds for
+    the database as it is now (ranked.lend), for ``target``'s ``target_stamp``, taken before
+    this call with no transaction open: read once for both connections. Called on
+    ``source``'s thread. True when lent."""
+    return ranked.lend(source, stamp(source), target, target_stamp, table)
 
 
 def warmed(conn: dbapi.Connection, table: str) -> bool:
@@ -431,7 +442,9 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
         return _walk(conn, table, segments[0], filters, limit, _rows(conn, table), rows)
     if found is None:
         return None
-    held = ranked.ranks(conn, table, stamp(conn))
+    held = ranked.held(conn, table, stamp(conn))
+    if held is None:  # not read yet by the warm-up: the other plans (ranked.by_warm_up)
+        return None
     begin = ranked.start(conn, table, held[0], after)
     return _tested(conn, table, others, lambda count: ranked.first(held, found, begin, count),
                    limit, rows)
@@ -492,7 +505,9 @@ def _by_number(conn: dbapi.Connection, table: str, search: Filter, others: Seque
     numbers = ranked.numbers(conn, table, now)
     if numbers is None:
         return None
-    held = ranked.ranks(conn, table, now)
+    held = ranked.held(conn, table, now)
+    if held is None:
+        return None
     begin = ranked.start(conn, table, held[0], after)
     count = limit + 16
     if len(ranked.scan(numbers, search.digits, begin, count, begin + 1 + SCAN_FIRST)) < count \

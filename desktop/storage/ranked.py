@@ -50,12 +50,13 @@ SCANNED: int | None = 5
 
 
 def _hex_rowids(conn: dbapi.Connection, sql: str, args: Sequence[object]) -> array:
-    """The integers ``sql`` selects (one column ``r``), in its order: sent back as eight
-    hexadecimal digits each in one text and read into an array by C, not a Python step a
-    row (1 µs a row through the driver, a twentieth so)."""
-    listed = conn.execute(f"SELECT group_concat(printf('%08x', r), '') FROM ({sql})",
+    """The integers ``sql`` selects (one column ``r``), in its order: made into four bytes
+    each by SQLite (eight hexadecimal digits, unhex) and read into an array by C, not a
+    Python step a row (1 µs a row through the driver, a twentieth so; and SQLite's work is
+    done without the interpreter's lock)."""
+    listed = conn.execute(f"SELECT unhex(group_concat(printf('%08x', r), '')) FROM ({sql})",
                           tuple(args)).fetchone()[0]
-    out = array("I", bytes.fromhex(listed or ""))
+    out = array("I", listed or b"")
     if sys.byteorder == "little":
         out.byteswap()
     return out
@@ -66,22 +67,90 @@ def ranks(conn: dbapi.Connection, table: str, stamp: object) -> tuple[array, arr
     (``order[place]``), remembered until ``stamp`` (the database's, paging.stamp) changes:
     read off the name index: 140-350 ms of processor at 300,000 people (30-100 at
     100,000) under a load of 6 on two cores, once, and again after any write."""
-    held = conn.__dict__.get("_ranked_ranks", {}).get(table)
-    if held is not None and held[0] == stamp:
-        return held[1]
-    order = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p "
-                              "ORDER BY p.name_key, p._rowid", ())
-    placed = array("i", bytes(4 * (max(order, default=0) + 1)))
-    # placed[order[k]] = k for every k, stepped by map in C (a Python loop: a third dearer)
-    deque(map(placed.__setitem__, order, range(len(order))), maxlen=0)
-    conn.__dict__.setdefault("_ranked_ranks", {})[table] = (stamp, (placed, order))
-    return placed, order
+    while not read_ranks(conn, table, stamp, steps=False):
+        pass
+    return conn.__dict__[_HELD_RANKS][table][1]
+
+
+def held(conn: dbapi.Connection, table: str, stamp: object) -> tuple[array, array] | None:
+    """The ranks of :func:`ranks` if held for ``stamp``; else read now, or None on a
+    connection whose ranks come from a warm-up (:func:`by_warm_up`)."""
+    if holds(conn, table, stamp):
+        return conn.__dict__[_HELD_RANKS][table][1]
+    return None if conn.__dict__.get(_BY_WARM_UP) else ranks(conn, table, stamp)
+
+
+def by_warm_up(conn: dbapi.Connection) -> None:
+    """The ranks and numbers of ``conn`` are read by a warm-up (the window's, on a worker:
+    paging.hold_ranks) or lent by the connection that read them (:func:`lend`), never by a
+    search: one that would place its matches by rank before they are held is read by the
+    other plans instead (the same rows; reading the ranks there was a pause of 0.1-0.3 s
+    at 300,000 people)."""
+    conn.__dict__[_BY_WARM_UP] = True
+
+
+_BY_WARM_UP = "_ranked_by_warm_up"
+_HELD_RANKS = "_ranked_ranks"
+_RANKING = "_ranked_ranking"  # the ranks half read: [stamp, order, placed, next place]
+RANKS_STEP = 8_192  # places set a step (1-2 ms holding the interpreter's lock)
+
+
+def read_ranks(conn: dbapi.Connection, table: str, stamp: object, steps: bool = True
+               ) -> bool:
+    """One step of reading the ranks of :func:`ranks` for ``stamp``: the name order off its
+    index (SQLite's work, done without the interpreter's lock), then each rowid's place,
+    RANKS_STEP places a step (``steps``; else all at once), so that a worker reading them
+    never holds the lock long while the UI thread waits for it (one loop over 300,000
+    rowids held it 20-40 ms). True once they are held."""
+    if holds(conn, table, stamp):
+        return True
+    building = conn.__dict__.get(_RANKING, {}).get(table)
+    if building is None or building[0] != stamp:
+        order = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p "
+                                  "ORDER BY p.name_key, p._rowid", ())
+        top = conn.execute(f"SELECT max(_rowid) FROM {table}").fetchone()[0]
+        placed = array("i", bytes(4 * (int(top or 0) + 1)))
+        building = [stamp, order, placed, 0]
+        conn.__dict__.setdefault(_RANKING, {})[table] = building
+        if steps:
+            return False
+    _stamp, order, placed, at = building
+    end = min(len(order), at + RANKS_STEP) if steps else len(order)
+    try:
+        # placed[order[k]] = k, stepped by map in C (a Python loop: a third dearer)
+        deque(map(placed.__setitem__, order[at:end], range(at, end)), maxlen=0)
+    except IndexError:  # a row written between the two reads: read again
+        conn.__dict__[_RANKING].pop(table, None)
+        return False
+    building[3] = end
+    if end < len(order):
+        return False
+    conn.__dict__[_RANKING].pop(table, None)
+    conn.__dict__.setdefault(_HELD_RANKS, {})[table] = (stamp, (placed, order))
+    return True
 
 
 def holds(conn: dbapi.Connection, table: str, stamp: object) -> bool:
     """Whether the ranks of ``table`` are held for ``stamp`` (:func:`ranks` reads nothing)."""
-    held = conn.__dict__.get("_ranked_ranks", {}).get(table)
+    held = conn.__dict__.get(_HELD_RANKS, {}).get(table)
     return held is not None and held[0] == stamp
+
+
+def lend(source: dbapi.Connection, source_stamp: object, target: dbapi.Connection,
+         target_stamp: object, table: str) -> bool:
+    """Give ``target`` the ranks, and the numbers once read, that ``source`` holds for
+    ``source_stamp`` (the same arrays: read once for both connections, not twice), held
+    there for ``target_stamp``. The caller vouches that both saw the same database at
+    those stamps (ReadAhead: ``target``'s taken with no transaction open, ``source``'s read
+    since and equal to the one its ranks were read for). True when the ranks are lent."""
+    ranks_held = source.__dict__.get(_HELD_RANKS, {}).get(table)
+    if ranks_held is None or ranks_held[0] != source_stamp:
+        return False
+    target.__dict__.setdefault(_HELD_RANKS, {})[table] = (target_stamp, ranks_held[1])
+    if numbers_read(source, table, source_stamp):
+        numbers_held = source.__dict__[_HELD_NUMBERS][table]
+        target.__dict__.setdefault(_HELD_NUMBERS, {})[table] = (target_stamp, numbers_held[1])
+    return True
 
 
 def matches(conn: dbapi.Connection, sql: str, args: Sequence[object], most: int,
@@ -215,28 +284,39 @@ def numbers_read(conn: dbapi.Connection, table: str, stamp: object) -> bool:
 
 
 _HELD_NUMBERS = "_ranked_numbers"
-NUMBERS_STEP = 16_384  # numbers read a step (10-35 ms of processor, at any size)
+NUMBERS_STEP = 2_048  # numbers read a step (about 3 ms of processor, half holding the lock)
 
 
 class _Reading:
-    """The numbers of :func:`read_numbers` half read: for each number, each 8-byte word of
-    its slots, one integer a rank; where the index read last stopped."""
+    """The numbers of :func:`read_numbers` half read: the slots of every rank, empty until
+    read (one buffer, written in place: no second copy of 9.6 MB at 300,000 people, nor
+    the words of each slot as integers), and where the index read last stopped."""
 
     def __init__(self, rows: int) -> None:
-        per = SLOT // 8
-        self.words = [[array("Q", _EMPTY[8 * w:8 * w + 8]) * rows for w in range(per)]
-                      for _ in _NUMBERS]
+        self.out = bytearray(_EMPTY) * (2 * rows)
+        words, per = memoryview(self.out).cast("Q"), SLOT // 8
+        # word w of slot k of each rank, as a view of the buffer (k: which of _NUMBERS)
+        self.words = [[words[per * k + w::2 * per] for w in range(per)] for k in
+                      range(len(_NUMBERS))]
+        words.release()
         self.number = 0  # which of _NUMBERS is read
         self.last: tuple[str, int] = ("", 2 ** 62)  # (its value, rowid) read last
+
+    def done(self) -> bytearray:
+        for number in self.words:
+            for view in number:
+                view.release()
+        self.words = []
+        return self.out
 
 
 def read_numbers(conn: dbapi.Connection, table: str, stamp: object) -> bool:
     """One step of reading the numbers in name order (:func:`numbers`) for ``stamp``, whose
     ranks are held: NUMBERS_STEP numbers off the CCCD's or the phone's index, each put at its
-    person's rank, or, at the end, the slots made of them; True once they are held (or found
-    not digits). About 0.2 s of processor in all at 100,000 people and 0.6 s at 300,000 (two
-    loaded cores), in steps, so that the window's idle warm-up (rosters.warm) never holds a
-    key back longer than a step; read again, from the start, after the database changes."""
+    person's rank; True once they are held (or found not digits). About 0.2 s of processor
+    in all at 100,000 people and 0.6 s at 300,000 (two loaded cores), mostly SQLite's, done
+    without the interpreter's lock, in steps of 1-3 ms holding it; read again, from the
+    start, after the database changes."""
     if numbers_read(conn, table, stamp):
         return True
     cache = conn.__dict__.setdefault(_HELD_NUMBERS, {})
@@ -244,41 +324,38 @@ def read_numbers(conn: dbapi.Connection, table: str, stamp: object) -> bool:
     placed, order = ranks(conn, table, stamp)
     reading = held[1] if held is not None and held[0] == stamp else _Reading(len(order))
     cache[table] = (stamp, reading)
-    if reading.number == len(_NUMBERS):  # every number read: the slots, in one buffer
-        out = bytearray(2 * SLOT * len(order))
-        words, per = memoryview(out).cast("Q"), SLOT // 8
-        for k, number in enumerate(reading.words):
-            for w, word in enumerate(number):
-                words[per * k + w::2 * per] = word  # word w of slot k of each rank
-        words.release()
-        cache[table] = (stamp, out)
+    if reading.number == len(_NUMBERS):  # every number read
+        cache[table] = (stamp, reading.done())
         return True
     column, value = _NUMBERS[reading.number]
-    # The index's rowids as hexadecimal (read by C, _hex_rowids), its values padded; a blob
-    # (typeof) is after every number
-    hexes, text, n, last = conn.execute(
-        f"SELECT group_concat(printf('%08x', r), ''), group_concat(printf('%-{SLOT}s', "
-        f"char(10) || v), ''), count(*), max(c) FROM (SELECT _rowid AS r, {value} AS v, "
-        f"{column} AS c FROM {table} WHERE ({column}, _rowid) > (?, ?) AND typeof({column}) "
-        f"= 'text' ORDER BY {column}, _rowid LIMIT {NUMBERS_STEP:d})",
+    # The index's rowids as 4-byte integers (unhex: made by SQLite, read by C), its values
+    # padded, as bytes; a blob (typeof) is after every number
+    packed, given, n, last = conn.execute(
+        f"SELECT unhex(group_concat(printf('%08x', r), '')), CAST(group_concat(printf("
+        f"'%-{SLOT}s', char(10) || v), '') AS BLOB), count(*), max(c) FROM (SELECT _rowid "
+        f"AS r, {value} AS v, {column} AS c FROM {table} WHERE ({column}, _rowid) > (?, ?) "
+        f"AND typeof({column}) = 'text' ORDER BY {column}, _rowid LIMIT {NUMBERS_STEP:d})",
         reading.last).fetchone()
-    rowids = array("I", bytes.fromhex(hexes or ""))
+    rowids = array("I", packed or b"")
     if sys.byteorder == "little":
         rowids.byteswap()
-    given = (text or "").encode()
+    given = bytes(given or b"")
     if len(given) != SLOT * n or given.count(b"\n") != n or given.translate(
             None, b"\n 0123456789"):
+        reading.done()
         cache[table] = (stamp, None)  # not digits alone, or too long: never held
         return True
     try:
         at = array("i", map(placed.__getitem__, rowids))  # each number's rank
     except IndexError:  # written since the ranks were read: read again when it shows
+        reading.done()
         cache.pop(table, None)
         return False
     source = memoryview(given).cast("Q")
     per = SLOT // 8
     for w, word in enumerate(reading.words[reading.number]):
         deque(map(word.__setitem__, at, source[w::per]), maxlen=0)
+    source.release()
     if n < NUMBERS_STEP:
         reading.number, reading.last = reading.number + 1, ("", 2 ** 62)
     else:

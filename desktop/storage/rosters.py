@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from desktop.domain import text
 from desktop.domain.kinds import PERSON
-from desktop.storage import dbapi, paging, roster_members
+from desktop.storage import dbapi, paging, ranked, roster_members
 from desktop.storage import search as search_module
 from desktop.storage.records import Record, to_record, to_records
 
@@ -311,6 +311,23 @@ def warmed(conn: dbapi.Connection) -> bool:
     """Whether :func:`warm` has read what it reads for the database as it is: after a write,
     the window warms again."""
     return paging.warmed(conn, "person")
+
+
+def lend_warm_up(source: dbapi.Connection, target: dbapi.Connection,
+                 target_stamp: tuple[int, int]) -> bool:
+    """Give ``target`` what :func:`warm` read on ``source`` (the ranks and the numbers held
+    in name order: the same arrays, read once for both connections) if ``source`` read them
+    for the database as it is now and ``target`` saw it so at ``target_stamp`` (its
+    paging.stamp, taken before this call with no transaction open). On ``source``'s
+    thread. True when lent."""
+    return paging.lend(source, target, target_stamp, "person")
+
+
+def warmed_elsewhere(conn: dbapi.Connection) -> None:
+    """A search on ``conn`` never reads the ranks itself: they come from a warm-up on
+    another connection (:func:`lend_warm_up`); until then the other plans read its page
+    (ranked.by_warm_up)."""
+    ranked.by_warm_up(conn)
 
 
 def person_rowid(conn: dbapi.Connection, person_id: str) -> int | None:

@@ -288,17 +288,17 @@ def growth(values: Mapping[str, float], *, unit: str = "ms", log_sizes: Mapping[
 
 
 def warm_roster(conn: dbapi.Connection) -> str:
-    """What the people page does while the window is idle after its first roster
-    (rosters.warm, 1,000 entries of the name index a slice, then the ranks and the numbers a
-    search reads, a step each): done before timing keystrokes, as an officer's first key
-    comes after it; its cost printed (processor time, and its longest step: what a key typed
-    meanwhile could wait)."""
+    """What the people page's read-ahead worker does after the window's first roster
+    (rosters.warm, 4,000 entries of the name index a step, then the ranks and the numbers a
+    search reads, a step each; lent to the window's connection): done before timing
+    keystrokes, as an officer's first key comes after it; its cost printed (processor time,
+    and its longest step, mostly SQLite's, done without the interpreter's lock)."""
     from desktop.storage import rosters
 
     after, steps, longest, t0 = None, 0, 0.0, time.thread_time()
     while True:
         t1 = time.thread_time()
-        after = rosters.warm(conn, after, rows=1000)
+        after = rosters.warm(conn, after)
         longest, steps = max(longest, time.thread_time() - t1), steps + 1
         if after is None:
             break

@@ -432,3 +432,64 @@ def test_a_number_in_a_roster_that_keeps_few_is_left_to_the_other_plans(
     # scanned once per page, and left to the others when the village kept few of them
     # (not scanned further and further down)
     assert batches and set(batches) == {7 + 16}
+
+
+def test_ranks_and_numbers_read_on_one_connection_lent_to_another_find_the_same_pages(
+        conn, db_path, store, numbered, village, monkeypatch):
+    """The window's warm-up reads the ranks and numbers on the read-ahead's connection, in
+    steps, and lends them to the window's (rosters.lend_warm_up), whose searches never
+    read them themselves (rosters.warmed_elsewhere): before they come the other plans read
+    its pages, then the ranks lent alone, then both. Each finds the people the walk finds,
+    in the same order; after a write the loan no longer holds until lent anew."""
+    monkeypatch.setattr(ranked, "RANKS_STEP", 7)
+    monkeypatch.setattr(ranked, "NUMBERS_STEP", 16)
+    typed = ["0", "01", "011", "0111", "03", "vu h", "nguyen v", "lo", "giang a p"]
+    worker = db.open_database(db_path)  # the read-ahead's connection
+    reads: list[str] = []
+    real = ranked._hex_rowids
+    monkeypatch.setattr(ranked, "_hex_rowids", lambda c, sql, args: (
+        reads.append(sql) if c is conn else None, real(c, sql, args))[1])
+    try:
+        def check() -> None:
+            for scope in (numbered, rosters.Scope()):
+                for text in typed:
+                    plan(monkeypatch, "walked")
+                    walked = afresh(worker, scope, text, 5)
+                    for name in ("placed", "scanned"):
+                        plan(monkeypatch, name)
+                        assert afresh(conn, scope, text, 5) == walked, (name, text)
+
+        rosters.warmed_elsewhere(conn)
+        check()  # nothing held: the other plans
+        stamp = paging.stamp(conn)
+        after, lent_alone = rosters.warm(worker, None, rows=50), False
+        while after is not None:
+            lent = rosters.lend_warm_up(worker, conn, stamp)
+            if lent and not rosters.warmed(conn):
+                lent_alone = True
+                check()  # the ranks lent, the numbers still being read
+            after = rosters.warm(worker, after, rows=50)
+        assert lent_alone and rosters.lend_warm_up(worker, conn, stamp)
+        assert rosters.warmed(conn)
+        mine, its = (ranked.held(c, "person", paging.stamp(c)) for c in (conn, worker))
+        assert mine is its  # the same arrays, read once
+        check()
+        assert not [sql for sql in reads if "ORDER BY p.name_key" in sql]  # never read here
+        # Written here: what was lent no longer holds (and is not read here either)
+        store.add("person", {"full_name": "Vũ Hữu A", "residence_unit_id": village,
+                             "phone": "0399999999"})
+        store.conn.commit()
+        assert not rosters.warmed(conn)
+        typed.append("0399999")
+        check()
+        # Lent for a stamp older than the worker's read: refused until read again
+        assert not rosters.lend_warm_up(worker, conn, paging.stamp(conn))
+        after = rosters.warm(worker, None, rows=50)
+        while after is not None:
+            after = rosters.warm(worker, after, rows=50)
+        assert rosters.lend_warm_up(worker, conn, paging.stamp(conn))
+        assert rosters.warmed(conn)
+        check()
+        assert not [sql for sql in reads if "ORDER BY p.name_key" in sql]
+    finally:
+        worker.close()

@@ -280,33 +280,25 @@ def test_searching_after_the_screen_lock_shows_what_is_typed(xa, qtbot, windows)
     assert db.known_key(xa) is not None and accounts.current(w.conn) is not None
 
 
-def test_the_warm_up_waits_while_a_search_typed_waits_for_the_pause(window, qtbot,
-                                                                    monkeypatch):
-    # The window reads the name index into its cache while idle, slice after slice (at
-    # 300,000 people one step reads the name order's ranks: 0.3 s). A search waiting for
-    # typing to pause runs first, not after a slice.
+def test_once_the_window_let_go_of_its_file_the_next_search_warms_again(window, qtbot,
+                                                                       monkeypatch):
+    # The window lets go of its file (a restore, another account, closing: the read-ahead's
+    # connection closed); if it goes on instead (a restore refused), the next search shown
+    # warms the read-ahead again rather than leaving it off, reading on the UI thread.
     page = window.people
-    pending: list[bool] = []
-    real = rosters.warm
-
-    def warm(conn, after, rows=4000):
-        if conn is window.conn:
-            pending.append(page.typing.timer.isActive())
-            time.sleep(0.002)
-        return real(conn, after, rows=3)
-
-    monkeypatch.setattr(rosters, "warm", warm)
-    page.typing.timer.setInterval(400)
-    qtbot.waitUntil(page._warming.isActive, timeout=5000)
+    warm(qtbot, page)
+    window.stop_pending_work()
+    assert not page.model._ahead._warmed
+    reads = ReadsOff(monkeypatch)
     page.search.setFocus()
-    type_text(page.search, "ng")  # at once
-    qtbot.waitUntil(lambda: page.model.search == "ng", timeout=3000)
-    type_text(page.search, "u")  # waits for the pause
-    assert page.typing.timer.isActive()
-    qtbot.waitUntil(lambda: page.model.search == "ngu", timeout=3000)
-    qtbot.waitUntil(lambda: not page._warming.isActive(), timeout=20000)
-    assert pending.count(False) > 10  # the warm-up ran before and after, to its end
-    assert True not in pending  # and never while the search waited
+    type_text(page.search, "ng")
+    settle(qtbot, page, "ng")
+    warm(qtbot, page)
+    qtbot.waitUntil(lambda: rosters.warmed(window.conn), timeout=10000)  # lent again
+    type_text(page.search, "uy")
+    settle(qtbot, page, "nguy")
+    assert reads.ahead("nguy") and not reads.on_ui("nguy")
+    assert shown_ids(page) == roster_truth(window, "nguy")
 
 
 def test_once_warm_a_search_typed_after_a_pause_is_read_where_the_last_was(window, qtbot,

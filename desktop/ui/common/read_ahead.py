@@ -30,6 +30,9 @@ from desktop.storage import db, dbapi, paging
 
 Read = Callable[[dbapi.Connection], Any]
 Warm = Callable[[dbapi.Connection, Any], Any]
+# What a warm-up read, given to the window's connection (worker's, window's, the window's
+# stamp): read once, on the worker, for both
+Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
 _CACHE_KIB = 49152  # a roster's name index (its warm-up: 55 MB at 300k, less than its whole)
@@ -48,9 +51,16 @@ class ReadAhead:
     """Reads one list's next first page ahead: ``ask`` at each key, ``take`` when the list
     is shown (on the UI thread, as the window's connection ``conn``)."""
 
-    def __init__(self, conn: dbapi.Connection, warm: Warm | None = None) -> None:
+    def __init__(self, conn: dbapi.Connection, warm: Warm | None = None,
+                 warmed: Callable[[dbapi.Connection], bool] | None = None,
+                 lend: Lend | None = None) -> None:
         self._conn = conn
         self._warm = warm  # read step by step into the worker's cache while it is idle
+        self._is_warm = warmed  # whether what it read holds for the database as it is now
+        self._lend = lend  # what it read, given to the window's connection
+        self._lend_stamp: tuple[int, int] | None = None  # the window's, asked with no
+        # transaction open: the database the worker's warm-up is lent for
+        self._check = False  # start() again: warm again if the database changed
         self._path: Path | None = None
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -90,19 +100,30 @@ class ReadAhead:
             self._wake.notify()
             self._start()
 
-    def start(self) -> None:
-        """Warm the worker's connection (``warm``) while it is idle, from now on."""
+    def start(self) -> bool:
+        """Warm the worker's connection (``warm``) while it is idle, from now on; called
+        again (a search, another roster), warm it again if the database changed since
+        (``warmed``), and lend what it read to the window's connection (``lend``). False:
+        nothing is warmed (no warm-up, a database in memory, the window's closed)."""
         if self._closed or self._warm is None:
-            return
+            return False
         if self._path is None:
             self._path = paging.database_file(self._conn)
             if self._path is None:
-                return
+                return False
+        try:
+            stamp = None if self._conn.in_transaction else paging.stamp(self._conn)
+        except dbapi.Error:  # the window's connection is closed
+            return False
         with self._lock:
+            if self._warm_now and stamp is not None and stamp == self._lend_stamp:
+                return True  # nothing changed since it was asked: not woken at every key
+            self._lend_stamp = stamp
             self._releasing = False
-            self._warm_now = True
+            self._warm_now = self._check = True
             self._wake.notify()
             self._start()
+        return True
 
     def _start(self) -> None:
         if not self._started:  # not waited for to begin (threading.Thread.start waits)
@@ -184,7 +205,7 @@ class ReadAhead:
                     while not self._closed and (self._job is None or self._job.started):
                         if self._releasing:
                             break
-                        if self._warm_now and warm_from is not None:
+                        if self._warm_now and (warm_from is not None or self._check):
                             break  # idle: open (the first time) and warm a step
                         self._idle = True
                         self._released.notify_all()  # (a release waits for this)
@@ -206,6 +227,9 @@ class ReadAhead:
                         else None
                     if job is not None:
                         job.started = True
+                    check, lend_stamp = job is None and self._check, self._lend_stamp
+                    if check:
+                        self._check = False
                 if reader is not None and not self._still_good(identity):
                     reader = self._close(reader)
                     self._warmed = False
@@ -215,9 +239,22 @@ class ReadAhead:
                     warm_from = () if reader is not None else None
                     with self._lock:
                         self._holding = reader is not None
+                if job is None and check and warm_from is None and reader is not None:
+                    # asked again: warm again if the database changed (a write), else lend
+                    if self._is_warm is not None and not self._is_warm(reader):
+                        warm_from = ()
+                    else:
+                        self._lend_to(reader, lend_stamp)
+                    continue
                 if job is None:  # idle, with a warm-up to go on with
+                    if warm_from is None:
+                        continue
                     warm_from = self._warm_step(reader, warm_from)
-                    self._warmed = warm_from is None and reader is not None
+                    # Searches typed are read here once it holds the ranks (lent: the
+                    # numbers follow), or once warm
+                    lent = reader is not None and self._lend_to(reader, lend_stamp)
+                    if reader is not None and (lent or warm_from is None):
+                        self._warmed = True
                     continue
                 if reader is None:
                     with self._lock:
@@ -258,6 +295,16 @@ class ReadAhead:
         finally:
             with self._lock:
                 self._reading = None
+
+    def _lend_to(self, reader: dbapi.Connection, stamp: tuple[int, int] | None) -> bool:
+        """What the warm-up read, given to the window's connection for ``stamp`` (taken
+        by start() before the worker checked that it read for the database as it is)."""
+        if self._lend is None or stamp is None:
+            return False
+        try:
+            return bool(self._lend(reader, self._conn, stamp))
+        except Exception:  # noqa: BLE001 - a connection closed meanwhile: no loan
+            return False
 
     def _open(self) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
         path = self._path

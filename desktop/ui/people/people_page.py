@@ -55,16 +55,14 @@ class PeoplePage(QWidget):
                                          "(không cần gõ dấu)…"))
         self.search.setClearButtonEnabled(True)
         self._columns_shown: tuple = ()
-        # Once the roster is shown, the name index is read into the page cache while the
-        # window is idle, a slice at a time: walks and searches read it (cold: 17 times
-        # slower, each page decrypted).
-        self._warming = QTimer(self, interval=0)
-        self._warming.timeout.connect(self._warm_slice)
-        # Started half a second after the first roster; the window stops both timers when
-        # it or its data closes (MainWindow.stop_pending_work).
+        # Half a second after the first roster, the read-ahead's worker reads the name
+        # index into its connection's cache (walks and searches read it; cold: 17 times
+        # slower, each page decrypted), then the ranks and numbers a search reads, lent to
+        # this page's connection: off the UI thread (roster_model.start_reading_ahead).
+        # The window stops the timer when it or its data closes (stop_pending_work).
         self._warm_later = QTimer(self, singleShot=True, interval=500)
-        self._warm_later.timeout.connect(self._warming.start)
-        self._warm_from: tuple | None = None
+        self._warm_later.timeout.connect(self._warm)
+        self._warm_started = False
         self.typing = SearchAsYouType(
             self.search, self.reload, lambda: self.model.search,
             ahead=lambda: self.model.read_ahead(self.scope(), self.search_text()))
@@ -195,27 +193,14 @@ class PeoplePage(QWidget):
             self._restore_columns()
         self.count.setText("…")
         self.model.count()
-        if (self._warm_from is None or self.search_text() and not rosters.warmed(
-                self.ctx.conn)) and not self._warming.isActive() \
-                and not self._warm_later.isActive():
-            # half a second after the first roster, and again when the officer searches
-            # after the database changed (the ranks and numbers a search reads are read anew)
-            self._warm_from = ()
+        if self._warm_started:  # again if the database changed (rosters.warmed)
+            self.model.start_reading_ahead()
+        elif not self._warm_later.isActive():
             self._warm_later.start()
 
-    def _warm_slice(self) -> None:
-        if self._timer.isActive():  # a search waits for typing to pause: it goes first, not
-            # after a slice (at 300k one step reads the ranks: 0.3 s); the warm-up goes on
-            self._warming.start(self._timer.remainingTime() + 5)  # once it has run
-            return
-        if self._warming.interval():
-            self._warming.setInterval(0)  # slice after slice while the window is idle
-        after = rosters.warm(self.ctx.conn, self._warm_from or None, rows=1000)
-        if after is None:
-            self._warming.stop()
-            self.model.start_reading_ahead()  # then the search's own connection, off this thread
-        else:
-            self._warm_from = after
+    def _warm(self) -> None:
+        self._warm_started = True
+        self.model.start_reading_ahead()
 
     def _show_count(self, n: int) -> None:
         self.count.setText(count_of("person", n))

@@ -92,7 +92,10 @@ class RosterModel(QAbstractTableModel):
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
-        self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after))
+        # It also reads the ranks and numbers a search is placed or found by, for both
+        # connections (rosters.warm, lend_warm_up): off the UI thread, once.
+        self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after),
+                                warmed=rosters.warmed, lend=rosters.lend_warm_up)
         self.destroyed.connect(self._ahead.close)
         self._scope = rosters.Scope()
         self._search: str | None = None
@@ -188,8 +191,12 @@ class RosterModel(QAbstractTableModel):
 
     def start_reading_ahead(self) -> None:
         """The read-ahead's connection opened and its name index read into its cache now
-        (the window is idle), not at the officer's first search."""
-        self._ahead.start()
+        (the window is idle), not at the officer's first search; then the ranks and
+        numbers a search reads, lent to the window's connection, whose searches never
+        read them themselves (on the UI thread: 0.1-1 s at 300,000 people). Called again
+        (each roster shown), they are read again if the database changed."""
+        if self._ahead.start():
+            rosters.warmed_elsewhere(self._conn)
 
     def _show_rowids(self, rowids: list[int], n: int,
                      first_rows: list[Record] | None = None) -> None:
