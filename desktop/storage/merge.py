@@ -422,11 +422,14 @@ def _text(value: object) -> str | None:
 
 def apply_cells(store: Store, cells: Sequence[Cell], *,
                 progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None) -> MergeStats:
+                cancel: Callable[[], bool] | None = None,
+                records: Sequence[Record] | None = None) -> MergeStats:
     """Merge ``cells`` into the database; call inside ``store.transaction()``.
 
     The cells must already have passed :func:`check_cell`. Raises :class:`MergeError` (and the
     transaction is rolled back by the caller's ``with``) on an inconsistent change.
+    ``records``: the typed record lines the cells were expanded from (a table's new records
+    are then merged at once from their columns).
     """
     conn = store.conn
     stats = MergeStats(cells=len(cells))
@@ -437,6 +440,9 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
     by_table: dict[str, list[Cell]] = defaultdict(list)
     for tbl, of_table in groupby(cells, _TABLE):
         by_table[tbl].extend(of_table)
+    records_of: dict[str, list[Record]] = defaultdict(list)
+    for tbl, of_table in groupby(records or (), _RECORD_TABLE):
+        records_of[tbl].extend(of_table)
     done = 0
     conflicts: list[tuple[object, ...]] = []
     closed: list[tuple[object, ...]] = []
@@ -466,7 +472,8 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         part_of_new: dict[str, str] = {}
         hlc_max = max(stats.hlc_max, max(map(_HLC, tcells)))
         if not rows and not cur and {k[0] for k in open_by_key}.isdisjoint(pks):
-            at_once = _new_records_at_once(conn, kind, tcells, here, names, stats)
+            at_once = _new_records_at_once(conn, kind, tcells, here, names, stats,
+                                           records_of.get(tbl) if records else None)
             if at_once is not None:  # each record new here, written in one go
                 placed += at_once
                 stats.hlc_max = hlc_max
@@ -617,7 +624,8 @@ def _new_record(cells: Sequence[Cell], here: str, pk: str,
 
 
 def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cell], here: str,
-                         names: versions.Names, stats: MergeStats) -> list[Placed] | None:
+                         names: versions.Names, stats: MergeStats,
+                         lines: Sequence[Record] | None = None) -> list[Placed] | None:
     """Write the records of one table's ``cells`` when each is new here and they are batches
     another site wrote at once (a bundle's new people): in each batch the records with the
     same fields in the same order (a person without a phone is of another batch), one
@@ -626,27 +634,16 @@ def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cel
     :func:`apply_cells` would adopt every cell (:func:`_new_record`); the rows, versions and
     placed records it would write are made here from columns of the cells, the same bytes
     (issue 12: passes in C over them, not a few dicts and calls of Python a record). None,
-    nothing written, when the cells are not so: they then go the usual way."""
-    lengths = [len(list(of)) for _pk, of in groupby(map(_PK, cells))]  # a record's cells
-    if len(lengths) != len(set(map(_PK, cells))):
-        return None  # a record's cells in two places: the usual way
-    fields_of = list(map(_FIELD, cells))
-    shapes: dict[tuple[str, ...], list[int]] = {}  # fields -> the records having them
-    start = 0
-    for at, n in enumerate(lengths):
-        shapes.setdefault(tuple(fields_of[start:start + n]), []).append(at)
-        start += n
-    if len(shapes) == 1:
-        batches = [(next(iter(shapes)), range(len(lengths)), cells)]
-    else:  # each batch's cells, its records in their order
-        starts = list(accumulate(lengths, initial=0))
-        batches = [(shape, at, [c for r in at for c in cells[starts[r]:starts[r + 1]]])
-                   for shape, at in shapes.items()]
-    columns = [_batch_columns(shape, of, here) for shape, _at, of in batches]
-    if any(c is None for c in columns):
+    nothing written, when the cells are not so: they then go the usual way. ``lines``: the
+    record lines of these cells, whose columns are taken as they are when they are so
+    (:func:`_records_batches`)."""
+    found = None if lines is None else _records_batches(lines, here)
+    if found is None:
+        found = _cells_batches(cells, here)
+    if found is None:
         return None
+    m, batches, columns = found
     # The rows, as _write_rows writes new records: in the records' order (their rowids).
-    m = len(lengths)
     records: list[dict[str, object]] = [{}] * m
     pks: list[str] = [""] * m
     parts: list[str] = [""] * m
@@ -686,6 +683,85 @@ def _new_records_at_once(conn: dbapi.Connection, kind: Kind, cells: Sequence[Cel
                            first, origin, part, names)
     return [(kind, pk, True, record, part)
             for pk, record, part in zip(pks, records, parts, strict=True)]
+
+
+_Batches = tuple[int, list[tuple[tuple[str, ...], Sequence[int], object]], list]
+
+
+def _cells_batches(cells: Sequence[Cell], here: str) -> _Batches | None:
+    """For :func:`_new_records_at_once`: the number of records, the batches (the fields, the
+    records having them, their cells) and each batch's :func:`_batch_columns`; None when the
+    cells are not batches written at once."""
+    lengths = [len(list(of)) for _pk, of in groupby(map(_PK, cells))]  # a record's cells
+    if len(lengths) != len(set(map(_PK, cells))):
+        return None  # a record's cells in two places: the usual way
+    fields_of = list(map(_FIELD, cells))
+    shapes: dict[tuple[str, ...], list[int]] = {}  # fields -> the records having them
+    start = 0
+    for at, n in enumerate(lengths):
+        shapes.setdefault(tuple(fields_of[start:start + n]), []).append(at)
+        start += n
+    batches: list[tuple[tuple[str, ...], Sequence[int], object]]
+    if len(shapes) == 1:
+        batches = [(next(iter(shapes)), range(len(lengths)), cells)]
+    else:  # each batch's cells, its records in their order
+        starts = list(accumulate(lengths, initial=0))
+        batches = [(shape, at, [c for r in at for c in cells[starts[r]:starts[r + 1]]])
+                   for shape, at in shapes.items()]
+    columns = [_batch_columns(shape, of, here)  # type: ignore[arg-type]
+               for shape, _at, of in batches]
+    if any(c is None for c in columns):
+        return None
+    return len(lengths), batches, columns
+
+
+def _records_batches(records: Sequence[Record], here: str) -> _Batches | None:
+    """:func:`_cells_batches` from the record lines the cells were expanded from: the same
+    batches (the records of the same fields, in the order those first come) and columns,
+    read from each line's fields, values, stamp, writer, base and offsets — when every line
+    is one record (no id twice), its versions of one stamp and writer (no ``x``) and the
+    offsets of each batch the same numbers 0…n-1. None otherwise (the cells are looked at)."""
+    if any(map(_RECORD_WHOLE, records)):
+        return None
+    pks = list(map(_RECORD_PK, records))
+    if len(set(pks)) != len(pks):
+        return None
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    offsets: dict[tuple[str, ...], set[tuple[int, ...]]] = {}
+    for at, r in enumerate(records):
+        shape = tuple(r.f)
+        got = shapes.get(shape)
+        if got is None:
+            got = shapes[shape] = []
+            offsets[shape] = set()
+        got.append(at)
+        offsets[shape].add(tuple(r.q))
+    batches: list[tuple[tuple[str, ...], Sequence[int], object]] = []
+    columns = []
+    for shape, at in shapes.items():
+        [order_of] = offsets[shape] if len(offsets[shape]) == 1 else [None]
+        w = len(shape)
+        if order_of is None or sorted(order_of) != list(range(w)) or len(set(shape)) != w:
+            return None
+        of = [records[i] for i in at] if len(shapes) > 1 else records
+        writers = set(zip(map(_RECORD_ORIGIN, of), map(_RECORD_PART, of), strict=True))
+        if len(writers) != 1 or next(iter(writers))[0] == here:
+            return None
+        [(origin, part)] = writers
+        column = {f: list(v) for f, v in zip(shape, zip(*map(_RECORD_VALUES, of),
+                                                         strict=True), strict=True)}
+        if any(column.get("_deleted", ())):
+            return None  # a record deleted as it arrives: the usual way
+        batches.append((shape, at if len(shapes) > 1 else range(len(records)), of))
+        columns.append((pks if len(shapes) == 1 else [pks[i] for i in at], column,
+                        list(map(_RECORD_STAMP, of)), list(map(_RECORD_BASE, of)),
+                        [order_of.index(k) for k in range(w)], origin, part))
+    return len(records), batches, columns
+
+
+_RECORD_TABLE, _RECORD_WHOLE = operator.attrgetter("t"), operator.attrgetter("x")
+_RECORD_ORIGIN, _RECORD_VALUES = operator.attrgetter("o"), operator.attrgetter("v")
+_RECORD_STAMP, _RECORD_BASE = operator.attrgetter("h"), operator.attrgetter("s")
 
 
 def _batch_columns(fields: tuple[str, ...], cells: Sequence[Cell], here: str

@@ -536,7 +536,8 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             # What to go back to (Hoàn tác lần nhập này), in this transaction (issue 12).
             journal = None if dry_run else undo.start(store, b.bundle_id, peer.site_id, path,
                                                       b.cells)
-            stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel)
+            stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel,
+                                      records=b.records)
             merge.raise_vector(conn, sender_vector, listed)
             merge.raise_belief(conn, peer.site_id, sender_vector)
             if peer.site_kind == "province":  # people who moved leave, once acknowledged

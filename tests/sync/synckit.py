@@ -150,9 +150,14 @@ def tamper(sender: Node, path: Path, recipient: Node, *, manifest=None, members=
 
 def rewrite(sender: Node, path: Path, recipient: Node, *, line=None, manifest=None) -> bytes:
     """``path`` re-made (see :func:`tamper`) with each change line, as a dict, passed through
-    ``line`` and the manifest through ``manifest``; hashes and sizes follow."""
+    ``line`` and the manifest through ``manifest``; hashes and sizes follow. Record lines are
+    passed as the change lines they stand for, and written back as record lines."""
     import hashlib
     import json
+
+    from desktop.sync import bundle
+
+    keys9 = ("t", "pk", "f", "v", "h", "o", "p", "s", "hist")
 
     def members(d, m):
         for name in [n for n in d if n.startswith("changes/")]:
@@ -165,6 +170,17 @@ def rewrite(sender: Node, path: Path, recipient: Node, *, line=None, manifest=No
             d[name] = data
             m["files"][name].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
                                     records=len(objs))
+        for name in [n for n in d if n.startswith("records/")]:  # each version as a dict
+            objs = [dict(zip(keys9, c, strict=True))
+                    for c in bundle._parse_records(d[name], name, "x")[1]]
+            for o in objs:
+                if line is not None:
+                    line(o)
+            lines = bundle.record_lines([tuple(o[k] for k in keys9) for o in objs])
+            data = b"".join(x + b"\n" for x, _n in lines)
+            d[name] = data
+            m["files"][name].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
+                                    records=len(objs), lines=len(lines))
         if manifest is not None:
             manifest(m)
     return tamper(sender, path, recipient, members=members)

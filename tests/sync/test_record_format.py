@@ -171,3 +171,44 @@ def test_record_lines_above_the_sender_s_vector_or_writing_reference_data_are_re
         assert result.status == "refused" and words in result.message, result.message
     assert prov.conn.execute("SELECT count(*) FROM person WHERE id = ?",
                              (ids[0],)).fetchone()[0] == 0
+
+
+def test_new_people_in_record_lines_are_merged_from_their_columns_to_the_same_database(
+        network, tmp_path, monkeypatch):
+    """Batches of new people (two shapes: with and without a phone) merged at once from the
+    record lines' columns (merge._records_batches) give the database the change lines give."""
+    from test_import_adversarial import state, twin
+
+    from desktop.storage import merge
+
+    prov, (a, _b) = network(2)
+    people(a, 40)
+    a.store.add_many("person", [{"full_name": f"Quàng Thị Én {i}", "gender": "female"}
+                                for i in range(7)])
+    [lines] = a.export(tmp_path / "1", to=prov)
+    as_records = tmp_path / "records" / lines.name
+    as_records.parent.mkdir()
+    as_records.write_bytes(in_record_lines(a, lines, prov))
+    taken: list[bool] = []
+    real = merge._records_batches
+
+    def watched(*args):
+        got = real(*args)
+        taken.append(got is not None)
+        return got
+
+    other = twin(prov, tmp_path / "twin")
+    try:
+        monkeypatch.setattr(merge, "now_local", lambda: "2026-12-07T08:00:00")
+        [r1] = exchange.import_files(other.conn, other.keys, [lines])
+        monkeypatch.setattr(merge, "_records_batches", watched)
+        [r2] = exchange.import_files(prov.conn, prov.keys, [as_records])
+        assert r1.status == r2.status == "imported" and r1.stats == r2.stats
+        assert taken and all(taken)
+        sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
+        mine = prov.conn.execute(sha, (r2.bundle_id,)).fetchone()[0]
+        theirs = other.conn.execute(sha, (r2.bundle_id,)).fetchone()[0]
+        assert [line.replace(theirs, mine).replace(str(lines), str(as_records))
+                for line in state(other.conn)] == state(prov.conn)
+    finally:
+        other.conn.close()
