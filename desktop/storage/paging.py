@@ -362,17 +362,18 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     return found[:limit]
 
 
-def hold_ranks(conn: dbapi.Connection, table: str) -> bool:
-    """Read the name order's ranks (storage/ranked.py) now, while the window is idle, rather
-    than at the first search that places its matches by rank (a pause of 0.1-0.3 s there at
-    300,000 people); once they are held, a step of reading the numbers in name order that a
+def hold_ranks(conn: dbapi.Connection, table: str, rows: int | None = None) -> bool:
+    """Read the name order's ranks (storage/ranked.py) now, ``rows`` entries of the name
+    index a step, while the window is idle, rather than at the first search that places
+    its matches by rank (a pause of 0.1-0.3 s there at 300,000 people); once they are held,
+    a step of reading the numbers in name order that a
     number typed alone is found in (ranked.read_numbers: read only so, never by a search).
     True when both are held: call again until then. Steps of SQLite's work (done without
     the interpreter's lock) and of 1-3 ms holding it: a worker's warm-up
     (ui/common/read_ahead.py) never holds a key of the UI thread back long."""
     now = stamp(conn)
     ranked.by_warm_up(conn)  # (a search meanwhile does not read them itself)
-    if not ranked.read_ranks(conn, table, now):
+    if not ranked.read_ranks(conn, table, now, rows=rows):
         return False
     return ranked.read_numbers(conn, table, now)
 

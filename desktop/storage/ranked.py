@@ -91,39 +91,46 @@ def by_warm_up(conn: dbapi.Connection) -> None:
 
 _BY_WARM_UP = "_ranked_by_warm_up"
 _HELD_RANKS = "_ranked_ranks"
-_RANKING = "_ranked_ranking"  # the ranks half read: [stamp, order, placed, next place]
-RANKS_STEP = 8_192  # places set a step (1-2 ms holding the interpreter's lock)
+_RANKING = "_ranked_ranking"  # the ranks half read: [stamp, order, placed, last key read]
+RANKS_STEP = 8_192  # entries of the name index read a step (their places set: 1-2 ms)
 
 
-def read_ranks(conn: dbapi.Connection, table: str, stamp: object, steps: bool = True
-               ) -> bool:
-    """One step of reading the ranks of :func:`ranks` for ``stamp``: the name order off its
-    index (SQLite's work, done without the interpreter's lock), then each rowid's place,
-    RANKS_STEP places a step (``steps``; else all at once), so that a worker reading them
-    never holds the lock long while the UI thread waits for it (one loop over 300,000
-    rowids held it 20-40 ms). True once they are held."""
+def read_ranks(conn: dbapi.Connection, table: str, stamp: object, steps: bool = True,
+               rows: int | None = None) -> bool:
+    """One step of reading the ranks of :func:`ranks` for ``stamp``: the next ``rows``
+    entries of the name index (RANKS_STEP; SQLite's work, done without the interpreter's
+    lock; it also reads the index into the connection's cache, which every walk and search
+    reads), each one's place set (1-2 ms holding the lock); ``steps`` False: all at once.
+    A worker reading them so never holds the lock long while the UI thread waits for it
+    (one loop over 300,000 rowids held it 20-40 ms). True once they are held."""
     if holds(conn, table, stamp):
         return True
+    rows = rows or RANKS_STEP
     building = conn.__dict__.get(_RANKING, {}).get(table)
     if building is None or building[0] != stamp:
-        order = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p "
-                                  "ORDER BY p.name_key, p._rowid", ())
         top = conn.execute(f"SELECT max(_rowid) FROM {table}").fetchone()[0]
-        placed = array("i", bytes(4 * (int(top or 0) + 1)))
-        building = [stamp, order, placed, 0]
+        building = [stamp, array("I"), array("i", bytes(4 * (int(top or 0) + 1))), None]
         conn.__dict__.setdefault(_RANKING, {})[table] = building
-        if steps:
-            return False
-    _stamp, order, placed, at = building
-    end = min(len(order), at + RANKS_STEP) if steps else len(order)
+    _stamp, order, placed, after = building
+    where, args = ("WHERE (p.name_key, p._rowid) > (?, ?) ", after) if after else ("", ())
+    chunk = _hex_rowids(conn, f"SELECT p._rowid AS r FROM {table} p {where}ORDER BY "
+                              f"p.name_key, p._rowid{f' LIMIT {rows:d}' if steps else ''}",
+                        args)
+    at = len(order)
     try:
         # placed[order[k]] = k, stepped by map in C (a Python loop: a third dearer)
-        deque(map(placed.__setitem__, order[at:end], range(at, end)), maxlen=0)
-    except IndexError:  # a row written between the two reads: read again
+        deque(map(placed.__setitem__, chunk, range(at, at + len(chunk))), maxlen=0)
+    except IndexError:  # a row written since the first step: read again
         conn.__dict__[_RANKING].pop(table, None)
         return False
-    building[3] = end
-    if end < len(order):
+    order += chunk
+    if steps and len(chunk) == rows:
+        key = conn.execute(f"SELECT name_key FROM {table} WHERE _rowid = ?",
+                           (chunk[-1],)).fetchone()
+        if key is None:  # gone since: read again
+            conn.__dict__[_RANKING].pop(table, None)
+            return False
+        building[3] = (key[0], chunk[-1])
         return False
     conn.__dict__[_RANKING].pop(table, None)
     conn.__dict__.setdefault(_HELD_RANKS, {})[table] = (stamp, (placed, order))

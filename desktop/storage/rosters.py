@@ -290,21 +290,18 @@ def _select(fields: Collection[str] | None) -> str:
                       *(f"p.{f.name}" for f in PERSON.fields if f.name in fields)])
 
 
-def warm(conn: dbapi.Connection, after: tuple | None, rows: int = 4000) -> tuple | None:
-    """Read ``rows`` entries of the name index after ``after`` into this connection's page
-    cache; the key to go on from, or None at the end. Every page of a roster and of its
-    search reads this index: read cold, each of its pages is decrypted (a whole walk at
-    300,000 people: 257 ms; warm: 15 ms). Its last steps, the index in the cache, read the
-    name order's ranks that a search places its matches by, then the numbers held in name
-    order that a number typed alone is found in (paging.hold_ranks): a step each."""
-    where, args = ("WHERE (name_key, _rowid) > (?, ?) ", after) if after else ("", ())
-    row = conn.execute(f"SELECT name_key, _rowid FROM person {where}ORDER BY name_key, _rowid "
-                       "LIMIT 1 OFFSET ?", (*args, rows - 1)).fetchone()
-    if row is None:
-        if paging.hold_ranks(conn, "person"):
-            return None
-        return after or ("", -1)  # (no key is before it: the next step finds no row either)
-    return row[0], row[1]
+def warm(conn: dbapi.Connection, after: tuple | None, rows: int | None = None
+         ) -> tuple | None:
+    """A step of reading the name index into this connection's page cache, ``rows`` entries
+    (ranked.RANKS_STEP) after those of the last step, and with them the name order's ranks
+    that a search places its matches by; then a step of reading the numbers held in name
+    order that a number typed alone is found in (paging.hold_ranks). None once all are
+    held; else call again with what it gave. Every page of a roster and of its search reads
+    this index: read cold, each of its pages is decrypted (a whole walk at 300,000 people:
+    257 ms; warm: 15 ms)."""
+    if paging.hold_ranks(conn, "person", rows):
+        return None
+    return ("", -1)  # (where the steps are is held by the connection: ranked.read_ranks)
 
 
 def warmed(conn: dbapi.Connection) -> bool:
