@@ -6,8 +6,8 @@ against the database by storage; everything that needs no database is checked he
 
 The same rules hold for values that arrive in a bundle (:func:`check_stored`): they must
 already be in the stored form a local write makes — the same types, date forms, choices,
-lengths and characters — so that nothing another site sends can hold what this site could not
-have written itself.
+lengths and characters, text as the local write's cleaning leaves it, ASCII digits — so that
+nothing another site sends can hold what this site could not have written itself.
 """
 
 from __future__ import annotations
@@ -344,10 +344,10 @@ def _stored_long(f: Field, value: object) -> None:
 # What a local write's cleaning would change in NFC text (text.clean_text for one line,
 # long_text for several), found in C: an Eth for Đ, a space at either end, and in one line
 # two spaces running or any space but the plain one (a tab, a no-break or thin space…), in
-# several lines a space at the end of a line or a carriage return (refused before this as a
-# control character, but sent_form must find it). ("\s" is str.isspace,
-# what str.split() and str.strip() take as space.) The empty text is no stored form either:
-# a local write stores "no value" (None) for it.
+# several lines a space at the end of a line or a carriage return (a control character,
+# refused before this, but sent_form must find it). "\s" is str.isspace, what str.split()
+# and str.strip() take as space. The empty text is no stored form either: a local write
+# stores "no value" (None) for it.
 _UNCLEAN_LINE = re.compile(r"\A\s|\s\Z|\s\s|[^\S ]|[\u00d0\u00f0]|\A\Z")
 _UNCLEAN_LONG = re.compile(r"\A\s|\s\Z|[^\S\n]\n|\r|[\u00d0\u00f0]|\A\Z")
 
