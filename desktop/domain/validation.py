@@ -248,9 +248,11 @@ def stored_all(kind: Kind, name: str, values: Iterable[object]) -> bool:
     if types == {str} and rule in (_stored_line, _stored_long):
         limit, control = ((f.max_length, _CONTROL) if rule is _stored_line  # type: ignore[union-attr]
                           else (LONG_MAX, _CONTROL_LONG))
-        unclean = _UNCLEAN_LINE if rule is _stored_line else _UNCLEAN_LONG
+        inside = _UNCLEAN_LINE_INSIDE if rule is _stored_line else _UNCLEAN_LONG_INSIDE
         return (max(map(len, vals)) <= limit and not any(map(control.search, vals))
-                and all(map(_IS_NFC, vals)) and not any(map(unclean.search, vals)))
+                and all(map(_IS_NFC, vals)) and all(vals)
+                and all(map(str.__eq__, vals, map(str.strip, vals)))
+                and not any(map(inside.search, vals)))
     pattern = {_stored_ref: RECORD_ID, _stored_citizen_id: _CITIZEN_ID,
                _stored_phone: _PHONE}.get(rule)  # type: ignore[call-overload]
     if types == {str} and pattern is not None:
@@ -350,6 +352,12 @@ def _stored_long(f: Field, value: object) -> None:
 # stores "no value" (None) for it.
 _UNCLEAN_LINE = re.compile(r"\A\s|\s\Z|\s\s|[^\S ]|[\u00d0\u00f0]|\A\Z")
 _UNCLEAN_LONG = re.compile(r"\A\s|\s\Z|[^\S\n]\n|\r|[\u00d0\u00f0]|\A\Z")
+# The same refusals over many values (stored_all, an import's distinct values), the ends and
+# the empty text found by str.strip in C: a pattern whose every branch starts with a class of
+# characters lets re skip to a candidate, where the anchored branches above make each search
+# try every position (issue 12: 0.1 s of an import of 10,000 people).
+_UNCLEAN_LINE_INSIDE = re.compile(r"\s\s|[^\S ]|[\u00d0\u00f0]")
+_UNCLEAN_LONG_INSIDE = re.compile(r"[^\S\n]\n|[\r\u00d0\u00f0]")
 
 
 def _need_clean(f: Field, s: str, unclean: re.Pattern[str]) -> None:
