@@ -143,6 +143,7 @@ def _clean_int(f: Field, value: object, today: dt.date) -> int:
         return value
     s = _as_text(value).strip().replace(".", "")
     if not _INT.fullmatch(s):  # int() would take any script's digits too
+        _need_ascii_digits(f, s)
         raise ValidationError(f.name, _("«{v}» không phải số nguyên").format(v=value))
     return int(s)
 
@@ -179,8 +180,18 @@ def _clean_citizen_id(f: Field, value: object, today: dt.date) -> str:
 def _clean_phone(f: Field, value: object, today: dt.date) -> str:
     s = _PHONE_JUNK.sub("", text.clean_text(_as_text(value)))
     if not _PHONE.fullmatch(s):
+        _need_ascii_digits(f, s)
         raise ValidationError(f.name, _("«{v}» không phải số điện thoại").format(v=value))
     return s
+
+
+def _need_ascii_digits(f: Field, s: str) -> None:
+    """Name a digit of another script (Arabic-Indic, fullwidth…): it looks like a digit, and
+    "8 to 12 digits" would not say what is wrong."""
+    other = next((c for c in s if not c.isascii() and c.isdecimal()), None)
+    if other is not None:
+        raise ValidationError(f.name, _("có chữ số «{c}» (U+{u:04X}) không phải 0–9").format(
+            c=other, u=ord(other)))
 
 
 _CLEANERS = {
@@ -438,11 +449,13 @@ def _stored_choice(f: Field, value: object) -> None:
 
 def _stored_citizen_id(f: Field, value: object) -> None:
     if not _CITIZEN_ID.fullmatch(_need_text(f, value)):
+        _need_ascii_digits(f, str(value))
         raise ValidationError(f.name, _("số định danh cá nhân phải có đúng 12 chữ số"))
 
 
 def _stored_phone(f: Field, value: object) -> None:
     if not _PHONE.fullmatch(_need_text(f, value)):
+        _need_ascii_digits(f, str(value))
         raise ValidationError(f.name, _("không phải số điện thoại (8 đến 12 chữ số)"))
 
 

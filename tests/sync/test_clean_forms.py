@@ -126,6 +126,9 @@ def test_a_local_write_takes_ascii_digits_only(kind_name, name, typed):
     for zero in ZEROS:
         assert locally(f, in_script(zero, typed)) is _REFUSED, (name, zero)
     assert locally(f, typed[:-1] + "٣") is _REFUSED  # one digit of another script is enough
+    if name in ("phone", "number"):  # the digit named: "8 to 12 digits" would not say it
+        with pytest.raises(ValidationError, match="U\\+0663"):
+            validation.clean_field(f, typed[:-1] + "٣")
 
 
 @pytest.mark.parametrize(("kind_name", "name", "stored"), [
@@ -139,6 +142,9 @@ def test_a_bundle_s_value_has_ascii_digits_only(kind_name, name, stored):
         other = in_script(zero, stored)
         assert not taken(kind, name, other), (name, ascii(other))
         assert not validation.stored_all(kind, name, [stored, other])
+    if name in ("phone", "citizen_id"):
+        with pytest.raises(ValidationError, match="U\\+0663"):
+            validation.check_stored(kind, name, stored[:-1] + "٣")
 
 
 def test_source_codes_coordinates_and_periods_take_ascii_digits_only():
