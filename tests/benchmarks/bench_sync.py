@@ -5,10 +5,13 @@ of Điện Biên's size; the safety copy made around it.
     .venv/bin/python tests/benchmarks/bench_sync.py [--quick] [--sizes 10000] [--reps 3]
 
 Into a commune database the bundle comes from its province (the province wrote the people
-for one of the commune's villages); into the province database it comes from a commune. Each
-repetition imports into a fresh copy of the enrolled target (``exchange.import_files``: the
-program's import, its before-import protection included) and, in rotating order, writes the
-same rows with one ``executemany`` per table in one transaction:
+for one of the commune's villages); into the province database it comes from a commune. The
+sender writes it in change lines (to a peer not heard from since it was updated) and then in
+record lines (having noted, as the target's first bundle would tell it, that the target reads
+them: what an updated pair send each other); both are imported and printed, the record lines
+being "the import". Each repetition imports into a fresh copy of the enrolled target
+(``exchange.import_files``: the program's import, its before-import protection included) and,
+in rotating order, writes the same rows with one ``executemany`` per table in one transaction:
 
 - **plain tables** (the goal's baseline): the records' rows and one row per field change in
   tables without index, constraint or trigger, in a new encrypted file;
@@ -118,6 +121,19 @@ def enrolled(target: builders.Built, sender_base: builders.Built, work: Path
         tconn.close()
         sconn.close()
     return t, s
+
+
+def reads_records(conn: dbapi.Connection) -> bool:
+    """Note at the sender that its peer (the target) reads record lines, as its first bundle
+    would have told it (the target runs this program); False when this program has no record
+    lines (the code before them, measured side by side)."""
+    try:
+        from desktop.storage import migrations
+
+        conn.execute("UPDATE sync_site SET peer_schema = ?", (migrations.latest_version(),))
+    except dbapi.OperationalError:  # no such column
+        return False
+    return True
 
 
 # -- what the bundle carries, as raw rows -------------------------------------------------------
@@ -255,9 +271,16 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     t, s = enrolled(target, sender_base, work)
     sconn = s.open()
     try:
-        usb = work / "usb"
+        usb, usb_lines = work / "usb", work / "usb-change-lines"
         usb.mkdir()
+        usb_lines.mkdir()
         skeys = keys.unlock(sconn)
+        # The bundle of a sender that has not heard from the target since it was updated:
+        # change lines, one per field version (what every program reads).
+        [as_lines] = exchange.export_to_folder(sconn, skeys, usb_lines)
+        # Then, as after the target's first bundle (the sender learns that its program reads
+        # record lines: sync_site.peer_schema), what the pair send each other from then on.
+        records = reads_records(sconn)
         t0 = time.perf_counter()
         [exported] = exchange.export_to_folder(sconn, skeys, usb)
         t_export = time.perf_counter() - t0
@@ -266,6 +289,7 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     finally:
         sconn.close()
     bundle = usb / exported.path.name
+    bundle_lines = usb_lines / as_lines.path.name
     n_rows = sum(len(r) for _c, r in rows.values())
     before = t.counts.get("person", 0)
     plain_target = work / "target-plain.db"
@@ -280,7 +304,9 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     finally:
         probe.close()
 
-    def do_import(plain: bool = False, protect: bool = True) -> float:
+    cpu_lines: list[float] = []
+
+    def do_import(plain: bool = False, protect: bool = True, path: Path = bundle) -> float:
         copy = work / "import.db"
         if plain:
             shutil.copyfile(plain_target, copy)
@@ -293,16 +319,18 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
             spent: list[float] = []
             with timing_backups(spent) if protect else protection_off():
                 t0, c0 = time.perf_counter(), time.process_time()
-                [result] = exchange.import_files(conn, tkeys, [bundle])
+                [result] = exchange.import_files(conn, tkeys, [path])
                 elapsed = time.perf_counter() - t0
-                if not plain:
+                if path != bundle:
+                    cpu_lines.append(time.process_time() - c0)
+                elif not plain:
                     cpu[protect].append(time.process_time() - c0)
             if result.status != "imported":
                 raise SystemExit(f"import: {result.status}: {result.message}")
             got = conn.execute("SELECT count(*) FROM person WHERE _deleted = 0").fetchone()[0]
             if got != before + args.people:
                 raise SystemExit(f"import: {got:,} people, expected {before + args.people:,}")
-            if not plain and protect:
+            if not plain and protect and path == bundle:
                 protection.append(sum(spent))
                 backups_in_import.append(len(spent))
             return elapsed
@@ -341,6 +369,8 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
 
     sides: dict[str, Callable[[], float]] = {"import": do_import, "plain tables": plain_tables,
                                               "full schema": full_schema}
+    if records:
+        sides["import, change lines"] = lambda: do_import(path=bundle_lines)
     if args.cipher:
         sides["import, plain copy"] = lambda: do_import(plain=True)
     weigh = t.site_kind == "province" or args.all_protection  # the goal is at province size
@@ -354,7 +384,8 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     plain_cpu = bk.Paired(cpu[True], raw_cpu["plain"])
     full_cpu = bk.Paired(cpu[True], raw_cpu["full"])
     n_changes = exported.changes or len(changes)
-    print(f"   bundle: {n_changes:,} field changes ({len(changes):,} read back), "
+    lines = "record lines" if records else "change lines (this program has no record lines)"
+    print(f"   bundle: {n_changes:,} field changes ({len(changes):,} read back) in {lines}, "
           f"{exported.bytes / 1e6:.1f} MB, exported in {t_export:.2f} s; raw rows "
           f"{n_rows:,} records + {len(changes):,} field changes")
     print(f"   import (exchange.import_files, protection included): median {imp:.2f} s of "
@@ -369,6 +400,19 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
           f"{statistics.median(times['full schema']):.2f} s, "
           f"{statistics.median(raw_cpu['full']):.2f} s processor; import speed "
           f"{full.describe()}, in processor time {full_cpu.ratio:.2f} ({full_cpu.spread()})")
+    lines_plain = lines_plain_cpu = math.nan
+    if records:  # the same versions as change lines (a peer not heard from since updating)
+        old = bk.Paired(times["import, change lines"], times["plain tables"])
+        old_cpu = bk.Paired(cpu_lines, raw_cpu["plain"])
+        vs = bk.Paired(times["import"], times["import, change lines"])
+        vs_cpu = bk.Paired(cpu[True], cpu_lines)
+        lines_plain, lines_plain_cpu = old.ratio, old_cpu.ratio
+        print(f"   the same bundle in change lines ({as_lines.bytes / 1e6:.1f} MB): median "
+              f"{statistics.median(times['import, change lines']):.2f} s, "
+              f"{statistics.median(cpu_lines):.2f} s processor; speed / raw plain tables "
+              f"{old.describe()}, in processor time {old_cpu.ratio:.2f} ({old_cpu.spread()}); "
+              f"record lines' import speed / change lines' {vs.describe()}, in processor "
+              f"time {vs_cpu.ratio:.2f} ({vs_cpu.spread()})")
     if args.cipher:
         enc = bk.Paired(times["import, plain copy"], times["import"])
         print(f"   import into a plain copy: median "
@@ -408,7 +452,9 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     for p in (t.path, s.path):
         _remove_db(p)
     shutil.rmtree(usb, ignore_errors=True)
+    shutil.rmtree(usb_lines, ignore_errors=True)
     return {"import": imp, "import cpu": statistics.median(cpu[True]),
+            "lines plain ratio": lines_plain, "lines plain cpu ratio": lines_plain_cpu,
             "plain ratio": plain.ratio, "full ratio": full.ratio,
             "plain cpu ratio": plain_cpu.ratio, "full cpu ratio": full_cpu.ratio,
             "protection share": share, "protection cpu": share_cpu if weigh else math.nan}
@@ -442,6 +488,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{k} {v['import']:.2f} s; {v['import cpu']:.2f} s" for k, v in results.items()))
     print("   speed / raw plain tables (wall; processor): " + ", ".join(
         f"{k} {v['plain ratio']:.2f}; {v['plain cpu ratio']:.2f}" for k, v in results.items()))
+    print("   the same in change lines, speed / raw plain tables (wall; processor): " + ", ".join(
+        f"{k} {v['lines plain ratio']:.2f}; {v['lines plain cpu ratio']:.2f}"
+        for k, v in results.items()))
     print("   speed / raw full schema (wall; processor):  " + ", ".join(
         f"{k} {v['full ratio']:.2f}; {v['full cpu ratio']:.2f}" for k, v in results.items()))
     print("   protection / import (wall, CPU): " + ", ".join(
