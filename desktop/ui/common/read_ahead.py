@@ -239,9 +239,10 @@ class ReadAhead:
                     warm_from = () if reader is not None else None
                     with self._lock:
                         self._holding = reader is not None
-                if job is None and check and warm_from is None and reader is not None:
-                    # asked again: warm again if the database changed (a write), else lend
-                    if self._is_warm is not None and not self._is_warm(reader):
+                if job is None and check and warm_from is None:
+                    # asked again: warm again if the database changed (a write) or the
+                    # connection was closed since, else lend what it holds
+                    if reader is None or not self._still_warm(reader):
                         warm_from = ()
                     else:
                         self._lend_to(reader, lend_stamp)
@@ -295,6 +296,14 @@ class ReadAhead:
         finally:
             with self._lock:
                 self._reading = None
+
+    def _still_warm(self, reader: dbapi.Connection) -> bool:
+        if self._is_warm is None:
+            return True
+        try:
+            return self._is_warm(reader)
+        except dbapi.Error:  # (warmed again, or closed and opened again)
+            return False
 
     def _lend_to(self, reader: dbapi.Connection, stamp: tuple[int, int] | None) -> bool:
         """What the warm-up read, given to the window's connection for ``stamp`` (taken
