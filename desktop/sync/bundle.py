@@ -26,10 +26,11 @@ base sequence and ``q`` each field's offset from it (a record written in one go:
 one writer, sequences one after another), and only where a field's version differs, ``x``:
 ``[index, stamp, origin, partition, sequence, history]`` for that field, whole. Expanded,
 it gives exactly the change lines it stands for (the checks and the merge see the same
-versions; a third of the bytes, a quarter of the decoding). It is written only for a peer
-whose last verified bundle said it reads it (its ``schema_version`` ≥ 34, kept in
-``sync_site.peer_schema``), with ``min_reader_schema`` 34, so an older program asks to be
-updated; every other peer gets change lines, and change lines stay readable forever. The
+versions; a quarter of the bytes, about half the reading). It is written only for a peer that
+said it reads it — its enrolment file or its last verified bundle gave a ``schema_version`` ≥
+34, kept in ``sync_site.peer_schema`` — with ``min_reader_schema`` 34, so an older program
+asks to be updated; every other peer gets change lines, and change lines stay readable
+forever. The
 manifest counts field versions in ``records`` either way (MAX_CHANGES bounds them) and
 record lines in ``lines``.
 

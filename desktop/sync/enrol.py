@@ -16,7 +16,7 @@ from pathlib import Path
 
 from desktop.domain.errors import UserError
 from desktop.i18n import _
-from desktop.storage import accounts, dbapi, references
+from desktop.storage import accounts, dbapi, migrations, references
 from desktop.storage.merge import now_local
 from desktop.storage.site import get_meta, require_site, set_meta
 from desktop.sync import files
@@ -275,7 +275,8 @@ def make_request(conn: dbapi.Connection, keys: SiteKeys, out: Path) -> str:
         raise UserError(_("Chỉ xã/phường gửi yêu cầu đăng ký; tỉnh chấp nhận yêu cầu"))
     body = {"site_id": site.site_id, "site_kind": site.site_kind, "unit_code": site.unit_code,
             "name": site.name, "sign_pub": keys.public.sign_pub,
-            "recv_pub": keys.public.recv_pub, "created_local": now_local()}
+            "recv_pub": keys.public.recv_pub, "created_local": now_local(),
+            "schema_version": migrations.latest_version()}  # what it reads (bundle.py)
     files.write_atomic(out, canonical({"format": REQUEST_FORMAT, "format_version": 1,
                                        "request": _signed(body, keys)}))
     return fingerprint(site.site_id, keys.public)
@@ -321,6 +322,8 @@ class RequestInfo:
     # The active site already enrolled for the same commune code, which accepting with
     # ``replace=True`` revokes.
     replaces: Peer | None
+    # The schema version of the commune's program (None: a program before it said so).
+    schema: int | None = None
 
 
 def describe_request(conn: dbapi.Connection, request: Path) -> RequestInfo:
@@ -348,7 +351,8 @@ def describe_request(conn: dbapi.Connection, request: Path) -> RequestInfo:
             n=existing.name, s=peer.site_id))
     row = conn.execute("SELECT * FROM sync_site WHERE unit_code = ? AND status = 'active' "
                        "AND site_id != ?", (peer.unit_code, peer.site_id)).fetchone()
-    return RequestInfo(peer, None if row is None else _peer(row))
+    return RequestInfo(peer, None if row is None else _peer(row),
+                       schema_of(body.get("schema_version")))
 
 
 def accept_request(conn: dbapi.Connection, keys: SiteKeys, request: Path, out: Path, *,
@@ -380,13 +384,15 @@ def accept_request(conn: dbapi.Connection, keys: SiteKeys, request: Path, out: P
     answer = {"format": RESPONSE_FORMAT, "format_version": 1, "certificate": cert,
               "province": {"site_id": site.site_id, "site_kind": site.site_kind,
                            "unit_code": site.unit_code, "name": site.name,
-                           "sign_pub": keys.public.sign_pub, "recv_pub": keys.public.recv_pub}}
+                           "sign_pub": keys.public.sign_pub, "recv_pub": keys.public.recv_pub,
+                           "schema_version": migrations.latest_version()}}
     conn.execute("BEGIN IMMEDIATE")
     try:
         if info.replaces is not None:
             conn.execute("UPDATE sync_site SET status = 'revoked', revoked_local_time = ? "
                          "WHERE site_id = ?", (now_local(), info.replaces.site_id))
         _insert_peer(conn, peer, json.dumps(cert))
+        note_schema(conn, peer.site_id, info.schema)
         bump_site_list(conn)
         # The answer is written before the commit: if the stick fails, nothing is enrolled.
         files.write_atomic(out, canonical(answer))
@@ -395,6 +401,18 @@ def accept_request(conn: dbapi.Connection, keys: SiteKeys, request: Path, out: P
         conn.execute("ROLLBACK")
         raise
     return peer
+
+
+def schema_of(value: object) -> int | None:
+    """A schema version a peer gave (in its enrolment file or its bundle's manifest), if it
+    is a plausible integer."""
+    return value if type(value) is int and 0 < value < 1 << 31 else None
+
+
+def note_schema(conn: dbapi.Connection, site_id: str, schema: int | None) -> None:
+    """What ``site_id``'s program reads, as it last said (issue 12: the lines of the bundles
+    written for it, bundle.py); None, not said, gets what every version reads."""
+    conn.execute("UPDATE sync_site SET peer_schema = ? WHERE site_id = ?", (schema, site_id))
 
 
 def find_peer_by_id(conn: dbapi.Connection, site_id: str) -> Peer | None:
@@ -409,6 +427,7 @@ class ResponseInfo:
     province: Peer
     certificate: dict
     envelope: dict
+    schema: int | None = None  # the province's program's (None: one before it said so)
 
 
 def describe_response(conn: dbapi.Connection, path: Path) -> ResponseInfo:
@@ -436,7 +455,7 @@ def describe_response(conn: dbapi.Connection, path: Path) -> ResponseInfo:
         if other.site_id == peer.site_id and other.public != public:
             raise UserError(_("Tỉnh «{n}» đã có khóa khác").format(n=other.name))
     assert isinstance(cert_env, dict)
-    return ResponseInfo(peer, cert, cert_env)
+    return ResponseInfo(peer, cert, cert_env, schema_of(prov.get("schema_version")))
 
 
 def install_response(conn: dbapi.Connection, path: Path,
@@ -451,6 +470,7 @@ def install_response(conn: dbapi.Connection, path: Path,
     conn.execute("BEGIN IMMEDIATE")
     try:
         _insert_peer(conn, peer, None)
+        note_schema(conn, peer.site_id, info.schema)
         set_meta(conn, "sync_certificate", json.dumps(info.envelope))
         conn.execute("COMMIT")
     except BaseException:

@@ -551,11 +551,11 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                 rewritten = audit.observe_peer_head(conn, peer.site_id, peer.name, their_head)
                 if rewritten is not None:
                     warnings.append(rewritten)
-            # What its program reads, as its last bundle says (the lines we send it next).
             conn.execute("UPDATE sync_site SET last_counter = max(coalesce(last_counter, 0), ?), "
-                         "last_import_local_time = ?, peer_schema = ? WHERE site_id = ?",
-                         (int(m.get("sender_counter") or 0), merge.now_local(),
-                          _schema_of(m), peer.site_id))
+                         "last_import_local_time = ? WHERE site_id = ?",
+                         (int(m.get("sender_counter") or 0), merge.now_local(), peer.site_id))
+            # What its program reads, as its last bundle says (the lines we send it next).
+            enrol.note_schema(conn, peer.site_id, enrol.schema_of(m.get("schema_version")))
             conn.execute("INSERT INTO sync_import_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (b.bundle_id, peer.site_id, int(m.get("sender_counter") or 0),
                           b.manifest_sha256, "imported", json.dumps(stats.as_dict()),
@@ -646,16 +646,10 @@ def _store_attachments(store: BlobStore, blobs: dict[str, bytes]) -> None:
         store.put_bytes(sha, data)
 
 
-def _schema_of(manifest: dict) -> int | None:
-    """The sender's schema version its manifest gives (None if it is not an integer)."""
-    v = manifest.get("schema_version")
-    return v if type(v) is int and 0 < v < 1 << 31 else None
-
-
 def reads_records(conn: dbapi.Connection, peer: Peer) -> bool:
-    """Whether ``peer``'s program reads record lines: its last verified bundle said schema
-    RECORDS_READER_SCHEMA or later (a peer not heard from since gets change lines, which
-    every version reads)."""
+    """Whether ``peer``'s program reads record lines: its enrolment file or its last verified
+    bundle said schema RECORDS_READER_SCHEMA or later (a peer that did not say gets change
+    lines, which every version reads)."""
     row = conn.execute("SELECT peer_schema FROM sync_site WHERE site_id = ?",
                        (peer.site_id,)).fetchone()
     return row is not None and row[0] is not None and row[0] >= fmt.RECORDS_READER_SCHEMA

@@ -132,9 +132,10 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     bundles: dict[str, Path] = {}
     try:
         skeys = keys.unlock(sconn)
-        for lines in ("change lines", "record lines"):  # as bench_sync: the first bundle
-            # after updating, then what the pair send each other once the sender knows
-            if lines == "record lines" and not bs.reads_records(sconn):
+        for lines in ("change lines", "record lines"):  # as bench_sync: to a peer that
+            # did not say what it reads, then what an updated pair send each other
+            if not bs.reads_records(sconn, said=lines == "record lines") \
+                    and lines == "record lines":
                 break  # the code before record lines
             usb = work / lines.replace(" ", "-")
             usb.mkdir()

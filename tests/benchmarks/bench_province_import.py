@@ -13,7 +13,8 @@ written through ``Store.add_many`` (builders._province_commune, the province ben
 generator: the province's counts of builders.PROVINCE divided among the communes, times
 ``--scale``), and its bundle for the province written by
 ``exchange.export_to_folder`` — the bundle a commune sends the first time, everything it
-holds. At scale 1 the 45 bundles carry the province database of builders.py (60,000 people).
+holds, in record lines (its enrolment said the province's program reads them; session 11).
+At scale 1 the 45 bundles carry the province database of builders.py (60,000 people).
 
 Each repetition imports the stick into a fresh copy of the enrolled province, in a child
 process of its own (its peak memory is the import's, not the build's), two ways: the folder

@@ -6,10 +6,10 @@ of Điện Biên's size; the safety copy made around it.
 
 Into a commune database the bundle comes from its province (the province wrote the people
 for one of the commune's villages); into the province database it comes from a commune. The
-sender writes it in change lines (to a peer not heard from since it was updated) and then in
-record lines (having noted, as the target's first bundle would tell it, that the target reads
-them: what an updated pair send each other); both are imported and printed, the record lines
-being "the import". Each repetition imports into a fresh copy of the enrolled target
+sender writes it in change lines (to a peer enrolled by an older program and not heard from
+since it was updated) and then in record lines (what an updated pair send each other, their
+enrolment files having said what each reads); both are imported and printed, the record
+lines being "the import". Each repetition imports into a fresh copy of the enrolled target
 (``exchange.import_files``: the program's import, its before-import protection included) and,
 in rotating order, writes the same rows with one ``executemany`` per table in one transaction:
 
@@ -123,14 +123,17 @@ def enrolled(target: builders.Built, sender_base: builders.Built, work: Path
     return t, s
 
 
-def reads_records(conn: dbapi.Connection) -> bool:
-    """Note at the sender that its peer (the target) reads record lines, as its first bundle
-    would have told it (the target runs this program); False when this program has no record
-    lines (the code before them, measured side by side)."""
+def reads_records(conn: dbapi.Connection, said: bool = True) -> bool:
+    """Note at the sender what its peer (the target) reads: record lines, as its enrolment
+    file or first bundle tells it (the target runs this program), or, not ``said``, nothing
+    (a peer enrolled by an older program and not heard from since it was updated: change
+    lines). False when this program has no record lines (the code before them, measured
+    side by side)."""
     try:
         from desktop.storage import migrations
 
-        conn.execute("UPDATE sync_site SET peer_schema = ?", (migrations.latest_version(),))
+        conn.execute("UPDATE sync_site SET peer_schema = ?",
+                     (migrations.latest_version() if said else None,))
     except dbapi.OperationalError:  # no such column
         return False
     return True
@@ -277,9 +280,10 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
         skeys = keys.unlock(sconn)
         # The bundle of a sender that has not heard from the target since it was updated:
         # change lines, one per field version (what every program reads).
+        reads_records(sconn, said=False)
         [as_lines] = exchange.export_to_folder(sconn, skeys, usb_lines)
-        # Then, as after the target's first bundle (the sender learns that its program reads
-        # record lines: sync_site.peer_schema), what the pair send each other from then on.
+        # Then what an updated pair send each other (the enrolment or the target's first
+        # bundle tells the sender that its program reads record lines).
         records = reads_records(sconn)
         t0 = time.perf_counter()
         [exported] = exchange.export_to_folder(sconn, skeys, usb)

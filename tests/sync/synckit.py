@@ -191,6 +191,21 @@ def in_record_lines(sender: Node, path: Path, recipient: Node, data: bytes | Non
     """``path`` (or ``data``) with its change lines written as record lines (bundle.records/…,
     the same versions in the same order) and the manifest to match, re-signed by the sender;
     None if a line is not a change line that a record line can carry (a hostile one)."""
+    return in_other_lines(sender, path, recipient, data, to="records")
+
+
+def in_change_lines(sender: Node, path: Path, recipient: Node, data: bytes | None = None
+                    ) -> bytes | None:
+    """``path`` (or ``data``) with its record lines written as change lines; None if a line
+    is not one whose versions can be read (a hostile one)."""
+    return in_other_lines(sender, path, recipient, data, to="changes")
+
+
+def in_other_lines(sender: Node, path: Path, recipient: Node, data: bytes | None = None, *,
+                   to: str | None = None) -> bytes | None:
+    """``path`` (or ``data``) with its field versions in the other lines (``to``: "records"
+    or "changes"; by default the lines it is not in), the same versions in the same order,
+    re-signed by the sender; None when they cannot be carried so."""
     import hashlib
     import json
 
@@ -200,29 +215,45 @@ def in_record_lines(sender: Node, path: Path, recipient: Node, data: bytes | Non
 
     def members(d, m):
         cells = []
-        for name in sorted(n for n in d if n.startswith("changes/")):
-            for x in d.pop(name).decode().split("\n"):
-                if not x:
-                    continue
-                o = json.loads(x)
-                if not isinstance(o, dict) or not {"t", "pk", "f", "v", "h", "o", "p", "s",
-                                                   "hist"} <= o.keys():
+        names = sorted(n for n in d if n.startswith(("changes/", "records/")))
+        target = to or ("changes" if any(n.startswith("records/") for n in names)
+                        else "records")
+        for name in names:
+            if name.startswith("records/"):
+                try:
+                    cells += bundle._parse_records(d.pop(name), name, "x")[1]
+                except bundle.BundleError:
                     failed.append(True)
                     return
-                cells.append((o["t"], o["pk"], o["f"], o["v"], o["h"], o["o"], o["p"],
-                              o["s"], o["hist"]))
+            else:
+                for x in d.pop(name).decode().split("\n"):
+                    if not x:
+                        continue
+                    o = json.loads(x)
+                    if not isinstance(o, dict) or not {"t", "pk", "f", "v", "h", "o", "p", "s",
+                                                       "hist"} <= o.keys():
+                        failed.append(True)
+                        return
+                    cells.append((o["t"], o["pk"], o["f"], o["v"], o["h"], o["o"], o["p"],
+                                  o["s"], o["hist"]))
             del m["files"][name]
-        try:
-            lines = bundle.record_lines(cells)
-        except (TypeError, ValueError):
-            failed.append(True)
-            return
-        text = b"".join(line + b"\n" for line, _n in lines)
-        d["records/000001.jsonl"] = text
-        m["files"]["records/000001.jsonl"] = {
-            "sha256": hashlib.sha256(text).hexdigest(), "bytes": len(text),
-            "records": len(cells), "lines": len(lines)}
-        m["min_reader_schema"] = max(m["min_reader_schema"], bundle.RECORDS_READER_SCHEMA)
+        if target == "records":
+            try:
+                lines = bundle.record_lines(cells)
+            except (TypeError, ValueError):
+                failed.append(True)
+                return
+            text = b"".join(line + b"\n" for line, _n in lines)
+            meta = {"records": len(cells), "lines": len(lines)}
+            m["min_reader_schema"] = max(m["min_reader_schema"], bundle.RECORDS_READER_SCHEMA)
+        else:
+            text = b"".join(bundle._line(c).encode() + b"\n" for c in cells)
+            meta = {"records": len(cells)}
+            m["min_reader_schema"] = bundle._min_reader_schema(cells, m.get("conflicts") or ())
+        name = f"{target}/000001.jsonl"
+        d[name] = text
+        m["files"][name] = {"sha256": hashlib.sha256(text).hexdigest(), "bytes": len(text),
+                            **meta}
 
     made = tamper(sender, path, recipient, members=members, data=data)
     return None if failed else made

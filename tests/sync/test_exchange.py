@@ -227,7 +227,7 @@ def test_a_sender_clock_years_off_is_warned(three, tmp_path, monkeypatch):
 
 
 def test_unknown_fields_are_kept_and_sent_on(three, tmp_path):
-    from synckit import tamper
+    from synckit import in_change_lines, tamper
 
     prov, (a, b) = three
     pid = person(a)
@@ -250,7 +250,8 @@ def test_unknown_fields_are_kept_and_sent_on(three, tmp_path):
             sha256=hashlib.sha256(data.encode()).hexdigest(), bytes=len(data.encode()),
             records=m["files"]["changes/000001.jsonl"]["records"] + 1)
     bad = tmp_path / "x.vsb"
-    bad.write_bytes(tamper(a, good, prov, members=add_field))
+    bad.write_bytes(tamper(a, good, prov, members=add_field,
+                           data=in_change_lines(a, good, prov)))  # as change lines
     assert prov.import_(bad)[0].status == "imported"
     extras = prov.conn.execute("SELECT _extras FROM person WHERE id = ?", (pid,)).fetchone()[0]
     assert json.loads(extras) == {"nickname": "Sáng Béo"}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database, logical_dump
-from synckit import Node, in_record_lines, rewrite
+from synckit import Node, in_other_lines, rewrite
 
 from desktop.storage import db, duplicates, merge, search, undo
 from desktop.storage.writer import Store
@@ -84,12 +84,12 @@ def both_ways(node: Node, path: Path, tmp_path: Path, monkeypatch: pytest.Monkey
               data: bytes | None = None) -> tuple[exchange.ImportResult, Taken]:
     """``path`` (or ``data`` written there) imported into ``node`` as the program does, and
     into a copy of ``node`` the slow ways: the same result and the same database. When its
-    sender is known and its lines are change lines a record line can carry, the same
-    versions as record lines (bundle.records/…) are imported into a third copy: the same
-    result and database again. Returns the result and which short ways were taken."""
+    sender is known and its lines can be written in the other lines (change lines as record
+    lines, bundle.records/…, or record lines as change lines), the same versions so are
+    imported into a third copy: the same result and database again. Returns the result and
+    which short ways were taken."""
     sender = _SENDER.get(node.name)
-    records = (None if sender is None or b"records/" in (data or b"")
-               else in_record_lines(sender, path, node, data))
+    records = None if sender is None else in_other_lines(sender, path, node, data)
     if data is not None:
         path = tmp_path / "hostile" / path.name
         path.parent.mkdir(exist_ok=True)
@@ -115,7 +115,7 @@ def both_ways(node: Node, path: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     finally:
         other.conn.close()
         shutil.rmtree(other.path.parent, ignore_errors=True)
-    if third is not None:  # the same versions as record lines: the same outcome
+    if third is not None:  # the same versions in the other lines: the same outcome
         try:
             as_records = tmp_path / "records" / path.name
             as_records.parent.mkdir(exist_ok=True)
@@ -339,8 +339,9 @@ def test_a_cccd_of_other_digits_is_refused_as_a_local_write_refuses_it(pair, tmp
 # -- unusual shapes: the short ways must give way to the usual ones, with the same outcome ------
 
 def relined(sender: Node, path: Path, recipient: Node, change) -> bytes:
-    """``path`` re-made with its change lines, as dicts, passed as a list through ``change``
-    (which returns the new list): duplicated, dropped, reordered."""
+    """``path`` re-made with its change lines (record lines first written as change lines),
+    as dicts, passed as a list through ``change`` (which returns the new list): duplicated,
+    dropped, reordered."""
     import hashlib
     import json
 
@@ -354,7 +355,8 @@ def relined(sender: Node, path: Path, recipient: Node, change) -> bytes:
             d[name] = data
             m["files"][name].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
                                     records=len(objs))
-    return tamper(sender, path, recipient, members=members)
+    return tamper(sender, path, recipient, members=members,
+                  data=in_other_lines(sender, path, recipient, to="changes"))
 
 
 def persons(objs: list[dict]) -> list[dict]:

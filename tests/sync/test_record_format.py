@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pyrage
-from synckit import Node, in_record_lines
+from synckit import Node, in_change_lines, in_record_lines
 
 from desktop.storage import migrations
 from desktop.sync import bundle, exchange
@@ -39,10 +39,15 @@ def peer_schema(node: Node, peer: Node) -> int | None:
 
 def test_record_lines_go_only_to_a_peer_that_said_it_reads_them(network, tmp_path):
     prov, (a, _b) = network(2)
+    # The enrolment files said it: both programs read record lines from the first bundle.
+    assert peer_schema(prov, a) == peer_schema(a, prov) == migrations.latest_version()
     ids = people(a, 20)
+    # A peer that did not say (enrolled by an older program, not heard from since): change
+    # lines, until its first bundle says what its program reads.
+    prov.conn.execute("UPDATE sync_site SET peer_schema = NULL")
+    a.conn.execute("UPDATE sync_site SET peer_schema = NULL")
     [first] = a.export(tmp_path / "1", to=prov)
     assert [m for m in members(a, first) if "/" in m] == ["changes/000001.jsonl"]
-    assert peer_schema(prov, a) is None  # never heard from: change lines
     [result] = prov.import_(first)
     assert result.status == "imported"
     assert peer_schema(prov, a) == migrations.latest_version()
@@ -111,7 +116,7 @@ def test_the_same_versions_in_either_lines_give_the_same_database(network, tmp_p
     try:
         as_lines = tmp_path / "lines" / changes.name
         as_lines.parent.mkdir()
-        as_lines.write_bytes(_in_change_lines(prov, changes, a))
+        as_lines.write_bytes(in_change_lines(prov, changes, a))
         [r1] = exchange.import_files(a.conn, a.keys, [changes])
         [r2] = exchange.import_files(other.conn, other.keys, [as_lines])
         assert r1.status == r2.status == "imported" and r1.stats == r2.stats
@@ -123,28 +128,6 @@ def test_the_same_versions_in_either_lines_give_the_same_database(network, tmp_p
                 for line in state(other.conn)] == state(a.conn)
     finally:
         other.conn.close()
-
-
-def _in_change_lines(sender: Node, path: Path, recipient: Node) -> bytes:
-    """``path``'s record lines written as change lines (the format every version reads)."""
-    import hashlib
-    import json
-
-    from synckit import tamper
-
-    def members(d, m):
-        cells = []
-        for name in sorted(n for n in d if n.startswith("records/")):
-            cells += bundle._parse_records(d.pop(name), name, "x")[1]
-            del m["files"][name]
-        text = b"".join(bundle._line(c).encode() + b"\n" for c in cells)
-        d["changes/000001.jsonl"] = text
-        m["files"]["changes/000001.jsonl"] = {"sha256": hashlib.sha256(text).hexdigest(),
-                                              "bytes": len(text), "records": len(cells)}
-        m["min_reader_schema"] = 1
-        json.dumps(m)
-
-    return tamper(sender, path, recipient, members=members)
 
 
 def test_record_lines_above_the_sender_s_vector_or_writing_reference_data_are_refused(
@@ -185,10 +168,13 @@ def test_new_people_in_record_lines_are_merged_from_their_columns_to_the_same_da
     people(a, 40)
     a.store.add_many("person", [{"full_name": f"Quàng Thị Én {i}", "gender": "female"}
                                 for i in range(7)])
-    [lines] = a.export(tmp_path / "1", to=prov)
-    as_records = tmp_path / "records" / lines.name
+    [sent] = a.export(tmp_path / "1", to=prov)
+    lines = tmp_path / "lines" / sent.name
+    lines.parent.mkdir()
+    lines.write_bytes(in_change_lines(a, sent, prov))
+    as_records = tmp_path / "records" / sent.name
     as_records.parent.mkdir()
-    as_records.write_bytes(in_record_lines(a, lines, prov))
+    as_records.write_bytes(in_record_lines(a, sent, prov))
     taken: list[bool] = []
     real = merge._records_batches
 
@@ -212,3 +198,29 @@ def test_new_people_in_record_lines_are_merged_from_their_columns_to_the_same_da
                 for line in state(other.conn)] == state(prov.conn)
     finally:
         other.conn.close()
+
+
+def test_record_lines_are_held_to_the_manifest_s_counts_and_bounds(network, tmp_path):
+    """The same bounds as change lines: the field versions a file holds and its lines as the
+    signed manifest says, at most bundle.MAX_CHANGES versions a bundle."""
+    from synckit import tamper
+
+    prov, (a, _b) = network(2)
+    people(a, 4)
+    [path] = a.export(tmp_path / "1", to=prov)
+    assert [m for m in members(a, path) if "/" in m] == ["records/000001.jsonl"]
+
+    def count(key, value):
+        def manifest(m):
+            m["files"]["records/000001.jsonl"][key] = value
+        return manifest
+
+    for manifest, words in ((count("records", 19), "không khớp với manifest"),
+                            (count("lines", 5), "không khớp với manifest"),
+                            (count("records", bundle.MAX_CHANGES + 1), "quá nhiều thay đổi")):
+        hostile = tmp_path / "hostile.vsb"
+        hostile.write_bytes(tamper(a, path, prov, manifest=manifest))
+        [result] = prov.import_(hostile)
+        assert result.status == "refused" and words in result.message, result.message
+    assert prov.conn.execute("SELECT count(*) FROM person WHERE full_name LIKE "
+                             "'Lò Văn Sáng %'").fetchone()[0] == 0

@@ -88,6 +88,8 @@ def test_an_older_program_asks_to_be_updated_for_compact_ids_and_still_reads_uui
     from desktop.storage import migrations
 
     prov, [a] = network(1)
+    # The province runs the program of schema 23 (below): it said so, and gets change lines.
+    a.conn.execute("UPDATE sync_site SET peer_schema = 23")
     with monkeypatch.context() as m:
         m.setattr(writer, "new_record_id", ids.new_id)
         old = a.store.add("person", {"full_name": "Quàng Thị Hoa"}).id
