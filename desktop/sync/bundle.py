@@ -36,9 +36,10 @@ record lines in ``lines``.
 
 Verify before parse: the header is read line by line against fixed patterns (no JSON), the
 signature is checked over the raw bytes, and only then is the ZIP opened (its entry count
-read from the end record first) and the manifest parsed (size and nesting bounded). Reading
-never extracts by name: only members the signed manifest lists are read, each capped in size
-and compression ratio and checked against its hash.
+read from the end record first) and the manifest parsed (size and nesting bounded); the
+members' names are checked after its versions, so that a kind of member a newer program writes
+asks for the update. Reading never extracts by name: only members the signed manifest lists
+are read, each capped in size and compression ratio and checked against its hash.
 """
 
 from __future__ import annotations
@@ -470,15 +471,11 @@ def open_plain(plain: bytes, keys: SiteKeys, name: str,
     if len(set(names)) != len(names):
         raise BundleError(_("{n}: gói có hai mục cùng tên").format(n=name))
     for info in infos:
-        bad = info.filename
-        if not (bad in _FIXED or _MEMBER.match(bad)) or ".." in bad or bad.startswith("/") \
-                or "\\" in bad:
-            raise BundleError(_("{n}: gói có mục lạ «{m}»").format(n=name, m=bad))
         if info.file_size > MAX_MEMBER_BYTES or (
                 info.file_size > (1 << 20)
                 and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
             raise BundleError(_("{n}: mục «{m}» nén bất thường (nghi «bom zip»)").format(
-                n=name, m=bad))
+                n=name, m=info.filename))
     if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
         raise BundleError(_("{n}: gói lớn quá giới hạn").format(n=name))
     if "manifest.json" not in names:
@@ -500,6 +497,12 @@ def open_plain(plain: bytes, keys: SiteKeys, name: str,
         raise BundleError(_("{n}: gói do phiên bản mới hơn của chương trình tạo (lược đồ "
                             "{s}); hãy cập nhật ANTQ Desk rồi nhập lại").format(
             n=name, s=manifest.get("schema_version")))
+    # Names after the version: a newer program's kind of member asks for the update, not
+    # "unknown member" (none is ever extracted by its name: only listed members are read).
+    for bad in names:
+        if not (bad in _FIXED or _MEMBER.match(bad)) or ".." in bad or bad.startswith("/") \
+                or "\\" in bad:
+            raise BundleError(_("{n}: gói có mục lạ «{m}»").format(n=name, m=bad))
     me = keys.site.site_id
     recipients_listed = manifest.get("recipients")
     if not isinstance(recipients_listed, list) or not any(

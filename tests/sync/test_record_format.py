@@ -224,3 +224,31 @@ def test_record_lines_are_held_to_the_manifest_s_counts_and_bounds(network, tmp_
         assert result.status == "refused" and words in result.message, result.message
     assert prov.conn.execute("SELECT count(*) FROM person WHERE full_name LIKE "
                              "'Lò Văn Sáng %'").fetchone()[0] == 0
+
+
+def test_a_newer_program_s_kind_of_member_asks_for_the_update(network, tmp_path):
+    """A member this program does not know, in a bundle that says a newer program reads it,
+    asks for the update (as record lines will in programs after this one); in a bundle that
+    says this program reads it, it is a strange member."""
+    import hashlib
+
+    from synckit import tamper
+
+    prov, (a, _b) = network(2)
+    people(a, 2)
+    [path] = a.export(tmp_path / "1", to=prov)
+
+    def future(minimum):
+        def members(d, m):
+            d["future/000001.jsonl"] = b"{}\n"
+            m["files"]["future/000001.jsonl"] = {
+                "sha256": hashlib.sha256(b"{}\n").hexdigest(), "bytes": 3, "records": 1}
+            m["min_reader_schema"] = minimum
+        return members
+
+    for minimum, words in ((migrations.latest_version() + 1, "cập nhật ANTQ Desk"),
+                           (bundle.RECORDS_READER_SCHEMA, "mục lạ «future/000001.jsonl»")):
+        hostile = tmp_path / "hostile.vsb"
+        hostile.write_bytes(tamper(a, path, prov, members=future(minimum)))
+        [result] = prov.import_(hostile)
+        assert result.status == "refused" and words in result.message, result.message
