@@ -280,6 +280,36 @@ def test_searching_after_the_screen_lock_shows_what_is_typed(xa, qtbot, windows)
     assert db.known_key(xa) is not None and accounts.current(w.conn) is not None
 
 
+def test_the_window_s_name_index_warms_while_idle_never_while_a_search_waits(window, qtbot,
+                                                                            monkeypatch):
+    # The window's own connection reads the name index into its cache while idle, slice
+    # after slice (its pages and scrolling read it); a search waiting for typing to pause
+    # runs first, not after a slice. The ranks and numbers are not read there (lent).
+    page = window.people
+    pending: list[tuple[bool, bool]] = []
+    real = rosters.read_name_index
+
+    def read_name_index(conn, after, rows=1000):
+        pending.append((page.typing.timer.isActive(), conn is window.conn))
+        time.sleep(0.002)
+        return real(conn, after, rows=3)
+
+    monkeypatch.setattr(rosters, "read_name_index", read_name_index)
+    page.typing.timer.setInterval(400)
+    qtbot.waitUntil(page._warming.isActive, timeout=5000)
+    page.search.setFocus()
+    type_text(page.search, "ng")  # at once
+    qtbot.waitUntil(lambda: page.model.search == "ng", timeout=3000)
+    type_text(page.search, "u")  # waits for the pause
+    assert page.typing.timer.isActive()
+    qtbot.waitUntil(lambda: page.model.search == "ngu", timeout=3000)
+    qtbot.waitUntil(lambda: not page._warming.isActive(), timeout=20000)
+    everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
+    assert len(pending) >= everyone // 3  # to its end, on the window's connection
+    assert all(mine for _waiting, mine in pending)
+    assert not any(waiting for waiting, _mine in pending)  # never while the search waited
+
+
 def test_once_the_window_let_go_of_its_file_the_next_search_warms_again(window, qtbot,
                                                                        monkeypatch):
     # The window lets go of its file (a restore, another account, closing: the read-ahead's
