@@ -12,7 +12,7 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from uikit import choose_by_keys, type_text, window_as
+from uikit import choose_by_keys, click_page, type_text, window_as
 
 from desktop.storage import accounts, db, records, rosters
 from desktop.storage.writer import Store
@@ -308,6 +308,25 @@ def test_the_window_s_name_index_warms_while_idle_never_while_a_search_waits(win
     assert len(pending) >= everyone // 3  # to its end, on the window's connection
     assert all(mine for _waiting, mine in pending)
     assert not any(waiting for waiting, _mine in pending)  # never while the search waited
+
+
+def test_the_window_s_name_index_waits_while_another_page_is_shown(window, qtbot,
+                                                                   monkeypatch):
+    # Typing in the minutes page is not held up by the people page's slices: they wait
+    # until the people page is shown again.
+    page = window.people
+    slices: list[bool] = []
+    real = rosters.read_name_index
+    monkeypatch.setattr(rosters, "read_name_index", lambda conn, after, rows=1000: (
+        slices.append(page.isVisible()), real(conn, after, rows=2))[1])
+    qtbot.waitUntil(lambda: len(slices) > 2, timeout=5000)
+    click_page(qtbot, window, "meetings")
+    shown_then = len(slices)
+    qtbot.wait(300)
+    assert len(slices) <= shown_then + 1 and all(slices)  # (one slice may have been due)
+    click_page(qtbot, window, "people")
+    qtbot.waitUntil(lambda: len(slices) > shown_then + 5, timeout=5000)
+    assert all(slices)
 
 
 def test_once_the_window_let_go_of_its_file_the_next_search_warms_again(window, qtbot,

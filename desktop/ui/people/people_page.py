@@ -41,6 +41,7 @@ from desktop.ui.records.pages import (
 from desktop.ui.records.record_dialog import RecordDialog
 
 _PAINT_FIRST_S = 0.05  # after a roster or search is read, no warm-up slice before this
+_HIDDEN_CHECK_MS = 500  # while the page is hidden, its warm-up looks again this often
 
 
 class PeoplePage(QWidget):
@@ -63,10 +64,10 @@ class PeoplePage(QWidget):
         # slower, each page decrypted), then the ranks and numbers a search reads, lent to
         # this page's connection: off the UI thread (roster_model.start_reading_ahead).
         # Then this page's connection reads the name index into its own cache (its pages
-        # and scrolling read it), a slice of 1,000 entries at a time while the window is
-        # idle (about 1 ms each at 300,000 people; the ranks and numbers, 1.1 s there, are
-        # no longer read on this thread). The window stops both timers when it or its data
-        # closes (stop_pending_work).
+        # and scrolling read it), a slice of 1,000 entries at a time while the page is
+        # shown and idle (about 1 ms each at 300,000 people; the ranks and numbers, 1.1 s
+        # there, are no longer read on this thread). The window stops both timers when it
+        # or its data closes (stop_pending_work).
         self._warm_later = QTimer(self, singleShot=True, interval=500)
         self._warm_later.timeout.connect(self._warm)
         self._warm_started = False
@@ -217,6 +218,9 @@ class PeoplePage(QWidget):
         self._warming.start()
 
     def _warm_slice(self) -> None:
+        if not self.isVisible():  # another page is shown (its typing not held up): later
+            self._warming.start(_HIDDEN_CHECK_MS)
+            return
         wait = self._shown_at + _PAINT_FIRST_S - time.monotonic()
         if self._timer.isActive() or wait > 0:  # a search waits for typing to pause, or
             # one was just read: it goes first, and its rows are painted, before a slice
