@@ -7,17 +7,22 @@ transaction.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.cli_support import EXIT_USER_ERROR, db_path, emit, open_db, parse_assignments, warn
 from desktop.domain.errors import UserError
 from desktop.i18n import _, localize_argparse
-from desktop.storage import dbapi
+
+# argparse, the commands' helpers and the database driver are imported where a command or
+# an error needs them: a window's start reads its few options without them (the driver
+# loads while the password is typed, desktop/ui/shell/preload.py; issue 12).
+if TYPE_CHECKING:
+    import argparse
 
 # Columns of the plain-text tables of `antq list`, per kind (all fields in --json).
 LIST_COLUMNS = {
@@ -42,6 +47,8 @@ LIST_COLUMNS = {
 
 
 def _common() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--db", type=Path, default=argparse.SUPPRESS,
                    help=_("tệp cơ sở dữ liệu (mặc định: thư mục dữ liệu của người dùng)"))
@@ -54,6 +61,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     localize_argparse()
     common = _common()
     parser = argparse.ArgumentParser(
@@ -151,6 +160,7 @@ def _command_modules() -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop.cli_support import db_path, emit, open_db, parse_assignments, warn
     from desktop.storage import records, search, site
     from desktop.storage.present import Presenter
     from desktop.storage.writer import Store, kind_named
@@ -311,27 +321,32 @@ def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False)
     return run_app(db, self_test=self_test)
 
 
-def window_args(argv: Sequence[str] | None = None) -> argparse.Namespace | None:
+def window_args(argv: Sequence[str] | None = None) -> SimpleNamespace | None:
     """The arguments of a window start (``antq``, ``antq --db PATH``, ``--self-test``), read
-    without building every command's parser (a third of the window's own start-up work
-    before its frame, issue 12); None for anything else, which the full parser reads — and
-    explains, help and errors included."""
+    by hand, without argparse or any parser (the commands' parsers were a third of the
+    window's own start-up work before its frame; argparse's own, with its lookups of its
+    catalog, a few ms more; issue 12). The options are ``_common()``'s and ``--self-test``,
+    as the full parser reads them; None for anything else (a command, a stray word, help,
+    an option it cannot read plainly), which the full parser reads — and explains, help and
+    errors included. tests/test_cli_window_start.py holds both to the same result."""
     words = list(sys.argv[1:] if argv is None else argv)
-    if any(not w.startswith("--") for i, w in enumerate(words)
-           if i == 0 or words[i - 1] not in ("--db", "--user")) or \
-            any(w in ("--help", "--version") for w in words):
-        return None  # a command, a stray word, help or the version: the full parser
-    parser = argparse.ArgumentParser(prog="antq", parents=[_common()], add_help=False,
-                                     exit_on_error=False)
-    parser.add_argument("--self-test", action="store_true")
-    try:
-        args, rest = parser.parse_known_args(words)
-    except (argparse.ArgumentError, SystemExit):
-        return None
-    if rest:
-        return None
-    args.command = None
-    return args
+    found: dict[str, object] = {"self_test": False, "command": None}
+    i = 0
+    while i < len(words):
+        name, eq, value = words[i].partition("=")
+        if name in ("--db", "--user"):
+            if not eq:
+                i += 1
+                if i == len(words) or words[i].startswith("-"):
+                    return None  # no value, or one argparse may read as an option
+                value = words[i]
+            found[name[2:]] = Path(value) if name == "--db" else value
+        elif words[i] in ("--json", "--self-test"):
+            found[words[i][2:].replace("-", "_")] = True
+        else:
+            return None
+        i += 1
+    return SimpleNamespace(**found)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -346,36 +361,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "open-demo":
             return open_window(None, demo=True)
         return run(args)
-    except UserError as e:
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `antq list … | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as e:
+        return _failed(args, e)
+
+
+def _failed(args, e: Exception) -> int:
+    """One line for the officer: a user error, the database's; anything else is a bug, its
+    details in the log."""
+    from desktop.cli_support import EXIT_USER_ERROR
+    from desktop.storage import dbapi
+
+    if isinstance(e, UserError):
         print(_("Lỗi: {e}").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
-    except dbapi.OperationalError as e:
+    if isinstance(e, dbapi.OperationalError):
         if "locked" in str(e):
             print(_("Lỗi: cơ sở dữ liệu đang bận (một chương trình khác đang ghi); "
                     "hãy thử lại"), file=sys.stderr)
         else:
             print(_("Lỗi cơ sở dữ liệu: {e}").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
-    except dbapi.DatabaseError as e:
+    if isinstance(e, dbapi.DatabaseError):
         print(_("Lỗi: tệp không đọc được như cơ sở dữ liệu ({e})").format(e=e), file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `antq list … | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception as e:  # a bug: one line for the officer, the details in the log
-        from desktop import errorlog
+    # a bug: one line for the officer, the details in the log (sys.exc_info: the
+    # exception being handled, this is called from its except clause)
+    from desktop import errorlog
 
-        incident = errorlog.record(*sys.exc_info(), where=f"antq {args.command or ''}")
-        print(_("Lỗi không mong đợi: {e} (#{c}; chi tiết kỹ thuật trong {p}, hoặc đặt "
-                "ANTQ_DEBUG=1 để xem tại đây)").format(e=e, c=incident.code,
-                                                      p=incident.log_file), file=sys.stderr)
-        if os.environ.get("ANTQ_DEBUG"):
-            import traceback  # here: a window's start does not pay for it (issue 12)
+    incident = errorlog.record(*sys.exc_info(), where=f"antq {args.command or ''}")
+    print(_("Lỗi không mong đợi: {e} (#{c}; chi tiết kỹ thuật trong {p}, hoặc đặt "
+            "ANTQ_DEBUG=1 để xem tại đây)").format(e=e, c=incident.code,
+                                                  p=incident.log_file), file=sys.stderr)
+    if os.environ.get("ANTQ_DEBUG"):
+        import traceback  # here: a window's start does not pay for it (issue 12)
 
-            traceback.print_exc()
-        return 1
+        traceback.print_exc()
+    return 1
 
 
 if __name__ == "__main__":

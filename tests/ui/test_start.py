@@ -87,6 +87,8 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
 _TO_THE_PROMPT = r"""
 import json, os, sys
 from pathlib import Path
+from desktop.cli import window_args
+args = window_args(["--db", sys.argv[1]])  # as `antq --db PATH` reads its arguments
 import PySide6.QtCore
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
@@ -94,15 +96,16 @@ from desktop.ui.shell import crash, single_instance
 from desktop.ui.shell.app import make_application, start_window
 app = make_application()
 app.setOrganizationName("antq-desk-tests-start")
-single_instance.guard(Path(sys.argv[1]))  # as run_app: the one-window lock, the crash hook
+single_instance.guard(args.db)  # as run_app: the one-window lock, the crash hook
 crash.install(app)
-w = start_window(Path(sys.argv[1]), backup=False)
+w = start_window(args.db, backup=False)
 seen = {}
 import PySide6.QtGui, PySide6.QtWidgets
 def now():  # PySide builds a class (the Qt namespace: its 140 enums) when first named
     return {"Qt": "Qt" in vars(PySide6.QtCore),
             "modules": sorted(m for m in ("PySide6.QtNetwork", "desktop.errorlog", "hashlib",
-                                          "desktop.storage.db", "desktop.storage.accounts")
+                                          "desktop.storage.db", "desktop.storage.accounts",
+                                          "sqlcipher3", "desktop.cli_support")
                               if m in sys.modules),
             # the file dialog's parts (named when a dialog first opens), the menus' shortcuts
             # (built behind the prompt), the message box (a login's notes). (Not QAction:
@@ -140,7 +143,9 @@ def test_the_frame_and_the_login_prompt_leave_out_what_they_do_not_show(demo_fac
     neither shows (issue 12, the start budget): the Qt namespace's enums (25 ms; name ``Qt``
     inside a function, never at a module's top, in what the frame imports), the one-window
     guard's QtNetwork (its listener comes later), the error log (loaded by the first error),
-    the storage modules (imported while the password is typed), Qt classes neither uses
+    the storage modules and the database driver (imported while the password is typed), the
+    command line's parsers and helpers (a window start's options are read by hand), Qt
+    classes neither uses
     (0.3–1 ms each when first named: the file dialog's, the menus' entries', the message box).
     The first login on a machine offers the first account, and the demo's prompt says its
     account and password, without the account code (key derivation, cipher) either."""

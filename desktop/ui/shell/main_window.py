@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.i18n import _, pgettext
-from desktop.storage import dbapi
 from desktop.ui.common.after_paint import AfterPaint
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.shell.sections import SectionedPages
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
     # PySide builds a class and its enums when first named, 1.7 ms before the prompt)
     from PySide6.QtGui import QAction
 
+    # (the database driver loads while the password is typed, desktop/ui/shell/preload.py)
+    from desktop.storage import dbapi
     from desktop.ui.common.tasks import TaskRunner
     from desktop.ui.records.pages import AppContext, Selection
     from desktop.ui.shell.navigation import NavigationModel
