@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import platformdirs
-
 WINDOWS, MACOS, POSIX = "windows", "macos", "posix"
 DRIVE_REMOVABLE = 2  # GetDriveTypeW: a stick or a card reader (fixed disks are 3)
 # Where Linux desktops mount what is plugged in (udisks2: /media/USER/LABEL on Debian and
@@ -46,7 +44,22 @@ def system() -> str:
 def user_data_dir(app_dir: str) -> Path:
     """The per-user folder: %LOCALAPPDATA%\\<app> on Windows (not roaming: a database must
     not follow the user to another machine), ~/Library/Application Support/<app> on macOS,
-    $XDG_DATA_HOME/<app> (~/.local/share/<app>) on Linux."""
+    $XDG_DATA_HOME/<app> (~/.local/share/<app>) on Linux.
+
+    On Linux and the other Unixes the XDG rule is read here, as platformdirs reads it (an
+    absolute ``XDG_DATA_HOME``, else an absolute ``HOME``'s ``.local/share``;
+    tests/test_platform_os.py holds the two to the same folder): importing platformdirs, a
+    dozen modules, was 9 ms of processor time before a window's frame (issue 12). Windows,
+    macOS and an odd environment (no absolute ``HOME``) ask platformdirs."""
+    if system() == POSIX:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        if os.path.isabs(xdg):
+            return Path(xdg, app_dir)
+        home = os.environ.get("HOME", "")
+        if os.path.isabs(home):
+            return Path(home, ".local", "share", app_dir)
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(app_dir, False, roaming=False))
 
 

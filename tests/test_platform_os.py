@@ -37,9 +37,12 @@ def test_which_system(monkeypatch, os_name, platform, expected):
     assert platform_os.system() == expected
 
 
-def test_the_data_folder_is_local_not_roaming_and_overridable(monkeypatch, tmp_path):
+def test_the_data_folder_is_local_not_roaming_and_overridable(monkeypatch, tmp_path, on):
+    import platformdirs
+
+    on("windows")  # (Linux reads the XDG rule itself: below)
     asked = []
-    monkeypatch.setattr(platform_os.platformdirs, "user_data_dir",
+    monkeypatch.setattr(platformdirs, "user_data_dir",
                         lambda *a, **k: asked.append((a, k)) or str(tmp_path / "x"))
     monkeypatch.delenv("ANTQ_DATA_DIR", raising=False)
     assert settings.data_dir() == tmp_path / "x"
@@ -47,6 +50,38 @@ def test_the_data_folder_is_local_not_roaming_and_overridable(monkeypatch, tmp_p
     monkeypatch.setenv("ANTQ_DATA_DIR", str(tmp_path / "portable"))
     assert settings.data_dir() == tmp_path / "portable"
 
+
+
+@posix_only
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS asks platformdirs")
+@pytest.mark.parametrize(("xdg", "home"), [
+    (None, "/home/cb"), ("", "/home/cb/"), ("/data/xdg", "/home/cb"), ("relative/xdg", "/home/cb"),
+    ("/data/xdg/", "/"), (None, "//srv/home"), (None, "relative"), (None, None),
+])
+def test_linux_reads_the_xdg_rule_as_platformdirs_does(monkeypatch, xdg, home):
+    """The data folder read without platformdirs (start-up time, issue 12) is the folder it
+    gives: the officer's database and settings stay where they were."""
+    import platformdirs
+
+    for name, value in (("XDG_DATA_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert platform_os.user_data_dir("antq-desk") == \
+        Path(platformdirs.user_data_dir("antq-desk", False, roaming=False))
+
+
+@posix_only
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS asks platformdirs")
+def test_linux_finds_the_data_folder_without_importing_platformdirs(tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("ANTQ_DATA_DIR", None)
+    env.pop("XDG_DATA_HOME", None)
+    out = subprocess.run([sys.executable, "-c", "import sys; from desktop import settings; "
+                          "print(settings.data_dir(), 'platformdirs' in sys.modules)"],
+                         capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert out.stdout.split() == [str(tmp_path / ".local" / "share" / "antq-desk"), "False"]
 
 @posix_only
 def test_posix_makes_files_0600_and_folders_0700(tmp_path, on):
