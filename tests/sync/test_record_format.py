@@ -37,6 +37,18 @@ def peer_schema(node: Node, peer: Node) -> int | None:
                              (peer.site_id,)).fetchone()[0]
 
 
+def _alike(mine, mine_file, theirs, their_file, bundle_id: str) -> bool:
+    """The two whole databases the same but for the imported file's hash and path in the
+    import log (the same versions came in other lines)."""
+    from test_import_adversarial import state
+
+    sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
+    mine_sha = mine.execute(sha, (bundle_id,)).fetchone()[0]
+    their_sha = theirs.execute(sha, (bundle_id,)).fetchone()[0]
+    return [line.replace(their_sha, mine_sha).replace(str(their_file), str(mine_file))
+            for line in state(theirs)] == state(mine)
+
+
 def test_record_lines_go_only_to_a_peer_that_said_it_reads_them(network, tmp_path):
     prov, (a, _b) = network(2)
     # The enrolment files said it: both programs read record lines from the first bundle.
@@ -101,7 +113,7 @@ def test_an_older_program_asks_to_be_updated_rather_than_misread_record_lines(
 def test_the_same_versions_in_either_lines_give_the_same_database(network, tmp_path):
     """The province's edits and new people sent to a commune, once as change lines and once
     as record lines, into two copies of it: the whole databases are the same."""
-    from test_import_adversarial import state, twin
+    from test_import_adversarial import twin
 
     prov, (a, _b) = network(2)
     ids = people(a, 30)
@@ -121,11 +133,7 @@ def test_the_same_versions_in_either_lines_give_the_same_database(network, tmp_p
         [r2] = exchange.import_files(other.conn, other.keys, [as_lines])
         assert r1.status == r2.status == "imported" and r1.stats == r2.stats
         assert r1.stats["conflicts_new"] >= 1  # the concurrent edit kept for review
-        sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
-        mine = a.conn.execute(sha, (r1.bundle_id,)).fetchone()[0]
-        theirs = other.conn.execute(sha, (r1.bundle_id,)).fetchone()[0]
-        assert [line.replace(theirs, mine).replace(str(as_lines), str(changes))
-                for line in state(other.conn)] == state(a.conn)
+        assert _alike(a.conn, changes, other.conn, as_lines, r1.bundle_id)
     finally:
         other.conn.close()
 
@@ -160,7 +168,7 @@ def test_new_people_in_record_lines_are_merged_from_their_columns_to_the_same_da
         network, tmp_path, monkeypatch):
     """Batches of new people (two shapes: with and without a phone) merged at once from the
     record lines' columns (merge._records_batches) give the database the change lines give."""
-    from test_import_adversarial import state, twin
+    from test_import_adversarial import twin
 
     from desktop.storage import merge
 
@@ -191,11 +199,7 @@ def test_new_people_in_record_lines_are_merged_from_their_columns_to_the_same_da
         [r2] = exchange.import_files(prov.conn, prov.keys, [as_records])
         assert r1.status == r2.status == "imported" and r1.stats == r2.stats
         assert taken and all(taken)
-        sha = "SELECT sha256 FROM sync_import_log WHERE bundle_id = ?"
-        mine = prov.conn.execute(sha, (r2.bundle_id,)).fetchone()[0]
-        theirs = other.conn.execute(sha, (r2.bundle_id,)).fetchone()[0]
-        assert [line.replace(theirs, mine).replace(str(lines), str(as_records))
-                for line in state(other.conn)] == state(prov.conn)
+        assert _alike(prov.conn, as_records, other.conn, lines, r2.bundle_id)
     finally:
         other.conn.close()
 

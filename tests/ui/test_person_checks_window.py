@@ -1,6 +1,8 @@
 """The person editor, clicked and typed through as an officer does: a citizen ID that another
 person holds is refused until the officer says they are one person (then merged); one that
-contradicts the gender is refused in Vietnamese words, never "citizen_id: …"."""
+contradicts the gender is refused in Vietnamese words, never "citizen_id: …"; a phone pasted in
+another script's digits («٠٩١٢٣٤٥٦٧٨», which looks like a number) is refused naming the digit
+(session 10 review: a local write took any Unicode digit, which every peer then had to take)."""
 
 from __future__ import annotations
 
@@ -34,12 +36,18 @@ def _type(qtbot, dialog, name: str, text: str) -> None:
     widget = dialog.editors[name].widget
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
     widget.setFocus()
+    widget.selectAll()  # typed over what is there
     type_text(widget, text)
 
 
 def _click_save(qtbot, dialog) -> None:
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
                      Qt.MouseButton.LeftButton)
+
+
+def _phones(window, name: str) -> list[str]:
+    return [r[0] for r in window.conn.execute(
+        "SELECT phone FROM person WHERE full_name = ? AND _deleted = 0", (name,))]
 
 
 def _count(window) -> int:
@@ -102,3 +110,22 @@ def test_a_citizen_id_of_the_other_sex_is_refused_in_vietnamese(window, qtbot):
     assert gender.currentText() == "Nam"
     _click_save(qtbot, dialog)
     assert not dialog.isVisible() and _count(window) == before + 1
+
+
+def test_a_phone_in_another_script_s_digits_is_refused_naming_the_digit(window, qtbot):
+    dialog = _open_person_editor(window, qtbot)
+    _type(qtbot, dialog, "full_name", "Lò Thị Hoa Phương")
+    _type(qtbot, dialog, "phone", "٠٩١٢٣٤٥٦٧٨")
+    _click_save(qtbot, dialog)
+    message = dialog.editors["phone"].message
+    assert dialog.isVisible() and message.isVisible()
+    assert "«٠» (U+0660) không phải 0–9" in message.text(), message.text()
+    assert _phones(window, "Lò Thị Hoa Phương") == []
+    QApplication.processEvents()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SCREENSHOTS / "person_editor_phone_other_digits.png"))
+
+    _type(qtbot, dialog, "phone", "0912 345 678")
+    _click_save(qtbot, dialog)
+    assert not dialog.isVisible()
+    assert _phones(window, "Lò Thị Hoa Phương") == ["0912345678"]
