@@ -26,6 +26,19 @@ __all__ = [
 # but is a different letter: it would not match "Đ" in searches and ICU sorts it as a variant
 # of "d". We treat it as Đ everywhere.
 _ETH_TO_DSTROKE = {0x00D0: "\u0110", 0x00F0: "\u0111"}
+# Invisible characters pasted with text from web pages, chats and office documents: the soft
+# hyphen, the zero-width space and joiners, the word joiner and the byte-order mark. No
+# Vietnamese text needs them, and a name holding one is not found by a search for it nor
+# seen as the same person: a local write drops them.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_HAS_INVISIBLE = re.compile(f"[{INVISIBLE}]").search
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def drop_invisible(s: str) -> str:
+    """``s`` without the :data:`INVISIBLE` characters (before NFC: one between a letter and
+    its accent keeps them apart)."""
+    return s.translate(_DROP_INVISIBLE) if _HAS_INVISIBLE(s) else s
 
 
 class _LazyTable(dict[int, str]):
@@ -50,12 +63,13 @@ class _LazyTable(dict[int, str]):
 
 
 def clean_text(s: str) -> str:
-    """Normalise user input: NFC, Eth → Đ, trimmed, inner whitespace collapsed to one space.
+    """Normalise user input: invisible characters dropped, NFC, Eth → Đ, trimmed, inner
+    whitespace collapsed to one space.
 
     Official data mixes NFC/NFD and look-alike letters; comparing or storing raw input would
     make the same name look like two different ones.
     """
-    s = unicodedata.normalize("NFC", s)
+    s = unicodedata.normalize("NFC", drop_invisible(s))
     if "\u00d0" in s or "\u00f0" in s:  # rare; translate() would cost more than the check
         s = s.translate(_ETH_TO_DSTROKE)
     return " ".join(s.split())

@@ -73,7 +73,7 @@ def clean_values(kind: Kind, raw: Mapping[str, object],
 
 def clean_field(f: Field, value: object, *, today: dt.date | None = None) -> Stored:
     """The stored form of one value; empty input means "no value"."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not text.drop_invisible(value).strip()):
         if f.type is FieldType.BOOL and value is not None:
             return 0
         return None
@@ -110,10 +110,12 @@ def _clean_long(f: Field, value: object, today: dt.date) -> str:
 
 
 def long_text(s: str) -> str:
-    """Multi-line text as a local write stores it: NFC, Windows and old Mac line ends as
+    """Multi-line text as a local write stores it: invisible characters dropped
+    (text.INVISIBLE), NFC, Windows and old Mac line ends as
     "\\n", Eth as Đ (text.clean_text), no space at either end nor at the end of a line. Indents,
     tabs and runs of spaces inside a line are kept: minutes are laid out with them."""
-    s = unicodedata.normalize("NFC", s).replace("\r\n", "\n").replace("\r", "\n")
+    s = unicodedata.normalize("NFC", text.drop_invisible(s))
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
     if "\u00d0" in s or "\u00f0" in s:
         s = s.replace("\u00d0", "Đ").replace("\u00f0", "đ")
     return "\n".join(line.rstrip() for line in s.strip().split("\n"))
@@ -355,20 +357,21 @@ def _stored_long(f: Field, value: object) -> None:
 
 
 # What a local write's cleaning would change in NFC text (text.clean_text for one line,
-# long_text for several), found in C: an Eth for Đ, a space at either end, and in one line
+# long_text for several), found in C: an Eth for Đ, an invisible character (text.INVISIBLE),
+# a space at either end, and in one line
 # two spaces running or any space but the plain one (a tab, a no-break or thin space…), in
 # several lines a space at the end of a line or a carriage return (a control character,
 # refused before this, but sent_form must find it). "\s" is str.isspace, what str.split()
 # and str.strip() take as space. The empty text is no stored form either: a local write
 # stores "no value" (None) for it.
-_UNCLEAN_LINE = re.compile(r"\A\s|\s\Z|\s\s|[^\S ]|[\u00d0\u00f0]|\A\Z")
-_UNCLEAN_LONG = re.compile(r"\A\s|\s\Z|[^\S\n]\n|\r|[\u00d0\u00f0]|\A\Z")
+_UNCLEAN_LINE = re.compile(rf"\A\s|\s\Z|\s\s|[^\S ]|[\u00d0\u00f0{text.INVISIBLE}]|\A\Z")
+_UNCLEAN_LONG = re.compile(rf"\A\s|\s\Z|[^\S\n]\n|\r|[\u00d0\u00f0{text.INVISIBLE}]|\A\Z")
 # The same refusals over many values (stored_all, an import's distinct values), the ends and
 # the empty text found by str.strip in C: a pattern whose every branch starts with a class of
 # characters lets re skip to a candidate, where the anchored branches above make each search
 # try every position (issue 12: 0.1 s of an import of 10,000 people).
-_UNCLEAN_LINE_INSIDE = re.compile(r"\s\s|[^\S ]|[\u00d0\u00f0]")
-_UNCLEAN_LONG_INSIDE = re.compile(r"[^\S\n]\n|[\r\u00d0\u00f0]")
+_UNCLEAN_LINE_INSIDE = re.compile(rf"\s\s|[^\S ]|[\u00d0\u00f0{text.INVISIBLE}]")
+_UNCLEAN_LONG_INSIDE = re.compile(rf"[^\S\n]\n|[\r\u00d0\u00f0{text.INVISIBLE}]")
 
 
 def _need_clean(f: Field, s: str, unclean: re.Pattern[str]) -> None:
@@ -383,6 +386,9 @@ def _need_clean(f: Field, s: str, unclean: re.Pattern[str]) -> None:
     elif got in ("\u00d0", "\u00f0"):
         why = _("có chữ «{c}» (U+{u:04X}, chữ eth) thay cho «{d}»").format(
             c=got, u=ord(got), d="Đ" if got == "\u00d0" else "đ")
+    elif len(got) == 1 and got in text.INVISIBLE:
+        why = _("có ký tự vô hình (U+{u:04X}), một lần ghi trên máy này bỏ nó đi").format(
+            u=ord(got))
     elif m.start() == 0 or m.end() == len(s):
         why = _("có khoảng trắng ở đầu hoặc cuối")
     elif unclean is _UNCLEAN_LONG:

@@ -17,7 +17,8 @@ PERSON = KINDS["person"]
 # Every kind of space and line break Python's \s knows, the Eth and its small letter, text.
 ALPHABET = st.sampled_from([" ", " ", " ", "a", "a", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c",
                             "\x85", "\xa0", "\u1680", "\u2003", "\u2028", "\u202f", "\u3000",
-                            "\u00d0", "\u00f0", "a", "Đ", "ư", "1"])
+                            "\u00d0", "\u00f0", "\u200b", "\ufeff", "\u00ad", "a", "Đ",
+                            "ư", "1"])
 
 
 def one_by_one(field: str, value: str) -> bool:
@@ -38,6 +39,7 @@ def one_by_one(field: str, value: str) -> bool:
 @example("full_name", "a\u00a0a")
 @example("full_name", "\u00d0a")
 @example("full_name", "")
+@example("notes", "a\u200bb")
 @example("notes", "a\n")
 def test_the_many_values_check_refuses_what_the_one_value_check_refuses(field, value):
     assert validation.stored_all(PERSON, field, [value]) == one_by_one(field, value)

@@ -23,8 +23,8 @@ TEXT_FIELDS = [(kind, f) for kind in KINDS.values() for f in kind.fields
                if f.type in (FieldType.TEXT, FieldType.CODE, FieldType.LONGTEXT)]
 # What an officer's paste or a converter from TCVN3/VNI leaves, and what a hostile site sends.
 PIECES = ["Lò", "Văn", "Đặng", "đ", "a", "x1", " ", " ", "\u00a0", "\u2009", "\u3000", "\u202f",
-          "\t", "\n", "\r", "\r\n", "\x85", "\x1f", "\x0b", "\u2028", "\u200b", "\u00d0",
-          "\u00f0", "\u0301", "o\u0301", "ó", "٣", "\x00", "\x1b"]
+          "\t", "\n", "\r", "\r\n", "\x85", "\x1f", "\x0b", "\u2028", "\u200b", "\ufeff",
+          "\u00ad", "\u200d", "\u00d0", "\u00f0", "\u0301", "o\u0301", "ó", "٣", "\x00", "\x1b"]
 TEXTS = st.lists(st.sampled_from(PIECES), max_size=7).map("".join)
 TODAY = dt.date(2026, 12, 7)
 _REFUSED = object()
@@ -73,6 +73,9 @@ def test_the_distinct_check_agrees_with_the_checks_one_by_one(field, values):
     ("full_name", "Lò\u2009Văn Sáng", "U+2009"),
     ("full_name", "Lò Văn\u3000Sáng", "U+3000"),
     ("full_name", "\u00d0ặng Văn Sáng", "«Ð» (U+00D0"),
+    ("full_name", "Lò Văn\u200b Sáng", "vô hình (U+200B)"),
+    ("full_name", "\ufeffLò Văn Sáng", "vô hình (U+FEFF)"),
+    ("notes", "dòng 1\ndòng\u00ad 2", "vô hình (U+00AD)"),
     ("full_name", "\u00f0ặng", "«đ»"),
     ("full_name", "", "rỗng"),
     ("notes", "dòng 1 \ndòng 2", "cuối dòng"),
@@ -196,3 +199,14 @@ def test_a_value_held_from_before_these_rules_is_sent_as_a_local_write_stores_it
     [back] = a.export(tmp_path / "up", to=prov)  # the same versions: nothing to change
     [r] = prov.import_(back)
     assert r.status == "imported" and tuple(prov.conn.execute(ROW, (pid,)).fetchone()) == OLD
+
+
+def test_a_local_write_drops_invisible_characters_pasted_with_a_name():
+    """A zero-width space, a byte-order mark or a soft hyphen pasted from a web page or a
+    document: a name holding one would not be found by a search for it nor seen as the same
+    person, and a multi-line text does not need them either."""
+    assert locally(PERSON.field("full_name"), "\ufeffLò\u200b Văn Sá\u00adng") == "Lò Văn Sáng"
+    assert locally(PERSON.field("notes"), "dòng\u200d 1\n\u2060dòng 2") == "dòng 1\ndòng 2"
+    assert locally(PERSON.field("full_name"), "\u200b") is None  # nothing left: no value
+    # one between a letter and its accent: dropped first, then the two make one letter
+    assert locally(PERSON.field("full_name"), "Lo\u200b\u0300") == "Lò"
