@@ -21,7 +21,7 @@ from desktop.storage.cipher_upgrade import cipher_settings
 # The schema version this program writes: ``migrations.latest_version()``, kept here too so
 # that opening an up-to-date database does not import the migrations (and every record kind
 # with them) before the window can show (a test keeps the two equal).
-SCHEMA_VERSION = 34
+SCHEMA_VERSION = 37
 # Every migration this program has, ``migrations.MIGRATIONS``' numbers (a test keeps them
 # equal). Numbers are handed out to work done side by side, so one may land after databases
 # of a higher version were made (11 and 13 came after 14 and 17; 15, 18 and 21 after 22): an
@@ -29,7 +29,7 @@ SCHEMA_VERSION = 34
 # ``schema_migrations`` holds exactly these; otherwise migrations.missing runs what is
 # missing, and a number this program does not know (a newer program's) is refused.
 MIGRATION_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22,
-                      23, 24, 25, 26, 27, 28, 30, 31, 32, 34)
+                      23, 24, 25, 26, 27, 28, 30, 31, 32, 34, 37)
 
 
 PLAIN_HEADER = b"SQLite format 3\x00"

@@ -68,12 +68,20 @@ class MergeStats:
     conflicts_new: int = 0
     conflicts_closed: int = 0
     hlc_max: int = 0
+    # Records left breaking a whole-record rule, put up for review (sync/conflicts.py).
+    review_new: int = 0
+    # What each table's merge wrote, for those rules: (kind, the records before, by id; the
+    # values the merge changed, by id, a new record's being all it has).
+    touched: list[tuple[Kind, Mapping[str, Mapping[str, object]],
+                        Mapping[str, Mapping[str, object]]]] = field(
+        default_factory=list, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         return {"cells": self.cells, "adopted": self.adopted, "ignored": self.ignored,
                 "new_records": dict(self.new_records),
                 "changed_records": dict(self.changed_records),
-                "conflicts_new": self.conflicts_new, "conflicts_closed": self.conflicts_closed}
+                "conflicts_new": self.conflicts_new, "conflicts_closed": self.conflicts_closed,
+                "review_new": self.review_new}
 
 
 def conflict_id(kind: str, tbl: str, pk: str, field_name: str, loser: Sequence[object],
@@ -464,7 +472,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         open_by_key: dict[tuple[str, str], list] = defaultdict(list)
         for r in conn.execute("SELECT id, kind, pk, field, loser_origin, loser_part, loser_seq, "
                               "winner_origin, winner_part, winner_seq FROM sync_conflict "
-                              "WHERE status = 'open' AND tbl = ?", (tbl,)):
+                              "WHERE status = 'open' AND tbl = ? AND kind != 'rule'", (tbl,)):
             key_field = "_deleted" if r[1] == "delete" else r[3]
             open_by_key[(r[2], key_field)].append(
                 (r[0], [r[4], r[5], r[6]], [r[7], r[8], r[9]]))
@@ -476,6 +484,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
                                            records_of.get(tbl) if records else None)
             if at_once is not None:  # each record new here, written in one go
                 placed += at_once
+                stats.touched.append((kind, {}, {p[1]: p[3] for p in at_once}))
                 stats.hlc_max = hlc_max
                 stats.adopted += len(tcells)
                 before, done = done, done + len(tcells)
@@ -563,6 +572,7 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         stats.adopted += adopted
         stats.ignored += len(tcells) - adopted
         new_rowids = _write_rows(conn, kind, rows, changes, part_of_new, stats)
+        stats.touched.append((kind, rows, changes))
         placed += _placed_records(kind, rows, changes, part_of_new)
         versions.write(conn, tbl, {rows[pk]["_rowid"]: cur[pk] for pk, ch in changes.items()
                                    if ch and pk in rows}, names)

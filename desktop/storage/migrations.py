@@ -598,6 +598,31 @@ def _v34_peer_schema(conn: dbapi.Connection) -> None:
     conn.execute("ALTER TABLE sync_site ADD COLUMN peer_schema INTEGER")
 
 
+def _v37_rule_review(conn: dbapi.Connection) -> None:
+    """The review queue takes a third kind of item, ``rule``: a record an import left
+    breaking a whole-record rule a local write enforces (validation.check_record), e.g. a
+    CCCD that disagrees with the birth year after two sites each fixed one of them
+    (desktop/sync/conflicts.py). SQLite cannot change a CHECK in place: the table is
+    copied into one whose CHECK allows it, the same columns, key and index."""
+    conn.execute("ALTER TABLE sync_conflict RENAME TO sync_conflict_v36")
+    conn.execute("DROP INDEX IF EXISTS sync_conflict_open")
+    conn.execute("""CREATE TABLE sync_conflict (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('value', 'delete', 'rule')),
+    severity TEXT NOT NULL CHECK (severity IN ('normal', 'high')),
+    tbl TEXT NOT NULL, pk TEXT NOT NULL, field TEXT NOT NULL,
+    loser_value TEXT, loser_hlc INTEGER NOT NULL, loser_origin TEXT NOT NULL,
+    loser_part TEXT NOT NULL, loser_seq INTEGER NOT NULL,
+    winner_value TEXT, winner_hlc INTEGER NOT NULL, winner_origin TEXT NOT NULL,
+    winner_part TEXT NOT NULL, winner_seq INTEGER NOT NULL,
+    detected_site TEXT NOT NULL, detected_local_time TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'accepted', 'restored', 'merged', 'closed')),
+    resolved_by TEXT, resolved_local_time TEXT) WITHOUT ROWID""")
+    conn.execute("INSERT INTO sync_conflict SELECT * FROM sync_conflict_v36")
+    conn.execute("DROP TABLE sync_conflict_v36")
+    conn.execute("CREATE INDEX sync_conflict_open ON sync_conflict(status, tbl, pk)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: records, versions, audit", _v1_schema),
     Migration(2, "reference data: catalogues, 2025 provinces and communes", _v2_reference_data),
@@ -641,6 +666,8 @@ MIGRATIONS: list[Migration] = [
               _v32_roster_members),
     Migration(34, "each peer's schema version, for the bundle lines it reads",
               _v34_peer_schema),
+    Migration(37, "review queue: records an import left breaking a whole-record rule",
+              _v37_rule_review),
 ]
 
 # Migrations that free much of the file: VACUUM after them gives the space back.
