@@ -229,6 +229,12 @@ class Store:
                                              part=row["_part"])
             changed = {k: v for k, v in record.items() if current.get(k) != v}
             self._update(kind, row, changed)
+            # The record passed every rule just now: an import's item saying it broke one
+            # (sync/conflicts.py, review_broken_records) is done.
+            self.conn.execute("UPDATE sync_conflict SET status = 'closed', resolved_by = ?, "
+                              "resolved_local_time = ? WHERE status = 'open' AND tbl = ? "
+                              "AND pk = ? AND kind = 'rule'",
+                              (self.site.site_id, now_local(), kind.table, record_id))
         return WriteResult(record_id, warnings)
 
     def delete(self, kind_name: str, record_id: str) -> None:

@@ -157,12 +157,19 @@ def run(args: argparse.Namespace) -> int:
             return 0
         items = conflicts.list_conflicts(conn, include_closed=args.all)
         emit(args, [c.as_dict() for c in items],
-             ["\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
-                         _("bị thay: {v}").format(v=c.loser_value),
-                         _("đang dùng: {v}").format(v=c.winner_value), c.status))
-              for c in items] or [_("Không có xung đột.")])
+             [_conflict_line(c) for c in items] or [_("Không có xung đột.")])
         return 0
     raise NotImplementedError(command)  # pragma: no cover
+
+
+def _conflict_line(c) -> str:  # c: conflicts.Conflict
+    if c.kind == "rule":  # a record an import left breaking a rule: the field, why, its value
+        return "\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
+                          _("sai quy tắc: {f}: {m}").format(f=c.field_label, m=c.message),
+                          _("đang dùng: {v}").format(v=c.winner_value), c.status))
+    return "\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
+                      _("bị thay: {v}").format(v=c.loser_value),
+                      _("đang dùng: {v}").format(v=c.winner_value), c.status))
 
 
 def _enrol(args: argparse.Namespace, conn, enrol, keys) -> int:  # type: ignore[no-untyped-def]

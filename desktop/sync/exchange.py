@@ -547,6 +547,9 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             if listing is not None and keys.site.site_kind == "commune":
                 enrol.apply_site_list(conn, listing)
             stats.conflicts_new += conflicts.receive_conflicts(conn, their_conflicts)
+            # Never refused for a whole-record rule (the sender may rightly hold the merged
+            # state): each record it left breaking one is put up for review here.
+            stats.review_new = conflicts.review_broken_records(store, stats.touched)
             if their_head is not None:  # a sender whose history got shorter or other
                 rewritten = audit.observe_peer_head(conn, peer.site_id, peer.name, their_head)
                 if rewritten is not None:
@@ -672,4 +675,9 @@ def _summary(name: str, sender: str, s: merge.MergeStats, *, dry: bool) -> str:
         records=ngettext("{r} bản ghi mới", "{r} bản ghi mới", records).format(r=records),
         conflicts=ngettext("{x} xung đột mới", "{x} xung đột mới",
                            s.conflicts_new).format(x=s.conflicts_new))
+    if s.review_new:
+        text += ", " + ngettext(
+            "{r} bản ghi sai quy tắc cần xem xét (Xung đột dữ liệu)",
+            "{r} bản ghi sai quy tắc cần xem xét (Xung đột dữ liệu)",
+            s.review_new).format(r=s.review_new)
     return (_("(thử) ") + text) if dry else text
