@@ -15,7 +15,8 @@ it cannot pass the bundle), the undo journal (``undo.start``), the merge
 rows written with their indexes, triggers and derived columns, ``merge._write_rows`` and of that
 ``bulk.insert_many`` (whose line counts a batch's inserts too), and their versions,
 ``versions.write``), the commit of the import's transaction, the duplicates scan of the
-people written (``duplicates.scan``); "other" is the rest of the import (signatures, the
+people written (``duplicates.scan``), the whole-record rules on the records it touched
+(``conflicts.review_broken_records``); "other" is the rest of the import (signatures, the
 smaller checks, the small tables, the audit). Each line is the median over ``--reps``
 imports, each into a fresh copy of the enrolled target. The wall time beside the processor
 time is split by the kernel's scheduler statistics into waiting for a processor (other users
@@ -38,7 +39,7 @@ import benchkit as bk
 import builders
 
 from desktop.storage import bulk, db, duplicates, merge, undo, versions, writer
-from desktop.sync import bundle, exchange, keys
+from desktop.sync import bundle, conflicts, exchange, keys
 
 # (label, module, function name, depth): depth 1 lies inside the depth-0 stage above it.
 # Lines of typed change lines take the short checks (merge.typed_checks_pass) and the cell-
@@ -59,6 +60,7 @@ STAGES = (("reading the bundle", bundle, "read_members", 0),
           ("of which inserts", bulk, "insert_many", 2),
           ("versions", versions, "write", 1),
           ("versions at once", versions, "write_run", 1),
+          ("whole-record rules", conflicts, "review_broken_records", 0),
           ("duplicates scan", duplicates, "scan", 0))
 
 
