@@ -188,7 +188,7 @@ cap, budget = float(sys.argv[4]), float(sys.argv[5])
 class Painted(QObject):
     def __init__(self, view):
         super().__init__(); self.view, self.changed, self.at = view, False, None
-        self.cpu, self.paints = None, 0
+        self.cpu, self.paints, self.done = None, 0, None
         view.viewport().installEventFilter(self)
         m = view.model()
         for sig in (m.modelReset, m.layoutChanged, m.rowsInserted, m.rowsRemoved,
@@ -206,19 +206,42 @@ class Painted(QObject):
         if self.at is None:
             self.at = time.perf_counter()
             self.cpu = time.process_time()
+            if self.done is not None:
+                self.done()
 
 def parts(page):
     search = getattr(page, "search", None) or page.findChild(QLineEdit)
     view = getattr(page, "table", None) or page.findChild(QTableView)
     return search, view
 
+def wait(spy, until):
+    # Until the spy saw the list repainted, or the clock (perf_counter) reaches ``until()``
+    # (asked again then: it may have moved). The event loop sleeps between events, as the
+    # window's own does (app.exec). A loop spinning processEvents with a time limit (which
+    # does not sleep) kept a processor busy and took the interpreter's lock back from the
+    # read-ahead worker a million times a run: work the program does not do, on the same
+    # 2 processors.
+    loop = QEventLoop()
+    deadline = QTimer(singleShot=True, timerType=Qt.TimerType.PreciseTimer)
+    def waiting():
+        left = until() - time.perf_counter()
+        if spy.at is None and left > 0:
+            deadline.start(max(1, int(left * 1000)))
+            return True
+        return False
+    deadline.timeout.connect(lambda: waiting() or loop.quit())
+    spy.done = loop.quit
+    if waiting():
+        loop.exec()
+    deadline.stop()
+    spy.done = None
+
 def settle(view, action):
     # Do something, then wait (at most 3 s) for the list to change and repaint.
     spy = Painted(view)
     action()
     deadline = time.perf_counter() + 3.0
-    while spy.at is None and time.perf_counter() < deadline:
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+    wait(spy, lambda: deadline)
     view.viewport().removeEventFilter(spy)
     spy.deleteLater()
 
@@ -250,15 +273,13 @@ def keystrokes(page, words):
                        else page.findChildren(QTimer))
             pending = [tm for tm in pending if tm.isActive() and tm.isSingleShot()]
             debounce = min(tm.interval() for tm in pending) / 1000 if pending else 0.0
-            # Processor time from the debounce's end: this loop spins while it waits
-            # (processEvents with a time limit does not sleep).
+            # Processor time from the debounce's end (the worker may read ahead before it).
             hooks = [(tm, tm.timeout.connect(lambda c=c: c.__setitem__(
                 0, time.process_time()))) for tm in pending]
             # A key that changes nothing (a first letter, a space) leaves the list as it was:
             # no change 0.3 s after the debounce, none coming.
-            while spy.at is None and time.perf_counter() < t + debounce + (
-                    3.0 if spy.changed else 0.3):
-                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+            wait(spy, lambda t=t, spy=spy, debounce=debounce: t + debounce + (
+                3.0 if spy.changed else 0.3))
             if spy.at is None:
                 missed += 1
             else:
