@@ -480,7 +480,9 @@ class FingerprintDialog(QDialog):
 
 
 class ConflictsDialog(QDialog):
-    """Open conflicts, the two values side by side; keep one, or type the right value."""
+    """Open conflicts, the two values side by side; keep one, or type the right value. A
+    record an import left breaking a rule (``kind`` "rule") shows its value in use and the
+    rule's words: only the right value, typed, or an edit of the record settles it."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -488,7 +490,8 @@ class ConflictsDialog(QDialog):
         self.setWindowTitle(_("Xung đột dữ liệu"))
         self.resize(900, 480)
         self.table = read_only_table([_("Bản ghi"), _("Trường"), _("Giá trị bị thay"),
-                                      _("Giá trị đang dùng"), _("Phát hiện lúc")])
+                                      _("Giá trị đang dùng"), _("Phát hiện lúc"),
+                                      _("Sai quy tắc")])
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.mine = QPushButton(_("Giữ giá trị bị thay"))
         self.theirs = QPushButton(_("Giữ giá trị đang dùng"))
@@ -518,10 +521,10 @@ class ConflictsDialog(QDialog):
         for r, c in enumerate(self.items):
             kind = KINDS_BY_TABLE[c.tbl]
             title = presenter.ref_title(kind.name, c.pk)
-            label = kind.by_name[c.field].label if c.field in kind.by_name else c.field
-            for col, value in enumerate((f"{kind.label}: {title}", label,
-                                         c.loser_value or "", c.winner_value or "",
-                                         _moment(c.detected_local_time))):
+            lost = "" if c.kind == conflicts.RULE else c.loser_value or ""
+            for col, value in enumerate((f"{kind.label}: {title}", c.field_label, lost,
+                                         c.winner_value or "", _moment(c.detected_local_time),
+                                         c.message or "")):
                 cell = QTableWidgetItem(value)
                 cell.setToolTip(value)
                 self.table.setItem(r, col, cell)
@@ -536,9 +539,12 @@ class ConflictsDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        chosen = bool(self.table.selectedItems())
-        for b in (self.mine, self.theirs, self.other):
-            b.setEnabled(chosen)
+        rows = {i.row() for i in self.table.selectedItems()}  # (the current row may lag)
+        chosen = [self.items[r] for r in rows if r < len(self.items)]
+        # A rule item has no value that lost: only the right value settles it.
+        for b in (self.mine, self.theirs):
+            b.setEnabled(bool(chosen) and chosen[0].kind != conflicts.RULE)
+        self.other.setEnabled(bool(chosen))
 
     def current(self) -> conflicts.Conflict | None:
         row = self.table.currentRow()
