@@ -60,6 +60,7 @@ class SenderResult:
     other_warnings: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
     cancelled: int = 0
+    review: int = 0  # records left breaking a whole-record rule (conflicts.py)
 
     def line(self) -> str:
         parts = [ngettext("{n} gói đã nhập", "{n} gói đã nhập", self.imported).format(
@@ -69,6 +70,8 @@ class SenderResult:
                      n=self.conflicts),
                  ngettext("{n} cảnh báo đồng hồ", "{n} cảnh báo đồng hồ",
                           len(self.clock_warnings)).format(n=len(self.clock_warnings))]
+        if self.review:
+            parts.append(_review(self.review))
         if self.already:
             parts.append(ngettext("{n} gói đã nhập trước đây", "{n} gói đã nhập trước đây",
                                   self.already).format(n=self.already))
@@ -92,7 +95,12 @@ class SenderResult:
                 "conflicts": self.conflicts, "clock_warnings": self.clock_warnings,
                 "other_warnings": self.other_warnings,
                 "refused": [{"file": f, "reason": why} for f, why in self.refused],
-                "cancelled": self.cancelled}
+                "cancelled": self.cancelled, "review": self.review}
+
+
+def _review(n: int) -> str:
+    return ngettext("{r} bản ghi sai quy tắc cần xem xét (Xung đột dữ liệu)",
+                    "{r} bản ghi sai quy tắc cần xem xét (Xung đột dữ liệu)", n).format(r=n)
 
 
 @dataclass
@@ -127,6 +135,9 @@ class FolderImport:
                      n=sum(len(x.clock_warnings) for x in s)),
                  ngettext("{n} tệp bị từ chối", "{n} tệp bị từ chối", self.refused).format(
                      n=self.refused)]
+        review = sum(x.review for x in s)
+        if review:
+            parts.append(_review(review))
         already = sum(x.already for x in s)
         if already:
             parts.append(ngettext("{n} gói đã nhập trước đây", "{n} gói đã nhập trước đây",
@@ -326,6 +337,7 @@ def _count(group: SenderResult | None, p: Planned, r: exchange.ImportResult,
         group.records += sum(new.values()) + sum(changed.values())  # type: ignore[union-attr]
         group.changes += int(stats.get("cells") or 0)  # type: ignore[call-overload]
         group.conflicts += int(stats.get("conflicts_new") or 0)  # type: ignore[call-overload]
+        group.review += int(stats.get("review_new") or 0)  # type: ignore[call-overload]
         group.clock_warnings += r.clock_warnings
         group.other_warnings += [w for w in r.warnings if w not in r.clock_warnings]
     elif r.status == "already":

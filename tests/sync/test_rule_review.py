@@ -148,3 +148,14 @@ def test_nothing_is_half_saved_when_the_import_fails_after_the_check(network, tm
     assert result.status == "imported" and len(rule_items(a)) == 1
     assert json.loads(a.conn.execute("SELECT counts FROM sync_import_log").fetchone()[0])[
         "review_new"] == 1
+
+
+def test_a_folder_import_counts_them_per_sender_and_in_all(network, tmp_path):
+    from desktop.sync import folder_import
+
+    prov, a, _pid = concurrent(network, tmp_path)
+    prov.export(tmp_path / "stick", to=a)
+    done = folder_import.import_folder(a.conn, a.keys, [tmp_path / "stick"])
+    lines = done.lines()
+    assert sum("1 bản ghi sai quy tắc cần xem xét" in line for line in lines) == 2, lines
+    assert done.as_dict()["senders"][0]["review"] == 1
