@@ -159,3 +159,16 @@ def test_a_folder_import_counts_them_per_sender_and_in_all(network, tmp_path):
     lines = done.lines()
     assert sum("1 bản ghi sai quy tắc cần xem xét" in line for line in lines) == 2, lines
     assert done.as_dict()["senders"][0]["review"] == 1
+
+
+def test_undoing_the_import_takes_its_items_back(network, tmp_path):
+    from desktop.storage import undo
+
+    prov, a, pid = concurrent(network, tmp_path)
+    sync(prov, a, tmp_path / "1")
+    assert len(rule_items(a)) == 1
+    undo.undo(a.conn)
+    assert rule_items(a, include_closed=True) == []
+    assert a.conn.execute("SELECT birth_date FROM person WHERE id = ?",
+                          (pid,)).fetchone()[0] is None
+    assert sync(prov, a, tmp_path / "2").stats["review_new"] == 1  # and again on a new import
