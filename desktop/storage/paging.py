@@ -325,9 +325,6 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     segments = order.segments(after)
     if covered and any(s.extra is not None for s in segments):
         return None
-    if admitted(conn, listed, many) < many and any(
-            s.extra is not None and admitted(conn, s.extra, few) >= few for s in segments):
-        return None  # parts each walking the whole index (ethnic groups): gathered
     tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in filters)])
     test_args = [a for f in filters for a in f.test_args]
     total = _rows(conn, table)
