@@ -215,28 +215,30 @@ def _remembered(conn: dbapi.Connection, sql: str, args: tuple[object, ...]) -> i
 
 
 def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter], *,
-           after: tuple | None = None, limit: int = 100) -> list[int]:
-    """The rowids of one page, read by the cheaper plan (see the module's text)."""
-    return _page(conn, table, order, filters, after, limit, _ROWIDS)
+           after: tuple | None = None, limit: int = 100, probe: bool = True) -> list[int]:
+    """The rowids of one page, read by the cheaper plan (see the module's text); ``probe``
+    False: a search's page is not looked for by a short walk first (the caller knows that
+    walk finds too few: :func:`_by_rank`)."""
+    return _page(conn, table, order, filters, after, limit, _ROWIDS, probe)
 
 
 def _page(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-          after: tuple | None, limit: int, rows: _Rows) -> list:
+          after: tuple | None, limit: int, rows: _Rows, probe: bool = True) -> list:
     if "_paging_stamp" in conn.__dict__:
-        return _plan(conn, table, order, filters, after, limit, rows)
+        return _plan(conn, table, order, filters, after, limit, rows, probe)
     conn.__dict__["_paging_stamp"] = stamp(conn)  # nothing is written while a page is read
     try:
-        return _plan(conn, table, order, filters, after, limit, rows)
+        return _plan(conn, table, order, filters, after, limit, rows, probe)
     finally:
         conn.__dict__.pop("_paging_stamp", None)  # (another thread may share the connection)
 
 
 def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-          after: tuple | None, limit: int, rows: _Rows) -> list:
+          after: tuple | None, limit: int, rows: _Rows, probe: bool = True) -> list:
     """The page's rowids (or rows: ``rows``) by the cheaper plan (the module's text)."""
     covered = all(set(f.columns) <= order.covers for f in filters)
     if order.walked and (covered or any(f.rowids for f in filters)):
-        page = _by_rank(conn, table, order, filters, after, limit, rows, covered)
+        page = _by_rank(conn, table, order, filters, after, limit, rows, covered, probe)
         if page is not None:
             return page
     if order.walked:
@@ -394,13 +396,19 @@ def warmed(conn: dbapi.Connection, table: str) -> bool:
 PROBE_ROWS = 3000  # rows a search walks before its matches are counted (about 1 ms)
 
 
+def probed(limit: int) -> int:
+    """Entries of the name index a search's page of ``limit`` rows is first looked for in
+    (:func:`_by_rank`): fewer than ``limit`` matches there, and the walk gives up."""
+    return PROBE_ROWS * max(1, limit // 100)
+
+
 def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter],
-             after: tuple | None, limit: int, rows: _Rows, covered: bool = True
-             ) -> list | None:
+             after: tuple | None, limit: int, rows: _Rows, covered: bool = True,
+             probe: bool = True) -> list | None:
     """A search's page in name order: found by a short walk (``covered``: the walk reads
-    the name index alone), else its matches placed by rank (storage/ranked.py) when they are
-    not too many; None: the other plans read it (a village's roster, or a short prefix
-    matching many)."""
+    the name index alone; ``probe`` False: not tried), else its matches placed by rank
+    (storage/ranked.py) when they are not too many; None: the other plans read it (a
+    village's roster, or a short prefix matching many)."""
     search = next((f for f in filters if f.rowids), None)
     if search is None or order.keys != ranked.NAME_ORDER or order.descending or order.joins \
             or limit < 0:
@@ -415,10 +423,10 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
     if covered:
         # Most searches find their page a short walk away (a match in a few dozen rows):
         # found so before their matches are read (a short prefix's: 2-14 ms at 300,000).
-        probe = _walk(conn, table, segments[0], filters, limit,
-                      PROBE_ROWS * max(1, limit // 100), rows, sure=False)
-        if probe is not None:
-            return probe
+        found = _walk(conn, table, segments[0], filters, limit, probed(limit), rows,
+                      sure=False) if probe else None
+        if found is not None:
+            return found
         most, spread = ranked.most(_rows(conn, table)), _rows(conn, table)
     else:
         # A walk reads each row (a number alone: the CCCD and phone are not in the name

@@ -143,6 +143,19 @@ def holds(conn: dbapi.Connection, table: str, stamp: object) -> bool:
     return held is not None and held[0] == stamp
 
 
+def span(conn: dbapi.Connection, table: str, stamp: object, first: int, last: int
+         ) -> int | None:
+    """How many places of the name order lie from the row ``first`` to the row ``last``
+    (itself included), if the ranks are held for ``stamp`` (None: not held, or a row
+    placed since)."""
+    if not holds(conn, table, stamp):
+        return None
+    placed = conn.__dict__[_HELD_RANKS][table][1][0]
+    if max(first, last) >= len(placed):
+        return None
+    return placed[last] - placed[first] + 1
+
+
 def lend(source: dbapi.Connection, source_stamp: object, target: dbapi.Connection,
          target_stamp: object, table: str) -> bool:
     """Give ``target`` the ranks, and the numbers once read, that ``source`` holds for

@@ -220,11 +220,11 @@ def people_rowids(conn: dbapi.Connection, scope: Scope, *, search: str | None = 
         raise ValueError(f"not a roster column: {order}")
     plan = _order(conn, scope, order or "full_name", descending)
     typed = order in (None, "full_name") and not descending and after is None
-    start = _typed_on(conn, scope, search) if typed else after
+    start, far = _typed_on(conn, scope, search, limit) if typed else (after, False)
     found = paging.rowids(conn, "person", plan, _filters(conn, scope, search), after=start,
-                          limit=limit)
+                          limit=limit, probe=not far)
     if typed:
-        _typed_found(conn, scope, search, plan, found)
+        _typed_found(conn, scope, search, plan, found, limit)
     return found, (paging.keys_of(conn, "person", plan, found[-1]) if found else None)
 
 
@@ -237,29 +237,39 @@ def people_rowids(conn: dbapi.Connection, scope: Scope, *, search: str | None = 
 _TYPED = "_roster_typed"
 
 
-def _typed_on(conn: dbapi.Connection, scope: Scope, search: str | None) -> tuple | None:
-    """Where the first page of ``search`` may start: after this key (None: at the start)."""
+def _typed_on(conn: dbapi.Connection, scope: Scope, search: str | None, limit: int
+              ) -> tuple[tuple | None, bool]:
+    """Where the first page of ``search`` may start: after this key (None: at the start);
+    and whether a short walk from there surely finds fewer than ``limit`` of its matches
+    (the last one's page, whose matches include these, lay further than that walk reads:
+    the walk is not tried; 1-2 ms a key at 300,000 people as a given name is typed)."""
     held = conn.__dict__.get(_TYPED)
     if held is None:
-        return None
-    last_scope, last_words, stamp, start = held
+        return None, False
+    last_scope, last_words, stamp, start, last_limit, last_found, span = held
     words = text.search_words(search or "")
     if last_scope != scope or stamp != paging.stamp(conn) or \
             not all(any(w.startswith(last) for w in words) for last in last_words):
-        return None
-    return start
+        return None, False
+    if last_found < last_limit:  # all of the last one's matches from there: fewer
+        return start, limit > last_found
+    return start, limit >= last_limit and span is not None and span > paging.probed(limit)
 
 
 def _typed_found(conn: dbapi.Connection, scope: Scope, search: str | None,
-                 plan: paging.Order, found: Sequence[int]) -> None:
-    """Remember where the first page of ``search`` began, for the next key's search."""
+                 plan: paging.Order, found: Sequence[int], limit: int) -> None:
+    """Remember where the first page of ``search`` began, for the next key's search, and
+    how far down the name order its page reached (the places of its first and last rows,
+    when the warm-up's ranks are held)."""
     keys = paging.keys_of(conn, "person", plan, found[0]) if found else None
     if keys is None:
         conn.__dict__.pop(_TYPED, None)
         return
     name_key, rowid = keys  # the name order's keys; its last, the integer rowid, is unique
     words = text.search_words(search or "")
-    conn.__dict__[_TYPED] = (scope, words, paging.stamp(conn), (name_key, int(rowid) - 1))
+    now = paging.stamp(conn)
+    conn.__dict__[_TYPED] = (scope, words, now, (name_key, int(rowid) - 1), limit, len(found),
+                             ranked.span(conn, "person", now, found[0], found[-1]))
 
 
 def people_rows(conn: dbapi.Connection, rowids: Sequence[int], *,

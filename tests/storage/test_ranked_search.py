@@ -493,3 +493,29 @@ def test_ranks_and_numbers_read_on_one_connection_lent_to_another_find_the_same_
         assert not [sql for sql in reads if "ORDER BY p.name_key" in sql]
     finally:
         worker.close()
+
+
+def test_a_key_does_not_walk_again_where_the_last_key_s_page_found_too_few(
+        conn, db_path, roster, monkeypatch):
+    """The short walk before a search's matches are placed by rank is not tried by a key
+    that extends the last one when the last one's page reached further down the name order
+    than that walk reads (its matches include the new key's: the walk would find too few);
+    it is tried for a search that extends none, or whose last page lay within reach. The
+    first pages are the ones read afresh."""
+    hold(conn)
+    monkeypatch.setattr(paging, "PROBE_ROWS", 20)
+    walks: list[str] = []
+    real = paging._walk
+    monkeypatch.setattr(paging, "_walk", lambda *a, **k: (
+        walks.append(typed) if a[0] is conn and k.get("sure") is False else None)
+        or real(*a, **k))
+    other = db.open_database(db_path)
+    try:
+        for typed in ("vu h", "vu hu", "vu huu", "vu", "an", "an v"):
+            first, _ = rosters.people_rowids(conn, roster, search=typed, limit=5)
+            assert first and first == afresh(other, roster, typed, 5)[0], typed
+    finally:
+        other.close()
+    # «vũ h»: a «Vũ Hữu …» in each given name, about one in twenty of the order; «an»: every
+    # given name «An» sits together at the top; «vũ»: a letter taken back.
+    assert walks == ["vu h", "vu", "an", "an v"]
