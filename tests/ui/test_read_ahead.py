@@ -370,3 +370,65 @@ def test_once_warm_a_search_typed_after_a_pause_is_read_where_the_last_was(windo
     settle(qtbot, page, None)
     choose_by_keys(qtbot, page.org_type_filter, page.org_type_filter.itemData(1))
     assert reads.calls[-1] == (None, True)  # no search: on the window's connection
+
+
+def test_the_warm_up_stands_aside_while_a_search_typed_is_shown_and_warms_afterwards(
+        window, qtbot, monkeypatch):
+    # Each cell of the list is painted by Python: a warm-up step holding the interpreter's
+    # lock meanwhile made every cell wait for it. No step starts from the moment a search
+    # typed is shown until its rows are painted; the warm-up goes on between the keys and
+    # ends, and searches are then read ahead.
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from desktop.ui.common import read_ahead
+
+    monkeypatch.setattr(read_ahead, "HOLD_S", 0.5)  # longer than any paint here
+    page = window.people
+    showing = threading.Event()  # from a search's set_scope to the end of its paint
+    steps: list[bool] = []  # a warm-up step started: while a search was being shown?
+    real_warm = rosters.warm
+
+    def warm_step(conn, after, rows=None):
+        steps.append(showing.is_set())
+        time.sleep(0.01)  # a step that takes a while (as at 300,000 people): through the keys
+        return real_warm(conn, after, rows=3)  # many small steps, through the typing
+
+    monkeypatch.setattr(rosters, "warm", warm_step)
+    real_set_scope = page.model.set_scope
+
+    def set_scope(scope, search=None):
+        if search:
+            showing.set()
+        real_set_scope(scope, search)
+
+    monkeypatch.setattr(page.model, "set_scope", set_scope)
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and showing.is_set():
+                QTimer.singleShot(0, showing.clear)  # once this paint is over
+            return False
+
+    painted = Painted()
+    page.table.viewport().installEventFilter(painted)
+    try:
+        qtbot.waitUntil(lambda: len(steps) > 3, timeout=10000)  # warming while idle
+        page.search.setFocus()
+        before = len(steps)
+        for text, searched in (("ng", "ng"), ("u", "ngu"), ("y", "nguy"), ("ê", "nguyê")):
+            type_text(page.search, text)  # real key events, Vietnamese letters one by one
+            settle(qtbot, page, searched)
+            qtbot.waitUntil(lambda: not showing.is_set(), timeout=3000)
+            qtbot.wait(700)  # the officer pauses: the hold ends, the warm-up goes on
+        during = len(steps)
+        warm(qtbot, page)  # the warm-up ends, after the typing
+        qtbot.waitUntil(lambda: rosters.warmed(window.conn), timeout=20000)  # and is lent
+    finally:
+        page.table.viewport().removeEventFilter(painted)
+    assert during > before  # steps between the keys
+    assert not any(steps)  # none started while a search typed was being shown
+    reads = ReadsOff(monkeypatch)
+    type_text(page.search, "n")
+    settle(qtbot, page, "nguyên")
+    assert reads.ahead("nguyên") and not reads.on_ui("nguyên")
+    assert shown_ids(page) == roster_truth(window, "nguyên")

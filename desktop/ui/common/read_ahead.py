@@ -14,6 +14,14 @@ closed when the key is forgotten (the window's data closed, another account), wh
 at the path is another one (a restore, a rewrite), when the list is gone, and at the latest
 two seconds after one of these is seen. A file that is not a file (``:memory:``) is never
 read ahead. Nothing raised in the worker leaves it: a page that fails is no page.
+
+The warm-up's steps stand aside while the list shows a search (``hold``: from the end of
+typing's pause until its rows are painted). Each of the list's cells is painted by Python,
+a call from Qt that takes the interpreter's lock: a step holding it meanwhile made every
+cell wait for it, the lock going back and forth between them up to 5 ms at a time (the
+interpreter's switch interval): 125 cells painted in 10-14 ms where 2 sufficed. A step then is
+interrupted (read again later); none starts until the hold ends. The steps go on in the
+pauses between keys, when the UI thread waits for typing to pause.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import _thread
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +45,7 @@ Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
 _CACHE_KIB = 49152  # a roster's name index (its warm-up: 55 MB at 300k, less than its whole)
+HOLD_S = 0.06  # a search's rows are painted by then (2-15 ms); the warm-up waits that long
 
 
 class _Job:
@@ -73,6 +83,8 @@ class ReadAhead:
         self._finished = threading.Condition(self._lock)  # a question was read (or dropped)
         self._holding = False  # the worker's connection is open
         self._idle = False  # the worker waits for a question
+        self._held_until = 0.0  # no warm-up step starts before (time.monotonic): hold()
+        self._stepping = False  # a warm-up step is being read (hold() interrupts it)
         self._releasing = False  # release(): close the connection now
         self._released = threading.Condition(self._lock)
 
@@ -124,6 +136,14 @@ class ReadAhead:
             self._wake.notify()
             self._start()
         return True
+
+    def hold(self, seconds: float | None = None) -> None:
+        """The list is about to show a search: no warm-up step for ``seconds`` (HOLD_S; one
+        being read is interrupted and read again afterwards). Questions are still read."""
+        with self._lock:
+            self._held_until = time.monotonic() + (HOLD_S if seconds is None else seconds)
+            if self._stepping and self._reading is not None:
+                self._reading.interrupt()
 
     def _start(self) -> None:
         if not self._started:  # not waited for to begin (threading.Thread.start waits)
@@ -205,13 +225,16 @@ class ReadAhead:
                     while not self._closed and (self._job is None or self._job.started):
                         if self._releasing:
                             break
-                        if self._warm_now and (warm_from is not None or self._check):
+                        held = self._held_until - time.monotonic()
+                        if self._warm_now and (warm_from is not None or self._check) and \
+                                held <= 0:
                             break  # idle: open (the first time) and warm a step
                         self._idle = True
                         self._released.notify_all()  # (a release waits for this)
-                        woken = self._wake.wait(_IDLE_CHECK_S)
+                        woken = self._wake.wait(held if held > 0 else _IDLE_CHECK_S)
                         self._idle = False
-                        if not woken and reader is not None and not self._still_good(identity):
+                        if not woken and held <= 0 and reader is not None and \
+                                not self._still_good(identity):
                             reader = self._close(reader)
                             self._holding = self._warmed = False
                     if self._closed:
@@ -248,8 +271,8 @@ class ReadAhead:
                         self._lend_to(reader, lend_stamp)
                     continue
                 if job is None:  # idle, with a warm-up to go on with
-                    if warm_from is None:
-                        continue
+                    if warm_from is None or self._held_until > time.monotonic():
+                        continue  # (held: back to waiting until the hold ends)
                     warm_from = self._warm_step(reader, warm_from)
                     # Searches typed are read here once it holds the ranks (lent: the
                     # numbers follow), or once warm
@@ -286,16 +309,20 @@ class ReadAhead:
         if reader is None or self._warm is None:
             return None
         with self._lock:
+            if self._held_until > time.monotonic():  # held since the worker woke
+                return after
             self._reading = reader  # a question asked meanwhile interrupts the step
+            self._stepping = True  # and so does a hold
         try:
             return self._warm(reader, after or None)
-        except dbapi.OperationalError as e:  # interrupted by a question: the step again later
-            return after if "interrupt" in str(e) else None
+        except dbapi.OperationalError as e:  # interrupted by a question or a hold: the
+            return after if "interrupt" in str(e) else None  # step again later
         except BaseException:  # noqa: BLE001 - failed: done warming
             return None
         finally:
             with self._lock:
                 self._reading = None
+                self._stepping = False
 
     def _still_warm(self, reader: dbapi.Connection) -> bool:
         if self._is_warm is None:

@@ -146,6 +146,9 @@ class RosterModel(QAbstractTableModel):
                 self._forget_rows()
             self.fetchMore()
         else:  # a place's roster: the first page read, then put in place of the last
+            # The warm-up stands aside until its rows are painted (read_ahead.py: each
+            # cell painted waited for the interpreter's lock a warm-up step held).
+            self._ahead.hold()
             key = (scope, search, self._order, self._descending)
             # A search: read ahead while the officer typed, or read now where the searches
             # typed before it were (desktop/ui/common/read_ahead.py).
