@@ -432,3 +432,62 @@ def test_the_warm_up_stands_aside_while_a_search_typed_is_shown_and_warms_afterw
     settle(qtbot, page, "nguyên")
     assert reads.ahead("nguyên") and not reads.on_ui("nguyên")
     assert shown_ids(page) == roster_truth(window, "nguyên")
+
+
+def test_a_page_read_ahead_is_presented_and_its_texts_prepared_before_it_shows(
+        window, qtbot, monkeypatch):
+    # While typing pauses, the page read ahead has its first rows presented and their texts
+    # measured and prepared for painting (the UI thread is idle then): its first paint
+    # draws them prepared, not measuring each, and shows what the storage finds.
+    import sys
+
+    from PySide6.QtCore import QEvent, QObject
+
+    from desktop.ui.common.widgets import PlainCells
+
+    page = window.people
+    warm(qtbot, page)
+    page.typing.timer.setInterval(600)  # a long pause: time to look during it
+    delegate = page.table.itemDelegate()
+    measured_in_paint: list[str] = []
+    real_measured = PlainCells._measured
+
+    def measured(self, text):
+        if sys._getframe(1).f_code.co_name == "paint":
+            measured_in_paint.append(text)
+        return real_measured(self, text)
+
+    monkeypatch.setattr(PlainCells, "_measured", measured)
+    paints = [0]
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                paints[0] += 1
+            return False
+
+    counter = Paints()
+    page.table.viewport().installEventFilter(counter)
+    try:
+        page.search.setFocus()
+        type_text(page.search, "ng")  # at once
+        settle(qtbot, page, "ng")
+        delegate._measure()  # every text as never painted (what a font change does)
+        measured_in_paint.clear()
+        type_text(page.search, "uy")  # read ahead; shown when typing pauses
+        assert page.typing.timer.isActive()
+        qtbot.waitUntil(lambda: page.model._presented_ahead is not None, timeout=3000)
+        assert page.typing.timer.isActive() and page.model.search == "ng"  # still pausing
+        shown_before = paints[0]
+        settle(qtbot, page, "nguy")
+        qtbot.waitUntil(lambda: paints[0] > shown_before, timeout=3000)
+    finally:
+        page.table.viewport().removeEventFilter(counter)
+    assert shown_ids(page) == roster_truth(window, "nguy")
+    model = page.model
+    visible = {model.cell_text(r, c) for r in range(min(10, model.rowCount()))
+               for c in range(model.columnCount())} - {""}
+    assert any(text.startswith("Nguy") for text in visible)
+    assert not visible & set(measured_in_paint)  # prepared before the page showed
+    truth = rosters.people_page(window.conn, page.scope(), search="nguy", limit=1)[0]
+    assert model.cell_text(0, 0) == truth["full_name"]

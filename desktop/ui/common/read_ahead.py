@@ -63,8 +63,10 @@ class ReadAhead:
 
     def __init__(self, conn: dbapi.Connection, warm: Warm | None = None,
                  warmed: Callable[[dbapi.Connection], bool] | None = None,
-                 lend: Lend | None = None) -> None:
+                 lend: Lend | None = None,
+                 ready: Callable[[object], None] | None = None) -> None:
         self._conn = conn
+        self._ready = ready  # called on the worker with a question's key once it is read
         self._warm = warm  # read step by step into the worker's cache while it is idle
         self._is_warm = warmed  # whether what it read holds for the database as it is now
         self._lend = lend  # what it read, given to the window's connection
@@ -163,6 +165,15 @@ class ReadAhead:
             if paging.stamp(self._conn) != job.stamp:  # written since: read again
                 return None
         except dbapi.Error:
+            return None
+        return job.result
+
+    def peek(self, key: object) -> Any | None:
+        """What was read ahead for ``key`` if it is ready (left for ``take``, which checks
+        that nothing was written since): to prepare its showing while typing pauses."""
+        with self._lock:
+            job = self._job
+        if job is None or not job.done or not job.ok or job.key != key:
             return None
         return job.result
 
@@ -301,6 +312,9 @@ class ReadAhead:
                         self._reading = None
                         job.done = True
                         self._finished.notify_all()
+                if job.ok and self._ready is not None:
+                    with contextlib.suppress(Exception):  # (the list may be gone)
+                        self._ready(job.key)
         finally:
             if reader is not None:
                 self._close(reader)

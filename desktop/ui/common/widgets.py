@@ -168,6 +168,7 @@ class PlainCells(QStyledItemDelegate):
         self._texts: OrderedDict[str, tuple[QStaticText | None, float]] = OrderedDict()
         self._elisions: OrderedDict[tuple[str, int], str] = OrderedDict()
         self._drawn_once: deque[str] = deque(maxlen=_KEPT_TEXTS)  # to prepare when idle
+        self._coming: deque[str] = deque(maxlen=_KEPT_TEXTS)  # about to be painted: prepare()
         self._preparing = QTimer(self, singleShot=True, interval=0)
         self._preparing.timeout.connect(self._prepare_some)
         self._measure()
@@ -179,6 +180,7 @@ class PlainCells(QStyledItemDelegate):
         self._texts.clear()
         self._elisions.clear()
         self._drawn_once.clear()
+        self._coming.clear()
         self._font = view.font()
         self._margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
                                                 view) + 1
@@ -251,16 +253,34 @@ class PlainCells(QStyledItemDelegate):
                 self._elisions.popitem(last=False)
         return elided
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Texts about to be painted (a search's page read ahead while typing pauses, in
+        the order of its rows): measured and prepared while the window is idle, as texts
+        drawn once are, so that the page's first paint draws them prepared rather than
+        measuring and drawing each directly (over half of that paint's work)."""
+        self._coming.clear()
+        self._coming.extend(reversed(texts))  # (taken from the end: the first rows first)
+        if self._coming and not self._preparing.isActive():
+            self._preparing.start()
+
     def _prepare_some(self) -> None:
-        """Texts drawn once, prepared for their next paint: for a millisecond, then again
-        when the window is next idle (a key typed meanwhile waits at most that long)."""
+        """Texts about to be painted, then texts drawn once, prepared for their next paint:
+        for a millisecond, then again when the window is next idle (a key typed or a
+        search due meanwhile waits at most that long)."""
         until = time.perf_counter() + _PREPARE_S
-        while self._drawn_once and time.perf_counter() < until:
-            text = self._drawn_once.pop()  # the latest first: the list on screen now
-            kept = self._texts.get(text)
+        while (self._coming or self._drawn_once) and time.perf_counter() < until:
+            if self._coming:
+                text = self._coming.pop()
+                kept: tuple[QStaticText | None, float] | None = \
+                    self._texts.get(text) or self._measured(text)
+                if not text or kept[1] == _NOT_PLAIN:
+                    continue  # (nothing to draw, or drawn by Qt's delegate)
+            else:
+                text = self._drawn_once.pop()  # the latest first: the list on screen now
+                kept = self._texts.get(text)
             if kept is not None and kept[0] is None:
                 self._texts[text] = (self._prepared(text), kept[1])
-        if self._drawn_once:
+        if self._coming or self._drawn_once:
             self._preparing.start()
 
     def _prepared(self, text: str) -> QStaticText:
@@ -277,8 +297,12 @@ def record_table(model: QAbstractItemModel) -> QTableView:
     table.setModel(model)
     cell_text = getattr(model, "cell_text", None)
     if cell_text is not None:  # the window's lazy lists: their plain cells painted quickly
-        table.setItemDelegate(PlainCells(table, cell_text, model.plain_column,
-                                         getattr(model, "right_aligned_column", None)))
+        delegate = PlainCells(table, cell_text, model.plain_column,
+                              getattr(model, "right_aligned_column", None))
+        table.setItemDelegate(delegate)
+        coming = getattr(model, "texts_ahead", None)
+        if coming is not None:  # a page read ahead: its texts prepared before it shows
+            coming.connect(delegate.prepare)
     replaced = getattr(model, "replaced", None)
     if replaced is not None:  # another list shown in place of the last: from its top
         replaced.connect(table.scrollToTop)

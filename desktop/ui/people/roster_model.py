@@ -11,15 +11,18 @@ whole. The count comes from another thread (desktop/ui/common/counting.py).
 from __future__ import annotations
 
 import time
+import weakref
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QModelRoleDataSpan,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -81,9 +84,37 @@ class _Row:
         return self._cells
 
 
+class _Ready(QObject):
+    """Brings "a page was read ahead" from the read-ahead's worker to the UI thread: one
+    for the process, never deleted, so that the worker can always emit, whatever became of
+    the list that asked (as counting.py's results)."""
+
+    read = Signal(object, object)  # the model (its id), the page's key
+
+    def deliver(self, model_id: int, key: object) -> None:
+        model = _MODELS.get(model_id)
+        if model is not None and shiboken6.isValid(model):
+            model._page_read_ahead(key)
+
+
+_MODELS: weakref.WeakValueDictionary[int, RosterModel] = weakref.WeakValueDictionary()
+_ready: _Ready | None = None
+
+
+def _ready_object() -> _Ready:
+    global _ready
+    if _ready is None:  # made on the UI thread, by the first model
+        _ready = _Ready()
+        _ready.read.connect(_ready.deliver)
+    return _ready
+
+
 class RosterModel(QAbstractTableModel):
     counted = Signal(int)  # the roster's count, once counted off the UI thread
     replaced = Signal()  # another roster or search shown: the list starts at its top
+    # A search's page read ahead while typing pauses: the texts of its first rows, to be
+    # prepared for painting meanwhile (widgets.PlainCells.prepare)
+    texts_ahead = Signal(list)
 
     def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
         super().__init__(parent)
@@ -94,8 +125,12 @@ class RosterModel(QAbstractTableModel):
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
         # It also reads the ranks and numbers a search is placed or found by, for both
         # connections (rosters.warm, lend_warm_up): off the UI thread, once.
+        _MODELS[id(self)] = self
+        relay, me = _ready_object(), id(self)
         self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after),
-                                warmed=rosters.warmed, lend=rosters.lend_warm_up)
+                                warmed=rosters.warmed, lend=rosters.lend_warm_up,
+                                ready=lambda key: relay.read.emit(me, key))
+        self._presented_ahead: tuple[object, list[_Row]] | None = None  # (page, its rows)
         self.destroyed.connect(self._ahead.close)
         self._scope = rosters.Scope()
         self._search: str | None = None
@@ -156,11 +191,15 @@ class RosterModel(QAbstractTableModel):
                 self._ahead.take(key)
             if ahead is not None:
                 rowids, last, first_rows = ahead
+                presented = self._presented_ahead
+                if presented is not None and presented[0] is ahead:
+                    first_rows = presented[1]  # (presented while typing paused)
             else:
                 rowids, last = rosters.people_rowids(
                     self._conn, scope, search=search, limit=BATCH, order=self._order,
                     descending=self._descending)
                 first_rows = None
+            self._presented_ahead = None
             self._clear(scope, search)
             self._exhausted, self._last_key = len(rowids) < BATCH, last
             self._last_fetch = time.monotonic()
@@ -201,15 +240,30 @@ class RosterModel(QAbstractTableModel):
         if self._ahead.start():
             rosters.warmed_elsewhere(self._conn)
 
+    def _page_read_ahead(self, key: object) -> None:
+        """(The UI thread, while typing pauses.) A search's page was read ahead: its first
+        rows presented now, and their texts prepared for painting (texts_ahead), rather
+        than both when typing pauses and the page is shown."""
+        page = self._ahead.peek(key)
+        if page is None:
+            return  # another key since, or taken already
+        rowids, _last, first_rows = page
+        rows = self._chunk_of(rowids[:CHUNK], first_rows)
+        self._presented_ahead = (page, rows)
+        self.texts_ahead.emit([text for row in rows for text in row.cells()])
+
     def _show_rowids(self, rowids: list[int], n: int,
-                     first_rows: list[Record] | None = None) -> None:
+                     first_rows: list[Record] | list[_Row] | None = None) -> None:
         """The model shows the first ``n`` of ``rowids`` (replace_rows calls it); the rows
-        of its first chunk when they were read with them."""
+        of its first chunk when they were read with them (or presented already)."""
         self._rowids = array("q", rowids[:n])
         self._chunks.clear()
         self._seen = (-1, None)
         if first_rows is not None and n:
-            self._chunks[0] = self._chunk_of(self._rowids[:CHUNK], first_rows)
+            first = self._rowids[:CHUNK]
+            self._chunks[0] = first_rows[:len(first)] \
+                if first_rows and isinstance(first_rows[0], _Row) \
+                else self._chunk_of(first, first_rows)
 
     def _clear(self, scope: rosters.Scope, search: str | None) -> None:
         self._scope, self._search = scope, search
@@ -219,6 +273,7 @@ class RosterModel(QAbstractTableModel):
         self._counter.forget()
 
     def _forget_rows(self) -> None:
+        self._presented_ahead = None
         self._rowids = array("q")
         self._members = []
         self._chunks.clear()
