@@ -59,8 +59,8 @@ def test_the_import_says_how_many_need_review_and_the_list_shows_them(
     path, bundle = broken_on_arrival
     province = open_window(path)
     modals = Modals(qtbot).then(QMessageBox, lambda box: click(qtbot, box_button(box, "Nhập")))
-    # What «Nhập từ USB…» does once the file is picked (a picker patched out of the class is
-    # not always the one called: test_export_and_import_by_clicking timed out so here).
+    # What «Nhập từ USB…» does with the file its picker gives (the picker itself is
+    # test_sync_clicks' business).
     province.sync.import_from_usb(paths=[str(bundle)])
     qtbot.waitUntil(lambda: isinstance(province.sync.last_dialog, ResultsDialog)
                     and province.sync.last_dialog.windowTitle() == "Kết quả nhập",
