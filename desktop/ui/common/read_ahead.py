@@ -31,9 +31,12 @@ import contextlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QObject, Signal
 
 from desktop.storage import db, dbapi, paging
 
@@ -46,6 +49,31 @@ Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
 _CACHE_KIB = 49152  # a roster's name index (its warm-up: 55 MB at 300k, less than its whole)
 HOLD_S = 0.06  # a search's rows are painted by then (2-15 ms); the warm-up waits that long
+
+
+class _Ready(QObject):
+    """Brings "a question was read" from the workers to the UI thread (``ready``): one for
+    the process, never deleted, so that a worker can always emit, whatever became of the
+    list that asked (as counting.py's results)."""
+
+    read = Signal(object, object)  # the ReadAhead (its id), the question's key
+
+    def deliver(self, ahead_id: int, key: object) -> None:
+        ahead = _AHEADS.get(ahead_id)
+        if ahead is not None and not ahead._closed and ahead._ready is not None:
+            ahead._ready(key)
+
+
+_AHEADS: weakref.WeakValueDictionary[int, ReadAhead] = weakref.WeakValueDictionary()
+_relay: _Ready | None = None
+
+
+def _ready_relay() -> _Ready:
+    global _relay
+    if _relay is None:  # made on the UI thread, by the first list that asks for it
+        _relay = _Ready()
+        _relay.read.connect(_relay.deliver)
+    return _relay
 
 
 class _Job:
@@ -66,7 +94,12 @@ class ReadAhead:
                  lend: Lend | None = None,
                  ready: Callable[[object], None] | None = None) -> None:
         self._conn = conn
-        self._ready = ready  # called on the worker with a question's key once it is read
+        # Called on the UI thread with a question's key once it is read (``peek`` it): the
+        # list prepares its showing while typing pauses.
+        self._ready = ready
+        self._relay = _ready_relay() if ready is not None else None
+        if ready is not None:
+            _AHEADS[id(self)] = self
         self._warm = warm  # read step by step into the worker's cache while it is idle
         self._is_warm = warmed  # whether what it read holds for the database as it is now
         self._lend = lend  # what it read, given to the window's connection
@@ -312,9 +345,9 @@ class ReadAhead:
                         self._reading = None
                         job.done = True
                         self._finished.notify_all()
-                if job.ok and self._ready is not None:
-                    with contextlib.suppress(Exception):  # (the list may be gone)
-                        self._ready(job.key)
+                if job.ok and self._relay is not None:
+                    with contextlib.suppress(Exception):  # (the process may be ending)
+                        self._relay.read.emit(id(self), job.key)
         finally:
             if reader is not None:
                 self._close(reader)

@@ -11,18 +11,15 @@ whole. The count comes from another thread (desktop/ui/common/counting.py).
 from __future__ import annotations
 
 import time
-import weakref
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QModelRoleDataSpan,
-    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -84,31 +81,6 @@ class _Row:
         return self._cells
 
 
-class _Ready(QObject):
-    """Brings "a page was read ahead" from the read-ahead's worker to the UI thread: one
-    for the process, never deleted, so that the worker can always emit, whatever became of
-    the list that asked (as counting.py's results)."""
-
-    read = Signal(object, object)  # the model (its id), the page's key
-
-    def deliver(self, model_id: int, key: object) -> None:
-        model = _MODELS.get(model_id)
-        if model is not None and shiboken6.isValid(model):
-            model._page_read_ahead(key)
-
-
-_MODELS: weakref.WeakValueDictionary[int, RosterModel] = weakref.WeakValueDictionary()
-_ready: _Ready | None = None
-
-
-def _ready_object() -> _Ready:
-    global _ready
-    if _ready is None:  # made on the UI thread, by the first model
-        _ready = _Ready()
-        _ready.read.connect(_ready.deliver)
-    return _ready
-
-
 class RosterModel(QAbstractTableModel):
     counted = Signal(int)  # the roster's count, once counted off the UI thread
     replaced = Signal()  # another roster or search shown: the list starts at its top
@@ -125,11 +97,9 @@ class RosterModel(QAbstractTableModel):
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
         # It also reads the ranks and numbers a search is placed or found by, for both
         # connections (rosters.warm, lend_warm_up): off the UI thread, once.
-        _MODELS[id(self)] = self
-        relay, me = _ready_object(), id(self)
         self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after),
                                 warmed=rosters.warmed, lend=rosters.lend_warm_up,
-                                ready=lambda key: relay.read.emit(me, key))
+                                ready=self._page_read_ahead)
         self._presented_ahead: tuple[object, list[_Row]] | None = None  # (page, its rows)
         self.destroyed.connect(self._ahead.close)
         self._scope = rosters.Scope()

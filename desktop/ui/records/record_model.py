@@ -28,6 +28,7 @@ Index = QModelIndex | QPersistentModelIndex
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 MAX_BATCH = 3200  # pages fetched back to back (End held down) double up to this
 HELD_S = 0.25  # asked again this soon after the last page came: held down (End repeats ~30/s)
+PRESENTED_AHEAD = 50  # rows of a page read ahead presented while typing pauses (a screen ~30)
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 _DISPLAY, _ID = int(Qt.ItemDataRole.DisplayRole), int(ID_ROLE)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -38,6 +39,9 @@ NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 class RecordTableModel(QAbstractTableModel):
     counted = Signal(int)  # the list's count, once counted off the UI thread
+    # A search's page read ahead while typing pauses: the texts of its first rows, to be
+    # prepared for painting meanwhile (widgets.PlainCells.prepare)
+    texts_ahead = Signal(list)
     replaced = Signal()  # another list or search shown: the list starts at its top
 
     def __init__(self, conn: dbapi.Connection, kind: Kind, columns: Sequence[str],
@@ -51,7 +55,8 @@ class RecordTableModel(QAbstractTableModel):
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
-        self._ahead = ReadAhead(conn)
+        self._ahead = ReadAhead(conn, ready=self._page_read_ahead)
+        self._presented_ahead: tuple[object, list[list[str]]] | None = None  # (page, cells)
         self.destroyed.connect(self._ahead.close)
         self.query = records.Query()
         self._rows: list[dict[str, object]] = []
@@ -73,6 +78,9 @@ class RecordTableModel(QAbstractTableModel):
         # columns stay, with their widths (a reset would lose them, and laying them out again
         # costs a second paint at every key typed).
         page = self._ahead.take(query)  # read while the officer typed
+        presented, self._presented_ahead = self._presented_ahead, None
+        cells = presented[1] if page is not None and presented is not None and \
+            presented[0] is page else None  # (presented while typing paused)
         if page is None:
             page = records.page(self._conn, self.kind, query, limit=BATCH)
         self.query = query
@@ -80,7 +88,7 @@ class RecordTableModel(QAbstractTableModel):
         self._exhausted = len(page) < BATCH
         self._batch, self._last_fetch = BATCH, time.monotonic()
         self._counter.forget()
-        replace_rows(self, len(self._rows), len(page), lambda n: self._show(page, n))
+        replace_rows(self, len(self._rows), len(page), lambda n: self._show(page, n, cells))
         self.replaced.emit()
 
     def read_ahead(self, query: records.Query) -> None:
@@ -89,9 +97,25 @@ class RecordTableModel(QAbstractTableModel):
         kind = self.kind
         self._ahead.ask(query, lambda conn: records.page(conn, kind, query, limit=BATCH))
 
-    def _show(self, page: list[dict[str, object]], n: int) -> None:
-        """The model shows the first ``n`` rows of ``page`` (replace_rows calls it)."""
-        self._rows, self._shown = page[:n], [None] * n
+    def _page_read_ahead(self, key: object) -> None:
+        """(The UI thread, while typing pauses.) A search's page was read ahead: its first
+        rows presented now, and their texts prepared for painting (texts_ahead), rather
+        than both when typing pauses and the page is shown."""
+        page = self._ahead.peek(key)
+        if page is None:
+            return  # another key since, or taken already
+        cells = [self._cells(rec) for rec in page[:PRESENTED_AHEAD]]
+        self._presented_ahead = (page, cells)
+        self.texts_ahead.emit([text for row in cells for text in row])
+
+    def _show(self, page: list[dict[str, object]], n: int,
+              cells: list[list[str]] | None = None) -> None:
+        """The model shows the first ``n`` rows of ``page`` (replace_rows calls it), with
+        the cells of its first rows when they were presented already."""
+        self._rows = page[:n]
+        self._shown = [None] * n
+        if cells:
+            self._shown[:len(cells[:n])] = cells[:n]
 
     def refresh(self) -> None:
         self.set_query(self.query)
