@@ -157,6 +157,10 @@ _INDEXED_EXPRESSIONS: frozenset[str] = frozenset()
 # 31, 2.6 MB less at 100,000 people for about four people a date).
 _INDEXED_COLUMNS = {"citizen_id": "p.citizen_id", "phone": "p.phone",
                     "birth_date": "p.birth_date"}
+# Their indexes: a listed person without a value is found by one step down it, the entry
+# (NULL, rowid) (paging.Filter.probe), not by reading the row.
+_COLUMN_INDEXES = {"p.citizen_id": "person_citizen_id", "p.phone": "person_phone",
+                   "p.birth_date": "person_birth"}
 # Vietnamese name order; namesakes by ``_rowid``, which every index entry ends with (the
 # 36-character id would cost 37 bytes an entry in each of the five indexes: migration 18).
 _NAME = ("p.name_key", "p._rowid")
@@ -481,7 +485,10 @@ def _by_column(column: str, descending: bool) -> paging.Order:
     blank = paging.Filter(test=f"{{t}}.{column[2:]} IS NULL", test_args=(),
                           drive=f"{column} IS NULL", drive_args=(),
                           admitted=f"SELECT 1 FROM person p WHERE {column} IS NULL",
-                          admitted_args=(), columns=(column[2:],))
+                          admitted_args=(), columns=(column[2:],),
+                          probe=f"EXISTS (SELECT 1 FROM person q INDEXED BY "
+                                f"{_COLUMN_INDEXES[column]} WHERE q.{column[2:]} IS NULL AND "
+                                "q._rowid = {r})")
 
     def none(after: tuple | None) -> paging.Segment:
         return paging.Segment(order=_NAME, descending=descending, after=after, extra=blank)
