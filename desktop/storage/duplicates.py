@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -457,12 +458,20 @@ def _hashes(full_name: object, birth_date: object
     name, born = text.fold(str(full_name or "")), str(birth_date or "")
     if not (name and born):
         return (), ()
+    year, day = _born_codes(born)
     base = (_from_bytes(_blake2b(name.encode(), digest_size=4).digest(), "big") >> 2
-            ) << _YEAR_SHIFT | _year_code(born[:4]) << _DAY_BITS
-    if len(born) == 10:
-        key = base | _day_code(born)
+            ) << _YEAR_SHIFT | year
+    if day:
+        key = base | day
         return (key,), ((key, key), (base, base))
     return (base,), ((base, base | _DAYS),)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _born_codes(born: str) -> tuple[int, int]:
+    """A birth date's year code in its place in a key, and its day code (0: a date known in
+    part): a scan's people share a few thousand dates (issue 12: a fifth of the hashing)."""
+    return _year_code(born[:4]) << _DAY_BITS, _day_code(born) if len(born) == 10 else 0
 
 
 def _digits(s: str) -> bool:
@@ -486,43 +495,64 @@ def _day_code(born: str) -> int:
     return 416 + _blake2b(born.encode(), digest_size=1).digest()[0] % 95
 
 
-# The temporary tables lead every join (CROSS JOIN keeps SQLite's order: without statistics
-# it would scan the whole duplicate_key or person table and probe these).
-_SCAN_TEMP = ("CREATE TEMP TABLE IF NOT EXISTS duplicate_scan (person_id TEXT PRIMARY KEY) "
-              "WITHOUT ROWID",
-              "CREATE TEMP TABLE IF NOT EXISTS duplicate_range (lo INTEGER NOT NULL, "
-              "hi INTEGER NOT NULL, person_id TEXT NOT NULL)")
+_VALUES_ROWS = 1000  # rows of one VALUES table: a few thousand parameters, far below the bound
+
+
+def _looked_up(conn: dbapi.Connection, table: str, flat: Sequence[object], width: int,
+               select: str) -> Iterator[tuple[str, str]]:
+    """The rows of ``select`` reading ``table`` (``name(columns)``), whose rows are ``flat``
+    taken ``width`` at a time: a chunk's lookups as a ``VALUES`` table of the statement itself,
+    no temporary table written and emptied (issue 12)."""
+    row = f"({', '.join('?' * width)})"
+    step = _VALUES_ROWS * width
+    for i in range(0, len(flat), step):
+        part = flat[i:i + step]
+        values = ", ".join([row] * (len(part) // width))
+        yield from conn.execute(f"WITH {table} AS (VALUES {values}) {select}", part)
 
 
 def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) -> None:
-    """One chunk of people, set-based (issue 12): the chunk's ids and its live people's
-    looked-up ranges of keys go into temporary tables; their rows, the twins sharing a key (the
-    ranges joined with ``duplicate_key``, the CCCD with ``person_citizen_id``) and their
-    candidates come from a few joins; per person only the pairs it shares a key with and the
-    ones it had, in the order of the per-person scan it replaces (ids sorted, which
-    tests/storage/test_duplicates_setbased.py compares with that scan)."""
-    for stmt in _SCAN_TEMP:
-        conn.execute(stmt)
-    conn.execute("DELETE FROM temp.duplicate_scan")
-    conn.execute("DELETE FROM temp.duplicate_range")
-    conn.executemany("INSERT OR IGNORE INTO temp.duplicate_scan VALUES (?)",
-                     [(i,) for i in ids])
-    cols = ", ".join(f"p.{c}" for c in _FIELDS)
+    """One chunk of people, set-based (issue 12): their rows read at once; the twins sharing
+    a key (the looked-up ranges of keys joined with ``duplicate_key``, the CCCDs with
+    ``person_citizen_id``) and their candidates come from a few joins, the lookups given as
+    ``VALUES`` rows that carry each person's ``_rowid``: a person finds itself under its own
+    key and number, and is left out from the index entry, before its row is read; per person
+    only the pairs it shares a key with and the ones it had, in the order of the per-person
+    scan it replaces (ids sorted, which tests/storage/test_duplicates_setbased.py compares
+    with that scan)."""
+    cols = ", ".join(_FIELDS)
+    marks = ",".join("?" * len(ids))
     rows = {r[_ID]: r for r in conn.execute(
-        f"SELECT {cols} FROM temp.duplicate_scan s CROSS JOIN person p ON p.id = s.person_id "
-        "ORDER BY s.person_id")}
+        f"SELECT {cols} FROM person WHERE id IN ({marks}) ORDER BY id", tuple(ids))}
     filed: list[tuple[int, int]] = []
-    looks: list[tuple[int, int, str]] = []
-    cccd = False
-    for pid, row in rows.items():  # by position: a Row by name compares the column names
-        if not row[_DELETED] and not row[_MERGED_INTO]:  # _live
-            under, looked = _hashes(row[_NAME], row[_BORN])
-            rowid = row[_ROWID]
-            filed += [(h, rowid) for h in under]
-            looks += [(lo, hi, pid) for lo, hi in looked]
-            cccd = cccd or bool(row[_CITIZEN_ID])
+    looks: list[object] = []  # lo, hi, id, _rowid of each range looked up, flat
+    numbers: list[object] = []  # CCCD, id, _rowid of each live person having one, flat
+    # _hashes spelled out here, as it is a third of the scan (issue 12): a Row by position
+    # (by name it compares the column names), the functions and constants held in locals.
+    fold, blake2b, from_bytes, born_codes = text.fold, _blake2b, _from_bytes, _born_codes
+    shift, days = _YEAR_SHIFT, _DAYS
+    for pid, row in rows.items():
+        if row[_DELETED] or row[_MERGED_INTO]:  # not _live
+            continue
+        rowid, number = row[_ROWID], row[_CITIZEN_ID]
+        if number is not None and number != "":
+            numbers += (number, pid, rowid)
+        full_name, born = row[_NAME], row[_BORN]
+        name = fold(full_name if type(full_name) is str else str(full_name or ""))
+        if not born or not name:
+            continue
+        if type(born) is not str:
+            born = str(born)
+        year, day = born_codes(born)
+        base = (from_bytes(blake2b(name.encode(), digest_size=4).digest(), "big") >> 2
+                ) << shift | year
+        if day:
+            filed.append((base | day, rowid))
+            looks += (base | day, base | day, pid, rowid, base, base, pid, rowid)
+        else:
+            filed.append((base, rowid))
+            looks += (base, base | days, pid, rowid)
     conn.executemany("INSERT OR IGNORE INTO duplicate_key VALUES (?, ?)", sorted(filed))
-    conn.executemany("INSERT INTO temp.duplicate_range VALUES (?, ?, ?)", looks)
     gone = set(ids) - set(rows)
     for pid in sorted(gone):  # gone: its import was undone
         result.dropped += conn.execute("DELETE FROM duplicate_candidate WHERE (a = :p OR "
@@ -530,27 +560,26 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     # The twins: whoever is filed under a key of a looked-up range (a key two names, years or
     # days share gives both's people), and the live people with the same CCCD as a live one here.
     matched_of: dict[str, set[str]] = defaultdict(set)
-    for pid, other in conn.execute(
-            "SELECT l.person_id, p.id FROM temp.duplicate_range l CROSS JOIN duplicate_key k "
-            "ON k.key BETWEEN l.lo AND l.hi CROSS JOIN person p ON p._rowid = k.person "
-            "WHERE p.id <> l.person_id"):
+    for pid, other in _looked_up(
+            conn, "l(lo, hi, person_id, person)", looks, 4,
+            "SELECT l.person_id, p.id FROM l CROSS JOIN duplicate_key k "
+            "ON k.key BETWEEN l.lo AND l.hi AND k.person <> l.person "
+            "CROSS JOIN person p ON p._rowid = k.person WHERE p.id <> l.person_id"):
         matched_of[pid].add(other)
-    if cccd:
-        for pid, other in conn.execute(
-                "SELECT s.id, q.id FROM temp.duplicate_scan t CROSS JOIN person s "
-                "ON s.id = t.person_id CROSS JOIN person q ON q.citizen_id = s.citizen_id "
-                f"WHERE coalesce(s.citizen_id, '') <> '' AND NOT coalesce(s._deleted, 0) "
-                f"AND coalesce(s.{ALIAS}, '') = '' AND NOT coalesce(q._deleted, 0) "
-                f"AND coalesce(q.{ALIAS}, '') = '' AND q.id <> s.id"):
-            matched_of[pid].add(other)
+    for pid, other in _looked_up(
+            conn, "c(citizen_id, person_id, person)", numbers, 3,
+            "SELECT c.person_id, q.id FROM c CROSS JOIN person q "
+            "ON q.citizen_id = c.citizen_id AND q._rowid <> c.person "
+            f"WHERE NOT coalesce(q._deleted, 0) AND coalesce(q.{ALIAS}, '') = '' "
+            "AND q.id <> c.person_id"):
+        matched_of[pid].add(other)
     people = dict(rows)
     people.update(_rows(conn, {o for m in matched_of.values() for o in m} - set(rows)))
     theirs: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
     for cid, a, b, status in conn.execute(
-            "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
-            "CROSS JOIN duplicate_candidate c ON c.a = s.person_id UNION "
-            "SELECT c.id, c.a, c.b, c.status FROM temp.duplicate_scan s "
-            "CROSS JOIN duplicate_candidate c ON c.b = s.person_id").fetchall():
+            f"SELECT id, a, b, status FROM duplicate_candidate WHERE a IN ({marks}) UNION "
+            f"SELECT id, a, b, status FROM duplicate_candidate WHERE b IN ({marks})",
+            (*ids, *ids)).fetchall():
         if a in rows:
             theirs[a].append((cid, a, b, status))
         if b in rows:
@@ -577,8 +606,6 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
                 conn.execute("DELETE FROM duplicate_candidate WHERE id = ? AND status = 'open'",
                              (cid,))
                 result.dropped += 1
-    conn.execute("DELETE FROM temp.duplicate_scan")
-    conn.execute("DELETE FROM temp.duplicate_range")
 
 
 def _record(conn: dbapi.Connection, x: str, y: str, value: int, reasons: list[str],

@@ -185,11 +185,14 @@ def _both(conn, monkeypatch, scan):
     return out
 
 
-@pytest.mark.parametrize("chunk", [500, 37])
+# The lookups of a chunk go as VALUES tables of at most _VALUES_ROWS rows: 7 cuts them in many.
+@pytest.mark.parametrize(("chunk", "values_rows"), [(500, 1000), (37, 7)])
 def test_the_set_based_scan_finds_what_the_per_person_scan_found(store, conn, commune,
-                                                                 monkeypatch, chunk):
+                                                                 monkeypatch, chunk,
+                                                                 values_rows):
     rng, ids = commune
     monkeypatch.setattr(d, "_CHUNK", chunk)
+    monkeypatch.setattr(d, "_VALUES_ROWS", values_rows)
     not_same = {(r[0], r[1]) for r in conn.execute(
         "SELECT a, b FROM duplicate_candidate WHERE status = 'not_same'")}
     assert not_same
