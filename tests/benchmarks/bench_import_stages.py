@@ -14,7 +14,13 @@ it cannot pass the bundle), the undo journal (``undo.start``), the merge
 ``merge._new_records_at_once`` with its versions ``versions.write_run``, and the other records'
 rows written with their indexes, triggers and derived columns, ``merge._write_rows`` and of that
 ``bulk.insert_many`` (whose line counts a batch's inserts too), and their versions,
-``versions.write``), the commit of the import's transaction, the duplicates scan of the
+``versions.write``; the sort keys and folded search text of the new records,
+``derived.columns_many``; the names of the versions, ``versions.Names.no``, whose first new
+name is the first statement after the rows that opens a savepoint, at which FTS5 writes the
+search index's pending terms of every row inserted (the work the commit would do otherwise);
+the partitions computed from the data, ``merge.check_partitions``; the memberships' places in
+the rosters, ``roster_members.resolve``), the commit of the import's transaction (with the
+checkpoint SQLite runs after it) and of the scan's, the duplicates scan of the
 people written (``duplicates.scan``), the whole-record rules on the records it touched
 (``conflicts.review_broken_records``); "other" is the rest of the import (signatures, the
 smaller checks, the small tables, the audit). Each line is the median over ``--reps``
@@ -38,7 +44,17 @@ import bench_sync as bs
 import benchkit as bk
 import builders
 
-from desktop.storage import bulk, db, duplicates, merge, undo, versions, writer
+from desktop.storage import (
+    bulk,
+    db,
+    derived,
+    duplicates,
+    merge,
+    roster_members,
+    undo,
+    versions,
+    writer,
+)
 from desktop.sync import bundle, conflicts, exchange, keys
 
 # (label, module, function name, depth): depth 1 lies inside the depth-0 stage above it.
@@ -58,8 +74,12 @@ STAGES = (("reading the bundle", bundle, "read_members", 0),
           ("batches from the cells", merge, "_cells_batches", 2),
           ("rows written", merge, "_write_rows", 1),
           ("of which inserts", bulk, "insert_many", 2),
+          ("derived columns", derived, "columns_many", 2),
+          ("names; FTS5's pending terms", versions.Names, "no", 2),
           ("versions", versions, "write", 1),
           ("versions at once", versions, "write_run", 1),
+          ("partitions checked", merge, "check_partitions", 1),
+          ("memberships' roster places", roster_members, "resolve", 1),
           ("whole-record rules", conflicts, "review_broken_records", 0),
           ("duplicates scan", duplicates, "scan", 0))
 
