@@ -306,11 +306,12 @@ def _plan(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Fi
     return found[:limit]
 
 
-# A page of L listed rows of N walked down a column's index reads about N/L entries a row
-# found, 0.35 µs each (the list tested on the entry), where gathering the list reads each
-# listed row, 2 µs in the page cache, 15 read afresh: walked while it reads at most this many
-# entries a listed row (L ≥ 2,000 at 300,000 people: an organization type's 3,229 members
-# by phone, 3-5 ms a page, against 6-45 gathered; a role's 1,198: 9 ms, against 3-18).
+# A page of L listed rows of N walked down an index reads about N/L entries a row found,
+# 0.2-0.35 µs each (the list tested on the entry), where gathering the list reads each listed
+# row once, 2 µs in the page cache, 15 read afresh, and holds it: walked while it reads at
+# most this many entries a listed row (L ≥ 2,000 at 300,000 people: an organization type's
+# 3,229 members by phone, 3-5 ms a page, against 6-45 gathered; a role's 1,198: 8-19 ms a
+# page by name, 9 by phone, against 3-18 gathered, then 0.3).
 LISTED_WALK = 8
 
 
@@ -327,8 +328,9 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     says holds the page: one stretch, where stretches from 1,000 rows built the list's index
     from its JSON again for each (0.7 ms each). None (the other plans) when the list is short
     enough to gather, another filter keeps few rows (a village's: gathered through its own
-    index), a covered segment has a condition of its own, the walk down a column's index
-    would read more than LISTED_WALK entries a listed row, or the bounded walk fell short."""
+    index), a covered segment has a condition of its own, or the bounded walk fell short; the
+    list gathered (:func:`_gather`) when a walk would read more than LISTED_WALK entries a
+    listed row."""
     listed = next((f for f in filters if f.columns == ("_rowid",)), None)
     if listed is None or limit < 0:
         return None
@@ -340,8 +342,11 @@ def _listed(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[
     if covered and any(s.extra is not None for s in segments):
         return None
     total = _rows(conn, table)
-    if not covered and LISTED_WALK * admitted(conn, listed, many) ** 2 < total * limit:
-        return None  # a walk would read more entries a listed row than gathering them costs
+    if LISTED_WALK * admitted(conn, listed, total) ** 2 < total * limit:
+        # a walk would read more entries a listed row than gathering them costs: gathered,
+        # and held whole from the second page (a role's 1,198 leaders at 300,000 people by
+        # name: 25,000 entries of the name index a page, 8-19 ms, against 0.3 once held)
+        return _gather(conn, table, order, filters, listed, after, limit, rows)
     tests = " AND ".join(["p._deleted = 0", *(f"({f.test.format(t='p')})" for f in filters)])
     test_args = [a for f in filters for a in f.test_args]
     found: list = []

@@ -206,12 +206,12 @@ def test_each_walked_order_reads_down_an_index_without_sorting(conn, people, mon
 def test_members_by_a_column_many_lack_are_walked_down_its_index_not_gathered(
         conn, people, monkeypatch):
     """The members of an organization type sorted by phone or CCCD, which many people lack
-    (or birth date): those without one found off the blank's index entries of the members,
-    those with one down the column's index, each entry tested against the members' rowids;
-    the members are never all read and sorted (3,229 members at 300,000 people: 30-55 ms a
-    first page read afresh, the next one too). A list so short that a walk would read more
-    entries for each of its rows than gathering it costs (a role's leaders) is gathered. The
-    pages are the roster in its order either way."""
+    (or birth date, or name): those without one found off the blank's index entries of the
+    members, those with one down the column's index, each entry tested against the members'
+    rowids; the members are never all read and sorted (3,229 members at 300,000 people:
+    30-55 ms a first page read afresh, the next one too). A list so short that a walk would
+    read more entries for each of its rows than gathering it costs (a role's leaders) is
+    gathered. The pages are the roster in its order either way."""
     # The members' list is short enough to gather through it (fewer than the bound of a
     # row read each), and more people lack a phone than the bound of the name index.
     monkeypatch.setattr(paging, "bound", lambda _c, _t, covered: 1 if covered else 10)
@@ -226,8 +226,8 @@ def test_members_by_a_column_many_lack_are_walked_down_its_index_not_gathered(
     members = rosters.Scope("unit", people["commune"], org_type="to_hoa_giai")
     leaders = rosters.Scope("unit", people["commune"], role="to_truong")
     for scope, order, descending, size in itertools.product(
-            [members, leaders], ("phone", "citizen_id", "birth_date"), (False, True),
-            (1, 2, 4)):
+            [members, leaders], ("phone", "citizen_id", "birth_date", "full_name"),
+            (False, True), (1, 2, 4)):
         expected = _expected(conn, scope, order, descending, None)
         if scope is members and order == "phone":  # some lack one: its part of the order read
             assert any(conn.execute(f"SELECT {order} IS NULL FROM person WHERE id = ?",
