@@ -20,7 +20,6 @@ from __future__ import annotations
 import _thread
 import contextlib
 import itertools
-import os
 import threading
 import time
 import weakref
@@ -30,7 +29,8 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from desktop.storage import db, dbapi, paging
+from desktop.storage import dbapi, paging
+from desktop.ui.common.kept_reader import Identity, close_quietly, open_kept, still_good
 
 Count = Callable[[dbapi.Connection], int]
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
@@ -134,7 +134,7 @@ class _State:
 
     def work(self) -> None:
         reader: dbapi.Connection | None = None
-        identity: tuple[int, int] | None = None
+        identity: Identity | None = None
         try:
             while True:
                 with self.lock:
@@ -142,16 +142,18 @@ class _State:
                     if question is None:
                         return
                     if question is _CLOSE:  # the file or its key went, or released
-                        reader, question = _close(reader), None
+                        reader, question = close_quietly(reader), None
                         self.holding = self.releasing = False
                         self.released.notify_all()
                 if question is None:
                     continue
                 counter_id, number, path, count = question
-                if reader is not None and not _still_good(path, identity):
-                    reader = _close(reader)
+                if reader is not None and not still_good(path, identity):
+                    reader = close_quietly(reader)
                 if reader is None:
-                    reader, identity = _open(path)
+                    # (its small cache: a larger one held the pages of a whole index a second
+                    # time, 60 MB at 300k, to save 20-30 ms of this thread's count)
+                    reader, identity = open_kept(path)
                     if reader is None:
                         continue  # locked or closed: no count
                 with self.lock:
@@ -168,12 +170,12 @@ class _State:
                     with self.lock:
                         self.running = None
         finally:
-            _close(reader)
+            close_quietly(reader)
             with self.lock:
                 self.holding = False
                 self.released.notify_all()
 
-    def _next(self, reader: dbapi.Connection | None, identity: tuple[int, int] | None
+    def _next(self, reader: dbapi.Connection | None, identity: Identity | None
               ) -> tuple | object | None:
         """(Under the lock.) The question to count once typing has paused for ``delay``;
         _CLOSE to close the connection kept; None: the counter is gone."""
@@ -188,7 +190,7 @@ class _State:
                 if self.releasing:
                     return _CLOSE
                 if not woken and self.question is None and reader is not None and \
-                        self._path is not None and not _still_good(self._path, identity):
+                        not still_good(self._path, identity):
                     return _CLOSE
             # Typing goes on: wait a moment, so that only the list the officer stops at is
             # counted (a newer question moves the moment on without waking this thread).
@@ -215,37 +217,6 @@ def _start(work: Callable[[], None]) -> None:
     thread to run, 1.5 ms on a busy machine: in the window's first reload), and never joined
     (it ends with its counter, or with the program, as a daemon thread)."""
     _thread.start_new_thread(work, ())
-
-
-def _open(path: Path) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
-    try:
-        identity = _identity(path)
-        conn = paging.reader(path)  # (its small cache: a larger one held the pages of a
-        # whole index a second time, 60 MB at 300k, to save 20-30 ms of this thread's count)
-    except (OSError, dbapi.Error):
-        return None, None
-    return conn, identity
-
-
-def _close(conn: dbapi.Connection | None) -> None:
-    if conn is not None:
-        with contextlib.suppress(dbapi.Error):
-            conn.close()
-
-
-def _still_good(path: Path, identity: tuple[int, int] | None) -> bool:
-    """The key is still known and the file at the path is the one opened."""
-    if db.known_key(path) is None:
-        return False
-    try:
-        return _identity(path) == identity
-    except OSError:
-        return False
-
-
-def _identity(path: Path) -> tuple[int, int]:
-    st = os.stat(path)
-    return st.st_dev, st.st_ino
 
 
 class Counter(QObject):

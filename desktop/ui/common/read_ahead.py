@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import _thread
 import contextlib
-import os
 import threading
 import time
 import weakref
@@ -38,7 +37,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.storage import db, dbapi, paging
+from desktop.storage import dbapi, paging
+from desktop.ui.common.kept_reader import Identity, close_quietly, open_kept, still_good
 
 Read = Callable[[dbapi.Connection], Any]
 Warm = Callable[[dbapi.Connection, Any], Any]
@@ -261,7 +261,7 @@ class ReadAhead:
 
     def _work(self) -> None:
         reader: dbapi.Connection | None = None
-        identity: tuple[int, int] | None = None
+        identity: Identity | None = None
         warm_from: Any = ()  # where warming goes on; None: done
         try:
             while True:
@@ -278,15 +278,15 @@ class ReadAhead:
                         woken = self._wake.wait(held if held > 0 else _IDLE_CHECK_S)
                         self._idle = False
                         if not woken and held <= 0 and reader is not None and \
-                                not self._still_good(identity):
-                            reader = self._close(reader)
+                                not still_good(self._path, identity):
+                            reader = close_quietly(reader)
                             self._holding = self._warmed = False
                     if self._closed:
                         return
                     if self._releasing:  # the window lets go of its file
                         self._releasing = False
                         if reader is not None:
-                            reader = self._close(reader)
+                            reader = close_quietly(reader)
                         self._holding = self._warmed = False
                         warm_from = ()
                         continue
@@ -297,8 +297,8 @@ class ReadAhead:
                     check, lend_stamp = job is None and self._check, self._lend_stamp
                     if check:
                         self._check = False
-                if reader is not None and not self._still_good(identity):
-                    reader = self._close(reader)
+                if reader is not None and not still_good(self._path, identity):
+                    reader = close_quietly(reader)
                     self._warmed = False
                 if reader is None and (job is not None or warm_from == ()):
                     self._warmed = False
@@ -350,7 +350,7 @@ class ReadAhead:
                         self._relay.read.emit(id(self), job.key)
         finally:
             if reader is not None:
-                self._close(reader)
+                close_quietly(reader)
 
     def _warm_step(self, reader: dbapi.Connection | None, after: Any) -> Any:
         if reader is None or self._warm is None:
@@ -389,33 +389,5 @@ class ReadAhead:
         except Exception:  # noqa: BLE001 - a connection closed meanwhile: no loan
             return False
 
-    def _open(self) -> tuple[dbapi.Connection | None, tuple[int, int] | None]:
-        path = self._path
-        if path is None:
-            return None, None
-        try:
-            identity = _identity(path)
-            conn = paging.reader(path, cache_kib=_CACHE_KIB)
-        except (OSError, dbapi.Error):
-            return None, None
-        return (conn, identity) if conn is not None else (None, None)
-
-    def _still_good(self, identity: tuple[int, int] | None) -> bool:
-        """The key is still known and the file at the path is the one opened."""
-        path = self._path
-        if path is None or db.known_key(path) is None:
-            return False
-        try:
-            return _identity(path) == identity
-        except OSError:
-            return False
-
-    @staticmethod
-    def _close(reader: dbapi.Connection) -> None:
-        with contextlib.suppress(dbapi.Error):
-            reader.close()
-
-
-def _identity(path: Path) -> tuple[int, int]:
-    st = os.stat(path)
-    return st.st_dev, st.st_ino
+    def _open(self) -> tuple[dbapi.Connection | None, Identity | None]:
+        return (None, None) if self._path is None else open_kept(self._path, _CACHE_KIB)
