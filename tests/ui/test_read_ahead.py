@@ -434,30 +434,37 @@ def test_the_warm_up_stands_aside_while_a_search_typed_is_shown_and_warms_afterw
     assert shown_ids(page) == roster_truth(window, "nguyên")
 
 
+@pytest.fixture
+def measured_in_paint(monkeypatch) -> list[str]:
+    """The texts the lists' cell delegate measures while painting (none of those prepared
+    ahead)."""
+    import sys
+
+    from desktop.ui.common.widgets import PlainCells
+
+    measured: list[str] = []
+    real_measured = PlainCells._measured
+
+    def spy(self, text):
+        if sys._getframe(1).f_code.co_name == "paint":
+            measured.append(text)
+        return real_measured(self, text)
+
+    monkeypatch.setattr(PlainCells, "_measured", spy)
+    return measured
+
+
 def test_a_page_read_ahead_is_presented_and_its_texts_prepared_before_it_shows(
-        window, qtbot, monkeypatch):
+        window, qtbot, measured_in_paint):
     # While typing pauses, the page read ahead has its first rows presented and their texts
     # measured and prepared for painting (the UI thread is idle then): its first paint
     # draws them prepared, not measuring each, and shows what the storage finds.
-    import sys
-
     from PySide6.QtCore import QEvent, QObject
-
-    from desktop.ui.common.widgets import PlainCells
 
     page = window.people
     warm(qtbot, page)
     page.typing.timer.setInterval(600)  # a long pause: time to look during it
     delegate = page.table.itemDelegate()
-    measured_in_paint: list[str] = []
-    real_measured = PlainCells._measured
-
-    def measured(self, text):
-        if sys._getframe(1).f_code.co_name == "paint":
-            measured_in_paint.append(text)
-        return real_measured(self, text)
-
-    monkeypatch.setattr(PlainCells, "_measured", measured)
     paints = [0]
 
     class Paints(QObject):
@@ -497,26 +504,14 @@ def test_a_page_read_ahead_is_presented_and_its_texts_prepared_before_it_shows(
 
 
 def test_the_minutes_page_presents_its_page_read_ahead_before_it_shows(window, qtbot,
-                                                                      monkeypatch):
+                                                                      measured_in_paint):
     # As the roster's: the minutes' page read ahead is presented and its texts prepared
     # while typing pauses; its first paint measures none of them, and shows the minutes
     # the storage finds, presented as before.
-    import sys
-
     from desktop.storage.present import Presenter
-    from desktop.ui.common.widgets import PlainCells
 
     page = window.show_page("meetings")
     page.typing.timer.setInterval(600)
-    measured_in_paint: list[str] = []
-    real_measured = PlainCells._measured
-
-    def measured(self, text):
-        if sys._getframe(1).f_code.co_name == "paint":
-            measured_in_paint.append(text)
-        return real_measured(self, text)
-
-    monkeypatch.setattr(PlainCells, "_measured", measured)
     page.search.setFocus()
     type_text(page.search, "họ")
     qtbot.waitUntil(lambda: page.model.query.search == "họ", timeout=5000)
