@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from desktop.domain.errors import ValidationError
 from desktop.i18n import _
@@ -113,8 +113,7 @@ _LENGTH = 12
 _OLD_CMND_LENGTH = 9
 
 
-@dataclass(frozen=True)
-class CitizenIdInfo:
+class CitizenIdInfo(NamedTuple):
     """What a well-formed number says about its holder, and what is wrong about it: ``errors``
     (it disagrees with the recorded birth year or gender, or lies in the future) refuse the
     record, ``warnings`` (an unknown province code) do not."""
@@ -155,6 +154,10 @@ def check_citizen_id(
     """
     if gender is not None and gender not in _GENDERS:
         raise ValueError(f"gender must be 'male', 'female' or None, not {gender!r}")
+    # (A number already as stored, 12 ASCII digits, skips the regular expressions: an
+    # import checks every person's, about 7 µs each before.)
+    if len(text) == _LENGTH and text.isascii() and text.isdigit():
+        return _decoded(text, birth_year, gender, today)
     shown = text.strip()
     number = normalise_citizen_id(text)
     if not number:
@@ -172,7 +175,12 @@ def check_citizen_id(
     if len(number) != _LENGTH:
         message = _('"{value}": số định danh cá nhân phải có đúng 12 chữ số, đang có {count}')
         raise ValidationError(None, message.format(value=shown, count=len(number)))
+    return _decoded(number, birth_year, gender, today)
 
+
+def _decoded(number: str, birth_year: int | None, gender: str | None,
+             today: datetime.date | None) -> CitizenIdInfo:
+    """What the 12 digits of ``number`` say, against the recorded year and gender."""
     province_code = number[:3]
     province_name = PROVINCE_CODES.get(province_code)
     code = int(number[3])
