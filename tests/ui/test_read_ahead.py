@@ -434,6 +434,83 @@ def test_the_warm_up_stands_aside_while_a_search_typed_is_shown_and_warms_afterw
     assert shown_ids(page) == roster_truth(window, "nguyên")
 
 
+def test_no_warm_up_step_runs_into_the_moment_a_search_typed_is_shown(window, qtbot,
+                                                                       monkeypatch):
+    # A step begun just before typing's pause ends ran on into the search shown (its Python
+    # part beyond an interrupt's reach), and its rows waited for the interpreter's lock. The
+    # steps go on while typing pauses, but none starts in the pause's last moments.
+    from desktop.ui.common import read_ahead
+
+    monkeypatch.setattr(read_ahead, "LEAD_S", 0.1)  # wide: a test machine's timing
+    page = window.people
+    page.typing.timer.setInterval(250)
+    page.typing.timer.setTimerType(Qt.TimerType.PreciseTimer)  # (not up to 5 % early)
+    steps: list[tuple[float, float, bool]] = []  # (start, end, during typing's pause)
+
+    def warm_step(conn, after, rows=None):
+        start = time.monotonic()
+        waiting = page.typing.timer.isActive()
+        time.sleep(0.02)  # slow steps, through the typing (as at 300,000 people)
+        steps.append((start, time.monotonic(), waiting))
+        return ("", -1)  # never done here: a step whenever one may start
+
+    monkeypatch.setattr(rosters, "warm", warm_step)
+    shown: list[float] = []  # when a search typed began to be shown
+    real_set_scope = page.model.set_scope
+
+    def set_scope(scope, search=None):
+        if search:
+            shown.append(time.monotonic())
+        real_set_scope(scope, search)
+
+    monkeypatch.setattr(page.model, "set_scope", set_scope)
+    qtbot.waitUntil(lambda: len(steps) > 3, timeout=10000)  # warming while idle
+    page.search.setFocus()
+    type_text(page.search, "ng")  # at once
+    settle(qtbot, page, "ng")
+    for text, searched in (("u", "ngu"), ("y", "nguy"), ("ê", "nguyê"), ("n", "nguyên")):
+        # Real key events; each waits for typing to pause, the UI thread idle in its event
+        # loop as the window's (qtbot.waitUntil's polling held the worker back, hiding it)
+        with qtbot.waitSignal(page.model.replaced, timeout=3000):
+            type_text(page.search, text)
+        assert page.model.search == searched
+    assert len(shown) == 5
+    assert sum(waiting for _start, _end, waiting in steps) >= 4  # steps while it paused
+    assert not [(start, end, at) for at in shown[1:] for start, end, _w in steps
+                if at - 0.09 < start < at or start < at < end]  # none began at the end of
+    # typing's pause, none ran on into a search being shown
+
+
+def test_a_hold_ahead_of_a_search_keeps_the_warm_up_s_steps_out_of_its_moment(window):
+    # At each key the list says when typing's pause ends (hold's in_s): the warm-up's steps
+    # go on until LEAD_S before then, none starts from then until the search is painted
+    # (HOLD_S, here the hold's seconds), and they go on afterwards.
+    from desktop.ui.common import read_ahead
+
+    steps: list[float] = []
+
+    def warm(conn, after):
+        steps.append(time.monotonic())
+        time.sleep(0.004)
+        return ("", -1)  # never done: a step whenever one may start
+
+    ahead = read_ahead.ReadAhead(window.conn, warm=warm, warmed=lambda conn: False)
+    try:
+        assert ahead.start()
+        deadline = time.monotonic() + 5
+        while len(steps) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        now = time.monotonic()
+        ahead.hold(0.15, in_s=0.3)  # a search shown in 0.3 s, painted in 0.15 s
+        time.sleep(0.6)
+    finally:
+        ahead.close()
+    held_from, held_until = now + 0.3 - read_ahead.LEAD_S, now + 0.45
+    assert [s for s in steps if now < s < held_from - 0.02]  # on while typing pauses
+    assert not [s for s in steps if held_from <= s < held_until]
+    assert [s for s in steps if s >= held_until]  # and after the search is painted
+
+
 @pytest.fixture
 def measured_in_paint(monkeypatch) -> list[str]:
     """The texts the lists' cell delegate measures while painting (none of those prepared

@@ -77,7 +77,8 @@ class PeoplePage(QWidget):
         self._shown_at = 0.0  # when a roster or search was last read (time.monotonic)
         self.typing = SearchAsYouType(
             self.search, self.reload, lambda: self.model.search,
-            ahead=lambda: self.model.read_ahead(self.scope(), self.search_text()))
+            ahead=lambda: self.model.read_ahead(self.scope(), self.search_text(),
+                                                self._timer.remainingTime() / 1000))
         self._timer = self.typing.timer
         # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
         self.model.counted.connect(self._show_count)

@@ -178,9 +178,14 @@ class RosterModel(QAbstractTableModel):
         self._ahead.forget()
         self.replaced.emit()
 
-    def read_ahead(self, scope: rosters.Scope, search: str | None) -> None:
+    def read_ahead(self, scope: rosters.Scope, search: str | None,
+                   shown_in: float | None = None) -> None:
         """Read the first page of ``scope`` and ``search`` off the UI thread, for a
-        ``set_scope`` of them soon (typing pauses): its rowids and its first rows."""
+        ``set_scope`` of them soon (typing pauses): its rowids and its first rows.
+        ``shown_in``: seconds until that set_scope (the rest of typing's pause): the
+        warm-up starts no step that would still run then (ReadAhead.hold)."""
+        if shown_in is not None:
+            self._ahead.hold(in_s=shown_in)
         if scope.kind == "organization" or self._scope.kind == "organization" or \
                 self._columns != _COLUMNS:
             return  # read whole, or laid out again: set_scope reads it as before
