@@ -500,13 +500,17 @@ def test_a_hold_ahead_of_a_search_keeps_the_warm_up_s_steps_out_of_its_moment(wi
         deadline = time.monotonic() + 5
         while len(steps) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
+        first = time.monotonic()
+        ahead.hold(0.1, in_s=0.2)  # a search shown in 0.2 s, painted in 0.1 s, but
+        time.sleep(0.05)
         now = time.monotonic()
-        ahead.hold(0.15, in_s=0.3)  # a search shown in 0.3 s, painted in 0.15 s
-        time.sleep(0.6)
+        ahead.hold(0.15, in_s=0.3)  # another key: shown 0.3 s from now, painted in 0.15 s
+        time.sleep(0.7)
     finally:
         ahead.close()
     held_from, held_until = now + 0.3 - read_ahead.LEAD_S, now + 0.45
     assert [s for s in steps if now < s < held_from - 0.02]  # on while typing pauses
+    assert [s for s in steps if first + 0.2 < s < first + 0.3]  # (the first hold dropped)
     assert not [s for s in steps if held_from <= s < held_until]
     assert [s for s in steps if s >= held_until]  # and after the search is painted
 

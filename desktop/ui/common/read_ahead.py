@@ -184,13 +184,14 @@ class ReadAhead:
         """The list is about to show a search: no warm-up step for ``seconds`` (HOLD_S; one
         being read is interrupted and read again afterwards). Questions are still read.
         ``in_s``: the search is shown that many seconds from now (typing's pause): no step
-        starts from LEAD_S before then, nor for ``seconds`` after; meanwhile they go on."""
+        starts from LEAD_S before then, nor for ``seconds`` after; meanwhile they go on. A
+        hold still to come is dropped (typing went on: the pause ends later)."""
         now = time.monotonic()
         at = now + max(0.0, in_s)
         until = at + (HOLD_S if seconds is None else seconds)
         with self._lock:
-            self._holds = [(start, end) for start, end in self._holds if end > now] + [
-                (now if in_s <= 0 else at - LEAD_S, until)]
+            self._holds = [(start, end) for start, end in self._holds if start <= now < end
+                           ] + [(now if in_s <= 0 else at - LEAD_S, until)]
             if in_s <= 0 and self._stepping and self._reading is not None:
                 self._reading.interrupt()
 
