@@ -21,6 +21,7 @@ from desktop import APP_NAME
 from desktop.i18n import _, pgettext
 from desktop.ui.common.after_paint import AfterPaint
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
+from desktop.ui.shell import collector
 from desktop.ui.shell.sections import SectionedPages
 
 if TYPE_CHECKING:
@@ -265,6 +266,7 @@ class MainWindow(QMainWindow):
         self._sync_folder_later = QTimer(self, singleShot=True, interval=2000)
         self._sync_folder_later.timeout.connect(self._start_sync_folder)
         self._sync_folder_later.start()
+        collector.freeze_after_start(self)
         self.filled.emit()
 
     def _start_sync_folder(self) -> None:
@@ -547,6 +549,7 @@ class MainWindow(QMainWindow):
         self.stop_pending_work()
         self.conn.close()
         db.forget_key(self.db_path)
+        collector.thaw()
 
     def changed(self) -> None:
         self.undo_action.setEnabled(self.undo.can_undo)
@@ -650,6 +653,7 @@ class MainWindow(QMainWindow):
         if self.is_filled and self.tasks.busy:  # a document or an import still running
             self.notify(_("Đang chờ công việc đang chạy kết thúc…"))
             self.tasks.pool.waitForDone(30000)
+        collector.thaw()
         super().closeEvent(event)
 
 
