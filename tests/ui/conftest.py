@@ -22,6 +22,17 @@ def fresh_settings(qapp):
     QSettings().clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def our_file_dialogs():
+    """The program's file dialogs in place before any test stubs one: the window's start
+    (make_application) puts them in place once a process, and a stub set by a test run alone,
+    before its first window, was replaced by the real dialog, which then waited for a click
+    (test_sync_clicks' export and import passed only after another test of its file)."""
+    from desktop.ui.common import file_dialogs
+
+    file_dialogs.install()
+
+
 @pytest.fixture(autouse=True)
 def working_directory_in_tmp(tmp_path, monkeypatch):
     """Each window test runs in its own folder: a Qt file dialog given no folder starts in

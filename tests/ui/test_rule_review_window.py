@@ -7,7 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+)
 from test_sync_clicks import LEFT, Modals, box_button, click, menu_action, open_window
 from uikit import close_window, enrol_with_a_person, new_site
 
@@ -55,13 +61,12 @@ def broken_on_arrival(master_db: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_the_import_says_how_many_need_review_and_the_list_shows_them(
-        qtbot, broken_on_arrival):
+        qtbot, broken_on_arrival, monkeypatch):
     path, bundle = broken_on_arrival
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(bundle)], ""))
     province = open_window(path)
     modals = Modals(qtbot).then(QMessageBox, lambda box: click(qtbot, box_button(box, "Nhập")))
-    # What «Nhập từ USB…» does with the file its picker gives (the picker itself is
-    # test_sync_clicks' business).
-    province.sync.import_from_usb(paths=[str(bundle)])
+    menu_action(province, "&Nhập từ USB…").trigger()
     qtbot.waitUntil(lambda: isinstance(province.sync.last_dialog, ResultsDialog)
                     and province.sync.last_dialog.windowTitle() == "Kết quả nhập",
                     timeout=10000)
