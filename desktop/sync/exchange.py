@@ -550,6 +550,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
             # Never refused for a whole-record rule (the sender may rightly hold the merged
             # state): each record it left breaking one is put up for review here.
             stats.review_new = conflicts.review_broken_records(store, stats.touched)
+            stats.touched.clear()  # (every record's values: not kept with the result)
             if their_head is not None:  # a sender whose history got shorter or other
                 rewritten = audit.observe_peer_head(conn, peer.site_id, peer.name, their_head)
                 if rewritten is not None:
