@@ -13,6 +13,7 @@ from desktop.i18n import _
 
 if TYPE_CHECKING:
     from desktop.storage import dbapi
+    from desktop.sync.conflicts import Conflict
 
 COMMANDS: set[str] = {"keys", "enrol", "sites", "export-bundle", "import-bundle", "conflicts"}
 
@@ -162,13 +163,11 @@ def run(args: argparse.Namespace) -> int:
     raise NotImplementedError(command)  # pragma: no cover
 
 
-def _conflict_line(c) -> str:  # c: conflicts.Conflict
-    if c.kind == "rule":  # a record an import left breaking a rule: the field, why, its value
-        return "\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
-                          _("sai quy tắc: {f}: {m}").format(f=c.field_label, m=c.message),
-                          _("đang dùng: {v}").format(v=c.winner_value), c.status))
-    return "\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field,
-                      _("bị thay: {v}").format(v=c.loser_value),
+def _conflict_line(c: Conflict) -> str:
+    # A record an import left breaking a rule has no value that lost: the rule's words there.
+    said = (_("sai quy tắc: {f}: {m}").format(f=c.field_label, m=c.message) if c.kind == "rule"
+            else _("bị thay: {v}").format(v=c.loser_value))
+    return "\t".join((c.id[:12], c.severity, c.kind_name, c.pk, c.field, said,
                       _("đang dùng: {v}").format(v=c.winner_value), c.status))
 
 
