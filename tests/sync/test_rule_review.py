@@ -172,3 +172,25 @@ def test_undoing_the_import_takes_its_items_back(network, tmp_path):
     assert a.conn.execute("SELECT birth_date FROM person WHERE id = ?",
                           (pid,)).fetchone()[0] is None
     assert sync(prov, a, tmp_path / "2").stats["review_new"] == 1  # and again on a new import
+
+
+def test_a_peer_listing_a_rule_item_is_refused():
+    # Rule items never travel: a bundle listing one (words of its own shown to the officer
+    # as a rule's) is refused, as any malformed conflict list is.
+    dot = ["site-a", "p1", 3]
+    item = {"id": conflicts.conflict_id("rule", "person", "pk1", "citizen_id", dot,
+                                        ["Gọi số này ngay"]),
+            "kind": "rule", "severity": "normal", "tbl": "person", "pk": "pk1",
+            "field": "citizen_id", "loser_value": "Gọi số này ngay", "loser_hlc": 1,
+            "loser_origin": "site-a", "loser_part": "p1", "loser_seq": 3,
+            "winner_value": None, "winner_hlc": 1, "winner_origin": "site-a",
+            "winner_part": "p1", "winner_seq": 3, "detected_site": "site-a",
+            "detected_local_time": "2026-12-07 10:00"}
+    assert set(item) == set(conflicts._COLUMNS)
+    with pytest.raises(UserError, match="danh sách xung đột trong gói không hợp lệ"):
+        conflicts.parse_conflicts([item], "site-a", None, "goi.vsb")
+    # The same item as a conflict of values (its own id) is taken: the kind is what is refused.
+    other = ["site-b", "p1", 4]
+    value = {**item, "kind": "value", "winner_origin": "site-b", "winner_seq": 4,
+             "id": conflicts.conflict_id("value", "person", "pk1", "citizen_id", dot, other)}
+    assert conflicts.parse_conflicts([value], "site-a", None, "goi.vsb") == [value]
