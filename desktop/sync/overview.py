@@ -21,6 +21,7 @@ from desktop.i18n import _, ngettext
 from desktop.storage import accounts, dbapi, periods, printouts, rosters
 from desktop.storage.site import get_meta, load_site, require_site, set_meta
 from desktop.sync import enrol
+from desktop.sync.conflicts import RULE
 
 LATE_AFTER_KEY = "communes_late_after_days"
 DEFAULT_LATE_AFTER = 35  # a monthly bundle, and a few days for the stick to travel
@@ -65,6 +66,9 @@ class CommuneRow:
     last_sent: dt.datetime | None = None  # when this site last wrote a bundle for it
     counts: dict[str, int] = field(default_factory=dict)
     open_conflicts: int = 0
+    # Its records an import left breaking a rule a local write enforces (conflicts.RULE):
+    # not a conflict between two sites, so not counted as one.
+    rule_items: int = 0
     clock_warnings: list[str] = field(default_factory=list)
     key_since: dt.date | None = None
     key_due: dt.date | None = None
@@ -80,7 +84,8 @@ class CommuneRow:
                 "last_created": _iso(self.last_created), "age_days": self.age_days,
                 "late": self.late, "last_sent": _iso(self.last_sent),
                 "last_sent_shown": _day(self.last_sent), "counts": dict(self.counts),
-                "open_conflicts": self.open_conflicts, "clock_warnings": self.clock_warnings,
+                "open_conflicts": self.open_conflicts, "rule_items": self.rule_items,
+                "clock_warnings": self.clock_warnings,
                 "key_since": _iso(self.key_since), "key_due": _iso(self.key_due),
                 "key_due_shown": _day(self.key_due), "key_overdue": self.key_overdue,
                 "missing_months": self.missing_months,
@@ -106,6 +111,9 @@ class CommuneRow:
         parts = [received, sent, figures,
                  ngettext("{n} xung đột", "{n} xung đột", self.open_conflicts).format(
                      n=self.open_conflicts),
+                 *([ngettext("{n} bản ghi sai quy tắc", "{n} bản ghi sai quy tắc",
+                             self.rule_items).format(n=self.rule_items)]
+                   if self.rule_items else []),
                  ngettext("{n} cảnh báo đồng hồ", "{n} cảnh báo đồng hồ",
                           len(self.clock_warnings)).format(n=len(self.clock_warnings)),
                  (_("khóa quá hạn thay từ {d}") if self.key_overdue else
@@ -181,7 +189,7 @@ def overview(conn: dbapi.Connection, today: dt.date | None = None) -> Overview:
     threshold = late_after(conn)
     peers = [p for p in enrol.list_sites(conn) if p.site_kind == "commune"]
     counts = _counts(conn, today)
-    conflicts = _open_conflicts(conn)
+    open_items = _open_items(conn)
     approved: dict[str, list[tuple[str, bool]]] = {}
     for a in periods.approvals(conn):
         if a.status == "approved":
@@ -192,7 +200,9 @@ def overview(conn: dbapi.Connection, today: dt.date | None = None) -> Overview:
         parts = p.partitions or (p.unit_code,)
         row.counts = {k: sum(by_part.get(part, 0) for part in parts)
                       for k, by_part in counts.items()}
-        row.open_conflicts = sum(1 for involved in conflicts if involved & set(parts))
+        mine = [rule for involved, rule in open_items if involved & set(parts)]
+        row.rule_items = sum(mine)
+        row.open_conflicts = len(mine) - row.rule_items
         row.approved = [a for part in parts for a in approved.get(part, [])]
         rows.append(row)
     rows.sort(key=_order)
@@ -307,10 +317,11 @@ def _counts(conn: dbapi.Connection, today: dt.date) -> dict[str, dict[str, int]]
     return out
 
 
-def _open_conflicts(conn: dbapi.Connection) -> list[set[str]]:
-    """The partitions each open conflict involves."""
-    return [{loser, winner} for loser, winner in conn.execute(
-        "SELECT loser_part, winner_part FROM sync_conflict WHERE status = 'open'")]
+def _open_items(conn: dbapi.Connection) -> list[tuple[set[str], bool]]:
+    """The partitions each open item of the conflicts queue involves, and whether it is a
+    rule item (conflicts.RULE) rather than a conflict."""
+    return [({loser, winner}, kind == RULE) for loser, winner, kind in conn.execute(
+        "SELECT loser_part, winner_part, kind FROM sync_conflict WHERE status = 'open'")]
 
 
 def not_sent(conn: dbapi.Connection, unit_id: str, start: dt.date

@@ -16,7 +16,7 @@ from synckit import Node, rewrite
 
 from desktop import cli
 from desktop.domain.errors import UserError, ValidationError
-from desktop.sync import conflicts, exchange
+from desktop.sync import conflicts, exchange, overview
 
 CCCD_1985 = "011085012345"  # Điện Biên, a man born in 1985 (DOMAIN.md §5.1)
 YEAR_RULE = "Năm sinh theo số định danh là 1985, khác năm sinh đã ghi (1990)."
@@ -60,6 +60,10 @@ def test_a_bundle_breaking_the_cccd_rule_imports_and_is_put_up_for_review(networ
     # A local write of the same state is refused with the same words.
     with pytest.raises(ValidationError, match="khác năm sinh đã ghi"):
         prov.store.edit("person", pid, {"phone": "0912345678"})
+    # The communes' overview counts it as the commune's, apart from its conflicts.
+    [row] = [r for r in overview.overview(prov.conn).rows if r.site_id == a.site_id]
+    assert (row.open_conflicts, row.rule_items) == (0, 1)
+    assert "; 0 xung đột; 1 bản ghi sai quy tắc;" in row.line({})
     # The item goes nowhere: a commune's bundle upward carries conflicts, never these.
     assert conflicts.conflicts_to_send(prov.conn, {a.part, prov.part}) == []
 

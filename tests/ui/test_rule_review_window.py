@@ -78,6 +78,8 @@ def test_the_import_says_how_many_need_review_and_the_list_shows_them(
     menu_action(province, "&Xung đột dữ liệu…").trigger()
     dialog = province.sync.last_dialog
     assert isinstance(dialog, ConflictsDialog) and dialog.table.rowCount() == 1
+    # Not a conflict between two sites: the header says it apart.
+    assert dialog.info.text() == "0 xung đột chưa xử lý, 1 bản ghi sai quy tắc"
     shown = [dialog.table.item(0, col).text() for col in range(dialog.table.columnCount())]
     assert shown[0] == "Người: Vàng A Dơ" and shown[1] == "Số định danh cá nhân (CCCD)"
     assert shown[2:4] == ["", CCCD_1985] and shown[5] == YEAR_RULE

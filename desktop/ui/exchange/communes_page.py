@@ -75,8 +75,8 @@ class CommunesPage(QWidget):
         self.count_keys = list(self.labels)
         self.table = read_only_table([
             _("Xã/phường"), _("Gói nhận gần nhất"), _("Số ngày"), _("Gói gửi gần nhất"),
-            *self.labels.values(), _("Xung đột"), _("Cảnh báo đồng hồ"), _("Thay khóa trước"),
-            _("Tháng không gửi"), _("Kỳ đã phê duyệt")])
+            *self.labels.values(), _("Xung đột"), _("Sai quy tắc"), _("Cảnh báo đồng hồ"),
+            _("Thay khóa trước"), _("Tháng không gửi"), _("Kỳ đã phê duyệt")])
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(lambda: self._enable())
         layout = QVBoxLayout(self)
@@ -168,6 +168,8 @@ class CommunesPage(QWidget):
             (row.last_sent.strftime("%d/%m/%Y") if row.last_sent else _("chưa gửi"), ""),
             *((str(row.counts.get(k, 0)), "") for k in self.count_keys),
             (str(row.open_conflicts), ""),
+            (str(row.rule_items), _("Bản ghi nhận về sai quy tắc nhập liệu: xem Đồng bộ → Xung "
+                                    "đột dữ liệu") if row.rule_items else ""),
             (str(len(row.clock_warnings)), "\n".join(row.clock_warnings)),
             (row.key_due.strftime("%d/%m/%Y") if row.key_due else "",
              _("Khóa đã dùng quá hạn: nhắc xã thay khóa")
@@ -176,7 +178,7 @@ class CommunesPage(QWidget):
             (row.approved_shown(), ""),
         ]
         n = len(self.count_keys)
-        figures = {2, *range(4, 4 + n + 2)}  # age, counts, conflicts, clock warnings
+        figures = {2, *range(4, 4 + n + 3)}  # age, counts, conflicts, rule items, clock warnings
         for c, (text, tip) in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(tip or text)

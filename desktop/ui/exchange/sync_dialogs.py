@@ -534,8 +534,13 @@ class ConflictsDialog(QDialog):
         self.table.resizeColumnsToContents()
         for col in range(self.table.columnCount()):
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
-        self.info.setText(ngettext("{n} xung đột chưa xử lý", "{n} xung đột chưa xử lý",
-                                   len(self.items)).format(n=len(self.items)))
+        rules = sum(1 for c in self.items if c.kind == conflicts.RULE)
+        said = ngettext("{n} xung đột chưa xử lý", "{n} xung đột chưa xử lý",
+                        len(self.items) - rules).format(n=len(self.items) - rules)
+        if rules:  # not a conflict between two sites: said apart
+            said += ", " + ngettext("{n} bản ghi sai quy tắc", "{n} bản ghi sai quy tắc",
+                                    rules).format(n=rules)
+        self.info.setText(said)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
