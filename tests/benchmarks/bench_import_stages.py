@@ -26,7 +26,13 @@ people written (``duplicates.scan``), the whole-record rules on the records it t
 smaller checks, the small tables, the audit). Each line is the median over ``--reps``
 imports, each into a fresh copy of the enrolled target. The wall time beside the processor
 time is split by the kernel's scheduler statistics into waiting for a processor (other users
-of the machine) and blocked (the disk: the commits' checkpoints). Nothing is asserted.
+of the machine) and blocked (the disk: the commits' checkpoints). Then the import's file
+traffic, the process's read and write calls (``/proc/self/io``; SQLite/SQLCipher reads and
+writes a page per call, and a WAL frame in two): the pages the import read from the file
+(each decrypted and its HMAC checked), the WAL frames written (each page encrypted; the
+checkpoint then reads each frame back and copies it into the file, no cipher), and how many
+of those pages the file gained, the others being pages it had that the import changed (what
+grows with the database: new entries scattered through its indexes). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import bench_sync as bs
 import benchkit as bk
@@ -82,6 +89,40 @@ STAGES = (("reading the bundle", bundle, "read_members", 0),
           ("memberships' roster places", roster_members, "resolve", 1),
           ("whole-record rules", conflicts, "review_broken_records", 0),
           ("duplicates scan", duplicates, "scan", 0))
+
+
+def _io() -> dict[str, int]:
+    """This process's read and write calls and bytes so far (zeros where the kernel does
+    not say)."""
+    out = {}
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/io").read_text().splitlines():
+            name, value = line.split(":")
+            out[name] = int(value)
+    return out
+
+
+class Traffic(NamedTuple):
+    """One import's file traffic: read calls, write calls, bytes written, pages the file
+    gained, its page size."""
+
+    reads: int
+    writes: int
+    written: int
+    grown: int
+    page: int
+
+    def describe(self) -> str:
+        frame = self.page + 24
+        # a frame is written in two calls (header, page) and copied by the checkpoint in one
+        # read and one write: written = frames * frame + copied * page, copied = frames
+        frames = round(self.written / (frame + self.page)) if self.page else 0
+        return (f"file traffic: {frames:,} WAL frames written (encrypted; "
+                f"{self.writes:,} write calls, {self.written / 1e6:.1f} MB with the checkpoint's "
+                f"copies), {max(self.reads - frames, 0):,} pages read from the file "
+                f"(decrypted; {self.reads:,} read calls less the checkpoint's {frames:,}); "
+                f"the file gained {self.grown:,} pages, so about "
+                f"{max(frames - self.grown, 0):,} frames are pages it had, changed")
 
 
 def _sched() -> tuple[float, float]:
@@ -171,6 +212,7 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     finally:
         probe.close()
     every: dict[str, list[tuple[Clock, float, float, float, float]]] = {k: [] for k in bundles}
+    traffic: dict[str, list[Traffic]] = {k: [] for k in bundles}
     for rep in range(reps):
         for lines in (list(bundles) if rep % 2 else list(bundles)[::-1]):  # alternated
             runs = every[lines]
@@ -178,12 +220,18 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
             conn = db.open_database(copy.path, key=t.key)
             clock = Clock()
             try:
+                page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+                pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
                 with timing(clock):
-                    s0 = _sched()
+                    s0, i0 = _sched(), _io()
                     c0, w0 = time.process_time(), time.perf_counter()
                     [result] = exchange.import_files(conn, tkeys, [bundles[lines]])
                     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-                    s1 = _sched()
+                    s1, i1 = _sched(), _io()
+                grown = int(conn.execute("PRAGMA page_count").fetchone()[0]) - pages
+                traffic[lines].append(Traffic(
+                    *(i1.get(k, 0) - i0.get(k, 0) for k in ("syscr", "syscw", "wchar")),
+                    grown, page))
                 if result.status != "imported":
                     raise SystemExit(f"import: {result.status}: {result.message}")
                 runs.append((clock, cpu, wall, s1[1] - s0[1], wall - (s1[0] - s0[0])
@@ -194,6 +242,8 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
     for lines, runs in sorted(every.items(), reverse=True):
         print(f"   bundle in {lines} ({bundles[lines].stat().st_size / 1e6:.1f} MB):")
         _table(runs, exported.changes)
+        print("   " + Traffic(*(int(statistics.median(t[i] for t in traffic[lines]))
+                                  for i in range(5))).describe())
     for p in (t.path, s.path):
         bs._remove_db(p)
 
