@@ -372,7 +372,15 @@ def _held_by(conn: dbapi.Connection, rowids: Sequence[int]) -> dict[int, str]:
 
 
 def _still_dirty(conn: dbapi.Connection, ids: Iterable[str]) -> list[str]:
-    ids = sorted(set(ids))
+    """Those of ``ids`` waiting in the queue, sorted. A queue no longer than the ids (after
+    an import, its people are most or all of it) is read whole in one walk of its leaves
+    rather than probed an id at a time (issue 12: 4.7 ms for 9.3 at 10,000 people)."""
+    wanted = set(ids)
+    queue = [r[0] for r in conn.execute(
+        "SELECT person_id FROM duplicate_dirty ORDER BY person_id LIMIT ?", (len(wanted) + 1,))]
+    if len(queue) <= len(wanted):  # the whole queue
+        return [pid for pid in queue if pid in wanted]
+    ids = sorted(wanted)
     out: list[str] = []
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]

@@ -369,6 +369,26 @@ def test_scan_only_some_people_leaves_the_rest_to_scan(store, conn, village):
     assert list(_open(conn)) == [_pair(a, b)] and c
 
 
+def test_scan_only_reads_a_short_queue_whole_and_a_long_one_by_id(store, conn, village):
+    """``scan(only=…)`` takes the same people whether the queue is no longer than the ids
+    (read whole) or longer (looked up an id at a time): those of the ids still to scan,
+    never one of the queue the ids do not name."""
+    a = _person(store, "Lò Văn Đức", birth_date="05/03/1985", residence_unit_id=village)
+    b = _person(store, "LO VAN DUC", birth_date="05/03/1985", residence_unit_id=village)
+    c = _person(store, "Quàng Thị Hoa", birth_date="1990")
+    d = _person(store, "Điêu Chính Tới", birth_date="12/12/1970")
+    # a queue of 4 and 3 ids (one not there): looked up an id at a time
+    assert duplicates.scan(conn, only=[c, d, "not-a-person-id"]).checked == 2
+    assert duplicates.pending(conn) == 2
+    # a queue of 2 and 3 ids naming one of them: read whole, a is left to scan
+    assert duplicates.scan(conn, only=[b, "x-1", "x-2"]).checked == 1
+    assert duplicates.pending(conn) == 1 and duplicates.count_open(conn) == 0
+    # a queue of 1 and 2 ids naming it: read whole, the twin found
+    assert duplicates.scan(conn, only=["x-0", a]).checked == 1
+    assert duplicates.pending(conn) == 0
+    assert list(_open(conn)) == [_pair(a, b)]
+
+
 def test_watching_notes_the_people_written_on_this_connection_and_kept(store, conn, village):
     a = _person(store, "Lò Văn Đức", birth_date="05/03/1985")
     with duplicates.watching(conn) as written:
