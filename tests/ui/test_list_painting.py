@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
-from uikit import type_text
+from uikit import find_item, type_text
 
 from desktop.domain.kinds import PERSON
 from desktop.storage import records, rosters
@@ -62,6 +62,24 @@ def test_each_key_paints_the_people_the_search_finds_with_their_values(window, q
         for cells, person in zip(shown, found, strict=True):
             values = presenter.record(PERSON, person, only=names)
             assert cells == [(values[n], left) for n in names], searched
+
+
+def test_an_organization_s_roster_paints_each_member_s_values_and_role(window, qtbot):
+    # The roster presents only the columns it shows, each field alone (RosterModel._present):
+    # the same texts as the storage's whole-record presentation, the role by its name.
+    window.tree.setCurrentIndex(find_item(window, "organization"))
+    page = window.people
+    names = [page.model.column_name(c) for c in range(page.model.columnCount())]
+    assert "role" in names
+    shown = painted(page.table)
+    found = rosters.people_page(window.conn, page.scope(), limit=len(shown))
+    assert shown and len(shown) == len(found)
+    presenter = Presenter(window.conn)
+    for cells, member in zip(shown, found, strict=True):
+        values = presenter.record(PERSON, member, only=names)
+        values["role"] = presenter.catalogue_name("role", str(member["role"]))
+        assert values["role"] and values["role"] != member["role"]  # a name, not its code
+        assert [text for text, _a in cells] == [values[n] for n in names]
 
 
 def test_a_list_of_records_paints_each_cell_s_text_and_alignment_from_its_model(window, qtbot):

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QFontMetricsF, QPalette, QStaticText, QTextLayout
+from PySide6.QtGui import QFontMetricsF, QPalette, QPen, QStaticText, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -194,10 +194,11 @@ class PlainCells(QStyledItemDelegate):
         self._metrics = QFontMetricsF(self._font)
         palette = view.palette()
         text = QPalette.ColorRole.Text
-        self._pens = {_ENABLED | _ACTIVE: palette.color(QPalette.ColorGroup.Active, text),
-                      _ENABLED: palette.color(QPalette.ColorGroup.Inactive, text),
-                      _ACTIVE: palette.color(QPalette.ColorGroup.Disabled, text),
-                      0: palette.color(QPalette.ColorGroup.Disabled, text)}
+        # Pens, not colours: setPen(colour) makes a pen of it at every cell (0.8 µs, 0.3).
+        self._pens = {_ENABLED | _ACTIVE: QPen(palette.color(QPalette.ColorGroup.Active, text)),
+                      _ENABLED: QPen(palette.color(QPalette.ColorGroup.Inactive, text)),
+                      _ACTIVE: QPen(palette.color(QPalette.ColorGroup.Disabled, text)),
+                      0: QPen(palette.color(QPalette.ColorGroup.Disabled, text))}
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange,
@@ -229,8 +230,10 @@ class PlainCells(QStyledItemDelegate):
                         self._drawn_once.append(text)
                         if not self._preparing.isActive():
                             self._preparing.start()
-                    else:
+                    elif right:
                         painter.drawStaticText(QPointF(left, top), shown)
+                    else:  # whole pixels: no QPointF made (0.5 µs a cell)
+                        painter.drawStaticText(left, top, shown)
                     return
         super().paint(painter, option, index)
 
