@@ -70,6 +70,9 @@ class Filter:
     # ``test_args``: a listed row tested so before its row is read (paging._gather_segment),
     # a segment's own condition so on each entry walked (paging._walk).
     probe: str = ""
+    # A search's words (not of digits): each begins a word of the row's search text, as
+    # ``test`` tests them (the words held in name order test them so: ranked.worded).
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -403,7 +406,9 @@ def hold_ranks(conn: dbapi.Connection, table: str, rows: int | None = None) -> b
     ranked.by_warm_up(conn)  # (a search meanwhile does not read them itself)
     if not ranked.read_ranks(conn, table, now, rows=rows):
         return False
-    return ranked.read_numbers(conn, table, now)
+    if not ranked.read_numbers(conn, table, now):
+        return False
+    return ranked.read_words(conn, table, now)
 
 
 def lend(source: dbapi.Connection, target: dbapi.Connection, target_stamp: tuple[int, int],
@@ -419,7 +424,8 @@ def warmed(conn: dbapi.Connection, table: str) -> bool:
     """Whether the ranks and numbers of :func:`hold_ranks` are held for the database as it
     is (after a write they are read again)."""
     now = stamp(conn)
-    return ranked.holds(conn, table, now) and ranked.numbers_read(conn, table, now)
+    return ranked.holds(conn, table, now) and ranked.numbers_read(conn, table, now) and \
+        ranked.words_read(conn, table, now)
 
 
 PROBE_ROWS = 3000  # rows a search walks before its matches are counted (about 1 ms)
@@ -449,6 +455,12 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
     few = bound(conn, table, True)
     if any(admitted(conn, f, few) < few for f in others):
         return None  # a village's people: gathered through its index
+    if covered and search.words:
+        # Its words tested on the search text held in name order, from its first letters'
+        # ranks (ranked.worded): no walk, no match read off the full-text index
+        page = _by_words(conn, table, search, others, after, limit, rows)
+        if page is not None:
+            return page
     if covered:
         # Most searches find their page a short walk away (a match in a few dozen rows):
         # found so before their matches are read (a short prefix's: 2-14 ms at 300,000).
@@ -483,6 +495,41 @@ def _by_rank(conn: dbapi.Connection, table: str, order: Order, filters: Sequence
     begin = ranked.start(conn, table, held[0], after)
     return _tested(conn, table, others, lambda count: ranked.first(held, found, begin, count),
                    limit, rows)
+
+
+# Steps of ranked.worded (each 1-2 µs: a next rank by the first letters, a find of each word
+# on its line) before a search's page is left to the other plans; 0: never (tests).
+WORDED_MOST = 4_000
+
+
+class _TooMany(Exception):
+    """More ranks than WORDED_MOST to test: the other plans read the page."""
+
+
+def _by_words(conn: dbapi.Connection, table: str, search: Filter, others: Sequence[Filter],
+              after: tuple | None, limit: int, rows: _Rows) -> list | None:
+    """A search's page in name order found in the words held in name order (ranked.words),
+    its rows tested against the other filters; None when not held (until the window's
+    warm-up has read them) or when its words' first letters leave too many to test."""
+    if WORDED_MOST <= 0:
+        return None
+    now = stamp(conn)
+    held_words = ranked.words(conn, table, now)
+    held = ranked.held(conn, table, now) if held_words is not None else None
+    if held is None or held_words is None:
+        return None
+    begin = ranked.start(conn, table, held[0], after)
+
+    def first(count: int) -> list[int]:
+        found = ranked.worded(held, held_words, search.words, begin, count, WORDED_MOST)
+        if found is None:
+            raise _TooMany
+        return found
+
+    try:
+        return _tested(conn, table, others, first, limit, rows)
+    except _TooMany:
+        return None
 
 
 def _tested(conn: dbapi.Connection, table: str, others: Sequence[Filter],

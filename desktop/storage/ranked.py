@@ -16,11 +16,13 @@ are the order of (name_key, rowid).
 from __future__ import annotations
 
 import math
+import re
 import sys
 from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import accumulate, repeat
 
 from desktop.storage import dbapi
 
@@ -158,7 +160,7 @@ def span(conn: dbapi.Connection, table: str, stamp: object, first: int, last: in
 
 def lend(source: dbapi.Connection, source_stamp: object, target: dbapi.Connection,
          target_stamp: object, table: str) -> bool:
-    """Give ``target`` the ranks, and the numbers once read, that ``source`` holds for
+    """Give ``target`` the ranks, and the numbers and words once read, that ``source`` holds for
     ``source_stamp`` (the same arrays: read once for both connections, not twice), held
     there for ``target_stamp``. The caller vouches that both saw the same database at
     those stamps (ReadAhead: ``target``'s taken with no transaction open, ``source``'s read
@@ -170,6 +172,9 @@ def lend(source: dbapi.Connection, source_stamp: object, target: dbapi.Connectio
     if numbers_read(source, table, source_stamp):
         numbers_held = source.__dict__[_HELD_NUMBERS][table]
         target.__dict__.setdefault(_HELD_NUMBERS, {})[table] = (target_stamp, numbers_held[1])
+    if words_read(source, table, source_stamp):
+        words_held = source.__dict__[_HELD_WORDS][table]
+        target.__dict__.setdefault(_HELD_WORDS, {})[table] = (target_stamp, words_held[1])
     return True
 
 
@@ -411,3 +416,189 @@ def scanned(held: tuple[array, array], numbers: bytearray, digits: str, named: a
             p for p in map(placed.__getitem__, (r for r in named if r < len(placed)))
             if p > after))
     return [order[place] for place in found[:count]]
+
+
+# -- the names' words held in name order --------------------------------------------------------
+#
+# A search whose matches sit far down the name order and are many («nguyen van d»: 5,900 at
+# 300,000 people, the first 70,000 places down) was placed by reading every match off the
+# full-text index: its words are common, and the index reads every one of their entries
+# (nguyen 45,000, van 81,000, d 69,000: 6.5 ms), or walked to (0.2 µs a place passed over).
+# Held here instead, read by the window's idle warm-up after the numbers: each person's
+# search text in name order (a line a rank: 5 MB at 300,000 people) and, for each first letter
+# of a word, the ranks that have a word beginning with it as the bits of an integer (37 KB a
+# letter at 300,000 people, read off the full-text index's one-letter prefixes). A page is the
+# ranks after its start whose bits hold every typed word's first letter (Python's integers:
+# AND and shifts in C over all the ranks at once), each tested on its line as the walk tests
+# its row (``instr``), until enough pass.
+WORDS_STEP = 8_192  # lines read a step (SQLite's group_concat: about 3 ms at 300,000 people)
+LETTER_STEP = 16_384  # a letter's ranks read a step off the full-text index (about 4 ms)
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # the first characters of folded words
+_HELD_WORDS = "_ranked_words"
+# bytes.translate tables: a byte 1 becomes bit k (bytes of ranks 8·j + k, packed: _bits)
+_TO_BIT = [bytes((1 << k) if b == 1 else 0 for b in range(256)) for k in range(8)]
+
+
+class Words:
+    """The search text of every rank (``text[starts[r]:starts[r + 1]]`` is " words\\n") and the
+    ranks whose text has a word beginning with each letter (``letters[c]``, an integer whose
+    bit r is rank r's)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.text = bytearray()
+        self.starts = array("I", [0])
+        self.letters: dict[str, int] = {}
+        self.letter = 0  # how many of _LETTERS are read (while reading)
+        self.after = 0  # the last rowid of the letter read (while reading it)
+        self.marks: bytearray | None = None  # a byte a rank: its ranks so far
+
+
+def _bits(marks: bytearray) -> int:
+    """The integer whose bit r is set where byte r of ``marks`` is 1 (their length a multiple
+    of 8): each eighth of them made bit k of its byte (translate) and the eight merged as
+    integers, in C's steps (no Python step a rank)."""
+    out = 0
+    for k in range(8):
+        out |= int.from_bytes(marks[k::8].translate(_TO_BIT[k]), "little")
+    return out
+
+
+def words(conn: dbapi.Connection, table: str, stamp: object) -> Words | None:
+    """The words held in name order for ``stamp`` (:func:`read_words`), or None: not yet
+    read, or read before the database changed."""
+    held = conn.__dict__.get(_HELD_WORDS, {}).get(table)
+    if held is None or held[0] != stamp or held[1] is None or \
+            held[1].letter < len(_LETTERS):
+        return None
+    return held[1]
+
+
+def words_read(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+    """Whether :func:`read_words` is done for ``stamp`` (held, or found not to be held)."""
+    held = conn.__dict__.get(_HELD_WORDS, {}).get(table)
+    return held is not None and held[0] == stamp and (
+        held[1] is None or held[1].letter == len(_LETTERS))
+
+
+def read_words(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+    """One step of reading the words in name order (:func:`words`) for ``stamp``, whose ranks
+    are held: WORDS_STEP lines of the name index (which holds the search text), then one
+    letter's ranks a step off the full-text index. True once held (or found not holdable: a
+    line not as the ranks placed it, a rank not placed)."""
+    if words_read(conn, table, stamp):
+        return True
+    cache = conn.__dict__.setdefault(_HELD_WORDS, {})
+    held = cache.get(table)
+    placed, order = ranks(conn, table, stamp)
+    reading = held[1] if held is not None and held[0] == stamp else Words(len(order))
+    cache[table] = (stamp, reading)
+    at = len(reading.starts) - 1
+    if at < reading.rows:
+        where, args = "", ()
+        if at:
+            key = conn.execute(f"SELECT name_key FROM {table} WHERE _rowid = ?",
+                               (order[at - 1],)).fetchone()
+            if key is None:  # gone since (the stamp changed): read again when it shows
+                cache.pop(table, None)
+                return False
+            where, args = "WHERE (p.name_key, p._rowid) > (?, ?) ", (key[0], order[at - 1])
+        packed, lines, n = conn.execute(
+            f"SELECT unhex(group_concat(printf('%08x', r), '')), CAST(group_concat(' ' || s "
+            f"|| char(10), '') AS BLOB), count(*) FROM (SELECT p._rowid AS r, coalesce("
+            f"p._search, '') AS s FROM {table} p {where}ORDER BY p.name_key, p._rowid "
+            f"LIMIT {WORDS_STEP:d})", args).fetchone()
+        rowids = array("I", packed or b"")
+        if sys.byteorder == "little":
+            rowids.byteswap()
+        lines = bytes(lines or b"")
+        if n != len(rowids) or rowids != order[at:at + n] or lines.count(b"\n") != n:
+            cache[table] = (stamp, None)  # not as the ranks placed them: never held
+            return True
+        reading.starts.extend(accumulate(map((1).__add__, map(len, lines.split(b"\n")[:-1])),
+                                         initial=len(reading.text)))
+        reading.starts.pop(at)  # (the first start is the last step's end)
+        reading.text += lines
+        return False
+    letter = _LETTERS[reading.letter]
+    rowids = _hex_rowids(conn, f"SELECT rowid AS r FROM {table}_fts WHERE {table}_fts MATCH ? "
+                               f"AND rowid > ? ORDER BY rowid LIMIT {LETTER_STEP:d}",
+                         (f'"{letter}"*', reading.after))
+    if reading.marks is None:
+        reading.marks = bytearray(reading.rows + 8 - reading.rows % 8)
+    try:
+        deque(map(reading.marks.__setitem__, map(placed.__getitem__, rowids), repeat(1)),
+              maxlen=0)
+    except IndexError:  # written since the ranks were read: read again when it shows
+        cache.pop(table, None)
+        return False
+    if len(rowids) == LETTER_STEP:
+        reading.after = rowids[-1]
+        return False
+    reading.letters[letter] = _bits(reading.marks)
+    reading.letter, reading.after, reading.marks = reading.letter + 1, 0, None
+    return reading.letter == len(_LETTERS)
+
+
+def worded(held: tuple[array, array], words_held: Words, typed: Sequence[str], after: int,
+           count: int, most: int) -> list[int] | None:
+    """The rowids of the first ``count`` people after rank ``after`` whose search text has a
+    word beginning with each of ``typed`` (as the walk's ``instr`` tests it), in name order;
+    None when a word begins with a character not held, or after ``most`` steps.
+
+    Ways to the next match, each at C's speed, taken in turn (a leapfrog, as the full-text
+    index intersects its lists): the next rank whose bits hold every typed word's first
+    letter (the letters' bits ANDed, then a search for a byte not zero), and for each typed
+    word the next line of the text that holds it at a word's start (bytes.find, its rank by
+    bisection of the lines' starts). A rank where all of them agree is a match; else the
+    search starts again from the furthest. So «nguyen van d» skips the lines lacking a word
+    in d (most of those with «nguyen») and «nguyen van duc» those lacking «duc»."""
+    found = -1
+    for word in typed:
+        bits = words_held.letters.get(word[:1])
+        if bits is None:
+            return None
+        found &= bits
+    if found < 0:
+        return None
+    base = after + 1
+    found >>= base
+    marks = found.to_bytes((found.bit_length() + 7) // 8, "little")
+    needles = sorted({b" " + w.encode() for w in typed}, key=len, reverse=True)
+    text, starts, order = words_held.text, words_held.starts, held[1]
+    find, nonzero = text.find, _NONZERO.search
+    out: list[int] = []
+    rank, steps = base, 0
+    while len(out) < count:
+        # the next rank holding every first letter, from ``rank``
+        at = rank - base
+        byte = at >> 3
+        bits = marks[byte] >> (at & 7) if byte < len(marks) else 0
+        if bits:
+            rank += (bits & -bits).bit_length() - 1
+        else:
+            hit = nonzero(marks, byte + 1)
+            if hit is None:
+                break
+            byte = hit.start()
+            bits = marks[byte]
+            rank = base + 8 * byte + (bits & -bits).bit_length() - 1
+        # each word's next line from there: the first not on this line moves the search on
+        begin, end = starts[rank], starts[rank + 1]
+        for needle in needles:
+            line = find(needle, begin)
+            if line < 0:
+                return out  # no line further holds it
+            if line >= end:
+                rank = bisect_right(starts, line) - 1
+                break
+        else:
+            out.append(order[rank])
+            rank += 1
+        steps += 1
+        if steps > most:
+            return None
+    return out
+
+
+_NONZERO = re.compile(rb"[^\x00]")

@@ -96,7 +96,7 @@ def people_filters(words: list[str]) -> list[paging.Filter]:
         test, test_args = walk.word_tests("{t}._search", named)
         fts = "SELECT rowid FROM person_fts WHERE person_fts MATCH ?"
         out.append(paging.Filter(test, tuple(test_args), f"p._rowid IN ({fts})", (match,),
-                                 fts, (match,), ("_search",), rowids=True))
+                                 fts, (match,), ("_search",), rowids=True, words=tuple(named)))
     for digits in dict.fromkeys(w for w in words if w.isdigit()):
         drive, args = number_sql(digits)
         if named:  # a walk reads the numbers off the row only when the name's words passed

@@ -43,8 +43,10 @@ def roster(store: Store, village: str) -> rosters.Scope:
 
 def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Force a plan: "placed" (no walk first, every search placed by rank), "walked" (never
-    placed: the walk and gather of paging.py), or "scanned" (a number alone found in the
-    numbers held in name order, once read: :func:`hold`; a search of words placed)."""
+    placed: the walk and gather of paging.py), "scanned" (a number alone found in the
+    numbers held in name order, once read: :func:`hold`; a search of words placed), or
+    "worded" (words found in the words held in name order, once read; else placed)."""
+    monkeypatch.setattr(paging, "WORDED_MOST", 10**9 if name == "worded" else 0)
     monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name != "walked" else 10**6)
     monkeypatch.setattr(ranked, "PLACED", 10**6 if name != "walked" else 0)
     monkeypatch.setattr(ranked, "PLACED_READ", 10**6 if name != "walked" else 0)
@@ -455,7 +457,7 @@ def test_ranks_and_numbers_read_on_one_connection_lent_to_another_find_the_same_
                 for text in typed:
                     plan(monkeypatch, "walked")
                     walked = afresh(worker, scope, text, 5)
-                    for name in ("placed", "scanned"):
+                    for name in ("placed", "scanned", "worded"):
                         plan(monkeypatch, name)
                         assert afresh(conn, scope, text, 5) == walked, (name, text)
 
@@ -504,6 +506,7 @@ def test_a_key_does_not_walk_again_where_the_last_key_s_page_found_too_few(
     first pages are the ones read afresh."""
     hold(conn)
     monkeypatch.setattr(paging, "PROBE_ROWS", 20)
+    monkeypatch.setattr(paging, "WORDED_MOST", 0)  # (the words held would find it first)
     walks: list[str] = []
     real = paging._walk
     monkeypatch.setattr(paging, "_walk", lambda *a, **k: (
