@@ -74,7 +74,8 @@ def test_the_daily_copy_runs_in_the_background_after_the_first_paint(
     try:
         with qtbot.waitSignal(w.filled, timeout=5000):
             pass
-        assert started.wait(10)
+        # (the copy starts once the rows are painted: the event loop turns meanwhile)
+        qtbot.waitUntil(started.is_set, timeout=10000)
         daily = w.daily_backup
         # The copy is under way and the window goes on: it shows its rows and repaints.
         assert daily.running and daily.bar.isVisible()
@@ -101,6 +102,7 @@ def test_the_daily_copy_runs_in_the_background_after_the_first_paint(
     try:
         with qtbot.waitSignal(again.filled, timeout=5000):
             pass
+        qtbot.waitUntil(lambda: getattr(again, "daily_backup", None) is not None, timeout=5000)
         assert not again.daily_backup.running and again.daily_backup.thread is None
         assert len(backup.list_backups(path)) == 1
     finally:
@@ -124,7 +126,8 @@ def test_a_failed_daily_copy_is_a_warning_in_the_status_bar(qapp, qtbot, demo_fa
     try:
         with qtbot.waitSignal(w.filled, timeout=5000):
             pass
-        qtbot.waitUntil(lambda: w.daily_backup.warning.isVisible(), timeout=10000)
+        qtbot.waitUntil(lambda: getattr(w, "daily_backup", None) is not None
+                        and w.daily_backup.warning.isVisible(), timeout=10000)
         assert "Chưa sao lưu hôm nay" in w.daily_backup.warning.text()
         assert "No space left on device" in w.daily_backup.warning.toolTip()
         assert w.isVisible() and w.people.model.rowCount() > 0

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from dbkit import copy_database
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from desktop.ui.shell.app import open_if_set_up, start_window
 
@@ -34,7 +35,8 @@ def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, t
         assert not any(a.isEnabled() for a in w.actions_needing_data)
         with qtbot.waitSignal(w.filled, timeout=5000):
             pass  # the first paint of the frame starts filling it
-        assert w.is_filled and backups == [w]
+        assert w.is_filled
+        qtbot.waitUntil(lambda: backups == [w], timeout=5000)  # once its rows are painted
         assert w.nav_model.rowCount() == 1
         assert w.people.model.rowCount() > 0
         assert w.windowTitle().endswith("(dữ liệu mẫu)")
@@ -45,6 +47,95 @@ def test_the_frame_shows_first_and_the_data_follows(qapp, qtbot, demo_factory, t
         w.deleteLater()
         QApplication.processEvents()
         w.conn.close()
+
+
+class _PaintsAfterFilled(QObject):
+    """Every widget painted once the window has said it is filled (an application-wide
+    filter: the page's table exists only once it is filled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filled = False
+        self.painted: list[QObject] = []
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if self.filled and event.type() == QEvent.Type.Paint:
+            self.painted.append(obj)
+        return False
+
+
+def test_the_days_backup_starts_once_the_first_rows_are_painted(qapp, qtbot, demo_factory,
+                                                                 tmp_path, monkeypatch):
+    """``filled`` comes before the page's rows are painted: the day's backup (its modules,
+    its status-bar widgets, the look for today's copy, the copy itself when due) starts after
+    that paint, not at ``filled``, where it held the rows back (issue 12)."""
+    db = tmp_path / "start.db"
+    copy_database(demo_factory(1, 10), db)
+    spy = _PaintsAfterFilled()
+    qapp.installEventFilter(spy)
+    started: list[bool] = []  # at each start of the backup: were the rows painted then?
+
+    def backup_at_start(w) -> None:
+        started.append(w.people.table.viewport() in spy.painted)
+
+    monkeypatch.setattr("desktop.ui.shell.main_window.backup_at_start", backup_at_start)
+    conn = open_if_set_up(db)
+    assert conn is not None
+    w = start_window(db, conn=conn)
+    try:
+        w.filled.connect(lambda: setattr(spy, "filled", True))
+        with qtbot.waitSignal(w.filled, timeout=5000):
+            pass
+        assert w.people.model.rowCount() > 0
+        qtbot.waitUntil(lambda: bool(started), timeout=5000)
+        assert started == [True]  # after the rows' paint, once
+        qtbot.wait(50)
+        w.update()
+        qtbot.waitUntil(lambda: spy.painted.count(w.people.table.viewport()) > 1, timeout=3000)
+        assert started == [True]  # not again at the next paint
+    finally:
+        qapp.removeEventFilter(spy)
+        w.close()
+        w.deleteLater()
+        QApplication.processEvents()
+        w.conn.close()
+
+
+class _Unpainted(QWidget):
+    """A window never shown (restored minimised): its page never paints."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(QWidget(), "page")
+
+
+def test_work_waiting_for_the_first_rows_still_starts_when_no_paint_comes(qtbot, monkeypatch):
+    from desktop.ui.shell import main_window
+
+    monkeypatch.setattr(main_window, "ROWS_AT_LATEST_MS", 100)
+    window = _Unpainted()
+    calls: list[int] = []
+    main_window.after_first_rows(window, lambda: calls.append(1))
+    qtbot.wait(30)
+    assert calls == []  # not at once: it waits for a paint
+    qtbot.waitUntil(lambda: calls == [1], timeout=3000)  # none came: started anyway
+    window.show()
+    qtbot.waitExposed(window)
+    window.repaint()
+    qtbot.wait(150)
+    assert calls == [1]  # once: a paint after the fallback starts nothing again
+    window.close()
+    # Painted first: started by the paint, and the fallback's time passing starts nothing.
+    shown = _Unpainted()
+    shown.show()
+    qtbot.waitExposed(shown)
+    main_window.after_first_rows(shown, lambda: calls.append(2))
+    shown.update()
+    qtbot.waitUntil(lambda: calls == [1, 2], timeout=3000)
+    qtbot.wait(250)
+    assert calls == [1, 2]
+    shown.close()
 
 
 def test_a_database_without_a_site_goes_to_the_first_run_wizard(qapp, tmp_path):
