@@ -47,6 +47,7 @@ def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     numbers held in name order, once read: :func:`hold`; a search of words placed), or
     "worded" (words found in the words held in name order, once read; else placed)."""
     monkeypatch.setattr(paging, "WORDED_MOST", 10**9 if name == "worded" else 0)
+    monkeypatch.setattr(paging, "WORDED_PROBE", 0)  # (a short walk finds a small roster's)
     monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name != "walked" else 10**6)
     monkeypatch.setattr(ranked, "PLACED", 10**6 if name != "walked" else 0)
     monkeypatch.setattr(ranked, "PLACED_READ", 10**6 if name != "walked" else 0)

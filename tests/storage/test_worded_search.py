@@ -28,9 +28,12 @@ GIVENS = ["An", "Anh", "Bình", "Dơ", "Dũng", "Dung", "Đức", "Đạt", "Hoa
 
 
 def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """"worded" (the words held, when held; else the plans before), "placed" (matches read off
-    the full-text index and placed by rank), "walked" (the walk and gather of paging.py)."""
-    monkeypatch.setattr(paging, "WORDED_MOST", 10**9 if name == "worded" else 0)
+    """"worded" (the words held, when held; else the plans before), "worded after a walk" (a
+    walk of 3 rows first), "placed" (matches read off the full-text index and placed by
+    rank), "walked" (the walk and gather of paging.py)."""
+    monkeypatch.setattr(paging, "WORDED_MOST", 10**9 if name.startswith("worded") else 0)
+    # (a walk of a few hundred rows finds most of a small roster's pages first)
+    monkeypatch.setattr(paging, "WORDED_PROBE", 3 if name == "worded after a walk" else 0)
     monkeypatch.setattr(paging, "PROBE_ROWS", 0 if name != "walked" else 10**6)
     monkeypatch.setattr(ranked, "PLACED", 10**6 if name != "walked" else 0)
 
@@ -122,7 +125,7 @@ def test_the_words_held_find_what_the_rows_say_and_every_plan_finds(conn, people
                                          "nguyen d 011", "dinh duc 2", "van", "xyz", "đ d đ"]
     for typed in keys:
         flat = by_rows(conn, people["village"], typed)
-        for name in ("walked", "placed", "worded"):
+        for name in ("walked", "placed", "worded", "worded after a walk"):
             plan(monkeypatch, name)
             for scope in people.values():
                 shown = afresh(conn, scope, typed, limit)
