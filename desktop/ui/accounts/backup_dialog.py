@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.domain import formatting
 from desktop.domain.errors import UserError
 from desktop.i18n import N_, _
 from desktop.storage import backup, db, site
@@ -212,6 +211,10 @@ class RestoreDialog(QDialog):
 
     def _fill(self) -> None:
         """The list and the usage line, for the budget shown (not saved yet)."""
+        # (imported here: it loads babel, 11 ms, and this module is imported at every start
+        # for the day's copy, on the UI thread; the dialog is opened by hand)
+        from desktop.domain import formatting
+
         plan = self.plan()
         current = self.list.currentRow()
         self.list.clear()
