@@ -503,16 +503,14 @@ def read_words(conn: dbapi.Connection, table: str, stamp: object) -> bool:
                 cache.pop(table, None)
                 return False
             where, args = "WHERE (p.name_key, p._rowid) > (?, ?) ", (key[0], order[at - 1])
-        packed, lines, n = conn.execute(
-            f"SELECT unhex(group_concat(printf('%08x', r), '')), CAST(group_concat(' ' || s "
-            f"|| char(10), '') AS BLOB), count(*) FROM (SELECT p._rowid AS r, coalesce("
-            f"p._search, '') AS s FROM {table} p {where}ORDER BY p.name_key, p._rowid "
-            f"LIMIT {WORDS_STEP:d})", args).fetchone()
-        rowids = array("I", packed or b"")
-        if sys.byteorder == "little":
-            rowids.byteswap()
+        # (the rowids summed, not read: as many lines, of the rows the ranks placed there)
+        total, lines, n = conn.execute(
+            f"SELECT sum(r), CAST(group_concat(' ' || s || char(10), '') AS BLOB), count(*) "
+            f"FROM (SELECT p._rowid AS r, coalesce(p._search, '') AS s FROM {table} p "
+            f"{where}ORDER BY p.name_key, p._rowid LIMIT {WORDS_STEP:d})", args).fetchone()
         lines = bytes(lines or b"")
-        if n != len(rowids) or rowids != order[at:at + n] or lines.count(b"\n") != n:
+        if n != min(WORDS_STEP, reading.rows - at) or (total or 0) != sum(order[at:at + n]) \
+                or lines.count(b"\n") != n:
             cache[table] = (stamp, None)  # not as the ranks placed them: never held
             return True
         reading.starts.extend(accumulate(map((1).__add__, map(len, lines.split(b"\n")[:-1])),
