@@ -23,7 +23,10 @@ A search in name order has a third plan (:func:`_by_rank`, storage/ranked.py): a
 walk, its matches' rowids from the full-text index sorted by their place in the name order,
 held in memory — no walk down to matches far down the order, no row read to sort them. A
 number typed alone that many people have is found in their CCCDs and phones held in name
-order (:func:`_by_number`), where a walk read every row it passed.
+order (:func:`_by_number`), where a walk read every row it passed. Once the window's warm-up
+holds the names' words in name order, a search of words is found there first
+(:func:`_by_words`, ranked.worded): «nguyen van d», whose 5,900 matches at 300,000 people lie
+70,000 places down, cost 11 ms read off the full-text index and costs about 1.
 
 A page of rows (:func:`read`) is read by the same statement that finds it: the plan's query
 of rowids, joined to the table row by row. Finding the rowids first and reading their rows

@@ -10,7 +10,9 @@ each: 2.4 MB at 300,000 people, read once off the name index and again after the
 changes), takes the matches' rowids from the full-text index (its own cost: 1-2 µs a match
 for prefixes), sorts their places and tests only the first ones against the other filters.
 Same rows, same order as the other plans (tests/storage/test_ranked_search.py): the ranks
-are the order of (name_key, rowid).
+are the order of (name_key, rowid). The names' words are held in that order too (the end of
+this module): a search of words common to many names is found there without reading its
+matches (tests/storage/test_worded_search.py).
 """
 
 from __future__ import annotations
