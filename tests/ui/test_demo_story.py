@@ -37,6 +37,9 @@ def choose_period(qtbot, combo, wanted: periods.Period) -> None:
 def test_the_home_page_shows_the_demo_moving_year_on_year(qtbot, window, year):
     home = click_page(qtbot, window, "home")
     choose_period(qtbot, home.period, periods.year(year))
+    # read off the UI thread: greyed until the period's figures come
+    qtbot.waitUntil(lambda: home.summary.isEnabled() and home.summary.rowCount() > 0,
+                    timeout=10000)
     rows = {home.summary.item(r, 0).text(): (int(home.summary.item(r, 1).text()),
                                              home.summary.item(r, 3).text())
             for r in range(home.summary.rowCount())}

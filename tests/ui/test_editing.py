@@ -178,6 +178,9 @@ def test_replicate_a_model_into_the_selected_village(window):
 def test_home_page_shows_the_figures_of_the_selected_unit(window, qtbot):
     click_page(qtbot, window, "home")
     home = window.home
+    # read off the UI thread: greyed until the figures come
+    qtbot.waitUntil(lambda: home.summary.isEnabled() and home.summary.rowCount() > 0,
+                    timeout=10000)
     labels = [home.summary.item(r, 0).text() for r in range(home.summary.rowCount())]
     assert "Tổ chức quần chúng bảo vệ ANTT" in labels
     organizations = int(home.summary.item(labels.index("Tổ chức quần chúng bảo vệ ANTT"), 1)

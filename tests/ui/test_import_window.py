@@ -111,6 +111,8 @@ def test_import_a_commune_sheet_fix_a_date_and_see_every_count_change(
     # The home page counts them as new members of the period (they have a joined date).
     home = click_page(qtbot, window, "home")
     table = home.summary
+    # read off the UI thread: greyed until the figures come
+    qtbot.waitUntil(lambda: table.isEnabled() and table.rowCount() > 0, timeout=10000)
     row = next(r for r in range(table.rowCount())
                if table.item(r, 0).text() == "Thành viên mới tham gia trong kỳ")
     assert int(table.item(row, 1).text().replace(".", "")) >= 2

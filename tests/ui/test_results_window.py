@@ -109,6 +109,9 @@ def test_a_camera_a_refused_evaluation_and_a_quarter_that_does_not_add_up(window
     last_preview(page).close()
     # The home page counts them, per village on hover.
     home = show(qtbot, window, "home")
+    # read off the UI thread: greyed until the figures come
+    qtbot.waitUntil(lambda: home.summary.isEnabled() and home.summary.rowCount() > 0,
+                    timeout=10000)
     assert "Camera: 1 hệ thống, 4 mắt, 1 kết nối" in home.results.text()
     assert "Bản Huổi Lếch: 1 hệ thống camera, 4 mắt, 1 kết nối" in home.results.toolTip()
     window.grab().save(str(SCREENSHOTS / "home_results.png"))

@@ -87,6 +87,9 @@ def test_add_a_tip_see_the_overdue_one_and_refuse_an_early_transfer(xa, qtbot, w
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     w.grab().save(str(SCREENSHOTS / "tips_page.png"))
     home = show(qtbot, w, "home")
+    # read off the UI thread: greyed until the figures come
+    qtbot.waitUntil(lambda: home.summary.isEnabled() and home.summary.rowCount() > 0,
+                    timeout=10000)
     assert home.overdue.isVisible() and "quá hạn" in home.overdue.text()
 
     # Transferred before it was received: the message stands next to the field.
