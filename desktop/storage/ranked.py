@@ -448,7 +448,7 @@ class Words:
 
     def __init__(self, rows: int) -> None:
         self.rows = rows
-        self.text: bytes | bytearray = bytearray()
+        self.text = bytearray()
         self.starts = array("I", [0])
         self.letters: dict[str, int] = {}
         self.letter = 0  # how many of _LETTERS are read (while reading)
@@ -520,8 +520,6 @@ def read_words(conn: dbapi.Connection, table: str, stamp: object) -> bool:
         reading.starts.pop(at)  # (the first start is the last step's end)
         reading.text += lines
         return False
-    if isinstance(reading.text, bytearray):  # all read: held without a growing buffer's slack
-        reading.text = bytes(reading.text)
     letter = _LETTERS[reading.letter]
     rowids = _hex_rowids(conn, f"SELECT rowid AS r FROM {table}_fts WHERE {table}_fts MATCH ? "
                                f"AND rowid > ? ORDER BY rowid LIMIT {LETTER_STEP:d}",
