@@ -331,7 +331,8 @@ def list_behaviour(table: QTableView, *, search: QLineEdit, pending: QTimer,
     search box (see search_leads_to), and a menu of actions on a right-click."""
     table.horizontalHeader().setSortIndicator(-1, order)
     table.setSortingEnabled(True)
-    table.doubleClicked.connect(lambda _i: open_current())
+    # ``activated`` is a double-click (or a single click where the style says so) and Enter:
+    # also listening to ``doubleClicked`` opened a row's record twice, one over the other.
     table.activated.connect(lambda _i: open_current())
     search_leads_to(search, table, pending, run)
     row_menu(table, actions)

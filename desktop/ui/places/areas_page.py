@@ -382,8 +382,7 @@ class AreasPage(QWidget):
         self.model.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table = record_table(self.model)
         self.table.verticalHeader().setVisible(False)
-        self.table.doubleClicked.connect(lambda _i: self.rename_current())
-        self.table.activated.connect(lambda _i: self.rename_current())
+        self.table.activated.connect(lambda _i: self.rename_current())  # double-click, Enter
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._row_menu)
         self.show_old = QCheckBox(_("Hiện cả tên cũ (thôn, bản đã đổi tên, sáp nhập, thôi)"))
