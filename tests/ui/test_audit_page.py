@@ -171,3 +171,9 @@ def test_many_records_made_at_once_are_one_row_that_opens_them(window, qtbot):
     assert [e.pk for e in dialog.model.entries] == ids
     save(dialog, "page_audit_batch.png")
     dialog.close()
+    # From the keyboard too: Enter on the row opens the same batch.
+    page.last_batch = None
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.last_batch is not None and page.last_batch.isVisible())
+    assert [e.pk for e in page.last_batch.model.entries] == ids
+    page.last_batch.close()

@@ -223,7 +223,7 @@ class AuditPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.verify_button)
         self.table = record_table(self.model)
-        self.table.doubleClicked.connect(self._open_batch)
+        self.table.activated.connect(self._open_batch)  # a double-click, or Enter
         _size_columns(self.table)
         self.notice = QLabel()  # a date that does not read, a sender's rewritten log
         self.notice.setWordWrap(True)
