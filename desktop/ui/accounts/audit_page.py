@@ -160,9 +160,10 @@ def _detail(e: audit.Entry, presenter: Presenter, kind: Kind | None) -> str:
 
 
 def _size_columns(table: Any) -> None:
-    # A whole moment and a record's kind with its field: Qt's default width cut both
-    # ("21:39 …", "Người tốt, …").
+    # A batch's range of numbers, a whole moment and a record's kind with its field: Qt's
+    # default width cut them ("348432–34…" in a large commune's log, "21:39 …", "Người tốt, …").
     header, metrics = table.horizontalHeader(), table.fontMetrics()
+    header.resizeSection(0, metrics.horizontalAdvance("0000000–0000000") + 20)
     header.resizeSection(1, metrics.horizontalAdvance("00:00 00/00/0000") + 20)
     header.resizeSection(4, metrics.horizontalAdvance("Thành viên tổ chức: Chức danh") + 20)
 
