@@ -404,3 +404,29 @@ def test_watching_notes_the_people_written_on_this_connection_and_kept(store, co
     assert conn.execute("SELECT count(*) FROM temp.duplicate_written").fetchone()[0] == 0
     assert not conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND "
                             "name LIKE 'duplicate_watch%'").fetchall()
+
+
+def test_queue_reads_its_people_a_chunk_at_a_time_as_one_at_a_time(store, conn, village,
+                                                                   monkeypatch):
+    """The queue's people read a chunk of ids a statement: each pair carries the same two
+    records, in the pair's order, as a read of each by id; one the commune does not hold
+    (an alias naming a survivor kept elsewhere) is its id alone."""
+    for i in range(4):  # four twins: eight people, more than a chunk
+        for name in (f"Lò Văn Đức {i}", f"LÒ VĂN ĐỨC {i}"):
+            _person(store, name, birth_date="05/03/1985", residence_unit_id=village)
+    duplicates.scan(conn)
+    conn.execute("INSERT INTO duplicate_candidate (a, b, score, reasons, status, found_local) "
+                 "VALUES (?, 'zz-elsewhere', 10, '[\"name\"]', 'open', '2026-01-01T00:00:00')",
+                 (conn.execute("SELECT id FROM person LIMIT 1").fetchone()[0],))
+    monkeypatch.setattr(duplicates, "_PEOPLE_CHUNK", 3)
+    found = duplicates.candidates(conn)
+    assert len(found) == 5
+    for c in found:
+        assert [p["id"] for p in c.people] == [c.a, c.b]
+        for p in c.people:
+            if p["id"] == "zz-elsewhere":
+                assert p == {"id": "zz-elsewhere"}
+                continue
+            part = conn.execute("SELECT _part FROM person WHERE id = ?", (p["id"],)).fetchone()
+            assert p == {**records.get(conn, PERSON, str(p["id"])), "_part": part[0]}
+        assert duplicates.get(conn, c.id).as_dict() == c.as_dict()

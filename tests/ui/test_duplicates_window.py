@@ -200,3 +200,37 @@ def test_the_pair_is_told_apart_by_what_an_officer_reads_not_by_ids(window, qtbo
                    for c in range(2))
     assert a in page.table.item(row, 2).toolTip() + page.table.item(row, 3).toolTip()
     save(window, "duplicates_told_apart.png")
+
+
+def test_page_reads_the_queue_once_on_opening_and_again_after_a_write(window, qtbot,
+                                                                        monkeypatch):
+    """Opening the page reads the queue once (the window refreshed the page it had just
+    built, reading it twice); a reload with nothing written keeps the pairs shown; a write
+    (a new twin) or another status read it again."""
+    a, b = _twins(window, "Lò Văn Đức", "05/03/1985")
+    reads: list[object] = []
+    candidates = duplicates.candidates
+
+    def counted(conn, status=duplicates.OPEN, limit=500):
+        reads.append(status)
+        return candidates(conn, status, limit)
+
+    monkeypatch.setattr(duplicates, "candidates", counted)
+    page = click_page(qtbot, window, "duplicates")
+    qtbot.waitUntil(page.isVisible)
+    assert reads == [duplicates.OPEN]
+    shown = [page.table.item(0, c).text() for c in range(5)]
+    assert [{c.a, c.b} for c in page.found] == [{a, b}]
+    page.reload()
+    assert reads == [duplicates.OPEN]
+    assert [page.table.item(0, c).text() for c in range(5)] == shown
+    c, d = _twins(window, "Quàng Thị Én", "01/01/1990")
+    page.reload()
+    assert len(reads) == 2 and {frozenset((x.a, x.b)) for x in page.found} == {
+        frozenset((a, b)), frozenset((c, d))}
+    assert page.table.rowCount() == 2
+    page.status.setFocus()
+    qtbot.keyClick(page.status, Qt.Key.Key_Down)  # «Không phải một người»: none
+    assert reads[-1] != duplicates.OPEN and page.table.rowCount() == 0
+    qtbot.keyClick(page.status, Qt.Key.Key_Home)
+    assert reads[-1] == duplicates.OPEN and page.table.rowCount() == 2

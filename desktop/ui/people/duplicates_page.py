@@ -26,6 +26,7 @@ from desktop.domain.errors import UserError
 from desktop.domain.kinds import PERSON
 from desktop.i18n import _, ngettext
 from desktop.storage import duplicates
+from desktop.storage.paging import stamp
 from desktop.storage.present import Presenter
 from desktop.storage.references import part_name
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
@@ -46,6 +47,7 @@ class DuplicatesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.found: list[duplicates.Candidate] = []
+        self._filled: tuple[object, tuple[int, int]] | None = None  # status, database's stamp
         self.status = QComboBox()
         for key, label in duplicates.STATUSES.items():
             self.status.addItem(str(label), key)
@@ -121,8 +123,14 @@ class DuplicatesPage(QWidget):
         self._fill()
 
     def _fill(self) -> None:
+        status = self.status.currentData()
+        if self._filled == (status, stamp(self.ctx.conn)):
+            # Nothing written since the list was read (the window refreshes the page it has
+            # just built, which read the queue: at 300k people 35-65 ms more on opening it).
+            return
         chosen = self.current()
-        self.found = duplicates.candidates(self.ctx.conn, self.status.currentData())
+        self.found = duplicates.candidates(self.ctx.conn, status)
+        self._filled = (status, stamp(self.ctx.conn))  # after the read: its scan may write
         presenter = Presenter(self.ctx.conn)
         self.table.setRowCount(len(self.found))
         for r, c in enumerate(self.found):
