@@ -401,8 +401,9 @@ def hold_ranks(conn: dbapi.Connection, table: str, rows: int | None = None) -> b
     index a step, while the window is idle, rather than at the first search that places
     its matches by rank (a pause of 0.1-0.3 s there at 300,000 people); once they are held,
     a step of reading the numbers in name order that a
-    number typed alone is found in (ranked.read_numbers: read only so, never by a search).
-    True when both are held: call again until then. Steps of SQLite's work (done without
+    number typed alone is found in (ranked.read_numbers: read only so, never by a search),
+    then of the names' words held in name order (ranked.read_words). True when all three
+    are held: call again until then. Steps of SQLite's work (done without
     the interpreter's lock) and of 1-3 ms holding it: a worker's warm-up
     (ui/common/read_ahead.py) never holds a key of the UI thread back long."""
     now = stamp(conn)
@@ -416,16 +417,16 @@ def hold_ranks(conn: dbapi.Connection, table: str, rows: int | None = None) -> b
 
 def lend(source: dbapi.Connection, target: dbapi.Connection, target_stamp: tuple[int, int],
          table: str) -> bool:
-    """Give ``target`` the ranks and numbers of :func:`hold_ranks` that ``source`` holds for
-    the database as it is now (ranked.lend), for ``target``'s ``target_stamp``, taken before
-    this call with no transaction open: read once for both connections. Called on
+    """Give ``target`` the ranks, numbers and words of :func:`hold_ranks` that ``source``
+    holds for the database as it is now (ranked.lend), for ``target``'s ``target_stamp``,
+    taken before this call with no transaction open: read once for both connections. Called on
     ``source``'s thread. True when lent."""
     return ranked.lend(source, stamp(source), target, target_stamp, table)
 
 
 def warmed(conn: dbapi.Connection, table: str) -> bool:
-    """Whether the ranks and numbers of :func:`hold_ranks` are held for the database as it
-    is (after a write they are read again)."""
+    """Whether the ranks, numbers and words of :func:`hold_ranks` are held for the database
+    as it is (after a write they are read again)."""
     now = stamp(conn)
     return ranked.holds(conn, table, now) and ranked.numbers_read(conn, table, now) and \
         ranked.words_read(conn, table, now)

@@ -308,8 +308,10 @@ def warm(conn: dbapi.Connection, after: tuple | None, rows: int | None = None
          ) -> tuple | None:
     """A step of reading the name index into this connection's page cache, ``rows`` entries
     (ranked.RANKS_STEP) after those of the last step, and with them the name order's ranks
-    that a search places its matches by; then a step of reading the numbers held in name
-    order that a number typed alone is found in (paging.hold_ranks). None once all are
+    that a search places its matches by; then steps of reading the numbers held in name
+    order that a number typed alone is found in (ranked.read_numbers), then the names' words
+    held in name order that a search of words is found in (ranked.read_words, off the name
+    index's search text and the full-text index: paging.hold_ranks). None once all three are
     held; else call again with what it gave. Every page of a roster and of its search reads
     this index: read cold, each of its pages is decrypted (a whole walk at 300,000 people:
     257 ms; warm: 15 ms)."""
@@ -339,11 +341,11 @@ def warmed(conn: dbapi.Connection) -> bool:
 
 def lend_warm_up(source: dbapi.Connection, target: dbapi.Connection,
                  target_stamp: tuple[int, int]) -> bool:
-    """Give ``target`` what :func:`warm` read on ``source`` (the ranks and the numbers held
-    in name order: the same arrays, read once for both connections) if ``source`` read them
-    for the database as it is now and ``target`` saw it so at ``target_stamp`` (its
-    paging.stamp, taken before this call with no transaction open). On ``source``'s
-    thread. True when lent."""
+    """Give ``target`` what :func:`warm` read on ``source`` (the ranks, and the numbers and
+    the words held in name order: the same arrays, read once for both connections) if
+    ``source`` read them for the database as it is now and ``target`` saw it so at
+    ``target_stamp`` (its paging.stamp, taken before this call with no transaction open).
+    On ``source``'s thread. True when lent."""
     return paging.lend(source, target, target_stamp, "person")
 
 
