@@ -95,6 +95,10 @@ class Segment:
     # off the index alone to know how far it goes (the rest are read off each row: an index
     # on the birth date alone, rosters._by_column).
     indexed: int = 0
+    # The ``test`` of filters that ``where`` implies, left out of this part's statements: a
+    # place's residents are in the place's commune (rosters._by_place: a province's list by
+    # place tested each of 48 places' residents against its 676 units, bound again each time)
+    implied: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class Order:
     the start)."""
 
     keys: tuple[str, ...]
-    segments: Callable[[tuple | None], list[Segment]]
+    segments: Callable[[tuple | None], Sequence[Segment]]
     descending: bool = False
     joins: str = ""
     walked: bool = field(default=True)  # False: always gathered (no index walks this order)
@@ -620,7 +624,8 @@ def _walk(conn: dbapi.Connection, table: str, segment: Segment, filters: Sequenc
     """Rowids (or ``rows``) of up to ``need`` rows of ``segment`` passing the filters, read
     down its index; None when ``most`` rows were read without finding them all (``sure``
     False: whenever fewer were found, the segment's end not told from the walk's)."""
-    tests = [f for f in (*filters, segment.extra) if f is not None]
+    tests = [f for f in (*filters, segment.extra) if f is not None
+             and f.test not in segment.implied]
     where, args = _segment_where(segment, plus=False)
     test_args = [a for f in tests for a in f.test_args]
 
@@ -803,6 +808,7 @@ def _gather_segment(conn: dbapi.Connection, table: str, segment: Segment,
     assert extra is not None
     where, args = _segment_where(segment, plus=True)
     order_by = _order_by(segment.order, segment.descending, plus=True)
+    filters = [f for f in filters if f.test not in segment.implied]
     if listed is not None and extra.probe:  # (its ``admitted`` selects the rowids, "value")
         others = [f for f in filters if f is not listed]
         tests = " AND ".join(f"({f.test.format(t='p')})" for f in others) or "1"

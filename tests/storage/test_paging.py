@@ -363,3 +363,25 @@ def test_a_list_too_long_to_hold_is_not_read_whole_again_at_each_page(
     assert len(whole) == 1  # the whole list read once: too long, then page by page
     assert [r["id"] for page in pages for r in page] == [
         r["id"] for r in rosters.people_page(conn, scope, limit=-1, order="phone")]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_place_s_roster_by_place_tests_its_parts_without_the_place_s_units(
+        conn, people, monkeypatch, descending):
+    # Each part is one of the scope's own units: its residents are the scope's without testing
+    # them against its list of units again (at a province: 676 bound at each of 48 parts).
+    monkeypatch.setattr(paging, "bound", lambda *_a: 10)  # the commune's 20 many, a place's few
+    scope = rosters.Scope("unit", people["commune"])
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        ids = _paged(conn, scope, "residence_unit_id", descending, None)
+    finally:
+        conn.set_trace_callback(None)
+    assert ids == _expected(conn, scope, "residence_unit_id", descending, None)
+    parts = [s for s in statements if "p.residence_unit_id = '" in s]
+    assert parts and not any("residence_unit_id IN (" in s for s in parts)
+    # a village's, whose parts are its own and those of nothing under it
+    village = rosters.Scope("unit", people["village"])
+    assert _paged(conn, village, "residence_unit_id", descending, "nguyen") == _expected(
+        conn, village, "residence_unit_id", descending, "nguyen")
