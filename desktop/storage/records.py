@@ -279,11 +279,16 @@ def _scope_filter(conn: dbapi.Connection, kind: Kind, unit: str) -> paging.Filte
                              ("person_id", "organization_id"), looked_up=True)
     column = path.split(" ", 1)[0].removeprefix("t.")
     through = _THROUGH.fullmatch(path)
-    if through:  # the ids of the place's organizations (models), listed once, not a page
+    if through:  # the ids of the place's organizations (models), listed once, not a page,
+        # for reading the rows through their index (drive) and counting them; a row walked
+        # or gathered otherwise is tested by its organization's place: the list's index
+        # (4,400 ids at a province) built again at each statement cost 1.3 ms, the place's
+        # units 0.4, and each row tested 1.5 µs against 0.8
         listed = (_ids_in(conn, through[1], unit),)
-        test = f"+{{t}}.{column} IN ({_LISTED})"
+        test = (f"EXISTS (SELECT 1 FROM {through[1]} oo WHERE oo.id = +{{t}}.{column} AND "
+                f"oo.unit_id IN ({_SUBTREE}))")
         on_p = f"p.{column} IN ({_LISTED})"
-        return paging.Filter(test, listed, on_p, listed,
+        return paging.Filter(test, (unit,) * 3, on_p, listed,
                              f"SELECT 1 FROM {kind.table} p WHERE {on_p}", listed, (column,))
     test = "+" + re.sub(r"\bt\.", "{t}.", path.format(sub=_SUBTREE))  # "t.column IN (…)"
     return paging.Filter(test, args, on_p, args, f"SELECT 1 FROM {kind.table} p WHERE {on_p}",
