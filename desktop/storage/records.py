@@ -190,10 +190,16 @@ WALKED_ORDERS = {("meeting", "started_at"), ("deed", "deed_date"), ("organizatio
 
 
 def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
-         offset: int = 0, limit: int = 500, after: tuple | None = None) -> list[Record]:
+         offset: int = 0, limit: int = 500, after: tuple | None = None,
+         fields: Collection[str] | None = None) -> list[Record]:
     """One page of a list (``limit`` -1: all of it). Every record carries ``sort_key``:
-    given back as ``after``, the next page starts after that record (keyset paging)."""
+    given back as ``after``, the next page starts after that record (keyset paging).
+    ``fields``: only these of each record (and its id and ``deleted``), what a list shows: a
+    minutes' row is 26 columns, its texts among them, and 3,200 of them (End held down: the
+    window's largest page) cost 27 ms read whole against 16 with the six a list presents."""
     q = q or Query()
+    if fields is not None:
+        fields = [f.name for f in kind.fields if f.name in fields]  # known names only
     keys = _keys(kind, q)
     if q.include_deleted or q.only_deleted:  # the bin and the command line: short lists
         where, args = _where(kind, q, conn)
@@ -208,10 +214,13 @@ def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
         order = paging.Order(keys, lambda after: [paging.Segment(
             order=keys, descending=q.descending, after=after)], q.descending, walked=walked)
         wanted = -1 if limit < 0 else limit + (0 if after is not None else offset)
+        select = "p.*" if fields is None else ", ".join(
+            f"p.{c}" for c in ("id", "_deleted", *fields))
         rows = paging.read(conn, kind.table, order, _filters(conn, kind, q), after=after,
-                           limit=wanted)[0 if after is not None else offset:]
+                           limit=wanted, select=select)[0 if after is not None else offset:]
     out = []
-    for rec, sort_key in to_records(kind, rows, *(f"_k{i}" for i in range(len(keys)))):
+    for rec, sort_key in to_records(kind, rows, *(f"_k{i}" for i in range(len(keys))),
+                                    fields=fields):
         rec["sort_key"] = sort_key
         out.append(rec)
     return out

@@ -70,3 +70,21 @@ def test_a_place_s_minutes_are_its_organizations_in_every_order_and_plan(
             found = {r["id"] for r in records.page(conn, kind, searched, limit=-1)}
             assert record_pages(conn, kind, searched, 2) == [i for i in whole if i in found
                                                              and i in want]
+
+
+def test_a_page_of_only_the_fields_a_list_shows_is_the_same_records_cut_to_them(
+        conn, minutes):
+    kind, shown = KINDS["meeting"], {"number", "issuer", "title", "started_at", "place"}
+    for order, descending in itertools.product(ORDERS, (False, True)):
+        q = records.Query(order_by=order, descending=descending,
+                          unit_scope=minutes["commune"])
+        whole = records.page(conn, kind, q, limit=7)
+        cut = records.page(conn, kind, q, limit=7, fields=shown | {"no such field"})
+        assert cut == [{k: v for k, v in r.items() if k in shown | {"id", "deleted",
+                                                                     "sort_key"}}
+                       for r in whole]
+        after = records.page(conn, kind, q, limit=7, after=cut[-1]["sort_key"],
+                             fields=shown)
+        assert [r["id"] for r in after] == [r["id"] for r in records.page(
+            conn, kind, q, limit=7, after=whole[-1]["sort_key"])]
+        assert set(after[0]) == shown | {"id", "deleted", "sort_key"}
