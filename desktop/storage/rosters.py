@@ -114,7 +114,11 @@ def subtree(conn: dbapi.Connection, unit_id: str) -> tuple[str, ...]:
     held = cache.get(unit_id)
     if held is not None and held[0] == now:
         return held[1]
-    ids = tuple(sorted(r[0] for r in conn.execute(_SUBTREE[1:-1], (unit_id,) * 3)))
+    # one row, the list made by SQLite (records._ids_in: a row each took the interpreter's
+    # lock again, each waiting up to 5 ms while a worker's Python held it)
+    ids = tuple(json.loads(conn.execute(
+        "SELECT json_group_array(id ORDER BY id) FROM " + _SUBTREE, (unit_id,) * 3
+    ).fetchone()[0]))
     if len(cache) > 64:
         cache.clear()
     cache[unit_id] = (now, ids)

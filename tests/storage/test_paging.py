@@ -350,7 +350,7 @@ def test_a_list_too_long_to_hold_is_not_read_whole_again_at_each_page(
     scope = rosters.Scope("unit", people["commune"])
     whole: list[str] = []
     conn.set_trace_callback(  # the whole list's statement: its rowids as one JSON list
-        lambda sql: whole.append(sql) if "json_group_array" in sql else None)
+        lambda sql: whole.append(sql) if "json_group_array(p._rowid" in sql else None)
     try:
         shown = rosters.people_page(conn, scope, limit=1, order="phone")
         pages = [shown]
