@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QRect, QSize, QStringListModel, Qt, Signal
@@ -36,6 +37,8 @@ _PLACEHOLDERS = {
 
 
 LONG_TEXT_LINES = 5
+_MEASURED_ALL = 200  # a list this long or shorter: Qt measures every label for its width
+_MEASURED_LONGEST = 40  # a longer one: the widest of its labels longest in characters
 CHECKLIST_MAX_LINES = 24  # a checklist taller than this scrolls
 CHECKLIST_MARGIN = 6  # the rows' spacing (2 each side) and a little slack
 CHECKLIST_MIN_LINES = 22  # it is never made shorter than this (or its rows)
@@ -167,8 +170,26 @@ class ChoiceEditor(FieldEditor):
         for value, label in choices:
             combo.addItem(label, value)
         combo.blockSignals(False)
+        self._fit_width([label for _value, label in choices])
         if current:
             self.set_value(current, "")
+
+    def _fit_width(self, labels: list[str]) -> None:
+        """A long list is as wide as its widest label, measured among its longest labels
+        only: Qt measured every one for the form's size hint (3,000 organizations of a 300k
+        commune: 26 ms of shaping text when a minutes record opened)."""
+        combo = self.widget
+        if len(labels) <= _MEASURED_ALL:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow)
+            return
+        fm = combo.fontMetrics()
+        longest = heapq.nlargest(_MEASURED_LONGEST, labels, key=len)
+        widest = max(fm.horizontalAdvance(label) for label in longest)
+        combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        # (Qt counts the length in widths of "X"; this policy also leaves an icon's room)
+        combo.setMinimumContentsLength(max(1, -(-(widest - combo.iconSize().width() - 4)
+                                                // fm.horizontalAdvance("X"))))
 
     def text(self) -> str | None:
         combo = self.widget
