@@ -98,7 +98,7 @@ def member_rowids(conn: dbapi.Connection, scope: Scope) -> str:
     held = cache.get(key)
     if held is not None and held[0] == now:
         return str(held[1])
-    listed = json.dumps(roster_members.person_rowids(conn, scope.org_type, scope.role))
+    listed = roster_members.person_rowids_json(conn, scope.org_type, scope.role)
     if len(cache) > 16:
         cache.clear()
     cache[key] = (now, listed)
