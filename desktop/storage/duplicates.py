@@ -718,6 +718,13 @@ def candidates(conn: dbapi.Connection, status: str | None = OPEN,
                limit: int = 500) -> list[Candidate]:
     """The queue (after a scan of what changed), highest score first."""
     scan(conn)
+    return queue(conn, status, limit)
+
+
+def queue(conn: dbapi.Connection, status: str | None = OPEN,
+          limit: int = 500) -> list[Candidate]:
+    """The queue as it stands, without a scan first (it only reads: the Trùng lặp page reads
+    it on a worker's connection once its own has scanned)."""
     where = "" if status is None else "WHERE status = ?"
     args: tuple[object, ...] = () if status is None else (status,)
     rows = conn.execute(f"SELECT * FROM duplicate_candidate {where} ORDER BY "

@@ -3,6 +3,8 @@ to keep, «Không phải một người», «Bỏ gộp» and Hoàn tác — by 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -50,10 +52,17 @@ def _page(window, qtbot):
     page = click_page(qtbot, window, "duplicates")
     qtbot.waitUntil(page.isVisible)  # a page built into a shown tab is shown by the event loop
     page.reload()
+    _read(qtbot, page)
     return page
 
 
+def _read(qtbot, page) -> None:
+    """The queue read on the page's worker has come (every reload asks it there)."""
+    qtbot.waitUntil(lambda: not page.reading, timeout=5000)
+
+
 def _select(qtbot, page, a: str, b: str) -> None:
+    _read(qtbot, page)
     row = next(r for r, c in enumerate(page.found) if {c.a, c.b} == {a, b})
     rect = page.table.visualRect(page.table.model().index(row, 2))
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -84,6 +93,7 @@ def test_same_person_merged_by_clicks_then_taken_back(window, qtbot, tmp_path):
     assert "Giữ lại hồ sơ nào" in seen[0]
     dropped = c.b
     assert _person(window, dropped)["merged_into"] == c.a and _person(window, dropped)["deleted"]
+    _read(qtbot, page)
     assert all({x.a, x.b} != {a, b} for x in page.found)  # gone from the open queue
     assert "Đã gộp" in window.statusBar().currentMessage()
 
@@ -114,9 +124,11 @@ def test_not_the_same_person_leaves_the_queue_for_good(window, qtbot):
     page = _page(window, qtbot)
     _select(qtbot, page, a, b)
     qtbot.mouseClick(page.not_same_button, Qt.MouseButton.LeftButton)
+    _read(qtbot, page)
     assert all({x.a, x.b} != {a, b} for x in page.found)
     window.store.edit("person", a, {"phone": "0987654321"})
     page.reload()
+    _read(qtbot, page)
     assert all({x.a, x.b} != {a, b} for x in page.found)
     page.status.setCurrentIndex(page.status.findData(duplicates.NOT_SAME))
     _select(qtbot, page, a, b)
@@ -204,33 +216,67 @@ def test_the_pair_is_told_apart_by_what_an_officer_reads_not_by_ids(window, qtbo
 
 def test_page_reads_the_queue_once_on_opening_and_again_after_a_write(window, qtbot,
                                                                         monkeypatch):
-    """Opening the page reads the queue once (the window refreshed the page it had just
-    built, reading it twice); a reload with nothing written keeps the pairs shown; a write
-    (a new twin) or another status read it again."""
+    """Opening the page reads the queue once, on a worker's connection (the window refreshed
+    the page it had just built, reading it twice, and on its own thread); a reload with
+    nothing written keeps the pairs shown; a write (a new twin) or another status read it
+    again."""
     a, b = _twins(window, "Lò Văn Đức", "05/03/1985")
     reads: list[object] = []
-    candidates = duplicates.candidates
+    queue = duplicates.queue
 
     def counted(conn, status=duplicates.OPEN, limit=500):
-        reads.append(status)
-        return candidates(conn, status, limit)
+        reads.append((status, threading.get_ident()))
+        return queue(conn, status, limit)
 
-    monkeypatch.setattr(duplicates, "candidates", counted)
+    monkeypatch.setattr(duplicates, "queue", counted)
     page = click_page(qtbot, window, "duplicates")
     qtbot.waitUntil(page.isVisible)
+    _read(qtbot, page)
+    assert all(thread != threading.get_ident() for _s, thread in reads)  # on the worker
+    reads[:] = [s for s, _t in reads]
     assert reads == [duplicates.OPEN]
     shown = [page.table.item(0, c).text() for c in range(5)]
     assert [{c.a, c.b} for c in page.found] == [{a, b}]
     page.reload()
-    assert reads == [duplicates.OPEN]
+    assert not page.reading and reads == [duplicates.OPEN]
     assert [page.table.item(0, c).text() for c in range(5)] == shown
     c, d = _twins(window, "Quàng Thị Én", "01/01/1990")
     page.reload()
+    _read(qtbot, page)
     assert len(reads) == 2 and {frozenset((x.a, x.b)) for x in page.found} == {
         frozenset((a, b)), frozenset((c, d))}
     assert page.table.rowCount() == 2
     page.status.setFocus()
     qtbot.keyClick(page.status, Qt.Key.Key_Down)  # «Không phải một người»: none
-    assert reads[-1] != duplicates.OPEN and page.table.rowCount() == 0
+    _read(qtbot, page)
+    assert reads[-1][0] != duplicates.OPEN and page.table.rowCount() == 0
     qtbot.keyClick(page.status, Qt.Key.Key_Home)
-    assert reads[-1] == duplicates.OPEN and page.table.rowCount() == 2
+    _read(qtbot, page)
+    assert reads[-1][0] == duplicates.OPEN and page.table.rowCount() == 2
+
+
+def test_the_queue_read_while_another_page_is_shown_is_there_on_coming_back(
+        window, qtbot, monkeypatch):
+    """The officer opens Trùng lặp and goes on to another page before the worker has read
+    the queue: the pairs are there on coming back (shown then, with nothing read again)."""
+    a, b = _twins(window, "Lò Văn Đức", "05/03/1985")
+    let_go = threading.Event()
+    queue = duplicates.queue
+    reads: list[object] = []
+
+    def held(conn, status=duplicates.OPEN, limit=500):
+        reads.append(status)
+        let_go.wait(10)
+        return queue(conn, status, limit)
+
+    monkeypatch.setattr(duplicates, "queue", held)
+    page = click_page(qtbot, window, "duplicates")
+    qtbot.waitUntil(lambda: bool(reads))  # the worker is reading
+    click_page(qtbot, window, "people")
+    qtbot.waitUntil(lambda: not page.isVisible())
+    let_go.set()
+    _read(qtbot, page)
+    assert page.table.rowCount() == 0  # hidden: not shown yet
+    click_page(qtbot, window, "duplicates")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1)
+    assert [{c.a, c.b} for c in page.found] == [{a, b}] and reads == [duplicates.OPEN]
