@@ -280,3 +280,16 @@ def test_the_queue_read_while_another_page_is_shown_is_there_on_coming_back(
     click_page(qtbot, window, "duplicates")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1)
     assert [{c.a, c.b} for c in page.found] == [{a, b}] and reads == [duplicates.OPEN]
+
+
+def test_the_pages_workers_let_go_of_the_file_with_the_window(window, qtbot):
+    """A restore or another account: the window lets go of its file, and the connections the
+    Trùng lặp and Địa bàn pages' workers keep on it are closed with the lists' own."""
+    _twins(window, "Lò Văn Đức", "05/03/1985")
+    page = _page(window, qtbot)
+    areas = click_page(qtbot, window, "areas")
+    qtbot.waitUntil(lambda: areas.counter.answer is not None, timeout=5000)
+    workers = (page.reader.state, areas.counter.state)
+    assert all(state.holding for state in workers)
+    window.stop_pending_work()
+    assert not any(state.holding for state in workers)

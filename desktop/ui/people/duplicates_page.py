@@ -119,6 +119,10 @@ class DuplicatesPage(QWidget):
         layout.addWidget(split, 1)
         self.reload()
 
+    def let_go_of_file(self) -> None:
+        """The worker's connection closed (the window lets go of its file: MainWindow)."""
+        self.reader.release()
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self._unshown is not None:

@@ -472,6 +472,10 @@ class AreasPage(QWidget):
         ids = [v.id for v in self.rows]
         self.counter.ask(lambda reader: villages.residents(reader, ids))
 
+    def let_go_of_file(self) -> None:
+        """The counting worker's connection closed (the window lets go of its file)."""
+        self.counter.release()
+
     def _counted(self, counts: dict[str, int]) -> None:
         """The residents' counts come: into the rows (and what a dialog opened says)."""
         for row, v in enumerate(self.rows):

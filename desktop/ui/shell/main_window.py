@@ -637,9 +637,10 @@ class MainWindow(QMainWindow):
                 timer.stop()
         # The lists' counting and reading-ahead workers keep connections of their own.
         for page in self._built.values():
-            let_go = getattr(getattr(page, "model", None), "let_go_of_file", None)
-            if let_go is not None:
-                let_go()
+            for owner in (getattr(page, "model", None), page):  # a page's own Reader too
+                let_go = getattr(owner, "let_go_of_file", None)
+                if let_go is not None:
+                    let_go()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         settings = QSettings()
