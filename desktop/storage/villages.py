@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desktop.domain import text
 from desktop.domain.errors import NotFoundError, UserError, ValidationError
@@ -203,8 +203,11 @@ def get(conn: dbapi.Connection, village_id: str) -> Village:
     if row is None or row["level"] != "village":
         raise NotFoundError(_("Không có thôn, bản, tổ dân phố với id «{id}»").format(
             id=village_id))
-    return next(v for v in villages(conn, str(row["parent_id"]), include_retired=True)
-                if v.id == village_id)
+    # Its own residents counted, not every village's of the commune (the tree's right-click
+    # on a village: every resident's index entry at 300k people, 11 ms warm, 40-60 cold)
+    found = next(v for v in villages(conn, str(row["parent_id"]), include_retired=True,
+                                     counted=False) if v.id == village_id)
+    return replace(found, residents=residents(conn, [village_id])[village_id])
 
 
 def find(conn: dbapi.Connection, commune_id: str | None, typed: str) -> Village:

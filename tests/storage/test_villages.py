@@ -198,3 +198,20 @@ def test_an_account_that_may_not_write_changes_nothing(conn, commune, two, dump)
             write(Store(conn))
     accounts.bind(conn, None)
     assert dump(conn) == before
+
+
+def test_residents_counted_apart_are_those_the_list_counts(store, conn, commune, two):
+    """The Địa bàn page reads its villages uncounted and counts their residents apart (off
+    the UI thread), and a village read alone counts only its own: the same numbers as the
+    list counted in one statement, a deleted person not counted, a village with none 0."""
+    a, b = two
+    for i in range(3):
+        store.add("person", {"full_name": f"Người {i}", "residence_unit_id": a})
+    gone = store.add("person", {"full_name": "Người đã xóa", "residence_unit_id": a}).id
+    store.delete("person", gone)
+    counted = villages.villages(conn, commune)
+    bare = villages.villages(conn, commune, counted=False)
+    assert [v.residents for v in bare] == [None, None]
+    apart = villages.residents(conn, [v.id for v in bare])
+    assert apart == {v.id: v.residents for v in counted} and apart[a] == 3 and apart[b] == 0
+    assert [villages.get(conn, v.id) for v in counted] == counted
