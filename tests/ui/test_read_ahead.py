@@ -481,6 +481,57 @@ def test_no_warm_up_step_runs_into_the_moment_a_search_typed_is_shown(window, qt
     # typing's pause, none ran on into a search being shown
 
 
+def test_no_warm_up_step_runs_into_a_minutes_search_being_shown(window, qtbot, monkeypatch):
+    # The roster's warm-up runs for a second or two after the window opens; an officer who
+    # types in the minutes meanwhile had its steps in the keys' question and paint. The
+    # minutes' keys hold it as the people's do: steps go on while typing pauses, none starts
+    # in the pause's last moments, none runs into a search being shown.
+    from desktop.ui.common import read_ahead
+
+    monkeypatch.setattr(read_ahead, "LEAD_S", 0.1)  # wide: a test machine's timing
+    steps: list[tuple[float, float, bool]] = []  # (start, end, during typing's pause)
+    page = window.show_page("meetings")
+    page.typing.timer.setInterval(250)
+    page.typing.timer.setTimerType(Qt.TimerType.PreciseTimer)  # (not up to 5 % early)
+
+    def warm_step(conn, after, rows=None):
+        start = time.monotonic()
+        waiting = page.typing.timer.isActive()
+        time.sleep(0.02)  # slow steps, through the typing (as at 300,000 people)
+        steps.append((start, time.monotonic(), waiting))
+        return ("", -1)  # never done here: a step whenever one may start
+
+    monkeypatch.setattr(rosters, "warm", warm_step)
+    shown: list[float] = []  # when a search typed began to be shown
+    real_set_query = page.model.set_query
+
+    def set_query(query):
+        if query.search:
+            shown.append(time.monotonic())
+        real_set_query(query)
+
+    monkeypatch.setattr(page.model, "set_query", set_query)
+    window.people.model.start_reading_ahead()  # (the window starts it half a second in)
+    qtbot.waitUntil(lambda: len(steps) > 3, timeout=10000)  # warming while idle
+    page.search.setFocus()
+    type_text(page.search, "họ")  # at once
+    qtbot.waitUntil(lambda: page.model.query.search == "họ", timeout=5000)
+    for text, searched in (("p", "họp"), (" t", "họp t"), ("r", "họp tr"), ("i", "họp tri")):
+        # Real key events, Vietnamese letters one by one; each waits for typing to pause,
+        # the UI thread idle in its event loop as the window's
+        with qtbot.waitSignal(page.model.replaced, timeout=3000):
+            type_text(page.search, text)
+        assert page.model.query.search == searched
+    assert len(shown) == 5
+    assert sum(waiting for _start, _end, waiting in steps) >= 4  # steps while it paused
+    assert not [(start, end, at) for at in shown[1:] for start, end, _w in steps
+                if at - 0.09 < start < at or start < at < end]  # none began at the end of
+    # typing's pause, none ran on into a search being shown
+    rows = records.page(window.conn, page.kind, page.model.query, limit=100)
+    assert [page.model.record_id(r) for r in range(page.model.rowCount())] == [
+        r["id"] for r in rows]
+
+
 def test_a_hold_ahead_of_a_search_keeps_the_warm_up_s_steps_out_of_its_moment(window):
     # At each key the list says when typing's pause ends (hold's in_s): the warm-up's steps
     # go on until LEAD_S before then, none starts from then until the search is painted

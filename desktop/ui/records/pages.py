@@ -268,8 +268,10 @@ class RecordPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
         self.search.setVisible(self.kind.searchable)
-        self.typing = SearchAsYouType(self.search, self.reload, lambda: self.model.query.search,
-                                      ahead=lambda: self.model.read_ahead(self.query()))
+        self.typing = SearchAsYouType(
+            self.search, self.reload, lambda: self.model.query.search,
+            ahead=lambda: self.model.read_ahead(self.query(),
+                                                self._timer.remainingTime() / 1000))
         self._timer = self.typing.timer
         self.model.counted.connect(self._show_count)
 

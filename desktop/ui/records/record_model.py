@@ -21,7 +21,7 @@ from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
-from desktop.ui.common.read_ahead import ReadAhead
+from desktop.ui.common.read_ahead import ReadAhead, hold_warm_ups
 from desktop.ui.common.widgets import answer_roles, replace_rows
 
 Index = QModelIndex | QPersistentModelIndex
@@ -74,6 +74,9 @@ class RecordTableModel(QAbstractTableModel):
 
     def set_query(self, query: records.Query) -> None:
         self._active = True
+        # The roster's warm-up stands aside until these rows are painted (read_ahead.py:
+        # its steps held the interpreter's lock the question and each painted cell wait for)
+        hold_warm_ups()
         # The first page read, then put in place of the rows shown (replace_rows): the
         # columns stay, with their widths (a reset would lose them, and laying them out again
         # costs a second paint at every key typed).
@@ -91,9 +94,12 @@ class RecordTableModel(QAbstractTableModel):
         replace_rows(self, len(self._rows), len(page), lambda n: self._show(page, n, cells))
         self.replaced.emit()
 
-    def read_ahead(self, query: records.Query) -> None:
+    def read_ahead(self, query: records.Query, shown_in: float | None = None) -> None:
         """Read the first page of ``query`` off the UI thread, for a ``set_query`` of it
-        soon (typing pauses)."""
+        soon (typing pauses). ``shown_in``: seconds until that set_query (the rest of
+        typing's pause): the roster's warm-up starts no step that would still run then."""
+        if shown_in is not None:
+            hold_warm_ups(in_s=shown_in)
         kind = self.kind
         self._ahead.ask(query, lambda conn: records.page(conn, kind, query, limit=BATCH))
 
