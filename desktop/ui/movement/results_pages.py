@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop.domain import formatting
 from desktop.i18n import _
-from desktop.storage import results
+from desktop.storage import paging, results
 from desktop.ui.records.pages import AppContext, RecordPage
 from desktop.ui.records.unit_list_page import UnitListPage
 
@@ -39,7 +39,13 @@ class CameraPage(UnitListPage):
 
     def reload(self) -> None:
         super().reload()
-        self.show_totals()
+        # The totals are the place's, whatever is typed: counted again when the place or the
+        # database changes, not at every key typed in the search (1,000-3,000 cameras at
+        # 100,000-300,000 people: 5-7 ms a key)
+        shown_for = (self.selection.unit_id, paging.stamp(self.ctx.conn))
+        if shown_for != getattr(self, "_totals_for", None):
+            self._totals_for = shown_for
+            self.show_totals()
 
     def show_totals(self) -> None:
         """"12 hệ thống, 38 mắt camera đang hoạt động; 9 hệ thống kết nối với Công an xã", and
