@@ -238,6 +238,8 @@ def test_a_search_typed_reads_the_overdue_tips_again_only_once_something_is_writ
     assert len(calls) <= 1  # (once should the minute change meanwhile)
     assert page.model.rowCount() == 2
     assert all(row_fill(page, r) == OVERDUE_FILL for r in range(2))
+    shot = page.table.viewport().grab().toImage()  # as painted: red on pink
+    assert shot.pixelColor(3, page.table.rowViewportPosition(1) + 3) == OVERDUE_FILL
     assert "3 nguồn tin quá hạn" in page.overdue_label.text()
     store.add("tip", {"received_at": dates.iso_datetime(three_days), "channel": "dien_thoai",
                       "unit_id": commune, "summary": "Phản ánh trộm cắp xe máy"})
@@ -245,3 +247,16 @@ def test_a_search_typed_reads_the_overdue_tips_again_only_once_something_is_writ
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=3000)
     assert "4 nguồn tin quá hạn" in page.overdue_label.text()
     assert all(row_fill(page, r) == OVERDUE_FILL for r in range(3))
+    # One transferred: its row painted as any list's, the others still red on pink.
+    first = page.model.record_id(0)
+    store.edit("tip", first, {"transferred_at": dates.iso_datetime(dt.datetime.now()),
+                              "transferred_to": "Công an huyện"})
+    w.changed()
+    qtbot.waitUntil(lambda: "3 nguồn tin quá hạn" in page.overdue_label.text(), timeout=3000)
+    page.table.clearSelection()
+    page.table.setCurrentIndex(page.model.index(-1, -1))
+    shot = page.table.viewport().grab().toImage()
+    row = page.model.row_of(first)
+    assert shot.pixelColor(3, page.table.rowViewportPosition(row) + 3) != OVERDUE_FILL
+    other = 1 if row != 1 else 2
+    assert shot.pixelColor(3, page.table.rowViewportPosition(other) + 3) == OVERDUE_FILL

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,9 +32,10 @@ from desktop.domain.kinds import KINDS, FieldType
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi, paging, records, tips, vault
 from desktop.ui.common.dialogs import LastShown, free_on_close
+from desktop.ui.common.widgets import PlainCells
 from desktop.ui.records.pages import AppContext
 from desktop.ui.records.record_dialog import RecordDialog
-from desktop.ui.records.record_model import ID_ROLE
+from desktop.ui.records.record_model import ID_ROLE, RecordTableModel
 from desktop.ui.records.unit_list_page import UnitListPage
 
 OVERDUE_FILL = QColor("#fde2df")
@@ -43,12 +45,25 @@ COLUMNS = ("source_code", "received_at", "channel", "category", "unit_id", "tran
            "valuable", "case_solved")
 
 
-class OverdueDelegate(QStyledItemDelegate):
-    """Rows of tips overdue for transfer drawn in red on pink."""
+class OverdueDelegate(PlainCells):
+    """Rows of tips overdue for transfer drawn in red on pink (by Qt's delegate: a few rows);
+    the other rows' plain cells painted as every list's are (PlainCells). Qt's delegate for
+    every cell, with this class's Python at each, made the list's paint at every key typed
+    in its search 6-16 ms at 3,000 tips, where the other lists take 2.5-4."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, view: QTableView, model: RecordTableModel) -> None:
+        super().__init__(view, model.cell_text, model.plain_column,
+                         model.right_aligned_column)
         self.ids: set[str] = set()
+        self._record_id = model.record_id
+        model.texts_ahead.connect(self.prepare)  # a page read ahead: its texts prepared
+
+    def paint(self, painter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        if self.ids and self._record_id(index.row()) in self.ids:
+            QStyledItemDelegate.paint(self, painter, option, index)  # red on pink
+        else:
+            super().paint(painter, option, index)
 
     def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt's name
                         index: QModelIndex | QPersistentModelIndex) -> None:
@@ -198,7 +213,7 @@ class TipPage(UnitListPage):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "tip", COLUMNS, filters=("channel", "category"),
                          newest_first=True, parent=parent)
-        self.delegate = OverdueDelegate(self.table)
+        self.delegate = OverdueDelegate(self.table, self.model)
         self.table.setItemDelegate(self.delegate)
         self.overdue_label = QLabel()
         self.overdue_label.setStyleSheet(f"color: {OVERDUE_TEXT.name()}; font-weight: bold;")
