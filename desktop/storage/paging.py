@@ -201,8 +201,13 @@ def bound(conn: dbapi.Connection, table: str, covered: bool) -> int:
 
 def admitted(conn: dbapi.Connection, f: Filter, upto: int) -> int:
     """How many rows ``f`` admits, counted up to ``upto``."""
-    return _remembered(conn, f"SELECT count(*) FROM ({f.admitted} LIMIT ?)",
-                       (*f.admitted_args, upto))
+    return counted(conn, f.admitted, f.admitted_args, upto)
+
+
+def counted(conn: dbapi.Connection, sql: str, args: tuple[object, ...], upto: int) -> int:
+    """How many rows ``sql`` selects, counted up to ``upto``, remembered until the database
+    changes."""
+    return _remembered(conn, f"SELECT count(*) FROM ({sql} LIMIT ?)", (*args, upto))
 
 
 def stamp(conn: dbapi.Connection) -> tuple[int, int]:
