@@ -355,3 +355,19 @@ def test_a_list_reads_only_what_it_shows_and_shows_the_same(window, qtbot, page_
     if page_name == "meetings":  # numbered minutes: «NN/BB-…», the issuer read with them
         assert any("/BB-" in model.cell_text(r, model.columns.index("number"))
                    for r in range(model.rowCount()))
+
+
+@pytest.mark.parametrize("page_name", ["meetings", "organizations", "deeds"])
+def test_a_list_s_columns_fit_the_rows_on_screen(window, qtbot, page_name):
+    """Sized once, when its first rows come, to the rows on screen (not to every row of the
+    page): no text there is cut, but a column wider than 320 px."""
+    page = click_page(qtbot, window, page_name)
+    table, model = page.table, page.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
+    metrics = table.fontMetrics()
+    last = table.rowAt(table.viewport().height() - 1)
+    on_screen = range(model.rowCount() if last < 0 else last + 1)
+    assert len(on_screen) > 5
+    for column in range(model.columnCount()):
+        widest = max(metrics.horizontalAdvance(model.cell_text(r, column)) for r in on_screen)
+        assert table.columnWidth(column) >= min(widest, 320 - 12), (page_name, column)
