@@ -434,6 +434,30 @@ def test_the_warm_up_stands_aside_while_a_search_typed_is_shown_and_warms_afterw
     assert shown_ids(page) == roster_truth(window, "nguyên")
 
 
+def slow_warm_steps(monkeypatch, page) -> list[tuple[float, float, bool]]:
+    """The roster's warm-up made of slow steps (20 ms, as at 300,000 people) that never end,
+    each noted as (start, end, whether ``page``'s typing was pausing then)."""
+    steps: list[tuple[float, float, bool]] = []
+
+    def warm_step(conn, after, rows=None):
+        start = time.monotonic()
+        waiting = page.typing.timer.isActive()
+        time.sleep(0.02)
+        steps.append((start, time.monotonic(), waiting))
+        return ("", -1)  # never done here: a step whenever one may start
+
+    monkeypatch.setattr(rosters, "warm", warm_step)
+    return steps
+
+
+def assert_steps_kept_out(steps: list[tuple[float, float, bool]], shown: list[float]) -> None:
+    """Steps ran while typing paused, none began in a pause's last moments (LEAD_S 0.1) and
+    none ran on into a search being shown (``shown``: when each began, the first at once)."""
+    assert sum(waiting for _start, _end, waiting in steps) >= 4
+    assert not [(start, end, at) for at in shown[1:] for start, end, _w in steps
+                if at - 0.09 < start < at or start < at < end]
+
+
 def test_no_warm_up_step_runs_into_the_moment_a_search_typed_is_shown(window, qtbot,
                                                                        monkeypatch):
     # A step begun just before typing's pause ends ran on into the search shown (its Python
@@ -445,16 +469,8 @@ def test_no_warm_up_step_runs_into_the_moment_a_search_typed_is_shown(window, qt
     page = window.people
     page.typing.timer.setInterval(250)
     page.typing.timer.setTimerType(Qt.TimerType.PreciseTimer)  # (not up to 5 % early)
-    steps: list[tuple[float, float, bool]] = []  # (start, end, during typing's pause)
 
-    def warm_step(conn, after, rows=None):
-        start = time.monotonic()
-        waiting = page.typing.timer.isActive()
-        time.sleep(0.02)  # slow steps, through the typing (as at 300,000 people)
-        steps.append((start, time.monotonic(), waiting))
-        return ("", -1)  # never done here: a step whenever one may start
-
-    monkeypatch.setattr(rosters, "warm", warm_step)
+    steps = slow_warm_steps(monkeypatch, page)
     shown: list[float] = []  # when a search typed began to be shown
     real_set_scope = page.model.set_scope
 
@@ -475,10 +491,7 @@ def test_no_warm_up_step_runs_into_the_moment_a_search_typed_is_shown(window, qt
             type_text(page.search, text)
         assert page.model.search == searched
     assert len(shown) == 5
-    assert sum(waiting for _start, _end, waiting in steps) >= 4  # steps while it paused
-    assert not [(start, end, at) for at in shown[1:] for start, end, _w in steps
-                if at - 0.09 < start < at or start < at < end]  # none began at the end of
-    # typing's pause, none ran on into a search being shown
+    assert_steps_kept_out(steps, shown)
 
 
 def test_no_warm_up_step_runs_into_a_minutes_search_being_shown(window, qtbot, monkeypatch):
@@ -489,19 +502,11 @@ def test_no_warm_up_step_runs_into_a_minutes_search_being_shown(window, qtbot, m
     from desktop.ui.common import read_ahead
 
     monkeypatch.setattr(read_ahead, "LEAD_S", 0.1)  # wide: a test machine's timing
-    steps: list[tuple[float, float, bool]] = []  # (start, end, during typing's pause)
     page = window.show_page("meetings")
     page.typing.timer.setInterval(250)
     page.typing.timer.setTimerType(Qt.TimerType.PreciseTimer)  # (not up to 5 % early)
 
-    def warm_step(conn, after, rows=None):
-        start = time.monotonic()
-        waiting = page.typing.timer.isActive()
-        time.sleep(0.02)  # slow steps, through the typing (as at 300,000 people)
-        steps.append((start, time.monotonic(), waiting))
-        return ("", -1)  # never done here: a step whenever one may start
-
-    monkeypatch.setattr(rosters, "warm", warm_step)
+    steps = slow_warm_steps(monkeypatch, page)
     shown: list[float] = []  # when a search typed began to be shown
     real_set_query = page.model.set_query
 
@@ -523,10 +528,7 @@ def test_no_warm_up_step_runs_into_a_minutes_search_being_shown(window, qtbot, m
             type_text(page.search, text)
         assert page.model.query.search == searched
     assert len(shown) == 5
-    assert sum(waiting for _start, _end, waiting in steps) >= 4  # steps while it paused
-    assert not [(start, end, at) for at in shown[1:] for start, end, _w in steps
-                if at - 0.09 < start < at or start < at < end]  # none began at the end of
-    # typing's pause, none ran on into a search being shown
+    assert_steps_kept_out(steps, shown)
     rows = records.page(window.conn, page.kind, page.model.query, limit=100)
     assert [page.model.record_id(r) for r in range(page.model.rowCount())] == [
         r["id"] for r in rows]
