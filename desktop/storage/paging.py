@@ -38,11 +38,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from desktop.storage import db, dbapi, ranked, walk
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -219,18 +222,27 @@ def stamp(conn: dbapi.Connection) -> tuple[int, int]:
     return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
+def remembered(conn: dbapi.Connection, name: str, key: Hashable, read: Callable[[], T], *,
+               most: int = 16) -> T:
+    """``read()``'s answer for ``key``, kept with ``conn`` (in its cache ``name``) until the
+    database changes (:func:`stamp`): what every page of a list, or every editor opened,
+    would otherwise read again. A cache grown past ``most`` answers starts again."""
+    now = stamp(conn)
+    cache: dict = conn.__dict__.setdefault(name, {})
+    held = cache.get(key)
+    if held is not None and held[0] == now:
+        return held[1]
+    value = read()
+    if len(cache) > most:
+        cache.clear()
+    cache[key] = (now, value)
+    return value
+
+
 def _remembered(conn: dbapi.Connection, sql: str, args: tuple[object, ...]) -> int:
     """A count, remembered until the database changes (every page of a list asks again)."""
-    now = stamp(conn)
-    cache: dict = conn.__dict__.setdefault("_paging_counts", {})
-    held = cache.get((sql, args))
-    if held is not None and held[0] == now:
-        return int(held[1])
-    n = int(conn.execute(sql, args).fetchone()[0] or 0)
-    if len(cache) > 256:
-        cache.clear()
-    cache[sql, args] = (now, n)
-    return n
+    return remembered(conn, "_paging_counts", (sql, args),
+                      lambda: int(conn.execute(sql, args).fetchone()[0] or 0), most=256)
 
 
 def rowids(conn: dbapi.Connection, table: str, order: Order, filters: Sequence[Filter], *,

@@ -314,20 +314,11 @@ def _ids_in(conn: dbapi.Connection, table: str, unit: str) -> str:
     """The ids of ``table``'s records (organizations or models) placed in ``unit`` or under
     it, as a JSON list, remembered until the database changes: each statement of a page read
     them again (3,000 organizations of a commune at 300,000 people: 5 ms of a minutes page)."""
-    now = paging.stamp(conn)
-    cache: dict = conn.__dict__.setdefault("_records_ids_in", {})
-    held = cache.get((table, unit))
-    if held is not None and held[0] == now:
-        return str(held[1])
     # one row, the list made by SQLite: each row brought back takes the interpreter's lock
     # again, and a worker's Python holding it makes each wait up to 5 ms (3,000 rows: seconds)
-    listed = conn.execute(SUBTREE_SQL.join((
-        f"SELECT json_group_array(id) FROM {table} WHERE unit_id IN (", ")")),
-        {"u": unit}).fetchone()[0]
-    if len(cache) > 16:
-        cache.clear()
-    cache[table, unit] = (now, listed)
-    return listed
+    return str(paging.remembered(conn, "_records_ids_in", (table, unit), lambda: conn.execute(
+        SUBTREE_SQL.join((f"SELECT json_group_array(id) FROM {table} WHERE unit_id IN (", ")")),
+        {"u": unit}).fetchone()[0]))
 
 
 # A place's good deeds: each deed's person's rowid read off the id index (no person's row),
@@ -364,16 +355,8 @@ def _deeds_in(conn: dbapi.Connection, unit: str) -> str:
     for the place: 3,000 deeds read for the ~16 of a village at 300,000 people, 10-20 ms of
     processor a page of every order (90 read afresh), against 5-7 once (30 afresh). A larger
     place keeps the look-up: listing a commune's residents would read nearly everyone."""
-    now = paging.stamp(conn)
-    cache: dict = conn.__dict__.setdefault("_records_deeds_in", {})
-    held = cache.get(unit)
-    if held is not None and held[0] == now:
-        return str(held[1])
-    listed = conn.execute(_DEEDS_IN, (unit,) * 6).fetchone()[0]  # one row (_ids_in)
-    if len(cache) > 16:
-        cache.clear()
-    cache[unit] = (now, listed)
-    return listed
+    return str(paging.remembered(conn, "_records_deeds_in", unit, lambda: conn.execute(
+        _DEEDS_IN, (unit,) * 6).fetchone()[0]))  # one row (_ids_in)
 
 
 def fts_query(user_text: str) -> str:

@@ -92,37 +92,20 @@ def member_rowids(conn: dbapi.Connection, scope: Scope) -> str:
     organization type cost 30 ms a page at 300,000 people, 200 ms the first). Read off
     ``roster_member`` (storage/roster_members.py): from their ids, the members of an
     organization type cost 30-50 ms at 300,000 people, read afresh."""
-    now = paging.stamp(conn)
-    key = (scope.org_type, scope.role)
-    cache: dict = conn.__dict__.setdefault("_roster_members", {})
-    held = cache.get(key)
-    if held is not None and held[0] == now:
-        return str(held[1])
-    listed = roster_members.person_rowids_json(conn, scope.org_type, scope.role)
-    if len(cache) > 16:
-        cache.clear()
-    cache[key] = (now, listed)
-    return listed
+    return str(paging.remembered(
+        conn, "_roster_members", (scope.org_type, scope.role),
+        lambda: roster_members.person_rowids_json(conn, scope.org_type, scope.role)))
 
 
 def subtree(conn: dbapi.Connection, unit_id: str) -> tuple[str, ...]:
     """The ids of the units under ``unit_id``, itself included, remembered until the
     database changes: every page of a place's roster tests its rows against them, and
     finding them again (150 villages) cost a page more than walking it (0.4 ms of 0.6)."""
-    now = paging.stamp(conn)
-    cache: dict = conn.__dict__.setdefault("_roster_subtrees", {})
-    held = cache.get(unit_id)
-    if held is not None and held[0] == now:
-        return held[1]
     # one row, the list made by SQLite (records._ids_in: a row each took the interpreter's
     # lock again, each waiting up to 5 ms while a worker's Python held it)
-    ids = tuple(json.loads(conn.execute(
-        "SELECT json_group_array(id ORDER BY id) FROM " + _SUBTREE, (unit_id,) * 3
-    ).fetchone()[0]))
-    if len(cache) > 64:
-        cache.clear()
-    cache[unit_id] = (now, ids)
-    return ids
+    return paging.remembered(conn, "_roster_subtrees", unit_id, lambda: tuple(json.loads(
+        conn.execute("SELECT json_group_array(id ORDER BY id) FROM " + _SUBTREE,
+                     (unit_id,) * 3).fetchone()[0])), most=64)
 
 
 def search_filters(search: str | None) -> list[paging.Filter]:
@@ -461,33 +444,24 @@ def _by_ethnicity(conn: dbapi.Connection, descending: bool) -> paging.Order:
 def _ethnicities(conn: dbapi.Connection) -> tuple[str, ...]:
     """The ethnic groups people have ("": none), one step of the group's index each,
     remembered until the database changes (every page of the order asks)."""
-    now = paging.stamp(conn)
-    held = conn.__dict__.get("_roster_ethnicities")
-    if held is not None and held[0] == now:
-        return held[1]
-    values = tuple(str(r[0]) for r in conn.execute(
-        "WITH RECURSIVE g(v) AS (SELECT min(ethnicity) FROM person WHERE ethnicity > '' "
-        "UNION ALL SELECT (SELECT min(ethnicity) FROM person WHERE ethnicity > g.v) FROM g "
-        "WHERE g.v IS NOT NULL) "
-        "SELECT '' WHERE EXISTS (SELECT 1 FROM person WHERE ethnicity IS NULL OR "
-        "ethnicity = '') UNION ALL SELECT v FROM g WHERE v IS NOT NULL"))
-    conn.__dict__["_roster_ethnicities"] = (now, values)
-    return values
+    return paging.remembered(conn, "_roster_ethnicities", None, lambda: tuple(
+        str(r[0]) for r in conn.execute(
+            "WITH RECURSIVE g(v) AS (SELECT min(ethnicity) FROM person WHERE ethnicity > '' "
+            "UNION ALL SELECT (SELECT min(ethnicity) FROM person WHERE ethnicity > g.v) FROM g "
+            "WHERE g.v IS NOT NULL) "
+            "SELECT '' WHERE EXISTS (SELECT 1 FROM person WHERE ethnicity IS NULL OR "
+            "ethnicity = '') UNION ALL SELECT v FROM g WHERE v IS NOT NULL")))
 
 
 def _rare_genders(conn: dbapi.Connection) -> tuple[str, ...]:
     """The values of gender besides the two a form writes: "" (none) if anyone has none, and
     any other value a row holds; remembered until the database changes (every page of the
     gender order asks, and a roster imported without genders has many of the first)."""
-    now = paging.stamp(conn)
-    held = conn.__dict__.get("_roster_rare_genders")
-    if held is not None and held[0] == now:
-        return held[1]
-    values = tuple(str(r[0]) for r in conn.execute(
-        "SELECT '' WHERE EXISTS (SELECT 1 FROM person p WHERE p.gender IS NULL) UNION "
-        f"SELECT DISTINCT p.gender FROM person p WHERE {_RARE_GENDER} AND p.gender IS NOT NULL"))
-    conn.__dict__["_roster_rare_genders"] = (now, values)
-    return values
+    return paging.remembered(conn, "_roster_rare_genders", None, lambda: tuple(
+        str(r[0]) for r in conn.execute(
+            "SELECT '' WHERE EXISTS (SELECT 1 FROM person p WHERE p.gender IS NULL) UNION "
+            f"SELECT DISTINCT p.gender FROM person p WHERE {_RARE_GENDER} AND "
+            "p.gender IS NOT NULL")))
 
 
 def _by_column(column: str, descending: bool) -> paging.Order:

@@ -63,12 +63,7 @@ class EditorFactory:
         """A picker's records, read once and kept with the connection while nothing is
         written (paging.stamp): a 300k commune's 3,000 organizations took 10 ms of the UI
         thread at every minutes record opened."""
-        kept: dict = self.conn.__dict__.setdefault("_picker_choices", {})
-        now = paging.stamp(self.conn)
-        held = kept.get(key)
-        if held is None or held[0] != now:
-            held = kept[key] = (now, read())
-        return held[1]
+        return paging.remembered(self.conn, "_picker_choices", key, read)
 
     def _checklist(self, field: Field, catalogue: str) -> ChecklistEditor:
         def retired(code: str) -> str | None:
