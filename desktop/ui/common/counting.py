@@ -12,7 +12,10 @@ worker will count without waking it (at every key that woke a thread and handed 
 interpreter's lock, twice, about a millisecond of the UI thread's); a newer question
 interrupts the count still running, and a result that comes after a newer question is
 dropped. A database that is not a file (``:memory:``) is counted on the spot. Nothing raised
-in the worker leaves it: a count that fails is no count.
+in the worker leaves it: a question that raises, or whose connection cannot be opened, is
+answered with a :class:`Failure` (``failed``: what went wrong and what to do, for the page to
+say; the error in the program's log, desktop/errorlog.py) instead of a count that never
+comes. A question interrupted because it was superseded, released or closed fails silently.
 """
 
 from __future__ import annotations
@@ -24,16 +27,67 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
 
+from desktop.i18n import _
 from desktop.storage import dbapi, paging
 from desktop.ui.common.kept_reader import Identity, close_quietly, open_kept, still_good
 
 Count = Callable[[dbapi.Connection], int]
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
+NOT_COUNTED = "—"  # a list's count that could not be made (its tooltip says why)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A question that could not be answered: ``reason`` (short: what went wrong),
+    ``advice`` (what the officer can do) and the code of its entry in the error log."""
+
+    reason: str
+    advice: str
+    code: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Said in full (a tooltip, a message): the reason, what to do, the log's code."""
+        text = _("{reason}. {advice}").format(reason=self.reason, advice=self.advice)
+        if self.code:
+            text += " " + _("(Mã lỗi #{c}, chi tiết trong nhật ký lỗi.)").format(c=self.code)
+        return text
+
+
+def _interrupted(e: BaseException) -> bool:
+    """The question's connection was interrupted (by a newer question, release or close)."""
+    return isinstance(e, dbapi.OperationalError) and "interrupted" in str(e)
+
+
+def failure_of(e: BaseException | None) -> Failure:
+    """What the officer is told of ``e`` (None: the window's key to the file is gone)."""
+    if e is None:
+        return Failure(_("Dữ liệu đã đóng"), _("Hãy đăng nhập lại rồi mở lại trang này."))
+    if isinstance(e, dbapi.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
+        return Failure(_("Cơ sở dữ liệu đang bận (một chương trình khác đang ghi)"),
+                       _("Hãy thử lại sau giây lát."))
+    if isinstance(e, dbapi.DatabaseError):
+        return Failure(_("Tệp dữ liệu không đọc được, có thể đã bị hỏng"),
+                       _("Hãy thử lại; nếu vẫn lỗi, khôi phục từ bản sao lưu (Tệp → Khôi phục "
+                         "từ bản sao lưu…)."))
+    if isinstance(e, OSError):
+        return Failure(_("Không mở được tệp dữ liệu (tệp đã bị chuyển, xóa, hoặc ổ đĩa bị "
+                         "rút ra)"), _("Hãy kiểm tra tệp rồi thử lại."))
+    return Failure(_("Lỗi không mong đợi khi đọc dữ liệu"),
+                   _("Hãy thử lại; nếu vẫn lỗi, báo cho người quản trị kèm mã lỗi."))
+
+
+def show_not_counted(label: QLabel, failure: Failure) -> None:
+    """A list's count that failed: a dash, and why on hover (not "…" for ever)."""
+    label.setText(NOT_COUNTED)
+    label.setToolTip(_("Không đếm được: {why}").format(why=failure.text))
 
 
 class _Results(QObject):
@@ -42,11 +96,17 @@ class _Results(QObject):
 
     # the counter, the question's number, the count (or a Reader's answer: any value)
     done = Signal(int, int, object)
+    failed = Signal(int, int, object)  # the counter, the question's number, a Failure
 
     def deliver(self, counter_id: int, number: int, n: int) -> None:
         counter = _COUNTERS.get(counter_id)
         if counter is not None and shiboken6.isValid(counter):  # its list may be gone
             counter.answered(number, n)
+
+    def deliver_failure(self, counter_id: int, number: int, failure: Failure) -> None:
+        counter = _COUNTERS.get(counter_id)
+        if counter is not None and shiboken6.isValid(counter):
+            counter.refused(number, failure)
 
 
 _COUNTERS: weakref.WeakValueDictionary[int, Counter] = weakref.WeakValueDictionary()
@@ -59,6 +119,7 @@ def _results_object() -> _Results:
     if _results is None:  # made on the UI thread, by the first Counter
         _results = _Results()
         _results.done.connect(_results.deliver)
+        _results.failed.connect(_results.deliver_failure)
     return _results
 
 
@@ -87,6 +148,7 @@ class _State:
         self.holding = False  # the worker's connection is open
         self.releasing = False  # release(): close it now (a restore replaces the file)
         self.released = threading.Condition(self.lock)
+        self.logged: tuple[str, str] | None = None  # the last error logged, its code (worker)
 
     def supersede(self) -> None:
         with self.lock:
@@ -154,19 +216,33 @@ class _State:
                 if reader is None:
                     # (its small cache: a larger one held the pages of a whole index a second
                     # time, 60 MB at 300k, to save 20-30 ms of this thread's count)
-                    reader, identity = open_kept(path)
-                    if reader is None:
-                        continue  # locked or closed: no count
+                    why: list[BaseException] = []
+                    reader, identity = open_kept(path, why=why)
+                    if reader is None:  # locked, closed or gone: said, if still asked
+                        self._fail(counter_id, number, why[0] if why else None)
+                        continue
                 with self.lock:
                     self.holding = True
                     if number != self.asked or self.closed or self.releasing:
                         continue
                     self.running = reader
                 try:
-                    with contextlib.suppress(BaseException):  # a count that fails is none
-                        n = count(reader)
-                        _load_number_format()
-                        _results_object().done.emit(counter_id, number, n)
+                    with contextlib.suppress(BaseException):  # nothing leaves the worker
+                        try:
+                            n = count(reader)
+                            _load_number_format()
+                        except BaseException as e:
+                            if isinstance(e, dbapi.Error) and not _interrupted(e):
+                                # a retry opens the file again (it may have been replaced)
+                                with self.lock:
+                                    self.running = None  # (not interrupted once closed)
+                                    self.holding = False
+                                reader = close_quietly(reader)
+                                with self.lock:
+                                    self.released.notify_all()
+                            self._fail(counter_id, number, e)
+                        else:
+                            _results_object().done.emit(counter_id, number, n)
                 finally:
                     with self.lock:
                         self.running = None
@@ -175,6 +251,32 @@ class _State:
             with self.lock:
                 self.holding = False
                 self.released.notify_all()
+
+    def _fail(self, counter_id: int, number: int, e: BaseException | None) -> None:
+        """(The worker.) The question could not be answered: in the log (the same error
+        as the last one logged is not written again: a list typed in failing at each
+        pause) and to the counter; nothing when it was superseded, released or closed
+        (its connection interrupted)."""
+        with self.lock:
+            if number != self.asked or self.closed or self.releasing:
+                return
+        if e is not None and _interrupted(e):
+            return
+        with contextlib.suppress(BaseException):
+            code = None
+            if e is not None:
+                from desktop import errorlog
+
+                detail = errorlog.describe(type(e), e, e.__traceback__)
+                if self.logged is not None and self.logged[0] == detail:
+                    code = self.logged[1]
+                else:
+                    code = errorlog.record(type(e), e, e.__traceback__, where="count").code
+                    self.logged = (detail, code)
+            failure = failure_of(e)
+            if code is not None:
+                failure = Failure(failure.reason, failure.advice, code)
+            _results_object().failed.emit(counter_id, number, failure)
 
     def _next(self, reader: dbapi.Connection | None, identity: Identity | None
               ) -> tuple | object | None:
@@ -222,9 +324,10 @@ def _start(work: Callable[[], None]) -> None:
 
 class Counter(QObject):
     """Counts one list at a time for a model: ``counted`` gives the latest question's
-    answer."""
+    answer, ``failed`` (a :class:`Failure`) says it could not be made."""
 
     counted = Signal(int)
+    failed = Signal(object)
 
     def __init__(self, conn: dbapi.Connection, parent: QObject | None = None, *,
                  delay: float = 0.2) -> None:
@@ -235,6 +338,7 @@ class Counter(QObject):
         _COUNTERS[self.id] = self
         self.state = _State(delay)  # seconds a count waits for a newer question
         self.answer: int | None = None
+        self.failure: Failure | None = None  # the latest question's, when it failed
         self._path: Path | None = None
         self.destroyed.connect(self.state.close)
 
@@ -257,11 +361,19 @@ class Counter(QObject):
         """The list changed: a count still coming is for the old one."""
         self.state.supersede()
         self.answer = None
+        self.failure = None
 
     def answered(self, number: int, n: int) -> None:
         if number == self.state.asked:
             self.answer = n
+            self.failure = None
             self.counted.emit(n)
+
+    def refused(self, number: int, failure: Failure) -> None:
+        """The latest question could not be answered (an older one's failure is dropped)."""
+        if number == self.state.asked:
+            self.failure = failure
+            self.failed.emit(failure)
 
 
 class Reader(Counter):
@@ -274,4 +386,5 @@ class Reader(Counter):
     def answered(self, number: int, n: object) -> None:  # type: ignore[override]
         if number == self.state.asked:
             self.answer = n  # type: ignore[assignment]
+            self.failure = None
             self.read.emit(n)

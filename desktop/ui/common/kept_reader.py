@@ -20,13 +20,17 @@ def identity(path: Path) -> Identity:
     return st.st_dev, st.st_ino
 
 
-def open_kept(path: Path, cache_kib: int | None = None
+def open_kept(path: Path, cache_kib: int | None = None, *,
+              why: list[BaseException] | None = None
               ) -> tuple[dbapi.Connection | None, Identity | None]:
-    """A reader of ``path`` and the file's identity; (None, None): locked, closed or gone."""
+    """A reader of ``path`` and the file's identity; (None, None): locked, closed or gone
+    (the error that stopped it added to ``why``; none when the key is not known)."""
     try:
         file = identity(path)
         conn = paging.reader(path) if cache_kib is None else paging.reader(path, cache_kib)
-    except (OSError, dbapi.Error):
+    except (OSError, dbapi.Error) as e:
+        if why is not None:
+            why.append(e)
         return None, None
     return (conn, file) if conn is not None else (None, None)
 
