@@ -45,8 +45,9 @@ NOT_COUNTED = "—"  # a list's count that could not be made (its tooltip says w
 
 @dataclass(frozen=True)
 class Failure:
-    """A question that could not be answered: ``reason`` (short: what went wrong),
-    ``advice`` (what the officer can do) and the code of its entry in the error log."""
+    """A question that could not be answered: ``reason`` (short: what went wrong, after
+    a "…: " that says what was not read), ``advice`` (what the officer can do) and the code
+    of its entry in the error log."""
 
     reason: str
     advice: str
@@ -69,18 +70,18 @@ def _interrupted(e: BaseException) -> bool:
 def failure_of(e: BaseException | None) -> Failure:
     """What the officer is told of ``e`` (None: the window's key to the file is gone)."""
     if e is None:
-        return Failure(_("Dữ liệu đã đóng"), _("Hãy đăng nhập lại rồi mở lại trang này."))
+        return Failure(_("dữ liệu đã đóng"), _("Hãy đăng nhập lại rồi mở lại trang này."))
     if isinstance(e, dbapi.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
-        return Failure(_("Cơ sở dữ liệu đang bận (một chương trình khác đang ghi)"),
+        return Failure(_("cơ sở dữ liệu đang bận (một chương trình khác đang ghi)"),
                        _("Hãy thử lại sau giây lát."))
     if isinstance(e, dbapi.DatabaseError):
-        return Failure(_("Tệp dữ liệu không đọc được, có thể đã bị hỏng"),
+        return Failure(_("tệp dữ liệu không đọc được, có thể đã bị hỏng"),
                        _("Hãy thử lại; nếu vẫn lỗi, khôi phục từ bản sao lưu (Tệp → Khôi phục "
                          "từ bản sao lưu…)."))
     if isinstance(e, OSError):
-        return Failure(_("Không mở được tệp dữ liệu (tệp đã bị chuyển, xóa, hoặc ổ đĩa bị "
+        return Failure(_("không mở được tệp dữ liệu (tệp đã bị chuyển, xóa, hoặc ổ đĩa bị "
                          "rút ra)"), _("Hãy kiểm tra tệp rồi thử lại."))
-    return Failure(_("Lỗi không mong đợi khi đọc dữ liệu"),
+    return Failure(_("lỗi không mong đợi khi đọc dữ liệu"),
                    _("Hãy thử lại; nếu vẫn lỗi, báo cho người quản trị kèm mã lỗi."))
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.reports import periods
 from desktop.storage import dbapi
-from desktop.ui.common.counting import Reader
+from desktop.ui.common.counting import Failure, Reader
 from desktop.ui.common.widgets import read_only_table
 from desktop.ui.records.pages import AppContext, Selection, format_count
 from desktop.ui.records.unit_list_page import unit_in_view
@@ -182,6 +182,19 @@ class HomePage(QWidget):
         self.overdue.setStyleSheet("color: #9b1c1c; font-weight: bold;")
         self.overdue.setVisible(False)
         layout.addWidget(self.overdue)
+        # The figures could not be read (a locked or damaged file, a bug): said, with a retry.
+        self.problem = QWidget()
+        self.problem_text = QLabel()
+        self.problem_text.setWordWrap(True)
+        self.problem_text.setStyleSheet("color: #9b1c1c;")
+        self.retry_button = QPushButton(_("Thử lại"))
+        self.retry_button.clicked.connect(lambda: self.reload())
+        problem = QHBoxLayout(self.problem)
+        problem.setContentsMargins(0, 0, 0, 0)
+        problem.addWidget(self.problem_text, 1)
+        problem.addWidget(self.retry_button)
+        self.problem.setVisible(False)
+        layout.addWidget(self.problem)
         # Tips, crime, An toàn and cameras (Biểu 3-5; per village on hover).
         self.results = QLabel()
         self.results.setWordWrap(True)
@@ -204,6 +217,7 @@ class HomePage(QWidget):
         # figures shown stay, greyed, until the new ones come; an older answer is dropped.
         self.reader = Reader(ctx.conn, self, delay=0.0)
         self.reader.read.connect(self._show)
+        self.reader.failed.connect(self._failed)
 
     def unit_id(self) -> str | None:
         return unit_in_view(self.ctx, self.selection)
@@ -220,9 +234,17 @@ class HomePage(QWidget):
         period = self.period.currentData()
         for widget in (self.summary, self.chart, self.by_type):
             widget.setEnabled(False)
+        self.retry_button.setEnabled(False)  # (asked: the failure said stays till it comes)
         self.reader.ask(lambda conn: read_figures(conn, unit, period))
 
+    def _failed(self, failure: Failure) -> None:
+        """The figures could not be read: the ones shown stay greyed, and why is said."""
+        self.problem_text.setText(_("Không đọc được số liệu: {why}").format(why=failure.text))
+        self.problem.setVisible(True)
+        self.retry_button.setEnabled(True)
+
     def _show(self, figures: dict) -> None:
+        self.problem.setVisible(False)
         for widget in (self.summary, self.chart, self.by_type):
             widget.setEnabled(True)
         self.data, late = figures["data"], figures["late"]

@@ -29,7 +29,7 @@ from desktop.storage import duplicates
 from desktop.storage.paging import stamp
 from desktop.storage.present import Presenter
 from desktop.storage.references import part_name
-from desktop.ui.common.counting import Reader
+from desktop.ui.common.counting import Failure, Reader
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.records.pages import AppContext
 from desktop.ui.records.record_model import NUMBER
@@ -53,6 +53,7 @@ class DuplicatesPage(QWidget):
         self._unshown: tuple[list, list[list[str]]] | None = None  # came while hidden
         self.reader = Reader(ctx.conn, self, delay=0.0)
         self.reader.read.connect(self._show_read)
+        self.reader.failed.connect(self._read_failed)
         self.status = QComboBox()
         for key, label in duplicates.STATUSES.items():
             self.status.addItem(str(label), key)
@@ -62,6 +63,7 @@ class DuplicatesPage(QWidget):
                                       "hoặc vừa sửa)"))
         self.scan_button.clicked.connect(lambda: self.scan_all())
         self.count = QLabel()
+        self.count.setWordWrap(True)  # (a failure to read says why and what to do)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(_("Trạng thái:")))
         bar.addWidget(self.status)
@@ -182,6 +184,14 @@ class DuplicatesPage(QWidget):
         if self.found:
             self.table.selectRow(row)
         self._show_current()
+
+    def _read_failed(self, failure: Failure) -> None:
+        """The queue could not be read: said in the status line; the pairs shown stay, and
+        the next reload asks again."""
+        self.reading = False
+        self._unshown = None
+        self._filled = None
+        self.count.setText(_("Không đọc được danh sách cặp: {why}").format(why=failure.text))
 
     @classmethod
     def _summary(cls, presenter: Presenter, p: dict) -> str:

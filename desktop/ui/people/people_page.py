@@ -23,6 +23,7 @@ from desktop.domain.kinds import KINDS
 from desktop.i18n import _, ngettext
 from desktop.reports.profiles import Profile
 from desktop.storage import catalogues, rosters
+from desktop.ui.common.counting import show_not_counted
 from desktop.ui.common.dialogs import LastShown, free_on_close, run_modal
 from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
 from desktop.ui.people.roster_model import RosterModel
@@ -82,6 +83,7 @@ class PeoplePage(QWidget):
         self._timer = self.typing.timer
         # Counting 300,000 people reads them all: off the UI thread, "…" until it comes.
         self.model.counted.connect(self._show_count)
+        self.model.count_failed.connect(lambda failure: show_not_counted(self.count, failure))
 
         self.add_button = QPushButton(_("Thêm người"))
         self.add_button.clicked.connect(self.add)
@@ -205,6 +207,7 @@ class PeoplePage(QWidget):
             self._columns_shown = columns
             self._restore_columns()
         self.count.setText("…")
+        self.count.setToolTip("")  # (why the last count failed, if it did)
         self.model.count()
         self._shown_at = time.monotonic()
         if self._warm_started:  # again if the database changed (rosters.warmed)

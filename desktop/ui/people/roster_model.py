@@ -84,6 +84,7 @@ class _Row:
 
 class RosterModel(QAbstractTableModel):
     counted = Signal(int)  # the roster's count, once counted off the UI thread
+    count_failed = Signal(object)  # it could not be counted (a counting.Failure)
     replaced = Signal()  # another roster or search shown: the list starts at its top
     # A search's page read ahead while typing pauses: the texts of its first rows, to be
     # prepared for painting meanwhile (widgets.PlainCells.prepare)
@@ -95,6 +96,7 @@ class RosterModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
+        self._counter.failed.connect(self.count_failed)
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
         # It also reads the ranks and numbers a search is placed or found by, for both
         # connections (rosters.warm, lend_warm_up): off the UI thread, once.

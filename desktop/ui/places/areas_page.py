@@ -31,7 +31,7 @@ from desktop.domain.errors import UserError, ValidationError
 from desktop.i18n import _, ngettext
 from desktop.storage import villages
 from desktop.storage.villages import Village
-from desktop.ui.common.counting import Reader
+from desktop.ui.common.counting import NOT_COUNTED, Failure, Reader
 from desktop.ui.common.dialogs import free_on_close
 from desktop.ui.common.widgets import record_table
 from desktop.ui.records.pages import AppContext, Selection, format_count
@@ -376,6 +376,7 @@ class AreasPage(QWidget):
         self.rows: list[Village] = []
         self.counter = Reader(ctx.conn, self, delay=0.0)
         self.counter.read.connect(self._counted)
+        self.counter.failed.connect(self._not_counted)
         self.heading = QLabel()
         font = self.heading.font()
         font.setBold(True)
@@ -485,6 +486,18 @@ class AreasPage(QWidget):
                 if item is not None:
                     item.setText(format_count(counts[v.id]))
         self.table.resizeColumnToContents(self.RESIDENTS)
+
+    def _not_counted(self, failure: Failure) -> None:
+        """The residents could not be counted: a dash in the column, why in the status line
+        (the next reload counts again; a dialog opened counts its own village)."""
+        said = _("Không đếm được số người cư trú: {why}").format(why=failure.text)
+        for row, v in enumerate(self.rows):
+            item = self.model.item(row, self.RESIDENTS)
+            if v.residents is None and item is not None:
+                item.setText(NOT_COUNTED)
+                item.setToolTip("\n".join(filter(None, (item.toolTip(), said))))
+        if said not in self.hint.text():
+            self.hint.setText(f"{self.hint.text()}\n{said}")
 
     def _row(self, v: Village, commune: str) -> list[QStandardItem]:
         # "Bản", "Tổ dân phố" as every list writes a kind (stored in lower case, for sentences)

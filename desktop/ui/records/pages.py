@@ -27,6 +27,7 @@ from desktop.storage import catalogues, dbapi, history, records
 from desktop.storage.history import UndoStack
 from desktop.storage.present import Presenter
 from desktop.storage.site import Site
+from desktop.ui.common.counting import show_not_counted
 from desktop.ui.common.dialogs import free_on_close, run_modal
 from desktop.ui.common.tasks import TaskRunner
 from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
@@ -274,6 +275,7 @@ class RecordPage(QWidget):
                                                 self._timer.remainingTime() / 1000))
         self._timer = self.typing.timer
         self.model.counted.connect(self._show_count)
+        self.model.count_failed.connect(lambda failure: show_not_counted(self.count, failure))
 
         self.filters: dict[str, QComboBox] = {}
         bar = self.toolbar = QHBoxLayout()
@@ -352,6 +354,7 @@ class RecordPage(QWidget):
                 header.resizeSection(col, min(header.sectionSize(col), 320))
         # Counted off the UI thread (desktop/ui/common/counting.py): "…" until the count comes.
         self.count.setText("…")
+        self.count.setToolTip("")  # (why the last count failed, if it did)
         self.model.count()
 
     def _show_count(self, n: int) -> None:

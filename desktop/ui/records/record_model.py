@@ -44,6 +44,7 @@ NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 class RecordTableModel(QAbstractTableModel):
     counted = Signal(int)  # the list's count, once counted off the UI thread
+    count_failed = Signal(object)  # it could not be counted (a counting.Failure)
     # A search's page read ahead while typing pauses: the texts of its first rows, to be
     # prepared for painting meanwhile (widgets.PlainCells.prepare)
     texts_ahead = Signal(list)
@@ -62,6 +63,7 @@ class RecordTableModel(QAbstractTableModel):
         self._presenter = Presenter(conn)
         self._counter = Counter(conn, self)
         self._counter.counted.connect(self.counted)
+        self._counter.failed.connect(self.count_failed)
         # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
         self._ahead = ReadAhead(conn, ready=self._page_read_ahead)
         self._presented_ahead: tuple[object, list[list[str]]] | None = None  # (page, cells)
