@@ -17,6 +17,7 @@ from desktop.domain import text
 from desktop.domain.kinds import PERSON
 from desktop.storage import ranked, records, rosters
 from desktop.storage.present import Presenter
+from desktop.storage.writer import Store
 from desktop.ui.people import roster_model
 from desktop.ui.records import record_model
 from desktop.ui.records.pages import count_of
@@ -371,3 +372,23 @@ def test_a_list_s_columns_fit_the_rows_on_screen(window, qtbot, page_name):
     for column in range(model.columnCount()):
         widest = max(metrics.horizontalAdvance(model.cell_text(r, column)) for r in on_screen)
         assert table.columnWidth(column) >= min(widest, 320 - 12), (page_name, column)
+
+
+def test_a_list_opened_the_first_time_is_not_sized_to_rows_far_below_the_screen(window, qtbot):
+    """Sized when its first rows come, before its table is shown (a page opened the first
+    time): to its first rows, as many as the window's height holds, not to every row of the
+    page (Qt's measure of a table not yet shown: 100 cameras at 300k people, 800 cells)."""
+    org_id, org_name = window.conn.execute(
+        "SELECT id, name FROM organization WHERE _deleted = 0 "
+        "ORDER BY length(name) DESC LIMIT 1").fetchone()
+    Store(window.conn).add("deed", {"deed_date": "1990-05-01", "organization_id": org_id,
+                                    "description": "Bắt giữ đối tượng trộm cắp"})
+    window.changed()
+    page = click_page(qtbot, window, "deeds")
+    table, model = page.table, page.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and table.isVisible(), timeout=5000)
+    column = model.columns.index("organization_id")
+    last = model.rowCount() - 1  # the oldest deed, the newest first
+    assert model.cell_text(last, column) == org_name
+    assert last > window.height() // table.rowHeight(0)  # far below the screen
+    assert table.columnWidth(column) < min(table.fontMetrics().horizontalAdvance(org_name), 320)

@@ -347,9 +347,14 @@ class RecordPage(QWidget):
             header = self.table.horizontalHeader()
             # Fitted to the rows on screen, as the officer sees them, not to the page's 100
             # (Qt measures up to 1,000 rows: 12-17 ms of text shaping at 3,000 cameras, 2-5 on
-            # screen; a table not yet shown is still measured whole).
-            header.setResizeContentsPrecision(0)
+            # screen). A table not shown yet (a page opened the first time: shown after this)
+            # has none on screen, and Qt measured every row: its first rows then, as many as
+            # the window's height holds.
+            shown = self.table.isVisible()
+            header.setResizeContentsPrecision(0 if shown else max(1, -(
+                -self.window().height() // self.table.verticalHeader().defaultSectionSize())))
             self.table.resizeColumnsToContents()
+            header.setResizeContentsPrecision(0)
             for col in range(self.model.columnCount()):
                 header.resizeSection(col, min(header.sectionSize(col), 320))
         # Counted off the UI thread (desktop/ui/common/counting.py): "…" until the count comes.
