@@ -281,9 +281,9 @@ MARKED = 512  # matches from which _sorted marks their places rather than sort t
 # 300,000 people when the first matches lie far down. Held here instead: every person's CCCD and
 # phone as text, in name order, two SLOT-wide slots a rank (9.6 MB at 300,000 people), read off
 # the two numbers' own indexes a step at a time by the window's idle warm-up after the ranks
-# (rosters.warm), and again when the officer searches after a write; a page is found by
-# bytes.find for a newline and the digits, from the page's start (C's speed: about 0.6 ns a
-# byte), and only the page's rows are read.
+# and the names' words (rosters.warm), and again when the officer searches after a write; a
+# page is found by bytes.find for a newline and the digits, from the page's start (C's speed:
+# about 0.6 ns a byte), and only the page's rows are read.
 SLOT = 16  # a newline, a number of up to 15 characters, spaces after it
 # The numbers as the CCCD and phone indexes read them: a phone written with its country code
 # ("+84…") is held without its "+" (search.number_ranges: "84…" begins it).
@@ -426,7 +426,8 @@ def scanned(held: tuple[array, array], numbers: bytearray, digits: str, named: a
 # 300,000 people, the first 70,000 places down) was placed by reading every match off the
 # full-text index: its words are common, and the index reads every one of their entries
 # (nguyen 45,000, van 81,000, d 69,000: 6.5 ms), or walked to (0.2 µs a place passed over).
-# Held here instead, read by the window's idle warm-up after the numbers: each person's
+# Held here instead, read by the window's idle warm-up after the ranks, before the numbers
+# (a name is typed far more often than a number alone): each person's
 # search text in name order (a line a rank: 5 MB at 300,000 people) and, for each first letter
 # of a word, the ranks that have a word beginning with it as the bits of an integer (37 KB a
 # letter at 300,000 people, read off the full-text index's one-letter prefixes). A page is the

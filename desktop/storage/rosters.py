@@ -301,10 +301,10 @@ def warm(conn: dbapi.Connection, after: tuple | None, rows: int | None = None
          ) -> tuple | None:
     """A step of reading the name index into this connection's page cache, ``rows`` entries
     (ranked.RANKS_STEP) after those of the last step, and with them the name order's ranks
-    that a search places its matches by; then steps of reading the numbers held in name
-    order that a number typed alone is found in (ranked.read_numbers), then the names' words
-    held in name order that a search of words is found in (ranked.read_words, off the name
-    index's search text and the full-text index: paging.hold_ranks). None once all three are
+    that a search places its matches by; then steps of reading the names' words held in
+    name order that a search of words is found in (ranked.read_words, off the name index's
+    search text and the full-text index), then the numbers held in name order that a number
+    typed alone is found in (ranked.read_numbers: paging.hold_ranks). None once all three are
     held; else call again with what it gave. Every page of a roster and of its search reads
     this index: read cold, each of its pages is decrypted (a whole walk at 300,000 people:
     257 ms; warm: 15 ms)."""

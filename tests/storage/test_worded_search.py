@@ -214,6 +214,26 @@ def test_the_words_are_read_in_steps_and_lent_with_the_ranks(conn, db_path, peop
         worker.close()
 
 
+def test_the_warm_up_reads_the_words_before_the_numbers(conn, people, monkeypatch):
+    """A name is what an officer types most, and first: once the ranks are held the warm-up
+    reads the words a search of a name is found in, then the numbers a number typed alone is
+    found in (at 300,000 people the numbers took 0.8 s of the worker's processor, and a name
+    typed in the first two seconds met the plans before the words: «nguyen van d» 20-40 ms)."""
+    monkeypatch.setattr(ranked, "WORDS_STEP", 16)
+    monkeypatch.setattr(ranked, "LETTER_STEP", 8)
+    monkeypatch.setattr(ranked, "NUMBERS_STEP", 16)
+    seen = []  # after each step: (words held, numbers read)
+    after = rosters.warm(conn, None, rows=50)
+    while after is not None:
+        now = paging.stamp(conn)
+        seen.append((ranked.words(conn, "person", now) is not None,
+                     ranked.numbers_read(conn, "person", now)))
+        after = rosters.warm(conn, after, rows=50)
+    assert rosters.warmed(conn)
+    assert (True, False) in seen  # the words held while the numbers were still being read
+    assert (False, True) not in seen
+
+
 def test_a_search_the_first_letters_leave_too_much_of_is_left_to_the_other_plans(
         conn, people, monkeypatch):
     hold(conn)
