@@ -568,6 +568,84 @@ def test_a_hold_ahead_of_a_search_keeps_the_warm_up_s_steps_out_of_its_moment(wi
     assert [s for s in steps if s >= held_until]  # and after the search is painted
 
 
+def test_the_warm_up_goes_on_once_a_search_typed_is_painted(window, qtbot, monkeypatch):
+    # The warm-up stood aside HOLD_S (60 ms) from a search shown, whatever its paint took
+    # (2-15 ms): 60 of every 150-160 ms while the officer typed, and at 300,000 people the
+    # names' words were read a second later, after the first names typed. It goes on as
+    # soon as the search's rows are painted; HOLD_S is only the longest it waits.
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from desktop.ui.common import read_ahead
+
+    monkeypatch.setattr(read_ahead, "HOLD_S", 3.0)  # far longer than the paint
+    page = window.people
+    steps = slow_warm_steps(monkeypatch, page)
+    shown: list[float] = []
+    painted: list[float] = []
+    real_set_scope = page.model.set_scope
+
+    def set_scope(scope, search=None):
+        if search:
+            shown.append(time.monotonic())
+        real_set_scope(scope, search)
+
+    monkeypatch.setattr(page.model, "set_scope", set_scope)
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and len(shown) > len(painted):
+                QTimer.singleShot(0, lambda: painted.append(time.monotonic()))
+            return False
+
+    spy = Painted()
+    page.table.viewport().installEventFilter(spy)
+    try:
+        window.people.model.start_reading_ahead()
+        qtbot.waitUntil(lambda: len(steps) > 3, timeout=10000)  # warming while idle
+        page.search.setFocus()
+        type_text(page.search, "ng")  # real key events: searched at once
+        qtbot.waitUntil(lambda: bool(painted), timeout=5000)
+        qtbot.waitUntil(lambda: any(start > painted[0] for start, _e, _w in steps),
+                        timeout=2000)  # before HOLD_S is over
+    finally:
+        page.table.viewport().removeEventFilter(spy)
+    assert page.model.search == "ng"
+    resumed = min(start for start, _e, _w in steps if start > shown[0])
+    assert resumed >= painted[0] - 0.03  # (a step under way when the paint ended: 20 ms)
+    assert resumed - shown[0] < 1.5
+
+
+def test_a_hold_ends_when_its_search_is_painted_and_one_to_come_stays(window):
+    from desktop.ui.common import read_ahead
+
+    steps: list[float] = []
+
+    def warm(conn, after):
+        steps.append(time.monotonic())
+        time.sleep(0.004)
+        return ("", -1)  # never done: a step whenever one may start
+
+    ahead = read_ahead.ReadAhead(window.conn, warm=warm, warmed=lambda conn: False)
+    try:
+        assert ahead.start()
+        deadline = time.monotonic() + 5
+        while len(steps) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ahead.hold(2.0)  # a search shown now, painted within 2 s
+        time.sleep(0.1)
+        painted = time.monotonic()
+        ahead.hold(0.3, in_s=0.4)  # another key meanwhile: shown 0.4 s from now
+        ahead.shown()  # the first search is painted
+        time.sleep(0.9)
+    finally:
+        ahead.close()
+    assert not [s for s in steps if painted - 0.09 < s < painted]  # held until painted
+    assert [s for s in steps if painted < s < painted + 0.2]  # then on at once
+    held_from, held_until = painted + 0.4 - read_ahead.LEAD_S, painted + 0.7
+    assert not [s for s in steps if held_from + 0.005 <= s < held_until - 0.005]
+    assert [s for s in steps if s >= held_until]
+
+
 @pytest.fixture
 def measured_in_paint(monkeypatch) -> list[str]:
     """The texts the lists' cell delegate measures while painting (none of those prepared

@@ -20,12 +20,12 @@ typing's pause until its rows are painted). Each of the list's cells is painted 
 a call from Qt that takes the interpreter's lock: a step holding it meanwhile made every
 cell wait for it, the lock going back and forth between them up to 5 ms at a time (the
 interpreter's switch interval): 125 cells painted in 10-14 ms where 2 sufficed. A step then is
-interrupted (read again later); none starts until the hold ends. The steps go on in the
-pauses between keys, when the UI thread waits for typing to pause, but none starts in the
-last LEAD_S of that pause (``hold(in_s=...)`` at each key): a step begun just before it ends
-ran on into the search shown, its Python part beyond the reach of an interrupt (at 300,000
-people, 4-17 ms steps ending 1-17 ms into the showing: "nguyen van duc" painted in 14 ms
-where 5 sufficed).
+interrupted (read again later); none starts until the hold ends (the rows painted: ``shown``,
+or HOLD_S later). The steps go on in the pauses between keys, when the UI thread waits for
+typing to pause, but none starts in the last LEAD_S of that pause (``hold(in_s=...)`` at
+each key): a step begun just before it ends ran on into the search shown, its Python part
+beyond the reach of an interrupt (at 300,000 people, 4-17 ms steps ending 1-17 ms into the
+showing: "nguyen van duc" painted in 14 ms where 5 sufficed).
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
 _CACHE_KIB = 49152  # a roster's name index (its warm-up: 55 MB at 300k, less than its whole)
-HOLD_S = 0.06  # a search's rows are painted by then (2-15 ms); the warm-up waits that long
+HOLD_S = 0.06  # a search's rows are painted by then (2-15 ms); the warm-up waits at most that
+# long: a list that says when its rows are painted (``shown``) ends the hold then
 # A warm-up step (1-9 ms of processor, up to 17 on two loaded cores) started this long before
 # a search is shown is over by then; none starts later (hold's ``in_s``)
 LEAD_S = 0.02
@@ -209,6 +210,16 @@ class ReadAhead:
                            ] + [(now if in_s <= 0 else at - LEAD_S, until)]
             if in_s <= 0 and self._stepping and self._reading is not None:
                 self._reading.interrupt()
+
+    def shown(self) -> None:
+        """The search a hold was for is painted: the holds begun end now, and the warm-up
+        goes on (a hold still to come stays: a key typed meanwhile). Without this the
+        warm-up stood aside HOLD_S whatever the paint took: 60 of every 150-160 ms of
+        typing at 300,000 people, its words read a second later."""
+        now = time.monotonic()
+        with self._lock:
+            self._holds = [(start, end) for start, end in self._holds if start > now]
+            self._wake.notify()
 
     def _held_for(self) -> float:
         """Seconds until a warm-up step may start (0: now)."""

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -118,6 +119,7 @@ class RosterModel(QAbstractTableModel):
         self._batch = BATCH
         self._last_fetch = 0.0
         self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
+        self._painting = False  # a search was shown, its rows not yet painted
 
     def let_go_of_file(self) -> None:
         """Close the connections this model's workers keep on the file (the window lets go
@@ -157,6 +159,7 @@ class RosterModel(QAbstractTableModel):
             # The warm-up stands aside until its rows are painted (read_ahead.py: each
             # cell painted waited for the interpreter's lock a warm-up step held).
             self._ahead.hold()
+            self._painting = True  # (its first cell painted ends the hold: cell_text)
             key = (scope, search, self._order, self._descending)
             # A search: read ahead while the officer typed, or read now where the searches
             # typed before it were (desktop/ui/common/read_ahead.py).
@@ -454,6 +457,9 @@ class RosterModel(QAbstractTableModel):
 
     def cell_text(self, row: int, column: int) -> str:
         """A cell's text, as painted (desktop/ui/common/widgets.py, PlainCells)."""
+        if self._painting:  # a search's rows painted: the warm-up goes on after this paint
+            self._painting = False
+            QTimer.singleShot(0, self._ahead.shown)
         return self._text(row, column)
 
     def plain_column(self, column: int) -> bool:
