@@ -135,15 +135,31 @@ def overdue(conn: dbapi.Connection, *, now: dt.datetime | None = None,
     if unit_scope:
         from desktop.storage.records import SUBTREE_SQL
 
-        scope = f" AND t.unit_id IN ({SUBTREE_SQL})"
+        # "+": the place's tips are looked for among the untransferred (the partial index),
+        # not the untransferred among the place's: SQLite took the place's index, every tip
+        # of its villages read (30,000 tips at 300,000 people, 1,500 of them overdue: 28 ms)
+        scope = f" AND +t.unit_id IN ({SUBTREE_SQL})"
         args["u"] = unit_scope
     rows = conn.execute(
         f"SELECT t.id, t.source_code, t.received_at, t.unit_id, {_COMMUNE_REMOTE} AS remote "
         "FROM tip t WHERE t.transferred_at IS NULL AND t._deleted = 0 AND t.received_at < :cut"
         f"{scope} ORDER BY t.received_at", args).fetchall()
     return [Overdue(r["id"], r["source_code"] or "", r["received_at"],
-                    rules.transfer_deadline(r["received_at"], bool(r["remote"])), r["unit_id"])
+                    _deadline(r["received_at"], bool(r["remote"])), r["unit_id"])
             for r in rows if not r["remote"] or r["received_at"] < args["cut_remote"]]
+
+
+def _deadline(received_at: str, remote: bool) -> dt.datetime:
+    """``rules.transfer_deadline`` of a stored moment, read at once when in the stored form
+    ("2026-12-07T08:30"), by the typed forms' reader otherwise: it took 7 µs a tip (1,500
+    overdue tips: 11 ms)."""
+    if len(received_at) == 16 and received_at[10] == "T":
+        try:
+            moment = dt.datetime.fromisoformat(received_at)
+        except ValueError:
+            return rules.transfer_deadline(received_at, remote)
+        return moment + dt.timedelta(hours=rules.deadline_hours(remote))
+    return rules.transfer_deadline(received_at, remote)
 
 
 def overdue_ids(conn: dbapi.Connection, *, now: dt.datetime | None = None) -> set[str]:

@@ -158,6 +158,27 @@ def test_overdue_within_a_unit(store, conn, village):
     assert len(tips.overdue(conn, now=now, unit_scope=COMMUNE_ID)) == 2
 
 
+def test_overdue_at_a_place_reads_the_untransferred_tips_not_every_tip_of_the_place(
+        store, conn, village):
+    # SQLite took the place's index (unit, received) and read every tip of its villages to
+    # find the few not transferred: 28 ms at 30,000 tips, at every place chosen, every write
+    for n in range(30):
+        store.add("tip", tip(unit_id=village, transferred_at="10:00 21/11/2026",
+                             transferred_to="Công an huyện", summary=f"Tin số {n + 1}"))
+    late = store.add("tip", tip(unit_id=village)).id
+    asked: list[str] = []
+    conn.set_trace_callback(asked.append)
+    try:
+        found = tips.overdue(conn, now=dt.datetime(2026, 12, 1), unit_scope=COMMUNE_ID)
+    finally:
+        conn.set_trace_callback(None)
+    assert [o.id for o in found] == [late]
+    assert found[0].deadline == dt.datetime(2026, 11, 21, 8, 30)  # 24 hours after 08:30
+    sql = next(q for q in asked if "FROM tip t" in q)
+    plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "tip_untransferred" in plan, plan
+
+
 def test_a_commune_records_tips_of_its_own_units_only(store, conn):
     with pytest.raises(ValidationError) as e:
         store.add("tip", tip(unit_id=OTHER_COMMUNE))
