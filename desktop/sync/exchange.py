@@ -535,7 +535,7 @@ def import_one(conn: dbapi.Connection, keys: SiteKeys, path: Path, *, dry_run: b
                 raise _AlreadyInside()
             # What to go back to (Hoàn tác lần nhập này), in this transaction (issue 12).
             journal = None if dry_run else undo.start(store, b.bundle_id, peer.site_id, path,
-                                                      b.cells)
+                                                      b.cells, b.records)
             stats = merge.apply_cells(store, b.cells, progress=progress, cancel=cancel,
                                       records=b.records)
             merge.raise_vector(conn, sender_vector, listed)

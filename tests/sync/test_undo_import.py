@@ -263,3 +263,49 @@ def test_cli_lists_and_undoes_the_last_import(pair, tmp_path, capsys):
     assert "Không có lần nhập nào để hoàn tác" in capsys.readouterr().err
     assert cli.main(["import-bundle", str(f), "--db", path]) == 0  # imports again
     assert prov.conn.execute("SELECT count(*) FROM person").fetchone()[0] == 1
+
+
+def test_the_journal_names_a_record_lines_records_from_the_lines_the_same_as_from_the_cells(
+        pair, tmp_path, monkeypatch):
+    # A new person is 10 field versions, one record line: the journal lists the records from
+    # the lines (a tenth as many to read), and lists exactly those the cells name.
+    prov, a = pair
+    held = a.store.add("person", {"full_name": "Lò Thị Mai", "phone": "0912000001"}).id
+    imported(prov, *send(a, prov, tmp_path / "1"))
+    a.store.edit("person", held, {"full_name": "Lò Thị Mai Anh", "address": "Bản Nậm Kè"})
+    for i in range(3):
+        a.store.add("person", {"full_name": f"Quàng Văn Pó {i}", "phone": f"091200010{i}",
+                               "notes": "mới"})
+    real, given = undo.start, []
+
+    def spy(store, bundle_id, sender, file, cells, records=None):
+        given.append((store, bundle_id, sender, file, list(cells), records))
+        return real(store, bundle_id, sender, file, cells, records)
+
+    monkeypatch.setattr(undo, "start", spy)
+    imported(prov, *send(a, prov, tmp_path / "2"))
+    [(store, bundle_id, sender, file, cells, records)] = given
+    assert records is not None and len(records) == 4 < len(cells)
+    undo.undo(prov.conn)
+
+    def journalled(**lines) -> list[tuple]:
+        with store.transaction("sync"):
+            j = real(store, bundle_id, sender, file, cells, **lines)
+            rows = prov.conn.execute("SELECT tbl, id, row IS NULL FROM sync_undo_record "
+                                     "WHERE undo = ? ORDER BY tbl, id", (j.id,)).fetchall()
+            j.finish()
+            raise _Nothing([tuple(r) for r in rows])  # rolled back: the same state again
+
+    got = []
+    for lines in ({}, {"records": records}):
+        with pytest.raises(_Nothing) as e:
+            journalled(**lines)
+        got.append(e.value.rows)
+    assert got[0] == got[1] and len(got[0]) == 4
+    assert sorted(new for _t, _id, new in got[0]) == [0, 1, 1, 1]
+
+
+class _Nothing(Exception):
+    def __init__(self, rows: list[tuple]) -> None:
+        super().__init__("rolled back")
+        self.rows = rows
