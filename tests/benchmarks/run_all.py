@@ -33,7 +33,7 @@ ORDER = ("size", "storage", "sync", "undo", "duplicates", "window", "reports", "
 # Benchmarks on benchkit.add_size_options take the options given to run_all; the others
 # only --quick, and those listed here these options in a full run (to stay within 15 min).
 SIZED = {"size", "storage", "sync", "window", "reports", "cipher"}
-FULL_RUN_OPTIONS = {"undo": ["--reps", "4", "--copy-reps", "1"],
+FULL_RUN_OPTIONS = {"undo": ["--copy-reps", "1"],  # its pairs: up to 16 or 60 s a bundle
                     # Fewer pairs where the paired ratios were already tight enough for what
                     # they say (each prints its spread): the write path's insert 4 → 3 (×60–200
                     # of a raw executemany, no goal on it), the scan after a write 6 → 3
