@@ -64,7 +64,7 @@ def _filters(conn: dbapi.Connection, scope: Scope, search: str | None) -> list[p
             drive=f"p.residence_unit_id IN {units}", drive_args=args,
             admitted=f"SELECT 1 FROM person p WHERE p.residence_unit_id IN {units} "
                      "AND p._deleted = 0", admitted_args=args,
-            columns=("residence_unit_id",)))
+            columns=("residence_unit_id",), units=tuple(args)))
     if scope.org_type or scope.role:
         listed = (member_rowids(conn, scope),)
         out.insert(0, paging.Filter(  # rare (a few percent of people): tested first
