@@ -264,3 +264,48 @@ def test_a_long_picker_shows_its_widest_name_is_typed_into_and_read_again_after_
     assert reads == ["organization", "organization"]
     assert combo.findText("Tổ tự quản bản mới") >= 0
     dialog.reject()
+
+
+def test_a_list_reads_its_editor_s_pickers_while_idle_not_as_a_record_opens(
+        window, qtbot, monkeypatch):
+    """The minutes' organization picker (3,000 organizations at a 300k commune: 10 ms of the
+    editor's opening, again after every write) is read once the list has been idle a moment:
+    a record opened by a double-click then reads nothing; after a write the list reads it
+    again while idle, and the editor offers the new organization."""
+    from desktop.storage import rosters
+
+    conn, store = window.conn, window.store
+    village = conn.execute("SELECT id FROM unit WHERE level = 'village' AND _deleted = 0 "
+                           "AND valid_to IS NULL LIMIT 1").fetchone()[0]
+    reads: list[str] = []
+    real = rosters.record_choices
+
+    def counted(c, table, scope, limit=5000):
+        reads.append(table)
+        return real(c, table, scope, limit)
+
+    monkeypatch.setattr(rosters, "record_choices", counted)
+    window.tree.setCurrentIndex(find_item(window, "unit"))  # a place: the picker to choose
+    page = click_page(qtbot, window, "meetings")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.table.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: reads == ["organization"], timeout=3000)  # while idle
+
+    def double_click_first_row() -> RecordDialog:
+        table = page.table
+        at = table.visualRect(page.model.index(0, 0)).center()
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=at)
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=at)
+        return shown(qtbot, next(d for d in page.findChildren(RecordDialog) if d.isVisible()))
+
+    dialog = double_click_first_row()
+    assert reads == ["organization"]  # nothing read as the record opened
+    assert dialog.editors["organization_id"].widget.count() > 1
+    dialog.reject()
+    store.add("organization", {"name": "Tổ tự quản bản mới", "org_type": "to_tu_quan",
+                               "unit_id": village})
+    window.changed()  # the list shown again
+    qtbot.waitUntil(lambda: reads == ["organization"] * 2, timeout=3000)
+    dialog = double_click_first_row()
+    assert reads == ["organization"] * 2
+    assert dialog.editors["organization_id"].widget.findText("Tổ tự quản bản mới") >= 0
+    dialog.reject()

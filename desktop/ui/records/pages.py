@@ -29,6 +29,7 @@ from desktop.storage.present import Presenter
 from desktop.storage.site import Site
 from desktop.ui.common.counting import show_not_counted
 from desktop.ui.common.dialogs import free_on_close, run_modal
+from desktop.ui.common.pickers import EditorFactory
 from desktop.ui.common.tasks import TaskRunner
 from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
 from desktop.ui.records.record_dialog import RecordDialog
@@ -64,6 +65,10 @@ class AppContext:
         from desktop.storage import audit
 
         audit.record_event(self.conn, self.undo.store.actor, action, detail)
+
+
+# A list idle this long (no key typed, no other list shown) reads its editor's pickers
+PICKERS_AHEAD_MS = 300
 
 
 def search_filter(typed: str) -> str | None:
@@ -275,6 +280,10 @@ class RecordPage(QWidget):
                                                 self._timer.remainingTime() / 1000))
         self._timer = self.typing.timer
         self.model.counted.connect(self._show_count)
+        # The editor's pickers read while the list is idle (EditorFactory.read_ahead)
+        self._pickers_ahead = QTimer(self, singleShot=True, interval=PICKERS_AHEAD_MS)
+        self._pickers_ahead.timeout.connect(lambda: EditorFactory(
+            ctx.conn, self.selection.unit_id).read_ahead(self.kind.fields))
         self.model.count_failed.connect(lambda failure: show_not_counted(self.count, failure))
 
         self.filters: dict[str, QComboBox] = {}
@@ -361,6 +370,11 @@ class RecordPage(QWidget):
         self.count.setText("…")
         self.count.setToolTip("")  # (why the last count failed, if it did)
         self.model.count()
+        self._pickers_ahead.start()
+
+    def let_go_of_file(self) -> None:
+        """Nothing read once the window lets go of its file (MainWindow.stop_pending_work)."""
+        self._pickers_ahead.stop()
 
     def _show_count(self, n: int) -> None:
         self.count.setText(count_of(self.kind.name, n))
