@@ -57,7 +57,22 @@ def _half_up(x: int | float | Decimal, places: str = "0.1") -> Decimal:
 
 def count(n: int, *, locale: str | None = None) -> str:
     """4400 → "4.400" (vi) / "4,400" (en)."""
-    return _apply(Decimal(int(n)), INTEGER_PATTERN, locale)
+    value = int(n)
+    if value >= 0:  # grouped by Python when that gives babel's text (30 µs a number)
+        separator = _thousands(locale or babel_locale())
+        if separator is not None:
+            return f"{value:,}".replace(",", separator)
+    return _apply(Decimal(value), INTEGER_PATTERN, locale)
+
+
+@lru_cache(maxsize=8)
+def _thousands(locale: str) -> str | None:
+    """The locale's thousands separator when ``INTEGER_PATTERN`` groups a number by threes
+    with it, as Python's "," does (checked on one), else None: babel then formats each.
+    «Địa bàn» at the province wrote 1,260 counts (630 villages): 30-45 ms of the UI thread."""
+    sample = _apply(Decimal(1234567), INTEGER_PATTERN, locale)
+    separator = sample[1:2]
+    return separator if f"{1234567:,}".replace(",", separator) == sample else None
 
 
 def number(n: int | float | None, *, locale: str | None = None) -> str:

@@ -86,6 +86,7 @@ def test_the_count_s_number_format_is_loaded_off_the_ui_thread(window, qtbot, mo
     qtbot.waitUntil(lambda: page.count.text() not in ("", "…"), timeout=5000)
     real, first_loaded_by = formatting._locale, []
     real.cache_clear()
+    formatting._thousands.cache_clear()  # (a count's separator, read from babel's once)
 
     def locale(name):
         if real.cache_info().currsize == 0:

@@ -297,3 +297,18 @@ def test_areas_page_shows_its_villages_at_once_and_counts_residents_off_the_ui_t
     qtbot.waitUntil(lambda: [page.model.index(r, 3).data() for r in range(2)] == ["3", "0"])
     assert any(t != threading.main_thread().ident for t in counted_on)
     assert page.current_village().residents == 3
+
+
+def test_the_villages_columns_fit_the_rows_on_screen_not_a_name_far_below(window, qtbot):
+    """As the record lists': 630 villages at the province, and Qt measured each (up to
+    1,000) at every opening and every place chosen."""
+    commune = villages.find_commune(window.conn, MUONG_NHE)
+    far = "Xóm Ý Tý ở cuối danh sách, tên rất dài của một tổ dân phố"
+    villages.add(window.store, commune, [f"Bản Nậm {i:02d}" for i in range(60)] + [far])
+    window.reload_tree()
+    page = click_page(qtbot, window, "areas")
+    qtbot.waitUntil(lambda: page.table.isVisible() and page.model.rowCount() > 60,
+                    timeout=3000)
+    row = next(r for r in range(page.model.rowCount()) if page.model.item(r, 0).text() == far)
+    assert row > page.table.rowAt(page.table.viewport().height() - 1) >= 0  # below the screen
+    assert page.table.columnWidth(0) < page.table.fontMetrics().horizontalAdvance(far)

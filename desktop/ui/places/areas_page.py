@@ -33,7 +33,7 @@ from desktop.storage import villages
 from desktop.storage.villages import Village
 from desktop.ui.common.counting import NOT_COUNTED, Failure, Reader
 from desktop.ui.common.dialogs import free_on_close
-from desktop.ui.common.widgets import record_table
+from desktop.ui.common.widgets import fit_columns_to_screen, record_table
 from desktop.ui.records.pages import AppContext, Selection, format_count
 
 ERROR_STYLE = "color: #b00020;"
@@ -466,7 +466,7 @@ class AreasPage(QWidget):
             self.hint.setText(_("Xã chưa có thôn, bản, tổ dân phố nào. Bấm «Thêm…» và gõ tên, "
                                 "mỗi dòng một tên; người dân và tổ chức sau đó được xếp vào "
                                 "đúng thôn, bản."))
-        self.table.resizeColumnsToContents()
+        fit_columns_to_screen(self.table)  # 630 villages at the province: not each one
         if chosen is not None:
             self.select_village(chosen.id)
         self._enable()
@@ -508,8 +508,7 @@ class AreasPage(QWidget):
                   v.successor_name or ""]
         items = []
         for column, value in enumerate(values):
-            item = QStandardItem(value)
-            item.setEditable(False)
+            item = QStandardItem(value)  # (the table edits nothing: no flag set on each)
             if column in self.NUMBERS:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)

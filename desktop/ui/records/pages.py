@@ -31,7 +31,12 @@ from desktop.ui.common.counting import show_not_counted
 from desktop.ui.common.dialogs import free_on_close, run_modal
 from desktop.ui.common.pickers import EditorFactory
 from desktop.ui.common.tasks import TaskRunner
-from desktop.ui.common.widgets import SteadyLabel, list_behaviour, record_table
+from desktop.ui.common.widgets import (
+    SteadyLabel,
+    fit_columns_to_screen,
+    list_behaviour,
+    record_table,
+)
 from desktop.ui.records.record_dialog import RecordDialog
 from desktop.ui.records.record_model import RecordTableModel
 
@@ -354,16 +359,7 @@ class RecordPage(QWidget):
         if not self._sized and self.model.rowCount():
             self._sized = True
             header = self.table.horizontalHeader()
-            # Fitted to the rows on screen, as the officer sees them, not to the page's 100
-            # (Qt measures up to 1,000 rows: 12-17 ms of text shaping at 3,000 cameras, 2-5 on
-            # screen). A table not shown yet (a page opened the first time: shown after this)
-            # has none on screen, and Qt measured every row: its first rows then, as many as
-            # the window's height holds.
-            shown = self.table.isVisible()
-            header.setResizeContentsPrecision(0 if shown else max(1, -(
-                -self.window().height() // self.table.verticalHeader().defaultSectionSize())))
-            self.table.resizeColumnsToContents()
-            header.setResizeContentsPrecision(0)
+            fit_columns_to_screen(self.table)  # not to the page's 100
             for col in range(self.model.columnCount()):
                 header.resizeSection(col, min(header.sectionSize(col), 320))
         # Counted off the UI thread (desktop/ui/common/counting.py): "…" until the count comes.
