@@ -309,6 +309,9 @@ def _demo_path() -> Path:
 
 
 def open_window(db: Path | None, *, demo: bool = False, self_test: bool = False) -> int:
+    from desktop import gc_hold
+
+    gc_hold.hold()  # before PySide's import: released at the window's first rows
     from desktop.ui.shell.app import run_app
 
     if demo:

@@ -668,11 +668,14 @@ class MainWindow(QMainWindow):
 def start_window(db_path: Path, *, backup: bool = True,
                  conn: dbapi.Connection | None = None) -> MainWindow:
     """The window as a start shows it: the frame painted first, its data right after, then,
-    once its first rows are painted, the day's backup if due. ``conn``: the database already
+    once its first rows are painted, the day's backup if due. The cycle collector's youngest
+    generation is held off until those rows (collector.py). ``conn``: the database already
     open."""
     from PySide6.QtWidgets import QApplication
 
+    collector.hold_during_start()  # until the first rows (collector.py)
     window = MainWindow(conn, db_path, fill_now=False)
+    window.filled.connect(lambda: after_first_rows(window, collector.after_start))
     if backup:
         window.filled.connect(lambda: after_first_rows(window, lambda: backup_at_start(window)))
     window.show()
