@@ -220,15 +220,16 @@ class _Side:
     after: list[float] = field(default_factory=list)  # processor time of after_import
 
 
-def _median_ci(values: Sequence[float]) -> tuple[float, float]:
+def _median_ci(values: Sequence[float]) -> tuple[float, float, float]:
     """The order statistics bounding the median with at least 95 % confidence (sign test:
-    whatever the distribution of the paired ratios; the widest, min–max, below 6 pairs)."""
+    whatever the distribution of the paired ratios), and how sure they are: below 6 pairs
+    even min–max is less sure than that (75 % with 3)."""
     r, n = sorted(values), len(values)
     k = 0  # how many to leave out at each end: the median is below the (k+1)th smallest
     # (or above the (k+1)th largest) when at most k of the n ratios are below it
     while k + 1 < n / 2 and _below(k + 2, n) <= 0.025:
         k += 1
-    return r[k], r[n - 1 - k]
+    return r[k], r[n - 1 - k], 1 - 2 * _below(k + 1, n)
 
 
 def _below(k: int, n: int) -> float:
@@ -236,19 +237,23 @@ def _below(k: int, n: int) -> float:
     return sum(math.comb(n, i) for i in range(k)) / 2 ** n
 
 
-def _ratio_line(what: str, base: list[float], subject: list[float]) -> tuple[str, float, float]:
+def _ratio_line(what: str, base: list[float], subject: list[float]) -> tuple[str, str]:
+    """The line of the median paired ratio, and the verdict on the goal."""
     ratios = [s / b for b, s in zip(base, subject, strict=True) if b > 0]
     med = statistics.median(ratios)
-    lo, hi = _median_ci(ratios)
+    lo, hi, sure = _median_ci(ratios)
     q = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [min(ratios), 0, max(ratios)]
     return (f"  journal / none, {what}: {med:.3f} → {(med - 1) * 100:+.1f} % (median of "
-            f"{len(ratios)} paired ratios; 95 % interval of the median {lo:.3f}–{hi:.3f}, "
-            f"IQR {q[0]:.2f}–{q[2]:.2f}, min {min(ratios):.2f}, max {max(ratios):.2f})", lo, hi)
+            f"{len(ratios)} paired ratios; {sure * 100:.0f} % interval of the median "
+            f"{lo:.3f}–{hi:.3f}, IQR {q[0]:.2f}–{q[2]:.2f}, min {min(ratios):.2f}, max "
+            f"{max(ratios):.2f})", _verdict(lo, hi, sure))
 
 
-def _verdict(lo: float, hi: float) -> str:
-    """OK or OVER when the whole interval of the median says so; otherwise the pairs cannot
-    tell (more pairs, or a quieter machine, would)."""
+def _verdict(lo: float, hi: float, sure: float) -> str:
+    """OK or OVER when the whole interval of the median says so at 95 %; otherwise the pairs
+    cannot tell (more pairs, or a quieter machine, would)."""
+    if sure < 0.95:
+        return "not settled (too few pairs for a 95 % interval of the median)"
     if hi <= GOAL:
         return "OK"
     if lo > GOAL:
@@ -346,11 +351,11 @@ def _measure(work: Path, source: Path, drop: float, name: str, bundle: Path,
         if got.wall:
             print(f"  import, {way:8} {statistics.median(got.wall):6.2f} s wall, "
                   f"{statistics.median(got.cpu):6.2f} s processor (median of {len(got.wall)})")
-    cpu_line, lo, hi = _ratio_line("processor time", none.cpu, journal.cpu)
-    wall_line, wlo, whi = _ratio_line("wall time     ", none.wall, journal.wall)
-    print(f"{cpu_line}\n    goal ≤ {GOAL:.2f}: {_verdict(lo, hi)} (processor time: the machine's "
+    cpu_line, cpu_verdict = _ratio_line("processor time", none.cpu, journal.cpu)
+    wall_line, wall_verdict = _ratio_line("wall time     ", none.wall, journal.wall)
+    print(f"{cpu_line}\n    goal ≤ {GOAL:.2f}: {cpu_verdict} (processor time: the machine's "
           f"other users inflate it less than wall time)")
-    print(f"{wall_line}\n    goal ≤ {GOAL:.2f}: {_verdict(wlo, whi)}")
+    print(f"{wall_line}\n    goal ≤ {GOAL:.2f}: {wall_verdict}")
     extra = statistics.median(j - b for b, j in zip(none.cpu, journal.cpu, strict=True))
     own = statistics.median(journal.start)
     share = statistics.median(s / i for s, i in zip(journal.start, journal.cpu, strict=True))
