@@ -313,19 +313,6 @@ def warm(conn: dbapi.Connection, after: tuple | None, rows: int | None = None
     return ("", -1)  # (where the steps are is held by the connection: ranked.read_ranks)
 
 
-def read_name_index(conn: dbapi.Connection, after: tuple | None, rows: int = 1000
-                    ) -> tuple | None:
-    """Read ``rows`` entries of the name index after ``after`` (None: from its start) into
-    this connection's page cache; the key to go on from, or None at the end. The window's
-    own connection, whose pages and scrolling read this index (cold: each of its pages
-    decrypted, about 1 µs an entry), is warmed so, a slice at a time while it is idle;
-    the ranks and numbers it is lent (:func:`warm` reads them on another connection)."""
-    where, args = ("WHERE (name_key, _rowid) > (?, ?) ", after) if after else ("", ())
-    row = conn.execute(f"SELECT name_key, _rowid FROM person {where}ORDER BY name_key, _rowid "
-                       "LIMIT 1 OFFSET ?", (*args, rows - 1)).fetchone()
-    return None if row is None else (row[0], row[1])
-
-
 def warmed(conn: dbapi.Connection) -> bool:
     """Whether :func:`warm` has read what it reads for the database as it is: after a write,
     the window warms again."""

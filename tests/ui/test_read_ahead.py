@@ -12,10 +12,11 @@ import pytest
 from dbkit import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from uikit import choose_by_keys, click_page, type_text, window_as
+from uikit import choose_by_keys, type_text, window_as
 
 from desktop.storage import accounts, db, records, rosters
 from desktop.storage.writer import Store
+from desktop.ui.common import read_ahead
 
 
 def shown_ids(page) -> list[str | None]:
@@ -221,6 +222,11 @@ def test_the_read_ahead_connection_closes_with_the_window_s_data(window, qtbot, 
 
 def _read_ahead_connections(w) -> list:
     """The connections the read-ahead workers hold (their frames' locals)."""
+    return [reader for _ahead, reader in _read_ahead_workers()]
+
+
+def _read_ahead_workers() -> list:
+    """(ReadAhead, its worker's connection) of every worker holding one (frames' locals)."""
     import sys
 
     found = []
@@ -229,9 +235,26 @@ def _read_ahead_connections(w) -> list:
             reader = frame.f_locals.get("reader")
             if reader is not None and frame.f_code.co_name == "_work" and \
                     frame.f_code.co_filename.endswith("read_ahead.py"):
-                found.append(reader)
+                found.append((frame.f_locals["self"], reader))
             frame = frame.f_back
     return found
+
+
+def test_a_record_list_s_read_ahead_has_a_cache_sized_for_its_searches(window, qtbot):
+    # The roster's worker keeps the name index its warm-up read; the minutes' (no warm-up)
+    # only the pages its searches read: a cache bounded far below the roster's.
+    warm(qtbot, window.people)
+    page = window.show_page("meetings")
+    page.search.setFocus()
+    type_text(page.search, "họ")
+    qtbot.waitUntil(lambda: page.model.query.search == "họ", timeout=5000)
+    type_text(page.search, "p")
+    qtbot.waitUntil(lambda: page.model.query.search == "họp"
+                    and not page.typing.timer.isActive(), timeout=5000)
+    caches = {ahead._warm is not None: -reader.execute("PRAGMA cache_size").fetchone()[0]
+              for ahead, reader in _read_ahead_workers()}
+    assert caches == {True: read_ahead.WARM_CACHE_KIB, False: read_ahead.LIST_CACHE_KIB}
+    assert read_ahead.LIST_CACHE_KIB <= read_ahead.WARM_CACHE_KIB // 6  # KiB
 
 
 def _closed(conn) -> bool:
@@ -280,53 +303,54 @@ def test_searching_after_the_screen_lock_shows_what_is_typed(xa, qtbot, windows)
     assert db.known_key(xa) is not None and accounts.current(w.conn) is not None
 
 
-def test_the_window_s_name_index_warms_while_idle_never_while_a_search_waits(window, qtbot,
-                                                                            monkeypatch):
-    # The window's own connection reads the name index into its cache while idle, slice
-    # after slice (its pages and scrolling read it); a search waiting for typing to pause
-    # runs first, not after a slice. The ranks and numbers are not read there (lent).
+def test_once_warm_the_roster_scrolls_on_the_read_ahead_s_connection(window, qtbot,
+                                                                    monkeypatch):
+    # Ctrl+End held on the roster: once the read-ahead's connection is warm, its pages are
+    # read on it, whose cache holds the name index the warm-up read, not on the window's
+    # own connection (which read that index into its cache too: 30 MB more at 300,000
+    # people): its worker idle, on this thread (ReadAhead.read_here).
     page = window.people
-    pending: list[tuple[bool, bool]] = []
-    real = rosters.read_name_index
+    warm(qtbot, page)
+    truth = [r["id"] for r in rosters.people_page(window.conn, page.scope(), limit=10**6)]
+    assert len(truth) > 2 * page.model.rowCount() > 0  # pages to fetch
+    calls: list[tuple[bool, bool]] = []  # (on the window's connection, on the UI thread)
+    real = rosters.people_rowids
 
-    def read_name_index(conn, after, rows=1000):
-        pending.append((page.typing.timer.isActive(), conn is window.conn))
-        time.sleep(0.002)
-        return real(conn, after, rows=3)
+    def people_rowids(conn, scope, **kw):
+        calls.append((conn is window.conn,
+                      threading.current_thread() is threading.main_thread()))
+        return real(conn, scope, **kw)
 
-    monkeypatch.setattr(rosters, "read_name_index", read_name_index)
-    page.typing.timer.setInterval(400)
-    qtbot.waitUntil(page._warming.isActive, timeout=5000)
-    page.search.setFocus()
-    type_text(page.search, "ng")  # at once
-    qtbot.waitUntil(lambda: page.model.search == "ng", timeout=3000)
-    type_text(page.search, "u")  # waits for the pause
-    assert page.typing.timer.isActive()
-    qtbot.waitUntil(lambda: page.model.search == "ngu", timeout=3000)
-    qtbot.waitUntil(lambda: not page._warming.isActive(), timeout=20000)
-    everyone = window.conn.execute("SELECT count(*) FROM person").fetchone()[0]
-    assert len(pending) >= everyone // 3  # to its end, on the window's connection
-    assert all(mine for _waiting, mine in pending)
-    assert not any(waiting for waiting, _mine in pending)  # never while the search waited
+    monkeypatch.setattr(rosters, "people_rowids", people_rowids)
+    page.table.setFocus()
+    while page.model.canFetchMore():
+        qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert len(calls) >= 2
+    assert not any(mine for mine, _ui in calls)  # never on the window's connection
+    assert shown_ids(page) == truth
 
 
-def test_the_window_s_name_index_waits_while_another_page_is_shown(window, qtbot,
-                                                                   monkeypatch):
-    # Typing in the minutes page is not held up by the people page's slices: they wait
-    # until the people page is shown again.
+def test_a_worker_lending_its_connection_waits_until_it_is_given_back(window, qtbot):
+    # read_here reads on the worker's connection while the worker waits idle: a question
+    # asked meanwhile (as from the UI thread's next key) is read only once it is back.
     page = window.people
-    slices: list[bool] = []
-    real = rosters.read_name_index
-    monkeypatch.setattr(rosters, "read_name_index", lambda conn, after, rows=1000: (
-        slices.append(page.isVisible()), real(conn, after, rows=2))[1])
-    qtbot.waitUntil(lambda: len(slices) > 2, timeout=5000)
-    click_page(qtbot, window, "meetings")
-    shown_then = len(slices)
-    qtbot.wait(300)
-    assert len(slices) <= shown_then + 1 and all(slices)  # (one slice may have been due)
-    click_page(qtbot, window, "people")
-    qtbot.waitUntil(lambda: len(slices) > shown_then + 5, timeout=5000)
-    assert all(slices)
+    warm(qtbot, page)
+    ahead = page.model._ahead
+    qtbot.waitUntil(lambda: ahead._idle, timeout=5000)
+    order: list[str] = []
+    key = (page.scope(), "ng", None, False)
+    first_page = page.model._first_page(*key)
+
+    def lent(conn):
+        ahead.ask(key, lambda c: order.append("question") or first_page(c))
+        time.sleep(0.3)  # the worker woken meanwhile: it must wait
+        order.append("lent")
+        return conn.execute("SELECT count(*) FROM person").fetchone()[0]
+
+    assert ahead.read_here(lent) == window.conn.execute(
+        "SELECT count(*) FROM person").fetchone()[0]
+    qtbot.waitUntil(lambda: order == ["lent", "question"], timeout=3000)
+    assert ahead.read_here(lambda conn: 1) == 1  # lent again once idle
 
 
 def test_once_the_window_let_go_of_its_file_the_next_search_warms_again(window, qtbot,

@@ -13,7 +13,10 @@ The worker's connection is made with the key this process unlocked the file with
 closed when the key is forgotten (the window's data closed, another account), when the file
 at the path is another one (a restore, a rewrite), when the list is gone, and at the latest
 two seconds after one of these is seen. A file that is not a file (``:memory:``) is never
-read ahead. Nothing raised in the worker leaves it: a page that fails is no page.
+read ahead. Nothing raised in the worker leaves it: a page that fails is no page. Once warm,
+the list may also read on the worker's connection itself, on the UI thread, while the worker
+waits idle (``read_here``: the roster's scrolling, whose name index is in that cache and
+then in no other).
 
 The warm-up's steps stand aside while the list shows a search (``hold``: from the end of
 typing's pause until its rows are painted). Each of the list's cells is painted by Python,
@@ -51,7 +54,16 @@ Warm = Callable[[dbapi.Connection, Any], Any]
 Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
-_CACHE_KIB = 49152  # a roster's name index (its warm-up: 55 MB at 300k, less than its whole)
+# The page cache of a worker's connection. A roster's (a warm-up) holds what its warm-up
+# read, the name index (30 MB at 300,000 people) then the words and the numbers' indexes
+# (45 MB in all), and the pages its searches and its scrolling read besides (50-59 MB
+# after bench_window's typing): the size of the window's own connection, where the
+# scrolling read before (a full cache evicts the name index's pages a scroll reads next).
+# A record list's holds only the pages its searches read (3.3 MB at most at 300,000
+# people after bench_window's typing: the minutes, the good deeds): bounded, so that seven
+# lists typed in over a day do not each grow to the roster's size.
+WARM_CACHE_KIB = 65536
+LIST_CACHE_KIB = 8192
 HOLD_S = 0.06  # a search's rows are painted by then (2-15 ms); the warm-up waits at most that
 # long: a list that says when its rows are painted (``shown``) ends the hold then
 # A warm-up step (1-9 ms of processor, up to 17 on two loaded cores) started this long before
@@ -141,6 +153,10 @@ class ReadAhead:
         self._finished = threading.Condition(self._lock)  # a question was read (or dropped)
         self._holding = False  # the worker's connection is open
         self._idle = False  # the worker waits for a question
+        # its connection meanwhile, and the file's identity when it was opened
+        self._idle_reader: tuple[dbapi.Connection, Identity | None] | None = None
+        self._borrowed = False  # read_here reads on it: the worker waits until it is done
+        self._lender_waits = False  # (woken meanwhile: woken again when it is)
         # No warm-up step starts within these (start, end) of time.monotonic: hold()
         self._holds: list[tuple[float, float]] = []
         self._stepping = False  # a warm-up step is being read (hold() interrupts it)
@@ -274,6 +290,30 @@ class ReadAhead:
             self._finished.wait_for(lambda: job.done or self._closed, timeout=wait_s)
         return self.take(key)
 
+    def read_here(self, read: Read) -> Any | None:
+        """``read`` on the worker's connection once it is warm, on this (the UI) thread,
+        while the worker waits idle (it waits on until this returns): its cache holds what
+        the warm-up read (a roster's name index) and no thread is woken to read it (pages
+        scrolled to back to back, each handed to the worker and waited for, waited for it
+        to be scheduled too: on two busy cores the whole roster's scrolling took 0.31-0.38
+        s so, 0.23-0.27 on the window's connection). None: read it elsewhere (not warm,
+        the worker busy or gone, the file another, the read failed)."""
+        with self._lock:
+            idle = self._idle_reader if self._idle and self._warmed and \
+                not self._closed and not self._borrowed else None
+            if idle is None or not still_good(self._path, idle[1]):
+                return None
+            self._borrowed = True
+        try:
+            return read(idle[0])
+        except dbapi.Error:
+            return None
+        finally:
+            with self._lock:
+                self._borrowed = False
+                if self._lender_waits:  # (not woken for nothing at each page scrolled to)
+                    self._wake.notify()
+
     def forget(self) -> None:
         """What was asked is not wanted (the list shows something else now)."""
         self.take(None)
@@ -321,9 +361,14 @@ class ReadAhead:
                                 held <= 0:
                             break  # idle: open (the first time) and warm a step
                         self._idle = True
+                        self._idle_reader = (reader, identity) if reader is not None else None
                         self._released.notify_all()  # (a release waits for this)
                         woken = self._wake.wait(held if held > 0 else _IDLE_CHECK_S)
-                        self._idle = False
+                        while self._borrowed:  # read_here: the UI thread reads on it
+                            self._lender_waits = True
+                            self._wake.wait()
+                        self._lender_waits = False
+                        self._idle, self._idle_reader = False, None
                         if not woken and held <= 0 and reader is not None and \
                                 not still_good(self._path, identity):
                             reader = close_quietly(reader)
@@ -437,4 +482,6 @@ class ReadAhead:
             return False
 
     def _open(self) -> tuple[dbapi.Connection | None, Identity | None]:
-        return (None, None) if self._path is None else open_kept(self._path, _CACHE_KIB)
+        if self._path is None:
+            return None, None
+        return open_kept(self._path, LIST_CACHE_KIB if self._warm is None else WARM_CACHE_KIB)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -41,9 +40,6 @@ from desktop.ui.records.pages import (
 )
 from desktop.ui.records.record_dialog import RecordDialog
 
-_PAINT_FIRST_S = 0.05  # after a roster or search is read, no warm-up slice before this
-_HIDDEN_CHECK_MS = 500  # while the page is hidden, its warm-up looks again this often
-
 
 class PeoplePage(QWidget):
     last_import: LastShown[QWidget] = LastShown()  # the import dialog open; tests look
@@ -64,18 +60,13 @@ class PeoplePage(QWidget):
         # index into its connection's cache (walks and searches read it; cold: 17 times
         # slower, each page decrypted), then the ranks and numbers a search reads, lent to
         # this page's connection: off the UI thread (roster_model.start_reading_ahead).
-        # Then this page's connection reads the name index into its own cache (its pages
-        # and scrolling read it), a slice of 1,000 entries at a time while the page is
-        # shown and idle (about 1 ms each at 300,000 people; the ranks and numbers, 1.1 s
-        # there, are no longer read on this thread). The window stops both timers when it
-        # or its data closes (stop_pending_work).
+        # Once warm, the searches typed and the pages scrolled to are read on that
+        # connection; this page's own does not read the name index into its cache too
+        # (it did, 30 MB more at 300,000 people). The window stops the timer when it or
+        # its data closes (stop_pending_work).
         self._warm_later = QTimer(self, singleShot=True, interval=500)
         self._warm_later.timeout.connect(self._warm)
         self._warm_started = False
-        self._warming = QTimer(self, interval=0)
-        self._warming.timeout.connect(self._warm_slice)
-        self._warm_from: tuple | None = None
-        self._shown_at = 0.0  # when a roster or search was last read (time.monotonic)
         self.typing = SearchAsYouType(
             self.search, self.reload, lambda: self.model.search,
             ahead=lambda: self.model.read_ahead(self.scope(), self.search_text(),
@@ -209,7 +200,6 @@ class PeoplePage(QWidget):
         self.count.setText("…")
         self.count.setToolTip("")  # (why the last count failed, if it did)
         self.model.count()
-        self._shown_at = time.monotonic()
         if self._warm_started:  # again if the database changed (rosters.warmed)
             self.model.start_reading_ahead()
         elif not self._warm_later.isActive():
@@ -218,25 +208,6 @@ class PeoplePage(QWidget):
     def _warm(self) -> None:
         self._warm_started = True
         self.model.start_reading_ahead()
-        self._warm_from = ()
-        self._warming.start()
-
-    def _warm_slice(self) -> None:
-        if not self.isVisible():  # another page is shown (its typing not held up): later
-            self._warming.start(_HIDDEN_CHECK_MS)
-            return
-        wait = self._shown_at + _PAINT_FIRST_S - time.monotonic()
-        if self._timer.isActive() or wait > 0:  # a search waits for typing to pause, or
-            # one was just read: it goes first, and its rows are painted, before a slice
-            self._warming.start(max(self._timer.remainingTime(), int(wait * 1000)) + 5)
-            return
-        if self._warming.interval():
-            self._warming.setInterval(0)  # slice after slice while the window is idle
-        after = rosters.read_name_index(self.ctx.conn, self._warm_from or None)
-        if after is None:
-            self._warming.stop()
-        else:
-            self._warm_from = after
 
     def _show_count(self, n: int) -> None:
         self.count.setText(count_of("person", n))

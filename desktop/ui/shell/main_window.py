@@ -624,9 +624,9 @@ class MainWindow(QMainWindow):
 
     def stop_pending_work(self) -> None:
         """Nothing waiting on a timer reads the database once the window or its data is
-        closed: a pending search, the name index's warming, the sync folder's runs."""
+        closed: a pending search, the roster's warm-up, the sync folder's runs."""
         for page in self._built.values():
-            for name in ("_timer", "_count_timer", "_warm_later", "_warming"):
+            for name in ("_timer", "_count_timer", "_warm_later"):
                 timer = getattr(page, name, None)
                 if timer is not None:
                     timer.stop()
