@@ -87,7 +87,7 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     print(builders.describe(prov))
     base, bundles = prepared(folder, prov, args.people)
     with benchkit.scratch(folder, "undo") as work:
-        print(f"province file: {benchkit.mb(base.stat().st_size)}")
+        print(f"province file: {benchkit.mb(base.stat().st_size)}; {_host_noise()}")
         current = base
         for name, bundle in bundles:
             # Imported once as the program does it: the next bundle edits these records, and
@@ -96,6 +96,15 @@ def run(folder: Path, args: argparse.Namespace) -> None:
             after, drop = _imported(work, current, bundle)
             _measure(work, current, drop, name, bundle, args)
             current = after
+
+
+def _host_noise() -> str:
+    """How busy the machine is now, as the helpers' brief measures it: the processor time of
+    a fixed loop (about 0.73 s on a quiet machine here; more when others share the cores)."""
+    t = time.process_time()
+    sum(i * i for i in range(10**7))
+    return (f"host noise {time.process_time() - t:.2f} s of processor for a fixed loop (0.73 "
+            f"quiet), load average {os.getloadavg()[0]:.1f}")
 
 
 def prepared(folder: Path, prov: builders.Built, people: int
@@ -346,7 +355,7 @@ def _measure(work: Path, source: Path, drop: float, name: str, bundle: Path,
     sides["none"] = copy_none
     benchkit.alternate(side("none"), side("copy"), args.copy_reps)
     n = len(journal.cpu)
-    print(f"\nbundle: {name}")
+    print(f"\nbundle: {name}\n  after its pairs: {_host_noise()}")
     for way, got in (("none", none), ("journal", journal), ("copy", sides["copy"])):
         if got.wall:
             print(f"  import, {way:8} {statistics.median(got.wall):6.2f} s wall, "
