@@ -160,7 +160,7 @@ def start(store: Store, bundle_id: str, sender: str, file: Path | str,
     for tbl, pks in by_table.items():
         records += _journal_records(conn, undo_id, tbl, list(pks), names.known(tbl))
     conn.execute("UPDATE sync_undo SET records = ? WHERE id = ?", (records, undo_id))
-    _create_triggers(conn, undo_id)
+    _create_triggers(conn)
     return Recorder(conn, undo_id)
 
 
@@ -206,7 +206,12 @@ def _json_object(cols: Sequence[tuple[str, int]], prefix: str) -> str:
     return "json_object(" + ", ".join(f"'{c}', {prefix}{c}" for c, _pk in cols) + ")"
 
 
-def _create_triggers(conn: dbapi.Connection, undo_id: int) -> None:
+def _create_triggers(conn: dbapi.Connection) -> None:
+    """The triggers noting the small tables' changes into the newest journal (this import's:
+    made first in its transaction). Their text is the same at every import, as the statements
+    that drop them: the connection's statement cache keeps one copy of each, where an id in the
+    text made 30 new statements an import (a folder import of 45 bundles runs on one
+    connection: once its cache is full, a statement first run after is not kept, db.py)."""
     for tbl in SMALL_TABLES:
         cols = _columns(conn, tbl)
         key = [c for c in cols if c[1]]
@@ -216,7 +221,7 @@ def _create_triggers(conn: dbapi.Connection, undo_id: int) -> None:
             conn.execute(
                 f"CREATE TEMP TRIGGER antq_undo_{tbl}_{op} AFTER {when} ON main.{tbl} BEGIN "
                 f"INSERT INTO main.sync_undo_row (undo, tbl, op, old) VALUES "
-                f"({int(undo_id):d}, '{tbl}', '{op}', {noted}); END")
+                f"((SELECT max(id) FROM main.sync_undo), '{tbl}', '{op}', {noted}); END")
 
 
 def _drop_triggers(conn: dbapi.Connection) -> None:

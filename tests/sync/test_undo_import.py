@@ -309,3 +309,26 @@ class _Nothing(Exception):
     def __init__(self, rows: list[tuple]) -> None:
         super().__init__("rolled back")
         self.rows = rows
+
+
+def test_every_import_writes_its_journal_through_the_same_statements(pair, tmp_path,
+                                                                     monkeypatch):
+    # The connection's statement cache keeps one copy of each (db.CACHED_STATEMENTS): an id in
+    # the triggers' text made 30 new statements an import, on the one connection a folder
+    # import of many bundles runs on.
+    prov, a = pair
+    real, seen = undo.Recorder.finish, []
+
+    def finish(self):
+        seen.append(sorted(r[0] for r in self.conn.execute(
+            "SELECT sql FROM temp.sqlite_master WHERE name GLOB 'antq_undo_*'")))
+        return real(self)
+
+    monkeypatch.setattr(undo.Recorder, "finish", finish)
+    for i in range(2):
+        a.store.add("person", {"full_name": f"Lò Văn Sáng {i}", "phone": f"091234567{i}"})
+        imported(prov, *send(a, prov, tmp_path / str(i)))
+    assert len(seen) == 2 and len(seen[0]) == 15 and seen[0] == seen[1]
+    # Each import's rows still go to its own journal.
+    assert [r[0] for r in prov.conn.execute(
+        "SELECT DISTINCT undo FROM sync_undo_row ORDER BY undo")] == [1, 2]
