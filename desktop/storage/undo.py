@@ -210,7 +210,7 @@ def _create_triggers(conn: dbapi.Connection) -> None:
     """The triggers noting the small tables' changes into the newest journal (this import's:
     made first in its transaction). Their text is the same at every import, as the statements
     that drop them: the connection's statement cache keeps one copy of each, where an id in the
-    text made 30 new statements an import (a folder import of 45 bundles runs on one
+    text made 15 new statements an import (a folder import of 45 bundles runs on one
     connection: once its cache is full, a statement first run after is not kept, db.py)."""
     for tbl in SMALL_TABLES:
         cols = _columns(conn, tbl)

@@ -314,7 +314,7 @@ class _Nothing(Exception):
 def test_every_import_writes_its_journal_through_the_same_statements(pair, tmp_path,
                                                                      monkeypatch):
     # The connection's statement cache keeps one copy of each (db.CACHED_STATEMENTS): an id in
-    # the triggers' text made 30 new statements an import, on the one connection a folder
+    # the triggers' text made 15 new statements an import, on the one connection a folder
     # import of many bundles runs on.
     prov, a = pair
     real, seen = undo.Recorder.finish, []
