@@ -267,7 +267,7 @@ def _verdict(lo: float, hi: float, sure: float) -> str:
         return "OK"
     if lo > GOAL:
         return "OVER"
-    return f"not settled (the interval {lo:.2f}–{hi:.2f} holds {GOAL:.2f})"
+    return f"not settled (the interval {lo:.3f}–{hi:.3f} holds {GOAL:.2f})"
 
 
 def _fsynced(path: Path) -> None:
