@@ -130,7 +130,7 @@ def done():
     marks["kdf"] = sum(kdf)
     marks["cpu"] = time.process_time() - sum(kdf_cpu)  # the process's work, derivation out
     marks["after_click_cpu"] = marks["cpu"] - marks["ok_cpu"]  # … of it after «Đăng nhập»
-    marks["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    marks["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # MB, not MiB
     print(json.dumps(marks)); sys.stdout.flush()
     # Left as a normal quit leaves them (not timed): the database closed (its log checkpointed
     # and removed) and the one-window lock released. Otherwise every start but the first would
@@ -322,9 +322,9 @@ while model.canFetchMore() and time.perf_counter() - t < cap:
     model.fetchMore()
 full = time.perf_counter() - t
 app.processEvents()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # MB, not MiB
 type_in(lists[1:])  # the other lists after it: their pages' memory is printed apart
-rss_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # MB, not MiB
 print(json.dumps({"typed": {name: None if t is None else dict(zip(
                       ("times", "cpu", "paints", "missed", "at_once"), t, strict=True))
                       for name, t in typed.items()}, "typing_s": typing_s,
