@@ -309,3 +309,50 @@ def test_a_list_reads_its_editor_s_pickers_while_idle_not_as_a_record_opens(
     assert reads == ["organization"] * 2
     assert dialog.editors["organization_id"].widget.findText("Tổ tự quản bản mới") >= 0
     dialog.reject()
+
+
+def test_every_editor_of_a_long_picker_shows_one_model_typed_into_and_chosen_by_keys(
+        window, qtbot):
+    """A picker of hundreds of organizations (4,400 at a province) is one combo model made
+    once while nothing is written, set on every minutes editor opened (adding each name to
+    each editor took about 20 ms of the UI thread at every opening): the second editor adds
+    no item; typing part of a name still offers the names holding it, Down and Enter choose
+    one; a value not offered (a deleted organization) is added to its own editor only."""
+    conn, store = window.conn, window.store
+    village = conn.execute("SELECT id FROM unit WHERE level = 'village' AND _deleted = 0 "
+                           "AND valid_to IS NULL LIMIT 1").fetchone()[0]
+    for i in range(240):
+        store.add("organization", {"name": f"Tổ tự quản số {i:03d}", "org_type": "to_tu_quan",
+                                   "unit_id": village})
+    window.tree.setCurrentIndex(find_item(window, "unit"))
+    click_page(qtbot, window, "meetings")
+    first = shown(qtbot, window.meetings.add())
+    combo = first.editors["organization_id"].widget
+    offered = combo.count()
+    assert offered > 240
+    second = shown(qtbot, window.meetings.add())
+    again = second.editors["organization_id"].widget
+    assert again.model() is combo.model()  # the same rows, not added again
+    assert [again.itemText(i) for i in range(again.count())] == \
+        [combo.itemText(i) for i in range(combo.count())]
+    # Typed into: the names holding «số 12» offered, the second chosen by keys.
+    again.setFocus()
+    qtbot.keyClick(again.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(again.lineEdit(), "số 12")
+    popup = again.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    assert again.completer().completionCount() == 10  # số 120-129
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert again.currentText() == "Tổ tự quản số 121"
+    assert second.editors["organization_id"].text() == conn.execute(
+        "SELECT id FROM organization WHERE name = 'Tổ tự quản số 121'").fetchone()[0]
+    assert combo.currentText() != "Tổ tự quản số 121"  # the other editor's choice its own
+    # A deleted organization a record still holds: shown in its editor, not in the other.
+    second.editors["organization_id"].set_value("org-gone", "Tổ đã giải thể")
+    assert again.currentText() == "Tổ đã giải thể" and again.count() == offered + 1
+    assert combo.count() == offered and combo.findText("Tổ đã giải thể") < 0
+    assert again.findText("Tổ tự quản số 121") >= 0
+    second.reject()
+    first.reject()

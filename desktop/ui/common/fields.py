@@ -6,6 +6,7 @@ import heapq
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QRect, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +40,8 @@ _PLACEHOLDERS = {
 LONG_TEXT_LINES = 5
 _MEASURED_ALL = 200  # a list this long or shorter: Qt measures every label for its width
 _MEASURED_LONGEST = 40  # a longer one: the widest of its labels longest in characters
+_SHARED_MIN = 200  # a longer list: one model for every editor offering it (shared_choices)
+_SHARED_MOST = 8  # models kept for the lists last offered
 CHECKLIST_MAX_LINES = 24  # a checklist taller than this scrolls
 CHECKLIST_MARGIN = 6  # the rows' spacing (2 each side) and a little slack
 CHECKLIST_MIN_LINES = 22  # it is never made shorter than this (or its rows)
@@ -144,6 +147,44 @@ class BoolEditor(FieldEditor):
         self.widget.setChecked(bool(stored))
 
 
+class _Shared:
+    """The combo model of one long list (a picker's records), made once and set on every
+    editor that offers it (QComboBox.setModel), with its widest label once measured."""
+
+    def __init__(self, choices: Choices, blank: bool) -> None:
+        self.choices = choices  # held: the cache's key is its identity
+        self.model = QStandardItemModel()
+        # The rows QComboBox.addItem makes: the label's item, the value in UserRole, the blank
+        # row without one.
+        items = [QStandardItem("")] if blank else []
+        for value, label in choices:
+            item = QStandardItem(label)
+            item.setData(value, Qt.ItemDataRole.UserRole)
+            items.append(item)
+        self.model.appendColumn(items)
+        self.widest: dict[str, int] = {}  # by the font's key
+
+
+_shared: dict[tuple[int, bool], _Shared] = {}
+
+
+def shared_choices(choices: Choices, blank: bool) -> _Shared:
+    """The model of ``choices`` (the very list: a picker's records are one list until the
+    database changes, pickers.EditorFactory), made once: adding a province's 4,400
+    organizations to each minutes editor took about 20 ms of the UI thread at every record
+    opened. Pickers make it while the list is idle (EditorFactory.read_ahead)."""
+    key = (id(choices), blank)
+    held = _shared.get(key)
+    if held is None or held.choices is not choices:
+        held = _Shared(choices, blank)
+        if len(_shared) >= _SHARED_MOST:
+            del _shared[next(iter(_shared))]
+    else:
+        del _shared[key]  # kept as the newest
+    _shared[key] = held
+    return held
+
+
 class ChoiceEditor(FieldEditor):
     """A fixed list (choices, catalogue items, or records to pick), with a blank first item
     for optional fields (not for a field with a default, e.g. the độ mật: it starts there),
@@ -157,34 +198,69 @@ class ChoiceEditor(FieldEditor):
             combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
             combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         super().__init__(field, combo, parent)
+        self._shared: _Shared | None = None  # the long list's model this combo shows
         self.set_choices(choices)
         combo.currentIndexChanged.connect(self.changed)
+
+    @staticmethod
+    def blank(field: Field) -> bool:
+        """Whether the list starts with a blank item."""
+        return not field.required and field.default is None
+
+    @staticmethod
+    def shares(choices: Choices) -> bool:
+        return len(choices) > _SHARED_MIN
 
     def set_choices(self, choices: Choices) -> None:
         combo = self.widget
         current = self.text()
         combo.blockSignals(True)
-        combo.clear()
-        if not self.field.required and self.field.default is None:
-            combo.addItem("", None)
-        for value, label in choices:
-            combo.addItem(label, value)
+        if self.shares(choices):
+            self._shared = shared_choices(choices, self.blank(self.field))
+            combo.setModel(self._shared.model)
+        else:
+            self._own_model()
+            combo.clear()
+            if self.blank(self.field):
+                combo.addItem("", None)
+            for value, label in choices:
+                combo.addItem(label, value)
         combo.blockSignals(False)
-        self._fit_width([label for _value, label in choices])
+        self._fit_width(choices)
         if current:
             self.set_value(current, "")
 
-    def _fit_width(self, labels: list[str]) -> None:
+    def _own_model(self) -> None:
+        """The combo's own model again, in place of a shared one (never changed here),
+        holding the same rows."""
+        shared, self._shared = self._shared, None
+        if shared is None:
+            return
+        combo = self.widget
+        index = combo.currentIndex()
+        own = QStandardItemModel(combo)
+        own.appendColumn([shared.model.item(row).clone()
+                          for row in range(shared.model.rowCount())])
+        combo.setModel(own)
+        combo.setCurrentIndex(index)
+
+    def _fit_width(self, choices: Choices) -> None:
         """A long list is as wide as its widest label, measured among its longest labels
         only: Qt measured every one for the form's size hint (3,000 organizations of a 300k
         commune: 26 ms of shaping text when a minutes record opened)."""
         combo = self.widget
-        if len(labels) <= _MEASURED_ALL:
+        if len(choices) <= _MEASURED_ALL:
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow)
             return
         fm = combo.fontMetrics()
-        longest = heapq.nlargest(_MEASURED_LONGEST, labels, key=len)
-        widest = max(fm.horizontalAdvance(label) for label in longest)
+        font = combo.font().key()
+        widest = self._shared.widest.get(font) if self._shared is not None else None
+        if widest is None:
+            longest = heapq.nlargest(_MEASURED_LONGEST, (label for _value, label in choices),
+                                     key=len)
+            widest = max(fm.horizontalAdvance(label) for label in longest)
+            if self._shared is not None:
+                self._shared.widest[font] = widest
         combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         # (Qt counts the length in widths of "X"; this policy also leaves an icon's room)
@@ -206,6 +282,7 @@ class ChoiceEditor(FieldEditor):
             stored = self.field.default  # an empty độ mật is Thường
         index = combo.findData(stored) if stored is not None else (0 if combo.count() else -1)
         if index < 0 and stored is not None:  # a value not offered (e.g. a deleted record)
+            self._own_model()  # added to this combo only
             combo.addItem(shown or str(stored), stored)
             index = combo.count() - 1
         combo.setCurrentIndex(index)

@@ -14,6 +14,7 @@ from desktop.ui.common.fields import (
     LineEditor,
     LongTextEditor,
     SearchPickEditor,
+    shared_choices,
 )
 
 
@@ -70,9 +71,12 @@ class EditorFactory:
     def read_ahead(self, fields: Sequence[Field]) -> None:
         """The pickers of ``fields`` read now (a list's window idle), not when the officer
         opens a record: a 300k commune's 3,000 organizations, 10 ms of the minutes editor's
-        opening, again after every write."""
+        opening, again after every write; and the combo model a long one is shown in
+        (fields.shared_choices: a province's 4,400 organizations, about 20 ms more)."""
         for field in fields:
-            self._records(field)
+            records = self._records(field)
+            if records is not None and ChoiceEditor.shares(records):
+                shared_choices(records, ChoiceEditor.blank(field))
 
     def _kept(self, key: tuple[str, str | None],
               read: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
