@@ -34,12 +34,35 @@ _driver.register_adapter(bytes, bytes)
 IN_CHUNK = 500  # values an IN list takes at once (SQLite's bound on parameters is far above)
 
 
+def padded(values: Sequence[object], width: int = 1) -> tuple[int, list[object]]:
+    """How many rows of ``width`` values a statement taking ``values`` (``width`` at a time)
+    is written for, and its parameters: ``values`` followed by NULLs up to a power of two of
+    rows, 8 at least. A connection's statement cache keys on the text, and, once full, keeps
+    no statement first run after (18e5c57): an IN list or VALUES table as long as the data
+    made a new text for every length (each import's last chunk), so a long-lived connection
+    filled its cache and its loops' statements were parsed again every time round. Padded,
+    a statement has at most a dozen texts. A NULL in an IN list, or a row of NULLs joined on
+    equality or BETWEEN, matches nothing."""
+    rows = len(values) // width
+    size = 8
+    while size < rows:
+        size *= 2
+    return size, [*values, *([None] * ((size - rows) * width))]
+
+
+def in_marks(values: Sequence[object]) -> tuple[str, list[object]]:
+    """An IN list's marks for ``values`` and the parameters to bind (see :func:`padded`)."""
+    size, params = padded(values)
+    return ",".join("?" * size), params
+
+
 def rows_in(conn: _driver.Connection, sql: str, values: Sequence[object]) -> Iterator[Row]:
     """The rows of ``sql`` for every value of ``values``, IN_CHUNK values a query: ``sql``
-    has ``{}`` where the IN list's marks go (``… WHERE id IN ({})``)."""
+    has ``{}`` where the IN list's marks go (``… WHERE id IN ({})``), padded with NULLs to
+    one of a few lengths (:func:`in_marks`)."""
     for i in range(0, len(values), IN_CHUNK):
-        chunk = values[i:i + IN_CHUNK]
-        yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+        marks, params = in_marks(values[i:i + IN_CHUNK])
+        yield from conn.execute(sql.format(marks), params)
 
 
 class Connection(_driver.Connection):

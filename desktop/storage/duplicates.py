@@ -317,9 +317,8 @@ def scan(conn: dbapi.Connection, *, everyone: bool = False,
             conn.execute("DELETE FROM duplicate_dirty")
         else:
             for i in range(0, len(dirty), _CHUNK):
-                chunk = dirty[i:i + _CHUNK]
-                conn.execute("DELETE FROM duplicate_dirty WHERE person_id IN "
-                             f"({','.join('?' * len(chunk))})", chunk)
+                marks, params = dbapi.in_marks(dirty[i:i + _CHUNK])
+                conn.execute(f"DELETE FROM duplicate_dirty WHERE person_id IN ({marks})", params)
         if own:
             conn.execute("COMMIT")
     except BaseException:
@@ -383,10 +382,9 @@ def _still_dirty(conn: dbapi.Connection, ids: Iterable[str]) -> list[str]:
     ids = sorted(wanted)
     out: list[str] = []
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
+        marks, params = dbapi.in_marks(ids[i:i + _CHUNK])
         out += [r[0] for r in conn.execute("SELECT person_id FROM duplicate_dirty WHERE "
-                                           f"person_id IN ({','.join('?' * len(chunk))})",
-                                           chunk)]
+                                           f"person_id IN ({marks})", params)]
     return out
 
 
@@ -432,9 +430,8 @@ def _rows(conn: dbapi.Connection, ids: Iterable[str]) -> dict[str, dbapi.Row]:
     out: dict[str, dbapi.Row] = {}
     cols = ", ".join(_FIELDS)
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        for r in conn.execute(f"SELECT {cols} FROM person WHERE id IN "
-                              f"({','.join('?' * len(chunk))})", chunk):
+        marks, params = dbapi.in_marks(ids[i:i + _CHUNK])
+        for r in conn.execute(f"SELECT {cols} FROM person WHERE id IN ({marks})", params):
             out[r["id"]] = r
     return out
 
@@ -514,8 +511,8 @@ def _looked_up(conn: dbapi.Connection, table: str, flat: Sequence[object], width
     row = f"({', '.join('?' * width)})"
     step = _VALUES_ROWS * width
     for i in range(0, len(flat), step):
-        part = flat[i:i + step]
-        values = ", ".join([row] * (len(part) // width))
+        rows, part = dbapi.padded(flat[i:i + step], width)  # rows of NULLs match nothing
+        values = ", ".join([row] * rows)
         yield from conn.execute(f"WITH {table} AS (VALUES {values}) {select}", part)
 
 
@@ -529,9 +526,9 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     scan it replaces (ids sorted, which tests/storage/test_duplicates_setbased.py compares
     with that scan)."""
     cols = ", ".join(_FIELDS)
-    marks = ",".join("?" * len(ids))
+    marks, params = dbapi.in_marks(ids)
     rows = {r[_ID]: r for r in conn.execute(
-        f"SELECT {cols} FROM person WHERE id IN ({marks}) ORDER BY id", tuple(ids))}
+        f"SELECT {cols} FROM person WHERE id IN ({marks}) ORDER BY id", params)}
     filed: list[tuple[int, int]] = []
     looks: list[object] = []  # lo, hi, id, _rowid of each range looked up, flat
     numbers: list[object] = []  # CCCD, id, _rowid of each live person having one, flat
@@ -587,7 +584,7 @@ def _scan_chunk(conn: dbapi.Connection, ids: Sequence[str], result: ScanResult) 
     for cid, a, b, status in conn.execute(
             f"SELECT id, a, b, status FROM duplicate_candidate WHERE a IN ({marks}) UNION "
             f"SELECT id, a, b, status FROM duplicate_candidate WHERE b IN ({marks})",
-            (*ids, *ids)).fetchall():
+            (*params, *params)).fetchall():
         if a in rows:
             theirs[a].append((cid, a, b, status))
         if b in rows:
@@ -705,9 +702,8 @@ def _people(conn: dbapi.Connection, ids: Collection[str]) -> dict[str, dict[str,
     wanted = list(dict.fromkeys(ids))
     out: dict[str, dict[str, object]] = {}
     for i in range(0, len(wanted), _PEOPLE_CHUNK):
-        chunk = wanted[i:i + _PEOPLE_CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT * FROM person WHERE id IN ({marks})", chunk):
+        marks, params = dbapi.in_marks(wanted[i:i + _PEOPLE_CHUNK])
+        for row in conn.execute(f"SELECT * FROM person WHERE id IN ({marks})", params):
             rec = records.to_record(PERSON, row)
             rec["_part"] = row["_part"]
             out[row["id"]] = rec

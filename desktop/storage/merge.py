@@ -462,8 +462,8 @@ def apply_cells(store: Store, cells: Sequence[Cell], *,
         cur: dict[str, dict[str, list]] = defaultdict(dict)  # pk -> field -> [h, o, p, s, hist]
         rows: dict[str, dict[str, object]] = {}
         for chunk in _chunks(pks):
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
+            marks, params = dbapi.in_marks(chunk)  # a few lengths, not one a chunk's length
+            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", params):
                 rows[r["id"]] = dict(r)
         held = versions.read_rowids(conn, tbl, [r["_rowid"] for r in rows.values()], names)
         for pk, r in rows.items():
@@ -921,8 +921,8 @@ def cells_to_send(conn: dbapi.Connection, belief: Mapping[tuple[str, str], int],
     rows: dict[tuple[str, str], dict[str, object]] = {}
     for tbl, pks in by_table.items():
         for chunk in _chunks(pks):
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", tuple(chunk)):
+            marks, params = dbapi.in_marks(chunk)  # a few lengths, not one a chunk's length
+            for r in conn.execute(f"SELECT * FROM {tbl} WHERE id IN ({marks})", params):
                 rows[(tbl, r["id"])] = dict(r)
     for tbl, pk, f, h, o, p, s, hist in wanted:
         kind = KINDS_BY_TABLE.get(tbl)

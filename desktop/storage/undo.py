@@ -172,16 +172,16 @@ def _journal_records(conn: dbapi.Connection, undo_id: int, tbl: str, pks: list[s
     absent: list[str] = []
     for i in range(0, len(pks), _CHUNK):
         chunk = pks[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+        marks, params = dbapi.in_marks(chunk)  # a few lengths: the same texts every import
         found = conn.execute(f"INSERT INTO sync_undo_record (undo, tbl, id, row) SELECT ?, ?, "
                              f"id, {row_json} FROM {tbl} WHERE id IN ({marks})",
-                             (undo_id, tbl, *chunk)).rowcount
+                             (undo_id, tbl, *params)).rowcount
         if found != len(chunk):  # some are new: noted below (an edit's chunk skips that)
             absent += chunk
         if t is not None and found:
             conn.execute(f"INSERT INTO sync_undo_clock SELECT ?, t, r, o, p, s, c FROM "
                          f"sync_clock WHERE t = ? AND r IN (SELECT _rowid FROM {tbl} WHERE id "
-                         f"IN ({marks}))", (undo_id, t, *chunk))
+                         f"IN ({marks}))", (undo_id, t, *params))
     conn.executemany("INSERT OR IGNORE INTO sync_undo_record (undo, tbl, id, row) "
                      "VALUES (?, ?, ?, NULL)", [(undo_id, tbl, pk) for pk in absent])
     return len(pks)
@@ -374,10 +374,9 @@ def _put_back_records(conn: dbapi.Connection, undo_id: int, tbl: str, t: int | N
     made = [pk for pk, row in items if row is None]
     gone: list[int] = []
     for i in range(0, len(made), _CHUNK):
-        chunk = made[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+        marks, params = dbapi.in_marks(made[i:i + _CHUNK])
         gone += [r[0] for r in conn.execute(f"SELECT _rowid FROM {tbl} WHERE id IN ({marks})",
-                                            chunk)]
+                                            params)]
     rows = [json.loads(row) for _pk, row in items if row is not None]
     if t is not None:  # every version the import wrote for these records, then the old ones
         conn.executemany("DELETE FROM sync_clock WHERE t = ? AND r = ?",

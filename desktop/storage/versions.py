@@ -207,10 +207,9 @@ def read_rowids(conn: dbapi.Connection, tbl: str, rowids: Iterable[int],
     raw: dict[int, list[tuple[int, int, bytes]]] = defaultdict(list)
     ids = list(rowids)
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+        marks, params = dbapi.in_marks(ids[i:i + _CHUNK])  # a few lengths (dbapi.padded)
         for r, o, p, c in conn.execute(f"SELECT r, o, p, c FROM sync_clock WHERE t = ? AND "
-                                       f"r IN ({marks})", (t, *chunk)):
+                                       f"r IN ({marks})", (t, *params)):
             raw[r].append((o, p, c))
     for r, rows in raw.items():
         out[r] = _versions_of(names, rows)
@@ -223,9 +222,8 @@ def read(conn: dbapi.Connection, tbl: str, pks: Iterable[str],
     ids = list(pks)
     rowid_of: dict[int, str] = {}
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for r, pk in conn.execute(f"SELECT _rowid, id FROM {tbl} WHERE id IN ({marks})", chunk):
+        marks, params = dbapi.in_marks(ids[i:i + _CHUNK])
+        for r, pk in conn.execute(f"SELECT _rowid, id FROM {tbl} WHERE id IN ({marks})", params):
             rowid_of[r] = pk
     got = read_rowids(conn, tbl, rowid_of, names)
     return {rowid_of[r]: v for r, v in got.items()}
@@ -345,10 +343,9 @@ def since(conn: dbapi.Connection, belief: Mapping[tuple[str, str], int],
         pk_of: dict[int, str] = {}
         ids = list(recs)
         for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+            marks, params = dbapi.in_marks(ids[i:i + _CHUNK])
             for r, pk in conn.execute(f"SELECT _rowid, id FROM {tbl} WHERE _rowid IN "
-                                      f"({marks})", chunk):
+                                      f"({marks})", params):
                 pk_of[r] = pk
         for r, rows in recs.items():
             pk = pk_of[r]
