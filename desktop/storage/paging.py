@@ -437,7 +437,21 @@ def hold_ranks(conn: dbapi.Connection, table: str, rows: int | None = None) -> b
         return False
     if not ranked.read_words(conn, table, now):
         return False
-    return ranked.read_numbers(conn, table, now)
+    return ranked.read_numbers(conn, table, now, lambda: _aside(conn))
+
+
+def _aside(conn: dbapi.Connection) -> dbapi.Connection | None:
+    """A connection of its own to ``conn``'s file with a small cache, for a read whose pages
+    should not stay in ``conn``'s (ranked.read_numbers: the whole table once); None: read
+    on ``conn`` (in memory, the key not known, or the file not opened)."""
+    path = database_file(conn)
+    try:
+        return reader(path, ASIDE_CACHE_KIB) if path is not None else None
+    except (OSError, dbapi.Error):
+        return None
+
+
+ASIDE_CACHE_KIB = 1024  # (a read of the table in rowid order reads each page once)
 
 
 def lend(source: dbapi.Connection, target: dbapi.Connection, target_stamp: tuple[int, int],

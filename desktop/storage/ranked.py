@@ -17,13 +17,15 @@ matches (tests/storage/test_worded_search.py).
 
 from __future__ import annotations
 
+import ctypes
 import math
+import mmap
 import re
 import sys
 from array import array
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate, repeat
 
 from desktop.storage import dbapi
@@ -280,10 +282,10 @@ MARKED = 512  # matches from which _sorted marks their places rather than sort t
 # the name index: it would take the file past 3× its plain rows), 1 µs a row: 5-30 ms at
 # 300,000 people when the first matches lie far down. Held here instead: every person's CCCD and
 # phone as text, in name order, two SLOT-wide slots a rank (9.6 MB at 300,000 people), read off
-# the two numbers' own indexes a step at a time by the window's idle warm-up after the ranks
-# and the names' words (rosters.warm), and again when the officer searches after a write; a
-# page is found by bytes.find for a newline and the digits, from the page's start (C's speed:
-# about 0.6 ns a byte), and only the page's rows are read.
+# the table (on a connection of its own) a step at a time by the window's idle warm-up after
+# the ranks and the names' words (rosters.warm), and again when the officer searches after a
+# write; a page is found by bytes.find for a newline and the digits, from the page's start
+# (C's speed: about 0.6 ns a byte), and only the page's rows are read.
 SLOT = 16  # a newline, a number of up to 15 characters, spaces after it
 # The numbers as the CCCD and phone indexes read them: a phone written with its country code
 # ("+84…") is held without its "+" (search.number_ranges: "84…" begins it).
@@ -311,83 +313,119 @@ def numbers_read(conn: dbapi.Connection, table: str, stamp: object) -> bool:
 
 
 _HELD_NUMBERS = "_ranked_numbers"
-NUMBERS_STEP = 2_048  # numbers read a step (about 3 ms of processor, half holding the lock)
+# Rows read a step off the table (SQLite's work, 2-3 ms at 300,000 people, without the
+# interpreter's lock), and ranks put in name order a step (about 2 ms holding it)
+NUMBERS_STEP = 4_096
+_RECORD = ctypes.c_char * (2 * SLOT)  # a person's two slots
 
 
 class _Reading:
-    """The numbers of :func:`read_numbers` half read: the slots of every rank, empty until
-    read (one buffer, written in place: no second copy of 9.6 MB at 300,000 people, nor
-    the words of each slot as integers), and where the index read last stopped."""
+    """The numbers of :func:`read_numbers` half read: every person's two slots by rowid, as
+    the table's rows are read in rowid order (``by_rowid``: one buffer, written in place),
+    then put in name order (``out``); the connection they are read on, and where it
+    stopped."""
 
-    def __init__(self, rows: int) -> None:
-        self.out = bytearray(_EMPTY) * (2 * rows)
-        words, per = memoryview(self.out).cast("Q"), SLOT // 8
-        # word w of slot k of each rank, as a view of the buffer (k: which of _NUMBERS)
-        self.words = [[words[per * k + w::2 * per] for w in range(per)] for k in
-                      range(len(_NUMBERS))]
-        words.release()
-        self.number = 0  # which of _NUMBERS is read
-        self.last: tuple[str, int] = ("", 2 ** 62)  # (its value, rowid) read last
+    def __init__(self, rows: int, top: int, aside: dbapi.Connection | None) -> None:
+        # (memory of its own, given back whole once read, and left zeros where not written: a
+        # rowid not in the table is in no rank either; spaces written cost 5 ms at 300,000)
+        self.by_rowid: mmap.mmap | None = mmap.mmap(-1, 2 * SLOT * max(top, 1))
+        self.out = bytearray()
+        self.at = 0  # the ranks put in name order
+        self.rows = rows
+        self.after = -1  # the last rowid read (while reading the table)
+        self.aside = aside  # a connection of its own (closed once read), or None: the one
 
     def done(self) -> bytearray:
-        for number in self.words:
-            for view in number:
-                view.release()
-        self.words = []
+        if self.by_rowid is not None:
+            self.by_rowid.close()
+            self.by_rowid = None
+        if self.aside is not None:
+            self.aside.close()
+            self.aside = None
         return self.out
 
 
-def read_numbers(conn: dbapi.Connection, table: str, stamp: object) -> bool:
+def read_numbers(conn: dbapi.Connection, table: str, stamp: object,
+                 aside: Callable[[], dbapi.Connection | None] | None = None) -> bool:
     """One step of reading the numbers in name order (:func:`numbers`) for ``stamp``, whose
-    ranks are held: NUMBERS_STEP numbers off the CCCD's or the phone's index, each put at its
-    person's rank; True once they are held (or found not digits). About 0.2 s of processor
-    in all at 100,000 people and 0.6 s at 300,000 (two loaded cores), mostly SQLite's, done
-    without the interpreter's lock, in steps of 1-3 ms holding it; read again, from the
-    start, after the database changes."""
+    ranks are held; True once they are held (or found not digits). Read off the table in
+    rowid order, NUMBERS_STEP rows a step, each row's two slots made by SQLite (printf: the
+    padding, the phone's "+" left out) into one buffer by rowid, a chunk at a time (a
+    rowid's place is its offset: no Python step a row); then put in name order a step of
+    ranks at a time (each rank's 32 bytes found by rowid and joined by C: ``order``'s
+    rowids, 0.2-0.4 µs a rank). The table is read on ``aside()`` (a short-lived connection with
+    a small cache, closed once read: its pages do not stay in ``conn``'s cache, which keeps
+    the name index a roster scrolls and searches; None: on ``conn``). It was read off the
+    CCCD's and the phone's indexes, each number placed at its person's rank by a Python step
+    a number: 0.6-1 s of processor at 300,000 people, half holding the lock, and the two
+    indexes' pages (11.7 MB) left in ``conn``'s cache. Read again, from the start, after the
+    database changes; a row written since the ranks were read reads them again."""
     if numbers_read(conn, table, stamp):
         return True
     cache = conn.__dict__.setdefault(_HELD_NUMBERS, {})
     held = cache.get(table)
     placed, order = ranks(conn, table, stamp)
-    reading = held[1] if held is not None and held[0] == stamp else _Reading(len(order))
-    cache[table] = (stamp, reading)
-    if reading.number == len(_NUMBERS):  # every number read
-        cache[table] = (stamp, reading.done())
-        return True
-    column, value = _NUMBERS[reading.number]
-    # The index's rowids as 4-byte integers (unhex: made by SQLite, read by C), its values
-    # padded, as bytes; a blob (typeof) is after every number
-    packed, given, n, last = conn.execute(
-        f"SELECT unhex(group_concat(printf('%08x', r), '')), CAST(group_concat(printf("
-        f"'%-{SLOT}s', char(10) || v), '') AS BLOB), count(*), max(c) FROM (SELECT _rowid "
-        f"AS r, {value} AS v, {column} AS c FROM {table} WHERE ({column}, _rowid) > (?, ?) "
-        f"AND typeof({column}) = 'text' ORDER BY {column}, _rowid LIMIT {NUMBERS_STEP:d})",
-        reading.last).fetchone()
-    rowids = array("I", packed or b"")
-    if sys.byteorder == "little":
-        rowids.byteswap()
-    given = bytes(given or b"")
-    if len(given) != SLOT * n or given.count(b"\n") != n or given.translate(
-            None, b"\n 0123456789"):
-        reading.done()
-        cache[table] = (stamp, None)  # not digits alone, or too long: never held
-        return True
-    try:
-        at = array("i", map(placed.__getitem__, rowids))  # each number's rank
-    except IndexError:  # written since the ranks were read: read again when it shows
-        reading.done()
-        cache.pop(table, None)
-        return False
-    source = memoryview(given).cast("Q")
-    per = SLOT // 8
-    for w, word in enumerate(reading.words[reading.number]):
-        deque(map(word.__setitem__, at, source[w::per]), maxlen=0)
-    source.release()
-    if n < NUMBERS_STEP:
-        reading.number, reading.last = reading.number + 1, ("", 2 ** 62)
+    if held is not None and held[0] == stamp:
+        reading = held[1]
     else:
-        reading.last = (last, rowids[-1])
-    return False
+        if held is not None and isinstance(held[1], _Reading):
+            held[1].done()
+        reading = _Reading(len(order), len(placed), aside() if aside is not None else None)
+    cache[table] = (stamp, reading)
+    by_rowid = reading.by_rowid
+    assert by_rowid is not None
+    if reading.after < len(placed) - 1:
+        source = reading.aside if reading.aside is not None else conn
+        n, low, high, given = source.execute(
+            f"SELECT count(*), min(r), max(r), CAST(group_concat(s, '') AS BLOB) FROM ("
+            f"SELECT _rowid AS r, printf('%-{SLOT}s%-{SLOT}s', char(10) || CASE WHEN "
+            f"typeof({_NUMBERS[0][0]}) = 'text' THEN {_NUMBERS[0][1]} ELSE '' END, char(10) "
+            f"|| CASE WHEN typeof({_NUMBERS[1][0]}) = 'text' THEN {_NUMBERS[1][1]} ELSE '' "
+            f"END) AS s FROM {table} WHERE _rowid > ? ORDER BY _rowid "
+            f"LIMIT {NUMBERS_STEP:d})", (reading.after,)).fetchone()
+        given = bytes(given or b"")
+        width = 2 * SLOT
+        if len(given) != width * n or given.count(b"\n") != 2 * n or given.translate(
+                None, b"\n 0123456789"):
+            reading.done()
+            cache[table] = (stamp, None)  # not digits alone, or too long: never held
+            return True
+        if n and high >= len(placed):  # written since the ranks were read: read again
+            reading.done()
+            cache.pop(table, None)
+            return False
+        if n and n == high - low + 1:  # (rowids one after another: as they are written)
+            by_rowid[width * low:width * (high + 1)] = given
+        elif n:
+            rowids = _hex_rowids(source, f"SELECT _rowid AS r FROM {table} WHERE _rowid > ? "
+                                         f"ORDER BY _rowid LIMIT {NUMBERS_STEP:d}",
+                                 (reading.after,))
+            if len(rowids) != n or max(rowids) >= len(placed):  # written between the two
+                reading.done()
+                cache.pop(table, None)
+                return False
+            for at, rowid in enumerate(rowids):
+                by_rowid[width * rowid:width * (rowid + 1)] = given[width * at:
+                                                                    width * (at + 1)]
+        reading.after = high if n == NUMBERS_STEP else len(placed) - 1
+        if reading.after == len(placed) - 1 and reading.aside is not None:
+            reading.aside.close()  # (its cache let go of at once)
+            reading.aside = None
+        return False
+    at, width = reading.at, 2 * SLOT
+    if not at:
+        reading.out = bytearray(width * reading.rows)
+    records = (_RECORD * (len(by_rowid) // width)).from_buffer(by_rowid)
+    try:
+        gathered = b"".join(map(records.__getitem__, order[at:at + NUMBERS_STEP]))
+    finally:
+        del records  # (the buffer's export let go of)
+    reading.out[width * at:width * at + len(gathered)] = gathered
+    reading.at += NUMBERS_STEP
+    if reading.at < reading.rows:
+        return False
+    cache[table] = (stamp, reading.done())
+    return True
 
 
 def scan(numbers: bytearray, digits: str, after: int, count: int, end: int | None = None

@@ -55,8 +55,9 @@ Lend = Callable[[dbapi.Connection, dbapi.Connection, tuple[int, int]], Any]
 
 _IDLE_CHECK_S = 2.0  # how often an idle worker checks that its file and key still hold
 # The page cache of a worker's connection. A roster's (a warm-up) holds what its warm-up
-# read, the name index (30 MB at 300,000 people) then the words and the numbers' indexes
-# (45 MB in all), and the pages its searches and its scrolling read besides (50-59 MB
+# read, the name index (30 MB at 300,000 people) then the words' full-text index (the
+# numbers are read on a connection of their own: ranked.read_numbers), and the pages its
+# searches and its scrolling read besides (50-59 MB
 # after bench_window's typing): the size of the window's own connection, where the
 # scrolling read before (a full cache evicts the name index's pages a scroll reads next).
 # A record list's holds only the pages its searches read (3.3 MB at most at 300,000
