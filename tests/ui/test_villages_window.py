@@ -309,6 +309,48 @@ def test_the_villages_columns_fit_the_rows_on_screen_not_a_name_far_below(window
     page = click_page(qtbot, window, "areas")
     qtbot.waitUntil(lambda: page.table.isVisible() and page.model.rowCount() > 60,
                     timeout=3000)
-    row = next(r for r in range(page.model.rowCount()) if page.model.item(r, 0).text() == far)
+    row = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == far)
     assert row > page.table.rowAt(page.table.viewport().height() - 1) >= 0  # below the screen
     assert page.table.columnWidth(0) < page.table.fontMetrics().horizontalAdvance(far)
+
+
+def test_the_villages_texts_are_made_for_the_rows_painted_not_every_village(
+        window, qtbot, monkeypatch):
+    """630 villages at the province were 5,040 cells made on the UI thread at every opening
+    of «Địa bàn» and every place chosen: a village's texts are now made when its row is
+    painted, the rows below the screen not at all, and they read as before; old names,
+    shown on request, in grey with their tip."""
+    commune = villages.find_commune(window.conn, MUONG_NHE)
+    villages.add(window.store, commune, [f"Bản Nậm {i:02d}" for i in range(80)])
+    window.reload_tree()
+    counted: list[int] = []
+    real = areas_page.format_count
+    monkeypatch.setattr(areas_page, "format_count", lambda n: counted.append(n) or real(n))
+    page = click_page(qtbot, window, "areas")
+    qtbot.waitUntil(lambda: page.table.isVisible() and page.model.rowCount() >= 80,
+                    timeout=3000)
+    qtbot.waitUntil(lambda: page.model.index(0, 3).data() != "…", timeout=3000)  # counted
+    QApplication.processEvents()
+    on_screen = page.table.rowAt(page.table.viewport().height() - 1) + 1
+    assert 0 < on_screen < 60
+    assert len(counted) <= 4 * on_screen  # organizations, residents (twice: "…", counted)
+    names = [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
+    assert [n for n in names if n.startswith("Bản Nậm ")] == [f"Bản Nậm {i:02d}"
+                                                               for i in range(80)]
+    assert page.model.index(0, 4).data() == "0"
+    assert page.model.index(0, 3).data(Qt.ItemDataRole.TextAlignmentRole) == \
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    # An old name: grey, with its tip, once old names are shown by a click.
+    gone = next(v for v in page.rows if v.name == "Bản Nậm 00")
+    villages.retire(window.store, gone.id)
+    qtbot.mouseClick(page.show_old, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, page.show_old.height() // 2))
+    assert page.show_old.isChecked()
+    row = next(r for r, v in enumerate(page.rows) if v.id == gone.id)
+    assert not page.rows[row].current
+    cell = page.model.index(row, 0)
+    assert cell.data() == "Bản Nậm 00"
+    assert cell.data(Qt.ItemDataRole.ForegroundRole).color() == areas_page.RETIRED_COLOUR
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == "Tên cũ, không còn dùng"
+    current = next(r for r, v in enumerate(page.rows) if v.current)
+    assert page.model.index(current, 0).data(Qt.ItemDataRole.ForegroundRole) is None

@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPoint, Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -358,6 +358,113 @@ def tree_menu(window, pos: QPoint) -> QMenu | None:
 # -- the page -----------------------------------------------------------------------------------
 
 
+class _VillagesModel(QAbstractTableModel):
+    """The page's rows, their cells' texts made when painted: a province's 630 villages
+    were 5,040 items made on the UI thread at every opening and place chosen."""
+
+    RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+    def __init__(self, columns: tuple[str, ...], numbers: tuple[int, ...], residents: int,
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self.columns, self.numbers, self.residents = columns, numbers, residents
+        self.rows: list[Village] = []
+        self.communes: dict[str, str] = {}  # a village's commune's name, by its id
+        self.texts: dict[int, list[str]] = {}  # a row's cells once painted
+        self.not_counted = ""  # why the residents were not counted (their cells' tips)
+        self.all_current = True  # no old name shown: every cell painted plain
+        self.retired = QBrush(RETIRED_COLOUR)
+
+    def show(self, rows: list[Village], communes: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.rows, self.communes, self.texts, self.not_counted = rows, communes, {}, ""
+        self.all_current = all(v.current for v in rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return self.columns[section] if 0 <= section < len(self.columns) else None
+            return section + 1
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+
+    def plain_column(self, column: int) -> bool:
+        """A column the list's delegate paints itself (widgets.PlainCells): left-aligned and
+        in the style's colour while no old name is shown."""
+        return column not in self.numbers and self.all_current
+
+    def right_aligned_column(self, column: int) -> bool:
+        return column in self.numbers and self.all_current
+
+    def cell_text(self, row: int, column: int) -> str:
+        return self.text(row, column)
+
+    def text(self, row: int, column: int) -> str:
+        texts = self.texts.get(row)
+        if texts is None:
+            v = self.rows[row]
+            # "Bản", "Tổ dân phố" as every list writes a kind (stored in lower case)
+            kind = v.division_type or ""
+            residents = "…" if v.residents is None else format_count(v.residents)
+            texts = self.texts[row] = [
+                v.name, self.communes.get(v.commune_id, ""), kind[:1].upper() + kind[1:],
+                residents, format_count(v.organizations), _display(v.valid_from),
+                _display(v.valid_to), v.successor_name or ""]
+        return texts[column]
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row, column = index.row(), index.column()
+        if not 0 <= row < len(self.rows):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self.text(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self.RIGHT if column in self.numbers else None
+        current = self.rows[row].current
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return None if current else self.retired
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = None if current else _("Tên cũ, không còn dùng")
+            if (self.not_counted and column == self.residents
+                    and self.rows[row].residents is None):
+                tip = "\n".join(filter(None, (tip, self.not_counted)))
+            return tip
+        return None
+
+    def counted(self, counts: dict[str, int]) -> None:
+        """The residents' counts into the rows."""
+        for row, v in enumerate(self.rows):
+            if v.id in counts:
+                self.rows[row] = replace(v, residents=counts[v.id])
+                self.texts.pop(row, None)
+        self._residents_changed()
+
+    def uncounted(self, said: str) -> None:
+        """The residents not counted: a dash, and why in their cells' tips."""
+        self.not_counted = said
+        for row, v in enumerate(self.rows):
+            if v.residents is None:
+                self.text(row, self.residents)
+                self.texts[row][self.residents] = NOT_COUNTED
+        self._residents_changed()
+
+    def _residents_changed(self) -> None:
+        if self.rows:
+            self.dataChanged.emit(self.index(0, self.residents),
+                                  self.index(len(self.rows) - 1, self.residents))
+
+
+
 class AreasPage(QWidget):
     """The villages of the commune selected in the tree (or of this commune), with their
     old names on request."""
@@ -384,8 +491,7 @@ class AreasPage(QWidget):
         self.heading.setFont(font)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.model = QStandardItemModel(0, len(self.COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.model = _VillagesModel(self.COLUMNS, self.NUMBERS, self.RESIDENTS, self)
         self.table = record_table(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.activated.connect(lambda _i: self.rename_current())  # double-click, Enter
@@ -432,8 +538,8 @@ class AreasPage(QWidget):
                 or villages.home_area(conn, self.ctx.site))
         self.commune_id = area[1] if area and area[0] == "commune" else None
         self.by_commune = area is not None and area[0] == "province"
-        self.model.removeRows(0, self.model.rowCount())
         self.rows = []
+        self.model.show([], {})
         self.table.setColumnHidden(1, not self.by_commune)
         if area is None:
             self.heading.setText(_("Địa bàn"))
@@ -454,7 +560,7 @@ class AreasPage(QWidget):
         for v in self.rows:
             if v.commune_id not in names:
                 names[v.commune_id] = _unit_name(self.ctx, v.commune_id)
-            self.model.appendRow(self._row(v, names[v.commune_id]))
+        self.model.show(self.rows, names)  # (the model's own list: counts replace its rows)
         current = sum(1 for v in self.rows if v.current)
         if self.by_commune:
             self.hint.setText(_("{n} ở các xã, phường. Chọn một xã ở cây bên trái để thêm thôn, "
@@ -479,44 +585,17 @@ class AreasPage(QWidget):
 
     def _counted(self, counts: dict[str, int]) -> None:
         """The residents' counts come: into the rows (and what a dialog opened says)."""
-        for row, v in enumerate(self.rows):
-            if v.id in counts:
-                self.rows[row] = replace(v, residents=counts[v.id])
-                item = self.model.item(row, self.RESIDENTS)
-                if item is not None:
-                    item.setText(format_count(counts[v.id]))
+        self.model.counted(counts)
+        self.rows = list(self.model.rows)
         self.table.resizeColumnToContents(self.RESIDENTS)
 
     def _not_counted(self, failure: Failure) -> None:
         """The residents could not be counted: a dash in the column, why in the status line
         (the next reload counts again; a dialog opened counts its own village)."""
         said = _("Không đếm được số người cư trú: {why}").format(why=failure.text)
-        for row, v in enumerate(self.rows):
-            item = self.model.item(row, self.RESIDENTS)
-            if v.residents is None and item is not None:
-                item.setText(NOT_COUNTED)
-                item.setToolTip("\n".join(filter(None, (item.toolTip(), said))))
+        self.model.uncounted(said)
         if said not in self.hint.text():
             self.hint.setText(f"{self.hint.text()}\n{said}")
-
-    def _row(self, v: Village, commune: str) -> list[QStandardItem]:
-        # "Bản", "Tổ dân phố" as every list writes a kind (stored in lower case, for sentences)
-        kind = v.division_type or ""
-        residents = "…" if v.residents is None else format_count(v.residents)
-        values = [v.name, commune, kind[:1].upper() + kind[1:], residents,
-                  format_count(v.organizations), _display(v.valid_from), _display(v.valid_to),
-                  v.successor_name or ""]
-        items = []
-        for column, value in enumerate(values):
-            item = QStandardItem(value)  # (the table edits nothing: no flag set on each)
-            if column in self.NUMBERS:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                      | Qt.AlignmentFlag.AlignVCenter)
-            if not v.current:
-                item.setForeground(QBrush(RETIRED_COLOUR))
-                item.setToolTip(_("Tên cũ, không còn dùng"))
-            items.append(item)
-        return items
 
     def current_village(self) -> Village | None:
         row = self.table.currentIndex().row()
