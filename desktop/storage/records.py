@@ -183,9 +183,11 @@ def count(conn: dbapi.Connection, kind: Kind, q: Query | None = None) -> int:
 
 
 # Lists read down an index of their order (storage/paging.py), each led by the order's
-# column: minutes by date (migration 7), good deeds by date, organizations by name (11).
+# column: minutes by date (migration 7), good deeds by date, organizations by name (11),
+# tips by receipt (tip_received: 30,000 tips at a 300k commune).
 # Other orders are gathered and sorted: lists of a few thousand records at most.
-WALKED_ORDERS = {("meeting", "started_at"), ("deed", "deed_date"), ("organization", "name_key")}
+WALKED_ORDERS = {("meeting", "started_at"), ("deed", "deed_date"), ("organization", "name_key"),
+                 ("tip", "received_at")}
 
 
 def page(conn: dbapi.Connection, kind: Kind, q: Query | None = None, *,
