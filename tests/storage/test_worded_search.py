@@ -254,6 +254,53 @@ def test_a_search_of_everyone_found_in_the_words_reads_no_row_to_test(conn, stor
         conn.set_trace_callback(None)
 
 
+def test_where_the_people_live_is_read_a_step_a_place_not_an_entry_a_person(
+        conn, store, people, village):
+    """The warm-up's places where the people not deleted live (Words.units) are the places
+    a DISTINCT of every row gives, found by a step down the residence index a place (one
+    statement of 16-47 ms at 300,000 people read its every entry): few of SQLite's steps
+    with thousands of people in a few places; a place where only deleted people live is
+    not among them, and someone living nowhere makes them None."""
+    def units_read() -> tuple[object, int]:
+        ran = [0]
+
+        def count() -> int:
+            ran[0] += 1
+            return 0
+        now = paging.stamp(conn)
+        ranked.ranks(conn, "person", now)
+        while not ((held := conn.__dict__.get("_ranked_words", {}).get("person")) and
+                held[0] == now and held[1] is not None and
+                len(held[1].starts) - 1 == held[1].rows):
+            ranked.read_words(conn, "person", now)
+        conn.set_progress_handler(count, 100)
+        try:
+            ranked.read_words(conn, "person", now)  # the units' step
+        finally:
+            conn.set_progress_handler(None, 0)
+        held = conn.__dict__["_ranked_words"]["person"][1]
+        assert held.units_read
+        return held.units, ran[0]
+
+    def by_rows() -> frozenset[str] | None:
+        rows = {r[0] for r in conn.execute(
+            "SELECT DISTINCT residence_unit_id FROM person WHERE _deleted = 0")}
+        return None if None in rows else frozenset(rows)
+
+    lonely = store.add("unit", {"name": "Bản Huổi Lóng", "level": "village",
+                                "parent_id": people["commune"].id}).id
+    store.delete("person", store.add("person", {"full_name": "Lò Thị Ánh",
+                                                "residence_unit_id": lonely}).id)
+    store.add_many("person", [{"full_name": f"Lò Văn {GIVENS[i % 10]}", "residence_unit_id":
+                               village} for i in range(3000)])
+    units, ran = units_read()
+    assert units == by_rows() and units is not None and lonely not in units
+    assert ran < 30, ran  # (every entry read: 3,300 entries, 166 of 100 steps)
+    store.add("person", {"full_name": "Nguyễn Văn Dũng"})  # lives in no village
+    units, _ran = units_read()
+    assert units is None and by_rows() is None
+
+
 def test_words_that_leave_no_row_to_test_are_not_walked_to_first(conn, people, monkeypatch):
     """A short walk first finds a page right at the search's start for less than the words
     tested on the rows; with no row left to test (everyone's roster, a commune's) the words
