@@ -174,8 +174,14 @@ def _raw_connect(path: Path | str, key: bytes | None, *, readonly: bool = False,
 # again every time round: a bundle import on a fresh connection (the window's and the
 # command line's) runs about 140 (its undo journal's among them), after which the duplicates
 # scan parsed its 2,000-parameter lookups again for every 500 people (+60 ms of a 1.0 s import
-# of 10,000 people, issue 12). About 10 KB each.
-CACHED_STATEMENTS = 256
+# of 10,000 people, issue 12). 512, as the window's connection runs more than 256: every page,
+# sort, filter, the places' tree and searches as typed ran 153 texts (100k commune, every page
+# visited under Xvfb), and a folder import of a province's stick after it 152-181 more, so
+# with 256 each bundle's own statements were parsed again at every bundle (about 2,000 parses
+# more for 45 bundles, by the driver's rule replayed on the texts the two ran). Their texts
+# no longer grow with the data (dbapi.padded), so the cache holds what the connection runs:
+# 10-20 KB a statement, 0.4-1.5 MB more than 256 for such a session.
+CACHED_STATEMENTS = 512
 
 
 def _keyed(path: Path | str, key: bytes | None, readonly: bool,

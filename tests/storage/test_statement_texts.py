@@ -7,10 +7,11 @@ The lists are padded with NULLs to a few lengths (``dbapi.padded``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from desktop.storage import dbapi, duplicates
+from desktop.storage import db, dbapi, duplicates
 from desktop.storage.writer import Store
 
 
@@ -66,3 +67,35 @@ def test_padded_in_lists_find_the_same_rows(conn: dbapi.Connection, store: Store
     assert marks.count("?") == len(params) == 16 and params[9:] == [None] * 7
     rows, flat = dbapi.padded(list(range(30)), 3)  # 10 rows of 3
     assert rows == 16 and len(flat) == 48 and flat[:30] == list(range(30))
+
+
+_READ = 20  # SQLITE_READ: the authorizer is asked while a statement is prepared
+
+
+def test_a_loop_after_a_window_session_and_an_import_is_prepared_once(tmp_path: Path) -> None:
+    """The window's connection ran 153 texts over every page, sort, filter and search, and a
+    folder import on it 152 more (measured): the import's per-bundle statements, run after the
+    cache had filled, were parsed again at every bundle."""
+    db.open_database(tmp_path / "cache.db").close()  # made (its migrations), then opened
+    conn = db.open_database(tmp_path / "cache.db")
+    conn.execute("CREATE TEMP TABLE looked_up (k INTEGER, v TEXT)")
+    reads: list[str] = []
+
+    def authorizer(action: int, arg1: str | None, *_rest: object) -> int:
+        if action == _READ and arg1 == "looked_up":
+            reads.append(str(arg1))
+        return 0  # SQLITE_OK
+
+    conn.set_authorizer(authorizer)
+    for i in range(305):  # the session's texts, most run more than once
+        for _ in range(2):
+            conn.execute(f"SELECT {i} + ?", (i,)).fetchall()
+    loop = ["SELECT v FROM temp.looked_up WHERE k = ?",  # two statements of every bundle
+            "SELECT count(*) FROM temp.looked_up WHERE k > ?"]
+    first = 0
+    for bundle in range(10):
+        for sql in loop:
+            conn.execute(sql, (bundle,)).fetchall()
+        first = first or len(reads)  # the columns read, asked once a prepare
+    conn.close()
+    assert first and len(reads) == first, f"prepared {len(reads) / first:.1f} times"
