@@ -507,7 +507,11 @@ def _looked_up(conn: dbapi.Connection, table: str, flat: Sequence[object], width
                select: str) -> Iterator[tuple[str, str]]:
     """The rows of ``select`` reading ``table`` (``name(columns)``), whose rows are ``flat``
     taken ``width`` at a time: a chunk's lookups as a ``VALUES`` table of the statement itself,
-    no temporary table written and emptied (issue 12)."""
+    no temporary table written and emptied (issue 12). Its rows padded to a power of two
+    (``dbapi.padded``): a chunk's number of ranges depends on its people (one or two each), so
+    a scan of everyone at 10,000 people prepared 15 texts of 1,000-row tables for its 40
+    lookups (29 for 400 at 100,000), now 2; that scan's processor time 0.89 of before (5
+    pairs, every one faster)."""
     row = f"({', '.join('?' * width)})"
     step = _VALUES_ROWS * width
     for i in range(0, len(flat), step):
