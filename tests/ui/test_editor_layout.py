@@ -215,13 +215,29 @@ def test_editors_with_a_list_show_their_whole_form_and_the_list_takes_the_rest(
     again.reject()
 
 
+@pytest.fixture
+def choices_read(monkeypatch) -> list[str]:
+    """The tables whose pickers' choices were read (rosters.record_choices), in order."""
+    from desktop.storage import rosters
+
+    reads: list[str] = []
+    real = rosters.record_choices
+
+    def counted(c, table, scope, limit=5000):
+        reads.append(table)
+        return real(c, table, scope, limit)
+
+    monkeypatch.setattr(rosters, "record_choices", counted)
+    return reads
+
+
 def test_a_long_picker_shows_its_widest_name_is_typed_into_and_read_again_after_a_write(
-        window, qtbot, monkeypatch):
+        window, qtbot, choices_read):
     """A picker of hundreds of organizations (3,000 in a 300k commune) is as wide as its
     widest name, measured among its longest names only (Qt measured all: 26 ms of the UI
     thread when a minutes record opened); a name typed picks it; the list is read once
     while nothing is written, and again once something is."""
-    from desktop.storage import rosters
+    reads = choices_read
 
     conn, store = window.conn, window.store
     village = conn.execute("SELECT id FROM unit WHERE level = 'village' AND _deleted = 0 "
@@ -231,14 +247,6 @@ def test_a_long_picker_shows_its_widest_name_is_typed_into_and_read_again_after_
         store.add("organization", {"name": f"Tổ tự quản số {i:03d}", "org_type": "to_tu_quan",
                                    "unit_id": village})
     store.add("organization", {"name": widest, "org_type": "to_tu_quan", "unit_id": village})
-    reads: list[str] = []
-    real = rosters.record_choices
-
-    def counted(c, table, scope, limit=5000):
-        reads.append(table)
-        return real(c, table, scope, limit)
-
-    monkeypatch.setattr(rosters, "record_choices", counted)
     window.tree.setCurrentIndex(find_item(window, "unit"))  # a place: the picker to choose
     click_page(qtbot, window, "meetings")
     dialog = shown(qtbot, window.meetings.add())
@@ -267,24 +275,16 @@ def test_a_long_picker_shows_its_widest_name_is_typed_into_and_read_again_after_
 
 
 def test_a_list_reads_its_editor_s_pickers_while_idle_not_as_a_record_opens(
-        window, qtbot, monkeypatch):
+        window, qtbot, choices_read):
     """The minutes' organization picker (3,000 organizations at a 300k commune: 10 ms of the
     editor's opening, again after every write) is read once the list has been idle a moment:
     a record opened by a double-click then reads nothing; after a write the list reads it
     again while idle, and the editor offers the new organization."""
-    from desktop.storage import rosters
+    reads = choices_read
 
     conn, store = window.conn, window.store
     village = conn.execute("SELECT id FROM unit WHERE level = 'village' AND _deleted = 0 "
                            "AND valid_to IS NULL LIMIT 1").fetchone()[0]
-    reads: list[str] = []
-    real = rosters.record_choices
-
-    def counted(c, table, scope, limit=5000):
-        reads.append(table)
-        return real(c, table, scope, limit)
-
-    monkeypatch.setattr(rosters, "record_choices", counted)
     window.tree.setCurrentIndex(find_item(window, "unit"))  # a place: the picker to choose
     page = click_page(qtbot, window, "meetings")
     qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.table.isVisible(), timeout=3000)
