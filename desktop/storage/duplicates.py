@@ -38,7 +38,7 @@ from desktop.domain.errors import NotFoundError, UserError
 from desktop.domain.kinds import PERSON
 from desktop.i18n import _
 from desktop.storage import db, dbapi, records
-from desktop.storage.history import Change, UndoStack, take_back
+from desktop.storage.history import Change, UndoStack, Writer, store_of, take_back
 from desktop.storage.same_person import ALIAS, merge_people
 from desktop.storage.writer import Store
 
@@ -751,14 +751,10 @@ def get(conn: dbapi.Connection, candidate_id: int | str) -> Candidate:
     return _candidate(row, _people(conn, (row["a"], row["b"])))
 
 
-def _store(w: Store | UndoStack) -> Store:
-    return w.store if isinstance(w, UndoStack) else w
-
-
-def merge(w: Store | UndoStack, candidate_id: int | str, keep_id: str) -> Candidate:
+def merge(w: Writer, candidate_id: int | str, keep_id: str) -> Candidate:
     """«Là một người»: keep ``keep_id``, the other record becoming its alias; one transaction,
     one step of the window's undo, and taken back later by :func:`unmerge`."""
-    store = _store(w)
+    store = store_of(w)
     conn = store.conn
     scan(conn)
     c = get(conn, candidate_id)

@@ -114,6 +114,24 @@ class UndoStack:
         return group[0]
 
 
+Writer = Store | UndoStack  # the window writes through its undo stack, the CLI through the store
+
+
+def store_of(w: Writer) -> Store:
+    return w.store if isinstance(w, UndoStack) else w
+
+
+@contextmanager
+def atomic(w: Writer) -> Iterator[None]:
+    """One transaction (and, from the window, one step of undo)."""
+    if isinstance(w, UndoStack):
+        with w.batch():
+            yield
+    else:
+        with w.transaction():
+            yield
+
+
 def take_back(store: Store, group: list[Change]) -> None:
     """Undo ``group`` (the changes of one action), newest first, in one transaction."""
     with store.transaction():

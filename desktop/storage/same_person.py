@@ -13,18 +13,14 @@ Store like any field, so bundles carry it): its id goes on naming the survivor e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from desktop.domain.errors import UserError
 from desktop.domain.kinds import KINDS, PERSON, FieldType
 from desktop.i18n import _
 from desktop.storage import records
 from desktop.storage import references as references_module
-from desktop.storage.history import UndoStack
-from desktop.storage.writer import Store
-
-Writer = Store | UndoStack
+from desktop.storage.history import Writer, atomic, store_of
 
 # Records that name a person, and what makes two of them the same thing: a person is a member
 # of an organization once, attends a meeting once.
@@ -40,22 +36,12 @@ def references() -> list[tuple[str, str]]:
             if f.type is FieldType.REF and f.ref == PERSON.name and f.name != ALIAS]
 
 
-@contextmanager
-def _atomic(w: Writer) -> Iterator[None]:
-    if isinstance(w, UndoStack):
-        with w.batch():
-            yield
-    else:
-        with w.transaction():
-            yield
-
-
 def merge_people(w: Writer, keep_id: str, *, values: Mapping[str, object] | None = None,
                  drop_id: str | None = None) -> str:
     """Make ``keep_id`` the one record of the person; returns it. ``values`` (as typed) win
     over what either record holds; ``drop_id``, another record of the same person, gives
     its empty-here fields and its references, then is deleted."""
-    store = w.store if isinstance(w, UndoStack) else w
+    store = store_of(w)
     conn = store.conn
     if drop_id == keep_id:
         raise UserError(_("Không gộp được một hồ sơ vào chính nó"))
@@ -64,7 +50,7 @@ def merge_people(w: Writer, keep_id: str, *, values: Mapping[str, object] | None
         raise UserError(_("Hồ sơ {n} đã bị xóa; hãy khôi phục trước khi gộp").format(
             n=keep["full_name"]))
     update: dict[str, object] = {}
-    with _atomic(w):
+    with atomic(w):
         if drop_id is not None:
             drop = records.get(conn, PERSON, drop_id)
             if drop.get("deleted"):

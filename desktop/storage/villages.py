@@ -16,8 +16,7 @@ functions; they take a :class:`~desktop.storage.writer.Store` or, from the windo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from desktop.domain import text
@@ -25,11 +24,9 @@ from desktop.domain.errors import NotFoundError, UserError, ValidationError
 from desktop.domain.kinds import UNIT
 from desktop.i18n import _
 from desktop.storage import accounts, dbapi
-from desktop.storage.history import UndoStack
+from desktop.storage.history import Writer, atomic, store_of
 from desktop.storage.site import Site
 from desktop.storage.writer import Store
-
-Writer = Store | UndoStack
 
 # The word a village's name starts with, and the division type it means.
 DIVISION_TYPES = (("tổ dân phố", "tổ dân phố"), ("thôn", "thôn"), ("bản", "bản"),
@@ -249,7 +246,7 @@ def add(w: Writer, commune_id: str, names: Sequence[str], *,
         valid_from: dt.date | None = None) -> list[str]:
     """Add villages to a commune, one per name; all or none (a bad or repeated name names
     itself and nothing is added). Returns their ids in the order given."""
-    store = _store(w)
+    store = store_of(w)
     conn = store.conn
     accounts.require(conn, "write")  # before any question about the names
     _require_commune(conn, commune_id)
@@ -265,7 +262,7 @@ def add(w: Writer, commune_id: str, names: Sequence[str], *,
                 n=name, c=_unit_name(conn, commune_id), o=taken[key]))
         taken[key] = name
     ids = []
-    with _atomic(w):
+    with atomic(w):
         for name in cleaned:
             values: dict[str, object] = {"name": name, "level": "village",
                                          "parent_id": commune_id,
@@ -282,7 +279,7 @@ def rename(w: Writer, village_id: str, new_name: str, *, on: dt.date | None = No
     village under it ends the day before and its residents, organizations and models move to
     the village under the new name. ``correction``: a spelling mistake is corrected in place
     and nothing is kept."""
-    store = _store(w)
+    store = store_of(w)
     accounts.require(store.conn, "write")
     village = _current_village(store.conn, village_id)
     name = text.clean_text(new_name or "")
@@ -291,11 +288,11 @@ def rename(w: Writer, village_id: str, new_name: str, *, on: dt.date | None = No
         raise ValidationError("name", _("tên mới giống tên đang dùng"))
     _check_free(store.conn, village.commune_id, name, except_id=village.id)
     if correction:
-        with _atomic(w):
+        with atomic(w):
             w.edit("unit", village.id, {"name": name, "division_type": division_type_of(name)})
         return Moved(village.id)
     day = _effective_day(store, village, on)
-    with _atomic(w):
+    with atomic(w):
         successor = w.add("unit", {"name": name, "level": "village",
                                    "parent_id": village.commune_id,
                                    "division_type": division_type_of(name),
@@ -310,7 +307,7 @@ def merge(w: Writer, village_ids: Sequence[str], into: str, *,
     """Merge villages into another of the same commune from ``on`` (default today): their
     residents, organizations and models move to it; each merged village keeps its name and
     ends the day before, with ``into`` as its successor."""
-    store = _store(w)
+    store = store_of(w)
     accounts.require(store.conn, "write")
     target = _current_village(store.conn, into)
     sources = [_current_village(store.conn, v) for v in dict.fromkeys(village_ids)]
@@ -326,7 +323,7 @@ def merge(w: Writer, village_ids: Sequence[str], into: str, *,
     day = max([_effective_day(store, v, on) for v in sources]
               + [_effective_day(store, target, on, ends=False)])
     total = Moved(target.id)
-    with _atomic(w):
+    with atomic(w):
         for v in sources:
             moved = _move_into(w, v, target.id)
             _end(w, v, target.id, day)
@@ -340,7 +337,7 @@ def retire(w: Writer, village_id: str, *, on: dt.date | None = None) -> None:
     """A village that no longer exists and whose people went nowhere in particular: it
     ends the day before ``on`` and keeps its name. Refused while anyone lives there or an
     organization works there (merging moves them)."""
-    store = _store(w)
+    store = store_of(w)
     accounts.require(store.conn, "write")
     village = _current_village(store.conn, village_id)
     people, orgs, models = _still_there(store.conn, village.id)
@@ -350,26 +347,11 @@ def retire(w: Writer, village_id: str, *, on: dt.date | None = None) -> None:
                           "chuyển họ đi trước").format(n=village.name, p=people, o=orgs,
                                                        m=models))
     day = _effective_day(store, village, on)
-    with _atomic(w):
+    with atomic(w):
         _end(w, village, None, day)
 
 
 # -- internals --------------------------------------------------------------------------------
-
-
-def _store(w: Writer) -> Store:
-    return w.store if isinstance(w, UndoStack) else w
-
-
-@contextmanager
-def _atomic(w: Writer) -> Iterator[None]:
-    """One transaction (and, from the window, one step of undo)."""
-    if isinstance(w, UndoStack):
-        with w.batch():
-            yield
-    else:
-        with w.transaction():
-            yield
 
 
 def _unit_name(conn: dbapi.Connection, unit_id: str) -> str:
@@ -458,7 +440,7 @@ def _still_there(conn: dbapi.Connection, village_id: str) -> tuple[int, int, int
 def _move_into(w: Writer, village: Village, successor: str) -> Moved:
     """Everything that is in ``village`` now (not deleted records, which stay where they
     were) moves to ``successor``, one ordinary edit each."""
-    conn = _store(w).conn
+    conn = store_of(w).conn
     counts = []
     for table, field, kind in MOVED:
         ids = [str(r[0]) for r in conn.execute(
