@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
+from desktop.domain import hlc
 from desktop.storage import dbapi, keyfile, merge
+from desktop.storage.site import get_meta
 from desktop.storage.writer import Store
 
 TEST_USER = "admin"
@@ -153,3 +158,18 @@ def merge_outcome(store: Store, cells: list[merge.Cell]) -> tuple[object, ...]:
             raise _Rollback
     except _Rollback:
         return result
+
+
+@contextmanager
+def stamped_after(*conns: dbapi.Connection) -> Iterator[None]:
+    """Edits made inside are stamped after every stamp the sites of ``conns`` issued or saw:
+    the hybrid clock's wall reads one millisecond past theirs. Two sites editing one after the
+    other within one millisecond get equal stamps, and the tie goes to the larger site id (a
+    later uuid7: the site made last), not to the later edit."""
+    after = 1 + max(int(get_meta(c, "hlc") or 0) >> hlc.COUNTER_BITS for c in conns)
+    real = hlc.time
+    hlc.time = SimpleNamespace(time_ns=lambda: after * 1_000_000)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        hlc.time = real  # type: ignore[assignment]

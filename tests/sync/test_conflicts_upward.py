@@ -3,10 +3,9 @@ was ever sent is still in the province's review queue (SYNC §3.6)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from dbkit import logical_dump
+from dbkit import logical_dump, stamped_after
 from synckit import Node, tamper
 
 from desktop.sync import conflicts, files
@@ -27,8 +26,8 @@ def lost_at_the_commune(network, tmp_path):
     pid = a.store.add("person", {"full_name": "Lò Văn Sáng"}).id
     sync(a, prov, tmp_path / "0")
     a.store.edit("person", pid, {"phone": "0911111111"})
-    time.sleep(0.01)
-    prov.store.edit("person", pid, {"phone": "0922222222"})
+    with stamped_after(a.conn):  # later by its stamp, whatever the wall clock reads
+        prov.store.edit("person", pid, {"phone": "0922222222"})
     sync(prov, a, tmp_path / "1")
     [c] = conflicts.list_conflicts(a.conn)
     assert c.loser_origin == a.site_id and c.loser_value == "0911111111"

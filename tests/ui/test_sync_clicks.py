@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from dbkit import stamped_after
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -456,7 +457,11 @@ def in_conflict(enrolled: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
     deliver(tmp_path / "b1")
     pid = comm.execute("SELECT id FROM person").fetchone()[0]
     Store(comm, actor="xã").edit("person", pid, {"phone": "0911111111", "notes": "xã ghi"})
-    Store(prov, actor="tỉnh").edit("person", pid, {"phone": "0922222222", "notes": "tỉnh ghi"})
+    # The province's values win (the test types over "tỉnh ghi"): stamped after the commune's,
+    # not in the same millisecond, where the commune's later site id would win the tie.
+    with stamped_after(comm):
+        Store(prov, actor="tỉnh").edit("person", pid, {"phone": "0922222222",
+                                                       "notes": "tỉnh ghi"})
     deliver(tmp_path / "b2")
     assert len(conflicts.list_conflicts(prov)) == 2
     prov.close()
