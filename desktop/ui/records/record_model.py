@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +15,7 @@ from PySide6.QtCore import (
     QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -29,6 +32,12 @@ BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 # Pages fetched back to back (End held down) double up to this: 6,000 minutes in seven
 # pages; a page of 1,600 reads in 9-10 ms at 300,000 people, one of 3,200 took 27-40.
 MAX_BATCH = 1600
+# A page asked for is read this much at a time, at most, by the rate the list's last read
+# had (a row of minutes tested and read ~5 µs warm; a good deed at the tree's root, its
+# person's row read afresh for its place, 20-50 µs): the rest comes in the next turns of the
+# event loop, painted between them, so that a fetch with its rows' insertion and the paint
+# after it fits a frame (16 ms) on a list whose rows are slow to read.
+READ_BUDGET_S = 0.008
 # Fields a list reads besides its columns, to present them: a meeting's number is shown with
 # its issuer (Presenter.record).
 _ALSO_READ = {"meeting": frozenset({"issuer"})}
@@ -40,6 +49,33 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 # Figures read down a column, units under units: right-aligned, as on the home page.
 NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+@contextlib.contextmanager
+def collections_held() -> Iterator[None]:
+    """The cycle collector held off while a page is read. The rows SQLite gives back (and
+    their values' tuples) live until the read ends, and die then: a young collection
+    meanwhile (one each 700 of them) found them alive, walked them and passed them on to
+    the older generations, each such passing bringing the next full collection nearer; one
+    came inside a read of 1,600 rows at 300,000 people every few lists (11-14 ms of processor
+    with bench_lists' 100k database read before it, 5-6 in a new process). Held, none comes
+    during the read, and after it the young generation holds little the read made (its rows
+    are not tracked: ``every_key``). Not held if it is held already (an import holds it
+    whole)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def read_size(wanted: int, per_row: float) -> int:
+    """How many of ``wanted`` rows to read at once, at ``per_row`` seconds a row (the list's
+    last read; 0: not known): what READ_BUDGET_S allows, and never less than a page."""
+    return wanted if per_row <= 0 else min(wanted, max(BATCH, int(READ_BUDGET_S / per_row)))
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -74,6 +110,10 @@ class RecordTableModel(QAbstractTableModel):
         self._last_key: tuple | None = None  # the next page starts after it (keyset)
         self._exhausted = True
         self._batch, self._last_fetch = BATCH, 0.0  # the next page's size; when the last came
+        self._wanted = 0  # rows of the pages asked for still to come (READ_BUDGET_S)
+        self._per_row = 0.0  # seconds a row of this list took in its last read
+        self._more = QTimer(self, singleShot=True, interval=0)  # the next turn's read
+        self._more.timeout.connect(self._read_more)
         self._active = False  # no query runs until the page is first shown
 
     def let_go_of_file(self) -> None:
@@ -94,10 +134,16 @@ class RecordTableModel(QAbstractTableModel):
         presented, self._presented_ahead = self._presented_ahead, None
         cells = presented[1] if page is not None and presented is not None and \
             presented[0] is page else None  # (presented while typing paused)
+        self._wanted, self._per_row = 0, 0.0  # a page still coming of the last list: dropped
+        self._more.stop()
         if page is None:
-            page = records.page(self._conn, self.kind, query, limit=BATCH, fields=self._fields)
+            started = time.perf_counter()
+            with collections_held():
+                page = records.page(self._conn, self.kind, query, limit=BATCH,
+                                    fields=self._fields, every_key=False)
+            self._per_row = (time.perf_counter() - started) / max(1, len(page))
         self.query = query
-        self._last_key = page[-1]["sort_key"] if page else None  # type: ignore[assignment]
+        self._last_key = page[-1].pop("sort_key") if page else None  # type: ignore[assignment]
         self._exhausted = len(page) < BATCH
         self._batch, self._last_fetch = BATCH, time.monotonic()
         self._counter.forget()
@@ -112,7 +158,7 @@ class RecordTableModel(QAbstractTableModel):
             hold_warm_ups(in_s=shown_in)
         kind, fields = self.kind, self._fields
         self._ahead.ask(query, lambda conn: records.page(conn, kind, query, limit=BATCH,
-                                                         fields=fields))
+                                                         fields=fields, every_key=False))
 
     def _page_read_ahead(self, key: object) -> None:
         """(The UI thread, while typing pauses.) A search's page was read ahead: its first
@@ -173,23 +219,38 @@ class RecordTableModel(QAbstractTableModel):
         # bottom): a bigger page, so that 6,000 minutes end in seven presses, not sixty.
         self._batch = min(self._batch * 2, MAX_BATCH) \
             if time.monotonic() - self._last_fetch < HELD_S else BATCH
-        try:
+        self._wanted += self._batch
+        self._fetch()
+
+    def _read_more(self) -> None:
+        """(The next turn of the event loop.) The rest of the pages asked for."""
+        if self._wanted > 0 and not self._exhausted:
             self._fetch()
-        finally:
-            self._last_fetch = time.monotonic()
 
     def _fetch(self) -> None:
-        page = records.page(self._conn, self.kind, self.query, after=self._last_key,
-                            limit=self._batch, fields=self._fields)
-        if len(page) < self._batch:
-            self._exhausted = True
+        """Read what is wanted, as much of it as READ_BUDGET_S allows at the list's rate;
+        the rest in the next turn of the event loop."""
+        limit = read_size(self._wanted, self._per_row)
+        started = time.perf_counter()
+        try:
+            with collections_held():
+                page = records.page(self._conn, self.kind, self.query, after=self._last_key,
+                                    limit=limit, fields=self._fields, every_key=False)
+        finally:
+            self._last_fetch = time.monotonic()
+        self._per_row = (time.perf_counter() - started) / max(1, len(page))
+        self._wanted -= limit
+        if len(page) < limit:
+            self._exhausted, self._wanted = True, 0
+        elif self._wanted > 0:
+            self._more.start()
         if not page:
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(page)
         self._shown.extend([None] * len(page))  # presented when first painted
-        self._last_key = page[-1]["sort_key"]  # type: ignore[assignment]
+        self._last_key = page[-1].pop("sort_key")  # type: ignore[assignment]
         self.endInsertRows()
 
     # -- sorting in SQL ----------------------------------------------------------------
