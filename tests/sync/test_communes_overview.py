@@ -35,7 +35,7 @@ def fill(node: Node) -> str:
     today = dt.date.today()
     node.store.add("meeting", {"organization_id": org, "title": "Họp tổ",
                                "started_at": today.strftime("08:00 %d/%m/%Y")})
-    last_year = today.replace(year=today.year - 1)
+    last_year = dt.date(today.year - 1, today.month, min(today.day, 28))  # (29 February)
     node.store.add("meeting", {"organization_id": org, "title": "Họp năm trước",
                                "started_at": last_year.strftime("08:00 %d/%m/%Y")})
     node.store.add("tip", {"received_at": today.strftime("08:00 %d/%m/%Y"),
