@@ -14,7 +14,7 @@ from dbkit import logical_dump
 from desktop.storage import db, dbapi
 
 CHILD = textwrap.dedent("""
-    import os, sys, time
+    import os, sys
     from pathlib import Path
     from desktop.storage import accounts, merge
     from desktop.sync import exchange, keys
@@ -27,7 +27,7 @@ CHILD = textwrap.dedent("""
     def progress(i, n, done, total):
         if 0 < done < total:
             print("PROGRESS", done, total, flush=True)
-            time.sleep(0.2)
+            sys.stdin.readline()  # killed here, mid-import, however late the test gets to it
 
     exchange.import_files(conn, unlocked, [Path(sys.argv[2])], progress=progress)
     print("FINISHED", flush=True)
@@ -43,7 +43,8 @@ def test_kill_9_in_the_middle_of_an_import(network, tmp_path):
     before = logical_dump(prov.conn)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(prov.path), str(bundle)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = child.stdout.readline()
         assert line.startswith("PROGRESS"), (line, child.stderr.read())
