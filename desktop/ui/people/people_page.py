@@ -44,11 +44,13 @@ from desktop.ui.records.record_dialog import RecordDialog
 class PeoplePage(QWidget):
     last_import: LastShown[QWidget] = LastShown()  # the import dialog open; tests look
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext | None, parent: QWidget | None = None) -> None:
+        """``ctx`` None: the page's widgets only, its data given by ``attach`` (the window's
+        first page is built so while the password is typed: MainWindow.build_first_page)."""
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx = ctx  # type: ignore[assignment]  # (AppContext once attached)
         self.selection = Selection()
-        self.model = RosterModel(ctx.conn, self)
+        self.model = RosterModel(None if ctx is None else ctx.conn, self)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px 0;")
         self.search = QLineEdit()
@@ -111,12 +113,10 @@ class PeoplePage(QWidget):
         # Only people who now belong to an organization of a type, or hold a role.
         self.org_type_filter = QComboBox()
         self.org_type_filter.addItem(_("Loại tổ chức: tất cả"), None)
-        for item in catalogues.items(ctx.conn, "org_type"):
-            self.org_type_filter.addItem(item.name, item.code)
         self.role_filter = QComboBox()
         self.role_filter.addItem(_("Chức danh: tất cả"), None)
-        for item in catalogues.items(ctx.conn, "role"):
-            self.role_filter.addItem(item.name, item.code)
+        if ctx is not None:
+            self._add_catalogue_choices()
         # An organization's roster: its members now, or those whose membership ended.
         self.members_filter = QComboBox()
         self.members_filter.addItem(_("Đang tham gia"), False)
@@ -153,6 +153,18 @@ class PeoplePage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
+
+    def attach(self, ctx: AppContext) -> None:
+        """The data of a page built without it (``ctx`` None): before it is first shown."""
+        self.ctx = ctx
+        self.model.attach(ctx.conn)
+        self._add_catalogue_choices()
+
+    def _add_catalogue_choices(self) -> None:
+        """The filters' organization types and roles, after their «tất cả»."""
+        for combo, catalogue in ((self.org_type_filter, "org_type"), (self.role_filter, "role")):
+            for item in catalogues.items(self.ctx.conn, catalogue):
+                combo.addItem(item.name, item.code)
 
     # -- what is shown -----------------------------------------------------------------
 

@@ -91,21 +91,11 @@ class RosterModel(QAbstractTableModel):
     # prepared for painting meanwhile (widgets.PlainCells.prepare)
     texts_ahead = Signal(list)
 
-    def __init__(self, conn: dbapi.Connection, parent: Any = None) -> None:
+    def __init__(self, conn: dbapi.Connection | None, parent: Any = None) -> None:
+        """``conn`` None: an empty roster until ``attach`` gives it its database (the
+        window's first page, built while the password is typed)."""
         super().__init__(parent)
-        self._conn = conn
-        self._presenter = Presenter(conn)
-        self._counter = Counter(conn, self)
-        self._counter.counted.connect(self.counted)
-        self._counter.failed.connect(self.count_failed)
-        # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
-        # It also reads the ranks and numbers a search is placed or found by, for both
-        # connections (rosters.warm, lend_warm_up): off the UI thread, once.
-        self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after),
-                                warmed=rosters.warmed, lend=rosters.lend_warm_up,
-                                ready=self._page_read_ahead)
         self._presented_ahead: tuple[object, list[_Row]] | None = None  # (page, its rows)
-        self.destroyed.connect(self._ahead.close)
         self._scope = rosters.Scope()
         self._search: str | None = None
         self._order: str | None = None  # a column clicked to sort by; None: name order
@@ -120,6 +110,23 @@ class RosterModel(QAbstractTableModel):
         self._last_fetch = 0.0
         self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
         self._painting = False  # a search was shown, its rows not yet painted
+        if conn is not None:
+            self.attach(conn)
+
+    def attach(self, conn: dbapi.Connection) -> None:
+        """The database this roster reads (once, before anything is shown)."""
+        self._conn = conn
+        self._presenter = Presenter(conn)
+        self._counter = Counter(conn, self)
+        self._counter.counted.connect(self.counted)
+        self._counter.failed.connect(self.count_failed)
+        # A search's first page read while the officer types (desktop/ui/common/read_ahead.py).
+        # It also reads the ranks and numbers a search is placed or found by, for both
+        # connections (rosters.warm, lend_warm_up): off the UI thread, once.
+        self._ahead = ReadAhead(conn, warm=lambda c, after: rosters.warm(c, after),
+                                warmed=rosters.warmed, lend=rosters.lend_warm_up,
+                                ready=self._page_read_ahead)
+        self.destroyed.connect(self._ahead.close)
 
     def let_go_of_file(self) -> None:
         """Close the connections this model's workers keep on the file (the window lets go

@@ -68,14 +68,17 @@ def _load(entry: str) -> None:
 
 class Preloader(QObject):
     """Runs ``first`` (work of the window's own that its frame did not need, such as the
-    menus' entries), then imports ``modules`` in order: one step per turn of the event loop,
-    until done or stopped."""
+    menus' entries), then imports ``modules`` in order, then runs ``last`` (work that needs
+    those modules, such as building the first page's widgets): one step per turn of the
+    event loop, until done or stopped."""
 
     def __init__(self, parent: QObject, modules: Sequence[str] = AFTER_LOGIN, *,
-                 first: Sequence[Callable[[], object]] = ()) -> None:
+                 first: Sequence[Callable[[], object]] = (),
+                 last: Sequence[Callable[[], object]] = ()) -> None:
         super().__init__(parent)
         self.calls = list(first)
         self.left = [m for m in modules if not _loaded(m)]
+        self.last = list(last)
         self._timer = QTimer(self, interval=0)
         self._timer.timeout.connect(self._step)
 
@@ -103,7 +106,7 @@ class Preloader(QObject):
 
     @property
     def done(self) -> bool:
-        return not self.calls and not self.left
+        return not self.calls and not self.left and not self.last
 
     def _step(self) -> None:
         if self.calls:  # the caller's own work first (it also runs it when needed sooner)
@@ -111,8 +114,11 @@ class Preloader(QObject):
             return
         while self.left and _loaded(self.left[0]):
             self.left.pop(0)
-        if not self.left:
-            self._timer.stop()
+        if self.left:
+            with contextlib.suppress(Exception):  # raised again, and reported, where used
+                _load(self.left.pop(0))
             return
-        with contextlib.suppress(Exception):  # raised again, and reported, where it is used
-            _load(self.left.pop(0))
+        if self.last:  # (the caller does it itself when it comes to it first)
+            self.last.pop(0)()
+            return
+        self._timer.stop()

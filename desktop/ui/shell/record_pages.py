@@ -90,6 +90,17 @@ class ModelPage(RecordPage):
         return dialog
 
 
+def build_page_early(name: str, parent: QWidget) -> QWidget | None:
+    """The page called ``name`` without its data (``attach(ctx)`` gives it), if it can be
+    built so: the people page, the one a window first shows, while the password is typed
+    (issue 12, the start). None for any other."""
+    if name == "people":
+        from desktop.ui.people.people_page import PeoplePage
+
+        return PeoplePage(None, parent)
+    return None
+
+
 def build_page(name: str, ctx: AppContext) -> QWidget:
     """The page called ``name`` (see MainWindow.PAGES)."""
     if name == "home":
