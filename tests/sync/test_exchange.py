@@ -145,6 +145,18 @@ def test_concurrent_edits_are_logged_at_both_and_resolved_everywhere(three, tmp_
     [cp] = open_conflicts(prov)
     assert cp.field == "phone"
     assert {cp.loser_value, cp.winner_value} == {"0911111111", "0922222222"}
+    # Either may win (two edits in one millisecond tie, and the larger site id wins): the
+    # winner is the greater (stamp, site), its value is each site's, and it is the site's
+    # whose edit it was.
+    stamps = prov.conn.execute("SELECT winner_hlc, winner_origin, loser_hlc, loser_origin "
+                               "FROM sync_conflict WHERE id = ?", (cp.id,)).fetchone()
+    assert (stamps[0], stamps[1]) > (stamps[2], stamps[3])
+    edited = {a.site_id: "0911111111", prov.site_id: "0922222222"}
+    assert (cp.winner_value, cp.loser_value) == (edited[cp.winner_origin],
+                                                 edited[cp.loser_origin])
+    for node in (prov, a):
+        assert node.conn.execute("SELECT phone FROM person WHERE id = ?",
+                                 (pid,)).fetchone()[0] == cp.winner_value, node.name
     at_a = open_conflicts(a)
     assert [c.id for c in at_a] == ([cp.id] if cp.loser_origin == a.site_id else [])
     # Re-delivering does not log it twice.
