@@ -4,7 +4,7 @@ field changes imported into each target, with the processor and wall time of eac
 not part of ``make bench``.
 
     .venv/bin/python tests/benchmarks/bench_import_stages.py [--quick] [--sizes 100000]
-        [--no-province] [--reps 3]
+        [--no-province] [--reps 3] [--pages]
 
 The stages are the program's own functions, timed by wrappers in this process only: reading
 the bundle (``bundle.read_members``: unzip, hashes, parsing), the checks of every cell and
@@ -32,7 +32,14 @@ writes a page per call, and a WAL frame in two): the pages the import read from 
 (each decrypted and its HMAC checked), the WAL frames written (each page encrypted; the
 checkpoint then reads each frame back and copies it into the file, no cipher), and how many
 of those pages the file gained, the others being pages it had that the import changed (what
-grows with the database: new entries scattered through its indexes). Nothing is asserted.
+grows with the database: new entries scattered through its indexes). The column "SQL" is the
+processor time inside the connection's ``execute`` and ``executemany`` calls during each stage
+(the statements' own work: SQLite, SQLCipher's pages, the driver binding parameters; a
+cursor's rows after its first are read in the caller's time, counted as Python), and a line
+gives it for the whole import. ``--pages``: one more import of the record lines, not timed, and
+the pages it rewrote named by the b-tree they belong to (the file's pages compared before and
+after, ``dbstat`` on a decrypted copy): what an import's writing grows with is the pages of
+the indexes its new entries are spread over. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ import builders
 from desktop.storage import (
     bulk,
     db,
+    dbapi,
     derived,
     duplicates,
     merge,
@@ -137,24 +145,45 @@ def _sched() -> tuple[float, float]:
 
 
 class Clock:
-    """Processor and wall time spent in each wrapped function during one import."""
+    """Processor and wall time spent in each wrapped function during one import, and of it
+    the processor time inside the connection's ``execute`` and ``executemany`` calls (the
+    statements' own work: SQLite, SQLCipher and the driver binding the parameters), given
+    to every stage running at the time and to the whole import ("" here)."""
 
     def __init__(self) -> None:
         self.cpu: dict[str, float] = {}
         self.wall: dict[str, float] = {}
+        self.sql: dict[str, float] = {}
+        self.running: list[str] = [""]
 
     def add(self, name: str, cpu: float, wall: float) -> None:
         self.cpu[name] = self.cpu.get(name, 0.0) + cpu
         self.wall[name] = self.wall.get(name, 0.0) + wall
 
+    def add_sql(self, cpu: float) -> None:
+        for name in self.running:
+            self.sql[name] = self.sql.get(name, 0.0) + cpu
+
     def wrap(self, name: str, real: Callable[..., object]) -> Callable[..., object]:
         @functools.wraps(real)
         def timed(*a: object, **k: object) -> object:
             c0, w0 = time.process_time(), time.perf_counter()
+            self.running.append(name)
             try:
                 return real(*a, **k)
             finally:
+                self.running.pop()
                 self.add(name, time.process_time() - c0, time.perf_counter() - w0)
+        return timed
+
+    def statements(self, real: Callable[..., object]) -> Callable[..., object]:
+        @functools.wraps(real)
+        def timed(*a: object, **k: object) -> object:
+            c0 = time.process_time()
+            try:
+                return real(*a, **k)
+            finally:
+                self.add_sql(time.process_time() - c0)
         return timed
 
 
@@ -173,13 +202,24 @@ def timing(clock: Clock) -> Iterator[None]:
 
     @contextlib.contextmanager
     def transaction(self: writer.Store, *a: object, **k: object) -> Iterator[None]:
-        with real_txn(self, *a, **k):
-            yield
-            c0, w0 = time.process_time(), time.perf_counter()
+        pushed = False
+        try:
+            with real_txn(self, *a, **k):
+                yield
+                c0, w0 = time.process_time(), time.perf_counter()
+                clock.running.append("commit")
+                pushed = True
+        finally:
+            if pushed:
+                clock.running.remove("commit")
         clock.add("commit", time.process_time() - c0, time.perf_counter() - w0)
 
     patched.append((writer.Store, "transaction", real_txn))
     writer.Store.transaction = transaction  # type: ignore[method-assign]
+    for attr in ("execute", "executemany"):  # the class of every program connection
+        real = getattr(dbapi.Connection, attr)
+        patched.append((dbapi.Connection, attr, real))
+        setattr(dbapi.Connection, attr, clock.statements(real))
     try:
         yield
     finally:
@@ -187,8 +227,82 @@ def timing(clock: Clock) -> Iterator[None]:
             setattr(module, attr, real)
 
 
+def _plain_pages(data: bytes, key: bytes, page: int) -> bytes | None:
+    """The pages of an encrypted file as SQLite's own, at the same page numbers, for
+    ``dbstat`` (SQLCipher has none, and its export renumbers the pages): SQLCipher 4 with a
+    raw key encrypts each page but its reserve (IV and HMAC) with AES-256-CBC under the key
+    itself, page 1 after its 16-byte salt. The reserve is found from page 1's header (byte 20
+    says it); None if neither of SQLCipher's sizes gives a header."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    def plain(i: int, reserve: int) -> bytes:
+        raw = data[i * page:(i + 1) * page]
+        start = 16 if i == 0 else 0
+        dec = Cipher(algorithms.AES(key), modes.CBC(raw[page - reserve:page - reserve + 16])
+                     ).decryptor()
+        body = dec.update(raw[start:page - reserve]) + dec.finalize()
+        return (b"SQLite format 3\x00" if i == 0 else b"") + body + raw[page - reserve:]
+
+    for reserve in (48, 80):  # HMAC-SHA256 (this program's files), HMAC-SHA512 (older)
+        if plain(0, reserve)[20] == reserve:
+            return b"".join(plain(i, reserve) for i in range(len(data) // page))
+    return None
+
+
+def _rewritten(target: builders.Built, bundle: Path, tkeys: keys.SiteKeys, work: Path
+               ) -> str:
+    """One more import (not timed), and the pages it rewrote by the b-tree they belong to:
+    the file's pages compared before and after (both checkpointed; a page not rewritten keeps
+    its bytes), then named by ``dbstat`` on a decrypted copy of the file after."""
+    import sqlite3  # the standard library's: dbstat
+
+    copy = target.copy_to(work, "pages.db")
+    conn = db.open_database(copy.path, key=target.key)
+    try:
+        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = copy.path.read_bytes()
+        exchange.import_files(conn, tkeys, [bundle])
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = copy.path.read_bytes()
+    finally:
+        conn.close()
+    old = len(before) // page
+    changed = [i + 1 for i in range(len(after) // page)
+               if i >= old or before[i * page:(i + 1) * page] != after[i * page:(i + 1) * page]]
+    plain = _plain_pages(after, target.key, page)
+    bs._remove_db(copy.path)
+    if plain is None:
+        return "pages rewritten: the file's cipher settings not known here"
+    path = work / "pages-plain.db"
+    path.write_bytes(plain)
+    try:
+        owner_conn = sqlite3.connect(path)
+        try:
+            owner = dict(owner_conn.execute("SELECT pageno, name FROM dbstat"))
+            sizes: dict[str, int] = {}
+            for name in owner.values():
+                sizes[name] = sizes.get(name, 0) + 1
+        finally:
+            owner_conn.close()
+    finally:
+        path.unlink(missing_ok=True)
+    counts: dict[str, list[int]] = {}
+    for p in changed:
+        c = counts.setdefault(owner.get(p, "(free pages)"), [0, 0])
+        c[0] += 1
+        c[1] += p > old
+    top = sorted(counts.items(), key=lambda kv: -kv[1][0])
+    shown = ", ".join(f"{name} {n:,} of {sizes.get(name, 0):,} ({new:,} new)"
+                      for name, (n, new) in top[:8])
+    rest = sum(n for _name, (n, _new) in top[8:])
+    return (f"pages rewritten by b-tree (one more import, not timed; of the pages it has "
+            f"after): {len(changed):,} in all — {shown}"
+            + (f", {rest:,} in {len(top) - 8} others" if rest else ""))
+
+
 def measure(target: builders.Built, sender_base: builders.Built, work: Path,
-            reps: int) -> None:
+            reps: int, pages: bool = False) -> None:
     print(f"\n{builders.describe(target)}")
     t, s = bs.enrolled(target, sender_base, work)
     sconn = s.open()
@@ -244,6 +358,8 @@ def measure(target: builders.Built, sender_base: builders.Built, work: Path,
         _table(runs, exported.changes)
         print("   " + Traffic(*(int(statistics.median(t[i] for t in traffic[lines]))
                                   for i in range(5))).describe())
+        if pages and lines == "record lines":  # change lines write the same records
+            print("   " + _rewritten(t, bundles[lines], tkeys, work))
     for p in (t.path, s.path):
         bs._remove_db(p)
 
@@ -257,14 +373,22 @@ def _table(runs: Sequence[tuple[Clock, float, float, float, float]], changes: in
           f"processor of {reps} (waiting for a processor "
           f"{statistics.median(r[3] for r in runs):.2f} s, blocked "
           f"{statistics.median(r[4] for r in runs):.2f} s)")
-    print(f"   {'stage':32s} {'processor':>10s} {'share':>6s} {'wall':>8s}")
-    top = 0.0
+    print(f"   {'stage':32s} {'processor':>10s} {'share':>6s} {'wall':>8s} {'SQL':>8s}")
+    top = top_sql = 0.0
     for name, _module, _attr, depth in (*STAGES, ("commit", None, "", 0)):
         c = statistics.median(r[0].cpu.get(name, 0.0) for r in runs)
         w = statistics.median(r[0].wall.get(name, 0.0) for r in runs)
+        q = statistics.median(r[0].sql.get(name, 0.0) for r in runs)
         top += c if depth == 0 else 0.0
-        print(f"   {'  ' * depth + name:32s} {c:9.3f}s {100 * c / cpu:5.0f}% {w:7.3f}s")
-    print(f"   {'other':32s} {max(cpu - top, 0.0):9.3f}s {100 * max(cpu - top, 0) / cpu:5.0f}%")
+        top_sql += q if depth == 0 else 0.0
+        print(f"   {'  ' * depth + name:32s} {c:9.3f}s {100 * c / cpu:5.0f}% {w:7.3f}s "
+              f"{q:7.3f}s")
+    sql = statistics.median(r[0].sql.get("", 0.0) for r in runs)
+    print(f"   {'other':32s} {max(cpu - top, 0.0):9.3f}s {100 * max(cpu - top, 0) / cpu:5.0f}%"
+          f" {'':8s} {max(sql - top_sql, 0.0):7.3f}s")
+    print(f"   statements (execute, executemany) {sql:.3f}s of the {cpu:.3f}s, "
+          f"{100 * sql / cpu:.0f}%; the rest is Python (a cursor's rows after its first "
+          f"are read in Python's time)")
     sys.stdout.flush()
 
 
@@ -272,6 +396,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     bk.add_size_options(parser)
     parser.add_argument("--reps", type=int, default=3, help="imports per target")
+    parser.add_argument("--pages", action="store_true",
+                        help="one more import of the record lines, not timed: the pages it "
+                             "rewrote by b-tree (decrypts a copy of the file: a few seconds)")
     args = parser.parse_args(argv)
     people = bs.PEOPLE
     if args.quick:
@@ -285,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             other = "province" if target.site_kind == "commune" else "commune"
             sub = work / f"{target.site_kind}-{target.people}"
             sub.mkdir()
-            measure(target, senders[other], sub, args.reps)
+            measure(target, senders[other], sub, args.reps, args.pages)
     bk.footer(started)
 
 
