@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from desktop import i18n
 from desktop.domain import catalogue_attrs, cccd, dates, results, text, tips
 from desktop.domain.errors import ValidationError
 from desktop.domain.kinds import MEETING, MEMBERSHIP, PERSON, Field, FieldType, Kind
@@ -504,8 +505,8 @@ _SENT: dict[FieldType, Callable[[str], object]] = {
 
 def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:
     """Rules on a whole record (after an edit is merged in): errors raise, warnings return."""
-    for f in kind.fields:
-        if f.required and record.get(f.name) in (None, ""):
+    for f in _required(kind):
+        if record.get(f.name) in (None, ""):
             raise ValidationError(f.name, _("bắt buộc phải có"), label=f.label)
     warnings: list[str] = []
     rule = _RECORD_RULES.get(kind.name)
@@ -520,6 +521,18 @@ def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:
     return warnings
 
 
+# A kind's required fields (check_record runs for every record an import writes: 10,000
+# people, 14 fields each looked at for the one required). Keyed by the kind's identity.
+_REQUIRED: dict[int, tuple[Kind, tuple[Field, ...]]] = {}
+
+
+def _required(kind: Kind) -> tuple[Field, ...]:
+    held = _REQUIRED.get(id(kind))
+    if held is None or held[0] is not kind:
+        held = _REQUIRED[id(kind)] = (kind, tuple(f for f in kind.fields if f.required))
+    return held[1]
+
+
 def _person_rules(r: Mapping[str, Stored]) -> list[str]:
     number = r.get("citizen_id")
     if not number:
@@ -527,12 +540,30 @@ def _person_rules(r: Mapping[str, Stored]) -> list[str]:
     birth = r.get("birth_date")
     year = int(str(birth)[:4]) if birth else None
     gender = r.get("gender")
-    info = cccd.check_citizen_id(str(number), birth_year=year,
-                                 gender=str(gender) if gender else None)
+    number, sex = str(number), str(gender) if gender else None
+    if len(number) == 12 and number.isascii() and number.isdigit():
+        errors, warnings = _cccd_said(number[:6], year, sex, dt.date.today().year,
+                                      i18n.current_language())
+    else:  # not as stored: normalised, or refused with the message naming it
+        info = cccd.check_citizen_id(number, birth_year=year, gender=sex)
+        errors, warnings = info.errors, info.warnings
     label = PERSON.field("citizen_id").label
-    if info.errors:  # DOMAIN.md §5.1: year and sex must match; one of them is mistyped
-        raise ValidationError("citizen_id", " ".join(info.errors), label=label)
-    return [f"{label}: {w}" for w in info.warnings]
+    if errors:  # DOMAIN.md §5.1: year and sex must match; one of them is mistyped
+        raise ValidationError("citizen_id", " ".join(errors), label=label)
+    return [f"{label}: {w}" for w in warnings]
+
+
+@functools.lru_cache(maxsize=4096)
+def _cccd_said(head: str, year: int | None, sex: str | None, this_year: int,
+               _language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(errors, warnings) of cccd.check_citizen_id for a number of 12 digits starting with
+    ``head``: what they say depends on its first six only (the province, the century and
+    sex, the year) and on the current year, so an import's 10,000 numbers, sharing a few
+    hundred of those, are decoded once each (issue 12: 40 → 15 ms of the whole-record rules
+    at 10,000 people); the messages in the language they were made in."""
+    info = cccd.check_citizen_id(head + "000000", birth_year=year, gender=sex,
+                                 today=dt.date(this_year, 1, 1))
+    return info.errors, info.warnings
 
 
 def _not_before(r: Mapping[str, Stored], first: str, later: str, kind: Kind) -> None:
