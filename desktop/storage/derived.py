@@ -50,7 +50,10 @@ def columns_many(kind: Kind, records: Sequence[Mapping[str, object]]) -> list[li
 
 
 _RECORD_SEP = "\x00"  # folds to itself and is no word character: it parts the records
-_NOT_A_WORD_OR_SEP = re.compile(r"(?:[^\w\x00]|_)+")
+# Runs of what is no word character but the separator; "_" (a word character to re, not to
+# search_words) is made a space first: one character class, not an alternation tried at
+# every character (issue 12: 11 -> 5.5 ms over 10,000 people's names).
+_NOT_A_WORD_OR_SEP = re.compile(r"[^\w\x00]+")
 
 
 def _search_texts(kind: Kind, records: Sequence[Mapping[str, object]]) -> list[str]:
@@ -61,7 +64,7 @@ def _search_texts(kind: Kind, records: Sequence[Mapping[str, object]]) -> list[s
     joined = _RECORD_SEP.join(texts)
     if joined.count(_RECORD_SEP) != len(texts) - 1:  # a value holds the separator itself
         return [" ".join(text.search_words(t)) for t in texts]
-    folded = text.fold_chars(joined)
+    folded = text.fold_chars(joined).replace("_", " ")
     return [t.strip(" ") for t in _NOT_A_WORD_OR_SEP.sub(" ", folded).split(_RECORD_SEP)]
 
 
