@@ -1,6 +1,6 @@
 """The window's first page built while the password is typed (issue 12, the start budget):
-its widgets and model wait, hidden, in their tab; the login gives them the data, and the
-page then works as one built after it."""
+its widgets and model wait, empty, in their tab behind the prompt; the login gives them the
+data, and the page then works as one built after it."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ def test_the_people_page_built_behind_the_prompt_is_the_one_shown_and_searched(
         early = w.tabs.currentWidget().findChild(PeoplePage)
         typing["page"] = early
         typing["visible"] = early is not None and early.isVisible()
+        typing["rows"] = early and early.model.rowCount()
+        typing["filters"] = early and (early.org_type_filter.count(), early.role_filter.count())
         typing["logged_in"] = w.conn is not None
         dialog.user.setText(TEST_USER)
         dialog.password.setText(TEST_PASSWORD)
@@ -51,9 +53,11 @@ def test_the_people_page_built_behind_the_prompt_is_the_one_shown_and_searched(
     windows.append(w)
     with qtbot.waitSignal(w.filled, timeout=20000):
         pass
-    # Built while the password was typed, before any data, and not shown until the login.
+    # Built while the password was typed and shown empty behind the prompt: no data before
+    # the login.
     assert isinstance(typing["page"], PeoplePage)
-    assert typing["visible"] is False and typing["logged_in"] is False
+    assert typing["visible"] is True and typing["logged_in"] is False
+    assert typing["rows"] == 0 and typing["filters"] == (1, 1)
     page = w.people
     assert page is typing["page"]
     qtbot.waitUntil(page.table.isVisible, timeout=5000)
