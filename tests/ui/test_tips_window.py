@@ -49,6 +49,12 @@ def shown_codes(page) -> list[str]:
     return [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
 
 
+def overdue_said(qtbot, page, text: str) -> None:
+    """The overdue tips are read off the UI thread: the warning once they come."""
+    qtbot.waitUntil(lambda: text in page.overdue_label.text()
+                    and page.overdue_label.isVisible() == bool(text), timeout=5000)
+
+
 def row_fill(page, row: int):
     option = QStyleOptionViewItem()
     page.delegate.initStyleOption(option, page.model.index(row, 0))
@@ -69,7 +75,7 @@ def test_add_a_tip_see_the_overdue_one_and_refuse_an_early_transfer(xa, qtbot, w
     assert not dialog.isVisible(), [e.message.text() for e in dialog.editors.values()]
     year = dt.date.today().year
     assert shown_codes(page) == [f"NT-{year}-0001"]
-    assert not page.overdue_label.isVisible()
+    assert not page.overdue_label.isVisible(), page.overdue_label.text()
 
     # One received three days ago and not transferred: red, and said above the list.
     commune = rosters.unit_of_site(w.conn, w.ctx.site.unit_code)
@@ -81,6 +87,7 @@ def test_add_a_tip_see_the_overdue_one_and_refuse_an_early_transfer(xa, qtbot, w
     page.reload()
     late = 1  # newest first: the one added in the dialog, then the old one
     assert shown_codes(page)[0] == f"NT-{year}-0001"
+    overdue_said(qtbot, page, "1 nguồn tin quá hạn")
     assert row_fill(page, late) == OVERDUE_FILL
     assert row_fill(page, 1 - late) != OVERDUE_FILL
     assert page.overdue_label.isVisible() and "1 nguồn tin quá hạn" in page.overdue_label.text()
@@ -107,7 +114,7 @@ def test_add_a_tip_see_the_overdue_one_and_refuse_an_early_transfer(xa, qtbot, w
     type_text(sent.widget, dates.format_datetime(three_days + dt.timedelta(hours=2)))
     click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Save))
     assert not dialog.isVisible()
-    assert not page.overdue_label.isVisible()
+    qtbot.waitUntil(lambda: not page.overdue_label.isVisible(), timeout=5000)
     assert all(row_fill(page, r) != OVERDUE_FILL for r in range(page.model.rowCount()))
 
 
@@ -220,7 +227,7 @@ def test_a_search_typed_reads_the_overdue_tips_again_only_once_something_is_writ
                           "channel": "dien_thoai", "unit_id": commune, "summary": summary})
     w.changed()
     page = show(qtbot, w, "tips")
-    assert "3 nguồn tin quá hạn" in page.overdue_label.text()
+    overdue_said(qtbot, page, "3 nguồn tin quá hạn")
     calls: list[str | None] = []
     real = tips.overdue
 
@@ -245,7 +252,7 @@ def test_a_search_typed_reads_the_overdue_tips_again_only_once_something_is_writ
                       "unit_id": commune, "summary": "Phản ánh trộm cắp xe máy"})
     w.changed()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=3000)
-    assert "4 nguồn tin quá hạn" in page.overdue_label.text()
+    overdue_said(qtbot, page, "4 nguồn tin quá hạn")
     assert all(row_fill(page, r) == OVERDUE_FILL for r in range(3))
     # One transferred: its row painted as any list's, the others still red on pink.
     first = page.model.record_id(0)
@@ -260,3 +267,52 @@ def test_a_search_typed_reads_the_overdue_tips_again_only_once_something_is_writ
     assert shot.pixelColor(3, page.table.rowViewportPosition(row) + 3) != OVERDUE_FILL
     other = 1 if row != 1 else 2
     assert shot.pixelColor(3, page.table.rowViewportPosition(other) + 3) == OVERDUE_FILL
+
+
+def test_the_overdue_tips_are_read_off_the_ui_thread_and_come_red(xa, qtbot, windows,
+                                                                   monkeypatch):
+    # Issue 12: with 30,000 tips at 300,000 people (1,500 overdue) reading them held the
+    # page's first opening 20-30 ms, the first rows and their paint waiting for them. The
+    # rows come first; the warning and the red rows when read, never on the UI thread.
+    import threading
+
+    from desktop.storage import tips
+
+    ui_thread = threading.get_ident()
+    threads: list[int] = []
+    real = tips.overdue
+
+    def overdue(conn, **kw):
+        threads.append(threading.get_ident())
+        return real(conn, **kw)
+
+    monkeypatch.setattr(tips, "overdue", overdue)
+    w = window_as(xa, OFFICER, PW, windows)
+    commune = rosters.unit_of_site(w.conn, w.ctx.site.unit_code)
+    three_days = dt.datetime.now() - dt.timedelta(days=3)
+    store = Store(w.conn)
+    store.add("tip", {"received_at": dates.iso_datetime(three_days), "channel": "dien_thoai",
+                      "unit_id": commune, "summary": "Tin cũ chưa chuyển"})
+    store.add("tip", {"received_at": dates.iso_datetime(dt.datetime.now()),
+                      "channel": "dien_thoai", "unit_id": commune, "summary": "Tin mới"})
+    w.changed()
+    page = show(qtbot, w, "tips")
+    assert page.model.rowCount() == 2  # the rows at once
+    overdue_said(qtbot, page, "1 nguồn tin quá hạn")
+    assert threads and ui_thread not in threads
+    late = 1  # newest first
+    qtbot.waitUntil(lambda: page.table.viewport().grab().toImage().pixelColor(
+        3, page.table.rowViewportPosition(late) + 3) == OVERDUE_FILL, timeout=3000)
+    assert row_fill(page, 0) != OVERDUE_FILL
+
+    # One that cannot be read is said where the warning stands, not a list silently plain.
+    from desktop.storage import dbapi
+
+    def broken(conn, **kw):
+        raise dbapi.DatabaseError("file is not a database")
+
+    monkeypatch.setattr(tips, "overdue", broken)
+    store.add("tip", {"received_at": dates.iso_datetime(three_days), "channel": "dien_thoai",
+                      "unit_id": commune, "summary": "Tin cũ nữa"})
+    w.changed()
+    overdue_said(qtbot, page, "Không đọc được các nguồn tin quá hạn")
