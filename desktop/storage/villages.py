@@ -161,6 +161,17 @@ def villages_of_province(conn: dbapi.Connection, province_id: str, *,
                      by_commune=True, counted=counted)
 
 
+def unit_names(conn: dbapi.Connection, unit_ids: Sequence[str]) -> dict[str, str]:
+    """The names of ``unit_ids`` (one not found, or without a name: its id, as the lists show
+    a reference), read in one question a chunk."""
+    out = {u: u for u in unit_ids}
+    for unit_id, name in dbapi.rows_in(conn, "SELECT id, name FROM unit WHERE id IN ({})",
+                                       list(out)):
+        if name is not None:
+            out[unit_id] = str(name)
+    return out
+
+
 def residents(conn: dbapi.Connection, village_ids: Sequence[str]) -> dict[str, int]:
     """How many people live in each of ``village_ids`` (those with none: 0), one grouped
     count a chunk over the index person_residence(residence_unit_id, _deleted)."""

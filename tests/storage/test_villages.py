@@ -215,3 +215,14 @@ def test_residents_counted_apart_are_those_the_list_counts(store, conn, commune,
     apart = villages.residents(conn, [v.id for v in bare])
     assert apart == {v.id: v.residents for v in counted} and apart[a] == 3 and apart[b] == 0
     assert [villages.get(conn, v.id) for v in counted] == counted
+
+
+def test_unit_names_are_read_at_once_as_the_lists_name_a_place(conn, commune, two):
+    """«Địa bàn» at a province names the commune of each village: one read for all of
+    them, the names a list shows (Presenter's), an id not found shown as itself."""
+    asked = [commune, *two, "no-such-unit", commune]
+    presenter = Presenter(conn)
+    assert villages.unit_names(conn, asked) == {
+        u: presenter.ref_title("unit", u) for u in asked}
+    assert villages.unit_names(conn, two) == {two[0]: "Bản Huổi Lếch", two[1]: "Bản Na Pheo"}
+    assert villages.unit_names(conn, []) == {}

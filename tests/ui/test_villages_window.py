@@ -354,3 +354,42 @@ def test_the_villages_texts_are_made_for_the_rows_painted_not_every_village(
     assert cell.data(Qt.ItemDataRole.ToolTipRole) == "Tên cũ, không còn dùng"
     current = next(r for r, v in enumerate(page.rows) if v.current)
     assert page.model.index(current, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_residents_counted_while_the_page_is_hidden_fit_the_rows_on_screen(window, qtbot,
+                                                                          monkeypatch):
+    """The residents' column is sized to the counts on screen, as the other columns are,
+    also when they come while the page is not shown (the officer went on to another tab, or
+    the page's first opening, not laid out yet): Qt measured every village then (630 at
+    the province: 19-23 ms of the UI thread when the counts came)."""
+    commune = villages.find_commune(window.conn, MUONG_NHE)
+    ids = villages.add(window.store, commune, [f"Bản Nậm {i:02d}" for i in range(80)])
+    window.reload_tree()
+    far, many = ids[-1], 10 ** 15  # «Bản Nậm 79», last: far below the screen
+    let_go = threading.Event()
+    real = villages.residents
+
+    def held(reader, asked):
+        if threading.get_ident() != threading.main_thread().ident:
+            let_go.wait(10)  # the counts come once the officer has gone on
+        counts = real(reader, asked)
+        if far in counts:
+            counts[far] = many
+        return counts
+
+    monkeypatch.setattr(villages, "residents", held)
+    page = click_page(qtbot, window, "areas")
+    qtbot.waitUntil(lambda: page.table.isVisible() and page.model.rowCount() >= 80,
+                    timeout=3000)
+    click_page(qtbot, window, "people")
+    qtbot.waitUntil(lambda: not page.table.isVisible(), timeout=3000)
+    let_go.set()
+    qtbot.waitUntil(lambda: page.model.index(0, 3).data() == "0", timeout=5000)
+    click_page(qtbot, window, "areas")
+    qtbot.waitUntil(page.table.isVisible, timeout=3000)
+    row = next(r for r, v in enumerate(page.rows) if v.id == far)
+    assert page.model.index(row, 3).data() == areas_page.format_count(many)
+    assert row > page.table.rowAt(page.table.viewport().height() - 1) >= 0  # below the screen
+    wide = page.table.fontMetrics().horizontalAdvance(areas_page.format_count(many))
+    assert wide > page.table.horizontalHeader().sectionSizeHint(3)  # (not the header's width)
+    assert page.table.columnWidth(3) < wide

@@ -563,10 +563,8 @@ class AreasPage(QWidget):
                      if self.commune_id else
                      villages.villages_of_province(conn, area[1], include_retired=old,
                                                    counted=False))
-        names: dict[str, str] = {}
-        for v in self.rows:
-            if v.commune_id not in names:
-                names[v.commune_id] = _unit_name(self.ctx, v.commune_id)
+        # the communes' names in one read (45 at the province: one question each was ~9 ms)
+        names = villages.unit_names(conn, list(dict.fromkeys(v.commune_id for v in self.rows)))
         self.model.show(self.rows, names)  # (the model's own list: counts replace its rows)
         current = sum(1 for v in self.rows if v.current)
         if self.by_commune:
@@ -594,7 +592,7 @@ class AreasPage(QWidget):
         """The residents' counts come: into the rows (and what a dialog opened says)."""
         self.model.counted(counts)
         self.rows = list(self.model.rows)
-        self.table.resizeColumnToContents(self.RESIDENTS)
+        fit_columns_to_screen(self.table, self.RESIDENTS)
 
     def _not_counted(self, failure: Failure) -> None:
         """The residents could not be counted: a dash in the column, why in the status line
