@@ -164,8 +164,11 @@ class PlainCells(QStyledItemDelegate):
                  right: Callable[[int], bool] | None = None) -> None:
         super().__init__(view)
         self._view, self._cell_text, self._plain, self._right = view, cell_text, plain, right
-        # A text's width, and once painted again or the window idle, the text prepared.
-        self._texts: OrderedDict[str, tuple[QStaticText | None, float]] = OrderedDict()
+        # A text's width, and once painted again or the window idle, the text prepared: in
+        # two maps, not a (prepared, width) tuple a text, a tracked object more for the
+        # cycle collector to walk for each of the 4,096 texts of every list shown.
+        self._widths: OrderedDict[str, float] = OrderedDict()
+        self._statics: dict[str, QStaticText] = {}  # of texts in _widths
         self._elisions: OrderedDict[tuple[str, int], str] = OrderedDict()
         self._drawn_once: deque[str] = deque(maxlen=_KEPT_TEXTS)  # to prepare when idle
         self._coming: deque[str] = deque(maxlen=_KEPT_TEXTS)  # about to be painted: prepare()
@@ -177,7 +180,8 @@ class PlainCells(QStyledItemDelegate):
     def _measure(self) -> None:
         """What every cell shares: the font, the text's margin and height, the pens."""
         view = self._view
-        self._texts.clear()
+        self._widths.clear()
+        self._statics.clear()
         self._elisions.clear()
         self._drawn_once.clear()
         self._coming.clear()
@@ -217,11 +221,16 @@ class PlainCells(QStyledItemDelegate):
                     return  # nothing to draw: an unselected cell's background is the row's
                 x, y, w, h = option.rect.getRect()
                 w -= 2 * self._margin
-                shown, width = self._texts.get(text) or self._measured(text)
+                width = self._widths.get(text)
+                if width is None:
+                    width = self._measured(text)
                 if width > w and width != _NOT_PLAIN:  # elided to the width, as Qt's is
                     text = self._elided(text, w)
-                    shown, width = self._texts.get(text) or self._measured(text)
+                    width = self._widths.get(text)
+                    if width is None:
+                        width = self._measured(text)
                 if width <= w:
+                    shown = self._statics.get(text)
                     left = x + self._margin + (w - width if right else 0)
                     top = y + h // 2 - self._height // 2
                     painter.setPen(self._pens[state & (_ENABLED | _ACTIVE)])
@@ -237,14 +246,15 @@ class PlainCells(QStyledItemDelegate):
                     return
         super().paint(painter, option, index)
 
-    def _measured(self, text: str) -> tuple[None, float]:
+    def _measured(self, text: str) -> float:
         """A text painted the first time: its width (none that is not one plain line: a line
         break, a tab, a control character goes to Qt's delegate)."""
         width = self._metrics.horizontalAdvance(text) if text.isprintable() else _NOT_PLAIN
-        kept = self._texts[text] = (None, width)
-        if len(self._texts) > _KEPT_TEXTS:
-            self._texts.popitem(last=False)
-        return kept
+        self._widths[text] = width
+        if len(self._widths) > _KEPT_TEXTS:
+            oldest, _width = self._widths.popitem(last=False)
+            self._statics.pop(oldest, None)
+        return width
 
     def _elided(self, text: str, width: int) -> str:
         """``text`` cut to ``width`` with «…» at its end, as Qt's delegate cuts it."""
@@ -274,15 +284,17 @@ class PlainCells(QStyledItemDelegate):
         while (self._coming or self._drawn_once) and time.perf_counter() < until:
             if self._coming:
                 text = self._coming.pop()
-                kept: tuple[QStaticText | None, float] | None = \
-                    self._texts.get(text) or self._measured(text)
-                if not text or kept[1] == _NOT_PLAIN:
+                width = self._widths.get(text)
+                if width is None:
+                    width = self._measured(text)
+                if not text or width == _NOT_PLAIN:
                     continue  # (nothing to draw, or drawn by Qt's delegate)
             else:
                 text = self._drawn_once.pop()  # the latest first: the list on screen now
-                kept = self._texts.get(text)
-            if kept is not None and kept[0] is None:
-                self._texts[text] = (self._prepared(text), kept[1])
+                if text not in self._widths:
+                    continue  # (no longer kept)
+            if text not in self._statics:
+                self._statics[text] = self._prepared(text)
         if self._coming or self._drawn_once:
             self._preparing.start()
 
