@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from dbkit import logical_dump
+from dbkit import logical_dump, stamped_after
 from synckit import Node
 
-from desktop.domain import hlc
 from desktop.domain.errors import UserError
 from desktop.storage import audit, dbapi, erasure, undo
-from desktop.storage.site import get_meta
 from desktop.sync import conflicts
 
 _FTS_SHADOW = re.compile(r"^\w+_fts_(data|idx|docsize|config): ")
@@ -123,18 +120,14 @@ def test_undo_of_a_bundle_mixing_new_and_changed_records_of_one_table(pair, tmp_
 
 
 def test_undo_takes_back_the_conflicts_an_import_opened_and_reopens_those_it_closed(
-        pair, tmp_path, monkeypatch):
+        pair, tmp_path):
     prov, a = pair
     pid = a.store.add("person", {"full_name": "Lò Văn Sáng"}).id
     imported(prov, *send(a, prov, tmp_path / "1"))
     imported(a, *send(prov, a, tmp_path / "2"))
     a.store.edit("person", pid, {"phone": "0911111111"})
-    # The province's edit must win, or the commune never hears of the conflict. Made in the
-    # same millisecond, the two stamps tie and the commune's site id (a later uuid7) wins: the
-    # province edits one millisecond after the commune's stamp.
-    after_a = (int(get_meta(a.conn, "hlc") or 0) >> hlc.COUNTER_BITS) + 1
-    with monkeypatch.context() as later:
-        later.setattr(hlc, "time", SimpleNamespace(time_ns=lambda: after_a * 1_000_000))
+    # The province's edit must win, or the commune never hears of the conflict.
+    with stamped_after(a.conn):
         prov.store.edit("person", pid, {"phone": "0922222222"})
     # Opened: the commune's concurrent edit arrives at the province.
     before = state(prov.conn)
