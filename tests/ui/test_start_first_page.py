@@ -36,11 +36,21 @@ def test_the_people_page_built_behind_the_prompt_is_the_one_shown_and_searched(
     typing: dict[str, object] = {}
 
     def type_then_log_in(dialog: LoginDialog) -> None:
-        # The officer types for a while: the preloader's turns run meanwhile.
+        # The officer types for a while: the preloader's turns run meanwhile, the last of
+        # them builds the page and shows it (on the event loop's next turn).
         qtbot.waitUntil(lambda: w.preloader.done, timeout=20000)
+
+        def shown() -> bool:
+            early = w.tabs.currentWidget().findChild(PeoplePage)
+            return early is not None and early.isVisible()
+
+        for _turn in range(250):  # up to 5 s (never raised from here: the dialog would wait)
+            if shown():
+                break
+            qtbot.wait(20)
+        typing["visible"] = shown()
         early = w.tabs.currentWidget().findChild(PeoplePage)
         typing["page"] = early
-        typing["visible"] = early is not None and early.isVisible()
         typing["rows"] = early and early.model.rowCount()
         typing["filters"] = early and (early.org_type_filter.count(), early.role_filter.count())
         typing["logged_in"] = w.conn is not None
