@@ -176,7 +176,7 @@ def test_the_frame_is_built_without_the_record_modules(demo_factory, tmp_path):
 
 
 _TO_THE_PROMPT = r"""
-import json, os, sys
+import os, sys
 from pathlib import Path
 from desktop.cli import window_args
 args = window_args(["--db", sys.argv[1]])  # as `antq --db PATH` reads its arguments
@@ -196,7 +196,7 @@ def now():  # PySide builds a class (the Qt namespace: its 140 enums) when first
     return {"Qt": "Qt" in vars(PySide6.QtCore),
             "modules": sorted(m for m in ("PySide6.QtNetwork", "desktop.errorlog", "hashlib",
                                           "desktop.storage.db", "desktop.storage.accounts",
-                                          "sqlcipher3", "desktop.cli_support")
+                                          "sqlcipher3", "desktop.cli_support", "json")
                               if m in sys.modules),
             # the file dialog's parts (named when a dialog first opens), the menus' shortcuts
             # (built behind the prompt), the message box (a login's notes). (Not QAction:
@@ -217,6 +217,8 @@ class Spy(QObject):
             from PySide6.QtWidgets import QLabel, QLineEdit
             seen["asks"] = [obj.findChild(QLineEdit).text(),
                             [l.text() for l in obj.findChildren(QLabel) if "mẫu" in l.text()]]
+            import json  # (after looking: the json modules are among those looked for)
+
             print(json.dumps(seen), flush=True)
             os._exit(0)
         return False
@@ -234,6 +236,8 @@ def test_the_frame_and_the_login_prompt_leave_out_what_they_do_not_show(demo_fac
     neither shows (issue 12, the start budget): the Qt namespace's enums (25 ms; name ``Qt``
     inside a function, never at a module's top, in what the frame imports), the one-window
     guard's QtNetwork (its listener comes later), the error log (loaded by the first error),
+    the json modules (no settings file here: only a language chosen writes one; the window's
+    last place is read when it fills),
     the storage modules and the database driver (imported while the password is typed), the
     command line's parsers and helpers (a window start's options are read by hand), Qt
     classes neither uses

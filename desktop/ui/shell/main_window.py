@@ -3,7 +3,6 @@ shortcuts, a status bar that says what happened."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -457,6 +456,8 @@ class MainWindow(QMainWindow):
         saved = QSettings().value("main/location")
         if not isinstance(saved, str):
             return
+        import json  # (preloaded while the password is typed: not before the frame)
+
         try:
             where = json.loads(saved)
         except ValueError:
@@ -675,6 +676,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/page", self.PAGES[self.tabs.currentIndex()][0])
         if self.is_filled:
+            import json
+
             settings.setValue("main/location", json.dumps(
                 {"db": str(self.db_path), "path": self.location()}))
         if self.screen_lock is not None:

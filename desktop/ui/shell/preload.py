@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 AFTER_LOGIN: tuple[str, ...] = (
     # the login: the key file, the key derivation, the audit entry, the vault's key
     "cryptography.hazmat.primitives.ciphers.aead", "argon2.low_level", "hmac",
+    "json",  # (also the window's last place, read when it fills)
     "desktop.storage.dbapi",  # the database driver (sqlcipher3 and its OpenSSL), 10 ms alone
     "desktop.storage.durable", "desktop.storage.cipher_upgrade", "desktop.storage.db",
     "desktop.storage.keyfile", "desktop.storage.accounts", "desktop.domain.kinds",
