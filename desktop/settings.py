@@ -26,7 +26,7 @@ def load() -> dict[str, object]:
     """The saved settings; an absent or damaged file means the defaults."""
     try:
         text = settings_path().read_text("utf-8")
-    except OSError:
+    except (OSError, ValueError):  # ValueError: bytes that are not UTF-8
         return {}
     # json only when there is a file: a start without one (only a language chosen in
     # Cài đặt writes it) reads the language before its frame without the json modules

@@ -57,6 +57,8 @@ def test_vietnamese_by_default_english_from_settings_and_env(tmp_path, monkeypat
     assert i18n.configured_language() == "en"
     (tmp_path / settings.SETTINGS_FILE).write_text("{broken", "utf-8")
     assert i18n.configured_language() == "vi"  # a damaged file means the defaults
+    (tmp_path / settings.SETTINGS_FILE).write_bytes(b'{"language": "en\xff"}')
+    assert i18n.configured_language() == "vi"  # so does one that is not UTF-8
 
 
 def test_english_catalog_is_used_when_active():
