@@ -161,12 +161,12 @@ def window_record_list(conn, kind_name: str, q) -> tuple[float, float, float, in
     nothing held (a page opened, or after a save), then Ctrl+End held: a page of 100 more,
     then pages doubling up to 1,600 rows to the end, each of the columns the list shows,
     each page read as the model reads it: at most what its read budget allows at the rate
-    of the list's last read (record_model.read_size), the rest in the next reads (the next
+    of the list's last read (fetching.read_size), the rest in the next reads (the next
     turns of the window's event loop). (first page, the page after it, the worst read of
     the jump, rows.)"""
     from desktop.domain.kinds import KINDS
     from desktop.storage import records
-    from desktop.ui.records.record_model import collections_held, read_size
+    from desktop.ui.common.fetching import collections_held, read_size
 
     kind = KINDS[kind_name]
     for held in HELD_CACHES:
@@ -188,7 +188,7 @@ def window_record_list(conn, kind_name: str, q) -> tuple[float, float, float, in
     while not done:
         wanted = next(batches, JUMP_BATCHES[-1])  # one press of End held
         while wanted > 0 and not done:
-            limit = read_size(wanted, per_row)
+            limit = read_size(wanted, per_row, 100)
             page, took, per_row = read(page[-1]["sort_key"], limit)
             second = second or took
             worst = max(worst, took)

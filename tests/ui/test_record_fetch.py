@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from uikit import click_page
 
 from desktop.storage import records
+from desktop.ui.common import fetching
 from desktop.ui.records import record_model
 
 
@@ -25,7 +26,7 @@ def test_a_page_slow_to_read_comes_a_part_at_a_time_between_paints(window, qtbot
     loop, and the list ends with the same rows in the same order as read at once."""
     monkeypatch.setattr(record_model, "BATCH", 20)
     # any row is slower than that (not raising: the old model, without it, fails below)
-    monkeypatch.setattr(record_model, "READ_BUDGET_S", 1e-9, raising=False)
+    monkeypatch.setattr(fetching, "READ_BUDGET_S", 1e-9)
     monkeypatch.setattr(record_model, "HELD_S", 60.0)  # each press comes while End is held
     limits: list[int] = []
     real = records.page

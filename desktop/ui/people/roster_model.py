@@ -4,8 +4,10 @@ A place's roster may hold 300,000 people. Scrolling keeps only their rowids (eig
 person, in order) and the sort key of the last one (the next page starts after it: keyset
 paging); a person's columns are read and presented when a row is painted, CHUNK rows
 at a time, and only the last CACHED_CHUNKS hundreds are kept. Holding the scroll bar at the
-bottom fetches ever larger pages. An organization's roster (a few hundred members) is read
-whole. The count comes from another thread (desktop/ui/common/counting.py).
+bottom fetches ever larger pages (up to 25,600 rowids), each read within
+fetching.READ_BUDGET_S at a time, the rest in the next turns of the event loop, and shown
+whole. An organization's roster (a few hundred members) is read whole. The count comes
+from another thread (desktop/ui/common/counting.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from desktop.storage import dbapi, rosters
 from desktop.storage.present import Presenter
 from desktop.storage.records import Record
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.fetching import collections_held, read_size
 from desktop.ui.common.read_ahead import ReadAhead
 from desktop.ui.common.widgets import answer_roles, replace_rows
 
@@ -39,7 +42,9 @@ Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _HORIZONTAL = Qt.Orientation.Horizontal
 BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
-MAX_BATCH = 25600  # pages fetched back to back (the scroll bar held down) double up to this
+# Pages fetched back to back (the scroll bar held down) double up to this, each read a part
+# at a time (fetching.READ_BUDGET_S) and shown whole.
+MAX_BATCH = 25600
 HELD_S = 0.25  # asked again this soon after the last page came: held down (End repeats ~30/s)
 # Rows read together when painted: a screen shows ~30 (each row read costs ~10 µs, and the
 # first chunk is read at every key typed in the search box).
@@ -108,6 +113,22 @@ class RosterModel(QAbstractTableModel):
         self._exhausted = True
         self._batch = BATCH
         self._last_fetch = 0.0
+        # A place's roster: rowids of the pages asked for still to come, and the seconds a
+        # rowid took in the last read. A page of 25,600 (End held at 300,000 people) read at
+        # once took 23-24 ms of the press, past a frame: read within fetching.READ_BUDGET_S
+        # at a time, the rest in the next turns of the event loop (``_more``). The parts
+        # read are shown together once they make a page (``_coming``): each insertion is
+        # laid out and painted again (5-12 ms at 300,000): shown part by part, End held
+        # took 35 presses to the end of 300,000 people, not 20.
+        self._wanted = 0
+        self._per_row = 0.0
+        self._coming = array("q")
+        self._asked = False  # asked again while a page came in parts
+        self._inserting = False  # a page being shown (endInsertRows)
+        self._asks = 0  # fetchMore calls since the last turn's read, a page coming in parts
+        self._let_go = False
+        self._more = QTimer(self, singleShot=True, interval=0)
+        self._more.timeout.connect(self._read_more)
         self._seen: tuple[int, _Row | None] = (-1, None)  # the row data() last read
         self._painting = False  # a search was shown, its rows not yet painted
         if conn is not None:
@@ -133,6 +154,11 @@ class RosterModel(QAbstractTableModel):
         of it: a restore replaces it, and an open reader keeps it busy)."""
         self._counter.release()
         self._ahead.release()
+        # No read of the rest of a page on the file let go of (it is closed next; the view
+        # may still ask a page as the window closes) until another roster is shown.
+        self._let_go = True
+        self._wanted = 0
+        self._more.stop()
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -259,6 +285,15 @@ class RosterModel(QAbstractTableModel):
         self._last_key = None
         self._exhausted = False
         self._batch, self._last_fetch = BATCH, 0.0
+        # A page still coming of the last roster: dropped. The rate is learnt again at the
+        # first fetchMore, which reads the 200 rowids asked at once: a first page's rate
+        # (100 rowids) is mostly the read's fixed cost, and read by it the pages up to
+        # 6,400 came in parts, each shown after a press that then asked nothing more.
+        self._wanted, self._per_row = 0, 0.0
+        self._coming = array("q")
+        self._more.stop()
+        self._asked = self._let_go = False
+        self._asks = 0
         self._counter.forget()
 
     def _forget_rows(self) -> None:
@@ -375,50 +410,97 @@ class RosterModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
+        if self._inserting:  # asked by the view as a page is shown: read from the next turn
+            self._asked = True  # (not two reads in one press of End)
+            return
+        if self._wanted > 0:  # a page still coming in parts: the next page once it is
+            self._asked = True  # shown (as a press of End held waited while a page was read
+            self._asks += 1  # whole, then asked for the next)
+            if self._asks > 1:  # asked again with no turn of the event loop between: read
+                self._asks = 0  # through without one (a loop of fetchMore), a part now
+                self._fetch_people()
+            return
         # Asked again soon after the last page came (the scroll bar held at the bottom, End
         # held down): a bigger page. Counted from when that page came, not from when it was
         # asked: on a busy machine a page can take longer than the keyboard's repeat, and
         # the pages must not fall back to a hundred rows on the way down.
         self._batch = min(self._batch * 2, MAX_BATCH) \
             if time.monotonic() - self._last_fetch < HELD_S else BATCH
-        try:
-            if self._scope.kind == "organization":
+        if self._scope.kind == "organization":  # a few hundred members: read at once
+            try:
                 self._fetch_members()
-            else:
-                self._fetch_people()
-        finally:
-            self._last_fetch = time.monotonic()
+            finally:
+                self._last_fetch = time.monotonic()
+        else:
+            self._wanted += self._batch
+            self._fetch_people()
+
+    def _read_more(self) -> None:
+        """(The next turn of the event loop.) The rest of the pages asked for."""
+        self._asks = 0
+        if self._wanted > 0 and not self._exhausted and not self._let_go and \
+                self._scope.kind != "organization":
+            self._fetch_people()
 
     def _fetch_people(self) -> None:
+        """Read the rowids wanted, as many as fetching.READ_BUDGET_S allows at the roster's
+        last rate; the rest in the next turn of the event loop. Each part starts after the
+        last rowid of the one before (keyset): the same rowids in the same order as the
+        page read at once."""
         # Read on the read-ahead's connection once it is warm, whose cache holds the name
         # index its warm-up read: on this thread while its worker is idle (read_here), else
         # by the worker (read_now). The window's own connection then never reads that
         # index whole: the index (30 MB at 300,000 people) is not held in two caches. Not
         # warm yet (or too long): read on the window's, as before.
-        scope, search, after, limit, order, descending = (
-            self._scope, self._search, self._last_key, self._batch, self._order,
-            self._descending)
+        limit = read_size(self._wanted, self._per_row, BATCH)
+        scope, search, after, order, descending = (
+            self._scope, self._search, self._last_key, self._order, self._descending)
 
         def read(conn: dbapi.Connection) -> tuple[list[int], tuple | None]:
             return rosters.people_rowids(conn, scope, search=search, after=after, limit=limit,
                                          order=order, descending=descending)
 
-        got = self._ahead.read_here(read)
-        if got is None:
-            got = self._ahead.read_now(("more", scope, search, after, limit, order,
-                                        descending), read)
-        rowids, last = got if got is not None else read(self._conn)
-        if len(rowids) < self._batch:
-            self._exhausted = True
-        if not rowids:
+        started = time.perf_counter()
+        try:
+            with collections_held():
+                got = self._ahead.read_here(read)
+                if got is None:
+                    got = self._ahead.read_now(("more", scope, search, after, limit, order,
+                                                descending), read)
+                rowids, last = got if got is not None else read(self._conn)
+        finally:
+            self._last_fetch = time.monotonic()
+        self._per_row = (time.perf_counter() - started) / max(1, len(rowids))
+        self._wanted -= limit
+        self._coming.extend(rowids)
+        if rowids:
+            self._last_key = last  # the next part starts after it
+        if len(rowids) < limit:
+            self._exhausted, self._wanted = True, 0
+        if self._wanted <= 0:
+            self._more.stop()  # (the page done by a read of fetchMore's, before the turn)
+        else:
+            self._more.start()
+            if len(self._coming) < self._batch:
+                return  # shown with the next parts, once they make a page
+        coming, self._coming = self._coming, array("q")
+        if not coming:
             return
         first = len(self._rowids)
-        self.beginInsertRows(QModelIndex(), first, first + len(rowids) - 1)
-        self._rowids.extend(rowids)
+        self.beginInsertRows(QModelIndex(), first, first + len(coming) - 1)
+        self._rowids.extend(coming)
         self._chunks.pop(first // CHUNK, None)  # a chunk read while it was shorter
         self._seen = (-1, None)
-        self._last_key = last
-        self.endInsertRows()
+        self._inserting = True
+        try:
+            self.endInsertRows()
+        finally:
+            self._inserting = False
+        if self._asked and not self._exhausted and self._wanted <= 0:
+            self._asked = False  # the next page, read from the next turn on
+            self._batch = min(self._batch * 2, MAX_BATCH)
+            self._wanted += self._batch
+            self._more.start()
 
     def _fetch_members(self) -> None:
         page = rosters.people_page(self._conn, self._scope, search=self._search,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +22,7 @@ from desktop.domain.text import in_two_lines
 from desktop.storage import dbapi, records
 from desktop.storage.present import Presenter
 from desktop.ui.common.counting import Counter
+from desktop.ui.common.fetching import collections_held, read_size
 from desktop.ui.common.read_ahead import ReadAhead, hold_warm_ups
 from desktop.ui.common.widgets import answer_roles, replace_rows
 
@@ -32,12 +31,6 @@ BATCH = 100  # a screenful is ~30 rows; each page is fetched as the user scrolls
 # Pages fetched back to back (End held down) double up to this: 6,000 minutes in seven
 # pages; a page of 1,600 reads in 9-10 ms at 300,000 people, one of 3,200 took 27-40.
 MAX_BATCH = 1600
-# A page asked for is read this much at a time, at most, by the rate the list's last read
-# had (a row of minutes tested and read ~5 µs warm; a good deed at the tree's root, its
-# person's row read afresh for its place, 20-50 µs): the rest comes in the next turns of the
-# event loop, painted between them, so that a fetch with its rows' insertion and the paint
-# after it fits a frame (16 ms) on a list whose rows are slow to read.
-READ_BUDGET_S = 0.008
 # Fields a list reads besides its columns, to present them: a meeting's number is shown with
 # its issuer (Presenter.record).
 _ALSO_READ = {"meeting": frozenset({"issuer"})}
@@ -49,33 +42,6 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 # Figures read down a column, units under units: right-aligned, as on the home page.
 NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-@contextlib.contextmanager
-def collections_held() -> Iterator[None]:
-    """The cycle collector held off while a page is read. The rows SQLite gives back (and
-    their values' tuples) live until the read ends, and die then: a young collection
-    meanwhile (one each 700 of them) found them alive, walked them and passed them on to
-    the older generations, each such passing bringing the next full collection nearer; one
-    came inside a read of 1,600 rows at 300,000 people every few lists (11-14 ms of processor
-    with bench_lists' 100k database read before it, 5-6 in a new process). Held, none comes
-    during the read, and after it the young generation holds little the read made (its rows
-    are not tracked: ``every_key``). Not held if it is held already (an import holds it
-    whole)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def read_size(wanted: int, per_row: float) -> int:
-    """How many of ``wanted`` rows to read at once, at ``per_row`` seconds a row (the list's
-    last read; 0: not known): what READ_BUDGET_S allows, and never less than a page."""
-    return wanted if per_row <= 0 else min(wanted, max(BATCH, int(READ_BUDGET_S / per_row)))
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -110,7 +76,7 @@ class RecordTableModel(QAbstractTableModel):
         self._last_key: tuple | None = None  # the next page starts after it (keyset)
         self._exhausted = True
         self._batch, self._last_fetch = BATCH, 0.0  # the next page's size; when the last came
-        self._wanted = 0  # rows of the pages asked for still to come (READ_BUDGET_S)
+        self._wanted = 0  # rows of the pages asked for still to come (fetching.READ_BUDGET_S)
         self._per_row = 0.0  # seconds a row of this list took in its last read
         self._more = QTimer(self, singleShot=True, interval=0)  # the next turn's read
         self._more.timeout.connect(self._read_more)
@@ -228,9 +194,9 @@ class RecordTableModel(QAbstractTableModel):
             self._fetch()
 
     def _fetch(self) -> None:
-        """Read what is wanted, as much of it as READ_BUDGET_S allows at the list's rate;
+        """Read what is wanted, as much of it as fetching.READ_BUDGET_S allows at the list's rate;
         the rest in the next turn of the event loop."""
-        limit = read_size(self._wanted, self._per_row)
+        limit = read_size(self._wanted, self._per_row, BATCH)
         started = time.perf_counter()
         try:
             with collections_held():
