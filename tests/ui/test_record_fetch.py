@@ -75,3 +75,23 @@ def test_the_rows_a_list_holds_are_not_walked_by_the_cycle_collector(window, qtb
     assert not any("sort_key" in r for r in held)
     assert [model.record_id(r) for r in range(model.rowCount())] == [
         r["id"] for r in real(window.conn, page.kind, model.query, limit=-1)]
+
+
+def test_a_page_still_coming_is_not_read_once_the_window_lets_go_of_the_file(
+        window, qtbot, monkeypatch):
+    """The window closes (or a restore takes the file) while the rest of a page is still to
+    come in the next turn: that turn reads nothing, on a connection about to be closed."""
+    monkeypatch.setattr(record_model, "BATCH", 20)
+    monkeypatch.setattr(fetching, "READ_BUDGET_S", 1e-9)
+    monkeypatch.setattr(record_model, "HELD_S", 60.0)
+    page = click_page(qtbot, window, "meetings")
+    model = page.model
+    model.refresh()
+    reads: list[int] = []
+    real = records.page
+    monkeypatch.setattr(records, "page", lambda *a, **kw: reads.append(1) or real(*a, **kw))
+    model.fetchMore()  # 40 rows asked for: 20 now, 20 in the next turn
+    assert len(reads) == 1 and model.rowCount() == 40
+    window.stop_pending_work()  # what closing the window or a restore does first
+    qtbot.wait(50)
+    assert len(reads) == 1 and model.rowCount() == 40

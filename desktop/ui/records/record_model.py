@@ -87,6 +87,10 @@ class RecordTableModel(QAbstractTableModel):
         of it: a restore replaces it, and an open reader keeps it busy)."""
         self._counter.release()
         self._ahead.release()
+        # Nor the rest of a page still coming (the file is closed next: a turn's read on it
+        # would raise as the window closes mid-page)
+        self._wanted = 0
+        self._more.stop()
 
     def set_query(self, query: records.Query) -> None:
         self._active = True
