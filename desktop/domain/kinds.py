@@ -59,9 +59,12 @@ class Kind:
     name_sorted: bool = False  # has a name_key column in Vietnamese name order
     extra_columns: tuple[str, ...] = ()  # derived columns the table also has
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    # the fields a record must have (checked for every record an import writes)
+    required: tuple[Field, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "required", tuple(f for f in self.fields if f.required))
 
     def field(self, name: str) -> Field:
         return self.by_name[name]

@@ -505,7 +505,7 @@ _SENT: dict[FieldType, Callable[[str], object]] = {
 
 def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:
     """Rules on a whole record (after an edit is merged in): errors raise, warnings return."""
-    for f in _required(kind):
+    for f in kind.required:
         if record.get(f.name) in (None, ""):
             raise ValidationError(f.name, _("bắt buộc phải có"), label=f.label)
     warnings: list[str] = []
@@ -519,18 +519,6 @@ def check_record(kind: Kind, record: Mapping[str, Stored]) -> list[str]:
                 e.label = kind.by_name[e.field].label
             raise
     return warnings
-
-
-# A kind's required fields (check_record runs for every record an import writes: 10,000
-# people, 14 fields each looked at for the one required). Keyed by the kind's identity.
-_REQUIRED: dict[int, tuple[Kind, tuple[Field, ...]]] = {}
-
-
-def _required(kind: Kind) -> tuple[Field, ...]:
-    held = _REQUIRED.get(id(kind))
-    if held is None or held[0] is not kind:
-        held = _REQUIRED[id(kind)] = (kind, tuple(f for f in kind.fields if f.required))
-    return held[1]
 
 
 def _person_rules(r: Mapping[str, Stored]) -> list[str]:
